@@ -1,0 +1,119 @@
+namespace S390Jit.Architecture.Isa;
+
+/// <summary>Instruction formats, spelled as in the Principles of Operation.</summary>
+public enum Format : byte
+{
+    E, I, IE, MII,
+    RR, RRD, RRE, RRF_a, RRF_b, RRF_c, RRF_d, RRF_e, RRS,
+    RI_a, RI_b, RI_c,
+    RIE_a, RIE_b, RIE_c, RIE_d, RIE_e, RIE_f, RIE_g,
+    RIL_a, RIL_b, RIL_c, RIS,
+    RS_a, RS_b, RSI, RSL_a, RSL_b, RSY_a, RSY_b,
+    RX_a, RX_b, RXE, RXF, RXY_a, RXY_b,
+    S, SI, SIL, SIY, SMI,
+    SS_a, SS_b, SS_c, SS_d, SS_e, SS_f, SSE, SSF,
+}
+
+/// <summary>Named instruction fields (PoO names). Relative immediates are RI2..RI4.</summary>
+public enum Field : byte
+{
+    R1, R2, R3, X2, B1, B2, B3, B4, D1, D2, D3, D4,
+    I1, I2, I3, I4, I5, M1, M3, M4, M5, L1, L2, RI2, RI3, RI4,
+}
+
+/// <summary>How a field is read: unsigned, signed (two's complement), or a 20-bit DL/DH displacement.</summary>
+public enum FieldKind : byte { Unsigned, Signed, LongDisplacement, Immediate }
+
+/// <summary>
+/// One field of a format: its PoO bit position in the instruction (bit 0 = leftmost bit of the
+/// first halfword) and width. <see cref="FieldKind.Immediate"/> fields are signed or unsigned
+/// according to the instruction row (most are signed; logical instructions take them unsigned).
+/// </summary>
+public readonly record struct FieldSpec(Field Field, byte Position, byte Width, FieldKind Kind);
+
+public static class Formats
+{
+    /// <summary>Instruction length in bytes from the first opcode byte's two high bits (00: 2, 01/10: 4, 11: 6).</summary>
+    public static int LengthFromFirstByte(byte op) => (op >> 6) switch { 0 => 2, 1 or 2 => 4, _ => 6 };
+
+    private static FieldSpec R(Field f, int pos) => new(f, (byte)pos, 4, FieldKind.Unsigned);
+    private static FieldSpec U(Field f, int pos, int w) => new(f, (byte)pos, (byte)w, FieldKind.Unsigned);
+    private static FieldSpec S(Field f, int pos, int w) => new(f, (byte)pos, (byte)w, FieldKind.Signed);
+    private static FieldSpec Imm(Field f, int pos, int w) => new(f, (byte)pos, (byte)w, FieldKind.Immediate);
+    private static FieldSpec DL(Field f, int pos) => new(f, (byte)pos, 20, FieldKind.LongDisplacement);
+    private static FieldSpec D(Field f, int pos) => new(f, (byte)pos, 12, FieldKind.Unsigned);
+
+    private static readonly FieldSpec[][] s_fields = Build();
+
+    public static ReadOnlySpan<FieldSpec> Fields(Format f) => s_fields[(int)f];
+
+    /// <summary>Length of every instruction of this format.</summary>
+    public static int Length(Format f) => f switch
+    {
+        Format.E or Format.I or Format.RR => 2,
+        Format.IE or Format.RRD or Format.RRE or Format.RRF_a or Format.RRF_b or Format.RRF_c or Format.RRF_d or Format.RRF_e
+            or Format.RI_a or Format.RI_b or Format.RI_c or Format.RS_a or Format.RS_b or Format.RSI or Format.RX_a or Format.RX_b
+            or Format.S or Format.SI => 4,
+        _ => 6,
+    };
+
+    private static FieldSpec[][] Build()
+    {
+        var t = new FieldSpec[Enum.GetValues<Format>().Length][];
+        void F(Format f, params FieldSpec[] fs) => t[(int)f] = fs;
+        F(Format.E);
+        F(Format.I, U(Field.I1, 8, 8));
+        F(Format.IE, U(Field.I1, 24, 4), U(Field.I2, 28, 4));
+        F(Format.MII, R(Field.M1, 8), S(Field.RI2, 12, 12), S(Field.RI3, 24, 24));
+        F(Format.RR, R(Field.R1, 8), R(Field.R2, 12));
+        F(Format.RRD, R(Field.R1, 16), R(Field.R3, 24), R(Field.R2, 28));
+        F(Format.RRE, R(Field.R1, 24), R(Field.R2, 28));
+        F(Format.RRF_a, R(Field.R3, 16), R(Field.M4, 20), R(Field.R1, 24), R(Field.R2, 28));
+        F(Format.RRF_b, R(Field.R3, 16), R(Field.M4, 20), R(Field.R1, 24), R(Field.R2, 28));
+        F(Format.RRF_c, R(Field.M3, 16), R(Field.R1, 24), R(Field.R2, 28));
+        F(Format.RRF_d, R(Field.M4, 20), R(Field.R1, 24), R(Field.R2, 28));
+        F(Format.RRF_e, R(Field.M3, 16), R(Field.M4, 20), R(Field.R1, 24), R(Field.R2, 28));
+        F(Format.RRS, R(Field.R1, 8), R(Field.R2, 12), R(Field.B4, 16), D(Field.D4, 20), R(Field.M3, 32));
+        F(Format.RI_a, R(Field.R1, 8), Imm(Field.I2, 16, 16));
+        F(Format.RI_b, R(Field.R1, 8), S(Field.RI2, 16, 16));
+        F(Format.RI_c, R(Field.M1, 8), S(Field.RI2, 16, 16));
+        F(Format.RIE_a, R(Field.R1, 8), Imm(Field.I2, 16, 16), R(Field.M3, 32));
+        F(Format.RIE_b, R(Field.R1, 8), R(Field.R2, 12), S(Field.RI4, 16, 16), R(Field.M3, 32));
+        F(Format.RIE_c, R(Field.R1, 8), R(Field.M3, 12), S(Field.RI4, 16, 16), Imm(Field.I2, 32, 8));
+        F(Format.RIE_d, R(Field.R1, 8), R(Field.R3, 12), Imm(Field.I2, 16, 16));
+        F(Format.RIE_e, R(Field.R1, 8), R(Field.R3, 12), S(Field.RI2, 16, 16));
+        F(Format.RIE_f, R(Field.R1, 8), R(Field.R2, 12), U(Field.I3, 16, 8), U(Field.I4, 24, 8), U(Field.I5, 32, 8));
+        F(Format.RIE_g, R(Field.R1, 8), R(Field.M3, 12), Imm(Field.I2, 16, 16));
+        F(Format.RIL_a, R(Field.R1, 8), Imm(Field.I2, 16, 32));
+        F(Format.RIL_b, R(Field.R1, 8), S(Field.RI2, 16, 32));
+        F(Format.RIL_c, R(Field.M1, 8), S(Field.RI2, 16, 32));
+        F(Format.RIS, R(Field.R1, 8), R(Field.M3, 12), R(Field.B4, 16), D(Field.D4, 20), Imm(Field.I2, 32, 8));
+        F(Format.RS_a, R(Field.R1, 8), R(Field.R3, 12), R(Field.B2, 16), D(Field.D2, 20));
+        F(Format.RS_b, R(Field.R1, 8), R(Field.M3, 12), R(Field.B2, 16), D(Field.D2, 20));
+        F(Format.RSI, R(Field.R1, 8), R(Field.R3, 12), S(Field.RI2, 16, 16));
+        F(Format.RSL_a, R(Field.L1, 8), R(Field.B1, 16), D(Field.D1, 20));
+        F(Format.RSL_b, U(Field.L2, 8, 8), R(Field.B2, 16), D(Field.D2, 20), R(Field.R1, 32), R(Field.M3, 36));
+        F(Format.RSY_a, R(Field.R1, 8), R(Field.R3, 12), R(Field.B2, 16), DL(Field.D2, 20));
+        F(Format.RSY_b, R(Field.R1, 8), R(Field.M3, 12), R(Field.B2, 16), DL(Field.D2, 20));
+        F(Format.RX_a, R(Field.R1, 8), R(Field.X2, 12), R(Field.B2, 16), D(Field.D2, 20));
+        F(Format.RX_b, R(Field.M1, 8), R(Field.X2, 12), R(Field.B2, 16), D(Field.D2, 20));
+        F(Format.RXE, R(Field.R1, 8), R(Field.X2, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.M3, 32));
+        F(Format.RXF, R(Field.R3, 8), R(Field.X2, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.R1, 32));
+        F(Format.RXY_a, R(Field.R1, 8), R(Field.X2, 12), R(Field.B2, 16), DL(Field.D2, 20));
+        F(Format.RXY_b, R(Field.M1, 8), R(Field.X2, 12), R(Field.B2, 16), DL(Field.D2, 20));
+        F(Format.S, R(Field.B2, 16), D(Field.D2, 20));
+        F(Format.SI, U(Field.I2, 8, 8), R(Field.B1, 16), D(Field.D1, 20));
+        F(Format.SIL, R(Field.B1, 16), D(Field.D1, 20), Imm(Field.I2, 32, 16));
+        F(Format.SIY, Imm(Field.I2, 8, 8), R(Field.B1, 16), DL(Field.D1, 20));
+        F(Format.SMI, R(Field.M1, 8), R(Field.B3, 16), D(Field.D3, 20), S(Field.RI2, 32, 16));
+        F(Format.SS_a, U(Field.L1, 8, 8), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.SS_b, R(Field.L1, 8), R(Field.L2, 12), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.SS_c, R(Field.L1, 8), R(Field.I3, 12), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.SS_d, R(Field.R1, 8), R(Field.R3, 12), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.SS_e, R(Field.R1, 8), R(Field.R3, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.B4, 32), D(Field.D4, 36));
+        F(Format.SS_f, U(Field.L2, 8, 8), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.SSE, R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.SSF, R(Field.R3, 8), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        return t;
+    }
+}

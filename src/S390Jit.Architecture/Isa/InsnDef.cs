@@ -1,0 +1,80 @@
+using System.Reflection;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Architecture.Isa;
+
+[Flags]
+public enum InsnFlags : uint
+{
+    None = 0,
+    /// <summary>Privileged: privileged-operation exception in the problem state.</summary>
+    Priv = 1 << 0,
+    /// <summary>Immediate fields are unsigned (logical instructions).</summary>
+    UImm = 1 << 1,
+    /// <summary>May change the instruction address (branches).</summary>
+    Branch = 1 << 2,
+    /// <summary>Changes PSW, mode, prefix, control registers or timers: a translated block must end here.</summary>
+    EndsBlock = 1 << 3,
+    /// <summary>R1 must designate an even register (even/odd pair), else specification exception.</summary>
+    EvenR1 = 1 << 4,
+    /// <summary>R2 must be even.</summary>
+    EvenR2 = 1 << 5,
+    /// <summary>R3 must be even.</summary>
+    EvenR3 = 1 << 6,
+    /// <summary>I/O instruction (ends blocks; never compiled).</summary>
+    Io = 1 << 7,
+    /// <summary>Sets the condition code.</summary>
+    SetsCc = 1 << 8,
+    /// <summary>Reads the condition code (branch on condition, LOC, IPM...).</summary>
+    ReadsCc = 1 << 9,
+    /// <summary>An execute-type instruction (EX, EXRL): its target may not be another one.</summary>
+    Execute = 1 << 10,
+}
+
+/// <summary>What the SIE does when a guest executes the instruction.</summary>
+public enum SieAction : byte
+{
+    /// <summary>Interpreted by the SIE: the guest never leaves interpretive execution.</summary>
+    Interpreted,
+    /// <summary>Always intercepted with ICPTCODE 0x04 (instruction) and IPA/IPB.</summary>
+    Intercept,
+    /// <summary>Intercepted or interpreted depending on a per-row check (e.g. PQAP under ECA.APIE).</summary>
+    Conditional,
+}
+
+/// <summary>
+/// One row of the instruction table: the single specification of an instruction that the decoder,
+/// the disassembler, the interpreter, the JIT, facility and privilege checks, SIE intercept
+/// behaviour and the cycle model all read.
+/// </summary>
+public sealed unsafe class InsnDef
+{
+    public required string Mnemonic { get; init; }
+    public required byte Op1 { get; init; }
+    /// <summary>Secondary opcode (meaningful when the first byte has one; see <see cref="Decoder"/>).</summary>
+    public required byte Op2 { get; init; }
+    public required Format Format { get; init; }
+    /// <summary>STFLE facility bit gating the instruction, or -1 when always installed.</summary>
+    public required int Facility { get; init; }
+    public required InsnFlags Flags { get; init; }
+    public required SieAction Sie { get; init; }
+    /// <summary>Base cost in cycles charged by the cycle model (bodies may add variable costs).</summary>
+    public required int Cycles { get; init; }
+    /// <summary>PoO chapter the instruction belongs to, for the coverage report.</summary>
+    public required string Group { get; init; }
+
+    /// <summary>The one semantic body, or null when the row is a known gap (operation exception at run time).</summary>
+    public MethodInfo? Body { get; internal set; }
+    /// <summary>For <see cref="SieAction.Conditional"/>: returns true when the SIE intercepts this execution.</summary>
+    public MethodInfo? SieCheck { get; internal set; }
+
+    public delegate*<Cpu, ref Insn, void> Exec;
+    public delegate*<Cpu, ref Insn, bool> SieCheckFn;
+
+    public int Length => Formats.Length(Format);
+    public bool Implemented => Body != null;
+    public bool Has(InsnFlags f) => (Flags & f) != 0;
+    /// <summary>Opcode as written in the PoO: 2 hex digits, 4 (with op2 byte) or 3 (with op2 nibble).</summary>
+    public string OpcodeText { get; internal set; } = "";
+    public override string ToString() => $"{Mnemonic} ({OpcodeText}, {Format})";
+}

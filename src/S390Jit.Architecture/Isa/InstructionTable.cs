@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Reflection;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Architecture.Isa;
+
+/// <summary>Marks a static class whose public static (Cpu, ref Insn) methods are semantic bodies.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class SemanticBodiesAttribute : Attribute;
+
+/// <summary>
+/// The instruction table, built once from <see cref="Text"/>: rows, the two-level opcode lookup, and the
+/// binding of each row to its one semantic body and (for conditional SIE rows) its intercept check.
+/// </summary>
+public static unsafe partial class InstructionTable
+{
+    public static IReadOnlyList<InsnDef> All { get; }
+    /// <summary>[first byte][op2] -> row (op2 0 for first bytes without a secondary opcode).</summary>
+    internal static readonly InsnDef?[][] Rows2D;
+    private static readonly Dictionary<string, InsnDef> s_byMnemonic;
+
+    static InstructionTable()
+    {
+        var bodies = FindMethods(m => m.ReturnType == typeof(void));
+        var checks = FindMethods(m => m.ReturnType == typeof(bool));
+        var rows = new List<InsnDef>();
+        int lineNo = 0;
+        foreach (var rawLine in Text.Split('\n'))
+        {
+            lineNo++;
+            var line = rawLine.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var c = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (c.Length != 8) throw new InvalidDataException($"instruction table line {lineNo}: expected 8 columns: '{line}'");
+            rows.Add(ParseRow(c, lineNo, bodies, checks));
+        }
+        All = rows;
+        Rows2D = new InsnDef?[256][];
+        for (int i = 0; i < 256; i++) Rows2D[i] = new InsnDef?[Decoder.Op2Of((byte)i) == Op2Kind.None ? 1 : 256];
+        s_byMnemonic = new Dictionary<string, InsnDef>(StringComparer.OrdinalIgnoreCase);
+        foreach (var r in rows)
+        {
+            var slot = Rows2D[r.Op1];
+            int op2 = slot.Length == 1 ? 0 : r.Op2;
+            if (slot[op2] != null) throw new InvalidDataException($"duplicate opcode {r.OpcodeText}: {slot[op2]!.Mnemonic} and {r.Mnemonic}");
+            slot[op2] = r;
+            if (!s_byMnemonic.TryAdd(r.Mnemonic, r)) throw new InvalidDataException($"duplicate mnemonic {r.Mnemonic}");
+        }
+    }
+
+    public static InsnDef? ByMnemonic(string mnemonic) => s_byMnemonic.GetValueOrDefault(mnemonic);
+
+    private static InsnDef ParseRow(string[] c, int lineNo, Dictionary<string, MethodInfo> bodies, Dictionary<string, MethodInfo> checks)
+    {
+        string op = c[0];
+        byte op1 = byte.Parse(op[..2], NumberStyles.HexNumber);
+        byte op2 = op.Length switch
+        {
+            2 => 0,
+            3 => byte.Parse(op[2..], NumberStyles.HexNumber),
+            4 => byte.Parse(op[2..], NumberStyles.HexNumber),
+            _ => throw new InvalidDataException($"instruction table line {lineNo}: bad opcode '{op}'"),
+        };
+        var kind = Decoder.Op2Of(op1);
+        bool ok = kind switch { Op2Kind.None => op.Length == 2, Op2Kind.Nibble => op.Length == 3, _ => op.Length == 4 };
+        if (!ok) throw new InvalidDataException($"instruction table line {lineNo}: opcode '{op}' does not fit first byte's op2 kind {kind}");
+        if (!Enum.TryParse<Format>(c[2], out var fmt)) throw new InvalidDataException($"instruction table line {lineNo}: unknown format '{c[2]}'");
+        int fac = c[3] == "-" ? Fac.None : int.Parse(c[3], CultureInfo.InvariantCulture);
+        var flags = InsnFlags.None;
+        if (c[4] != "-")
+            foreach (char ch in c[4])
+                flags |= ch switch
+                {
+                    'P' => InsnFlags.Priv, 'U' => InsnFlags.UImm, 'B' => InsnFlags.Branch, 'E' => InsnFlags.EndsBlock,
+                    '1' => InsnFlags.EvenR1, '2' => InsnFlags.EvenR2, '3' => InsnFlags.EvenR3, 'O' => InsnFlags.Io | InsnFlags.EndsBlock,
+                    'X' => InsnFlags.Execute | InsnFlags.EndsBlock,
+                    _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown flag '{ch}'"),
+                };
+        var sie = c[5] switch
+        {
+            "I" => SieAction.Interpreted, "X" => SieAction.Intercept, "C" => SieAction.Conditional,
+            _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown SIE action '{c[5]}'"),
+        };
+        var def = new InsnDef
+        {
+            Mnemonic = c[1], Op1 = op1, Op2 = op2, Format = fmt, Facility = fac, Flags = flags, Sie = sie,
+            Cycles = int.Parse(c[6], CultureInfo.InvariantCulture), Group = c[7],
+        };
+        def.OpcodeText = op.ToUpperInvariant();
+        if (bodies.TryGetValue(def.Mnemonic, out var body))
+        {
+            def.Body = body;
+            def.Exec = (delegate*<Cpu, ref Insn, void>)body.MethodHandle.GetFunctionPointer();
+        }
+        if (sie == SieAction.Conditional)
+        {
+            if (!checks.TryGetValue("Sie_" + def.Mnemonic, out var check))
+                throw new InvalidDataException($"instruction table line {lineNo}: conditional SIE row {def.Mnemonic} has no Sie_{def.Mnemonic} check");
+            def.SieCheck = check;
+            def.SieCheckFn = (delegate*<Cpu, ref Insn, bool>)check.MethodHandle.GetFunctionPointer();
+        }
+        return def;
+    }
+
+    /// <summary>All (Cpu, ref Insn) static methods of [SemanticBodies] classes, by name; a name may exist once.</summary>
+    internal static Dictionary<string, MethodInfo> FindMethods(Func<MethodInfo, bool> filter)
+    {
+        var d = new Dictionary<string, MethodInfo>(StringComparer.Ordinal);
+        foreach (var t in typeof(InstructionTable).Assembly.GetTypes())
+        {
+            if (t.GetCustomAttribute<SemanticBodiesAttribute>() == null) continue;
+            foreach (var m in t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            {
+                var p = m.GetParameters();
+                if (p.Length != 2 || p[0].ParameterType != typeof(Cpu) || p[1].ParameterType != typeof(Insn).MakeByRefType() || !filter(m)) continue;
+                if (!d.TryAdd(m.Name, m))
+                    throw new InvalidDataException($"two semantic bodies named {m.Name}: {d[m.Name].DeclaringType!.Name} and {t.Name}");
+            }
+        }
+        return d;
+    }
+}

@@ -1,0 +1,230 @@
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Architecture.Semantics;
+
+/// <summary>Control instructions: PSW, control registers, prefix, clocks and timers, storage keys, modes.</summary>
+[SemanticBodies]
+public static class Control
+{
+    private static ulong Op2(Cpu c, ref Insn i) => c.Addr(i.B2, i.D2);
+    private static ulong Aligned(Cpu c, ulong a, int size)
+    {
+        if ((a & (ulong)(size - 1)) != 0) throw c.Pgm(PgmCode.Specification);
+        return a;
+    }
+
+    /// <summary>Loads a new PSW from an instruction; an invalid PSW is a specification exception after the load.</summary>
+    private static void LoadNewPsw(Cpu c, ulong mask, ulong addr)
+    {
+        bool valid = c.LoadPsw(mask, addr);
+        if (!valid)
+        {
+            // early exception recognition: the new PSW is the old PSW of the interruption, ILC 0
+            c.IssueAddr = c.PswAddr;
+            c.InstrLength = 0;
+            throw c.Pgm(PgmCode.Specification, nullify: true);
+        }
+    }
+
+    public static void LPSW(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 8);
+        ulong s = c.ReadU64(a);
+        if ((s & (1UL << 51)) == 0) throw c.Pgm(PgmCode.Specification);
+        ulong mask = s & 0xFFF7_FFFF_8000_0000UL;
+        LoadNewPsw(c, mask, s & 0x7FFF_FFFFUL);
+    }
+
+    public static void LPSWE(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 8);
+        c.CheckAccess(a, 16, false);
+        ulong mask = c.ReadU64(a), addr = c.ReadU64(a + 8);
+        LoadNewPsw(c, mask, addr);
+    }
+
+    private static void SetSystemMask(Cpu c, byte m)
+    {
+        if ((m & 0xB8) != 0) throw c.Pgm(PgmCode.Specification);
+        c.SetPswMaskBits((c.PswMask & 0x00FF_FFFF_FFFF_FFFFUL) | ((ulong)m << 56));
+    }
+    public static void SSM(Cpu c, ref Insn i) => SetSystemMask(c, c.ReadU8(Op2(c, ref i)));
+    public static void STNSM(Cpu c, ref Insn i)
+    {
+        byte old = (byte)(c.PswMask >> 56);
+        c.WriteU8(c.Addr(i.B1, i.D1), old);
+        SetSystemMask(c, (byte)(old & i.I2));
+    }
+    public static void STOSM(Cpu c, ref Insn i)
+    {
+        byte old = (byte)(c.PswMask >> 56);
+        c.WriteU8(c.Addr(i.B1, i.D1), old);
+        SetSystemMask(c, (byte)(old | i.I2));
+    }
+
+    public static void SPM(Cpu c, ref Insn i)
+    {
+        uint v = c.R32(i.R1);
+        c.Cc = (int)((v >> 28) & 3);
+        c.PswMask = (c.PswMask & ~Psw.ProgramMask) | ((ulong)((v >> 24) & 0xF) << 40);
+    }
+    public static void IPM(Cpu c, ref Insn i)
+    {
+        uint b = (uint)(c.Cc << 4) | (uint)((c.PswMask >> 40) & 0xF);
+        c.SetR32(i.R1, (c.R32(i.R1) & 0x00FF_FFFF) | (b << 24));
+    }
+    public static void EPSW(Cpu c, ref Insn i)
+    {
+        ulong m = c.FullPswMask;
+        c.SetR32(i.R1, (uint)(m >> 32));
+        if (i.R2 != 0) c.SetR32(i.R2, (uint)m);
+    }
+
+    // ---- addressing mode ----------------------------------------------------------------------------
+    private static void SetMode(Cpu c, ulong bits)
+    {
+        c.SetPswMaskBits((c.PswMask & ~(Psw.EA | Psw.BA)) | bits);
+        c.PswAddr &= c.AddrMask;
+    }
+    public static void SAM24(Cpu c, ref Insn i) { if (c.PswAddr > 0xFF_FFFF) throw c.Pgm(PgmCode.Specification); SetMode(c, 0); }
+    public static void SAM31(Cpu c, ref Insn i) { if (c.PswAddr > 0x7FFF_FFFF) throw c.Pgm(PgmCode.Specification); SetMode(c, Psw.BA); }
+    public static void SAM64(Cpu c, ref Insn i) => SetMode(c, Psw.EA | Psw.BA);
+    public static void TAM(Cpu c, ref Insn i) => c.Cc = c.AddressingMode switch { 64 => 3, 31 => 1, _ => 0 };
+
+    // ---- control registers ----------------------------------------------------------------------------
+    public static void LCTL(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 4);
+        int n = ((i.R3 - i.R1) & 15) + 1;
+        c.CheckAccess(a, (ulong)n * 4, false);
+        for (int k = 0; k < n; k++)
+        {
+            int r = (i.R1 + k) & 15;
+            c.Cr[r] = (c.Cr[r] & 0xFFFF_FFFF_0000_0000UL) | c.ReadU32((a + (ulong)k * 4) & c.AddrMask);
+        }
+        c.InvalidateTranslation();
+        c.RecheckEvents();
+    }
+    public static void LCTLG(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 8);
+        int n = ((i.R3 - i.R1) & 15) + 1;
+        c.CheckAccess(a, (ulong)n * 8, false);
+        for (int k = 0; k < n; k++) c.Cr[(i.R1 + k) & 15] = c.ReadU64((a + (ulong)k * 8) & c.AddrMask);
+        c.InvalidateTranslation();
+        c.RecheckEvents();
+    }
+    public static void STCTL(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 4);
+        int n = ((i.R3 - i.R1) & 15) + 1;
+        c.CheckAccess(a, (ulong)n * 4, true);
+        for (int k = 0; k < n; k++) c.WriteU32((a + (ulong)k * 4) & c.AddrMask, (uint)c.Cr[(i.R1 + k) & 15]);
+    }
+    public static void STCTG(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 8);
+        int n = ((i.R3 - i.R1) & 15) + 1;
+        c.CheckAccess(a, (ulong)n * 8, true);
+        for (int k = 0; k < n; k++) c.WriteU64((a + (ulong)k * 8) & c.AddrMask, c.Cr[(i.R1 + k) & 15]);
+    }
+
+    // ---- prefix, CPU address ---------------------------------------------------------------------------
+    public static void SPX(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 4);
+        uint p = c.ReadU32(a) & 0x7FFF_E000u;
+        if ((ulong)p + 0x2000 > c.MemSize) throw c.Pgm(PgmCode.Addressing);
+        c.Prefix = p;
+        c.InvalidateTranslation();
+    }
+    public static void STPX(Cpu c, ref Insn i) => c.WriteU32(Aligned(c, Op2(c, ref i), 4), c.Prefix);
+    public static void STAP(Cpu c, ref Insn i) => c.WriteU16(Aligned(c, Op2(c, ref i), 2), c.CpuAddress);
+
+    // ---- facilities ---------------------------------------------------------------------------------------
+    public static void STFLE(Cpu c, ref Insn i)
+    {
+        ulong a = Aligned(c, Op2(c, ref i), 8);
+        int provided = (int)(c.G[0] & 0xFF) + 1;
+        int available = c.Facilities.Length;
+        while (available > 1 && c.Facilities[available - 1] == 0) available--;
+        int n = Math.Min(provided, available);
+        c.CheckAccess(a, (ulong)n * 8, true);
+        for (int k = 0; k < n; k++) c.WriteU64(a + (ulong)k * 8, c.Facilities[k]);
+        c.G[0] = (c.G[0] & ~0xFFUL) | (uint)(available - 1);
+        c.Cc = provided >= available ? 0 : 3;
+    }
+
+    // ---- clocks and timers -----------------------------------------------------------------------------
+    public static void STCK(Cpu c, ref Insn i) { c.WriteU64(Op2(c, ref i), c.StckValue()); c.Cc = 0; }
+    public static void STCKF(Cpu c, ref Insn i) { c.WriteU64(Op2(c, ref i), c.Tod); c.Cc = 0; }
+    public static void STCKE(Cpu c, ref Insn i)
+    {
+        ulong a = Op2(c, ref i);
+        ulong tod = c.StckValue();
+        c.CheckAccess(a, 16, true);
+        c.WriteU8(a, 0);
+        c.WriteU64(a + 1, tod);
+        c.WriteU32(a + 9, 0);
+        c.WriteU8(a + 13, 0);
+        c.WriteU16(a + 14, (ushort)c.TodProgrammable);
+        c.Cc = 0;
+    }
+    public static void SCKC(Cpu c, ref Insn i) => c.SetClockComparator(c.ReadU64(Aligned(c, Op2(c, ref i), 8)));
+    public static void STCKC(Cpu c, ref Insn i) => c.WriteU64(Aligned(c, Op2(c, ref i), 8), c.Ckc);
+    public static void SPT(Cpu c, ref Insn i) => c.CpuTimer = (long)c.ReadU64(Aligned(c, Op2(c, ref i), 8));
+    public static void STPT(Cpu c, ref Insn i) => c.WriteU64(Aligned(c, Op2(c, ref i), 8), (ulong)c.CpuTimer);
+
+    // ---- keys ----------------------------------------------------------------------------------------------
+    public static void SPKA(Cpu c, ref Insn i)
+    {
+        int key = (int)((Op2(c, ref i) >> 4) & 0xF);
+        if (c.ProblemState && (c.Cr[3] & (0x8000_0000UL >> key)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
+        c.SetPswMaskBits((c.PswMask & ~Psw.KeyMask) | ((ulong)key << 52));
+    }
+    public static void IPK(Cpu c, ref Insn i)
+    {
+        if (c.ProblemState && (c.Cr[0] & (1UL << 27)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
+        c.G[2] = (c.G[2] & ~0xF0UL) | ((ulong)c.PswKey << 4);
+    }
+    private static ulong FrameOf(Cpu c, ulong real)
+    {
+        ulong abs = c.RealToAbsolute(real & c.AddrMask);
+        if (abs >= c.MemSize) throw c.Pgm(PgmCode.Addressing);
+        return abs >> 12;
+    }
+    public static void ISKE(Cpu c, ref Insn i) => c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | (byte)(c.StorageKeys[FrameOf(c, c.G[i.R2])] & 0xFE);
+    public static void IVSK(Cpu c, ref Insn i)
+    {
+        if (c.ProblemState && (c.Cr[0] & (1UL << 27)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
+        ulong real = c.LogicalToReal(c.G[i.R2] & c.AddrMask, false);
+        c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | (byte)(c.StorageKeys[FrameOf(c, real)] & 0xF8);
+    }
+    public static void SSKE(Cpu c, ref Insn i)
+    {
+        ulong f = FrameOf(c, c.G[i.R2]);
+        c.StorageKeys[f] = (byte)(c.G[i.R1] & 0xFE);
+        c.InvalidateTranslation();
+    }
+    public static void RRBE(Cpu c, ref Insn i)
+    {
+        ulong f = FrameOf(c, c.G[i.R2]);
+        byte k = c.StorageKeys[f];
+        c.Cc = ((k & 0x04) != 0 ? 2 : 0) | ((k & 0x02) != 0 ? 1 : 0);
+        c.StorageKeys[f] = (byte)(k & ~0x04);
+        c.InvalidateTranslation();
+    }
+    public static void TPROT(Cpu c, ref Insn i)
+    {
+        ulong addr = c.Addr(i.B1, i.D1);
+        int key = (int)((c.Addr(i.B2, i.D2) >> 4) & 0xF);
+        ulong abs = c.RealToAbsolute(c.LogicalToReal(addr, false));
+        if (abs >= c.MemSize) { c.Cc = 3; return; }
+        byte sk = c.StorageKeys[abs >> 12];
+        bool match = key == 0 || (sk >> 4) == key;
+        bool fetchProtected = (sk & 0x08) != 0;
+        c.Cc = match ? 0 : fetchProtected ? 2 : 1;
+    }
+    public static void PTLB(Cpu c, ref Insn i) => c.InvalidateTranslation();
+}

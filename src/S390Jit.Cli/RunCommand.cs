@@ -1,0 +1,129 @@
+using System.Globalization;
+using S390Jit.Loader;
+using S390Jit.Vmm;
+
+namespace S390Jit.Cli;
+
+/// <summary>"s390jit run": validates the configuration, builds the machine, boots and reports.</summary>
+internal static class RunCommand
+{
+    /// <summary>A configuration error: one line, exit code 2.</summary>
+    private sealed class UsageException(string message) : Exception(message);
+
+    public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr)
+    {
+        MachineOptions opt;
+        ElfImage elf;
+        try
+        {
+            opt = BuildOptions(s, stderr);
+            if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL)");
+            if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
+            elf = ElfImage.Load(s.Kernel);
+            elf.CheckFits(opt.MemoryBytes);
+        }
+        catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
+        catch (ElfFormatException e) { stderr.WriteLine($"s390jit: {s.Kernel}: {e.Message}"); return 2; }
+
+        using var machine = CreateMachine(opt, stderr, out int code);
+        if (machine == null) return code;
+        try { machine.LoadKernel(elf); }
+        catch (Exception e) when (e is ArgumentException or ElfFormatException)
+        {
+            stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}");
+            return 2;
+        }
+        var result = machine.Run();
+        stdout.Flush();
+        if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");
+        if (s.Stats) stderr.Write(machine.Statistics(result));
+        return result.ExitCode;
+    }
+
+    private static Machine? CreateMachine(MachineOptions opt, TextWriter stderr, out int code)
+    {
+        code = 0;
+        try { return new Machine(opt); }
+        catch (ArgumentException e)
+        {
+            stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}");
+            code = 2;
+            return null;
+        }
+    }
+
+    private static MachineOptions BuildOptions(RunSettings s, TextWriter stderr)
+    {
+        var opt = new MachineOptions();
+        try { opt.MemoryBytes = MachineOptions.ParseSize(s.Memory); }
+        catch (Exception e) when (e is FormatException or OverflowException) { throw new UsageException(e.Message); }
+        opt.Append = s.Append;
+        opt.InitrdPath = s.Initrd;
+        opt.Cpus = ParseSmp(s.Smp);
+        if (s.MaxCycles is { } mc) opt.MaxCycles = mc;
+        if (s.CpuMhz == 0) throw new UsageException("--cpu-mhz must be positive");
+        opt.CpuMhz = s.CpuMhz;
+        if (s.Engine != "interp") throw new UsageException($"unknown engine '{s.Engine}' (available: interp)");
+        opt.Engine = s.Engine;
+        foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
+            else throw new UsageException($"unknown trace category '{t}' (available: host)");
+        }
+        if (s.Machine != null)
+        {
+            var parts = s.Machine.Split(',');
+            if (parts[0] is not ("s390-ccw-virtio" or "s390-ccw-virtio-7.2" or ""))
+                throw new UsageException($"unsupported machine '{parts[0]}' (only s390-ccw-virtio)");
+            foreach (var p in parts.Skip(1))
+                if (!p.StartsWith("accel=", StringComparison.Ordinal) && !p.StartsWith("dump-guest-core=", StringComparison.Ordinal))
+                    throw new UsageException($"unsupported machine property '{p}'");
+        }
+        var chardevIds = new HashSet<string>();
+        foreach (var c in s.Chardevs)
+        {
+            var kv = ParseDeviceSpec(c, out string backend);
+            if (backend != "stdio") throw new UsageException($"unsupported chardev backend '{backend}' (only stdio)");
+            if (!kv.TryGetValue("id", out var id)) throw new UsageException($"-chardev {c}: missing id=");
+            chardevIds.Add(id);
+        }
+        foreach (var d in s.Devices)
+        {
+            var kv = ParseDeviceSpec(d, out string driver);
+            switch (driver)
+            {
+                case "sclpconsole":
+                case "sclplmconsole":
+                    if (kv.TryGetValue("chardev", out var cd) && !chardevIds.Contains(cd))
+                        throw new UsageException($"-device {d}: chardev '{cd}' not defined by -chardev");
+                    break;
+                default:
+                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole)");
+            }
+        }
+        return opt;
+    }
+
+    private static Dictionary<string, string> ParseDeviceSpec(string spec, out string head)
+    {
+        var parts = spec.Split(',');
+        head = parts[0];
+        var kv = new Dictionary<string, string>();
+        foreach (var p in parts.Skip(1))
+        {
+            int eq = p.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"malformed option '{spec}' (expected key=value after '{head}')");
+            kv[p[..eq]] = p[(eq + 1)..];
+        }
+        return kv;
+    }
+
+    private static int ParseSmp(string smp)
+    {
+        string v = smp.StartsWith("cpus=", StringComparison.Ordinal) ? smp[5..] : smp.Split(',')[0];
+        if (v.StartsWith("cpus=", StringComparison.Ordinal)) v = v[5..];
+        if (!int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 || n > 248)
+            throw new UsageException($"invalid -smp '{smp}' (1-248 CPUs)");
+        return n;
+    }
+}

@@ -1,0 +1,29 @@
+namespace S390Jit.Host;
+
+/// <summary>
+/// Host-model observability in the spirit of the kernel's tracepoints: every event is counted
+/// (with the cycles spent in its path) and, when a sink is attached, printed as one line.
+/// </summary>
+public sealed class HostEvents
+{
+    private readonly Dictionary<string, (ulong Count, ulong Cycles)> _counters = new(StringComparer.Ordinal);
+
+    /// <summary>Receives one formatted line per event (e.g. stderr for --trace host), or null.</summary>
+    public Action<string>? Sink { get; set; }
+
+    public void Emit(string name, ulong cycle, string detail = "", ulong pathCycles = 0)
+    {
+        _counters.TryGetValue(name, out var c);
+        _counters[name] = (c.Count + 1, c.Cycles + pathCycles);
+        Sink?.Invoke(detail.Length == 0 ? $"[{cycle,14}] {name}" : $"[{cycle,14}] {name}: {detail}");
+    }
+
+    public void Count(string name, ulong pathCycles = 0)
+    {
+        _counters.TryGetValue(name, out var c);
+        _counters[name] = (c.Count + 1, c.Cycles + pathCycles);
+    }
+
+    public IReadOnlyDictionary<string, (ulong Count, ulong Cycles)> Counters => _counters;
+    public ulong this[string name] => _counters.TryGetValue(name, out var c) ? c.Count : 0;
+}

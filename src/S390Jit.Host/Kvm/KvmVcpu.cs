@@ -1,0 +1,159 @@
+using S390Jit.Architecture.State;
+using S390Jit.Execution;
+using S390Jit.Sie;
+
+namespace S390Jit.Host.Kvm;
+
+/// <summary>Why KVM_RUN returned to user space.</summary>
+public enum KvmExitReason
+{
+    /// <summary>An SIE intercept KVM does not handle in the kernel (KVM_EXIT_S390_SIEIC).</summary>
+    SieIntercept,
+    /// <summary>The vcpu is stopped.</summary>
+    Stopped,
+    /// <summary>The run slice ended (the host scheduler's turn).</summary>
+    Preempted,
+    /// <summary>The vcpu is in an enabled wait with nothing to wake it before <see cref="KvmRun.WakeCycle"/>.</summary>
+    Idle,
+}
+
+/// <summary>The shared kvm_run area: the exit reason and the SIE intercept data.</summary>
+public struct KvmRun
+{
+    public KvmExitReason Reason;
+    public byte IcptCode;
+    public ushort Ipa;
+    public uint Ipb;
+    public ulong WakeCycle;
+}
+
+/// <summary>
+/// One KVM vcpu: the CPU state (its register save area), its SIE block in host memory, and the
+/// KVM_RUN loop: deliver pending interruptions, enter SIE, handle what the kernel handles, and
+/// return to user space for the rest.
+/// </summary>
+public sealed unsafe class KvmVcpu
+{
+    /// <summary>Modelled costs: an intercept handled in KVM, and an exit to user space and back.</summary>
+    public const ulong KernelInterceptCycles = 600, UserExitCycles = 3000;
+
+    private ushort _pendingProgram;
+
+    internal KvmVcpu(Kvm kvm, ushort cpuAddress)
+    {
+        Kvm = kvm;
+        Cpu = new Cpu(cpuAddress);
+        Cpu.AttachStorage(kvm.Memory.Pointer, kvm.Memory.Size);
+        Cpu.Facilities = new ulong[Kvm.FacListDoublewords];
+        Cpu.CpuId = (0xFFUL << 56) | ((ulong)(0x10000 + cpuAddress) << 32) | ((ulong)kvm.Model.CpuType << 16) | 0x8000;
+        SieBlock = new StateDescription(kvm.Host, kvm.Host.KernelAlloc(StateDescription.Size, 512));
+        SieBlock.FacilityList = (uint)kvm.FacListAddress;
+        SieBlock.ExecutionControlA = 0;
+    }
+
+    public Kvm Kvm { get; }
+    public Cpu Cpu { get; }
+    public StateDescription SieBlock { get; }
+    public IExecutionEngine Engine { get; set; } = new Execution.Interpreter.Interpreter();
+    public bool Stopped { get; set; } = true;
+    /// <summary>Intercepts seen, by "code" or "code/ipa-opcode" (statistics).</summary>
+    public Dictionary<string, ulong> InterceptCounts { get; } = new();
+
+    /// <summary>Queues a program interruption for delivery before the next SIE entry (kvm_s390_inject_program_int).</summary>
+    public void InjectProgramInterruption(ushort code)
+    {
+        _pendingProgram = code;
+        Kvm.Events.Emit("kvm_s390_inject_vcpu", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: program interruption 0x{code:x4}");
+    }
+
+    /// <summary>KVM_RUN: runs until something needs user space, or <paramref name="budgetEnd"/> cycles.</summary>
+    public KvmRun Run(ulong budgetEnd)
+    {
+        while (true)
+        {
+            if (Stopped) return new KvmRun { Reason = KvmExitReason.Stopped };
+            DeliverPending();
+            if (Cpu.Cycles >= budgetEnd) return new KvmRun { Reason = KvmExitReason.Preempted };
+            Cpu.BudgetEnd = budgetEnd;
+            byte code = SieFacility.Run(Cpu, SieBlock, Engine);
+            switch (code)
+            {
+                case InterceptCode.None:
+                    if (Cpu.Cycles >= budgetEnd) return new KvmRun { Reason = KvmExitReason.Preempted };
+                    continue;
+                case InterceptCode.ExternalRequest:
+                case InterceptCode.IoRequest:
+                    Count(code, 0);
+                    continue;
+                case InterceptCode.WaitState:
+                    {
+                        Count(code, 0);
+                        if (Cpu.DisabledWait) return UserExit(code);
+                        var idle = HandleWait(budgetEnd);
+                        if (idle is { } r) return r;
+                        continue;
+                    }
+                case InterceptCode.Instruction:
+                    {
+                        ushort ipa = SieBlock.InterceptIpa;
+                        Count(code, ipa);
+                        Kvm.Events.Emit("kvm_s390_sie_exit", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: icptcode 0x04 ipa 0x{ipa:x4} ipb 0x{SieBlock.InterceptIpb:x8}");
+                        Cpu.Cycles += KernelInterceptCycles;
+                        if (Intercept.HandleInstruction(this)) continue;
+                        return UserExit(code);
+                    }
+                default:
+                    Count(code, 0);
+                    return UserExit(code);
+            }
+        }
+    }
+
+    private KvmRun UserExit(byte code)
+    {
+        Cpu.Cycles += UserExitCycles;
+        return new KvmRun { Reason = KvmExitReason.SieIntercept, IcptCode = code, Ipa = SieBlock.InterceptIpa, Ipb = SieBlock.InterceptIpb };
+    }
+
+    private void Count(byte code, ushort ipa)
+    {
+        string key = code == InterceptCode.Instruction ? $"0x04 {OpcodeName(ipa)}" : $"0x{code:x2} {InterceptCode.Name(code)}";
+        InterceptCounts[key] = InterceptCounts.GetValueOrDefault(key) + 1;
+    }
+
+    private static string OpcodeName(ushort ipa)
+    {
+        byte op1 = (byte)(ipa >> 8);
+        ulong raw = (ulong)ipa << 48;
+        var def = Architecture.Isa.Decoder.Lookup(raw);
+        return def != null ? def.Mnemonic : $"{op1:x2}";
+    }
+
+    /// <summary>Delivers injected program interruptions and floating interruptions the vcpu is enabled for.</summary>
+    private void DeliverPending()
+    {
+        if (_pendingProgram != 0)
+        {
+            ushort code = _pendingProgram;
+            _pendingProgram = 0;
+            Cpu.DeliverProgramInterruption(code, nullify: false);
+            Kvm.Events.Emit("kvm_s390_deliver_interrupt", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: program interruption 0x{code:x4}");
+        }
+        Kvm.Floating.Deliver(this);
+    }
+
+    /// <summary>kvm_s390_handle_wait: sleeps until an interruption can be presented (by skipping guest time).</summary>
+    private KvmRun? HandleWait(ulong budgetEnd)
+    {
+        if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return null;
+        ulong wake = Cpu.NextTimerCycle();
+        if (wake == ulong.MaxValue) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = ulong.MaxValue };
+        if (wake > Cpu.Cycles)
+        {
+            ulong until = Math.Min(wake, budgetEnd);
+            Cpu.Cycles = until;
+            if (until < wake) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = wake };
+        }
+        return null;
+    }
+}

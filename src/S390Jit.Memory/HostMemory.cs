@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace S390Jit.Memory;
+
+/// <summary>
+/// The machine's host physical memory. It is a sparse set of regions, each one native, zeroed
+/// allocation placed at a host physical address: the host kernel area (state descriptions, CRYCB,
+/// GISA, GIB, all below 2 GiB as the architecture requires) and one region per guest memslot.
+/// Pinning a guest page therefore yields a real host frame, and host-model code that writes
+/// "through the pinned frame" writes the very bytes the guest sees.
+/// </summary>
+public sealed unsafe class HostMemory : IDisposable
+{
+    /// <summary>Where the host kernel area starts (1 MiB) and how big it is.</summary>
+    public const ulong KernelAreaStart = 0x0010_0000, KernelAreaSize = 0x0100_0000;
+    /// <summary>Guest memslots are placed from 4 GiB upward so host structures never share frames with them.</summary>
+    public const ulong SlotAreaStart = 0x1_0000_0000;
+
+    private readonly List<HostRegion> _regions = new();
+    private ulong _nextSlotAddress = SlotAreaStart;
+    private ulong _kernelBump;
+
+    public HostMemory()
+    {
+        KernelArea = AddRegion(KernelAreaStart, KernelAreaSize, "host kernel");
+        _kernelBump = KernelAreaStart;
+    }
+
+    public HostRegion KernelArea { get; }
+    public IReadOnlyList<HostRegion> Regions => _regions;
+
+    /// <summary>Allocates a new region for a guest memslot (size rounded up to 1 MiB).</summary>
+    public HostRegion AllocateSlotRegion(ulong size, string name)
+    {
+        if (size == 0) throw new ArgumentOutOfRangeException(nameof(size));
+        ulong rounded = (size + 0xFFFFF) & ~0xFFFFFUL;
+        var r = AddRegion(_nextSlotAddress, rounded, name);
+        _nextSlotAddress += rounded + 0x10_0000; // a guard gap between slots
+        return r;
+    }
+
+    /// <summary>Allocates zeroed, aligned bytes in the host kernel area (below 2 GiB); returns the host physical address.</summary>
+    public ulong KernelAlloc(ulong size, ulong align = 8)
+    {
+        ulong a = (_kernelBump + align - 1) & ~(align - 1);
+        if (a + size > KernelAreaStart + KernelAreaSize)
+            throw new InvalidOperationException("host kernel area exhausted");
+        _kernelBump = a + size;
+        return a;
+    }
+
+    private HostRegion AddRegion(ulong start, ulong size, string name)
+    {
+        var p = (byte*)NativeMemory.AlignedAlloc((nuint)size, 4096);
+        NativeMemory.Clear(p, (nuint)size);
+        var r = new HostRegion(start, size, p, name);
+        _regions.Add(r);
+        return r;
+    }
+
+    /// <summary>Host pointer for [address, address+length) in one region, or throws.</summary>
+    public byte* Pointer(ulong address, ulong length = 1)
+    {
+        foreach (var r in _regions)
+            if (address >= r.Start && address - r.Start < r.Size && length <= r.Size - (address - r.Start))
+                return r.Pointer + (address - r.Start);
+        throw new HostMemoryException($"host physical address 0x{address:x} (+{length}) is not backed");
+    }
+
+    public bool IsBacked(ulong address, ulong length = 1)
+    {
+        foreach (var r in _regions)
+            if (address >= r.Start && address - r.Start < r.Size && length <= r.Size - (address - r.Start))
+                return true;
+        return false;
+    }
+
+    public byte ReadU8(ulong a) => *Pointer(a);
+    public ushort ReadU16(ulong a) => BigEndian.U16(Pointer(a, 2));
+    public uint ReadU32(ulong a) => BigEndian.U32(Pointer(a, 4));
+    public ulong ReadU64(ulong a) => BigEndian.U64(Pointer(a, 8));
+    public void WriteU8(ulong a, byte v) => *Pointer(a) = v;
+    public void WriteU16(ulong a, ushort v) => BigEndian.Put16(Pointer(a, 2), v);
+    public void WriteU32(ulong a, uint v) => BigEndian.Put32(Pointer(a, 4), v);
+    public void WriteU64(ulong a, ulong v) => BigEndian.Put64(Pointer(a, 8), v);
+    public Span<byte> Span(ulong a, int length) => new(Pointer(a, (ulong)length), length);
+
+    public void Dispose()
+    {
+        foreach (var r in _regions) r.Free();
+        _regions.Clear();
+    }
+}
+
+public sealed unsafe class HostRegion
+{
+    internal HostRegion(ulong start, ulong size, byte* p, string name) { Start = start; Size = size; Pointer = p; Name = name; }
+    public ulong Start { get; }
+    public ulong Size { get; }
+    public byte* Pointer { get; private set; }
+    public string Name { get; }
+    internal void Free() { if (Pointer != null) { NativeMemory.AlignedFree(Pointer); Pointer = null; } }
+}
+
+public sealed class HostMemoryException(string message) : Exception(message);
+
+/// <summary>Big-endian loads and stores on raw host pointers (bswap/movbe after JIT).</summary>
+public static unsafe class BigEndian
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ushort U16(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint U32(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(p));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong U64(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(p));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Put16(byte* p, ushort v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Put32(byte* p, uint v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Put64(byte* p, ulong v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
+}

@@ -1,0 +1,71 @@
+using S390Jit.Architecture.State;
+using S390Jit.Execution;
+
+namespace S390Jit.Sie;
+
+/// <summary>
+/// START INTERPRETIVE EXECUTION as the host model uses it: enter with a state description, run
+/// the guest CPU until the SIE must give control back, store the interception in the state
+/// description and return its code.
+/// <para>
+/// The guest's registers live in the <see cref="Cpu"/> (the vcpu's save area) throughout; at entry
+/// the SIE reads the control fields (ECA, ICTL, CRYCBD, GD, facility list) from the state
+/// description, and at exit it stores the guest PSW, control registers, prefix, timers and the
+/// interception fields there, so the host model and its tests see what real KVM sees.
+/// </para>
+/// </summary>
+public static class SieFacility
+{
+    /// <summary>Modelled cost of one SIE entry plus exit, in cycles.</summary>
+    public const ulong EntryExitCycles = 400;
+
+    public static byte Run(Cpu cpu, StateDescription sd, IExecutionEngine engine)
+    {
+        var ctl = cpu.Sie ??= new SieControls();
+        ctl.Eca = sd.ExecutionControlA;
+        ctl.Ictl = sd.InterceptionControls;
+        ctl.Crycbd = sd.CrycbDesignation;
+        ctl.Gd = sd.GisaDesignation;
+        LoadFacilityList(cpu, sd);
+        cpu.Cycles += EntryExitCycles;
+        cpu.RecheckEvents();
+
+        var exit = engine.Run(cpu);
+
+        byte code = exit switch
+        {
+            CpuExit.Instruction => InterceptCode.Instruction,
+            CpuExit.Wait => InterceptCode.WaitState,
+            CpuExit.InterruptRequest => cpu.HostIoRequest != 0 && (cpu.PswMask & Psw.Io) != 0 ? InterceptCode.IoRequest : InterceptCode.ExternalRequest,
+            _ => InterceptCode.None,
+        };
+        sd.InterceptCode = code;
+        if (code == InterceptCode.Instruction)
+        {
+            sd.InterceptIpa = cpu.InterceptIpa;
+            sd.InterceptIpb = cpu.InterceptIpb;
+            sd.Host.WriteU8(sd.Address + StateDescription.IcptStatus, (byte)(cpu.InterceptViaExecute ? 1 : 0));
+        }
+        StoreGuestState(cpu, sd);
+        return code;
+    }
+
+    private static void LoadFacilityList(Cpu cpu, StateDescription sd)
+    {
+        uint fac = sd.FacilityList;
+        if (fac == 0) return;
+        for (int i = 0; i < cpu.Facilities.Length; i++)
+            cpu.Facilities[i] = sd.Host.ReadU64(fac + (ulong)i * 8);
+    }
+
+    private static void StoreGuestState(Cpu cpu, StateDescription sd)
+    {
+        sd.Write64(StateDescription.GuestPsw, cpu.FullPswMask);
+        sd.Write64(StateDescription.GuestPsw + 8, cpu.PswAddr);
+        for (int i = 0; i < 16; i++) sd.Write64(StateDescription.GuestCr + i * 8, cpu.Cr[i]);
+        sd.Write32(StateDescription.Prefix, cpu.Prefix);
+        sd.Write64(StateDescription.CpuTimer, (ulong)cpu.CpuTimer);
+        sd.Write64(StateDescription.ClockComparator, cpu.Ckc);
+        sd.Write64(StateDescription.Epoch, cpu.TodEpoch);
+    }
+}

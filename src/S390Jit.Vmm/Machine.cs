@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Text;
+using S390Jit.Architecture.State;
+using S390Jit.Execution;
+using S390Jit.Host;
+using S390Jit.Host.Kvm;
+using S390Jit.Loader;
+using S390Jit.Memory;
+using S390Jit.Sie;
+
+namespace S390Jit.Vmm;
+
+/// <summary>How a run ended, and the exit code the CLI uses for it.</summary>
+public enum RunEnd
+{
+    /// <summary>All CPUs stopped (SIGP STOP): exit 0.</summary>
+    Stopped = 0,
+    /// <summary>A CPU loaded a disabled-wait PSW: exit 1.</summary>
+    DisabledWait = 1,
+    /// <summary>Every CPU waits for an interruption that can never come: exit 1.</summary>
+    Deadlock = 5,
+    /// <summary>--max-cycles reached: exit 3.</summary>
+    MaxCycles = 3,
+    /// <summary>An internal fault of the emulator: exit 4.</summary>
+    InternalError = 4,
+}
+
+public sealed record RunResult(RunEnd End, string Message, int ExitCode);
+
+/// <summary>
+/// The VMM (the QEMU role): builds the machine (host memory, KVM VM, vcpus, SCLP), loads the
+/// kernel with qemu-system-s390x's -kernel protocol, runs the vcpus and handles the exits KVM
+/// passes up: SCLP, DIAG, SIGP orders, I/O instructions, disabled wait.
+/// </summary>
+public sealed class Machine : IDisposable
+{
+    /// <summary>Kernel command line location used by QEMU (Linux's COMMAND_LINE in the parm area).</summary>
+    public const ulong CommandLineAddress = 0x10480, InitrdStartAddress = 0x10408, InitrdSizeAddress = 0x10410,
+        InitrdLoadAddress = 0x80_0000, KernelImageStart = 0x10000;
+    public const int CommandLineMax = 896;
+
+    private readonly MachineOptions _opt;
+    private readonly Stopwatch _wall = new();
+
+    public Machine(MachineOptions options)
+    {
+        _opt = options;
+        if (options.Cpus < 1 || options.Cpus > 248) throw new ArgumentException($"invalid CPU count {options.Cpus} (1-248)");
+        if (options.MemoryBytes < (1UL << 20) || options.MemoryBytes > (64UL << 30))
+            throw new ArgumentException($"memory size {options.MemoryBytes >> 20} MiB out of range (1 MiB - 64 GiB)");
+        Host = new HostMemory();
+        Events = new HostEvents { Sink = options.HostTrace };
+        Kvm = new Kvm(Host, options.MemoryBytes, new CpuModel(), Events);
+        for (int i = 0; i < options.Cpus; i++)
+        {
+            var v = Kvm.CreateVcpu((ushort)i);
+            v.Cpu.Clock = new CpuClock(options.CpuMhz);
+            v.Engine = CreateEngine(options.Engine);
+        }
+        Sclp = new Sclp(Kvm, options.Console);
+    }
+
+    public static IExecutionEngine CreateEngine(string name) => name switch
+    {
+        "interp" => new Execution.Interpreter.Interpreter(),
+        _ => throw new ArgumentException($"unknown engine '{name}' (available: interp)"),
+    };
+
+    public HostMemory Host { get; }
+    public HostEvents Events { get; }
+    public Kvm Kvm { get; }
+    public Sclp Sclp { get; }
+    public ElfImage? Kernel { get; private set; }
+    public TimeSpan WallTime => _wall.Elapsed;
+    public KvmVcpu Boot => Kvm.Vcpus[0];
+
+    /// <summary>
+    /// qemu-system-s390x -kernel for an ELF: load the PT_LOAD segments at their physical addresses,
+    /// start CPU 0 in 64-bit mode (DAT off, interruptions disabled) at the entry point; an ELF that
+    /// starts at 0x10000 gets the command line at 0x10480 (and the initrd parameters at 0x10408).
+    /// </summary>
+    public void LoadKernel(ElfImage elf)
+    {
+        elf.CheckFits(Kvm.Memory.Size);
+        foreach (var seg in elf.Segments)
+        {
+            var dst = Kvm.Memory.Span(seg.PhysAddr, checked((int)seg.MemSize));
+            dst.Clear();
+            seg.Data.Span.CopyTo(dst);
+        }
+        Kernel = elf;
+        ulong start = elf.Entry;
+        if (elf.Entry == KernelImageStart || elf.Entry == 0x800)
+        {
+            start = KernelImageStart;
+            if (_opt.Append is { } cmd)
+            {
+                var bytes = Encoding.ASCII.GetBytes(cmd);
+                if (bytes.Length >= CommandLineMax) throw new ArgumentException($"kernel command line too long ({bytes.Length} bytes, max {CommandLineMax - 1})");
+                var area = Kvm.Memory.Span(CommandLineAddress, CommandLineMax);
+                area.Clear();
+                bytes.CopyTo(area);
+            }
+        }
+        if (_opt.InitrdPath is { } initrd)
+        {
+            byte[] data;
+            try { data = File.ReadAllBytes(initrd); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ArgumentException($"cannot read initrd '{initrd}': {e.Message}"); }
+            if (!Kvm.Memory.Contains(InitrdLoadAddress, (ulong)data.Length)) throw new ArgumentException($"initrd '{initrd}' ({data.Length} bytes) does not fit in guest memory");
+            data.CopyTo(Kvm.Memory.Span(InitrdLoadAddress, data.Length));
+            Host.WriteU64(Kvm.Memory.HostStart + InitrdStartAddress, InitrdLoadAddress);
+            Host.WriteU64(Kvm.Memory.HostStart + InitrdSizeAddress, (ulong)data.Length);
+        }
+        var cpu = Boot.Cpu;
+        cpu.LoadPsw(Psw.EA | Psw.BA, start);
+        Boot.Stopped = false;
+    }
+
+    /// <summary>Runs until all CPUs stop, a disabled wait, --max-cycles, or an internal error.</summary>
+    public RunResult Run()
+    {
+        _wall.Start();
+        try { return RunLoop(); }
+        catch (NotSupportedException e) { return Internal(e.Message); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Internal($"{e.GetType().Name}: {e.Message}");
+        }
+        finally { _wall.Stop(); }
+    }
+
+    private RunResult Internal(string what)
+    {
+        var c = CurrentCpu ?? Boot.Cpu;
+        return new RunResult(RunEnd.InternalError, $"internal error: {what} (guest PSW {c.FullPswMask:x16} {c.PswAddr:x16})", 4);
+    }
+
+    private Cpu? CurrentCpu;
+
+    private RunResult RunLoop()
+    {
+        while (true)
+        {
+            bool anyRunning = false, anyProgress = false;
+            foreach (var vcpu in Kvm.Vcpus)
+            {
+                if (vcpu.Stopped) continue;
+                anyRunning = true;
+                CurrentCpu = vcpu.Cpu;
+                ulong before = vcpu.Cpu.Cycles;
+                ulong budget = Math.Min(SaturatingAdd(vcpu.Cpu.Cycles, _opt.TimeSliceCycles), _opt.MaxCycles);
+                var run = vcpu.Run(budget);
+                switch (run.Reason)
+                {
+                    case KvmExitReason.SieIntercept:
+                        if (HandleUserExit(vcpu, run) is { } end) return end;
+                        anyProgress = true;
+                        break;
+                    case KvmExitReason.Stopped:
+                        anyProgress = true;
+                        break;
+                    case KvmExitReason.Preempted:
+                        anyProgress = true;
+                        break;
+                    case KvmExitReason.Idle:
+                        if (run.WakeCycle != ulong.MaxValue || vcpu.Cpu.Cycles != before) anyProgress = true;
+                        break;
+                }
+                if (vcpu.Cpu.Cycles >= _opt.MaxCycles)
+                    return new RunResult(RunEnd.MaxCycles, $"--max-cycles {_opt.MaxCycles} reached (guest PSW {vcpu.Cpu.FullPswMask:x16} {vcpu.Cpu.PswAddr:x16})", 3);
+            }
+            if (!anyRunning) return new RunResult(RunEnd.Stopped, "all CPUs stopped", 0);
+            if (!anyProgress)
+            {
+                var c = Kvm.Vcpus.First(v => !v.Stopped).Cpu;
+                return new RunResult(RunEnd.Deadlock, $"enabled wait with no interruption source, PSW {c.FullPswMask:x16} {c.PswAddr:x16}", 1);
+            }
+        }
+    }
+
+    private static ulong SaturatingAdd(ulong a, ulong b) => a > ulong.MaxValue - b ? ulong.MaxValue : a + b;
+
+    /// <summary>What QEMU's kvm_arch_handle_exit does with an SIE intercept KVM passed up.</summary>
+    private RunResult? HandleUserExit(KvmVcpu vcpu, KvmRun run)
+    {
+        var cpu = vcpu.Cpu;
+        switch (run.IcptCode)
+        {
+            case InterceptCode.WaitState:
+                if (cpu.DisabledWait)
+                    return new RunResult(RunEnd.DisabledWait, $"disabled wait, PSW {cpu.FullPswMask:x16} {cpu.PswAddr:x16}", 1);
+                return null;
+            case InterceptCode.Instruction:
+                try
+                {
+                    UserSpace.HandleInstruction(this, vcpu, run.Ipa, run.Ipb);
+                }
+                catch (ProgramInterruptException e)
+                {
+                    vcpu.InjectProgramInterruption(e.Code);
+                }
+                return null;
+            default:
+                return new RunResult(RunEnd.InternalError, $"internal error: unexpected SIE intercept {InterceptCode.Name(run.IcptCode)} (guest PSW {cpu.FullPswMask:x16} {cpu.PswAddr:x16})", 4);
+        }
+    }
+
+    /// <summary>A one-block summary of the run for --stats.</summary>
+    public string Statistics(RunResult result)
+    {
+        var sb = new StringBuilder();
+        ulong insns = 0, cycles = 0;
+        foreach (var v in Kvm.Vcpus) { insns += v.Cpu.Instructions; cycles = Math.Max(cycles, v.Cpu.Cycles); }
+        double secs = Math.Max(WallTime.TotalSeconds, 1e-9);
+        sb.AppendLine($"stats: end                 {result.End} (exit {result.ExitCode})");
+        sb.AppendLine($"stats: guest instructions  {insns}");
+        sb.AppendLine($"stats: cycles              {cycles}");
+        sb.AppendLine($"stats: guest time          {Boot.Cpu.Clock.Seconds(cycles):F6} s at {_opt.CpuMhz} MHz");
+        sb.AppendLine($"stats: wall time           {WallTime.TotalSeconds:F3} s ({insns / secs / 1e6:F1} M guest instructions/s)");
+        foreach (var v in Kvm.Vcpus)
+        {
+            var c = v.Cpu;
+            sb.AppendLine($"stats: cpu {c.CpuAddress}: instructions {c.Instructions}, cycles {c.Cycles}, program {c.ProgramInterruptions}, external {c.ExternalInterruptions}, svc {c.SvcInterruptions}, io {c.IoInterruptions}");
+            foreach (var kv in v.InterceptCounts.OrderBy(k => k.Key, StringComparer.Ordinal))
+                sb.AppendLine($"stats: cpu {c.CpuAddress}: intercept {kv.Key,-24} {kv.Value}");
+        }
+        sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
+        foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))
+            sb.AppendLine($"stats: host {kv.Key,-28} {kv.Value.Count}");
+        return sb.ToString();
+    }
+
+    public void Dispose() => Host.Dispose();
+}

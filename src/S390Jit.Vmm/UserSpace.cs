@@ -1,0 +1,99 @@
+using S390Jit.Architecture.State;
+using S390Jit.Host.Kvm;
+
+namespace S390Jit.Vmm;
+
+/// <summary>
+/// Instruction intercepts handled in user space (QEMU's target/s390x/kvm.c handle_instruction):
+/// SERVC to the SCLP, DIAG codes, the SIGP orders KVM leaves to user space, and channel-subsystem
+/// instructions of a machine with no I/O devices. Anything else gets an operation exception.
+/// </summary>
+internal static class UserSpace
+{
+    public static void HandleInstruction(Machine m, KvmVcpu vcpu, ushort ipa, uint ipb)
+    {
+        var cpu = vcpu.Cpu;
+        byte op1 = (byte)(ipa >> 8), op2 = (byte)ipa;
+        m.Events.Emit("qemu_handle_instruction", cpu.Cycles, $"vcpu {cpu.CpuAddress}: ipa 0x{ipa:x4} ipb 0x{ipb:x8}");
+        switch (op1)
+        {
+            case 0xB2 when op2 == 0x20:
+                {
+                    var (r1, r2) = Intercept.RreRegs(vcpu);
+                    cpu.Cc = m.Sclp.ServiceCall(cpu, cpu.G[r2] & 0xFFFF_FFFFUL, (uint)cpu.G[r1]);
+                    return;
+                }
+            case 0xB2 when op2 is >= 0x30 and <= 0x3C or 0x76 or 0x5F:
+                ChannelSubsystem(vcpu, op2);
+                return;
+            case 0x83:
+                Diagnose(vcpu);
+                return;
+            case 0xAE:
+                Sigp(m, vcpu);
+                return;
+            default:
+                throw cpu.Pgm(PgmCode.Operation);
+        }
+    }
+
+    /// <summary>No channel subsystem devices: subchannel instructions find nothing (cc 3).</summary>
+    private static void ChannelSubsystem(KvmVcpu vcpu, byte op2)
+    {
+        var cpu = vcpu.Cpu;
+        if (cpu.ProblemState) throw cpu.Pgm(PgmCode.PrivilegedOperation);
+        switch (op2)
+        {
+            case 0x36: // TPI: no interruption pending
+            case 0x39: // STCRW: no CRW pending
+                cpu.Cc = 1;
+                return;
+            case 0x5F: // CHSC: command not supported response
+                throw cpu.Pgm(PgmCode.Operation);
+            case 0x37: // SAL
+            case 0x3C: // SCHM
+                cpu.Cc = 0;
+                return;
+            default:
+                cpu.Cc = 3;
+                return;
+        }
+    }
+
+    private static void Diagnose(KvmVcpu vcpu)
+    {
+        var cpu = vcpu.Cpu;
+        int code = Diag.Code(vcpu);
+        // QEMU: unknown diagnose codes are a specification exception
+        _ = code;
+        throw cpu.Pgm(PgmCode.Specification);
+    }
+
+    private static void Sigp(Machine m, KvmVcpu vcpu)
+    {
+        var cpu = vcpu.Cpu;
+        var (r1, _, order, _, addr) = Host.Kvm.Sigp.Decode(vcpu);
+        var target = m.Kvm.VcpuByAddress(addr);
+        if (target == null) { cpu.Cc = 3; return; }
+        switch (order)
+        {
+            case Host.Kvm.Sigp.Start:
+                target.Stopped = false;
+                cpu.Cc = 0;
+                return;
+            case Host.Kvm.Sigp.Restart:
+                target.Cpu.DeliverRestart();
+                target.Stopped = false;
+                cpu.Cc = 0;
+                return;
+            case Host.Kvm.Sigp.InitialCpuReset:
+            case Host.Kvm.Sigp.CpuReset:
+                if (target != vcpu) target.Stopped = true;
+                cpu.Cc = 0;
+                return;
+            default:
+                Host.Kvm.Sigp.StoreStatus(cpu, r1, Host.Kvm.Sigp.StatusInvalidOrder);
+                return;
+        }
+    }
+}
