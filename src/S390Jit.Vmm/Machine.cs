@@ -148,7 +148,6 @@ public sealed class Machine : IDisposable
                 if (vcpu.Stopped) continue;
                 anyRunning = true;
                 CurrentCpu = vcpu.Cpu;
-                ulong before = vcpu.Cpu.Cycles;
                 ulong budget = Math.Min(SaturatingAdd(vcpu.Cpu.Cycles, _opt.TimeSliceCycles), _opt.MaxCycles);
                 var run = vcpu.Run(budget);
                 switch (run.Reason)
@@ -164,7 +163,7 @@ public sealed class Machine : IDisposable
                         anyProgress = true;
                         break;
                     case KvmExitReason.Idle:
-                        if (run.WakeCycle != ulong.MaxValue || vcpu.Cpu.Cycles != before) anyProgress = true;
+                        if (run.WakeCycle != ulong.MaxValue) anyProgress = true;
                         break;
                 }
                 if (vcpu.Cpu.Cycles >= _opt.MaxCycles)

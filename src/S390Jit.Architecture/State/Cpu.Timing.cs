@@ -50,7 +50,7 @@ public partial class Cpu
 
     /// <summary>Epoch difference added to the machine TOD (SCK, or the SIE epoch).</summary>
     public ulong TodEpoch;
-    public ulong Ckc = ulong.MaxValue;
+    public ulong Ckc;
     private long _cpuTimerAtSet;
     private ulong _cpuTimerSetCycle;
     private ulong _lastStck;

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Rebuild every guest ELF reproducibly.
+#
+#   guests/build.sh            rebuild guests/<name>.elf from guests/<name>/ + runtime/
+#   guests/build.sh --check    rebuild into guests/build/check/ and compare with the
+#                              committed ELFs; exit 1 on any difference
+#   guests/build.sh NAME...    rebuild only the named guests
+#
+# Needs Debian's s390x-linux-gnu-gcc (package gcc-s390x-linux-gnu).  The
+# output does not depend on the checkout path, the time or the locale.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+GUESTS_DIR=$(pwd)
+
+export LC_ALL=C
+export SOURCE_DATE_EPOCH=0
+export TZ=UTC
+
+CC=${CROSS_COMPILE:-s390x-linux-gnu-}gcc
+
+# Every guest; the architecture level each one is compiled for.
+ALL_GUESTS="bytecode crc32 fib hello insns qsort sha256 sieve strings sys"
+march_for() {
+    case "$1" in
+        insns) echo zEC12 ;;
+        *)     echo z196 ;;
+    esac
+}
+
+CFLAGS=(
+    -std=gnu11 -O2 -m64 -mzarch
+    -ffreestanding -nostdlib -fno-builtin
+    -fno-pic -fno-pie -fno-stack-protector -fno-common
+    -msoft-float -mno-backchain
+    -fno-tree-loop-distribute-patterns
+    -fno-delete-null-pointer-checks
+    -fno-asynchronous-unwind-tables -fno-unwind-tables
+    -fno-ident -g0
+    -Wall -Wextra -Wno-unused-parameter -Werror
+    "-ffile-prefix-map=$GUESTS_DIR=."
+    -Iruntime
+)
+LDFLAGS=(
+    -static -nostdlib -no-pie
+    -Wl,-T,runtime/link.ld
+    -Wl,--build-id=none
+    -Wl,--no-warn-rwx-segments
+    -Wl,--hash-style=gnu
+)
+
+# The committed ELFs were built with this toolchain (Debian 12 packages
+# gcc-s390x-linux-gnu and binutils-s390x-linux-gnu).  Byte-identical output
+# is only expected from the same versions.
+EXPECTED_GCC="12.2.0"
+EXPECTED_LD="2.40"
+
+check=0
+if [ "${1:-}" = "--check" ]; then
+    check=1
+    shift
+fi
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+    echo "build.sh: $CC not found (apt-get install gcc-s390x-linux-gnu)" >&2
+    exit 2
+fi
+gcc_version=$("$CC" -dumpfullversion)
+ld_version=$("${CC%gcc}ld" --version | head -n 1 | sed 's/.* //')
+if [ "$gcc_version" != "$EXPECTED_GCC" ] || [ "$ld_version" != "$EXPECTED_LD" ]; then
+    echo "build.sh: toolchain is gcc $gcc_version / ld $ld_version, the committed ELFs" \
+         "come from gcc $EXPECTED_GCC / ld $EXPECTED_LD" >&2
+    if [ $check = 1 ]; then
+        echo "build.sh --check: skipped, a different toolchain cannot reproduce the bytes" >&2
+        exit 0
+    fi
+fi
+guests=${*:-$ALL_GUESTS}
+
+if [ $check = 1 ]; then
+    out_dir=build/check
+else
+    out_dir=.
+fi
+obj_root=build/obj
+mkdir -p "$out_dir" "$obj_root"
+
+# Runtime sources (sorted, so link order is stable).
+sources_in() {
+    find "$1" -maxdepth 1 -type f \( -name '*.c' -o -name '*.S' \) | sort
+}
+runtime_sources=$(sources_in runtime)
+
+compile() {   # compile SRC OBJ MARCH
+    "$CC" "${CFLAGS[@]}" "-march=$3" -c "$1" -o "$2"
+}
+
+failed=0
+for g in $guests; do
+    if [ ! -d "$g" ]; then
+        echo "build.sh: no such guest: $g" >&2
+        exit 2
+    fi
+    march=$(march_for "$g")
+    obj_dir=$obj_root/$g
+    rm -rf "$obj_dir"
+    mkdir -p "$obj_dir"
+    objs=()
+    guest_sources=$(sources_in "$g")
+    for src in $runtime_sources $guest_sources; do
+        obj=$obj_dir/$(echo "$src" | tr '/' '_').o
+        compile "$src" "$obj" "$march"
+        objs+=("$obj")
+    done
+    "$CC" "${CFLAGS[@]}" "-march=$march" "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
+
+    if [ $check = 1 ]; then
+        if cmp -s "$out_dir/$g.elf" "$g.elf"; then
+            echo "ok       $g.elf"
+        else
+            echo "DIFFERS  $g.elf"
+            failed=1
+        fi
+    else
+        echo "built    $g.elf"
+    fi
+done
+
+if [ $check = 1 ] && [ $failed = 1 ]; then
+    echo "build.sh --check: committed guest ELFs differ from a fresh build" >&2
+    exit 1
+fi

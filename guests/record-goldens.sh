@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Regenerate guests/golden/<name>.out: QEMU's exact console output for every
+# committed guest ELF, run without -append, plus hello.append.out for hello
+# run with -append "hello world".
+#
+#   guests/record-goldens.sh           all guests
+#   guests/record-goldens.sh NAME...   only these
+#
+# Fails if a guest does not end with "EXIT: STATUS=1" (success).
+set -euo pipefail
+
+cd "$(dirname "$0")"
+mkdir -p golden
+
+if [ $# -gt 0 ]; then
+    names=("$@")
+else
+    names=()
+    for elf in *.elf; do
+        names+=("${elf%.elf}")
+    done
+fi
+
+status=0
+record() {   # record NAME OUTFILE [APPEND...]
+    local name=$1 out=$2
+    shift 2
+    local tmp
+    tmp=$(mktemp)
+    if ! ./run-qemu.sh "$name.elf" "$@" >"$tmp"; then
+        echo "FAILED   $name: qemu exited with an error" >&2
+        status=1
+    fi
+    if [ "$(tail -n 1 "$tmp")" != "EXIT: STATUS=1" ]; then
+        echo "FAILED   $name: no 'EXIT: STATUS=1' at the end" >&2
+        status=1
+    fi
+    cat "$tmp" >"$out"
+    rm -f "$tmp"
+    echo "recorded $out"
+}
+
+for name in "${names[@]}"; do
+    record "$name" "golden/$name.out"
+    if [ "$name" = hello ]; then
+        record hello golden/hello.append.out hello world
+    fi
+done
+exit $status

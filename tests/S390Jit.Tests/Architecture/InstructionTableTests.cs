@@ -1,0 +1,100 @@
+using System.Reflection;
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Tests.Architecture;
+
+/// <summary>Invariants of the one instruction table (what QEMU gets from its compiler, as tests).</summary>
+public class InstructionTableTests
+{
+    private static IEnumerable<InsnDef> Rows => InstructionTable.All;
+
+    [Test]
+    public void Length_from_first_byte_agrees_with_format()
+    {
+        foreach (var r in Rows)
+            Assert.That(Formats.LengthFromFirstByte(r.Op1), Is.EqualTo(r.Length), r.ToString());
+    }
+
+    [Test]
+    public void Opcodes_and_mnemonics_are_unique()
+    {
+        Assert.That(Rows.Select(r => (r.Op1, Decoder.Op2Of(r.Op1) == Op2Kind.None ? 0 : r.Op2)).Distinct().Count(), Is.EqualTo(Rows.Count()));
+        Assert.That(Rows.Select(r => r.Mnemonic).Distinct().Count(), Is.EqualTo(Rows.Count()));
+    }
+
+    [Test]
+    public void Every_row_has_cost_group_and_sie_behaviour()
+    {
+        foreach (var r in Rows)
+        {
+            Assert.That(r.Cycles, Is.GreaterThanOrEqualTo(0), r.ToString());
+            Assert.That(r.Group, Is.Not.Empty, r.ToString());
+            if (r.Sie == SieAction.Conditional) Assert.That(r.SieCheck, Is.Not.Null, r.ToString());
+            if (r.Sie == SieAction.Interpreted && r.Cycles == 0) Assert.Fail($"{r}: interpreted rows must cost cycles");
+            if (r.Has(InsnFlags.Io)) Assert.That(r.Has(InsnFlags.EndsBlock), r.ToString());
+        }
+    }
+
+    [Test]
+    public void Each_semantic_body_belongs_to_exactly_one_row()
+    {
+        var bodies = InstructionTable.FindMethods(m => m.ReturnType == typeof(void));
+        var used = Rows.Where(r => r.Body != null).Select(r => r.Body!).ToHashSet();
+        var orphans = bodies.Values.Where(m => !used.Contains(m)).Select(m => m.Name).ToList();
+        Assert.That(orphans, Is.Empty, "semantic bodies without a table row");
+        foreach (var r in Rows.Where(r => r.Body != null))
+            Assert.That(r.Body!.Name, Is.EqualTo(r.Mnemonic));
+    }
+
+    /// <summary>Issue 2's required set: what gcc -O2 emits for z196/zEC12 plus supervisor start-up code.</summary>
+    private static readonly string[] Required =
+    [
+        "AR", "A", "AH", "AHI", "AG", "AGR", "AGF", "AGFR", "AGHI", "AFI", "AGFI", "ARK", "AGRK", "AHIK", "AGHIK", "ASI", "AGSI",
+        "ALR", "AL", "ALG", "ALGR", "ALGF", "ALGFR", "ALFI", "ALGFI", "ALRK", "ALGRK", "ALHSIK", "ALGHSIK", "ALCR", "ALCGR", "ALC", "ALCG",
+        "SR", "S", "SH", "SG", "SGR", "SGF", "SGFR", "SRK", "SGRK", "SLR", "SL", "SLG", "SLGR", "SLGF", "SLGFR", "SLFI", "SLGFI", "SLBR", "SLBGR",
+        "MR", "M", "MH", "MHI", "MGHI", "MS", "MSR", "MSG", "MSGR", "MSGF", "MSGFR", "MSFI", "MSGFI", "MLR", "MLGR", "ML", "MLG",
+        "DR", "D", "DLR", "DLGR", "DL", "DLG", "DSGR", "DSG", "DSGFR", "DSGF",
+        "CR", "C", "CH", "CHI", "CG", "CGR", "CGF", "CGFR", "CGHI", "CFI", "CGFI", "CLR", "CL", "CLG", "CLGR", "CLGF", "CLGFR", "CLFI", "CLGFI",
+        "CLI", "CLIY", "CHHSI", "CHSI", "CGHSI", "CLHHSI", "CLFHSI", "CLGHSI", "CRL", "CGRL", "CLRL", "CLGRL",
+        "NR", "N", "NG", "NGR", "NI", "NC", "NILL", "NILH", "NIHF", "NILF", "NRK", "NGRK", "OR", "O", "OG", "OGR", "OI", "OC", "OILL", "OIHF", "OILF",
+        "XR", "X", "XG", "XGR", "XI", "XC", "XILF", "XIHF", "TM", "TMLL", "TMLH", "TMHH", "TMHL",
+        "SLL", "SRL", "SLA", "SRA", "SLLG", "SRLG", "SLAG", "SRAG", "SLDL", "SRDL", "SLDA", "SRDA", "SLLK", "SRLK", "SLAK", "SRAK", "RLL", "RLLG",
+        "RISBG", "RISBGN", "RNSBG", "ROSBG", "RXSBG", "RISBHG", "RISBLG",
+        "L", "LY", "LG", "LGF", "LGFR", "LLGF", "LLGFR", "LH", "LHY", "LGH", "LHR", "LGHR", "LLH", "LLGH", "LLHR", "LLGHR", "LB", "LGB", "LBR", "LGBR",
+        "LLC", "LLGC", "LLCR", "LLGCR", "LR", "LGR", "LHI", "LGHI", "LGFI", "LLILF", "LLIHF", "LLILL", "IILF", "IIHF", "IILL", "LT", "LTG", "LTR", "LTGR", "LTGF",
+        "LCR", "LCGR", "LNR", "LNGR", "LPR", "LPGR", "LM", "LMG", "STM", "STMG", "LMH", "STMH",
+        "ST", "STY", "STG", "STH", "STHY", "STC", "STCY", "MVI", "MVHI", "MVGHI", "MVHHI",
+        "LRL", "LGRL", "LGFRL", "LLGFRL", "STRL", "STGRL", "LFH", "STFH", "LHH", "LLHH", "LLCH", "LBH", "STCH", "STHH", "AIH", "CIH", "CLIH",
+        "LOC", "LOCG", "LOCR", "LOCGR", "STOC", "STOCG",
+        "CRJ", "CGRJ", "CLRJ", "CLGRJ", "CIJ", "CGIJ", "CLIJ", "CLGIJ", "CRB", "CGRB", "CIB", "CGIB", "CIT", "CGIT", "CLFIT", "CLGIT", "CRT", "CGRT",
+        "BRC", "BRCL", "BC", "BCR", "BRAS", "BRASL", "BAS", "BASR", "BCT", "BCTR", "BCTG", "BCTGR", "BRCT", "BRCTG", "BRXH", "BRXLE", "BXH", "BXLE", "BRXHG", "BRXLG",
+        "MVC", "CLC", "XC", "NC", "OC", "TR", "TRT", "EX", "EXRL", "MVCL", "MVCLE", "CLCL", "SRST", "CLST", "MVST", "CS", "CSG", "CDS",
+        "IC", "ICY", "ICM", "ICMY", "ICMH", "STCM", "STCMY", "LA", "LAY", "LARL", "POPCNT", "FLOGR",
+        "LPSW", "LPSWE", "SSM", "STOSM", "STNSM", "LCTL", "LCTLG", "STCTL", "STCTG", "SPX", "STPX", "STAP", "SAM24", "SAM31", "SAM64",
+        "EPSW", "IPM", "SPM", "STFLE", "STCK", "STCKF", "STCKE", "SCKC", "STCKC", "SPT", "STPT", "SVC",
+    ];
+
+    [Test]
+    public void Required_instructions_are_implemented()
+    {
+        var missing = Required.Where(m => InstructionTable.ByMnemonic(m) is not { Implemented: true }).ToList();
+        Assert.That(missing, Is.Empty);
+    }
+
+    [Test]
+    public void Intercepted_rows_need_no_body_and_are_privileged_or_conditional()
+    {
+        foreach (var r in Rows.Where(r => r.Sie == SieAction.Intercept))
+            Assert.That(r.Has(InsnFlags.Priv), r.ToString());
+    }
+
+    [Test]
+    public void Coverage_report_lists_rows_by_facility()
+    {
+        var report = Coverage.Report();
+        TestContext.Out.WriteLine(report);
+        Assert.That(report, Does.Contain("rows"));
+        Assert.That(Coverage.Implemented, Is.GreaterThan(400));
+    }
+}

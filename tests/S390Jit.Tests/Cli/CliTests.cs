@@ -1,0 +1,158 @@
+using S390Jit.Architecture.State;
+using S390Jit.Tests.Guests;
+using S390Jit.Tests.Loader;
+using static S390Jit.Loader.ElfConstants;
+
+namespace S390Jit.Tests.Cli;
+
+/// <summary>The s390jit command line: exit codes, one-line errors, qemu spellings.</summary>
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        // the guest console goes to the process's stdout; tests check exit codes and stderr
+        int code = S390Jit.Cli.Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static string TempFile(byte[] content)
+    {
+        string p = Path.Combine(Path.GetTempPath(), $"s390jit-cli-{Guid.NewGuid():N}.elf");
+        File.WriteAllBytes(p, content);
+        return p;
+    }
+
+    private static void AssertOneLineError(string err)
+    {
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), err);
+        Assert.That(err, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    public static IEnumerable<TestCaseData> MalformedElfs()
+    {
+        var valid = ElfBuilder.Typical().Build();
+        yield return new TestCaseData(Array.Empty<byte>(), "empty").SetName("Malformed_elf_exits_2(empty file)");
+        var rnd = new byte[4096]; new Random(1).NextBytes(rnd);
+        yield return new TestCaseData(rnd, "").SetName("Malformed_elf_exits_2(random bytes)");
+        yield return new TestCaseData(valid[..40], "truncated").SetName("Malformed_elf_exits_2(truncated header)");
+        var c32 = (byte[])valid.Clone(); c32[4] = ELFCLASS32;
+        yield return new TestCaseData(c32, "32-bit").SetName("Malformed_elf_exits_2(32-bit)");
+        var le = (byte[])valid.Clone(); le[5] = ELFDATA2LSB;
+        yield return new TestCaseData(le, "little-endian").SetName("Malformed_elf_exits_2(little-endian)");
+        var x86 = (byte[])valid.Clone(); x86[18] = 0; x86[19] = 62;
+        yield return new TestCaseData(x86, "EM_X86_64").SetName("Malformed_elf_exits_2(x86)");
+        var big = new ElfBuilder().Segment(0x7FF_0000, new byte[16], memSize: 0x20_0000).Build();
+        yield return new TestCaseData(big, "beyond guest memory").SetName("Malformed_elf_exits_2(segment beyond memory)");
+        var overlap = new ElfBuilder().Segment(0x10000, new byte[0x100]).Segment(0x10080, new byte[0x100]).Build();
+        yield return new TestCaseData(overlap, "overlaps").SetName("Malformed_elf_exits_2(overlapping segments)");
+    }
+
+    [TestCaseSource(nameof(MalformedElfs))]
+    public void Malformed_elf_exits_2(byte[] content, string expect)
+    {
+        string path = TempFile(content);
+        try
+        {
+            var (code, _, err) = Run("run", path);
+            Assert.That(code, Is.EqualTo(2), err);
+            AssertOneLineError(err);
+            Assert.That(err, Does.Contain(expect));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void Missing_kernel_file_exits_2()
+    {
+        var (code, _, err) = Run("run", "/nonexistent/kernel.elf");
+        Assert.That(code, Is.EqualTo(2));
+        AssertOneLineError(err);
+        Assert.That(err, Does.Contain("No such file"));
+    }
+
+    [TestCase("--bogus")]
+    [TestCase("-bogus")]
+    public void Unknown_option_exits_2(string opt)
+    {
+        var (code, _, err) = Run("run", Repo.Path("guests", "hello.elf"), opt);
+        Assert.That(code, Is.EqualTo(2));
+        AssertOneLineError(err);
+    }
+
+    [TestCase("-m", "12X")]
+    [TestCase("-smp", "0")]
+    [TestCase("-machine", "pc")]
+    [TestCase("-device", "e1000")]
+    [TestCase("--engine", "magic")]
+    [TestCase("--trace", "everything")]
+    public void Bad_option_values_exit_2(string opt, string value)
+    {
+        var (code, _, err) = Run("run", Repo.Path("guests", "hello.elf"), opt, value);
+        Assert.That(code, Is.EqualTo(2), err);
+        AssertOneLineError(err);
+    }
+
+    [Test]
+    public void Help_describes_run_and_the_qemu_spellings()
+    {
+        var (code, o, _) = Run("run", "--help");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(o, Does.Contain("--max-cycles").And.Contain("-kernel").And.Contain("-append").And.Contain("--stats"));
+    }
+
+    [Test]
+    public void Qemu_spelling_runs_a_guest()
+    {
+        var (code, _, err) = Run("-nodefaults", "-nographic", "-machine", "s390-ccw-virtio,accel=tcg", "-chardev", "stdio,id=con0",
+            "-device", "sclpconsole,chardev=con0", "-kernel", Repo.Path("guests", "hello.elf"), "-m", "256", "-append", "x=1");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(err, Is.Empty);
+    }
+
+    [Test]
+    public void Stats_report_instructions_cycles_intercepts_and_wall_time()
+    {
+        var (code, _, err) = Run("run", Repo.Path("guests", "hello.elf"), "--stats");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(err, Does.Contain("guest instructions").And.Contain("cycles").And.Contain("intercept 0x04 SERVC").And.Contain("wall time"));
+    }
+
+    [Test]
+    public void Max_cycles_exit_3()
+    {
+        var (code, _, err) = Run("run", Repo.Path("guests", "sieve.elf"), "--max-cycles", "100000");
+        Assert.That(code, Is.EqualTo(3));
+        AssertOneLineError(err);
+        Assert.That(err, Does.Contain("--max-cycles"));
+    }
+
+    [Test]
+    public void Disabled_wait_exit_1()
+    {
+        string path = TempFile(new TestGuest().LoadPsw(Psw.EA | Psw.BA | Psw.Wait, 0x1234).BuildElf());
+        try
+        {
+            var (code, _, err) = Run("run", path);
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(err.Trim(), Is.EqualTo("s390jit: disabled wait, PSW 0002000180000000 0000000000001234"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void Internal_error_exit_4_is_one_line()
+    {
+        string path = TempFile(new TestGuest().LoadPsw(Psw.EA | Psw.BA | Psw.Dat, 0x10100).BuildElf());
+        try
+        {
+            var (code, _, err) = Run("run", path);
+            Assert.That(code, Is.EqualTo(4));
+            AssertOneLineError(err);
+            Assert.That(err, Does.Contain("internal error"));
+        }
+        finally { File.Delete(path); }
+    }
+}
