@@ -158,3 +158,23 @@ public class FixedPointTests
         Assert.That(h.Mem(0x93, 1)[0], Is.EqualTo(0xFF));
     }
 }
+
+public class DecimalTests
+{
+    [Test]
+    public void CVD_then_CVB_round_trips_and_bad_digits_are_a_data_exception()
+    {
+        using var h = new CpuHarness();
+        h.Cpu.G[1] = unchecked((uint)-1234567);
+        h.Cpu.G[5] = 0x20000;
+        h.Asm("CVD", r1: 1, b2: 5, d2: 0).Asm("CVB", r1: 2, b2: 5, d2: 0);
+        Assert.That(h.Run(), Is.EqualTo(0));
+        Assert.That(h.Mem(0x20000, 8).ToArray(), Is.EqualTo(new byte[] { 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x7D }));
+        Assert.That((int)(uint)h.Cpu.G[2], Is.EqualTo(-1234567));
+        using var bad = new CpuHarness();
+        bad.Put(0x20000, 0, 0, 0, 0, 0, 0, 0xA0, 0x0C);
+        bad.Cpu.G[5] = 0x20000;
+        bad.Asm("CVB", r1: 2, b2: 5, d2: 0);
+        Assert.That(bad.Run(), Is.EqualTo(PgmCode.Data));
+    }
+}
