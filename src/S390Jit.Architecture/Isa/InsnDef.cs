@@ -68,8 +68,18 @@ public sealed unsafe class InsnDef
     /// <summary>For <see cref="SieAction.Conditional"/>: returns true when the SIE intercepts this execution.</summary>
     public MethodInfo? SieCheck { get; internal set; }
 
+    /// <summary>Entry of a helper body (Cpu, ref Insn); null for simple instructions and gaps.</summary>
     public delegate*<Cpu, ref Insn, void> Exec;
     public delegate*<Cpu, ref Insn, bool> SieCheckFn;
+
+    /// <summary>
+    /// For simple instructions: the generic body class (Semantics.X&lt;B, V&gt;) whose method named after
+    /// the mnemonic is the body; the interpreter runs its <see cref="Semantics.InterpBackend"/>
+    /// instantiation through <see cref="ExecSimple"/>, the JIT instantiates it with its IL backend.
+    /// </summary>
+    public Type? SimpleBodyClass { get; internal set; }
+    public delegate*<Semantics.InterpBackend, ref Insn, void> ExecSimple;
+    public bool IsSimple => SimpleBodyClass != null;
 
     public int Length => Formats.Length(Format);
     public bool Implemented => Body != null;

@@ -90,7 +90,12 @@ public static unsafe partial class InstructionTable
         if (bodies.TryGetValue(def.Mnemonic, out var body))
         {
             def.Body = body;
-            def.Exec = (delegate*<Cpu, ref Insn, void>)body.MethodHandle.GetFunctionPointer();
+            if (body.DeclaringType!.IsGenericType)
+            {
+                def.SimpleBodyClass = body.DeclaringType.GetGenericTypeDefinition();
+                def.ExecSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)body.MethodHandle.GetFunctionPointer();
+            }
+            else def.Exec = (delegate*<Cpu, ref Insn, void>)body.MethodHandle.GetFunctionPointer();
         }
         if (sie == SieAction.Conditional)
         {
@@ -102,17 +107,23 @@ public static unsafe partial class InstructionTable
         return def;
     }
 
-    /// <summary>All (Cpu, ref Insn) static methods of [SemanticBodies] classes, by name; a name may exist once.</summary>
+    /// <summary>
+    /// All semantic bodies by name; a name may exist once. Helper bodies are public static (Cpu, ref Insn)
+    /// methods of [SemanticBodies] classes; simple bodies are public static (B, ref Insn) methods of
+    /// generic [SemanticBodies] classes X&lt;B, V&gt;, found through their interpreter instantiation.
+    /// </summary>
     internal static Dictionary<string, MethodInfo> FindMethods(Func<MethodInfo, bool> filter)
     {
         var d = new Dictionary<string, MethodInfo>(StringComparer.Ordinal);
-        foreach (var t in typeof(InstructionTable).Assembly.GetTypes())
+        foreach (var declared in typeof(InstructionTable).Assembly.GetTypes())
         {
-            if (t.GetCustomAttribute<SemanticBodiesAttribute>() == null) continue;
+            if (declared.GetCustomAttribute<SemanticBodiesAttribute>() == null) continue;
+            var t = declared.IsGenericTypeDefinition ? declared.MakeGenericType(typeof(Semantics.InterpBackend), typeof(ulong)) : declared;
+            var first = declared.IsGenericTypeDefinition ? typeof(Semantics.InterpBackend) : typeof(Cpu);
             foreach (var m in t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
                 var p = m.GetParameters();
-                if (p.Length != 2 || p[0].ParameterType != typeof(Cpu) || p[1].ParameterType != typeof(Insn).MakeByRefType() || !filter(m)) continue;
+                if (p.Length != 2 || p[0].ParameterType != first || p[1].ParameterType != typeof(Insn).MakeByRefType() || !filter(m)) continue;
                 if (!d.TryAdd(m.Name, m))
                     throw new InvalidDataException($"two semantic bodies named {m.Name}: {d[m.Name].DeclaringType!.Name} and {t.Name}");
             }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using S390Jit.Architecture.State;
 
@@ -133,6 +134,13 @@ public static class Alu
     /// <summary>Bit mask of positions start..end (IBM numbering, 0 = leftmost), wrapping when start &gt; end.</summary>
     public static ulong MaskRange(int start, int end) =>
         start <= end ? (~0UL >> start) & (~0UL << (63 - end)) : (~0UL >> start) | (~0UL << (63 - end));
+
+    public static ulong PopCountBytes(ulong v)
+    {
+        ulong r = 0;
+        for (int b = 0; b < 8; b++) r |= (ulong)BitOperations.PopCount((v >> (8 * b)) & 0xFF) << (8 * b);
+        return r;
+    }
 
     public static ulong Rotl(ulong v, int n) => (v << (n & 63)) | (v >> ((64 - n) & 63));
     public static uint Rotl32(uint v, int n) => (v << (n & 31)) | (v >> ((32 - n) & 31));

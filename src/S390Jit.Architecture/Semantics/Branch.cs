@@ -6,8 +6,99 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>Branches, compare-and-branch, loops, EXECUTE and SUPERVISOR CALL.</summary>
 [SemanticBodies]
-public static class Branch
+public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
 {
+    private static V K(B b, ulong v) => b.Const(v);
+    private static V Rel(B b, long halfwords) => K(b, (b.InstrAddr + (ulong)(halfwords * 2)) & b.AddrMask);
+    private static V Always(B b) => K(b, 1);
+
+    /// <summary>Link information (BAS/BASR/BRAS form): the next address; 31-bit mode sets bit 32; 24-bit mode zeroes bits 32-39.</summary>
+    private static void Link(B b, int r1)
+    {
+        ulong next = b.NextAddr;
+        switch (b.AddressingMode)
+        {
+            case 64: b.SetG(r1, K(b, next)); break;
+            case 31: b.SetG32(r1, K(b, 0x8000_0000UL | (next & 0x7FFF_FFFF))); break;
+            default: b.SetG32(r1, K(b, next & 0xFF_FFFF)); break;
+        }
+    }
+
+    public static void BC(B b, ref Insn i) => b.JumpIf(b.CcMatches(i.M1), b.Addr(i.X2, i.B2, i.D2));
+    public static void BCR(B b, ref Insn i) { if (i.R2 != 0) b.JumpIf(b.CcMatches(i.R1), b.G(i.R2)); }
+    public static void BRC(B b, ref Insn i) => b.JumpIf(b.CcMatches(i.M1), Rel(b, i.RI2));
+    public static void BRCL(B b, ref Insn i) => b.JumpIf(b.CcMatches(i.M1), Rel(b, i.RI2));
+
+    public static void BAS(B b, ref Insn i) { V t = b.Addr(i.X2, i.B2, i.D2); Link(b, i.R1); b.JumpIf(Always(b), t); }
+    public static void BASR(B b, ref Insn i) { V t = b.G(i.R2); Link(b, i.R1); if (i.R2 != 0) b.JumpIf(Always(b), t); }
+    public static void BRAS(B b, ref Insn i) { Link(b, i.R1); b.JumpIf(Always(b), Rel(b, i.RI2)); }
+    public static void BRASL(B b, ref Insn i) { Link(b, i.R1); b.JumpIf(Always(b), Rel(b, i.RI2)); }
+
+    // branch on count
+    private static V Dec32(B b, int r) { V v = b.Trunc32(b.Sub(b.G32(r), K(b, 1))); b.SetG32(r, v); return b.Xor(b.Eq(v, K(b, 0)), K(b, 1)); }
+    private static V Dec64(B b, int r) { V v = b.Sub(b.G(r), K(b, 1)); b.SetG(r, v); return b.Xor(b.Eq(v, K(b, 0)), K(b, 1)); }
+    private static V Dec32H(B b, int r) { V v = b.Trunc32(b.Sub(b.G32H(r), K(b, 1))); b.SetG32H(r, v); return b.Xor(b.Eq(v, K(b, 0)), K(b, 1)); }
+    public static void BCT(B b, ref Insn i) { V t = b.Addr(i.X2, i.B2, i.D2); b.JumpIf(Dec32(b, i.R1), t); }
+    public static void BCTR(B b, ref Insn i) { V t = b.G(i.R2); V nz = Dec32(b, i.R1); if (i.R2 != 0) b.JumpIf(nz, t); }
+    public static void BCTG(B b, ref Insn i) { V t = b.Addr(i.X2, i.B2, i.D2); b.JumpIf(Dec64(b, i.R1), t); }
+    public static void BCTGR(B b, ref Insn i) { V t = b.G(i.R2); V nz = Dec64(b, i.R1); if (i.R2 != 0) b.JumpIf(nz, t); }
+    public static void BRCT(B b, ref Insn i) => b.JumpIf(Dec32(b, i.R1), Rel(b, i.RI2));
+    public static void BRCTG(B b, ref Insn i) => b.JumpIf(Dec64(b, i.R1), Rel(b, i.RI2));
+    public static void BRCTH(B b, ref Insn i) => b.JumpIf(Dec32H(b, i.R1), Rel(b, i.RI2));
+
+    // branch on index: increment R3, compare value R3|1 fetched before R1 changes
+    private static V Index32(B b, int r1, int r3, bool high)
+    {
+        V inc = b.SExt32(b.G(r3)), cmp = b.SExt32(b.G(r3 | 1));
+        V sum = b.SExt32(b.Add(b.SExt32(b.G(r1)), inc));
+        b.SetG32(r1, b.Trunc32(sum));
+        return high ? b.LtS(cmp, sum) : b.Xor(b.LtS(cmp, sum), K(b, 1));
+    }
+    private static V Index64(B b, int r1, int r3, bool high)
+    {
+        V inc = b.G(r3), cmp = b.G(r3 | 1);
+        V sum = b.Add(b.G(r1), inc);
+        b.SetG(r1, sum);
+        return high ? b.LtS(cmp, sum) : b.Xor(b.LtS(cmp, sum), K(b, 1));
+    }
+    public static void BXH(B b, ref Insn i) { V t = b.Addr(0, i.B2, i.D2); b.JumpIf(Index32(b, i.R1, i.R3, true), t); }
+    public static void BXLE(B b, ref Insn i) { V t = b.Addr(0, i.B2, i.D2); b.JumpIf(Index32(b, i.R1, i.R3, false), t); }
+    public static void BXHG(B b, ref Insn i) { V t = b.Addr(0, i.B2, i.D2); b.JumpIf(Index64(b, i.R1, i.R3, true), t); }
+    public static void BXLEG(B b, ref Insn i) { V t = b.Addr(0, i.B2, i.D2); b.JumpIf(Index64(b, i.R1, i.R3, false), t); }
+    public static void BRXH(B b, ref Insn i) => b.JumpIf(Index32(b, i.R1, i.R3, true), Rel(b, i.RI2));
+    public static void BRXLE(B b, ref Insn i) => b.JumpIf(Index32(b, i.R1, i.R3, false), Rel(b, i.RI2));
+    public static void BRXHG(B b, ref Insn i) => b.JumpIf(Index64(b, i.R1, i.R3, true), Rel(b, i.RI2));
+    public static void BRXLG(B b, ref Insn i) => b.JumpIf(Index64(b, i.R1, i.R3, false), Rel(b, i.RI2));
+
+    // compare and branch (relative: RIE; to an address: RRS / RIS); the cc is unchanged
+    private static V Cmp(B b, int m, V x, V y, bool signed) => FixedPoint<B, V>.Cond.Compare(b, m, x, y, signed);
+    private static V S32(B b, int r) => b.SExt32(b.G(r));
+    private static V I(B b, long v) => K(b, (ulong)v);
+    private static V A4(B b, ref Insn i) => b.Addr(0, i.B4, i.D4);
+    public static void CRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, S32(b, i.R1), S32(b, i.R2), true), Rel(b, i.RI4));
+    public static void CGRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), b.G(i.R2), true), Rel(b, i.RI4));
+    public static void CLRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G32(i.R1), b.G32(i.R2), false), Rel(b, i.RI4));
+    public static void CLGRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), b.G(i.R2), false), Rel(b, i.RI4));
+    public static void CIJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, S32(b, i.R1), I(b, i.I2), true), Rel(b, i.RI4));
+    public static void CGIJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), I(b, i.I2), true), Rel(b, i.RI4));
+    public static void CLIJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G32(i.R1), I(b, i.I2), false), Rel(b, i.RI4));
+    public static void CLGIJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), I(b, i.I2), false), Rel(b, i.RI4));
+    public static void CRB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, S32(b, i.R1), S32(b, i.R2), true), A4(b, ref i));
+    public static void CGRB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), b.G(i.R2), true), A4(b, ref i));
+    public static void CLRB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G32(i.R1), b.G32(i.R2), false), A4(b, ref i));
+    public static void CLGRB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), b.G(i.R2), false), A4(b, ref i));
+    public static void CIB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, S32(b, i.R1), I(b, i.I2), true), A4(b, ref i));
+    public static void CGIB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), I(b, i.I2), true), A4(b, ref i));
+    public static void CLIB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G32(i.R1), I(b, i.I2), false), A4(b, ref i));
+    public static void CLGIB(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), I(b, i.I2), false), A4(b, ref i));
+}
+
+/// <summary>Branches that switch modes or use 24-bit link information, EXECUTE and SUPERVISOR CALL: helpers.</summary>
+[SemanticBodies]
+public static class BranchHelpers
+{
+    private static void Jump(Cpu c, ulong target) => c.PswAddr = target & c.AddrMask;
+
     /// <summary>Link information (BAS/BASR/BRAS form): 64-bit address, or 31-bit with bit 32 set, or 24-bit.</summary>
     private static void Link(Cpu c, int r1)
     {
@@ -29,70 +120,8 @@ public static class Branch
         c.SetR32(r1, (ilc << 30) | ((uint)c.Cc << 28) | (pm << 24) | ((uint)c.PswAddr & 0xFF_FFFF));
     }
 
-    private static void Jump(Cpu c, ulong target) => c.PswAddr = target & c.AddrMask;
-
-    public static void BC(Cpu c, ref Insn i) { if (CcMatches(c, i.M1)) Jump(c, c.Addr(i.X2, i.B2, i.D2)); }
-    public static void BCR(Cpu c, ref Insn i) { if (i.R2 != 0 && CcMatches(c, i.R1)) Jump(c, c.G[i.R2]); }
-    public static void BRC(Cpu c, ref Insn i) { if (CcMatches(c, i.M1)) Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRCL(Cpu c, ref Insn i) { if (CcMatches(c, i.M1)) Jump(c, c.RelAddr(i.RI2)); }
-
     public static void BAL(Cpu c, ref Insn i) { ulong t = c.Addr(i.X2, i.B2, i.D2); LinkBal(c, i.R1); Jump(c, t); }
     public static void BALR(Cpu c, ref Insn i) { ulong t = c.G[i.R2]; LinkBal(c, i.R1); if (i.R2 != 0) Jump(c, t); }
-    public static void BAS(Cpu c, ref Insn i) { ulong t = c.Addr(i.X2, i.B2, i.D2); Link(c, i.R1); Jump(c, t); }
-    public static void BASR(Cpu c, ref Insn i) { ulong t = c.G[i.R2]; Link(c, i.R1); if (i.R2 != 0) Jump(c, t); }
-    public static void BRAS(Cpu c, ref Insn i) { Link(c, i.R1); Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRASL(Cpu c, ref Insn i) { Link(c, i.R1); Jump(c, c.RelAddr(i.RI2)); }
-
-    // branch on count
-    public static void BCT(Cpu c, ref Insn i) { ulong t = c.Addr(i.X2, i.B2, i.D2); uint v = c.R32(i.R1) - 1; c.SetR32(i.R1, v); if (v != 0) Jump(c, t); }
-    public static void BCTR(Cpu c, ref Insn i) { ulong t = c.G[i.R2]; uint v = c.R32(i.R1) - 1; c.SetR32(i.R1, v); if (v != 0 && i.R2 != 0) Jump(c, t); }
-    public static void BCTG(Cpu c, ref Insn i) { ulong t = c.Addr(i.X2, i.B2, i.D2); ulong v = --c.G[i.R1]; if (v != 0) Jump(c, t); }
-    public static void BCTGR(Cpu c, ref Insn i) { ulong t = c.G[i.R2]; ulong v = --c.G[i.R1]; if (v != 0 && i.R2 != 0) Jump(c, t); }
-    public static void BRCT(Cpu c, ref Insn i) { uint v = c.R32(i.R1) - 1; c.SetR32(i.R1, v); if (v != 0) Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRCTG(Cpu c, ref Insn i) { ulong v = --c.G[i.R1]; if (v != 0) Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRCTH(Cpu c, ref Insn i) { uint v = c.R32H(i.R1) - 1; c.SetR32H(i.R1, v); if (v != 0) Jump(c, c.RelAddr(i.RI2)); }
-
-    // branch on index: increment R3, compare value R3|1, fetched before R1 changes
-    private static bool Index32(Cpu c, int r1, int r3, bool high)
-    {
-        int inc = (int)c.R32(r3), cmp = (int)c.R32(r3 | 1);
-        int sum = (int)c.R32(r1) + inc;
-        c.SetR32(r1, (uint)sum);
-        return high ? sum > cmp : sum <= cmp;
-    }
-    private static bool Index64(Cpu c, int r1, int r3, bool high)
-    {
-        long inc = (long)c.G[r3], cmp = (long)c.G[r3 | 1];
-        long sum = (long)c.G[r1] + inc;
-        c.G[r1] = (ulong)sum;
-        return high ? sum > cmp : sum <= cmp;
-    }
-    public static void BXH(Cpu c, ref Insn i) { ulong t = c.Addr(i.B2, i.D2); if (Index32(c, i.R1, i.R3, true)) Jump(c, t); }
-    public static void BXLE(Cpu c, ref Insn i) { ulong t = c.Addr(i.B2, i.D2); if (Index32(c, i.R1, i.R3, false)) Jump(c, t); }
-    public static void BXHG(Cpu c, ref Insn i) { ulong t = c.Addr(i.B2, i.D2); if (Index64(c, i.R1, i.R3, true)) Jump(c, t); }
-    public static void BXLEG(Cpu c, ref Insn i) { ulong t = c.Addr(i.B2, i.D2); if (Index64(c, i.R1, i.R3, false)) Jump(c, t); }
-    public static void BRXH(Cpu c, ref Insn i) { if (Index32(c, i.R1, i.R3, true)) Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRXLE(Cpu c, ref Insn i) { if (Index32(c, i.R1, i.R3, false)) Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRXHG(Cpu c, ref Insn i) { if (Index64(c, i.R1, i.R3, true)) Jump(c, c.RelAddr(i.RI2)); }
-    public static void BRXLG(Cpu c, ref Insn i) { if (Index64(c, i.R1, i.R3, false)) Jump(c, c.RelAddr(i.RI2)); }
-
-    // compare and branch (relative: RIE; to address: RRS / RIS)
-    public static void CRJ(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (int)c.R32(i.R1), (int)c.R32(i.R2))) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CGRJ(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (long)c.G[i.R1], (long)c.G[i.R2])) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CLRJ(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.R32(i.R1), c.R32(i.R2))) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CLGRJ(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.G[i.R1], c.G[i.R2])) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CIJ(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (int)c.R32(i.R1), i.I2)) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CGIJ(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (long)c.G[i.R1], i.I2)) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CLIJ(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.R32(i.R1), (ulong)i.I2)) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CLGIJ(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.G[i.R1], (ulong)i.I2)) Jump(c, c.RelAddr(i.RI4)); }
-    public static void CRB(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (int)c.R32(i.R1), (int)c.R32(i.R2))) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CGRB(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (long)c.G[i.R1], (long)c.G[i.R2])) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CLRB(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.R32(i.R1), c.R32(i.R2))) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CLGRB(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.G[i.R1], c.G[i.R2])) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CIB(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (int)c.R32(i.R1), i.I2)) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CGIB(Cpu c, ref Insn i) { if (CompareMatches(i.M3, (long)c.G[i.R1], i.I2)) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CLIB(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.R32(i.R1), (ulong)i.I2)) Jump(c, c.Addr(i.B4, i.D4)); }
-    public static void CLGIB(Cpu c, ref Insn i) { if (CompareMatchesU(i.M3, c.G[i.R1], (ulong)i.I2)) Jump(c, c.Addr(i.B4, i.D4)); }
 
     // ---- mode-switching branches ---------------------------------------------------------------
     private static void SetModeFromAddress(Cpu c, ulong v, out ulong target)

@@ -1,183 +1,363 @@
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
-using static S390Jit.Architecture.Semantics.Alu;
 
 namespace S390Jit.Architecture.Semantics;
 
-/// <summary>Fixed-point arithmetic: add, subtract, multiply, divide, compare (PoO chapter 7).</summary>
+/// <summary>
+/// Fixed-point arithmetic (PoO chapter 7): add, subtract, multiply, compare, load and test,
+/// complement, compare and trap, written once for both engines.
+/// </summary>
 [SemanticBodies]
-public static class FixedPoint
+public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : struct
 {
-    private static ulong A2(Cpu c, ref Insn i) => c.Addr(i.X2, i.B2, i.D2);
-    private static ulong A2s(Cpu c, ref Insn i) => c.Addr(i.B2, i.D2);
+    // ---- shared steps ---------------------------------------------------------------------
+    private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
+    private static V Imm(B b, long v) => b.Const((ulong)v);
+    private static V Bit31(B b, V v) => b.And(b.ShrU(v, b.Const(31)), b.Const(1));
+    private static V Bit63(B b, V v) => b.ShrU(v, b.Const(63));
+
+    private static void AddS32(B b, int r1, V a, V c)
+    {
+        V r = b.Trunc32(b.Add(a, c));
+        b.SetG32(r1, r);
+        b.SetCc(CcOp.AddSigned32, a, c, r);
+        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+    }
+    private static void AddS32H(B b, int r1, V a, V c)
+    {
+        V r = b.Trunc32(b.Add(a, c));
+        b.SetG32H(r1, r);
+        b.SetCc(CcOp.AddSigned32, a, c, r);
+        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+    }
+    private static void AddS64(B b, int r1, V a, V c)
+    {
+        V r = b.Add(a, c);
+        b.SetG(r1, r);
+        b.SetCc(CcOp.AddSigned64, a, c, r);
+        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+    }
+    private static void SubS32(B b, int r1, V a, V c)
+    {
+        V r = b.Trunc32(b.Sub(a, c));
+        b.SetG32(r1, r);
+        b.SetCc(CcOp.SubSigned32, a, c, r);
+        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, c), b.Xor(a, r))));
+    }
+    private static void SubS32H(B b, int r1, V a, V c)
+    {
+        V r = b.Trunc32(b.Sub(a, c));
+        b.SetG32H(r1, r);
+        b.SetCc(CcOp.SubSigned32, a, c, r);
+        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, c), b.Xor(a, r))));
+    }
+    private static void SubS64(B b, int r1, V a, V c)
+    {
+        V r = b.Sub(a, c);
+        b.SetG(r1, r);
+        b.SetCc(CcOp.SubSigned64, a, c, r);
+        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, c), b.Xor(a, r))));
+    }
+    private static void AddL32(B b, int r1, V a, V c) { V r = b.Trunc32(b.Add(a, c)); b.SetG32(r1, r); b.SetCc(CcOp.AddLogical32, a, c, r); }
+    private static void AddL32H(B b, int r1, V a, V c) { V r = b.Trunc32(b.Add(a, c)); b.SetG32H(r1, r); b.SetCc(CcOp.AddLogical32, a, c, r); }
+    private static void AddL64(B b, int r1, V a, V c) { V r = b.Add(a, c); b.SetG(r1, r); b.SetCc(CcOp.AddLogical64, a, c, r); }
+    private static void SubL32(B b, int r1, V a, V c) { V r = b.Trunc32(b.Sub(a, c)); b.SetG32(r1, r); b.SetCc(CcOp.SubLogical32, a, c, r); }
+    private static void SubL32H(B b, int r1, V a, V c) { V r = b.Trunc32(b.Sub(a, c)); b.SetG32H(r1, r); b.SetCc(CcOp.SubLogical32, a, c, r); }
+    private static void SubL64(B b, int r1, V a, V c) { V r = b.Sub(a, c); b.SetG(r1, r); b.SetCc(CcOp.SubLogical64, a, c, r); }
+
+    /// <summary>ALC family: carry in is cc bit 2 (cc 2 or 3); cc = (result != 0) | carry out &lt;&lt; 1.</summary>
+    private static void AddCarry32(B b, int r1, V a, V c)
+    {
+        V sum = b.Add(b.Add(a, c), b.CcMatches(0b0011));
+        V r = b.Trunc32(sum);
+        b.SetG32(r1, r);
+        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(b.ShrU(sum, b.Const(32)), b.Const(1))), b.Const(0));
+    }
+    private static void AddCarry64(B b, int r1, V a, V c)
+    {
+        V cin = b.CcMatches(0b0011);
+        V t = b.Add(a, c);
+        V r = b.Add(t, cin);
+        V carry = b.Or(b.LtU(t, a), b.LtU(r, t));
+        b.SetG(r1, r);
+        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(carry, b.Const(1))), b.Const(0));
+    }
+    /// <summary>SLB family: borrow in when cc bit 2 is zero (cc 0 or 1); cc = (result != 0) | no-borrow &lt;&lt; 1.</summary>
+    private static void SubBorrow32(B b, int r1, V a, V c)
+    {
+        V bin = b.CcMatches(0b1100);
+        V d = b.Sub(b.Sub(a, c), bin);            // 64-bit: bit 63 set when a borrow came out
+        V r = b.Trunc32(d);
+        b.SetG32(r1, r);
+        V noBorrow = b.Xor(Bit63(b, d), b.Const(1));
+        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(noBorrow, b.Const(1))), b.Const(0));
+    }
+    private static void SubBorrow64(B b, int r1, V a, V c)
+    {
+        V bin = b.CcMatches(0b1100);
+        V t = b.Sub(a, c);
+        V r = b.Sub(t, bin);
+        V borrow = b.Or(b.LtU(a, c), b.LtU(t, bin));
+        b.SetG(r1, r);
+        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(b.Xor(borrow, b.Const(1)), b.Const(1))), b.Const(0));
+    }
+
+    private static void AddStorage32(B b, V addr, V c)
+    {
+        V a = b.Load(4, addr);
+        V r = b.Trunc32(b.Add(a, c));
+        b.Store(4, addr, r);
+        b.SetCc(CcOp.AddSigned32, a, c, r);
+        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+    }
+    private static void AddStorage64(B b, V addr, V c)
+    {
+        V a = b.Load(8, addr);
+        V r = b.Add(a, c);
+        b.Store(8, addr, r);
+        b.SetCc(CcOp.AddSigned64, a, c, r);
+        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+    }
 
     // ---- add ------------------------------------------------------------------------------
-    public static void AR(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R1), c.R32(i.R2));
-    public static void ARK(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R2), c.R32(i.R3));
-    public static void A(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void AY(Cpu c, ref Insn i) => A(c, ref i);
-    public static void AH(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R1), (uint)(short)c.ReadU16(A2(c, ref i)));
-    public static void AHY(Cpu c, ref Insn i) => AH(c, ref i);
-    public static void AHI(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R1), (uint)i.I2);
-    public static void AHIK(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R3), (uint)i.I2);
-    public static void AFI(Cpu c, ref Insn i) => AddS32(c, i.R1, c.R32(i.R1), (uint)i.I2);
-    public static void AGR(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R1], c.G[i.R2]);
-    public static void AGRK(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R2], c.G[i.R3]);
-    public static void AGFR(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R1], (ulong)(int)c.R32(i.R2));
-    public static void AG(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R1], c.ReadU64(A2(c, ref i)));
-    public static void AGF(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R1], (ulong)(int)c.ReadU32(A2(c, ref i)));
-    public static void AGHI(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R1], (ulong)i.I2);
-    public static void AGHIK(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R3], (ulong)i.I2);
-    public static void AGFI(Cpu c, ref Insn i) => AddS64(c, i.R1, c.G[i.R1], (ulong)i.I2);
-    public static void ASI(Cpu c, ref Insn i)
-    {
-        ulong a = c.Addr(i.B1, i.D1);
-        uint v = c.ReadU32(a), b = (uint)(int)(sbyte)i.I2, r = v + b;
-        c.WriteU32(a, r);
-        c.SetCc(CcOp.AddSigned32, v, b, r);
-        if ((int)((v ^ r) & (b ^ r)) < 0) FixedOverflow(c);
-    }
-    public static void AGSI(Cpu c, ref Insn i)
-    {
-        ulong a = c.Addr(i.B1, i.D1);
-        ulong v = c.ReadU64(a), b = (ulong)(long)(sbyte)i.I2, r = v + b;
-        c.WriteU64(a, r);
-        c.SetCc(CcOp.AddSigned64, v, b, r);
-        if ((long)((v ^ r) & (b ^ r)) < 0) FixedOverflow(c);
-    }
-    public static void AHHHR(Cpu c, ref Insn i) => AddS32H(c, i.R1, c.R32H(i.R2), c.R32H(i.R3));
-    public static void AHHLR(Cpu c, ref Insn i) => AddS32H(c, i.R1, c.R32H(i.R2), c.R32(i.R3));
-    public static void AIH(Cpu c, ref Insn i) => AddS32H(c, i.R1, c.R32H(i.R1), (uint)i.I2);
+    public static void AR(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R1), b.G32(i.R2));
+    public static void ARK(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R2), b.G32(i.R3));
+    public static void A(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void AY(B b, ref Insn i) => A(b, ref i);
+    public static void AH(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R1), b.Trunc32(b.SExt16(b.Load(2, A2(b, ref i)))));
+    public static void AHY(B b, ref Insn i) => AH(b, ref i);
+    public static void AHI(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void AHIK(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R3), b.Const((uint)i.I2));
+    public static void AFI(B b, ref Insn i) => AddS32(b, i.R1, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void AGR(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), b.G(i.R2));
+    public static void AGRK(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R2), b.G(i.R3));
+    public static void AGFR(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), b.SExt32(b.G(i.R2)));
+    public static void AG(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), b.Load(8, A2(b, ref i)));
+    public static void AGF(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), b.SExt32(b.Load(4, A2(b, ref i))));
+    public static void AGHI(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), Imm(b, i.I2));
+    public static void AGHIK(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R3), Imm(b, i.I2));
+    public static void AGFI(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), Imm(b, i.I2));
+    public static void ASI(B b, ref Insn i) => AddStorage32(b, b.Addr(0, i.B1, i.D1), b.Const((uint)(int)(sbyte)i.I2));
+    public static void AGSI(B b, ref Insn i) => AddStorage64(b, b.Addr(0, i.B1, i.D1), Imm(b, (sbyte)i.I2));
+    public static void AHHHR(B b, ref Insn i) => AddS32H(b, i.R1, b.G32H(i.R2), b.G32H(i.R3));
+    public static void AHHLR(B b, ref Insn i) => AddS32H(b, i.R1, b.G32H(i.R2), b.G32(i.R3));
+    public static void AIH(B b, ref Insn i) => AddS32H(b, i.R1, b.G32H(i.R1), b.Const((uint)i.I2));
 
     // ---- add logical ------------------------------------------------------------------------
-    public static void ALR(Cpu c, ref Insn i) => AddL32(c, i.R1, c.R32(i.R1), c.R32(i.R2));
-    public static void ALRK(Cpu c, ref Insn i) => AddL32(c, i.R1, c.R32(i.R2), c.R32(i.R3));
-    public static void AL(Cpu c, ref Insn i) => AddL32(c, i.R1, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void ALY(Cpu c, ref Insn i) => AL(c, ref i);
-    public static void ALFI(Cpu c, ref Insn i) => AddL32(c, i.R1, c.R32(i.R1), (uint)i.I2);
-    public static void ALHSIK(Cpu c, ref Insn i) => AddL32(c, i.R1, c.R32(i.R3), (uint)i.I2);
-    public static void ALGR(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R1], c.G[i.R2]);
-    public static void ALGRK(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R2], c.G[i.R3]);
-    public static void ALGFR(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R1], c.R32(i.R2));
-    public static void ALG(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R1], c.ReadU64(A2(c, ref i)));
-    public static void ALGF(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R1], c.ReadU32(A2(c, ref i)));
-    public static void ALGFI(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R1], (ulong)i.I2);
-    public static void ALGHSIK(Cpu c, ref Insn i) => AddL64(c, i.R1, c.G[i.R3], (ulong)i.I2);
-    public static void ALSI(Cpu c, ref Insn i)
+    public static void ALR(B b, ref Insn i) => AddL32(b, i.R1, b.G32(i.R1), b.G32(i.R2));
+    public static void ALRK(B b, ref Insn i) => AddL32(b, i.R1, b.G32(i.R2), b.G32(i.R3));
+    public static void AL(B b, ref Insn i) => AddL32(b, i.R1, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void ALY(B b, ref Insn i) => AL(b, ref i);
+    public static void ALFI(B b, ref Insn i) => AddL32(b, i.R1, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void ALHSIK(B b, ref Insn i) => AddL32(b, i.R1, b.G32(i.R3), b.Const((uint)i.I2));
+    public static void ALGR(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R1), b.G(i.R2));
+    public static void ALGRK(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R2), b.G(i.R3));
+    public static void ALGFR(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R1), b.G32(i.R2));
+    public static void ALG(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R1), b.Load(8, A2(b, ref i)));
+    public static void ALGF(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R1), b.Load(4, A2(b, ref i)));
+    public static void ALGFI(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R1), Imm(b, i.I2));
+    public static void ALGHSIK(B b, ref Insn i) => AddL64(b, i.R1, b.G(i.R3), Imm(b, i.I2));
+    public static void ALSI(B b, ref Insn i)
     {
-        ulong a = c.Addr(i.B1, i.D1);
-        uint v = c.ReadU32(a), b = (uint)(int)(sbyte)i.I2, r = v + b;
-        c.WriteU32(a, r);
-        c.SetCc(CcOp.AddLogical32, v, b, r);
+        V addr = b.Addr(0, i.B1, i.D1), a = b.Load(4, addr), c = b.Const((uint)(int)(sbyte)i.I2), r = b.Trunc32(b.Add(a, c));
+        b.Store(4, addr, r);
+        b.SetCc(CcOp.AddLogical32, a, c, r);
     }
-    public static void ALGSI(Cpu c, ref Insn i)
+    public static void ALGSI(B b, ref Insn i)
     {
-        ulong a = c.Addr(i.B1, i.D1);
-        ulong v = c.ReadU64(a), b = (ulong)(long)(sbyte)i.I2, r = v + b;
-        c.WriteU64(a, r);
-        c.SetCc(CcOp.AddLogical64, v, b, r);
+        V addr = b.Addr(0, i.B1, i.D1), a = b.Load(8, addr), c = Imm(b, (sbyte)i.I2), r = b.Add(a, c);
+        b.Store(8, addr, r);
+        b.SetCc(CcOp.AddLogical64, a, c, r);
     }
-    public static void ALHHHR(Cpu c, ref Insn i) => AddL32H(c, i.R1, c.R32H(i.R2), c.R32H(i.R3));
-    public static void ALHHLR(Cpu c, ref Insn i) => AddL32H(c, i.R1, c.R32H(i.R2), c.R32(i.R3));
-    public static void ALSIH(Cpu c, ref Insn i) => AddL32H(c, i.R1, c.R32H(i.R1), (uint)i.I2);
-    public static void ALSIHN(Cpu c, ref Insn i) => c.SetR32H(i.R1, c.R32H(i.R1) + (uint)i.I2);
-    public static void ALCR(Cpu c, ref Insn i) => AddCarry32(c, i.R1, c.R32(i.R1), c.R32(i.R2));
-    public static void ALC(Cpu c, ref Insn i) => AddCarry32(c, i.R1, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void ALCGR(Cpu c, ref Insn i) => AddCarry64(c, i.R1, c.G[i.R1], c.G[i.R2]);
-    public static void ALCG(Cpu c, ref Insn i) => AddCarry64(c, i.R1, c.G[i.R1], c.ReadU64(A2(c, ref i)));
+    public static void ALHHHR(B b, ref Insn i) => AddL32H(b, i.R1, b.G32H(i.R2), b.G32H(i.R3));
+    public static void ALHHLR(B b, ref Insn i) => AddL32H(b, i.R1, b.G32H(i.R2), b.G32(i.R3));
+    public static void ALSIH(B b, ref Insn i) => AddL32H(b, i.R1, b.G32H(i.R1), b.Const((uint)i.I2));
+    public static void ALSIHN(B b, ref Insn i) => b.SetG32H(i.R1, b.Trunc32(b.Add(b.G32H(i.R1), b.Const((uint)i.I2))));
+    public static void ALCR(B b, ref Insn i) => AddCarry32(b, i.R1, b.G32(i.R1), b.G32(i.R2));
+    public static void ALC(B b, ref Insn i) => AddCarry32(b, i.R1, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void ALCGR(B b, ref Insn i) => AddCarry64(b, i.R1, b.G(i.R1), b.G(i.R2));
+    public static void ALCG(B b, ref Insn i) => AddCarry64(b, i.R1, b.G(i.R1), b.Load(8, A2(b, ref i)));
 
     // ---- subtract -----------------------------------------------------------------------------
-    public static void SR(Cpu c, ref Insn i) => SubS32(c, i.R1, c.R32(i.R1), c.R32(i.R2));
-    public static void SRK(Cpu c, ref Insn i) => SubS32(c, i.R1, c.R32(i.R2), c.R32(i.R3));
-    public static void S(Cpu c, ref Insn i) => SubS32(c, i.R1, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void SY(Cpu c, ref Insn i) => S(c, ref i);
-    public static void SH(Cpu c, ref Insn i) => SubS32(c, i.R1, c.R32(i.R1), (uint)(short)c.ReadU16(A2(c, ref i)));
-    public static void SHY(Cpu c, ref Insn i) => SH(c, ref i);
-    public static void SGR(Cpu c, ref Insn i) => SubS64(c, i.R1, c.G[i.R1], c.G[i.R2]);
-    public static void SGRK(Cpu c, ref Insn i) => SubS64(c, i.R1, c.G[i.R2], c.G[i.R3]);
-    public static void SGFR(Cpu c, ref Insn i) => SubS64(c, i.R1, c.G[i.R1], (ulong)(int)c.R32(i.R2));
-    public static void SG(Cpu c, ref Insn i) => SubS64(c, i.R1, c.G[i.R1], c.ReadU64(A2(c, ref i)));
-    public static void SGF(Cpu c, ref Insn i) => SubS64(c, i.R1, c.G[i.R1], (ulong)(int)c.ReadU32(A2(c, ref i)));
-    public static void SHHHR(Cpu c, ref Insn i) => SubS32H(c, i.R1, c.R32H(i.R2), c.R32H(i.R3));
-    public static void SHHLR(Cpu c, ref Insn i) => SubS32H(c, i.R1, c.R32H(i.R2), c.R32(i.R3));
-
-    public static void SLR(Cpu c, ref Insn i) => SubL32(c, i.R1, c.R32(i.R1), c.R32(i.R2));
-    public static void SLRK(Cpu c, ref Insn i) => SubL32(c, i.R1, c.R32(i.R2), c.R32(i.R3));
-    public static void SL(Cpu c, ref Insn i) => SubL32(c, i.R1, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void SLY(Cpu c, ref Insn i) => SL(c, ref i);
-    public static void SLFI(Cpu c, ref Insn i) => SubL32(c, i.R1, c.R32(i.R1), (uint)i.I2);
-    public static void SLGR(Cpu c, ref Insn i) => SubL64(c, i.R1, c.G[i.R1], c.G[i.R2]);
-    public static void SLGRK(Cpu c, ref Insn i) => SubL64(c, i.R1, c.G[i.R2], c.G[i.R3]);
-    public static void SLGFR(Cpu c, ref Insn i) => SubL64(c, i.R1, c.G[i.R1], c.R32(i.R2));
-    public static void SLG(Cpu c, ref Insn i) => SubL64(c, i.R1, c.G[i.R1], c.ReadU64(A2(c, ref i)));
-    public static void SLGF(Cpu c, ref Insn i) => SubL64(c, i.R1, c.G[i.R1], c.ReadU32(A2(c, ref i)));
-    public static void SLGFI(Cpu c, ref Insn i) => SubL64(c, i.R1, c.G[i.R1], (ulong)i.I2);
-    public static void SLHHHR(Cpu c, ref Insn i) => SubL32H(c, i.R1, c.R32H(i.R2), c.R32H(i.R3));
-    public static void SLHHLR(Cpu c, ref Insn i) => SubL32H(c, i.R1, c.R32H(i.R2), c.R32(i.R3));
-    public static void SLBR(Cpu c, ref Insn i) => SubBorrow32(c, i.R1, c.R32(i.R1), c.R32(i.R2));
-    public static void SLB(Cpu c, ref Insn i) => SubBorrow32(c, i.R1, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void SLBGR(Cpu c, ref Insn i) => SubBorrow64(c, i.R1, c.G[i.R1], c.G[i.R2]);
-    public static void SLBG(Cpu c, ref Insn i) => SubBorrow64(c, i.R1, c.G[i.R1], c.ReadU64(A2(c, ref i)));
+    public static void SR(B b, ref Insn i) => SubS32(b, i.R1, b.G32(i.R1), b.G32(i.R2));
+    public static void SRK(B b, ref Insn i) => SubS32(b, i.R1, b.G32(i.R2), b.G32(i.R3));
+    public static void S(B b, ref Insn i) => SubS32(b, i.R1, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void SY(B b, ref Insn i) => S(b, ref i);
+    public static void SH(B b, ref Insn i) => SubS32(b, i.R1, b.G32(i.R1), b.Trunc32(b.SExt16(b.Load(2, A2(b, ref i)))));
+    public static void SHY(B b, ref Insn i) => SH(b, ref i);
+    public static void SGR(B b, ref Insn i) => SubS64(b, i.R1, b.G(i.R1), b.G(i.R2));
+    public static void SGRK(B b, ref Insn i) => SubS64(b, i.R1, b.G(i.R2), b.G(i.R3));
+    public static void SGFR(B b, ref Insn i) => SubS64(b, i.R1, b.G(i.R1), b.SExt32(b.G(i.R2)));
+    public static void SG(B b, ref Insn i) => SubS64(b, i.R1, b.G(i.R1), b.Load(8, A2(b, ref i)));
+    public static void SGF(B b, ref Insn i) => SubS64(b, i.R1, b.G(i.R1), b.SExt32(b.Load(4, A2(b, ref i))));
+    public static void SHHHR(B b, ref Insn i) => SubS32H(b, i.R1, b.G32H(i.R2), b.G32H(i.R3));
+    public static void SHHLR(B b, ref Insn i) => SubS32H(b, i.R1, b.G32H(i.R2), b.G32(i.R3));
+    public static void SLR(B b, ref Insn i) => SubL32(b, i.R1, b.G32(i.R1), b.G32(i.R2));
+    public static void SLRK(B b, ref Insn i) => SubL32(b, i.R1, b.G32(i.R2), b.G32(i.R3));
+    public static void SL(B b, ref Insn i) => SubL32(b, i.R1, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void SLY(B b, ref Insn i) => SL(b, ref i);
+    public static void SLFI(B b, ref Insn i) => SubL32(b, i.R1, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void SLGR(B b, ref Insn i) => SubL64(b, i.R1, b.G(i.R1), b.G(i.R2));
+    public static void SLGRK(B b, ref Insn i) => SubL64(b, i.R1, b.G(i.R2), b.G(i.R3));
+    public static void SLGFR(B b, ref Insn i) => SubL64(b, i.R1, b.G(i.R1), b.G32(i.R2));
+    public static void SLG(B b, ref Insn i) => SubL64(b, i.R1, b.G(i.R1), b.Load(8, A2(b, ref i)));
+    public static void SLGF(B b, ref Insn i) => SubL64(b, i.R1, b.G(i.R1), b.Load(4, A2(b, ref i)));
+    public static void SLGFI(B b, ref Insn i) => SubL64(b, i.R1, b.G(i.R1), Imm(b, i.I2));
+    public static void SLHHHR(B b, ref Insn i) => SubL32H(b, i.R1, b.G32H(i.R2), b.G32H(i.R3));
+    public static void SLHHLR(B b, ref Insn i) => SubL32H(b, i.R1, b.G32H(i.R2), b.G32(i.R3));
+    public static void SLBR(B b, ref Insn i) => SubBorrow32(b, i.R1, b.G32(i.R1), b.G32(i.R2));
+    public static void SLB(B b, ref Insn i) => SubBorrow32(b, i.R1, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void SLBGR(B b, ref Insn i) => SubBorrow64(b, i.R1, b.G(i.R1), b.G(i.R2));
+    public static void SLBG(B b, ref Insn i) => SubBorrow64(b, i.R1, b.G(i.R1), b.Load(8, A2(b, ref i)));
 
     // ---- compare --------------------------------------------------------------------------------
-    public static void CR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), c.R32(i.R2));
-    public static void C(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void CY(Cpu c, ref Insn i) => C(c, ref i);
-    public static void CH(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), (uint)(short)c.ReadU16(A2(c, ref i)));
-    public static void CHY(Cpu c, ref Insn i) => CH(c, ref i);
-    public static void CHI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), (uint)i.I2);
-    public static void CFI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), (uint)i.I2);
-    public static void CGR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], c.G[i.R2]);
-    public static void CGFR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)(int)c.R32(i.R2));
-    public static void CG(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], c.ReadU64(A2(c, ref i)));
-    public static void CGF(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)(int)c.ReadU32(A2(c, ref i)));
-    public static void CGH(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)(short)c.ReadU16(A2(c, ref i)));
-    public static void CGHI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)i.I2);
-    public static void CGFI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)i.I2);
-    public static void CHHSI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, (uint)(short)c.ReadU16(c.Addr(i.B1, i.D1)), (uint)i.I2);
-    public static void CHSI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.ReadU32(c.Addr(i.B1, i.D1)), (uint)i.I2);
-    public static void CGHSI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.ReadU64(c.Addr(i.B1, i.D1)), (ulong)i.I2);
-    public static void CHHR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32H(i.R1), c.R32H(i.R2));
-    public static void CHLR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32H(i.R1), c.R32(i.R2));
-    public static void CHF(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32H(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void CIH(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32H(i.R1), (uint)i.I2);
-
-    public static void CLR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32(i.R1), c.R32(i.R2));
-    public static void CL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void CLY(Cpu c, ref Insn i) => CL(c, ref i);
-    public static void CLFI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32(i.R1), (uint)i.I2);
-    public static void CLGR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.G[i.R2]);
-    public static void CLGFR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.R32(i.R2));
-    public static void CLG(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.ReadU64(A2(c, ref i)));
-    public static void CLGF(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.ReadU32(A2(c, ref i)));
-    public static void CLGFI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], (ulong)i.I2);
-    public static void CLHHSI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.ReadU16(c.Addr(i.B1, i.D1)), (uint)i.I2);
-    public static void CLFHSI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.ReadU32(c.Addr(i.B1, i.D1)), (uint)i.I2);
-    public static void CLGHSI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.ReadU64(c.Addr(i.B1, i.D1)), (ulong)i.I2);
-    public static void CLHHR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32H(i.R1), c.R32H(i.R2));
-    public static void CLHLR(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32H(i.R1), c.R32(i.R2));
-    public static void CLHF(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32H(i.R1), c.ReadU32(A2(c, ref i)));
-    public static void CLIH(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32H(i.R1), (uint)i.I2);
-
-    // relative-long compares (aligned operands)
-    private static ulong RelAligned(Cpu c, ref Insn i, int size)
+    private static void CmpS32(B b, V a, V c) => b.SetCc(CcOp.CompareSigned32, a, c, b.Const(0));
+    private static void CmpS64(B b, V a, V c) => b.SetCc(CcOp.CompareSigned64, a, c, b.Const(0));
+    private static void CmpL32(B b, V a, V c) => b.SetCc(CcOp.CompareLogical32, a, c, b.Const(0));
+    private static void CmpL64(B b, V a, V c) => b.SetCc(CcOp.CompareLogical64, a, c, b.Const(0));
+    private static V Half(B b, V addr) => b.Trunc32(b.SExt16(b.Load(2, addr)));
+    /// <summary>Relative-long operand: its address is known at translation; misalignment is a specification exception.</summary>
+    internal static V RelLoad(B b, ref Insn i, int size)
     {
-        ulong a = c.RelAddr(i.RI2);
-        if ((a & (ulong)(size - 1)) != 0) throw c.Pgm(PgmCode.Specification);
-        return a;
+        ulong a = (b.InstrAddr + (ulong)(i.RI2 * 2)) & b.AddrMask;
+        if ((a & (ulong)(size - 1)) != 0) b.Raise(PgmCode.Specification);
+        return b.Load(size, b.Const(a));
     }
-    public static void CRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), c.ReadU32(RelAligned(c, ref i, 4)));
-    public static void CGRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], c.ReadU64(RelAligned(c, ref i, 8)));
-    public static void CGFRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)(int)c.ReadU32(RelAligned(c, ref i, 4)));
-    public static void CHRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned32, c.R32(i.R1), (uint)(short)c.ReadU16(RelAligned(c, ref i, 2)));
-    public static void CGHRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareSigned64, c.G[i.R1], (ulong)(short)c.ReadU16(RelAligned(c, ref i, 2)));
-    public static void CLRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32(i.R1), c.ReadU32(RelAligned(c, ref i, 4)));
-    public static void CLGRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.ReadU64(RelAligned(c, ref i, 8)));
-    public static void CLGFRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.ReadU32(RelAligned(c, ref i, 4)));
-    public static void CLHRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.R32(i.R1), c.ReadU16(RelAligned(c, ref i, 2)));
-    public static void CLGHRL(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical64, c.G[i.R1], c.ReadU16(RelAligned(c, ref i, 2)));
 
-    // ---- multiply -----------------------------------------------------------------------------
+    public static void CR(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), b.G32(i.R2));
+    public static void C(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void CY(B b, ref Insn i) => C(b, ref i);
+    public static void CH(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), Half(b, A2(b, ref i)));
+    public static void CHY(B b, ref Insn i) => CH(b, ref i);
+    public static void CHI(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void CFI(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void CGR(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.G(i.R2));
+    public static void CGFR(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.SExt32(b.G(i.R2)));
+    public static void CG(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.Load(8, A2(b, ref i)));
+    public static void CGF(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.SExt32(b.Load(4, A2(b, ref i))));
+    public static void CGH(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.SExt16(b.Load(2, A2(b, ref i))));
+    public static void CGHI(B b, ref Insn i) => CmpS64(b, b.G(i.R1), Imm(b, i.I2));
+    public static void CGFI(B b, ref Insn i) => CmpS64(b, b.G(i.R1), Imm(b, i.I2));
+    public static void CHHSI(B b, ref Insn i) => CmpS32(b, Half(b, b.Addr(0, i.B1, i.D1)), b.Const((uint)i.I2));
+    public static void CHSI(B b, ref Insn i) => CmpS32(b, b.Load(4, b.Addr(0, i.B1, i.D1)), b.Const((uint)i.I2));
+    public static void CGHSI(B b, ref Insn i) => CmpS64(b, b.Load(8, b.Addr(0, i.B1, i.D1)), Imm(b, i.I2));
+    public static void CHHR(B b, ref Insn i) => CmpS32(b, b.G32H(i.R1), b.G32H(i.R2));
+    public static void CHLR(B b, ref Insn i) => CmpS32(b, b.G32H(i.R1), b.G32(i.R2));
+    public static void CHF(B b, ref Insn i) => CmpS32(b, b.G32H(i.R1), b.Load(4, A2(b, ref i)));
+    public static void CIH(B b, ref Insn i) => CmpS32(b, b.G32H(i.R1), b.Const((uint)i.I2));
+    public static void CLR(B b, ref Insn i) => CmpL32(b, b.G32(i.R1), b.G32(i.R2));
+    public static void CL(B b, ref Insn i) => CmpL32(b, b.G32(i.R1), b.Load(4, A2(b, ref i)));
+    public static void CLY(B b, ref Insn i) => CL(b, ref i);
+    public static void CLFI(B b, ref Insn i) => CmpL32(b, b.G32(i.R1), b.Const((uint)i.I2));
+    public static void CLGR(B b, ref Insn i) => CmpL64(b, b.G(i.R1), b.G(i.R2));
+    public static void CLGFR(B b, ref Insn i) => CmpL64(b, b.G(i.R1), b.G32(i.R2));
+    public static void CLG(B b, ref Insn i) => CmpL64(b, b.G(i.R1), b.Load(8, A2(b, ref i)));
+    public static void CLGF(B b, ref Insn i) => CmpL64(b, b.G(i.R1), b.Load(4, A2(b, ref i)));
+    public static void CLGFI(B b, ref Insn i) => CmpL64(b, b.G(i.R1), Imm(b, i.I2));
+    public static void CLHHSI(B b, ref Insn i) => CmpL32(b, b.Load(2, b.Addr(0, i.B1, i.D1)), b.Const((uint)i.I2));
+    public static void CLFHSI(B b, ref Insn i) => CmpL32(b, b.Load(4, b.Addr(0, i.B1, i.D1)), b.Const((uint)i.I2));
+    public static void CLGHSI(B b, ref Insn i) => CmpL64(b, b.Load(8, b.Addr(0, i.B1, i.D1)), Imm(b, i.I2));
+    public static void CLHHR(B b, ref Insn i) => CmpL32(b, b.G32H(i.R1), b.G32H(i.R2));
+    public static void CLHLR(B b, ref Insn i) => CmpL32(b, b.G32H(i.R1), b.G32(i.R2));
+    public static void CLHF(B b, ref Insn i) => CmpL32(b, b.G32H(i.R1), b.Load(4, A2(b, ref i)));
+    public static void CLIH(B b, ref Insn i) => CmpL32(b, b.G32H(i.R1), b.Const((uint)i.I2));
+    public static void CRL(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), RelLoad(b, ref i, 4));
+    public static void CGRL(B b, ref Insn i) => CmpS64(b, b.G(i.R1), RelLoad(b, ref i, 8));
+    public static void CGFRL(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.SExt32(RelLoad(b, ref i, 4)));
+    public static void CHRL(B b, ref Insn i) => CmpS32(b, b.G32(i.R1), b.Trunc32(b.SExt16(RelLoad(b, ref i, 2))));
+    public static void CGHRL(B b, ref Insn i) => CmpS64(b, b.G(i.R1), b.SExt16(RelLoad(b, ref i, 2)));
+    public static void CLRL(B b, ref Insn i) => CmpL32(b, b.G32(i.R1), RelLoad(b, ref i, 4));
+    public static void CLGRL(B b, ref Insn i) => CmpL64(b, b.G(i.R1), RelLoad(b, ref i, 8));
+    public static void CLGFRL(B b, ref Insn i) => CmpL64(b, b.G(i.R1), RelLoad(b, ref i, 4));
+    public static void CLHRL(B b, ref Insn i) => CmpL32(b, b.G32(i.R1), RelLoad(b, ref i, 2));
+    public static void CLGHRL(B b, ref Insn i) => CmpL64(b, b.G(i.R1), RelLoad(b, ref i, 2));
+
+    // ---- multiply (single: low half of the product, no cc) --------------------------------------
+    public static void MH(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), b.SExt16(b.Load(2, A2(b, ref i))))));
+    public static void MHY(B b, ref Insn i) => MH(b, ref i);
+    public static void MHI(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), Imm(b, i.I2))));
+    public static void MSR(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), b.G32(i.R2))));
+    public static void MS(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), b.Load(4, A2(b, ref i)))));
+    public static void MSY(B b, ref Insn i) => MS(b, ref i);
+    public static void MSFI(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), Imm(b, i.I2))));
+    public static void MSGR(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.G(i.R2)));
+    public static void MSGFR(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.SExt32(b.G(i.R2))));
+    public static void MSG(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.Load(8, A2(b, ref i))));
+    public static void MSGF(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.SExt32(b.Load(4, A2(b, ref i)))));
+    public static void MGHI(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), Imm(b, i.I2)));
+    public static void MSGFI(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), Imm(b, i.I2)));
+
+    // ---- load and test / complement ----------------------------------------------------------------
+    public static void LTR(B b, ref Insn i) { V v = b.G32(i.R2); b.SetG32(i.R1, v); b.SetCc(CcOp.Sign32, v, b.Const(0), b.Const(0)); }
+    public static void LTGR(B b, ref Insn i) { V v = b.G(i.R2); b.SetG(i.R1, v); b.SetCc(CcOp.Sign64, v, b.Const(0), b.Const(0)); }
+    public static void LTGFR(B b, ref Insn i) { V v = b.SExt32(b.G(i.R2)); b.SetG(i.R1, v); b.SetCc(CcOp.Sign64, v, b.Const(0), b.Const(0)); }
+    public static void LT(B b, ref Insn i) { V v = b.Load(4, A2(b, ref i)); b.SetG32(i.R1, v); b.SetCc(CcOp.Sign32, v, b.Const(0), b.Const(0)); }
+    public static void LTG(B b, ref Insn i) { V v = b.Load(8, A2(b, ref i)); b.SetG(i.R1, v); b.SetCc(CcOp.Sign64, v, b.Const(0), b.Const(0)); }
+    public static void LTGF(B b, ref Insn i) { V v = b.SExt32(b.Load(4, A2(b, ref i))); b.SetG(i.R1, v); b.SetCc(CcOp.Sign64, v, b.Const(0), b.Const(0)); }
+    /// <summary>LCR: 0 - a, with the signed-subtract cc (overflow for the maximum negative number).</summary>
+    public static void LCR(B b, ref Insn i)
+    {
+        V a = b.G32(i.R2), r = b.Trunc32(b.Sub(b.Const(0), a));
+        b.SetG32(i.R1, r);
+        b.SetCc(CcOp.SubSigned32, b.Const(0), a, r);
+        b.FixedOverflowIf(b.Eq(a, b.Const(0x8000_0000)));
+    }
+    public static void LCGR(B b, ref Insn i)
+    {
+        V a = b.G(i.R2), r = b.Sub(b.Const(0), a);
+        b.SetG(i.R1, r);
+        b.SetCc(CcOp.SubSigned64, b.Const(0), a, r);
+        b.FixedOverflowIf(b.Eq(a, b.Const(0x8000_0000_0000_0000)));
+    }
+    public static void LCGFR(B b, ref Insn i)
+    {
+        V a = b.SExt32(b.G(i.R2)), r = b.Sub(b.Const(0), a);
+        b.SetG(i.R1, r);
+        b.SetCc(CcOp.SubSigned64, b.Const(0), a, r);
+    }
+
+    // ---- compare and trap ---------------------------------------------------------------------------
+    public static void CRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.SExt32(b.G(i.R1)), b.SExt32(b.G(i.R2)), signed: true));
+    public static void CGRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.G(i.R2), signed: true));
+    public static void CLRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G32(i.R1), b.G32(i.R2), signed: false));
+    public static void CLGRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.G(i.R2), signed: false));
+    public static void CIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.SExt32(b.G(i.R1)), Imm(b, i.I2), signed: true));
+    public static void CGIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), Imm(b, i.I2), signed: true));
+    public static void CLFIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G32(i.R1), Imm(b, i.I2), signed: false));
+    public static void CLGIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), Imm(b, i.I2), signed: false));
+    public static void CLT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G32(i.R1), b.Load(4, b.Addr(0, i.B2, i.D2)), signed: false));
+    public static void CLGT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.Load(8, b.Addr(0, i.B2, i.D2)), signed: false));
+
+    /// <summary>Condition builders shared by compare-and-branch and compare-and-trap.</summary>
+    internal static class Cond
+    {
+        /// <summary>Compare mask (8 equal, 4 low, 2 high) as a 0/1 value, built from the fewest comparisons.</summary>
+        public static V Compare(B b, int mask, V x, V y, bool signed)
+        {
+            V Lt(V p, V q) => signed ? b.LtS(p, q) : b.LtU(p, q);
+            V Not(V v) => b.Xor(v, b.Const(1));
+            return (mask & 0xE) switch
+            {
+                0 => b.Const(0),
+                8 => b.Eq(x, y),
+                4 => Lt(x, y),
+                2 => Lt(y, x),
+                12 => Not(Lt(y, x)),
+                10 => Not(Lt(x, y)),
+                6 => Not(b.Eq(x, y)),
+                _ => b.Const(1),
+            };
+        }
+    }
+}
+
+/// <summary>Fixed-point instructions with loops, 128-bit intermediates or exception paths: called as helpers by both engines.</summary>
+[SemanticBodies]
+public static class FixedPointHelpers
+{
+    private static ulong A2(Cpu c, ref Insn i) => c.Addr(i.X2, i.B2, i.D2);
+
+    // ---- multiply into an even/odd pair -------------------------------------------------------
     private static void MulPair32(Cpu c, int r1, int b)
     {
         long p = (long)(int)c.R32(r1 + 1) * b;
@@ -187,19 +367,6 @@ public static class FixedPoint
     public static void MR(Cpu c, ref Insn i) => MulPair32(c, i.R1, (int)c.R32(i.R2));
     public static void M(Cpu c, ref Insn i) => MulPair32(c, i.R1, (int)c.ReadU32(A2(c, ref i)));
     public static void MFY(Cpu c, ref Insn i) => M(c, ref i);
-    public static void MH(Cpu c, ref Insn i) => c.SetR32(i.R1, (uint)((int)c.R32(i.R1) * (short)c.ReadU16(A2(c, ref i))));
-    public static void MHY(Cpu c, ref Insn i) => MH(c, ref i);
-    public static void MHI(Cpu c, ref Insn i) => c.SetR32(i.R1, (uint)((int)c.R32(i.R1) * (int)i.I2));
-    public static void MSR(Cpu c, ref Insn i) => c.SetR32(i.R1, c.R32(i.R1) * c.R32(i.R2));
-    public static void MS(Cpu c, ref Insn i) => c.SetR32(i.R1, c.R32(i.R1) * c.ReadU32(A2(c, ref i)));
-    public static void MSY(Cpu c, ref Insn i) => MS(c, ref i);
-    public static void MSFI(Cpu c, ref Insn i) => c.SetR32(i.R1, c.R32(i.R1) * (uint)i.I2);
-    public static void MSGR(Cpu c, ref Insn i) => c.G[i.R1] *= c.G[i.R2];
-    public static void MSGFR(Cpu c, ref Insn i) => c.G[i.R1] *= (ulong)(int)c.R32(i.R2);
-    public static void MSG(Cpu c, ref Insn i) => c.G[i.R1] *= c.ReadU64(A2(c, ref i));
-    public static void MSGF(Cpu c, ref Insn i) => c.G[i.R1] *= (ulong)(int)c.ReadU32(A2(c, ref i));
-    public static void MGHI(Cpu c, ref Insn i) => c.G[i.R1] *= (ulong)i.I2;
-    public static void MSGFI(Cpu c, ref Insn i) => c.G[i.R1] *= (ulong)i.I2;
     private static void MulLogical32(Cpu c, int r1, uint b)
     {
         ulong p = (ulong)c.R32(r1 + 1) * b;
@@ -263,11 +430,11 @@ public static class FixedPoint
     public static void DLGR(Cpu c, ref Insn i) => DivLogical64(c, i.R1, c.G[i.R2]);
     public static void DLG(Cpu c, ref Insn i) => DivLogical64(c, i.R1, c.ReadU64(A2(c, ref i)));
 
-    // ---- load positive / negative / complement / and test ---------------------------------------
+    // ---- load positive / negative ------------------------------------------------------------
     public static void LPR(Cpu c, ref Insn i)
     {
         int v = (int)c.R32(i.R2);
-        if (v == int.MinValue) { c.SetR32(i.R1, (uint)v); c.Cc = 3; FixedOverflow(c); return; }
+        if (v == int.MinValue) { c.SetR32(i.R1, (uint)v); c.Cc = 3; Alu.FixedOverflow(c); return; }
         int r = Math.Abs(v);
         c.SetR32(i.R1, (uint)r);
         c.SetCc(CcOp.Sign32, (uint)r);
@@ -279,24 +446,10 @@ public static class FixedPoint
         c.SetR32(i.R1, (uint)r);
         c.SetCc(CcOp.Sign32, (uint)r);
     }
-    public static void LCR(Cpu c, ref Insn i)
-    {
-        int v = (int)c.R32(i.R2);
-        if (v == int.MinValue) { c.SetR32(i.R1, (uint)v); c.Cc = 3; FixedOverflow(c); return; }
-        c.SetR32(i.R1, (uint)-v);
-        c.SetCc(CcOp.Sign32, (uint)-v);
-    }
-    public static void LTR(Cpu c, ref Insn i) { uint v = c.R32(i.R2); c.SetR32(i.R1, v); c.SetCc(CcOp.Sign32, v); }
     private static void LoadPositive64(Cpu c, int r1, long v)
     {
-        if (v == long.MinValue) { c.G[r1] = (ulong)v; c.Cc = 3; FixedOverflow(c); return; }
+        if (v == long.MinValue) { c.G[r1] = (ulong)v; c.Cc = 3; Alu.FixedOverflow(c); return; }
         c.G[r1] = (ulong)Math.Abs(v);
-        c.SetCc(CcOp.Sign64, c.G[r1]);
-    }
-    private static void LoadComplement64(Cpu c, int r1, long v)
-    {
-        if (v == long.MinValue) { c.G[r1] = (ulong)v; c.Cc = 3; FixedOverflow(c); return; }
-        c.G[r1] = (ulong)-v;
         c.SetCc(CcOp.Sign64, c.G[r1]);
     }
     private static void LoadNegative64(Cpu c, int r1, long v)
@@ -308,24 +461,4 @@ public static class FixedPoint
     public static void LPGFR(Cpu c, ref Insn i) => LoadPositive64(c, i.R1, (int)c.R32(i.R2));
     public static void LNGR(Cpu c, ref Insn i) => LoadNegative64(c, i.R1, (long)c.G[i.R2]);
     public static void LNGFR(Cpu c, ref Insn i) => LoadNegative64(c, i.R1, (int)c.R32(i.R2));
-    public static void LCGR(Cpu c, ref Insn i) => LoadComplement64(c, i.R1, (long)c.G[i.R2]);
-    public static void LCGFR(Cpu c, ref Insn i) => LoadComplement64(c, i.R1, (int)c.R32(i.R2));
-    public static void LTGR(Cpu c, ref Insn i) { ulong v = c.G[i.R2]; c.G[i.R1] = v; c.SetCc(CcOp.Sign64, v); }
-    public static void LTGFR(Cpu c, ref Insn i) { ulong v = (ulong)(int)c.R32(i.R2); c.G[i.R1] = v; c.SetCc(CcOp.Sign64, v); }
-    public static void LT(Cpu c, ref Insn i) { uint v = c.ReadU32(A2(c, ref i)); c.SetR32(i.R1, v); c.SetCc(CcOp.Sign32, v); }
-    public static void LTG(Cpu c, ref Insn i) { ulong v = c.ReadU64(A2(c, ref i)); c.G[i.R1] = v; c.SetCc(CcOp.Sign64, v); }
-    public static void LTGF(Cpu c, ref Insn i) { ulong v = (ulong)(int)c.ReadU32(A2(c, ref i)); c.G[i.R1] = v; c.SetCc(CcOp.Sign64, v); }
-
-    // ---- compare and trap -------------------------------------------------------------------------
-    private static void TrapIf(Cpu c, bool cond) { if (cond) throw c.DataException(0xFF); }
-    public static void CRT(Cpu c, ref Insn i) => TrapIf(c, CompareMatches(i.M3, (int)c.R32(i.R1), (int)c.R32(i.R2)));
-    public static void CGRT(Cpu c, ref Insn i) => TrapIf(c, CompareMatches(i.M3, (long)c.G[i.R1], (long)c.G[i.R2]));
-    public static void CLRT(Cpu c, ref Insn i) => TrapIf(c, CompareMatchesU(i.M3, c.R32(i.R1), c.R32(i.R2)));
-    public static void CLGRT(Cpu c, ref Insn i) => TrapIf(c, CompareMatchesU(i.M3, c.G[i.R1], c.G[i.R2]));
-    public static void CIT(Cpu c, ref Insn i) => TrapIf(c, CompareMatches(i.M3, (int)c.R32(i.R1), i.I2));
-    public static void CGIT(Cpu c, ref Insn i) => TrapIf(c, CompareMatches(i.M3, (long)c.G[i.R1], i.I2));
-    public static void CLFIT(Cpu c, ref Insn i) => TrapIf(c, CompareMatchesU(i.M3, c.R32(i.R1), (ulong)i.I2));
-    public static void CLGIT(Cpu c, ref Insn i) => TrapIf(c, CompareMatchesU(i.M3, c.G[i.R1], (ulong)i.I2));
-    public static void CLT(Cpu c, ref Insn i) => TrapIf(c, CompareMatchesU(i.M3, c.R32(i.R1), c.ReadU32(A2s(c, ref i))));
-    public static void CLGT(Cpu c, ref Insn i) => TrapIf(c, CompareMatchesU(i.M3, c.G[i.R1], c.ReadU64(A2s(c, ref i))));
 }

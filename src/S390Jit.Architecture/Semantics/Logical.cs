@@ -1,113 +1,123 @@
-using System.Numerics;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Architecture.Semantics;
 
-/// <summary>Logical operations: AND, OR, EXCLUSIVE OR, TEST UNDER MASK, insert/compare under mask.</summary>
+/// <summary>Logical operations: AND, OR, EXCLUSIVE OR, TEST UNDER MASK, immediate fields, INSERT CHARACTER.</summary>
 [SemanticBodies]
-public static class Logical
+public static class Logical<B, V> where B : struct, IBackend<V> where V : struct
 {
-    private static ulong A2(Cpu c, ref Insn i) => c.Addr(i.X2, i.B2, i.D2);
-    private static ulong A1(Cpu c, ref Insn i) => c.Addr(i.B1, i.D1);
+    private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
+    private static V A1(B b, ref Insn i) => b.Addr(0, i.B1, i.D1);
+    private static V K(B b, ulong v) => b.Const(v);
 
-    private static void Set32(Cpu c, int r1, uint v) { c.SetR32(r1, v); c.SetCc(CcOp.NonZero32, v); }
-    private static void Set64(Cpu c, int r1, ulong v) { c.G[r1] = v; c.SetCc(CcOp.NonZero64, v); }
+    private static void Set32(B b, int r1, V v) { b.SetG32(r1, v); b.SetCc(CcOp.NonZero32, v, K(b, 0), K(b, 0)); }
+    private static void Set64(B b, int r1, V v) { b.SetG(r1, v); b.SetCc(CcOp.NonZero64, v, K(b, 0), K(b, 0)); }
 
-    public static void NR(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R1) & c.R32(i.R2));
-    public static void OR(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R1) | c.R32(i.R2));
-    public static void XR(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R1) ^ c.R32(i.R2));
-    public static void NRK(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R2) & c.R32(i.R3));
-    public static void ORK(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R2) | c.R32(i.R3));
-    public static void XRK(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R2) ^ c.R32(i.R3));
-    public static void N(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R1) & c.ReadU32(A2(c, ref i)));
-    public static void O(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R1) | c.ReadU32(A2(c, ref i)));
-    public static void X(Cpu c, ref Insn i) => Set32(c, i.R1, c.R32(i.R1) ^ c.ReadU32(A2(c, ref i)));
-    public static void NY(Cpu c, ref Insn i) => N(c, ref i);
-    public static void OY(Cpu c, ref Insn i) => O(c, ref i);
-    public static void XY(Cpu c, ref Insn i) => X(c, ref i);
-    public static void NGR(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R1] & c.G[i.R2]);
-    public static void OGR(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R1] | c.G[i.R2]);
-    public static void XGR(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R1] ^ c.G[i.R2]);
-    public static void NGRK(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R2] & c.G[i.R3]);
-    public static void OGRK(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R2] | c.G[i.R3]);
-    public static void XGRK(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R2] ^ c.G[i.R3]);
-    public static void NG(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R1] & c.ReadU64(A2(c, ref i)));
-    public static void OG(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R1] | c.ReadU64(A2(c, ref i)));
-    public static void XG(Cpu c, ref Insn i) => Set64(c, i.R1, c.G[i.R1] ^ c.ReadU64(A2(c, ref i)));
+    public static void NR(B b, ref Insn i) => Set32(b, i.R1, b.And(b.G32(i.R1), b.G32(i.R2)));
+    public static void OR(B b, ref Insn i) => Set32(b, i.R1, b.Or(b.G32(i.R1), b.G32(i.R2)));
+    public static void XR(B b, ref Insn i) => Set32(b, i.R1, b.Xor(b.G32(i.R1), b.G32(i.R2)));
+    public static void NRK(B b, ref Insn i) => Set32(b, i.R1, b.And(b.G32(i.R2), b.G32(i.R3)));
+    public static void ORK(B b, ref Insn i) => Set32(b, i.R1, b.Or(b.G32(i.R2), b.G32(i.R3)));
+    public static void XRK(B b, ref Insn i) => Set32(b, i.R1, b.Xor(b.G32(i.R2), b.G32(i.R3)));
+    public static void N(B b, ref Insn i) => Set32(b, i.R1, b.And(b.G32(i.R1), b.Load(4, A2(b, ref i))));
+    public static void O(B b, ref Insn i) => Set32(b, i.R1, b.Or(b.G32(i.R1), b.Load(4, A2(b, ref i))));
+    public static void X(B b, ref Insn i) => Set32(b, i.R1, b.Xor(b.G32(i.R1), b.Load(4, A2(b, ref i))));
+    public static void NY(B b, ref Insn i) => N(b, ref i);
+    public static void OY(B b, ref Insn i) => O(b, ref i);
+    public static void XY(B b, ref Insn i) => X(b, ref i);
+    public static void NGR(B b, ref Insn i) => Set64(b, i.R1, b.And(b.G(i.R1), b.G(i.R2)));
+    public static void OGR(B b, ref Insn i) => Set64(b, i.R1, b.Or(b.G(i.R1), b.G(i.R2)));
+    public static void XGR(B b, ref Insn i) => Set64(b, i.R1, b.Xor(b.G(i.R1), b.G(i.R2)));
+    public static void NGRK(B b, ref Insn i) => Set64(b, i.R1, b.And(b.G(i.R2), b.G(i.R3)));
+    public static void OGRK(B b, ref Insn i) => Set64(b, i.R1, b.Or(b.G(i.R2), b.G(i.R3)));
+    public static void XGRK(B b, ref Insn i) => Set64(b, i.R1, b.Xor(b.G(i.R2), b.G(i.R3)));
+    public static void NG(B b, ref Insn i) => Set64(b, i.R1, b.And(b.G(i.R1), b.Load(8, A2(b, ref i))));
+    public static void OG(B b, ref Insn i) => Set64(b, i.R1, b.Or(b.G(i.R1), b.Load(8, A2(b, ref i))));
+    public static void XG(B b, ref Insn i) => Set64(b, i.R1, b.Xor(b.G(i.R1), b.Load(8, A2(b, ref i))));
 
     // storage-immediate
-    private static void SiResult(Cpu c, ulong a, int r)
+    private static void SiResult(B b, V addr, V r)
     {
-        c.WriteU8(a, (byte)r);
-        c.SetCc(CcOp.NonZero32, (byte)r);
+        b.Store(1, addr, r);
+        b.SetCc(CcOp.NonZero32, r, K(b, 0), K(b, 0));
     }
-    public static void NI(Cpu c, ref Insn i) { ulong a = A1(c, ref i); SiResult(c, a, c.ReadU8(a) & (int)i.I2); }
-    public static void OI(Cpu c, ref Insn i) { ulong a = A1(c, ref i); SiResult(c, a, c.ReadU8(a) | (int)i.I2); }
-    public static void XI(Cpu c, ref Insn i) { ulong a = A1(c, ref i); SiResult(c, a, c.ReadU8(a) ^ (int)i.I2); }
-    public static void NIY(Cpu c, ref Insn i) => NI(c, ref i);
-    public static void OIY(Cpu c, ref Insn i) => OI(c, ref i);
-    public static void XIY(Cpu c, ref Insn i) => XI(c, ref i);
-    public static void TM(Cpu c, ref Insn i) => c.SetCc(CcOp.TestUnderMask, c.ReadU8(A1(c, ref i)), (byte)i.I2);
-    public static void TMY(Cpu c, ref Insn i) => TM(c, ref i);
+    public static void NI(B b, ref Insn i) { V a = A1(b, ref i); SiResult(b, a, b.And(b.Load(1, a), K(b, (byte)i.I2))); }
+    public static void OI(B b, ref Insn i) { V a = A1(b, ref i); SiResult(b, a, b.Or(b.Load(1, a), K(b, (byte)i.I2))); }
+    public static void XI(B b, ref Insn i) { V a = A1(b, ref i); SiResult(b, a, b.Xor(b.Load(1, a), K(b, (byte)i.I2))); }
+    public static void NIY(B b, ref Insn i) => NI(b, ref i);
+    public static void OIY(B b, ref Insn i) => OI(b, ref i);
+    public static void XIY(B b, ref Insn i) => XI(b, ref i);
+    public static void TM(B b, ref Insn i) => b.SetCc(CcOp.TestUnderMask, b.Load(1, A1(b, ref i)), K(b, (byte)i.I2), K(b, 0));
+    public static void TMY(B b, ref Insn i) => TM(b, ref i);
 
-    // immediate halfwords / words: bit position of the field's rightmost bit
-    private static void AndImm(Cpu c, int r1, int shift, ulong fieldMask, ulong imm)
+    // immediate halfwords / words of a register: the field's rightmost bit position and width
+    private static V Field(B b, int r1, int shift, ulong fieldMask) => b.And(b.ShrU(b.G(r1), K(b, (ulong)shift)), K(b, fieldMask));
+    private static void Put(B b, int r1, int shift, ulong fieldMask, V field) =>
+        b.SetG(r1, b.Or(b.And(b.G(r1), K(b, ~(fieldMask << shift))), b.Shl(field, K(b, (ulong)shift))));
+    private static void AndImm(B b, int r1, int shift, ulong fieldMask, long imm)
     {
-        ulong v = c.G[r1];
-        ulong field = (v >> shift) & fieldMask & imm;
-        c.G[r1] = (v & ~(fieldMask << shift)) | (field << shift);
-        c.SetCc(CcOp.NonZero64, field);
+        V f = b.And(Field(b, r1, shift, fieldMask), K(b, (ulong)imm & fieldMask));
+        Put(b, r1, shift, fieldMask, f);
+        b.SetCc(CcOp.NonZero64, f, K(b, 0), K(b, 0));
     }
-    private static void OrImm(Cpu c, int r1, int shift, ulong fieldMask, ulong imm)
+    private static void OrImm(B b, int r1, int shift, ulong fieldMask, long imm)
     {
-        ulong field = ((c.G[r1] >> shift) & fieldMask) | (imm & fieldMask);
-        c.G[r1] = (c.G[r1] & ~(fieldMask << shift)) | (field << shift);
-        c.SetCc(CcOp.NonZero64, field);
+        V f = b.Or(Field(b, r1, shift, fieldMask), K(b, (ulong)imm & fieldMask));
+        Put(b, r1, shift, fieldMask, f);
+        b.SetCc(CcOp.NonZero64, f, K(b, 0), K(b, 0));
     }
-    private static void XorImm(Cpu c, int r1, int shift, ulong fieldMask, ulong imm)
+    private static void XorImm(B b, int r1, int shift, ulong fieldMask, long imm)
     {
-        ulong field = ((c.G[r1] >> shift) & fieldMask) ^ (imm & fieldMask);
-        c.G[r1] = (c.G[r1] & ~(fieldMask << shift)) | (field << shift);
-        c.SetCc(CcOp.NonZero64, field);
+        V f = b.Xor(Field(b, r1, shift, fieldMask), K(b, (ulong)imm & fieldMask));
+        Put(b, r1, shift, fieldMask, f);
+        b.SetCc(CcOp.NonZero64, f, K(b, 0), K(b, 0));
     }
-    private static void Insert(Cpu c, int r1, int shift, ulong fieldMask, ulong imm) =>
-        c.G[r1] = (c.G[r1] & ~(fieldMask << shift)) | ((imm & fieldMask) << shift);
-    private static void LoadLogical(Cpu c, int r1, int shift, ulong fieldMask, ulong imm) => c.G[r1] = (imm & fieldMask) << shift;
+    private static void Insert(B b, int r1, int shift, ulong fieldMask, long imm) => Put(b, r1, shift, fieldMask, K(b, (ulong)imm & fieldMask));
+    private static void LoadLogical(B b, int r1, int shift, ulong fieldMask, long imm) => b.SetG(r1, K(b, ((ulong)imm & fieldMask) << shift));
 
-    public static void NIHH(Cpu c, ref Insn i) => AndImm(c, i.R1, 48, 0xFFFF, (ulong)i.I2);
-    public static void NIHL(Cpu c, ref Insn i) => AndImm(c, i.R1, 32, 0xFFFF, (ulong)i.I2);
-    public static void NILH(Cpu c, ref Insn i) => AndImm(c, i.R1, 16, 0xFFFF, (ulong)i.I2);
-    public static void NILL(Cpu c, ref Insn i) => AndImm(c, i.R1, 0, 0xFFFF, (ulong)i.I2);
-    public static void NIHF(Cpu c, ref Insn i) => AndImm(c, i.R1, 32, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void NILF(Cpu c, ref Insn i) => AndImm(c, i.R1, 0, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void OIHH(Cpu c, ref Insn i) => OrImm(c, i.R1, 48, 0xFFFF, (ulong)i.I2);
-    public static void OIHL(Cpu c, ref Insn i) => OrImm(c, i.R1, 32, 0xFFFF, (ulong)i.I2);
-    public static void OILH(Cpu c, ref Insn i) => OrImm(c, i.R1, 16, 0xFFFF, (ulong)i.I2);
-    public static void OILL(Cpu c, ref Insn i) => OrImm(c, i.R1, 0, 0xFFFF, (ulong)i.I2);
-    public static void OIHF(Cpu c, ref Insn i) => OrImm(c, i.R1, 32, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void OILF(Cpu c, ref Insn i) => OrImm(c, i.R1, 0, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void XIHF(Cpu c, ref Insn i) => XorImm(c, i.R1, 32, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void XILF(Cpu c, ref Insn i) => XorImm(c, i.R1, 0, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void IIHH(Cpu c, ref Insn i) => Insert(c, i.R1, 48, 0xFFFF, (ulong)i.I2);
-    public static void IIHL(Cpu c, ref Insn i) => Insert(c, i.R1, 32, 0xFFFF, (ulong)i.I2);
-    public static void IILH(Cpu c, ref Insn i) => Insert(c, i.R1, 16, 0xFFFF, (ulong)i.I2);
-    public static void IILL(Cpu c, ref Insn i) => Insert(c, i.R1, 0, 0xFFFF, (ulong)i.I2);
-    public static void IIHF(Cpu c, ref Insn i) => Insert(c, i.R1, 32, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void IILF(Cpu c, ref Insn i) => Insert(c, i.R1, 0, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void LLIHH(Cpu c, ref Insn i) => LoadLogical(c, i.R1, 48, 0xFFFF, (ulong)i.I2);
-    public static void LLIHL(Cpu c, ref Insn i) => LoadLogical(c, i.R1, 32, 0xFFFF, (ulong)i.I2);
-    public static void LLILH(Cpu c, ref Insn i) => LoadLogical(c, i.R1, 16, 0xFFFF, (ulong)i.I2);
-    public static void LLILL(Cpu c, ref Insn i) => LoadLogical(c, i.R1, 0, 0xFFFF, (ulong)i.I2);
-    public static void LLIHF(Cpu c, ref Insn i) => LoadLogical(c, i.R1, 32, 0xFFFF_FFFF, (ulong)i.I2);
-    public static void LLILF(Cpu c, ref Insn i) => LoadLogical(c, i.R1, 0, 0xFFFF_FFFF, (ulong)i.I2);
+    public static void NIHH(B b, ref Insn i) => AndImm(b, i.R1, 48, 0xFFFF, i.I2);
+    public static void NIHL(B b, ref Insn i) => AndImm(b, i.R1, 32, 0xFFFF, i.I2);
+    public static void NILH(B b, ref Insn i) => AndImm(b, i.R1, 16, 0xFFFF, i.I2);
+    public static void NILL(B b, ref Insn i) => AndImm(b, i.R1, 0, 0xFFFF, i.I2);
+    public static void NIHF(B b, ref Insn i) => AndImm(b, i.R1, 32, 0xFFFF_FFFF, i.I2);
+    public static void NILF(B b, ref Insn i) => AndImm(b, i.R1, 0, 0xFFFF_FFFF, i.I2);
+    public static void OIHH(B b, ref Insn i) => OrImm(b, i.R1, 48, 0xFFFF, i.I2);
+    public static void OIHL(B b, ref Insn i) => OrImm(b, i.R1, 32, 0xFFFF, i.I2);
+    public static void OILH(B b, ref Insn i) => OrImm(b, i.R1, 16, 0xFFFF, i.I2);
+    public static void OILL(B b, ref Insn i) => OrImm(b, i.R1, 0, 0xFFFF, i.I2);
+    public static void OIHF(B b, ref Insn i) => OrImm(b, i.R1, 32, 0xFFFF_FFFF, i.I2);
+    public static void OILF(B b, ref Insn i) => OrImm(b, i.R1, 0, 0xFFFF_FFFF, i.I2);
+    public static void XIHF(B b, ref Insn i) => XorImm(b, i.R1, 32, 0xFFFF_FFFF, i.I2);
+    public static void XILF(B b, ref Insn i) => XorImm(b, i.R1, 0, 0xFFFF_FFFF, i.I2);
+    public static void IIHH(B b, ref Insn i) => Insert(b, i.R1, 48, 0xFFFF, i.I2);
+    public static void IIHL(B b, ref Insn i) => Insert(b, i.R1, 32, 0xFFFF, i.I2);
+    public static void IILH(B b, ref Insn i) => Insert(b, i.R1, 16, 0xFFFF, i.I2);
+    public static void IILL(B b, ref Insn i) => Insert(b, i.R1, 0, 0xFFFF, i.I2);
+    public static void IIHF(B b, ref Insn i) => Insert(b, i.R1, 32, 0xFFFF_FFFF, i.I2);
+    public static void IILF(B b, ref Insn i) => Insert(b, i.R1, 0, 0xFFFF_FFFF, i.I2);
+    public static void LLIHH(B b, ref Insn i) => LoadLogical(b, i.R1, 48, 0xFFFF, i.I2);
+    public static void LLIHL(B b, ref Insn i) => LoadLogical(b, i.R1, 32, 0xFFFF, i.I2);
+    public static void LLILH(B b, ref Insn i) => LoadLogical(b, i.R1, 16, 0xFFFF, i.I2);
+    public static void LLILL(B b, ref Insn i) => LoadLogical(b, i.R1, 0, 0xFFFF, i.I2);
+    public static void LLIHF(B b, ref Insn i) => LoadLogical(b, i.R1, 32, 0xFFFF_FFFF, i.I2);
+    public static void LLILF(B b, ref Insn i) => LoadLogical(b, i.R1, 0, 0xFFFF_FFFF, i.I2);
 
-    public static void TMHH(Cpu c, ref Insn i) => c.SetCc(CcOp.TestUnderMask16, (c.G[i.R1] >> 48) & 0xFFFF, (ulong)i.I2);
-    public static void TMHL(Cpu c, ref Insn i) => c.SetCc(CcOp.TestUnderMask16, (c.G[i.R1] >> 32) & 0xFFFF, (ulong)i.I2);
-    public static void TMLH(Cpu c, ref Insn i) => c.SetCc(CcOp.TestUnderMask16, (c.G[i.R1] >> 16) & 0xFFFF, (ulong)i.I2);
-    public static void TMLL(Cpu c, ref Insn i) => c.SetCc(CcOp.TestUnderMask16, c.G[i.R1] & 0xFFFF, (ulong)i.I2);
+    private static void TestMask16(B b, int r1, int shift, long imm) =>
+        b.SetCc(CcOp.TestUnderMask16, Field(b, r1, shift, 0xFFFF), K(b, (ulong)imm & 0xFFFF), K(b, 0));
+    public static void TMHH(B b, ref Insn i) => TestMask16(b, i.R1, 48, i.I2);
+    public static void TMHL(B b, ref Insn i) => TestMask16(b, i.R1, 32, i.I2);
+    public static void TMLH(B b, ref Insn i) => TestMask16(b, i.R1, 16, i.I2);
+    public static void TMLL(B b, ref Insn i) => TestMask16(b, i.R1, 0, i.I2);
 
-    // ---- insert / store / compare characters under mask ---------------------------------------
+    public static void IC(B b, ref Insn i) => b.SetG(i.R1, b.Or(b.And(b.G(i.R1), K(b, ~0xFFUL)), b.Load(1, A2(b, ref i))));
+    public static void ICY(B b, ref Insn i) => IC(b, ref i);
+}
+
+/// <summary>Logical instructions with per-byte loops over masks or register pairs: helpers for both engines.</summary>
+[SemanticBodies]
+public static class LogicalHelpers
+{
     /// <summary>ICM on the word at bit offset <paramref name="shift"/> of R1 (0: low word, 32: high word).</summary>
     private static void InsertUnderMask(Cpu c, int r1, int mask, ulong addr, int shift)
     {
@@ -126,8 +136,6 @@ public static class Logical
         c.G[r1] = (c.G[r1] & ~(0xFFFF_FFFFUL << shift)) | ((ulong)w << shift);
         c.Cc = mask == 0 || inserted == 0 ? 0 : (first & 0x80) != 0 ? 1 : 2;
     }
-    public static void IC(Cpu c, ref Insn i) => c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | c.ReadU8(A2(c, ref i));
-    public static void ICY(Cpu c, ref Insn i) => IC(c, ref i);
     public static void ICM(Cpu c, ref Insn i) => InsertUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 0);
     public static void ICMY(Cpu c, ref Insn i) => ICM(c, ref i);
     public static void ICMH(Cpu c, ref Insn i) => InsertUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 32);
@@ -163,18 +171,12 @@ public static class Logical
     public static void CLMY(Cpu c, ref Insn i) => CLM(c, ref i);
     public static void CLMH(Cpu c, ref Insn i) => CompareUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 32);
 
-    // ---- bit counting ----------------------------------------------------------------------------
     public static void POPCNT(Cpu c, ref Insn i)
     {
         ulong v = c.G[i.R2];
-        if ((i.M3 & 8) != 0 && c.HasFacility(Fac.MiscInstructionExtensions3))
-            c.G[i.R1] = (ulong)BitOperations.PopCount(v);
-        else
-        {
-            ulong r = 0;
-            for (int b = 0; b < 8; b++) r |= (ulong)BitOperations.PopCount((v >> (8 * b)) & 0xFF) << (8 * b);
-            c.G[i.R1] = r;
-        }
+        c.G[i.R1] = (i.M3 & 8) != 0 && c.HasFacility(Fac.MiscInstructionExtensions3)
+            ? (ulong)System.Numerics.BitOperations.PopCount(v)
+            : Alu.PopCountBytes(v);
         c.SetCc(CcOp.NonZero64, v);
     }
 
@@ -182,7 +184,7 @@ public static class Logical
     {
         ulong v = c.G[i.R2];
         if (v == 0) { c.G[i.R1] = 64; c.G[i.R1 + 1] = 0; c.Cc = 0; return; }
-        int lz = BitOperations.LeadingZeroCount(v);
+        int lz = System.Numerics.BitOperations.LeadingZeroCount(v);
         c.G[i.R1] = (ulong)lz;
         c.G[i.R1 + 1] = v & ~(0x8000_0000_0000_0000UL >> lz);
         c.Cc = 2;

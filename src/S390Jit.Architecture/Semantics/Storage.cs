@@ -105,12 +105,6 @@ public static class Storage
         Charge(c, n);
     }
 
-    // ---- storage-immediate -------------------------------------------------------------------------
-    public static void MVI(Cpu c, ref Insn i) => c.WriteU8(Op1(c, ref i), (byte)i.I2);
-    public static void MVIY(Cpu c, ref Insn i) => MVI(c, ref i);
-    public static void CLI(Cpu c, ref Insn i) => c.SetCc(CcOp.CompareLogical32, c.ReadU8(Op1(c, ref i)), (byte)i.I2);
-    public static void CLIY(Cpu c, ref Insn i) => CLI(c, ref i);
-
     // ---- long moves and compares ----------------------------------------------------------------------
     /// <summary>Reads an address from a register as the addressing mode designates it.</summary>
     private static ulong RegAddr(Cpu c, int r) => c.G[r] & c.AddrMask;

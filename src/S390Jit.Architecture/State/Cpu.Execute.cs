@@ -79,10 +79,11 @@ public unsafe partial class Cpu
             InterceptViaExecute = IssueAddr != InstrAddr;
             return CpuExit.Instruction;
         }
-        if (def.Exec == null) throw Pgm(PgmCode.Operation);
+        if (def.Body == null) throw Pgm(PgmCode.Operation);
         if ((def.Flags & InsnFlags.Priv) != 0 && (PswMask & Psw.Problem) != 0) throw Pgm(PgmCode.PrivilegedOperation);
         if ((def.Flags & (InsnFlags.EvenR1 | InsnFlags.EvenR2 | InsnFlags.EvenR3)) != 0) CheckEvenRegisters(def, ref insn);
-        def.Exec(this, ref insn);
+        if (def.ExecSimple != null) def.ExecSimple(new Semantics.InterpBackend(this), ref insn);
+        else def.Exec(this, ref insn);
         Cycles += (ulong)def.Cycles;
         Instructions++;
         return CpuExit.None;
