@@ -63,7 +63,7 @@ internal static class RunCommand
         if (s.MaxCycles is { } mc) opt.MaxCycles = mc;
         if (s.CpuMhz == 0) throw new UsageException("--cpu-mhz must be positive");
         opt.CpuMhz = s.CpuMhz;
-        if (s.Engine != "interp") throw new UsageException($"unknown engine '{s.Engine}' (available: interp)");
+        if (s.Engine is not ("jit" or "interp" or "jit-sync")) throw new UsageException($"unknown engine '{s.Engine}' (available: jit, interp)");
         opt.Engine = s.Engine;
         foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {

@@ -51,11 +51,14 @@ public sealed class Machine : IDisposable
         Host = new HostMemory();
         Events = new HostEvents { Sink = options.HostTrace };
         Kvm = new Kvm(Host, options.MemoryBytes, new CpuModel(), Events);
+        Engine = CreateEngine(options.Engine);
         for (int i = 0; i < options.Cpus; i++)
         {
             var v = Kvm.CreateVcpu((ushort)i);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
-            v.Engine = CreateEngine(options.Engine);
+            // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
+            if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
+            v.Engine = Engine;
         }
         Sclp = new Sclp(Kvm, options.Console);
     }
@@ -63,8 +66,13 @@ public sealed class Machine : IDisposable
     public static IExecutionEngine CreateEngine(string name) => name switch
     {
         "interp" => new Execution.Interpreter.Interpreter(),
-        _ => throw new ArgumentException($"unknown engine '{name}' (available: interp)"),
+        "jit" => new Execution.Jit.JitEngine(),
+        "jit-sync" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = 2 }),
+        _ => throw new ArgumentException($"unknown engine '{name}' (available: jit, interp)"),
     };
+
+    /// <summary>The execution engine every vcpu of this machine runs on.</summary>
+    public IExecutionEngine Engine { get; }
 
     public HostMemory Host { get; }
     public HostEvents Events { get; }
@@ -224,11 +232,22 @@ public sealed class Machine : IDisposable
             foreach (var kv in v.InterceptCounts.OrderBy(k => k.Key, StringComparer.Ordinal))
                 sb.AppendLine($"stats: cpu {c.CpuAddress}: intercept {kv.Key,-24} {kv.Value}");
         }
+        if (Engine is Execution.Jit.JitEngine jit)
+        {
+            var j = jit.Stats;
+            sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
+            sb.AppendLine($"stats: jit compile time    {j.CompileMicroseconds / 1000:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMicroseconds / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
+            sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
+        }
         sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
         foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))
             sb.AppendLine($"stats: host {kv.Key,-28} {kv.Value.Count}");
         return sb.ToString();
     }
 
-    public void Dispose() => Host.Dispose();
+    public void Dispose()
+    {
+        (Engine as IDisposable)?.Dispose();
+        Host.Dispose();
+    }
 }

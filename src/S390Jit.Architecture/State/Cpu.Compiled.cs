@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using S390Jit.Architecture.Isa;
+
+namespace S390Jit.Architecture.State;
+
+/// <summary>
+/// Entry points compiled code uses: storage slow paths that report a program interruption by
+/// return value instead of throwing (compiled code keeps guest registers in IL locals, and a
+/// throw would lose them), and the helper-instruction call that runs the same checks and body
+/// as the interpreter.
+/// </summary>
+public unsafe partial class Cpu
+{
+    /// <summary>Program interruption recorded by a Try* slow path or a compiled raise.</summary>
+    public ushort PendingPgmCode;
+    public bool PendingPgmNullify;
+    /// <summary>Set when a store hit a page holding translated code (the running region must stop).</summary>
+    public bool CodeModified;
+
+    private bool Record(ProgramInterruptException e)
+    {
+        PendingPgmCode = e.Code;
+        PendingPgmNullify = e.Nullify;
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public bool TryRead(ulong addr, int size, out ulong value)
+    {
+        try
+        {
+            value = size switch { 1 => ReadU8(addr), 2 => ReadU16(addr), 4 => ReadU32(addr), _ => ReadU64(addr) };
+            return true;
+        }
+        catch (ProgramInterruptException e) { value = 0; return Record(e); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public bool TryWrite(ulong addr, int size, ulong value)
+    {
+        try
+        {
+            switch (size)
+            {
+                case 1: WriteU8(addr, (byte)value); break;
+                case 2: WriteU16(addr, (ushort)value); break;
+                case 4: WriteU32(addr, (uint)value); break;
+                default: WriteU64(addr, value); break;
+            }
+            return true;
+        }
+        catch (ProgramInterruptException e) { return Record(e); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public bool TryProbe(ulong addr, int len, bool write)
+    {
+        try { CheckAccess(addr, (ulong)len, write); return true; }
+        catch (ProgramInterruptException e) { return Record(e); }
+    }
+
+    /// <summary>A data exception with DXC 0xFF (compare and trap) raised by compiled code.</summary>
+    public void SetPendingTrap() { PendingDxc = 0xFF; PendingPgmCode = PgmCode.Data; PendingPgmNullify = false; }
+
+    /// <summary>Delivers the program interruption compiled code recorded.</summary>
+    public void TakePendingProgramInterruption()
+    {
+        PgmException.Code = PendingPgmCode;
+        PgmException.Nullify = PendingPgmNullify;
+        TakeProgramInterruption(PgmException);
+    }
+
+    /// <summary>Runs a helper instruction from compiled code with the interpreter's checks (facility, SIE, privilege, registers).</summary>
+    public CpuExit ExecuteCompiled(InsnDef def, ref Insn insn, ulong addr, int length)
+    {
+        IssueAddr = addr;
+        InstrAddr = addr;
+        InstrLength = length;
+        PswAddr = (addr + (ulong)length) & AddrMask;
+        return Execute(def, ref insn);
+    }
+}

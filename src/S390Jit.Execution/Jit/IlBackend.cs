@@ -1,0 +1,73 @@
+using System.Reflection.Emit;
+using S390Jit.Architecture.Semantics;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>A value in the IL backend: an IL local, or a constant known at translation time.</summary>
+public readonly struct Val
+{
+    internal readonly LocalBuilder? Local;
+    internal readonly ulong Value;
+    internal Val(LocalBuilder local) { Local = local; Value = 0; }
+    internal Val(ulong value) { Local = null; Value = value; }
+    public bool IsConst => Local == null;
+}
+
+/// <summary>
+/// The JIT's backend for simple semantic bodies: each operation emits IL (or folds constants)
+/// through the region emitter. Running a body with this backend translates one instruction.
+/// </summary>
+public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
+{
+    public ulong InstrAddr => e.CurrentAddr;
+    public ulong NextAddr => e.CurrentNext;
+    public int AddressingMode => e.AddressingMode;
+    public ulong AddrMask => e.AddrMask;
+
+    public Val Const(ulong v) => new(v);
+    public Val G(int r) => e.ReadReg(r);
+    public void SetG(int r, Val v) => e.WriteReg(r, v);
+    public Val G32(int r) => e.Trunc32(e.ReadReg(r));
+    public void SetG32(int r, Val v) => e.WriteReg32(r, v);
+    public Val G32H(int r) => e.Binary(OpCodes.Shr_Un, e.ReadReg(r), new Val(32), shift: true);
+    public void SetG32H(int r, Val v) => e.WriteReg32H(r, v);
+
+    public Val Add(Val a, Val b) => e.Binary(OpCodes.Add, a, b);
+    public Val Sub(Val a, Val b) => e.Binary(OpCodes.Sub, a, b);
+    public Val Mul(Val a, Val b) => e.Binary(OpCodes.Mul, a, b);
+    public Val And(Val a, Val b) => e.Binary(OpCodes.And, a, b);
+    public Val Or(Val a, Val b) => e.Binary(OpCodes.Or, a, b);
+    public Val Xor(Val a, Val b) => e.Binary(OpCodes.Xor, a, b);
+    public Val Shl(Val a, Val n) => e.Binary(OpCodes.Shl, a, n, shift: true);
+    public Val ShrU(Val a, Val n) => e.Binary(OpCodes.Shr_Un, a, n, shift: true);
+    public Val ShrS(Val a, Val n) => e.Binary(OpCodes.Shr, a, n, shift: true);
+    public Val Rotl(Val a, Val n) => e.Rotate(a, n, wide: true);
+    public Val Rotl32(Val a, Val n) => e.Rotate(a, n, wide: false);
+    public Val Trunc32(Val a) => e.Trunc32(a);
+    public Val SExt8(Val a) => e.Convert(a, OpCodes.Conv_I1);
+    public Val SExt16(Val a) => e.Convert(a, OpCodes.Conv_I2);
+    public Val SExt32(Val a) => e.Convert(a, OpCodes.Conv_I4);
+    public Val ByteSwap(Val a, int size) => e.ByteSwap(a, size);
+    public Val PopCountBytes(Val a) => e.CallUnary(typeof(Alu).GetMethod(nameof(Alu.PopCountBytes))!, a, Alu.PopCountBytes);
+    public Val LeadingZeros(Val a) => e.LeadingZeros(a);
+
+    public Val Eq(Val a, Val b) => e.Compare(OpCodes.Ceq, a, b);
+    public Val LtS(Val a, Val b) => e.Compare(OpCodes.Clt, a, b);
+    public Val LtU(Val a, Val b) => e.Compare(OpCodes.Clt_Un, a, b);
+    public Val Select(Val cond, Val a, Val b) => e.Select(cond, a, b);
+
+    public Val Addr(int x, int b, long d) => e.Address(x, b, d);
+    public Val Load(int size, Val addr) => e.Load(size, addr);
+    public void Store(int size, Val addr, Val value) => e.Store(size, addr, value);
+    public void Probe(Val addr, int len, bool write) => e.Probe(addr, len, write);
+
+    public void SetCc(CcOp op, Val src, Val dst, Val vr) => e.SetCc(op, src, dst, vr);
+    public void SetCcConst(int cc) => e.SetCcConst(cc);
+    public Val CcMatches(int mask) => e.CcMatches(mask);
+
+    public void JumpIf(Val cond, Val target) => e.JumpIf(cond, target);
+    public void FixedOverflowIf(Val cond) => e.FixedOverflowIf(cond);
+    public void TrapIf(Val cond) => e.TrapIf(cond);
+    public void Raise(ushort code) => e.Raise(code);
+}

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>Options of the JIT engine.</summary>
+public sealed class JitOptions
+{
+    /// <summary>Block executions in the interpreter before its region is compiled.</summary>
+    public int HotThreshold { get; init; } = 40;
+    /// <summary>Compile on a background thread (false: compile synchronously, e.g. for tests).</summary>
+    public bool Background { get; init; } = true;
+    /// <summary>Regions kept before the whole cache is dropped (generation flush).</summary>
+    public int MaxRegions { get; init; } = 8192;
+}
+
+/// <summary>Counters for --stats.</summary>
+public sealed class JitStats
+{
+    public long RegionsCompiled, RegionsDiscarded, Invalidations, CacheFlushes, CompiledInstructions, InterpretedInstructions;
+    public double CompileMicroseconds;
+    public long GuestInstructionsCompiled;
+}
+
+/// <summary>
+/// The JIT engine: interprets cold code, counts block executions, compiles hot regions (loops kept
+/// inside one DynamicMethod) on a background thread, publishes them atomically, and runs them with
+/// the same instruction boundaries, interruptions and cycle counts as the interpreter. Stores into
+/// pages holding translated code drop that page's regions and stop watching it.
+/// </summary>
+public sealed class JitEngine : IExecutionEngine, IDisposable
+{
+    private readonly JitOptions _opt;
+    private readonly Dictionary<RegionKey, Region> _regions = new();
+    private readonly Dictionary<RegionKey, int> _heat = new();
+    private readonly HashSet<RegionKey> _pending = new();
+    private readonly Dictionary<ulong, List<Region>> _byFrame = new();
+    private readonly ConcurrentQueue<Region> _published = new();
+    private readonly BlockingCollection<Func<Region?>> _work = new();
+    private readonly Thread? _compiler;
+    private ulong[] _frameGeneration = [];
+    private readonly Region?[] _fast = new Region?[4096];
+
+    public JitEngine(JitOptions? options = null)
+    {
+        _opt = options ?? new JitOptions();
+        if (_opt.Background)
+        {
+            _compiler = new Thread(CompileLoop) { IsBackground = true, Name = "s390jit-compiler" };
+            _compiler.Start();
+        }
+    }
+
+    public string Name => "jit";
+    public JitStats Stats { get; } = new();
+
+    /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the watch map).</summary>
+    public void Attach(Cpu cpu)
+    {
+        if (_frameGeneration.Length < cpu.WatchedFrames.Length * 64) Array.Resize(ref _frameGeneration, cpu.WatchedFrames.Length * 64);
+        cpu.OnWatchedPageWrite = addr => InvalidateFrame(cpu, addr >> 12);
+    }
+
+    /// <summary>Host-side writes into guest storage (DMA-like): drop translations of the frames they touch.</summary>
+    public void NotifyHostWrite(Cpu cpu, ulong abs, ulong length)
+    {
+        if (length == 0) return;
+        for (ulong f = abs >> 12; f <= (abs + length - 1) >> 12; f++)
+            if (f >> 6 < (ulong)cpu.WatchedFrames.Length && (cpu.WatchedFrames[f >> 6] & (1UL << (int)(f & 63))) != 0)
+                InvalidateFrame(cpu, f);
+    }
+
+    private void InvalidateFrame(Cpu cpu, ulong frame)
+    {
+        cpu.WatchedFrames[frame >> 6] &= ~(1UL << (int)(frame & 63));
+        if (frame < (ulong)_frameGeneration.Length) _frameGeneration[frame]++;
+        cpu.CodeModified = true;
+        if (!_byFrame.Remove(frame, out var list)) return;
+        foreach (var r in list)
+        {
+            if (r.Dead) continue;
+            r.Dead = true;
+            _regions.Remove(r.Key);
+            Stats.Invalidations++;
+        }
+        Array.Clear(_fast);
+    }
+
+    public CpuExit Run(Cpu cpu)
+    {
+        if (cpu.OnWatchedPageWrite == null) Attach(cpu);
+        while (true)
+        {
+            try
+            {
+                while (true)
+                {
+                    if (cpu.Cycles >= cpu.EventCycle)
+                    {
+                        var e = cpu.ServiceEvents();
+                        if (e != CpuExit.None) return e;
+                    }
+                    if (!_published.IsEmpty) Publish(cpu);
+                    var key = RegionKey.Of(cpu);
+                    var region = Lookup(key);
+                    if (region != null)
+                    {
+                        cpu.CodeModified = false;
+                        ulong before = cpu.Instructions;
+                        int r = region.Run(cpu);
+                        Stats.CompiledInstructions += (long)(cpu.Instructions - before);
+                        int code = r & 3, idx = r >> 2;
+                        switch (code)
+                        {
+                            case RegionEmitter.ExitContinue:
+                                continue;
+                            case RegionEmitter.ExitStep:
+                                {
+                                    var x = Interpret(cpu, region.Data.BlockStarts[idx], region.Data.BlockEnds[idx]);
+                                    if (x != CpuExit.None) return x;
+                                    continue;
+                                }
+                            case RegionEmitter.ExitProgram:
+                                {
+                                    var d = region.Data;
+                                    cpu.IssueAddr = cpu.InstrAddr = d.Addrs[idx];
+                                    cpu.InstrLength = d.Lengths[idx];
+                                    cpu.PswAddr = (d.Addrs[idx] + (ulong)d.Lengths[idx]) & cpu.AddrMask;
+                                    cpu.Cycles -= (ulong)d.Costs[idx];
+                                    cpu.Instructions -= 1;
+                                    Stats.CompiledInstructions -= 1;
+                                    cpu.TakePendingProgramInterruption();
+                                    continue;
+                                }
+                            default:
+                                return CpuExit.Instruction;
+                        }
+                    }
+                    Heat(cpu, key);
+                    var y = Interpret(cpu, cpu.PswAddr, ulong.MaxValue);
+                    if (y != CpuExit.None) return y;
+                }
+            }
+            catch (ProgramInterruptException p)
+            {
+                cpu.TakeProgramInterruption(p);
+            }
+            catch (SieInterceptException)
+            {
+                return CpuExit.Instruction;
+            }
+        }
+    }
+
+    private Region? Lookup(RegionKey key)
+    {
+        int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
+        var f = _fast[slot];
+        if (f != null && f.Key == key && !f.Dead) return f;
+        if (_regions.TryGetValue(key, out var r)) { _fast[slot] = r; return r; }
+        return null;
+    }
+
+    /// <summary>
+    /// Interprets from the current PSW until a taken branch or PSW change, or until it leaves
+    /// [start, end) (a block handed back by compiled code), checking events at every boundary.
+    /// </summary>
+    private CpuExit Interpret(Cpu cpu, ulong start, ulong end)
+    {
+        for (int n = 0; n < 256; n++)
+        {
+            if (cpu.Cycles >= cpu.EventCycle)
+            {
+                var e = cpu.ServiceEvents();
+                if (e != CpuExit.None) return e;
+            }
+            ulong addr = cpu.PswAddr;
+            if (end != ulong.MaxValue && (addr < start || addr >= end)) return CpuExit.None;
+            ulong mask = cpu.PswMask;
+            var x = cpu.Step();
+            Stats.InterpretedInstructions++;
+            if (x != CpuExit.None) return x;
+            if (cpu.PswAddr != ((addr + (ulong)cpu.InstrLength) & cpu.AddrMask) || cpu.PswMask != mask) return CpuExit.None;
+        }
+        return CpuExit.None;
+    }
+
+    private void Heat(Cpu cpu, RegionKey key)
+    {
+        if (_pending.Contains(key)) return;
+        int h = _heat.GetValueOrDefault(key) + 1;
+        _heat[key] = h;
+        if (h < _opt.HotThreshold) return;
+        _heat.Remove(key);
+        if (_regions.Count >= _opt.MaxRegions) Flush(cpu);
+        var plan = new RegionBuilder(cpu, key).Build(out var frames);
+        if (plan == null) { _heat[key] = int.MinValue; return; } // never compilable: stop counting
+        // watch the frames now: stores from here on invalidate the plan (generation check at publish)
+        var frameArr = frames.ToArray();
+        foreach (var f in frameArr) Watch(cpu, f);
+        cpu.InvalidateTranslation();
+        var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
+        _pending.Add(key);
+        Func<Region?> job = () =>
+        {
+            try { return RegionCompiler.Compile(key, plan, frameArr, gens); }
+            catch (Exception) { return null; }
+        };
+        if (_compiler != null) _work.Add(job);
+        else if (job() is { } r) { _published.Enqueue(r); Publish(cpu); }
+        else _pending.Remove(key);
+    }
+
+    private static void Watch(Cpu cpu, ulong frame)
+    {
+        if (frame >> 6 < (ulong)cpu.WatchedFrames.Length) cpu.WatchedFrames[frame >> 6] |= 1UL << (int)(frame & 63);
+    }
+
+    private void CompileLoop()
+    {
+        foreach (var job in _work.GetConsumingEnumerable())
+        {
+            var r = job();
+            if (r != null) _published.Enqueue(r);
+        }
+    }
+
+    /// <summary>Publishes compiled regions on the vcpu thread, dropping those whose frames changed meanwhile.</summary>
+    private void Publish(Cpu cpu)
+    {
+        while (_published.TryDequeue(out var r))
+        {
+            _pending.Remove(r.Key);
+            bool stale = false;
+            for (int i = 0; i < r.Frames.Length; i++)
+            {
+                ulong f = r.Frames[i];
+                ulong g = f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0;
+                bool watched = f >> 6 < (ulong)cpu.WatchedFrames.Length && (cpu.WatchedFrames[f >> 6] & (1UL << (int)(f & 63))) != 0;
+                if (g != r.FrameGenerations[i] || !watched) { stale = true; break; }
+            }
+            if (stale) { Stats.RegionsDiscarded++; continue; }
+            _regions[r.Key] = r;
+            foreach (var f in r.Frames)
+            {
+                if (!_byFrame.TryGetValue(f, out var list)) _byFrame[f] = list = new List<Region>();
+                list.Add(r);
+            }
+            Stats.RegionsCompiled++;
+            Stats.CompileMicroseconds += r.CompileMicroseconds;
+            Stats.GuestInstructionsCompiled += r.InstructionCount;
+        }
+    }
+
+    /// <summary>Drops every region (a generation flush when the cache is full).</summary>
+    private void Flush(Cpu cpu)
+    {
+        foreach (var r in _regions.Values) r.Dead = true;
+        _regions.Clear();
+        _byFrame.Clear();
+        Array.Clear(_fast);
+        Array.Clear(cpu.WatchedFrames);
+        Stats.CacheFlushes++;
+    }
+
+    public void Dispose() => _work.CompleteAdding();
+}

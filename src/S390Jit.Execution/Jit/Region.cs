@@ -1,0 +1,56 @@
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>The key a region is compiled for: PSW address, addressing mode and the fixed-point-overflow mask.</summary>
+public readonly record struct RegionKey(ulong Address, int Mode, bool FixedOverflowMask)
+{
+    public static RegionKey Of(Cpu cpu) => new(cpu.PswAddr, cpu.AddressingMode, (cpu.PswMask & Psw.FixedOverflowMask) != 0);
+}
+
+/// <summary>One decoded instruction of a region plan.</summary>
+public sealed class PlanInsn
+{
+    public required ulong Addr { get; init; }
+    public required InsnDef Def { get; init; }
+    public required Insn Insn;
+    public InstrFacts Facts { get; set; } = new();
+    public int Length => Insn.Length;
+}
+
+/// <summary>A basic block of a plan: straight-line instructions, then a fall-through address (or none).</summary>
+public sealed class PlanBlock
+{
+    public required ulong Start { get; init; }
+    public List<PlanInsn> Insns { get; } = new();
+    /// <summary>Address execution continues at after the last instruction when it does not jump, or null.</summary>
+    public ulong? FallThrough { get; set; }
+    public int Index { get; set; }
+}
+
+/// <summary>Data a compiled region needs at run time (the closed-over first argument of its method).</summary>
+public sealed class RegionData
+{
+    public InsnDef[] Defs = [];
+    public Insn[] Insns = [];
+    public ulong[] Addrs = [];
+    public int[] Lengths = [];
+    public int[] Costs = [];
+    public ulong[] BlockStarts = [];
+    public ulong[] BlockEnds = [];
+}
+
+/// <summary>A compiled region: entry key, the guest frames it was translated from, and its code.</summary>
+public sealed class Region
+{
+    public required RegionKey Key { get; init; }
+    public required RegionData Data { get; init; }
+    public required ulong[] Frames { get; init; }
+    public required int InstructionCount { get; init; }
+    public Func<Cpu, int> Run = null!;
+    public double CompileMicroseconds;
+    /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
+    public required ulong[] FrameGenerations { get; init; }
+    public bool Dead;
+}

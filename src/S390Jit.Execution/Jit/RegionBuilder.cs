@@ -1,0 +1,124 @@
+using System.Reflection.Emit;
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>
+/// Finds a region from a hot entry: decodes basic blocks, follows constant jump targets near the
+/// entry, and stops at what must run in the interpreter (instructions the SIE intercepts, known
+/// gaps, facilities not offered, register-pair violations, the lowcore and prefix pages).
+/// </summary>
+public sealed class RegionBuilder
+{
+    public const int MaxInstructions = 320, MaxBlocksPerRegion = 48, MaxBlockLength = 64;
+    public const ulong Window = 0x2000;
+
+    private readonly Cpu _cpu;
+    private readonly RegionKey _key;
+    private readonly ulong _mask;
+
+    public RegionBuilder(Cpu cpu, RegionKey key)
+    {
+        _cpu = cpu;
+        _key = key;
+        _mask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
+    }
+
+    /// <summary>Decodes the plan; returns null when nothing at the entry can be compiled.</summary>
+    public List<PlanBlock>? Build(out HashSet<ulong> frames)
+    {
+        frames = new HashSet<ulong>();
+        var blocks = new SortedDictionary<ulong, PlanBlock>();
+        var work = new Queue<ulong>();
+        work.Enqueue(_key.Address);
+        int total = 0;
+        while (work.Count > 0 && blocks.Count < MaxBlocksPerRegion && total < MaxInstructions)
+        {
+            ulong start = work.Dequeue();
+            if (blocks.ContainsKey(start) || InsideBlock(blocks, start)) continue;
+            var block = DecodeBlock(start, frames, ref total);
+            if (block.Insns.Count == 0) { if (start == _key.Address) return null; continue; }
+            blocks[start] = block;
+            foreach (var pi in block.Insns)
+                foreach (var (t, _) in pi.Facts.Jumps)
+                    if (t is ulong target && Near(target)) work.Enqueue(target);
+            if (block.FallThrough is ulong ft && Near(ft)) work.Enqueue(ft);
+        }
+        int i = 0;
+        foreach (var b in blocks.Values) b.Index = i++;
+        return blocks.Values.ToList();
+    }
+
+    private static bool InsideBlock(SortedDictionary<ulong, PlanBlock> blocks, ulong addr)
+    {
+        foreach (var b in blocks.Values)
+        {
+            ulong a = b.Start;
+            foreach (var pi in b.Insns) { if (a == addr && a != b.Start) return true; a += (ulong)pi.Length; }
+        }
+        return false;
+    }
+
+    private bool Near(ulong target) => (target & 1) == 0 && target >= 0x2000 &&
+        (target >= _key.Address ? target - _key.Address < Window : _key.Address - target < Window);
+
+    /// <summary>Whether compiled code may run this row here (otherwise the block stops before it).</summary>
+    private bool Compilable(InsnDef def, ref Insn insn)
+    {
+        if (def.Body == null || def.Sie != SieAction.Interpreted) return false;
+        if (def.Facility >= 0 && !_cpu.HasFacility(def.Facility)) return false;
+        if (((def.Flags & InsnFlags.EvenR1) != 0 && (insn.R1 & 1) != 0) ||
+            ((def.Flags & InsnFlags.EvenR2) != 0 && (insn.R2 & 1) != 0) ||
+            ((def.Flags & InsnFlags.EvenR3) != 0 && (insn.R3 & 1) != 0)) return false;
+        if (def.IsSimple && def.Has(InsnFlags.Priv)) return false;
+        return true;
+    }
+
+    private PlanBlock DecodeBlock(ulong start, HashSet<ulong> frames, ref int total)
+    {
+        var block = new PlanBlock { Start = start };
+        ulong addr = start;
+        while (block.Insns.Count < MaxBlockLength && total < MaxInstructions)
+        {
+            if (addr < 0x2000 || (addr & ~0x1FFFUL) == _cpu.Prefix) break;
+            ulong raw;
+            int len;
+            try { raw = _cpu.Fetch(addr, out len); }
+            catch (ProgramInterruptException) { break; }
+            if (((addr + (ulong)len - 1) >> 12) != (addr >> 12)) break; // crosses a page
+            var def = Decoder.Lookup(raw);
+            if (def == null) break;
+            var insn = new Insn { Def = def, Raw = raw, Length = (byte)len };
+            Decoder.ExtractFields(ref insn, def);
+            if (!Compilable(def, ref insn)) break;
+            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn };
+            pi.Facts = Analyze(pi);
+            frames.Add(_cpu.RealToAbsolute(addr) >> 12);
+            block.Insns.Add(pi);
+            total++;
+            ulong next = (addr + (ulong)len) & _mask;
+            bool endsBlock = !def.IsSimple || def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock) || pi.Facts.Jumps.Count > 0;
+            if (endsBlock)
+            {
+                bool unconditional = pi.Facts.Jumps.Any(j => j.Always) || (!def.IsSimple && (def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock)));
+                block.FallThrough = unconditional ? null : next;
+                return block;
+            }
+            addr = next;
+        }
+        block.FallThrough = addr;
+        return block;
+    }
+
+    /// <summary>Translates one instruction into a scratch method to learn its jumps and stores.</summary>
+    private InstrFacts Analyze(PlanInsn pi)
+    {
+        if (!pi.Def.IsSimple) return new InstrFacts();
+        var dm = new DynamicMethod("analyze", typeof(int), [typeof(RegionData), typeof(Cpu)], typeof(RegionEmitter).Module, skipVisibility: true);
+        var e = new RegionEmitter(dm.GetILGenerator(), _key.Mode, _key.FixedOverflowMask);
+        e.BeginInstruction(0, pi.Addr, pi.Length);
+        BodyEmitters.For(pi.Def)(new IlBackend(e), ref pi.Insn);
+        return e.Facts;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>A simple body instantiated with the IL backend: running it translates the instruction.</summary>
+public delegate void EmitBody(IlBackend b, ref Insn i);
+
+/// <summary>The IL-backend instantiation of every simple row's one body, created on first use.</summary>
+public static class BodyEmitters
+{
+    private static readonly ConcurrentDictionary<InsnDef, EmitBody> s_cache = new();
+
+    public static EmitBody For(InsnDef def) => s_cache.GetOrAdd(def, d =>
+    {
+        var cls = d.SimpleBodyClass!.MakeGenericType(typeof(IlBackend), typeof(Val));
+        var m = cls.GetMethod(d.Mnemonic) ?? throw new InvalidOperationException($"no body {d.Mnemonic} in {cls}");
+        return m.CreateDelegate<EmitBody>();
+    });
+}
+
+/// <summary>Turns a region plan into one DynamicMethod and forces its native compilation.</summary>
+public static class RegionCompiler
+{
+    public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
+    {
+        var sw = Stopwatch.StartNew();
+        var insns = blocks.SelectMany(b => b.Insns).ToList();
+        var data = new RegionData
+        {
+            Defs = insns.Select(p => p.Def).ToArray(),
+            Insns = insns.Select(p => p.Insn).ToArray(),
+            Addrs = insns.Select(p => p.Addr).ToArray(),
+            Lengths = insns.Select(p => p.Length).ToArray(),
+            Costs = insns.Select(p => p.Def.IsSimple ? p.Def.Cycles : 0).ToArray(),
+            BlockStarts = blocks.Select(b => b.Start).ToArray(),
+            BlockEnds = blocks.Select(b => b.Insns[^1].Addr + (ulong)b.Insns[^1].Length).ToArray(),
+        };
+
+        // pass 1 finds the registers the region writes (only those are stored back); pass 2 is the real one
+        var written = Emit(key, blocks, data, null, out _);
+        var dm = Emit(key, blocks, data, written, out var method);
+        _ = dm;
+        var run = (Func<Cpu, int>)method!.CreateDelegate(typeof(Func<Cpu, int>), data);
+        RuntimeHelpers.PrepareDelegate(run);
+        sw.Stop();
+        return new Region
+        {
+            Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = insns.Count,
+            Run = run, CompileMicroseconds = sw.Elapsed.TotalMicroseconds,
+        };
+    }
+
+    private static bool[] Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, out DynamicMethod? method)
+    {
+        string name = $"blk_{key.Address:x}_{key.Mode}";
+        var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu)], typeof(RegionEmitter).Module, skipVisibility: true);
+        var il = dm.GetILGenerator();
+        var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet);
+        var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
+        e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
+        e.Prologue();
+        il.Emit(OpCodes.Br, labels[key.Address]);
+        int index = 0;
+        foreach (var block in blocks)
+        {
+            il.MarkLabel(labels[block.Start]);
+            e.ForgetCc();
+            // cycles of all instructions but the last: an event due at any boundary inside the block
+            ulong before = 0;
+            for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? (ulong)block.Insns[k].Def.Cycles : 0;
+            e.EventCheck(block.Start, block.Index, before);
+            foreach (var pi in block.Insns)
+            {
+                e.BeginInstruction(index, pi.Addr, pi.Length);
+                if (pi.Def.IsSimple)
+                {
+                    e.Charge(pi.Def.Cycles);
+                    BodyEmitters.For(pi.Def)(new IlBackend(e), ref data.Insns[index]);
+                }
+                else e.CallHelper(index, pi.Def, pi.Addr, pi.Length);
+                e.EndInstruction();
+                index++;
+            }
+            if (block.FallThrough is ulong ft)
+            {
+                if (labels.TryGetValue(ft, out var next)) il.Emit(OpCodes.Br, next);
+                else e.ExitTo(ft);
+            }
+            else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block
+        }
+        e.Epilogue();
+        method = dm;
+        return (bool[])e.Written.Clone();
+    }
+}

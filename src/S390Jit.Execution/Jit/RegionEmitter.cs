@@ -1,0 +1,776 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Reflection;
+using System.Reflection.Emit;
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>What translating one instruction revealed: its jumps, stores and register writes.</summary>
+public sealed class InstrFacts
+{
+    /// <summary>Jumps the body can take: constant target or null (computed), and whether it is taken always.</summary>
+    public readonly List<(ulong? Target, bool Always)> Jumps = new();
+    public bool Stores;
+    public bool Raises;
+}
+
+/// <summary>
+/// Emits the IL of one region: a DynamicMethod <c>int Run(RegionData data, Cpu cpu)</c> that keeps
+/// the guest registers, the lazy condition code, the cycle and instruction counters in IL locals,
+/// inlines the TLB fast path of every storage access, fuses condition codes with branches when the
+/// producer is in the same block, and leaves through one exit block that stores the state back.
+/// Return value: exit code (0 continue at PSW, 1 run the block at exit index in the interpreter,
+/// 2 program interruption at instruction index, 3 SIE intercept) | index &lt;&lt; 2.
+/// </summary>
+public sealed unsafe class RegionEmitter
+{
+    public const int ExitContinue = 0, ExitStep = 1, ExitProgram = 2, ExitIntercept = 3;
+
+    private static readonly FieldInfo F_G = typeof(Cpu).GetField(nameof(Cpu.G))!;
+    private static readonly FieldInfo F_Cycles = typeof(Cpu).GetField(nameof(Cpu.Cycles))!;
+    private static readonly FieldInfo F_Instructions = typeof(Cpu).GetField(nameof(Cpu.Instructions))!;
+    private static readonly FieldInfo F_EventCycle = typeof(Cpu).GetField(nameof(Cpu.EventCycle))!;
+    private static readonly FieldInfo F_PswAddr = typeof(Cpu).GetField(nameof(Cpu.PswAddr))!;
+    private static readonly FieldInfo F_PswMask = typeof(Cpu).GetField(nameof(Cpu.PswMask))!;
+    private static readonly FieldInfo F_CcOp = typeof(Cpu).GetField(nameof(Cpu.CcOp))!;
+    private static readonly FieldInfo F_CcSrc = typeof(Cpu).GetField(nameof(Cpu.CcSrc))!;
+    private static readonly FieldInfo F_CcDst = typeof(Cpu).GetField(nameof(Cpu.CcDst))!;
+    private static readonly FieldInfo F_CcVr = typeof(Cpu).GetField(nameof(Cpu.CcVr))!;
+    private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
+    private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
+    private static readonly FieldInfo F_CodeModified = typeof(Cpu).GetField(nameof(Cpu.CodeModified))!;
+    private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
+    private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
+    private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
+    private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
+    private static readonly FieldInfo F_Defs = typeof(RegionData).GetField(nameof(RegionData.Defs))!;
+    private static readonly FieldInfo F_Insns = typeof(RegionData).GetField(nameof(RegionData.Insns))!;
+    private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
+    private static readonly MethodInfo M_TryWrite = typeof(Cpu).GetMethod(nameof(Cpu.TryWrite))!;
+    private static readonly MethodInfo M_TryProbe = typeof(Cpu).GetMethod(nameof(Cpu.TryProbe))!;
+    private static readonly MethodInfo M_SetPendingTrap = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingTrap))!;
+    private static readonly MethodInfo M_ExecuteCompiled = typeof(Cpu).GetMethod(nameof(Cpu.ExecuteCompiled))!;
+    private static readonly MethodInfo M_CcCalc = typeof(CcCompute).GetMethod(nameof(CcCompute.Calc))!;
+    private static readonly MethodInfo M_Rotl64 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(ulong), typeof(int)])!;
+    private static readonly MethodInfo M_Rotl32 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(uint), typeof(int)])!;
+    private static readonly MethodInfo M_Lzcnt = typeof(BitOperations).GetMethod(nameof(BitOperations.LeadingZeroCount), [typeof(ulong)])!;
+    private static readonly MethodInfo M_Bswap16 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ushort)])!;
+    private static readonly MethodInfo M_Bswap32 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(uint)])!;
+    private static readonly MethodInfo M_Bswap64 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ulong)])!;
+
+    private readonly ILGenerator _il;
+    private readonly LocalBuilder[] _regs = new LocalBuilder[16];
+    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _ccVr, _cyc, _icnt, _evt, _exitPsw, _exitCode, _exitIdx, _readTlb, _writeTlb, _entry, _helperResult;
+    private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
+    private readonly Label _exit;
+    private readonly bool[] _written = new bool[16];
+    private readonly bool[] _flushSet;
+
+    // static condition-code knowledge inside the current block
+    private CcOp? _staticOp;
+    private int? _staticCc;
+
+    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[]? flushSet = null)
+    {
+        _il = il;
+        AddressingMode = addressingMode;
+        AddrMask = addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
+        FixedOverflowMask = fixedOverflowMask;
+        _flushSet = flushSet ?? Enumerable.Repeat(true, 16).ToArray();
+        for (int r = 0; r < 16; r++) _regs[r] = il.DeclareLocal(typeof(ulong));
+        _gref = il.DeclareLocal(typeof(ulong).MakeByRefType());
+        _ccOp = il.DeclareLocal(typeof(int));
+        _ccSrc = il.DeclareLocal(typeof(ulong));
+        _ccDst = il.DeclareLocal(typeof(ulong));
+        _ccVr = il.DeclareLocal(typeof(ulong));
+        _cyc = il.DeclareLocal(typeof(ulong));
+        _icnt = il.DeclareLocal(typeof(ulong));
+        _evt = il.DeclareLocal(typeof(ulong));
+        _exitPsw = il.DeclareLocal(typeof(ulong));
+        _exitCode = il.DeclareLocal(typeof(int));
+        _exitIdx = il.DeclareLocal(typeof(int));
+        _readTlb = il.DeclareLocal(typeof(TlbEntry[]));
+        _writeTlb = il.DeclareLocal(typeof(TlbEntry[]));
+        _entry = il.DeclareLocal(typeof(TlbEntry).MakeByRefType());
+        _helperResult = il.DeclareLocal(typeof(int));
+        _exit = il.DefineLabel();
+    }
+
+    public int AddressingMode { get; }
+    public ulong AddrMask { get; }
+    public bool FixedOverflowMask { get; }
+    public bool[] Written => _written;
+
+    // ---- the instruction being translated --------------------------------------------------
+    public ulong CurrentAddr { get; private set; }
+    public ulong CurrentNext { get; private set; }
+    public int CurrentIndex { get; private set; }
+    public InstrFacts Facts { get; private set; } = new();
+    /// <summary>Resolves a constant jump target to a block label inside the region, or null.</summary>
+    public Func<ulong, Label?> BlockLabel { get; set; } = _ => null;
+
+    public void BeginInstruction(int index, ulong addr, int length)
+    {
+        CurrentIndex = index;
+        CurrentAddr = addr;
+        CurrentNext = (addr + (ulong)length) & AddrMask;
+        Facts = new InstrFacts();
+    }
+
+    public void EndInstruction()
+    {
+        _freeTemps.AddRange(_usedTemps);
+        _usedTemps.Clear();
+        if (Facts.Stores)
+        {
+            // a store into a page holding translated code ends the region after this instruction
+            var go = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, F_CodeModified);
+            _il.Emit(OpCodes.Brfalse, go);
+            ExitTo(CurrentNext);
+            _il.MarkLabel(go);
+        }
+    }
+
+    /// <summary>Forgets the static condition code (block starts, helper calls).</summary>
+    public void ForgetCc() { _staticOp = null; _staticCc = null; }
+
+    // ---- values ----------------------------------------------------------------------------
+    private LocalBuilder Temp()
+    {
+        LocalBuilder t;
+        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); }
+        else t = _il.DeclareLocal(typeof(ulong));
+        _usedTemps.Add(t);
+        return t;
+    }
+
+    private void Push(Val v)
+    {
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)v.Value);
+        else _il.Emit(OpCodes.Ldloc, v.Local!);
+    }
+
+    private void PushInt(Val v)
+    {
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I4, (int)v.Value);
+        else { _il.Emit(OpCodes.Ldloc, v.Local!); _il.Emit(OpCodes.Conv_I4); }
+    }
+
+    private Val Pop()
+    {
+        var t = Temp();
+        _il.Emit(OpCodes.Stloc, t);
+        return new Val(t);
+    }
+
+    public Val ReadReg(int r)
+    {
+        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        return Pop();
+    }
+
+    public void WriteReg(int r, Val v)
+    {
+        Push(v);
+        _il.Emit(OpCodes.Stloc, _regs[r]);
+        _written[r] = true;
+    }
+
+    public void WriteReg32(int r, Val v)
+    {
+        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)0xFFFF_FFFF_0000_0000UL));
+        _il.Emit(OpCodes.And);
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)(uint)v.Value);
+        else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _regs[r]);
+        _written[r] = true;
+    }
+
+    public void WriteReg32H(int r, Val v)
+    {
+        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        _il.Emit(OpCodes.Ldc_I8, 0xFFFF_FFFFL);
+        _il.Emit(OpCodes.And);
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((ulong)(uint)v.Value << 32));
+        else { Push(v); _il.Emit(OpCodes.Ldc_I4, 32); _il.Emit(OpCodes.Shl); }
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _regs[r]);
+        _written[r] = true;
+    }
+
+    private static ulong Fold(OpCode op, ulong a, ulong b)
+    {
+        if (op == OpCodes.Add) return a + b;
+        if (op == OpCodes.Sub) return a - b;
+        if (op == OpCodes.Mul) return a * b;
+        if (op == OpCodes.And) return a & b;
+        if (op == OpCodes.Or) return a | b;
+        if (op == OpCodes.Xor) return a ^ b;
+        if (op == OpCodes.Shl) return a << (int)b;
+        if (op == OpCodes.Shr_Un) return a >> (int)b;
+        if (op == OpCodes.Shr) return (ulong)((long)a >> (int)b);
+        throw new InvalidOperationException(op.Name);
+    }
+
+    public Val Binary(OpCode op, Val a, Val b, bool shift = false)
+    {
+        if (a.IsConst && b.IsConst) return new Val(Fold(op, a.Value, b.Value));
+        if (b.IsConst && !shift)
+        {
+            // identities that keep the IL small
+            if ((op == OpCodes.Add || op == OpCodes.Sub || op == OpCodes.Or || op == OpCodes.Xor) && b.Value == 0) return a;
+            if (op == OpCodes.And && b.Value == ulong.MaxValue) return a;
+        }
+        if (shift && b.IsConst && b.Value == 0) return a;
+        Push(a);
+        if (shift) PushInt(b); else Push(b);
+        _il.Emit(op);
+        return Pop();
+    }
+
+    public Val Trunc32(Val a)
+    {
+        if (a.IsConst) return new Val((uint)a.Value);
+        Push(a);
+        _il.Emit(OpCodes.Conv_U4);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val Convert(Val a, OpCode conv)
+    {
+        if (a.IsConst)
+            return new Val(conv == OpCodes.Conv_I1 ? (ulong)(sbyte)a.Value : conv == OpCodes.Conv_I2 ? (ulong)(short)a.Value : (ulong)(int)a.Value);
+        Push(a);
+        _il.Emit(conv);
+        _il.Emit(OpCodes.Conv_I8);
+        return Pop();
+    }
+
+    public Val Rotate(Val a, Val n, bool wide)
+    {
+        if (a.IsConst && n.IsConst)
+            return new Val(wide ? BitOperations.RotateLeft(a.Value, (int)n.Value) : BitOperations.RotateLeft((uint)a.Value, (int)n.Value));
+        Push(a);
+        if (!wide) _il.Emit(OpCodes.Conv_U4);
+        PushInt(n);
+        _il.Emit(OpCodes.Call, wide ? M_Rotl64 : M_Rotl32);
+        if (!wide) _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val ByteSwap(Val a, int size)
+    {
+        Push(a);
+        switch (size)
+        {
+            case 2: _il.Emit(OpCodes.Conv_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Conv_U8); break;
+            case 4: _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
+            default: _il.Emit(OpCodes.Call, M_Bswap64); break;
+        }
+        return Pop();
+    }
+
+    public Val LeadingZeros(Val a)
+    {
+        Push(a);
+        _il.Emit(OpCodes.Call, M_Lzcnt);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val CallUnary(MethodInfo m, Val a, Func<ulong, ulong> fold)
+    {
+        if (a.IsConst) return new Val(fold(a.Value));
+        Push(a);
+        _il.Emit(OpCodes.Call, m);
+        return Pop();
+    }
+
+    public Val Compare(OpCode op, Val a, Val b)
+    {
+        if (a.IsConst && b.IsConst)
+        {
+            bool r = op == OpCodes.Ceq ? a.Value == b.Value : op == OpCodes.Clt ? (long)a.Value < (long)b.Value : a.Value < b.Value;
+            return new Val(r ? 1UL : 0);
+        }
+        Push(a);
+        Push(b);
+        _il.Emit(op);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val Select(Val cond, Val a, Val b)
+    {
+        if (cond.IsConst) return cond.Value != 0 ? a : b;
+        var t = Temp();
+        var other = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, other);
+        Push(a);
+        _il.Emit(OpCodes.Stloc, t);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(other);
+        Push(b);
+        _il.Emit(OpCodes.Stloc, t);
+        _il.MarkLabel(done);
+        return new Val(t);
+    }
+
+    public Val Address(int x, int b, long d)
+    {
+        Val sum = new((ulong)d);
+        if (x != 0) sum = Binary(OpCodes.Add, sum, ReadReg(x));
+        if (b != 0) sum = Binary(OpCodes.Add, sum, ReadReg(b));
+        return Binary(OpCodes.And, sum, new Val(AddrMask));
+    }
+
+    // ---- storage: inline TLB hit path, Try* slow path that reports exceptions by value -------
+    private void TlbLookup(LocalBuilder tlb, Val addr, int size, Label slow)
+    {
+        _il.Emit(OpCodes.Ldloc, tlb);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Conv_I4);
+        _il.Emit(OpCodes.Ldc_I4, Cpu.TlbEntries - 1);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldelema, typeof(TlbEntry));
+        _il.Emit(OpCodes.Stloc, _entry);
+        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldfld, F_Tag);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Bne_Un, slow);
+        if (size > 1)
+        {
+            if (addr.IsConst)
+            {
+                if ((addr.Value & 0xFFF) > (ulong)(4096 - size)) _il.Emit(OpCodes.Br, slow);
+            }
+            else
+            {
+                Push(addr);
+                _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
+                _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Ldc_I8, (long)(4096 - size));
+                _il.Emit(OpCodes.Bgt_Un, slow);
+            }
+        }
+        // host pointer of the byte
+        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldfld, F_Host);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Add);
+    }
+
+    public Val Load(int size, Val addr)
+    {
+        var result = Temp();
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        TlbLookup(_readTlb, addr, size, slow);
+        _il.Emit(OpCodes.Unaligned, (byte)1);
+        switch (size)
+        {
+            case 1: _il.Emit(OpCodes.Ldind_U1); _il.Emit(OpCodes.Conv_U8); break;
+            case 2: _il.Emit(OpCodes.Ldind_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Conv_U8); break;
+            case 4: _il.Emit(OpCodes.Ldind_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
+            default: _il.Emit(OpCodes.Ldind_I8); _il.Emit(OpCodes.Call, M_Bswap64); break;
+        }
+        _il.Emit(OpCodes.Stloc, result);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(slow);
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, size);
+        _il.Emit(OpCodes.Ldloca, result);
+        _il.Emit(OpCodes.Call, M_TryRead);
+        var ok = _il.DefineLabel();
+        _il.Emit(OpCodes.Brtrue, ok);
+        ExitProgramInterruption();
+        _il.MarkLabel(ok);
+        _il.MarkLabel(done);
+        return new Val(result);
+    }
+
+    public void Store(int size, Val addr, Val value)
+    {
+        Facts.Stores = true;
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        TlbLookup(_writeTlb, addr, size, slow);
+        Push(value);
+        switch (size)
+        {
+            case 1: _il.Emit(OpCodes.Conv_U1); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I1); break;
+            case 2: _il.Emit(OpCodes.Conv_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I2); break;
+            case 4: _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I4); break;
+            default: _il.Emit(OpCodes.Call, M_Bswap64); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I8); break;
+        }
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(slow);
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, size);
+        Push(value);
+        _il.Emit(OpCodes.Call, M_TryWrite);
+        _il.Emit(OpCodes.Brtrue, done);
+        ExitProgramInterruption();
+        _il.MarkLabel(done);
+    }
+
+    public void Probe(Val addr, int len, bool write)
+    {
+        if (write) Facts.Stores = true;
+        var ok = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, len);
+        _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Call, M_TryProbe);
+        _il.Emit(OpCodes.Brtrue, ok);
+        ExitProgramInterruption();
+        _il.MarkLabel(ok);
+    }
+
+    // ---- condition code -------------------------------------------------------------------------
+    public void SetCc(CcOp op, Val src, Val dst, Val vr)
+    {
+        if (op == CcOp.Const && dst.IsConst) { SetCcConst((int)dst.Value); return; }
+        _il.Emit(OpCodes.Ldc_I4, (int)op);
+        _il.Emit(OpCodes.Stloc, _ccOp);
+        Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
+        Push(dst); _il.Emit(OpCodes.Stloc, _ccDst);
+        Push(vr); _il.Emit(OpCodes.Stloc, _ccVr);
+        _staticOp = op;
+        _staticCc = null;
+    }
+
+    public void SetCcConst(int cc)
+    {
+        _il.Emit(OpCodes.Ldc_I4, (int)CcOp.Const);
+        _il.Emit(OpCodes.Stloc, _ccOp);
+        _il.Emit(OpCodes.Ldc_I8, (long)cc);
+        _il.Emit(OpCodes.Stloc, _ccDst);
+        _staticOp = CcOp.Const;
+        _staticCc = cc;
+    }
+
+    private Val CcLocal(LocalBuilder l) { _il.Emit(OpCodes.Ldloc, l); return Pop(); }
+
+    /// <summary>Compare mask (8 equal, 4 low, 2 high) on two values.</summary>
+    private Val CompareMask(int mask, Val x, Val y, bool signed)
+    {
+        OpCode lt = signed ? OpCodes.Clt : OpCodes.Clt_Un;
+        Val Not(Val v) => Binary(OpCodes.Xor, v, new Val(1));
+        return (mask & 0xE) switch
+        {
+            0 => new Val(0),
+            8 => Compare(OpCodes.Ceq, x, y),
+            4 => Compare(lt, x, y),
+            2 => Compare(lt, y, x),
+            12 => Not(Compare(lt, y, x)),
+            10 => Not(Compare(lt, x, y)),
+            6 => Not(Compare(OpCodes.Ceq, x, y)),
+            _ => new Val(1),
+        };
+    }
+
+    public Val CcMatches(int mask)
+    {
+        mask &= 15;
+        if (mask == 0) return new Val(0);
+        if (mask == 15) return new Val(1);
+        if (_staticCc is int cc) return new Val((mask & (8 >> cc)) != 0 ? 1UL : 0);
+        switch (_staticOp)
+        {
+            case CcOp.CompareSigned32:
+                return CompareMask(mask, Convert(CcLocal(_ccSrc), OpCodes.Conv_I4), Convert(CcLocal(_ccDst), OpCodes.Conv_I4), true);
+            case CcOp.CompareSigned64:
+                return CompareMask(mask, CcLocal(_ccSrc), CcLocal(_ccDst), true);
+            case CcOp.CompareLogical32:
+                return CompareMask(mask, Trunc32(CcLocal(_ccSrc)), Trunc32(CcLocal(_ccDst)), false);
+            case CcOp.CompareLogical64:
+                return CompareMask(mask, CcLocal(_ccSrc), CcLocal(_ccDst), false);
+            case CcOp.Sign32:
+                return CompareMask(mask, Convert(CcLocal(_ccSrc), OpCodes.Conv_I4), new Val(0), true);
+            case CcOp.Sign64:
+                return CompareMask(mask, CcLocal(_ccSrc), new Val(0), true);
+            case CcOp.NonZero32:
+            case CcOp.NonZero64:
+                {
+                    // cc 0 zero, cc 1 nonzero
+                    Val v = _staticOp == CcOp.NonZero32 ? Trunc32(CcLocal(_ccSrc)) : CcLocal(_ccSrc);
+                    bool zero = (mask & 8) != 0, nonzero = (mask & 4) != 0;
+                    if (zero && nonzero) return new Val(1);
+                    if (zero) return Compare(OpCodes.Ceq, v, new Val(0));
+                    if (nonzero) return Binary(OpCodes.Xor, Compare(OpCodes.Ceq, v, new Val(0)), new Val(1));
+                    return new Val(0);
+                }
+        }
+        // materialise: (mask >> (3 - cc)) & 1
+        _il.Emit(OpCodes.Ldc_I4, mask);
+        _il.Emit(OpCodes.Ldc_I4_3);
+        _il.Emit(OpCodes.Ldloc, _ccOp);
+        _il.Emit(OpCodes.Ldloc, _ccSrc);
+        _il.Emit(OpCodes.Ldloc, _ccDst);
+        _il.Emit(OpCodes.Ldloc, _ccVr);
+        _il.Emit(OpCodes.Call, M_CcCalc);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Shr);
+        _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    // ---- control --------------------------------------------------------------------------------
+    public void JumpIf(Val cond, Val target)
+    {
+        if (cond.IsConst && cond.Value == 0) return;
+        bool always = cond.IsConst;
+        ulong? t = target.IsConst ? target.Value & AddrMask : null;
+        Facts.Jumps.Add((t, always));
+        var skip = _il.DefineLabel();
+        if (!always)
+        {
+            Push(cond);
+            _il.Emit(OpCodes.Brfalse, skip);
+        }
+        if (t is ulong tc && BlockLabel(tc) is Label inRegion)
+        {
+            _il.Emit(OpCodes.Br, inRegion);
+        }
+        else if (t is ulong tc2) ExitTo(tc2);
+        else
+        {
+            Push(target);
+            _il.Emit(OpCodes.Ldc_I8, (long)AddrMask);
+            _il.Emit(OpCodes.And);
+            _il.Emit(OpCodes.Stloc, _exitPsw);
+            EmitExit(ExitContinue, 0);
+        }
+        _il.MarkLabel(skip);
+    }
+
+    public void FixedOverflowIf(Val cond)
+    {
+        if (!FixedOverflowMask) return; // the region is keyed by the PSW program mask
+        if (cond.IsConst && cond.Value == 0) return;
+        Facts.Raises = true;
+        var skip = _il.DefineLabel();
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, skip);
+        SetPending(PgmCode.FixedPointOverflow);
+        ExitProgramInterruption();
+        _il.MarkLabel(skip);
+    }
+
+    public void TrapIf(Val cond)
+    {
+        if (cond.IsConst && cond.Value == 0) return;
+        Facts.Raises = true;
+        var skip = _il.DefineLabel();
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, skip);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, M_SetPendingTrap);
+        ExitProgramInterruption();
+        _il.MarkLabel(skip);
+    }
+
+    public void Raise(ushort code)
+    {
+        Facts.Raises = true;
+        SetPending(code);
+        ExitProgramInterruption();
+    }
+
+    private void SetPending(ushort code)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, (int)code);
+        _il.Emit(OpCodes.Stfld, F_PendingPgmCode);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stfld, F_PendingPgmNullify);
+    }
+
+    // ---- exits ----------------------------------------------------------------------------------
+    private void EmitExit(int code, int index)
+    {
+        _il.Emit(OpCodes.Ldc_I4, code | (index << 2));
+        _il.Emit(OpCodes.Stloc, _exitCode);
+        _il.Emit(OpCodes.Br, _exit);
+    }
+
+    public void ExitTo(ulong psw)
+    {
+        _il.Emit(OpCodes.Ldc_I8, (long)psw);
+        _il.Emit(OpCodes.Stloc, _exitPsw);
+        EmitExit(ExitContinue, 0);
+    }
+
+    public void ExitProgramInterruption() => EmitExit(ExitProgram, CurrentIndex);
+
+    public void ExitStepBlock(ulong blockAddr, int blockIndex)
+    {
+        _il.Emit(OpCodes.Ldc_I8, (long)blockAddr);
+        _il.Emit(OpCodes.Stloc, _exitPsw);
+        EmitExit(ExitStep, blockIndex);
+    }
+
+    // ---- frame: prologue, per-instruction accounting, helper calls, epilogue -------------------
+    public void Prologue()
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldflda, F_G);
+        _il.Emit(OpCodes.Stloc, _gref);
+        LoadRegisters();
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_ReadTlb); _il.Emit(OpCodes.Stloc, _readTlb);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_WriteTlb); _il.Emit(OpCodes.Stloc, _writeTlb);
+        LoadCcAndCounters();
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Stloc, _icnt);
+    }
+
+    private void LoadRegisters()
+    {
+        for (int r = 0; r < 16; r++)
+        {
+            _il.Emit(OpCodes.Ldloc, _gref);
+            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldind_I8);
+            _il.Emit(OpCodes.Stloc, _regs[r]);
+        }
+    }
+
+    private void StoreRegisters()
+    {
+        for (int r = 0; r < 16; r++)
+        {
+            if (!_flushSet[r]) continue;
+            _il.Emit(OpCodes.Ldloc, _gref);
+            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldloc, _regs[r]);
+            _il.Emit(OpCodes.Stind_I8);
+        }
+    }
+
+    private void LoadCcAndCounters()
+    {
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcOp); _il.Emit(OpCodes.Stloc, _ccOp);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcSrc); _il.Emit(OpCodes.Stloc, _ccSrc);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcDst); _il.Emit(OpCodes.Stloc, _ccDst);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcVr); _il.Emit(OpCodes.Stloc, _ccVr);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Cycles); _il.Emit(OpCodes.Stloc, _cyc);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle); _il.Emit(OpCodes.Stloc, _evt);
+    }
+
+    private void StoreCcAndCounters()
+    {
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccOp); _il.Emit(OpCodes.Stfld, F_CcOp);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccSrc); _il.Emit(OpCodes.Stfld, F_CcSrc);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccDst); _il.Emit(OpCodes.Stfld, F_CcDst);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccVr); _il.Emit(OpCodes.Stfld, F_CcVr);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _cyc); _il.Emit(OpCodes.Stfld, F_Cycles);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Instructions);
+        _il.Emit(OpCodes.Ldloc, _icnt);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stfld, F_Instructions);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Stloc, _icnt);
+    }
+
+    /// <summary>Block entry: if an event becomes due at any boundary inside the block, let the interpreter run it.</summary>
+    public void EventCheck(ulong blockAddr, int blockIndex, ulong cyclesBeforeLast)
+    {
+        var run = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _cyc);
+        if (cyclesBeforeLast != 0) { _il.Emit(OpCodes.Ldc_I8, (long)cyclesBeforeLast); _il.Emit(OpCodes.Add); }
+        _il.Emit(OpCodes.Ldloc, _evt);
+        _il.Emit(OpCodes.Blt_Un, run);
+        ExitStepBlock(blockAddr, blockIndex);
+        _il.MarkLabel(run);
+    }
+
+    /// <summary>Charges one instruction's base cost before its body (exits inside the body undo it).</summary>
+    public void Charge(int cycles)
+    {
+        _il.Emit(OpCodes.Ldloc, _cyc);
+        _il.Emit(OpCodes.Ldc_I8, (long)cycles);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _cyc);
+        _il.Emit(OpCodes.Ldloc, _icnt);
+        _il.Emit(OpCodes.Ldc_I8, 1L);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _icnt);
+    }
+
+    /// <summary>
+    /// A helper instruction: store the state, run it through the interpreter's checks and body,
+    /// reload the state. Exceptions it throws leave compiled code with the state already stored.
+    /// </summary>
+    public void CallHelper(int index, InsnDef def, ulong addr, int length)
+    {
+        StoreRegisters();
+        StoreCcAndCounters();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Defs); _il.Emit(OpCodes.Ldc_I4, index); _il.Emit(OpCodes.Ldelem_Ref);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Insns); _il.Emit(OpCodes.Ldc_I4, index); _il.Emit(OpCodes.Ldelema, typeof(Insn));
+        _il.Emit(OpCodes.Ldc_I8, (long)addr);
+        _il.Emit(OpCodes.Ldc_I4, length);
+        _il.Emit(OpCodes.Call, M_ExecuteCompiled);
+        var cont = _il.DefineLabel();
+        var res = _helperResult;
+        _il.Emit(OpCodes.Stloc, res);
+        LoadRegisters();
+        LoadCcAndCounters();
+        ForgetCc();
+        _il.Emit(OpCodes.Ldloc, res);
+        _il.Emit(OpCodes.Brfalse, cont);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswAddr); _il.Emit(OpCodes.Stloc, _exitPsw);
+        EmitExit(ExitIntercept, index);
+        _il.MarkLabel(cont);
+        if (def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock))
+        {
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswAddr); _il.Emit(OpCodes.Stloc, _exitPsw);
+            EmitExit(ExitContinue, 0);
+        }
+        else
+        {
+            var go = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, F_CodeModified);
+            _il.Emit(OpCodes.Brfalse, go);
+            ExitTo((addr + (ulong)length) & AddrMask);
+            _il.MarkLabel(go);
+        }
+    }
+
+    public void Epilogue()
+    {
+        _il.MarkLabel(_exit);
+        StoreRegisters();
+        StoreCcAndCounters();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldloc, _exitPsw);
+        _il.Emit(OpCodes.Stfld, F_PswAddr);
+        _il.Emit(OpCodes.Ldloc, _exitCode);
+        _il.Emit(OpCodes.Ret);
+    }
+}
