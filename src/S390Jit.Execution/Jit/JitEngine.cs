@@ -31,7 +31,8 @@ public sealed class JitStats
 public sealed class JitEngine : IExecutionEngine, IDisposable
 {
     private readonly JitOptions _opt;
-    private readonly Dictionary<RegionKey, Region> _regions = new();
+    private readonly Dictionary<RegionKey, RegionEntry> _entries = new();
+    private int _regionCount;
     private readonly Dictionary<RegionKey, int> _heat = new();
     private readonly HashSet<RegionKey> _pending = new();
     private readonly Dictionary<ulong, List<Region>> _byFrame = new();
@@ -39,7 +40,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     private readonly BlockingCollection<Func<Region?>> _work = new();
     private readonly Thread? _compiler;
     private ulong[] _frameGeneration = [];
-    private readonly Region?[] _fast = new Region?[4096];
+    private readonly RegionEntry?[] _fast = new RegionEntry?[4096];
 
     public JitEngine(JitOptions? options = null)
     {
@@ -80,7 +81,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         {
             if (r.Dead) continue;
             r.Dead = true;
-            _regions.Remove(r.Key);
+            foreach (var start in r.Data.BlockStarts)
+            {
+                var k = r.Key with { Address = start };
+                if (_entries.TryGetValue(k, out var en) && en.Region == r) _entries.Remove(k);
+            }
+            _regionCount--;
             Stats.Invalidations++;
         }
         Array.Clear(_fast);
@@ -102,12 +108,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                     }
                     if (!_published.IsEmpty) Publish(cpu);
                     var key = RegionKey.Of(cpu);
-                    var region = Lookup(key);
-                    if (region != null)
+                    var entry = Lookup(key);
+                    if (entry != null)
                     {
+                        var region = entry.Region;
                         cpu.CodeModified = false;
                         ulong before = cpu.Instructions;
-                        int r = region.Run(cpu);
+                        int r = region.Run(cpu, entry.Block);
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
                         int code = r & 3, idx = r >> 2;
                         switch (code)
@@ -152,12 +159,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         }
     }
 
-    private Region? Lookup(RegionKey key)
+    private RegionEntry? Lookup(RegionKey key)
     {
         int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
         var f = _fast[slot];
-        if (f != null && f.Key == key && !f.Dead) return f;
-        if (_regions.TryGetValue(key, out var r)) { _fast[slot] = r; return r; }
+        if (f != null && f.Key == key && !f.Region.Dead) return f;
+        if (_entries.TryGetValue(key, out var r)) { _fast[slot] = r; return r; }
         return null;
     }
 
@@ -192,7 +199,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         _heat[key] = h;
         if (h < _opt.HotThreshold) return;
         _heat.Remove(key);
-        if (_regions.Count >= _opt.MaxRegions) Flush(cpu);
+        if (_regionCount >= _opt.MaxRegions) Flush(cpu);
         var plan = new RegionBuilder(cpu, key).Build(out var frames);
         if (plan == null) { _heat[key] = int.MinValue; return; } // never compilable: stop counting
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
@@ -200,7 +207,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         foreach (var f in frameArr) Watch(cpu, f);
         cpu.InvalidateTranslation();
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
-        _pending.Add(key);
+        foreach (var b in plan) _pending.Add(key with { Address = b.Start });
         Func<Region?> job = () =>
         {
             try { return RegionCompiler.Compile(key, plan, frameArr, gens); }
@@ -230,7 +237,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     {
         while (_published.TryDequeue(out var r))
         {
-            _pending.Remove(r.Key);
+            foreach (var start in r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });
             bool stale = false;
             for (int i = 0; i < r.Frames.Length; i++)
             {
@@ -240,7 +247,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                 if (g != r.FrameGenerations[i] || !watched) { stale = true; break; }
             }
             if (stale) { Stats.RegionsDiscarded++; continue; }
-            _regions[r.Key] = r;
+            for (int b = 0; b < r.Data.BlockStarts.Length; b++)
+            {
+                var k = r.Key with { Address = r.Data.BlockStarts[b] };
+                // an address already entering a compiled region keeps it (its region was there first)
+                if (!_entries.TryGetValue(k, out var old) || old.Region.Dead) _entries[k] = new RegionEntry(r, b, k);
+            }
+            _regionCount++;
             foreach (var f in r.Frames)
             {
                 if (!_byFrame.TryGetValue(f, out var list)) _byFrame[f] = list = new List<Region>();
@@ -255,8 +268,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// <summary>Drops every region (a generation flush when the cache is full).</summary>
     private void Flush(Cpu cpu)
     {
-        foreach (var r in _regions.Values) r.Dead = true;
-        _regions.Clear();
+        foreach (var en in _entries.Values) en.Region.Dead = true;
+        _entries.Clear();
+        _regionCount = 0;
         _byFrame.Clear();
         Array.Clear(_fast);
         Array.Clear(cpu.WatchedFrames);

@@ -41,6 +41,14 @@ public sealed class RegionData
     public ulong[] BlockEnds = [];
 }
 
+/// <summary>An entry into a compiled region: every block start of a region is one.</summary>
+public sealed class RegionEntry(Region region, int block, RegionKey key)
+{
+    public Region Region { get; } = region;
+    public int Block { get; } = block;
+    public RegionKey Key { get; } = key;
+}
+
 /// <summary>A compiled region: entry key, the guest frames it was translated from, and its code.</summary>
 public sealed class Region
 {
@@ -48,7 +56,8 @@ public sealed class Region
     public required RegionData Data { get; init; }
     public required ulong[] Frames { get; init; }
     public required int InstructionCount { get; init; }
-    public Func<Cpu, int> Run = null!;
+    /// <summary>Runs the region from the block with the given index.</summary>
+    public Func<Cpu, int, int> Run = null!;
     public double CompileMicroseconds;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }

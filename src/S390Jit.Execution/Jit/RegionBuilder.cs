@@ -11,8 +11,11 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed class RegionBuilder
 {
-    public const int MaxInstructions = 320, MaxBlocksPerRegion = 48, MaxBlockLength = 64;
-    public const ulong Window = 0x2000;
+    public const int MaxInstructions = 200, MaxBlocksPerRegion = 40, MaxBlockLength = 64;
+    public const ulong Window = 0x1000;
+
+    /// <summary>Branches that call: their targets are other functions (other regions), their return lands after them.</summary>
+    private static readonly HashSet<string> s_calls = ["BRAS", "BRASL", "BAS", "BASR", "BAL", "BALR", "BASSM"];
 
     private readonly Cpu _cpu;
     private readonly RegionKey _key;
@@ -40,10 +43,14 @@ public sealed class RegionBuilder
             var block = DecodeBlock(start, frames, ref total);
             if (block.Insns.Count == 0) { if (start == _key.Address) return null; continue; }
             blocks[start] = block;
+            var last = block.Insns[^1];
+            bool call = s_calls.Contains(last.Def.Mnemonic);
             foreach (var pi in block.Insns)
                 foreach (var (t, _) in pi.Facts.Jumps)
-                    if (t is ulong target && Near(target)) work.Enqueue(target);
+                    if (!call && t is ulong target && Near(target)) work.Enqueue(target);
             if (block.FallThrough is ulong ft && Near(ft)) work.Enqueue(ft);
+            // the return from a call lands after it: make that an entry of this region too
+            if (call) { ulong ret = (last.Addr + (ulong)last.Length) & _mask; if (Near(ret)) work.Enqueue(ret); }
         }
         int i = 0;
         foreach (var b in blocks.Values) b.Index = i++;
@@ -111,14 +118,21 @@ public sealed class RegionBuilder
         return block;
     }
 
-    /// <summary>Translates one instruction into a scratch method to learn its jumps and stores.</summary>
+    private RegionEmitter? _scratch;
+
+    /// <summary>Translates one instruction into a scratch method (never compiled) to learn its jumps and stores.</summary>
     private InstrFacts Analyze(PlanInsn pi)
     {
         if (!pi.Def.IsSimple) return new InstrFacts();
-        var dm = new DynamicMethod("analyze", typeof(int), [typeof(RegionData), typeof(Cpu)], typeof(RegionEmitter).Module, skipVisibility: true);
-        var e = new RegionEmitter(dm.GetILGenerator(), _key.Mode, _key.FixedOverflowMask);
-        e.BeginInstruction(0, pi.Addr, pi.Length);
-        BodyEmitters.For(pi.Def)(new IlBackend(e), ref pi.Insn);
-        return e.Facts;
+        if (_scratch == null)
+        {
+            var dm = new DynamicMethod("analyze", typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
+            _scratch = new RegionEmitter(dm.GetILGenerator(), _key.Mode, _key.FixedOverflowMask);
+        }
+        _scratch.BeginInstruction(0, pi.Addr, pi.Length);
+        BodyEmitters.For(pi.Def)(new IlBackend(_scratch), ref pi.Insn);
+        var facts = _scratch.Facts;
+        _scratch.EndInstruction();
+        return facts;
     }
 }

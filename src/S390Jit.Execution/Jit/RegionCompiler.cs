@@ -45,7 +45,7 @@ public static class RegionCompiler
         var written = Emit(key, blocks, data, null, out _);
         var dm = Emit(key, blocks, data, written, out var method);
         _ = dm;
-        var run = (Func<Cpu, int>)method!.CreateDelegate(typeof(Func<Cpu, int>), data);
+        var run = (Func<Cpu, int, int>)method!.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
         sw.Stop();
         return new Region
@@ -58,13 +58,17 @@ public static class RegionCompiler
     private static bool[] Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, out DynamicMethod? method)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
-        var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu)], typeof(RegionEmitter).Module, skipVisibility: true);
+        var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
         var il = dm.GetILGenerator();
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet);
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
+        e.IndirectTargets = blocks.Take(24).Select(b => (b.Start, labels[b.Start])).ToArray();
         e.Prologue();
-        il.Emit(OpCodes.Br, labels[key.Address]);
+        // every block start is an entry: the third argument selects it
+        il.Emit(OpCodes.Ldarg_2);
+        il.Emit(OpCodes.Switch, blocks.Select(b => labels[b.Start]).ToArray());
+        il.Emit(OpCodes.Br, labels[blocks[0].Start]);
         int index = 0;
         foreach (var block in blocks)
         {

@@ -110,6 +110,8 @@ public sealed unsafe class RegionEmitter
     public InstrFacts Facts { get; private set; } = new();
     /// <summary>Resolves a constant jump target to a block label inside the region, or null.</summary>
     public Func<ulong, Label?> BlockLabel { get; set; } = _ => null;
+    /// <summary>Block starts a computed jump is compared against before leaving the region (returns, switch tables).</summary>
+    public (ulong Addr, Label Label)[] IndirectTargets { get; set; } = [];
 
     public void BeginInstruction(int index, ulong addr, int length)
     {
@@ -561,6 +563,12 @@ public sealed unsafe class RegionEmitter
             _il.Emit(OpCodes.Ldc_I8, (long)AddrMask);
             _il.Emit(OpCodes.And);
             _il.Emit(OpCodes.Stloc, _exitPsw);
+            foreach (var (addr, label) in IndirectTargets)
+            {
+                _il.Emit(OpCodes.Ldloc, _exitPsw);
+                _il.Emit(OpCodes.Ldc_I8, (long)addr);
+                _il.Emit(OpCodes.Beq, label);
+            }
             EmitExit(ExitContinue, 0);
         }
         _il.MarkLabel(skip);
