@@ -238,6 +238,7 @@ public sealed class Machine : IDisposable
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
             sb.AppendLine($"stats: jit compile time    {j.CompileMicroseconds / 1000:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMicroseconds / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits");
         }
         sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
         foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))

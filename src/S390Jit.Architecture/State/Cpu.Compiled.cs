@@ -71,6 +71,7 @@ public unsafe partial class Cpu
     }
 
     /// <summary>Runs a helper instruction from compiled code with the interpreter's checks (facility, SIE, privilege, registers).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public CpuExit ExecuteCompiled(InsnDef def, ref Insn insn, ulong addr, int length)
     {
         IssueAddr = addr;

@@ -29,8 +29,11 @@ public unsafe partial class Cpu
     /// <summary>Storage keys, one per 4 KiB frame (ACC in bits 0-3, F, R, C).</summary>
     public byte[] StorageKeys = [];
 
-    public readonly TlbEntry[] ReadTlb = new TlbEntry[TlbEntries];
-    public readonly TlbEntry[] WriteTlb = new TlbEntry[TlbEntries];
+    /// <summary>The TLBs live in pinned arrays so compiled code can index them through raw pointers.</summary>
+    public readonly TlbEntry[] ReadTlb = GC.AllocateArray<TlbEntry>(TlbEntries, pinned: true);
+    public readonly TlbEntry[] WriteTlb = GC.AllocateArray<TlbEntry>(TlbEntries, pinned: true);
+    public TlbEntry* ReadTlbBase => (TlbEntry*)Unsafe.AsPointer(ref ReadTlb[0]);
+    public TlbEntry* WriteTlbBase => (TlbEntry*)Unsafe.AsPointer(ref WriteTlb[0]);
 
     /// <summary>Called (if set) after a store to a page that is watched (e.g. holds translated code).</summary>
     public Action<ulong>? OnWatchedPageWrite;

@@ -20,6 +20,7 @@ public sealed class JitStats
     public long RegionsCompiled, RegionsDiscarded, Invalidations, CacheFlushes, CompiledInstructions, InterpretedInstructions;
     public double CompileMicroseconds;
     public long GuestInstructionsCompiled;
+    public long RegionRuns, StepExits, ProgramExits;
 }
 
 /// <summary>
@@ -115,6 +116,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         cpu.CodeModified = false;
                         ulong before = cpu.Instructions;
                         int r = region.Run(cpu, entry.Block);
+                        Stats.RegionRuns++;
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
                         int code = r & 3, idx = r >> 2;
                         switch (code)
@@ -123,6 +125,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                 continue;
                             case RegionEmitter.ExitStep:
                                 {
+                                    Stats.StepExits++;
                                     var x = Interpret(cpu, region.Data.BlockStarts[idx], region.Data.BlockEnds[idx]);
                                     if (x != CpuExit.None) return x;
                                     continue;
@@ -133,9 +136,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                     cpu.IssueAddr = cpu.InstrAddr = d.Addrs[idx];
                                     cpu.InstrLength = d.Lengths[idx];
                                     cpu.PswAddr = (d.Addrs[idx] + (ulong)d.Lengths[idx]) & cpu.AddrMask;
-                                    cpu.Cycles -= (ulong)d.Costs[idx];
-                                    cpu.Instructions -= 1;
-                                    Stats.CompiledInstructions -= 1;
+                                    cpu.Cycles -= d.UnchargeCycles[idx];
+                                    cpu.Instructions -= d.UnchargeCount[idx];
+                                    Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
                                     cpu.TakePendingProgramInterruption();
                                     continue;
                                 }

@@ -36,7 +36,9 @@ public sealed class RegionData
     public Insn[] Insns = [];
     public ulong[] Addrs = [];
     public int[] Lengths = [];
-    public int[] Costs = [];
+    /// <summary>For a program interruption at instruction i: cycles and count charged at block entry that did not run.</summary>
+    public ulong[] UnchargeCycles = [];
+    public ulong[] UnchargeCount = [];
     public ulong[] BlockStarts = [];
     public ulong[] BlockEnds = [];
 }

@@ -36,7 +36,8 @@ public static class RegionCompiler
             Insns = insns.Select(p => p.Insn).ToArray(),
             Addrs = insns.Select(p => p.Addr).ToArray(),
             Lengths = insns.Select(p => p.Length).ToArray(),
-            Costs = insns.Select(p => p.Def.IsSimple ? p.Def.Cycles : 0).ToArray(),
+            UnchargeCycles = new ulong[insns.Count],
+            UnchargeCount = new ulong[insns.Count],
             BlockStarts = blocks.Select(b => b.Start).ToArray(),
             BlockEnds = blocks.Select(b => b.Insns[^1].Addr + (ulong)b.Insns[^1].Length).ToArray(),
         };
@@ -78,12 +79,20 @@ public static class RegionCompiler
             ulong before = 0;
             for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? (ulong)block.Insns[k].Def.Cycles : 0;
             e.EventCheck(block.Start, block.Index, before);
+            var simple = block.Insns.Where(p => p.Def.IsSimple).ToList();
+            ulong blockCycles = (ulong)simple.Sum(p => p.Def.Cycles), blockCount = (ulong)simple.Count;
+            e.Charge(blockCycles, blockCount);
+            ulong chargedCycles = blockCycles, chargedCount = blockCount;
             foreach (var pi in block.Insns)
             {
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 if (pi.Def.IsSimple)
                 {
-                    e.Charge(pi.Def.Cycles);
+                    chargedCycles -= (ulong)pi.Def.Cycles;
+                    chargedCount--;
+                    e.ChargedAfterCurrent = (chargedCycles, chargedCount);
+                    data.UnchargeCycles[index] = chargedCycles + (ulong)pi.Def.Cycles;
+                    data.UnchargeCount[index] = chargedCount + 1;
                     BodyEmitters.For(pi.Def)(new IlBackend(e), ref data.Insns[index]);
                 }
                 else e.CallHelper(index, pi.Def, pi.Addr, pi.Length);

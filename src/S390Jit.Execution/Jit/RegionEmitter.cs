@@ -38,8 +38,8 @@ public sealed unsafe class RegionEmitter
     private static readonly FieldInfo F_CcSrc = typeof(Cpu).GetField(nameof(Cpu.CcSrc))!;
     private static readonly FieldInfo F_CcDst = typeof(Cpu).GetField(nameof(Cpu.CcDst))!;
     private static readonly FieldInfo F_CcVr = typeof(Cpu).GetField(nameof(Cpu.CcVr))!;
-    private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
-    private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
+    private static readonly MethodInfo M_ReadTlbBase = typeof(Cpu).GetProperty(nameof(Cpu.ReadTlbBase))!.GetMethod!;
+    private static readonly MethodInfo M_WriteTlbBase = typeof(Cpu).GetProperty(nameof(Cpu.WriteTlbBase))!.GetMethod!;
     private static readonly FieldInfo F_CodeModified = typeof(Cpu).GetField(nameof(Cpu.CodeModified))!;
     private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
     private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
@@ -62,7 +62,7 @@ public sealed unsafe class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _ccVr, _cyc, _icnt, _evt, _exitPsw, _exitCode, _exitIdx, _readTlb, _writeTlb, _entry, _helperResult;
+    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _ccVr, _cyc, _icnt, _evt, _exitPsw, _exitCode, _exitIdx, _readTlb, _writeTlb, _entry, _helperResult, _slowValue;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
     private readonly bool[] _written = new bool[16];
@@ -91,9 +91,10 @@ public sealed unsafe class RegionEmitter
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
         _exitIdx = il.DeclareLocal(typeof(int));
-        _readTlb = il.DeclareLocal(typeof(TlbEntry[]));
-        _writeTlb = il.DeclareLocal(typeof(TlbEntry[]));
-        _entry = il.DeclareLocal(typeof(TlbEntry).MakeByRefType());
+        _readTlb = il.DeclareLocal(typeof(TlbEntry*));
+        _writeTlb = il.DeclareLocal(typeof(TlbEntry*));
+        _entry = il.DeclareLocal(typeof(TlbEntry*));
+        _slowValue = il.DeclareLocal(typeof(ulong)); // the only address-exposed local (out argument of the slow path)
         _helperResult = il.DeclareLocal(typeof(int));
         _exit = il.DefineLabel();
     }
@@ -132,6 +133,7 @@ public sealed unsafe class RegionEmitter
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldfld, F_CodeModified);
             _il.Emit(OpCodes.Brfalse, go);
+            Uncharge(ChargedAfterCurrent.Cycles, ChargedAfterCurrent.Count);
             ExitTo(CurrentNext);
             _il.MarkLabel(go);
         }
@@ -340,12 +342,12 @@ public sealed unsafe class RegionEmitter
     {
         _il.Emit(OpCodes.Ldloc, tlb);
         Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Ldc_I4, 12 - 4); // entry index * sizeof(TlbEntry) (16)
         _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Conv_I4);
-        _il.Emit(OpCodes.Ldc_I4, Cpu.TlbEntries - 1);
+        _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << 4));
         _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Ldelema, typeof(TlbEntry));
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, _entry);
         _il.Emit(OpCodes.Ldloc, _entry);
         _il.Emit(OpCodes.Ldfld, F_Tag);
@@ -398,12 +400,14 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, size);
-        _il.Emit(OpCodes.Ldloca, result);
+        _il.Emit(OpCodes.Ldloca, _slowValue);
         _il.Emit(OpCodes.Call, M_TryRead);
         var ok = _il.DefineLabel();
         _il.Emit(OpCodes.Brtrue, ok);
         ExitProgramInterruption();
         _il.MarkLabel(ok);
+        _il.Emit(OpCodes.Ldloc, _slowValue);
+        _il.Emit(OpCodes.Stloc, result);
         _il.MarkLabel(done);
         return new Val(result);
     }
@@ -648,8 +652,8 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldflda, F_G);
         _il.Emit(OpCodes.Stloc, _gref);
         LoadRegisters();
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_ReadTlb); _il.Emit(OpCodes.Stloc, _readTlb);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_WriteTlb); _il.Emit(OpCodes.Stloc, _writeTlb);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Call, M_ReadTlbBase); _il.Emit(OpCodes.Stloc, _readTlb);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Call, M_WriteTlbBase); _il.Emit(OpCodes.Stloc, _writeTlb);
         LoadCcAndCounters();
         _il.Emit(OpCodes.Ldc_I8, 0L);
         _il.Emit(OpCodes.Stloc, _icnt);
@@ -716,16 +720,37 @@ public sealed unsafe class RegionEmitter
         _il.MarkLabel(run);
     }
 
-    /// <summary>Charges one instruction's base cost before its body (exits inside the body undo it).</summary>
-    public void Charge(int cycles)
+    /// <summary>
+    /// Charges the base cost and count of the block's simple instructions at its entry; exits inside
+    /// the block give back what was charged for instructions that did not run (the dispatcher for
+    /// program interruptions, <see cref="Uncharge"/> for stores into code).
+    /// </summary>
+    public void Charge(ulong cycles, ulong count)
     {
+        if (count == 0) return;
         _il.Emit(OpCodes.Ldloc, _cyc);
         _il.Emit(OpCodes.Ldc_I8, (long)cycles);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, _cyc);
         _il.Emit(OpCodes.Ldloc, _icnt);
-        _il.Emit(OpCodes.Ldc_I8, 1L);
+        _il.Emit(OpCodes.Ldc_I8, (long)count);
         _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _icnt);
+    }
+
+    /// <summary>Cycles and count charged at block entry for the instructions after the current one.</summary>
+    public (ulong Cycles, ulong Count) ChargedAfterCurrent { get; set; }
+
+    private void Uncharge(ulong cycles, ulong count)
+    {
+        if (count == 0) return;
+        _il.Emit(OpCodes.Ldloc, _cyc);
+        _il.Emit(OpCodes.Ldc_I8, (long)cycles);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _cyc);
+        _il.Emit(OpCodes.Ldloc, _icnt);
+        _il.Emit(OpCodes.Ldc_I8, (long)count);
+        _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _icnt);
     }
 
