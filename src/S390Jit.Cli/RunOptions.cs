@@ -15,7 +15,7 @@ internal sealed class RunOptions
     private readonly Option<ulong?> _maxCycles = new("--max-cycles") { Description = "stop with exit code 3 after this many cycles" };
     private readonly Option<bool> _stats = new("--stats") { Description = "print instructions, cycles, intercepts and wall time to stderr at the end" };
     private readonly Option<uint> _mhz = new("--cpu-mhz") { Description = "CPU frequency of the cycle model (TOD and timers derive from it)", DefaultValueFactory = _ => 5200 };
-    private readonly Option<string> _engine = new("--engine") { Description = "execution engine: interp", DefaultValueFactory = _ => "interp" };
+    private readonly Option<string> _engine = new("--engine") { Description = "execution engine: jit (default) or interp", DefaultValueFactory = _ => "jit" };
     private readonly Option<string[]> _trace = new("--trace") { Description = "trace categories: host (one line per host-model event, to stderr)", AllowMultipleArgumentsPerToken = false };
     private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted for qemu compatibility (the console is always stdio)" };
     private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted for qemu compatibility" };
@@ -65,7 +65,7 @@ internal sealed class RunSettings
     public ulong? MaxCycles;
     public bool Stats;
     public uint CpuMhz;
-    public string Engine = "interp";
+    public string Engine = "jit";
     public string[] Trace = [];
     public string? Machine;
     public string[] Chardevs = [];

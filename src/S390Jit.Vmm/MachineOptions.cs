@@ -16,8 +16,8 @@ public sealed class MachineOptions
     public uint CpuMhz { get; set; } = 5200;
     /// <summary>Stop the run (exit 3) when a CPU reaches this many cycles.</summary>
     public ulong MaxCycles { get; set; } = ulong.MaxValue;
-    /// <summary>Execution engine: interp (the JIT arrives with a later capability).</summary>
-    public string Engine { get; set; } = "interp";
+    /// <summary>Execution engine: jit (interprets cold code, compiles hot regions) or interp.</summary>
+    public string Engine { get; set; } = "jit";
     /// <summary>Where the guest's console output goes.</summary>
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>

@@ -44,6 +44,25 @@ public class GuestGoldenTests
         }
     }
 
+    public static IEnumerable<string> AllGuests() => Goldens().Select(t => (string)t.Arguments[0]!).Distinct();
+
+    [TestCaseSource(nameof(AllGuests))]
+    public void Interpreter_and_jit_agree_on_output_and_cycles(string guest)
+    {
+        var (ri, oi, mi) = RunGuest(guest, null, o => o.Engine = "interp");
+        var (rj, oj, mj) = RunGuest(guest, null, o => o.Engine = "jit-sync");
+        using (mi) using (mj)
+        {
+            Assert.That((ri.End, rj.End), Is.EqualTo((RunEnd.Stopped, RunEnd.Stopped)));
+            Assert.That(oj, Is.EqualTo(oi), "console output");
+            Assert.That(mj.Boot.Cpu.Cycles, Is.EqualTo(mi.Boot.Cpu.Cycles), "cycles");
+            Assert.That(mj.Boot.Cpu.Instructions, Is.EqualTo(mi.Boot.Cpu.Instructions), "instructions");
+            var stats = ((S390Jit.Execution.Jit.JitEngine)mj.Engine).Stats;
+            Assert.That(stats.CompiledInstructions, Is.GreaterThan(0));
+            TestContext.Out.WriteLine($"{guest}: {mi.Boot.Cpu.Instructions} instructions, {mi.Boot.Cpu.Cycles} cycles; jit ran {stats.CompiledInstructions} compiled in {stats.RegionsCompiled} regions");
+        }
+    }
+
     [TestCase("hello")]
     [TestCase("sys")]
     [TestCase("crc32")]
