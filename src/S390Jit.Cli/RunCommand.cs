@@ -65,6 +65,8 @@ internal static class RunCommand
         opt.CpuMhz = s.CpuMhz;
         if (s.Engine is not ("jit" or "interp" or "jit-sync")) throw new UsageException($"unknown engine '{s.Engine}' (available: jit, interp)");
         opt.Engine = s.Engine;
+        if (s.VerifyJit && s.Engine == "interp") throw new UsageException("--verify-jit needs the jit engine");
+        opt.VerifyJit = s.VerifyJit;
         foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);

@@ -16,6 +16,7 @@ internal sealed class RunOptions
     private readonly Option<bool> _stats = new("--stats") { Description = "print instructions, cycles, intercepts and wall time to stderr at the end" };
     private readonly Option<uint> _mhz = new("--cpu-mhz") { Description = "CPU frequency of the cycle model (TOD and timers derive from it)", DefaultValueFactory = _ => 5200 };
     private readonly Option<string> _engine = new("--engine") { Description = "execution engine: jit (default) or interp", DefaultValueFactory = _ => "jit" };
+    private readonly Option<bool> _verifyJit = new("--verify-jit") { Description = "lockstep mode: check every compiled region run against the interpreter (slow)" };
     private readonly Option<string[]> _trace = new("--trace") { Description = "trace categories: host (one line per host-model event, to stderr)", AllowMultipleArgumentsPerToken = false };
     private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted for qemu compatibility (the console is always stdio)" };
     private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted for qemu compatibility" };
@@ -26,7 +27,7 @@ internal sealed class RunOptions
     public void AddTo(Command cmd, bool withKernelArgument)
     {
         if (withKernelArgument) cmd.Arguments.Add(_kernelArg);
-        foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _mhz, _engine, _trace,
+        foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _mhz, _engine, _verifyJit, _trace,
                      _nographic, _nodefaults, _machine, _chardev, _device })
             cmd.Options.Add(o);
     }
@@ -46,6 +47,7 @@ internal sealed class RunOptions
             Stats = pr.GetValue(_stats),
             CpuMhz = pr.GetValue(_mhz),
             Engine = pr.GetValue(_engine)!,
+            VerifyJit = pr.GetValue(_verifyJit),
             Trace = pr.GetValue(_trace) ?? [],
             Machine = pr.GetValue(_machine),
             Chardevs = pr.GetValue(_chardev) ?? [],
@@ -66,6 +68,7 @@ internal sealed class RunSettings
     public bool Stats;
     public uint CpuMhz;
     public string Engine = "jit";
+    public bool VerifyJit;
     public string[] Trace = [];
     public string? Machine;
     public string[] Chardevs = [];

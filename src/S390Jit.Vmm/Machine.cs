@@ -51,7 +51,7 @@ public sealed class Machine : IDisposable
         Host = new HostMemory();
         Events = new HostEvents { Sink = options.HostTrace };
         Kvm = new Kvm(Host, options.MemoryBytes, new CpuModel(), Events);
-        Engine = CreateEngine(options.Engine);
+        Engine = CreateEngine(options.Engine, options.VerifyJit);
         for (int i = 0; i < options.Cpus; i++)
         {
             var v = Kvm.CreateVcpu((ushort)i);
@@ -63,11 +63,11 @@ public sealed class Machine : IDisposable
         Sclp = new Sclp(Kvm, options.Console);
     }
 
-    public static IExecutionEngine CreateEngine(string name) => name switch
+    public static IExecutionEngine CreateEngine(string name, bool verify = false) => name switch
     {
         "interp" => new Execution.Interpreter.Interpreter(),
-        "jit" => new Execution.Jit.JitEngine(),
-        "jit-sync" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = 2 }),
+        "jit" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Verify = verify, Background = !verify }),
+        "jit-sync" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = 2, Verify = verify }),
         _ => throw new ArgumentException($"unknown engine '{name}' (available: jit, interp)"),
     };
 
@@ -238,7 +238,7 @@ public sealed class Machine : IDisposable
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
             sb.AppendLine($"stats: jit compile time    {j.CompileMicroseconds / 1000:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMicroseconds / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
-            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
         sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
         foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))

@@ -18,6 +18,8 @@ public sealed class MachineOptions
     public ulong MaxCycles { get; set; } = ulong.MaxValue;
     /// <summary>Execution engine: jit (interprets cold code, compiles hot regions) or interp.</summary>
     public string Engine { get; set; } = "jit";
+    /// <summary>--verify-jit: check every compiled region run against the interpreter (slow).</summary>
+    public bool VerifyJit { get; set; }
     /// <summary>Where the guest's console output goes.</summary>
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>

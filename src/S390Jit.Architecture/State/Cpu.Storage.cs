@@ -105,6 +105,7 @@ public unsafe partial class Cpu
             if (key != 0 && (StorageKeys[abs >> 12] >> 4) != key)
                 throw Pgm(PgmCode.Protection);
             StorageKeys[abs >> 12] |= 0x06; // reference + change
+            if (WriteJournal != null) { Journal(abs); cacheable = false; }
             ulong frame = abs >> 12;
             if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) != 0)
             {

@@ -3,6 +3,9 @@ using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
+/// <summary>Compiled code and the interpreter disagreed in --verify-jit mode.</summary>
+public sealed class JitVerificationException(string message) : Exception(message);
+
 /// <summary>Options of the JIT engine.</summary>
 public sealed class JitOptions
 {
@@ -12,6 +15,12 @@ public sealed class JitOptions
     public bool Background { get; init; } = true;
     /// <summary>Regions kept before the whole cache is dropped (generation flush).</summary>
     public int MaxRegions { get; init; } = 8192;
+    /// <summary>
+    /// Lockstep verification: after every region run that ends normally, undo it, run the same
+    /// number of instructions in the interpreter and compare registers, PSW, cc, cycles and every
+    /// byte either engine stored; a difference stops the run with <see cref="JitVerificationException"/>.
+    /// </summary>
+    public bool Verify { get; init; }
 }
 
 /// <summary>Counters for --stats.</summary>
@@ -20,7 +29,7 @@ public sealed class JitStats
     public long RegionsCompiled, RegionsDiscarded, Invalidations, CacheFlushes, CompiledInstructions, InterpretedInstructions;
     public double CompileMicroseconds;
     public long GuestInstructionsCompiled;
-    public long RegionRuns, StepExits, ProgramExits;
+    public long RegionRuns, StepExits, ProgramExits, Verified;
 }
 
 /// <summary>
@@ -115,7 +124,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         var region = entry.Region;
                         cpu.CodeModified = false;
                         ulong before = cpu.Instructions;
-                        int r = region.Run(cpu, entry.Block);
+                        int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
                         Stats.RegionRuns++;
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
                         int code = r & 3, idx = r >> 2;
@@ -160,6 +169,48 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                 return CpuExit.Instruction;
             }
         }
+    }
+
+    /// <summary>Runs a region, then checks it against the interpreter from the same starting state.</summary>
+    private int RunVerified(Cpu cpu, RegionEntry entry)
+    {
+        var s0 = cpu.Capture();
+        cpu.WriteJournal ??= new List<(ulong, ulong)>();
+        cpu.WriteJournal.Clear();
+        cpu.InvalidateTranslation();
+        int r = entry.Region.Run(cpu, entry.Block);
+        if ((r & 3) != RegionEmitter.ExitContinue || cpu.CodeModified)
+        {
+            cpu.WriteJournal.Clear();
+            return r;
+        }
+        var s1 = cpu.Capture();
+        var written = cpu.WriteJournal.Select(j => j.Abs).Distinct().ToList();
+        var jitBytes = written.ToDictionary(a => a, cpu.PeekAbsolute64);
+        cpu.UndoJournal();
+        cpu.Restore(s0);
+        ulong n = s1.Instructions - s0.Instructions;
+        string? fault = null;
+        try
+        {
+            // EXECUTE counts itself and its target, so step until the instruction count matches
+            while (cpu.Instructions < s1.Instructions)
+                if (cpu.Step() != CpuExit.None) { fault = "SIE intercept in the interpreter"; break; }
+        }
+        catch (ProgramInterruptException e) { fault = $"program interruption 0x{e.Code:x} in the interpreter"; }
+        var s2 = cpu.Capture();
+        string diff = fault ?? s1.Diff(s2);
+        foreach (var a in written.Concat(cpu.WriteJournal.Select(j => j.Abs)).Distinct())
+        {
+            ulong mine = jitBytes.TryGetValue(a, out var v) ? v : cpu.PeekAbsolute64(a);
+            if (!jitBytes.ContainsKey(a)) { diff += $"{(diff.Length > 0 ? ", " : "")}interpreter stored at 0x{a:x}, compiled code did not"; break; }
+            if (mine != cpu.PeekAbsolute64(a)) { diff += $"{(diff.Length > 0 ? ", " : "")}storage at 0x{a:x}: jit {mine:x16}, interpreter {cpu.PeekAbsolute64(a):x16}"; break; }
+        }
+        cpu.WriteJournal.Clear();
+        Stats.Verified++;
+        if (diff.Length > 0)
+            throw new JitVerificationException($"JIT verification failed after region {entry.Region.Key.Address:x} (entered at {s0.PswAddr:x}, {n} instructions): {diff} (jit/interpreter)");
+        return r;
     }
 
     private RegionEntry? Lookup(RegionKey key)

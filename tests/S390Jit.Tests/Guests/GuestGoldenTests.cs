@@ -63,6 +63,19 @@ public class GuestGoldenTests
         }
     }
 
+    [TestCase("insns")]
+    [TestCase("sys")]
+    [TestCase("strings")]
+    public void Verify_jit_mode_checks_every_region_run_against_the_interpreter(string guest)
+    {
+        var (r, o, m) = RunGuest(guest, null, opt => { opt.Engine = "jit-sync"; opt.VerifyJit = true; });
+        using (m)
+        {
+            Assert.That(r.End, Is.EqualTo(RunEnd.Stopped), r.Message);
+            Assert.That(((S390Jit.Execution.Jit.JitEngine)m.Engine).Stats.Verified, Is.GreaterThan(100));
+        }
+    }
+
     [TestCase("hello")]
     [TestCase("sys")]
     [TestCase("crc32")]
