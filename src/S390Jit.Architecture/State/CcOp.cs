@@ -9,13 +9,13 @@ public enum CcOp : byte
 {
     /// <summary>Dst holds the condition code itself.</summary>
     Const,
-    /// <summary>Signed add, 32/64-bit: Src, Dst operands, Vr result. 0 zero, 1 &lt;0, 2 &gt;0, 3 overflow.</summary>
+    /// <summary>Signed add, 32/64-bit: Src, Dst operands (the result is derived from them). 0 zero, 1 &lt;0, 2 &gt;0, 3 overflow.</summary>
     AddSigned32, AddSigned64,
-    /// <summary>Logical add: Src, Dst operands, Vr result. cc = (result != 0) | carry &lt;&lt; 1.</summary>
+    /// <summary>Logical add: Src, Dst operands. cc = (result != 0) | carry &lt;&lt; 1.</summary>
     AddLogical32, AddLogical64,
-    /// <summary>Signed subtract Src - Dst = Vr. 0 zero, 1 &lt;0, 2 &gt;0, 3 overflow.</summary>
+    /// <summary>Signed subtract Src - Dst. 0 zero, 1 &lt;0, 2 &gt;0, 3 overflow.</summary>
     SubSigned32, SubSigned64,
-    /// <summary>Logical subtract Src - Dst = Vr. 1 nonzero borrow, 2 zero no borrow, 3 nonzero no borrow.</summary>
+    /// <summary>Logical subtract Src - Dst. 1 nonzero borrow, 2 zero no borrow, 3 nonzero no borrow.</summary>
     SubLogical32, SubLogical64,
     /// <summary>Signed compare Src with Dst. 0 equal, 1 low, 2 high.</summary>
     CompareSigned32, CompareSigned64,
@@ -40,32 +40,32 @@ public static class CcCompute
             case CcOp.Const: return (int)dst;
             case CcOp.AddSigned32:
                 {
-                    int a = (int)src, b = (int)dst, r = (int)vr;
+                    int a = (int)src, b = (int)dst, r = a + b;
                     if (((a ^ r) & (b ^ r)) < 0) return 3;
                     return r == 0 ? 0 : r < 0 ? 1 : 2;
                 }
             case CcOp.AddSigned64:
                 {
-                    long a = (long)src, b = (long)dst, r = (long)vr;
+                    long a = (long)src, b = (long)dst, r = a + b;
                     if (((a ^ r) & (b ^ r)) < 0) return 3;
                     return r == 0 ? 0 : r < 0 ? 1 : 2;
                 }
-            case CcOp.AddLogical32: return ((uint)vr != 0 ? 1 : 0) | ((uint)vr < (uint)src ? 2 : 0);
-            case CcOp.AddLogical64: return (vr != 0 ? 1 : 0) | (vr < src ? 2 : 0);
+            case CcOp.AddLogical32: { uint r = (uint)src + (uint)dst; return (r != 0 ? 1 : 0) | (r < (uint)src ? 2 : 0); }
+            case CcOp.AddLogical64: { ulong r = src + dst; return (r != 0 ? 1 : 0) | (r < src ? 2 : 0); }
             case CcOp.SubSigned32:
                 {
-                    int a = (int)src, b = (int)dst, r = (int)vr;
+                    int a = (int)src, b = (int)dst, r = a - b;
                     if (((a ^ b) & (a ^ r)) < 0) return 3;
                     return r == 0 ? 0 : r < 0 ? 1 : 2;
                 }
             case CcOp.SubSigned64:
                 {
-                    long a = (long)src, b = (long)dst, r = (long)vr;
+                    long a = (long)src, b = (long)dst, r = a - b;
                     if (((a ^ b) & (a ^ r)) < 0) return 3;
                     return r == 0 ? 0 : r < 0 ? 1 : 2;
                 }
-            case CcOp.SubLogical32: return (uint)src < (uint)dst ? 1 : (uint)vr == 0 ? 2 : 3;
-            case CcOp.SubLogical64: return src < dst ? 1 : vr == 0 ? 2 : 3;
+            case CcOp.SubLogical32: return (uint)src < (uint)dst ? 1 : (uint)src == (uint)dst ? 2 : 3;
+            case CcOp.SubLogical64: return src < dst ? 1 : src == dst ? 2 : 3;
             case CcOp.CompareSigned32: return (int)src == (int)dst ? 0 : (int)src < (int)dst ? 1 : 2;
             case CcOp.CompareSigned64: return (long)src == (long)dst ? 0 : (long)src < (long)dst ? 1 : 2;
             case CcOp.CompareLogical32: return (uint)src == (uint)dst ? 0 : (uint)src < (uint)dst ? 1 : 2;

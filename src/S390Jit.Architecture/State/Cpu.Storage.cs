@@ -10,6 +10,9 @@ public unsafe struct TlbEntry
     public byte* Host;
 }
 
+[InlineArray(Cpu.TlbEntries)]
+public struct TlbArray { private TlbEntry _e; }
+
 /// <summary>
 /// Storage access as the CPU sees it: logical address -> (DAT) real -> (prefixing) absolute -> host.
 /// A small direct-mapped TLB per access kind makes the common case one compare; every exception
@@ -29,11 +32,9 @@ public unsafe partial class Cpu
     /// <summary>Storage keys, one per 4 KiB frame (ACC in bits 0-3, F, R, C).</summary>
     public byte[] StorageKeys = [];
 
-    /// <summary>The TLBs live in pinned arrays so compiled code can index them through raw pointers.</summary>
-    public readonly TlbEntry[] ReadTlb = GC.AllocateArray<TlbEntry>(TlbEntries, pinned: true);
-    public readonly TlbEntry[] WriteTlb = GC.AllocateArray<TlbEntry>(TlbEntries, pinned: true);
-    public TlbEntry* ReadTlbBase => (TlbEntry*)Unsafe.AsPointer(ref ReadTlb[0]);
-    public TlbEntry* WriteTlbBase => (TlbEntry*)Unsafe.AsPointer(ref WriteTlb[0]);
+    /// <summary>The TLBs are inline in the CPU object: compiled code reaches an entry at a constant offset from the CPU.</summary>
+    public TlbArray ReadTlb;
+    public TlbArray WriteTlb;
 
     /// <summary>Called (if set) after a store to a page that is watched (e.g. holds translated code).</summary>
     public Action<ulong>? OnWatchedPageWrite;
@@ -123,7 +124,7 @@ public unsafe partial class Cpu
         }
         if (cacheable)
         {
-            ref var e = ref (write ? WriteTlb : ReadTlb)[(int)((addr >> 12) & (TlbEntries - 1))];
+            ref var e = ref (write ? ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1))] : ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1))]);
             e.Tag = addr >> 12;
             e.Host = Mem + (abs & ~PageMask);
         }

@@ -14,7 +14,7 @@ public sealed class RegionBuilder
     public const int MaxInstructions = 200, MaxBlocksPerRegion = 40, MaxBlockLength = 64;
     public const ulong Window = 0x1000;
 
-    /// <summary>Branches that call: their targets are other functions (other regions), their return lands after them.</summary>
+    /// <summary>Branches that call: near callees join the region, and the return address becomes an entry.</summary>
     private static readonly HashSet<string> s_calls = ["BRAS", "BRASL", "BAS", "BASR", "BAL", "BALR", "BASSM"];
 
     private readonly Cpu _cpu;
@@ -47,7 +47,7 @@ public sealed class RegionBuilder
             bool call = s_calls.Contains(last.Def.Mnemonic);
             foreach (var pi in block.Insns)
                 foreach (var (t, _) in pi.Facts.Jumps)
-                    if (!call && t is ulong target && Near(target)) work.Enqueue(target);
+                    if (t is ulong target && Near(target)) work.Enqueue(target);
             if (block.FallThrough is ulong ft && Near(ft)) work.Enqueue(ft);
             // the return from a call lands after it: make that an entry of this region too
             if (call) { ulong ret = (last.Addr + (ulong)last.Length) & _mask; if (Near(ret)) work.Enqueue(ret); }

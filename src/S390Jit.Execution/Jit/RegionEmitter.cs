@@ -37,9 +37,8 @@ public sealed unsafe class RegionEmitter
     private static readonly FieldInfo F_CcOp = typeof(Cpu).GetField(nameof(Cpu.CcOp))!;
     private static readonly FieldInfo F_CcSrc = typeof(Cpu).GetField(nameof(Cpu.CcSrc))!;
     private static readonly FieldInfo F_CcDst = typeof(Cpu).GetField(nameof(Cpu.CcDst))!;
-    private static readonly FieldInfo F_CcVr = typeof(Cpu).GetField(nameof(Cpu.CcVr))!;
-    private static readonly MethodInfo M_ReadTlbBase = typeof(Cpu).GetProperty(nameof(Cpu.ReadTlbBase))!.GetMethod!;
-    private static readonly MethodInfo M_WriteTlbBase = typeof(Cpu).GetProperty(nameof(Cpu.WriteTlbBase))!.GetMethod!;
+    private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
+    private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
     private static readonly FieldInfo F_CodeModified = typeof(Cpu).GetField(nameof(Cpu.CodeModified))!;
     private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
     private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
@@ -62,7 +61,11 @@ public sealed unsafe class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _ccVr, _cyc, _icnt, _evt, _exitPsw, _exitCode, _exitIdx, _readTlb, _writeTlb, _entry, _helperResult, _slowValue;
+    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _exitIdx, _entry, _helperResult, _slowValue,
+        _slowAddr, _slowSize, _slowResume, _slowInsn;
+    // storage slow paths are shared blocks at the end: one call site each, so the hot path holds no call
+    private readonly List<Label> _readResumes = new(), _writeResumes = new();
+    private readonly Label _slowRead, _slowWrite;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
     private readonly bool[] _written = new bool[16];
@@ -84,17 +87,18 @@ public sealed unsafe class RegionEmitter
         _ccOp = il.DeclareLocal(typeof(int));
         _ccSrc = il.DeclareLocal(typeof(ulong));
         _ccDst = il.DeclareLocal(typeof(ulong));
-        _ccVr = il.DeclareLocal(typeof(ulong));
-        _cyc = il.DeclareLocal(typeof(ulong));
-        _icnt = il.DeclareLocal(typeof(ulong));
-        _evt = il.DeclareLocal(typeof(ulong));
+        _remain = il.DeclareLocal(typeof(long));
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
         _exitIdx = il.DeclareLocal(typeof(int));
-        _readTlb = il.DeclareLocal(typeof(TlbEntry*));
-        _writeTlb = il.DeclareLocal(typeof(TlbEntry*));
-        _entry = il.DeclareLocal(typeof(TlbEntry*));
+        _entry = il.DeclareLocal(typeof(TlbEntry).MakeByRefType());
         _slowValue = il.DeclareLocal(typeof(ulong)); // the only address-exposed local (out argument of the slow path)
+        _slowAddr = il.DeclareLocal(typeof(ulong));
+        _slowSize = il.DeclareLocal(typeof(int));
+        _slowResume = il.DeclareLocal(typeof(int));
+        _slowInsn = il.DeclareLocal(typeof(int));
+        _slowRead = il.DefineLabel();
+        _slowWrite = il.DefineLabel();
         _helperResult = il.DeclareLocal(typeof(int));
         _exit = il.DefineLabel();
     }
@@ -338,9 +342,10 @@ public sealed unsafe class RegionEmitter
     }
 
     // ---- storage: inline TLB hit path, Try* slow path that reports exceptions by value -------
-    private void TlbLookup(LocalBuilder tlb, Val addr, int size, Label slow)
+    private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
     {
-        _il.Emit(OpCodes.Ldloc, tlb);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldflda, tlb);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, 12 - 4); // entry index * sizeof(TlbEntry) (16)
         _il.Emit(OpCodes.Shr_Un);
@@ -385,7 +390,7 @@ public sealed unsafe class RegionEmitter
         var result = Temp();
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
-        TlbLookup(_readTlb, addr, size, slow);
+        TlbLookup(F_ReadTlb, addr, size, slow);
         _il.Emit(OpCodes.Unaligned, (byte)1);
         switch (size)
         {
@@ -397,15 +402,9 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Stloc, result);
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        _il.Emit(OpCodes.Ldarg_1);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, size);
-        _il.Emit(OpCodes.Ldloca, _slowValue);
-        _il.Emit(OpCodes.Call, M_TryRead);
-        var ok = _il.DefineLabel();
-        _il.Emit(OpCodes.Brtrue, ok);
-        ExitProgramInterruption();
-        _il.MarkLabel(ok);
+        var resume = _il.DefineLabel();
+        GoSlow(_slowRead, _readResumes, resume, addr, size);
+        _il.MarkLabel(resume);
         _il.Emit(OpCodes.Ldloc, _slowValue);
         _il.Emit(OpCodes.Stloc, result);
         _il.MarkLabel(done);
@@ -417,7 +416,7 @@ public sealed unsafe class RegionEmitter
         Facts.Stores = true;
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
-        TlbLookup(_writeTlb, addr, size, slow);
+        TlbLookup(F_WriteTlb, addr, size, slow);
         Push(value);
         switch (size)
         {
@@ -428,20 +427,63 @@ public sealed unsafe class RegionEmitter
         }
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        _il.Emit(OpCodes.Ldarg_1);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, size);
         Push(value);
-        _il.Emit(OpCodes.Call, M_TryWrite);
-        _il.Emit(OpCodes.Brtrue, done);
-        ExitProgramInterruption();
+        _il.Emit(OpCodes.Stloc, _slowValue);
+        GoSlow(_slowWrite, _writeResumes, done, addr, size);
         _il.MarkLabel(done);
+    }
+
+    private void GoSlow(Label shared, List<Label> resumes, Label resume, Val addr, int size)
+    {
+        Push(addr);
+        _il.Emit(OpCodes.Stloc, _slowAddr);
+        _il.Emit(OpCodes.Ldc_I4, size);
+        _il.Emit(OpCodes.Stloc, _slowSize);
+        _il.Emit(OpCodes.Ldc_I4, resumes.Count);
+        _il.Emit(OpCodes.Stloc, _slowResume);
+        _il.Emit(OpCodes.Ldc_I4, CurrentIndex);
+        _il.Emit(OpCodes.Stloc, _slowInsn);
+        resumes.Add(resume);
+        _il.Emit(OpCodes.Br, shared);
+    }
+
+    /// <summary>The shared slow paths: call the Try* storage access, then resume at the access site.</summary>
+    private void EmitSlowPaths()
+    {
+        foreach (var (label, resumes, method, isWrite) in new[] { (_slowRead, _readResumes, M_TryRead, false), (_slowWrite, _writeResumes, M_TryWrite, true) })
+        {
+            _il.MarkLabel(label);
+            if (resumes.Count == 0) { _il.Emit(OpCodes.Br, _exit); continue; }
+            var failed = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldloc, _slowAddr);
+            _il.Emit(OpCodes.Ldloc, _slowSize);
+            if (isWrite) _il.Emit(OpCodes.Ldloc, _slowValue); else _il.Emit(OpCodes.Ldloca, _slowValue);
+            _il.Emit(OpCodes.Call, method);
+            _il.Emit(OpCodes.Brfalse, failed);
+            _il.Emit(OpCodes.Ldloc, _slowResume);
+            _il.Emit(OpCodes.Switch, resumes.ToArray());
+            _il.MarkLabel(failed);
+            _il.Emit(OpCodes.Ldloc, _slowInsn);
+            _il.Emit(OpCodes.Ldc_I4_2);
+            _il.Emit(OpCodes.Shl);
+            _il.Emit(OpCodes.Ldc_I4, ExitProgram);
+            _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Stloc, _exitCode);
+            _il.Emit(OpCodes.Br, _exit);
+        }
     }
 
     public void Probe(Val addr, int len, bool write)
     {
         if (write) Facts.Stores = true;
         var ok = _il.DefineLabel();
+        var slow = _il.DefineLabel();
+        // a TLB hit for the operand's page (operand within one page) proves the access
+        TlbLookup(write ? F_WriteTlb : F_ReadTlb, addr, len, slow);
+        _il.Emit(OpCodes.Pop);
+        _il.Emit(OpCodes.Br, ok);
+        _il.MarkLabel(slow);
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, len);
@@ -460,7 +502,6 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Stloc, _ccOp);
         Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
         Push(dst); _il.Emit(OpCodes.Stloc, _ccDst);
-        Push(vr); _il.Emit(OpCodes.Stloc, _ccVr);
         _staticOp = op;
         _staticCc = null;
     }
@@ -533,7 +574,7 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldloc, _ccOp);
         _il.Emit(OpCodes.Ldloc, _ccSrc);
         _il.Emit(OpCodes.Ldloc, _ccDst);
-        _il.Emit(OpCodes.Ldloc, _ccVr);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
         _il.Emit(OpCodes.Call, M_CcCalc);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Shr);
@@ -652,11 +693,7 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldflda, F_G);
         _il.Emit(OpCodes.Stloc, _gref);
         LoadRegisters();
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Call, M_ReadTlbBase); _il.Emit(OpCodes.Stloc, _readTlb);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Call, M_WriteTlbBase); _il.Emit(OpCodes.Stloc, _writeTlb);
         LoadCcAndCounters();
-        _il.Emit(OpCodes.Ldc_I8, 0L);
-        _il.Emit(OpCodes.Stloc, _icnt);
     }
 
     private void LoadRegisters()
@@ -687,9 +724,11 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcOp); _il.Emit(OpCodes.Stloc, _ccOp);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcSrc); _il.Emit(OpCodes.Stloc, _ccSrc);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcDst); _il.Emit(OpCodes.Stloc, _ccDst);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcVr); _il.Emit(OpCodes.Stloc, _ccVr);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Cycles); _il.Emit(OpCodes.Stloc, _cyc);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle); _il.Emit(OpCodes.Stloc, _evt);
+        // remain = EventCycle - Cycles: one local serves the event checks and the cycle count
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Cycles);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _remain);
     }
 
     private void StoreCcAndCounters()
@@ -697,25 +736,20 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccOp); _il.Emit(OpCodes.Stfld, F_CcOp);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccSrc); _il.Emit(OpCodes.Stfld, F_CcSrc);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccDst); _il.Emit(OpCodes.Stfld, F_CcDst);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccVr); _il.Emit(OpCodes.Stfld, F_CcVr);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _cyc); _il.Emit(OpCodes.Stfld, F_Cycles);
         _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Instructions);
-        _il.Emit(OpCodes.Ldloc, _icnt);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stfld, F_Instructions);
-        _il.Emit(OpCodes.Ldc_I8, 0L);
-        _il.Emit(OpCodes.Stloc, _icnt);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle);
+        _il.Emit(OpCodes.Ldloc, _remain);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stfld, F_Cycles);
     }
 
     /// <summary>Block entry: if an event becomes due at any boundary inside the block, let the interpreter run it.</summary>
     public void EventCheck(ulong blockAddr, int blockIndex, ulong cyclesBeforeLast)
     {
         var run = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldloc, _cyc);
-        if (cyclesBeforeLast != 0) { _il.Emit(OpCodes.Ldc_I8, (long)cyclesBeforeLast); _il.Emit(OpCodes.Add); }
-        _il.Emit(OpCodes.Ldloc, _evt);
-        _il.Emit(OpCodes.Blt_Un, run);
+        _il.Emit(OpCodes.Ldloc, _remain);
+        _il.Emit(OpCodes.Ldc_I8, (long)cyclesBeforeLast);
+        _il.Emit(OpCodes.Bgt, run);
         ExitStepBlock(blockAddr, blockIndex);
         _il.MarkLabel(run);
     }
@@ -723,19 +757,26 @@ public sealed unsafe class RegionEmitter
     /// <summary>
     /// Charges the base cost and count of the block's simple instructions at its entry; exits inside
     /// the block give back what was charged for instructions that did not run (the dispatcher for
-    /// program interruptions, <see cref="Uncharge"/> for stores into code).
+    /// program interruptions, <see cref="Uncharge"/> for stores into code). The count lives in the CPU.
     /// </summary>
     public void Charge(ulong cycles, ulong count)
     {
         if (count == 0) return;
-        _il.Emit(OpCodes.Ldloc, _cyc);
+        _il.Emit(OpCodes.Ldloc, _remain);
         _il.Emit(OpCodes.Ldc_I8, (long)cycles);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _remain);
+        AddInstructions((long)count);
+    }
+
+    private void AddInstructions(long n)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldfld, F_Instructions);
+        _il.Emit(OpCodes.Ldc_I8, n);
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, _cyc);
-        _il.Emit(OpCodes.Ldloc, _icnt);
-        _il.Emit(OpCodes.Ldc_I8, (long)count);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, _icnt);
+        _il.Emit(OpCodes.Stfld, F_Instructions);
     }
 
     /// <summary>Cycles and count charged at block entry for the instructions after the current one.</summary>
@@ -744,14 +785,11 @@ public sealed unsafe class RegionEmitter
     private void Uncharge(ulong cycles, ulong count)
     {
         if (count == 0) return;
-        _il.Emit(OpCodes.Ldloc, _cyc);
+        _il.Emit(OpCodes.Ldloc, _remain);
         _il.Emit(OpCodes.Ldc_I8, (long)cycles);
-        _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, _cyc);
-        _il.Emit(OpCodes.Ldloc, _icnt);
-        _il.Emit(OpCodes.Ldc_I8, (long)count);
-        _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, _icnt);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _remain);
+        AddInstructions(-(long)count);
     }
 
     /// <summary>
@@ -797,6 +835,7 @@ public sealed unsafe class RegionEmitter
 
     public void Epilogue()
     {
+        EmitSlowPaths();
         _il.MarkLabel(_exit);
         StoreRegisters();
         StoreCcAndCounters();
