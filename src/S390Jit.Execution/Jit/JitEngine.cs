@@ -148,6 +148,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                     cpu.Cycles -= d.UnchargeCycles[idx];
                                     cpu.Instructions -= d.UnchargeCount[idx];
                                     Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
+                                    if (cpu.PendingPgmCode == Cpu.PendingReexecute)
+                                    {
+                                        // a store into translated code: the interpreter runs the instruction
+                                        cpu.PswAddr = d.Addrs[idx];
+                                        var x = Interpret(cpu, d.Addrs[idx], d.Addrs[idx] + (ulong)d.Lengths[idx]);
+                                        if (x != CpuExit.None) return x;
+                                        continue;
+                                    }
                                     cpu.TakePendingProgramInterruption();
                                     continue;
                                 }

@@ -11,8 +11,8 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed class RegionBuilder
 {
-    public const int MaxInstructions = 200, MaxBlocksPerRegion = 40, MaxBlockLength = 64;
-    public const ulong Window = 0x1000;
+    public const int MaxInstructions = 60, MaxBlocksPerRegion = 16, MaxBlockLength = 64;
+    public const ulong Window = 0x400;
 
     /// <summary>Branches that call: near callees join the region, and the return address becomes an entry.</summary>
     private static readonly HashSet<string> s_calls = ["BRAS", "BRASL", "BAS", "BASR", "BAL", "BALR", "BASSM"];

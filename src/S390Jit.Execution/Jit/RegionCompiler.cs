@@ -90,7 +90,6 @@ public static class RegionCompiler
                 {
                     chargedCycles -= (ulong)pi.Def.Cycles;
                     chargedCount--;
-                    e.ChargedAfterCurrent = (chargedCycles, chargedCount);
                     data.UnchargeCycles[index] = chargedCycles + (ulong)pi.Def.Cycles;
                     data.UnchargeCount[index] = chargedCount + 1;
                     BodyEmitters.For(pi.Def)(new IlBackend(e), ref data.Insns[index]);

@@ -47,7 +47,7 @@ public sealed unsafe class RegionEmitter
     private static readonly FieldInfo F_Defs = typeof(RegionData).GetField(nameof(RegionData.Defs))!;
     private static readonly FieldInfo F_Insns = typeof(RegionData).GetField(nameof(RegionData.Insns))!;
     private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
-    private static readonly MethodInfo M_TryWrite = typeof(Cpu).GetMethod(nameof(Cpu.TryWrite))!;
+    private static readonly MethodInfo M_TryWrite = typeof(Cpu).GetMethod(nameof(Cpu.TryWriteCompiled))!;
     private static readonly MethodInfo M_TryProbe = typeof(Cpu).GetMethod(nameof(Cpu.TryProbe))!;
     private static readonly MethodInfo M_SetPendingTrap = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingTrap))!;
     private static readonly MethodInfo M_ExecuteCompiled = typeof(Cpu).GetMethod(nameof(Cpu.ExecuteCompiled))!;
@@ -128,19 +128,10 @@ public sealed unsafe class RegionEmitter
 
     public void EndInstruction()
     {
+        // stores into pages with translated code never happen here: the slow path hands the
+        // instruction to the interpreter before storing (Cpu.TryWriteCompiled)
         _freeTemps.AddRange(_usedTemps);
         _usedTemps.Clear();
-        if (Facts.Stores)
-        {
-            // a store into a page holding translated code ends the region after this instruction
-            var go = _il.DefineLabel();
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldfld, F_CodeModified);
-            _il.Emit(OpCodes.Brfalse, go);
-            Uncharge(ChargedAfterCurrent.Cycles, ChargedAfterCurrent.Count);
-            ExitTo(CurrentNext);
-            _il.MarkLabel(go);
-        }
     }
 
     /// <summary>Forgets the static condition code (block starts, helper calls).</summary>
@@ -757,7 +748,7 @@ public sealed unsafe class RegionEmitter
     /// <summary>
     /// Charges the base cost and count of the block's simple instructions at its entry; exits inside
     /// the block give back what was charged for instructions that did not run (the dispatcher for
-    /// program interruptions, <see cref="Uncharge"/> for stores into code). The count lives in the CPU.
+    /// program interruptions and stores into translated code). The count lives in the CPU.
     /// </summary>
     public void Charge(ulong cycles, ulong count)
     {
@@ -779,18 +770,6 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Stfld, F_Instructions);
     }
 
-    /// <summary>Cycles and count charged at block entry for the instructions after the current one.</summary>
-    public (ulong Cycles, ulong Count) ChargedAfterCurrent { get; set; }
-
-    private void Uncharge(ulong cycles, ulong count)
-    {
-        if (count == 0) return;
-        _il.Emit(OpCodes.Ldloc, _remain);
-        _il.Emit(OpCodes.Ldc_I8, (long)cycles);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, _remain);
-        AddInstructions(-(long)count);
-    }
 
     /// <summary>
     /// A helper instruction: store the state, run it through the interpreter's checks and body,
