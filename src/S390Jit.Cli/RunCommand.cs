@@ -67,6 +67,7 @@ internal static class RunCommand
         opt.Engine = s.Engine;
         if (s.VerifyJit && s.Engine == "interp") throw new UsageException("--verify-jit needs the jit engine");
         opt.VerifyJit = s.VerifyJit;
+        opt.Profile = s.Profile;
         foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
@@ -89,6 +90,7 @@ internal static class RunCommand
             if (!kv.TryGetValue("id", out var id)) throw new UsageException($"-chardev {c}: missing id=");
             chardevIds.Add(id);
         }
+        Guid? vfioAp = null;
         foreach (var d in s.Devices)
         {
             var kv = ParseDeviceSpec(d, out string driver);
@@ -99,11 +101,80 @@ internal static class RunCommand
                     if (kv.TryGetValue("chardev", out var cd) && !chardevIds.Contains(cd))
                         throw new UsageException($"-device {d}: chardev '{cd}' not defined by -chardev");
                     break;
+                case "vfio-ap":
+                    if (vfioAp != null) throw new UsageException("only one vfio-ap device is supported");
+                    if (!kv.TryGetValue("sysfsdev", out var dev)) throw new UsageException($"-device {d}: missing sysfsdev=");
+                    if (!Host.Crypto.VfioAp.TryParseSysfsdev(dev, out var uuid))
+                        throw new UsageException($"-device {d}: sysfsdev must be {Host.Crypto.VfioAp.MatrixDevicePath}/UUID");
+                    vfioAp = uuid;
+                    break;
                 default:
-                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole)");
+                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap)");
             }
         }
+        opt.Ap = BuildAp(s, vfioAp);
         return opt;
+    }
+
+    /// <summary>
+    /// AP crypto: --ap queues, --ap-type, --ap-off, -cpu features and -device vfio-ap (whose sysfsdev
+    /// names the mdev; its queues come from --ap). Null when nothing asks for AP: a host without AP.
+    /// </summary>
+    private static ApOptions? BuildAp(RunSettings s, Guid? vfioAp)
+    {
+        var features = new Dictionary<string, bool>();
+        if (s.Cpu != null)
+        {
+            var parts = s.Cpu.Split(',');
+            if (parts[0] is not ("host" or "max" or "qemu" or "z13" or "z14" or "z15" or "z16"))
+                throw new UsageException($"unsupported CPU model '{parts[0]}' (host, max, z16)");
+            foreach (var p in parts.Skip(1))
+            {
+                int eq = p.IndexOf('=');
+                string name = eq < 0 ? p.TrimStart('+', '-') : p[..eq];
+                if (name is not ("ap" or "apqci" or "apft" or "apqi" or "msa3"))
+                    throw new UsageException($"unsupported CPU feature '{name}' (ap, apqci, apft, apqi, msa3)");
+                string value = eq < 0 ? (p.StartsWith('-') ? "off" : "on") : p[(eq + 1)..];
+                features[name] = value switch
+                {
+                    "on" or "true" => true,
+                    "off" or "false" => false,
+                    _ => throw new UsageException($"CPU feature {name}: expected on or off, got '{value}'"),
+                };
+            }
+        }
+        if (s.ApOff) features["ap"] = false;
+        var queues = new List<ushort>();
+        foreach (var token in s.Ap.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (!Host.Crypto.Apqn.TryParse(token, out ushort q))
+                throw new UsageException($"malformed APQN '{token}' (expected APID.APQI in hex, each 00-ff, e.g. 05.0004)");
+            if (queues.Contains(q)) throw new UsageException($"AP queue {Host.Crypto.Apqn.Name(q)} assigned twice");
+            queues.Add(q);
+        }
+        var type = Host.Crypto.ApDeviceType.Cex7;
+        if (s.ApType != null)
+        {
+            if (!Host.Crypto.Apqn.TryParseType(s.ApType, out type))
+                throw new UsageException($"unsupported AP type '{s.ApType}' (cex5, cex6, cex7, cex8: accelerator mode)");
+            if (queues.Count == 0) throw new UsageException("--ap-type needs --ap queues");
+        }
+        if (queues.Count == 0 && vfioAp == null && features.Count == 0) return null;
+        bool ap = features.GetValueOrDefault("ap", true);
+        foreach (var f in new[] { "apqci", "apft", "apqi" })
+            if (!ap && features.GetValueOrDefault(f)) throw new UsageException($"CPU feature {f} requires ap");
+        var o = new ApOptions
+        {
+            Type = type,
+            CpuAp = ap,
+            Apqci = features.GetValueOrDefault("apqci", true),
+            Apft = features.GetValueOrDefault("apft", true),
+            Apqi = features.GetValueOrDefault("apqi", false),
+            Msa3 = features.GetValueOrDefault("msa3", true),
+            MdevUuid = vfioAp,
+        };
+        o.Queues.AddRange(queues);
+        return o;
     }
 
     private static Dictionary<string, string> ParseDeviceSpec(string spec, out string head)

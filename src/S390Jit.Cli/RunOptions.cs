@@ -17,18 +17,23 @@ internal sealed class RunOptions
     private readonly Option<uint> _mhz = new("--cpu-mhz") { Description = "CPU frequency of the cycle model (TOD and timers derive from it)", DefaultValueFactory = _ => 5200 };
     private readonly Option<string> _engine = new("--engine") { Description = "execution engine: jit (default) or interp", DefaultValueFactory = _ => "jit" };
     private readonly Option<bool> _verifyJit = new("--verify-jit") { Description = "lockstep mode: check every compiled region run against the interpreter (slow)" };
+    private readonly Option<bool> _profile = new("--profile") { Description = "run in the interpreter and report (with --stats) executed instructions per mnemonic" };
     private readonly Option<string[]> _trace = new("--trace") { Description = "trace categories: host (one line per host-model event, to stderr)", AllowMultipleArgumentsPerToken = false };
     private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted for qemu compatibility (the console is always stdio)" };
     private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted for qemu compatibility" };
     private readonly Option<string?> _machine = new("-machine", "-M") { Description = "machine type: s390-ccw-virtio[,accel=...]" };
     private readonly Option<string[]> _chardev = new("-chardev") { Description = "stdio,id=ID (qemu compatibility)" };
-    private readonly Option<string[]> _device = new("-device") { Description = "sclpconsole,chardev=ID | sclplmconsole,chardev=ID (qemu compatibility)" };
+    private readonly Option<string[]> _device = new("-device") { Description = "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID (qemu compatibility)" };
+    private readonly Option<string[]> _ap = new("--ap") { Description = "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string?> _apType = new("--ap-type") { Description = "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode" };
+    private readonly Option<bool> _apOff = new("--ap-off") { Description = "CPU model without AP instructions (QEMU ap=off): every AP instruction intercepts and fails" };
+    private readonly Option<string?> _cpu = new("--cpu", "-cpu") { Description = "CPU model [host|max|z16][,ap=on|off][,apqci=..][,apft=..][,apqi=..][,msa3=..]" };
 
     public void AddTo(Command cmd, bool withKernelArgument)
     {
         if (withKernelArgument) cmd.Arguments.Add(_kernelArg);
-        foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _mhz, _engine, _verifyJit, _trace,
-                     _nographic, _nodefaults, _machine, _chardev, _device })
+        foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _mhz, _engine, _verifyJit, _profile, _trace,
+                     _nographic, _nodefaults, _machine, _chardev, _device, _ap, _apType, _apOff, _cpu })
             cmd.Options.Add(o);
     }
 
@@ -48,10 +53,15 @@ internal sealed class RunOptions
             CpuMhz = pr.GetValue(_mhz),
             Engine = pr.GetValue(_engine)!,
             VerifyJit = pr.GetValue(_verifyJit),
+            Profile = pr.GetValue(_profile),
             Trace = pr.GetValue(_trace) ?? [],
             Machine = pr.GetValue(_machine),
             Chardevs = pr.GetValue(_chardev) ?? [],
             Devices = pr.GetValue(_device) ?? [],
+            Ap = pr.GetValue(_ap) ?? [],
+            ApType = pr.GetValue(_apType),
+            ApOff = pr.GetValue(_apOff),
+            Cpu = pr.GetValue(_cpu),
         };
     }
 }
@@ -69,8 +79,13 @@ internal sealed class RunSettings
     public uint CpuMhz;
     public string Engine = "jit";
     public bool VerifyJit;
+    public bool Profile;
     public string[] Trace = [];
     public string? Machine;
     public string[] Chardevs = [];
     public string[] Devices = [];
+    public string[] Ap = [];
+    public string? ApType;
+    public bool ApOff;
+    public string? Cpu;
 }

@@ -50,8 +50,11 @@ public sealed class Machine : IDisposable
             throw new ArgumentException($"memory size {options.MemoryBytes >> 20} MiB out of range (1 MiB - 64 GiB)");
         Host = new HostMemory();
         Events = new HostEvents { Sink = options.HostTrace };
-        Kvm = new Kvm(Host, options.MemoryBytes, new CpuModel(), Events);
-        Engine = CreateEngine(options.Engine, options.VerifyJit);
+        var model = new CpuModel();
+        var hostAp = options.Ap is { } ap ? VfioApDevice.HostBus(ap) : null;
+        if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
+        Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp);
+        Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
         for (int i = 0; i < options.Cpus; i++)
         {
             var v = Kvm.CreateVcpu((ushort)i);
@@ -61,7 +64,15 @@ public sealed class Machine : IDisposable
             v.Engine = Engine;
         }
         Sclp = new Sclp(Kvm, options.Console);
+        if (options.Ap != null)
+        {
+            try { VfioAp = VfioApDevice.Attach(Kvm, options.Ap, hostAp!); }
+            catch { Dispose(); throw; }
+        }
     }
+
+    /// <summary>The AP crypto set-up (vfio_ap matrix mdev opened for this VM), or null without AP.</summary>
+    public VfioApDevice? VfioAp { get; }
 
     public static IExecutionEngine CreateEngine(string name, bool verify = false) => name switch
     {
@@ -240,6 +251,13 @@ public sealed class Machine : IDisposable
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
             sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
+        if (VfioAp != null) sb.Append(VfioAp.Statistics(_opt.CpuMhz));
+        if (Engine is Execution.Interpreter.Interpreter { Histogram: { } hist })
+        {
+            ulong total = Math.Max(1, hist.Values.Aggregate(0UL, (a, b) => a + b));
+            foreach (var (def, n) in hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal).Take(30))
+                sb.AppendLine($"stats: profile {def.Mnemonic,-8} {n,14} {100.0 * n / total,6:F2}%  {(def.IsSimple ? "" : "helper")}");
+        }
         sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
         foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))
             sb.AppendLine($"stats: host {kv.Key,-28} {kv.Value.Count}");
@@ -248,6 +266,7 @@ public sealed class Machine : IDisposable
 
     public void Dispose()
     {
+        VfioAp?.Dispose();
         (Engine as IDisposable)?.Dispose();
         Host.Dispose();
     }

@@ -20,10 +20,14 @@ public sealed class MachineOptions
     public string Engine { get; set; } = "jit";
     /// <summary>--verify-jit: check every compiled region run against the interpreter (slow).</summary>
     public bool VerifyJit { get; set; }
+    /// <summary>--profile: run in the interpreter and report executed instructions per mnemonic.</summary>
+    public bool Profile { get; set; }
     /// <summary>Where the guest's console output goes.</summary>
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>
     public Action<string>? HostTrace { get; set; }
+    /// <summary>AP crypto: host AP bus, CPU-model features and the vfio-ap matrix; null = a host without AP.</summary>
+    public ApOptions? Ap { get; set; }
     /// <summary>Cycles a vcpu runs before the scheduler turns to the next one.</summary>
     public ulong TimeSliceCycles { get; set; } = 2_000_000;
 

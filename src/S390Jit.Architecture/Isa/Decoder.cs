@@ -19,27 +19,89 @@ public static class Decoder
         _ => Op2Kind.None,
     };
 
-    private static readonly Op2Kind[] s_op2Kind = BuildOp2Kinds();
-    private static Op2Kind[] BuildOp2Kinds()
+    // op2 = (raw >> shift) & mask, per first byte (mask 0 when the first byte has no secondary opcode)
+    private static readonly byte[] s_op2Shift = new byte[256];
+    private static readonly byte[] s_op2Mask = new byte[256];
+
+    /// <summary>One field of a format, ready for extraction: where it is, how to read it, where it goes in <see cref="Insn"/>.</summary>
+    private readonly struct Extractor(byte pos, byte width, FieldKind kind, byte rxbShift, ushort offset, bool isLong)
     {
-        var k = new Op2Kind[256];
-        for (int i = 0; i < 256; i++) k[i] = Op2Of((byte)i);
-        return k;
+        public readonly byte Pos = pos, Width = width, RxbShift = rxbShift;
+        public readonly FieldKind Kind = kind;
+        public readonly ushort Offset = offset;
+        public readonly bool IsLong = isLong;
+    }
+
+    private static readonly Extractor[][] s_extractors;
+
+    static Decoder()
+    {
+        for (int i = 0; i < 256; i++)
+        {
+            (s_op2Shift[i], s_op2Mask[i]) = Op2Of((byte)i) switch
+            {
+                Op2Kind.Byte1 => ((byte)48, (byte)0xFF),
+                Op2Kind.Nibble => ((byte)48, (byte)0x0F),
+                Op2Kind.Byte5 => ((byte)16, (byte)0xFF),
+                _ => ((byte)0, (byte)0),
+            };
+        }
+        var formats = Enum.GetValues<Format>();
+        s_extractors = new Extractor[formats.Length][];
+        foreach (var f in formats)
+        {
+            var list = new List<Extractor>();
+            foreach (var fs in Formats.Fields(f))
+            {
+                var (offset, isLong) = FieldOffset(fs.Field);
+                byte rxb = fs.Kind == FieldKind.Vector ? (byte)(63 - Formats.RxbBit(fs.Position)) : (byte)0;
+                list.Add(new Extractor(fs.Position, fs.Width, fs.Kind, rxb, offset, isLong));
+            }
+            s_extractors[(int)f] = list.ToArray();
+        }
+    }
+
+    /// <summary>Byte offset of a field's slot in <see cref="Insn"/> and whether the slot is a long.</summary>
+    private static (ushort Offset, bool IsLong) FieldOffset(Field f)
+    {
+        Insn i = default;
+        ref byte b = ref Unsafe.As<Insn, byte>(ref i);
+        ushort Of(ref byte x) => (ushort)Unsafe.ByteOffset(ref b, ref x);
+        ushort OfL(ref long x) => (ushort)Unsafe.ByteOffset(ref b, ref Unsafe.As<long, byte>(ref x));
+        return f switch
+        {
+            Field.R1 => (Of(ref i.R1), false), Field.R2 => (Of(ref i.R2), false), Field.R3 => (Of(ref i.R3), false),
+            Field.X2 => (Of(ref i.X2), false), Field.B1 => (Of(ref i.B1), false), Field.B2 => (Of(ref i.B2), false),
+            Field.B3 => (Of(ref i.B3), false), Field.B4 => (Of(ref i.B4), false),
+            Field.D1 => (OfL(ref i.D1), true), Field.D2 => (OfL(ref i.D2), true), Field.D3 => (OfL(ref i.D3), true),
+            Field.D4 => (OfL(ref i.D4), true),
+            Field.I1 => (OfL(ref i.I1), true), Field.I2 => (OfL(ref i.I2), true), Field.I3 => (OfL(ref i.I3), true),
+            Field.I4 => (OfL(ref i.I4), true), Field.I5 => (OfL(ref i.I5), true),
+            Field.M1 => (Of(ref i.M1), false), Field.M3 => (Of(ref i.M3), false), Field.M4 => (Of(ref i.M4), false),
+            Field.M5 => (Of(ref i.M5), false), Field.M6 => (Of(ref i.M6), false),
+            Field.L1 => (Of(ref i.L1), false), Field.L2 => (Of(ref i.L2), false),
+            Field.RI2 => (OfL(ref i.RI2), true), Field.RI3 => (OfL(ref i.RI3), true), Field.RI4 => (OfL(ref i.RI4), true),
+            Field.V1 => (Of(ref i.V1), false), Field.V2 => (Of(ref i.V2), false), Field.V3 => (Of(ref i.V3), false),
+            Field.V4 => (Of(ref i.V4), false),
+            _ => throw new ArgumentOutOfRangeException(nameof(f)),
+        };
     }
 
     /// <summary>Secondary opcode of a left-aligned instruction (0 when the first byte has none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte Op2(ulong raw) => s_op2Kind[raw >> 56] switch
+    public static byte Op2(ulong raw)
     {
-        Op2Kind.Byte1 => (byte)(raw >> 48),
-        Op2Kind.Nibble => (byte)((raw >> 48) & 0xF),
-        Op2Kind.Byte5 => (byte)(raw >> 16),
-        _ => 0,
-    };
+        uint b = (uint)(raw >> 56);
+        return (byte)((raw >> s_op2Shift[b]) & s_op2Mask[b]);
+    }
 
     /// <summary>The table row of a left-aligned instruction, or null for an invalid opcode.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static InsnDef? Lookup(ulong raw) => InstructionTable.Rows2D[raw >> 56][Op2(raw)];
+    public static InsnDef? Lookup(ulong raw)
+    {
+        uint b = (uint)(raw >> 56);
+        return InstructionTable.Rows2D[b][(int)((raw >> s_op2Shift[b]) & s_op2Mask[b])];
+    }
 
     /// <summary>Decodes a left-aligned instruction. Returns false for an invalid opcode.</summary>
     public static bool Decode(ulong raw, out Insn insn)
@@ -54,67 +116,39 @@ public static class Decoder
         return true;
     }
 
-    /// <summary>The one generic field extraction: every field of the format, by PoO bit position.</summary>
+    /// <summary>
+    /// The one generic field extraction: every field of the format, by PoO bit position, stored into
+    /// its slot of <paramref name="insn"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ExtractFields(ref Insn insn, InsnDef def)
     {
         ulong raw = insn.Raw;
         bool unsignedImm = (def.Flags & InsnFlags.UImm) != 0;
-        foreach (var fs in Formats.Fields(def.Format))
+        ref byte slots = ref Unsafe.As<Insn, byte>(ref insn);
+        foreach (ref readonly var e in s_extractors[(int)def.Format].AsSpan())
         {
             long v;
-            switch (fs.Kind)
+            switch (e.Kind)
             {
                 case FieldKind.LongDisplacement:
-                    {
-                        long dl = (long)((raw << fs.Position) >> 52);
-                        long dh = (long)(sbyte)(byte)((raw << (fs.Position + 12)) >> 56);
-                        v = (dh << 12) | dl;
-                        break;
-                    }
+                    v = ((long)(sbyte)(byte)(raw >> (64 - e.Pos - 20)) << 12) | (long)((raw << e.Pos) >> 52);
+                    break;
                 case FieldKind.Signed:
-                    v = (long)(raw << fs.Position) >> (64 - fs.Width);
+                    v = (long)(raw << e.Pos) >> (64 - e.Width);
                     break;
                 case FieldKind.Immediate:
-                    v = unsignedImm ? (long)((raw << fs.Position) >> (64 - fs.Width)) : (long)(raw << fs.Position) >> (64 - fs.Width);
+                    v = unsignedImm ? (long)((raw << e.Pos) >> (64 - e.Width)) : (long)(raw << e.Pos) >> (64 - e.Width);
+                    break;
+                case FieldKind.Vector:
+                    v = (long)(((raw << e.Pos) >> 60) | (((raw >> e.RxbShift) & 1) << 4));
                     break;
                 default:
-                    v = (long)((raw << fs.Position) >> (64 - fs.Width));
+                    v = (long)((raw << e.Pos) >> (64 - e.Width));
                     break;
             }
-            Set(ref insn, fs.Field, v);
-        }
-    }
-
-    private static void Set(ref Insn i, Field f, long v)
-    {
-        switch (f)
-        {
-            case Field.R1: i.R1 = (byte)v; break;
-            case Field.R2: i.R2 = (byte)v; break;
-            case Field.R3: i.R3 = (byte)v; break;
-            case Field.X2: i.X2 = (byte)v; break;
-            case Field.B1: i.B1 = (byte)v; break;
-            case Field.B2: i.B2 = (byte)v; break;
-            case Field.B3: i.B3 = (byte)v; break;
-            case Field.B4: i.B4 = (byte)v; break;
-            case Field.D1: i.D1 = v; break;
-            case Field.D2: i.D2 = v; break;
-            case Field.D3: i.D3 = v; break;
-            case Field.D4: i.D4 = v; break;
-            case Field.I1: i.I1 = v; break;
-            case Field.I2: i.I2 = v; break;
-            case Field.I3: i.I3 = v; break;
-            case Field.I4: i.I4 = v; break;
-            case Field.I5: i.I5 = v; break;
-            case Field.M1: i.M1 = (byte)v; break;
-            case Field.M3: i.M3 = (byte)v; break;
-            case Field.M4: i.M4 = (byte)v; break;
-            case Field.M5: i.M5 = (byte)v; break;
-            case Field.L1: i.L1 = (byte)v; break;
-            case Field.L2: i.L2 = (byte)v; break;
-            case Field.RI2: i.RI2 = v; break;
-            case Field.RI3: i.RI3 = v; break;
-            case Field.RI4: i.RI4 = v; break;
+            if (e.IsLong) Unsafe.As<byte, long>(ref Unsafe.AddByteOffset(ref slots, e.Offset)) = v;
+            else Unsafe.AddByteOffset(ref slots, e.Offset) = (byte)v;
         }
     }
 

@@ -12,6 +12,9 @@ public enum Format : byte
     RX_a, RX_b, RXE, RXF, RXY_a, RXY_b,
     S, SI, SIL, SIY, SMI,
     SS_a, SS_b, SS_c, SS_d, SS_e, SS_f, SSE, SSF,
+    VRI_a, VRI_b, VRI_c, VRI_d, VRI_e, VRI_f, VRI_g, VRI_h, VRI_i,
+    VRR_a, VRR_b, VRR_c, VRR_d, VRR_e, VRR_f, VRR_g, VRR_h, VRR_i, VRR_j, VRR_k,
+    VRS_a, VRS_b, VRS_c, VRS_d, VRV, VRX, VSI,
 }
 
 /// <summary>Named instruction fields (PoO names). Relative immediates are RI2..RI4.</summary>
@@ -19,10 +22,15 @@ public enum Field : byte
 {
     R1, R2, R3, X2, B1, B2, B3, B4, D1, D2, D3, D4,
     I1, I2, I3, I4, I5, M1, M3, M4, M5, L1, L2, RI2, RI3, RI4,
+    V1, V2, V3, V4, M6,
 }
 
-/// <summary>How a field is read: unsigned, signed (two's complement), or a 20-bit DL/DH displacement.</summary>
-public enum FieldKind : byte { Unsigned, Signed, LongDisplacement, Immediate }
+/// <summary>
+/// How a field is read: unsigned, signed (two's complement), a 20-bit DL/DH displacement, an immediate
+/// (signedness from the row), or a vector register (4 bits plus its RXB bit: bit 36 for the field at
+/// bit 8, 37 for 12, 38 for 16, 39 for 32).
+/// </summary>
+public enum FieldKind : byte { Unsigned, Signed, LongDisplacement, Immediate, Vector }
 
 /// <summary>
 /// One field of a format: its PoO bit position in the instruction (bit 0 = leftmost bit of the
@@ -42,6 +50,10 @@ public static class Formats
     private static FieldSpec Imm(Field f, int pos, int w) => new(f, (byte)pos, (byte)w, FieldKind.Immediate);
     private static FieldSpec DL(Field f, int pos) => new(f, (byte)pos, 20, FieldKind.LongDisplacement);
     private static FieldSpec D(Field f, int pos) => new(f, (byte)pos, 12, FieldKind.Unsigned);
+    private static FieldSpec V(Field f, int pos) => new(f, (byte)pos, 4, FieldKind.Vector);
+
+    /// <summary>The RXB bit (PoO bit number) that extends a vector register field at bit <paramref name="pos"/>.</summary>
+    public static int RxbBit(int pos) => pos switch { 8 => 36, 12 => 37, 16 => 38, _ => 39 };
 
     private static readonly FieldSpec[][] s_fields = Build();
 
@@ -114,6 +126,33 @@ public static class Formats
         F(Format.SS_f, U(Field.L2, 8, 8), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
         F(Format.SSE, R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
         F(Format.SSF, R(Field.R3, 8), R(Field.B1, 16), D(Field.D1, 20), R(Field.B2, 32), D(Field.D2, 36));
+        F(Format.VRI_a, V(Field.V1, 8), Imm(Field.I2, 16, 16), R(Field.M3, 32));
+        F(Format.VRI_b, V(Field.V1, 8), U(Field.I2, 16, 8), U(Field.I3, 24, 8), R(Field.M4, 32));
+        F(Format.VRI_c, V(Field.V1, 8), V(Field.V3, 12), Imm(Field.I2, 16, 16), R(Field.M4, 32));
+        F(Format.VRI_d, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), U(Field.I4, 24, 8), R(Field.M5, 32));
+        F(Format.VRI_e, V(Field.V1, 8), V(Field.V2, 12), U(Field.I3, 16, 12), R(Field.M5, 28), R(Field.M4, 32));
+        F(Format.VRI_f, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), R(Field.M5, 24), U(Field.I4, 28, 8));
+        F(Format.VRI_g, V(Field.V1, 8), V(Field.V2, 12), U(Field.I4, 16, 8), R(Field.M5, 24), U(Field.I3, 28, 8));
+        F(Format.VRI_h, V(Field.V1, 8), Imm(Field.I2, 16, 16), R(Field.I3, 32));
+        F(Format.VRI_i, V(Field.V1, 8), R(Field.R2, 12), R(Field.M4, 24), U(Field.I3, 28, 8));
+        F(Format.VRR_a, V(Field.V1, 8), V(Field.V2, 12), R(Field.M5, 24), R(Field.M4, 28), R(Field.M3, 32));
+        F(Format.VRR_b, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), R(Field.M5, 24), R(Field.M4, 32));
+        F(Format.VRR_c, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), R(Field.M6, 24), R(Field.M5, 28), R(Field.M4, 32));
+        F(Format.VRR_d, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), R(Field.M5, 20), R(Field.M6, 24), V(Field.V4, 32));
+        F(Format.VRR_e, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), R(Field.M6, 20), R(Field.M5, 28), V(Field.V4, 32));
+        F(Format.VRR_f, V(Field.V1, 8), R(Field.R2, 12), R(Field.R3, 16));
+        F(Format.VRR_g, V(Field.V1, 12));
+        F(Format.VRR_h, V(Field.V1, 12), V(Field.V2, 16), R(Field.M3, 24));
+        F(Format.VRR_i, R(Field.R1, 8), V(Field.V2, 12), R(Field.M3, 24), R(Field.M4, 28));
+        F(Format.VRR_j, V(Field.V1, 8), V(Field.V2, 12), V(Field.V3, 16), R(Field.M4, 24));
+        F(Format.VRR_k, V(Field.V1, 8), V(Field.V2, 12), R(Field.M3, 24));
+        F(Format.VRS_a, V(Field.V1, 8), V(Field.V3, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.M4, 32));
+        F(Format.VRS_b, V(Field.V1, 8), R(Field.R3, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.M4, 32));
+        F(Format.VRS_c, R(Field.R1, 8), V(Field.V3, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.M4, 32));
+        F(Format.VRS_d, R(Field.R3, 12), R(Field.B2, 16), D(Field.D2, 20), V(Field.V1, 32));
+        F(Format.VRV, V(Field.V1, 8), V(Field.V2, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.M3, 32));
+        F(Format.VRX, V(Field.V1, 8), R(Field.X2, 12), R(Field.B2, 16), D(Field.D2, 20), R(Field.M3, 32));
+        F(Format.VSI, U(Field.I3, 8, 8), R(Field.B2, 16), D(Field.D2, 20), V(Field.V1, 32));
         return t;
     }
 }

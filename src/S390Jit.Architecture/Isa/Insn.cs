@@ -15,6 +15,8 @@ public struct Insn
     public long D1, D2, D3, D4;
     public long I1, I2, I3, I4, I5;
     public long RI2, RI3, RI4;
+    /// <summary>Vector registers 0-31 (the field's four bits extended by its RXB bit) and the sixth mask.</summary>
+    public byte V1, V2, V3, V4, M6;
 
     /// <summary>First halfword (IPA) and the next four bytes (IPB) as SIE reports them on an intercept.</summary>
     public readonly ushort Ipa => (ushort)(Raw >> 48);

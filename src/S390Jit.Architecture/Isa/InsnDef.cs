@@ -29,6 +29,8 @@ public enum InsnFlags : uint
     ReadsCc = 1 << 9,
     /// <summary>An execute-type instruction (EX, EXRL): its target may not be another one.</summary>
     Execute = 1 << 10,
+    /// <summary>Semiprivileged: allowed in the problem state subject to authority checks (PSW key mask, extraction authority).</summary>
+    SemiPriv = 1 << 11,
 }
 
 /// <summary>What the SIE does when a guest executes the instruction.</summary>
@@ -86,5 +88,23 @@ public sealed unsafe class InsnDef
     public bool Has(InsnFlags f) => (Flags & f) != 0;
     /// <summary>Opcode as written in the PoO: 2 hex digits, 4 (with op2 byte) or 3 (with op2 nibble).</summary>
     public string OpcodeText { get; internal set; } = "";
+
+    /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed.</summary>
+    public OperandSyntax Syntax { get; internal set; } = null!;
+    /// <summary>Extended mnemonics of this row, most specific first (see <see cref="InsnAlias"/>).</summary>
+    public IReadOnlyList<InsnAlias> Aliases { get; internal set; } = [];
+    /// <summary>Left-aligned mask of the opcode bits (first byte and secondary opcode).</summary>
+    public ulong OpcodeMask { get; internal set; }
+    /// <summary>Left-aligned mask of bits that must be zero for the disassembler to show this row (objdump's rule).</summary>
+    public ulong ZeroMask { get; internal set; }
+    /// <summary>The spelling of a left-aligned instance of this row: the most specific matching alias, else the row.</summary>
+    public (string Mnemonic, OperandSyntax Syntax) SpellingOf(ulong raw)
+    {
+        foreach (var a in Aliases)
+            if (a.Matches(raw)) return (a.Mnemonic, a.Syntax);
+        return (Mnemonic, Syntax);
+    }
+    /// <summary>The PoO privilege class: privileged, semiprivileged (Q flag) or unprivileged.</summary>
+    public string PrivilegeClass => Has(InsnFlags.Priv) ? "privileged" : Has(InsnFlags.SemiPriv) ? "semiprivileged" : "unprivileged";
     public override string ToString() => $"{Mnemonic} ({OpcodeText}, {Format})";
 }

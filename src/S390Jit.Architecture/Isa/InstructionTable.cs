@@ -31,7 +31,7 @@ public static unsafe partial class InstructionTable
             var line = rawLine.Trim();
             if (line.Length == 0 || line[0] == '#') continue;
             var c = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (c.Length != 8) throw new InvalidDataException($"instruction table line {lineNo}: expected 8 columns: '{line}'");
+            if (c.Length != 9) throw new InvalidDataException($"instruction table line {lineNo}: expected 9 columns: '{line}'");
             rows.Add(ParseRow(c, lineNo, bodies, checks));
         }
         All = rows;
@@ -46,6 +46,52 @@ public static unsafe partial class InstructionTable
             slot[op2] = r;
             if (!s_byMnemonic.TryAdd(r.Mnemonic, r)) throw new InvalidDataException($"duplicate mnemonic {r.Mnemonic}");
         }
+        s_aliases = ParseAliases();
+    }
+
+    /// <summary>Extended mnemonics by spelling (jne, br, vfadb, ...).</summary>
+    private static readonly Dictionary<string, InsnAlias> s_aliases;
+
+    /// <summary>Every extended mnemonic of the table.</summary>
+    public static IEnumerable<InsnAlias> Aliases => s_aliases.Values;
+
+    /// <summary>The extended mnemonic spelled <paramref name="mnemonic"/> (case-insensitive), or null.</summary>
+    public static InsnAlias? AliasByMnemonic(string mnemonic) => s_aliases.GetValueOrDefault(mnemonic);
+
+    private static Dictionary<string, InsnAlias> ParseAliases()
+    {
+        var d = new Dictionary<string, InsnAlias>(StringComparer.OrdinalIgnoreCase);
+        var byBase = new Dictionary<InsnDef, List<InsnAlias>>();
+        int lineNo = 0;
+        foreach (var rawLine in AliasText.Split('\n'))
+        {
+            lineNo++;
+            var line = rawLine.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var c = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (c.Length != 4) throw new InvalidDataException($"alias table line {lineNo}: expected 4 columns: '{line}'");
+            var def = ByMnemonic(c[1]) ?? throw new InvalidDataException($"alias table line {lineNo}: unknown row {c[1]}");
+            try
+            {
+                var (mask, value) = InsnAlias.ParseFixed(c[2], def.Format);
+                var a = new InsnAlias
+                {
+                    Mnemonic = c[0], Base = def, FixedMask = mask, FixedValue = value, FixedText = c[2],
+                    Syntax = OperandSyntax.Parse(c[3], def.Format, def.Has(InsnFlags.UImm)),
+                };
+                if (s_byMnemonic.ContainsKey(a.Mnemonic) || !d.TryAdd(a.Mnemonic, a))
+                    throw new InvalidDataException($"alias table line {lineNo}: duplicate mnemonic {a.Mnemonic}");
+                if (!byBase.TryGetValue(def, out var list)) byBase[def] = list = [];
+                list.Add(a);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"alias table line {lineNo}: {e.Message}");
+            }
+        }
+        foreach (var (def, list) in byBase)
+            def.Aliases = list.OrderByDescending(a => a.Specificity).ToArray();
+        return d;
     }
 
     public static InsnDef? ByMnemonic(string mnemonic) => s_byMnemonic.GetValueOrDefault(mnemonic);
@@ -74,6 +120,7 @@ public static unsafe partial class InstructionTable
                     'P' => InsnFlags.Priv, 'U' => InsnFlags.UImm, 'B' => InsnFlags.Branch, 'E' => InsnFlags.EndsBlock,
                     '1' => InsnFlags.EvenR1, '2' => InsnFlags.EvenR2, '3' => InsnFlags.EvenR3, 'O' => InsnFlags.Io | InsnFlags.EndsBlock,
                     'X' => InsnFlags.Execute | InsnFlags.EndsBlock,
+                    'Q' => InsnFlags.SemiPriv,
                     _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown flag '{ch}'"),
                 };
         var sie = c[5] switch
@@ -87,6 +134,26 @@ public static unsafe partial class InstructionTable
             Cycles = int.Parse(c[6], CultureInfo.InvariantCulture), Group = c[7],
         };
         def.OpcodeText = op.ToUpperInvariant();
+        try
+        {
+            def.Syntax = OperandSyntax.Parse(c[8], fmt, flags.HasFlag(InsnFlags.UImm));
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"instruction table line {lineNo}: operands '{c[8]}': {e.Message}");
+        }
+        int length = Formats.Length(fmt);
+        ulong opMask = kind switch
+        {
+            Op2Kind.Byte1 => 0xFFFF_0000_0000_0000UL,
+            Op2Kind.Nibble => 0xFF0F_0000_0000_0000UL,
+            Op2Kind.Byte5 => 0xFF00_0000_00FF_0000UL,
+            _ => 0xFF00_0000_0000_0000UL,
+        };
+        def.OpcodeMask = opMask;
+        ulong all = OperandSyntax.BitMask(0, length * 8);
+        ulong rxb = fmt.ToString().StartsWith('V') ? OperandSyntax.BitMask(36, 4) : 0;
+        def.ZeroMask = all & ~opMask & ~def.Syntax.FieldBits & ~def.Syntax.IgnoredBits & ~rxb;
         if (bodies.TryGetValue(def.Mnemonic, out var body))
         {
             def.Body = body;

@@ -7,6 +7,19 @@ public sealed class Interpreter : IExecutionEngine
 {
     public string Name => "interp";
 
+    /// <summary>When set, counts executed instructions per table row (profiling).</summary>
+    public Dictionary<S390Jit.Architecture.Isa.InsnDef, ulong>? Histogram { get; set; }
+
+    private void Count(Cpu cpu)
+    {
+        try
+        {
+            if (S390Jit.Architecture.Isa.Decoder.Lookup(cpu.Fetch(cpu.PswAddr, out _)) is { } def)
+                Histogram![def] = Histogram.GetValueOrDefault(def) + 1;
+        }
+        catch (ProgramInterruptException) { } // the step reports it
+    }
+
     public CpuExit Run(Cpu cpu)
     {
         while (true)
@@ -20,6 +33,7 @@ public sealed class Interpreter : IExecutionEngine
                         var e = cpu.ServiceEvents();
                         if (e != CpuExit.None) return e;
                     }
+                    if (Histogram != null) Count(cpu);
                     var x = cpu.Step();
                     if (x != CpuExit.None) return x;
                 }

@@ -61,7 +61,7 @@ public sealed unsafe class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _exitIdx, _entry, _helperResult, _slowValue,
+    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _exitIdx, _helperResult, _slowValue,
         _slowAddr, _slowSize, _slowResume, _slowInsn;
     // storage slow paths are shared blocks at the end: one call site each, so the hot path holds no call
     private readonly List<Label> _readResumes = new(), _writeResumes = new();
@@ -91,7 +91,6 @@ public sealed unsafe class RegionEmitter
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
         _exitIdx = il.DeclareLocal(typeof(int));
-        _entry = il.DeclareLocal(typeof(TlbEntry).MakeByRefType());
         _slowValue = il.DeclareLocal(typeof(ulong)); // the only address-exposed local (out argument of the slow path)
         _slowAddr = il.DeclareLocal(typeof(ulong));
         _slowSize = il.DeclareLocal(typeof(int));
@@ -129,8 +128,9 @@ public sealed unsafe class RegionEmitter
     public void EndInstruction()
     {
         // stores into pages with translated code never happen here: the slow path hands the
-        // instruction to the interpreter before storing (Cpu.TryWriteCompiled)
-        _freeTemps.AddRange(_usedTemps);
+        // instruction to the interpreter before storing (Cpu.TryWriteCompiled).
+        // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
+        // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
     }
 
@@ -335,6 +335,7 @@ public sealed unsafe class RegionEmitter
     // ---- storage: inline TLB hit path, Try* slow path that reports exceptions by value -------
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
     {
+        var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, tlb);
         Push(addr);
@@ -344,8 +345,8 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Conv_U);
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, _entry);
-        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Stloc, entry);
+        _il.Emit(OpCodes.Ldloc, entry);
         _il.Emit(OpCodes.Ldfld, F_Tag);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, 12);
@@ -367,7 +368,7 @@ public sealed unsafe class RegionEmitter
             }
         }
         // host pointer of the byte
-        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldloc, entry);
         _il.Emit(OpCodes.Ldfld, F_Host);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I8, 0xFFFL);

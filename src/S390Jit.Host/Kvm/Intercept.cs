@@ -35,6 +35,7 @@ public static class Intercept
         0x02 => Priv.HandleStidp(vcpu),
         0x04 => Priv.HandleSck(vcpu),
         0x7D => Priv.HandleStsi(vcpu),
+        0xAF => KvmCrypto.HandlePqap(vcpu),
         0xB1 => Priv.HandleStfl(vcpu),
         _ => false,
     };

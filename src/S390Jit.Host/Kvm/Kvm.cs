@@ -9,6 +9,8 @@ public sealed class CpuModel
 {
     /// <summary>Facility bits (STFLE numbering) the machine offers this guest.</summary>
     public SortedSet<int> Facilities { get; } = new(DefaultFacilities);
+    /// <summary>QEMU's "ap" feature: AP instructions available to the guest (the VMM then enables APIE).</summary>
+    public bool Ap { get; set; }
     /// <summary>CPU type for STIDP/STSI (z16 = 0x3931).</summary>
     public ushort CpuType { get; init; } = 0x3931;
 
@@ -37,7 +39,8 @@ public sealed class Kvm
 {
     public const int FacListDoublewords = 4;
 
-    public Kvm(HostMemory host, ulong memoryBytes, CpuModel model, HostEvents events)
+    /// <param name="hostAp">The host's AP bus; null on a host without AP instructions.</param>
+    public Kvm(HostMemory host, ulong memoryBytes, CpuModel model, HostEvents events, global::S390Jit.Host.Crypto.ApBus? hostAp = null)
     {
         Host = host;
         Events = events;
@@ -48,6 +51,7 @@ public sealed class Kvm
         var list = model.ToList(FacListDoublewords);
         for (int i = 0; i < list.Length; i++) host.WriteU64(FacListAddress + (ulong)i * 8, list[i]);
         Floating = new FloatingInterrupts(this);
+        Crypto = new KvmCrypto(this, hostAp);
     }
 
     public HostMemory Host { get; }
@@ -57,6 +61,8 @@ public sealed class Kvm
     public ulong FacListAddress { get; }
     public List<KvmVcpu> Vcpus { get; } = new();
     public FloatingInterrupts Floating { get; }
+    /// <summary>CRYCB, APIE and the AP masks (kvm.arch.crypto).</summary>
+    public KvmCrypto Crypto { get; }
     /// <summary>The VM name reported in STSI 3.2.2 (QEMU sets it from -name).</summary>
     public string Name { get; set; } = "KVMguest";
 
@@ -65,6 +71,7 @@ public sealed class Kvm
     public KvmVcpu CreateVcpu(ushort cpuAddress)
     {
         var v = new KvmVcpu(this, cpuAddress);
+        Crypto.VcpuSetup(v);
         Vcpus.Add(v);
         return v;
     }

@@ -38,6 +38,9 @@ public sealed unsafe class KvmVcpu
     public const ulong KernelInterceptCycles = 600, UserExitCycles = 3000;
 
     private ushort _pendingProgram;
+    // kvm_s390_vcpu_block / PROG_IN_SIE: SIE entry waits while blocked; a blocker kicks a vcpu in SIE out
+    private int _inSie, _sieBlocked;
+    private long _kicks;
 
     internal KvmVcpu(Kvm kvm, ushort cpuAddress)
     {
@@ -75,7 +78,10 @@ public sealed unsafe class KvmVcpu
             DeliverPending();
             if (Cpu.Cycles >= budgetEnd) return new KvmRun { Reason = KvmExitReason.Preempted };
             Cpu.BudgetEnd = budgetEnd;
-            byte code = SieFacility.Run(Cpu, SieBlock, Engine);
+            EnterSie();
+            byte code;
+            try { code = SieFacility.Run(Cpu, SieBlock, Engine); }
+            finally { Interlocked.Exchange(ref _inSie, 0); }
             switch (code)
             {
                 case InterceptCode.None:
@@ -108,6 +114,39 @@ public sealed unsafe class KvmVcpu
             }
         }
     }
+
+    /// <summary>Marks the vcpu in SIE, waiting first while another thread has it blocked (kvm_s390_vcpu_block).</summary>
+    private void EnterSie()
+    {
+        while (true)
+        {
+            Interlocked.Exchange(ref _inSie, 1);
+            if (Volatile.Read(ref _sieBlocked) == 0) return;
+            Interlocked.Exchange(ref _inSie, 0);
+            while (Volatile.Read(ref _sieBlocked) != 0) Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// kvm_s390_vcpu_block + kick: keeps the vcpu out of SIE until <see cref="UnblockSie"/>; a vcpu
+    /// running in SIE (on another thread) is asked to exit and waited for.
+    /// </summary>
+    public void BlockSie()
+    {
+        Interlocked.Increment(ref _sieBlocked);
+        if (Volatile.Read(ref _inSie) == 0) return;
+        Interlocked.Increment(ref _kicks);
+        Cpu.HostExitRequest = true;
+        Cpu.RecheckEvents();
+        while (Volatile.Read(ref _inSie) != 0) Thread.Yield();
+    }
+
+    public void UnblockSie() => Interlocked.Decrement(ref _sieBlocked);
+
+    /// <summary>The vcpu is executing in SIE right now.</summary>
+    public bool InSie => Volatile.Read(ref _inSie) != 0;
+    /// <summary>How often the vcpu was kicked out of SIE by <see cref="BlockSie"/>.</summary>
+    public long Kicks => Interlocked.Read(ref _kicks);
 
     private KvmRun UserExit(byte code)
     {

@@ -1,0 +1,341 @@
+using S390Jit.Architecture.State;
+using S390Jit.Memory;
+
+namespace S390Jit.Host.Crypto;
+
+/// <summary>Counts of AP instructions the firmware executed for one VM (statistics).</summary>
+public sealed class ApFirmwareStats
+{
+    public ulong Tapq, Rapq, Zapq, Aqic, Qci, Qact, Nqap, Dqap;
+    /// <summary>Executions that ended with each response code (index = RC).</summary>
+    public readonly ulong[] ResponseCodes = new ulong[256];
+}
+
+/// <summary>
+/// The machine's AP firmware as the CPUs of one configuration see it (<see cref="IApFacility"/>):
+/// natively the LPAR's whole AP configuration; for a CPU running under SIE with ECA.APIE the
+/// configuration the CRYCB designated by the state description describes (spec 3.2):
+/// <list type="bullet">
+/// <item>format 0 and 1 (CRYCBD low bits 00/01): APCB0, APM for APID 0-63 and AQM/ADM for domains 0-15, no APXA;</item>
+/// <item>format 2 (CRYCBD low bits 11): APCB1, 256-bit masks, APXA.</item>
+/// </list>
+/// An APQN outside APM x AQM gets response code 0x01 and never reaches a queue. The CRYCB lives in
+/// host memory (below 2 GiB, KVM's sie_page2 + 0x800), so one firmware object exists per VM (per host
+/// memory) while the <see cref="ApBus"/> behind it can be shared.
+/// <para>
+/// Check order for a queue function: CRYCB (under SIE), adapter installed, APQI &lt;= Nd (else 0x11),
+/// usage domain configured, adapter configured (0x03), not check-stopped (0x04), reset in progress
+/// (0x02), then the function itself. Modelled costs: PQAP 1000 cycles (QCI 1500), NQAP/DQAP 2000
+/// cycles plus one per 4 bytes moved, the CRYCB lookup 50.
+/// </para>
+/// </summary>
+public sealed unsafe class ApFirmware : IApFacility
+{
+    public const ulong PqapCycles = 1000, QciCycles = 1500, TransferCycles = 2000, CrycbCycles = 50;
+    /// <summary>CRYCB layout (spec 3.2): APCB0 masks at 0x00/0x08/0x10, APCB1 masks at 0x80/0xA0/0xC0.</summary>
+    public const int Apcb0Apm = 0x00, Apcb0Aqm = 0x08, Apcb0Adm = 0x10, Apcb1Apm = 0x80, Apcb1Aqm = 0xA0, Apcb1Adm = 0xC0;
+    /// <summary>TAPQ GR2 ML field: maximum message size in 4 KiB units.</summary>
+    public const int MaxMessageUnits = ApAdapter.MaxMessageSize / 4096;
+
+    public ApFirmware(ApBus bus, HostMemory host)
+    {
+        Bus = bus;
+        Host = host;
+    }
+
+    public ApBus Bus { get; }
+    /// <summary>Host memory the SIE's CRYCB designations point into.</summary>
+    public HostMemory Host { get; }
+    public ApFirmwareStats Stats { get; } = new();
+
+    public bool Apxa(Cpu cpu) => cpu.Sie is { } sie ? (sie.Crycbd & 2) != 0 : Bus.Apxa;
+
+    private int MaxDomainFor(Cpu cpu) => Apxa(cpu) ? Bus.MaxDomain : 15;
+
+    // ---- configuration ----------------------------------------------------------------------------
+
+    private bool MaskBit(ulong address, int n, int bytes) =>
+        n < bytes * 8 && (Host.ReadU8(address + (ulong)(n >> 3)) & (0x80 >> (n & 7))) != 0;
+
+    /// <summary>Whether the APQN is in APM x AQM of the CRYCB the CPU's SIE designates.</summary>
+    private bool InCrycb(Cpu cpu, ushort apqn)
+    {
+        cpu.Cycles += CrycbCycles;
+        uint d = cpu.Sie!.Crycbd;
+        ulong origin = d & 0x7FFF_FFF8;
+        if (origin == 0) return false;
+        int apid = apqn >> 8, apqi = apqn & 0xFF;
+        return (d & 3) switch
+        {
+            3 => MaskBit(origin + Apcb1Apm, apid, 32) && MaskBit(origin + Apcb1Aqm, apqi, 32),
+            0 or 1 => MaskBit(origin + Apcb0Apm, apid, 8) && MaskBit(origin + Apcb0Aqm, apqi, 2),
+            _ => false, // format bits 10: not a valid designation
+        };
+    }
+
+    /// <summary>Finds the queue an instruction addresses, or the response code why there is none.</summary>
+    private ApQueue? Resolve(Cpu cpu, ushort apqn, out byte rc)
+    {
+        rc = ApStatus.QueueNotAvailable;
+        if (cpu.Sie != null && !InCrycb(cpu, apqn)) return null;
+        var a = Bus.Adapter(apqn >> 8);
+        if (a == null) return null;
+        if ((apqn & 0xFF) > Bus.MaxDomain) { rc = ApStatus.IndexTooBig; return null; }
+        var q = Bus.Queue(apqn);
+        if (q == null) return null;
+        if (!a.Configured) { rc = ApStatus.Deconfigured; return null; }
+        if (a.Checkstopped) { rc = ApStatus.Checkstopped; return null; }
+        rc = ApStatus.Normal;
+        return q;
+    }
+
+    private uint Done(uint status)
+    {
+        Stats.ResponseCodes[ApStatus.Rc(status)]++;
+        return status;
+    }
+
+    private static ulong Cycles(Cpu cpu, ulong nanoseconds) => nanoseconds * cpu.Clock.Mhz / 1000;
+
+    // ---- PQAP ---------------------------------------------------------------------------------------
+
+    public uint TestQueue(Cpu cpu, ushort apqn, out ulong info)
+    {
+        Stats.Tapq++;
+        cpu.Cycles += PqapCycles;
+        info = 0;
+        var q = Resolve(cpu, apqn, out byte rc);
+        if (q == null) return Done(ApStatus.Make(rc));
+        lock (q)
+        {
+            ulong now = cpu.Cycles;
+            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
+            uint functions = ApAdapter.Functions | (Apxa(cpu) ? ApAdapter.FunctionApxa : 0);
+            info = ((ulong)functions << 32) | ((ulong)(byte)q.Adapter.Type << 24) | ((ulong)(byte)MaxDomainFor(cpu) << 16)
+                 | ((ulong)(byte)MaxMessageUnits << 8) | (byte)(q.Adapter.QueueDepth - 1);
+            return Done(q.Status(now));
+        }
+    }
+
+    public uint ResetQueue(Cpu cpu, ushort apqn, bool zeroize)
+    {
+        if (zeroize) Stats.Zapq++; else Stats.Rapq++;
+        cpu.Cycles += PqapCycles;
+        var q = Resolve(cpu, apqn, out byte rc);
+        if (q == null) return Done(ApStatus.Make(rc));
+        lock (q)
+        {
+            ulong now = cpu.Cycles;
+            // UNCONFIRMED: a reset while one is running is refused with RC 0x02 (Linux accepts 0 and 2 alike)
+            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
+            q.Reset(zeroize, now + Cycles(cpu, zeroize ? Bus.ZeroizeNanoseconds : Bus.ResetNanoseconds));
+            return Done(q.Status(now));
+        }
+    }
+
+    public uint InterruptControl(Cpu cpu, ushort apqn, ulong qirqctrl, ulong nib)
+    {
+        Stats.Aqic++;
+        cpu.Cycles += PqapCycles;
+        var q = Resolve(cpu, apqn, out byte rc);
+        if (q == null) return Done(ApStatus.Make(rc));
+        lock (q)
+        {
+            ulong now = cpu.Cycles;
+            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
+            if ((qirqctrl & 0x0000_8000_0000_0000UL) != 0)
+            {
+                if (q.IrqEnabled) return Done(q.Status(now, ApStatus.OtherwiseChanged));
+                if (nib >= cpu.MemSize) return Done(q.Status(now, ApStatus.InvalidAddress));
+                q.IrqEnabled = true;
+                q.NotificationByte = nib;
+                q.Isc = (byte)(qirqctrl & 7);
+            }
+            else q.IrqEnabled = false;
+            return Done(q.Status(now));
+        }
+    }
+
+    public void QueryConfiguration(Cpu cpu, Span<byte> block)
+    {
+        Stats.Qci++;
+        cpu.Cycles += QciCycles;
+        bool apxa = Apxa(cpu);
+        block[0] = (byte)((apxa ? 0x40 : 0) | 0x20); // N (APXA), C (QACT installed); no S, no R
+        block[4] = (byte)(apxa ? Bus.MaxApid : 63);
+        block[5] = (byte)(apxa ? Bus.MaxDomain : 15);
+        if (cpu.Sie is { } sie)
+        {
+            // UNCONFIRMED: the guest's QCI reports the CRYCB masks; Na/Nd are the host's with APXA, else 63/15
+            cpu.Cycles += CrycbCycles;
+            ulong origin = sie.Crycbd & 0x7FFF_FFF8;
+            if (origin == 0) return;
+            bool fmt2 = (sie.Crycbd & 3) == 3;
+            Host.Span(origin + (ulong)(fmt2 ? Apcb1Apm : Apcb0Apm), fmt2 ? 32 : 8).CopyTo(block[0x10..]);
+            Host.Span(origin + (ulong)(fmt2 ? Apcb1Aqm : Apcb0Aqm), fmt2 ? 32 : 2).CopyTo(block[0x30..]);
+            Host.Span(origin + (ulong)(fmt2 ? Apcb1Adm : Apcb0Adm), fmt2 ? 32 : 2).CopyTo(block[0x50..]);
+        }
+        else
+        {
+            Bus.Apm.CopyTo(block[0x10..]);
+            Bus.Aqm.CopyTo(block[0x30..]);
+            Bus.Adm.CopyTo(block[0x50..]);
+        }
+    }
+
+    public uint QueryCompatibility(Cpu cpu, ushort apqn, ulong apInfo, out ulong result)
+    {
+        Stats.Qact++;
+        cpu.Cycles += PqapCycles;
+        result = 0;
+        var q = Resolve(cpu, apqn, out byte rc);
+        if (q == null) return Done(ApStatus.Make(rc));
+        lock (q)
+        {
+            ulong now = cpu.Cycles;
+            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
+            int mode = (int)((apInfo >> 58) & 7), cat = (int)((apInfo >> 24) & 0xFF), type = (int)q.Adapter.Type;
+            // UNCONFIRMED: asking for another mode (coprocessor, EP11) than the adapter's is "facility not installed";
+            // a category between CEX4 and the adapter's type is granted (an older driver may treat it as that type)
+            if (mode != 0 && mode != ApAdapter.ModeAccelerator) return Done(q.Status(now, ApStatus.RequestedFacilityNotInstalled));
+            int compat = cat >= (int)ApDeviceType.Cex4 && cat < type ? cat : type;
+            result = ((ulong)ApAdapter.ModeAccelerator << 58) | ((ulong)compat << 24);
+            return Done(q.Status(now));
+        }
+    }
+
+    // ---- NQAP / DQAP ----------------------------------------------------------------------------------
+
+    /// <summary>Bytes one execution moves: up to the end of the operand's page (the model's CPU-determined unit).</summary>
+    private static int Chunk(ulong address, ulong length) => (int)Math.Min(length, 4096 - (address & 0xFFF));
+
+    private static void ReadGuest(Cpu cpu, ulong address, Span<byte> dst)
+    {
+        if (dst.IsEmpty) return;
+        cpu.CheckAccess(address, (ulong)dst.Length, false);
+        new ReadOnlySpan<byte>(cpu.TranslateSlow(address, false), dst.Length).CopyTo(dst);
+    }
+
+    private static void WriteGuest(Cpu cpu, ulong address, ReadOnlySpan<byte> src)
+    {
+        if (src.IsEmpty) return;
+        cpu.CheckAccess(address, (ulong)src.Length, true);
+        src.CopyTo(new Span<byte>(cpu.TranslateSlow(address, true), src.Length));
+    }
+
+    /// <summary>
+    /// NQAP. GR0 bit 33 (L) marks the last part of a message; bit 32 (C, UNCONFIRMED) marks a
+    /// continuation: the machine sets it when it ends an execution at a page boundary (cc 2), a program
+    /// sets it on parts 2..n of a multi-part message. A part without C starts a new message (dropping an
+    /// unfinished one); C without an open message is RC 0x13. The queue-full check (RC 0x10, F bit) is
+    /// made when a message starts, the size limit (12 KiB, RC 0x15) on every part. GR0 bit 41 (special
+    /// command) needs the APSC facility, which accelerators lack: RC 0x16.
+    /// </summary>
+    public int Enqueue(Cpu cpu, ref ApTransfer t)
+    {
+        Stats.Nqap++;
+        cpu.Cycles += TransferCycles;
+        var q = Resolve(cpu, t.Apqn, out byte rc);
+        if (q == null) { t.Status = Done(ApStatus.Make(rc)); return 3; }
+        lock (q)
+        {
+            ulong now = cpu.Cycles;
+            bool cont = (t.Gr0 & Architecture.Semantics.Crypto.NqapContinuation) != 0;
+            bool last = (t.Gr0 & Architecture.Semantics.Crypto.NqapLast) != 0;
+            uint Fail(byte code) => Done(q.Status(now, code));
+            if (q.ResetInProgress(now)) { t.Status = Fail(ApStatus.ResetInProgress); return 3; }
+            if ((t.Gr0 & Architecture.Semantics.Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
+            if (cont && q.Open == null) { t.Status = Fail(ApStatus.NoFirstPart); return 3; }
+            if (!cont && q.Count >= q.Adapter.QueueDepth)
+            {
+                q.Stats.QueueFullRejects++;
+                t.Status = Fail(ApStatus.QueueFull);
+                return 3;
+            }
+            ulong sofar = cont ? (ulong)q.Open!.Parts.Count : 0;
+            if (sofar + t.Length > ApAdapter.MaxMessageSize)
+            {
+                q.Open = null;
+                t.Status = Fail(ApStatus.MessageTooBig);
+                return 3;
+            }
+            int n = Chunk(t.Address, t.Length);
+            Span<byte> part = stackalloc byte[n]; // n <= 4096: one page at most
+            ReadGuest(cpu, t.Address, part); // access exceptions: nothing has changed yet
+            if (!cont) q.Open = new ApRequest(t.Psmid);
+            var open = q.Open!;
+            foreach (byte b in part) open.Parts.Add(b);
+            cpu.Cycles += (ulong)n / 4;
+            t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
+            t.Length -= (ulong)n;
+            if (t.Length != 0)
+            {
+                t.Gr0 |= Architecture.Semantics.Crypto.NqapContinuation;
+                return 2;
+            }
+            if (!last)
+            {
+                t.Status = Done(q.Status(now));
+                return 1;
+            }
+            q.Open = null;
+            q.Submit(open, now, cpu.Clock.Mhz);
+            t.Status = Done(q.Status(now));
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// DQAP. The oldest reply is transferred; an execution ends at the end of the buffer (cc 1: more
+    /// data, GR2 = bytes left) or of the buffer's page (cc 2), or when the reply is complete (cc 0,
+    /// the reply leaves the queue). A reply in transfer is continued by the next DQAP whatever GR0 says;
+    /// on partial completion the model clears GR0 bit 32 (UNCONFIRMED). No reply yet: RC 0x10.
+    /// </summary>
+    public int Dequeue(Cpu cpu, ref ApTransfer t)
+    {
+        Stats.Dqap++;
+        cpu.Cycles += TransferCycles;
+        var q = Resolve(cpu, t.Apqn, out byte rc);
+        if (q == null) { t.Status = Done(ApStatus.Make(rc)); return 3; }
+        lock (q)
+        {
+            ulong now = cpu.Cycles;
+            if (q.ResetInProgress(now)) { t.Status = Done(q.Status(now, ApStatus.ResetInProgress)); return 3; }
+            var r = q.NextReply(now);
+            if (r == null) { t.Status = Done(q.Status(now, ApStatus.NoPendingReply)); return 3; }
+            var reply = r.Job!.Reply;
+            int offset = q.Transfer == r ? q.TransferOffset : 0;
+            int n = Chunk(t.Address, Math.Min(t.Length, (ulong)(reply.Length - offset)));
+            WriteGuest(cpu, t.Address, reply.AsSpan(offset, n)); // access exceptions: nothing has changed yet
+            cpu.Cycles += (ulong)n / 4;
+            t.Psmid = r.Psmid;
+            t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
+            t.Length -= (ulong)n;
+            offset += n;
+            t.Residual = (ulong)(reply.Length - offset);
+            if (t.Residual == 0)
+            {
+                q.Remove(r);
+                t.Status = Done(q.Status(now));
+                return 0;
+            }
+            q.Transfer = r;
+            q.TransferOffset = offset;
+            t.Gr0 &= ~Architecture.Semantics.Crypto.DqapFirst;
+            return t.Length == 0 ? 1 : 2;
+        }
+    }
+
+    /// <summary>
+    /// The earliest cycle after <paramref name="now"/> at which a reply becomes available on one of the
+    /// queues (MaxValue if none is outstanding): what adapter interruptions will use to wake a vcpu.
+    /// </summary>
+    public ulong NextReplyCycle(IEnumerable<ushort> apqns, ulong now)
+    {
+        ulong next = ulong.MaxValue;
+        foreach (var apqn in apqns)
+            if (Bus.Queue(apqn) is { } q)
+                lock (q) next = Math.Min(next, q.NextReplyCycle(now));
+        return next;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using S390Jit.Architecture.Isa;
+using S390Jit.Host.Crypto;
+using S390Jit.Host.Kvm;
+
+namespace S390Jit.Vmm;
+
+/// <summary>
+/// The machine's AP set-up: the host-administrator steps (reserve the queues for vfio_ap, create
+/// the matrix mdev, assign adapters and domains) and QEMU's vfio-ap device (open the mdev for this
+/// VM's KVM, which loads the CRYCB masks; release it at the end).
+/// </summary>
+public sealed class VfioApDevice : IDisposable
+{
+    private VfioApDevice(ApBus bus, Kvm kvm, ApMatrixMdev? mdev)
+    {
+        Bus = bus;
+        Kvm = kvm;
+        Mdev = mdev;
+    }
+
+    public ApBus Bus { get; }
+    public Kvm Kvm { get; }
+    /// <summary>The matrix mdev (null when the machine has AP instructions but no queues and no vfio-ap device).</summary>
+    public ApMatrixMdev? Mdev { get; private set; }
+
+    /// <summary>Adds the CPU-model features the options ask for (QEMU: ap, apqci, apft, apqi, msa3).</summary>
+    internal static void ConfigureCpuModel(CpuModel model, ApOptions o)
+    {
+        model.Ap = o.CpuAp;
+        if (o.CpuAp && o.Apqci) model.Facilities.Add(Fac.ApQci);
+        if (o.CpuAp && o.Apft) model.Facilities.Add(Fac.ApFt);
+        if (o.CpuAp && o.Apqi) model.Facilities.Add(Fac.ApQueueInterruptControl);
+        if (o.Msa3) model.Facilities.Add(Fac.Msa3);
+    }
+
+    /// <summary>The host's AP bus: the shared one, or one with exactly the adapters and domains the queues name.</summary>
+    internal static ApBus HostBus(ApOptions o)
+    {
+        CheckQueues(o);
+        if (o.HostBus is { } shared) return shared;
+        var bus = new ApBus(apxa: o.HostApxa);
+        try
+        {
+            foreach (int apqi in o.Queues.Select(Apqn.Apqi).Distinct().Order())
+            {
+                bus.AddUsageDomain(apqi);
+                bus.AddControlDomain(apqi);
+            }
+            foreach (int apid in o.Queues.Select(Apqn.Apid).Distinct().Order())
+                bus.AddAdapter(apid, o.Type, o.QueueDepth);
+        }
+        catch (ApException e) { throw new ArgumentException($"AP configuration: {e.Message}"); }
+        return bus;
+    }
+
+    private static void CheckQueues(ApOptions o)
+    {
+        var seen = new HashSet<ushort>();
+        foreach (var q in o.Queues)
+            if (!seen.Add(q)) throw new ArgumentException($"AP queue {Apqn.Name(q)} assigned twice");
+    }
+
+    /// <summary>
+    /// Sets the VM's APIE flag, reserves the queues for vfio_ap, creates and fills the mdev and opens
+    /// it for the VM. Errors are one-line <see cref="ArgumentException"/>s.
+    /// </summary>
+    internal static VfioApDevice Attach(Kvm kvm, ApOptions o, ApBus bus)
+    {
+        if (!kvm.Crypto.SetApie(o.CpuAp)) throw new ArgumentException("AP: the host has no AP instructions");
+        var dev = new VfioApDevice(bus, kvm, null);
+        if (o.Queues.Count == 0 && o.MdevUuid == null) return dev;
+        try
+        {
+            var apids = o.Queues.Select(Apqn.Apid).Distinct().Order().ToArray();
+            var apqis = o.Queues.Select(Apqn.Apqi).Distinct().Order().ToArray();
+            foreach (int a in apids)
+                foreach (int d in apqis)
+                {
+                    ushort apqn = Apqn.Make(a, d);
+                    var q = bus.Queue(apqn) ?? throw new ApException(ApException.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host");
+                    // the administrator's apmask/aqmask step: take the queue away from the default driver
+                    if (q.Driver != bus.VfioAp && q.Driver == bus.DefaultDriver) bus.Bind(q, bus.VfioAp);
+                }
+            var mdev = bus.VfioAp.CreateMdev(o.MdevUuid ?? FreeUuid(bus));
+            dev.Mdev = mdev;
+            foreach (int a in apids) mdev.AssignAdapter(a);
+            foreach (int d in apqis) { mdev.AssignDomain(d); mdev.AssignControlDomain(d); }
+            mdev.Open(kvm);
+            return dev;
+        }
+        catch (ApException e)
+        {
+            dev.Dispose();
+            throw new ArgumentException($"vfio-ap: {e.Message}");
+        }
+    }
+
+    /// <summary>A deterministic UUID for an mdev the VMM creates itself.</summary>
+    private static Guid FreeUuid(ApBus bus)
+    {
+        for (int n = 1; ; n++)
+        {
+            var g = Guid.Parse($"a9a9a9a9-0000-4000-8000-{n:x12}");
+            if (bus.VfioAp.FindMdev(g) == null) return g;
+        }
+    }
+
+    /// <summary>The --stats lines: matrix, instruction counts, response codes, and per queue requests and latency.</summary>
+    public string Statistics(uint mhz)
+    {
+        var sb = new StringBuilder();
+        var k = Kvm.Crypto;
+        var apqns = Mdev?.Apqns.ToArray() ?? [];
+        sb.AppendLine($"stats: ap configuration    crycb format {k.Format}, apie {(k.Apie ? "on" : "off")}, mdev {(Mdev != null ? Mdev.Uuid.ToString() : "none")}, queues {(apqns.Length == 0 ? "none" : string.Join(" ", apqns.Select(Apqn.Name)))}");
+        if (k.Firmware is { } fw)
+        {
+            var s = fw.Stats;
+            sb.AppendLine($"stats: ap instructions     tapq {s.Tapq}, rapq {s.Rapq}, zapq {s.Zapq}, aqic {s.Aqic}, qci {s.Qci}, qact {s.Qact}, nqap {s.Nqap}, dqap {s.Dqap}");
+            var rcs = Enumerable.Range(0, 256).Where(rc => s.ResponseCodes[rc] != 0).Select(rc => $"0x{rc:x2} {s.ResponseCodes[rc]}");
+            sb.AppendLine($"stats: ap response codes   {string.Join(", ", rcs.DefaultIfEmpty("none"))}");
+        }
+        foreach (var apqn in apqns)
+        {
+            if (Bus.Queue(apqn) is not { } q) continue;
+            ApQueueStats st;
+            lock (q) st = q.Stats;
+            double avg = st.AverageLatencyCycles;
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"stats: ap queue {q.Name,-10} {Apqn.TypeName(q.Adapter.Type)}: requests {st.Requests}, replies {st.Replies}, error replies {st.ErrorReplies}, " +
+                $"full {st.QueueFullRejects}, resets {st.Resets} (zeroize {st.Zeroizes}), latency avg {avg:F0} cycles ({avg / mhz:F1} us), max {st.MaxLatencyCycles} cycles ({(double)st.MaxLatencyCycles / mhz:F1} us)"));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>QEMU closes the device (release: masks cleared, queues reset), then the mdev is removed.</summary>
+    public void Dispose()
+    {
+        if (Mdev is not { } m) return;
+        m.Release();
+        try { Bus.VfioAp.RemoveMdev(m); } catch (ApException) { }
+        Mdev = null;
+    }
+}
