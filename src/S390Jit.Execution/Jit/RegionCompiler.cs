@@ -42,9 +42,10 @@ public static class RegionCompiler
             BlockEnds = blocks.Select(b => b.Insns[^1].Addr + (ulong)b.Insns[^1].Length).ToArray(),
         };
 
-        // pass 1 finds the registers the region writes (only those are stored back); pass 2 is the real one
-        var written = Emit(key, blocks, data, null, out _);
-        var dm = Emit(key, blocks, data, written, out var method);
+        // pass 1 finds the registers the region writes (only those are stored back) and uses (only
+        // those are loaded); pass 2 is the real one
+        var (written, used) = Emit(key, blocks, data, null, null, out _);
+        var dm = Emit(key, blocks, data, written, used, out var method);
         _ = dm;
         var run = (Func<Cpu, int, int>)method!.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
@@ -56,12 +57,12 @@ public static class RegionCompiler
         };
     }
 
-    private static bool[] Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, out DynamicMethod? method)
+    private static (bool[] Written, bool[] Used) Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, bool[]? loadSet, out DynamicMethod? method)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
         var il = dm.GetILGenerator();
-        var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet);
+        var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet);
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
         e.IndirectTargets = blocks.Take(24).Select(b => (b.Start, labels[b.Start])).ToArray();
@@ -107,6 +108,6 @@ public static class RegionCompiler
         }
         e.Epilogue();
         method = dm;
-        return (bool[])e.Written.Clone();
+        return ((bool[])e.Written.Clone(), (bool[])e.Used.Clone());
     }
 }

@@ -69,20 +69,26 @@ public sealed unsafe class RegionEmitter
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
     private readonly bool[] _written = new bool[16];
+    private readonly bool[] _used = new bool[16];
+    private readonly bool[] _loadSet;
     private readonly bool[] _flushSet;
+
+    // comparisons whose 0/1 result is only tested: branches use compare-and-branch IL directly
+    private readonly Dictionary<LocalBuilder, (OpCode Op, Val A, Val B, bool Negated)> _conds = new();
 
     // static condition-code knowledge inside the current block
     private CcOp? _staticOp;
     private int? _staticCc;
     private ulong? _staticCcMask;
 
-    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[]? flushSet = null)
+    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[]? flushSet = null, bool[]? loadSet = null)
     {
         _il = il;
         AddressingMode = addressingMode;
         AddrMask = addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         FixedOverflowMask = fixedOverflowMask;
         _flushSet = flushSet ?? Enumerable.Repeat(true, 16).ToArray();
+        _loadSet = loadSet ?? Enumerable.Repeat(true, 16).ToArray();
         for (int r = 0; r < 16; r++) _regs[r] = il.DeclareLocal(typeof(ulong));
         _gref = il.DeclareLocal(typeof(ulong).MakeByRefType());
         _ccOp = il.DeclareLocal(typeof(int));
@@ -107,6 +113,8 @@ public sealed unsafe class RegionEmitter
     public ulong AddrMask { get; }
     public bool FixedOverflowMask { get; }
     public bool[] Written => _written;
+    /// <summary>Registers the region reads or writes (pass 1); only these are loaded into locals.</summary>
+    public bool[] Used => _used;
 
     // ---- the instruction being translated --------------------------------------------------
     public ulong CurrentAddr { get; private set; }
@@ -169,6 +177,7 @@ public sealed unsafe class RegionEmitter
 
     public Val ReadReg(int r)
     {
+        _used[r] = true;
         _il.Emit(OpCodes.Ldloc, _regs[r]);
         return Pop();
     }
@@ -178,6 +187,7 @@ public sealed unsafe class RegionEmitter
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
         _written[r] = true;
+        _used[r] = true;
     }
 
     public void WriteReg32(int r, Val v)
@@ -190,6 +200,7 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Stloc, _regs[r]);
         _written[r] = true;
+        _used[r] = true;
     }
 
     public void WriteReg32H(int r, Val v)
@@ -202,6 +213,7 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Stloc, _regs[r]);
         _written[r] = true;
+        _used[r] = true;
     }
 
     private static ulong Fold(OpCode op, ulong a, ulong b)
@@ -221,6 +233,14 @@ public sealed unsafe class RegionEmitter
     public Val Binary(OpCode op, Val a, Val b, bool shift = false)
     {
         if (a.IsConst && b.IsConst) return new Val(Fold(op, a.Value, b.Value));
+        if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && !a.IsConst && _conds.TryGetValue(a.Local!, out var c))
+        {
+            // negation of a comparison: remember it, so a branch on it is a compare-and-branch
+            Push(a); Push(b); _il.Emit(op);
+            var n = Pop();
+            _conds[n.Local!] = c with { Negated = !c.Negated };
+            return n;
+        }
         if (b.IsConst && !shift)
         {
             // identities that keep the IL small
@@ -304,7 +324,27 @@ public sealed unsafe class RegionEmitter
         Push(b);
         _il.Emit(op);
         _il.Emit(OpCodes.Conv_U8);
-        return Pop();
+        var v = Pop();
+        _conds[v.Local!] = (op, a, b, false);
+        return v;
+    }
+
+    /// <summary>Branches to <paramref name="target"/> when the 0/1 value <paramref name="cond"/> is 0, with a compare-and-branch when it is a comparison.</summary>
+    private void BranchIfFalse(Val cond, Label target)
+    {
+        if (!cond.IsConst && _conds.TryGetValue(cond.Local!, out var c))
+        {
+            Push(c.A);
+            Push(c.B);
+            bool ifTrue = c.Negated; // branch when the comparison holds
+            OpCode br = c.Op == OpCodes.Ceq ? (ifTrue ? OpCodes.Beq : OpCodes.Bne_Un)
+                : c.Op == OpCodes.Clt ? (ifTrue ? OpCodes.Blt : OpCodes.Bge)
+                : (ifTrue ? OpCodes.Blt_Un : OpCodes.Bge_Un);
+            _il.Emit(br, target);
+            return;
+        }
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, target);
     }
 
     public Val Select(Val cond, Val a, Val b)
@@ -313,8 +353,7 @@ public sealed unsafe class RegionEmitter
         var t = Temp();
         var other = _il.DefineLabel();
         var done = _il.DefineLabel();
-        Push(cond);
-        _il.Emit(OpCodes.Brfalse, other);
+        BranchIfFalse(cond, other);
         Push(a);
         _il.Emit(OpCodes.Stloc, t);
         _il.Emit(OpCodes.Br, done);
@@ -666,11 +705,7 @@ public sealed unsafe class RegionEmitter
         ulong? t = target.IsConst ? target.Value & AddrMask : null;
         Facts.Jumps.Add((t, always));
         var skip = _il.DefineLabel();
-        if (!always)
-        {
-            Push(cond);
-            _il.Emit(OpCodes.Brfalse, skip);
-        }
+        if (!always) BranchIfFalse(cond, skip);
         if (t is ulong tc && BlockLabel(tc) is Label inRegion)
         {
             _il.Emit(OpCodes.Br, inRegion);
@@ -774,6 +809,7 @@ public sealed unsafe class RegionEmitter
     {
         for (int r = 0; r < 16; r++)
         {
+            if (!_loadSet[r]) continue; // registers the region never touches stay in the CPU
             _il.Emit(OpCodes.Ldloc, _gref);
             if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldind_I8);
