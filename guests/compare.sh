@@ -50,6 +50,9 @@ else
     names=()
     for elf in "$guests_dir"/*.elf; do
         name=$(basename "$elf" .elf)
+        # ap needs AP crypto queues, which QEMU cannot offer under TCG: it has no
+        # golden; tests/S390Jit.Tests/Host/ApGuestTests.cs checks its PASS lines
+        [ "$name" = ap ] && continue
         names+=("$name")
     done
 fi

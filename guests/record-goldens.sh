@@ -17,6 +17,9 @@ if [ $# -gt 0 ]; then
 else
     names=()
     for elf in *.elf; do
+        # ap needs AP crypto queues, which QEMU cannot offer under TCG: no golden
+        # (tests/S390Jit.Tests/Host/ApGuestTests.cs checks its PASS lines instead)
+        [ "$elf" = ap.elf ] && continue
         names+=("${elf%.elf}")
     done
 fi

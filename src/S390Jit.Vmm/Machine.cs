@@ -48,13 +48,15 @@ public sealed class Machine : IDisposable
         if (options.Cpus < 1 || options.Cpus > 248) throw new ArgumentException($"invalid CPU count {options.Cpus} (1-248)");
         if (options.MemoryBytes < (1UL << 20) || options.MemoryBytes > (64UL << 30))
             throw new ArgumentException($"memory size {options.MemoryBytes >> 20} MiB out of range (1 MiB - 64 GiB)");
+        var hostAp = options.Ap is { } ap ? VfioApDevice.HostBus(ap) : null;
         Host = new HostMemory();
         Events = new HostEvents { Sink = options.HostTrace };
         var model = new CpuModel();
-        var hostAp = options.Ap is { } ap ? VfioApDevice.HostBus(ap) : null;
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp);
         Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
+        if (Engine is Execution.Jit.JitEngine jitEngine)
+            Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
         for (int i = 0; i < options.Cpus; i++)
         {
             var v = Kvm.CreateVcpu((ushort)i);

@@ -66,6 +66,7 @@ public sealed class Sclp
         else if ((sccb >> 12) != ((sccb + length - 1) >> 12) && (command & CommandMask) is not (ReadScpInfo or ReadScpInfoForced))
             SetResponse(s, RcBoundaryViolation);
         else Execute(s, command);
+        _kvm.NotifyGuestMemoryWritten(sccb, length);
         _kvm.Floating.InjectService((uint)sccb | (EventPending ? 1u : 0u));
         return 0;
     }

@@ -81,9 +81,9 @@ public sealed class VfioApDevice : IDisposable
                     ushort apqn = Apqn.Make(a, d);
                     var q = bus.Queue(apqn) ?? throw new ApException(ApException.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host");
                     // the administrator's apmask/aqmask step: take the queue away from the default driver
-                    if (q.Driver != bus.VfioAp && q.Driver == bus.DefaultDriver) bus.Bind(q, bus.VfioAp);
+                    if (q.Driver == bus.DefaultDriver) bus.Bind(q, bus.VfioAp);
                 }
-            var mdev = bus.VfioAp.CreateMdev(o.MdevUuid ?? FreeUuid(bus));
+            var mdev = o.MdevUuid is { } uuid ? bus.VfioAp.CreateMdev(uuid) : bus.VfioAp.CreateMdev(VmmUuid);
             dev.Mdev = mdev;
             foreach (int a in apids) mdev.AssignAdapter(a);
             foreach (int d in apqis) { mdev.AssignDomain(d); mdev.AssignControlDomain(d); }
@@ -97,15 +97,8 @@ public sealed class VfioApDevice : IDisposable
         }
     }
 
-    /// <summary>A deterministic UUID for an mdev the VMM creates itself.</summary>
-    private static Guid FreeUuid(ApBus bus)
-    {
-        for (int n = 1; ; n++)
-        {
-            var g = Guid.Parse($"a9a9a9a9-0000-4000-8000-{n:x12}");
-            if (bus.VfioAp.FindMdev(g) == null) return g;
-        }
-    }
+    /// <summary>Deterministic UUIDs for the mdevs the VMM creates itself (a9a9a9a9-0000-4000-8000-00000000000n).</summary>
+    private static Guid VmmUuid(int n) => Guid.Parse($"a9a9a9a9-0000-4000-8000-{n:x12}");
 
     /// <summary>The --stats lines: matrix, instruction counts, response codes, and per queue requests and latency.</summary>
     public string Statistics(uint mhz)

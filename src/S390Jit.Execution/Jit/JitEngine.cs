@@ -105,6 +105,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     public CpuExit Run(Cpu cpu)
     {
         if (cpu.OnWatchedPageWrite == null) Attach(cpu);
+        RegionEntry? next = null;
         while (true)
         {
             try
@@ -117,8 +118,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         if (e != CpuExit.None) return e;
                     }
                     if (!_published.IsEmpty) Publish(cpu);
-                    var key = RegionKey.Of(cpu);
-                    var entry = Lookup(key);
+                    RegionKey key = default;
+                    var entry = next;
+                    next = null;
+                    if (entry == null || entry.Region.Dead)
+                    {
+                        key = RegionKey.Of(cpu);
+                        entry = Lookup(key);
+                    }
                     if (entry != null)
                     {
                         var region = entry.Region;
@@ -131,6 +138,15 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
+                                if (idx != 0)
+                                {
+                                    // chaining: a constant exit remembers the entry it leads to
+                                    var d = region.Data;
+                                    var link = d.ExitLinks[idx];
+                                    if (link == null || link.Region.Dead)
+                                        d.ExitLinks[idx] = link = Lookup(region.Key with { Address = d.ExitTargets[idx] });
+                                    next = link;
+                                }
                                 continue;
                             case RegionEmitter.ExitStep:
                                 {
@@ -163,6 +179,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                 return CpuExit.Instruction;
                         }
                     }
+                    if (key.Address != cpu.PswAddr) key = RegionKey.Of(cpu);
                     Heat(cpu, key);
                     var y = Interpret(cpu, cpu.PswAddr, ulong.MaxValue);
                     if (y != CpuExit.None) return y;

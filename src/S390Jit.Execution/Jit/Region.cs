@@ -40,6 +40,9 @@ public sealed class RegionData
     public ulong[] UnchargeCycles = [];
     public ulong[] UnchargeCount = [];
     public ulong[] BlockStarts = [];
+    /// <summary>Constant exit targets by site, and the region entry each one was last linked to (chaining).</summary>
+    public ulong[] ExitTargets = [];
+    public RegionEntry?[] ExitLinks = [];
     public ulong[] BlockEnds = [];
 }
 

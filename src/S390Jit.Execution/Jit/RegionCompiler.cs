@@ -44,8 +44,10 @@ public static class RegionCompiler
 
         // pass 1 finds the registers the region writes (only those are stored back) and uses (only
         // those are loaded); pass 2 is the real one
-        var (written, used) = Emit(key, blocks, data, null, null, out _);
-        var dm = Emit(key, blocks, data, written, used, out var method);
+        var (written, used) = Emit(key, blocks, data, null, null, out _, out _);
+        var dm = Emit(key, blocks, data, written, used, out var method, out var sites);
+        data.ExitTargets = sites.ToArray();
+        data.ExitLinks = new RegionEntry?[sites.Count];
         _ = dm;
         var run = (Func<Cpu, int, int>)method!.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
@@ -57,7 +59,7 @@ public static class RegionCompiler
         };
     }
 
-    private static (bool[] Written, bool[] Used) Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, bool[]? loadSet, out DynamicMethod? method)
+    private static (bool[] Written, bool[] Used) Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, bool[]? loadSet, out DynamicMethod? method, out List<ulong> exitSites)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
@@ -108,6 +110,7 @@ public static class RegionCompiler
         }
         e.Epilogue();
         method = dm;
+        exitSites = e.ExitSites;
         return ((bool[])e.Written.Clone(), (bool[])e.Used.Clone());
     }
 }

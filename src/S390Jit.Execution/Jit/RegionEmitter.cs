@@ -779,11 +779,16 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Br, _exit);
     }
 
+    /// <summary>Constant targets of region exits, by exit site (site 0 means "look the PSW up").</summary>
+    public List<ulong> ExitSites { get; } = [0];
+
+    /// <summary>Leaves the region for a constant address: the site index lets the dispatcher chain to the target's region without a lookup.</summary>
     public void ExitTo(ulong psw)
     {
         _il.Emit(OpCodes.Ldc_I8, (long)psw);
         _il.Emit(OpCodes.Stloc, _exitPsw);
-        EmitExit(ExitContinue, 0);
+        ExitSites.Add(psw);
+        EmitExit(ExitContinue, ExitSites.Count - 1);
     }
 
     public void ExitProgramInterruption() => EmitExit(ExitProgram, CurrentIndex);

@@ -77,6 +77,16 @@ public sealed class VfioAp : IApDriver
         }
     }
 
+    /// <summary>Creates an mdev named by the first <paramref name="name"/>(1, 2, ...) not in use (atomically).</summary>
+    public ApMatrixMdev CreateMdev(Func<int, Guid> name)
+    {
+        lock (Lock)
+        {
+            for (int n = 1; ; n++)
+                if (FindMdev(name(n)) == null) return CreateMdev(name(n));
+        }
+    }
+
     /// <summary>echo 1 &gt; .../UUID/remove: busy while a KVM uses it; resets the matrix's queues.</summary>
     public void RemoveMdev(ApMatrixMdev mdev)
     {

@@ -61,6 +61,15 @@ public sealed class Kvm
     public ulong FacListAddress { get; }
     public List<KvmVcpu> Vcpus { get; } = new();
     public FloatingInterrupts Floating { get; }
+
+    /// <summary>
+    /// Raised when the host model writes guest memory directly (SCLP responses, AP replies, DMA-like
+    /// stores): the execution engine drops translations of code in that range.
+    /// </summary>
+    public event Action<ulong, ulong>? GuestMemoryWritten;
+
+    /// <summary>Reports a direct host write into guest absolute storage [address, address+length).</summary>
+    public void NotifyGuestMemoryWritten(ulong address, ulong length) => GuestMemoryWritten?.Invoke(address, length);
     /// <summary>CRYCB, APIE and the AP masks (kvm.arch.crypto).</summary>
     public KvmCrypto Crypto { get; }
     /// <summary>The VM name reported in STSI 3.2.2 (QEMU sets it from -name).</summary>

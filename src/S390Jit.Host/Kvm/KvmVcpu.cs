@@ -136,9 +136,13 @@ public sealed unsafe class KvmVcpu
         Interlocked.Increment(ref _sieBlocked);
         if (Volatile.Read(ref _inSie) == 0) return;
         Interlocked.Increment(ref _kicks);
-        Cpu.HostExitRequest = true;
-        Cpu.RecheckEvents();
-        while (Volatile.Read(ref _inSie) != 0) Thread.Yield();
+        // the request is repeated until the vcpu is out: its own event bookkeeping may overwrite one
+        while (Volatile.Read(ref _inSie) != 0)
+        {
+            Cpu.HostExitRequest = true;
+            Cpu.RecheckEvents();
+            Thread.Yield();
+        }
     }
 
     public void UnblockSie() => Interlocked.Decrement(ref _sieBlocked);
