@@ -61,7 +61,7 @@ public sealed unsafe class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _gref, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _exitIdx, _helperResult, _slowValue,
+    private readonly LocalBuilder _icnt, _gref, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _exitIdx, _helperResult, _slowValue,
         _slowAddr, _slowSize, _slowResume, _slowInsn;
     // storage slow paths are shared blocks at the end: one call site each, so the hot path holds no call
     private readonly List<Label> _readResumes = new(), _writeResumes = new();
@@ -95,6 +95,7 @@ public sealed unsafe class RegionEmitter
         _ccSrc = il.DeclareLocal(typeof(ulong));
         _ccDst = il.DeclareLocal(typeof(ulong));
         _remain = il.DeclareLocal(typeof(long));
+        _icnt = il.DeclareLocal(typeof(ulong));
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
         _exitIdx = il.DeclareLocal(typeof(int));
@@ -856,6 +857,13 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Ldloc, _remain);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stfld, F_Cycles);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Instructions);
+        _il.Emit(OpCodes.Ldloc, _icnt);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stfld, F_Instructions);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Stloc, _icnt);
     }
 
     /// <summary>Block entry: if an event becomes due at any boundary inside the block, let the interpreter run it.</summary>
@@ -884,14 +892,13 @@ public sealed unsafe class RegionEmitter
         AddInstructions((long)count);
     }
 
+    /// <summary>The instruction count is a local (a memory counter would chain every loop iteration through store forwarding).</summary>
     private void AddInstructions(long n)
     {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldfld, F_Instructions);
+        _il.Emit(OpCodes.Ldloc, _icnt);
         _il.Emit(OpCodes.Ldc_I8, n);
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stfld, F_Instructions);
+        _il.Emit(OpCodes.Stloc, _icnt);
     }
 
 
