@@ -65,9 +65,8 @@ public static class Decoder
     private static (ushort Offset, bool IsLong) FieldOffset(Field f)
     {
         Insn i = default;
-        ref byte b = ref Unsafe.As<Insn, byte>(ref i);
-        ushort Of(ref byte x) => (ushort)Unsafe.ByteOffset(ref b, ref x);
-        ushort OfL(ref long x) => (ushort)Unsafe.ByteOffset(ref b, ref Unsafe.As<long, byte>(ref x));
+        ushort Of(ref byte x) => (ushort)Unsafe.ByteOffset(ref Unsafe.As<Insn, byte>(ref i), ref x);
+        ushort OfL(ref long x) => (ushort)Unsafe.ByteOffset(ref Unsafe.As<Insn, byte>(ref i), ref Unsafe.As<long, byte>(ref x));
         return f switch
         {
             Field.R1 => (Of(ref i.R1), false), Field.R2 => (Of(ref i.R2), false), Field.R3 => (Of(ref i.R3), false),
@@ -128,25 +127,16 @@ public static class Decoder
         ref byte slots = ref Unsafe.As<Insn, byte>(ref insn);
         foreach (ref readonly var e in s_extractors[(int)def.Format].AsSpan())
         {
+            ulong x = raw << e.Pos;
             long v;
-            switch (e.Kind)
-            {
-                case FieldKind.LongDisplacement:
-                    v = ((long)(sbyte)(byte)(raw >> (64 - e.Pos - 20)) << 12) | (long)((raw << e.Pos) >> 52);
-                    break;
-                case FieldKind.Signed:
-                    v = (long)(raw << e.Pos) >> (64 - e.Width);
-                    break;
-                case FieldKind.Immediate:
-                    v = unsignedImm ? (long)((raw << e.Pos) >> (64 - e.Width)) : (long)(raw << e.Pos) >> (64 - e.Width);
-                    break;
-                case FieldKind.Vector:
-                    v = (long)(((raw << e.Pos) >> 60) | (((raw >> e.RxbShift) & 1) << 4));
-                    break;
-                default:
-                    v = (long)((raw << e.Pos) >> (64 - e.Width));
-                    break;
-            }
+            if (e.Kind <= FieldKind.Signed)
+                v = e.Kind == FieldKind.Signed ? (long)x >> (64 - e.Width) : (long)(x >> (64 - e.Width));
+            else if (e.Kind == FieldKind.Immediate)
+                v = unsignedImm ? (long)(x >> (64 - e.Width)) : (long)x >> (64 - e.Width);
+            else if (e.Kind == FieldKind.Vector)
+                v = (long)((x >> 60) | (((raw >> e.RxbShift) & 1) << 4));
+            else // long displacement: DL (12 bits) then DH (8 bits, signed, the high part)
+                v = ((long)(sbyte)(byte)(x >> 44) << 12) | (long)(x >> 52);
             if (e.IsLong) Unsafe.As<byte, long>(ref Unsafe.AddByteOffset(ref slots, e.Offset)) = v;
             else Unsafe.AddByteOffset(ref slots, e.Offset) = (byte)v;
         }

@@ -31,6 +31,8 @@ public enum InsnFlags : uint
     Execute = 1 << 10,
     /// <summary>Semiprivileged: allowed in the problem state subject to authority checks (PSW key mask, extraction authority).</summary>
     SemiPriv = 1 << 11,
+    /// <summary>Intercepted under SIE and handled by the host model (KVM or the VMM) instead of a semantic body.</summary>
+    HostHandled = 1 << 12,
 }
 
 /// <summary>What the SIE does when a guest executes the instruction.</summary>

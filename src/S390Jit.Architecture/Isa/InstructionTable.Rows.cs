@@ -3,588 +3,1251 @@ namespace S390Jit.Architecture.Isa;
 public static partial class InstructionTable
 {
     /// <summary>
-    /// The instruction table. One row per instruction:
-    ///   opcode (PoO hex: 2 digits, 3 with an op2 nibble, 4 with an op2 byte), mnemonic, format,
-    ///   facility (STFLE bit or -), flags, SIE behaviour, base cycles, group.
-    /// Flags: P privileged, U unsigned immediates, B branch, E ends a translated block,
+    /// The instruction table: every instruction binutils 2.40 decodes for z16, one row each:
+    ///   opcode (PoO hex: 2 digits, 3 with an op2 nibble, 4 with an op2 byte), mnemonic, PoO format,
+    ///   facility (STFLE bit or -), flags, SIE behaviour, base cycles, group, operand syntax.
+    /// Flags: P privileged, Q semiprivileged, U unsigned immediates, B branch, E ends a translated block,
+    ///   H intercept handled by the host model (KVM or the VMM),
     ///   1/2/3 R1/R2/R3 must be even, O I/O, X execute-type.
     /// SIE: I interpreted, X always intercepted (ICPT 0x04), C conditional (a Sie_MNEMONIC check).
+    /// Operand syntax: the operands in objdump's order and spelling, see <see cref="OperandSyntax"/>.
     /// The semantic body of row M is the one static method named M in a [SemanticBodies] class;
     /// a row without one is a known gap that raises the operation exception (see the coverage report).
+    /// Rows and aliases were measured from GNU objdump by tests/scripts/isa_probe.py and written by
+    /// tests/scripts/gen_isa_table.py; edit them here, the scripts only help to re-derive them.
     /// </summary>
     internal const string Text = """
-    # ---- general instructions: RR ------------------------------------------------------------
-    04   SPM     RR     -   -    I 1  general
-    05   BALR    RR     -   B    I 1  general
-    06   BCTR    RR     -   B    I 1  general
-    07   BCR     RR     -   B    I 1  general
-    0a   SVC     I      -   BE   I 20 general
-    0b   BSM     RR     -   BE   I 2  general
-    0c   BASSM   RR     -   BE   I 2  general
-    0d   BASR    RR     -   B    I 1  general
-    0e   MVCL    RR     -   12   I 10 general
-    0f   CLCL    RR     -   12   I 10 general
-    10   LPR     RR     -   -    I 1  general
-    11   LNR     RR     -   -    I 1  general
-    12   LTR     RR     -   -    I 1  general
-    13   LCR     RR     -   -    I 1  general
-    14   NR      RR     -   -    I 1  general
-    15   CLR     RR     -   -    I 1  general
-    16   OR      RR     -   -    I 1  general
-    17   XR      RR     -   -    I 1  general
-    18   LR      RR     -   -    I 1  general
-    19   CR      RR     -   -    I 1  general
-    1a   AR      RR     -   -    I 1  general
-    1b   SR      RR     -   -    I 1  general
-    1c   MR      RR     -   1    I 4  general
-    1d   DR      RR     -   1    I 30 general
-    1e   ALR     RR     -   -    I 1  general
-    1f   SLR     RR     -   -    I 1  general
-    # ---- general instructions: RX / RS / SI ---------------------------------------------------
-    40   STH     RX_a   -   -    I 2  general
-    41   LA      RX_a   -   -    I 1  general
-    42   STC     RX_a   -   -    I 2  general
-    43   IC      RX_a   -   -    I 2  general
-    44   EX      RX_a   -   X    I 2  general
-    45   BAL     RX_a   -   B    I 2  general
-    46   BCT     RX_a   -   B    I 2  general
-    47   BC      RX_b   -   B    I 2  general
-    48   LH      RX_a   -   -    I 2  general
-    49   CH      RX_a   -   -    I 2  general
-    4a   AH      RX_a   -   -    I 2  general
-    4b   SH      RX_a   -   -    I 2  general
-    4c   MH      RX_a   -   -    I 4  general
-    4d   BAS     RX_a   -   B    I 2  general
-    4e   CVD     RX_a   -   -    I 10 general
-    4f   CVB     RX_a   -   -    I 10 general
-    50   ST      RX_a   -   -    I 2  general
-    51   LAE     RX_a   -   -    I 1  general
-    54   N       RX_a   -   -    I 2  general
-    55   CL      RX_a   -   -    I 2  general
-    56   O       RX_a   -   -    I 2  general
-    57   X       RX_a   -   -    I 2  general
-    58   L       RX_a   -   -    I 2  general
-    59   C       RX_a   -   -    I 2  general
-    5a   A       RX_a   -   -    I 2  general
-    5b   S       RX_a   -   -    I 2  general
-    5c   M       RX_a   -   1    I 5  general
-    5d   D       RX_a   -   1    I 30 general
-    5e   AL      RX_a   -   -    I 2  general
-    5f   SL      RX_a   -   -    I 2  general
-    71   MS      RX_a   -   -    I 4  general
-    84   BRXH    RSI    -   B    I 2  general
-    85   BRXLE   RSI    -   B    I 2  general
-    86   BXH     RS_a   -   B    I 2  general
-    87   BXLE    RS_a   -   B    I 2  general
-    88   SRL     RS_a   -   -    I 1  general
-    89   SLL     RS_a   -   -    I 1  general
-    8a   SRA     RS_a   -   -    I 1  general
-    8b   SLA     RS_a   -   -    I 1  general
-    8c   SRDL    RS_a   -   1    I 2  general
-    8d   SLDL    RS_a   -   1    I 2  general
-    8e   SRDA    RS_a   -   1    I 2  general
-    8f   SLDA    RS_a   -   1    I 2  general
-    90   STM     RS_a   -   -    I 3  general
-    91   TM      SI     -   -    I 2  general
-    92   MVI     SI     -   -    I 2  general
-    93   TS      S      -   -    I 3  general
-    94   NI      SI     -   -    I 3  general
-    95   CLI     SI     -   -    I 2  general
-    96   OI      SI     -   -    I 3  general
-    97   XI      SI     -   -    I 3  general
-    98   LM      RS_a   -   -    I 3  general
-    9a   LAM     RS_a   -   -    I 3  general
-    9b   STAM    RS_a   -   -    I 3  general
-    a8   MVCLE   RS_a   -   13   I 10 general
-    a9   CLCLE   RS_a   -   13   I 10 general
-    ba   CS      RS_a   -   -    I 4  general
-    bb   CDS     RS_a   -   13   I 5  general
-    bd   CLM     RS_b   -   -    I 3  general
-    be   STCM    RS_b   -   -    I 3  general
-    bf   ICM     RS_b   -   -    I 3  general
-    # ---- immediates: RI -------------------------------------------------------------------
-    a50  IIHH    RI_a   -   U    I 1  general
-    a51  IIHL    RI_a   -   U    I 1  general
-    a52  IILH    RI_a   -   U    I 1  general
-    a53  IILL    RI_a   -   U    I 1  general
-    a54  NIHH    RI_a   -   U    I 1  general
-    a55  NIHL    RI_a   -   U    I 1  general
-    a56  NILH    RI_a   -   U    I 1  general
-    a57  NILL    RI_a   -   U    I 1  general
-    a58  OIHH    RI_a   -   U    I 1  general
-    a59  OIHL    RI_a   -   U    I 1  general
-    a5a  OILH    RI_a   -   U    I 1  general
-    a5b  OILL    RI_a   -   U    I 1  general
-    a5c  LLIHH   RI_a   -   U    I 1  general
-    a5d  LLIHL   RI_a   -   U    I 1  general
-    a5e  LLILH   RI_a   -   U    I 1  general
-    a5f  LLILL   RI_a   -   U    I 1  general
-    a70  TMLH    RI_a   -   U    I 1  general
-    a71  TMLL    RI_a   -   U    I 1  general
-    a72  TMHH    RI_a   -   U    I 1  general
-    a73  TMHL    RI_a   -   U    I 1  general
-    a74  BRC     RI_c   -   B    I 1  general
-    a75  BRAS    RI_b   -   B    I 1  general
-    a76  BRCT    RI_b   -   B    I 1  general
-    a77  BRCTG   RI_b   -   B    I 1  general
-    a78  LHI     RI_a   -   -    I 1  general
-    a79  LGHI    RI_a   -   -    I 1  general
-    a7a  AHI     RI_a   -   -    I 1  general
-    a7b  AGHI    RI_a   -   -    I 1  general
-    a7c  MHI     RI_a   -   -    I 4  general
-    a7d  MGHI    RI_a   -   -    I 4  general
-    a7e  CHI     RI_a   -   -    I 1  general
-    a7f  CGHI    RI_a   -   -    I 1  general
-    # ---- 64-bit and extended registers: RRE / RRF -----------------------------------------------
-    b222 IPM     RRE    -   -    I 1  general
-    b241 CKSM    RRE    -   2    I 10 general
-    b252 MSR     RRE    -   -    I 4  general
-    b255 MVST    RRE    -   -    I 10 general
-    b25d CLST    RRE    -   -    I 10 general
-    b25e SRST    RRE    -   -    I 10 general
-    b900 LPGR    RRE    -   -    I 1  general
-    b901 LNGR    RRE    -   -    I 1  general
-    b902 LTGR    RRE    -   -    I 1  general
-    b903 LCGR    RRE    -   -    I 1  general
-    b904 LGR     RRE    -   -    I 1  general
-    b906 LGBR    RRE    21  -    I 1  general
-    b907 LGHR    RRE    21  -    I 1  general
-    b908 AGR     RRE    -   -    I 1  general
-    b909 SGR     RRE    -   -    I 1  general
-    b90a ALGR    RRE    -   -    I 1  general
-    b90b SLGR    RRE    -   -    I 1  general
-    b90c MSGR    RRE    -   -    I 5  general
-    b90d DSGR    RRE    -   1    I 40 general
-    b90f LRVGR   RRE    -   -    I 1  general
-    b910 LPGFR   RRE    -   -    I 1  general
-    b911 LNGFR   RRE    -   -    I 1  general
-    b912 LTGFR   RRE    -   -    I 1  general
-    b913 LCGFR   RRE    -   -    I 1  general
-    b914 LGFR    RRE    -   -    I 1  general
-    b916 LLGFR   RRE    -   -    I 1  general
-    b917 LLGTR   RRE    -   -    I 1  general
-    b918 AGFR    RRE    -   -    I 1  general
-    b919 SGFR    RRE    -   -    I 1  general
-    b91a ALGFR   RRE    -   -    I 1  general
-    b91b SLGFR   RRE    -   -    I 1  general
-    b91c MSGFR   RRE    -   -    I 5  general
-    b91d DSGFR   RRE    -   1    I 40 general
-    b91f LRVR    RRE    -   -    I 1  general
-    b920 CGR     RRE    -   -    I 1  general
-    b921 CLGR    RRE    -   -    I 1  general
-    b926 LBR     RRE    21  -    I 1  general
-    b927 LHR     RRE    21  -    I 1  general
-    b930 CGFR    RRE    -   -    I 1  general
-    b931 CLGFR   RRE    -   -    I 1  general
-    b946 BCTGR   RRE    -   B    I 1  general
-    b960 CGRT    RRF_c  34  -    I 1  general
-    b961 CLGRT   RRF_c  34  -    I 1  general
-    b972 CRT     RRF_c  34  -    I 1  general
-    b973 CLRT    RRF_c  34  -    I 1  general
-    b980 NGR     RRE    -   -    I 1  general
-    b981 OGR     RRE    -   -    I 1  general
-    b982 XGR     RRE    -   -    I 1  general
-    b983 FLOGR   RRE    21  1    I 2  general
-    b984 LLGCR   RRE    21  -    I 1  general
-    b985 LLGHR   RRE    21  -    I 1  general
-    b986 MLGR    RRE    -   1    I 6  general
-    b987 DLGR    RRE    -   1    I 40 general
-    b988 ALCGR   RRE    -   -    I 1  general
-    b989 SLBGR   RRE    -   -    I 1  general
-    b98d EPSW    RRE    -   -    I 2  general
-    b994 LLCR    RRE    21  -    I 1  general
-    b995 LLHR    RRE    21  -    I 1  general
-    b996 MLR     RRE    -   1    I 5  general
-    b997 DLR     RRE    -   1    I 30 general
-    b998 ALCR    RRE    -   -    I 1  general
-    b999 SLBR    RRE    -   -    I 1  general
-    b9c8 AHHHR   RRF_a  45  -    I 1  general
-    b9c9 SHHHR   RRF_a  45  -    I 1  general
-    b9ca ALHHHR  RRF_a  45  -    I 1  general
-    b9cb SLHHHR  RRF_a  45  -    I 1  general
-    b9cd CHHR    RRE    45  -    I 1  general
-    b9cf CLHHR   RRE    45  -    I 1  general
-    b9d8 AHHLR   RRF_a  45  -    I 1  general
-    b9d9 SHHLR   RRF_a  45  -    I 1  general
-    b9da ALHHLR  RRF_a  45  -    I 1  general
-    b9db SLHHLR  RRF_a  45  -    I 1  general
-    b9dd CHLR    RRE    45  -    I 1  general
-    b9df CLHLR   RRE    45  -    I 1  general
-    b9e1 POPCNT  RRF_c  45  -    I 2  general
-    b9e2 LOCGR   RRF_c  45  -    I 1  general
-    b9e4 NGRK    RRF_a  45  -    I 1  general
-    b9e6 OGRK    RRF_a  45  -    I 1  general
-    b9e7 XGRK    RRF_a  45  -    I 1  general
-    b9e8 AGRK    RRF_a  45  -    I 1  general
-    b9e9 SGRK    RRF_a  45  -    I 1  general
-    b9ea ALGRK   RRF_a  45  -    I 1  general
-    b9eb SLGRK   RRF_a  45  -    I 1  general
-    b9f2 LOCR    RRF_c  45  -    I 1  general
-    b9f4 NRK     RRF_a  45  -    I 1  general
-    b9f6 ORK     RRF_a  45  -    I 1  general
-    b9f7 XRK     RRF_a  45  -    I 1  general
-    b9f8 ARK     RRF_a  45  -    I 1  general
-    b9f9 SRK     RRF_a  45  -    I 1  general
-    b9fa ALRK    RRF_a  45  -    I 1  general
-    b9fb SLRK    RRF_a  45  -    I 1  general
-    b9e0 LOCFHR  RRF_c  53  -    I 1  general
-    # ---- RIL ---------------------------------------------------------------------------------
-    c00  LARL    RIL_b  -   -    I 1  general
-    c01  LGFI    RIL_a  21  -    I 1  general
-    c04  BRCL    RIL_c  -   B    I 1  general
-    c05  BRASL   RIL_b  -   B    I 1  general
-    c06  XIHF    RIL_a  21  U    I 1  general
-    c07  XILF    RIL_a  21  U    I 1  general
-    c08  IIHF    RIL_a  21  U    I 1  general
-    c09  IILF    RIL_a  21  U    I 1  general
-    c0a  NIHF    RIL_a  21  U    I 1  general
-    c0b  NILF    RIL_a  21  U    I 1  general
-    c0c  OIHF    RIL_a  21  U    I 1  general
-    c0d  OILF    RIL_a  21  U    I 1  general
-    c0e  LLIHF   RIL_a  21  U    I 1  general
-    c0f  LLILF   RIL_a  21  U    I 1  general
-    c20  MSGFI   RIL_a  34  -    I 5  general
-    c21  MSFI    RIL_a  34  -    I 4  general
-    c24  SLGFI   RIL_a  21  U    I 1  general
-    c25  SLFI    RIL_a  21  U    I 1  general
-    c28  AGFI    RIL_a  21  -    I 1  general
-    c29  AFI     RIL_a  21  -    I 1  general
-    c2a  ALGFI   RIL_a  21  U    I 1  general
-    c2b  ALFI    RIL_a  21  U    I 1  general
-    c2c  CGFI    RIL_a  21  -    I 1  general
-    c2d  CFI     RIL_a  21  -    I 1  general
-    c2e  CLGFI   RIL_a  21  U    I 1  general
-    c2f  CLFI    RIL_a  21  U    I 1  general
-    c42  LLHRL   RIL_b  34  -    I 2  general
-    c44  LGHRL   RIL_b  34  -    I 2  general
-    c45  LHRL    RIL_b  34  -    I 2  general
-    c46  LLGHRL  RIL_b  34  -    I 2  general
-    c47  STHRL   RIL_b  34  -    I 2  general
-    c48  LGRL    RIL_b  34  -    I 2  general
-    c4b  STGRL   RIL_b  34  -    I 2  general
-    c4c  LGFRL   RIL_b  34  -    I 2  general
-    c4d  LRL     RIL_b  34  -    I 2  general
-    c4e  LLGFRL  RIL_b  34  -    I 2  general
-    c4f  STRL    RIL_b  34  -    I 2  general
-    c60  EXRL    RIL_b  35  X    I 2  general
-    c62  PFDRL   RIL_c  34  -    I 1  general
-    c64  CGHRL   RIL_b  34  -    I 2  general
-    c65  CHRL    RIL_b  34  -    I 2  general
-    c66  CLGHRL  RIL_b  34  -    I 2  general
-    c67  CLHRL   RIL_b  34  -    I 2  general
-    c68  CGRL    RIL_b  34  -    I 2  general
-    c6a  CLGRL   RIL_b  34  -    I 2  general
-    c6c  CGFRL   RIL_b  34  -    I 2  general
-    c6d  CRL     RIL_b  34  -    I 2  general
-    c6e  CLGFRL  RIL_b  34  -    I 2  general
-    c6f  CLRL    RIL_b  34  -    I 2  general
-    cc6  BRCTH   RIL_b  45  B    I 1  general
-    cc8  AIH     RIL_a  45  -    I 1  general
-    cca  ALSIH   RIL_a  45  -    I 1  general
-    ccb  ALSIHN  RIL_a  45  -    I 1  general
-    ccd  CIH     RIL_a  45  -    I 1  general
-    ccf  CLIH    RIL_a  45  U    I 1  general
-    # ---- RXY ---------------------------------------------------------------------------------
-    e302 LTG     RXY_a  21  -    I 2  general
-    e304 LG      RXY_a  -   -    I 2  general
-    e308 AG      RXY_a  -   -    I 2  general
-    e309 SG      RXY_a  -   -    I 2  general
-    e30a ALG     RXY_a  -   -    I 2  general
-    e30b SLG     RXY_a  -   -    I 2  general
-    e30c MSG     RXY_a  -   -    I 5  general
-    e30d DSG     RXY_a  -   1    I 40 general
-    e30f LRVG    RXY_a  -   -    I 2  general
-    e312 LT      RXY_a  21  -    I 2  general
-    e314 LGF     RXY_a  -   -    I 2  general
-    e315 LGH     RXY_a  -   -    I 2  general
-    e316 LLGF    RXY_a  -   -    I 2  general
-    e317 LLGT    RXY_a  -   -    I 2  general
-    e318 AGF     RXY_a  -   -    I 2  general
-    e319 SGF     RXY_a  -   -    I 2  general
-    e31a ALGF    RXY_a  -   -    I 2  general
-    e31b SLGF    RXY_a  -   -    I 2  general
-    e31c MSGF    RXY_a  -   -    I 5  general
-    e31d DSGF    RXY_a  -   1    I 40 general
-    e31e LRV     RXY_a  -   -    I 2  general
-    e31f LRVH    RXY_a  -   -    I 2  general
-    e320 CG      RXY_a  -   -    I 2  general
-    e321 CLG     RXY_a  -   -    I 2  general
-    e324 STG     RXY_a  -   -    I 2  general
-    e32f STRVG   RXY_a  -   -    I 2  general
-    e330 CGF     RXY_a  -   -    I 2  general
-    e331 CLGF    RXY_a  -   -    I 2  general
-    e332 LTGF    RXY_a  34  -    I 2  general
-    e334 CGH     RXY_a  34  -    I 2  general
-    e336 PFD     RXY_b  34  -    I 1  general
-    e33e STRV    RXY_a  -   -    I 2  general
-    e33f STRVH   RXY_a  -   -    I 2  general
-    e346 BCTG    RXY_a  -   B    I 2  general
-    e350 STY     RXY_a  18  -    I 2  general
-    e351 MSY     RXY_a  18  -    I 4  general
-    e354 NY      RXY_a  18  -    I 2  general
-    e355 CLY     RXY_a  18  -    I 2  general
-    e356 OY      RXY_a  18  -    I 2  general
-    e357 XY      RXY_a  18  -    I 2  general
-    e358 LY      RXY_a  18  -    I 2  general
-    e359 CY      RXY_a  18  -    I 2  general
-    e35a AY      RXY_a  18  -    I 2  general
-    e35b SY      RXY_a  18  -    I 2  general
-    e35c MFY     RXY_a  34  1    I 5  general
-    e35e ALY     RXY_a  18  -    I 2  general
-    e35f SLY     RXY_a  18  -    I 2  general
-    e370 STHY    RXY_a  18  -    I 2  general
-    e371 LAY     RXY_a  18  -    I 1  general
-    e372 STCY    RXY_a  18  -    I 2  general
-    e373 ICY     RXY_a  18  -    I 2  general
-    e375 LAEY    RXY_a  34  -    I 1  general
-    e376 LB      RXY_a  18  -    I 2  general
-    e377 LGB     RXY_a  18  -    I 2  general
-    e378 LHY     RXY_a  18  -    I 2  general
-    e379 CHY     RXY_a  18  -    I 2  general
-    e37a AHY     RXY_a  18  -    I 2  general
-    e37b SHY     RXY_a  18  -    I 2  general
-    e37c MHY     RXY_a  34  -    I 4  general
-    e380 NG      RXY_a  -   -    I 2  general
-    e381 OG      RXY_a  -   -    I 2  general
-    e382 XG      RXY_a  -   -    I 2  general
-    e385 LGAT    RXY_a  49  -    I 2  general
-    e386 MLG     RXY_a  -   1    I 6  general
-    e387 DLG     RXY_a  -   1    I 40 general
-    e388 ALCG    RXY_a  -   -    I 2  general
-    e389 SLBG    RXY_a  -   -    I 2  general
-    e38e STPQ    RXY_a  -   1    I 3  general
-    e38f LPQ     RXY_a  -   1    I 3  general
-    e390 LLGC    RXY_a  -   -    I 2  general
-    e391 LLGH    RXY_a  -   -    I 2  general
-    e394 LLC     RXY_a  21  -    I 2  general
-    e395 LLH     RXY_a  21  -    I 2  general
-    e396 ML      RXY_a  -   1    I 5  general
-    e397 DL      RXY_a  -   1    I 30 general
-    e398 ALC     RXY_a  -   -    I 2  general
-    e399 SLB     RXY_a  -   -    I 2  general
-    e39c LLGTAT  RXY_a  49  -    I 2  general
-    e39d LLGFAT  RXY_a  49  -    I 2  general
-    e39f LAT     RXY_a  49  -    I 2  general
-    e3c0 LBH     RXY_a  45  -    I 2  general
-    e3c2 LLCH    RXY_a  45  -    I 2  general
-    e3c3 STCH    RXY_a  45  -    I 2  general
-    e3c4 LHH     RXY_a  45  -    I 2  general
-    e3c6 LLHH    RXY_a  45  -    I 2  general
-    e3c7 STHH    RXY_a  45  -    I 2  general
-    e3c8 LFHAT   RXY_a  49  -    I 2  general
-    e3ca LFH     RXY_a  45  -    I 2  general
-    e3cb STFH    RXY_a  45  -    I 2  general
-    e3cd CHF     RXY_a  45  -    I 2  general
-    e3cf CLHF    RXY_a  45  -    I 2  general
-    e33a LLZRGF  RXY_a  53  -    I 2  general
-    e33b LZRF    RXY_a  53  -    I 2  general
-    e32a LZRG    RXY_a  53  -    I 2  general
-    # ---- RSY / SIY -----------------------------------------------------------------------------
-    eb04 LMG     RSY_a  -   -    I 3  general
-    eb0a SRAG    RSY_a  -   -    I 1  general
-    eb0b SLAG    RSY_a  -   -    I 1  general
-    eb0c SRLG    RSY_a  -   -    I 1  general
-    eb0d SLLG    RSY_a  -   -    I 1  general
-    eb14 CSY     RSY_a  18  -    I 4  general
-    eb1c RLLG    RSY_a  -   -    I 1  general
-    eb1d RLL     RSY_a  -   -    I 1  general
-    eb20 CLMH    RSY_b  -   -    I 3  general
-    eb21 CLMY    RSY_b  18  -    I 3  general
-    eb23 CLT     RSY_b  49  -    I 2  general
-    eb24 STMG    RSY_a  -   -    I 3  general
-    eb26 STMH    RSY_a  -   -    I 3  general
-    eb2b CLGT    RSY_b  49  -    I 2  general
-    eb2c STCMH   RSY_b  -   -    I 3  general
-    eb2d STCMY   RSY_b  18  -    I 3  general
-    eb30 CSG     RSY_a  -   -    I 4  general
-    eb31 CDSY    RSY_a  18  13   I 5  general
-    eb3e CDSG    RSY_a  -   13   I 5  general
-    eb44 BXHG    RSY_a  -   B    I 2  general
-    eb45 BXLEG   RSY_a  -   B    I 2  general
-    eb51 TMY     SIY    18  U    I 2  general
-    eb52 MVIY    SIY    18  U    I 2  general
-    eb54 NIY     SIY    18  U    I 3  general
-    eb55 CLIY    SIY    18  U    I 2  general
-    eb56 OIY     SIY    18  U    I 3  general
-    eb57 XIY     SIY    18  U    I 3  general
-    eb6a ASI     SIY    34  -    I 3  general
-    eb6e ALSI    SIY    34  -    I 3  general
-    eb7a AGSI    SIY    34  -    I 3  general
-    eb7e ALGSI   SIY    34  -    I 3  general
-    eb80 ICMH    RSY_b  -   -    I 3  general
-    eb81 ICMY    RSY_b  18  -    I 3  general
-    eb90 STMY    RSY_a  18  -    I 3  general
-    eb96 LMH     RSY_a  -   -    I 3  general
-    eb98 LMY     RSY_a  18  -    I 3  general
-    eb9a LAMY    RSY_a  18  -    I 3  general
-    eb9b STAMY   RSY_a  18  -    I 3  general
-    ebdc SRAK    RSY_a  45  -    I 1  general
-    ebdd SLAK    RSY_a  45  -    I 1  general
-    ebde SRLK    RSY_a  45  -    I 1  general
-    ebdf SLLK    RSY_a  45  -    I 1  general
-    ebe0 LOCFH   RSY_b  53  -    I 2  general
-    ebe1 STOCFH  RSY_b  53  -    I 2  general
-    ebe2 LOCG    RSY_b  45  -    I 2  general
-    ebe3 STOCG   RSY_b  45  -    I 2  general
-    ebe4 LANG    RSY_a  45  -    I 4  general
-    ebe6 LAOG    RSY_a  45  -    I 4  general
-    ebe7 LAXG    RSY_a  45  -    I 4  general
-    ebe8 LAAG    RSY_a  45  -    I 4  general
-    ebea LAALG   RSY_a  45  -    I 4  general
-    ebf2 LOC     RSY_b  45  -    I 2  general
-    ebf3 STOC    RSY_b  45  -    I 2  general
-    ebf4 LAN     RSY_a  45  -    I 4  general
-    ebf6 LAO     RSY_a  45  -    I 4  general
-    ebf7 LAX     RSY_a  45  -    I 4  general
-    ebf8 LAA     RSY_a  45  -    I 4  general
-    ebfa LAAL    RSY_a  45  -    I 4  general
-    # ---- RIE / RIS / RRS -------------------------------------------------------------------------
-    ec42 LOCHI   RIE_g  53  -    I 1  general
-    ec44 BRXHG   RIE_e  -   B    I 2  general
-    ec45 BRXLG   RIE_e  -   B    I 2  general
-    ec46 LOCGHI  RIE_g  53  -    I 1  general
-    ec4e LOCHHI  RIE_g  53  -    I 1  general
-    ec51 RISBLG  RIE_f  45  -    I 1  general
-    ec54 RNSBG   RIE_f  34  -    I 1  general
-    ec55 RISBG   RIE_f  34  -    I 1  general
-    ec56 ROSBG   RIE_f  34  -    I 1  general
-    ec57 RXSBG   RIE_f  34  -    I 1  general
-    ec59 RISBGN  RIE_f  49  -    I 1  general
-    ec5d RISBHG  RIE_f  45  -    I 1  general
-    ec64 CGRJ    RIE_b  34  B    I 1  general
-    ec65 CLGRJ   RIE_b  34  B    I 1  general
-    ec70 CGIT    RIE_a  34  -    I 1  general
-    ec71 CLGIT   RIE_a  34  U    I 1  general
-    ec72 CIT     RIE_a  34  -    I 1  general
-    ec73 CLFIT   RIE_a  34  U    I 1  general
-    ec76 CRJ     RIE_b  34  B    I 1  general
-    ec77 CLRJ    RIE_b  34  B    I 1  general
-    ec7c CGIJ    RIE_c  34  B    I 1  general
-    ec7d CLGIJ   RIE_c  34  BU   I 1  general
-    ec7e CIJ     RIE_c  34  B    I 1  general
-    ec7f CLIJ    RIE_c  34  BU   I 1  general
-    ecd8 AHIK    RIE_d  45  -    I 1  general
-    ecd9 AGHIK   RIE_d  45  -    I 1  general
-    ecda ALHSIK  RIE_d  45  -    I 1  general
-    ecdb ALGHSIK RIE_d  45  -    I 1  general
-    ece4 CGRB    RRS    34  B    I 2  general
-    ece5 CLGRB   RRS    34  B    I 2  general
-    ecf6 CRB     RRS    34  B    I 2  general
-    ecf7 CLRB    RRS    34  B    I 2  general
-    ecfc CGIB    RIS    34  B    I 2  general
-    ecfd CLGIB   RIS    34  BU   I 2  general
-    ecfe CIB     RIS    34  B    I 2  general
-    ecff CLIB    RIS    34  BU   I 2  general
-    # ---- SIL -------------------------------------------------------------------------------------
-    e544 MVHHI   SIL    34  -    I 2  general
-    e548 MVGHI   SIL    34  -    I 2  general
-    e54c MVHI    SIL    34  -    I 2  general
-    e554 CHHSI   SIL    34  -    I 2  general
-    e555 CLHHSI  SIL    34  U    I 2  general
-    e558 CGHSI   SIL    34  -    I 2  general
-    e559 CLGHSI  SIL    34  U    I 2  general
-    e55c CHSI    SIL    34  -    I 2  general
-    e55d CLFHSI  SIL    34  U    I 2  general
-    # ---- storage-to-storage -------------------------------------------------------------------
-    d1   MVN     SS_a   -   -    I 4  general
-    d2   MVC     SS_a   -   -    I 4  general
-    d3   MVZ     SS_a   -   -    I 4  general
-    d4   NC      SS_a   -   -    I 4  general
-    d5   CLC     SS_a   -   -    I 4  general
-    d6   OC      SS_a   -   -    I 4  general
-    d7   XC      SS_a   -   -    I 4  general
-    dc   TR      SS_a   -   -    I 6  general
-    dd   TRT     SS_a   -   -    I 6  general
-    e8   MVCIN   SS_a   -   -    I 6  general
-    # ---- zEC12 miscellaneous -------------------------------------------------------------------
-    b2e8 PPA     RRF_c  49  -    I 1  general
-    b2fa NIAI    IE     49  -    I 1  general
-    c5   BPRP    MII    49  -    I 1  general
-    c7   BPP     SMI    49  -    I 1  general
-    # ---- decimal ----------------------------------------------------------------------------------
-    e306 CVBY    RXY_a  18  -    I 10 decimal
-    e30e CVBG    RXY_a  -   -    I 12 decimal
-    e326 CVDY    RXY_a  18  -    I 10 decimal
-    e32e CVDG    RXY_a  -   -    I 12 decimal
-    f0   SRP     SS_c   -   -    I 10 decimal
-    f1   MVO     SS_b   -   -    I 6  decimal
-    f2   PACK    SS_b   -   -    I 6  decimal
-    f3   UNPK    SS_b   -   -    I 6  decimal
-    f8   ZAP     SS_b   -   -    I 8  decimal
-    f9   CP      SS_b   -   -    I 8  decimal
-    fa   AP      SS_b   -   -    I 8  decimal
-    fb   SP      SS_b   -   -    I 8  decimal
-    fc   MP      SS_b   -   -    I 20 decimal
-    fd   DP      SS_b   -   -    I 40 decimal
-    de   ED      SS_a   -   -    I 10 decimal
-    df   EDMK    SS_a   -   -    I 10 decimal
-    # ---- control ---------------------------------------------------------------------------------
-    0101 PR      E      -   BE   I 20 control
-    010b TAM     E      -   -    I 1  control
-    010c SAM24   E      -   E    I 2  control
-    010d SAM31   E      -   E    I 2  control
-    010e SAM64   E      -   E    I 2  control
-    80   SSM     S      -   PE   I 5  control
-    82   LPSW    S      -   PBE  I 10 control
-    83   DIAG    RS_a   -   PE   X 0  control
-    ac   STNSM   SI     -   PE   I 5  control
-    ad   STOSM   SI     -   PE   I 5  control
-    ae   SIGP    RS_a   -   PE   X 0  control
-    b1   LRA     RX_a   -   P    I 10 control
-    b6   STCTL   RS_a   -   P    I 10 control
-    b7   LCTL    RS_a   -   PE   I 10 control
-    b202 STIDP   S      -   P    X 0  control
-    b204 SCK     S      -   PE   X 0  control
-    b205 STCK    S      -   E    I 10 control
-    b206 SCKC    S      -   PE   I 10 control
-    b207 STCKC   S      -   P    I 10 control
-    b208 SPT     S      -   PE   I 10 control
-    b209 STPT    S      -   P    I 10 control
-    b20a SPKA    S      -   E    I 3  control
-    b20b IPK     S      -   -    I 3  control
-    b20d PTLB    S      -   PE   I 10 control
-    b210 SPX     S      -   PE   I 10 control
-    b211 STPX    S      -   P    I 5  control
-    b212 STAP    S      -   P    I 5  control
-    b220 SERVC   RRE    -   PE   X 0  control
-    b223 IVSK    RRE    -   -    I 5  control
-    b229 ISKE    RRE    -   P    I 5  control
-    b22a RRBE    RRE    -   P    I 5  control
-    b22b SSKE    RRF_c  -   PE   I 10 control
-    b22c TB      RRE    -   P    X 0  control
-    b240 BAKR    RRE    -   B    I 20 control
-    b24f EAR     RRE    -   -    I 1  control
-    b24e SAR     RRE    -   -    I 1  control
-    b24d CPYA    RRE    -   -    I 1  control
-    b278 STCKE   S      -   E    I 10 control
-    b27c STCKF   S      25  E    I 5  control
-    b27d STSI    S      -   PE   X 0  control
-    b2b0 STFLE   S      7   -    I 10 control
-    b2b1 STFL    S      -   P    X 0  control
-    b2b2 LPSWE   S      -   PBE  I 10 control
-    b2af PQAP    RRE    -   E    C 20 crypto
-    b2ad NQAP    RRE    -   E    C 20 crypto
-    b2ae DQAP    RRE    -   E    C 20 crypto
-    b9a2 PTF     RRE    -   P    X 0  control
-    eb25 STCTG   RSY_a  -   P    I 10 control
-    eb2f LCTLG   RSY_a  -   PE   I 10 control
-    e500 LASP    SSE    -   P    I 10 control
-    e501 TPROT   SSE    -   P    I 10 control
-    # ---- I/O (channel subsystem: handled by the VMM) ----------------------------------------
-    b230 CSCH    S      -   PO   X 0  io
-    b231 HSCH    S      -   PO   X 0  io
-    b232 MSCH    S      -   PO   X 0  io
-    b233 SSCH    S      -   PO   X 0  io
-    b234 STSCH   S      -   PO   X 0  io
-    b235 TSCH    S      -   PO   X 0  io
-    b236 TPI     S      -   PO   X 0  io
-    b237 SAL     S      -   PO   X 0  io
-    b238 RSCH    S      -   PO   X 0  io
-    b239 STCRW   S      -   PO   X 0  io
-    b23a STCPS   S      -   PO   X 0  io
-    b23b RCHP    S      -   PO   X 0  io
-    b23c SCHM    S      -   PO   X 0  io
-    b25f CHSC    RRE    -   PO   X 0  io
-    b276 XSCH    S      -   PO   X 0  io
+    # ---- general ---------------------------------------------------------------------------------------------
+    0102 UPT      E      -   E    I 1  general -
+    010a PFPO     E      44  -    I 1  general -
+    01ff TRAP2    E      -   E    I 1  general -
+    04   SPM      RR     -   -    I 1  general R1
+    05   BALR     RR     -   B    I 1  general R1,R2
+    06   BCTR     RR     -   B    I 1  general R1,R2
+    07   BCR      RR     -   B    I 1  general #R1,R2
+    0a   SVC      I      -   BE   I 20 general I1
+    0b   BSM      RR     -   BE   I 2  general R1,R2
+    0c   BASSM    RR     -   BE   I 2  general R1,R2
+    0d   BASR     RR     -   B    I 1  general R1,R2
+    0e   MVCL     RR     -   12   I 10 general R1,R2
+    0f   CLCL     RR     -   12   I 10 general R1,R2
+    10   LPR      RR     -   -    I 1  general R1,R2
+    11   LNR      RR     -   -    I 1  general R1,R2
+    12   LTR      RR     -   -    I 1  general R1,R2
+    13   LCR      RR     -   -    I 1  general R1,R2
+    14   NR       RR     -   -    I 1  general R1,R2
+    15   CLR      RR     -   -    I 1  general R1,R2
+    16   OR       RR     -   -    I 1  general R1,R2
+    17   XR       RR     -   -    I 1  general R1,R2
+    18   LR       RR     -   -    I 1  general R1,R2
+    19   CR       RR     -   -    I 1  general R1,R2
+    1a   AR       RR     -   -    I 1  general R1,R2
+    1b   SR       RR     -   -    I 1  general R1,R2
+    1c   MR       RR     -   1    I 4  general R1,R2
+    1d   DR       RR     -   1    I 30 general R1,R2
+    1e   ALR      RR     -   -    I 1  general R1,R2
+    1f   SLR      RR     -   -    I 1  general R1,R2
+    40   STH      RX_a   -   -    I 2  general R1,D2(X2,B2)
+    41   LA       RX_a   -   -    I 1  general R1,D2(X2,B2)
+    42   STC      RX_a   -   -    I 2  general R1,D2(X2,B2)
+    43   IC       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    44   EX       RX_a   -   X    I 2  general R1,D2(X2,B2)
+    45   BAL      RX_a   -   B    I 2  general R1,D2(X2,B2)
+    46   BCT      RX_a   -   B    I 2  general R1,D2(X2,B2)
+    47   BC       RX_b   -   B    I 2  general M1,D2(X2,B2)
+    48   LH       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    49   CH       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    4a   AH       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    4b   SH       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    4c   MH       RX_a   -   -    I 4  general R1,D2(X2,B2)
+    4d   BAS      RX_a   -   B    I 2  general R1,D2(X2,B2)
+    4e   CVD      RX_a   -   -    I 10 general R1,D2(X2,B2)
+    4f   CVB      RX_a   -   -    I 10 general R1,D2(X2,B2)
+    50   ST       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    51   LAE      RX_a   -   -    I 1  general R1,D2(X2,B2)
+    54   N        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    55   CL       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    56   O        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    57   X        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    58   L        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    59   C        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    5a   A        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    5b   S        RX_a   -   -    I 2  general R1,D2(X2,B2)
+    5c   M        RX_a   -   1    I 5  general R1,D2(X2,B2)
+    5d   D        RX_a   -   1    I 30 general R1,D2(X2,B2)
+    5e   AL       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    5f   SL       RX_a   -   -    I 2  general R1,D2(X2,B2)
+    71   MS       RX_a   -   -    I 4  general R1,D2(X2,B2)
+    84   BRXH     RSI    -   B    I 2  general R1,R3,RI2
+    85   BRXLE    RSI    -   B    I 2  general R1,R3,RI2
+    86   BXH      RS_a   -   B    I 2  general R1,R3,D2(B2)
+    87   BXLE     RS_a   -   B    I 2  general R1,R3,D2(B2)
+    88   SRL      RS_a   -   -    I 1  general R1,D2(B2)
+    89   SLL      RS_a   -   -    I 1  general R1,D2(B2)
+    8a   SRA      RS_a   -   -    I 1  general R1,D2(B2)
+    8b   SLA      RS_a   -   -    I 1  general R1,D2(B2)
+    8c   SRDL     RS_a   -   1    I 2  general R1,D2(B2)
+    8d   SLDL     RS_a   -   1    I 2  general R1,D2(B2)
+    8e   SRDA     RS_a   -   1    I 2  general R1,D2(B2)
+    8f   SLDA     RS_a   -   1    I 2  general R1,D2(B2)
+    90   STM      RS_a   -   -    I 3  general R1,R3,D2(B2)
+    91   TM       SI     -   -    I 2  general D1(B1),I2
+    92   MVI      SI     -   -    I 2  general D1(B1),I2
+    93   TS       S      -   -    I 3  general D2(B2)!8-15
+    94   NI       SI     -   -    I 3  general D1(B1),I2
+    95   CLI      SI     -   -    I 2  general D1(B1),I2
+    96   OI       SI     -   -    I 3  general D1(B1),I2
+    97   XI       SI     -   -    I 3  general D1(B1),I2
+    98   LM       RS_a   -   -    I 3  general R1,R3,D2(B2)
+    99   TRACE    RS_a   -   -    I 1  general R1,R3,D2(B2)
+    9a   LAM      RS_a   -   -    I 3  general A1,A3,D2(B2)
+    9b   STAM     RS_a   -   -    I 3  general A1,A3,D2(B2)
+    a50  IIHH     RI_a   -   U    I 1  general R1,I2
+    a51  IIHL     RI_a   -   U    I 1  general R1,I2
+    a52  IILH     RI_a   -   U    I 1  general R1,I2
+    a53  IILL     RI_a   -   U    I 1  general R1,I2
+    a54  NIHH     RI_a   -   U    I 1  general R1,I2
+    a55  NIHL     RI_a   -   U    I 1  general R1,I2
+    a56  NILH     RI_a   -   U    I 1  general R1,I2
+    a57  NILL     RI_a   -   U    I 1  general R1,I2
+    a58  OIHH     RI_a   -   U    I 1  general R1,I2
+    a59  OIHL     RI_a   -   U    I 1  general R1,I2
+    a5a  OILH     RI_a   -   U    I 1  general R1,I2
+    a5b  OILL     RI_a   -   U    I 1  general R1,I2
+    a5c  LLIHH    RI_a   -   U    I 1  general R1,I2
+    a5d  LLIHL    RI_a   -   U    I 1  general R1,I2
+    a5e  LLILH    RI_a   -   U    I 1  general R1,I2
+    a5f  LLILL    RI_a   -   U    I 1  general R1,I2
+    a70  TMLH     RI_a   -   U    I 1  general R1,I2
+    a71  TMLL     RI_a   -   U    I 1  general R1,I2
+    a72  TMHH     RI_a   -   U    I 1  general R1,I2
+    a73  TMHL     RI_a   -   U    I 1  general R1,I2
+    a74  BRC      RI_c   -   B    I 1  general M1,RI2
+    a75  BRAS     RI_b   -   B    I 1  general R1,RI2
+    a76  BRCT     RI_b   -   B    I 1  general R1,RI2
+    a77  BRCTG    RI_b   -   B    I 1  general R1,RI2
+    a78  LHI      RI_a   -   -    I 1  general R1,I2
+    a79  LGHI     RI_a   -   -    I 1  general R1,I2
+    a7a  AHI      RI_a   -   -    I 1  general R1,I2
+    a7b  AGHI     RI_a   -   -    I 1  general R1,I2
+    a7c  MHI      RI_a   -   -    I 4  general R1,I2
+    a7d  MGHI     RI_a   -   -    I 4  general R1,I2
+    a7e  CHI      RI_a   -   -    I 1  general R1,I2
+    a7f  CGHI     RI_a   -   -    I 1  general R1,I2
+    a8   MVCLE    RS_a   -   13   I 10 general R1,R3,D2(B2)
+    a9   CLCLE    RS_a   -   13   I 10 general R1,R3,D2(B2)
+    af   MC       SI     -   -    I 1  general D1(B1),I2
+    b21a CFC      S      -   -    I 1  general D2(B2)
+    b222 IPM      RRE    -   -    I 1  general R1
+    b241 CKSM     RRE    -   2    I 10 general R1,R2
+    b24c TAR      RRE    -   -    I 1  general A1,R2
+    b252 MSR      RRE    -   -    I 4  general R1,R2
+    b254 MVPG     RRE    -   -    I 1  general R1,R2
+    b255 MVST     RRE    -   -    I 10 general R1,R2
+    b257 CUSE     RRE    -   -    I 1  general R1,R2
+    b25d CLST     RRE    -   -    I 10 general R1,R2
+    b25e SRST     RRE    -   -    I 10 general R1,R2
+    b263 CMPSC    RRE    -   -    I 1  general R1,R2
+    b277 RP       S      -   E    I 1  general D2(B2)
+    b28f QPACI    S      196 -    I 1  general D2(B2)
+    b2a5 TRE      RRE    -   -    I 1  general R1,R2
+    b2a6 CU21     RRF_c  21  -    I 1  general R1,R2,M3
+    b2a7 CU12     RRF_c  21  -    I 1  general R1,R2,M3
+    b2e8 PPA      RRF_c  49  -    I 1  general R1,R2,M3
+    b2ed ECPGA    RRE    67  -    I 1  general R1,R2
+    b2fa NIAI     IE     49  -    I 1  general I1,I2
+    b2ff TRAP4    S      -   E    I 1  general D2(B2)
+    b900 LPGR     RRE    -   -    I 1  general R1,R2
+    b901 LNGR     RRE    -   -    I 1  general R1,R2
+    b902 LTGR     RRE    -   -    I 1  general R1,R2
+    b903 LCGR     RRE    -   -    I 1  general R1,R2
+    b904 LGR      RRE    -   -    I 1  general R1,R2
+    b906 LGBR     RRE    21  -    I 1  general R1,R2
+    b907 LGHR     RRE    21  -    I 1  general R1,R2
+    b908 AGR      RRE    -   -    I 1  general R1,R2
+    b909 SGR      RRE    -   -    I 1  general R1,R2
+    b90a ALGR     RRE    -   -    I 1  general R1,R2
+    b90b SLGR     RRE    -   -    I 1  general R1,R2
+    b90c MSGR     RRE    -   -    I 5  general R1,R2
+    b90d DSGR     RRE    -   1    I 40 general R1,R2
+    b90e EREGG    RRE    -   -    I 1  general R1,R2
+    b90f LRVGR    RRE    -   -    I 1  general R1,R2
+    b910 LPGFR    RRE    -   -    I 1  general R1,R2
+    b911 LNGFR    RRE    -   -    I 1  general R1,R2
+    b912 LTGFR    RRE    -   -    I 1  general R1,R2
+    b913 LCGFR    RRE    -   -    I 1  general R1,R2
+    b914 LGFR     RRE    -   -    I 1  general R1,R2
+    b916 LLGFR    RRE    -   -    I 1  general R1,R2
+    b917 LLGTR    RRE    -   -    I 1  general R1,R2
+    b918 AGFR     RRE    -   -    I 1  general R1,R2
+    b919 SGFR     RRE    -   -    I 1  general R1,R2
+    b91a ALGFR    RRE    -   -    I 1  general R1,R2
+    b91b SLGFR    RRE    -   -    I 1  general R1,R2
+    b91c MSGFR    RRE    -   -    I 5  general R1,R2
+    b91d DSGFR    RRE    -   1    I 40 general R1,R2
+    b91f LRVR     RRE    -   -    I 1  general R1,R2
+    b920 CGR      RRE    -   -    I 1  general R1,R2
+    b921 CLGR     RRE    -   -    I 1  general R1,R2
+    b926 LBR      RRE    21  -    I 1  general R1,R2
+    b927 LHR      RRE    21  -    I 1  general R1,R2
+    b930 CGFR     RRE    -   -    I 1  general R1,R2
+    b931 CLGFR    RRE    -   -    I 1  general R1,R2
+    b938 SORTL    RRE    150 -    I 1  general R1,R2
+    b939 DFLTCC   RRF_a  151 -    I 1  general R1,R2,R3!20-23
+    b93b NNPA     RRE    165 -    I 1  general -
+    b946 BCTGR    RRE    -   B    I 1  general R1,R2
+    b960 CGRT     RRF_c  34  -    I 1  general R1,R2,M3
+    b961 CLGRT    RRF_c  34  -    I 1  general R1,R2,M3
+    b964 NNGRK    RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b965 OCGRK    RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b966 NOGRK    RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b967 NXGRK    RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b972 CRT      RRF_c  34  -    I 1  general R1,R2,M3
+    b973 CLRT     RRF_c  34  -    I 1  general R1,R2,M3
+    b974 NNRK     RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b975 OCRK     RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b976 NORK     RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b977 NXRK     RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b980 NGR      RRE    -   -    I 1  general R1,R2
+    b981 OGR      RRE    -   -    I 1  general R1,R2
+    b982 XGR      RRE    -   -    I 1  general R1,R2
+    b983 FLOGR    RRE    21  1    I 2  general R1,R2
+    b984 LLGCR    RRE    21  -    I 1  general R1,R2
+    b985 LLGHR    RRE    21  -    I 1  general R1,R2
+    b986 MLGR     RRE    -   1    I 6  general R1,R2
+    b987 DLGR     RRE    -   1    I 40 general R1,R2
+    b988 ALCGR    RRE    -   -    I 1  general R1,R2
+    b989 SLBGR    RRE    -   -    I 1  general R1,R2
+    b98d EPSW     RRE    -   -    I 2  general R1,R2
+    b990 TRTT     RRF_c  16  -    I 1  general R1,R2,M3?
+    b991 TRTO     RRF_c  16  -    I 1  general R1,R2,M3?
+    b992 TROT     RRF_c  16  -    I 1  general R1,R2,M3?
+    b993 TROO     RRF_c  16  -    I 1  general R1,R2,M3?
+    b994 LLCR     RRE    21  -    I 1  general R1,R2
+    b995 LLHR     RRE    21  -    I 1  general R1,R2
+    b996 MLR      RRE    -   1    I 5  general R1,R2
+    b997 DLR      RRE    -   1    I 30 general R1,R2
+    b998 ALCR     RRE    -   -    I 1  general R1,R2
+    b999 SLBR     RRE    -   -    I 1  general R1,R2
+    b9b0 CU14     RRF_c  22  -    I 1  general R1,R2,M3?
+    b9b1 CU24     RRF_c  22  -    I 1  general R1,R2,M3?
+    b9b2 CU41     RRE    22  -    I 1  general R1,R2
+    b9b3 CU42     RRE    22  -    I 1  general R1,R2
+    b9bd TRTRE    RRF_c  26  -    I 1  general R1,R2,M3?
+    b9be SRSTU    RRE    22  -    I 1  general R1,R2
+    b9bf TRTE     RRF_c  26  -    I 1  general R1,R2,M3?
+    b9c0 SELFHR   RRF_a  61  -    I 1  general R1,R2,R3,M4
+    b9c8 AHHHR    RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9c9 SHHHR    RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9ca ALHHHR   RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9cb SLHHHR   RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9cd CHHR     RRE    45  -    I 1  general R1,R2
+    b9cf CLHHR    RRE    45  -    I 1  general R1,R2
+    b9d8 AHHLR    RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9d9 SHHLR    RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9da ALHHLR   RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9db SLHHLR   RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9dd CHLR     RRE    45  -    I 1  general R1,R2
+    b9df CLHLR    RRE    45  -    I 1  general R1,R2
+    b9e0 LOCFHR   RRF_c  53  -    I 1  general R1,R2,M3
+    b9e1 POPCNT   RRF_c  45  -    I 2  general R1,R2,M3?
+    b9e2 LOCGR    RRF_c  45  -    I 1  general R1,R2,M3
+    b9e3 SELGR    RRF_a  61  -    I 1  general R1,R2,R3,M4
+    b9e4 NGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9e5 NCGRK    RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b9e6 OGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9e7 XGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9e8 AGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9e9 SGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9ea ALGRK    RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9eb SLGRK    RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9ec MGRK     RRF_a  58  -    I 1  general R1,R2,R3!20-23
+    b9ed MSGRKC   RRF_a  58  -    I 1  general R1,R2,R3!20-23
+    b9f0 SELR     RRF_a  61  -    I 1  general R1,R2,R3,M4
+    b9f2 LOCR     RRF_c  45  -    I 1  general R1,R2,M3
+    b9f4 NRK      RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9f5 NCRK     RRF_a  61  -    I 1  general R1,R2,R3!20-23
+    b9f6 ORK      RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9f7 XRK      RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9f8 ARK      RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9f9 SRK      RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9fa ALRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9fb SLRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
+    b9fd MSRKC    RRF_a  58  -    I 1  general R1,R2,R3!20-23
+    ba   CS       RS_a   -   -    I 4  general R1,R3,D2(B2)
+    bb   CDS      RS_a   -   13   I 5  general R1,R3,D2(B2)
+    bd   CLM      RS_b   -   -    I 3  general R1,M3,D2(B2)
+    be   STCM     RS_b   -   -    I 3  general R1,M3,D2(B2)
+    bf   ICM      RS_b   -   -    I 3  general R1,M3,D2(B2)
+    c00  LARL     RIL_b  -   -    I 1  general R1,RI2
+    c01  LGFI     RIL_a  21  -    I 1  general R1,I2
+    c04  BRCL     RIL_c  -   B    I 1  general M1,RI2
+    c05  BRASL    RIL_b  -   B    I 1  general R1,RI2
+    c06  XIHF     RIL_a  21  U    I 1  general R1,I2
+    c07  XILF     RIL_a  21  U    I 1  general R1,I2
+    c08  IIHF     RIL_a  21  U    I 1  general R1,I2
+    c09  IILF     RIL_a  21  U    I 1  general R1,I2
+    c0a  NIHF     RIL_a  21  U    I 1  general R1,I2
+    c0b  NILF     RIL_a  21  U    I 1  general R1,I2
+    c0c  OIHF     RIL_a  21  U    I 1  general R1,I2
+    c0d  OILF     RIL_a  21  U    I 1  general R1,I2
+    c0e  LLIHF    RIL_a  21  U    I 1  general R1,I2
+    c0f  LLILF    RIL_a  21  U    I 1  general R1,I2
+    c20  MSGFI    RIL_a  34  -    I 5  general R1,I2
+    c21  MSFI     RIL_a  34  -    I 4  general R1,I2
+    c24  SLGFI    RIL_a  21  U    I 1  general R1,I2
+    c25  SLFI     RIL_a  21  U    I 1  general R1,I2
+    c28  AGFI     RIL_a  21  -    I 1  general R1,I2
+    c29  AFI      RIL_a  21  -    I 1  general R1,I2
+    c2a  ALGFI    RIL_a  21  U    I 1  general R1,I2
+    c2b  ALFI     RIL_a  21  U    I 1  general R1,I2
+    c2c  CGFI     RIL_a  21  -    I 1  general R1,I2
+    c2d  CFI      RIL_a  21  -    I 1  general R1,I2
+    c2e  CLGFI    RIL_a  21  U    I 1  general R1,I2
+    c2f  CLFI     RIL_a  21  U    I 1  general R1,I2
+    c42  LLHRL    RIL_b  34  -    I 2  general R1,RI2
+    c44  LGHRL    RIL_b  34  -    I 2  general R1,RI2
+    c45  LHRL     RIL_b  34  -    I 2  general R1,RI2
+    c46  LLGHRL   RIL_b  34  -    I 2  general R1,RI2
+    c47  STHRL    RIL_b  34  -    I 2  general R1,RI2
+    c48  LGRL     RIL_b  34  -    I 2  general R1,RI2
+    c4b  STGRL    RIL_b  34  -    I 2  general R1,RI2
+    c4c  LGFRL    RIL_b  34  -    I 2  general R1,RI2
+    c4d  LRL      RIL_b  34  -    I 2  general R1,RI2
+    c4e  LLGFRL   RIL_b  34  -    I 2  general R1,RI2
+    c4f  STRL     RIL_b  34  -    I 2  general R1,RI2
+    c5   BPRP     MII    49  -    I 1  general M1,RI2,RI3
+    c60  EXRL     RIL_b  35  X    I 2  general R1,RI2
+    c62  PFDRL    RIL_c  34  -    I 1  general M1,RI2
+    c64  CGHRL    RIL_b  34  -    I 2  general R1,RI2
+    c65  CHRL     RIL_b  34  -    I 2  general R1,RI2
+    c66  CLGHRL   RIL_b  34  -    I 2  general R1,RI2
+    c67  CLHRL    RIL_b  34  -    I 2  general R1,RI2
+    c68  CGRL     RIL_b  34  -    I 2  general R1,RI2
+    c6a  CLGRL    RIL_b  34  -    I 2  general R1,RI2
+    c6c  CGFRL    RIL_b  34  -    I 2  general R1,RI2
+    c6d  CRL      RIL_b  34  -    I 2  general R1,RI2
+    c6e  CLGFRL   RIL_b  34  -    I 2  general R1,RI2
+    c6f  CLRL     RIL_b  34  -    I 2  general R1,RI2
+    c7   BPP      SMI    49  -    I 1  general M1,RI2,D3(B3)
+    c81  ECTG     SSF    31  -    I 1  general D1(B1),D2(B2),R3
+    c82  CSST     SSF    32  -    I 1  general D1(B1),D2(B2),R3
+    c84  LPD      SSF    45  -    I 1  general R3,D1(B1),D2(B2)
+    c85  LPDG     SSF    45  -    I 1  general R3,D1(B1),D2(B2)
+    cc6  BRCTH    RIL_b  45  B    I 1  general R1,RI2
+    cc8  AIH      RIL_a  45  -    I 1  general R1,I2
+    cca  ALSIH    RIL_a  45  -    I 1  general R1,I2
+    ccb  ALSIHN   RIL_a  45  -    I 1  general R1,I2
+    ccd  CIH      RIL_a  45  -    I 1  general R1,I2
+    ccf  CLIH     RIL_a  45  U    I 1  general R1,I2
+    d0   TRTR     SS_a   22  -    I 1  general D1(L1,B1),D2(B2)
+    d1   MVN      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    d2   MVC      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    d3   MVZ      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    d4   NC       SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    d5   CLC      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    d6   OC       SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    d7   XC       SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
+    dc   TR       SS_a   -   -    I 6  general D1(L1,B1),D2(B2)
+    dd   TRT      SS_a   -   -    I 6  general D1(L1,B1),D2(B2)
+    e1   PKU      SS_a   -   -    I 1  general D1(B1),D2(L1,B2)
+    e2   UNPKU    SS_a   -   -    I 1  general D1(L1,B1),D2(B2)
+    e302 LTG      RXY_a  21  -    I 2  general R1,D2(X2,B2)
+    e304 LG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e308 AG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e309 SG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e30a ALG      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e30b SLG      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e30c MSG      RXY_a  -   -    I 5  general R1,D2(X2,B2)
+    e30d DSG      RXY_a  -   1    I 40 general R1,D2(X2,B2)
+    e30f LRVG     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e312 LT       RXY_a  21  -    I 2  general R1,D2(X2,B2)
+    e314 LGF      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e315 LGH      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e316 LLGF     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e317 LLGT     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e318 AGF      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e319 SGF      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e31a ALGF     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e31b SLGF     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e31c MSGF     RXY_a  -   -    I 5  general R1,D2(X2,B2)
+    e31d DSGF     RXY_a  -   1    I 40 general R1,D2(X2,B2)
+    e31e LRV      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e31f LRVH     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e320 CG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e321 CLG      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e324 STG      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e32a LZRG     RXY_a  53  -    I 2  general R1,D2(X2,B2)
+    e32f STRVG    RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e330 CGF      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e331 CLGF     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e332 LTGF     RXY_a  34  -    I 2  general R1,D2(X2,B2)
+    e334 CGH      RXY_a  34  -    I 2  general R1,D2(X2,B2)
+    e336 PFD      RXY_b  34  -    I 1  general M1,D2(X2,B2)
+    e338 AGH      RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e339 SGH      RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e33a LLZRGF   RXY_a  53  -    I 2  general R1,D2(X2,B2)
+    e33b LZRF     RXY_a  53  -    I 2  general R1,D2(X2,B2)
+    e33c MGH      RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e33e STRV     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e33f STRVH    RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e346 BCTG     RXY_a  -   B    I 2  general R1,D2(X2,B2)
+    e347 BIC      RXY_b  58  B    I 1  general M1,D2(X2,B2)
+    e348 LLGFSG   RXY_a  133 -    I 1  general R1,D2(X2,B2)
+    e349 STGSC    RXY_a  133 -    I 1  general R1,D2(X2,B2)
+    e34c LGG      RXY_a  133 -    I 1  general R1,D2(X2,B2)
+    e34d LGSC     RXY_a  133 -    I 1  general R1,D2(X2,B2)
+    e350 STY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e351 MSY      RXY_a  18  -    I 4  general R1,D2(X2,B2)
+    e353 MSC      RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e354 NY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e355 CLY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e356 OY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e357 XY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e358 LY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e359 CY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e35a AY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e35b SY       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e35c MFY      RXY_a  34  1    I 5  general R1,D2(X2,B2)
+    e35e ALY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e35f SLY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e370 STHY     RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e371 LAY      RXY_a  18  -    I 1  general R1,D2(X2,B2)
+    e372 STCY     RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e373 ICY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e375 LAEY     RXY_a  34  -    I 1  general R1,D2(X2,B2)
+    e376 LB       RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e377 LGB      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e378 LHY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e379 CHY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e37a AHY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e37b SHY      RXY_a  18  -    I 2  general R1,D2(X2,B2)
+    e37c MHY      RXY_a  34  -    I 4  general R1,D2(X2,B2)
+    e380 NG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e381 OG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e382 XG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e383 MSGC     RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e384 MG       RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e385 LGAT     RXY_a  49  -    I 2  general R1,D2(X2,B2)
+    e386 MLG      RXY_a  -   1    I 6  general R1,D2(X2,B2)
+    e387 DLG      RXY_a  -   1    I 40 general R1,D2(X2,B2)
+    e388 ALCG     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e389 SLBG     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e38e STPQ     RXY_a  -   1    I 3  general R1,D2(X2,B2)
+    e38f LPQ      RXY_a  -   1    I 3  general R1,D2(X2,B2)
+    e390 LLGC     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e391 LLGH     RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e394 LLC      RXY_a  21  -    I 2  general R1,D2(X2,B2)
+    e395 LLH      RXY_a  21  -    I 2  general R1,D2(X2,B2)
+    e396 ML       RXY_a  -   1    I 5  general R1,D2(X2,B2)
+    e397 DL       RXY_a  -   1    I 30 general R1,D2(X2,B2)
+    e398 ALC      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e399 SLB      RXY_a  -   -    I 2  general R1,D2(X2,B2)
+    e39c LLGTAT   RXY_a  49  -    I 2  general R1,D2(X2,B2)
+    e39d LLGFAT   RXY_a  49  -    I 2  general R1,D2(X2,B2)
+    e39f LAT      RXY_a  49  -    I 2  general R1,D2(X2,B2)
+    e3c0 LBH      RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3c2 LLCH     RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3c3 STCH     RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3c4 LHH      RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3c6 LLHH     RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3c7 STHH     RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3c8 LFHAT    RXY_a  49  -    I 2  general R1,D2(X2,B2)
+    e3ca LFH      RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3cb STFH     RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3cd CHF      RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e3cf CLHF     RXY_a  45  -    I 2  general R1,D2(X2,B2)
+    e502 STRAG    SSE    -   -    I 1  general D1(B1),D2(B2)
+    e50a MVCRL    SSE    61  -    I 1  general D1(B1),D2(B2)
+    e544 MVHHI    SIL    34  -    I 2  general D1(B1),I2
+    e548 MVGHI    SIL    34  -    I 2  general D1(B1),I2
+    e54c MVHI     SIL    34  -    I 2  general D1(B1),I2
+    e554 CHHSI    SIL    34  -    I 2  general D1(B1),I2
+    e555 CLHHSI   SIL    34  U    I 2  general D1(B1),I2
+    e558 CGHSI    SIL    34  -    I 2  general D1(B1),I2
+    e559 CLGHSI   SIL    34  U    I 2  general D1(B1),I2
+    e55c CHSI     SIL    34  -    I 2  general D1(B1),I2
+    e55d CLFHSI   SIL    34  U    I 2  general D1(B1),I2
+    e8   MVCIN    SS_a   -   -    I 6  general D1(L1,B1),D2(B2)
+    e9   PKA      SS_a   -   -    I 1  general D1(B1),D2(L1,B2)
+    ea   UNPKA    SS_a   -   -    I 1  general D1(L1,B1),D2(B2)
+    eb04 LMG      RSY_a  -   -    I 3  general R1,R3,D2(B2)
+    eb0a SRAG     RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb0b SLAG     RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb0c SRLG     RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb0d SLLG     RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb0f TRACG    RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb14 CSY      RSY_a  18  -    I 4  general R1,R3,D2(B2)
+    eb1c RLLG     RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb1d RLL      RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb20 CLMH     RSY_b  -   -    I 3  general R1,M3,D2(B2)
+    eb21 CLMY     RSY_b  18  -    I 3  general R1,M3,D2(B2)
+    eb23 CLT      RSY_b  49  -    I 2  general R1,M3,D2(B2)
+    eb24 STMG     RSY_a  -   -    I 3  general R1,R3,D2(B2)
+    eb26 STMH     RSY_a  -   -    I 3  general R1,R3,D2(B2)
+    eb2b CLGT     RSY_b  49  -    I 2  general R1,M3,D2(B2)
+    eb2c STCMH    RSY_b  -   -    I 3  general R1,M3,D2(B2)
+    eb2d STCMY    RSY_b  18  -    I 3  general R1,M3,D2(B2)
+    eb30 CSG      RSY_a  -   -    I 4  general R1,R3,D2(B2)
+    eb31 CDSY     RSY_a  18  13   I 5  general R1,R3,D2(B2)
+    eb3e CDSG     RSY_a  -   13   I 5  general R1,R3,D2(B2)
+    eb44 BXHG     RSY_a  -   B    I 2  general R1,R3,D2(B2)
+    eb45 BXLEG    RSY_a  -   B    I 2  general R1,R3,D2(B2)
+    eb4c ECAG     RSY_a  34  -    I 1  general R1,R3,D2(B2)
+    eb51 TMY      SIY    18  U    I 2  general D1(B1),I2
+    eb52 MVIY     SIY    18  U    I 2  general D1(B1),I2
+    eb54 NIY      SIY    18  U    I 3  general D1(B1),I2
+    eb55 CLIY     SIY    18  U    I 2  general D1(B1),I2
+    eb56 OIY      SIY    18  U    I 3  general D1(B1),I2
+    eb57 XIY      SIY    18  U    I 3  general D1(B1),I2
+    eb6a ASI      SIY    34  -    I 3  general D1(B1),I2
+    eb6e ALSI     SIY    34  -    I 3  general D1(B1),I2
+    eb7a AGSI     SIY    34  -    I 3  general D1(B1),I2
+    eb7e ALGSI    SIY    34  -    I 3  general D1(B1),I2
+    eb80 ICMH     RSY_b  -   -    I 3  general R1,M3,D2(B2)
+    eb81 ICMY     RSY_b  18  -    I 3  general R1,M3,D2(B2)
+    eb8e MVCLU    RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb8f CLCLU    RSY_a  -   -    I 1  general R1,R3,D2(B2)
+    eb90 STMY     RSY_a  18  -    I 3  general R1,R3,D2(B2)
+    eb96 LMH      RSY_a  -   -    I 3  general R1,R3,D2(B2)
+    eb98 LMY      RSY_a  18  -    I 3  general R1,R3,D2(B2)
+    eb9a LAMY     RSY_a  18  -    I 3  general A1,A3,D2(B2)
+    eb9b STAMY    RSY_a  18  -    I 3  general A1,A3,D2(B2)
+    ebc0 TP       RSL_a  -   -    I 1  general D1(L1,B1)
+    ebdc SRAK     RSY_a  45  -    I 1  general R1,R3,D2(B2)
+    ebdd SLAK     RSY_a  45  -    I 1  general R1,R3,D2(B2)
+    ebde SRLK     RSY_a  45  -    I 1  general R1,R3,D2(B2)
+    ebdf SLLK     RSY_a  45  -    I 1  general R1,R3,D2(B2)
+    ebe0 LOCFH    RSY_b  53  -    I 2  general R1,D2(B2),M3
+    ebe1 STOCFH   RSY_b  53  -    I 2  general R1,D2(B2),M3
+    ebe2 LOCG     RSY_b  45  -    I 2  general R1,D2(B2),M3
+    ebe3 STOCG    RSY_b  45  -    I 2  general R1,D2(B2),M3
+    ebe4 LANG     RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebe6 LAOG     RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebe7 LAXG     RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebe8 LAAG     RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebea LAALG    RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebf2 LOC      RSY_b  45  -    I 2  general R1,D2(B2),M3
+    ebf3 STOC     RSY_b  45  -    I 2  general R1,D2(B2),M3
+    ebf4 LAN      RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebf6 LAO      RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebf7 LAX      RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebf8 LAA      RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ebfa LAAL     RSY_a  45  -    I 4  general R1,R3,D2(B2)
+    ec42 LOCHI    RIE_g  53  -    I 1  general R1,I2,M3
+    ec44 BRXHG    RIE_e  -   B    I 2  general R1,R3,RI2!32-39
+    ec45 BRXLG    RIE_e  -   B    I 2  general R1,R3,RI2!32-39
+    ec46 LOCGHI   RIE_g  53  -    I 1  general R1,I2,M3
+    ec4e LOCHHI   RIE_g  53  -    I 1  general R1,I2,M3
+    ec51 RISBLG   RIE_f  45  -    I 1  general R1,R2,I3,I4,I5
+    ec54 RNSBG    RIE_f  34  -    I 1  general R1,R2,I3,I4,I5
+    ec55 RISBG    RIE_f  34  -    I 1  general R1,R2,I3,I4,I5
+    ec56 ROSBG    RIE_f  34  -    I 1  general R1,R2,I3,I4,I5
+    ec57 RXSBG    RIE_f  34  -    I 1  general R1,R2,I3,I4,I5
+    ec59 RISBGN   RIE_f  49  -    I 1  general R1,R2,I3,I4,I5
+    ec5d RISBHG   RIE_f  45  -    I 1  general R1,R2,I3,I4,I5
+    ec64 CGRJ     RIE_b  34  B    I 1  general R1,R2,M3,RI4!36-39
+    ec65 CLGRJ    RIE_b  34  B    I 1  general R1,R2,M3,RI4!36-39
+    ec70 CGIT     RIE_a  34  -    I 1  general R1,I2,M3
+    ec71 CLGIT    RIE_a  34  U    I 1  general R1,I2,M3
+    ec72 CIT      RIE_a  34  -    I 1  general R1,I2,M3
+    ec73 CLFIT    RIE_a  34  U    I 1  general R1,I2,M3
+    ec76 CRJ      RIE_b  34  B    I 1  general R1,R2,M3,RI4!36-39
+    ec77 CLRJ     RIE_b  34  B    I 1  general R1,R2,M3,RI4!36-39
+    ec7c CGIJ     RIE_c  34  B    I 1  general R1,I2,M3,RI4
+    ec7d CLGIJ    RIE_c  34  BU   I 1  general R1,I2,M3,RI4
+    ec7e CIJ      RIE_c  34  B    I 1  general R1,I2,M3,RI4
+    ec7f CLIJ     RIE_c  34  BU   I 1  general R1,I2,M3,RI4
+    ecd8 AHIK     RIE_d  45  -    I 1  general R1,R3,I2!36-39
+    ecd9 AGHIK    RIE_d  45  -    I 1  general R1,R3,I2!36-39
+    ecda ALHSIK   RIE_d  45  -    I 1  general R1,R3,I2!36-39
+    ecdb ALGHSIK  RIE_d  45  -    I 1  general R1,R3,I2!36-39
+    ece4 CGRB     RRS    34  B    I 2  general R1,R2,M3,D4(B4)
+    ece5 CLGRB    RRS    34  B    I 2  general R1,R2,M3,D4(B4)
+    ecf6 CRB      RRS    34  B    I 2  general R1,R2,M3,D4(B4)
+    ecf7 CLRB     RRS    34  B    I 2  general R1,R2,M3,D4(B4)
+    ecfc CGIB     RIS    34  B    I 2  general R1,I2,M3,D4(B4)
+    ecfd CLGIB    RIS    34  BU   I 2  general R1,I2,M3,D4(B4)
+    ecfe CIB      RIS    34  B    I 2  general R1,I2,M3,D4(B4)
+    ecff CLIB     RIS    34  BU   I 2  general R1,I2,M3,D4(B4)
+    ee   PLO      SS_e   -   -    I 1  general R1,D2(B2),R3,D4(B4)
+    ef   LMD      SS_d   -   -    I 1  general R1,R3,D1(B1),D2(B2)
+    # ---- decimal ---------------------------------------------------------------------------------------------
+    de   ED       SS_a   -   -    I 10 decimal D1(L1,B1),D2(B2)
+    df   EDMK     SS_a   -   -    I 10 decimal D1(L1,B1),D2(B2)
+    e306 CVBY     RXY_a  18  -    I 10 decimal R1,D2(X2,B2)
+    e30e CVBG     RXY_a  -   -    I 12 decimal R1,D2(X2,B2)
+    e326 CVDY     RXY_a  18  -    I 10 decimal R1,D2(X2,B2)
+    e32e CVDG     RXY_a  -   -    I 12 decimal R1,D2(X2,B2)
+    f0   SRP      SS_c   -   -    I 10 decimal D1(L1,B1),D2(B2),I3
+    f1   MVO      SS_b   -   -    I 6  decimal D1(L1,B1),D2(L2,B2)
+    f2   PACK     SS_b   -   -    I 6  decimal D1(L1,B1),D2(L2,B2)
+    f3   UNPK     SS_b   -   -    I 6  decimal D1(L1,B1),D2(L2,B2)
+    f8   ZAP      SS_b   -   -    I 8  decimal D1(L1,B1),D2(L2,B2)
+    f9   CP       SS_b   -   -    I 8  decimal D1(L1,B1),D2(L2,B2)
+    fa   AP       SS_b   -   -    I 8  decimal D1(L1,B1),D2(L2,B2)
+    fb   SP       SS_b   -   -    I 8  decimal D1(L1,B1),D2(L2,B2)
+    fc   MP       SS_b   -   -    I 20 decimal D1(L1,B1),D2(L2,B2)
+    fd   DP       SS_b   -   -    I 40 decimal D1(L1,B1),D2(L2,B2)
+    # ---- fp --------------------------------------------------------------------------------------------------
+    28   LDR      RR     -   -    I 1  fp      F1,F2
+    38   LER      RR     -   -    I 1  fp      F1,F2
+    60   STD      RX_a   -   -    I 1  fp      F1,D2(X2,B2)
+    68   LD       RX_a   -   -    I 1  fp      F1,D2(X2,B2)
+    70   STE      RX_a   -   -    I 1  fp      F1,D2(X2,B2)
+    78   LE       RX_a   -   -    I 1  fp      F1,D2(X2,B2)
+    b365 LXR      RRE    -   -    I 1  fp      F1,F2
+    b370 LPDFR    RRE    41  -    I 1  fp      F1,F2
+    b371 LNDFR    RRE    41  -    I 1  fp      F1,F2
+    b372 CPSDR    RRF_b  41  -    I 1  fp      F1,F3,F2
+    b373 LCDFR    RRE    41  -    I 1  fp      F1,F2
+    b374 LZER     RRE    -   -    I 1  fp      F1
+    b375 LZDR     RRE    -   -    I 1  fp      F1
+    b376 LZXR     RRE    -   -    I 1  fp      F1
+    b3c1 LDGR     RRE    41  -    I 1  fp      F1,R2
+    b3cd LGDR     RRE    41  -    I 1  fp      R1,F2
+    ed64 LEY      RXY_a  18  -    I 1  fp      F1,D2(X2,B2)
+    ed65 LDY      RXY_a  18  -    I 1  fp      F1,D2(X2,B2)
+    ed66 STEY     RXY_a  18  -    I 1  fp      F1,D2(X2,B2)
+    ed67 STDY     RXY_a  18  -    I 1  fp      F1,D2(X2,B2)
+    # ---- bfp -------------------------------------------------------------------------------------------------
+    b299 SRNM     S      -   -    I 3  bfp     D2(B2)
+    b29c STFPC    S      -   -    I 3  bfp     D2(B2)
+    b29d LFPC     S      -   -    I 3  bfp     D2(B2)
+    b2b8 SRNMB    S      37  -    I 3  bfp     D2(B2)
+    b2bd LFAS     S      41  -    I 3  bfp     D2(B2)
+    b300 LPEBR    RRE    -   -    I 3  bfp     F1,F2
+    b301 LNEBR    RRE    -   -    I 3  bfp     F1,F2
+    b302 LTEBR    RRE    -   -    I 3  bfp     F1,F2
+    b303 LCEBR    RRE    -   -    I 3  bfp     F1,F2
+    b304 LDEBR    RRE    -   -    I 3  bfp     F1,F2
+    b305 LXDBR    RRE    -   -    I 3  bfp     F1,F2
+    b306 LXEBR    RRE    -   -    I 3  bfp     F1,F2
+    b307 MXDBR    RRE    -   -    I 3  bfp     F1,F2
+    b308 KEBR     RRE    -   -    I 3  bfp     F1,F2
+    b309 CEBR     RRE    -   -    I 3  bfp     F1,F2
+    b30a AEBR     RRE    -   -    I 3  bfp     F1,F2
+    b30b SEBR     RRE    -   -    I 3  bfp     F1,F2
+    b30c MDEBR    RRE    -   -    I 3  bfp     F1,F2
+    b30d DEBR     RRE    -   -    I 3  bfp     F1,F2
+    b30e MAEBR    RRD    -   -    I 3  bfp     F1,F3,F2
+    b30f MSEBR    RRD    -   -    I 3  bfp     F1,F3,F2
+    b310 LPDBR    RRE    -   -    I 3  bfp     F1,F2
+    b311 LNDBR    RRE    -   -    I 3  bfp     F1,F2
+    b312 LTDBR    RRE    -   -    I 3  bfp     F1,F2
+    b313 LCDBR    RRE    -   -    I 3  bfp     F1,F2
+    b314 SQEBR    RRE    -   -    I 3  bfp     F1,F2
+    b315 SQDBR    RRE    -   -    I 3  bfp     F1,F2
+    b316 SQXBR    RRE    -   -    I 3  bfp     F1,F2
+    b317 MEEBR    RRE    -   -    I 3  bfp     F1,F2
+    b318 KDBR     RRE    -   -    I 3  bfp     F1,F2
+    b319 CDBR     RRE    -   -    I 3  bfp     F1,F2
+    b31a ADBR     RRE    -   -    I 3  bfp     F1,F2
+    b31b SDBR     RRE    -   -    I 3  bfp     F1,F2
+    b31c MDBR     RRE    -   -    I 3  bfp     F1,F2
+    b31d DDBR     RRE    -   -    I 3  bfp     F1,F2
+    b31e MADBR    RRD    -   -    I 3  bfp     F1,F3,F2
+    b31f MSDBR    RRD    -   -    I 3  bfp     F1,F3,F2
+    b340 LPXBR    RRE    -   -    I 3  bfp     F1,F2
+    b341 LNXBR    RRE    -   -    I 3  bfp     F1,F2
+    b342 LTXBR    RRE    -   -    I 3  bfp     F1,F2
+    b343 LCXBR    RRE    -   -    I 3  bfp     F1,F2
+    b344 LEDBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b345 LDXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b346 LEXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b347 FIXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b348 KXBR     RRE    -   -    I 3  bfp     F1,F2
+    b349 CXBR     RRE    -   -    I 3  bfp     F1,F2
+    b34a AXBR     RRE    -   -    I 3  bfp     F1,F2
+    b34b SXBR     RRE    -   -    I 3  bfp     F1,F2
+    b34c MXBR     RRE    -   -    I 3  bfp     F1,F2
+    b34d DXBR     RRE    -   -    I 3  bfp     F1,F2
+    b353 DIEBR    RRF_b  -   -    I 3  bfp     F1,F3,F2,M4
+    b357 FIEBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b35b DIDBR    RRF_b  -   -    I 3  bfp     F1,F3,F2,M4
+    b35f FIDBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b384 SFPC     RRE    -   -    I 3  bfp     R1,R2?
+    b385 SFASR    RRE    41  -    I 3  bfp     R1
+    b38c EFPC     RRE    -   -    I 3  bfp     R1,R2?
+    b390 CELFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b391 CDLFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b392 CXLFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b394 CEFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b395 CDFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b396 CXFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b398 CFEBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b399 CFDBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b39a CFXBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b39c CLFEBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b39d CLFDBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b39e CLFXBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3a0 CELGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b3a1 CDLGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b3a2 CXLGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b3a4 CEGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b3a5 CDGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b3a6 CXGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
+    b3a8 CGEBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3a9 CGDBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3aa CGXBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3ac CLGEBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3ad CLGDBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3ae CLGXBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    ed04 LDEB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed05 LXDB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed06 LXEB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed07 MXDB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed08 KEB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed09 CEB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed0a AEB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed0b SEB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed0c MDEB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed0d DEB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed0e MAEB     RXF    -   -    I 3  bfp     F1,F3,D2(X2,B2)
+    ed0f MSEB     RXF    -   -    I 3  bfp     F1,F3,D2(X2,B2)
+    ed10 TCEB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed11 TCDB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed12 TCXB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed14 SQEB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed15 SQDB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed17 MEEB     RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed18 KDB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed19 CDB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed1a ADB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed1b SDB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed1c MDB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed1d DDB      RXE    -   -    I 3  bfp     F1,D2(X2,B2)
+    ed1e MADB     RXF    -   -    I 3  bfp     F1,F3,D2(X2,B2)
+    ed1f MSDB     RXF    -   -    I 3  bfp     F1,F3,D2(X2,B2)
+    # ---- hfp -------------------------------------------------------------------------------------------------
+    20   LPDR     RR     -   -    I 3  hfp     F1,F2
+    21   LNDR     RR     -   -    I 3  hfp     F1,F2
+    22   LTDR     RR     -   -    I 3  hfp     F1,F2
+    23   LCDR     RR     -   -    I 3  hfp     F1,F2
+    24   HDR      RR     -   -    I 3  hfp     F1,F2
+    25   LDXR     RR     -   -    I 3  hfp     F1,F2
+    26   MXR      RR     -   -    I 3  hfp     F1,F2
+    27   MXDR     RR     -   -    I 3  hfp     F1,F2
+    29   CDR      RR     -   -    I 3  hfp     F1,F2
+    2a   ADR      RR     -   -    I 3  hfp     F1,F2
+    2b   SDR      RR     -   -    I 3  hfp     F1,F2
+    2c   MDR      RR     -   -    I 3  hfp     F1,F2
+    2d   DDR      RR     -   -    I 3  hfp     F1,F2
+    2e   AWR      RR     -   -    I 3  hfp     F1,F2
+    2f   SWR      RR     -   -    I 3  hfp     F1,F2
+    30   LPER     RR     -   -    I 3  hfp     F1,F2
+    31   LNER     RR     -   -    I 3  hfp     F1,F2
+    32   LTER     RR     -   -    I 3  hfp     F1,F2
+    33   LCER     RR     -   -    I 3  hfp     F1,F2
+    34   HER      RR     -   -    I 3  hfp     F1,F2
+    35   LEDR     RR     -   -    I 3  hfp     F1,F2
+    36   AXR      RR     -   -    I 3  hfp     F1,F2
+    37   SXR      RR     -   -    I 3  hfp     F1,F2
+    39   CER      RR     -   -    I 3  hfp     F1,F2
+    3a   AER      RR     -   -    I 3  hfp     F1,F2
+    3b   SER      RR     -   -    I 3  hfp     F1,F2
+    3c   MDER     RR     -   -    I 3  hfp     F1,F2
+    3d   DER      RR     -   -    I 3  hfp     F1,F2
+    3e   AUR      RR     -   -    I 3  hfp     F1,F2
+    3f   SUR      RR     -   -    I 3  hfp     F1,F2
+    67   MXD      RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    69   CD       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    6a   AD       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    6b   SD       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    6c   MD       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    6d   DD       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    6e   AW       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    6f   SW       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    79   CE       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    7a   AE       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    7b   SE       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    7c   MDE      RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    7d   DE       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    7e   AU       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    7f   SU       RX_a   -   -    I 3  hfp     F1,D2(X2,B2)
+    b22d DXR      RRE    -   -    I 3  hfp     F1,F2
+    b244 SQDR     RRE    -   -    I 3  hfp     F1,F2
+    b245 SQER     RRE    -   -    I 3  hfp     F1,F2
+    b324 LDER     RRE    -   -    I 3  hfp     F1,F2
+    b325 LXDR     RRE    -   -    I 3  hfp     F1,F2
+    b326 LXER     RRE    -   -    I 3  hfp     F1,F2
+    b32e MAER     RRD    20  -    I 3  hfp     F1,F3,F2
+    b32f MSER     RRD    20  -    I 3  hfp     F1,F3,F2
+    b336 SQXR     RRE    -   -    I 3  hfp     F1,F2
+    b337 MEER     RRE    -   -    I 3  hfp     F1,F2
+    b338 MAYLR    RRD    23  -    I 3  hfp     F1,F3,F2
+    b339 MYLR     RRD    23  -    I 3  hfp     F1,F3,F2
+    b33a MAYR     RRD    23  -    I 3  hfp     F1,F3,F2
+    b33b MYR      RRD    23  -    I 3  hfp     F1,F3,F2
+    b33c MAYHR    RRD    23  -    I 3  hfp     F1,F3,F2
+    b33d MYHR     RRD    23  -    I 3  hfp     F1,F3,F2
+    b33e MADR     RRD    20  -    I 3  hfp     F1,F3,F2
+    b33f MSDR     RRD    20  -    I 3  hfp     F1,F3,F2
+    b350 TBEDR    RRF_c  -   -    I 3  hfp     F1,M3,F2
+    b351 TBDR     RRF_c  -   -    I 3  hfp     F1,M3,F2
+    b358 THDER    RRE    -   -    I 3  hfp     F1,F2
+    b359 THDR     RRE    -   -    I 3  hfp     F1,F2
+    b360 LPXR     RRE    -   -    I 3  hfp     F1,F2
+    b361 LNXR     RRE    -   -    I 3  hfp     F1,F2
+    b362 LTXR     RRE    -   -    I 3  hfp     F1,F2
+    b363 LCXR     RRE    -   -    I 3  hfp     F1,F2
+    b366 LEXR     RRE    -   -    I 3  hfp     F1,F2
+    b367 FIXR     RRE    -   -    I 3  hfp     F1,F2
+    b369 CXR      RRE    -   -    I 3  hfp     F1,F2
+    b377 FIER     RRE    -   -    I 3  hfp     F1,F2
+    b37f FIDR     RRE    -   -    I 3  hfp     F1,F2
+    b3b4 CEFR     RRE    -   -    I 3  hfp     F1,R2
+    b3b5 CDFR     RRE    -   -    I 3  hfp     F1,R2
+    b3b6 CXFR     RRE    -   -    I 3  hfp     F1,R2
+    b3b8 CFER     RRF_c  -   -    I 3  hfp     R1,M3,F2
+    b3b9 CFDR     RRF_c  -   -    I 3  hfp     R1,M3,F2
+    b3ba CFXR     RRF_c  -   -    I 3  hfp     R1,M3,F2
+    b3c4 CEGR     RRE    -   -    I 3  hfp     F1,R2
+    b3c5 CDGR     RRE    -   -    I 3  hfp     F1,R2
+    b3c6 CXGR     RRE    -   -    I 3  hfp     F1,R2
+    b3c8 CGER     RRF_c  -   -    I 3  hfp     R1,M3,F2
+    b3c9 CGDR     RRF_c  -   -    I 3  hfp     R1,M3,F2
+    b3ca CGXR     RRF_c  -   -    I 3  hfp     R1,M3,F2
+    ed24 LDE      RXE    -   -    I 3  hfp     F1,D2(X2,B2)
+    ed25 LXD      RXE    -   -    I 3  hfp     F1,D2(X2,B2)
+    ed26 LXE      RXE    -   -    I 3  hfp     F1,D2(X2,B2)
+    ed2e MAE      RXF    20  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed2f MSE      RXF    20  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed34 SQE      RXE    -   -    I 3  hfp     F1,D2(X2,B2)
+    ed35 SQD      RXE    -   -    I 3  hfp     F1,D2(X2,B2)
+    ed37 MEE      RXE    -   -    I 3  hfp     F1,D2(X2,B2)
+    ed38 MAYL     RXF    23  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed39 MYL      RXF    23  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed3a MAY      RXF    23  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed3b MY       RXF    23  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed3c MAYH     RXF    23  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed3d MYH      RXF    23  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed3e MAD      RXF    20  -    I 3  hfp     F1,F3,D2(X2,B2)
+    ed3f MSD      RXF    20  -    I 3  hfp     F1,F3,D2(X2,B2)
+    # ---- dfp -------------------------------------------------------------------------------------------------
+    b2b9 SRNMT    S      41  -    I 10 dfp     D2(B2)
+    b3d0 MDTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3d1 DDTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3d2 ADTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3d3 SDTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3d4 LDETR    RRF_a  42  -    I 10 dfp     F1,F2,M4
+    b3d5 LEDTR    RRF_e  42  -    I 10 dfp     F1,M3,F2,M4
+    b3d6 LTDTR    RRE    42  -    I 10 dfp     F1,F2
+    b3d7 FIDTR    RRF_e  42  -    I 10 dfp     F1,M3,F2,M4
+    b3d8 MXTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3d9 DXTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3da AXTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3db SXTRA    RRF_a  42  -    I 10 dfp     F1,F2,F3,M4
+    b3dc LXDTR    RRF_a  42  -    I 10 dfp     F1,F2,M4
+    b3dd LDXTR    RRF_e  42  -    I 10 dfp     F1,M3,F2,M4
+    b3de LTXTR    RRE    42  -    I 10 dfp     F1,F2
+    b3df FIXTR    RRF_e  42  -    I 10 dfp     F1,M3,F2,M4
+    b3e0 KDTR     RRE    42  -    I 10 dfp     F1,F2
+    b3e1 CGDTRA   RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b3e2 CUDTR    RRE    42  -    I 10 dfp     R1,F2
+    b3e3 CSDTR    RRF_a  42  -    I 10 dfp     R1,F2,M4
+    b3e4 CDTR     RRE    42  -    I 10 dfp     F1,F2
+    b3e5 EEDTR    RRE    42  -    I 10 dfp     R1,F2
+    b3e7 ESDTR    RRE    42  -    I 10 dfp     R1,F2
+    b3e8 KXTR     RRE    42  -    I 10 dfp     F1,F2
+    b3e9 CGXTRA   RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b3ea CUXTR    RRE    42  -    I 10 dfp     R1,F2
+    b3eb CSXTR    RRF_a  42  -    I 10 dfp     R1,F2,M4
+    b3ec CXTR     RRE    42  -    I 10 dfp     F1,F2
+    b3ed EEXTR    RRE    42  -    I 10 dfp     R1,F2
+    b3ef ESXTR    RRE    42  -    I 10 dfp     R1,F2
+    b3f1 CDGTRA   RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b3f2 CDUTR    RRE    42  -    I 10 dfp     F1,R2
+    b3f3 CDSTR    RRE    42  -    I 10 dfp     F1,R2
+    b3f4 CEDTR    RRE    42  -    I 10 dfp     F1,F2
+    b3f5 QADTR    RRF_b  42  -    I 10 dfp     F1,F3,F2,M4
+    b3f6 IEDTR    RRF_b  42  -    I 10 dfp     F1,F3,R2
+    b3f7 RRDTR    RRF_b  42  -    I 10 dfp     F1,F3,R2,M4
+    b3f9 CXGTRA   RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b3fa CXUTR    RRE    42  -    I 10 dfp     F1,R2
+    b3fb CXSTR    RRE    42  -    I 10 dfp     F1,R2
+    b3fc CEXTR    RRE    42  -    I 10 dfp     F1,F2
+    b3fd QAXTR    RRF_b  42  -    I 10 dfp     F1,F3,F2,M4
+    b3fe IEXTR    RRF_b  42  -    I 10 dfp     F1,F3,R2
+    b3ff RRXTR    RRF_b  42  -    I 10 dfp     F1,F3,R2,M4
+    b941 CFDTR    RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b942 CLGDTR   RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b943 CLFDTR   RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b949 CFXTR    RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b94a CLGXTR   RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b94b CLFXTR   RRF_e  42  -    I 10 dfp     R1,M3,F2,M4
+    b951 CDFTR    RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b952 CDLGTR   RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b953 CDLFTR   RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b959 CXFTR    RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b95a CXLGTR   RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    b95b CXLFTR   RRF_e  42  -    I 10 dfp     F1,M3,R2,M4
+    ed40 SLDT     RXF    42  -    I 10 dfp     F1,F3,D2(X2,B2)
+    ed41 SRDT     RXF    42  -    I 10 dfp     F1,F3,D2(X2,B2)
+    ed48 SLXT     RXF    42  -    I 10 dfp     F1,F3,D2(X2,B2)
+    ed49 SRXT     RXF    42  -    I 10 dfp     F1,F3,D2(X2,B2)
+    ed50 TDCET    RXE    42  -    I 10 dfp     F1,D2(X2,B2)
+    ed51 TDGET    RXE    42  -    I 10 dfp     F1,D2(X2,B2)
+    ed54 TDCDT    RXE    42  -    I 10 dfp     F1,D2(X2,B2)
+    ed55 TDGDT    RXE    42  -    I 10 dfp     F1,D2(X2,B2)
+    ed58 TDCXT    RXE    42  -    I 10 dfp     F1,D2(X2,B2)
+    ed59 TDGXT    RXE    42  -    I 10 dfp     F1,D2(X2,B2)
+    eda8 CZDT     RSL_b  48  -    I 10 dfp     F1,D2(L2,B2),M3
+    eda9 CZXT     RSL_b  48  -    I 10 dfp     F1,D2(L2,B2),M3
+    edaa CDZT     RSL_b  48  -    I 10 dfp     F1,D2(L2,B2),M3
+    edab CXZT     RSL_b  48  -    I 10 dfp     F1,D2(L2,B2),M3
+    edac CPDT     RSL_b  80  -    I 10 dfp     F1,D2(L2,B2),M3
+    edad CPXT     RSL_b  80  -    I 10 dfp     F1,D2(L2,B2),M3
+    edae CDPT     RSL_b  80  -    I 10 dfp     F1,D2(L2,B2),M3
+    edaf CXPT     RSL_b  80  -    I 10 dfp     F1,D2(L2,B2),M3
+    # ---- vector ----------------------------------------------------------------------------------------------
+    e601 VLEBRH   VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e602 VLEBRG   VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e603 VLEBRF   VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e604 VLLEBRZ  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e605 VLBRREP  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e606 VLBR     VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e607 VLER     VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e609 VSTEBRH  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e60a VSTEBRG  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e60b VSTEBRF  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e60e VSTBR    VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e60f VSTER    VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
+    e634 VPKZ     VSI    134 -    I 2  vector  V1,D2(B2),I3
+    e635 VLRL     VSI    134 -    I 2  vector  V1,D2(B2),I3
+    e637 VLRLR    VRS_d  134 -    I 2  vector  V1,R3,D2(B2)
+    e63c VUPKZ    VSI    134 -    I 2  vector  V1,D2(B2),I3
+    e63d VSTRL    VSI    134 -    I 2  vector  V1,D2(B2),I3
+    e63f VSTRLR   VRS_d  134 -    I 2  vector  V1,R3,D2(B2)
+    e649 VLIP     VRI_a  134 U    I 2  vector  V1,I2,M3
+    e650 VCVB     VRR_i  148 -    I 2  vector  R1,V2,M3,M4?
+    e651 VCLZDP   VRR_k  192 -    I 2  vector  V1,V2,M3
+    e652 VCVBG    VRR_i  148 -    I 2  vector  R1,V2,M3,M4?
+    e654 VUPKZH   VRR_k  192 -    I 2  vector  V1,V2,M3
+    e655 VCNF     VRR_a  165 -    I 2  vector  V1,V2,M3,M4
+    e656 VCLFNH   VRR_a  165 -    I 2  vector  V1,V2,M3,M4
+    e658 VCVD     VRI_i  134 -    I 2  vector  V1,R2,I3,M4
+    e659 VSRP     VRI_g  134 -    I 2  vector  V1,V2,I3,I4,M5
+    e65a VCVDG    VRI_i  134 -    I 2  vector  V1,R2,I3,M4
+    e65b VPSOP    VRI_g  134 -    I 2  vector  V1,V2,I3,I4,M5
+    e65c VUPKZL   VRR_k  192 -    I 2  vector  V1,V2,M3
+    e65d VCFN     VRR_a  165 -    I 2  vector  V1,V2,M3,M4
+    e65e VCLFNL   VRR_a  165 -    I 2  vector  V1,V2,M3,M4
+    e65f VTP      VRR_g  134 -    I 2  vector  V1
+    e670 VPKZR    VRI_f  192 -    I 2  vector  V1,V2,V3,I4,M5
+    e671 VAP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e672 VSRPR    VRI_f  192 -    I 2  vector  V1,V2,V3,I4,M5
+    e673 VSP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e674 VSCHP    VRR_b  192 -    I 2  vector  V1,V2,V3,M4,M5
+    e675 VCRNF    VRR_c  165 -    I 2  vector  V1,V2,V3,M4,M5
+    e677 VCP      VRR_h  134 -    I 2  vector  V1,V2,M3
+    e678 VMP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e679 VMSP     VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e67a VDP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e67b VRP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e67c VSCSHP   VRR_c  192 -    I 2  vector  V1,V2,V3
+    e67d VCSPH    VRR_j  192 -    I 2  vector  V1,V2,V3,M4
+    e67e VSDP     VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
+    e700 VLEB     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e701 VLEH     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e702 VLEG     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e703 VLEF     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e704 VLLEZ    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e705 VLREP    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e706 VL       VRX    129 -    I 2  vector  V1,D2(X2,B2),M3?
+    e707 VLBB     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e708 VSTEB    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e709 VSTEH    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e70a VSTEG    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e70b VSTEF    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
+    e70e VST      VRX    129 -    I 2  vector  V1,D2(X2,B2),M3?
+    e712 VGEG     VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
+    e713 VGEF     VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
+    e71a VSCEG    VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
+    e71b VSCEF    VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
+    e721 VLGV     VRS_c  129 -    I 2  vector  R1,V3,D2(B2),M4
+    e722 VLVG     VRS_b  129 -    I 2  vector  V1,R3,D2(B2),M4
+    e727 LCBB     RXE    129 -    I 2  vector  R1,D2(X2,B2),M3
+    e730 VESL     VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
+    e733 VERLL    VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
+    e736 VLM      VRV    129 -    I 2  vector  V1,V2,D2(B2),M3??
+    e737 VLL      VRS_b  129 -    I 2  vector  V1,R3,D2(B2)
+    e738 VESRL    VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
+    e73a VESRA    VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
+    e73e VSTM     VRV    129 -    I 2  vector  V1,V2,D2(B2),M3??
+    e73f VSTL     VRS_b  129 -    I 2  vector  V1,R3,D2(B2)
+    e740 VLEIB    VRI_a  129 -    I 2  vector  V1,I2,M3
+    e741 VLEIH    VRI_a  129 -    I 2  vector  V1,I2,M3
+    e742 VLEIG    VRI_a  129 -    I 2  vector  V1,I2,M3
+    e743 VLEIF    VRI_a  129 -    I 2  vector  V1,I2,M3
+    e744 VGBM     VRI_a  129 U    I 2  vector  V1,I2
+    e745 VREPI    VRI_a  129 -    I 2  vector  V1,I2,M3
+    e746 VGM      VRI_b  129 -    I 2  vector  V1,I2,I3,M4
+    e74a VFTCI    VRI_e  129 -    I 2  vector  V1,V2,I3,M4,M5
+    e74d VREP     VRI_c  129 U    I 2  vector  V1,V3,I2,M4
+    e750 VPOPCT   VRR_a  129 -    I 2  vector  V1,V2,M3
+    e752 VCTZ     VRR_a  129 -    I 2  vector  V1,V2,M3
+    e753 VCLZ     VRR_a  129 -    I 2  vector  V1,V2,M3
+    e756 VLR      VRR_c  129 -    I 2  vector  V1,V2
+    e75c VISTR    VRR_a  129 -    I 2  vector  V1,V2,M3,M5?
+    e75f VSEG     VRR_a  129 -    I 2  vector  V1,V2,M3
+    e760 VMRL     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e761 VMRH     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e762 VLVGP    VRR_f  129 -    I 2  vector  V1,R2,R3
+    e764 VSUM     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e765 VSUMG    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e766 VCKSM    VRR_c  129 -    I 2  vector  V1,V2,V3
+    e767 VSUMQ    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e768 VN       VRR_c  129 -    I 2  vector  V1,V2,V3
+    e769 VNC      VRR_c  129 -    I 2  vector  V1,V2,V3
+    e76a VO       VRR_c  129 -    I 2  vector  V1,V2,V3
+    e76b VNO      VRR_c  129 -    I 2  vector  V1,V2,V3
+    e76c VNX      VRR_c  135 -    I 2  vector  V1,V2,V3
+    e76d VX       VRR_c  129 -    I 2  vector  V1,V2,V3
+    e76e VNN      VRR_c  135 -    I 2  vector  V1,V2,V3
+    e76f VOC      VRR_c  135 -    I 2  vector  V1,V2,V3
+    e770 VESLV    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e772 VERIM    VRI_d  129 -    I 2  vector  V1,V2,V3,I4,M5
+    e773 VERLLV   VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e774 VSL      VRR_c  129 -    I 2  vector  V1,V2,V3
+    e775 VSLB     VRR_c  129 -    I 2  vector  V1,V2,V3
+    e777 VSLDB    VRI_d  129 -    I 2  vector  V1,V2,V3,I4
+    e778 VESRLV   VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e77a VESRAV   VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e77c VSRL     VRR_c  129 -    I 2  vector  V1,V2,V3
+    e77d VSRLB    VRR_c  129 -    I 2  vector  V1,V2,V3
+    e77e VSRA     VRR_c  129 -    I 2  vector  V1,V2,V3
+    e77f VSRAB    VRR_c  129 -    I 2  vector  V1,V2,V3
+    e780 VFEE     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5?
+    e781 VFENE    VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5?
+    e782 VFAE     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5?
+    e784 VPDI     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e785 VBPERM   VRR_c  135 -    I 2  vector  V1,V2,V3
+    e786 VSLD     VRI_d  148 -    I 2  vector  V1,V2,V3,I4
+    e787 VSRD     VRI_d  148 -    I 2  vector  V1,V2,V3,I4
+    e78a VSTRC    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5,M6?
+    e78b VSTRS    VRR_d  148 -    I 2  vector  V1,V2,V3,V4,M5,M6?
+    e78c VPERM    VRR_d  129 -    I 2  vector  V1,V2,V3,V4
+    e78d VSEL     VRR_d  129 -    I 2  vector  V1,V2,V3,V4
+    e78e VFMS     VRR_e  129 -    I 2  vector  V1,V2,V3,V4,M5,M6
+    e78f VFMA     VRR_e  129 -    I 2  vector  V1,V2,V3,V4,M5,M6
+    e794 VPK      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e795 VPKLS    VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e797 VPKS     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e79e VFNMS    VRR_e  135 -    I 2  vector  V1,V2,V3,V4,M5,M6
+    e79f VFNMA    VRR_e  135 -    I 2  vector  V1,V2,V3,V4,M5,M6
+    e7a1 VMLH     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a2 VML      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a3 VMH      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a4 VMLE     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a5 VMLO     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a6 VME      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a7 VMO      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7a9 VMALH    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7aa VMAL     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7ab VMAH     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7ac VMALE    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7ad VMALO    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7ae VMAE     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7af VMAO     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7b4 VGFM     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7b8 VMSL     VRR_d  135 -    I 2  vector  V1,V2,V3,V4,M5,M6
+    e7b9 VACCC    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7bb VAC      VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7bc VGFMA    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7bd VSBCBI   VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7bf VSBI     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
+    e7c0 VCLFP    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
+    e7c1 VCFPL    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
+    e7c2 VCSFP    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
+    e7c3 VCFPS    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
+    e7c4 VFLL     VRR_a  135 -    I 2  vector  V1,V2,M3,M4
+    e7c5 VFLR     VRR_a  135 -    I 2  vector  V1,V2,M3,M4,M5
+    e7c7 VFI      VRR_a  129 -    I 2  vector  V1,V2,M3,M4,M5
+    e7ca WFK      VRR_a  129 -    I 2  vector  V1,V2,M3,M4
+    e7cb WFC      VRR_a  129 -    I 2  vector  V1,V2,M3,M4
+    e7cc VFPSO    VRR_a  129 -    I 2  vector  V1,V2,M3,M4,M5
+    e7ce VFSQ     VRR_a  129 -    I 2  vector  V1,V2,M3,M4
+    e7d4 VUPLL    VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7d5 VUPLH    VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7d6 VUPL     VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7d7 VUPH     VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7d8 VTM      VRR_c  129 -    I 2  vector  V1,V2
+    e7d9 VECL     VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7db VEC      VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7de VLC      VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7df VLP      VRR_a  129 -    I 2  vector  V1,V2,M3
+    e7e2 VFS      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7e3 VFA      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7e5 VFD      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7e7 VFM      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7e8 VFCE     VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7ea VFCHE    VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7eb VFCH     VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7ee VFMIN    VRR_c  135 -    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7ef VFMAX    VRR_c  135 -    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7f0 VAVGL    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7f1 VACC     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7f2 VAVG     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7f3 VA       VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7f5 VSCBI    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7f7 VS       VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7f8 VCEQ     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7f9 VCHL     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7fb VCH      VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
+    e7fc VMNL     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7fd VMXL     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7fe VMN      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e7ff VMX      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    # ---- tx --------------------------------------------------------------------------------------------------
+    b2ec ETND     RRE    73  -    I 10 tx      R1
+    b2f8 TEND     S      73  E    I 10 tx      -
+    b2fc TABORT   S      73  E    I 10 tx      D2(B2)
+    e325 NTSTG    RXY_a  73  -    I 10 tx      R1,D2(X2,B2)
+    e560 TBEGIN   SIL    73  UE   I 10 tx      D1(B1),I2
+    e561 TBEGINC  SIL    50  UE   I 10 tx      D1(B1),I2
+    # ---- crypto ----------------------------------------------------------------------------------------------
+    b2ad NQAP     RRE    -   E    C 20 crypto  *R1,R2
+    b2ae DQAP     RRE    -   E    C 20 crypto  *R1,R2
+    b2af PQAP     RRE    -   E    C 20 crypto  *-
+    b91e KMAC     RRE    17  -    I 20 crypto  R1,R2
+    b928 PCKMO    RRE    76  PE   I 20 crypto  -
+    b929 KMA      RRF_b  146 -    I 20 crypto  R1,R3,R2!20-23
+    b92a KMF      RRE    77  -    I 20 crypto  R1,R2
+    b92b KMO      RRE    77  -    I 20 crypto  R1,R2
+    b92c PCC      RRE    77  -    I 20 crypto  -
+    b92d KMCTR    RRF_b  77  -    I 20 crypto  R1,R3,R2!20-23
+    b92e KM       RRE    17  -    I 20 crypto  R1,R2
+    b92f KMC      RRE    17  -    I 20 crypto  R1,R2
+    b93a KDSA     RRE    155 -    I 20 crypto  R1,R2
+    b93c PRNO     RRE    57  -    I 20 crypto  R1,R2
+    b93e KIMD     RRE    17  -    I 20 crypto  R1,R2
+    b93f KLMD     RRE    17  -    I 20 crypto  R1,R2
+    # ---- control ---------------------------------------------------------------------------------------------
+    0101 PR       E      -   BE   I 20 control -
+    0104 PTFF     E      28  Q    I 10 control -
+    0107 SCKPF    E      -   PE   X 0  control -
+    010b TAM      E      -   -    I 1  control -
+    010c SAM24    E      -   E    I 2  control -
+    010d SAM31    E      -   E    I 2  control -
+    010e SAM64    E      -   E    I 2  control -
+    80   SSM      S      -   PE   I 5  control D2(B2)!8-15
+    82   LPSW     S      -   PBE  I 10 control D2(B2)!8-15
+    83   DIAG     RS_a   -   PEH  X 0  control R1,R3,D2(B2)
+    ac   STNSM    SI     -   PE   I 5  control D1(B1),I2
+    ad   STOSM    SI     -   PE   I 5  control D1(B1),I2
+    ae   SIGP     RS_a   -   PEH  X 0  control R1,R3,D2(B2)
+    b1   LRA      RX_a   -   P    I 10 control R1,D2(X2,B2)
+    b200 LBEAR    S      193 PE   I 10 control D2(B2)
+    b201 STBEAR   S      193 PE   I 10 control D2(B2)
+    b202 STIDP    S      -   PH   X 0  control D2(B2)
+    b204 SCK      S      -   PEH  X 0  control D2(B2)
+    b205 STCK     S      -   E    I 10 control D2(B2)
+    b206 SCKC     S      -   PE   I 10 control D2(B2)
+    b207 STCKC    S      -   P    I 10 control D2(B2)
+    b208 SPT      S      -   PE   I 10 control D2(B2)
+    b209 STPT     S      -   P    I 10 control D2(B2)
+    b20a SPKA     S      -   E    I 3  control D2(B2)
+    b20b IPK      S      -   -    I 3  control -
+    b20d PTLB     S      -   PE   I 10 control -
+    b210 SPX      S      -   PE   I 10 control D2(B2)
+    b211 STPX     S      -   P    I 5  control D2(B2)
+    b212 STAP     S      -   P    I 5  control D2(B2)
+    b214 SIE      S      -   PE   X 0  control D2(B2)
+    b218 PC       S      -   QE   I 10 control D2(B2)
+    b219 SAC      S      -   QE   I 10 control D2(B2)
+    b220 SERVC    RRE    -   PEH  X 0  control *R1,R2
+    b221 IPTE     RRF_a  -   PE   I 10 control R1,R2,R3,M4??
+    b223 IVSK     RRE    -   -    I 5  control R1,R2
+    b224 IAC      RRE    -   PE   I 10 control R1
+    b225 SSAR     RRE    -   Q    I 10 control R1
+    b226 EPAR     RRE    -   Q    I 10 control R1
+    b227 ESAR     RRE    -   Q    I 10 control R1
+    b228 PT       RRE    -   QE   I 10 control R1,R2
+    b229 ISKE     RRE    -   P    I 5  control R1,R2
+    b22a RRBE     RRE    -   P    I 5  control R1,R2
+    b22b SSKE     RRF_c  -   PE   I 10 control R1,R2,M3?
+    b22c TB       RRE    -   P    X 0  control R1,R2
+    b22e PGIN     RRE    -   PE   I 10 control R1,R2
+    b22f PGOUT    RRE    -   PE   I 10 control R1,R2
+    b240 BAKR     RRE    -   B    I 20 control R1,R2
+    b246 STURA    RRE    -   PE   I 10 control R1,R2
+    b247 MSTA     RRE    -   Q    I 10 control R1
+    b248 PALB     RRE    -   PE   I 10 control -
+    b249 EREG     RRE    -   Q    I 10 control R1,R2
+    b24a ESTA     RRE    -   Q    I 10 control R1,R2
+    b24b LURA     RRE    -   PE   I 10 control R1,R2
+    b24d CPYA     RRE    -   -    I 1  control A1,A2
+    b24e SAR      RRE    -   -    I 1  control A1,R2
+    b24f EAR      RRE    -   -    I 1  control R1,A2
+    b250 CSP      RRE    -   PE   I 10 control R1,R2
+    b258 BSG      RRE    -   QBE  I 10 control R1,R2
+    b25a BSA      RRE    -   QBE  I 10 control R1,R2
+    b278 STCKE    S      -   E    I 10 control D2(B2)
+    b279 SACF     S      -   QE   I 10 control D2(B2)
+    b27c STCKF    S      25  E    I 5  control D2(B2)
+    b27d STSI     S      -   PEH  X 0  control D2(B2)
+    b280 LPP      S      40  PE   I 10 control D2(B2)
+    b284 LCCTL    S      67  PE   I 10 control D2(B2)
+    b285 LPCTL    S      67  PE   I 10 control D2(B2)
+    b286 QSI      S      68  PE   I 10 control D2(B2)
+    b287 LSCTL    S      68  PE   I 10 control D2(B2)
+    b28e QCTRI    S      67  Q    I 10 control D2(B2)
+    b2b0 STFLE    S      7   -    I 10 control D2(B2)
+    b2b1 STFL     S      -   PH   X 0  control D2(B2)
+    b2b2 LPSWE    S      -   PBE  I 10 control D2(B2)
+    b2e0 SCCTR    RRE    67  PE   I 10 control R1,R2
+    b2e1 SPCTR    RRE    67  PE   I 10 control R1,R2
+    b2e4 ECCTR    RRE    67  Q    I 10 control R1,R2
+    b2e5 EPCTR    RRE    67  Q    I 10 control R1,R2
+    b6   STCTL    RS_a   -   P    I 10 control C1,C3,D2(B2)
+    b7   LCTL     RS_a   -   PE   I 10 control C1,C3,D2(B2)
+    b905 LURAG    RRE    -   PE   I 10 control R1,R2
+    b925 STURG    RRE    -   PE   I 10 control R1,R2
+    b98a CSPG     RRE    -   PE   I 10 control R1,R2
+    b98b RDP      RRF_b  194 PE   I 10 control R1,R3,R2,M4?
+    b98e IDTE     RRF_b  3   PE   I 10 control R1,R3,R2,M4?
+    b98f CRDTE    RRF_b  78  PE   I 10 control R1,R3,R2,M4?
+    b99a EPAIR    RRE    -   Q    I 10 control R1
+    b99b ESAIR    RRE    -   Q    I 10 control R1
+    b99d ESEA     RRE    -   PE   I 10 control R1
+    b99e PTI      RRE    -   PE   I 10 control R1,R2
+    b99f SSAIR    RRE    -   Q    I 10 control R1
+    b9a1 TPEI     RRE    145 PE   I 10 control R1,R2
+    b9a2 PTF      RRE    -   P    X 0  control R1
+    b9aa LPTEA    RRF_b  21  PE   I 10 control R1,R3,R2,M4
+    b9ac IRBM     RRE    145 PE   X 0  control R1,R2
+    b9ae RRBM     RRE    45  PE   X 0  control R1,R2
+    b9af PFMF     RRE    8   PE   X 0  control R1,R2
+    c80  MVCOS    SSF    27  Q    I 10 control D1(B1),D2(B2),R3
+    d9   MVCK     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3
+    da   MVCP     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3
+    db   MVCS     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3
+    e303 LRAG     RXY_a  -   PE   I 10 control R1,D2(X2,B2)
+    e313 LRAY     RXY_a  18  PE   I 10 control R1,D2(X2,B2)
+    e500 LASP     SSE    -   P    I 10 control D1(B1),D2(B2)
+    e501 TPROT    SSE    -   P    I 10 control D1(B1),D2(B2)
+    e50e MVCSK    SSE    -   Q    I 10 control D1(B1),D2(B2)
+    e50f MVCDK    SSE    -   Q    I 10 control D1(B1),D2(B2)
+    eb25 STCTG    RSY_a  -   P    I 10 control C1,C3,D2(B2)
+    eb2f LCTLG    RSY_a  -   PE   I 10 control C1,C3,D2(B2)
+    eb71 LPSWEY   SIY    193 PE   I 10 control D1(B1)
+    # ---- io --------------------------------------------------------------------------------------------------
+    b230 CSCH     S      -   POH  X 0  io      -
+    b231 HSCH     S      -   POH  X 0  io      -
+    b232 MSCH     S      -   POH  X 0  io      D2(B2)
+    b233 SSCH     S      -   POH  X 0  io      D2(B2)
+    b234 STSCH    S      -   POH  X 0  io      D2(B2)
+    b235 TSCH     S      -   POH  X 0  io      D2(B2)
+    b236 TPI      S      -   POH  X 0  io      D2(B2)
+    b237 SAL      S      -   POH  X 0  io      -
+    b238 RSCH     S      -   POH  X 0  io      -
+    b239 STCRW    S      -   POH  X 0  io      D2(B2)
+    b23a STCPS    S      -   POH  X 0  io      D2(B2)
+    b23b RCHP     S      -   POH  X 0  io      -
+    b23c SCHM     S      -   POH  X 0  io      -
+    b25f CHSC     RRE    -   POH  X 0  io      *R1,R2
+    b274 SIGA     S      -   PO   X 0  io      D2(B2)
+    b276 XSCH     S      -   POH  X 0  io      -
     """;
 }

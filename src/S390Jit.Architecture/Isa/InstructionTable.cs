@@ -121,6 +121,7 @@ public static unsafe partial class InstructionTable
                     '1' => InsnFlags.EvenR1, '2' => InsnFlags.EvenR2, '3' => InsnFlags.EvenR3, 'O' => InsnFlags.Io | InsnFlags.EndsBlock,
                     'X' => InsnFlags.Execute | InsnFlags.EndsBlock,
                     'Q' => InsnFlags.SemiPriv,
+                    'H' => InsnFlags.HostHandled,
                     _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown flag '{ch}'"),
                 };
         var sie = c[5] switch

@@ -37,6 +37,8 @@ public sealed class OperandSyntax
     public required ulong FieldBits { get; init; }
     /// <summary>Left-aligned mask of bits objdump neither prints nor checks.</summary>
     public required ulong IgnoredBits { get; init; }
+    /// <summary>Written with a leading <c>*</c>: binutils 2.40 does not know the instruction (objdump shows .long).</summary>
+    public bool NotInBinutils { get; init; }
 
     public static ulong BitMask(int pos, int width) => width == 0 ? 0 : (ulong.MaxValue >> pos) & ~(ulong.MaxValue >> (pos + width));
 
@@ -54,6 +56,8 @@ public sealed class OperandSyntax
     public static OperandSyntax Parse(string text, Format format, bool unsignedImm)
     {
         string body = text;
+        bool unknown = body.StartsWith('*');
+        if (unknown) body = body[1..];
         ulong ignored = 0;
         int bang = body.IndexOf('!');
         if (bang >= 0)
@@ -91,7 +95,10 @@ public sealed class OperandSyntax
             }
         }
         foreach (var it in items) bits |= FieldMask(it.Spec);
-        return new OperandSyntax { Text = text, Items = items.ToArray(), Optional = optional, FieldBits = bits, IgnoredBits = ignored };
+        return new OperandSyntax
+        {
+            Text = text, Items = items.ToArray(), Optional = optional, FieldBits = bits, IgnoredBits = ignored, NotInBinutils = unknown,
+        };
 
         SyntaxItem Item(string token, OperandRole role, bool opens)
         {
@@ -172,8 +179,12 @@ public sealed class OperandSyntax
         }
     }
 
-    /// <summary>Appends the operands of the instruction at <paramref name="address"/>, as objdump 2.40 prints them.</summary>
-    public void Format(StringBuilder sb, ulong raw, ulong address)
+    /// <summary>
+    /// Appends the operands of the instruction at <paramref name="address"/>, as objdump 2.40 prints them.
+    /// Relative targets print as 0x-prefixed addresses, or through <paramref name="target"/> (objdump
+    /// prints them without 0x and with a &lt;symbol+offset&gt; when the file has symbols).
+    /// </summary>
+    public void Format(StringBuilder sb, ulong raw, ulong address, Func<ulong, string>? target = null)
     {
         char sep = '\0';
         var items = Items;
@@ -194,7 +205,11 @@ public sealed class OperandSyntax
                 case PrintKind.Vr: sb.Append("%v").Append(v); break;
                 case PrintKind.Ar: sb.Append("%a").Append(v); break;
                 case PrintKind.Cr: sb.Append("%c").Append(v); break;
-                case PrintKind.PcRel: sb.Append("0x").Append((address + (ulong)(v * 2)).ToString("x", CultureInfo.InvariantCulture)); break;
+                case PrintKind.PcRel:
+                    ulong t = address + (ulong)(v * 2);
+                    if (target != null) sb.Append(target(t));
+                    else sb.Append("0x").Append(t.ToString("x", CultureInfo.InvariantCulture));
+                    break;
                 default: sb.Append(v); break;
             }
             sep = it.Role switch { OperandRole.Displacement => '(', _ => ',' };

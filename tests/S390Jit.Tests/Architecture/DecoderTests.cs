@@ -6,7 +6,7 @@ public class DecoderTests
 {
     private static long RandomField(Random rng, FieldSpec fs, bool unsignedImm)
     {
-        int w = fs.Kind == FieldKind.LongDisplacement ? 20 : fs.Width;
+        int w = fs.Kind == FieldKind.LongDisplacement ? 20 : fs.Kind == FieldKind.Vector ? 5 : fs.Width;
         bool signed = fs.Kind is FieldKind.Signed or FieldKind.LongDisplacement || (fs.Kind == FieldKind.Immediate && !unsignedImm);
         // boundary values half of the time
         long v = rng.Next(4) switch
@@ -43,7 +43,8 @@ public class DecoderTests
         Field.R1 => i.R1, Field.R2 => i.R2, Field.R3 => i.R3, Field.X2 => i.X2, Field.B1 => i.B1, Field.B2 => i.B2, Field.B3 => i.B3,
         Field.B4 => i.B4, Field.D1 => i.D1, Field.D2 => i.D2, Field.D3 => i.D3, Field.D4 => i.D4, Field.I1 => i.I1, Field.I2 => i.I2,
         Field.I3 => i.I3, Field.I4 => i.I4, Field.I5 => i.I5, Field.M1 => i.M1, Field.M3 => i.M3, Field.M4 => i.M4, Field.M5 => i.M5,
-        Field.L1 => i.L1, Field.L2 => i.L2, Field.RI2 => i.RI2, Field.RI3 => i.RI3, Field.RI4 => i.RI4, _ => throw new ArgumentException(),
+        Field.L1 => i.L1, Field.L2 => i.L2, Field.RI2 => i.RI2, Field.RI3 => i.RI3, Field.RI4 => i.RI4,
+        Field.V1 => i.V1, Field.V2 => i.V2, Field.V3 => i.V3, Field.V4 => i.V4, Field.M6 => i.M6, _ => throw new ArgumentException(f.ToString()),
     };
 
     [Test]

@@ -89,12 +89,64 @@ public class InstructionTableTests
             Assert.That(r.Has(InsnFlags.Priv), r.ToString());
     }
 
+    private static List<string> BinutilsMnemonics() =>
+        File.ReadLines(Repo.Path("tests", "S390Jit.Tests", "Architecture", "Golden", "binutils-z16-mnemonics.txt"))
+            .Where(l => l.Length > 0 && l[0] != '#').ToList();
+
     [Test]
     public void Coverage_report_lists_rows_by_facility()
     {
-        var report = Coverage.Report();
+        var report = Coverage.Report(BinutilsMnemonics());
         TestContext.Out.WriteLine(report);
         Assert.That(report, Does.Contain("rows"));
+        Assert.That(report, Does.Contain("missing from the table: 0"));
         Assert.That(Coverage.Implemented, Is.GreaterThan(400));
+    }
+
+    [Test]
+    public void Every_binutils_z16_mnemonic_is_a_row_or_an_extended_mnemonic()
+    {
+        var list = BinutilsMnemonics();
+        Assert.That(list, Has.Count.GreaterThan(2000));
+        Assert.That(Coverage.Missing(list), Is.Empty);
+    }
+
+    [Test]
+    public void Every_row_has_facility_privilege_sie_cost_and_syntax()
+    {
+        foreach (var r in Rows)
+        {
+            Assert.That(r.Facility, Is.GreaterThanOrEqualTo(-1).And.LessThan(256), r.ToString());
+            Assert.That(r.PrivilegeClass, Is.AnyOf("privileged", "semiprivileged", "unprivileged"), r.ToString());
+            Assert.That(!(r.Has(InsnFlags.Priv) && r.Has(InsnFlags.SemiPriv)), r.ToString());
+            Assert.That(Enum.IsDefined(r.Sie), r.ToString());
+            Assert.That(r.Cycles, Is.GreaterThanOrEqualTo(0), r.ToString());
+            Assert.That(r.Syntax, Is.Not.Null, r.ToString());
+            // printed fields, ignored bits and must-be-zero bits never overlap the opcode
+            Assert.That(r.Syntax.FieldBits & r.OpcodeMask, Is.Zero, r.ToString());
+            Assert.That(r.ZeroMask & r.OpcodeMask, Is.Zero, r.ToString());
+        }
+    }
+
+    [Test]
+    public void Extended_mnemonics_fix_bits_of_their_row_fields_only()
+    {
+        foreach (var a in InstructionTable.Aliases)
+        {
+            ulong fields = 0;
+            foreach (var fs in Formats.Fields(a.Base.Format)) fields |= OperandSyntax.FieldMask(fs);
+            Assert.That(a.FixedMask & ~fields, Is.Zero, a.ToString());
+            Assert.That(a.FixedValue & ~a.FixedMask, Is.Zero, a.ToString());
+            Assert.That(a.Syntax.FieldBits & a.Base.OpcodeMask, Is.Zero, a.ToString());
+        }
+    }
+
+    [Test]
+    public void Assembler_encodes_extended_mnemonics_through_their_row()
+    {
+        Assert.That(Assembler.Encode("jne", ri2: 8), Is.EqualTo(new byte[] { 0xa7, 0x74, 0x00, 0x08 }));
+        Assert.That(Assembler.Encode("br", r2: 14), Is.EqualTo(new byte[] { 0x07, 0xfe }));
+        Assert.That(Assembler.Encode("vfadb", v1: 17, v2: 2, v3: 3), Is.EqualTo(new byte[] { 0xe7, 0x12, 0x30, 0x00, 0x38, 0xe3 }));
+        Assert.That(Assembler.Encode("VL", v1: 1, b2: 2, m3: 3), Is.EqualTo(new byte[] { 0xe7, 0x10, 0x20, 0x00, 0x30, 0x06 }));
     }
 }
