@@ -138,6 +138,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
+                                if (idx == 0 && !region.Rebuilt) ProfileIndirectExit(cpu, region);
                                 if (idx != 0)
                                 {
                                     // chaining: a constant exit remembers the entry it leads to
@@ -278,9 +279,15 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         _heat[key] = h;
         if (h < _opt.HotThreshold) return;
         _heat.Remove(key);
+        if (!Compile(cpu, key, null)) _heat[key] = int.MinValue; // never compilable: stop counting
+    }
+
+    /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
+    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds)
+    {
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key).Build(out var frames);
-        if (plan == null) { _heat[key] = int.MinValue; return; } // never compilable: stop counting
+        var plan = new RegionBuilder(cpu, key, seeds).Build(out var frames);
+        if (plan == null) return false;
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
         foreach (var f in frameArr) Watch(cpu, f);
@@ -295,6 +302,23 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         if (_compiler != null) _work.Add(job);
         else if (job() is { } r) { _published.Enqueue(r); Publish(cpu); }
         else _pending.Remove(key);
+        return true;
+    }
+
+    /// <summary>Computed jumps leaving a region in the same area are counted; once frequent, the region is
+    /// rebuilt with their targets as blocks, so dispatch loops and returns stay inside one method.</summary>
+    private void ProfileIndirectExit(Cpu cpu, Region region)
+    {
+        ulong target = cpu.PswAddr;
+        ulong entry = region.Key.Address;
+        if ((target >= entry ? target - entry : entry - target) >= RegionBuilder.Window) return;
+        var d = region.IndirectExits ??= new Dictionary<ulong, int>();
+        d[target] = d.GetValueOrDefault(target) + 1;
+        if (++region.IndirectExitCount < 2000) return;
+        region.Rebuilt = true;
+        var seeds = d.Where(kv => kv.Value * 200 >= region.IndirectExitCount).Select(kv => kv.Key)
+                     .Concat(region.Data.BlockStarts).Distinct().ToArray();
+        Compile(cpu, region.Key, seeds);
     }
 
     private static void Watch(Cpu cpu, ulong frame)
@@ -317,6 +341,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         while (_published.TryDequeue(out var r))
         {
             foreach (var start in r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });
+            Array.Clear(_fast);
             bool stale = false;
             for (int i = 0; i < r.Frames.Length; i++)
             {
@@ -326,13 +351,23 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                 if (g != r.FrameGenerations[i] || !watched) { stale = true; break; }
             }
             if (stale) { Stats.RegionsDiscarded++; continue; }
+            var replaced = new HashSet<Region>();
             for (int b = 0; b < r.Data.BlockStarts.Length; b++)
             {
                 var k = r.Key with { Address = r.Data.BlockStarts[b] };
-                // an address already entering a compiled region keeps it (its region was there first)
-                if (!_entries.TryGetValue(k, out var old) || old.Region.Dead) _entries[k] = new RegionEntry(r, b, k);
+                // a rebuild (seeded with indirect targets) takes over; otherwise the first region keeps its entries
+                bool rebuild = _entries.TryGetValue(k, out var old) && !old.Region.Dead && old.Region.Rebuilt;
+                if (old == null || old.Region.Dead || rebuild) _entries[k] = new RegionEntry(r, b, k);
+                if (rebuild) replaced.Add(old!.Region);
             }
             _regionCount++;
+            // a region whose every entry a rebuild took over is retired (links to it re-resolve)
+            foreach (var old in replaced)
+                if (old.Data.BlockStarts.All(a => _entries.TryGetValue(old.Key with { Address = a }, out var en) && en.Region != old))
+                {
+                    old.Dead = true;
+                    _regionCount--;
+                }
             foreach (var f in r.Frames)
             {
                 if (!_byFrame.TryGetValue(f, out var list)) _byFrame[f] = list = new List<Region>();

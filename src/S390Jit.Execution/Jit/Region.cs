@@ -67,4 +67,9 @@ public sealed class Region
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     public bool Dead;
+    /// <summary>Targets of computed jumps that left this region (profile for a rebuild that keeps them inside).</summary>
+    public Dictionary<ulong, int>? IndirectExits;
+    public int IndirectExitCount;
+    /// <summary>The region was rebuilt with its indirect targets (or the rebuild is pending): stop profiling it.</summary>
+    public bool Rebuilt;
 }

@@ -11,8 +11,8 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed class RegionBuilder
 {
-    public const int MaxInstructions = 60, MaxBlocksPerRegion = 16, MaxBlockLength = 64;
-    public const ulong Window = 0x400;
+    public const int MaxInstructions = 160, MaxBlocksPerRegion = 48, MaxBlockLength = 64;
+    public const ulong Window = 0x1000;
 
     /// <summary>Branches that call: near callees join the region, and the return address becomes an entry.</summary>
     private static readonly HashSet<string> s_calls = ["BRAS", "BRASL", "BAS", "BASR", "BAL", "BALR", "BASSM"];
@@ -21,8 +21,12 @@ public sealed class RegionBuilder
     private readonly RegionKey _key;
     private readonly ulong _mask;
 
-    public RegionBuilder(Cpu cpu, RegionKey key)
+    private readonly IReadOnlyCollection<ulong> _seeds;
+
+    /// <param name="seeds">More entry points to include (targets of computed jumps seen leaving an earlier region).</param>
+    public RegionBuilder(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds = null)
     {
+        _seeds = seeds ?? [];
         _cpu = cpu;
         _key = key;
         _mask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
@@ -35,6 +39,7 @@ public sealed class RegionBuilder
         var blocks = new SortedDictionary<ulong, PlanBlock>();
         var work = new Queue<ulong>();
         work.Enqueue(_key.Address);
+        foreach (var seed in _seeds) if (Near(seed)) work.Enqueue(seed);
         int total = 0;
         while (work.Count > 0 && blocks.Count < MaxBlocksPerRegion && total < MaxInstructions)
         {

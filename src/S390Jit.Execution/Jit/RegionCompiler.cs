@@ -67,7 +67,7 @@ public static class RegionCompiler
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet);
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
-        e.IndirectTargets = blocks.Take(24).Select(b => (b.Start, labels[b.Start])).ToArray();
+        e.IndirectTargets = blocks.Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
         e.Prologue();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);

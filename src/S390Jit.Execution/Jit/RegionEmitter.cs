@@ -718,15 +718,36 @@ public sealed unsafe class RegionEmitter
             _il.Emit(OpCodes.Ldc_I8, (long)AddrMask);
             _il.Emit(OpCodes.And);
             _il.Emit(OpCodes.Stloc, _exitPsw);
-            foreach (var (addr, label) in IndirectTargets)
-            {
-                _il.Emit(OpCodes.Ldloc, _exitPsw);
-                _il.Emit(OpCodes.Ldc_I8, (long)addr);
-                _il.Emit(OpCodes.Beq, label);
-            }
+            // a computed target that is a block of this region stays inside: binary search over the block starts
+            EmitTargetSearch(IndirectTargets, 0, IndirectTargets.Length);
             EmitExit(ExitContinue, 0);
         }
         _il.MarkLabel(skip);
+    }
+
+    private void EmitTargetSearch((ulong Addr, Label Label)[] t, int lo, int hi)
+    {
+        if (hi - lo <= 3)
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                _il.Emit(OpCodes.Ldloc, _exitPsw);
+                _il.Emit(OpCodes.Ldc_I8, (long)t[i].Addr);
+                _il.Emit(OpCodes.Beq, t[i].Label);
+            }
+            return;
+        }
+        int mid = (lo + hi) / 2;
+        var upper = _il.DefineLabel();
+        var notFound = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _exitPsw);
+        _il.Emit(OpCodes.Ldc_I8, (long)t[mid].Addr);
+        _il.Emit(OpCodes.Bge_Un, upper);
+        EmitTargetSearch(t, lo, mid);
+        _il.Emit(OpCodes.Br, notFound);
+        _il.MarkLabel(upper);
+        EmitTargetSearch(t, mid, hi);
+        _il.MarkLabel(notFound);
     }
 
     public void FixedOverflowIf(Val cond)
