@@ -316,6 +316,52 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
         b.SetCc(CcOp.SubSigned64, b.Const(0), a, r);
     }
 
+    /// <summary>LPR: |a|; the maximum negative number overflows (cc 3). The cc rule of 0 - (-|a|) gives exactly that.</summary>
+    public static void LPR(B b, ref Insn i)
+    {
+        V a = b.G32(i.R2), x = b.SExt32(a), neg = b.LtS(x, b.Const(0));
+        V r = b.Trunc32(b.Select(neg, b.Sub(b.Const(0), x), x));
+        b.SetG32(i.R1, r);
+        b.SetCc(CcOp.SubSigned32, b.Const(0), b.Select(neg, a, b.Trunc32(b.Sub(b.Const(0), a))), b.Const(0));
+        b.FixedOverflowIf(b.Eq(a, b.Const(0x8000_0000)));
+    }
+    public static void LPGR(B b, ref Insn i)
+    {
+        V a = b.G(i.R2), neg = b.LtS(a, b.Const(0));
+        b.SetG(i.R1, b.Select(neg, b.Sub(b.Const(0), a), a));
+        b.SetCc(CcOp.SubSigned64, b.Const(0), b.Select(neg, a, b.Sub(b.Const(0), a)), b.Const(0));
+        b.FixedOverflowIf(b.Eq(a, b.Const(0x8000_0000_0000_0000)));
+    }
+    public static void LPGFR(B b, ref Insn i)
+    {
+        V x = b.SExt32(b.G(i.R2));
+        V r = b.Select(b.LtS(x, b.Const(0)), b.Sub(b.Const(0), x), x);
+        b.SetG(i.R1, r);
+        b.SetCc(CcOp.Sign64, r, b.Const(0), b.Const(0));
+    }
+    /// <summary>LNR: -|a|, never overflows.</summary>
+    public static void LNR(B b, ref Insn i)
+    {
+        V x = b.SExt32(b.G(i.R2));
+        V r = b.Trunc32(b.Select(b.LtS(b.Const(0), x), b.Sub(b.Const(0), x), x));
+        b.SetG32(i.R1, r);
+        b.SetCc(CcOp.Sign32, r, b.Const(0), b.Const(0));
+    }
+    public static void LNGR(B b, ref Insn i)
+    {
+        V x = b.G(i.R2);
+        V r = b.Select(b.LtS(b.Const(0), x), b.Sub(b.Const(0), x), x);
+        b.SetG(i.R1, r);
+        b.SetCc(CcOp.Sign64, r, b.Const(0), b.Const(0));
+    }
+    public static void LNGFR(B b, ref Insn i)
+    {
+        V x = b.SExt32(b.G(i.R2));
+        V r = b.Select(b.LtS(b.Const(0), x), b.Sub(b.Const(0), x), x);
+        b.SetG(i.R1, r);
+        b.SetCc(CcOp.Sign64, r, b.Const(0), b.Const(0));
+    }
+
     // ---- compare and trap ---------------------------------------------------------------------------
     public static void CRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.SExt32(b.G(i.R1)), b.SExt32(b.G(i.R2)), signed: true));
     public static void CGRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.G(i.R2), signed: true));
@@ -430,35 +476,4 @@ public static class FixedPointHelpers
     public static void DLGR(Cpu c, ref Insn i) => DivLogical64(c, i.R1, c.G[i.R2]);
     public static void DLG(Cpu c, ref Insn i) => DivLogical64(c, i.R1, c.ReadU64(A2(c, ref i)));
 
-    // ---- load positive / negative ------------------------------------------------------------
-    public static void LPR(Cpu c, ref Insn i)
-    {
-        int v = (int)c.R32(i.R2);
-        if (v == int.MinValue) { c.SetR32(i.R1, (uint)v); c.Cc = 3; Alu.FixedOverflow(c); return; }
-        int r = Math.Abs(v);
-        c.SetR32(i.R1, (uint)r);
-        c.SetCc(CcOp.Sign32, (uint)r);
-    }
-    public static void LNR(Cpu c, ref Insn i)
-    {
-        int v = (int)c.R32(i.R2);
-        int r = v > 0 ? -v : v;
-        c.SetR32(i.R1, (uint)r);
-        c.SetCc(CcOp.Sign32, (uint)r);
-    }
-    private static void LoadPositive64(Cpu c, int r1, long v)
-    {
-        if (v == long.MinValue) { c.G[r1] = (ulong)v; c.Cc = 3; Alu.FixedOverflow(c); return; }
-        c.G[r1] = (ulong)Math.Abs(v);
-        c.SetCc(CcOp.Sign64, c.G[r1]);
-    }
-    private static void LoadNegative64(Cpu c, int r1, long v)
-    {
-        c.G[r1] = (ulong)(v > 0 ? -v : v);
-        c.SetCc(CcOp.Sign64, c.G[r1]);
-    }
-    public static void LPGR(Cpu c, ref Insn i) => LoadPositive64(c, i.R1, (long)c.G[i.R2]);
-    public static void LPGFR(Cpu c, ref Insn i) => LoadPositive64(c, i.R1, (int)c.R32(i.R2));
-    public static void LNGR(Cpu c, ref Insn i) => LoadNegative64(c, i.R1, (long)c.G[i.R2]);
-    public static void LNGFR(Cpu c, ref Insn i) => LoadNegative64(c, i.R1, (int)c.R32(i.R2));
 }

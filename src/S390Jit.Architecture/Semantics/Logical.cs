@@ -112,65 +112,76 @@ public static class Logical<B, V> where B : struct, IBackend<V> where V : struct
 
     public static void IC(B b, ref Insn i) => b.SetG(i.R1, b.Or(b.And(b.G(i.R1), K(b, ~0xFFUL)), b.Load(1, A2(b, ref i))));
     public static void ICY(B b, ref Insn i) => IC(b, ref i);
+
+    // ---- insert / store / compare characters under mask: the mask is known at translation ----
+    private static int Bytes(int mask) => System.Numerics.BitOperations.PopCount((uint)mask & 0xF);
+
+    /// <summary>ICM on the word at <paramref name="shift"/> of R1: cc 0 all inserted bits zero (or mask 0), 1 leftmost inserted bit one, 2 otherwise.</summary>
+    private static void InsertUnderMask(B b, int r1, int mask, V addr, int shift)
+    {
+        int n = Bytes(mask);
+        if (n == 0) { b.SetCcConst(0); return; }
+        V word = b.Trunc32(b.ShrU(b.G(r1), K(b, (ulong)shift)));
+        V inserted = K(b, 0);
+        int k = 0;
+        for (int bit = 0; bit < 4; bit++)
+        {
+            if ((mask & (8 >> bit)) == 0) continue;
+            V v = b.Load(1, b.And(b.Add(addr, K(b, (ulong)k++)), K(b, b.AddrMask)));
+            int sh = 24 - 8 * bit;
+            word = b.Or(b.And(word, K(b, ~(0xFFUL << sh) & 0xFFFF_FFFF)), b.Shl(v, K(b, (ulong)sh)));
+            inserted = b.Or(b.Shl(inserted, K(b, 8)), v);
+        }
+        b.SetG(r1, b.Or(b.And(b.G(r1), K(b, ~(0xFFFF_FFFFUL << shift))), b.Shl(word, K(b, (ulong)shift))));
+        ulong top = 0x80UL << (8 * (n - 1));
+        V cc = b.Select(b.Eq(inserted, K(b, 0)), K(b, 0), b.Select(b.Eq(b.And(inserted, K(b, top)), K(b, 0)), K(b, 2), K(b, 1)));
+        b.SetCc(CcOp.Const, K(b, 0), cc, K(b, 0));
+    }
+    public static void ICM(B b, ref Insn i) => InsertUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 0);
+    public static void ICMY(B b, ref Insn i) => ICM(b, ref i);
+    public static void ICMH(B b, ref Insn i) => InsertUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 32);
+
+    /// <summary>The bytes of R1's word selected by the mask, concatenated (big-endian).</summary>
+    private static V Selected(B b, int r1, int mask, int shift)
+    {
+        V word = b.Trunc32(b.ShrU(b.G(r1), K(b, (ulong)shift)));
+        V r = K(b, 0);
+        for (int bit = 0; bit < 4; bit++)
+            if ((mask & (8 >> bit)) != 0)
+                r = b.Or(b.Shl(r, K(b, 8)), b.And(b.ShrU(word, K(b, (ulong)(24 - 8 * bit))), K(b, 0xFF)));
+        return r;
+    }
+    private static void StoreUnderMask(B b, int r1, int mask, V addr, int shift)
+    {
+        int n = Bytes(mask);
+        if (n == 0) return;
+        b.Probe(addr, n, true);
+        V sel = Selected(b, r1, mask, shift);
+        for (int k = 0; k < n; k++)
+            b.Store(1, b.And(b.Add(addr, K(b, (ulong)k)), K(b, b.AddrMask)), b.ShrU(sel, K(b, (ulong)(8 * (n - 1 - k)))));
+    }
+    public static void STCM(B b, ref Insn i) => StoreUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 0);
+    public static void STCMY(B b, ref Insn i) => STCM(b, ref i);
+    public static void STCMH(B b, ref Insn i) => StoreUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 32);
+
+    /// <summary>CLM: the selected register bytes and the storage bytes compared as big-endian unsigned numbers.</summary>
+    private static void CompareUnderMask(B b, int r1, int mask, V addr, int shift)
+    {
+        int n = Bytes(mask);
+        if (n == 0) { b.SetCcConst(0); return; }
+        V mem = K(b, 0);
+        for (int k = 0; k < n; k++) mem = b.Or(b.Shl(mem, K(b, 8)), b.Load(1, b.And(b.Add(addr, K(b, (ulong)k)), K(b, b.AddrMask))));
+        b.SetCc(CcOp.CompareLogical64, Selected(b, r1, mask, shift), mem, K(b, 0));
+    }
+    public static void CLM(B b, ref Insn i) => CompareUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 0);
+    public static void CLMY(B b, ref Insn i) => CLM(b, ref i);
+    public static void CLMH(B b, ref Insn i) => CompareUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 32);
 }
 
 /// <summary>Logical instructions with per-byte loops over masks or register pairs: helpers for both engines.</summary>
 [SemanticBodies]
 public static class LogicalHelpers
 {
-    /// <summary>ICM on the word at bit offset <paramref name="shift"/> of R1 (0: low word, 32: high word).</summary>
-    private static void InsertUnderMask(Cpu c, int r1, int mask, ulong addr, int shift)
-    {
-        uint w = (uint)(c.G[r1] >> shift);
-        uint inserted = 0;
-        int n = 0, first = -1;
-        for (int b = 0; b < 4; b++)
-        {
-            if ((mask & (8 >> b)) == 0) continue;
-            byte v = c.ReadU8((addr + (ulong)n++) & c.AddrMask);
-            if (first < 0) first = v;
-            int sh = 24 - 8 * b;
-            w = (w & ~(0xFFu << sh)) | ((uint)v << sh);
-            inserted = (inserted << 8) | v;
-        }
-        c.G[r1] = (c.G[r1] & ~(0xFFFF_FFFFUL << shift)) | ((ulong)w << shift);
-        c.Cc = mask == 0 || inserted == 0 ? 0 : (first & 0x80) != 0 ? 1 : 2;
-    }
-    public static void ICM(Cpu c, ref Insn i) => InsertUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 0);
-    public static void ICMY(Cpu c, ref Insn i) => ICM(c, ref i);
-    public static void ICMH(Cpu c, ref Insn i) => InsertUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 32);
-
-    private static void StoreUnderMask(Cpu c, int r1, int mask, ulong addr, int shift)
-    {
-        uint w = (uint)(c.G[r1] >> shift);
-        int n = 0;
-        Span<byte> bytes = stackalloc byte[4];
-        for (int b = 0; b < 4; b++)
-            if ((mask & (8 >> b)) != 0) bytes[n++] = (byte)(w >> (24 - 8 * b));
-        if (n > 0) c.CheckAccess(addr, (ulong)n, true);
-        for (int k = 0; k < n; k++) c.WriteU8((addr + (ulong)k) & c.AddrMask, bytes[k]);
-    }
-    public static void STCM(Cpu c, ref Insn i) => StoreUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 0);
-    public static void STCMY(Cpu c, ref Insn i) => STCM(c, ref i);
-    public static void STCMH(Cpu c, ref Insn i) => StoreUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 32);
-
-    private static void CompareUnderMask(Cpu c, int r1, int mask, ulong addr, int shift)
-    {
-        uint w = (uint)(c.G[r1] >> shift);
-        int n = 0;
-        for (int b = 0; b < 4; b++)
-        {
-            if ((mask & (8 >> b)) == 0) continue;
-            byte reg = (byte)(w >> (24 - 8 * b));
-            byte mem = c.ReadU8((addr + (ulong)n++) & c.AddrMask);
-            if (reg != mem) { c.Cc = reg < mem ? 1 : 2; return; }
-        }
-        c.Cc = 0;
-    }
-    public static void CLM(Cpu c, ref Insn i) => CompareUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 0);
-    public static void CLMY(Cpu c, ref Insn i) => CLM(c, ref i);
-    public static void CLMH(Cpu c, ref Insn i) => CompareUnderMask(c, i.R1, i.M3, c.Addr(i.B2, i.D2), 32);
-
     public static void POPCNT(Cpu c, ref Insn i)
     {
         ulong v = c.G[i.R2];
