@@ -29,7 +29,7 @@ public sealed class JitStats
     public long RegionsCompiled, RegionsDiscarded, Invalidations, CacheFlushes, CompiledInstructions, InterpretedInstructions;
     public double CompileMicroseconds;
     public long GuestInstructionsCompiled;
-    public long RegionRuns, StepExits, ProgramExits, Verified;
+    public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
 }
 
 /// <summary>
@@ -134,7 +134,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
                         Stats.RegionRuns++;
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
-                        int code = r & 3, idx = r >> 2;
+                        int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
@@ -176,6 +176,20 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                     cpu.TakePendingProgramInterruption();
                                     continue;
                                 }
+                            case RegionEmitter.ExitReexecute:
+                                {
+                                    // a TLB miss before the instruction changed anything: the
+                                    // interpreter executes it (and fills the TLB)
+                                    var d = region.Data;
+                                    cpu.Cycles -= d.UnchargeCycles[idx];
+                                    cpu.Instructions -= d.UnchargeCount[idx];
+                                    Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
+                                    Stats.Reexecutions++;
+                                    cpu.PswAddr = d.Addrs[idx];
+                                    var x = Interpret(cpu, d.Addrs[idx], d.Addrs[idx] + (ulong)d.Lengths[idx]);
+                                    if (x != CpuExit.None) return x;
+                                    continue;
+                                }
                             default:
                                 return CpuExit.Instruction;
                         }
@@ -205,7 +219,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         cpu.WriteJournal.Clear();
         cpu.InvalidateTranslation();
         int r = entry.Region.Run(cpu, entry.Block);
-        if ((r & 3) != RegionEmitter.ExitContinue || cpu.CodeModified)
+        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || cpu.CodeModified)
         {
             cpu.WriteJournal.Clear();
             return r;

@@ -26,7 +26,9 @@ public sealed class InstrFacts
 /// </summary>
 public sealed unsafe class RegionEmitter
 {
-    public const int ExitContinue = 0, ExitStep = 1, ExitProgram = 2, ExitIntercept = 3;
+    public const int ExitContinue = 0, ExitStep = 1, ExitProgram = 2, ExitIntercept = 3, ExitReexecute = 4;
+    /// <summary>Region results are <c>code | index &lt;&lt; CodeBits</c>.</summary>
+    public const int CodeBits = 3, CodeMask = (1 << CodeBits) - 1;
 
     private static readonly FieldInfo F_G = typeof(Cpu).GetField(nameof(Cpu.G))!;
     private static readonly FieldInfo F_Cycles = typeof(Cpu).GetField(nameof(Cpu.Cycles))!;
@@ -133,7 +135,17 @@ public sealed unsafe class RegionEmitter
         CurrentAddr = addr;
         CurrentNext = (addr + (ulong)length) & AddrMask;
         Facts = new InstrFacts();
+        _dirty = false;
     }
+
+    /// <summary>
+    /// True once the current instruction has changed guest state (a register, the condition code,
+    /// storage). Until then a TLB miss leaves the region and the interpreter executes the
+    /// instruction from its start (it fills the TLB): the fast path then has no call on it, so
+    /// RyuJIT keeps guest registers in machine registers instead of spilling them around a call.
+    /// After a change, re-execution would see half-done state, so the access calls the slow path.
+    /// </summary>
+    private bool _dirty;
 
     public void EndInstruction()
     {
@@ -185,6 +197,7 @@ public sealed unsafe class RegionEmitter
 
     public void WriteReg(int r, Val v)
     {
+        _dirty = true;
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
         _written[r] = true;
@@ -193,6 +206,7 @@ public sealed unsafe class RegionEmitter
 
     public void WriteReg32(int r, Val v)
     {
+        _dirty = true;
         _il.Emit(OpCodes.Ldloc, _regs[r]);
         _il.Emit(OpCodes.Ldc_I8, unchecked((long)0xFFFF_FFFF_0000_0000UL));
         _il.Emit(OpCodes.And);
@@ -206,6 +220,7 @@ public sealed unsafe class RegionEmitter
 
     public void WriteReg32H(int r, Val v)
     {
+        _dirty = true;
         _il.Emit(OpCodes.Ldloc, _regs[r]);
         _il.Emit(OpCodes.Ldc_I8, 0xFFFF_FFFFL);
         _il.Emit(OpCodes.And);
@@ -435,11 +450,15 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Stloc, result);
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        var resume = _il.DefineLabel();
-        GoSlow(_slowRead, _readResumes, resume, addr, size);
-        _il.MarkLabel(resume);
-        _il.Emit(OpCodes.Ldloc, _slowValue);
-        _il.Emit(OpCodes.Stloc, result);
+        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
+        else
+        {
+            var resume = _il.DefineLabel();
+            GoSlow(_slowRead, _readResumes, resume, addr, size);
+            _il.MarkLabel(resume);
+            _il.Emit(OpCodes.Ldloc, _slowValue);
+            _il.Emit(OpCodes.Stloc, result);
+        }
         _il.MarkLabel(done);
         return new Val(result);
     }
@@ -460,10 +479,15 @@ public sealed unsafe class RegionEmitter
         }
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        Push(value);
-        _il.Emit(OpCodes.Stloc, _slowValue);
-        GoSlow(_slowWrite, _writeResumes, done, addr, size);
+        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
+        else
+        {
+            Push(value);
+            _il.Emit(OpCodes.Stloc, _slowValue);
+            GoSlow(_slowWrite, _writeResumes, done, addr, size);
+        }
         _il.MarkLabel(done);
+        _dirty = true;
     }
 
     private void GoSlow(Label shared, List<Label> resumes, Label resume, Val addr, int size)
@@ -498,7 +522,7 @@ public sealed unsafe class RegionEmitter
             _il.Emit(OpCodes.Switch, resumes.ToArray());
             _il.MarkLabel(failed);
             _il.Emit(OpCodes.Ldloc, _slowInsn);
-            _il.Emit(OpCodes.Ldc_I4_2);
+            _il.Emit(OpCodes.Ldc_I4, CodeBits);
             _il.Emit(OpCodes.Shl);
             _il.Emit(OpCodes.Ldc_I4, ExitProgram);
             _il.Emit(OpCodes.Or);
@@ -517,6 +541,7 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Pop);
         _il.Emit(OpCodes.Br, ok);
         _il.MarkLabel(slow);
+        if (!_dirty) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, len);
@@ -531,6 +556,7 @@ public sealed unsafe class RegionEmitter
     public void SetCc(CcOp op, Val src, Val dst, Val vr)
     {
         if (op == CcOp.Const && dst.IsConst) { SetCcConst((int)dst.Value); return; }
+        _dirty = true;
         _il.Emit(OpCodes.Ldc_I4, (int)op);
         _il.Emit(OpCodes.Stloc, _ccOp);
         Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
@@ -542,6 +568,7 @@ public sealed unsafe class RegionEmitter
 
     public void SetCcConst(int cc)
     {
+        _dirty = true;
         _il.Emit(OpCodes.Ldc_I4, (int)CcOp.Const);
         _il.Emit(OpCodes.Stloc, _ccOp);
         _il.Emit(OpCodes.Ldc_I8, (long)cc);
@@ -796,7 +823,7 @@ public sealed unsafe class RegionEmitter
     // ---- exits ----------------------------------------------------------------------------------
     private void EmitExit(int code, int index)
     {
-        _il.Emit(OpCodes.Ldc_I4, code | (index << 2));
+        _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
         _il.Emit(OpCodes.Stloc, _exitCode);
         _il.Emit(OpCodes.Br, _exit);
     }
