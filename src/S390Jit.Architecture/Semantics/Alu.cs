@@ -11,6 +11,10 @@ namespace S390Jit.Architecture.Semantics;
 /// </summary>
 public static class Alu
 {
+    /// <summary>High 64 bits of the unsigned 128-bit product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulHighU(ulong a, ulong b) => Math.BigMul(a, b, out _);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddS32(Cpu c, int r1, uint a, uint b)
     {

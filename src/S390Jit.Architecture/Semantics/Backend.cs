@@ -36,6 +36,8 @@ public interface IBackend<V> where V : struct
     V Add(V a, V b);
     V Sub(V a, V b);
     V Mul(V a, V b);
+    /// <summary>High 64 bits of the unsigned 128-bit product.</summary>
+    V MulHighU(V a, V b);
     V And(V a, V b);
     V Or(V a, V b);
     V Xor(V a, V b);
@@ -65,6 +67,8 @@ public interface IBackend<V> where V : struct
     void Store(int size, V addr, V value);
     /// <summary>Checks that [addr, addr+len) is accessible before an instruction changes anything (LM, STM...).</summary>
     void Probe(V addr, int len, bool write);
+    /// <summary>Adds a cost known when the instruction is decoded (the length of an SS operand) to the row's base cost.</summary>
+    void ChargeCycles(ulong cycles);
 
     void SetCc(CcOp op, V src, V dst, V vr);
     void SetCcConst(int cc);
@@ -100,6 +104,7 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong Add(ulong a, ulong b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong Sub(ulong a, ulong b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong Mul(ulong a, ulong b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong MulHighU(ulong a, ulong b) => Alu.MulHighU(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong And(ulong a, ulong b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong Or(ulong a, ulong b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong Xor(ulong a, ulong b) => a ^ b;
@@ -149,6 +154,7 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     }
 
     public void Probe(ulong addr, int len, bool write) => c.CheckAccess(addr, (ulong)len, write);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void ChargeCycles(ulong cycles) => c.Cycles += cycles;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetCc(CcOp op, ulong src, ulong dst, ulong vr) => c.SetCc(op, src, dst, vr);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetCcConst(int cc) => c.Cc = cc;

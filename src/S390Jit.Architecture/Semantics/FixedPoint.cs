@@ -280,6 +280,30 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
     public static void MS(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), b.Load(4, A2(b, ref i)))));
     public static void MSY(B b, ref Insn i) => MS(b, ref i);
     public static void MSFI(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Mul(b.G32(i.R1), Imm(b, i.I2))));
+    // ---- multiply into an even/odd pair (R1 even: the table's EvenR1 flag is checked before the body) ----
+    /// <summary>32 x 32 -> 64 bits: the high word to R1, the low word to R1+1 (both operands read first).</summary>
+    private static void MulPair32(B b, int r1, V x, V y)
+    {
+        V p = b.Mul(x, y);
+        b.SetG32(r1, b.Trunc32(b.ShrU(p, b.Const(32))));
+        b.SetG32(r1 + 1, b.Trunc32(p));
+    }
+    public static void MR(B b, ref Insn i) => MulPair32(b, i.R1, b.SExt32(b.G32(i.R1 + 1)), b.SExt32(b.G32(i.R2)));
+    public static void M(B b, ref Insn i) { V y = b.SExt32(b.Load(4, A2(b, ref i))); MulPair32(b, i.R1, b.SExt32(b.G32(i.R1 + 1)), y); }
+    public static void MFY(B b, ref Insn i) => M(b, ref i);
+    public static void MLR(B b, ref Insn i) => MulPair32(b, i.R1, b.G32(i.R1 + 1), b.G32(i.R2));
+    public static void ML(B b, ref Insn i) { V y = b.Load(4, A2(b, ref i)); MulPair32(b, i.R1, b.G32(i.R1 + 1), y); }
+    /// <summary>64 x 64 -> 128 bits unsigned: the high half to R1, the low half to R1+1.</summary>
+    private static void MulLogical64(B b, int r1, V y)
+    {
+        V x = b.G(r1 + 1);
+        V hi = b.MulHighU(x, y), lo = b.Mul(x, y);
+        b.SetG(r1, hi);
+        b.SetG(r1 + 1, lo);
+    }
+    public static void MLGR(B b, ref Insn i) => MulLogical64(b, i.R1, b.G(i.R2));
+    public static void MLG(B b, ref Insn i) => MulLogical64(b, i.R1, b.Load(8, A2(b, ref i)));
+
     public static void MSGR(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.G(i.R2)));
     public static void MSGFR(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.SExt32(b.G(i.R2))));
     public static void MSG(B b, ref Insn i) => b.SetG(i.R1, b.Mul(b.G(i.R1), b.Load(8, A2(b, ref i))));
@@ -402,33 +426,6 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
 public static class FixedPointHelpers
 {
     private static ulong A2(Cpu c, ref Insn i) => c.Addr(i.X2, i.B2, i.D2);
-
-    // ---- multiply into an even/odd pair -------------------------------------------------------
-    private static void MulPair32(Cpu c, int r1, int b)
-    {
-        long p = (long)(int)c.R32(r1 + 1) * b;
-        c.SetR32(r1, (uint)(p >> 32));
-        c.SetR32(r1 + 1, (uint)p);
-    }
-    public static void MR(Cpu c, ref Insn i) => MulPair32(c, i.R1, (int)c.R32(i.R2));
-    public static void M(Cpu c, ref Insn i) => MulPair32(c, i.R1, (int)c.ReadU32(A2(c, ref i)));
-    public static void MFY(Cpu c, ref Insn i) => M(c, ref i);
-    private static void MulLogical32(Cpu c, int r1, uint b)
-    {
-        ulong p = (ulong)c.R32(r1 + 1) * b;
-        c.SetR32(r1, (uint)(p >> 32));
-        c.SetR32(r1 + 1, (uint)p);
-    }
-    public static void MLR(Cpu c, ref Insn i) => MulLogical32(c, i.R1, c.R32(i.R2));
-    public static void ML(Cpu c, ref Insn i) => MulLogical32(c, i.R1, c.ReadU32(A2(c, ref i)));
-    private static void MulLogical64(Cpu c, int r1, ulong b)
-    {
-        UInt128 p = (UInt128)c.G[r1 + 1] * b;
-        c.G[r1] = (ulong)(p >> 64);
-        c.G[r1 + 1] = (ulong)p;
-    }
-    public static void MLGR(Cpu c, ref Insn i) => MulLogical64(c, i.R1, c.G[i.R2]);
-    public static void MLG(Cpu c, ref Insn i) => MulLogical64(c, i.R1, c.ReadU64(A2(c, ref i)));
 
     // ---- divide -------------------------------------------------------------------------------
     private static void Div32(Cpu c, int r1, int divisor)

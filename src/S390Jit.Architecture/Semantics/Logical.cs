@@ -137,6 +137,49 @@ public static class Logical<B, V> where B : struct, IBackend<V> where V : struct
         V cc = b.Select(b.Eq(inserted, K(b, 0)), K(b, 0), b.Select(b.Eq(b.And(inserted, K(b, top)), K(b, 0)), K(b, 2), K(b, 1)));
         b.SetCc(CcOp.Const, K(b, 0), cc, K(b, 0));
     }
+    // ---- CLC: both operands are read whole (at most 256 bytes) in chunks of up to 8 bytes; the
+    // leftmost unequal chunk decides, compared as big-endian unsigned numbers (= byte order).
+    // Cost: one cycle per 16 bytes of operand length, whatever the data.
+    /// <summary><paramref name="n"/> (1..8) bytes at <paramref name="a"/> as a big-endian number.</summary>
+    private static V LoadBytes(B b, V a, int n)
+    {
+        if (n is 1 or 2 or 4 or 8) return b.Load(n, a);
+        V v = b.Const(0);
+        int off = 0;
+        foreach (int piece in new[] { 4, 2, 1 })
+        {
+            if ((n - off) < piece) continue;
+            V part = b.Load(piece, off == 0 ? a : b.And(b.Add(a, b.Const((ulong)off)), b.Const(b.AddrMask)));
+            v = b.Or(b.Shl(v, b.Const((ulong)(8 * piece))), part);
+            off += piece;
+        }
+        return v;
+    }
+    public static void CLC(B b, ref Insn i)
+    {
+        int n = i.L1 + 1;
+        V a1 = b.Addr(0, i.B1, i.D1), a2 = b.Addr(0, i.B2, i.D2);
+        int chunks = (n + 7) / 8;
+        var x = new V[chunks];
+        var y = new V[chunks];
+        for (int k = 0; k < chunks; k++)
+        {
+            int size = Math.Min(8, n - 8 * k);
+            V o = b.Const((ulong)(8 * k));
+            x[k] = LoadBytes(b, k == 0 ? a1 : b.And(b.Add(a1, o), b.Const(b.AddrMask)), size);
+            y[k] = LoadBytes(b, k == 0 ? a2 : b.And(b.Add(a2, o), b.Const(b.AddrMask)), size);
+        }
+        V dx = x[chunks - 1], dy = y[chunks - 1];
+        for (int k = chunks - 2; k >= 0; k--)
+        {
+            V same = b.Eq(x[k], y[k]);
+            dx = b.Select(same, dx, x[k]);
+            dy = b.Select(same, dy, y[k]);
+        }
+        b.SetCc(CcOp.CompareLogical64, dx, dy, b.Const(0));
+        b.ChargeCycles((ulong)(n >> 4));
+    }
+
     public static void ICM(B b, ref Insn i) => InsertUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 0);
     public static void ICMY(B b, ref Insn i) => ICM(b, ref i);
     public static void ICMH(B b, ref Insn i) => InsertUnderMask(b, i.R1, i.M3, b.Addr(0, i.B2, i.D2), 32);

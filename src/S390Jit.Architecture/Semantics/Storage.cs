@@ -60,19 +60,6 @@ public static class Storage
     public static void MVN(Cpu c, ref Insn i) => ByteOp(c, ref i, 3);
     public static void MVZ(Cpu c, ref Insn i) => ByteOp(c, ref i, 4);
 
-    public static void CLC(Cpu c, ref Insn i)
-    {
-        ulong a = Op1(c, ref i), b = Op2(c, ref i);
-        ulong n = (ulong)i.L1 + 1;
-        for (ulong k = 0; k < n; k++)
-        {
-            byte x = c.ReadU8(Inc(c, a, k)), y = c.ReadU8(Inc(c, b, k));
-            if (x != y) { c.Cc = x < y ? 1 : 2; Charge(c, k); return; }
-        }
-        c.Cc = 0;
-        Charge(c, n);
-    }
-
     public static void TR(Cpu c, ref Insn i)
     {
         ulong a = Op1(c, ref i), t = Op2(c, ref i);

@@ -36,6 +36,7 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public Val Add(Val a, Val b) => e.Binary(OpCodes.Add, a, b);
     public Val Sub(Val a, Val b) => e.Binary(OpCodes.Sub, a, b);
     public Val Mul(Val a, Val b) => e.Binary(OpCodes.Mul, a, b);
+    public Val MulHighU(Val a, Val b) => e.CallBinary(typeof(Alu).GetMethod(nameof(Alu.MulHighU))!, a, b, Alu.MulHighU);
     public Val And(Val a, Val b) => e.Binary(OpCodes.And, a, b);
     public Val Or(Val a, Val b) => e.Binary(OpCodes.Or, a, b);
     public Val Xor(Val a, Val b) => e.Binary(OpCodes.Xor, a, b);
@@ -57,6 +58,7 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public Val LtU(Val a, Val b) => e.Compare(OpCodes.Clt_Un, a, b);
     public Val Select(Val cond, Val a, Val b) => e.Select(cond, a, b);
 
+    public void ChargeCycles(ulong cycles) => e.Facts.ExtraCycles += cycles;
     public Val Addr(int x, int b, long d) => e.Address(x, b, d);
     public Val Load(int size, Val addr) => e.Load(size, addr);
     public void Store(int size, Val addr, Val value) => e.Store(size, addr, value);

@@ -59,6 +59,9 @@ public static class RegionCompiler
         };
     }
 
+    /// <summary>Cycles a simple instruction charges: the row's base cost and what its body adds for its operands.</summary>
+    private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
+
     private static (bool[] Written, bool[] Used) Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, bool[]? loadSet, out DynamicMethod? method, out List<ulong> exitSites)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
@@ -80,10 +83,10 @@ public static class RegionCompiler
             e.ForgetCc();
             // cycles of all instructions but the last: an event due at any boundary inside the block
             ulong before = 0;
-            for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? (ulong)block.Insns[k].Def.Cycles : 0;
+            for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? Cost(block.Insns[k]) : 0;
             e.EventCheck(block.Start, block.Index, before);
             var simple = block.Insns.Where(p => p.Def.IsSimple).ToList();
-            ulong blockCycles = (ulong)simple.Sum(p => p.Def.Cycles), blockCount = (ulong)simple.Count;
+            ulong blockCycles = simple.Aggregate(0UL, (s, p) => s + Cost(p)), blockCount = (ulong)simple.Count;
             e.Charge(blockCycles, blockCount);
             ulong chargedCycles = blockCycles, chargedCount = blockCount;
             foreach (var pi in block.Insns)
@@ -91,9 +94,9 @@ public static class RegionCompiler
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 if (pi.Def.IsSimple)
                 {
-                    chargedCycles -= (ulong)pi.Def.Cycles;
+                    chargedCycles -= Cost(pi);
                     chargedCount--;
-                    data.UnchargeCycles[index] = chargedCycles + (ulong)pi.Def.Cycles;
+                    data.UnchargeCycles[index] = chargedCycles + Cost(pi);
                     data.UnchargeCount[index] = chargedCount + 1;
                     BodyEmitters.For(pi.Def)(new IlBackend(e), ref data.Insns[index]);
                 }

@@ -14,6 +14,8 @@ public sealed class InstrFacts
     public readonly List<(ulong? Target, bool Always)> Jumps = new();
     public bool Stores;
     public bool Raises;
+    /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
+    public ulong ExtraCycles;
 }
 
 /// <summary>
@@ -318,6 +320,15 @@ public sealed unsafe class RegionEmitter
         Push(a);
         _il.Emit(OpCodes.Call, M_Lzcnt);
         _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val CallBinary(MethodInfo m, Val a, Val b, Func<ulong, ulong, ulong> fold)
+    {
+        if (a.IsConst && b.IsConst) return new Val(fold(a.Value, b.Value));
+        Push(a);
+        Push(b);
+        _il.Emit(OpCodes.Call, m);
         return Pop();
     }
 
