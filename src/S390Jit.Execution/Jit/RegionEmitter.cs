@@ -863,9 +863,6 @@ public sealed unsafe class RegionEmitter
     // ---- frame: prologue, per-instruction accounting, helper calls, epilogue -------------------
     public void Prologue()
     {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldflda, F_G);
-        _il.Emit(OpCodes.Stloc, _gref);
         LoadRegisters();
         LoadCcAndCounters();
     }
@@ -875,7 +872,7 @@ public sealed unsafe class RegionEmitter
         for (int r = 0; r < 16; r++)
         {
             if (!_loadSet[r]) continue; // registers the region never touches stay in the CPU
-            _il.Emit(OpCodes.Ldloc, _gref);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G); // no long-lived byref local: one register more for guest values
             if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldind_I8);
             _il.Emit(OpCodes.Stloc, _regs[r]);
@@ -887,7 +884,7 @@ public sealed unsafe class RegionEmitter
         for (int r = 0; r < 16; r++)
         {
             if (!_flushSet[r]) continue;
-            _il.Emit(OpCodes.Ldloc, _gref);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G); // no long-lived byref local: one register more for guest values
             if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldloc, _regs[r]);
             _il.Emit(OpCodes.Stind_I8);
