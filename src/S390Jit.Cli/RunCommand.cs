@@ -36,7 +36,15 @@ internal static class RunCommand
         var result = machine.Run();
         stdout.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");
-        if (s.Stats) stderr.Write(machine.Statistics(result));
+        // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
+        // host model reports what it still holds
+        string? stats = s.Stats ? machine.Statistics(result) : null;
+        var leaks = machine.Teardown();
+        if (stats != null)
+        {
+            stderr.Write(stats);
+            stderr.WriteLine(Machine.LeakLine(leaks));
+        }
         return result.ExitCode;
     }
 
@@ -113,6 +121,39 @@ internal static class RunCommand
             }
         }
         opt.Ap = BuildAp(s, vfioAp);
+        var quirks = Host.HostQuirks.None;
+        foreach (var q in s.Quirks.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (!Host.HostQuirks.ByName.TryGetValue(q.Trim(), out var set))
+                throw new UsageException($"unknown quirk '{q}' (available: {string.Join(", ", Host.HostQuirks.ByName.Keys)})");
+            quirks = set(quirks);
+        }
+        opt.Quirks = quirks;
+        foreach (var e in s.ApEvents.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            try { opt.ApEvents.Add(ApLifecycleEvent.Parse(e.Trim())); }
+            catch (FormatException ex) { throw new UsageException(ex.Message); }
+        }
+        if (opt.ApEvents.Count > 0 && opt.Ap == null) throw new UsageException("--ap-event needs an AP configuration (--ap)");
+        if (s.Host != null)
+            foreach (var p in s.Host.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = p.IndexOf('=');
+                string name = eq < 0 ? p : p[..eq], value = eq < 0 ? "on" : p[(eq + 1)..];
+                bool on = value switch
+                {
+                    "on" or "true" => true,
+                    "off" or "false" => false,
+                    _ => throw new UsageException($"--host {name}: expected on or off, got '{value}'"),
+                };
+                switch (name)
+                {
+                    case "aiv": opt.HostAiv = on; break;
+                    case "fac65": opt.HostFacility65 = on; break;
+                    case "gisaf": opt.HostGisaFormat1 = on; break;
+                    default: throw new UsageException($"unknown host feature '{name}' (aiv, fac65, gisaf)");
+                }
+            }
         return opt;
     }
 
@@ -169,7 +210,7 @@ internal static class RunCommand
             CpuAp = ap,
             Apqci = features.GetValueOrDefault("apqci", true),
             Apft = features.GetValueOrDefault("apft", true),
-            Apqi = features.GetValueOrDefault("apqi", false),
+            Apqi = features.GetValueOrDefault("apqi", ap),
             Msa3 = features.GetValueOrDefault("msa3", true),
             MdevUuid = vfioAp,
         };

@@ -28,12 +28,15 @@ internal sealed class RunOptions
     private readonly Option<string?> _apType = new("--ap-type") { Description = "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode" };
     private readonly Option<bool> _apOff = new("--ap-off") { Description = "CPU model without AP instructions (QEMU ap=off): every AP instruction intercepts and fails" };
     private readonly Option<string?> _cpu = new("--cpu", "-cpu") { Description = "CPU model [host|max|z16][,ap=on|off][,apqci=..][,apft=..][,apqi=..][,msa3=..]" };
+    private readonly Option<string[]> _quirk = new("--quirk") { Description = "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys), AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string[]> _apEvent = new("--ap-event") { Description = "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string?> _host = new("--host") { Description = "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)" };
 
     public void AddTo(Command cmd, bool withKernelArgument)
     {
         if (withKernelArgument) cmd.Arguments.Add(_kernelArg);
         foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _mhz, _engine, _verifyJit, _profile, _trace,
-                     _nographic, _nodefaults, _machine, _chardev, _device, _ap, _apType, _apOff, _cpu })
+                     _nographic, _nodefaults, _machine, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
             cmd.Options.Add(o);
     }
 
@@ -62,6 +65,9 @@ internal sealed class RunOptions
             ApType = pr.GetValue(_apType),
             ApOff = pr.GetValue(_apOff),
             Cpu = pr.GetValue(_cpu),
+            Quirks = pr.GetValue(_quirk) ?? [],
+            Host = pr.GetValue(_host),
+            ApEvents = pr.GetValue(_apEvent) ?? [],
         };
     }
 }
@@ -88,4 +94,7 @@ internal sealed class RunSettings
     public string? ApType;
     public bool ApOff;
     public string? Cpu;
+    public string[] Quirks = [];
+    public string? Host;
+    public string[] ApEvents = [];
 }

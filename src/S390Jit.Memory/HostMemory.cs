@@ -53,9 +53,11 @@ public sealed unsafe class HostMemory : IDisposable
 
     private HostRegion AddRegion(ulong start, ulong size, string name)
     {
-        var p = (byte*)NativeMemory.AlignedAlloc((nuint)size, 4096);
-        NativeMemory.Clear(p, (nuint)size);
-        var r = new HostRegion(start, size, p, name);
+        // calloc hands out large blocks as fresh (lazily zeroed) pages: no page is touched before it is used;
+        // the region starts at the first page boundary inside the block
+        var raw = (byte*)NativeMemory.AllocZeroed((nuint)size + 4096);
+        var p = (byte*)(((nuint)raw + 4095) & ~(nuint)4095);
+        var r = new HostRegion(start, size, p, raw, name);
         _regions.Add(r);
         return r;
     }
@@ -96,12 +98,13 @@ public sealed unsafe class HostMemory : IDisposable
 
 public sealed unsafe class HostRegion
 {
-    internal HostRegion(ulong start, ulong size, byte* p, string name) { Start = start; Size = size; Pointer = p; Name = name; }
+    private byte* _block;
+    internal HostRegion(ulong start, ulong size, byte* p, byte* block, string name) { Start = start; Size = size; Pointer = p; _block = block; Name = name; }
     public ulong Start { get; }
     public ulong Size { get; }
     public byte* Pointer { get; private set; }
     public string Name { get; }
-    internal void Free() { if (Pointer != null) { NativeMemory.AlignedFree(Pointer); Pointer = null; } }
+    internal void Free() { if (_block != null) { NativeMemory.Free(_block); _block = null; Pointer = null; } }
 }
 
 public sealed class HostMemoryException(string message) : Exception(message);

@@ -26,6 +26,7 @@ public static class SieFacility
         ctl.Ictl = sd.InterceptionControls;
         ctl.Crycbd = sd.CrycbDesignation;
         ctl.Gd = sd.GisaDesignation;
+        ctl.Gisa = GisaPointer(sd, ctl);
         LoadFacilityList(cpu, sd);
         cpu.Cycles += EntryExitCycles;
         cpu.RecheckEvents();
@@ -48,6 +49,17 @@ public static class SieFacility
         }
         StoreGuestState(cpu, sd);
         return code;
+    }
+
+    /// <summary>
+    /// Adapter-interruption virtualization: with ECA.AIV and a GISA designation (31-bit origin, 16-byte
+    /// aligned; bit 31 = format 1) the SIE presents interruptions pending in the GISA's IPM itself.
+    /// </summary>
+    private static unsafe nint GisaPointer(StateDescription sd, SieControls ctl)
+    {
+        if ((ctl.Eca & SieControls.EcaAiv) == 0 || ctl.Gd == 0) return 0;
+        ulong origin = ctl.Gd & 0x7FFF_FFF0;
+        return sd.Host.IsBacked(origin, 16) ? (nint)sd.Host.Pointer(origin, 16) : 0;
     }
 
     private static void LoadFacilityList(Cpu cpu, StateDescription sd)

@@ -25,8 +25,8 @@ public sealed class ApOptions
     public bool Apqci { get; set; } = true;
     /// <summary>CPU feature "apft": facility 15 (TAPQ T bit).</summary>
     public bool Apft { get; set; } = true;
-    /// <summary>CPU feature "apqi": facility 65 (AQIC). Off by default: offered only with AIV/GISA (spec 2.3, arrives with issue 5).</summary>
-    public bool Apqi { get; set; }
+    /// <summary>CPU feature "apqi": facility 65 (AQIC); KVM offers it only when the host has AIV (a GISA).</summary>
+    public bool Apqi { get; set; } = true;
     /// <summary>CPU feature "msa3": facility 76, which makes KVM use a format-1 or format-2 CRYCB (format 0 without it).</summary>
     public bool Msa3 { get; set; } = true;
 

@@ -53,7 +53,13 @@ public sealed class Machine : IDisposable
         Events = new HostEvents { Sink = options.HostTrace };
         var model = new CpuModel();
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
-        Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp);
+        var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
+        Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp, config);
+        if (hostAp != null && options.Ap?.HostBus == null)
+        {
+            hostAp.VfioAp.Quirks = options.Quirks;
+            hostAp.VfioAp.Events = Events;
+        }
         Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
@@ -159,17 +165,49 @@ public sealed class Machine : IDisposable
 
     private Cpu? CurrentCpu;
 
+    private int _nextApEvent;
+
+    /// <summary>Performs the scheduled VMM actions whose cycle the boot CPU has reached; returns the next one's cycle.</summary>
+    private ulong RunApEvents()
+    {
+        var events = _opt.ApEvents;
+        while (_nextApEvent < events.Count && events[_nextApEvent].Cycle <= Boot.Cpu.Cycles)
+        {
+            var e = events[_nextApEvent++];
+            var dev = VfioAp;
+            Events.Emit("vmm_ap_event", Boot.Cpu.Cycles, $"{e.Action}{(e.Apqn != 0 ? " " + S390Jit.Host.Crypto.Apqn.Name(e.Apqn) : "")}{(e.Length != 0 ? $" 0x{e.Address:x}+0x{e.Length:x}" : "")}");
+            try
+            {
+                switch (e.Action)
+                {
+                    case "reset": SystemReset(); break;
+                    case "release": dev?.Release(); break;
+                    case "open": dev?.Open(); break;
+                    case "set-kvm-null": dev?.SetKvmNull(); break;
+                    case "unbind": dev?.UnbindQueue(e.Apqn); break;
+                    case "bind": dev?.BindQueue(e.Apqn); break;
+                    case "dma-unmap": dev?.DmaUnmap(e.Address, e.Length); break;
+                    case "dma-map": dev?.DmaMap(e.Address, e.Length); break;
+                }
+            }
+            catch (S390Jit.Host.Crypto.ApException ex) { Events.Emit("vmm_ap_event", Boot.Cpu.Cycles, $"{e.Action}: {ex.Message}"); }
+        }
+        return _nextApEvent < events.Count ? events[_nextApEvent].Cycle : ulong.MaxValue;
+    }
+
     private RunResult RunLoop()
     {
+        _opt.ApEvents.Sort((a, b) => a.Cycle.CompareTo(b.Cycle));
         while (true)
         {
+            ulong nextApEvent = RunApEvents();
             bool anyRunning = false, anyProgress = false;
             foreach (var vcpu in Kvm.Vcpus)
             {
                 if (vcpu.Stopped) continue;
                 anyRunning = true;
                 CurrentCpu = vcpu.Cpu;
-                ulong budget = Math.Min(SaturatingAdd(vcpu.Cpu.Cycles, _opt.TimeSliceCycles), _opt.MaxCycles);
+                ulong budget = Math.Min(Math.Min(SaturatingAdd(vcpu.Cpu.Cycles, _opt.TimeSliceCycles), _opt.MaxCycles), Math.Max(nextApEvent, vcpu.Cpu.Cycles + 1));
                 var run = vcpu.Run(budget);
                 switch (run.Reason)
                 {
@@ -251,7 +289,7 @@ public sealed class Machine : IDisposable
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
             sb.AppendLine($"stats: jit compile time    {j.CompileMicroseconds / 1000:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMicroseconds / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
-            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
         if (VfioAp != null) sb.Append(VfioAp.Statistics(_opt.CpuMhz));
         if (Engine is Execution.Interpreter.Interpreter { Histogram: { } hist })
@@ -262,14 +300,70 @@ public sealed class Machine : IDisposable
         }
         sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
         foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))
-            sb.AppendLine($"stats: host {kv.Key,-28} {kv.Value.Count}");
+            sb.AppendLine(kv.Value.Cycles == 0
+                ? $"stats: host {kv.Key,-28} {kv.Value.Count}"
+                : $"stats: host {kv.Key,-28} {kv.Value.Count} ({kv.Value.Cycles} cycles in the path)");
+        if (Leaks is { } l) sb.AppendLine(LeakLine(l));
         return sb.ToString();
+    }
+
+    /// <summary>The --stats line of the end-of-run leak check.</summary>
+    public static string LeakLine(HostLeakReport l) =>
+        $"stats: host leak check     pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}";
+
+    // ---- the VM's end ------------------------------------------------------------------------------------
+
+    /// <summary>What the host model still held after <see cref="Teardown"/> (null before).</summary>
+    public HostLeakReport? Leaks { get; private set; }
+
+    /// <summary>
+    /// The end of the VM as QEMU ends it: the vfio-ap device is released and its mdev removed, then the
+    /// VMM drops its KVM reference (the last one destroys the VM and its GISA). Returns what is left.
+    /// </summary>
+    public HostLeakReport Teardown()
+    {
+        if (Leaks is { } done) return done;
+        VfioAp?.Dispose();
+        if (!_vmmReferenceDropped) DestroyVm();
+        var l = Leaks = LeakCheck();
+        Events.Emit("host_leak_check", Kvm.UserContext().Now, $"pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}");
+        return l;
+    }
+
+    private bool _vmmReferenceDropped;
+
+    /// <summary>The VMM drops its handle on the VM (kvm_put_kvm); the VM lives on while an mdev holds a reference.</summary>
+    public void DestroyVm()
+    {
+        if (_vmmReferenceDropped) return;
+        _vmmReferenceDropped = true;
+        Kvm.Put(Kvm.UserContext(), "VMM");
+    }
+
+    /// <summary>Pinned pages, GISC references and KVM references the host model holds now.</summary>
+    public HostLeakReport LeakCheck() => new(
+        Kvm.Iommu.PinnedPages,
+        Kvm.Destroyed ? Kvm.GiscReferencesAtDestroy : Kvm.Gisa?.TotalReferences ?? 0,
+        Kvm.References,
+        Kvm.UseAfterFreeCount);
+
+    /// <summary>A system reset as QEMU does it: floating interruptions (and the GISA's IPM) cleared, VFIO_DEVICE_RESET.</summary>
+    public void SystemReset()
+    {
+        Kvm.Floating.Clear();
+        VfioAp?.Mdev?.Reset();
     }
 
     public void Dispose()
     {
-        VfioAp?.Dispose();
+        try { Teardown(); } catch (Exception) { /* a broken model must not keep the host memory alive */ }
         (Engine as IDisposable)?.Dispose();
         Host.Dispose();
     }
+}
+
+/// <summary>The host model's end-of-run leak check.</summary>
+public sealed record HostLeakReport(int PinnedPages, int GiscReferences, int KvmReferences, ulong UseAfterFree)
+{
+    public bool Clean => PinnedPages == 0 && GiscReferences == 0 && KvmReferences == 0 && UseAfterFree == 0;
 }

@@ -28,6 +28,19 @@ public sealed class MachineOptions
     public Action<string>? HostTrace { get; set; }
     /// <summary>AP crypto: host AP bus, CPU-model features and the vfio-ap matrix; null = a host without AP.</summary>
     public ApOptions? Ap { get; set; }
+    /// <summary>Literal v7/upstream behaviours of the AQIC path (all off: the model), see <see cref="Host.HostQuirks"/>.</summary>
+    public Host.HostQuirks Quirks { get; set; } = Host.HostQuirks.None;
+    /// <summary>The host machine has adapter-interruption virtualization (a GISA per VM, the GIB).</summary>
+    public bool HostAiv { get; set; } = true;
+    /// <summary>The host has facility 65 (AQIC).</summary>
+    public bool HostFacility65 { get; set; } = true;
+    /// <summary>The machine supports GISA format 1 (else format 0).</summary>
+    public bool HostGisaFormat1 { get; set; } = true;
+    /// <summary>
+    /// Life-cycle events the VMM (QEMU, the host administrator) performs while the guest runs, each when
+    /// the boot CPU reaches its cycle (--ap-event): see <see cref="ApLifecycleEvent"/>.
+    /// </summary>
+    public List<ApLifecycleEvent> ApEvents { get; } = new();
     /// <summary>Cycles a vcpu runs before the scheduler turns to the next one.</summary>
     public ulong TimeSliceCycles { get; set; } = 2_000_000;
 
@@ -47,5 +60,48 @@ public sealed class MachineOptions
             throw new FormatException($"invalid memory size '{text}' (expected e.g. 128M, 1G)");
         ulong bytes = checked(n * mul);
         return bytes;
+    }
+}
+
+/// <summary>
+/// One scheduled VMM action on the AP set-up: <c>reset</c> (system reset: floating interruptions and
+/// VFIO_DEVICE_RESET), <c>release</c> / <c>open</c> (QEMU closes / opens the vfio-ap device),
+/// <c>set-kvm-null</c>, <c>unbind=APQN</c> / <c>bind=APQN</c> (the queue device leaves / joins vfio_ap),
+/// <c>dma-unmap=ADDR+LEN</c> / <c>dma-map=ADDR+LEN</c> (hex, a guest RAM range of the VFIO container).
+/// </summary>
+public sealed record ApLifecycleEvent(ulong Cycle, string Action, ulong Address = 0, ulong Length = 0, ushort Apqn = 0)
+{
+    public static readonly string[] Actions = ["reset", "release", "open", "set-kvm-null", "unbind=APQN", "bind=APQN", "dma-unmap=ADDR+LEN", "dma-map=ADDR+LEN"];
+
+    /// <summary>Parses CYCLE:ACTION; throws FormatException with a one-line reason.</summary>
+    public static ApLifecycleEvent Parse(string text)
+    {
+        int colon = text.IndexOf(':');
+        if (colon <= 0 || !ulong.TryParse(text[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycle))
+            throw new FormatException($"malformed AP event '{text}' (expected CYCLE:ACTION, e.g. 500000:reset)");
+        string a = text[(colon + 1)..];
+        int eq = a.IndexOf('=');
+        string name = eq < 0 ? a : a[..eq], arg = eq < 0 ? "" : a[(eq + 1)..];
+        switch (name)
+        {
+            case "reset" or "release" or "open" or "set-kvm-null" when eq < 0:
+                return new ApLifecycleEvent(cycle, name);
+            case "unbind" or "bind" when Host.Crypto.Apqn.TryParse(arg, out ushort apqn):
+                return new ApLifecycleEvent(cycle, name, Apqn: apqn);
+            case "dma-unmap" or "dma-map":
+                {
+                    var parts = arg.Split('+');
+                    if (parts.Length == 2 && TryHex(parts[0], out ulong addr) && TryHex(parts[1], out ulong len) && len > 0)
+                        return new ApLifecycleEvent(cycle, name, addr, len);
+                    break;
+                }
+        }
+        throw new FormatException($"unknown AP event action '{a}' (available: {string.Join(", ", Actions)})");
+    }
+
+    private static bool TryHex(string s, out ulong v)
+    {
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) s = s[2..];
+        return ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out v);
     }
 }

@@ -22,8 +22,13 @@ public sealed class VfioApDevice : IDisposable
 
     public ApBus Bus { get; }
     public Kvm Kvm { get; }
-    /// <summary>The matrix mdev (null when the machine has AP instructions but no queues and no vfio-ap device).</summary>
-    public ApMatrixMdev? Mdev { get; private set; }
+    /// <summary>The matrix mdev (null when the machine has AP instructions but no queues and no vfio-ap device, or after it was removed).</summary>
+    public ApMatrixMdev? Mdev
+    {
+        get => _mdev;
+        private set { _mdev = value; if (value != null) _shown = value; }
+    }
+    private ApMatrixMdev? _mdev, _shown;
 
     /// <summary>Adds the CPU-model features the options ask for (QEMU: ap, apqci, apft, apqi, msa3).</summary>
     internal static void ConfigureCpuModel(CpuModel model, ApOptions o)
@@ -105,8 +110,9 @@ public sealed class VfioApDevice : IDisposable
     {
         var sb = new StringBuilder();
         var k = Kvm.Crypto;
-        var apqns = Mdev?.Apqns.ToArray() ?? [];
-        sb.AppendLine($"stats: ap configuration    crycb format {k.Format}, apie {(k.Apie ? "on" : "off")}, mdev {(Mdev != null ? Mdev.Uuid.ToString() : "none")}, queues {(apqns.Length == 0 ? "none" : string.Join(" ", apqns.Select(Apqn.Name)))}");
+        var m = Mdev ?? _shown;
+        var apqns = m?.Apqns.ToArray() ?? [];
+        sb.AppendLine($"stats: ap configuration    crycb format {k.Format}, apie {(k.Apie ? "on" : "off")}, mdev {(m != null ? m.Uuid.ToString() : "none")}, queues {(apqns.Length == 0 ? "none" : string.Join(" ", apqns.Select(Apqn.Name)))}");
         if (k.Firmware is { } fw)
         {
             var s = fw.Stats;
@@ -127,7 +133,49 @@ public sealed class VfioApDevice : IDisposable
         return sb.ToString();
     }
 
-    /// <summary>QEMU closes the device (release: masks cleared, queues reset), then the mdev is removed.</summary>
+    // ---- the life cycle as QEMU and the host administrator drive it (for tests and the CLI) ---------
+
+    /// <summary>echo UUID &gt; .../vfio_ap-passthrough/create (a VMM-named UUID when none is given); becomes <see cref="Mdev"/>.</summary>
+    public ApMatrixMdev CreateMdev(Guid? uuid = null)
+    {
+        var m = uuid is { } u ? Bus.VfioAp.CreateMdev(u) : Bus.VfioAp.CreateMdev(VmmUuid);
+        Mdev = m;
+        return m;
+    }
+
+    /// <summary>assign_adapter / assign_domain (each domain also as control domain).</summary>
+    public void Assign(IEnumerable<int> apids, IEnumerable<int> apqis)
+    {
+        var m = Mdev ?? throw new InvalidOperationException("no mdev");
+        foreach (int a in apids) m.AssignAdapter(a);
+        foreach (int d in apqis) { m.AssignDomain(d); m.AssignControlDomain(d); }
+    }
+
+    /// <summary>QEMU opens the vfio-ap device: SET_KVM, hook, masks, the IOMMU notifier, a KVM reference.</summary>
+    public void Open() => (Mdev ?? throw new InvalidOperationException("no mdev")).Open(Kvm);
+    /// <summary>QEMU closes the vfio-ap device (release).</summary>
+    public void Release() => Mdev?.Release();
+    /// <summary>The group notifier reports SET_KVM(null) (QEMU tears the VM down while the device stays open).</summary>
+    public void SetKvmNull() => Mdev?.SetKvm(null, Kvm.UserContext());
+    /// <summary>echo 1 &gt; .../UUID/remove (-EBUSY while a KVM uses it).</summary>
+    public void RemoveMdev()
+    {
+        if (Mdev is not { } m) return;
+        Bus.VfioAp.RemoveMdev(m);
+        Mdev = null;
+    }
+    /// <summary>VFIO_DEVICE_RESET (QEMU on a system reset).</summary>
+    public void DeviceReset() => Mdev?.Reset();
+    /// <summary>The administrator binds the queue device to vfio_ap (apmask/aqmask).</summary>
+    public void BindQueue(ushort apqn) => Bus.Bind(apqn, Bus.VfioAp);
+    /// <summary>The queue device leaves vfio_ap for the default driver (vfio_ap's remove runs).</summary>
+    public void UnbindQueue(ushort apqn) => Bus.Bind(apqn, Bus.DefaultDriver);
+    /// <summary>QEMU unmaps a guest RAM range from the VFIO container (memory hot-unplug, a changed memory map).</summary>
+    public void DmaUnmap(ulong iova, ulong length) => Kvm.Iommu.DmaUnmap(iova, length, Kvm.UserContext());
+    /// <summary>QEMU maps a guest RAM range into the VFIO container again.</summary>
+    public void DmaMap(ulong iova, ulong length) => Kvm.Iommu.DmaMap(iova, length, Kvm.UserContext());
+
+    /// <summary>QEMU closes the device (release: masks cleared, queues reset, KVM reference dropped), then the mdev is removed.</summary>
     public void Dispose()
     {
         if (Mdev is not { } m) return;

@@ -29,6 +29,11 @@ public sealed class SieControls
     public uint Crycbd;
     /// <summary>GISA designation (origin | format).</summary>
     public uint Gd;
+    /// <summary>
+    /// Host pointer to the GISA the SIE presents adapter interruptions from (set at SIE entry when
+    /// ECA.AIV is on and GD designates a GISA; 0 otherwise).
+    /// </summary>
+    public nint Gisa;
     public const uint EcaAiv = 0x0020_0000, EcaApie = 0x0000_0008;
 }
 
@@ -46,6 +51,13 @@ public unsafe partial class Cpu
     public byte HostIoRequest;
     /// <summary>Set by other threads/CPUs to make this CPU leave the run loop at the next boundary.</summary>
     public volatile bool HostExitRequest;
+    /// <summary>The machine's scheduled events (AP reply notifications, host timers), or null.</summary>
+    public IHostEventSource? HostEventSource;
+    /// <summary>
+    /// The cycle at which <see cref="HostEventSource"/> wants to run next (MaxValue: none). Whoever
+    /// lowers it while the CPU runs also lowers <see cref="EventCycle"/> (or calls <see cref="RecheckEvents"/>).
+    /// </summary>
+    public ulong HostEventCycle = ulong.MaxValue;
 
     /// <summary>Fetches, decodes and executes one instruction. Program interruptions are thrown.</summary>
     public CpuExit Step()
@@ -130,13 +142,50 @@ public unsafe partial class Cpu
     public CpuExit ServiceEvents()
     {
         if (HostExitRequest) { HostExitRequest = false; EventCycle = 0; return CpuExit.HostRequest; }
+        if (Cycles >= HostEventCycle && HostEventSource != null) HostEventSource.Service(this);
         if (DeliverPendingTimer()) { }
+        else if (Sie is { Gisa: not 0 } && DeliverGisaInterruption()) { }
         if (HostExtRequest != 0 && (PswMask & Psw.Ext) != 0 && (Cr[0] & HostExtRequest) != 0) { EventCycle = 0; return CpuExit.InterruptRequest; }
         if (HostIoRequest != 0 && (PswMask & Psw.Io) != 0 && (((uint)(Cr[6] >> 24)) & HostIoRequest) != 0) { EventCycle = 0; return CpuExit.InterruptRequest; }
         if ((PswMask & Psw.Wait) != 0) { EventCycle = 0; return CpuExit.Wait; }
         if (Cycles >= BudgetEnd) { EventCycle = 0; return CpuExit.Budget; }
-        EventCycle = Math.Min(BudgetEnd, NextTimerCycle());
+        EventCycle = Math.Min(Math.Min(BudgetEnd, NextTimerCycle()), HostEventCycle);
+        // another GISA interruption the CPU is still enabled for: present it at the next boundary
+        if (Sie is { Gisa: not 0 } && GisaDeliverable() != 0) EventCycle = 0;
         return CpuExit.None;
+    }
+
+    /// <summary>The GISA's IPM bits this CPU is enabled for now (PSW I/O bit and CR6 ISC mask).</summary>
+    private byte GisaDeliverable()
+    {
+        if ((PswMask & Psw.Io) == 0) return 0;
+        ulong w = BigEndian.U64((byte*)Sie!.Gisa);
+        return (byte)((w >> 24) & (Cr[6] >> 24) & 0xFF);
+    }
+
+    /// <summary>
+    /// The SIE's adapter-interruption virtualization (ECA.AIV with a GISA): presents the highest-priority
+    /// pending ISC of the GISA's IPM the guest is enabled for as an I/O adapter interruption
+    /// (interruption identification 0x80000000 | ISC &lt;&lt; 27, subchannel id and parameter 0),
+    /// clearing the IPM bit atomically (the first doubleword of the GISA: next-alert, IPM, IAM).
+    /// </summary>
+    private bool DeliverGisaInterruption()
+    {
+        var p = (long*)Sie!.Gisa;
+        while (true)
+        {
+            long raw = Volatile.Read(ref *p);
+            ulong w = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)raw);
+            uint pending = (uint)((w >> 24) & 0xFF) & (uint)((Cr[6] >> 24) & 0xFF);
+            if ((PswMask & Psw.Io) == 0 || pending == 0) return false;
+            int isc = System.Numerics.BitOperations.LeadingZeroCount(pending) - 24;
+            ulong nw = w & ~((0x80UL >> isc) << 24);
+            long nraw = (long)System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(nw);
+            if (Interlocked.CompareExchange(ref *p, nraw, raw) != raw) continue;
+            DeliverIo(0, 0, 0x8000_0000u | ((uint)isc << 27));
+            HostEventSource?.AdapterInterruptionPresented(this, isc);
+            return true;
+        }
     }
 
     /// <summary>Completes a program interruption reported by a semantic body: charges it and swaps PSWs.</summary>

@@ -1,3 +1,5 @@
+using S390Jit.Architecture.State;
+
 namespace S390Jit.Host.Crypto;
 
 /// <summary>
@@ -82,7 +84,8 @@ public sealed class ApBus
     // lookups from executing CPUs are lock-free (a vcpu in SIE must never wait for the host lock, which
     // vfio_ap holds while it kicks vcpus out of SIE); changes happen under _lock
     private readonly ApAdapter?[] _adapters = new ApAdapter?[256];
-    private readonly ApQueue?[] _queues = new ApQueue?[65536];
+    // one row of 256 queues per adapter that has any (the whole 64 Ki array would be a large-object allocation per bus)
+    private readonly ApQueue?[]?[] _queues = new ApQueue?[]?[256];
     private readonly object _lock = new();
 
     /// <summary>The host's AP lock (Linux: ap_bus and matrix_dev->lock): bus and vfio_ap configuration changes.</summary>
@@ -116,11 +119,15 @@ public sealed class ApBus
     public ulong ZeroizeNanoseconds { get; set; } = 20_000;
 
     public IEnumerable<ApAdapter> Adapters => _adapters.Where(a => a != null).Select(a => a!).ToArray();
-    public IEnumerable<ApQueue> Queues => _queues.Where(q => q != null).Select(q => q!).ToArray();
+    public IEnumerable<ApQueue> Queues => _queues.Where(row => row != null).SelectMany(row => row!).Where(q => q != null).Select(q => q!).ToArray();
 
     public ApAdapter? Adapter(int apid) => (uint)apid < 256 ? Volatile.Read(ref _adapters[apid]) : null;
     /// <summary>The queue device of an APQN: exists when its adapter is installed and its domain is a usage domain.</summary>
-    public ApQueue? Queue(ushort apqn) => Volatile.Read(ref _queues[apqn]);
+    public ApQueue? Queue(ushort apqn)
+    {
+        var row = Volatile.Read(ref _queues[apqn >> 8]);
+        return row == null ? null : Volatile.Read(ref row[apqn & 0xFF]);
+    }
 
     /// <summary>Installs an adapter (its queues for every usage domain appear, bound to the default driver).</summary>
     public ApAdapter AddAdapter(int apid, ApDeviceType type, int queueDepth = 8)
@@ -160,7 +167,9 @@ public sealed class ApBus
     {
         var q = new ApQueue(a, apqi);
         Bind(q, DefaultDriver);
-        Volatile.Write(ref _queues[q.Apqn], q);
+        var row = _queues[q.Apqn >> 8];
+        if (row == null) Volatile.Write(ref _queues[q.Apqn >> 8], row = new ApQueue?[256]);
+        Volatile.Write(ref row[q.Apqn & 0xFF], q);
     }
 
     /// <summary>
@@ -185,5 +194,101 @@ public sealed class ApBus
     public void ResetQueue(ApQueue q, bool zeroize)
     {
         lock (q) q.Reset(zeroize, doneCycle: 0);
+    }
+
+    // ---- PQAP issued by the host kernel (vfio_ap) -------------------------------------------------------
+
+    /// <summary>The response code a host-issued function gets before looking at the queue's state (0: none).</summary>
+    private static byte HostCheck(ApQueue q, ulong now)
+    {
+        if (!q.Adapter.Configured) return ApStatus.Deconfigured;
+        if (q.Adapter.Checkstopped) return ApStatus.Checkstopped;
+        if (q.ResetInProgress(now)) return ApStatus.ResetInProgress;
+        return ApStatus.Normal;
+    }
+
+    private static uint HostStatus(ApQueue q, ulong now, byte rc) =>
+        rc is ApStatus.Deconfigured or ApStatus.Checkstopped ? ApStatus.Make(rc) : q.Status(now, rc);
+
+    /// <summary>
+    /// PQAP(AQIC) issued by the host (spec 1.8, 5.4 step 6): <paramref name="qirqctrl"/> with IR, GISC, the
+    /// GISA origin (bits 33-59; 0: native) and the ISC (with a GISA: the NISC of the GIB alert);
+    /// <paramref name="nib"/> is a host physical address. Enable: RC 0x07 if already enabled, 0x08 if the
+    /// GISA field designates no GISA of this host, 0x06 if the NIB is not backed. The I bit flips at once
+    /// on enable; on disable it may stay visible for <see cref="ApQueue.IrqDisableLagTapqs"/> TAPQs.
+    /// </summary>
+    public uint HostAqic(ApQueue q, ulong qirqctrl, ulong nib, Memory.HostMemory? host, HostContext ctx)
+    {
+        ctx.Charge(ApFirmware.PqapCycles);
+        bool ir = (qirqctrl & AqicIr) != 0;
+        uint status;
+        lock (q)
+        {
+            ulong now = ctx.Now;
+            byte rc = HostCheck(q, now);
+            if (q.TryTakeInjected(3, out byte injected)) status = HostStatus(q, now, injected);
+            else if (rc != ApStatus.Normal) status = HostStatus(q, now, rc);
+            else if (!ir)
+            {
+                q.DisableIrq(lag: true);
+                status = q.Status(now);
+            }
+            else if (q.IrqEnabled) status = q.Status(now, ApStatus.OtherwiseChanged);
+            else
+            {
+                ulong origin = qirqctrl & 0x7FFF_FFF0UL;
+                var gisa = origin != 0 && host != null ? Kvm.Gib.Of(host).GisaAt(origin) : null;
+                if (origin != 0 && (gisa == null || gisa.Destroyed)) status = q.Status(now, ApStatus.InvalidGisa);
+                else if (host == null || !host.IsBacked(nib)) status = q.Status(now, ApStatus.InvalidAddress);
+                else
+                {
+                    q.EnableIrq(nib, (byte)(qirqctrl & 7), (byte)((qirqctrl >> 40) & 7), gisa, now);
+                    status = q.Status(now);
+                }
+            }
+        }
+        ctx.Emit("ap_aqic", $"queue {q.Name} {(ir ? "enable" : "disable")}: qirqctrl 0x{qirqctrl:x16} nib 0x{nib:x} -> rc 0x{ApStatus.Rc(status):x2} status 0x{status:x8}", ApFirmware.PqapCycles);
+        return status;
+    }
+
+    /// <summary>AQIC qirqctrl: IR (enable) bit.</summary>
+    public const ulong AqicIr = 0x0000_8000_0000_0000UL;
+
+    /// <summary>PQAP(TAPQ) issued by the host (vfio_ap polling the I and E bits).</summary>
+    public uint HostTapq(ApQueue q, HostContext ctx)
+    {
+        ctx.Charge(ApFirmware.PqapCycles);
+        uint status;
+        lock (q)
+        {
+            ulong now = ctx.Now;
+            byte rc = HostCheck(q, now);
+            if (q.TryTakeInjected(0, out byte injected)) status = HostStatus(q, now, injected);
+            else status = HostStatus(q, now, rc);
+            q.TapqObserved();
+        }
+        ctx.Emit("ap_tapq", $"queue {q.Name} -> rc 0x{ApStatus.Rc(status):x2} status 0x{status:x8}", ApFirmware.PqapCycles);
+        return status;
+    }
+
+    /// <summary>PQAP(ZAPQ) issued by the host: the host waits for the reset, so it is complete on return (RC 0).</summary>
+    public uint HostZapq(ApQueue q, HostContext ctx)
+    {
+        ctx.Charge(ApFirmware.PqapCycles);
+        uint status;
+        lock (q)
+        {
+            ulong now = ctx.Now;
+            byte rc = HostCheck(q, now);
+            if (q.TryTakeInjected(2, out byte injected)) status = HostStatus(q, now, injected);
+            else if (rc != ApStatus.Normal) status = HostStatus(q, now, rc);
+            else
+            {
+                q.Reset(zeroize: true, doneCycle: 0);
+                status = q.Status(now);
+            }
+        }
+        ctx.Emit("ap_zapq", $"queue {q.Name} -> rc 0x{ApStatus.Rc(status):x2} status 0x{status:x8}", ApFirmware.PqapCycles);
+        return status;
     }
 }

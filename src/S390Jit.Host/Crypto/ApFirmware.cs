@@ -147,11 +147,11 @@ public sealed unsafe class ApFirmware : IApFacility
             {
                 if (q.IrqEnabled) return Done(q.Status(now, ApStatus.OtherwiseChanged));
                 if (nib >= cpu.MemSize) return Done(q.Status(now, ApStatus.InvalidAddress));
-                q.IrqEnabled = true;
-                q.NotificationByte = nib;
-                q.Isc = (byte)(qirqctrl & 7);
+                // native: the NIB is a real address of this configuration's storage; the interruption itself
+                // (an I/O adapter interruption at the ISC) is only modelled through a GISA (host AQIC, ApBus.HostAqic)
+                q.EnableIrq(nib, (byte)(qirqctrl & 7), 0, null, now);
             }
-            else q.IrqEnabled = false;
+            else q.DisableIrq(lag: false);
             return Done(q.Status(now));
         }
     }
@@ -279,7 +279,13 @@ public sealed unsafe class ApFirmware : IApFacility
                 return 1;
             }
             q.Open = null;
-            q.Submit(open, now, cpu.Clock.Mhz);
+            ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
+            if (q.IrqGisa != null)
+            {
+                // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
+                cpu.HostEventCycle = Math.Min(cpu.HostEventCycle, reply);
+                cpu.EventCycle = Math.Min(cpu.EventCycle, reply);
+            }
             t.Status = Done(q.Status(now));
             return 0;
         }

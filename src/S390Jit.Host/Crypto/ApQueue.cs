@@ -13,6 +13,8 @@ public sealed class ApRequest
     /// <summary>The reply becomes visible to TAPQ (R bit) and DQAP once the executing CPU's cycles reach this.</summary>
     public ulong ReplyCycle { get; internal set; }
     public bool Completed(ulong now) => Job != null && now >= ReplyCycle;
+    /// <summary>The firmware has posted the reply-available notification for this reply (NIB, adapter interruption).</summary>
+    public bool Notified { get; internal set; }
 }
 
 /// <summary>Per-queue counters for --stats and the tests.</summary>
@@ -58,10 +60,47 @@ public sealed class ApQueue
     internal ApRequest? Transfer;
     internal int TransferOffset;
 
-    /// <summary>Interruption state (I bit) set by a native AQIC; delivery arrives with adapter interruptions.</summary>
+    /// <summary>
+    /// Interruption state set by AQIC: enabled, the NIB address (guest absolute for a native AQIC, host
+    /// physical for the host's AQIC with a GISA designation), the ISC (native: the interruption's ISC;
+    /// with a GISA: the host ISC of the GIB alert) and, with a GISA, the guest ISC and the GISA.
+    /// </summary>
     public bool IrqEnabled { get; internal set; }
     public ulong NotificationByte { get; internal set; }
     public byte Isc { get; internal set; }
+    public byte Gisc { get; internal set; }
+    /// <summary>The GISA the host's AQIC designated (null: native, or disabled).</summary>
+    public Kvm.Gisa? IrqGisa { get; internal set; }
+
+    /// <summary>
+    /// Test knob for the asynchronous I bit (spec 1.8): after a disable, TAPQ keeps reporting I = 1 for
+    /// this many host TAPQs (int.MaxValue: it never clears). 0: I clears at once.
+    /// </summary>
+    public int IrqDisableLagTapqs { get; set; }
+    private int _iLag;
+    private readonly Dictionary<int, Queue<byte>> _injected = new();
+
+    /// <summary>
+    /// Test hook (fault injection): the next host-issued PQAPs of function <paramref name="fc"/> (0 TAPQ,
+    /// 2 ZAPQ, 3 AQIC) on this queue answer these response codes and change nothing.
+    /// </summary>
+    public void InjectHostResponses(int fc, params byte[] rcs)
+    {
+        lock (this)
+        {
+            if (!_injected.TryGetValue(fc, out var q)) _injected[fc] = q = new Queue<byte>();
+            foreach (var rc in rcs) q.Enqueue(rc);
+        }
+    }
+
+    /// <summary>Injected response codes not yet consumed for function <paramref name="fc"/>.</summary>
+    public int InjectedPending(int fc) { lock (this) return _injected.TryGetValue(fc, out var q) ? q.Count : 0; }
+
+    internal bool TryTakeInjected(int fc, out byte rc)
+    {
+        rc = 0;
+        return _injected.TryGetValue(fc, out var q) && q.TryDequeue(out rc);
+    }
 
     /// <summary>Requests and replies on the queue (not yet completely dequeued).</summary>
     public int Count => _requests.Count;
@@ -76,8 +115,53 @@ public sealed class ApQueue
         if (_requests.Count == 0) s |= ApStatus.Empty;
         if (_requests.Count > 0 && _requests[0].Completed(now)) s |= ApStatus.Replies;
         if (_requests.Count >= Adapter.QueueDepth) s |= ApStatus.Full;
-        if (IrqEnabled) s |= ApStatus.IrqEnabled;
+        if (IrqEnabled || _iLag > 0) s |= ApStatus.IrqEnabled;
         return s;
+    }
+
+    /// <summary>A host TAPQ observed the status: one step of the I-bit lag after a disable.</summary>
+    internal void TapqObserved() { if (_iLag > 0 && _iLag != int.MaxValue) _iLag--; }
+
+    /// <summary>Enables interruptions (AQIC IR=1): replies already available are not notified (UNCONFIRMED).</summary>
+    internal void EnableIrq(ulong nib, byte isc, byte gisc, Kvm.Gisa? gisa, ulong now)
+    {
+        IrqEnabled = true;
+        NotificationByte = nib;
+        Isc = isc;
+        Gisc = gisc;
+        IrqGisa = gisa;
+        _iLag = 0;
+        foreach (var r in _requests) if (r.Completed(now)) r.Notified = true;
+        gisa?.AddSource(this);
+    }
+
+    /// <summary>Disables interruptions (AQIC IR=0, RAPQ, ZAPQ); <paramref name="lag"/>: the I bit stays visible for some TAPQs.</summary>
+    internal void DisableIrq(bool lag)
+    {
+        if (IrqEnabled && lag) _iLag = IrqDisableLagTapqs;
+        IrqEnabled = false;
+        IrqGisa?.RemoveSource(this);
+        IrqGisa = null;
+    }
+
+    /// <summary>The earliest reply cycle not yet notified while interruptions are enabled with <paramref name="gisa"/>.</summary>
+    internal ulong NextNotificationCycle(Kvm.Gisa gisa)
+    {
+        if (!IrqEnabled || IrqGisa != gisa) return ulong.MaxValue;
+        ulong next = ulong.MaxValue;
+        foreach (var r in _requests)
+            if (!r.Notified && r.Job != null) next = Math.Min(next, r.ReplyCycle);
+        return next;
+    }
+
+    /// <summary>Marks the replies available at <paramref name="now"/> as notified; returns how many there were.</summary>
+    internal int TakeNotifications(Kvm.Gisa gisa, ulong now)
+    {
+        if (!IrqEnabled || IrqGisa != gisa) return 0;
+        int n = 0;
+        foreach (var r in _requests)
+            if (!r.Notified && r.Completed(now)) { r.Notified = true; n++; }
+        return n;
     }
 
     public uint Status(ulong now, byte rc = ApStatus.Normal) => ApStatus.Make(rc, StatusBits(now));
@@ -126,7 +210,7 @@ public sealed class ApQueue
         Open = null;
         Transfer = null;
         TransferOffset = 0;
-        IrqEnabled = false;
+        DisableIrq(lag: false);
         _resetDoneCycle = doneCycle;
         _lastReplyCycle = 0;
         Stats.Resets++;

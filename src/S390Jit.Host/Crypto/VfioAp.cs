@@ -4,8 +4,10 @@ using S390Jit.Host.Kvm;
 namespace S390Jit.Host.Crypto;
 
 /// <summary>
-/// vfio_ap's record of one AP queue device bound to it (struct vfio_ap_queue). The interruption
-/// fields are used by AQIC (issue 5): the owning mdev, the pinned NIB frame and the guest ISC.
+/// vfio_ap's record of one AP queue device bound to it (struct vfio_ap_queue, spec 5.1): the APQN, the
+/// mdev that last intercepted an AQIC for it, and the interruption registration kept for re-enables
+/// (spec 5.6): the guest NIB address and its pinned frame (0: none) and the registered guest ISC
+/// (0xFF: none).
 /// </summary>
 public sealed class VfioApQueue
 {
@@ -15,8 +17,15 @@ public sealed class VfioApQueue
     public ApQueue Queue { get; }
     public ushort Apqn => Queue.Apqn;
     public ApMatrixMdev? Mdev { get; internal set; }
+    /// <summary>Guest frame of the pinned NIB page (saved_pfn; 0 = none).</summary>
     public ulong SavedPfn { get; internal set; }
+    /// <summary>Guest absolute address of the NIB (saved_iova), valid with <see cref="SavedPfn"/>.</summary>
+    public ulong SavedNib { get; internal set; }
+    /// <summary>Registered guest ISC (saved_isc; 0xFF = none).</summary>
     public byte SavedIsc { get; internal set; } = IscInvalid;
+    /// <summary>The record was freed (queue removed): any later use is a use after free.</summary>
+    public bool Freed { get; internal set; }
+    public override string ToString() => $"vfio_ap_queue {Queue.Name} (saved pfn 0x{SavedPfn:x}, isc {(SavedIsc == IscInvalid ? "none" : SavedIsc.ToString())})";
 }
 
 /// <summary>
@@ -37,11 +46,23 @@ public sealed class VfioAp : IApDriver
     public ApBus Bus { get; }
     public string Name => "vfio_ap";
     internal object Lock => Bus.SyncRoot;
+    /// <summary>The vfio_ap module (owner of the PQAP hook; open mdevs hold references).</summary>
+    public KernelModule Module { get; } = new("vfio_ap");
+    /// <summary>Quirk switches for work not tied to a VM (a VM's own <see cref="Kvm.KvmHostConfig.Quirks"/> win).</summary>
+    public HostQuirks Quirks { get; set; } = HostQuirks.None;
+    /// <summary>Where events of work not tied to a VM go.</summary>
+    public HostEvents Events { get; set; } = new();
+
+    internal HostQuirks QuirksOf(ApMatrixMdev? m) => m?.Kvm?.Quirks ?? m?.LastKvm?.Quirks ?? Quirks;
+    internal HostContext ContextOf(ApMatrixMdev? m) => (m?.Kvm ?? m?.LastKvm)?.UserContext() ?? new HostContext(0, Events);
 
     public IReadOnlyList<ApMatrixMdev> Mdevs { get { lock (Lock) return _mdevs.ToArray(); } }
 
     /// <summary>vfio_ap's record of a queue bound to it, or null.</summary>
     public VfioApQueue? QueueRecord(ushort apqn) { lock (Lock) return _queues.GetValueOrDefault(apqn); }
+    internal VfioApQueue? QueueRecordLocked(ushort apqn) => _queues.GetValueOrDefault(apqn);
+    /// <summary>Every queue record (for invariant checks).</summary>
+    public IReadOnlyList<VfioApQueue> QueueRecords { get { lock (Lock) return _queues.Values.OrderBy(q => q.Apqn).ToArray(); } }
 
     /// <summary>The queue device is bound to vfio_ap (reserved for guests).</summary>
     public bool IsBound(ushort apqn) => Bus.Queue(apqn)?.Driver == this;
@@ -55,14 +76,60 @@ public sealed class VfioAp : IApDriver
         lock (Lock) _queues[queue.Apqn] = new VfioApQueue(queue);
     }
 
-    /// <summary>Queue unbound from vfio_ap (ML behaviour): reset it (ZAPQ), then forget it. The APQN stays in any CRYCB.</summary>
+    /// <summary>
+    /// The queue device is unbound from vfio_ap (spec 5.2 "AP queue remove", ML form): ZAPQ (one retry),
+    /// release its interruption resources, free the record. It does not check whether a guest uses the
+    /// queue: the APQN stays in the CRYCB. v7 (quirk): the record is freed and its pin and GISC leak.
+    /// </summary>
     void IApDriver.Remove(ApQueue queue)
     {
         lock (Lock)
         {
-            Bus.ResetQueue(queue, zeroize: true);
-            _queues.Remove(queue.Apqn);
+            if (!_queues.Remove(queue.Apqn, out var q)) return;
+            var owner = q.Mdev ?? _mdevs.FirstOrDefault(m => m.Apm[queue.Adapter.Apid] && m.Aqm[queue.Apqi]);
+            var ctx = ContextOf(owner);
+            if (QuirksOf(owner).V7QueueRemove)
+                ctx.Emit("vfio_ap_queue_remove", $"queue {queue.Name}: record freed (v7: no reset, pin 0x{q.SavedPfn:x} and isc {(q.SavedIsc == VfioApQueue.IscInvalid ? "none" : q.SavedIsc.ToString())} leaked)");
+            else
+            {
+                ResetQueue(queue, q, ctx);
+                ctx.Emit("vfio_ap_queue_remove", $"queue {queue.Name}: reset, resources released, record freed");
+            }
+            q.Freed = true;
         }
+    }
+
+    /// <summary>
+    /// vfio_ap_mdev_reset_queue + free_aqic_resources (spec 5.7): ZAPQ with one retry after 20 ms on RC
+    /// 0x02/0x05, then up to two 20 ms waits for the queue to be empty; the record's interruption
+    /// resources are released whatever the reset answered. Returns the last status.
+    /// </summary>
+    internal uint ResetQueue(ApQueue queue, VfioApQueue? record, HostContext ctx)
+    {
+        uint st = 0;
+        for (int retry = 1; ; retry--)
+        {
+            st = Bus.HostZapq(queue, ctx);
+            byte rc = Architecture.State.ApStatus.Rc(st);
+            if (rc == Architecture.State.ApStatus.Normal)
+            {
+                for (int wait = 2; (st & Architecture.State.ApStatus.Empty) == 0 && wait > 0; wait--)
+                {
+                    ctx.SleepMs(20);
+                    st = Bus.HostTapq(queue, ctx);
+                }
+                break;
+            }
+            if (rc is Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy && retry > 0)
+            {
+                ctx.SleepMs(20);
+                continue;
+            }
+            ctx.Emit("vfio_ap_reset_queue", $"WARNING queue {queue.Name}: zapq rc 0x{rc:x2} ({(rc is 2 or 5 ? "-EBUSY" : "-EIO")})");
+            break;
+        }
+        if (record != null) ApMatrixMdev.ReleaseIrqResources(record, ctx);
+        return st;
     }
 
     /// <summary>echo UUID &gt; .../mdev_supported_types/vfio_ap-passthrough/create</summary>
@@ -87,14 +154,18 @@ public sealed class VfioAp : IApDriver
         }
     }
 
-    /// <summary>echo 1 &gt; .../UUID/remove: busy while a KVM uses it; resets the matrix's queues.</summary>
+    /// <summary>echo 1 &gt; .../UUID/remove: busy while a KVM uses it (nothing changes); else resets the matrix's queues.</summary>
     public void RemoveMdev(ApMatrixMdev mdev)
     {
         lock (Lock)
         {
             if (mdev.Kvm != null) throw new ApException(ApException.EBUSY, $"vfio_ap mdev {mdev.Uuid} is in use by a guest");
-            mdev.ResetQueues();
+            if (!_mdevs.Contains(mdev)) return;
+            var ctx = ContextOf(mdev);
+            mdev.ResetQueues(ctx);
             _mdevs.Remove(mdev);
+            mdev.Removed = true;
+            ctx.Emit("vfio_ap_mdev_remove", $"mdev {mdev.Uuid}");
         }
     }
 
@@ -122,7 +193,7 @@ public sealed class VfioAp : IApDriver
 /// (-EADDRINUSE). Opening it for a KVM (the VFIO group's SET_KVM) loads the masks into the CRYCB and
 /// installs the PQAP hook; releasing it clears the masks and resets the queues.
 /// </summary>
-public sealed class ApMatrixMdev : IPqapHook
+public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
 {
     internal ApMatrixMdev(VfioAp driver, Guid uuid)
     {
@@ -244,57 +315,375 @@ public sealed class ApMatrixMdev : IPqapHook
         lock (Driver.Lock) { CheckDomain(apqi); Adm[apqi] = false; }
     }
 
+    // ---- open, SET_KVM, release, reset (spec 5.2) ------------------------------------------------------
+
+    /// <summary>The VFIO container whose IOMMU the mdev pins NIB pages through (set at open).</summary>
+    public Vfio.VfioIommu? Iommu { get; private set; }
+    /// <summary>The VFIO device is open (between open and release).</summary>
+    public bool IsOpen { get; private set; }
+    /// <summary>The mdev was removed (sysfs): any later use is a use after free.</summary>
+    public bool Removed { get; internal set; }
+    /// <summary>The KVM the mdev was last attached to (for release paths after SET_KVM(null)).</summary>
+    internal Kvm.Kvm? LastKvm { get; private set; }
+
+    /// <summary>QEMU opens the vfio-ap device of <paramref name="kvm"/>'s VM (VFIO container: the VM's).</summary>
+    public void Open(Kvm.Kvm kvm) => Open(kvm, kvm.Iommu);
+
     /// <summary>
-    /// The VFIO device is opened and the group notifier reports the KVM (SET_KVM): refused if another
-    /// mdev already serves this KVM (-EPERM) or a queue of the matrix is no longer bound to vfio_ap
-    /// (-EADDRNOTAVAIL); otherwise the mdev takes the KVM, installs its PQAP hook and, when the VM has a
-    /// CRYCB, loads APM/AQM/ADM into it (vcpus are blocked out of SIE meanwhile).
+    /// vfio_ap_mdev_open: takes a module reference, registers the group notifier (which reports the VM's
+    /// KVM at once: <see cref="SetKvm"/>: refused with -EPERM if another mdev serves this KVM, -EBUSY if
+    /// this one is already open, -EADDRNOTAVAIL if a queue of the matrix is no longer bound to vfio_ap)
+    /// and the IOMMU notifier for DMA unmaps. If the IOMMU registration fails the open fails; the model
+    /// also undoes SET_KVM then (upstream leaks the KVM reference and the hook: quirk).
     /// </summary>
-    public void Open(Kvm.Kvm kvm)
+    public void Open(Kvm.Kvm kvm, Vfio.VfioIommu iommu)
     {
+        var ctx = kvm.UserContext();
+        if (Removed) { kvm.UseAfterFree(ctx, $"open of the removed mdev {Uuid}"); throw new ApException(ApException.ENODEV, $"mdev {Uuid} was removed"); }
+        if (IsOpen) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is already open");
+        if (!Driver.Module.TryGet()) throw new ApException(ApException.ENODEV, "vfio_ap is being unloaded");
+        try { SetKvm(kvm, ctx); }
+        catch { Driver.Module.Put(); throw; }
+        if (!iommu.RegisterNotifier(this))
+        {
+            ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: IOMMU notifier registration failed");
+            if (!kvm.Quirks.UpstreamOpenFailLeak) SetKvm(null, ctx);
+            Driver.Module.Put();
+            throw new ApException(ApException.ENOMEM, $"mdev {Uuid}: IOMMU notifier registration failed");
+        }
+        Iommu = iommu;
+        IsOpen = true;
+        ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: {Apqns.Count()} queues");
+    }
+
+    /// <summary>
+    /// The group notifier's SET_KVM. With a KVM: refused (no reference taken) if another mdev serves it;
+    /// else the mdev takes a KVM reference, installs its PQAP hook (with the hook lock write-held, only
+    /// when the VM has a CRYCB) and loads APM/AQM/ADM into the CRYCB. With null (ML unset_kvm): the full
+    /// teardown of a release (masks cleared, hook removed, queues reset, resources released, reference
+    /// dropped); 5.3 (quirk) only forgot the pointer.
+    /// </summary>
+    public void SetKvm(Kvm.Kvm? kvm, HostContext ctx)
+    {
+        if (kvm == null)
+        {
+            var old = Kvm;
+            if (old == null) return;
+            if (old.Quirks.V53SetKvmNull)
+            {
+                lock (Driver.Lock) Kvm = null;
+                ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: kvm := null (5.3: reference, hook and queues left as they are)");
+                return;
+            }
+            Detach(old, ctx, "unset_kvm");
+            return;
+        }
+        using (kvm.Crypto.HookWriteLock())
         lock (Driver.Lock)
         {
             if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is already open");
             var other = Driver.Others(this).FirstOrDefault(o => o.Kvm == kvm);
-            if (other != null) throw new ApException(ApException.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
+            if (other != null)
+            {
+                ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: refused, the guest already uses mdev {other.Uuid}");
+                throw new ApException(ApException.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
+            }
             foreach (var apqn in Apqns)
                 if (!Driver.IsBound(apqn))
                     throw new ApException(ApException.EADDRNOTAVAIL, $"queue {Apqn.Name(apqn)} is not bound to vfio_ap");
             Kvm = kvm;
-            kvm.Crypto.SetPqapHook(this);
-            if (kvm.Crypto.Crycbd != 0) kvm.Crypto.SetMasks(Apm, Aqm, Adm);
-            kvm.Events.Emit("vfio_ap_mdev_open", 0, $"mdev {Uuid}: {Apqns.Count()} queues");
+            LastKvm = kvm;
+            kvm.Get(ctx, $"vfio_ap mdev {Uuid}");
+            if (kvm.Crypto.Crycbd != 0)
+            {
+                kvm.Crypto.SetPqapHook(this, Driver.Module);
+                kvm.Crypto.SetMasks(Apm, Aqm, Adm);
+            }
+            ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: kvm attached, hook installed, masks set");
         }
     }
 
-    /// <summary>The VFIO device is closed: clear the CRYCB masks, remove the hook, reset the queues, drop the KVM.</summary>
+    /// <summary>
+    /// vfio_ap_mdev_release (QEMU closes the device): with a KVM: clear the CRYCB masks (vcpus kicked out of
+    /// SIE), remove the hook, reset every queue of the matrix (releasing pins and GISC registrations),
+    /// drop the KVM reference; then unregister the IOMMU notifier and drop the module reference.
+    /// </summary>
     public void Release()
+    {
+        if (!IsOpen && Kvm == null) return;
+        var ctx = Driver.ContextOf(this);
+        if (Kvm is { } kvm) Detach(kvm, ctx, "release");
+        if (IsOpen)
+        {
+            Iommu?.UnregisterNotifier(this);
+            IsOpen = false;
+            Driver.Module.Put();
+        }
+        ctx.Emit("vfio_ap_mdev_release", $"mdev {Uuid}");
+    }
+
+    private void Detach(Kvm.Kvm kvm, HostContext ctx, string why)
+    {
+        using (kvm.Crypto.HookWriteLock())
+        lock (Driver.Lock)
+        {
+            if (Kvm != kvm) return;
+            kvm.Crypto.ClearMasks();
+            if (kvm.Crypto.PqapHook == this) kvm.Crypto.SetPqapHook(null);
+            ResetQueues(ctx);
+            Kvm = null;
+            ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: {why}: masks cleared, hook removed, queues reset");
+            kvm.Put(ctx, $"vfio_ap mdev {Uuid}");
+        }
+    }
+
+    /// <summary>VFIO_DEVICE_RESET (QEMU on a system reset): ZAPQ every queue of the matrix and release its pin and GISC.</summary>
+    public void Reset()
+    {
+        var ctx = Driver.ContextOf(this);
+        lock (Driver.Lock) ResetQueues(ctx);
+        ctx.Emit("vfio_ap_mdev_reset", $"mdev {Uuid}");
+    }
+
+    internal void ResetQueues(HostContext ctx)
+    {
+        foreach (var apqn in Apqns)
+            if (Driver.Bus.Queue(apqn) is { } q) Driver.ResetQueue(q, Driver.QueueRecordLocked(apqn), ctx);
+    }
+
+    // ---- PQAP(AQIC): the hook (spec 5.3-5.6) -----------------------------------------------------------
+
+    /// <summary>Modelled cost of vfio_ap's handler itself (lock, matrix and queue lookup, write-back).</summary>
+    public const ulong HandlerCycles = 250;
+
+    /// <summary>
+    /// vfio_ap's handle_pqap (spec 5.3): not supported without ECA.AIV; under the matrix lock: RC 0x01 for
+    /// no hook, no KVM, an APQN outside the matrix or a queue not bound to vfio_ap; else the queue
+    /// record's mdev := this one and irq-enable (IR = 1, guest ISC = GR1 bits 61-63, NIB = GR2) or
+    /// irq-disable; GR1 := 0x00000000_&lt;status&gt;. Other qirqctrl fields the guest set are ignored.
+    /// </summary>
+    public int HandlePqap(KvmVcpu vcpu)
+    {
+        var cpu = vcpu.Cpu;
+        var kvm = vcpu.Kvm;
+        var ctx = new HostContext(cpu, kvm.Events);
+        ulong start = cpu.Cycles;
+        if ((vcpu.SieBlock.ExecutionControlA & Architecture.State.SieControls.EcaAiv) == 0)
+        {
+            ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: ECA.AIV off: -EOPNOTSUPP");
+            return -ApException.EOPNOTSUPP;
+        }
+        ushort apqn = (ushort)cpu.G[0];
+        ulong gr1 = cpu.G[1], nib = cpu.G[2];
+        bool ir = (gr1 & ApBus.AqicIr) != 0;
+        byte isc = (byte)(gr1 & 7);
+        ctx.Charge(HandlerCycles);
+        uint status;
+        lock (Driver.Lock)
+        {
+            VfioApQueue? q = null;
+            string why = "";
+            if (Removed) { kvm.UseAfterFree(ctx, $"AQIC handled by the removed mdev {Uuid}"); why = "mdev removed"; }
+            else if (kvm.Crypto.PqapHook == null) why = "no hook";
+            else if (Kvm == null) why = "mdev has no KVM";
+            else if (!Apm[Apqn.Apid(apqn)] || !Aqm[Apqn.Apqi(apqn)]) why = "APQN not in the matrix";
+            else if ((q = Driver.QueueRecordLocked(apqn)) == null) why = "queue not bound to vfio_ap";
+            if (q == null)
+            {
+                status = Architecture.State.ApStatus.Make(Architecture.State.ApStatus.QueueNotAvailable);
+                ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)}: {why}: rc 0x01");
+            }
+            else
+            {
+                ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)} {(ir ? $"enable isc {isc} nib 0x{nib:x}" : "disable")}");
+                q.Mdev = this;
+                status = ir ? IrqEnable(q, isc, nib, ctx) : IrqDisable(q, ctx);
+            }
+        }
+        cpu.G[1] = status;
+        ctx.Emit("vfio_ap_handle_pqap_exit", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)}: gr1 0x{cpu.G[1]:x16}", cpu.Cycles - start);
+        return 0;
+    }
+
+    /// <summary>
+    /// irq-enable (spec 5.4, ML form): the NIB's frame must be in a memslot (else RC 0x06); pin it through
+    /// the VFIO IOMMU (failure: RC 0x06); register the guest ISC with KVM's GISA (failure: unpin, RC 0x06);
+    /// issue the host AQIC with IR, GISC = guest ISC, ISC = the NISC, the GISA origin, zone 0, GF 0 and
+    /// the host NIB (host frame | NIB offset). RC 0x00: the previous registration is released, the new
+    /// one saved; RC 0x07: the new one is released, the previous kept; other: the new one is released
+    /// (upstream leaks it: quirk) and irq-disable runs. Returns the host AQIC's status.
+    /// </summary>
+    private uint IrqEnable(VfioApQueue q, byte isc, ulong nib, HostContext ctx)
+    {
+        var kvm = Kvm!;
+        var quirks = kvm.Quirks;
+        ulong start = ctx.Now;
+        uint Fail(string why)
+        {
+            ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {why}: rc 0x06", ctx.Now - start);
+            return Architecture.State.ApStatus.Make(Architecture.State.ApStatus.InvalidAddress);
+        }
+        if (!kvm.Memory.Contains(nib)) return Fail($"nib 0x{nib:x} is not in a memslot");
+        ulong gfn = nib >> 12;
+        var iommu = Iommu ?? kvm.Iommu;
+        long hfn = iommu.Pin(gfn, ctx);
+        if (hfn < 0) return Fail($"pinning gfn 0x{gfn:x} failed ({hfn})");
+        ulong hostNib = ((ulong)hfn << 12) | (nib & 0xFFF);
+        var gisa = kvm.Gisa;
+        int nisc = kvm.GiscRegister(isc, ctx);
+        if (nisc < 0)
+        {
+            iommu.Unpin(gfn, ctx);
+            return Fail($"gisc registration failed ({nisc})");
+        }
+        ulong origin = quirks.V7GisaFromNextAlert ? gisa!.NextAlert : gisa!.Origin;
+        ulong qirqctrl = ApBus.AqicIr | ((ulong)isc << 40) | (origin & 0x7FFF_FFF0UL) | (uint)nisc;
+        uint status = Driver.Bus.HostAqic(q.Queue, qirqctrl, hostNib, kvm.Host, ctx);
+        byte rc = Architecture.State.ApStatus.Rc(status);
+        string outcome;
+        switch (rc)
+        {
+            case Architecture.State.ApStatus.Normal:
+                ReleaseIrqResources(q, ctx, "previous registration");
+                q.SavedPfn = gfn;
+                q.SavedNib = nib;
+                q.SavedIsc = isc;
+                outcome = $"enabled: saved (gfn 0x{gfn:x}, isc {isc})";
+                break;
+            case Architecture.State.ApStatus.OtherwiseChanged:
+                kvm.GiscUnregister(isc, ctx);
+                iommu.Unpin(gfn, ctx);
+                outcome = "rc 0x07: new registration released, previous kept";
+                break;
+            default:
+                if (quirks.UpstreamLeakOnEnableError) outcome = $"rc 0x{rc:x2}: WARNING irq-disable (upstream: new pin gfn 0x{gfn:x} and gisc {isc} leaked)";
+                else
+                {
+                    kvm.GiscUnregister(isc, ctx);
+                    iommu.Unpin(gfn, ctx);
+                    outcome = $"rc 0x{rc:x2}: WARNING new registration released, irq-disable";
+                }
+                ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {outcome}", ctx.Now - start);
+                IrqDisable(q, ctx);
+                return status;
+        }
+        ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {outcome}", ctx.Now - start);
+        return status;
+    }
+
+    /// <summary>
+    /// irq-disable (spec 5.5, V9/ML): up to 6 host AQICs with qirqctrl 0 and NIB 0 (RC 0x02/0x05: 20 ms and
+    /// again); on RC 0x00/0x07 wait for the I bit to clear (up to 5 TAPQs, 20 ms apart); then release the
+    /// saved pin and GISC and forget the mdev. v7 (quirk): one AQIC, on RC 0 up to 10 TAPQs while I = 1,
+    /// and the resources are released only if I cleared. Returns the last AQIC status.
+    /// </summary>
+    internal uint IrqDisable(VfioApQueue q, HostContext ctx)
+    {
+        ulong start = ctx.Now;
+        var bus = Driver.Bus;
+        uint status = 0;
+        if (Driver.QuirksOf(q.Mdev).V7IrqDisable)
+        {
+            status = bus.HostAqic(q.Queue, 0, 0, null, ctx);
+            bool cleared = Architecture.State.ApStatus.Rc(status) != Architecture.State.ApStatus.Normal;
+            if (!cleared)
+                for (int i = 0; i < 10; i++)
+                {
+                    uint st = bus.HostTapq(q.Queue, ctx);
+                    if ((st & Architecture.State.ApStatus.IrqEnabled) == 0) { cleared = true; break; }
+                    ctx.SleepMs(20);
+                }
+            if (cleared && Architecture.State.ApStatus.Rc(status) == Architecture.State.ApStatus.Normal) ReleaseIrqResources(q, ctx, "v7 disable");
+            else ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept");
+            q.Mdev = null;
+            ctx.Emit("vfio_ap_irq_disable", $"queue {q.Queue.Name}: v7 -> status 0x{status:x8}", ctx.Now - start);
+            return status;
+        }
+        for (int attempt = 0; attempt < 6; attempt++)
+        {
+            status = bus.HostAqic(q.Queue, 0, 0, null, ctx);
+            byte rc = Architecture.State.ApStatus.Rc(status);
+            if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.OtherwiseChanged)
+            {
+                WaitIrqCleared(q, ctx);
+                break;
+            }
+            if (rc is Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy)
+            {
+                if (attempt == 5) ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: rc 0x{rc:x2} after 6 attempts");
+                else ctx.SleepMs(20);
+                continue;
+            }
+            ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: host AQIC rc 0x{rc:x2}");
+            break;
+        }
+        ReleaseIrqResources(q, ctx, "disable");
+        q.Mdev = null;
+        ctx.Emit("vfio_ap_irq_disable", $"queue {q.Queue.Name}: status 0x{status:x8}", ctx.Now - start);
+        return status;
+    }
+
+    /// <summary>vfio_ap_wait_for_irqclear: up to 5 TAPQs; I still 1 (RC 0/2) or RC 5: 20 ms and again.</summary>
+    private void WaitIrqCleared(VfioApQueue q, HostContext ctx)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            uint st = Driver.Bus.HostTapq(q.Queue, ctx);
+            byte rc = Architecture.State.ApStatus.Rc(st);
+            bool iBit = (st & Architecture.State.ApStatus.IrqEnabled) != 0;
+            if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.ResetInProgress && !iBit) return;
+            if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy)
+            {
+                ctx.SleepMs(20);
+                continue;
+            }
+            ctx.Emit("vfio_ap_wait_irqclear", $"WARNING queue {q.Queue.Name}: tapq rc 0x{rc:x2}");
+            return;
+        }
+        ctx.Emit("vfio_ap_wait_irqclear", $"WARNING queue {q.Queue.Name}: I bit still on after 5 tapq, resources freed anyway");
+    }
+
+    /// <summary>
+    /// vfio_ap_free_aqic_resources: unregister the saved guest ISC (when the record's mdev and its KVM
+    /// exist), unpin the saved NIB frame (when the mdev exists), forget both.
+    /// </summary>
+    internal static void ReleaseIrqResources(VfioApQueue q, HostContext ctx, string why = "release")
+    {
+        var m = q.Mdev;
+        if (q.SavedIsc == VfioApQueue.IscInvalid && q.SavedPfn == 0) return;
+        if (q.SavedIsc != VfioApQueue.IscInvalid && m?.Kvm is { } kvm) kvm.GiscUnregister(q.SavedIsc, ctx);
+        if (q.SavedPfn != 0 && m != null) (m.Iommu ?? m.LastKvm?.Iommu)?.Unpin(q.SavedPfn, ctx);
+        ctx.Emit("vfio_ap_free_aqic_resources", $"queue {q.Queue.Name} ({why}): gfn 0x{q.SavedPfn:x} isc {(q.SavedIsc == VfioApQueue.IscInvalid ? "none" : q.SavedIsc.ToString())} released");
+        q.SavedPfn = 0;
+        q.SavedNib = 0;
+        q.SavedIsc = VfioApQueue.IscInvalid;
+    }
+
+    // ---- the IOMMU notifier (spec 5.2 "DMA-UNMAP") ------------------------------------------------------
+
+    /// <summary>
+    /// VFIO_IOMMU_NOTIFY_DMA_UNMAP. ML (2023, the model): irq-disable every queue of this mdev whose saved
+    /// NIB lies in [iova, iova+length). v7 (quirk): unpin the one page at iova, keep saved_pfn.
+    /// </summary>
+    void Vfio.IDmaUnmapListener.DmaUnmap(ulong iova, ulong length, HostContext ctx)
     {
         lock (Driver.Lock)
         {
-            if (Kvm is not { } kvm) return;
-            kvm.Crypto.ClearMasks();
-            kvm.Crypto.SetPqapHook(null);
-            ResetQueues();
-            Kvm = null;
-            kvm.Events.Emit("vfio_ap_mdev_release", 0, $"mdev {Uuid}");
+            if (Driver.QuirksOf(this).V7DmaUnmap)
+            {
+                ctx.Emit("vfio_ap_dma_unmap", $"mdev {Uuid}: v7: unpin gfn 0x{iova >> 12:x}");
+                Iommu?.Unpin(iova >> 12, ctx);
+                return;
+            }
+            foreach (var apqn in Apqns)
+                if (Driver.QueueRecordLocked(apqn) is { } q && q.SavedPfn != 0 && q.SavedNib >= iova && q.SavedNib - iova < length)
+                {
+                    ctx.Emit("vfio_ap_dma_unmap", $"mdev {Uuid}: queue {q.Queue.Name} nib 0x{q.SavedNib:x} in the range: irq-disable");
+                    if (q.Mdev == null) q.Mdev = this;
+                    IrqDisable(q, ctx);
+                }
         }
     }
 
-    /// <summary>VFIO_DEVICE_RESET (QEMU on a system reset): ZAPQ every queue of the matrix.</summary>
-    public void Reset()
-    {
-        lock (Driver.Lock) ResetQueues();
-    }
-
-    internal void ResetQueues()
-    {
-        foreach (var apqn in Apqns)
-            if (Driver.Bus.Queue(apqn) is { } q) Driver.Bus.ResetQueue(q, zeroize: true);
-    }
-
-    /// <summary>vfio_ap's handle_pqap for intercepted AQIC: arrives with issue 5 (not supported until then).</summary>
-    public int HandlePqap(KvmVcpu vcpu) => -ApException.EOPNOTSUPP;
-
-    public override string ToString() => SysfsPath;
+    public override string ToString() => $"vfio_ap mdev {Uuid}";
 }

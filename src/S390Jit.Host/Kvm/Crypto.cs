@@ -29,7 +29,10 @@ public sealed class KvmCrypto
     public const byte Ecb3Aes = 0x04, Ecb3Dea = 0x08;
 
     private readonly Kvm _kvm;
-    private readonly object _hookLock = new();
+    // kvm->arch.crypto.pqap_hook_rwsem: read-held across a hook call, write-held while vfio_ap installs or
+    // removes the hook (so removal waits for a call in flight); recursive, as vfio_ap reads it inside the call
+    private readonly ReaderWriterLockSlim _hookLock = new(LockRecursionPolicy.SupportsRecursion);
+    private bool _warned;
 
     internal KvmCrypto(Kvm kvm, ApBus? hostAp)
     {
@@ -67,8 +70,19 @@ public sealed class KvmCrypto
     public bool AesKw { get; }
     public bool DeaKw { get; }
     /// <summary>The installed PQAP(AQIC) handler (vfio_ap's), or null.</summary>
-    public IPqapHook? PqapHook { get { lock (_hookLock) return _hook; } }
+    public IPqapHook? PqapHook
+    {
+        get
+        {
+            _hookLock.EnterReadLock();
+            try { return _hook; }
+            finally { _hookLock.ExitReadLock(); }
+        }
+    }
+    /// <summary>The module that owns the installed hook (v7's hook record), or null.</summary>
+    public KernelModule? PqapHookOwner { get { _hookLock.EnterReadLock(); try { return _hookOwner; } finally { _hookLock.ExitReadLock(); } } }
     private IPqapHook? _hook;
+    private KernelModule? _hookOwner;
 
     /// <summary>
     /// KVM_S390_VM_CRYPTO_ENABLE_APIE / DISABLE_APIE: false (-EOPNOTSUPP) if the host has no AP
@@ -142,29 +156,112 @@ public sealed class KvmCrypto
         _kvm.Events.Emit("kvm_arch_crypto_clear_masks", CurrentCycle());
     }
 
-    /// <summary>Installs or removes the PQAP hook (atomically with respect to a running hook call).</summary>
-    public void SetPqapHook(IPqapHook? hook)
+    /// <summary>Installs or removes the PQAP hook (atomically with respect to a running hook call: waits for it).</summary>
+    public void SetPqapHook(IPqapHook? hook, KernelModule? owner = null)
     {
-        lock (_hookLock) _hook = hook;
+        _hookLock.EnterWriteLock();
+        try
+        {
+            _hook = hook;
+            _hookOwner = hook == null ? null : owner;
+        }
+        finally { _hookLock.ExitWriteLock(); }
+        _kvm.Events.Emit("kvm_s390_pqap_hook", CurrentCycle(), hook == null ? "removed" : $"installed ({hook}, owner {owner?.Name ?? "none"})");
+    }
+
+    /// <summary>
+    /// down_write(pqap_hook_rwsem) for a whole vfio_ap operation (SET_KVM, release), taken before the
+    /// matrix lock as vfio_ap does; dispose to release.
+    /// </summary>
+    public IDisposable HookWriteLock()
+    {
+        _hookLock.EnterWriteLock();
+        return new Releaser(_hookLock);
+    }
+
+    private sealed class Releaser(ReaderWriterLockSlim l) : IDisposable
+    {
+        private bool _done;
+        public void Dispose() { if (!_done) { _done = true; l.ExitWriteLock(); } }
     }
 
     private void BlockAll() { foreach (var v in _kvm.Vcpus) v.BlockSie(); }
     private void UnblockAll() { foreach (var v in _kvm.Vcpus) v.UnblockSie(); }
     private ulong CurrentCycle() => _kvm.Vcpus.Count > 0 ? _kvm.Vcpus[0].Cpu.Cycles : 0;
 
+    /// <summary>Modelled cost of KVM's own part of handle_pqap (decode, checks, hook dispatch).</summary>
+    public const ulong PqapInterceptCycles = 300;
+
     /// <summary>
-    /// handle_pqap (priv.c), the B2AF intercept. Implemented: steps 1-3 of spec 4.2 (host without AP,
-    /// ECA.APIE off, a function other than AQIC: "not supported", so user space presents the
-    /// operation exception). Steps 4-10 (problem state, specification checks, the vfio_ap hook and the
-    /// "no hook" status) arrive with AQIC support (issue 5); until then AQIC is not supported either.
+    /// handle_pqap (priv.c), the B2AF intercept, in the decision order of spec 4.2: the host without AP,
+    /// ECA.APIE off and a function other than AQIC are "not supported" (false: user space presents the
+    /// operation exception); problem state is a privileged-operation exception; reserved GR0 bits 41-47,
+    /// the T bit without facility 15, an APQN beyond 63.15 without a format-2 CRYCB and facility 65 not
+    /// offered are specification exceptions (suppressing: GR1/GR2 untouched, no hook call). Then the
+    /// hook, called with the hook lock read-held and a reference on its owner module (owner unavailable:
+    /// not supported); on its return 0 the condition code is 3 if GR1 has a non-zero response code, else
+    /// 0 (v7: unchanged). Without a hook the status is RC 0x01 with cc 3, GR1 written as spec 4.4 says.
     /// </summary>
     public static bool HandlePqap(KvmVcpu v)
     {
         var k = v.Kvm.Crypto;
-        if (k.HostAp == null) return false;
-        if ((v.SieBlock.ExecutionControlA & SieControls.EcaApie) == 0) return false;
-        if (((v.Cpu.G[0] >> 24) & 0xFF) != Architecture.Semantics.Crypto.Aqic) return false;
-        // issue 5: spec 4.2 steps 4-10 go here
-        return false;
+        var c = v.Cpu;
+        var ev = v.Kvm.Events;
+        ulong start = c.Cycles;
+        ulong r0 = c.G[0];
+        int fc = (int)((r0 >> 24) & 0xFF);
+        c.Cycles += PqapInterceptCycles;
+        ev.Emit("kvm_s390_handle_pqap", c.Cycles, $"vcpu {c.CpuAddress}: fc {fc} apqn {Apqn.Name((ushort)r0)} gr0 0x{r0:x16} gr1 0x{c.G[1]:x16} gr2 0x{c.G[2]:x16}");
+        bool Exit(bool handled, string what)
+        {
+            ev.Emit("kvm_s390_handle_pqap_exit", c.Cycles, $"vcpu {c.CpuAddress}: {what}", c.Cycles - start);
+            return handled;
+        }
+        bool Inject(ushort code, string why)
+        {
+            v.InjectProgramInterruption(code);
+            return Exit(true, $"{why}: program interruption 0x{code:x4}");
+        }
+        if (k.HostAp == null) return Exit(false, "no AP instructions on the host: not supported");
+        if ((v.SieBlock.ExecutionControlA & SieControls.EcaApie) == 0) return Exit(false, "ECA.APIE off: not supported");
+        if (fc != Architecture.Semantics.Crypto.Aqic)
+        {
+            if (v.Kvm.Quirks.V7PqapWarning && !k._warned)
+            {
+                k._warned = true;
+                ev.Emit("kvm_s390_pqap_warning", c.Cycles, $"WARNING: intercepted PQAP fc {fc} (only AQIC is expected)");
+            }
+            return Exit(false, $"fc {fc} is not AQIC: not supported");
+        }
+        if (c.ProblemState) return Inject(PgmCode.PrivilegedOperation, "problem state");
+        if ((r0 & Architecture.Semantics.Crypto.AqicReserved) != 0) return Inject(PgmCode.Specification, "reserved GR0 bits 41-47");
+        if (!v.Kvm.TestFacility(Fac.ApFt) && (r0 & Architecture.Semantics.Crypto.PqapT) != 0) return Inject(PgmCode.Specification, "T bit without facility 15");
+        if ((k.Crycbd & 2) == 0 && (r0 & Architecture.Semantics.Crypto.NonApxaBits) != 0) return Inject(PgmCode.Specification, "APQN beyond 63.15 without APXA");
+        if (!v.Kvm.TestFacility(Fac.ApQueueInterruptControl)) return Inject(PgmCode.Specification, "facility 65 not offered");
+
+        k._hookLock.EnterReadLock();
+        try
+        {
+            if (k._hook is { } hook)
+            {
+                var owner = k._hookOwner;
+                if (owner != null && !owner.TryGet()) return Exit(false, $"hook owner {owner.Name} unavailable: not supported");
+                int rc;
+                ev.Emit("kvm_s390_pqap_hook_call", c.Cycles, $"vcpu {c.CpuAddress}: {hook}");
+                try { rc = hook.HandlePqap(v); }
+                finally { owner?.Put(); }
+                if (rc != 0) return Exit(false, $"hook returned {rc}: not supported");
+                if ((c.G[1] & 0x00FF_0000) != 0) c.Cc = 3;
+                else if (!v.Kvm.Quirks.V7CcUnchanged) c.Cc = 0;
+                return Exit(true, $"hook returned 0: gr1 0x{c.G[1]:x16} cc {c.Cc}");
+            }
+            // no hook: RC 0x01 (no queue); literally the 4-byte status lands in the first word of GR1
+            const uint status = 0x0001_0000;
+            if (v.Kvm.Quirks.NoHookGr1Intended) c.G[1] = status;
+            else c.G[1] = ((ulong)status << 32) | (c.G[1] & 0xFFFF_FFFFUL);
+            c.Cc = 3;
+            return Exit(true, $"no hook: gr1 0x{c.G[1]:x16} cc 3");
+        }
+        finally { k._hookLock.ExitReadLock(); }
     }
 }

@@ -3,7 +3,8 @@ using S390Jit.Architecture.State;
 namespace S390Jit.Host.Kvm;
 
 /// <summary>
-/// Floating interruptions of a VM (arch/s390/kvm/interrupt.c): the service signal for now. They
+/// Floating interruptions of a VM (arch/s390/kvm/interrupt.c): the service signal and the adapter
+/// interruptions pending in the GISA's IPM (which KVM delivers itself when the SIE has not). They
 /// are delivered by KVM before SIE entry into an enabled vcpu; otherwise the vcpu's SIE is asked
 /// to exit as soon as the guest enables for them.
 /// </summary>
@@ -38,6 +39,38 @@ public sealed class FloatingInterrupts(Kvm kvm)
             kvm.Events.Emit("kvm_s390_deliver_interrupt", cpu.Cycles, $"vcpu {cpu.CpuAddress}: service signal param 0x{p:x8}");
             return true;
         }
+        return DeliverAdapter(vcpu);
+    }
+
+    /// <summary>
+    /// __deliver_io for the GISA: with no floating I/O interruption queued for an ISC (the model has
+    /// none), an IPM bit the vcpu is enabled for (PSW I/O bit, CR6) is test-and-cleared and presented as
+    /// an adapter interruption: subchannel id and parameter 0, interruption identification
+    /// 0x80000000 | ISC &lt;&lt; 27. ISC 0 has the highest priority.
+    /// </summary>
+    private bool DeliverAdapter(KvmVcpu vcpu)
+    {
+        var cpu = vcpu.Cpu;
+        if (kvm.Gisa is not { Destroyed: false } g || (cpu.PswMask & Psw.Io) == 0) return false;
+        byte deliverable = (byte)(g.Ipm & (byte)(cpu.Cr[6] >> 24));
+        for (int isc = 0; isc < 8 && deliverable != 0; isc++)
+        {
+            if ((deliverable & (0x80 >> isc)) == 0 || !g.TestAndClearIpm(isc)) continue;
+            uint id = 0x8000_0000u | ((uint)isc << 27);
+            cpu.DeliverIo(0, 0, id);
+            kvm.Events.Emit("kvm_s390_deliver_io_adapter", cpu.Cycles, $"vcpu {cpu.CpuAddress}: adapter interruption from the gisa ipm, isc {isc}, interruption id 0x{id:x8}");
+            return true;
+        }
         return false;
+    }
+
+    /// <summary>kvm_s390_clear_float_irqs (VM reset): the service signal and the GISA's IPM are dropped.</summary>
+    public void Clear()
+    {
+        _servicePending = false;
+        _serviceParam = 0;
+        foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
+        kvm.Gisa?.ClearIpm();
+        kvm.Events.Emit("kvm_s390_clear_float_irqs", kvm.Now, "service signal and gisa ipm cleared");
     }
 }

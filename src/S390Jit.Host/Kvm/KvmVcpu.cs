@@ -52,6 +52,7 @@ public sealed unsafe class KvmVcpu
         SieBlock = new StateDescription(kvm.Host, kvm.Host.KernelAlloc(StateDescription.Size, 512));
         SieBlock.FacilityList = (uint)kvm.FacListAddress;
         SieBlock.ExecutionControlA = 0;
+        Cpu.HostEventSource = kvm;
     }
 
     public Kvm Kvm { get; }
@@ -79,9 +80,17 @@ public sealed unsafe class KvmVcpu
             if (Cpu.Cycles >= budgetEnd) return new KvmRun { Reason = KvmExitReason.Preempted };
             Cpu.BudgetEnd = budgetEnd;
             EnterSie();
+            // the machine's scheduled host work (AP reply notifications, the kicker) as an event of the run
+            Cpu.HostEventCycle = Kvm.NextHostEventCycle();
+            var gisa = Kvm.Gisa is { } g && SieBlock.GisaDesignation == g.Designation && (SieBlock.ExecutionControlA & SieControls.EcaAiv) != 0 ? g : null;
+            gisa?.EnterSie();
             byte code;
             try { code = SieFacility.Run(Cpu, SieBlock, Engine); }
-            finally { Interlocked.Exchange(ref _inSie, 0); }
+            finally
+            {
+                gisa?.ExitSie();
+                Interlocked.Exchange(ref _inSie, 0);
+            }
             switch (code)
             {
                 case InterceptCode.None:
@@ -185,18 +194,75 @@ public sealed unsafe class KvmVcpu
         Kvm.Floating.Deliver(this);
     }
 
-    /// <summary>kvm_s390_handle_wait: sleeps until an interruption can be presented (by skipping guest time).</summary>
+    // ---- idle and wakeup (kvm.arch.idle_mask, gisa_int.kicked_mask) -----------------------------------
+
+    private volatile bool _idle, _kicked, _kickPending;
+
+    /// <summary>The vcpu sleeps in an enabled wait (KVM's idle mask): what the GISA kicker looks for.</summary>
+    public bool IsIdle => _idle;
+    /// <summary>Kicked by the GISA kicker and not yet running again.</summary>
+    public bool KickPending => _kickPending;
+
+    /// <summary>kvm_s390_vcpu_wakeup: ends the vcpu's wait at its next turn.</summary>
+    public void Wakeup()
+    {
+        _kickPending = true;
+        _kicked = true;
+    }
+
+    private KvmRun? Woken()
+    {
+        _idle = false;
+        _kicked = false;
+        _kickPending = false;
+        return null;
+    }
+
+    /// <summary>
+    /// kvm_s390_handle_wait: sleeps (skips guest time) until an interruption can be presented: a timer,
+    /// a wakeup by the GISA kicker, or host work (an AP reply notification, the kicker timer) that is
+    /// due and is run here, in the waiting vcpu's time. Before sleeping, pending GISA interruptions the
+    /// vcpu is enabled for end the wait (IPM ∧ alert mask ∧ CR6; the IAM is restored when nothing of the
+    /// alert mask is pending). Unlike KVM the PSW I/O bit is required too, so a vcpu disabled for I/O
+    /// cannot spin on an IPM bit it cannot take.
+    /// </summary>
     private KvmRun? HandleWait(ulong budgetEnd)
     {
-        if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return null;
-        ulong wake = Cpu.NextTimerCycle();
-        if (wake == ulong.MaxValue) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = ulong.MaxValue };
-        if (wake > Cpu.Cycles)
+        if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return Woken();
+        if (!_idle && Kvm.Gisa != null)
+            Kvm.Events.Emit("kvm_s390_handle_wait", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: enabled wait (psw io {((Cpu.PswMask & Psw.Io) != 0 ? "on" : "off")}, cr6 isc mask 0x{(byte)(Cpu.Cr[6] >> 24):x2}): idle");
+        _idle = true;
+        while (true)
         {
-            ulong until = Math.Min(wake, budgetEnd);
-            Cpu.Cycles = until;
-            if (until < wake) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = wake };
+            if (_kicked)
+            {
+                Kvm.Events.Emit("kvm_s390_vcpu_wakeup", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: woken by the gisa kicker");
+                return Woken();
+            }
+            if (Kvm.Gisa is { Destroyed: false } g)
+            {
+                byte pending = g.GetIpmOrRestoreIam();
+                if ((Cpu.PswMask & Psw.Io) != 0 && (pending & (byte)(Cpu.Cr[6] >> 24)) != 0) return Woken();
+            }
+            ulong timer = Cpu.NextTimerCycle();
+            ulong host = Kvm.NextHostEventCycle();
+            // a kicker that can never wake anyone is no reason to wait for it: a guest waiting disabled for its
+            // pending ISCs with nothing else to come is hung (as on KVM), and the machine reports the deadlock
+            if (timer == ulong.MaxValue && host != ulong.MaxValue && Kvm.KickerIsFutile()) host = ulong.MaxValue;
+            ulong wake = Math.Min(timer, host);
+            if (wake == ulong.MaxValue) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = ulong.MaxValue };
+            if (wake > Cpu.Cycles)
+            {
+                ulong until = Math.Min(wake, budgetEnd);
+                Cpu.Cycles = until;
+                if (until < wake) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = wake };
+            }
+            if (Cpu.Cycles >= host)
+            {
+                Kvm.ServiceHostEvents(this);
+                continue;
+            }
+            return Woken();
         }
-        return null;
     }
 }

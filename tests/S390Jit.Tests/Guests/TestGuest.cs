@@ -41,6 +41,9 @@ public sealed class TestGuest
 
     public TestGuest Bytes(params byte[] b) { _code.AddRange(b); return this; }
 
+    /// <summary>The code assembled so far (to be placed at any address: only relative branches are position independent).</summary>
+    public byte[] CodeBytes() => _code.ToArray();
+
     /// <summary>Loads a 64-bit constant into a register (IIHF + IILF).</summary>
     public TestGuest Load64(int r, ulong v) => Asm("IIHF", r1: r, i2: (long)(v >> 32)).Asm("IILF", r1: r, i2: (long)(uint)v);
 

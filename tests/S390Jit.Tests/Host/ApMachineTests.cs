@@ -63,16 +63,19 @@ public class ApMachineTests
     }
 
     [Test]
-    public void Aqic_always_intercepts_and_is_not_supported_until_interrupt_forwarding_exists()
+    public void Aqic_always_intercepts_and_reaches_the_vfio_ap_hook()
     {
         var ap = Ap(0x0504);
-        ap.Apqi = true;
-        var g = new TestGuest().Load64(0, 0x0300_0504).Load64(1, 0x0000_8000_0000_0006).Load64(2, 0x3000).Bytes(0xB2, 0xAF, 0, 0).Stop();
+        var g = new TestGuest().Load64(0, 0x0300_0504).Load64(1, 0x0000_8000_0000_0006).Load64(2, 0x3000).Bytes(0xB2, 0xAF, 0, 0).Asm("IPM", r1: 9).Stop();
         using var m = Boot(g, ap);
-        m.Run();
+        var r = m.Run();
+        Assert.That(r.End, Is.EqualTo(RunEnd.Stopped), r.Message);
         Assert.That(m.Boot.InterceptCounts.Keys, Does.Contain("0x04 PQAP"));
-        Assert.That((m.Boot.Cpu.PswAddr, Lowcore16(m, Lowcore.PgmCode)), Is.EqualTo((TestGuest.ProgramCheckWait, PgmCode.Operation)));
-        Assert.That(m.Kvm.Crypto.PqapHook, Is.SameAs(m.VfioAp!.Mdev), "the vfio_ap hook is in place for issue 5");
+        Assert.That(m.Kvm.Crypto.PqapHook, Is.SameAs(m.VfioAp!.Mdev));
+        Assert.That(m.Boot.Cpu.G[1], Is.EqualTo((ulong)(ApStatus.Empty | ApStatus.IrqEnabled)), "GR1 = 0x00000000_<host status>");
+        Assert.That((m.Boot.Cpu.G[9] >> 28) & 3, Is.Zero, "cc 0");
+        Assert.That(m.Kvm.Iommu.PinCount(0x3), Is.EqualTo(1));
+        Assert.That(m.Teardown().Clean, Is.True);
     }
 
     [Test]
@@ -87,15 +90,15 @@ public class ApMachineTests
         Assert.That((uint)m.Boot.Cpu.G[1], Is.EqualTo(ApStatus.Empty));
     }
 
-    [TestCase("default", true, true, false, true)]
-    [TestCase("apqi", true, true, true, true)]
+    [TestCase("default", true, true, true, true)]
+    [TestCase("apqi=off", true, true, false, true)]
     [TestCase("ap=off", false, false, false, true)]
-    [TestCase("apqci=off,apft=off,msa3=off", false, false, false, false)]
+    [TestCase("apqci=off,apft=off,msa3=off", false, false, true, false)]
     [TestCase("no AP", false, false, false, false)]
     public void The_cpu_model_offers_facilities_12_15_65_by_configuration(string config, bool f12, bool f15, bool f65, bool f76)
     {
         ApOptions? ap = config == "no AP" ? null : Ap(0x0504);
-        if (config == "apqi") ap!.Apqi = true;
+        if (config == "apqi=off") ap!.Apqi = false;
         if (config == "ap=off") ap!.CpuAp = false;
         if (config.StartsWith("apqci", StringComparison.Ordinal)) { ap!.Apqci = false; ap.Apft = false; ap.Msa3 = false; }
         var g = new TestGuest().Load64(0, 3).Asm("STFLE", b2: 0, d2: 0x300).Stop();
