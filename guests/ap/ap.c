@@ -17,50 +17,28 @@
  */
 #include "runtime.h"
 #include "s390.h"
+#include "ap.h"
 #include "vectors.h"
 
 /* ---- AP instructions ------------------------------------------------------ */
 
-#define FC_TAPQ     0UL
-#define FC_RAPQ     1UL
 #define FC_ZAPQ     2UL
 #define FC_QCI      4UL
 #define FC_QACT     5UL
 #define PQAP_T      0x800000UL
 
 #define NQAP_CONT   0x80000000UL    /* continuation of a message (model) */
-#define NQAP_LAST   0x40000000UL    /* last part */
 #define NQAP_SPECIAL 0x00400000UL
-#define DQAP_FIRST  0x80000000UL
 
-#define ST_E        0x80000000U
-#define ST_R        0x40000000U
 #define ST_F        0x20000000U
-#define ST_RC(s)    ((int)(((s) >> 16) & 0xff))
 
 #define RC_NORMAL           0x00
 #define RC_Q_NOT_AVAIL      0x01
-#define RC_RESET_IN_PROG    0x02
 #define RC_Q_FULL           0x10
 #define RC_NO_PENDING_REPLY 0x10
 #define RC_NO_FIRST_PART    0x13
 #define RC_MSG_TOO_BIG      0x15
 #define RC_FAC_NOT_INST     0x16
-
-static int pqap(u64 *gr0, u64 *gr1, u64 *gr2)
-{
-    register u64 r0 asm("0") = *gr0;
-    register u64 r1 asm("1") = *gr1;
-    register u64 r2 asm("2") = *gr2;
-    int cc;
-
-    asm volatile(".long 0xb2af0000\n\tipm %[cc]\n\tsrl %[cc],28"
-                 : [cc] "=d"(cc), "+d"(r0), "+d"(r1), "+d"(r2) : : "cc", "memory");
-    *gr0 = r0;
-    *gr1 = r1;
-    *gr2 = r2;
-    return cc;
-}
 
 /* TAPQ; returns the status word, stores GR2 in *info when t is set. */
 static u32 tapq(u16 apqn, int t, u64 *info)
@@ -79,52 +57,6 @@ static u32 reset_queue(u16 apqn, int zeroize, int *cc)
 
     *cc = pqap(&r0, &r1, &r2);
     return (u32)r1;
-}
-
-/* NQAP with R1 = 4 (PSMID pair), R2 = 2 (message pair). */
-static int nqap(u64 *gr0, u64 psmid, u64 *addr, u64 *len, u32 *status)
-{
-    register u64 r0 asm("0") = *gr0;
-    register u64 r1 asm("1") = *status;
-    register u64 r2 asm("2") = *addr;
-    register u64 r3 asm("3") = *len;
-    register u64 r4 asm("4") = psmid >> 32;
-    register u64 r5 asm("5") = psmid & 0xffffffffUL;
-    int cc;
-
-    asm volatile(".long 0xb2ad0042\n\tipm %[cc]\n\tsrl %[cc],28"
-                 : [cc] "=d"(cc), "+d"(r0), "+d"(r1), "+d"(r2), "+d"(r3)
-                 : "d"(r4), "d"(r5) : "cc", "memory");
-    *gr0 = r0;
-    *status = (u32)r1;
-    *addr = r2;
-    *len = r3;
-    return cc;
-}
-
-/* DQAP with R1 = 6 (PSMID pair), R2 = 4 (buffer pair); GR2 = residual count. */
-static int dqap(u64 *gr0, u64 *psmid, u64 *addr, u64 *len, u64 *residual, u32 *status)
-{
-    register u64 r0 asm("0") = *gr0;
-    register u64 r1 asm("1") = *status;
-    register u64 r2 asm("2") = *residual;
-    register u64 r4 asm("4") = *addr;
-    register u64 r5 asm("5") = *len;
-    register u64 r6 asm("6") = 0;
-    register u64 r7 asm("7") = 0;
-    int cc;
-
-    asm volatile(".long 0xb2ae0064\n\tipm %[cc]\n\tsrl %[cc],28"
-                 : [cc] "=d"(cc), "+d"(r0), "+d"(r1), "+d"(r2), "+d"(r4), "+d"(r5), "+d"(r6), "+d"(r7)
-                 : : "cc", "memory");
-    *gr0 = r0;
-    *status = (u32)r1;
-    *residual = r2;
-    *addr = r4;
-    *len = r5;
-    if (cc != 3)
-        *psmid = (r6 << 32) | (r7 & 0xffffffffUL);
-    return cc;
 }
 
 /* ---- bookkeeping ------------------------------------------------------------ */
