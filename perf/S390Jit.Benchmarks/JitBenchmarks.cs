@@ -39,27 +39,6 @@ public class JitBenchmarks
     public Region CompileRegion() => RegionCompiler.Compile(_key, _plan, [], []);
 }
 
-/// <summary>Whole guests under the JIT engine (start-up included).</summary>
-public class JitGuestBenchmarks
-{
-    private ElfImage _elf = null!;
-
-    [Params("crc32", "fib", "bytecode")]
-    public string Guest { get; set; } = "crc32";
-
-    [GlobalSetup]
-    public void Setup() => _elf = ElfImage.Load(Path.Combine(DecodeBenchmarks.FindRoot(), "guests", Guest + ".elf"));
-
-    [Benchmark]
-    public ulong RunGuestJit()
-    {
-        using var m = new Machine(new MachineOptions { Console = Stream.Null, Engine = "jit" });
-        m.LoadKernel(_elf);
-        m.Run();
-        return m.Boot.Cpu.Instructions;
-    }
-}
-
 /// <summary>
 /// Dispatch cost: a loop that calls a far function (its own region) 100 000 times, so every call
 /// and every return goes through the dispatcher: time / 200 000 is the cost of one transition
@@ -68,7 +47,6 @@ public class JitGuestBenchmarks
 public unsafe class DispatchBenchmarks
 {
     private const int Calls = 100_000;
-    private Machine _machine = null!;
     private byte[] _image = null!;
 
     [GlobalSetup]
@@ -81,11 +59,7 @@ public unsafe class DispatchBenchmarks
         code.AddRange(Assembler.Encode("LGHI", r1: 3, i2: 0));               // 0x10010
         code.AddRange(Assembler.Encode("SIGP", r1: 0, r3: 3, d2: 5));        // stop
         _image = code.ToArray();
-        _machine = new Machine(new MachineOptions { Console = Stream.Null, Engine = "jit" });
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _machine.Dispose();
 
     [Benchmark(OperationsPerInvoke = 2 * Calls)]
     public void CallAndReturnThroughDispatcher()
