@@ -145,10 +145,9 @@ public static class Logical<B, V> where B : struct, IBackend<V> where V : struct
     {
         if (n is 1 or 2 or 4 or 8) return b.Load(n, a);
         V v = b.Const(0);
-        int off = 0;
-        foreach (int piece in new[] { 4, 2, 1 })
+        for (int off = 0; off < n;)
         {
-            if ((n - off) < piece) continue;
+            int piece = n - off >= 4 ? 4 : n - off >= 2 ? 2 : 1;
             V part = b.Load(piece, off == 0 ? a : b.And(b.Add(a, b.Const((ulong)off)), b.Const(b.AddrMask)));
             v = b.Or(b.Shl(v, b.Const((ulong)(8 * piece))), part);
             off += piece;
@@ -159,22 +158,20 @@ public static class Logical<B, V> where B : struct, IBackend<V> where V : struct
     {
         int n = i.L1 + 1;
         V a1 = b.Addr(0, i.B1, i.D1), a2 = b.Addr(0, i.B2, i.D2);
-        int chunks = (n + 7) / 8;
-        var x = new V[chunks];
-        var y = new V[chunks];
-        for (int k = 0; k < chunks; k++)
+        V dx = LoadBytes(b, a1, Math.Min(8, n)), dy = LoadBytes(b, a2, Math.Min(8, n));
+        if (n > 8)
         {
-            int size = Math.Min(8, n - 8 * k);
-            V o = b.Const((ulong)(8 * k));
-            x[k] = LoadBytes(b, k == 0 ? a1 : b.And(b.Add(a1, o), b.Const(b.AddrMask)), size);
-            y[k] = LoadBytes(b, k == 0 ? a2 : b.And(b.Add(a2, o), b.Const(b.AddrMask)), size);
-        }
-        V dx = x[chunks - 1], dy = y[chunks - 1];
-        for (int k = chunks - 2; k >= 0; k--)
-        {
-            V same = b.Eq(x[k], y[k]);
-            dx = b.Select(same, dx, x[k]);
-            dy = b.Select(same, dy, y[k]);
+            // later chunks count only while every chunk before them was equal
+            V undecided = b.Eq(dx, dy);
+            for (int off = 8; off < n; off += 8)
+            {
+                V o = b.Const((ulong)off);
+                V x = LoadBytes(b, b.And(b.Add(a1, o), b.Const(b.AddrMask)), Math.Min(8, n - off));
+                V y = LoadBytes(b, b.And(b.Add(a2, o), b.Const(b.AddrMask)), Math.Min(8, n - off));
+                dx = b.Select(undecided, x, dx);
+                dy = b.Select(undecided, y, dy);
+                undecided = b.And(undecided, b.Eq(x, y));
+            }
         }
         b.SetCc(CcOp.CompareLogical64, dx, dy, b.Const(0));
         b.ChargeCycles((ulong)(n >> 4));
