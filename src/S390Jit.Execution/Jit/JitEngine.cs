@@ -159,20 +159,17 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                             case RegionEmitter.ExitProgram:
                                 {
                                     var d = region.Data;
-                                    cpu.IssueAddr = cpu.InstrAddr = d.Addrs[idx];
-                                    cpu.InstrLength = d.Lengths[idx];
-                                    cpu.PswAddr = (d.Addrs[idx] + (ulong)d.Lengths[idx]) & cpu.AddrMask;
-                                    cpu.Cycles -= d.UnchargeCycles[idx];
-                                    cpu.Instructions -= d.UnchargeCount[idx];
-                                    Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
+                                    Uncharge(cpu, d, idx);
                                     if (cpu.PendingPgmCode == Cpu.PendingReexecute)
                                     {
                                         // a store into translated code: the interpreter runs the instruction
-                                        cpu.PswAddr = d.Addrs[idx];
-                                        var x = Interpret(cpu, d.Addrs[idx], d.Addrs[idx] + (ulong)d.Lengths[idx]);
+                                        var x = Reexecute(cpu, d, idx);
                                         if (x != CpuExit.None) return x;
                                         continue;
                                     }
+                                    cpu.IssueAddr = cpu.InstrAddr = d.Addrs[idx];
+                                    cpu.InstrLength = d.Lengths[idx];
+                                    cpu.PswAddr = (d.Addrs[idx] + (ulong)d.Lengths[idx]) & cpu.AddrMask;
                                     cpu.TakePendingProgramInterruption();
                                     continue;
                                 }
@@ -180,13 +177,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                 {
                                     // a TLB miss before the instruction changed anything: the
                                     // interpreter executes it (and fills the TLB)
-                                    var d = region.Data;
-                                    cpu.Cycles -= d.UnchargeCycles[idx];
-                                    cpu.Instructions -= d.UnchargeCount[idx];
-                                    Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
+                                    Uncharge(cpu, region.Data, idx);
                                     Stats.Reexecutions++;
-                                    cpu.PswAddr = d.Addrs[idx];
-                                    var x = Interpret(cpu, d.Addrs[idx], d.Addrs[idx] + (ulong)d.Lengths[idx]);
+                                    var x = Reexecute(cpu, region.Data, idx);
                                     if (x != CpuExit.None) return x;
                                     continue;
                                 }
@@ -209,6 +202,21 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                 return CpuExit.Instruction;
             }
         }
+    }
+
+    /// <summary>Gives back what the region charged for instruction <paramref name="idx"/> and the rest of its block, which did not run.</summary>
+    private void Uncharge(Cpu cpu, RegionData d, int idx)
+    {
+        cpu.Cycles -= d.UnchargeCycles[idx];
+        cpu.Instructions -= d.UnchargeCount[idx];
+        Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
+    }
+
+    /// <summary>The interpreter executes instruction <paramref name="idx"/> of a region from its start.</summary>
+    private CpuExit Reexecute(Cpu cpu, RegionData d, int idx)
+    {
+        cpu.PswAddr = d.Addrs[idx];
+        return Interpret(cpu, d.Addrs[idx], d.Addrs[idx] + (ulong)d.Lengths[idx]);
     }
 
     /// <summary>Runs a region, then checks it against the interpreter from the same starting state.</summary>

@@ -151,8 +151,8 @@ public sealed unsafe class RegionEmitter
 
     public void EndInstruction()
     {
-        // stores into pages with translated code never happen here: the slow path hands the
-        // instruction to the interpreter before storing (Cpu.TryWriteCompiled).
+        // stores into pages with translated code never happen here: they miss the write TLB, and
+        // the interpreter executes the instruction (re-execution, or Cpu.TryWriteCompiled).
         // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
