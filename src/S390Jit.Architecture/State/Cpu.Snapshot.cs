@@ -5,6 +5,8 @@ public sealed class CpuState
 {
     public Regs16 G, Cr;
     public Ars16 A;
+    public VectorRegs V;
+    public uint Fpc;
     public ulong PswMask, PswAddr, Cycles, Instructions, Ckc, TodEpoch, LastStck;
     public int Cc;
     public uint Prefix;
@@ -18,6 +20,10 @@ public sealed class CpuState
         for (int r = 0; r < 16; r++) if (G[r] != o.G[r]) d.Add($"r{r} {G[r]:x16}/{o.G[r]:x16}");
         for (int r = 0; r < 16; r++) if (Cr[r] != o.Cr[r]) d.Add($"c{r} {Cr[r]:x16}/{o.Cr[r]:x16}");
         for (int r = 0; r < 16; r++) if (A[r] != o.A[r]) d.Add($"a{r} {A[r]:x8}/{o.A[r]:x8}");
+        for (int r = 0; r < 32; r++)
+            if (V[2 * r] != o.V[2 * r] || V[2 * r + 1] != o.V[2 * r + 1])
+                d.Add($"v{r} {V[2 * r]:x16}{V[2 * r + 1]:x16}/{o.V[2 * r]:x16}{o.V[2 * r + 1]:x16}");
+        if (Fpc != o.Fpc) d.Add($"fpc {Fpc:x8}/{o.Fpc:x8}");
         if (PswMask != o.PswMask || PswAddr != o.PswAddr) d.Add($"psw {PswMask:x16} {PswAddr:x}/{o.PswMask:x16} {o.PswAddr:x}");
         if (Cc != o.Cc) d.Add($"cc {Cc}/{o.Cc}");
         if (Cycles != o.Cycles) d.Add($"cycles {Cycles}/{o.Cycles}");
@@ -34,13 +40,13 @@ public unsafe partial class Cpu
 
     public CpuState Capture() => new()
     {
-        G = G, Cr = Cr, A = A, PswMask = FullPswMask, PswAddr = PswAddr, Cycles = Cycles, Instructions = Instructions,
+        G = G, Cr = Cr, A = A, V = V, Fpc = Fpc, PswMask = FullPswMask, PswAddr = PswAddr, Cycles = Cycles, Instructions = Instructions,
         Ckc = Ckc, TodEpoch = TodEpoch, LastStck = _lastStck, Cc = Cc, Prefix = Prefix, CcOp = CcOp, CcSrc = CcSrc, CcDst = CcDst, CcVr = CcVr,
     };
 
     public void Restore(CpuState s)
     {
-        G = s.G; Cr = s.Cr; A = s.A;
+        G = s.G; Cr = s.Cr; A = s.A; V = s.V; Fpc = s.Fpc;
         PswMask = s.PswMask & ~Psw.CcMask;
         PswAddr = s.PswAddr;
         UpdateAddressingMode();

@@ -5,6 +5,11 @@ namespace S390Jit.Architecture.State;
 
 [InlineArray(16)] public struct Regs16 { private ulong _e; }
 [InlineArray(16)] public struct Ars16 { private uint _e; }
+/// <summary>
+/// The 32 vector registers, 128 bits each, as 64 doublewords: element 2*r holds bits 0-63 of VR r,
+/// element 2*r+1 bits 64-127. Floating-point register r is bits 0-63 of VR r (the PoO's overlay).
+/// </summary>
+[InlineArray(64)] public struct VectorRegs { private ulong _e; }
 
 /// <summary>PSW mask bits (64-bit z/Architecture PSW, bits 0-63 of the 128-bit PSW).</summary>
 public static class Psw
@@ -52,7 +57,8 @@ public sealed unsafe partial class Cpu
 {
     public Regs16 G;
     public Regs16 Cr;
-    public Regs16 F;
+    /// <summary>Vector registers; FPR r overlays bits 0-63 of VR r (see <see cref="Fpr"/>).</summary>
+    public VectorRegs V;
     public Ars16 A;
     public uint Fpc;
 
@@ -87,7 +93,7 @@ public sealed unsafe partial class Cpu
     /// <summary>Initial CPU reset: registers and PSW zero, CR0 = 0xE0, CR14 = 0xC2000000, prefix 0, timers cleared.</summary>
     public void InitialReset()
     {
-        G = default; Cr = default; F = default; A = default; Fpc = 0;
+        G = default; Cr = default; V = default; A = default; Fpc = 0;
         PswMask = 0; PswAddr = 0; Cc = 0;
         Cr[0] = 0xE0;
         Cr[14] = 0xC200_0000;
@@ -115,6 +121,9 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public uint R32H(int r) => (uint)(G[r] >> 32);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetR32(int r, uint v) => G[r] = (G[r] & 0xFFFF_FFFF_0000_0000UL) | v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetR32H(int r, uint v) => G[r] = (G[r] & 0xFFFF_FFFFUL) | ((ulong)v << 32);
+
+    /// <summary>Floating-point register r: bits 0-63 of vector register r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public ref ulong Fpr(int r) => ref V[2 * r];
 
     // ---- PSW ------------------------------------------------------------------------------
     public bool ProblemState => (PswMask & Psw.Problem) != 0;

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using S390Jit.Loader;
+using S390Jit.Vmm;
+
+namespace S390Jit.Tests.Guests;
+
+/// <summary>
+/// Holds what every bundled guest does, exactly: the SHA-256 of its console output, its guest
+/// instruction count and its cycle count, under the interpreter and the JIT (guests/baseline.txt).
+/// A change that is meant to keep behaviour (a restructuring) must leave every line as it is; a
+/// change that is meant to alter the cycle model or a guest re-records the file with
+/// <c>S390JIT_RECORD_BASELINE=1 dotnet test --filter GuestBaselineTests</c> and says why in its commit.
+/// </summary>
+[NonParallelizable]
+public class GuestBaselineTests
+{
+    /// <summary>Guest name, options (append text, AP queues) and a label for the line.</summary>
+    private static readonly (string Label, string Guest, string? Append, ushort[] Ap)[] Runs =
+    [
+        ("hello", "hello", null, []),
+        ("hello.append", "hello", "hello world", []),
+        ("sieve", "sieve", null, []),
+        ("crc32", "crc32", null, []),
+        ("sha256", "sha256", null, []),
+        ("qsort", "qsort", null, []),
+        ("fib", "fib", null, []),
+        ("strings", "strings", null, []),
+        ("bytecode", "bytecode", null, []),
+        ("insns", "insns", null, []),
+        ("sys", "sys", null, []),
+        ("ap", "ap", "apqn=0504,0505", [0x0504, 0x0505]),
+        ("aqic", "aqic", "apqn=0504", [0x0504]),
+        ("aqic.halted", "aqic", "apqn=0504 mode=halted", [0x0504]),
+    ];
+
+    private static string BaselinePath => Repo.Path("guests", "baseline.txt");
+
+    private static string Measure(string label, string guest, string? append, ushort[] ap, string engine)
+    {
+        var console = new MemoryStream();
+        ApOptions? apo = null;
+        if (ap.Length > 0) { apo = new ApOptions(); apo.Queues.AddRange(ap); }
+        using var m = new Machine(new MachineOptions { Console = console, Append = append, MaxCycles = 20_000_000_000, Ap = apo, Engine = engine });
+        m.LoadKernel(ElfImage.Load(Repo.Path("guests", guest + ".elf")));
+        var r = m.Run();
+        string hash = Convert.ToHexString(SHA256.HashData(console.ToArray())).ToLowerInvariant();
+        return $"{label} {(engine == "interp" ? "interp" : "jit")} end={r.End} instructions={m.Boot.Cpu.Instructions} cycles={m.Boot.Cpu.Cycles} output={hash}";
+    }
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        foreach (var (label, guest, append, ap) in Runs)
+            foreach (var engine in new[] { "interp", "jit-sync" })
+                yield return new TestCaseData(label, guest, append, ap, engine).SetName($"Guest_behaviour_is_unchanged({label},{(engine == "interp" ? "interp" : "jit")})");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void Guest_behaviour_is_unchanged(string label, string guest, string? append, ushort[] ap, string engine)
+    {
+        string line = Measure(label, guest, append, ap, engine);
+        string key = line[..(line.IndexOf(" end=", StringComparison.Ordinal))];
+        if (Environment.GetEnvironmentVariable("S390JIT_RECORD_BASELINE") == "1")
+        {
+            lock (typeof(GuestBaselineTests))
+            {
+                var lines = File.Exists(BaselinePath) ? File.ReadAllLines(BaselinePath).Where(l => !l.StartsWith(key + " ", StringComparison.Ordinal)).ToList() : [];
+                lines.Add(line);
+                File.WriteAllLines(BaselinePath, lines.OrderBy(l => l, StringComparer.Ordinal));
+            }
+            Assert.Pass(line);
+        }
+        var want = File.ReadAllLines(BaselinePath).SingleOrDefault(l => l.StartsWith(key + " ", StringComparison.Ordinal));
+        Assert.That(want, Is.Not.Null, $"guests/baseline.txt has no line for '{key}' (record it, see the class comment)");
+        Assert.That(line, Is.EqualTo(want));
+    }
+}
