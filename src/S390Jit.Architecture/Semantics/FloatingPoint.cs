@@ -9,7 +9,8 @@ namespace S390Jit.Architecture.Semantics;
 /// Floating-point-support instructions (PoO chapter "Floating-Point Overview and Support Instructions"):
 /// loads, stores and register moves of FPRs (no exceptions other than the AFP-register checks, values
 /// are moved bit for bit whatever they hold), sign operations, moves between GRs and FPRs, and the FPC
-/// instructions (EFPC, SFPC, LFPC, STFPC, SFASR, LFAS, SRNM, SRNMB, SRNMT).
+/// instructions (EFPC, SFPC, LFPC, STFPC, SFASR, LFAS, SRNM, SRNMB, SRNMT; the ones that came with DFP,
+/// SFASR, LFAS and SRNMT, are DFP instructions for the AFP-register control).
 /// </summary>
 [SemanticBodies]
 public static class FloatingPoint
@@ -65,8 +66,8 @@ public static class FloatingPoint
     public static void SFPC(Cpu c, ref Insn i) { CheckBfp(c); c.Fpc = ValidFpc(c, c.R32(i.R1)); }
     public static void STFPC(Cpu c, ref Insn i) { CheckBfp(c); c.WriteU32(c.Addr(i.B2, i.D2), c.Fpc); }
     public static void LFPC(Cpu c, ref Insn i) { CheckBfp(c); c.Fpc = ValidFpc(c, c.ReadU32(c.Addr(i.B2, i.D2))); }
-    public static void SFASR(Cpu c, ref Insn i) { CheckBfp(c); SetAndSignal(c, c.R32(i.R1)); }
-    public static void LFAS(Cpu c, ref Insn i) { CheckBfp(c); SetAndSignal(c, c.ReadU32(c.Addr(i.B2, i.D2))); }
+    public static void SFASR(Cpu c, ref Insn i) { CheckDfp(c); SetAndSignal(c, c.R32(i.R1)); }
+    public static void LFAS(Cpu c, ref Insn i) { CheckDfp(c); SetAndSignal(c, c.ReadU32(c.Addr(i.B2, i.D2))); }
 
     /// <summary>
     /// SET FPC AND SIGNAL: the new value's flags are ORed with the current flags; a flag that was on
@@ -108,7 +109,7 @@ public static class FloatingPoint
     /// <summary>SRNMT: bits 61-63 of the address become the DFP rounding mode (FPC bits 25-27).</summary>
     public static void SRNMT(Cpu c, ref Insn i)
     {
-        CheckBfp(c);
+        CheckDfp(c);
         c.Fpc = (c.Fpc & ~Fpc.DfpRoundingMask) | ((uint)(c.Addr(i.B2, i.D2) & 7) << 4);
     }
 }

@@ -7,7 +7,7 @@ namespace S390Jit.Architecture.Semantics;
 /// <summary>
 /// Floating-point register access and the checks every FP instruction shares: the AFP-register control
 /// (CR0 bit 45: without it only FPRs 0, 2, 4 and 6 exist for HFP and support instructions, DXC 1, and
-/// BFP and FPC instructions are unavailable, DXC 2), register pairs of extended operands (R and R+2,
+/// BFP and FPC instructions are unavailable, DXC 2, and the DFP-related FPC instructions, DXC 3), register pairs of extended operands (R and R+2,
 /// R one of 0, 1, 4, 5, 8, 9, 12, 13) and the short/long/extended views of the FPRs. A short operand
 /// is bits 0-31 of an FPR (bits 32-63 are left unchanged when a short result is stored); an extended
 /// operand is FPR R (high) and FPR R+2 (low).
@@ -29,6 +29,13 @@ public static class FpRegs
     public static void CheckBfp(Cpu c)
     {
         if (!Afp(c)) throw c.DataException(Dxc.BfpInstruction);
+    }
+
+    /// <summary>DFP-class instructions (SRNMT, SFASR, LFAS) need CR0 bit 45 (DXC 3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CheckDfp(Cpu c)
+    {
+        if (!Afp(c)) throw c.DataException(Dxc.DfpInstruction);
     }
 
     /// <summary>An extended operand's register number must designate the lower register of a pair.</summary>
