@@ -13,22 +13,21 @@ internal static class RunCommand
     public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr)
     {
         MachineOptions opt;
-        ElfImage elf;
+        KernelImage elf;
         try
         {
             opt = BuildOptions(s, stderr);
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
-            elf = ElfImage.Load(s.Kernel);
-            elf.CheckFits(opt.MemoryBytes);
+            elf = ElfImage.Load(s.Kernel, opt.MemoryBytes);
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
-        catch (ElfFormatException e) { stderr.WriteLine($"s390jit: {s.Kernel}: {e.Message}"); return 2; }
+        catch (ImageFormatException e) { stderr.WriteLine($"s390jit: could not load kernel '{s.Kernel}': {e.Message}"); return 2; }
 
         using var machine = CreateMachine(opt, stderr, out int code);
         if (machine == null) return code;
         try { machine.LoadKernel(elf); }
-        catch (Exception e) when (e is ArgumentException or ElfFormatException)
+        catch (Exception e) when (e is ArgumentException or ImageFormatException)
         {
             stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}");
             return 2;

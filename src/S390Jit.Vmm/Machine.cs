@@ -97,7 +97,7 @@ public sealed class Machine : IDisposable
     public HostEvents Events { get; }
     public Kvm Kvm { get; }
     public Sclp Sclp { get; }
-    public ElfImage? Kernel { get; private set; }
+    public KernelImage? Kernel { get; private set; }
     public TimeSpan WallTime => _wall.Elapsed;
     public KvmVcpu Boot => Kvm.Vcpus[0];
 
@@ -106,7 +106,7 @@ public sealed class Machine : IDisposable
     /// start CPU 0 in 64-bit mode (DAT off, interruptions disabled) at the entry point; an ELF that
     /// starts at 0x10000 gets the command line at 0x10480 (and the initrd parameters at 0x10408).
     /// </summary>
-    public void LoadKernel(ElfImage elf)
+    public void LoadKernel(KernelImage elf)
     {
         elf.CheckFits(Kvm.Memory.Size);
         foreach (var seg in elf.Segments)

@@ -43,7 +43,7 @@ public class CliTests
         var le = (byte[])valid.Clone(); le[5] = ELFDATA2LSB;
         yield return new TestCaseData(le, "little-endian").SetName("Malformed_elf_exits_2(little-endian)");
         var x86 = (byte[])valid.Clone(); x86[18] = 0; x86[19] = 62;
-        yield return new TestCaseData(x86, "EM_X86_64").SetName("Malformed_elf_exits_2(x86)");
+        yield return new TestCaseData(x86, "wrong machine AMD64 (62)").SetName("Malformed_elf_exits_2(x86)");
         var big = new ElfBuilder().Segment(0x7FF_0000, new byte[16], memSize: 0x20_0000).Build();
         yield return new TestCaseData(big, "beyond guest memory").SetName("Malformed_elf_exits_2(segment beyond memory)");
         var overlap = new ElfBuilder().Segment(0x10000, new byte[0x100]).Segment(0x10080, new byte[0x100]).Build();
