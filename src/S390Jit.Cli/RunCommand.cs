@@ -19,7 +19,7 @@ internal static class RunCommand
             opt = BuildOptions(s, stderr);
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
-            elf = ElfImage.Load(s.Kernel, opt.MemoryBytes);
+            elf = KernelImage.Load(s.Kernel, opt.MemoryBytes);
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
         catch (ImageFormatException e) { stderr.WriteLine($"s390jit: could not load kernel '{s.Kernel}': {e.Message}"); return 2; }
@@ -27,9 +27,9 @@ internal static class RunCommand
         using var machine = CreateMachine(opt, stderr, out int code);
         if (machine == null) return code;
         try { machine.LoadKernel(elf); }
-        catch (Exception e) when (e is ArgumentException or ImageFormatException)
+        catch (ArgumentException e)
         {
-            stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}");
+            stderr.WriteLine($"s390jit: {Program.OneLine(e.Message)}");
             return 2;
         }
         var result = machine.Run();

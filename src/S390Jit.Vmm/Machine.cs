@@ -32,13 +32,8 @@ public sealed record RunResult(RunEnd End, string Message, int ExitCode);
 /// kernel with qemu-system-s390x's -kernel protocol, runs the vcpus and handles the exits KVM
 /// passes up: SCLP, DIAG, SIGP orders, I/O instructions, disabled wait.
 /// </summary>
-public sealed class Machine : IDisposable
+public sealed partial class Machine : IDisposable
 {
-    /// <summary>Kernel command line location used by QEMU (Linux's COMMAND_LINE in the parm area).</summary>
-    public const ulong CommandLineAddress = 0x10480, InitrdStartAddress = 0x10408, InitrdSizeAddress = 0x10410,
-        InitrdLoadAddress = 0x80_0000, KernelImageStart = 0x10000;
-    public const int CommandLineMax = 896;
-
     private readonly MachineOptions _opt;
     private readonly Stopwatch _wall = new();
 
@@ -100,49 +95,6 @@ public sealed class Machine : IDisposable
     public KernelImage? Kernel { get; private set; }
     public TimeSpan WallTime => _wall.Elapsed;
     public KvmVcpu Boot => Kvm.Vcpus[0];
-
-    /// <summary>
-    /// qemu-system-s390x -kernel for an ELF: load the PT_LOAD segments at their physical addresses,
-    /// start CPU 0 in 64-bit mode (DAT off, interruptions disabled) at the entry point; an ELF that
-    /// starts at 0x10000 gets the command line at 0x10480 (and the initrd parameters at 0x10408).
-    /// </summary>
-    public void LoadKernel(KernelImage elf)
-    {
-        elf.CheckFits(Kvm.Memory.Size);
-        foreach (var seg in elf.Segments)
-        {
-            var dst = Kvm.Memory.Span(seg.PhysAddr, checked((int)seg.MemSize));
-            dst.Clear();
-            seg.Data.Span.CopyTo(dst);
-        }
-        Kernel = elf;
-        ulong start = elf.Entry;
-        if (elf.Entry == KernelImageStart || elf.Entry == 0x800)
-        {
-            start = KernelImageStart;
-            if (_opt.Append is { } cmd)
-            {
-                var bytes = Encoding.ASCII.GetBytes(cmd);
-                if (bytes.Length >= CommandLineMax) throw new ArgumentException($"kernel command line too long ({bytes.Length} bytes, max {CommandLineMax - 1})");
-                var area = Kvm.Memory.Span(CommandLineAddress, CommandLineMax);
-                area.Clear();
-                bytes.CopyTo(area);
-            }
-        }
-        if (_opt.InitrdPath is { } initrd)
-        {
-            byte[] data;
-            try { data = File.ReadAllBytes(initrd); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ArgumentException($"cannot read initrd '{initrd}': {e.Message}"); }
-            if (!Kvm.Memory.Contains(InitrdLoadAddress, (ulong)data.Length)) throw new ArgumentException($"initrd '{initrd}' ({data.Length} bytes) does not fit in guest memory");
-            data.CopyTo(Kvm.Memory.Span(InitrdLoadAddress, data.Length));
-            Host.WriteU64(Kvm.Memory.HostStart + InitrdStartAddress, InitrdLoadAddress);
-            Host.WriteU64(Kvm.Memory.HostStart + InitrdSizeAddress, (ulong)data.Length);
-        }
-        var cpu = Boot.Cpu;
-        cpu.LoadPsw(Psw.EA | Psw.BA, start);
-        Boot.Stopped = false;
-    }
 
     /// <summary>Runs until all CPUs stop, a disabled wait, --max-cycles, or an internal error.</summary>
     public RunResult Run()
