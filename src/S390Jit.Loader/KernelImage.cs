@@ -57,6 +57,7 @@ public abstract class KernelImage
 
     internal static string Range(ulong start, ulong end) => $"[0x{start:x}-0x{end:x})";
 
+    /// <summary>"2 GiB", "128 MiB" or "0x20800 bytes".</summary>
     public static string FormatSize(ulong bytes) =>
-        bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : $"0x{bytes:x} bytes";
+        bytes != 0 && bytes % (1 << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : $"0x{bytes:x} bytes";
 }

@@ -65,12 +65,12 @@ public class CliTests
     }
 
     [Test]
-    public void Missing_kernel_file_exits_2()
+    public void Missing_kernel_file_is_reported_in_QEMU_wording()
     {
         var (code, _, err) = Run("run", "/nonexistent/kernel.elf");
         Assert.That(code, Is.EqualTo(2));
         AssertOneLineError(err);
-        Assert.That(err, Does.Contain("No such file"));
+        Assert.That(err.Trim(), Is.EqualTo("s390jit: could not load kernel '/nonexistent/kernel.elf': No such file or directory"));
     }
 
     [TestCase("--bogus")]
