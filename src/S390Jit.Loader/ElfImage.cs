@@ -124,9 +124,9 @@ public sealed class ElfImage : KernelImage
         if (f[6] != EV_CURRENT) throw new ImageFormatException($"unsupported ELF ident version {f[6]}; need EV_CURRENT (1)");
         ushort type = U16(f, 16), machine = U16(f, 18);
         if (U32(f, 20) != EV_CURRENT) throw new ImageFormatException($"unsupported ELF version {U32(f, 20)}; need EV_CURRENT (1)");
-        if (machine != EM_S390) throw new ImageFormatException($"wrong machine {Name((Machine)machine)}; need EM_S390 (22)");
+        if (machine != EM_S390) throw new ImageFormatException($"wrong machine {Name((Machine)machine)}; need S390 (22)");
         if (type is not (ET_EXEC or ET_DYN))
-            throw new ImageFormatException($"unsupported ELF type {Name((FileType)type)}; need ET_EXEC (2) or ET_DYN (3)");
+            throw new ImageFormatException($"unsupported ELF type {Name((FileType)type)}; need Executable (2) or SharedObject (3)");
         if (U16(f, 52) != Elf64EhdrSize) throw new ImageFormatException($"ELF header size {U16(f, 52)} (e_ehsize); need {Elf64EhdrSize}");
 
         ulong phoff = U64(f, 32), shoff = U64(f, 40);

@@ -97,9 +97,9 @@ public class ElfImageTests
         yield return Case("data 0", Patched((_, f) => f[5] = 0), "invalid ELF data encoding 0; need ELFDATA2MSB (2)");
         yield return Case("ident version", Patched((_, f) => f[6] = 0), "unsupported ELF ident version 0; need EV_CURRENT (1)");
         yield return Case("version", Patched((_, f) => PutU32(f, 20, 2)), "unsupported ELF version 2; need EV_CURRENT (1)");
-        yield return Case("x86", Patched((_, f) => PutU16(f, 18, 62)), "wrong machine AMD64 (62); need EM_S390 (22)");
-        yield return Case("machine 4660", Patched((_, f) => PutU16(f, 18, 4660)), "wrong machine 4660; need EM_S390 (22)");
-        yield return Case("ET_REL", Patched((_, f) => PutU16(f, 16, ET_REL)), "unsupported ELF type Relocatable (1); need ET_EXEC (2) or ET_DYN (3)");
+        yield return Case("x86", Patched((_, f) => PutU16(f, 18, 62)), "wrong machine AMD64 (62); need S390 (22)");
+        yield return Case("machine 4660", Patched((_, f) => PutU16(f, 18, 4660)), "wrong machine 4660; need S390 (22)");
+        yield return Case("ET_REL", Patched((_, f) => PutU16(f, 16, ET_REL)), "unsupported ELF type Relocatable (1); need Executable (2) or SharedObject (3)");
         yield return Case("e_ehsize", Patched((_, f) => PutU16(f, 52, 52)), "ELF header size 52 (e_ehsize); need 64");
         yield return Case("e_phentsize", Patched((_, f) => PutU16(f, 54, 32)), "program header entry size 32 (e_phentsize); need 56");
         yield return Case("no program headers", new ElfBuilder().Build(), "no loadable segments (no program headers)");
