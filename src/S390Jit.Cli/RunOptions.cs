@@ -24,19 +24,19 @@ internal sealed class RunOptions
     private readonly Option<string[]> _engine = Single("--engine", "execution engine: jit (default) or interp");
     private readonly Option<bool> _verifyJit = new("--verify-jit") { Description = "lockstep mode: check every compiled region run against the interpreter (slow)" };
     private readonly Option<bool> _profile = new("--profile") { Description = "run in the interpreter and report (with --stats) executed instructions per mnemonic" };
-    private readonly Option<string[]> _trace = Multi("--trace", "trace categories: host (one line per host-model event, to stderr)");
+    private readonly Option<string[]> _trace = Single("--trace", "trace categories: host (one line per host-model event, to stderr)");
     private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted (the console is always stdio)" };
     private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted" };
     private readonly Option<string[]> _machine = Single("-machine", "s390-ccw-virtio[,accel=..] or accel=.. alone", "-M");
     private readonly Option<string[]> _name = Single("-name", "VM name (STSI 3.2.2), NAME or guest=NAME[,...]");
-    private readonly Option<string[]> _chardev = Multi("-chardev", "stdio,id=ID");
-    private readonly Option<string[]> _device = Multi("-device", "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID");
-    private readonly Option<string[]> _ap = Multi("--ap", "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated");
+    private readonly Option<string[]> _chardev = Single("-chardev", "stdio,id=ID");
+    private readonly Option<string[]> _device = Single("-device", "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID");
+    private readonly Option<string[]> _ap = Single("--ap", "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated");
     private readonly Option<string[]> _apType = Single("--ap-type", "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode");
     private readonly Option<bool> _apOff = new("--ap-off") { Description = "CPU model without AP instructions (QEMU ap=off): every AP instruction intercepts and fails" };
     private readonly Option<string[]> _cpu = Single("--cpu", "CPU model host|max|qemu|z16[,FEATURE=on|off] (QEMU feature names; on only for what S390Jit implements)", "-cpu");
-    private readonly Option<string[]> _quirk = Multi("--quirk", "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys));
-    private readonly Option<string[]> _apEvent = Multi("--ap-event", "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)");
+    private readonly Option<string[]> _quirk = Single("--quirk", "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys));
+    private readonly Option<string[]> _apEvent = Single("--ap-event", "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)");
     private readonly Option<string[]> _host = Single("--host", "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)");
 
     /// <summary>QEMU options accepted and ignored, and QEMU options refused as unsupported (hidden).</summary>
@@ -45,6 +45,7 @@ internal sealed class RunOptions
     private readonly (string Name, Option Option)[] _unsupported = QemuCompat.UnsupportedFlags.Select(n => (n, (Option)new Option<bool>(n) { Hidden = true }))
         .Concat(QemuCompat.UnsupportedWithValue.Select(n => (n, (Option)Single(n, "", hidden: true)))).ToArray();
 
+    /// <summary>An option taking one value per occurrence; Bind takes the last one or all of them.</summary>
     private static Option<string[]> Single(string name, string description, string? alias = null, bool hidden = false)
     {
         var o = alias == null ? new Option<string[]>(name) : new Option<string[]>(name, alias);
@@ -54,8 +55,6 @@ internal sealed class RunOptions
         o.AllowMultipleArgumentsPerToken = false;
         return o;
     }
-
-    private static Option<string[]> Multi(string name, string description) => Single(name, description);
 
     public void AddTo(Command cmd, bool withKernelArgument)
     {
