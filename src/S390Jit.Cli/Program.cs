@@ -75,10 +75,11 @@ public static class Program
             return RunCommand.Execute(o, stdout, stderr);
         });
 
-        var parse = root.Parse(Normalize(args, root), new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
-        if (parse.Errors.Count > 0)
+        args = Normalize(args, root);
+        var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { })
         {
-            stderr.WriteLine($"s390jit: error: {ErrorLine(parse)} (see 's390jit --help')");
+            stderr.WriteLine($"s390jit: error: {MissingValue(args, parse.CommandResult.Command) ?? ErrorLine(parse)} (see 's390jit --help')");
             return 2;
         }
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
@@ -101,6 +102,16 @@ public static class Program
             else result.Add(a);
         }
         return result.ToArray();
+    }
+
+    /// <summary>An option that takes a value but is the last token or followed by another option ("-append -kernel x").</summary>
+    private static string? MissingValue(string[] args, Command command)
+    {
+        var options = command.Options.SelectMany(o => o.Aliases.Append(o.Name).Select(n => (Name: n, Option: o))).ToDictionary(p => p.Name, p => p.Option);
+        for (int i = 0; i < args.Length; i++)
+            if (options.TryGetValue(args[i], out var o) && o.Arity.MinimumNumberOfValues > 0 && (i + 1 == args.Length || options.ContainsKey(args[i + 1])))
+                return $"option '{args[i]}' needs a value";
+        return null;
     }
 
     /// <summary>The first parse error in one line: unknown options with a "did you mean", never a .NET type name.</summary>

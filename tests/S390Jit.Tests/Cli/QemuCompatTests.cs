@@ -56,6 +56,10 @@ public class QemuCompatTests
         Assert.That(Refused(args), Is.EqualTo($"s390jit: error: {message}"));
     }
 
+    [Test]
+    public void An_option_without_its_value_is_named() =>
+        Assert.That(Refused("-kernel", Hello, "-append", "x", "-append"), Is.EqualTo("s390jit: error: option '-append' needs a value (see 's390jit --help')"));
+
     [TestCase("-kernal", "-kernel")]
     [TestCase("--max-cycle", "--max-cycles")]
     [TestCase("--stat", "--stats")]
