@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace S390Jit.Architecture.Fp;
 
 /// <summary>
@@ -393,5 +395,86 @@ public static class Bfp
         int neg = f.Sign(v) ? 1 : 0;
         int pos = f.IsSNaN(v) ? 1 : f.IsNaN(v) ? 3 : f.IsInf(v) ? 5 : f.IsZero(v) ? 11 : f.IsSubnormal(v) ? 7 : 9;
         return 1 << (pos - neg);
+    }
+
+    // ---- divide to integer ------------------------------------------------------------------------
+
+    /// <summary>
+    /// DIVIDE TO INTEGER: a / b gives an integer quotient n (rounded with <paramref name="quotientRounding"/>,
+    /// the M4 method) and the remainder r = a - b x n, rounded with <see cref="BfpEnv.Rounding"/> (the FPC
+    /// method; exact in practice) and subject to the IEEE conditions of a rounded result. When n has more
+    /// than p bits and the remainder is not zero, the result is partial: the quotient is q truncated to p
+    /// bits and r the matching (exact) partial remainder. A quotient beyond Nmax is given scaled by
+    /// 2^-TrapScale. Condition code: 2 for partial, +1 for a scaled quotient; 1 for NaN results. An
+    /// infinite dividend or zero divisor is invalid; an infinite divisor or zero dividend gives r = a, n = 0.
+    /// </summary>
+    public static UInt128 DivideToInteger(BinaryFormat f, UInt128 a, UInt128 b, BfpRounding quotientRounding, ref BfpEnv env,
+        out UInt128 quotient, out int cc)
+    {
+        bool qs = f.Sign(a) != f.Sign(b);
+        if (f.IsNaN(a) || f.IsNaN(b)) { quotient = PropagateNaN(f, a, b, ref env); cc = 1; return quotient; }
+        if (f.IsInf(a) || f.IsZero(b)) { quotient = InvalidOp(f, ref env); cc = 1; return quotient; }
+        if (f.IsInf(b) || f.IsZero(a)) { quotient = Zero(f, qs); cc = 0; return a; }
+        var (sa, ea, ma) = f.Unpack(a);
+        var (sb, eb, mb) = f.Unpack(b);
+        int e = Math.Min(ea, eb);
+        BigInteger A = (BigInteger)ma << (ea - e), B = (BigInteger)mb << (eb - e); // |a| = A 2^e, |b| = B 2^e
+        BigInteger t = BigInteger.DivRem(A, B, out BigInteger rem);                // |q| = t + rem/B
+        BigInteger n = t;
+        if (!rem.IsZero)
+        {
+            int half = (rem * 2).CompareTo(B);
+            bool up = quotientRounding switch
+            {
+                BfpRounding.NearestEven => half > 0 || (half == 0 && !t.IsEven),
+                BfpRounding.NearestAway => half >= 0,
+                BfpRounding.TowardPositive => !qs,
+                BfpRounding.TowardNegative => qs,
+                BfpRounding.PrepareShorter => t.IsEven,
+                _ => false,
+            };
+            if (up) n += 1;
+        }
+        int p = f.Precision;
+        BigInteger limit = BigInteger.One << p;
+        bool partial = (!Fits(n, p) || n > limit) && A != B * n;
+        if (partial)
+        {
+            int k = (int)t.GetBitLength() - p;
+            n = k > 0 ? (t >> k) << k : t;
+        }
+        // remainder: |a| - |b| n with the signs: r = a - b x n_signed = sign(a) (A - B n) 2^e
+        BigInteger R = A - B * n;
+        UInt128 r = R.IsZero ? Zero(f, sa) : RoundBig(f, R.Sign < 0 ? !sa : sa, e, BigInteger.Abs(R), ref env);
+        // quotient: n exactly (at most p significant bits), scaled when beyond Nmax
+        cc = partial ? 2 : 0;
+        if (n.IsZero) quotient = Zero(f, qs);
+        else
+        {
+            int tz = (int)BigInteger.TrailingZeroCount(n);
+            BigInteger sig = n >> tz;
+            int lead = (int)n.GetBitLength() - 1;
+            if (lead > f.Emax) { lead -= f.TrapScale; cc |= 1; }
+            quotient = f.PackNormal(qs, lead, (UInt128)(sig << (f.Precision - 1 - (int)(n.GetBitLength() - 1 - tz))));
+        }
+        return r;
+    }
+
+    private static bool Fits(BigInteger n, int p) => n.IsZero || n.GetBitLength() - (long)BigInteger.TrailingZeroCount(n) <= p;
+
+    /// <summary>Rounds mag x 2^exp (mag > 0, any size): bits beyond 250 are jammed into a sticky bit.</summary>
+    private static UInt128 RoundBig(BinaryFormat f, bool sign, int exp, BigInteger mag, ref BfpEnv env)
+    {
+        int shift = (int)mag.GetBitLength() - 250;
+        if (shift > 0)
+        {
+            bool sticky = !(mag & ((BigInteger.One << shift) - 1)).IsZero;
+            mag >>= shift;
+            if (sticky) mag |= 1;
+            exp += shift;
+        }
+        mag <<= 2;
+        var u = new U256((UInt128)(mag >> 128), (UInt128)(mag & ((BigInteger.One << 128) - 1)));
+        return RoundPack(f, sign, exp - 2, u, ref env);
     }
 }

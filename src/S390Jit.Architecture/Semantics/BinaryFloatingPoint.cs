@@ -298,6 +298,28 @@ public static class BinaryFloatingPoint
     public static void CLGDBR(Cpu c, ref Insn i) => ToInt(c, ref i, D, false, 64);
     public static void CLGXBR(Cpu c, ref Insn i) => ToInt(c, ref i, X, false, 64);
 
+    // ---- divide to integer -------------------------------------------------------------------------------
+    /// <summary>
+    /// DIVIDE TO INTEGER: remainder to R1, integer quotient to R3, M4 the quotient's rounding method;
+    /// R1, R2 and R3 must differ. A trapping underflow of the remainder completes with the scaled
+    /// remainder (the quotient is stored too).
+    /// </summary>
+    private static void DivInt(Cpu c, ref Insn i, BinaryFormat f)
+    {
+        CheckBfp(c);
+        var qr = Rounding(c, i.M4);
+        if (i.R1 == i.R2 || i.R1 == i.R3 || i.R2 == i.R3) throw c.Pgm(PgmCode.Specification);
+        var env = Env(c);
+        UInt128 r = Bfp.DivideToInteger(f, Reg(c, f, i.R1), Reg(c, f, i.R2), qr, ref env, out UInt128 q, out int cc);
+        byte dxc = Ieee(c, ref env, f, ref r);
+        SetReg(c, f, i.R1, r);
+        SetReg(c, f, i.R3, q);
+        c.Cc = cc;
+        Trap(c, dxc);
+    }
+    public static void DIEBR(Cpu c, ref Insn i) => DivInt(c, ref i, S);
+    public static void DIDBR(Cpu c, ref Insn i) => DivInt(c, ref i, D);
+
     // ---- test data class ---------------------------------------------------------------------------------
     /// <summary>TEST DATA CLASS: cc 1 when the class bit of the first operand is one in bits 52-63 of the second-operand address.</summary>
     private static void TestClass(Cpu c, ref Insn i, BinaryFormat f)

@@ -17,9 +17,9 @@ public sealed class FpDiffSuite(int count = 100_000, ulong seed = 0x11_0F_00_01)
 
     private static readonly BinaryFormat S = BinaryFormat.Short, D = BinaryFormat.Long, X = BinaryFormat.Extended;
 
-    /// <summary>The rows under test.</summary>
+    /// <summary>The rows under test: QEMU 7.2 lacks DIVIDE TO INTEGER (operation exception), see <see cref="DivideToIntegerTests"/>.</summary>
     public static List<InsnDef> Rows() => InstructionTable.All
-        .Where(r => r.Group is "fp" or "bfp" || r.Mnemonic == "SRNMT")
+        .Where(r => (r.Group is "fp" or "bfp" || r.Mnemonic == "SRNMT") && r.Mnemonic is not ("DIEBR" or "DIDBR"))
         .OrderBy(r => r.Mnemonic, StringComparer.Ordinal).ToList();
 
     /// <summary>Format of the FPR source operands: the letter before the B of BFP mnemonics (E short, D long, X extended).</summary>
@@ -238,7 +238,7 @@ public sealed class FpDiffSuite(int count = 100_000, ulong seed = 0x11_0F_00_01)
     public const string LoadTestSNaN = "LOAD AND TEST passes an SNaN through, unquieted, without invalid operation (PoO: invalid operation, the SNaN is quieted)";
     public const string MultiplyLengthening = "MDEBR/MDEB read the first operand as long and round, MXDBR/MXDB read it as an extended register pair (PoO: short x short -> long and long x long -> extended, exact)";
 
-    public const string MultiplyAddNaN = "MULTIPLY AND ADD/SUBTRACT picks the first NaN of op2, op3, op1 whether signalling or not, and infinity x 0 + NaN gives that NaN (PoO table: SNaN before QNaN in op3, op2, op1 order; infinity x 0 gives the default NaN)";
+    public const string MultiplyAddNaN = "MULTIPLY AND ADD/SUBTRACT picks the first NaN of op2, op3, op1 whether signalling or not, and infinity x 0 + QNaN gives that QNaN without invalid operation (PoO table: SNaN before QNaN in op3, op2, op1 order; infinity x 0 gives the default NaN)";
     public const string LxrAfp = "LXR checks only R1 against the AFP-register control (PoO: every register of both pairs)";
     /// <summary>Not in the cases (the generator avoids it): QEMU 7.2 runs LDXBR/LEXBR with R1 not designating a register pair; PoO: specification exception.</summary>
     public const string LoadRoundedPair = "LDXBR/LEXBR accept an R1 that is not a valid register pair (PoO: specification exception)";
@@ -323,8 +323,8 @@ public sealed class FpDiffSuite(int count = 100_000, ulong seed = 0x11_0F_00_01)
 
     /// <summary>
     /// QEMU 7.2's NaN result of MULTIPLY AND ADD/SUBTRACT (op1 = op3 x op2 +- op1; softfloat's default
-    /// rule with operands a = op2, b = op3, c = op1: the first NaN, quieted; invalid when any is an SNaN
-    /// or the product is infinity x 0). Null when no operand is a NaN.
+    /// rule with operands a = op2, b = op3, c = op1: the first NaN, quieted; invalid when any is an SNaN,
+    /// also for infinity x 0 + QNaN). Null when no operand is a NaN.
     /// </summary>
     private static DiffRecord? QemuMultiplyAddNaN(DiffCase c)
     {
@@ -334,8 +334,8 @@ public sealed class FpDiffSuite(int count = 100_000, ulong seed = 0x11_0F_00_01)
         UInt128 op1 = Operand(c, f, i.R1), op3 = Operand(c, f, i.R3);
         UInt128 op2 = c.Mnemonic.EndsWith('R') ? Operand(c, f, i.R2) : Storage(c, i, shortF ? 4 : 8);
         if (!f.IsNaN(op1) && !f.IsNaN(op2) && !f.IsNaN(op3)) return null;
-        bool infZero = (f.IsInf(op2) && f.IsZero(op3)) || (f.IsZero(op2) && f.IsInf(op3));
-        bool invalid = infZero || f.IsSNaN(op1) || f.IsSNaN(op2) || f.IsSNaN(op3);
+        // infinity x 0 + QNaN is not invalid in QEMU 7.2 (only an SNaN is)
+        bool invalid = f.IsSNaN(op1) || f.IsSNaN(op2) || f.IsSNaN(op3);
         UInt128 r = f.Quiet(f.IsNaN(op2) ? op2 : f.IsNaN(op3) ? op3 : op1);
         var rec = new DiffRecord();
         int masks = (int)(c.Fpc >> 24);
