@@ -15,6 +15,12 @@ namespace S390Jit.Architecture.Fp;
 /// </summary>
 public static class Bfp
 {
+    /// <summary>
+    /// Whether round-to-nearest-even binary32/64 add, subtract, multiply, divide, square root and multiply-and-add
+    /// may use the host's arithmetic where <see cref="BfpFast"/> proves it exact (tests turn it off to compare).
+    /// </summary>
+    internal static bool UseHost = true;
+
     // ---- rounding ------------------------------------------------------------------------------
 
     /// <summary>
@@ -126,6 +132,7 @@ public static class Bfp
     /// <summary>a + b (or a - b).</summary>
     public static UInt128 Add(BinaryFormat f, UInt128 a, UInt128 b, bool subtract, ref BfpEnv env)
     {
+        if (UseHost && env.Rounding == BfpRounding.NearestEven && BfpFast.TryAdd(f, a, b, subtract, ref env, out var fast)) return fast;
         if (f.IsNaN(a) || f.IsNaN(b)) return PropagateNaN(f, a, b, ref env);
         if (subtract) b ^= f.SignBit;
         bool ia = f.IsInf(a), ib = f.IsInf(b);
@@ -178,6 +185,7 @@ public static class Bfp
 
     public static UInt128 Multiply(BinaryFormat f, UInt128 a, UInt128 b, ref BfpEnv env)
     {
+        if (UseHost && env.Rounding == BfpRounding.NearestEven && BfpFast.TryMultiply(f, a, b, ref env, out var fast)) return fast;
         if (f.IsNaN(a) || f.IsNaN(b)) return PropagateNaN(f, a, b, ref env);
         bool sign = f.Sign(a) != f.Sign(b);
         bool ia = f.IsInf(a), ib = f.IsInf(b), za = f.IsZero(a), zb = f.IsZero(b);
@@ -196,6 +204,7 @@ public static class Bfp
 
     public static UInt128 Divide(BinaryFormat f, UInt128 a, UInt128 b, ref BfpEnv env)
     {
+        if (UseHost && env.Rounding == BfpRounding.NearestEven && BfpFast.TryDivide(f, a, b, ref env, out var fast)) return fast;
         if (f.IsNaN(a) || f.IsNaN(b)) return PropagateNaN(f, a, b, ref env);
         bool sign = f.Sign(a) != f.Sign(b);
         bool ia = f.IsInf(a), ib = f.IsInf(b), za = f.IsZero(a), zb = f.IsZero(b);
@@ -220,6 +229,7 @@ public static class Bfp
 
     public static UInt128 SquareRoot(BinaryFormat f, UInt128 a, ref BfpEnv env)
     {
+        if (UseHost && env.Rounding == BfpRounding.NearestEven && BfpFast.TrySquareRoot(f, a, ref env, out var fast)) return fast;
         if (f.IsNaN(a)) return PropagateNaN(f, a, ref env);
         if (f.IsZero(a)) return a;
         if (f.Sign(a)) return InvalidOp(f, ref env);
@@ -243,6 +253,8 @@ public static class Bfp
     /// </summary>
     public static UInt128 MultiplyAdd(BinaryFormat f, UInt128 op1, UInt128 op2, UInt128 op3, bool subtract, ref BfpEnv env)
     {
+        if (UseHost && env.Rounding == BfpRounding.NearestEven
+            && BfpFast.TryFusedMultiplyAdd(f, op3, op2, subtract ? op1 ^ f.SignBit : op1, ref env, out var fast)) return fast;
         bool infZero = (f.IsInf(op3) && f.IsZero(op2)) || (f.IsZero(op3) && f.IsInf(op2));
         if (infZero) return InvalidOp(f, ref env);
         if (f.IsNaN(op1) || f.IsNaN(op2) || f.IsNaN(op3))
