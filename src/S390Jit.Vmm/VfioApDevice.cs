@@ -1,3 +1,4 @@
+using S390Jit.Host;
 using System.Globalization;
 using System.Text;
 using S390Jit.Architecture.Isa;
@@ -84,7 +85,7 @@ public sealed class VfioApDevice : IDisposable
                 foreach (int d in apqis)
                 {
                     ushort apqn = Apqn.Make(a, d);
-                    var q = bus.Queue(apqn) ?? throw new ApException(ApException.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host");
+                    var q = bus.Queue(apqn) ?? throw new ApException(Errno.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host");
                     // the administrator's apmask/aqmask step: take the queue away from the default driver
                     if (q.Driver == bus.DefaultDriver) bus.Bind(q, bus.VfioAp);
                 }

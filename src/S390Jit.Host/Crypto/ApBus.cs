@@ -132,11 +132,11 @@ public sealed class ApBus
     /// <summary>Installs an adapter (its queues for every usage domain appear, bound to the default driver).</summary>
     public ApAdapter AddAdapter(int apid, ApDeviceType type, int queueDepth = 8)
     {
-        if (apid < 0 || apid > MaxApid) throw new ApException(ApException.ENODEV, $"adapter 0x{apid:x2} exceeds the maximum APID 0x{MaxApid:x2}");
+        if (apid < 0 || apid > MaxApid) throw new ApException(Errno.ENODEV, $"adapter 0x{apid:x2} exceeds the maximum APID 0x{MaxApid:x2}");
         if (queueDepth is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(queueDepth));
         lock (_lock)
         {
-            if (_adapters[apid] != null) throw new ApException(ApException.EEXIST, $"adapter 0x{apid:x2} already installed");
+            if (_adapters[apid] != null) throw new ApException(Errno.EEXIST, $"adapter 0x{apid:x2} already installed");
             var a = new ApAdapter(this, apid, type, queueDepth);
             foreach (int apqi in Aqm.Bits()) AddQueue(a, apqi);
             Volatile.Write(ref _adapters[apid], a);
@@ -148,7 +148,7 @@ public sealed class ApBus
     /// <summary>Adds a usage domain to the LPAR's configuration (queues appear on every adapter).</summary>
     public void AddUsageDomain(int apqi)
     {
-        if (apqi < 0 || apqi > MaxDomain) throw new ApException(ApException.ENODEV, $"domain 0x{apqi:x2} exceeds the maximum domain 0x{MaxDomain:x2}");
+        if (apqi < 0 || apqi > MaxDomain) throw new ApException(Errno.ENODEV, $"domain 0x{apqi:x2} exceeds the maximum domain 0x{MaxDomain:x2}");
         lock (_lock)
         {
             if (Aqm[apqi]) return;
@@ -159,7 +159,7 @@ public sealed class ApBus
 
     public void AddControlDomain(int apqi)
     {
-        if (apqi < 0 || apqi > MaxDomain) throw new ApException(ApException.ENODEV, $"domain 0x{apqi:x2} exceeds the maximum domain 0x{MaxDomain:x2}");
+        if (apqi < 0 || apqi > MaxDomain) throw new ApException(Errno.ENODEV, $"domain 0x{apqi:x2} exceeds the maximum domain 0x{MaxDomain:x2}");
         lock (_lock) Adm[apqi] = true;
     }
 
@@ -188,7 +188,7 @@ public sealed class ApBus
     }
 
     public void Bind(ushort apqn, IApDriver? driver) =>
-        Bind(Queue(apqn) ?? throw new ApException(ApException.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host"), driver);
+        Bind(Queue(apqn) ?? throw new ApException(Errno.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host"), driver);
 
     /// <summary>A reset issued by the host (vfio_ap's ZAPQ at release/reset): the host waits until it completed.</summary>
     public void ResetQueue(ApQueue q, bool zeroize)

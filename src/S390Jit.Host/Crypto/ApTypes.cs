@@ -83,6 +83,5 @@ public sealed class ApMask
 /// <summary>An error of a host-side AP operation, with the errno Linux would return.</summary>
 public sealed class ApException(int errno, string message) : Exception(message)
 {
-    public const int EPERM = 1, ENOMEM = 12, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, EADDRINUSE = 98, EADDRNOTAVAIL = 99, EOPNOTSUPP = 95;
     public int Errno { get; } = errno;
 }

@@ -137,7 +137,7 @@ public sealed class VfioAp : IApDriver
     {
         lock (Lock)
         {
-            if (_mdevs.Any(m => m.Uuid == uuid)) throw new ApException(ApException.EEXIST, $"vfio_ap mdev {uuid} already exists");
+            if (_mdevs.Any(m => m.Uuid == uuid)) throw new ApException(Errno.EEXIST, $"vfio_ap mdev {uuid} already exists");
             var m = new ApMatrixMdev(this, uuid);
             _mdevs.Add(m);
             return m;
@@ -159,7 +159,7 @@ public sealed class VfioAp : IApDriver
     {
         lock (Lock)
         {
-            if (mdev.Kvm != null) throw new ApException(ApException.EBUSY, $"vfio_ap mdev {mdev.Uuid} is in use by a guest");
+            if (mdev.Kvm != null) throw new ApException(Errno.EBUSY, $"vfio_ap mdev {mdev.Uuid} is in use by a guest");
             if (!_mdevs.Contains(mdev)) return;
             var ctx = ContextOf(mdev);
             mdev.ResetQueues(ctx);
@@ -222,14 +222,14 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
 
     private void CheckAdapter(int apid)
     {
-        if (apid < 0 || apid > Driver.MaxApid) throw new ApException(ApException.ENODEV, $"adapter 0x{apid:x2} exceeds the maximum APID 0x{Driver.MaxApid:x2}");
-        if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is in use by a guest");
+        if (apid < 0 || apid > Driver.MaxApid) throw new ApException(Errno.ENODEV, $"adapter 0x{apid:x2} exceeds the maximum APID 0x{Driver.MaxApid:x2}");
+        if (Kvm != null) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is in use by a guest");
     }
 
     private void CheckDomain(int apqi)
     {
-        if (apqi < 0 || apqi > Driver.MaxApqi) throw new ApException(ApException.ENODEV, $"domain 0x{apqi:x4} exceeds the maximum domain 0x{Driver.MaxApqi:x4}");
-        if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is in use by a guest");
+        if (apqi < 0 || apqi > Driver.MaxApqi) throw new ApException(Errno.ENODEV, $"domain 0x{apqi:x4} exceeds the maximum domain 0x{Driver.MaxApqi:x4}");
+        if (Kvm != null) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is in use by a guest");
     }
 
     /// <summary>Every queue (apid, apqi) the new assignment adds must be bound to vfio_ap.</summary>
@@ -242,17 +242,17 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             {
                 // nothing to pair with yet: at least one queue of the adapter must be reserved (vfio_ap 5.x)
                 if (!Driver.Bus.Queues.Any(q => q.Adapter.Apid == a && q.Driver == Driver))
-                    throw new ApException(ApException.EADDRNOTAVAIL, $"no queue of adapter 0x{a:x2} is bound to vfio_ap");
+                    throw new ApException(Errno.EADDRNOTAVAIL, $"no queue of adapter 0x{a:x2} is bound to vfio_ap");
                 continue;
             }
             foreach (int d in ds)
                 if (!Driver.IsBound(Apqn.Make(a, d)))
-                    throw new ApException(ApException.EADDRNOTAVAIL, $"queue {Apqn.Name(Apqn.Make(a, d))} is not bound to vfio_ap");
+                    throw new ApException(Errno.EADDRNOTAVAIL, $"queue {Apqn.Name(Apqn.Make(a, d))} is not bound to vfio_ap");
         }
         if (apids.Any()) return;
         foreach (int d in ds)
             if (!Driver.Bus.Queues.Any(q => q.Apqi == d && q.Driver == Driver))
-                throw new ApException(ApException.EADDRNOTAVAIL, $"no queue of domain 0x{d:x4} is bound to vfio_ap");
+                throw new ApException(Errno.EADDRNOTAVAIL, $"no queue of domain 0x{d:x4} is bound to vfio_ap");
     }
 
     /// <summary>No other mdev may have a queue of this matrix.</summary>
@@ -262,7 +262,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (o.Apm.Intersects(Apm) && o.Aqm.Intersects(Aqm))
             {
                 int a = o.Apm.Bits().First(b => Apm[b]), d = o.Aqm.Bits().First(b => Aqm[b]);
-                throw new ApException(ApException.EADDRINUSE, $"queue {Apqn.Name(Apqn.Make(a, d))} is already assigned to mdev {o.Uuid}");
+                throw new ApException(Errno.EADDRINUSE, $"queue {Apqn.Name(Apqn.Make(a, d))} is already assigned to mdev {o.Uuid}");
             }
     }
 
@@ -339,9 +339,9 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     public void Open(Kvm.Kvm kvm, Vfio.VfioIommu iommu)
     {
         var ctx = kvm.UserContext();
-        if (Removed) { kvm.UseAfterFree(ctx, $"open of the removed mdev {Uuid}"); throw new ApException(ApException.ENODEV, $"mdev {Uuid} was removed"); }
-        if (IsOpen) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is already open");
-        if (!Driver.Module.TryGet()) throw new ApException(ApException.ENODEV, "vfio_ap is being unloaded");
+        if (Removed) { kvm.UseAfterFree(ctx, $"open of the removed mdev {Uuid}"); throw new ApException(Errno.ENODEV, $"mdev {Uuid} was removed"); }
+        if (IsOpen) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is already open");
+        if (!Driver.Module.TryGet()) throw new ApException(Errno.ENODEV, "vfio_ap is being unloaded");
         try { SetKvm(kvm, ctx); }
         catch { Driver.Module.Put(); throw; }
         if (!iommu.RegisterNotifier(this))
@@ -349,7 +349,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: IOMMU notifier registration failed");
             if (!kvm.Quirks.UpstreamOpenFailLeak) SetKvm(null, ctx);
             Driver.Module.Put();
-            throw new ApException(ApException.ENOMEM, $"mdev {Uuid}: IOMMU notifier registration failed");
+            throw new ApException(Errno.ENOMEM, $"mdev {Uuid}: IOMMU notifier registration failed");
         }
         Iommu = iommu;
         IsOpen = true;
@@ -381,16 +381,16 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         using (kvm.Crypto.HookWriteLock())
         lock (Driver.Lock)
         {
-            if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is already open");
+            if (Kvm != null) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is already open");
             var other = Driver.Others(this).FirstOrDefault(o => o.Kvm == kvm);
             if (other != null)
             {
                 ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: refused, the guest already uses mdev {other.Uuid}");
-                throw new ApException(ApException.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
+                throw new ApException(Errno.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
             }
             foreach (var apqn in Apqns)
                 if (!Driver.IsBound(apqn))
-                    throw new ApException(ApException.EADDRNOTAVAIL, $"queue {Apqn.Name(apqn)} is not bound to vfio_ap");
+                    throw new ApException(Errno.EADDRNOTAVAIL, $"queue {Apqn.Name(apqn)} is not bound to vfio_ap");
             Kvm = kvm;
             LastKvm = kvm;
             kvm.Get(ctx, $"vfio_ap mdev {Uuid}");
@@ -471,7 +471,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         if ((vcpu.SieBlock.ExecutionControlA & Architecture.State.SieControls.EcaAiv) == 0)
         {
             ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: ECA.AIV off: -EOPNOTSUPP");
-            return -ApException.EOPNOTSUPP;
+            return -Errno.EOPNOTSUPP;
         }
         ushort apqn = (ushort)cpu.G[0];
         ulong gr1 = cpu.G[1], nib = cpu.G[2];

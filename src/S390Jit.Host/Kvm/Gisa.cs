@@ -29,7 +29,6 @@ public sealed unsafe class Gisa
     public const int Format0Size = 16, Format1Size = 32;
     /// <summary>Offset of the GISA in KVM's sie_page2.</summary>
     public const int SiePage2Offset = 0x900;
-    public const int ERANGE = 34, EINVAL = 22, ENODEV = 19;
     /// <summary>The kicker re-arms itself after 50 microseconds while interruptions stay pending.</summary>
     public const ulong KickerMicroseconds = 50;
     /// <summary>Modelled costs: GISC (un)registration, one kicker run, the firmware's notification (NIB store + IPM).</summary>
@@ -176,8 +175,8 @@ public sealed unsafe class Gisa
     public int RegisterGisc(int gisc, HostContext ctx)
     {
         ctx.Charge(GiscCycles);
-        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc register on the destroyed GISA 0x{Origin:x}"); return -ENODEV; }
-        if ((uint)gisc > 7) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ERANGE", GiscCycles); return -ERANGE; }
+        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc register on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
+        if ((uint)gisc > 7) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ERANGE", GiscCycles); return -Errno.ERANGE; }
         int refs;
         lock (_lock)
         {
@@ -196,8 +195,8 @@ public sealed unsafe class Gisa
     public int UnregisterGisc(int gisc, HostContext ctx)
     {
         ctx.Charge(GiscCycles);
-        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc unregister on the destroyed GISA 0x{Origin:x}"); return -ENODEV; }
-        if ((uint)gisc > 7) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ERANGE", GiscCycles); return -ERANGE; }
+        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc unregister on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
+        if ((uint)gisc > 7) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ERANGE", GiscCycles); return -Errno.ERANGE; }
         int refs;
         lock (_lock)
         {
@@ -212,7 +211,7 @@ public sealed unsafe class Gisa
                 }
             }
         }
-        if (refs < 0) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -EINVAL (not registered)", GiscCycles); return -EINVAL; }
+        if (refs < 0) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -EINVAL (not registered)", GiscCycles); return -Errno.EINVAL; }
         ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc} refcount {refs}, alert mask 0x{AlertMask:x2}, iam 0x{Iam:x2}", GiscCycles);
         return 0;
     }

@@ -184,14 +184,14 @@ public sealed class Kvm : IHostEventSource
     /// <summary>kvm_s390_gisc_register: the NISC (5), or -ENODEV without a GISA, -ERANGE for an ISC above 7.</summary>
     public int GiscRegister(int gisc, HostContext ctx)
     {
-        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ENODEV (no GISA)"); return -Gisa.ENODEV; }
+        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ENODEV (no GISA)"); return -Errno.ENODEV; }
         return Gisa.RegisterGisc(gisc, ctx);
     }
 
     /// <summary>kvm_s390_gisc_unregister: 0, or -ENODEV, -ERANGE, -EINVAL (not registered).</summary>
     public int GiscUnregister(int gisc, HostContext ctx)
     {
-        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ENODEV (no GISA)"); return -Gisa.ENODEV; }
+        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ENODEV (no GISA)"); return -Errno.ENODEV; }
         return Gisa.UnregisterGisc(gisc, ctx);
     }
 

@@ -19,7 +19,6 @@ public interface IDmaUnmapListener
 /// </summary>
 public sealed class VfioIommu
 {
-    public const int EINVAL = 22, E2BIG = 7, EFAULT = 14;
     /// <summary>Modelled cost of pinning or unpinning one page (page-table walk, refcount, accounting).</summary>
     public const ulong PinCycles = 400, UnpinCycles = 250;
 
@@ -67,7 +66,7 @@ public sealed class VfioIommu
         int count = 0;
         lock (_lock)
         {
-            if (!_mapped.Any(m => iova >= m.Iova && iova - m.Iova < m.Size) || _slot.HostAddress(iova) is not ulong host) result = -EINVAL;
+            if (!_mapped.Any(m => iova >= m.Iova && iova - m.Iova < m.Size) || _slot.HostAddress(iova) is not ulong host) result = -Errno.EINVAL;
             else
             {
                 count = _pins.GetValueOrDefault(gfn) + 1;

@@ -487,7 +487,7 @@ public class AqicScenarioTests
         b.AssignDomain(5);
         var crycb = r.Machine.Host.Span(r.Kvm.Crypto.Crycb, 0x100).ToArray();
         var e = Assert.Throws<ApException>(() => b.Open(r.Kvm))!;
-        Assert.That(e.Errno, Is.EqualTo(ApException.EPERM));
+        Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
         Assert.That((r.Kvm.References, r.Kvm.Crypto.PqapHook, b.Kvm, bus.VfioAp.Module.References), Is.EqualTo((2, (IPqapHook?)r.Mdev, (Kvm?)null, 1)));
         Assert.That(r.Machine.Host.Span(r.Kvm.Crypto.Crycb, 0x100).ToArray(), Is.EqualTo(crycb));
         bus.VfioAp.RemoveMdev(b);
@@ -499,7 +499,7 @@ public class AqicScenarioTests
         using var r = new AqicRig();
         r.Enable();
         var e = Assert.Throws<ApException>(() => r.Device.RemoveMdev())!;
-        Assert.That(e.Errno, Is.EqualTo(ApException.EBUSY));
+        Assert.That(e.Errno, Is.EqualTo(Errno.EBUSY));
         Assert.That((r.Bus.VfioAp.Mdevs.Count, r.Pins(0x123), r.Refs(6), r.Count("ap_zapq")), Is.EqualTo((1, 1, 1, 0UL)));
     }
 
@@ -705,12 +705,12 @@ public class AqicScenarioTests
         var events = new HostEvents();
         var ctx = new HostContext(0, events);
         var kvm = new Kvm(host, 1 << 20, new CpuModel(), events);
-        Assert.That(kvm.GiscRegister(8, ctx), Is.EqualTo(-Gisa.ERANGE));
-        Assert.That(kvm.GiscUnregister(3, ctx), Is.EqualTo(-Gisa.EINVAL));
+        Assert.That(kvm.GiscRegister(8, ctx), Is.EqualTo(-Errno.ERANGE));
+        Assert.That(kvm.GiscUnregister(3, ctx), Is.EqualTo(-Errno.EINVAL));
         Assert.That(kvm.GiscRegister(6, ctx), Is.EqualTo(5), "returns the NISC");
         var noGisa = new Kvm(host, 1 << 20, new CpuModel(), events, config: new KvmHostConfig { Aiv = false });
         Assert.That(noGisa.Gisa, Is.Null);
-        Assert.That(noGisa.GiscRegister(6, ctx), Is.EqualTo(-Gisa.ENODEV));
+        Assert.That(noGisa.GiscRegister(6, ctx), Is.EqualTo(-Errno.ENODEV));
     }
 
     [Test]

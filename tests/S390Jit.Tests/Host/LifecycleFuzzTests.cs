@@ -1,3 +1,4 @@
+using S390Jit.Host;
 using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
 using S390Jit.Vmm;
@@ -113,7 +114,7 @@ public class LifecycleFuzzTests
                 {
                     r.Device.Release(); // closes a device SET_KVM(null) left open
                     try { r.Device.Open(); }
-                    catch (ApException e) when (e.Errno == ApException.EADDRNOTAVAIL) { return "mdev open refused"; }
+                    catch (ApException e) when (e.Errno == Errno.EADDRNOTAVAIL) { return "mdev open refused"; }
                     _released = false;
                     return "mdev open";
                 }

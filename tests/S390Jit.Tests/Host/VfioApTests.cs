@@ -34,7 +34,7 @@ public class VfioApTests
         return kvm;
     }
 
-    private static int Errno(TestDelegate d) => Assert.Throws<ApException>(d)!.Errno;
+    private static int ErrnoOf(TestDelegate d) => Assert.Throws<ApException>(d)!.Errno;
 
     [Test]
     public void Assigning_needs_every_queue_bound_to_vfio_ap()
@@ -44,9 +44,9 @@ public class VfioApTests
         m.AssignAdapter(5);
         m.AssignDomain(4);
         var e = Assert.Throws<ApException>(() => m.AssignDomain(5))!;
-        Assert.That((e.Errno, e.Message), Is.EqualTo((ApException.EADDRNOTAVAIL, "queue 05.0005 is not bound to vfio_ap")));
+        Assert.That((e.Errno, e.Message), Is.EqualTo((Errno.EADDRNOTAVAIL, "queue 05.0005 is not bound to vfio_ap")));
         Assert.That(m.Aqm[5], Is.False);
-        Assert.That(Errno(() => m.AssignAdapter(6)), Is.EqualTo(ApException.EADDRNOTAVAIL));
+        Assert.That(ErrnoOf(() => m.AssignAdapter(6)), Is.EqualTo(Errno.EADDRNOTAVAIL));
         bus.Bind(0x0505, bus.VfioAp);
         m.AssignDomain(5);
         Assert.That(m.Apqns, Is.EqualTo(new ushort[] { 0x0504, 0x0505 }));
@@ -59,8 +59,8 @@ public class VfioApTests
     {
         var bus = Reserved(0x0504);
         var m = bus.VfioAp.CreateMdev(U1);
-        Assert.That(Errno(() => m.AssignAdapter(6)), Is.EqualTo(ApException.EADDRNOTAVAIL), "no queue of adapter 6 is reserved");
-        Assert.That(Errno(() => m.AssignDomain(5)), Is.EqualTo(ApException.EADDRNOTAVAIL));
+        Assert.That(ErrnoOf(() => m.AssignAdapter(6)), Is.EqualTo(Errno.EADDRNOTAVAIL), "no queue of adapter 6 is reserved");
+        Assert.That(ErrnoOf(() => m.AssignDomain(5)), Is.EqualTo(Errno.EADDRNOTAVAIL));
         m.AssignDomain(4);
         m.AssignAdapter(5);
     }
@@ -70,11 +70,11 @@ public class VfioApTests
     {
         var bus = Reserved(0x0504);
         var m = bus.VfioAp.CreateMdev(U1);
-        Assert.That(Errno(() => m.AssignAdapter(256)), Is.EqualTo(ApException.ENODEV));
-        Assert.That(Errno(() => m.AssignDomain(0x55)), Is.EqualTo(ApException.ENODEV));
-        Assert.That(Errno(() => m.AssignControlDomain(0x55)), Is.EqualTo(ApException.ENODEV));
+        Assert.That(ErrnoOf(() => m.AssignAdapter(256)), Is.EqualTo(Errno.ENODEV));
+        Assert.That(ErrnoOf(() => m.AssignDomain(0x55)), Is.EqualTo(Errno.ENODEV));
+        Assert.That(ErrnoOf(() => m.AssignControlDomain(0x55)), Is.EqualTo(Errno.ENODEV));
         var small = new ApBus(apxa: false);
-        Assert.That(Errno(() => small.VfioAp.CreateMdev(U1).AssignAdapter(0x40)), Is.EqualTo(ApException.ENODEV), "63 without APXA");
+        Assert.That(ErrnoOf(() => small.VfioAp.CreateMdev(U1).AssignAdapter(0x40)), Is.EqualTo(Errno.ENODEV), "63 without APXA");
     }
 
     [Test]
@@ -87,12 +87,12 @@ public class VfioApTests
         var b = bus.VfioAp.CreateMdev(U2);
         b.AssignDomain(4);
         var e = Assert.Throws<ApException>(() => b.AssignAdapter(5))!;
-        Assert.That((e.Errno, e.Message), Is.EqualTo((ApException.EADDRINUSE, $"queue 05.0004 is already assigned to mdev {U1}")));
+        Assert.That((e.Errno, e.Message), Is.EqualTo((Errno.EADDRINUSE, $"queue 05.0004 is already assigned to mdev {U1}")));
         Assert.That(b.Apm[5], Is.False, "rolled back");
         b.AssignAdapter(6);
         a.AssignDomain(5);
         Assert.That(b.Apqns, Is.EqualTo(new ushort[] { 0x0604 }));
-        Assert.That(Errno(() => bus.VfioAp.CreateMdev(U1)), Is.EqualTo(ApException.EEXIST));
+        Assert.That(ErrnoOf(() => bus.VfioAp.CreateMdev(U1)), Is.EqualTo(Errno.EEXIST));
     }
 
     [Test]
@@ -111,9 +111,9 @@ public class VfioApTests
         Assert.That(host.Span(kvm.Crypto.Crycb + 0x80, 1)[0], Is.EqualTo(0x04), "APM {5}");
         Assert.That(host.Span(kvm.Crypto.Crycb + 0xA0, 1)[0], Is.EqualTo(0x0C), "AQM {4, 5}");
         Assert.That(host.Span(kvm.Crypto.Crycb + 0xC0, 1)[0], Is.EqualTo(0x08), "ADM {4}");
-        Assert.That(Errno(() => m.AssignDomain(4)), Is.EqualTo(ApException.EBUSY), "in use");
-        Assert.That(Errno(() => bus.VfioAp.RemoveMdev(m)), Is.EqualTo(ApException.EBUSY));
-        Assert.That(Errno(() => m.Open(kvm)), Is.EqualTo(ApException.EBUSY));
+        Assert.That(ErrnoOf(() => m.AssignDomain(4)), Is.EqualTo(Errno.EBUSY), "in use");
+        Assert.That(ErrnoOf(() => bus.VfioAp.RemoveMdev(m)), Is.EqualTo(Errno.EBUSY));
+        Assert.That(ErrnoOf(() => m.Open(kvm)), Is.EqualTo(Errno.EBUSY));
 
         // the guest leaves a request on 05.0004; release resets the queue
         var cpu = kvm.Vcpus[0].Cpu;
@@ -143,11 +143,11 @@ public class VfioApTests
         var b = bus.VfioAp.CreateMdev(U2);
         b.AssignAdapter(6); b.AssignDomain(4);
         a.Open(kvm);
-        Assert.That(Errno(() => b.Open(kvm)), Is.EqualTo(ApException.EPERM));
+        Assert.That(ErrnoOf(() => b.Open(kvm)), Is.EqualTo(Errno.EPERM));
         Assert.That(kvm.Crypto.PqapHook, Is.SameAs(a), "hook unchanged");
         var kvm2 = NewKvm(host, bus);
         bus.Bind(0x0604, bus.DefaultDriver);
-        Assert.That(Errno(() => b.Open(kvm2)), Is.EqualTo(ApException.EADDRNOTAVAIL));
+        Assert.That(ErrnoOf(() => b.Open(kvm2)), Is.EqualTo(Errno.EADDRNOTAVAIL));
     }
 
     [Test]
