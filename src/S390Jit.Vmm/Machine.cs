@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Text;
 using S390Jit.Architecture.State;
 using S390Jit.Execution;
+using S390Jit.Hardware;
 using S390Jit.Host;
 using S390Jit.Host.Kvm;
 using S390Jit.Loader;
 using S390Jit.Memory;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Vmm;
 
@@ -54,22 +55,22 @@ public sealed class Machine : IDisposable
         var model = new CpuModel();
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
-        Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp, config);
+        Hardware = new HostMachine(Host);
+        Kvm = new Kvm(Hardware, options.MemoryBytes, model, Events, hostAp, config);
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;
             hostAp.VfioAp.Events = Events;
         }
-        Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
+        // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
+        Hardware.Sie.Engine = Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
         for (int i = 0; i < options.Cpus; i++)
         {
             var v = Kvm.CreateVcpu((ushort)i);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
-            // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
             if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
-            v.Engine = Engine;
         }
         Sclp = new Sclp(Kvm, options.Console);
         if (options.Ap != null)
@@ -94,6 +95,8 @@ public sealed class Machine : IDisposable
     public IExecutionEngine Engine { get; }
 
     public HostMemory Host { get; }
+    /// <summary>The machine the host model runs on (SIE, AP hardware, adapter-interruption virtualization).</summary>
+    public HostMachine Hardware { get; }
     public HostEvents Events { get; }
     public Kvm Kvm { get; }
     public Sclp Sclp { get; }

@@ -1,4 +1,5 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Sie;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Crypto;
@@ -48,7 +49,10 @@ public sealed unsafe class ApFirmware : IApFacility
     public HostMemory Host { get; }
     public ApFirmwareStats Stats { get; } = new();
 
-    public bool Apxa(Cpu cpu) => cpu.Sie is { } sie ? (sie.Crycbd & 2) != 0 : Bus.Apxa;
+    public bool Apxa(Cpu cpu) => SieOf(cpu) is { } sie ? (sie.Crycbd & 2) != 0 : Bus.Apxa;
+
+    /// <summary>The SIE controls the CPU runs under (the machine's own object), or null natively.</summary>
+    private static SieControls? SieOf(Cpu cpu) => cpu.Sie as SieControls;
 
     private int MaxDomainFor(Cpu cpu) => Apxa(cpu) ? Bus.MaxDomain : 15;
 
@@ -61,7 +65,7 @@ public sealed unsafe class ApFirmware : IApFacility
     private bool InCrycb(Cpu cpu, ushort apqn)
     {
         cpu.Cycles += CrycbCycles;
-        uint d = cpu.Sie!.Crycbd;
+        uint d = SieOf(cpu)!.Crycbd;
         ulong origin = d & 0x7FFF_FFF8;
         if (origin == 0) return false;
         int apid = apqn >> 8, apqi = apqn & 0xFF;
@@ -164,7 +168,7 @@ public sealed unsafe class ApFirmware : IApFacility
         block[0] = (byte)((apxa ? 0x40 : 0) | 0x20); // N (APXA), C (QACT installed); no S, no R
         block[4] = (byte)(apxa ? Bus.MaxApid : 63);
         block[5] = (byte)(apxa ? Bus.MaxDomain : 15);
-        if (cpu.Sie is { } sie)
+        if (SieOf(cpu) is { } sie)
         {
             // UNCONFIRMED: the guest's QCI reports the CRYCB masks; Na/Nd are the host's with APXA, else 63/15
             cpu.Cycles += CrycbCycles;

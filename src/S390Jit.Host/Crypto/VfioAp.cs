@@ -1,3 +1,4 @@
+using S390Jit.Hardware.Sie;
 using System.Text.RegularExpressions;
 using S390Jit.Host.Kvm;
 
@@ -468,7 +469,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         var kvm = vcpu.Kvm;
         var ctx = new HostContext(cpu, kvm.Events);
         ulong start = cpu.Cycles;
-        if ((vcpu.SieBlock.ExecutionControlA & Architecture.State.SieControls.EcaAiv) == 0)
+        if ((vcpu.SieBlock.ExecutionControlA & StateDescription.EcaAiv) == 0)
         {
             ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: ECA.AIV off: -EOPNOTSUPP");
             return -Errno.EOPNOTSUPP;

@@ -1,3 +1,4 @@
+using S390Jit.Hardware.Sie;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
@@ -105,15 +106,15 @@ public sealed class KvmCrypto
         v.Cpu.Ap = Firmware;
         var sd = v.SieBlock;
         // (unlike kvm-s390.c, ECA.APIE is cleared even when nothing else is set up, so DISABLE_APIE always takes)
-        sd.ExecutionControlA &= ~SieControls.EcaApie;
+        sd.ExecutionControlA &= ~StateDescription.EcaApie;
         if (!Apie && !_kvm.TestFacility(Fac.Msa3)) return;
         sd.CrycbDesignation = Crycbd;
-        ulong ecb3 = sd.Address + Sie.StateDescription.Ecb3;
+        ulong ecb3 = sd.Address + StateDescription.Ecb3;
         byte b = (byte)(sd.Host.ReadU8(ecb3) & ~(Ecb3Aes | Ecb3Dea));
         if (AesKw) b |= Ecb3Aes;
         if (DeaKw) b |= Ecb3Dea;
         sd.Host.WriteU8(ecb3, b);
-        if (Apie) sd.ExecutionControlA |= SieControls.EcaApie;
+        if (Apie) sd.ExecutionControlA |= StateDescription.EcaApie;
     }
 
     /// <summary>
@@ -223,7 +224,7 @@ public sealed class KvmCrypto
             return Exit(true, $"{why}: program interruption 0x{code:x4}");
         }
         if (k.HostAp == null) return Exit(false, "no AP instructions on the host: not supported");
-        if ((v.SieBlock.ExecutionControlA & SieControls.EcaApie) == 0) return Exit(false, "ECA.APIE off: not supported");
+        if ((v.SieBlock.ExecutionControlA & StateDescription.EcaApie) == 0) return Exit(false, "ECA.APIE off: not supported");
         if (fc != Architecture.Semantics.Crypto.Aqic)
         {
             if (v.Kvm.Quirks.V7PqapWarning && !k._warned)

@@ -1,5 +1,7 @@
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Sie;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Kvm;
@@ -54,10 +56,12 @@ public sealed class Kvm : IHostEventSource
 {
     public const int FacListDoublewords = 4;
 
+    /// <param name="machine">The machine the host runs on.</param>
     /// <param name="hostAp">The host's AP bus; null on a host without AP instructions.</param>
-    public Kvm(HostMemory host, ulong memoryBytes, CpuModel model, HostEvents events, global::S390Jit.Host.Crypto.ApBus? hostAp = null, KvmHostConfig? config = null)
+    public Kvm(HostMachine machine, ulong memoryBytes, CpuModel model, HostEvents events, global::S390Jit.Host.Crypto.ApBus? hostAp = null, KvmHostConfig? config = null)
     {
-        Host = host;
+        Machine = machine;
+        var host = Host = machine.Memory;
         Events = events;
         Model = model;
         Config = config ?? KvmHostConfig.Default;
@@ -81,6 +85,8 @@ public sealed class Kvm : IHostEventSource
         }
     }
 
+    /// <summary>The machine the host runs on (its memory, SIE, AP and adapter-interruption hardware).</summary>
+    public HostMachine Machine { get; }
     public HostMemory Host { get; }
     public HostEvents Events { get; }
     public CpuModel Model { get; }
@@ -119,7 +125,7 @@ public sealed class Kvm : IHostEventSource
         {
             // kvm_arch_vcpu_setup: GD = the GISA designation, ECA.AIV with it
             v.SieBlock.GisaDesignation = Gisa.Designation;
-            v.SieBlock.ExecutionControlA |= SieControls.EcaAiv;
+            v.SieBlock.ExecutionControlA |= StateDescription.EcaAiv;
         }
         Vcpus.Add(v);
         return v;

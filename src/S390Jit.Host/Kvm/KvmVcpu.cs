@@ -1,6 +1,5 @@
 using S390Jit.Architecture.State;
-using S390Jit.Execution;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Host.Kvm;
 
@@ -58,7 +57,6 @@ public sealed unsafe class KvmVcpu
     public Kvm Kvm { get; }
     public Cpu Cpu { get; }
     public StateDescription SieBlock { get; }
-    public IExecutionEngine Engine { get; set; } = new Execution.Interpreter.Interpreter();
     public bool Stopped { get; set; } = true;
     /// <summary>Intercepts seen, by "code" or "code/ipa-opcode" (statistics).</summary>
     public Dictionary<string, ulong> InterceptCounts { get; } = new();
@@ -82,10 +80,10 @@ public sealed unsafe class KvmVcpu
             EnterSie();
             // the machine's scheduled host work (AP reply notifications, the kicker) as an event of the run
             Cpu.HostEventCycle = Kvm.NextHostEventCycle();
-            var gisa = Kvm.Gisa is { } g && SieBlock.GisaDesignation == g.Designation && (SieBlock.ExecutionControlA & SieControls.EcaAiv) != 0 ? g : null;
+            var gisa = Kvm.Gisa is { } g && SieBlock.GisaDesignation == g.Designation && (SieBlock.ExecutionControlA & StateDescription.EcaAiv) != 0 ? g : null;
             gisa?.EnterSie();
             byte code;
-            try { code = SieFacility.Run(Cpu, SieBlock, Engine); }
+            try { code = Kvm.Machine.Sie.Run(Cpu, SieBlock); }
             finally
             {
                 gisa?.ExitSie();

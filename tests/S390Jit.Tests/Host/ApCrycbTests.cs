@@ -4,8 +4,9 @@ using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using static S390Jit.Tests.Host.ApHarness;
+using S390Jit.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -97,7 +98,7 @@ public class ApCrycbTests
     public void Crycb_origin_0_means_no_ap_queues()
     {
         using var h = new ApHarness().UnderSie(2);
-        h.Cpu.Sie!.Crycbd = 3;
+        h.Sie.Crycbd = 3;
         Assert.That(h.Tapq(0x0504), Is.EqualTo(ApStatus.QueueNotAvailable));
     }
 
@@ -136,11 +137,11 @@ public class ApCrycbTests
         Assert.That(h.Pqap(3, Q).Intercepted, Is.True, "AQIC always intercepts");
         Assert.That(h.Nqap(Q, 1, Msg, 0).Intercepted, Is.False);
         Assert.That(h.Dqap(Q, Reply, 0).Intercepted, Is.False);
-        h.Cpu.Sie!.Eca = 0;
+        h.Sie.Eca = 0;
         Assert.That(h.Pqap(0, Q).Intercepted, Is.True, "APIE off: TAPQ intercepts");
         Assert.That(h.Nqap(Q, 1, Msg, 0).Intercepted, Is.True);
         Assert.That(h.Dqap(Q, Reply, 0).Intercepted, Is.True);
-        Assert.That(h.Cpu.InterceptIpa, Is.EqualTo((ushort)0xB2AE));
+        Assert.That(h.Sie.InterceptIpa, Is.EqualTo((ushort)0xB2AE));
     }
 
     // ---- KVM -----------------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ public class ApCrycbTests
     {
         var model = new CpuModel();
         if (msa3) model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(host, 1 << 20, model, new HostEvents(), bus);
+        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, new HostEvents(), bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         return kvm;
     }
@@ -203,13 +204,13 @@ public class ApCrycbTests
         var kvm = NewKvm(host, DefaultBus(), msa3: true, vcpus: 2);
         var sd = kvm.Vcpus[1].SieBlock;
         Assert.That(sd.CrycbDesignation, Is.EqualTo(kvm.Crypto.Crycbd));
-        Assert.That(sd.ExecutionControlA & SieControls.EcaApie, Is.Zero, "APIE off until user space enables it");
+        Assert.That(sd.ExecutionControlA & StateDescription.EcaApie, Is.Zero, "APIE off until user space enables it");
         Assert.That(host.ReadU8(sd.Address + StateDescription.Ecb3) & 0x0C, Is.EqualTo(0x0C), "ECB3 AES and DEA key wrapping");
         Assert.That(kvm.Crypto.SetApie(true), Is.True);
-        Assert.That(kvm.Vcpus.All(v => (v.SieBlock.ExecutionControlA & SieControls.EcaApie) != 0), Is.True);
+        Assert.That(kvm.Vcpus.All(v => (v.SieBlock.ExecutionControlA & StateDescription.EcaApie) != 0), Is.True);
         Assert.That(kvm.Vcpus[0].Cpu.Ap, Is.SameAs(kvm.Crypto.Firmware));
         Assert.That(kvm.Crypto.SetApie(false), Is.True);
-        Assert.That(sd.ExecutionControlA & SieControls.EcaApie, Is.Zero);
+        Assert.That(sd.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
     }
 
     [Test]

@@ -3,6 +3,7 @@ using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Tests.Host;
 
@@ -55,13 +56,15 @@ public sealed unsafe class ApHarness : IDisposable
     public ApFirmware Firmware { get; }
     public Cpu Cpu { get; }
     public ulong Crycb { get; private set; }
+    /// <summary>The SIE controls the CPU runs under (after <see cref="UnderSie"/>).</summary>
+    public SieControls Sie => (SieControls)Cpu.Sie!;
 
     /// <summary>Runs the CPU as a guest under SIE with ECA.APIE and a CRYCB of <paramref name="format"/> (0, 1, 2).</summary>
     public ApHarness UnderSie(int format, bool apie = true)
     {
         Crycb = HostMem.KernelAlloc(0x1000, 0x1000) + 0x800;
         uint fmt = format switch { 2 => 3u, 1 => 1u, _ => 0u };
-        Cpu.Sie = new SieControls { Eca = apie ? SieControls.EcaApie : 0, Crycbd = (uint)Crycb | fmt };
+        Cpu.Sie = new SieControls { Eca = apie ? StateDescription.EcaApie : 0, Crycbd = (uint)Crycb | fmt };
         return this;
     }
 

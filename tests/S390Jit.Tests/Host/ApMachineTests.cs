@@ -1,7 +1,7 @@
 using System.Text;
 using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using S390Jit.Tests.Guests;
 using S390Jit.Vmm;
 using static S390Jit.Tests.Host.ApHarness;
@@ -49,7 +49,7 @@ public class ApMachineTests
         Assert.That(m.Boot.InterceptCounts.Keys, Does.Contain($"0x04 {name}"), "ICPT 0x04 with IPA B2xx");
         Assert.That(m.Events["qemu_handle_instruction"], Is.GreaterThanOrEqualTo(1UL), "passed to user space");
         Assert.That(m.Kvm.Crypto.Apie, Is.False);
-        Assert.That(m.Boot.SieBlock.ExecutionControlA & SieControls.EcaApie, Is.Zero);
+        Assert.That(m.Boot.SieBlock.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
     }
 
     [TestCase(0xAD, 0x42)]

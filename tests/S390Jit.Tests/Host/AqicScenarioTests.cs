@@ -5,10 +5,11 @@ using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using S390Jit.Tests.Guests;
 using S390Jit.Vmm;
 using static S390Jit.Tests.Host.AqicRig;
+using S390Jit.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -57,7 +58,7 @@ public class AqicScenarioTests
     {
         // Given the CPU model ap=off (ECA.APIE = 0)
         using var r = new AqicRig(ap: o => o.CpuAp = false);
-        Assert.That(r.Vcpu.SieBlock.ExecutionControlA & SieControls.EcaApie, Is.Zero);
+        Assert.That(r.Vcpu.SieBlock.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
         // When the guest executes PQAP(TAPQ), NQAP and DQAP
         foreach (var (insn, name) in new[] { (TapqInsn, "PQAP"), (NqapInsn, "NQAP"), (DqapInsn, "DQAP") })
         {
@@ -666,9 +667,10 @@ public class AqicScenarioTests
     public void Scenario37_A_second_alert_while_the_list_is_not_empty_raises_no_second_gal()
     {
         using var host = new HostMemory();
+        var machine = new HostMachine(host);
         var events = new HostEvents();
-        var a = new Kvm(host, 1 << 20, new CpuModel(), events);
-        var b = new Kvm(host, 1 << 20, new CpuModel(), events);
+        var a = new Kvm(machine, 1 << 20, new CpuModel(), events);
+        var b = new Kvm(machine, 1 << 20, new CpuModel(), events);
         var ctx = new HostContext(0, events);
         var gib = a.Gib!;
         Assert.That(b.Gib, Is.SameAs(gib), "one GIB per host");
@@ -704,11 +706,12 @@ public class AqicScenarioTests
         using var host = new HostMemory();
         var events = new HostEvents();
         var ctx = new HostContext(0, events);
-        var kvm = new Kvm(host, 1 << 20, new CpuModel(), events);
+        var machine = new HostMachine(host);
+        var kvm = new Kvm(machine, 1 << 20, new CpuModel(), events);
         Assert.That(kvm.GiscRegister(8, ctx), Is.EqualTo(-Errno.ERANGE));
         Assert.That(kvm.GiscUnregister(3, ctx), Is.EqualTo(-Errno.EINVAL));
         Assert.That(kvm.GiscRegister(6, ctx), Is.EqualTo(5), "returns the NISC");
-        var noGisa = new Kvm(host, 1 << 20, new CpuModel(), events, config: new KvmHostConfig { Aiv = false });
+        var noGisa = new Kvm(machine, 1 << 20, new CpuModel(), events, config: new KvmHostConfig { Aiv = false });
         Assert.That(noGisa.Gisa, Is.Null);
         Assert.That(noGisa.GiscRegister(6, ctx), Is.EqualTo(-Errno.ENODEV));
     }
@@ -719,7 +722,7 @@ public class AqicScenarioTests
         // Given a host without AIV and the v7 facility rule: facility 65 offered, ECA.AIV = 0
         using (var r = new AqicRig(quirks: new HostQuirks { V7Facility65 = true }, options: o => o.HostAiv = false))
         {
-            Assert.That((r.Kvm.TestFacility(Fac.ApQueueInterruptControl), r.Vcpu.SieBlock.ExecutionControlA & SieControls.EcaAiv, r.Vcpu.SieBlock.GisaDesignation), Is.EqualTo((true, 0u, 0u)));
+            Assert.That((r.Kvm.TestFacility(Fac.ApQueueInterruptControl), r.Vcpu.SieBlock.ExecutionControlA & StateDescription.EcaAiv, r.Vcpu.SieBlock.GisaDesignation), Is.EqualTo((true, 0u, 0u)));
             AssertOperationException(r.Pqap(Gr0Aqic0504, Enable6, Nib));
             Assert.That(r.Events("vfio_ap_handle_pqap").Single(), Does.Contain("ECA.AIV off"));
         }

@@ -5,6 +5,8 @@ using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
 using static S390Jit.Tests.Host.ApHarness;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Tests.Host;
 
@@ -28,7 +30,7 @@ public class VfioApTests
     {
         var model = new CpuModel();
         model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(host, 1 << 20, model, new HostEvents(), bus);
+        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, new HostEvents(), bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         kvm.Crypto.SetApie(true);
         return kvm;
@@ -117,7 +119,7 @@ public class VfioApTests
 
         // the guest leaves a request on 05.0004; release resets the queue
         var cpu = kvm.Vcpus[0].Cpu;
-        cpu.Sie = new SieControls { Eca = SieControls.EcaApie, Crycbd = kvm.Crypto.Crycbd };
+        cpu.Sie = new SieControls { Eca = StateDescription.EcaApie, Crycbd = kvm.Crypto.Crycbd };
         var t = new ApTransfer { Gr0 = 0x0504 | 0x4000_0000, Address = 0x1000, Length = 400 };
         Type50.ModExpo(E65537, Hex(Key(1024).N), Hex(Key(1024).M)).CopyTo(kvm.Memory.Span(0x1000, 400));
         Assert.That(kvm.Crypto.Firmware!.Enqueue(cpu, ref t), Is.Zero);
