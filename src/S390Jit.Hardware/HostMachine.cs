@@ -1,4 +1,5 @@
 using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Memory;
 
 namespace S390Jit.Hardware;
@@ -11,14 +12,17 @@ namespace S390Jit.Hardware;
 /// </summary>
 public sealed class HostMachine
 {
-    public HostMachine(HostMemory memory)
+    public HostMachine(HostMemory memory, TraceLog? trace = null)
     {
         Memory = memory;
+        Trace = trace ?? new TraceLog();
         Sie = new SieFacility(this);
     }
 
     /// <summary>The host's physical memory.</summary>
     public HostMemory Memory { get; }
+    /// <summary>The host's trace buffer: the machine's events and the host model's go here.</summary>
+    public TraceLog Trace { get; }
     /// <summary>START INTERPRETIVE EXECUTION on this machine's processors.</summary>
     public SieFacility Sie { get; }
 }

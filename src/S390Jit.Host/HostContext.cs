@@ -1,26 +1,29 @@
+using S390Jit.Hardware;
+using S390Jit.Hardware.Tracing;
+
 namespace S390Jit.Host;
 
 /// <summary>
 /// The context a host-kernel path runs in: the vcpu thread it runs on (whose cycle counter it
 /// charges and stamps events with) or, for work user space starts (QEMU closing a device, sysfs),
 /// a clock of its own that starts at the VM's current time. Sleeps (msleep in vfio_ap) are virtual
-/// delays charged to that clock.
+/// delays charged to that clock. Machine work the path starts (a host-issued PQAP) runs in it too.
 /// </summary>
-public sealed class HostContext
+public sealed class HostContext : IMachineContext
 {
     private ulong _clock;
 
-    public HostContext(Architecture.State.Cpu cpu, HostEvents events)
+    public HostContext(Architecture.State.Cpu cpu, TraceLog trace)
     {
         Cpu = cpu;
-        Events = events;
+        Trace = trace;
         Mhz = cpu.Clock.Mhz;
     }
 
-    public HostContext(ulong now, HostEvents events, uint mhz = 5200, Action<ulong>? clockChanged = null)
+    public HostContext(ulong now, TraceLog trace, uint mhz = 5200, Action<ulong>? clockChanged = null)
     {
         _clock = now;
-        Events = events;
+        Trace = trace;
         Mhz = mhz;
         _clockChanged = clockChanged;
     }
@@ -29,7 +32,7 @@ public sealed class HostContext
 
     /// <summary>The vcpu this path runs on, or null (user space / sysfs).</summary>
     public Architecture.State.Cpu? Cpu { get; }
-    public HostEvents Events { get; }
+    public TraceLog Trace { get; }
     public uint Mhz { get; }
     public ulong Now => Cpu?.Cycles ?? _clock;
 
@@ -45,6 +48,4 @@ public sealed class HostContext
 
     /// <summary>msleep: a virtual delay of <paramref name="ms"/> milliseconds.</summary>
     public void SleepMs(ulong ms) => Charge(ms * 1000 * Mhz);
-
-    public void Emit(string name, string detail = "", ulong pathCycles = 0) => Events.Emit(name, Now, detail, pathCycles);
 }

@@ -8,6 +8,7 @@ using S390Jit.Host.Kvm;
 using S390Jit.Loader;
 using S390Jit.Memory;
 using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Tracing;
 
 namespace S390Jit.Vmm;
 
@@ -51,12 +52,12 @@ public sealed class Machine : IDisposable
             throw new ArgumentException($"memory size {options.MemoryBytes >> 20} MiB out of range (1 MiB - 64 GiB)");
         var hostAp = options.Ap is { } ap ? VfioApDevice.HostBus(ap) : null;
         Host = new HostMemory();
-        Events = new HostEvents { Sink = options.HostTrace };
+        Events = new TraceLog { Sink = options.HostTrace };
         var model = new CpuModel();
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
-        Hardware = new HostMachine(Host);
-        Kvm = new Kvm(Hardware, options.MemoryBytes, model, Events, hostAp, config);
+        Hardware = new HostMachine(Host, Events);
+        Kvm = new Kvm(Hardware, options.MemoryBytes, model, hostAp, config);
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;
@@ -97,7 +98,8 @@ public sealed class Machine : IDisposable
     public HostMemory Host { get; }
     /// <summary>The machine the host model runs on (SIE, AP hardware, adapter-interruption virtualization).</summary>
     public HostMachine Hardware { get; }
-    public HostEvents Events { get; }
+    /// <summary>The host's trace buffer (--trace host, the --stats counters).</summary>
+    public TraceLog Events { get; }
     public Kvm Kvm { get; }
     public Sclp Sclp { get; }
     public ElfImage? Kernel { get; private set; }
@@ -178,7 +180,7 @@ public sealed class Machine : IDisposable
         {
             var e = events[_nextApEvent++];
             var dev = VfioAp;
-            Events.Emit("vmm_ap_event", Boot.Cpu.Cycles, $"{e.Action}{(e.Apqn != 0 ? " " + S390Jit.Host.Crypto.Apqn.Name(e.Apqn) : "")}{(e.Length != 0 ? $" 0x{e.Address:x}+0x{e.Length:x}" : "")}");
+            Events.Emit(VmmTrace.ApEvent, Boot.Cpu.Cycles, (e, null));
             try
             {
                 switch (e.Action)
@@ -193,7 +195,7 @@ public sealed class Machine : IDisposable
                     case "dma-map": dev?.DmaMap(e.Address, e.Length); break;
                 }
             }
-            catch (S390Jit.Host.Crypto.ApException ex) { Events.Emit("vmm_ap_event", Boot.Cpu.Cycles, $"{e.Action}: {ex.Message}"); }
+            catch (S390Jit.Host.Crypto.ApException ex) { Events.Emit(VmmTrace.ApEvent, Boot.Cpu.Cycles, (e, ex.Message)); }
         }
         return _nextApEvent < events.Count ? events[_nextApEvent].Cycle : ulong.MaxValue;
     }
@@ -311,8 +313,7 @@ public sealed class Machine : IDisposable
     }
 
     /// <summary>The --stats line of the end-of-run leak check.</summary>
-    public static string LeakLine(HostLeakReport l) =>
-        $"stats: host leak check     pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}";
+    public static string LeakLine(HostLeakReport l) => $"stats: host leak check     {VmmTrace.HostLeakCheck.Format(l)}";
 
     // ---- the VM's end ------------------------------------------------------------------------------------
 
@@ -329,7 +330,7 @@ public sealed class Machine : IDisposable
         VfioAp?.Dispose();
         if (!_vmmReferenceDropped) DestroyVm();
         var l = Leaks = LeakCheck();
-        Events.Emit("host_leak_check", Kvm.UserContext().Now, $"pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}");
+        Events.Emit(VmmTrace.HostLeakCheck, Kvm.UserContext().Now, l);
         return l;
     }
 

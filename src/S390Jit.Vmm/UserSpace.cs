@@ -14,7 +14,7 @@ internal static class UserSpace
     {
         var cpu = vcpu.Cpu;
         byte op1 = (byte)(ipa >> 8), op2 = (byte)ipa;
-        m.Events.Emit("qemu_handle_instruction", cpu.Cycles, $"vcpu {cpu.CpuAddress}: ipa 0x{ipa:x4} ipb 0x{ipb:x8}");
+        m.Events.Emit(VmmTrace.HandleInstruction, cpu.Cycles, (cpu.CpuAddress, ipa, ipb));
         switch (op1)
         {
             case 0xB2 when op2 == 0x20:

@@ -14,7 +14,4 @@ public interface IHostEventSource
     /// <see cref="Cpu.HostEventCycle"/> (MaxValue: nothing scheduled).
     /// </summary>
     void Service(Cpu cpu);
-
-    /// <summary>The SIE presented an adapter interruption from the GISA's IPM (observability only).</summary>
-    void AdapterInterruptionPresented(Cpu cpu, int isc);
 }

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Numerics;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Memory;
 
 namespace S390Jit.Hardware.Sie;
@@ -31,6 +33,9 @@ public sealed unsafe class SieControls : IInterpretiveExecution
     public ushort InterceptIpa;
     public uint InterceptIpb;
     public bool InterceptViaExecute;
+
+    /// <summary>Where the SIE reports what it presents itself.</summary>
+    public TraceLog? Trace;
 
     public bool ApInterpretation => (Eca & StateDescription.EcaApie) != 0;
 
@@ -74,8 +79,8 @@ public sealed unsafe class SieControls : IInterpretiveExecution
             ulong nw = w & ~((0x80UL >> isc) << 24);
             long nraw = (long)BinaryPrimitives.ReverseEndianness(nw);
             if (Interlocked.CompareExchange(ref *p, nraw, raw) != raw) continue;
-            cpu.DeliverIo(0, 0, 0x8000_0000u | ((uint)isc << 27));
-            cpu.HostEventSource?.AdapterInterruptionPresented(cpu, isc);
+            AdapterInterruption.Deliver(cpu, isc);
+            Trace?.Emit(MachineTrace.SieDeliverIoAdapter, cpu.Cycles, (cpu.CpuAddress, isc));
             return true;
         }
     }

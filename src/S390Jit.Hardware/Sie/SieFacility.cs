@@ -31,7 +31,7 @@ public sealed class SieFacility
     /// <summary>SIE with the state description <paramref name="sd"/>: runs <paramref name="cpu"/> and returns the interception code.</summary>
     public byte Run(Cpu cpu, StateDescription sd)
     {
-        if (cpu.Sie is not SieControls ctl) cpu.Sie = ctl = new SieControls();
+        if (cpu.Sie is not SieControls ctl) cpu.Sie = ctl = new SieControls { Trace = Machine.Trace };
         ctl.Eca = sd.ExecutionControlA;
         ctl.Ictl = sd.InterceptionControls;
         ctl.Crycbd = sd.CrycbDesignation;

@@ -1,4 +1,6 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Tracing;
 
 namespace S390Jit.Host.Crypto;
 
@@ -247,7 +249,7 @@ public sealed class ApBus
                 }
             }
         }
-        ctx.Emit("ap_aqic", $"queue {q.Name} {(ir ? "enable" : "disable")}: qirqctrl 0x{qirqctrl:x16} nib 0x{nib:x} -> rc 0x{ApStatus.Rc(status):x2} status 0x{status:x8}", ApFirmware.PqapCycles);
+        ctx.Emit(MachineTrace.ApAqic, (q.Name, ir, qirqctrl, nib, status), ApFirmware.PqapCycles);
         return status;
     }
 
@@ -267,7 +269,7 @@ public sealed class ApBus
             else status = HostStatus(q, now, rc);
             q.TapqObserved();
         }
-        ctx.Emit("ap_tapq", $"queue {q.Name} -> rc 0x{ApStatus.Rc(status):x2} status 0x{status:x8}", ApFirmware.PqapCycles);
+        ctx.Emit(MachineTrace.ApTapq, (q.Name, status), ApFirmware.PqapCycles);
         return status;
     }
 
@@ -288,7 +290,7 @@ public sealed class ApBus
                 status = q.Status(now);
             }
         }
-        ctx.Emit("ap_zapq", $"queue {q.Name} -> rc 0x{ApStatus.Rc(status):x2} status 0x{status:x8}", ApFirmware.PqapCycles);
+        ctx.Emit(MachineTrace.ApZapq, (q.Name, status), ApFirmware.PqapCycles);
         return status;
     }
 }

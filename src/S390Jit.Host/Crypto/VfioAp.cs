@@ -1,5 +1,7 @@
 using S390Jit.Hardware.Sie;
 using System.Text.RegularExpressions;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Host.Kvm;
 
 namespace S390Jit.Host.Crypto;
@@ -52,7 +54,7 @@ public sealed class VfioAp : IApDriver
     /// <summary>Quirk switches for work not tied to a VM (a VM's own <see cref="Kvm.KvmHostConfig.Quirks"/> win).</summary>
     public HostQuirks Quirks { get; set; } = HostQuirks.None;
     /// <summary>Where events of work not tied to a VM go.</summary>
-    public HostEvents Events { get; set; } = new();
+    public TraceLog Events { get; set; } = new();
 
     internal HostQuirks QuirksOf(ApMatrixMdev? m) => m?.Kvm?.Quirks ?? m?.LastKvm?.Quirks ?? Quirks;
     internal HostContext ContextOf(ApMatrixMdev? m) => (m?.Kvm ?? m?.LastKvm)?.UserContext() ?? new HostContext(0, Events);
@@ -90,11 +92,11 @@ public sealed class VfioAp : IApDriver
             var owner = q.Mdev ?? _mdevs.FirstOrDefault(m => m.Apm[queue.Adapter.Apid] && m.Aqm[queue.Apqi]);
             var ctx = ContextOf(owner);
             if (QuirksOf(owner).V7QueueRemove)
-                ctx.Emit("vfio_ap_queue_remove", $"queue {queue.Name}: record freed (v7: no reset, pin 0x{q.SavedPfn:x} and isc {(q.SavedIsc == VfioApQueue.IscInvalid ? "none" : q.SavedIsc.ToString())} leaked)");
+                ctx.Emit(VfioApTrace.QueueRemove, (queue.Name, true, q.SavedPfn, q.SavedIsc));
             else
             {
                 ResetQueue(queue, q, ctx);
-                ctx.Emit("vfio_ap_queue_remove", $"queue {queue.Name}: reset, resources released, record freed");
+                ctx.Emit(VfioApTrace.QueueRemove, (queue.Name, false, q.SavedPfn, q.SavedIsc));
             }
             q.Freed = true;
         }
@@ -126,7 +128,7 @@ public sealed class VfioAp : IApDriver
                 ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit("vfio_ap_reset_queue", $"WARNING queue {queue.Name}: zapq rc 0x{rc:x2} ({(rc is 2 or 5 ? "-EBUSY" : "-EIO")})");
+            ctx.Emit(VfioApTrace.ResetQueue, (queue.Name, rc));
             break;
         }
         if (record != null) ApMatrixMdev.ReleaseIrqResources(record, ctx);
@@ -166,7 +168,7 @@ public sealed class VfioAp : IApDriver
             mdev.ResetQueues(ctx);
             _mdevs.Remove(mdev);
             mdev.Removed = true;
-            ctx.Emit("vfio_ap_mdev_remove", $"mdev {mdev.Uuid}");
+            ctx.Emit(VfioApTrace.MdevRemove, mdev.Uuid);
         }
     }
 
@@ -347,14 +349,14 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         catch { Driver.Module.Put(); throw; }
         if (!iommu.RegisterNotifier(this))
         {
-            ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: IOMMU notifier registration failed");
+            ctx.Emit(VfioApTrace.MdevOpen, (Uuid, "IOMMU notifier registration failed"));
             if (!kvm.Quirks.UpstreamOpenFailLeak) SetKvm(null, ctx);
             Driver.Module.Put();
             throw new ApException(Errno.ENOMEM, $"mdev {Uuid}: IOMMU notifier registration failed");
         }
         Iommu = iommu;
         IsOpen = true;
-        ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: {Apqns.Count()} queues");
+        ctx.Emit(VfioApTrace.MdevOpen, (Uuid, $"{Apqns.Count()} queues"));
     }
 
     /// <summary>
@@ -373,7 +375,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (old.Quirks.V53SetKvmNull)
             {
                 lock (Driver.Lock) Kvm = null;
-                ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: kvm := null (5.3: reference, hook and queues left as they are)");
+                ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, "kvm := null (5.3: reference, hook and queues left as they are)"));
                 return;
             }
             Detach(old, ctx, "unset_kvm");
@@ -386,7 +388,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             var other = Driver.Others(this).FirstOrDefault(o => o.Kvm == kvm);
             if (other != null)
             {
-                ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: refused, the guest already uses mdev {other.Uuid}");
+                ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, $"refused, the guest already uses mdev {other.Uuid}"));
                 throw new ApException(Errno.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
             }
             foreach (var apqn in Apqns)
@@ -400,7 +402,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                 kvm.Crypto.SetPqapHook(this, Driver.Module);
                 kvm.Crypto.SetMasks(Apm, Aqm, Adm);
             }
-            ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: kvm attached, hook installed, masks set");
+            ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, "kvm attached, hook installed, masks set"));
         }
     }
 
@@ -420,7 +422,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             IsOpen = false;
             Driver.Module.Put();
         }
-        ctx.Emit("vfio_ap_mdev_release", $"mdev {Uuid}");
+        ctx.Emit(VfioApTrace.MdevRelease, Uuid);
     }
 
     private void Detach(Kvm.Kvm kvm, HostContext ctx, string why)
@@ -433,7 +435,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (kvm.Crypto.PqapHook == this) kvm.Crypto.SetPqapHook(null);
             ResetQueues(ctx);
             Kvm = null;
-            ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: {why}: masks cleared, hook removed, queues reset");
+            ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, $"{why}: masks cleared, hook removed, queues reset"));
             kvm.Put(ctx, $"vfio_ap mdev {Uuid}");
         }
     }
@@ -443,7 +445,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     {
         var ctx = Driver.ContextOf(this);
         lock (Driver.Lock) ResetQueues(ctx);
-        ctx.Emit("vfio_ap_mdev_reset", $"mdev {Uuid}");
+        ctx.Emit(VfioApTrace.MdevReset, Uuid);
     }
 
     internal void ResetQueues(HostContext ctx)
@@ -471,7 +473,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         ulong start = cpu.Cycles;
         if ((vcpu.SieBlock.ExecutionControlA & StateDescription.EcaAiv) == 0)
         {
-            ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: ECA.AIV off: -EOPNOTSUPP");
+            ctx.Emit(VfioApTrace.HandlePqap, (cpu.CpuAddress, "ECA.AIV off: -EOPNOTSUPP"));
             return -Errno.EOPNOTSUPP;
         }
         ushort apqn = (ushort)cpu.G[0];
@@ -492,17 +494,17 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (q == null)
             {
                 status = Architecture.State.ApStatus.Make(Architecture.State.ApStatus.QueueNotAvailable);
-                ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)}: {why}: rc 0x01");
+                ctx.Emit(VfioApTrace.HandlePqap, (cpu.CpuAddress, $"apqn {Apqn.Name(apqn)}: {why}: rc 0x01"));
             }
             else
             {
-                ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)} {(ir ? $"enable isc {isc} nib 0x{nib:x}" : "disable")}");
+                ctx.Emit(VfioApTrace.HandlePqap, (cpu.CpuAddress, $"apqn {Apqn.Name(apqn)} {(ir ? $"enable isc {isc} nib 0x{nib:x}" : "disable")}"));
                 q.Mdev = this;
                 status = ir ? IrqEnable(q, isc, nib, ctx) : IrqDisable(q, ctx);
             }
         }
         cpu.G[1] = status;
-        ctx.Emit("vfio_ap_handle_pqap_exit", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)}: gr1 0x{cpu.G[1]:x16}", cpu.Cycles - start);
+        ctx.Emit(VfioApTrace.HandlePqapExit, (cpu.CpuAddress, apqn, cpu.G[1]), cpu.Cycles - start);
         return 0;
     }
 
@@ -521,7 +523,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         ulong start = ctx.Now;
         uint Fail(string why)
         {
-            ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {why}: rc 0x06", ctx.Now - start);
+            ctx.Emit(VfioApTrace.IrqEnable, (q.Queue.Name, $"{why}: rc 0x06"), ctx.Now - start);
             return Architecture.State.ApStatus.Make(Architecture.State.ApStatus.InvalidAddress);
         }
         if (!kvm.Memory.Contains(nib)) return Fail($"nib 0x{nib:x} is not in a memslot");
@@ -564,11 +566,11 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                     iommu.Unpin(gfn, ctx);
                     outcome = $"rc 0x{rc:x2}: WARNING new registration released, irq-disable";
                 }
-                ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {outcome}", ctx.Now - start);
+                ctx.Emit(VfioApTrace.IrqEnable, (q.Queue.Name, outcome), ctx.Now - start);
                 IrqDisable(q, ctx);
                 return status;
         }
-        ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {outcome}", ctx.Now - start);
+        ctx.Emit(VfioApTrace.IrqEnable, (q.Queue.Name, outcome), ctx.Now - start);
         return status;
     }
 
@@ -595,9 +597,9 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                     ctx.SleepMs(20);
                 }
             if (cleared && Architecture.State.ApStatus.Rc(status) == Architecture.State.ApStatus.Normal) ReleaseIrqResources(q, ctx, "v7 disable");
-            else ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept");
+            else ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, true, $"v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept"));
             q.Mdev = null;
-            ctx.Emit("vfio_ap_irq_disable", $"queue {q.Queue.Name}: v7 -> status 0x{status:x8}", ctx.Now - start);
+            ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, false, $"v7 -> status 0x{status:x8}"), ctx.Now - start);
             return status;
         }
         for (int attempt = 0; attempt < 6; attempt++)
@@ -611,16 +613,16 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             }
             if (rc is Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy)
             {
-                if (attempt == 5) ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: rc 0x{rc:x2} after 6 attempts");
+                if (attempt == 5) ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, true, $"rc 0x{rc:x2} after 6 attempts"));
                 else ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: host AQIC rc 0x{rc:x2}");
+            ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, true, $"host AQIC rc 0x{rc:x2}"));
             break;
         }
         ReleaseIrqResources(q, ctx, "disable");
         q.Mdev = null;
-        ctx.Emit("vfio_ap_irq_disable", $"queue {q.Queue.Name}: status 0x{status:x8}", ctx.Now - start);
+        ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, false, $"status 0x{status:x8}"), ctx.Now - start);
         return status;
     }
 
@@ -638,10 +640,10 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                 ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit("vfio_ap_wait_irqclear", $"WARNING queue {q.Queue.Name}: tapq rc 0x{rc:x2}");
+            ctx.Emit(VfioApTrace.WaitIrqClear, (q.Queue.Name, $"tapq rc 0x{rc:x2}"));
             return;
         }
-        ctx.Emit("vfio_ap_wait_irqclear", $"WARNING queue {q.Queue.Name}: I bit still on after 5 tapq, resources freed anyway");
+        ctx.Emit(VfioApTrace.WaitIrqClear, (q.Queue.Name, "I bit still on after 5 tapq, resources freed anyway"));
     }
 
     /// <summary>
@@ -654,7 +656,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         if (q.SavedIsc == VfioApQueue.IscInvalid && q.SavedPfn == 0) return;
         if (q.SavedIsc != VfioApQueue.IscInvalid && m?.Kvm is { } kvm) kvm.GiscUnregister(q.SavedIsc, ctx);
         if (q.SavedPfn != 0 && m != null) (m.Iommu ?? m.LastKvm?.Iommu)?.Unpin(q.SavedPfn, ctx);
-        ctx.Emit("vfio_ap_free_aqic_resources", $"queue {q.Queue.Name} ({why}): gfn 0x{q.SavedPfn:x} isc {(q.SavedIsc == VfioApQueue.IscInvalid ? "none" : q.SavedIsc.ToString())} released");
+        ctx.Emit(VfioApTrace.FreeAqicResources, (q.Queue.Name, why, q.SavedPfn, q.SavedIsc));
         q.SavedPfn = 0;
         q.SavedNib = 0;
         q.SavedIsc = VfioApQueue.IscInvalid;
@@ -672,14 +674,14 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         {
             if (Driver.QuirksOf(this).V7DmaUnmap)
             {
-                ctx.Emit("vfio_ap_dma_unmap", $"mdev {Uuid}: v7: unpin gfn 0x{iova >> 12:x}");
+                ctx.Emit(VfioApTrace.DmaUnmap, (Uuid, $"v7: unpin gfn 0x{iova >> 12:x}"));
                 Iommu?.Unpin(iova >> 12, ctx);
                 return;
             }
             foreach (var apqn in Apqns)
                 if (Driver.QueueRecordLocked(apqn) is { } q && q.SavedPfn != 0 && q.SavedNib >= iova && q.SavedNib - iova < length)
                 {
-                    ctx.Emit("vfio_ap_dma_unmap", $"mdev {Uuid}: queue {q.Queue.Name} nib 0x{q.SavedNib:x} in the range: irq-disable");
+                    ctx.Emit(VfioApTrace.DmaUnmap, (Uuid, $"queue {q.Queue.Name} nib 0x{q.SavedNib:x} in the range: irq-disable"));
                     if (q.Mdev == null) q.Mdev = this;
                     IrqDisable(q, ctx);
                 }

@@ -93,7 +93,7 @@ public sealed class KvmCrypto
     {
         if (HostAp == null) return false;
         Apie = enable;
-        _kvm.Events.Emit("kvm_s390_vm_set_crypto", CurrentCycle(), enable ? "enable APIE" : "disable APIE");
+        _kvm.Events.Emit(KvmTrace.VmSetCrypto, CurrentCycle(), enable);
         BlockAll();
         try { foreach (var v in _kvm.Vcpus) VcpuSetup(v); }
         finally { UnblockAll(); }
@@ -141,7 +141,7 @@ public sealed class KvmCrypto
             }
         }
         finally { UnblockAll(); }
-        _kvm.Events.Emit("kvm_arch_crypto_set_masks", CurrentCycle(), $"format {Format}: apm {apm} aqm {aqm} adm {adm}");
+        _kvm.Events.Emit(KvmTrace.CryptoSetMasks, CurrentCycle(), (Format, apm, aqm, adm));
     }
 
     /// <summary>kvm_arch_crypto_clear_masks: zeroes APCB0 and APCB1 with all vcpus blocked out of SIE.</summary>
@@ -154,7 +154,7 @@ public sealed class KvmCrypto
             _kvm.Host.Span(Crycb + ApFirmware.Apcb1Apm, 0x80).Clear();
         }
         finally { UnblockAll(); }
-        _kvm.Events.Emit("kvm_arch_crypto_clear_masks", CurrentCycle());
+        _kvm.Events.Emit(KvmTrace.CryptoClearMasks, CurrentCycle());
     }
 
     /// <summary>Installs or removes the PQAP hook (atomically with respect to a running hook call: waits for it).</summary>
@@ -167,7 +167,7 @@ public sealed class KvmCrypto
             _hookOwner = hook == null ? null : owner;
         }
         finally { _hookLock.ExitWriteLock(); }
-        _kvm.Events.Emit("kvm_s390_pqap_hook", CurrentCycle(), hook == null ? "removed" : $"installed ({hook}, owner {owner?.Name ?? "none"})");
+        _kvm.Events.Emit(KvmTrace.PqapHook, CurrentCycle(), (hook?.ToString(), owner?.Name));
     }
 
     /// <summary>
@@ -212,10 +212,10 @@ public sealed class KvmCrypto
         ulong r0 = c.G[0];
         int fc = (int)((r0 >> 24) & 0xFF);
         c.Cycles += PqapInterceptCycles;
-        ev.Emit("kvm_s390_handle_pqap", c.Cycles, $"vcpu {c.CpuAddress}: fc {fc} apqn {Apqn.Name((ushort)r0)} gr0 0x{r0:x16} gr1 0x{c.G[1]:x16} gr2 0x{c.G[2]:x16}");
+        ev.Emit(KvmTrace.HandlePqap, c.Cycles, (c.CpuAddress, fc, (ushort)r0, r0, c.G[1], c.G[2]));
         bool Exit(bool handled, string what)
         {
-            ev.Emit("kvm_s390_handle_pqap_exit", c.Cycles, $"vcpu {c.CpuAddress}: {what}", c.Cycles - start);
+            ev.Emit(KvmTrace.HandlePqapExit, c.Cycles, (c.CpuAddress, what), c.Cycles - start);
             return handled;
         }
         bool Inject(ushort code, string why)
@@ -230,7 +230,7 @@ public sealed class KvmCrypto
             if (v.Kvm.Quirks.V7PqapWarning && !k._warned)
             {
                 k._warned = true;
-                ev.Emit("kvm_s390_pqap_warning", c.Cycles, $"WARNING: intercepted PQAP fc {fc} (only AQIC is expected)");
+                ev.Emit(KvmTrace.PqapWarning, c.Cycles, fc);
             }
             return Exit(false, $"fc {fc} is not AQIC: not supported");
         }
@@ -248,7 +248,7 @@ public sealed class KvmCrypto
                 var owner = k._hookOwner;
                 if (owner != null && !owner.TryGet()) return Exit(false, $"hook owner {owner.Name} unavailable: not supported");
                 int rc;
-                ev.Emit("kvm_s390_pqap_hook_call", c.Cycles, $"vcpu {c.CpuAddress}: {hook}");
+                ev.Emit(KvmTrace.PqapHookCall, c.Cycles, (c.CpuAddress, hook.ToString()!));
                 try { rc = hook.HandlePqap(v); }
                 finally { owner?.Put(); }
                 if (rc != 0) return Exit(false, $"hook returned {rc}: not supported");

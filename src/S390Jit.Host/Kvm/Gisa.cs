@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Host.Crypto;
 using S390Jit.Memory;
 
@@ -176,7 +178,7 @@ public sealed unsafe class Gisa
     {
         ctx.Charge(GiscCycles);
         if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc register on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
-        if ((uint)gisc > 7) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ERANGE", GiscCycles); return -Errno.ERANGE; }
+        if ((uint)gisc > 7) { ctx.Emit(KvmTrace.GiscRegister, (gisc, -Errno.ERANGE, 0, (byte)0, (byte)0), GiscCycles); return -Errno.ERANGE; }
         int refs;
         lock (_lock)
         {
@@ -187,7 +189,7 @@ public sealed unsafe class Gisa
                 SetIam(AlertMask);
             }
         }
-        ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc} refcount {refs}, alert mask 0x{AlertMask:x2}, iam 0x{Iam:x2} -> nisc {Gib.Nisc}", GiscCycles);
+        ctx.Emit(KvmTrace.GiscRegister, (gisc, (int)Gib.Nisc, refs, AlertMask, Iam), GiscCycles);
         return Gib.Nisc;
     }
 
@@ -196,7 +198,7 @@ public sealed unsafe class Gisa
     {
         ctx.Charge(GiscCycles);
         if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc unregister on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
-        if ((uint)gisc > 7) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ERANGE", GiscCycles); return -Errno.ERANGE; }
+        if ((uint)gisc > 7) { ctx.Emit(KvmTrace.GiscUnregister, (gisc, -Errno.ERANGE, 0, (byte)0, (byte)0), GiscCycles); return -Errno.ERANGE; }
         int refs;
         lock (_lock)
         {
@@ -211,8 +213,8 @@ public sealed unsafe class Gisa
                 }
             }
         }
-        if (refs < 0) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -EINVAL (not registered)", GiscCycles); return -Errno.EINVAL; }
-        ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc} refcount {refs}, alert mask 0x{AlertMask:x2}, iam 0x{Iam:x2}", GiscCycles);
+        if (refs < 0) { ctx.Emit(KvmTrace.GiscUnregister, (gisc, -Errno.EINVAL, 0, (byte)0, (byte)0), GiscCycles); return -Errno.EINVAL; }
+        ctx.Emit(KvmTrace.GiscUnregister, (gisc, 0, refs, AlertMask, Iam), GiscCycles);
         return 0;
     }
 
@@ -252,7 +254,7 @@ public sealed unsafe class Gisa
             }
             for (int i = 0; i < n; i++)
             {
-                ctx.Emit("ap_reply_available", $"queue {q.Name}: reply ready, interruptions enabled (nib 0x{nib:x}, gisc {gisc})");
+                ctx.Emit(MachineTrace.ApReplyAvailable, (q.Name, nib, gisc));
                 StoreNib(nib, ctx);
                 Post(gisc, ctx);
             }
@@ -270,7 +272,7 @@ public sealed unsafe class Gisa
         Kvm.Host.WriteU8(hostNib, 0xFF);
         ulong guest = hostNib - Kvm.Memory.HostStart + Kvm.Memory.GuestBase;
         Kvm.NotifyGuestMemoryWritten(guest, 1);
-        ctx.Emit("ap_nib_store", $"host 0x{hostNib:x} (guest 0x{guest:x}) := 0xff", NotifyCycles / 2);
+        ctx.Emit(MachineTrace.ApNibStore, (hostNib, guest), NotifyCycles / 2);
     }
 
     /// <summary>
@@ -282,14 +284,14 @@ public sealed unsafe class Gisa
     {
         if (Destroyed) { Kvm.UseAfterFree(ctx, $"interruption posted to the destroyed GISA 0x{Origin:x}"); return; }
         SetIpmBit(gisc);
-        ctx.Emit("kvm_s390_gisa_ipm_set", $"gisa 0x{Origin:x} gisc {gisc}: ipm 0x{Ipm:x2} iam 0x{Iam:x2}", NotifyCycles / 2);
+        ctx.Emit(MachineTrace.GisaIpmSet, (Origin, gisc, Ipm, Iam), NotifyCycles / 2);
         if (SieUsers > 0)
         {
-            ctx.Emit("gisa_no_alert", $"gisa 0x{Origin:x}: a vcpu is in SIE, the SIE presents gisc {gisc} when it is enabled");
+            ctx.Emit(MachineTrace.GisaNoAlert, (Origin, gisc, true, Iam, OnAlertList));
             return;
         }
         if ((Iam & (0x80 >> gisc)) != 0 && !OnAlertList) Gib.Push(this, ctx);
-        else ctx.Emit("gisa_no_alert", $"gisa 0x{Origin:x}: gisc {gisc} stays pending (iam 0x{Iam:x2}{(OnAlertList ? ", on the alert list" : "")})");
+        else ctx.Emit(MachineTrace.GisaNoAlert, (Origin, gisc, false, Iam, OnAlertList));
     }
 
     internal void EnterSie() => Interlocked.Increment(ref _sieUsers);
@@ -312,7 +314,7 @@ public sealed unsafe class Gisa
         byte pending = GetIpmOrRestoreIam();
         if (pending == 0)
         {
-            ctx.Emit("gisa_kick", $"gisa 0x{Origin:x}: nothing pending, iam restored to 0x{Iam:x2}, timer stopped", KickerCycles);
+            ctx.Emit(KvmTrace.GisaKick, (Origin, pending, Iam, "", 0UL), KickerCycles);
             return;
         }
         string what = "no idle vcpu is enabled for it";
@@ -326,7 +328,7 @@ public sealed unsafe class Gisa
             break;
         }
         KickerCycle = ctx.Now + KickerMicroseconds * ctx.Mhz;
-        ctx.Emit("gisa_kick", $"gisa 0x{Origin:x}: pending 0x{pending:x2}, {what}, re-armed for cycle {KickerCycle}", KickerCycles);
+        ctx.Emit(KvmTrace.GisaKick, (Origin, pending, Iam, what, KickerCycle), KickerCycles);
     }
 
     // ---- destroy ----------------------------------------------------------------------------------
@@ -339,7 +341,7 @@ public sealed unsafe class Gisa
     internal void Destroy(HostContext ctx)
     {
         if (Destroyed) return;
-        if (AlertMask != 0) ctx.Emit("kvm_s390_gisa_unexpected_iam", $"gisa 0x{Origin:x}: alert mask 0x{AlertMask:x2} at destroy ({TotalReferences} gisc references)");
+        if (AlertMask != 0) ctx.Emit(KvmTrace.GisaUnexpectedIam, (Origin, AlertMask, TotalReferences));
         lock (_lock)
         {
             AlertMask = 0;
@@ -354,7 +356,7 @@ public sealed unsafe class Gisa
         lock (_sources) _sources.Clear();
         Gib.Remove(this);
         Destroyed = true;
-        ctx.Emit("kvm_s390_gisa_destroy", $"gisa 0x{Origin:x} format {Format}");
+        ctx.Emit(KvmTrace.GisaDestroy, (Origin, Format));
     }
 
     public override string ToString() => $"GISA 0x{Origin:x} (format {Format})";
@@ -420,11 +422,11 @@ public sealed unsafe class Gib
             g.LinkAndClearIam(old);
             Exchange((uint)g.Origin);
         }
-        ctx.Emit("gib_alert_push", $"gisa 0x{g.Origin:x} on the alert list (next 0x{old:x8}), iam cleared");
+        ctx.Emit(MachineTrace.GibAlertPush, (g.Origin, old));
         if (old != NullGisa) return;
         GalPending = true;
         Gals++;
-        ctx.Emit("gal_interrupt", $"host adapter interruption at isc {Nisc} (alert list was empty)");
+        ctx.Emit(MachineTrace.GalInterrupt, (int)Nisc);
         if (!DeferGalHandling) HandleGal(ctx);
     }
 
@@ -450,7 +452,7 @@ public sealed unsafe class Gib
     {
         uint origin = 0;
         bool final;
-        var processed = new List<string>();
+        var processed = new List<ulong>();
         do
         {
             final = (origin & NoneGisa) != 0;
@@ -460,7 +462,7 @@ public sealed unsafe class Gib
                 var g = GisaAt(origin);
                 if (g == null)
                 {
-                    ctx.Emit("gib_alert_list_corrupt", $"no GISA at 0x{origin:x8}");
+                    ctx.Emit(KvmTrace.GibAlertListCorrupt, origin);
                     break;
                 }
                 origin = g.NextAlert;
@@ -468,10 +470,10 @@ public sealed unsafe class Gib
                 g.StartKicker(ctx.Now);
                 ctx.Charge(PerGisaCycles);
                 pathCycles += PerGisaCycles;
-                processed.Add($"0x{g.Origin:x}");
+                processed.Add(g.Origin);
             }
         } while (!final);
-        ctx.Emit("gib_process_alert_list", $"{(processed.Count == 0 ? "no gisa" : "gisa " + string.Join(", ", processed))}: kicker started, alert list origin 0x{AlertListOrigin:x8}", pathCycles);
+        ctx.Emit(KvmTrace.GibProcessAlertList, (processed, AlertListOrigin), pathCycles);
     }
 
     public override string ToString() => $"GIB 0x{Address:x} (nisc {Nisc})";

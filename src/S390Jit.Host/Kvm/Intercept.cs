@@ -188,7 +188,7 @@ public static class Sigp
         var c = v.Cpu;
         if (c.ProblemState) { v.InjectProgramInterruption(PgmCode.PrivilegedOperation); return true; }
         var (r1, _, order, param, addr) = Decode(v);
-        v.Kvm.Events.Emit("kvm_s390_handle_sigp", c.Cycles, $"vcpu {c.CpuAddress}: order {order} to cpu {addr}");
+        v.Kvm.Events.Emit(KvmTrace.HandleSigp, c.Cycles, (c.CpuAddress, order, addr));
         if (order == SetArchitecture)
         {
             // z/Architecture is always active: mode 0 (ESA/390) cannot be set
@@ -209,7 +209,7 @@ public static class Sigp
             case Stop:
                 target.Stopped = true;
                 target.Cpu.HostExitRequest = target != v;
-                v.Kvm.Events.Emit("kvm_s390_stop", c.Cycles, $"vcpu {target.Cpu.CpuAddress} stopped");
+                v.Kvm.Events.Emit(KvmTrace.Stop, c.Cycles, target.Cpu.CpuAddress);
                 c.Cc = 0;
                 return true;
             default:
@@ -233,7 +233,7 @@ public static class Diag
     {
         if (v.Cpu.ProblemState) { v.InjectProgramInterruption(PgmCode.PrivilegedOperation); return true; }
         int code = Code(v);
-        v.Kvm.Events.Emit("kvm_s390_handle_diag", v.Cpu.Cycles, $"vcpu {v.Cpu.CpuAddress}: diag 0x{code:x}");
+        v.Kvm.Events.Emit(KvmTrace.HandleDiag, v.Cpu.Cycles, (v.Cpu.CpuAddress, code));
         switch (code)
         {
             case 0x44: // voluntary time-slice end

@@ -1,4 +1,5 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
 
 namespace S390Jit.Host.Kvm;
 
@@ -19,7 +20,7 @@ public sealed class FloatingInterrupts(Kvm kvm)
         // like KVM: SCCB addresses are not queued, the latest wins; the event-pending bit accumulates
         _serviceParam = (parameter & ~3u) | ((_serviceParam | parameter) & 1);
         _servicePending = true;
-        kvm.Events.Emit("kvm_s390_inject_vm", kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, $"service signal param 0x{parameter:x8}");
+        kvm.Events.Emit(KvmTrace.InjectVm, kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, parameter);
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest |= Cr0.ServiceSignal;
     }
 
@@ -36,7 +37,7 @@ public sealed class FloatingInterrupts(Kvm kvm)
             _serviceParam = 0;
             foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
             cpu.DeliverExternal(ExtCode.ServiceSignal, p);
-            kvm.Events.Emit("kvm_s390_deliver_interrupt", cpu.Cycles, $"vcpu {cpu.CpuAddress}: service signal param 0x{p:x8}");
+            kvm.Events.Emit(KvmTrace.DeliverInterrupt, cpu.Cycles, (cpu.CpuAddress, true, p));
             return true;
         }
         return DeliverAdapter(vcpu);
@@ -56,9 +57,8 @@ public sealed class FloatingInterrupts(Kvm kvm)
         for (int isc = 0; isc < 8 && deliverable != 0; isc++)
         {
             if ((deliverable & (0x80 >> isc)) == 0 || !g.TestAndClearIpm(isc)) continue;
-            uint id = 0x8000_0000u | ((uint)isc << 27);
-            cpu.DeliverIo(0, 0, id);
-            kvm.Events.Emit("kvm_s390_deliver_io_adapter", cpu.Cycles, $"vcpu {cpu.CpuAddress}: adapter interruption from the gisa ipm, isc {isc}, interruption id 0x{id:x8}");
+            AdapterInterruption.Deliver(cpu, isc);
+            kvm.Events.Emit(KvmTrace.DeliverIoAdapter, cpu.Cycles, (cpu.CpuAddress, isc));
             return true;
         }
         return false;
@@ -71,6 +71,6 @@ public sealed class FloatingInterrupts(Kvm kvm)
         _serviceParam = 0;
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
         kvm.Gisa?.ClearIpm();
-        kvm.Events.Emit("kvm_s390_clear_float_irqs", kvm.Now, "service signal and gisa ipm cleared");
+        kvm.Events.Emit(KvmTrace.ClearFloatIrqs, kvm.Now);
     }
 }

@@ -2,6 +2,7 @@ using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 using S390Jit.Hardware;
 using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Kvm;
@@ -58,11 +59,10 @@ public sealed class Kvm : IHostEventSource
 
     /// <param name="machine">The machine the host runs on.</param>
     /// <param name="hostAp">The host's AP bus; null on a host without AP instructions.</param>
-    public Kvm(HostMachine machine, ulong memoryBytes, CpuModel model, HostEvents events, global::S390Jit.Host.Crypto.ApBus? hostAp = null, KvmHostConfig? config = null)
+    public Kvm(HostMachine machine, ulong memoryBytes, CpuModel model, global::S390Jit.Host.Crypto.ApBus? hostAp = null, KvmHostConfig? config = null)
     {
         Machine = machine;
         var host = Host = machine.Memory;
-        Events = events;
         Model = model;
         Config = config ?? KvmHostConfig.Default;
         Memory = new Memslot(host, 0, memoryBytes, "guest RAM");
@@ -81,14 +81,15 @@ public sealed class Kvm : IHostEventSource
             // kvm_s390_gisa_init: the GISA lives in the VM's sie_page2; the GIB is registered with the first one
             Gib = Gib.Of(host);
             Gisa = new Gisa(this, Crypto.SiePage2 + Gisa.SiePage2Offset, Config.GisaFormat1 ? 1 : 0, Gib);
-            events.Emit("kvm_s390_gisa_init", 0, $"gisa 0x{Gisa.Origin:x} format {Gisa.Format}, gib 0x{Gib.Address:x} nisc {Gib.Nisc}");
+            Events.Emit(KvmTrace.GisaInit, 0, (Gisa.Origin, Gisa.Format, Gib.Address, Gib.Nisc));
         }
     }
 
     /// <summary>The machine the host runs on (its memory, SIE, AP and adapter-interruption hardware).</summary>
     public HostMachine Machine { get; }
     public HostMemory Host { get; }
-    public HostEvents Events { get; }
+    /// <summary>The host's trace buffer (the machine's).</summary>
+    public TraceLog Events => Machine.Trace;
     public CpuModel Model { get; }
     public KvmHostConfig Config { get; }
     public HostQuirks Quirks => Config.Quirks;
@@ -156,7 +157,7 @@ public sealed class Kvm : IHostEventSource
     internal void UseAfterFree(HostContext ctx, string what)
     {
         Interlocked.Increment(ref _uaf);
-        ctx.Emit("use_after_free", what);
+        ctx.Emit(MachineTrace.UseAfterFree, what);
     }
 
     /// <summary>kvm_get_kvm.</summary>
@@ -164,7 +165,7 @@ public sealed class Kvm : IHostEventSource
     {
         if (Destroyed) { UseAfterFree(ctx, $"kvm_get_kvm on a destroyed VM by {who}"); return; }
         int n = Interlocked.Increment(ref _refs);
-        ctx.Emit("kvm_get_kvm", $"{who}: references {n}");
+        ctx.Emit(KvmTrace.GetKvm, (who, n));
     }
 
     /// <summary>kvm_put_kvm: the last reference destroys the VM.</summary>
@@ -172,7 +173,7 @@ public sealed class Kvm : IHostEventSource
     {
         if (Destroyed) { UseAfterFree(ctx, $"kvm_put_kvm on a destroyed VM by {who}"); return; }
         int n = Interlocked.Decrement(ref _refs);
-        ctx.Emit("kvm_put_kvm", $"{who}: references {n}");
+        ctx.Emit(KvmTrace.PutKvm, (who, n));
         if (n == 0) Destroy(ctx);
     }
 
@@ -182,7 +183,7 @@ public sealed class Kvm : IHostEventSource
         GiscReferencesAtDestroy = Gisa?.TotalReferences ?? 0;
         Gisa?.Destroy(ctx);
         Destroyed = true;
-        ctx.Emit("kvm_destroy_vm", $"gisc references left {GiscReferencesAtDestroy}, pinned pages left {Iommu.PinnedPages}");
+        ctx.Emit(KvmTrace.DestroyVm, (GiscReferencesAtDestroy, Iommu.PinnedPages));
     }
 
     // ---- the GISC API KVM exports to vfio_ap (spec 6.3) ----------------------------------------------
@@ -190,14 +191,14 @@ public sealed class Kvm : IHostEventSource
     /// <summary>kvm_s390_gisc_register: the NISC (5), or -ENODEV without a GISA, -ERANGE for an ISC above 7.</summary>
     public int GiscRegister(int gisc, HostContext ctx)
     {
-        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ENODEV (no GISA)"); return -Errno.ENODEV; }
+        if (Gisa == null) { ctx.Emit(KvmTrace.GiscRegister, (gisc, -Errno.ENODEV, 0, (byte)0, (byte)0)); return -Errno.ENODEV; }
         return Gisa.RegisterGisc(gisc, ctx);
     }
 
     /// <summary>kvm_s390_gisc_unregister: 0, or -ENODEV, -ERANGE, -EINVAL (not registered).</summary>
     public int GiscUnregister(int gisc, HostContext ctx)
     {
-        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ENODEV (no GISA)"); return -Errno.ENODEV; }
+        if (Gisa == null) { ctx.Emit(KvmTrace.GiscUnregister, (gisc, -Errno.ENODEV, 0, (byte)0, (byte)0)); return -Errno.ENODEV; }
         return Gisa.UnregisterGisc(gisc, ctx);
     }
 
@@ -242,7 +243,4 @@ public sealed class Kvm : IHostEventSource
         ServiceHostEvents(v);
         cpu.HostEventCycle = NextHostEventCycle();
     }
-
-    void IHostEventSource.AdapterInterruptionPresented(Cpu cpu, int isc) =>
-        Events.Emit("sie_deliver_io_adapter", cpu.Cycles, $"vcpu {cpu.CpuAddress}: SIE presented the adapter interruption from the GISA, isc {isc}, interruption id 0x{0x8000_0000u | ((uint)isc << 27):x8}");
 }

@@ -65,7 +65,7 @@ public sealed unsafe class KvmVcpu
     public void InjectProgramInterruption(ushort code)
     {
         _pendingProgram = code;
-        Kvm.Events.Emit("kvm_s390_inject_vcpu", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: program interruption 0x{code:x4}");
+        Kvm.Events.Emit(KvmTrace.InjectVcpu, Cpu.Cycles, (Cpu.CpuAddress, code));
     }
 
     /// <summary>KVM_RUN: runs until something needs user space, or <paramref name="budgetEnd"/> cycles.</summary>
@@ -110,7 +110,7 @@ public sealed unsafe class KvmVcpu
                     {
                         ushort ipa = SieBlock.InterceptIpa;
                         Count(code, ipa);
-                        Kvm.Events.Emit("kvm_s390_sie_exit", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: icptcode 0x04 ipa 0x{ipa:x4} ipb 0x{SieBlock.InterceptIpb:x8}");
+                        Kvm.Events.Emit(KvmTrace.SieExit, Cpu.Cycles, (Cpu.CpuAddress, ipa, SieBlock.InterceptIpb));
                         Cpu.Cycles += KernelInterceptCycles;
                         if (Intercept.HandleInstruction(this)) continue;
                         return UserExit(code);
@@ -187,7 +187,7 @@ public sealed unsafe class KvmVcpu
             ushort code = _pendingProgram;
             _pendingProgram = 0;
             Cpu.DeliverProgramInterruption(code, nullify: false);
-            Kvm.Events.Emit("kvm_s390_deliver_interrupt", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: program interruption 0x{code:x4}");
+            Kvm.Events.Emit(KvmTrace.DeliverInterrupt, Cpu.Cycles, (Cpu.CpuAddress, false, (uint)code));
         }
         Kvm.Floating.Deliver(this);
     }
@@ -228,13 +228,13 @@ public sealed unsafe class KvmVcpu
     {
         if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return Woken();
         if (!_idle && Kvm.Gisa != null)
-            Kvm.Events.Emit("kvm_s390_handle_wait", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: enabled wait (psw io {((Cpu.PswMask & Psw.Io) != 0 ? "on" : "off")}, cr6 isc mask 0x{(byte)(Cpu.Cr[6] >> 24):x2}): idle");
+            Kvm.Events.Emit(KvmTrace.HandleWait, Cpu.Cycles, (Cpu.CpuAddress, (Cpu.PswMask & Psw.Io) != 0, (byte)(Cpu.Cr[6] >> 24)));
         _idle = true;
         while (true)
         {
             if (_kicked)
             {
-                Kvm.Events.Emit("kvm_s390_vcpu_wakeup", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: woken by the gisa kicker");
+                Kvm.Events.Emit(KvmTrace.VcpuWakeup, Cpu.Cycles, Cpu.CpuAddress);
                 return Woken();
             }
             if (Kvm.Gisa is { Destroyed: false } g)

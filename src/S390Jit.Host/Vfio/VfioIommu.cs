@@ -1,3 +1,4 @@
+using S390Jit.Hardware;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Vfio;
@@ -74,7 +75,7 @@ public sealed class VfioIommu
                 result = (long)(host >> 12);
             }
         }
-        ctx.Emit("vfio_pin_page", result < 0 ? $"gfn 0x{gfn:x}: error {result}" : $"gfn 0x{gfn:x} -> hfn 0x{result:x}, pin count {count}", PinCycles);
+        ctx.Emit(VfioTrace.PinPage, (gfn, result, count), PinCycles);
         return result;
     }
 
@@ -91,10 +92,10 @@ public sealed class VfioIommu
         }
         if (count < 0)
         {
-            ctx.Emit("vfio_unpin_page", $"gfn 0x{gfn:x}: WARNING not pinned", UnpinCycles);
+            ctx.Emit(VfioTrace.UnpinPage, (gfn, -1), UnpinCycles);
             return false;
         }
-        ctx.Emit("vfio_unpin_page", $"gfn 0x{gfn:x}, pin count {count}", UnpinCycles);
+        ctx.Emit(VfioTrace.UnpinPage, (gfn, count), UnpinCycles);
         return true;
     }
 
@@ -120,7 +121,7 @@ public sealed class VfioIommu
     public void DmaMap(ulong iova, ulong length, HostContext ctx)
     {
         lock (_lock) _mapped.Add((iova, length));
-        ctx.Emit("vfio_dma_map", $"iova 0x{iova:x} length 0x{length:x}");
+        ctx.Emit(VfioTrace.DmaMap, (iova, length));
     }
 
     /// <summary>
@@ -129,7 +130,7 @@ public sealed class VfioIommu
     /// </summary>
     public void DmaUnmap(ulong iova, ulong length, HostContext ctx)
     {
-        ctx.Emit("vfio_dma_unmap", $"iova 0x{iova:x} length 0x{length:x}");
+        ctx.Emit(VfioTrace.DmaUnmap, (iova, length));
         IDmaUnmapListener[] listeners;
         lock (_lock) listeners = _notifiers.ToArray();
         foreach (var l in listeners) l.DmaUnmap(iova, length, ctx);
@@ -149,6 +150,6 @@ public sealed class VfioIommu
         }
         int left;
         lock (_lock) left = _pins.Keys.Count(g => (g << 12) + 4096 > iova && (g << 12) < iova + length);
-        if (left > 0) ctx.Emit("vfio_dma_unmap_pinned", $"WARNING {left} page(s) still pinned in the unmapped range");
+        if (left > 0) ctx.Emit(VfioTrace.DmaUnmapPinned, left);
     }
 }

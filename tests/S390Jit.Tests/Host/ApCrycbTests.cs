@@ -149,7 +149,7 @@ public class ApCrycbTests
     {
         var model = new CpuModel();
         if (msa3) model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, new HostEvents(), bus);
+        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         return kvm;
     }

@@ -47,7 +47,7 @@ public class ApMachineTests
         Assert.That(m.Boot.Cpu.PswAddr, Is.EqualTo(TestGuest.ProgramCheckWait), r.Message);
         Assert.That(Lowcore16(m, Lowcore.PgmCode), Is.EqualTo(PgmCode.Operation));
         Assert.That(m.Boot.InterceptCounts.Keys, Does.Contain($"0x04 {name}"), "ICPT 0x04 with IPA B2xx");
-        Assert.That(m.Events["qemu_handle_instruction"], Is.GreaterThanOrEqualTo(1UL), "passed to user space");
+        Assert.That(m.Events[VmmTrace.HandleInstruction], Is.GreaterThanOrEqualTo(1UL), "passed to user space");
         Assert.That(m.Kvm.Crypto.Apie, Is.False);
         Assert.That(m.Boot.SieBlock.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
     }

@@ -1,4 +1,5 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
@@ -57,12 +58,12 @@ public sealed class AqicRig : IDisposable
     public int Refs(int gisc = 6) => Gisa.RefCount(gisc);
 
     /// <summary>Events of one name in the trace (the text after the cycle stamp).</summary>
-    public List<string> Events(string name)
+    public List<string> Events(TraceEvent e)
     {
-        lock (Trace) return Trace.Select(l => l[(l.IndexOf(']') + 2)..]).Where(l => l.StartsWith(name + ":", StringComparison.Ordinal) || l == name).ToList();
+        lock (Trace) return Trace.Select(l => l[(l.IndexOf(']') + 2)..]).Where(l => l.StartsWith(e.Name + ":", StringComparison.Ordinal) || l == e.Name).ToList();
     }
 
-    public ulong Count(string name) => Machine.Events[name];
+    public ulong Count(TraceEvent e) => Machine.Events[e];
 
     /// <summary>The outcome of one guest PQAP.</summary>
     public readonly record struct Outcome(int Cc, ushort Pgm, ulong Gr1, ulong Gr2, ulong OldPswAddr, ushort Ilc);

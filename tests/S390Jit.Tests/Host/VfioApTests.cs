@@ -30,7 +30,7 @@ public class VfioApTests
     {
         var model = new CpuModel();
         model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, new HostEvents(), bus);
+        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         kvm.Crypto.SetApie(true);
         return kvm;
