@@ -56,7 +56,7 @@ public sealed class Machine : IDisposable
         var model = new CpuModel();
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
-        Hardware = new HostMachine(Host, Events);
+        Hardware = new HostMachine(Host, Events, hostAp?.Hardware);
         Kvm = new Kvm(Hardware, options.MemoryBytes, model, hostAp, config);
         if (hostAp != null && options.Ap?.HostBus == null)
         {

@@ -12,7 +12,7 @@ public static class VmmTrace
     public static readonly TraceEvent<(ApLifecycleEvent Event, string? Error)> ApEvent = new("vmm_ap_event",
         "a scheduled --ap-event action ran (or failed)",
         f => f.Error != null ? $"{f.Event.Action}: {f.Error}"
-            : $"{f.Event.Action}{(f.Event.Apqn != 0 ? " " + Host.Crypto.Apqn.Name(f.Event.Apqn) : "")}{(f.Event.Length != 0 ? $" 0x{f.Event.Address:x}+0x{f.Event.Length:x}" : "")}");
+            : $"{f.Event.Action}{(f.Event.Apqn != 0 ? " " + Hardware.Ap.Apqn.Name(f.Event.Apqn) : "")}{(f.Event.Length != 0 ? $" 0x{f.Event.Address:x}+0x{f.Event.Length:x}" : "")}");
 
     public static readonly TraceEvent<HostLeakReport> HostLeakCheck = new("host_leak_check",
         "what the host model still held after the VM's teardown",

@@ -37,11 +37,17 @@ public sealed class SieFacility
         ctl.Crycbd = sd.CrycbDesignation;
         ctl.Gd = sd.GisaDesignation;
         ctl.Gisa = GisaPointer(sd, ctl);
+        cpu.Ap = Machine.ApFirmware;
         LoadFacilityList(cpu, sd);
         cpu.Cycles += EntryExitCycles;
         cpu.RecheckEvents();
 
-        var exit = Engine.Run(cpu);
+        // while the guest runs with a GISA, the machine leaves presenting its interruptions to the SIE
+        var gisaUsers = ctl.Gisa != 0 ? Machine.Aiv.SieUsersOf(ctl.Gd & 0x7FFF_FFF0) : null;
+        if (gisaUsers != null) Interlocked.Increment(ref gisaUsers.Value);
+        CpuExit exit;
+        try { exit = Engine.Run(cpu); }
+        finally { if (gisaUsers != null) Interlocked.Decrement(ref gisaUsers.Value); }
 
         byte code = exit switch
         {
@@ -69,7 +75,7 @@ public sealed class SieFacility
     {
         if ((ctl.Eca & StateDescription.EcaAiv) == 0 || ctl.Gd == 0) return 0;
         ulong origin = ctl.Gd & 0x7FFF_FFF0;
-        return sd.Host.IsBacked(origin, 16) ? (nint)sd.Host.Pointer(origin, 16) : 0;
+        return sd.Host.IsLive(origin, 16) ? (nint)sd.Host.Pointer(origin, 16) : 0;
     }
 
     private static void LoadFacilityList(Cpu cpu, StateDescription sd)

@@ -1,6 +1,7 @@
 using S390Jit.Hardware.Sie;
 using System.Text.RegularExpressions;
 using S390Jit.Hardware;
+using S390Jit.Hardware.Ap;
 using S390Jit.Hardware.Tracing;
 using S390Jit.Host.Kvm;
 
@@ -16,9 +17,9 @@ public sealed class VfioApQueue
 {
     public const byte IscInvalid = 0xFF;
 
-    internal VfioApQueue(ApQueue queue) { Queue = queue; }
-    public ApQueue Queue { get; }
-    public ushort Apqn => Queue.Apqn;
+    internal VfioApQueue(ushort apqn) { Apqn = apqn; }
+    public ushort Apqn { get; }
+    public string Name => Hardware.Ap.Apqn.Name(Apqn);
     public ApMatrixMdev? Mdev { get; internal set; }
     /// <summary>Guest frame of the pinned NIB page (saved_pfn; 0 = none).</summary>
     public ulong SavedPfn { get; internal set; }
@@ -28,7 +29,7 @@ public sealed class VfioApQueue
     public byte SavedIsc { get; internal set; } = IscInvalid;
     /// <summary>The record was freed (queue removed): any later use is a use after free.</summary>
     public bool Freed { get; internal set; }
-    public override string ToString() => $"vfio_ap_queue {Queue.Name} (saved pfn 0x{SavedPfn:x}, isc {(SavedIsc == IscInvalid ? "none" : SavedIsc.ToString())})";
+    public override string ToString() => $"vfio_ap_queue {Name} (saved pfn 0x{SavedPfn:x}, isc {(SavedIsc == IscInvalid ? "none" : SavedIsc.ToString())})";
 }
 
 /// <summary>
@@ -68,15 +69,15 @@ public sealed class VfioAp : IApDriver
     public IReadOnlyList<VfioApQueue> QueueRecords { get { lock (Lock) return _queues.Values.OrderBy(q => q.Apqn).ToArray(); } }
 
     /// <summary>The queue device is bound to vfio_ap (reserved for guests).</summary>
-    public bool IsBound(ushort apqn) => Bus.Queue(apqn)?.Driver == this;
+    public bool IsBound(ushort apqn) => Bus.DriverOf(apqn) == this;
 
     /// <summary>Largest APID / APQI an mdev may be given: the host's Na / Nd with APXA, else 63 / 15.</summary>
     public int MaxApid => Bus.Apxa ? Bus.MaxApid : 63;
     public int MaxApqi => Bus.Apxa ? Bus.MaxDomain : 15;
 
-    void IApDriver.Probe(ApQueue queue)
+    void IApDriver.Probe(ushort apqn)
     {
-        lock (Lock) _queues[queue.Apqn] = new VfioApQueue(queue);
+        lock (Lock) _queues[apqn] = new VfioApQueue(apqn);
     }
 
     /// <summary>
@@ -84,19 +85,19 @@ public sealed class VfioAp : IApDriver
     /// release its interruption resources, free the record. It does not check whether a guest uses the
     /// queue: the APQN stays in the CRYCB. v7 (quirk): the record is freed and its pin and GISC leak.
     /// </summary>
-    void IApDriver.Remove(ApQueue queue)
+    void IApDriver.Remove(ushort apqn)
     {
         lock (Lock)
         {
-            if (!_queues.Remove(queue.Apqn, out var q)) return;
-            var owner = q.Mdev ?? _mdevs.FirstOrDefault(m => m.Apm[queue.Adapter.Apid] && m.Aqm[queue.Apqi]);
+            if (!_queues.Remove(apqn, out var q)) return;
+            var owner = q.Mdev ?? _mdevs.FirstOrDefault(m => m.Apm[Apqn.Apid(apqn)] && m.Aqm[Apqn.Apqi(apqn)]);
             var ctx = ContextOf(owner);
             if (QuirksOf(owner).V7QueueRemove)
-                ctx.Emit(VfioApTrace.QueueRemove, (queue.Name, true, q.SavedPfn, q.SavedIsc));
+                ctx.Emit(VfioApTrace.QueueRemove, (q.Name, true, q.SavedPfn, q.SavedIsc));
             else
             {
-                ResetQueue(queue, q, ctx);
-                ctx.Emit(VfioApTrace.QueueRemove, (queue.Name, false, q.SavedPfn, q.SavedIsc));
+                ResetQueue(apqn, q, ctx);
+                ctx.Emit(VfioApTrace.QueueRemove, (q.Name, false, q.SavedPfn, q.SavedIsc));
             }
             q.Freed = true;
         }
@@ -107,19 +108,19 @@ public sealed class VfioAp : IApDriver
     /// 0x02/0x05, then up to two 20 ms waits for the queue to be empty; the record's interruption
     /// resources are released whatever the reset answered. Returns the last status.
     /// </summary>
-    internal uint ResetQueue(ApQueue queue, VfioApQueue? record, HostContext ctx)
+    internal uint ResetQueue(ushort apqn, VfioApQueue? record, HostContext ctx)
     {
         uint st = 0;
         for (int retry = 1; ; retry--)
         {
-            st = Bus.HostZapq(queue, ctx);
+            st = Bus.Zapq(apqn, ctx);
             byte rc = Architecture.State.ApStatus.Rc(st);
             if (rc == Architecture.State.ApStatus.Normal)
             {
                 for (int wait = 2; (st & Architecture.State.ApStatus.Empty) == 0 && wait > 0; wait--)
                 {
                     ctx.SleepMs(20);
-                    st = Bus.HostTapq(queue, ctx);
+                    st = Bus.Tapq(apqn, ctx);
                 }
                 break;
             }
@@ -128,7 +129,7 @@ public sealed class VfioAp : IApDriver
                 ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit(VfioApTrace.ResetQueue, (queue.Name, rc));
+            ctx.Emit(VfioApTrace.ResetQueue, (Apqn.Name(apqn), rc));
             break;
         }
         if (record != null) ApMatrixMdev.ReleaseIrqResources(record, ctx);
@@ -244,7 +245,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (ds.Length == 0)
             {
                 // nothing to pair with yet: at least one queue of the adapter must be reserved (vfio_ap 5.x)
-                if (!Driver.Bus.Queues.Any(q => q.Adapter.Apid == a && q.Driver == Driver))
+                if (!Driver.Bus.Apqns.Any(q => Apqn.Apid(q) == a && Driver.IsBound(q)))
                     throw new ApException(Errno.EADDRNOTAVAIL, $"no queue of adapter 0x{a:x2} is bound to vfio_ap");
                 continue;
             }
@@ -254,7 +255,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         }
         if (apids.Any()) return;
         foreach (int d in ds)
-            if (!Driver.Bus.Queues.Any(q => q.Apqi == d && q.Driver == Driver))
+            if (!Driver.Bus.Apqns.Any(q => Apqn.Apqi(q) == d && Driver.IsBound(q)))
                 throw new ApException(Errno.EADDRNOTAVAIL, $"no queue of domain 0x{d:x4} is bound to vfio_ap");
     }
 
@@ -451,7 +452,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     internal void ResetQueues(HostContext ctx)
     {
         foreach (var apqn in Apqns)
-            if (Driver.Bus.Queue(apqn) is { } q) Driver.ResetQueue(q, Driver.QueueRecordLocked(apqn), ctx);
+            if (Driver.Bus.Hardware.Queue(apqn) != null) Driver.ResetQueue(apqn, Driver.QueueRecordLocked(apqn), ctx);
     }
 
     // ---- PQAP(AQIC): the hook (spec 5.3-5.6) -----------------------------------------------------------
@@ -478,7 +479,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         }
         ushort apqn = (ushort)cpu.G[0];
         ulong gr1 = cpu.G[1], nib = cpu.G[2];
-        bool ir = (gr1 & ApBus.AqicIr) != 0;
+        bool ir = (gr1 & ApConfiguration.AqicIr) != 0;
         byte isc = (byte)(gr1 & 7);
         ctx.Charge(HandlerCycles);
         uint status;
@@ -523,7 +524,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         ulong start = ctx.Now;
         uint Fail(string why)
         {
-            ctx.Emit(VfioApTrace.IrqEnable, (q.Queue.Name, $"{why}: rc 0x06"), ctx.Now - start);
+            ctx.Emit(VfioApTrace.IrqEnable, (q.Name, $"{why}: rc 0x06"), ctx.Now - start);
             return Architecture.State.ApStatus.Make(Architecture.State.ApStatus.InvalidAddress);
         }
         if (!kvm.Memory.Contains(nib)) return Fail($"nib 0x{nib:x} is not in a memslot");
@@ -540,8 +541,8 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             return Fail($"gisc registration failed ({nisc})");
         }
         ulong origin = quirks.V7GisaFromNextAlert ? gisa!.NextAlert : gisa!.Origin;
-        ulong qirqctrl = ApBus.AqicIr | ((ulong)isc << 40) | (origin & 0x7FFF_FFF0UL) | (uint)nisc;
-        uint status = Driver.Bus.HostAqic(q.Queue, qirqctrl, hostNib, kvm.Host, ctx);
+        ulong qirqctrl = ApConfiguration.AqicIr | ((ulong)isc << 40) | (origin & 0x7FFF_FFF0UL) | (uint)nisc;
+        uint status = Driver.Bus.Aqic(q.Apqn, qirqctrl, hostNib, kvm.Machine, ctx);
         byte rc = Architecture.State.ApStatus.Rc(status);
         string outcome;
         switch (rc)
@@ -566,11 +567,11 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                     iommu.Unpin(gfn, ctx);
                     outcome = $"rc 0x{rc:x2}: WARNING new registration released, irq-disable";
                 }
-                ctx.Emit(VfioApTrace.IrqEnable, (q.Queue.Name, outcome), ctx.Now - start);
+                ctx.Emit(VfioApTrace.IrqEnable, (q.Name, outcome), ctx.Now - start);
                 IrqDisable(q, ctx);
                 return status;
         }
-        ctx.Emit(VfioApTrace.IrqEnable, (q.Queue.Name, outcome), ctx.Now - start);
+        ctx.Emit(VfioApTrace.IrqEnable, (q.Name, outcome), ctx.Now - start);
         return status;
     }
 
@@ -587,24 +588,24 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         uint status = 0;
         if (Driver.QuirksOf(q.Mdev).V7IrqDisable)
         {
-            status = bus.HostAqic(q.Queue, 0, 0, null, ctx);
+            status = bus.Aqic(q.Apqn, 0, 0, null, ctx);
             bool cleared = Architecture.State.ApStatus.Rc(status) != Architecture.State.ApStatus.Normal;
             if (!cleared)
                 for (int i = 0; i < 10; i++)
                 {
-                    uint st = bus.HostTapq(q.Queue, ctx);
+                    uint st = bus.Tapq(q.Apqn, ctx);
                     if ((st & Architecture.State.ApStatus.IrqEnabled) == 0) { cleared = true; break; }
                     ctx.SleepMs(20);
                 }
             if (cleared && Architecture.State.ApStatus.Rc(status) == Architecture.State.ApStatus.Normal) ReleaseIrqResources(q, ctx, "v7 disable");
-            else ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, true, $"v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept"));
+            else ctx.Emit(VfioApTrace.IrqDisable, (q.Name, true, $"v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept"));
             q.Mdev = null;
-            ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, false, $"v7 -> status 0x{status:x8}"), ctx.Now - start);
+            ctx.Emit(VfioApTrace.IrqDisable, (q.Name, false, $"v7 -> status 0x{status:x8}"), ctx.Now - start);
             return status;
         }
         for (int attempt = 0; attempt < 6; attempt++)
         {
-            status = bus.HostAqic(q.Queue, 0, 0, null, ctx);
+            status = bus.Aqic(q.Apqn, 0, 0, null, ctx);
             byte rc = Architecture.State.ApStatus.Rc(status);
             if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.OtherwiseChanged)
             {
@@ -613,16 +614,16 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             }
             if (rc is Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy)
             {
-                if (attempt == 5) ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, true, $"rc 0x{rc:x2} after 6 attempts"));
+                if (attempt == 5) ctx.Emit(VfioApTrace.IrqDisable, (q.Name, true, $"rc 0x{rc:x2} after 6 attempts"));
                 else ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, true, $"host AQIC rc 0x{rc:x2}"));
+            ctx.Emit(VfioApTrace.IrqDisable, (q.Name, true, $"host AQIC rc 0x{rc:x2}"));
             break;
         }
         ReleaseIrqResources(q, ctx, "disable");
         q.Mdev = null;
-        ctx.Emit(VfioApTrace.IrqDisable, (q.Queue.Name, false, $"status 0x{status:x8}"), ctx.Now - start);
+        ctx.Emit(VfioApTrace.IrqDisable, (q.Name, false, $"status 0x{status:x8}"), ctx.Now - start);
         return status;
     }
 
@@ -631,7 +632,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     {
         for (int i = 0; i < 5; i++)
         {
-            uint st = Driver.Bus.HostTapq(q.Queue, ctx);
+            uint st = Driver.Bus.Tapq(q.Apqn, ctx);
             byte rc = Architecture.State.ApStatus.Rc(st);
             bool iBit = (st & Architecture.State.ApStatus.IrqEnabled) != 0;
             if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.ResetInProgress && !iBit) return;
@@ -640,10 +641,10 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                 ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit(VfioApTrace.WaitIrqClear, (q.Queue.Name, $"tapq rc 0x{rc:x2}"));
+            ctx.Emit(VfioApTrace.WaitIrqClear, (q.Name, $"tapq rc 0x{rc:x2}"));
             return;
         }
-        ctx.Emit(VfioApTrace.WaitIrqClear, (q.Queue.Name, "I bit still on after 5 tapq, resources freed anyway"));
+        ctx.Emit(VfioApTrace.WaitIrqClear, (q.Name, "I bit still on after 5 tapq, resources freed anyway"));
     }
 
     /// <summary>
@@ -656,7 +657,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         if (q.SavedIsc == VfioApQueue.IscInvalid && q.SavedPfn == 0) return;
         if (q.SavedIsc != VfioApQueue.IscInvalid && m?.Kvm is { } kvm) kvm.GiscUnregister(q.SavedIsc, ctx);
         if (q.SavedPfn != 0 && m != null) (m.Iommu ?? m.LastKvm?.Iommu)?.Unpin(q.SavedPfn, ctx);
-        ctx.Emit(VfioApTrace.FreeAqicResources, (q.Queue.Name, why, q.SavedPfn, q.SavedIsc));
+        ctx.Emit(VfioApTrace.FreeAqicResources, (q.Name, why, q.SavedPfn, q.SavedIsc));
         q.SavedPfn = 0;
         q.SavedNib = 0;
         q.SavedIsc = VfioApQueue.IscInvalid;
@@ -681,7 +682,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             foreach (var apqn in Apqns)
                 if (Driver.QueueRecordLocked(apqn) is { } q && q.SavedPfn != 0 && q.SavedNib >= iova && q.SavedNib - iova < length)
                 {
-                    ctx.Emit(VfioApTrace.DmaUnmap, (Uuid, $"queue {q.Queue.Name} nib 0x{q.SavedNib:x} in the range: irq-disable"));
+                    ctx.Emit(VfioApTrace.DmaUnmap, (Uuid, $"queue {q.Name} nib 0x{q.SavedNib:x} in the range: irq-disable"));
                     if (q.Mdev == null) q.Mdev = this;
                     IrqDisable(q, ctx);
                 }

@@ -1,6 +1,7 @@
 using S390Jit.Hardware.Sie;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Ap;
 using S390Jit.Host.Crypto;
 
 namespace S390Jit.Host.Kvm;
@@ -51,13 +52,10 @@ public sealed class KvmCrypto
             AesKw = DeaKw = true;
         }
         Crycbd = crycbd;
-        if (hostAp != null) Firmware = new ApFirmware(hostAp, kvm.Host);
     }
 
     /// <summary>The host's AP bus, or null on a host without AP instructions.</summary>
     public ApBus? HostAp { get; }
-    /// <summary>The AP firmware as this VM's vcpus see it (null without host AP).</summary>
-    public ApFirmware? Firmware { get; }
     public bool HostApxa => HostAp is { Apxa: true };
     public ulong SiePage2 { get; }
     /// <summary>Host address of the CRYCB.</summary>
@@ -103,7 +101,6 @@ public sealed class KvmCrypto
     /// <summary>kvm_s390_vcpu_crypto_setup: CRYCBD, ECA.APIE and the ECB3 key-wrapping bits of one vcpu.</summary>
     public void VcpuSetup(KvmVcpu v)
     {
-        v.Cpu.Ap = Firmware;
         var sd = v.SieBlock;
         // (unlike kvm-s390.c, ECA.APIE is cleared even when nothing else is set up, so DISABLE_APIE always takes)
         sd.ExecutionControlA &= ~StateDescription.EcaApie;

@@ -66,6 +66,11 @@ public sealed class Kvm : IHostEventSource
         Model = model;
         Config = config ?? KvmHostConfig.Default;
         Memory = new Memslot(host, 0, memoryBytes, "guest RAM");
+        // stores by the machine into guest pages (an AP notification byte): code translated from them goes
+        host.ExternalStore += (address, length) =>
+        {
+            if (address >= Memory.HostStart && address - Memory.HostStart < Memory.Size) NotifyGuestMemoryWritten(address - Memory.HostStart + Memory.GuestBase, length);
+        };
         Iommu = new Vfio.VfioIommu(Memory);
         // fac_list lives in host memory below 2 GiB (the SIE FAC field is a 31-bit address)
         FacListAddress = host.KernelAlloc(FacListDoublewords * 8, 8);
@@ -79,7 +84,7 @@ public sealed class Kvm : IHostEventSource
         if (Config.Aiv)
         {
             // kvm_s390_gisa_init: the GISA lives in the VM's sie_page2; the GIB is registered with the first one
-            Gib = Gib.Of(host);
+            Gib = Gib.Of(machine);
             Gisa = new Gisa(this, Crypto.SiePage2 + Gisa.SiePage2Offset, Config.GisaFormat1 ? 1 : 0, Gib);
             Events.Emit(KvmTrace.GisaInit, 0, (Gisa.Origin, Gisa.Format, Gib.Address, Gib.Nisc));
         }
@@ -148,17 +153,12 @@ public sealed class Kvm : IHostEventSource
     /// <summary>References held on the VM (the VMM's, an mdev's).</summary>
     public int References => Volatile.Read(ref _refs);
     public bool Destroyed { get; private set; }
-    /// <summary>Accesses the model caught to freed objects (a destroyed VM or GISA, an unpinned NIB frame).</summary>
-    public ulong UseAfterFreeCount => (ulong)Interlocked.Read(ref _uaf);
-    private long _uaf;
+    /// <summary>Accesses the model caught to freed objects (a destroyed VM or GISA, an unpinned NIB frame): the host's trace counts them.</summary>
+    public ulong UseAfterFreeCount => Events[MachineTrace.UseAfterFree];
     /// <summary>GISC references the GISA still had when the VM was destroyed (a leak).</summary>
     public int GiscReferencesAtDestroy { get; private set; }
 
-    internal void UseAfterFree(HostContext ctx, string what)
-    {
-        Interlocked.Increment(ref _uaf);
-        ctx.Emit(MachineTrace.UseAfterFree, what);
-    }
+    internal void UseAfterFree(HostContext ctx, string what) => Events.Emit(MachineTrace.UseAfterFree, ctx.Now, what);
 
     /// <summary>kvm_get_kvm.</summary>
     public void Get(HostContext ctx, string who)
@@ -182,6 +182,8 @@ public sealed class Kvm : IHostEventSource
     {
         GiscReferencesAtDestroy = Gisa?.TotalReferences ?? 0;
         Gisa?.Destroy(ctx);
+        // kvm_arch_destroy_vm: sie_page2 (CRYCB, GISA) is freed; the machine treats later uses as use after free
+        Host.KernelFree(Crypto.SiePage2, KvmCrypto.SiePage2Size);
         Destroyed = true;
         ctx.Emit(KvmTrace.DestroyVm, (GiscReferencesAtDestroy, Iommu.PinnedPages));
     }
@@ -205,7 +207,7 @@ public sealed class Kvm : IHostEventSource
     // ---- host events in the cycle model --------------------------------------------------------------
 
     /// <summary>The next cycle host-side work is due for this VM: an AP reply to notify, the kicker timer.</summary>
-    public ulong NextHostEventCycle() => Gisa is { Destroyed: false } g ? Math.Min(g.KickerCycle, g.NextSourceCycle()) : ulong.MaxValue;
+    public ulong NextHostEventCycle() => Gisa is { Destroyed: false } g ? Math.Min(g.KickerCycle, Machine.Aiv.NextNotificationCycle(g.Origin)) : ulong.MaxValue;
 
     /// <summary>
     /// Only the kicker is scheduled (no reply outstanding) and it cannot wake anyone: every vcpu is stopped
@@ -213,7 +215,7 @@ public sealed class Kvm : IHostEventSource
     /// </summary>
     public bool KickerIsFutile()
     {
-        if (Gisa is not { Destroyed: false } g || g.NextSourceCycle() != ulong.MaxValue) return false;
+        if (Gisa is not { Destroyed: false } g || Machine.Aiv.NextNotificationCycle(g.Origin) != ulong.MaxValue) return false;
         byte pending = (byte)(g.Ipm & g.AlertMask);
         foreach (var v in Vcpus)
         {
@@ -232,7 +234,7 @@ public sealed class Kvm : IHostEventSource
     {
         if (Gisa is not { Destroyed: false } g) return;
         var ctx = new HostContext(on.Cpu, Events);
-        g.ServiceSources(ctx);
+        Machine.Aiv.ServiceNotifications(g.Origin, ctx);
         g.Gib.HandleGal(ctx);
         if (ctx.Now >= g.KickerCycle) g.RunKicker(ctx);
     }

@@ -80,15 +80,9 @@ public sealed unsafe class KvmVcpu
             EnterSie();
             // the machine's scheduled host work (AP reply notifications, the kicker) as an event of the run
             Cpu.HostEventCycle = Kvm.NextHostEventCycle();
-            var gisa = Kvm.Gisa is { } g && SieBlock.GisaDesignation == g.Designation && (SieBlock.ExecutionControlA & StateDescription.EcaAiv) != 0 ? g : null;
-            gisa?.EnterSie();
             byte code;
             try { code = Kvm.Machine.Sie.Run(Cpu, SieBlock); }
-            finally
-            {
-                gisa?.ExitSie();
-                Interlocked.Exchange(ref _inSie, 0);
-            }
+            finally { Interlocked.Exchange(ref _inSie, 0); }
             switch (code)
             {
                 case InterceptCode.None:

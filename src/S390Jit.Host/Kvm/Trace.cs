@@ -1,6 +1,6 @@
 using S390Jit.Hardware.Aiv;
 using S390Jit.Hardware.Tracing;
-using S390Jit.Host.Crypto;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Host.Kvm;
 

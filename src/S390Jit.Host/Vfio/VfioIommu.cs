@@ -73,6 +73,7 @@ public sealed class VfioIommu
                 count = _pins.GetValueOrDefault(gfn) + 1;
                 _pins[gfn] = count;
                 result = (long)(host >> 12);
+                _slot.Host.PinFrame(host >> 12, +1);
             }
         }
         ctx.Emit(VfioTrace.PinPage, (gfn, result, count), PinCycles);
@@ -87,8 +88,12 @@ public sealed class VfioIommu
         lock (_lock)
         {
             if (!_pins.TryGetValue(gfn, out count)) { BadUnpins++; count = -1; }
-            else if (--count == 0) _pins.Remove(gfn);
-            else _pins[gfn] = count;
+            else
+            {
+                if (--count == 0) _pins.Remove(gfn);
+                else _pins[gfn] = count;
+                _slot.Host.PinFrame((_slot.HostStart + (gfn << 12) - _slot.GuestBase) >> 12, -1);
+            }
         }
         if (count < 0)
         {

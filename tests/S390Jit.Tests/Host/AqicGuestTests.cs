@@ -5,6 +5,7 @@ using S390Jit.Host.Kvm;
 using S390Jit.Hardware.Tracing;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Vfio;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 

@@ -1,11 +1,14 @@
 using System.Text.RegularExpressions;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
 using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Vmm;
 using static S390Jit.Tests.Host.AqicRig;
 using S390Jit.Hardware.Tracing;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -78,13 +81,13 @@ public class AqicModelTests
         using var r = new AqicRig(queues: [0x0504, 0x0505], quirks: new HostQuirks { V7GisaFromNextAlert = true });
         Assert.That(ApStatus.Rc((uint)r.Enable().Gr1), Is.EqualTo(ApStatus.Normal));
         // on the alert list (the GAL not handled yet) next-alert is 0: the host AQIC carries no GISA designation at all
-        r.Gib().DeferGalHandling = true;
-        r.Gisa.Post(6, r.Kvm.UserContext());
+        r.Aiv.DeferGalPresentation = true;
+        r.Aiv.Post(r.Gisa.Origin, 6, r.Kvm.UserContext());
         Assert.That((r.Gisa.OnAlertList, r.Gisa.NextAlert), Is.EqualTo((true, 0u)));
         var o = r.Enable(nib: 0x124000, apqn: 0x0505);
         ulong q = ulong.Parse(Regex.Match(r.Events(MachineTrace.ApAqic).Last(), "qirqctrl 0x([0-9a-f]{16})").Groups[1].Value, System.Globalization.NumberStyles.HexNumber);
         Assert.That((uint)q & 0x7FFF_FFF0, Is.Zero, "the GISA field is next-alert (0), not the origin");
-        Assert.That(r.Queue(0x0505).IrqGisa, Is.Null, "the queue's interruptions do not reach the guest's GISA");
+        Assert.That((r.Queue(0x0505).IrqGisaOrigin, r.Queue(0x0505).IrqAiv), Is.EqualTo((0UL, (AivFacility?)null)), "the queue's interruptions do not reach the guest's GISA");
         Assert.That(ApStatus.Rc((uint)o.Gr1), Is.EqualTo(ApStatus.Normal));
         r.Gib().HandleGal(r.Kvm.UserContext());
     }

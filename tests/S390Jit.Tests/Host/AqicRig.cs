@@ -1,10 +1,12 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
 using S390Jit.Hardware.Tracing;
 using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Tests.Guests;
 using S390Jit.Vmm;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 
@@ -49,10 +51,12 @@ public sealed class AqicRig : IDisposable
     public Cpu Cpu => Machine.Boot.Cpu;
     public Gisa Gisa => Kvm.Gisa!;
     public Gib Gib() => Kvm.Gib!;
+    /// <summary>The machine's adapter-interruption virtualization (GISA posting, GIB alerts, the GAL).</summary>
+    public AivFacility Aiv => Machine.Hardware.Aiv;
     public ApMatrixMdev Mdev => Machine.VfioAp!.Mdev!;
     public VfioApDevice Device => Machine.VfioAp!;
     public ApBus Bus => Machine.VfioAp!.Bus;
-    public ApQueue Queue(ushort apqn = 0x0504) => Bus.Queue(apqn)!;
+    public ApQueue Queue(ushort apqn = 0x0504) => Bus.Hardware.Queue(apqn)!;
     public VfioApQueue? Record(ushort apqn = 0x0504) => Bus.VfioAp.QueueRecord(apqn);
     public int Pins(ulong gfn) => Kvm.Iommu.PinCount(gfn);
     public int Refs(int gisc = 6) => Gisa.RefCount(gisc);

@@ -12,6 +12,8 @@ using static S390Jit.Tests.Host.AqicRig;
 using S390Jit.Hardware;
 using S390Jit.Hardware.Tracing;
 using S390Jit.Host.Vfio;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -223,7 +225,7 @@ public class AqicScenarioTests
         Assert.That(r.Events(MachineTrace.ApAqic)[0], Does.StartWith($"{MachineTrace.ApAqic.Name}: queue 05.0004 enable"));
         ulong q = HostQirqctrl(r);
         Assert.That((uint)q, Is.EqualTo((uint)((r.Gisa.Origin & 0x7FFF_FFF0) | 5)));
-        Assert.That((q & ApBus.AqicIr) != 0, Is.True, "IR");
+        Assert.That((q & ApConfiguration.AqicIr) != 0, Is.True, "IR");
         Assert.That(((q >> 40) & 7, (q >> 48) & 0xFF, (q >> 32) & 3), Is.EqualTo((6UL, 0UL, 0UL)), "GISC 6, zone 0, GF 0");
         // the host NIB is the host frame of page 0x123 | 0x450
         ulong hostFrame = r.Kvm.Memory.HostAddress(0x123000)!.Value;
@@ -482,7 +484,7 @@ public class AqicScenarioTests
     [Test]
     public void Scenario29_A_second_mdev_for_the_same_kvm_is_refused()
     {
-        var bus = ApHarness.DefaultBus();
+        var bus = new ApBus(ApHarness.DefaultConfiguration());
         using var r = new AqicRig(bus: bus);
         bus.Bind(0x0605, bus.VfioAp);
         var b = bus.VfioAp.CreateMdev(Guid.Parse("bbbbbbbb-0000-4000-8000-000000000002"));
@@ -526,7 +528,7 @@ public class AqicScenarioTests
     [Test]
     public void Scenario32_Removing_a_queue_without_irqs_or_whose_mdev_has_no_kvm_is_harmless()
     {
-        var bus = ApHarness.DefaultBus();
+        var bus = new ApBus(ApHarness.DefaultConfiguration());
         using var r = new AqicRig(bus: bus);
         // a queue that never had IRQs
         r.Device.UnbindQueue(0x0504);
@@ -678,13 +680,13 @@ public class AqicScenarioTests
         Assert.That(b.Gib, Is.SameAs(gib), "one GIB per host");
         a.GiscRegister(6, ctx);
         b.GiscRegister(6, ctx);
-        gib.DeferGalHandling = true;
+        machine.Aiv.DeferGalPresentation = true;
         // GISA A alerts: the list was empty, one GAL
-        a.Gisa!.Post(6, ctx);
-        Assert.That((gib.AlertListOrigin, gib.Gals, gib.GalPending), Is.EqualTo(((uint)a.Gisa.Origin, 1UL, true)));
+        machine.Aiv.Post(a.Gisa!.Origin, 6, ctx);
+        Assert.That((gib.AlertListOrigin, machine.Aiv.Gals, machine.Aiv.GalPending), Is.EqualTo(((uint)a.Gisa.Origin, 1UL, true)));
         // GISA B alerts while the origin is GISA A: no second GAL, B links to A
-        b.Gisa!.Post(6, ctx);
-        Assert.That((gib.AlertListOrigin, b.Gisa.NextAlert, gib.Gals), Is.EqualTo(((uint)b.Gisa.Origin, (uint)a.Gisa.Origin, 1UL)));
+        machine.Aiv.Post(b.Gisa!.Origin, 6, ctx);
+        Assert.That((gib.AlertListOrigin, b.Gisa.NextAlert, machine.Aiv.Gals), Is.EqualTo(((uint)b.Gisa.Origin, (uint)a.Gisa.Origin, 1UL)));
         // one handler run processes both
         gib.HandleGal(ctx);
         Assert.That((a.Gisa.OnAlertList, b.Gisa.OnAlertList, gib.AlertListOrigin), Is.EqualTo((false, false, 0u)));
@@ -694,8 +696,8 @@ public class AqicScenarioTests
         a.Gisa.RunKicker(ctx); b.Gisa.RunKicker(ctx);
         a.Gisa.ClearIpm(); a.Gisa.GetIpmOrRestoreIam();
         host.WriteU32(gib.Address, Gib.NoneGisa);
-        a.Gisa.Post(6, ctx);
-        Assert.That((gib.Gals, a.Gisa.NextAlert), Is.EqualTo((1UL, Gib.NoneGisa)));
+        machine.Aiv.Post(a.Gisa.Origin, 6, ctx);
+        Assert.That((machine.Aiv.Gals, a.Gisa.NextAlert), Is.EqualTo((1UL, Gib.NoneGisa)));
         gib.ProcessAlertList(ctx);
         Assert.That((a.Gisa.OnAlertList, gib.AlertListOrigin), Is.EqualTo((false, 0u)));
     }

@@ -4,6 +4,7 @@ using S390Jit.Host.Crypto;
 using S390Jit.Vmm;
 using S390Jit.Hardware.Tracing;
 using S390Jit.Host.Kvm;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 
@@ -180,9 +181,9 @@ public class LifecycleFuzzTests
             Assert.That(r.Kvm.References, Is.EqualTo((_vmmDropped ? 0 : 1) + (r.Bus.VfioAp.Mdevs.Any(m => m.Kvm == r.Kvm) ? 1 : 0)), $"{at}: references");
             // 4. no use after free
             Assert.That((r.Kvm.UseAfterFreeCount, r.Kvm.Iommu.BadUnpins), Is.EqualTo((0UL, 0UL)), $"{at}: use after free");
-            foreach (var q in r.Bus.Queues.Where(q => q.IrqEnabled && q.IrqGisa != null))
+            foreach (var q in r.Bus.Hardware.Queues.Where(q => q.IrqEnabled && q.IrqAiv != null))
             {
-                Assert.That(q.IrqGisa!.Destroyed, Is.False, $"{at}: queue {q.Name} notifies a destroyed GISA");
+                Assert.That((q.IrqGisaOrigin, r.Gisa.Destroyed), Is.EqualTo((r.Gisa.Origin, false)), $"{at}: queue {q.Name} notifies a destroyed GISA");
                 Assert.That(r.Kvm.Iommu.IsPinnedHostFrame(q.NotificationByte >> 12), Is.True, $"{at}: queue {q.Name} NIB frame not pinned");
             }
             if (r.Kvm.Destroyed) return;

@@ -4,9 +4,11 @@ using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
-using static S390Jit.Tests.Host.ApHarness;
+using static S390Jit.Tests.Hardware.ApHarness;
 using S390Jit.Hardware;
 using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -21,7 +23,7 @@ public class VfioApTests
 
     private static ApBus Reserved(params ushort[] apqns)
     {
-        var bus = DefaultBus();
+        var bus = new ApBus(DefaultConfiguration());
         foreach (var q in apqns) bus.Bind(q, bus.VfioAp);
         return bus;
     }
@@ -30,7 +32,7 @@ public class VfioApTests
     {
         var model = new CpuModel();
         model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(new HostMachine(host), 1 << 20, model, bus);
+        var kvm = new Kvm(new HostMachine(host, ap: bus.Hardware), 1 << 20, model, bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         kvm.Crypto.SetApie(true);
         return kvm;
@@ -75,7 +77,7 @@ public class VfioApTests
         Assert.That(ErrnoOf(() => m.AssignAdapter(256)), Is.EqualTo(Errno.ENODEV));
         Assert.That(ErrnoOf(() => m.AssignDomain(0x55)), Is.EqualTo(Errno.ENODEV));
         Assert.That(ErrnoOf(() => m.AssignControlDomain(0x55)), Is.EqualTo(Errno.ENODEV));
-        var small = new ApBus(apxa: false);
+        var small = new ApBus(new ApConfiguration(apxa: false));
         Assert.That(ErrnoOf(() => small.VfioAp.CreateMdev(U1).AssignAdapter(0x40)), Is.EqualTo(Errno.ENODEV), "63 without APXA");
     }
 
@@ -122,14 +124,14 @@ public class VfioApTests
         cpu.Sie = new SieControls { Eca = StateDescription.EcaApie, Crycbd = kvm.Crypto.Crycbd };
         var t = new ApTransfer { Gr0 = 0x0504 | 0x4000_0000, Address = 0x1000, Length = 400 };
         Type50.ModExpo(E65537, Hex(Key(1024).N), Hex(Key(1024).M)).CopyTo(kvm.Memory.Span(0x1000, 400));
-        Assert.That(kvm.Crypto.Firmware!.Enqueue(cpu, ref t), Is.Zero);
+        Assert.That(kvm.Machine.ApFirmware!.Enqueue(cpu, ref t), Is.Zero);
 
         m.Release();
         Assert.That(kvm.Crypto.PqapHook, Is.Null);
         Assert.That(host.Span(kvm.Crypto.Crycb, 0x100).ToArray().All(b => b == 0), Is.True, "masks cleared");
-        Assert.That((bus.Queue(0x0504)!.Count, bus.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
+        Assert.That((bus.Hardware.Queue(0x0504)!.Count, bus.Hardware.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
         Assert.That(m.Kvm, Is.Null);
-        Assert.That(kvm.Crypto.Firmware.TestQueue(cpu, 0x0504, out _), Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
+        Assert.That(kvm.Machine.ApFirmware.TestQueue(cpu, 0x0504, out _), Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
         bus.VfioAp.RemoveMdev(m);
         Assert.That(bus.VfioAp.Mdevs, Is.Empty);
     }
@@ -156,11 +158,11 @@ public class VfioApTests
     public void Unbinding_a_queue_from_vfio_ap_resets_it_and_forgets_it()
     {
         var bus = Reserved(0x0504);
-        using var h = new ApHarness(bus);
+        using var h = new ApHarness(bus.Hardware);
         h.Send(MeEncrypt(Key(1024)));
         Assert.That(bus.VfioAp.IsBound(0x0504), Is.True);
         bus.Bind(0x0504, bus.DefaultDriver);
-        Assert.That((bus.VfioAp.QueueRecord(0x0504), bus.Queue(0x0504)!.Count), Is.EqualTo(((VfioApQueue?)null, 0)));
+        Assert.That((bus.VfioAp.QueueRecord(0x0504), bus.Hardware.Queue(0x0504)!.Count), Is.EqualTo(((VfioApQueue?)null, 0)));
     }
 
     [Test]
@@ -169,10 +171,10 @@ public class VfioApTests
         var bus = Reserved(0x0504, 0x0505);
         var m = bus.VfioAp.CreateMdev(U1);
         m.AssignAdapter(5); m.AssignDomain(4); m.AssignDomain(5);
-        using var h = new ApHarness(bus);
+        using var h = new ApHarness(bus.Hardware);
         h.Send(MeEncrypt(Key(1024)), apqn: 0x0505);
         m.Reset();
-        Assert.That((bus.Queue(0x0505)!.Count, bus.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
+        Assert.That((bus.Hardware.Queue(0x0505)!.Count, bus.Hardware.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
     }
 
     [Test]

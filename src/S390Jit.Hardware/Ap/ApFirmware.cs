@@ -1,8 +1,9 @@
+using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 using S390Jit.Hardware.Sie;
 using S390Jit.Memory;
 
-namespace S390Jit.Host.Crypto;
+namespace S390Jit.Hardware.Ap;
 
 /// <summary>Counts of AP instructions the firmware executed for one VM (statistics).</summary>
 public sealed class ApFirmwareStats
@@ -13,7 +14,7 @@ public sealed class ApFirmwareStats
 }
 
 /// <summary>
-/// The machine's AP firmware as the CPUs of one configuration see it (<see cref="IApFacility"/>):
+/// The machine's AP firmware as the CPUs of one machine see it (<see cref="IApFacility"/>):
 /// natively the LPAR's whole AP configuration; for a CPU running under SIE with ECA.APIE the
 /// configuration the CRYCB designated by the state description describes (spec 3.2):
 /// <list type="bullet">
@@ -21,8 +22,8 @@ public sealed class ApFirmwareStats
 /// <item>format 2 (CRYCBD low bits 11): APCB1, 256-bit masks, APXA.</item>
 /// </list>
 /// An APQN outside APM x AQM gets response code 0x01 and never reaches a queue. The CRYCB lives in
-/// host memory (below 2 GiB, KVM's sie_page2 + 0x800), so one firmware object exists per VM (per host
-/// memory) while the <see cref="ApBus"/> behind it can be shared.
+/// host memory (below 2 GiB, KVM's sie_page2 + 0x800), so one firmware object exists per machine (per
+/// host memory) while the <see cref="ApConfiguration"/> behind it can be shared.
 /// <para>
 /// Check order for a queue function: CRYCB (under SIE), adapter installed, APQI &lt;= Nd (else 0x11),
 /// usage domain configured, adapter configured (0x03), not check-stopped (0x04), reset in progress
@@ -38,23 +39,24 @@ public sealed unsafe class ApFirmware : IApFacility
     /// <summary>TAPQ GR2 ML field: maximum message size in 4 KiB units.</summary>
     public const int MaxMessageUnits = ApAdapter.MaxMessageSize / 4096;
 
-    public ApFirmware(ApBus bus, HostMemory host)
+    internal ApFirmware(ApConfiguration configuration, HostMemory host)
     {
-        Bus = bus;
+        Configuration = configuration;
         Host = host;
     }
 
-    public ApBus Bus { get; }
+    /// <summary>The AP hardware behind the firmware.</summary>
+    public ApConfiguration Configuration { get; }
     /// <summary>Host memory the SIE's CRYCB designations point into.</summary>
     public HostMemory Host { get; }
     public ApFirmwareStats Stats { get; } = new();
 
-    public bool Apxa(Cpu cpu) => SieOf(cpu) is { } sie ? (sie.Crycbd & 2) != 0 : Bus.Apxa;
+    public bool Apxa(Cpu cpu) => SieOf(cpu) is { } sie ? (sie.Crycbd & 2) != 0 : Configuration.Apxa;
 
     /// <summary>The SIE controls the CPU runs under (the machine's own object), or null natively.</summary>
     private static SieControls? SieOf(Cpu cpu) => cpu.Sie as SieControls;
 
-    private int MaxDomainFor(Cpu cpu) => Apxa(cpu) ? Bus.MaxDomain : 15;
+    private int MaxDomainFor(Cpu cpu) => Apxa(cpu) ? Configuration.MaxDomain : 15;
 
     // ---- configuration ----------------------------------------------------------------------------
 
@@ -82,10 +84,10 @@ public sealed unsafe class ApFirmware : IApFacility
     {
         rc = ApStatus.QueueNotAvailable;
         if (cpu.Sie != null && !InCrycb(cpu, apqn)) return null;
-        var a = Bus.Adapter(apqn >> 8);
+        var a = Configuration.Adapter(apqn >> 8);
         if (a == null) return null;
-        if ((apqn & 0xFF) > Bus.MaxDomain) { rc = ApStatus.IndexTooBig; return null; }
-        var q = Bus.Queue(apqn);
+        if ((apqn & 0xFF) > Configuration.MaxDomain) { rc = ApStatus.IndexTooBig; return null; }
+        var q = Configuration.Queue(apqn);
         if (q == null) return null;
         if (!a.Configured) { rc = ApStatus.Deconfigured; return null; }
         if (a.Checkstopped) { rc = ApStatus.Checkstopped; return null; }
@@ -132,7 +134,7 @@ public sealed unsafe class ApFirmware : IApFacility
             ulong now = cpu.Cycles;
             // UNCONFIRMED: a reset while one is running is refused with RC 0x02 (Linux accepts 0 and 2 alike)
             if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
-            q.Reset(zeroize, now + Cycles(cpu, zeroize ? Bus.ZeroizeNanoseconds : Bus.ResetNanoseconds));
+            q.Reset(zeroize, now + Cycles(cpu, zeroize ? Configuration.ZeroizeNanoseconds : Configuration.ResetNanoseconds));
             return Done(q.Status(now));
         }
     }
@@ -152,8 +154,8 @@ public sealed unsafe class ApFirmware : IApFacility
                 if (q.IrqEnabled) return Done(q.Status(now, ApStatus.OtherwiseChanged));
                 if (nib >= cpu.MemSize) return Done(q.Status(now, ApStatus.InvalidAddress));
                 // native: the NIB is a real address of this configuration's storage; the interruption itself
-                // (an I/O adapter interruption at the ISC) is only modelled through a GISA (host AQIC, ApBus.HostAqic)
-                q.EnableIrq(nib, (byte)(qirqctrl & 7), 0, null, now);
+                // (an I/O adapter interruption at the ISC) is only modelled through a GISA (host AQIC, ApConfiguration.HostAqic)
+                q.EnableIrq(nib, (byte)(qirqctrl & 7), 0, null, 0, now);
             }
             else q.DisableIrq(lag: false);
             return Done(q.Status(now));
@@ -166,8 +168,8 @@ public sealed unsafe class ApFirmware : IApFacility
         cpu.Cycles += QciCycles;
         bool apxa = Apxa(cpu);
         block[0] = (byte)((apxa ? 0x40 : 0) | 0x20); // N (APXA), C (QACT installed); no S, no R
-        block[4] = (byte)(apxa ? Bus.MaxApid : 63);
-        block[5] = (byte)(apxa ? Bus.MaxDomain : 15);
+        block[4] = (byte)(apxa ? Configuration.MaxApid : 63);
+        block[5] = (byte)(apxa ? Configuration.MaxDomain : 15);
         if (SieOf(cpu) is { } sie)
         {
             // UNCONFIRMED: the guest's QCI reports the CRYCB masks; Na/Nd are the host's with APXA, else 63/15
@@ -181,9 +183,9 @@ public sealed unsafe class ApFirmware : IApFacility
         }
         else
         {
-            Bus.Apm.CopyTo(block[0x10..]);
-            Bus.Aqm.CopyTo(block[0x30..]);
-            Bus.Adm.CopyTo(block[0x50..]);
+            Configuration.Apm.CopyTo(block[0x10..]);
+            Configuration.Aqm.CopyTo(block[0x30..]);
+            Configuration.Adm.CopyTo(block[0x50..]);
         }
     }
 
@@ -244,11 +246,11 @@ public sealed unsafe class ApFirmware : IApFacility
         lock (q)
         {
             ulong now = cpu.Cycles;
-            bool cont = (t.Gr0 & Architecture.Semantics.Crypto.NqapContinuation) != 0;
-            bool last = (t.Gr0 & Architecture.Semantics.Crypto.NqapLast) != 0;
+            bool cont = (t.Gr0 & Crypto.NqapContinuation) != 0;
+            bool last = (t.Gr0 & Crypto.NqapLast) != 0;
             uint Fail(byte code) => Done(q.Status(now, code));
             if (q.ResetInProgress(now)) { t.Status = Fail(ApStatus.ResetInProgress); return 3; }
-            if ((t.Gr0 & Architecture.Semantics.Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
+            if ((t.Gr0 & Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
             if (cont && q.Open == null) { t.Status = Fail(ApStatus.NoFirstPart); return 3; }
             if (!cont && q.Count >= q.Adapter.QueueDepth)
             {
@@ -274,7 +276,7 @@ public sealed unsafe class ApFirmware : IApFacility
             t.Length -= (ulong)n;
             if (t.Length != 0)
             {
-                t.Gr0 |= Architecture.Semantics.Crypto.NqapContinuation;
+                t.Gr0 |= Crypto.NqapContinuation;
                 return 2;
             }
             if (!last)
@@ -284,7 +286,7 @@ public sealed unsafe class ApFirmware : IApFacility
             }
             q.Open = null;
             ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
-            if (q.IrqGisa != null)
+            if (q.IrqAiv != null)
             {
                 // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
                 cpu.HostEventCycle = Math.Min(cpu.HostEventCycle, reply);
@@ -331,7 +333,7 @@ public sealed unsafe class ApFirmware : IApFacility
             }
             q.Transfer = r;
             q.TransferOffset = offset;
-            t.Gr0 &= ~Architecture.Semantics.Crypto.DqapFirst;
+            t.Gr0 &= ~Crypto.DqapFirst;
             return t.Length == 0 ? 1 : 2;
         }
     }
@@ -344,7 +346,7 @@ public sealed unsafe class ApFirmware : IApFacility
     {
         ulong next = ulong.MaxValue;
         foreach (var apqn in apqns)
-            if (Bus.Queue(apqn) is { } q)
+            if (Configuration.Queue(apqn) is { } q)
                 lock (q) next = Math.Min(next, q.NextReplyCycle(now));
         return next;
     }
