@@ -57,7 +57,7 @@ public sealed class Machine : IDisposable
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
         Hardware = new HostMachine(Host, Events, hostAp?.Hardware);
-        Kvm = new Kvm(Hardware, options.MemoryBytes, model, hostAp, config);
+        Kvm = new KvmVm(Hardware, options.MemoryBytes, model, hostAp, config);
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;
@@ -100,7 +100,7 @@ public sealed class Machine : IDisposable
     public HostMachine Hardware { get; }
     /// <summary>The host's trace buffer (--trace host, the --stats counters).</summary>
     public TraceLog Events { get; }
-    public Kvm Kvm { get; }
+    public KvmVm Kvm { get; }
     public Sclp Sclp { get; }
     public ElfImage? Kernel { get; private set; }
     public TimeSpan WallTime => _wall.Elapsed;

@@ -19,7 +19,7 @@ internal static class UserSpace
         {
             case 0xB2 when op2 == 0x20:
                 {
-                    var (r1, r2) = Intercept.RreRegs(vcpu);
+                    var (r1, r2) = vcpu.RreRegs();
                     cpu.Cc = m.Sclp.ServiceCall(cpu, cpu.G[r2] & 0xFFFF_FFFFUL, (uint)cpu.G[r1]);
                     return;
                 }
@@ -63,16 +63,14 @@ internal static class UserSpace
     private static void Diagnose(KvmVcpu vcpu)
     {
         var cpu = vcpu.Cpu;
-        int code = Diag.Code(vcpu);
         // QEMU: unknown diagnose codes are a specification exception
-        _ = code;
         throw cpu.Pgm(PgmCode.Specification);
     }
 
     private static void Sigp(Machine m, KvmVcpu vcpu)
     {
         var cpu = vcpu.Cpu;
-        var (r1, _, order, _, addr) = Host.Kvm.Sigp.Decode(vcpu);
+        var (r1, _, order, _, addr) = vcpu.DecodeSigp();
         var target = m.Kvm.VcpuByAddress(addr);
         if (target == null) { cpu.Cc = 3; return; }
         switch (order)

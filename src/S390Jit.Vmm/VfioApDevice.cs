@@ -15,7 +15,7 @@ namespace S390Jit.Vmm;
 /// </summary>
 public sealed class VfioApDevice : IDisposable
 {
-    private VfioApDevice(ApBus bus, Kvm kvm, ApMatrixMdev? mdev)
+    private VfioApDevice(ApBus bus, KvmVm kvm, ApMatrixMdev? mdev)
     {
         Bus = bus;
         Kvm = kvm;
@@ -23,7 +23,7 @@ public sealed class VfioApDevice : IDisposable
     }
 
     public ApBus Bus { get; }
-    public Kvm Kvm { get; }
+    public KvmVm Kvm { get; }
     /// <summary>The matrix mdev (null when the machine has AP instructions but no queues and no vfio-ap device, or after it was removed).</summary>
     public ApMatrixMdev? Mdev
     {
@@ -74,7 +74,7 @@ public sealed class VfioApDevice : IDisposable
     /// Sets the VM's APIE flag, reserves the queues for vfio_ap, creates and fills the mdev and opens
     /// it for the VM. Errors are one-line <see cref="ArgumentException"/>s.
     /// </summary>
-    internal static VfioApDevice Attach(Kvm kvm, ApOptions o, ApBus bus)
+    internal static VfioApDevice Attach(KvmVm kvm, ApOptions o, ApBus bus)
     {
         if (!kvm.Crypto.SetApie(o.CpuAp)) throw new ArgumentException("AP: the host has no AP instructions");
         var dev = new VfioApDevice(bus, kvm, null);

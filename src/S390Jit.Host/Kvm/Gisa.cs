@@ -34,7 +34,7 @@ public sealed unsafe class Gisa
     private readonly int[] _refs = new int[8];
     private readonly object _lock = new();
 
-    internal Gisa(Kvm kvm, ulong origin, int format, Gib gib)
+    internal Gisa(KvmVm kvm, ulong origin, int format, Gib gib)
     {
         if ((origin & 0xF) != 0 || origin >= 0x8000_0000) throw new ArgumentException("a GISA is 16-byte aligned below 2 GiB");
         Kvm = kvm;
@@ -46,7 +46,7 @@ public sealed unsafe class Gisa
         gib.Add(this);
     }
 
-    public Kvm Kvm { get; }
+    public KvmVm Kvm { get; }
     public Gib Gib { get; }
     /// <summary>Host physical address of the GISA.</summary>
     public ulong Origin { get; }

@@ -147,11 +147,11 @@ public class ApCrycbTests
     }
 
     // ---- KVM -----------------------------------------------------------------------------------------
-    private static Kvm NewKvm(HostMemory host, ApBus? bus, bool msa3, int vcpus = 1)
+    private static KvmVm NewKvm(HostMemory host, ApBus? bus, bool msa3, int vcpus = 1)
     {
         var model = new CpuModel();
         if (msa3) model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(new HostMachine(host, ap: bus?.Hardware), 1 << 20, model, bus);
+        var kvm = new KvmVm(new HostMachine(host, ap: bus?.Hardware), 1 << 20, model, bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         return kvm;
     }

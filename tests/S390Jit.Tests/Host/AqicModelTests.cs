@@ -42,7 +42,7 @@ public class AqicModelTests
         var v = r.Vcpu;
         v.Cpu.G[0] = Gr0Aqic0504;
         v.SieBlock.InterceptIpa = 0xB2AF;
-        var call = Task.Run(() => KvmCrypto.HandlePqap(v));
+        var call = Task.Run(() => v.HandlePqap());
         Assert.That(hook.Entered.Wait(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(module.References, Is.EqualTo(1), "try_module_get around the call");
         var remove = Task.Run(() => r.Kvm.Crypto.SetPqapHook(null));

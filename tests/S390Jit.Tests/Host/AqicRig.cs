@@ -46,7 +46,7 @@ public sealed class AqicRig : IDisposable
 
     public Machine Machine { get; }
     public List<string> Trace { get; } = new();
-    public Kvm Kvm => Machine.Kvm;
+    public KvmVm Kvm => Machine.Kvm;
     public KvmVcpu Vcpu => Machine.Boot;
     public Cpu Cpu => Machine.Boot.Cpu;
     public Gisa Gisa => Kvm.Gisa!;

@@ -84,7 +84,7 @@ public class AqicScenarioTests
         v.SieBlock.InterceptIpa = 0xB2AF;
         v.SieBlock.InterceptIpb = 0;
         // When KVM handles the intercept
-        bool handled = Intercept.HandleInstruction(v);
+        bool handled = v.HandleInstructionIntercept();
         // Then it is not supported (user space presents the operation exception) and no warning is printed
         Assert.That(handled, Is.False);
         Assert.That(r.Count(KvmTrace.PqapWarning), Is.Zero);
@@ -93,8 +93,8 @@ public class AqicScenarioTests
         using var v7 = new AqicRig(quirks: new HostQuirks { V7PqapWarning = true });
         v7.Vcpu.Cpu.G[0] = 0x0400_0000;
         v7.Vcpu.SieBlock.InterceptIpa = 0xB2AF;
-        Intercept.HandleInstruction(v7.Vcpu);
-        Intercept.HandleInstruction(v7.Vcpu);
+        v7.Vcpu.HandleInstructionIntercept();
+        v7.Vcpu.HandleInstructionIntercept();
         Assert.That(v7.Count(KvmTrace.PqapWarning), Is.EqualTo(1UL));
     }
 
@@ -470,7 +470,7 @@ public class AqicScenarioTests
         r.Device.SetKvmNull();
         if (!v53)
         {
-            Assert.That((r.Kvm.Crypto.PqapHook, r.Pins(0x123), r.Refs(6), r.Kvm.References, r.Mdev.Kvm), Is.EqualTo(((IPqapHook?)null, 0, 0, 1, (Kvm?)null)));
+            Assert.That((r.Kvm.Crypto.PqapHook, r.Pins(0x123), r.Refs(6), r.Kvm.References, r.Mdev.Kvm), Is.EqualTo(((IPqapHook?)null, 0, 0, 1, (KvmVm?)null)));
             Assert.That(r.Machine.Teardown().Clean, Is.True);
         }
         else
@@ -493,7 +493,7 @@ public class AqicScenarioTests
         var crycb = r.Machine.Host.Span(r.Kvm.Crypto.Crycb, 0x100).ToArray();
         var e = Assert.Throws<ApException>(() => b.Open(r.Kvm))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
-        Assert.That((r.Kvm.References, r.Kvm.Crypto.PqapHook, b.Kvm, bus.VfioAp.Module.References), Is.EqualTo((2, (IPqapHook?)r.Mdev, (Kvm?)null, 1)));
+        Assert.That((r.Kvm.References, r.Kvm.Crypto.PqapHook, b.Kvm, bus.VfioAp.Module.References), Is.EqualTo((2, (IPqapHook?)r.Mdev, (KvmVm?)null, 1)));
         Assert.That(r.Machine.Host.Span(r.Kvm.Crypto.Crycb, 0x100).ToArray(), Is.EqualTo(crycb));
         bus.VfioAp.RemoveMdev(b);
     }
@@ -673,8 +673,8 @@ public class AqicScenarioTests
         using var host = new HostMemory();
         var machine = new HostMachine(host);
         var events = machine.Trace;
-        var a = new Kvm(machine, 1 << 20, new CpuModel());
-        var b = new Kvm(machine, 1 << 20, new CpuModel());
+        var a = new KvmVm(machine, 1 << 20, new CpuModel());
+        var b = new KvmVm(machine, 1 << 20, new CpuModel());
         var ctx = new HostContext(0, events);
         var gib = a.Gib!;
         Assert.That(b.Gib, Is.SameAs(gib), "one GIB per host");
@@ -710,11 +710,11 @@ public class AqicScenarioTests
         using var host = new HostMemory();
         var machine = new HostMachine(host);
         var ctx = new HostContext(0, machine.Trace);
-        var kvm = new Kvm(machine, 1 << 20, new CpuModel());
+        var kvm = new KvmVm(machine, 1 << 20, new CpuModel());
         Assert.That(kvm.GiscRegister(8, ctx), Is.EqualTo(-Errno.ERANGE));
         Assert.That(kvm.GiscUnregister(3, ctx), Is.EqualTo(-Errno.EINVAL));
         Assert.That(kvm.GiscRegister(6, ctx), Is.EqualTo(5), "returns the NISC");
-        var noGisa = new Kvm(machine, 1 << 20, new CpuModel(), config: new KvmHostConfig { Aiv = false });
+        var noGisa = new KvmVm(machine, 1 << 20, new CpuModel(), config: new KvmHostConfig { Aiv = false });
         Assert.That(noGisa.Gisa, Is.Null);
         Assert.That(noGisa.GiscRegister(6, ctx), Is.EqualTo(-Errno.ENODEV));
     }

@@ -28,11 +28,11 @@ public class VfioApTests
         return bus;
     }
 
-    private static Kvm NewKvm(HostMemory host, ApBus bus, int vcpus = 1)
+    private static KvmVm NewKvm(HostMemory host, ApBus bus, int vcpus = 1)
     {
         var model = new CpuModel();
         model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(new HostMachine(host, ap: bus.Hardware), 1 << 20, model, bus);
+        var kvm = new KvmVm(new HostMachine(host, ap: bus.Hardware), 1 << 20, model, bus);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         kvm.Crypto.SetApie(true);
         return kvm;

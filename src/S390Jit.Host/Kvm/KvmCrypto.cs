@@ -30,13 +30,13 @@ public sealed class KvmCrypto
     /// <summary>ECB3 key-wrapping controls (protected-key AES and DEA, need a format 1 or 2 CRYCB).</summary>
     public const byte Ecb3Aes = 0x04, Ecb3Dea = 0x08;
 
-    private readonly Kvm _kvm;
+    private readonly KvmVm _kvm;
     // kvm->arch.crypto.pqap_hook_rwsem: read-held across a hook call, write-held while vfio_ap installs or
     // removes the hook (so removal waits for a call in flight); recursive, as vfio_ap reads it inside the call
     private readonly ReaderWriterLockSlim _hookLock = new(LockRecursionPolicy.SupportsRecursion);
     private bool _warned;
 
-    internal KvmCrypto(Kvm kvm, ApBus? hostAp)
+    internal KvmCrypto(KvmVm kvm, ApBus? hostAp)
     {
         _kvm = kvm;
         HostAp = hostAp;
@@ -187,79 +187,19 @@ public sealed class KvmCrypto
     private void UnblockAll() { foreach (var v in _kvm.Vcpus) v.UnblockSie(); }
     private ulong CurrentCycle() => _kvm.Vcpus.Count > 0 ? _kvm.Vcpus[0].Cpu.Cycles : 0;
 
-    /// <summary>Modelled cost of KVM's own part of handle_pqap (decode, checks, hook dispatch).</summary>
-    public const ulong PqapInterceptCycles = 300;
+    // ---- what handle_pqap (priv.c) reads of kvm->arch.crypto ------------------------------------------
 
-    /// <summary>
-    /// handle_pqap (priv.c), the B2AF intercept, in the decision order of spec 4.2: the host without AP,
-    /// ECA.APIE off and a function other than AQIC are "not supported" (false: user space presents the
-    /// operation exception); problem state is a privileged-operation exception; reserved GR0 bits 41-47,
-    /// the T bit without facility 15, an APQN beyond 63.15 without a format-2 CRYCB and facility 65 not
-    /// offered are specification exceptions (suppressing: GR1/GR2 untouched, no hook call). Then the
-    /// hook, called with the hook lock read-held and a reference on its owner module (owner unavailable:
-    /// not supported); on its return 0 the condition code is 3 if GR1 has a non-zero response code, else
-    /// 0 (v7: unchanged). Without a hook the status is RC 0x01 with cc 3, GR1 written as spec 4.4 says.
-    /// </summary>
-    public static bool HandlePqap(KvmVcpu v)
+    /// <summary>down_read(pqap_hook_rwsem): handle_pqap holds it across the hook call.</summary>
+    internal void EnterHookRead() => _hookLock.EnterReadLock();
+    internal void ExitHookRead() => _hookLock.ExitReadLock();
+    /// <summary>The hook and its owner module, read with the hook lock held.</summary>
+    internal (IPqapHook? Hook, KernelModule? Owner) HookLocked => (_hook, _hookOwner);
+
+    /// <summary>v7's pr_warn_once for a PQAP other than AQIC: true only the first time.</summary>
+    internal bool WarnOnce()
     {
-        var k = v.Kvm.Crypto;
-        var c = v.Cpu;
-        var ev = v.Kvm.Events;
-        ulong start = c.Cycles;
-        ulong r0 = c.G[0];
-        int fc = (int)((r0 >> 24) & 0xFF);
-        c.Cycles += PqapInterceptCycles;
-        ev.Emit(KvmTrace.HandlePqap, c.Cycles, (c.CpuAddress, fc, (ushort)r0, r0, c.G[1], c.G[2]));
-        bool Exit(bool handled, string what)
-        {
-            ev.Emit(KvmTrace.HandlePqapExit, c.Cycles, (c.CpuAddress, what), c.Cycles - start);
-            return handled;
-        }
-        bool Inject(ushort code, string why)
-        {
-            v.InjectProgramInterruption(code);
-            return Exit(true, $"{why}: program interruption 0x{code:x4}");
-        }
-        if (k.HostAp == null) return Exit(false, "no AP instructions on the host: not supported");
-        if ((v.SieBlock.ExecutionControlA & StateDescription.EcaApie) == 0) return Exit(false, "ECA.APIE off: not supported");
-        if (fc != Architecture.Semantics.Crypto.Aqic)
-        {
-            if (v.Kvm.Quirks.V7PqapWarning && !k._warned)
-            {
-                k._warned = true;
-                ev.Emit(KvmTrace.PqapWarning, c.Cycles, fc);
-            }
-            return Exit(false, $"fc {fc} is not AQIC: not supported");
-        }
-        if (c.ProblemState) return Inject(PgmCode.PrivilegedOperation, "problem state");
-        if ((r0 & Architecture.Semantics.Crypto.AqicReserved) != 0) return Inject(PgmCode.Specification, "reserved GR0 bits 41-47");
-        if (!v.Kvm.TestFacility(Fac.ApFt) && (r0 & Architecture.Semantics.Crypto.PqapT) != 0) return Inject(PgmCode.Specification, "T bit without facility 15");
-        if ((k.Crycbd & 2) == 0 && (r0 & Architecture.Semantics.Crypto.NonApxaBits) != 0) return Inject(PgmCode.Specification, "APQN beyond 63.15 without APXA");
-        if (!v.Kvm.TestFacility(Fac.ApQueueInterruptControl)) return Inject(PgmCode.Specification, "facility 65 not offered");
-
-        k._hookLock.EnterReadLock();
-        try
-        {
-            if (k._hook is { } hook)
-            {
-                var owner = k._hookOwner;
-                if (owner != null && !owner.TryGet()) return Exit(false, $"hook owner {owner.Name} unavailable: not supported");
-                int rc;
-                ev.Emit(KvmTrace.PqapHookCall, c.Cycles, (c.CpuAddress, hook.ToString()!));
-                try { rc = hook.HandlePqap(v); }
-                finally { owner?.Put(); }
-                if (rc != 0) return Exit(false, $"hook returned {rc}: not supported");
-                if ((c.G[1] & 0x00FF_0000) != 0) c.Cc = 3;
-                else if (!v.Kvm.Quirks.V7CcUnchanged) c.Cc = 0;
-                return Exit(true, $"hook returned 0: gr1 0x{c.G[1]:x16} cc {c.Cc}");
-            }
-            // no hook: RC 0x01 (no queue); literally the 4-byte status lands in the first word of GR1
-            const uint status = 0x0001_0000;
-            if (v.Kvm.Quirks.NoHookGr1Intended) c.G[1] = status;
-            else c.G[1] = ((ulong)status << 32) | (c.G[1] & 0xFFFF_FFFFUL);
-            c.Cc = 3;
-            return Exit(true, $"no hook: gr1 0x{c.G[1]:x16} cc 3");
-        }
-        finally { k._hookLock.ExitReadLock(); }
+        if (_warned) return false;
+        _warned = true;
+        return true;
     }
 }

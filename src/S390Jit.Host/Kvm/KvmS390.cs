@@ -3,36 +3,10 @@ using S390Jit.Architecture.State;
 using S390Jit.Hardware;
 using S390Jit.Hardware.Sie;
 using S390Jit.Hardware.Tracing;
+using S390Jit.Host.Crypto;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Kvm;
-
-/// <summary>What the CPU model offers a guest (QEMU's -cpu and KVM's facility lists).</summary>
-public sealed class CpuModel
-{
-    /// <summary>Facility bits (STFLE numbering) the machine offers this guest.</summary>
-    public SortedSet<int> Facilities { get; } = new(DefaultFacilities);
-    /// <summary>QEMU's "ap" feature: AP instructions available to the guest (the VMM then enables APIE).</summary>
-    public bool Ap { get; set; }
-    /// <summary>CPU type for STIDP/STSI (z16 = 0x3931).</summary>
-    public ushort CpuType { get; init; } = 0x3931;
-
-    /// <summary>The facilities whose instructions the emulator implements (z196/zEC12 general instructions and the basics).</summary>
-    public static readonly int[] DefaultFacilities =
-    [
-        Fac.N3, Fac.ZArchInstalled, Fac.ZArchActive, Fac.Stfle, Fac.ExtTranslation2, Fac.LongDisplacement,
-        Fac.LongDisplacementHp, Fac.ExtendedImmediate, Fac.ExtTranslation3, Fac.Stckf, Fac.GeneralInstructionsExtension,
-        Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
-    ];
-
-    public ulong[] ToList(int doublewords = 4)
-    {
-        var l = new ulong[doublewords];
-        foreach (int f in Facilities)
-            if (f >> 6 < doublewords) l[f >> 6] |= 0x8000_0000_0000_0000UL >> (f & 63);
-        return l;
-    }
-}
 
 /// <summary>What the host machine offers KVM (its channel subsystem, STFLE list, SCLP) and the quirk switches.</summary>
 public sealed class KvmHostConfig
@@ -53,13 +27,13 @@ public sealed class KvmHostConfig
 /// The VM is reference-counted (kvm_get_kvm / kvm_put_kvm): the VMM holds the first reference, a
 /// vfio_ap mdev another while it is attached; the last put destroys the VM (and its GISA).
 /// </summary>
-public sealed class Kvm : IHostEventSource
+public sealed class KvmVm : IHostEventSource
 {
     public const int FacListDoublewords = 4;
 
     /// <param name="machine">The machine the host runs on.</param>
     /// <param name="hostAp">The host's AP bus; null on a host without AP instructions.</param>
-    public Kvm(HostMachine machine, ulong memoryBytes, CpuModel model, global::S390Jit.Host.Crypto.ApBus? hostAp = null, KvmHostConfig? config = null)
+    public KvmVm(HostMachine machine, ulong memoryBytes, CpuModel model, ApBus? hostAp = null, KvmHostConfig? config = null)
     {
         Machine = machine;
         var host = Host = machine.Memory;
