@@ -57,7 +57,7 @@ public sealed class Machine : IDisposable
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
         Hardware = new HostMachine(Host, Events, hostAp?.Hardware);
-        Kvm = new KvmVm(Hardware, options.MemoryBytes, model, hostAp, config);
+        Kvm = new KvmVm(Hardware, options.MemoryBytes, model, config);
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;

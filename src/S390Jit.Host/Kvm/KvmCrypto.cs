@@ -1,8 +1,6 @@
-using S390Jit.Hardware.Sie;
 using S390Jit.Architecture.Isa;
-using S390Jit.Architecture.State;
 using S390Jit.Hardware.Ap;
-using S390Jit.Host.Crypto;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Host.Kvm;
 
@@ -36,10 +34,9 @@ public sealed class KvmCrypto
     private readonly ReaderWriterLockSlim _hookLock = new(LockRecursionPolicy.SupportsRecursion);
     private bool _warned;
 
-    internal KvmCrypto(KvmVm kvm, ApBus? hostAp)
+    internal KvmCrypto(KvmVm kvm)
     {
         _kvm = kvm;
-        HostAp = hostAp;
         SiePage2 = kvm.Host.KernelAlloc(SiePage2Size, SiePage2Size);
         Crycb = SiePage2 + CrycbOffset;
         uint crycbd = (uint)Crycb;
@@ -55,8 +52,10 @@ public sealed class KvmCrypto
     }
 
     /// <summary>The host's AP bus, or null on a host without AP instructions.</summary>
-    public ApBus? HostAp { get; }
-    public bool HostApxa => HostAp is { Apxa: true };
+    /// <summary>ap_instructions_available(): the machine the host runs on has AP instructions.</summary>
+    public bool HostAp => _kvm.Machine.ApConfiguration != null;
+    /// <summary>kvm_s390_apxa_installed(): the host's QCI reports APXA.</summary>
+    public bool HostApxa => _kvm.Machine.ApConfiguration is { Apxa: true };
     public ulong SiePage2 { get; }
     /// <summary>Host address of the CRYCB.</summary>
     public ulong Crycb { get; }
@@ -89,7 +88,7 @@ public sealed class KvmCrypto
     /// </summary>
     public bool SetApie(bool enable)
     {
-        if (HostAp == null) return false;
+        if (!HostAp) return false;
         Apie = enable;
         _kvm.Events.Emit(KvmTrace.VmSetCrypto, CurrentCycle(), enable);
         BlockAll();

@@ -3,7 +3,6 @@ using S390Jit.Architecture.State;
 using S390Jit.Hardware;
 using S390Jit.Hardware.Sie;
 using S390Jit.Hardware.Tracing;
-using S390Jit.Host.Crypto;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Kvm;
@@ -32,8 +31,7 @@ public sealed class KvmVm : IHostEventSource
     public const int FacListDoublewords = 4;
 
     /// <param name="machine">The machine the host runs on.</param>
-    /// <param name="hostAp">The host's AP bus; null on a host without AP instructions.</param>
-    public KvmVm(HostMachine machine, ulong memoryBytes, CpuModel model, ApBus? hostAp = null, KvmHostConfig? config = null)
+    public KvmVm(HostMachine machine, ulong memoryBytes, CpuModel model, KvmHostConfig? config = null)
     {
         Machine = machine;
         var host = Host = machine.Memory;
@@ -54,7 +52,7 @@ public sealed class KvmVm : IHostEventSource
             list[Fac.ApQueueInterruptControl >> 6] &= ~(0x8000_0000_0000_0000UL >> (Fac.ApQueueInterruptControl & 63));
         for (int i = 0; i < list.Length; i++) host.WriteU64(FacListAddress + (ulong)i * 8, list[i]);
         Floating = new FloatingInterrupts(this);
-        Crypto = new KvmCrypto(this, hostAp);
+        Crypto = new KvmCrypto(this);
         if (Config.Aiv)
         {
             // kvm_s390_gisa_init: the GISA lives in the VM's sie_page2; the GIB is registered with the first one

@@ -153,7 +153,7 @@ public sealed partial class KvmVcpu
             InjectProgramInterruption(code);
             return Exit(true, $"{why}: program interruption 0x{code:x4}");
         }
-        if (crypto.HostAp == null) return Exit(false, "no AP instructions on the host: not supported");
+        if (!crypto.HostAp) return Exit(false, "no AP instructions on the host: not supported");
         if ((SieBlock.ExecutionControlA & StateDescription.EcaApie) == 0) return Exit(false, "ECA.APIE off: not supported");
         if (fc != ApInstructions.Aqic)
         {

@@ -151,7 +151,7 @@ public class ApCrycbTests
     {
         var model = new CpuModel();
         if (msa3) model.Facilities.Add(Fac.Msa3);
-        var kvm = new KvmVm(new HostMachine(host, ap: bus?.Hardware), 1 << 20, model, bus);
+        var kvm = new KvmVm(new HostMachine(host, ap: bus?.Hardware), 1 << 20, model);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         return kvm;
     }

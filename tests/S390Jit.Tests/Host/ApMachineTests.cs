@@ -61,7 +61,7 @@ public class ApMachineTests
         using var m = Boot(Insn(0xB2, (byte)op2, 0x00, (byte)regs), ap: null);
         m.Run();
         Assert.That((m.Boot.Cpu.PswAddr, Lowcore16(m, Lowcore.PgmCode)), Is.EqualTo((TestGuest.ProgramCheckWait, PgmCode.Operation)));
-        Assert.That((m.Kvm.Crypto.HostAp, m.Boot.Cpu.Ap), Is.EqualTo(((ApBus?)null, (IApFacility?)null)));
+        Assert.That((m.Kvm.Crypto.HostAp, m.Boot.Cpu.Ap), Is.EqualTo((false, (IApFacility?)null)));
     }
 
     [Test]

@@ -32,7 +32,7 @@ public class VfioApTests
     {
         var model = new CpuModel();
         model.Facilities.Add(Fac.Msa3);
-        var kvm = new KvmVm(new HostMachine(host, ap: bus.Hardware), 1 << 20, model, bus);
+        var kvm = new KvmVm(new HostMachine(host, ap: bus.Hardware), 1 << 20, model);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         kvm.Crypto.SetApie(true);
         return kvm;
