@@ -105,61 +105,64 @@ public sealed unsafe class ApFirmware : IApFacility
 
     // ---- PQAP ---------------------------------------------------------------------------------------
 
-    public uint TestQueue(Cpu cpu, ushort apqn, out ulong info)
+    /// <summary>
+    /// One PQAP queue function: its cost, the queue (or the response code why there is none), then under
+    /// the queue lock "reset in progress" (UNCONFIRMED for RAPQ/ZAPQ: a reset while one runs is refused
+    /// with RC 0x02; Linux accepts 0 and 2 alike) and the function itself at the CPU's cycle.
+    /// </summary>
+    private uint QueueFunction(Cpu cpu, ushort apqn, Func<ApQueue, ulong, uint> function)
     {
-        Stats.Tapq++;
         cpu.Cycles += PqapCycles;
-        info = 0;
         var q = Resolve(cpu, apqn, out byte rc);
         if (q == null) return Done(ApStatus.Make(rc));
         lock (q)
         {
             ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
-            uint functions = ApAdapter.Functions | (Apxa(cpu) ? ApAdapter.FunctionApxa : 0);
-            info = ((ulong)functions << 32) | ((ulong)(byte)q.Adapter.Type << 24) | ((ulong)(byte)MaxDomainFor(cpu) << 16)
-                 | ((ulong)(byte)MaxMessageUnits << 8) | (byte)(q.Adapter.QueueDepth - 1);
-            return Done(q.Status(now));
+            return Done(q.ResetInProgress(now) ? q.Status(now, ApStatus.ResetInProgress) : function(q, now));
         }
+    }
+
+    public uint TestQueue(Cpu cpu, ushort apqn, out ulong info)
+    {
+        Stats.Tapq++;
+        ulong gr2 = 0;
+        uint status = QueueFunction(cpu, apqn, (q, now) =>
+        {
+            uint functions = ApAdapter.Functions | (Apxa(cpu) ? ApAdapter.FunctionApxa : 0);
+            gr2 = ((ulong)functions << 32) | ((ulong)(byte)q.Adapter.Type << 24) | ((ulong)(byte)MaxDomainFor(cpu) << 16)
+                | ((ulong)(byte)MaxMessageUnits << 8) | (byte)(q.Adapter.QueueDepth - 1);
+            return q.Status(now);
+        });
+        info = gr2;
+        return status;
     }
 
     public uint ResetQueue(Cpu cpu, ushort apqn, bool zeroize)
     {
         if (zeroize) Stats.Zapq++; else Stats.Rapq++;
-        cpu.Cycles += PqapCycles;
-        var q = Resolve(cpu, apqn, out byte rc);
-        if (q == null) return Done(ApStatus.Make(rc));
-        lock (q)
+        return QueueFunction(cpu, apqn, (q, now) =>
         {
-            ulong now = cpu.Cycles;
-            // UNCONFIRMED: a reset while one is running is refused with RC 0x02 (Linux accepts 0 and 2 alike)
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
             q.Reset(zeroize, now + Cycles(cpu, zeroize ? Configuration.ZeroizeNanoseconds : Configuration.ResetNanoseconds));
-            return Done(q.Status(now));
-        }
+            return q.Status(now);
+        });
     }
 
     public uint InterruptControl(Cpu cpu, ushort apqn, ulong qirqctrl, ulong nib)
     {
         Stats.Aqic++;
-        cpu.Cycles += PqapCycles;
-        var q = Resolve(cpu, apqn, out byte rc);
-        if (q == null) return Done(ApStatus.Make(rc));
-        lock (q)
+        return QueueFunction(cpu, apqn, (q, now) =>
         {
-            ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
-            if ((qirqctrl & 0x0000_8000_0000_0000UL) != 0)
+            if ((qirqctrl & ApConfiguration.AqicIr) != 0)
             {
-                if (q.IrqEnabled) return Done(q.Status(now, ApStatus.OtherwiseChanged));
-                if (nib >= cpu.MemSize) return Done(q.Status(now, ApStatus.InvalidAddress));
+                if (q.IrqEnabled) return q.Status(now, ApStatus.OtherwiseChanged);
+                if (nib >= cpu.MemSize) return q.Status(now, ApStatus.InvalidAddress);
                 // native: the NIB is a real address of this configuration's storage; the interruption itself
                 // (an I/O adapter interruption at the ISC) is only modelled through a GISA (host AQIC, ApConfiguration.HostAqic)
                 q.EnableIrq(nib, (byte)(qirqctrl & 7), 0, null, 0, now);
             }
             else q.DisableIrq(lag: false);
-            return Done(q.Status(now));
-        }
+            return q.Status(now);
+        });
     }
 
     public void QueryConfiguration(Cpu cpu, Span<byte> block)
@@ -192,22 +195,19 @@ public sealed unsafe class ApFirmware : IApFacility
     public uint QueryCompatibility(Cpu cpu, ushort apqn, ulong apInfo, out ulong result)
     {
         Stats.Qact++;
-        cpu.Cycles += PqapCycles;
-        result = 0;
-        var q = Resolve(cpu, apqn, out byte rc);
-        if (q == null) return Done(ApStatus.Make(rc));
-        lock (q)
+        ulong gr2 = 0;
+        uint status = QueueFunction(cpu, apqn, (q, now) =>
         {
-            ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
             int mode = (int)((apInfo >> 58) & 7), cat = (int)((apInfo >> 24) & 0xFF), type = (int)q.Adapter.Type;
             // UNCONFIRMED: asking for another mode (coprocessor, EP11) than the adapter's is "facility not installed";
             // a category between CEX4 and the adapter's type is granted (an older driver may treat it as that type)
-            if (mode != 0 && mode != ApAdapter.ModeAccelerator) return Done(q.Status(now, ApStatus.RequestedFacilityNotInstalled));
+            if (mode != 0 && mode != ApAdapter.ModeAccelerator) return q.Status(now, ApStatus.RequestedFacilityNotInstalled);
             int compat = cat >= (int)ApDeviceType.Cex4 && cat < type ? cat : type;
-            result = ((ulong)ApAdapter.ModeAccelerator << 58) | ((ulong)compat << 24);
-            return Done(q.Status(now));
-        }
+            gr2 = ((ulong)ApAdapter.ModeAccelerator << 58) | ((ulong)compat << 24);
+            return q.Status(now);
+        });
+        result = gr2;
+        return status;
     }
 
     // ---- NQAP / DQAP ----------------------------------------------------------------------------------
@@ -240,61 +240,78 @@ public sealed unsafe class ApFirmware : IApFacility
     public int Enqueue(Cpu cpu, ref ApTransfer t)
     {
         Stats.Nqap++;
+        return Transfer(cpu, ref t, _enqueue ??= EnqueueStep);
+    }
+
+    private delegate int TransferStep(Cpu cpu, ApQueue q, ulong now, ref ApTransfer t);
+    private TransferStep? _enqueue, _dequeue;
+
+    /// <summary>
+    /// One NQAP or DQAP execution: its cost, the queue (cc 3 with the response code why there is none),
+    /// then under the queue lock "reset in progress" (cc 3) and the transfer itself at the CPU's cycle.
+    /// </summary>
+    private int Transfer(Cpu cpu, ref ApTransfer t, TransferStep step)
+    {
         cpu.Cycles += TransferCycles;
         var q = Resolve(cpu, t.Apqn, out byte rc);
         if (q == null) { t.Status = Done(ApStatus.Make(rc)); return 3; }
         lock (q)
         {
             ulong now = cpu.Cycles;
-            bool cont = (t.Gr0 & Crypto.NqapContinuation) != 0;
-            bool last = (t.Gr0 & Crypto.NqapLast) != 0;
-            uint Fail(byte code) => Done(q.Status(now, code));
-            if (q.ResetInProgress(now)) { t.Status = Fail(ApStatus.ResetInProgress); return 3; }
-            if ((t.Gr0 & Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
-            if (cont && q.Open == null) { t.Status = Fail(ApStatus.NoFirstPart); return 3; }
-            if (!cont && q.Count >= q.Adapter.QueueDepth)
-            {
-                q.Stats.QueueFullRejects++;
-                t.Status = Fail(ApStatus.QueueFull);
-                return 3;
-            }
-            ulong sofar = cont ? (ulong)q.Open!.Parts.Count : 0;
-            if (sofar + t.Length > ApAdapter.MaxMessageSize)
-            {
-                q.Open = null;
-                t.Status = Fail(ApStatus.MessageTooBig);
-                return 3;
-            }
-            int n = Chunk(t.Address, t.Length);
-            Span<byte> part = stackalloc byte[n]; // n <= 4096: one page at most
-            ReadGuest(cpu, t.Address, part); // access exceptions: nothing has changed yet
-            if (!cont) q.Open = new ApRequest(t.Psmid);
-            var open = q.Open!;
-            foreach (byte b in part) open.Parts.Add(b);
-            cpu.Cycles += (ulong)n / 4;
-            t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
-            t.Length -= (ulong)n;
-            if (t.Length != 0)
-            {
-                t.Gr0 |= Crypto.NqapContinuation;
-                return 2;
-            }
-            if (!last)
-            {
-                t.Status = Done(q.Status(now));
-                return 1;
-            }
-            q.Open = null;
-            ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
-            if (q.IrqAiv != null)
-            {
-                // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
-                cpu.HostEventCycle = Math.Min(cpu.HostEventCycle, reply);
-                cpu.EventCycle = Math.Min(cpu.EventCycle, reply);
-            }
-            t.Status = Done(q.Status(now));
-            return 0;
+            if (q.ResetInProgress(now)) { t.Status = Done(q.Status(now, ApStatus.ResetInProgress)); return 3; }
+            return step(cpu, q, now, ref t);
         }
+    }
+
+    private int EnqueueStep(Cpu cpu, ApQueue q, ulong now, ref ApTransfer t)
+    {
+        bool cont = (t.Gr0 & Crypto.NqapContinuation) != 0;
+        bool last = (t.Gr0 & Crypto.NqapLast) != 0;
+        uint Fail(byte code) => Done(q.Status(now, code));
+        if ((t.Gr0 & Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
+        if (cont && q.Open == null) { t.Status = Fail(ApStatus.NoFirstPart); return 3; }
+        if (!cont && q.Count >= q.Adapter.QueueDepth)
+        {
+            q.Stats.QueueFullRejects++;
+            t.Status = Fail(ApStatus.QueueFull);
+            return 3;
+        }
+        ulong sofar = cont ? (ulong)q.Open!.Parts.Count : 0;
+        if (sofar + t.Length > ApAdapter.MaxMessageSize)
+        {
+            q.Open = null;
+            t.Status = Fail(ApStatus.MessageTooBig);
+            return 3;
+        }
+        int n = Chunk(t.Address, t.Length);
+        Span<byte> part = stackalloc byte[n]; // n <= 4096: one page at most
+        ReadGuest(cpu, t.Address, part); // access exceptions: nothing has changed yet
+        if (!cont) q.Open = new ApRequest(t.Psmid);
+        var open = q.Open!;
+        foreach (byte b in part) open.Parts.Add(b);
+        cpu.Cycles += (ulong)n / 4;
+        t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
+        t.Length -= (ulong)n;
+        if (t.Length != 0)
+        {
+            t.Gr0 |= Crypto.NqapContinuation;
+            return 2;
+        }
+        if (!last)
+        {
+            t.Status = Done(q.Status(now));
+            return 1;
+        }
+        q.Open = null;
+        ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
+        if (q.IrqAiv != null)
+        {
+            // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
+            cpu.HostEventCycle = Math.Min(cpu.HostEventCycle, reply);
+            cpu.EventCycle = Math.Min(cpu.EventCycle, reply);
+        }
+        t.Status = Done(q.Status(now));
+        return 0;
     }
 
     /// <summary>
@@ -306,36 +323,33 @@ public sealed unsafe class ApFirmware : IApFacility
     public int Dequeue(Cpu cpu, ref ApTransfer t)
     {
         Stats.Dqap++;
-        cpu.Cycles += TransferCycles;
-        var q = Resolve(cpu, t.Apqn, out byte rc);
-        if (q == null) { t.Status = Done(ApStatus.Make(rc)); return 3; }
-        lock (q)
+        return Transfer(cpu, ref t, _dequeue ??= DequeueStep);
+    }
+
+    private int DequeueStep(Cpu cpu, ApQueue q, ulong now, ref ApTransfer t)
+    {
+        var r = q.NextReply(now);
+        if (r == null) { t.Status = Done(q.Status(now, ApStatus.NoPendingReply)); return 3; }
+        var reply = r.Job!.Reply;
+        int offset = q.Transfer == r ? q.TransferOffset : 0;
+        int n = Chunk(t.Address, Math.Min(t.Length, (ulong)(reply.Length - offset)));
+        WriteGuest(cpu, t.Address, reply.AsSpan(offset, n)); // access exceptions: nothing has changed yet
+        cpu.Cycles += (ulong)n / 4;
+        t.Psmid = r.Psmid;
+        t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
+        t.Length -= (ulong)n;
+        offset += n;
+        t.Residual = (ulong)(reply.Length - offset);
+        if (t.Residual == 0)
         {
-            ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) { t.Status = Done(q.Status(now, ApStatus.ResetInProgress)); return 3; }
-            var r = q.NextReply(now);
-            if (r == null) { t.Status = Done(q.Status(now, ApStatus.NoPendingReply)); return 3; }
-            var reply = r.Job!.Reply;
-            int offset = q.Transfer == r ? q.TransferOffset : 0;
-            int n = Chunk(t.Address, Math.Min(t.Length, (ulong)(reply.Length - offset)));
-            WriteGuest(cpu, t.Address, reply.AsSpan(offset, n)); // access exceptions: nothing has changed yet
-            cpu.Cycles += (ulong)n / 4;
-            t.Psmid = r.Psmid;
-            t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
-            t.Length -= (ulong)n;
-            offset += n;
-            t.Residual = (ulong)(reply.Length - offset);
-            if (t.Residual == 0)
-            {
-                q.Remove(r);
-                t.Status = Done(q.Status(now));
-                return 0;
-            }
-            q.Transfer = r;
-            q.TransferOffset = offset;
-            t.Gr0 &= ~Crypto.DqapFirst;
-            return t.Length == 0 ? 1 : 2;
+            q.Remove(r);
+            t.Status = Done(q.Status(now));
+            return 0;
         }
+        q.Transfer = r;
+        q.TransferOffset = offset;
+        t.Gr0 &= ~Crypto.DqapFirst;
+        return t.Length == 0 ? 1 : 2;
     }
 
     /// <summary>

@@ -128,11 +128,8 @@ public sealed class ApQueue
     internal void EnableIrq(ulong nib, byte isc, byte gisc, AivFacility? aiv, ulong gisaOrigin, ulong now)
     {
         IrqEnabled = true;
-        NotificationByte = nib;
-        Isc = isc;
-        Gisc = gisc;
-        IrqAiv = aiv;
-        IrqGisaOrigin = gisaOrigin;
+        (NotificationByte, Isc, Gisc) = (nib, isc, gisc);
+        (IrqAiv, IrqGisaOrigin) = (aiv, gisaOrigin);
         _iLag = 0;
         foreach (var r in _requests) if (r.Completed(now)) r.Notified = true;
         aiv?.AddSource(gisaOrigin, this);

@@ -6,21 +6,14 @@ namespace S390Jit.Hardware.Tracing;
 /// it): its name, what it marks, and how its fields print. An event without fields prints a fixed
 /// detail text (or none). Emit sites and tests refer to the declaration, never to the name as text.
 /// </summary>
-public class TraceEvent
+public class TraceEvent(string name, string description, string detail = "")
 {
-    public TraceEvent(string name, string description, string detail = "")
-    {
-        Name = name;
-        Description = description;
-        Detail = detail;
-    }
-
     /// <summary>The name the trace line and the --stats counter show (e.g. kvm_s390_sie_exit).</summary>
-    public string Name { get; }
+    public string Name { get; } = name;
     /// <summary>When the event happens (the catalogue's documentation of it).</summary>
-    public string Description { get; }
+    public string Description { get; } = description;
     /// <summary>The fixed detail text of an event without fields.</summary>
-    public string Detail { get; }
+    public string Detail { get; } = detail;
 
     public override string ToString() => Name;
 }

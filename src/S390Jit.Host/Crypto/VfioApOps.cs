@@ -88,18 +88,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     }
 
     /// <summary>echo APID &gt; assign_adapter</summary>
-    public void AssignAdapter(int apid)
-    {
-        lock (Driver.Lock)
-        {
-            CheckAdapter(apid);
-            if (Apm[apid]) return;
-            VerifyReserved([apid], Aqm.Bits());
-            Apm[apid] = true;
-            try { VerifyNoSharing(); }
-            catch { Apm[apid] = false; throw; }
-        }
-    }
+    public void AssignAdapter(int apid) => Assign(Apm, apid, () => CheckAdapter(apid), () => VerifyReserved([apid], Aqm.Bits()));
 
     public void UnassignAdapter(int apid)
     {
@@ -107,22 +96,25 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     }
 
     /// <summary>echo APQI &gt; assign_domain</summary>
-    public void AssignDomain(int apqi)
-    {
-        lock (Driver.Lock)
-        {
-            CheckDomain(apqi);
-            if (Aqm[apqi]) return;
-            VerifyReserved(Apm.Bits(), [apqi]);
-            Aqm[apqi] = true;
-            try { VerifyNoSharing(); }
-            catch { Aqm[apqi] = false; throw; }
-        }
-    }
+    public void AssignDomain(int apqi) => Assign(Aqm, apqi, () => CheckDomain(apqi), () => VerifyReserved(Apm.Bits(), [apqi]));
 
     public void UnassignDomain(int apqi)
     {
         lock (Driver.Lock) { CheckDomain(apqi); Aqm[apqi] = false; }
+    }
+
+    /// <summary>Sets a matrix bit after the index check and the reservation check; undone if another mdev has a queue it adds.</summary>
+    private void Assign(ApMask mask, int n, Action checkIndex, Action verifyReserved)
+    {
+        lock (Driver.Lock)
+        {
+            checkIndex();
+            if (mask[n]) return;
+            verifyReserved();
+            mask[n] = true;
+            try { VerifyNoSharing(); }
+            catch { mask[n] = false; throw; }
+        }
     }
 
     /// <summary>echo APQI &gt; assign_control_domain (no queue reservation needed).</summary>

@@ -123,12 +123,19 @@ public sealed unsafe class Gisa
 
     // ---- GISC registration (6.3) ------------------------------------------------------------------
 
+    /// <summary>What register and unregister check first (after their cost): a destroyed GISA (-ENODEV), an ISC above 7 (-ERANGE); 0: fine.</summary>
+    private int CheckGisc(int gisc, HostContext ctx, TraceEvent<(int, int, int, byte, byte)> e, string op)
+    {
+        ctx.Charge(GiscCycles);
+        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc {op} on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
+        if ((uint)gisc > 7) { ctx.Emit(e, (gisc, -Errno.ERANGE, 0, (byte)0, (byte)0), GiscCycles); return -Errno.ERANGE; }
+        return 0;
+    }
+
     /// <summary>kvm_s390_gisc_register: returns the NISC (5) or -ENODEV / -ERANGE.</summary>
     public int RegisterGisc(int gisc, HostContext ctx)
     {
-        ctx.Charge(GiscCycles);
-        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc register on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
-        if ((uint)gisc > 7) { ctx.Emit(KvmTrace.GiscRegister, (gisc, -Errno.ERANGE, 0, (byte)0, (byte)0), GiscCycles); return -Errno.ERANGE; }
+        if (CheckGisc(gisc, ctx, KvmTrace.GiscRegister, "register") is var err and < 0) return err;
         int refs;
         lock (_lock)
         {
@@ -146,9 +153,7 @@ public sealed unsafe class Gisa
     /// <summary>kvm_s390_gisc_unregister: 0, or -ENODEV / -ERANGE / -EINVAL (not registered).</summary>
     public int UnregisterGisc(int gisc, HostContext ctx)
     {
-        ctx.Charge(GiscCycles);
-        if (Destroyed) { Kvm.UseAfterFree(ctx, $"gisc unregister on the destroyed GISA 0x{Origin:x}"); return -Errno.ENODEV; }
-        if ((uint)gisc > 7) { ctx.Emit(KvmTrace.GiscUnregister, (gisc, -Errno.ERANGE, 0, (byte)0, (byte)0), GiscCycles); return -Errno.ERANGE; }
+        if (CheckGisc(gisc, ctx, KvmTrace.GiscUnregister, "unregister") is var err and < 0) return err;
         int refs;
         lock (_lock)
         {
