@@ -10,10 +10,10 @@ namespace S390Jit.Hardware.Sie;
 /// <para>
 /// The guest's registers live in the <see cref="Cpu"/> (the vcpu's save area) throughout; at entry
 /// the SIE loads its controls (ECA, ICTL, CRYCBD, GD, facility list) from the state description into
-/// the CPU's <see cref="SieControls"/>, and at exit it stores the guest PSW, control registers, prefix,
-/// timers and the interception fields there, so the host model and its tests see what real KVM sees.
-/// How the processor executes the guest's instructions (<see cref="Engine"/>) is the machine's business:
-/// the host only issues SIE.
+/// the CPU's <see cref="SieControls"/> (and gives the CPU the machine's AP facility), and at exit it
+/// stores the guest PSW, control registers, prefix, timers and the interception fields there, so the
+/// host model and its tests see what real KVM sees. How the processor executes the guest's
+/// instructions (<see cref="Engine"/>) is the machine's business: the host only issues SIE.
 /// </para>
 /// </summary>
 public sealed class SieFacility
