@@ -54,6 +54,17 @@ public sealed unsafe class ApHarness : IDisposable
         return ap;
     }
 
+    /// <summary>Adapters 05 (CEX7) and 06 (<paramref name="second"/>) with usage domains 4 and 5, no control domain: a configuration two VMs share.</summary>
+    public static ApConfiguration SharedConfiguration(ApDeviceType second = ApDeviceType.Cex7)
+    {
+        var ap = new ApConfiguration();
+        ap.AddUsageDomain(4);
+        ap.AddUsageDomain(5);
+        ap.AddAdapter(5, ApDeviceType.Cex7);
+        ap.AddAdapter(6, second);
+        return ap;
+    }
+
     public HostMemory HostMem { get; }
     public ApConfiguration Ap { get; }
     public HostMachine Machine { get; }

@@ -108,12 +108,7 @@ public class ApGuestTests
     [Test]
     public void Two_vms_sharing_one_host_bus_run_concurrently_and_each_sees_only_its_matrix()
     {
-        var hardware = new ApConfiguration();
-        hardware.AddUsageDomain(4);
-        hardware.AddUsageDomain(5);
-        hardware.AddAdapter(5, ApDeviceType.Cex7);
-        hardware.AddAdapter(6, ApDeviceType.Cex7);
-        var bus = new ApBus(hardware);
+        var bus = new ApBus(S390Jit.Tests.Hardware.ApHarness.SharedConfiguration(ApDeviceType.Cex7));
         var a = Ap(0x0504, 0x0604); a.HostBus = bus;
         var b = Ap(0x0505); b.HostBus = bus;
         var ta = Task.Run(() => RunAp(a, "apqn=0504,0604"));

@@ -151,12 +151,7 @@ public class ApMachineTests
     [Test]
     public void Two_vms_on_one_host_bus_see_only_their_matrix_and_cannot_take_each_others_replies()
     {
-        var hardware = new ApConfiguration();
-        hardware.AddUsageDomain(4);
-        hardware.AddUsageDomain(5);
-        hardware.AddAdapter(5, ApDeviceType.Cex7);
-        hardware.AddAdapter(6, ApDeviceType.Cex8);
-        var bus = new ApBus(hardware);
+        var bus = new ApBus(SharedConfiguration(ApDeviceType.Cex8));
         var apA = Ap(0x0504); apA.HostBus = bus;
         var apB = Ap(0x0505, 0x0605); apB.HostBus = bus;
 
