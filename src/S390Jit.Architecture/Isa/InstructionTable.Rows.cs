@@ -652,10 +652,10 @@ public static partial class InstructionTable
     b341 LNXBR    RRE    -   -    I 3  bfp     F1,F2
     b342 LTXBR    RRE    -   -    I 3  bfp     F1,F2
     b343 LCXBR    RRE    -   -    I 3  bfp     F1,F2
-    b344 LEDBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
-    b345 LDXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
-    b346 LEXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
-    b347 FIXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b344 LEDBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
+    b345 LDXBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
+    b346 LEXBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
+    b347 FIXBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
     b348 KXBR     RRE    -   -    I 3  bfp     F1,F2
     b349 CXBR     RRE    -   -    I 3  bfp     F1,F2
     b34a AXBR     RRE    -   -    I 3  bfp     F1,F2
@@ -663,33 +663,33 @@ public static partial class InstructionTable
     b34c MXBR     RRE    -   -    I 3  bfp     F1,F2
     b34d DXBR     RRE    -   -    I 3  bfp     F1,F2
     b353 DIEBR    RRF_b  -   -    I 3  bfp     F1,F3,F2,M4
-    b357 FIEBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b357 FIEBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
     b35b DIDBR    RRF_b  -   -    I 3  bfp     F1,F3,F2,M4
-    b35f FIDBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b35f FIDBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
     b384 SFPC     RRE    -   -    I 3  bfp     R1,R2?
     b385 SFASR    RRE    41  -    I 3  bfp     R1
     b38c EFPC     RRE    -   -    I 3  bfp     R1,R2?
     b390 CELFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b391 CDLFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b392 CXLFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b394 CEFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b395 CDFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b396 CXFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b398 CFEBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b399 CFDBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b39a CFXBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b394 CEFBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b395 CDFBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b396 CXFBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b398 CFEBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b399 CFDBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b39a CFXBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
     b39c CLFEBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b39d CLFDBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b39e CLFXBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b3a0 CELGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b3a1 CDLGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b3a2 CXLGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a4 CEGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a5 CDGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a6 CXGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a8 CGEBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b3a9 CGDBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b3aa CGXBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3a4 CEGBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b3a5 CDGBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b3a6 CXGBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b3a8 CGEBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b3a9 CGDBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b3aa CGXBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
     b3ac CLGEBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b3ad CLGDBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b3ae CLGXBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4

@@ -52,6 +52,8 @@ public partial class Cpu
         if (code == PgmCode.Data)
         {
             WriteReal32(Lowcore.DataExcCode, PendingDxc);
+            // with the AFP-register control on, the DXC also goes to byte 2 of the FPC
+            if ((Cr[0] & Cr0.AfpRegisters) != 0) Fpc = (Fpc & 0xFFFF_00FFu) | ((uint)PendingDxc << 8);
             PendingDxc = 0;
         }
         SwapPsw(Lowcore.PgmOldPsw, Lowcore.PgmNewPsw, oldAddr);
