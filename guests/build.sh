@@ -20,11 +20,19 @@ export TZ=UTC
 CC=${CROSS_COMPILE:-s390x-linux-gnu-}gcc
 
 # Every guest; the architecture level each one is compiled for.
-ALL_GUESTS="ap aqic bytecode crc32 fib hello insns qsort sha256 sieve strings sys"
+ALL_GUESTS="ap aqic bytecode crc32 fib hello insns qsort sha256 sieve strings sys vector"
 march_for() {
     case "$1" in
-        insns) echo zEC12 ;;
-        *)     echo z196 ;;
+        insns)  echo zEC12 ;;
+        vector) echo z15 ;;
+        *)      echo z196 ;;
+    esac
+}
+# Guests built with -march=z13 and later use the vector registers: hard float.
+float_for() {
+    case "$1" in
+        vector) ;;
+        *)      echo -msoft-float ;;
     esac
 }
 
@@ -32,7 +40,7 @@ CFLAGS=(
     -std=gnu11 -O2 -m64 -mzarch
     -ffreestanding -nostdlib -fno-builtin
     -fno-pic -fno-pie -fno-stack-protector -fno-common
-    -msoft-float -mno-backchain
+    -mno-backchain
     -fno-tree-loop-distribute-patterns
     -fno-delete-null-pointer-checks
     -fno-asynchronous-unwind-tables -fno-unwind-tables
@@ -91,8 +99,8 @@ sources_in() {
 }
 runtime_sources=$(sources_in runtime)
 
-compile() {   # compile SRC OBJ MARCH
-    "$CC" "${CFLAGS[@]}" "-march=$3" -c "$1" -o "$2"
+compile() {   # compile SRC OBJ MARCH FLOAT
+    "$CC" "${CFLAGS[@]}" "-march=$3" $4 -c "$1" -o "$2"
 }
 
 failed=0
@@ -102,6 +110,7 @@ for g in $guests; do
         exit 2
     fi
     march=$(march_for "$g")
+    float=$(float_for "$g")
     obj_dir=$obj_root/$g
     rm -rf "$obj_dir"
     mkdir -p "$obj_dir"
@@ -109,10 +118,10 @@ for g in $guests; do
     guest_sources=$(sources_in "$g")
     for src in $runtime_sources $guest_sources; do
         obj=$obj_dir/$(echo "$src" | tr '/' '_').o
-        compile "$src" "$obj" "$march"
+        compile "$src" "$obj" "$march" "$float"
         objs+=("$obj")
     done
-    "$CC" "${CFLAGS[@]}" "-march=$march" "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
+    "$CC" "${CFLAGS[@]}" "-march=$march" $float "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
 
     if [ $check = 1 ]; then
         if cmp -s "$out_dir/$g.elf" "$g.elf"; then
