@@ -261,7 +261,7 @@ public static partial class InstructionTable
     b9e9 SGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
     b9ea ALGRK    RRF_a  45  -    I 1  general R1,R2,R3!20-23
     b9eb SLGRK    RRF_a  45  -    I 1  general R1,R2,R3!20-23
-    b9ec MGRK     RRF_a  58  -    I 1  general R1,R2,R3!20-23
+    b9ec MGRK     RRF_a  58  1    I 1  general R1,R2,R3!20-23
     b9ed MSGRKC   RRF_a  58  -    I 1  general R1,R2,R3!20-23
     b9f0 SELR     RRF_a  61  -    I 1  general R1,R2,R3,M4
     b9f2 LOCR     RRF_c  45  -    I 1  general R1,R2,M3
@@ -427,7 +427,7 @@ public static partial class InstructionTable
     e381 OG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
     e382 XG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
     e383 MSGC     RXY_a  58  -    I 1  general R1,D2(X2,B2)
-    e384 MG       RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e384 MG       RXY_a  58  1    I 1  general R1,D2(X2,B2)
     e385 LGAT     RXY_a  49  -    I 2  general R1,D2(X2,B2)
     e386 MLG      RXY_a  -   1    I 6  general R1,D2(X2,B2)
     e387 DLG      RXY_a  -   1    I 40 general R1,D2(X2,B2)

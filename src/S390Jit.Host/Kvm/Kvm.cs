@@ -20,6 +20,7 @@ public sealed class CpuModel
         Fac.N3, Fac.ZArchInstalled, Fac.ZArchActive, Fac.Stfle, Fac.ExtTranslation2, Fac.LongDisplacement,
         Fac.LongDisplacementHp, Fac.ExtendedImmediate, Fac.ExtTranslation3, Fac.Stckf, Fac.GeneralInstructionsExtension,
         Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
+        Fac.MiscInstructionExtensions2, Fac.MiscInstructionExtensions3,
     ];
 
     public ulong[] ToList(int doublewords = 4)
