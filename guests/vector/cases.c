@@ -202,7 +202,7 @@ static void case_14(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vcksm %%v20,%%v16,%%v17\n\t"
+                 "vbperm %%v20,%%v16,%%v17\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -216,7 +216,7 @@ static void case_15(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vbperm %%v20,%%v16,%%v17\n\t"
+                 "vlr %%v20,%%v16\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -230,7 +230,7 @@ static void case_16(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlr %%v20,%%v16\n\t"
+                 "vtm %%v16,%%v17\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -244,7 +244,7 @@ static void case_17(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vtm %%v16,%%v17\n\t"
+                 "vperm %%v20,%%v16,%%v17,%%v18\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -258,7 +258,7 @@ static void case_18(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vperm %%v20,%%v16,%%v17,%%v18\n\t"
+                 "vsel %%v20,%%v16,%%v17,%%v18\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -272,7 +272,7 @@ static void case_19(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsel %%v20,%%v16,%%v17,%%v18\n\t"
+                 "vpdi %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -286,7 +286,7 @@ static void case_20(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpdi %%v20,%%v16,%%v17,0\n\t"
+                 "vpdi %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -300,7 +300,7 @@ static void case_21(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpdi %%v20,%%v16,%%v17,1\n\t"
+                 "vpdi %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -314,7 +314,7 @@ static void case_22(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpdi %%v20,%%v16,%%v17,4\n\t"
+                 "vpdi %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -328,7 +328,7 @@ static void case_23(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpdi %%v20,%%v16,%%v17,5\n\t"
+                 "vsldb %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -342,7 +342,7 @@ static void case_24(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsldb %%v20,%%v16,%%v17,0\n\t"
+                 "vsldb %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -356,7 +356,7 @@ static void case_25(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsldb %%v20,%%v16,%%v17,1\n\t"
+                 "vsldb %%v20,%%v16,%%v17,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -370,7 +370,7 @@ static void case_26(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsldb %%v20,%%v16,%%v17,7\n\t"
+                 "vsldb %%v20,%%v16,%%v17,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -384,7 +384,7 @@ static void case_27(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsldb %%v20,%%v16,%%v17,8\n\t"
+                 "vsldb %%v20,%%v16,%%v17,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -398,7 +398,7 @@ static void case_28(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsldb %%v20,%%v16,%%v17,15\n\t"
+                 "vsldb %%v20,%%v16,%%v17,16\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -412,7 +412,7 @@ static void case_29(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsldb %%v20,%%v16,%%v17,16\n\t"
+                 "vsld %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -426,7 +426,7 @@ static void case_30(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsld %%v20,%%v16,%%v17,0\n\t"
+                 "vsld %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -440,7 +440,7 @@ static void case_31(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsld %%v20,%%v16,%%v17,1\n\t"
+                 "vsld %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -454,7 +454,7 @@ static void case_32(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsld %%v20,%%v16,%%v17,5\n\t"
+                 "vsld %%v20,%%v16,%%v17,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -468,7 +468,7 @@ static void case_33(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsld %%v20,%%v16,%%v17,7\n\t"
+                 "vsld %%v20,%%v16,%%v17,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -482,7 +482,7 @@ static void case_34(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsld %%v20,%%v16,%%v17,8\n\t"
+                 "vsrd %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -496,7 +496,7 @@ static void case_35(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsrd %%v20,%%v16,%%v17,0\n\t"
+                 "vsrd %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -510,7 +510,7 @@ static void case_36(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsrd %%v20,%%v16,%%v17,1\n\t"
+                 "vsrd %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -524,7 +524,7 @@ static void case_37(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsrd %%v20,%%v16,%%v17,5\n\t"
+                 "vsrd %%v20,%%v16,%%v17,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -538,7 +538,7 @@ static void case_38(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsrd %%v20,%%v16,%%v17,7\n\t"
+                 "vsrd %%v20,%%v16,%%v17,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -552,7 +552,7 @@ static void case_39(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsrd %%v20,%%v16,%%v17,8\n\t"
+                 "va %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -566,7 +566,7 @@ static void case_40(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "va %%v20,%%v16,%%v17,0\n\t"
+                 "va %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -580,7 +580,7 @@ static void case_41(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "va %%v20,%%v16,%%v17,1\n\t"
+                 "va %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -594,7 +594,7 @@ static void case_42(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "va %%v20,%%v16,%%v17,2\n\t"
+                 "va %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -608,7 +608,7 @@ static void case_43(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "va %%v20,%%v16,%%v17,3\n\t"
+                 "va %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -622,7 +622,7 @@ static void case_44(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "va %%v20,%%v16,%%v17,4\n\t"
+                 "va %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -636,7 +636,7 @@ static void case_45(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "va %%v20,%%v16,%%v17,5\n\t"
+                 "vs %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -650,7 +650,7 @@ static void case_46(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vs %%v20,%%v16,%%v17,0\n\t"
+                 "vs %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -664,7 +664,7 @@ static void case_47(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vs %%v20,%%v16,%%v17,1\n\t"
+                 "vs %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -678,7 +678,7 @@ static void case_48(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vs %%v20,%%v16,%%v17,2\n\t"
+                 "vs %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -692,7 +692,7 @@ static void case_49(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vs %%v20,%%v16,%%v17,3\n\t"
+                 "vs %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -706,7 +706,7 @@ static void case_50(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vs %%v20,%%v16,%%v17,4\n\t"
+                 "vs %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -720,7 +720,7 @@ static void case_51(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vs %%v20,%%v16,%%v17,5\n\t"
+                 "vacc %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -734,7 +734,7 @@ static void case_52(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vacc %%v20,%%v16,%%v17,0\n\t"
+                 "vacc %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -748,7 +748,7 @@ static void case_53(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vacc %%v20,%%v16,%%v17,1\n\t"
+                 "vacc %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -762,7 +762,7 @@ static void case_54(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vacc %%v20,%%v16,%%v17,2\n\t"
+                 "vacc %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -776,7 +776,7 @@ static void case_55(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vacc %%v20,%%v16,%%v17,3\n\t"
+                 "vacc %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -790,7 +790,7 @@ static void case_56(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vacc %%v20,%%v16,%%v17,4\n\t"
+                 "vacc %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -804,7 +804,7 @@ static void case_57(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vacc %%v20,%%v16,%%v17,5\n\t"
+                 "vscbi %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -818,7 +818,7 @@ static void case_58(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscbi %%v20,%%v16,%%v17,0\n\t"
+                 "vscbi %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -832,7 +832,7 @@ static void case_59(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscbi %%v20,%%v16,%%v17,1\n\t"
+                 "vscbi %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -846,7 +846,7 @@ static void case_60(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscbi %%v20,%%v16,%%v17,2\n\t"
+                 "vscbi %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -860,7 +860,7 @@ static void case_61(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscbi %%v20,%%v16,%%v17,3\n\t"
+                 "vscbi %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -874,7 +874,7 @@ static void case_62(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscbi %%v20,%%v16,%%v17,4\n\t"
+                 "vscbi %%v20,%%v16,%%v17,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -888,7 +888,7 @@ static void case_63(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscbi %%v20,%%v16,%%v17,5\n\t"
+                 "vavg %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -902,7 +902,7 @@ static void case_64(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavg %%v20,%%v16,%%v17,0\n\t"
+                 "vavg %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -916,7 +916,7 @@ static void case_65(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavg %%v20,%%v16,%%v17,1\n\t"
+                 "vavg %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -930,7 +930,7 @@ static void case_66(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavg %%v20,%%v16,%%v17,2\n\t"
+                 "vavg %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -944,7 +944,7 @@ static void case_67(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavg %%v20,%%v16,%%v17,3\n\t"
+                 "vavg %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -958,7 +958,7 @@ static void case_68(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavg %%v20,%%v16,%%v17,4\n\t"
+                 "vavgl %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -972,7 +972,7 @@ static void case_69(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavgl %%v20,%%v16,%%v17,0\n\t"
+                 "vavgl %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -986,7 +986,7 @@ static void case_70(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavgl %%v20,%%v16,%%v17,1\n\t"
+                 "vavgl %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1000,7 +1000,7 @@ static void case_71(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavgl %%v20,%%v16,%%v17,2\n\t"
+                 "vavgl %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1014,7 +1014,7 @@ static void case_72(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavgl %%v20,%%v16,%%v17,3\n\t"
+                 "vavgl %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1028,7 +1028,7 @@ static void case_73(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vavgl %%v20,%%v16,%%v17,4\n\t"
+                 "vmx %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1042,7 +1042,7 @@ static void case_74(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmx %%v20,%%v16,%%v17,0\n\t"
+                 "vmx %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1056,7 +1056,7 @@ static void case_75(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmx %%v20,%%v16,%%v17,1\n\t"
+                 "vmx %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1070,7 +1070,7 @@ static void case_76(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmx %%v20,%%v16,%%v17,2\n\t"
+                 "vmx %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1084,7 +1084,7 @@ static void case_77(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmx %%v20,%%v16,%%v17,3\n\t"
+                 "vmx %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1098,7 +1098,7 @@ static void case_78(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmx %%v20,%%v16,%%v17,4\n\t"
+                 "vmn %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1112,7 +1112,7 @@ static void case_79(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmn %%v20,%%v16,%%v17,0\n\t"
+                 "vmn %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1126,7 +1126,7 @@ static void case_80(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmn %%v20,%%v16,%%v17,1\n\t"
+                 "vmn %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1140,7 +1140,7 @@ static void case_81(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmn %%v20,%%v16,%%v17,2\n\t"
+                 "vmn %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1154,7 +1154,7 @@ static void case_82(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmn %%v20,%%v16,%%v17,3\n\t"
+                 "vmn %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1168,7 +1168,7 @@ static void case_83(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmn %%v20,%%v16,%%v17,4\n\t"
+                 "vmxl %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1182,7 +1182,7 @@ static void case_84(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmxl %%v20,%%v16,%%v17,0\n\t"
+                 "vmxl %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1196,7 +1196,7 @@ static void case_85(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmxl %%v20,%%v16,%%v17,1\n\t"
+                 "vmxl %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1210,7 +1210,7 @@ static void case_86(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmxl %%v20,%%v16,%%v17,2\n\t"
+                 "vmxl %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1224,7 +1224,7 @@ static void case_87(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmxl %%v20,%%v16,%%v17,3\n\t"
+                 "vmxl %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1238,7 +1238,7 @@ static void case_88(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmxl %%v20,%%v16,%%v17,4\n\t"
+                 "vmnl %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1252,7 +1252,7 @@ static void case_89(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmnl %%v20,%%v16,%%v17,0\n\t"
+                 "vmnl %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1266,7 +1266,7 @@ static void case_90(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmnl %%v20,%%v16,%%v17,1\n\t"
+                 "vmnl %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1280,7 +1280,7 @@ static void case_91(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmnl %%v20,%%v16,%%v17,2\n\t"
+                 "vmnl %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1294,7 +1294,7 @@ static void case_92(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmnl %%v20,%%v16,%%v17,3\n\t"
+                 "vmnl %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1308,7 +1308,7 @@ static void case_93(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmnl %%v20,%%v16,%%v17,4\n\t"
+                 "vmrh %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1322,7 +1322,7 @@ static void case_94(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrh %%v20,%%v16,%%v17,0\n\t"
+                 "vmrh %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1336,7 +1336,7 @@ static void case_95(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrh %%v20,%%v16,%%v17,1\n\t"
+                 "vmrh %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1350,7 +1350,7 @@ static void case_96(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrh %%v20,%%v16,%%v17,2\n\t"
+                 "vmrh %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1364,7 +1364,7 @@ static void case_97(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrh %%v20,%%v16,%%v17,3\n\t"
+                 "vmrh %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1378,7 +1378,7 @@ static void case_98(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrh %%v20,%%v16,%%v17,4\n\t"
+                 "vmrl %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1392,7 +1392,7 @@ static void case_99(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrl %%v20,%%v16,%%v17,0\n\t"
+                 "vmrl %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1406,7 +1406,7 @@ static void case_100(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrl %%v20,%%v16,%%v17,1\n\t"
+                 "vmrl %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1420,7 +1420,7 @@ static void case_101(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrl %%v20,%%v16,%%v17,2\n\t"
+                 "vmrl %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1434,7 +1434,7 @@ static void case_102(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrl %%v20,%%v16,%%v17,3\n\t"
+                 "vmrl %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1448,7 +1448,7 @@ static void case_103(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmrl %%v20,%%v16,%%v17,4\n\t"
+                 "verllv %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1462,7 +1462,7 @@ static void case_104(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verllv %%v20,%%v16,%%v17,0\n\t"
+                 "verllv %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1476,7 +1476,7 @@ static void case_105(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verllv %%v20,%%v16,%%v17,1\n\t"
+                 "verllv %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1490,7 +1490,7 @@ static void case_106(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verllv %%v20,%%v16,%%v17,2\n\t"
+                 "verllv %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1504,7 +1504,7 @@ static void case_107(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verllv %%v20,%%v16,%%v17,3\n\t"
+                 "verllv %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1518,7 +1518,7 @@ static void case_108(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verllv %%v20,%%v16,%%v17,4\n\t"
+                 "veslv %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1532,7 +1532,7 @@ static void case_109(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "veslv %%v20,%%v16,%%v17,0\n\t"
+                 "veslv %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1546,7 +1546,7 @@ static void case_110(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "veslv %%v20,%%v16,%%v17,1\n\t"
+                 "veslv %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1560,7 +1560,7 @@ static void case_111(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "veslv %%v20,%%v16,%%v17,2\n\t"
+                 "veslv %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1574,7 +1574,7 @@ static void case_112(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "veslv %%v20,%%v16,%%v17,3\n\t"
+                 "veslv %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1588,7 +1588,7 @@ static void case_113(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "veslv %%v20,%%v16,%%v17,4\n\t"
+                 "vesrav %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1602,7 +1602,7 @@ static void case_114(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrav %%v20,%%v16,%%v17,0\n\t"
+                 "vesrav %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1616,7 +1616,7 @@ static void case_115(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrav %%v20,%%v16,%%v17,1\n\t"
+                 "vesrav %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1630,7 +1630,7 @@ static void case_116(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrav %%v20,%%v16,%%v17,2\n\t"
+                 "vesrav %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1644,7 +1644,7 @@ static void case_117(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrav %%v20,%%v16,%%v17,3\n\t"
+                 "vesrav %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1658,7 +1658,7 @@ static void case_118(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrav %%v20,%%v16,%%v17,4\n\t"
+                 "vesrlv %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1672,7 +1672,7 @@ static void case_119(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrlv %%v20,%%v16,%%v17,0\n\t"
+                 "vesrlv %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1686,7 +1686,7 @@ static void case_120(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrlv %%v20,%%v16,%%v17,1\n\t"
+                 "vesrlv %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1700,7 +1700,7 @@ static void case_121(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrlv %%v20,%%v16,%%v17,2\n\t"
+                 "vesrlv %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1714,7 +1714,7 @@ static void case_122(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrlv %%v20,%%v16,%%v17,3\n\t"
+                 "vesrlv %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1728,7 +1728,7 @@ static void case_123(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrlv %%v20,%%v16,%%v17,4\n\t"
+                 "vgfm %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1742,7 +1742,7 @@ static void case_124(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfm %%v20,%%v16,%%v17,0\n\t"
+                 "vgfm %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1756,7 +1756,7 @@ static void case_125(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfm %%v20,%%v16,%%v17,1\n\t"
+                 "vgfm %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1770,7 +1770,7 @@ static void case_126(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfm %%v20,%%v16,%%v17,2\n\t"
+                 "vgfm %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1784,7 +1784,7 @@ static void case_127(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfm %%v20,%%v16,%%v17,3\n\t"
+                 "vgfm %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1798,7 +1798,7 @@ static void case_128(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfm %%v20,%%v16,%%v17,4\n\t"
+                 "vml %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1812,7 +1812,7 @@ static void case_129(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vml %%v20,%%v16,%%v17,0\n\t"
+                 "vml %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1826,7 +1826,7 @@ static void case_130(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vml %%v20,%%v16,%%v17,1\n\t"
+                 "vml %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1840,7 +1840,7 @@ static void case_131(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vml %%v20,%%v16,%%v17,2\n\t"
+                 "vml %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1854,7 +1854,7 @@ static void case_132(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vml %%v20,%%v16,%%v17,3\n\t"
+                 "vmh %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1868,7 +1868,7 @@ static void case_133(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmh %%v20,%%v16,%%v17,0\n\t"
+                 "vmh %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1882,7 +1882,7 @@ static void case_134(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmh %%v20,%%v16,%%v17,1\n\t"
+                 "vmh %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1896,7 +1896,7 @@ static void case_135(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmh %%v20,%%v16,%%v17,2\n\t"
+                 "vmh %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1910,7 +1910,7 @@ static void case_136(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmh %%v20,%%v16,%%v17,3\n\t"
+                 "vmlh %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1924,7 +1924,7 @@ static void case_137(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlh %%v20,%%v16,%%v17,0\n\t"
+                 "vmlh %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1938,7 +1938,7 @@ static void case_138(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlh %%v20,%%v16,%%v17,1\n\t"
+                 "vmlh %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1952,7 +1952,7 @@ static void case_139(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlh %%v20,%%v16,%%v17,2\n\t"
+                 "vmlh %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1966,7 +1966,7 @@ static void case_140(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlh %%v20,%%v16,%%v17,3\n\t"
+                 "vme %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1980,7 +1980,7 @@ static void case_141(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vme %%v20,%%v16,%%v17,0\n\t"
+                 "vme %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -1994,7 +1994,7 @@ static void case_142(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vme %%v20,%%v16,%%v17,1\n\t"
+                 "vme %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2008,7 +2008,7 @@ static void case_143(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vme %%v20,%%v16,%%v17,2\n\t"
+                 "vme %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2022,7 +2022,7 @@ static void case_144(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vme %%v20,%%v16,%%v17,3\n\t"
+                 "vmle %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2036,7 +2036,7 @@ static void case_145(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmle %%v20,%%v16,%%v17,0\n\t"
+                 "vmle %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2050,7 +2050,7 @@ static void case_146(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmle %%v20,%%v16,%%v17,1\n\t"
+                 "vmle %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2064,7 +2064,7 @@ static void case_147(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmle %%v20,%%v16,%%v17,2\n\t"
+                 "vmle %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2078,7 +2078,7 @@ static void case_148(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmle %%v20,%%v16,%%v17,3\n\t"
+                 "vmo %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2092,7 +2092,7 @@ static void case_149(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmo %%v20,%%v16,%%v17,0\n\t"
+                 "vmo %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2106,7 +2106,7 @@ static void case_150(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmo %%v20,%%v16,%%v17,1\n\t"
+                 "vmo %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2120,7 +2120,7 @@ static void case_151(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmo %%v20,%%v16,%%v17,2\n\t"
+                 "vmo %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2134,7 +2134,7 @@ static void case_152(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmo %%v20,%%v16,%%v17,3\n\t"
+                 "vmlo %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2148,7 +2148,7 @@ static void case_153(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlo %%v20,%%v16,%%v17,0\n\t"
+                 "vmlo %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2162,7 +2162,7 @@ static void case_154(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlo %%v20,%%v16,%%v17,1\n\t"
+                 "vmlo %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2176,7 +2176,7 @@ static void case_155(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlo %%v20,%%v16,%%v17,2\n\t"
+                 "vmlo %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2190,7 +2190,7 @@ static void case_156(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmlo %%v20,%%v16,%%v17,3\n\t"
+                 "vpk %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2204,7 +2204,7 @@ static void case_157(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpk %%v20,%%v16,%%v17,1\n\t"
+                 "vpk %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2218,7 +2218,7 @@ static void case_158(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpk %%v20,%%v16,%%v17,2\n\t"
+                 "vpk %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2232,7 +2232,7 @@ static void case_159(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpk %%v20,%%v16,%%v17,3\n\t"
+                 "vpk %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2246,7 +2246,7 @@ static void case_160(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpk %%v20,%%v16,%%v17,0\n\t"
+                 "vpk %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2260,7 +2260,7 @@ static void case_161(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpk %%v20,%%v16,%%v17,4\n\t"
+                 "vpks %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2274,7 +2274,7 @@ static void case_162(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,1,0\n\t"
+                 "vpks %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2288,7 +2288,7 @@ static void case_163(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,1,1\n\t"
+                 "vpks %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2302,7 +2302,7 @@ static void case_164(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,2,0\n\t"
+                 "vpks %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2316,7 +2316,7 @@ static void case_165(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,2,1\n\t"
+                 "vpks %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2330,7 +2330,7 @@ static void case_166(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,3,0\n\t"
+                 "vpks %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2344,7 +2344,7 @@ static void case_167(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,3,1\n\t"
+                 "vpks %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2358,7 +2358,7 @@ static void case_168(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,0,0\n\t"
+                 "vpks %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2372,7 +2372,7 @@ static void case_169(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpks %%v20,%%v16,%%v17,0,1\n\t"
+                 "vpkls %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2386,7 +2386,7 @@ static void case_170(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,1,0\n\t"
+                 "vpkls %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2400,7 +2400,7 @@ static void case_171(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,1,1\n\t"
+                 "vpkls %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2414,7 +2414,7 @@ static void case_172(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,2,0\n\t"
+                 "vpkls %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2428,7 +2428,7 @@ static void case_173(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,2,1\n\t"
+                 "vpkls %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2442,7 +2442,7 @@ static void case_174(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,3,0\n\t"
+                 "vpkls %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2456,7 +2456,7 @@ static void case_175(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,3,1\n\t"
+                 "vpkls %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2470,7 +2470,7 @@ static void case_176(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,0,0\n\t"
+                 "vpkls %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2484,7 +2484,7 @@ static void case_177(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpkls %%v20,%%v16,%%v17,0,1\n\t"
+                 "vsum %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2498,7 +2498,7 @@ static void case_178(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsum %%v20,%%v16,%%v17,0\n\t"
+                 "vsum %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2512,7 +2512,7 @@ static void case_179(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsum %%v20,%%v16,%%v17,1\n\t"
+                 "vsum %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2526,7 +2526,7 @@ static void case_180(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsum %%v20,%%v16,%%v17,2\n\t"
+                 "vsumg %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2540,7 +2540,7 @@ static void case_181(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumg %%v20,%%v16,%%v17,1\n\t"
+                 "vsumg %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2554,7 +2554,7 @@ static void case_182(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumg %%v20,%%v16,%%v17,2\n\t"
+                 "vsumg %%v20,%%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2568,7 +2568,7 @@ static void case_183(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumg %%v20,%%v16,%%v17,0\n\t"
+                 "vsumg %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2582,7 +2582,7 @@ static void case_184(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumg %%v20,%%v16,%%v17,3\n\t"
+                 "vsumq %%v20,%%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2596,7 +2596,7 @@ static void case_185(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumq %%v20,%%v16,%%v17,2\n\t"
+                 "vsumq %%v20,%%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2610,7 +2610,7 @@ static void case_186(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumq %%v20,%%v16,%%v17,3\n\t"
+                 "vsumq %%v20,%%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2624,7 +2624,7 @@ static void case_187(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumq %%v20,%%v16,%%v17,1\n\t"
+                 "vsumq %%v20,%%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2638,7 +2638,7 @@ static void case_188(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsumq %%v20,%%v16,%%v17,4\n\t"
+                 "vceq %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2652,7 +2652,7 @@ static void case_189(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,0,0\n\t"
+                 "vceq %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2666,7 +2666,7 @@ static void case_190(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,0,1\n\t"
+                 "vceq %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2680,7 +2680,7 @@ static void case_191(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,1,0\n\t"
+                 "vceq %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2694,7 +2694,7 @@ static void case_192(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,1,1\n\t"
+                 "vceq %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2708,7 +2708,7 @@ static void case_193(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,2,0\n\t"
+                 "vceq %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2722,7 +2722,7 @@ static void case_194(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,2,1\n\t"
+                 "vceq %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2736,7 +2736,7 @@ static void case_195(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,3,0\n\t"
+                 "vceq %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2750,7 +2750,7 @@ static void case_196(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,3,1\n\t"
+                 "vceq %%v20,%%v16,%%v17,4,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2764,7 +2764,7 @@ static void case_197(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,4,0\n\t"
+                 "vceq %%v20,%%v16,%%v17,4,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2778,7 +2778,7 @@ static void case_198(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vceq %%v20,%%v16,%%v17,4,1\n\t"
+                 "vch %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2792,7 +2792,7 @@ static void case_199(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,0,0\n\t"
+                 "vch %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2806,7 +2806,7 @@ static void case_200(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,0,1\n\t"
+                 "vch %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2820,7 +2820,7 @@ static void case_201(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,1,0\n\t"
+                 "vch %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2834,7 +2834,7 @@ static void case_202(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,1,1\n\t"
+                 "vch %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2848,7 +2848,7 @@ static void case_203(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,2,0\n\t"
+                 "vch %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2862,7 +2862,7 @@ static void case_204(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,2,1\n\t"
+                 "vch %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2876,7 +2876,7 @@ static void case_205(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,3,0\n\t"
+                 "vch %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2890,7 +2890,7 @@ static void case_206(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,3,1\n\t"
+                 "vch %%v20,%%v16,%%v17,4,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2904,7 +2904,7 @@ static void case_207(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,4,0\n\t"
+                 "vch %%v20,%%v16,%%v17,4,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2918,7 +2918,7 @@ static void case_208(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vch %%v20,%%v16,%%v17,4,1\n\t"
+                 "vchl %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2932,7 +2932,7 @@ static void case_209(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,0,0\n\t"
+                 "vchl %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2946,7 +2946,7 @@ static void case_210(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,0,1\n\t"
+                 "vchl %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2960,7 +2960,7 @@ static void case_211(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,1,0\n\t"
+                 "vchl %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2974,7 +2974,7 @@ static void case_212(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,1,1\n\t"
+                 "vchl %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -2988,7 +2988,7 @@ static void case_213(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,2,0\n\t"
+                 "vchl %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3002,7 +3002,7 @@ static void case_214(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,2,1\n\t"
+                 "vchl %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3016,7 +3016,7 @@ static void case_215(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,3,0\n\t"
+                 "vchl %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3030,7 +3030,7 @@ static void case_216(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,3,1\n\t"
+                 "vchl %%v20,%%v16,%%v17,4,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3044,7 +3044,7 @@ static void case_217(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,4,0\n\t"
+                 "vchl %%v20,%%v16,%%v17,4,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3058,7 +3058,7 @@ static void case_218(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vchl %%v20,%%v16,%%v17,4,1\n\t"
+                 "vclz %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3072,7 +3072,7 @@ static void case_219(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vclz %%v20,%%v16,0\n\t"
+                 "vclz %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3086,7 +3086,7 @@ static void case_220(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vclz %%v20,%%v16,1\n\t"
+                 "vclz %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3100,7 +3100,7 @@ static void case_221(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vclz %%v20,%%v16,2\n\t"
+                 "vclz %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3114,7 +3114,7 @@ static void case_222(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vclz %%v20,%%v16,3\n\t"
+                 "vclz %%v20,%%v16,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3128,7 +3128,7 @@ static void case_223(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vclz %%v20,%%v16,4\n\t"
+                 "vctz %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3142,7 +3142,7 @@ static void case_224(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vctz %%v20,%%v16,0\n\t"
+                 "vctz %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3156,7 +3156,7 @@ static void case_225(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vctz %%v20,%%v16,1\n\t"
+                 "vctz %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3170,7 +3170,7 @@ static void case_226(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vctz %%v20,%%v16,2\n\t"
+                 "vctz %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3184,7 +3184,7 @@ static void case_227(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vctz %%v20,%%v16,3\n\t"
+                 "vctz %%v20,%%v16,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3198,7 +3198,7 @@ static void case_228(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vctz %%v20,%%v16,4\n\t"
+                 "vlc %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3212,7 +3212,7 @@ static void case_229(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlc %%v20,%%v16,0\n\t"
+                 "vlc %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3226,7 +3226,7 @@ static void case_230(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlc %%v20,%%v16,1\n\t"
+                 "vlc %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3240,7 +3240,7 @@ static void case_231(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlc %%v20,%%v16,2\n\t"
+                 "vlc %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3254,7 +3254,7 @@ static void case_232(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlc %%v20,%%v16,3\n\t"
+                 "vlc %%v20,%%v16,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3268,7 +3268,7 @@ static void case_233(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlc %%v20,%%v16,4\n\t"
+                 "vlp %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3282,7 +3282,7 @@ static void case_234(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlp %%v20,%%v16,0\n\t"
+                 "vlp %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3296,7 +3296,7 @@ static void case_235(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlp %%v20,%%v16,1\n\t"
+                 "vlp %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3310,7 +3310,7 @@ static void case_236(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlp %%v20,%%v16,2\n\t"
+                 "vlp %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3324,7 +3324,7 @@ static void case_237(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlp %%v20,%%v16,3\n\t"
+                 "vlp %%v20,%%v16,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3338,7 +3338,7 @@ static void case_238(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlp %%v20,%%v16,4\n\t"
+                 "vpopct %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3352,7 +3352,7 @@ static void case_239(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpopct %%v20,%%v16,0\n\t"
+                 "vpopct %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3366,7 +3366,7 @@ static void case_240(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpopct %%v20,%%v16,1\n\t"
+                 "vpopct %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3380,7 +3380,7 @@ static void case_241(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpopct %%v20,%%v16,2\n\t"
+                 "vpopct %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3394,7 +3394,7 @@ static void case_242(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpopct %%v20,%%v16,3\n\t"
+                 "vpopct %%v20,%%v16,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3408,7 +3408,7 @@ static void case_243(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vpopct %%v20,%%v16,4\n\t"
+                 "vuph %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3422,7 +3422,7 @@ static void case_244(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuph %%v20,%%v16,0\n\t"
+                 "vuph %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3436,7 +3436,7 @@ static void case_245(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuph %%v20,%%v16,1\n\t"
+                 "vuph %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3450,7 +3450,7 @@ static void case_246(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuph %%v20,%%v16,2\n\t"
+                 "vuph %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3464,7 +3464,7 @@ static void case_247(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuph %%v20,%%v16,3\n\t"
+                 "vupl %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3478,7 +3478,7 @@ static void case_248(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupl %%v20,%%v16,0\n\t"
+                 "vupl %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3492,7 +3492,7 @@ static void case_249(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupl %%v20,%%v16,1\n\t"
+                 "vupl %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3506,7 +3506,7 @@ static void case_250(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupl %%v20,%%v16,2\n\t"
+                 "vupl %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3520,7 +3520,7 @@ static void case_251(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupl %%v20,%%v16,3\n\t"
+                 "vuplh %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3534,7 +3534,7 @@ static void case_252(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuplh %%v20,%%v16,0\n\t"
+                 "vuplh %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3548,7 +3548,7 @@ static void case_253(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuplh %%v20,%%v16,1\n\t"
+                 "vuplh %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3562,7 +3562,7 @@ static void case_254(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuplh %%v20,%%v16,2\n\t"
+                 "vuplh %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3576,7 +3576,7 @@ static void case_255(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vuplh %%v20,%%v16,3\n\t"
+                 "vupll %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3590,7 +3590,7 @@ static void case_256(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupll %%v20,%%v16,0\n\t"
+                 "vupll %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3604,7 +3604,7 @@ static void case_257(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupll %%v20,%%v16,1\n\t"
+                 "vupll %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3618,7 +3618,7 @@ static void case_258(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupll %%v20,%%v16,2\n\t"
+                 "vupll %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3632,7 +3632,7 @@ static void case_259(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vupll %%v20,%%v16,3\n\t"
+                 "vseg %%v20,%%v16,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3646,7 +3646,7 @@ static void case_260(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vseg %%v20,%%v16,0\n\t"
+                 "vseg %%v20,%%v16,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3660,7 +3660,7 @@ static void case_261(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vseg %%v20,%%v16,1\n\t"
+                 "vseg %%v20,%%v16,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3674,7 +3674,7 @@ static void case_262(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vseg %%v20,%%v16,2\n\t"
+                 "vseg %%v20,%%v16,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3688,7 +3688,7 @@ static void case_263(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vseg %%v20,%%v16,3\n\t"
+                 "vec %%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3702,7 +3702,7 @@ static void case_264(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vec %%v16,%%v17,0\n\t"
+                 "vec %%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3716,7 +3716,7 @@ static void case_265(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vec %%v16,%%v17,1\n\t"
+                 "vec %%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3730,7 +3730,7 @@ static void case_266(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vec %%v16,%%v17,2\n\t"
+                 "vec %%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3744,7 +3744,7 @@ static void case_267(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vec %%v16,%%v17,3\n\t"
+                 "vec %%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3758,7 +3758,7 @@ static void case_268(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vec %%v16,%%v17,4\n\t"
+                 "vecl %%v16,%%v17,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3772,7 +3772,7 @@ static void case_269(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vecl %%v16,%%v17,0\n\t"
+                 "vecl %%v16,%%v17,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3786,7 +3786,7 @@ static void case_270(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vecl %%v16,%%v17,1\n\t"
+                 "vecl %%v16,%%v17,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3800,7 +3800,7 @@ static void case_271(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vecl %%v16,%%v17,2\n\t"
+                 "vecl %%v16,%%v17,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3814,7 +3814,7 @@ static void case_272(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vecl %%v16,%%v17,3\n\t"
+                 "vecl %%v16,%%v17,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3828,7 +3828,7 @@ static void case_273(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vecl %%v16,%%v17,4\n\t"
+                 "vac %%v20,%%v16,%%v17,%%v18,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3842,7 +3842,7 @@ static void case_274(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vac %%v20,%%v16,%%v17,%%v18,4\n\t"
+                 "vac %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3856,7 +3856,7 @@ static void case_275(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vac %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vaccc %%v20,%%v16,%%v17,%%v18,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3870,7 +3870,7 @@ static void case_276(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vaccc %%v20,%%v16,%%v17,%%v18,4\n\t"
+                 "vaccc %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3884,7 +3884,7 @@ static void case_277(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vaccc %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vsbi %%v20,%%v16,%%v17,%%v18,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3898,7 +3898,7 @@ static void case_278(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsbi %%v20,%%v16,%%v17,%%v18,4\n\t"
+                 "vsbi %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3912,7 +3912,7 @@ static void case_279(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsbi %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vsbcbi %%v20,%%v16,%%v17,%%v18,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3926,7 +3926,7 @@ static void case_280(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsbcbi %%v20,%%v16,%%v17,%%v18,4\n\t"
+                 "vsbcbi %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3940,7 +3940,7 @@ static void case_281(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsbcbi %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmal %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3954,7 +3954,7 @@ static void case_282(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmal %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmal %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3968,7 +3968,7 @@ static void case_283(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmal %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmal %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3982,7 +3982,7 @@ static void case_284(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmal %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmal %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -3996,7 +3996,7 @@ static void case_285(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmal %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmah %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4010,7 +4010,7 @@ static void case_286(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmah %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmah %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4024,7 +4024,7 @@ static void case_287(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmah %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmah %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4038,7 +4038,7 @@ static void case_288(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmah %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmah %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4052,7 +4052,7 @@ static void case_289(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmah %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmalh %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4066,7 +4066,7 @@ static void case_290(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalh %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmalh %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4080,7 +4080,7 @@ static void case_291(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalh %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmalh %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4094,7 +4094,7 @@ static void case_292(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalh %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmalh %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4108,7 +4108,7 @@ static void case_293(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalh %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmae %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4122,7 +4122,7 @@ static void case_294(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmae %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmae %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4136,7 +4136,7 @@ static void case_295(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmae %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmae %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4150,7 +4150,7 @@ static void case_296(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmae %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmae %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4164,7 +4164,7 @@ static void case_297(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmae %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmale %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4178,7 +4178,7 @@ static void case_298(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmale %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmale %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4192,7 +4192,7 @@ static void case_299(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmale %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmale %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4206,7 +4206,7 @@ static void case_300(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmale %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmale %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4220,7 +4220,7 @@ static void case_301(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmale %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmao %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4234,7 +4234,7 @@ static void case_302(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmao %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmao %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4248,7 +4248,7 @@ static void case_303(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmao %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmao %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4262,7 +4262,7 @@ static void case_304(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmao %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmao %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4276,7 +4276,7 @@ static void case_305(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmao %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vmalo %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4290,7 +4290,7 @@ static void case_306(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalo %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vmalo %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4304,7 +4304,7 @@ static void case_307(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalo %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vmalo %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4318,7 +4318,7 @@ static void case_308(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalo %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vmalo %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4332,7 +4332,7 @@ static void case_309(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmalo %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vgfma %%v20,%%v16,%%v17,%%v18,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4346,7 +4346,7 @@ static void case_310(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfma %%v20,%%v16,%%v17,%%v18,0\n\t"
+                 "vgfma %%v20,%%v16,%%v17,%%v18,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4360,7 +4360,7 @@ static void case_311(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfma %%v20,%%v16,%%v17,%%v18,1\n\t"
+                 "vgfma %%v20,%%v16,%%v17,%%v18,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4374,7 +4374,7 @@ static void case_312(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfma %%v20,%%v16,%%v17,%%v18,2\n\t"
+                 "vgfma %%v20,%%v16,%%v17,%%v18,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4388,7 +4388,7 @@ static void case_313(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfma %%v20,%%v16,%%v17,%%v18,3\n\t"
+                 "vgfma %%v20,%%v16,%%v17,%%v18,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4402,7 +4402,7 @@ static void case_314(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgfma %%v20,%%v16,%%v17,%%v18,4\n\t"
+                 "vmsl %%v20,%%v16,%%v17,%%v18,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4416,7 +4416,7 @@ static void case_315(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmsl %%v20,%%v16,%%v17,%%v18,3,0\n\t"
+                 "vmsl %%v20,%%v16,%%v17,%%v18,3,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4430,7 +4430,7 @@ static void case_316(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmsl %%v20,%%v16,%%v17,%%v18,3,4\n\t"
+                 "vmsl %%v20,%%v16,%%v17,%%v18,3,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4444,7 +4444,7 @@ static void case_317(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmsl %%v20,%%v16,%%v17,%%v18,3,8\n\t"
+                 "vmsl %%v20,%%v16,%%v17,%%v18,3,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4458,7 +4458,7 @@ static void case_318(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmsl %%v20,%%v16,%%v17,%%v18,3,12\n\t"
+                 "vmsl %%v20,%%v16,%%v17,%%v18,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4472,7 +4472,7 @@ static void case_319(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vmsl %%v20,%%v16,%%v17,%%v18,2,0\n\t"
+                 "verim %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4486,7 +4486,7 @@ static void case_320(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,0,0\n\t"
+                 "verim %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4500,7 +4500,7 @@ static void case_321(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,1,0\n\t"
+                 "verim %%v20,%%v16,%%v17,13,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4514,7 +4514,7 @@ static void case_322(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,13,0\n\t"
+                 "verim %%v20,%%v16,%%v17,63,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4528,7 +4528,7 @@ static void case_323(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,63,0\n\t"
+                 "verim %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4542,7 +4542,7 @@ static void case_324(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,0,1\n\t"
+                 "verim %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4556,7 +4556,7 @@ static void case_325(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,1,1\n\t"
+                 "verim %%v20,%%v16,%%v17,13,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4570,7 +4570,7 @@ static void case_326(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,13,1\n\t"
+                 "verim %%v20,%%v16,%%v17,63,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4584,7 +4584,7 @@ static void case_327(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,63,1\n\t"
+                 "verim %%v20,%%v16,%%v17,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4598,7 +4598,7 @@ static void case_328(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,0,2\n\t"
+                 "verim %%v20,%%v16,%%v17,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4612,7 +4612,7 @@ static void case_329(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,1,2\n\t"
+                 "verim %%v20,%%v16,%%v17,13,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4626,7 +4626,7 @@ static void case_330(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,13,2\n\t"
+                 "verim %%v20,%%v16,%%v17,63,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4640,7 +4640,7 @@ static void case_331(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,63,2\n\t"
+                 "verim %%v20,%%v16,%%v17,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4654,7 +4654,7 @@ static void case_332(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,0,3\n\t"
+                 "verim %%v20,%%v16,%%v17,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4668,7 +4668,7 @@ static void case_333(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,1,3\n\t"
+                 "verim %%v20,%%v16,%%v17,13,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4682,7 +4682,7 @@ static void case_334(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,13,3\n\t"
+                 "verim %%v20,%%v16,%%v17,63,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4696,7 +4696,7 @@ static void case_335(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verim %%v20,%%v16,%%v17,63,3\n\t"
+                 "vesl %%v20,%%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4710,7 +4710,7 @@ static void case_336(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,0(%%r2),0\n\t"
+                 "vesl %%v20,%%v16,3(%%r0),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4724,7 +4724,7 @@ static void case_337(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,3(%%r0),0\n\t"
+                 "vesl %%v20,%%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4738,7 +4738,7 @@ static void case_338(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,0(%%r2),1\n\t"
+                 "vesl %%v20,%%v16,11(%%r0),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4752,7 +4752,7 @@ static void case_339(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,11(%%r0),1\n\t"
+                 "vesl %%v20,%%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4766,7 +4766,7 @@ static void case_340(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,0(%%r2),2\n\t"
+                 "vesl %%v20,%%v16,19(%%r0),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4780,7 +4780,7 @@ static void case_341(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,19(%%r0),2\n\t"
+                 "vesl %%v20,%%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4794,7 +4794,7 @@ static void case_342(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,0(%%r2),3\n\t"
+                 "vesl %%v20,%%v16,27(%%r0),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4808,7 +4808,7 @@ static void case_343(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,27(%%r0),3\n\t"
+                 "vesl %%v20,%%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4822,7 +4822,7 @@ static void case_344(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesl %%v20,%%v16,0(%%r2),4\n\t"
+                 "vesrl %%v20,%%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4836,7 +4836,7 @@ static void case_345(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,0(%%r2),0\n\t"
+                 "vesrl %%v20,%%v16,3(%%r0),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4850,7 +4850,7 @@ static void case_346(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,3(%%r0),0\n\t"
+                 "vesrl %%v20,%%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4864,7 +4864,7 @@ static void case_347(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,0(%%r2),1\n\t"
+                 "vesrl %%v20,%%v16,11(%%r0),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4878,7 +4878,7 @@ static void case_348(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,11(%%r0),1\n\t"
+                 "vesrl %%v20,%%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4892,7 +4892,7 @@ static void case_349(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,0(%%r2),2\n\t"
+                 "vesrl %%v20,%%v16,19(%%r0),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4906,7 +4906,7 @@ static void case_350(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,19(%%r0),2\n\t"
+                 "vesrl %%v20,%%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4920,7 +4920,7 @@ static void case_351(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,0(%%r2),3\n\t"
+                 "vesrl %%v20,%%v16,27(%%r0),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4934,7 +4934,7 @@ static void case_352(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,27(%%r0),3\n\t"
+                 "vesrl %%v20,%%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4948,7 +4948,7 @@ static void case_353(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesrl %%v20,%%v16,0(%%r2),4\n\t"
+                 "vesra %%v20,%%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4962,7 +4962,7 @@ static void case_354(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,0(%%r2),0\n\t"
+                 "vesra %%v20,%%v16,3(%%r0),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4976,7 +4976,7 @@ static void case_355(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,3(%%r0),0\n\t"
+                 "vesra %%v20,%%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -4990,7 +4990,7 @@ static void case_356(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,0(%%r2),1\n\t"
+                 "vesra %%v20,%%v16,11(%%r0),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5004,7 +5004,7 @@ static void case_357(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,11(%%r0),1\n\t"
+                 "vesra %%v20,%%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5018,7 +5018,7 @@ static void case_358(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,0(%%r2),2\n\t"
+                 "vesra %%v20,%%v16,19(%%r0),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5032,7 +5032,7 @@ static void case_359(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,19(%%r0),2\n\t"
+                 "vesra %%v20,%%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5046,7 +5046,7 @@ static void case_360(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,0(%%r2),3\n\t"
+                 "vesra %%v20,%%v16,27(%%r0),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5060,7 +5060,7 @@ static void case_361(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,27(%%r0),3\n\t"
+                 "vesra %%v20,%%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5074,7 +5074,7 @@ static void case_362(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vesra %%v20,%%v16,0(%%r2),4\n\t"
+                 "verll %%v20,%%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5088,7 +5088,7 @@ static void case_363(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,0(%%r2),0\n\t"
+                 "verll %%v20,%%v16,3(%%r0),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5102,7 +5102,7 @@ static void case_364(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,3(%%r0),0\n\t"
+                 "verll %%v20,%%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5116,7 +5116,7 @@ static void case_365(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,0(%%r2),1\n\t"
+                 "verll %%v20,%%v16,11(%%r0),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5130,7 +5130,7 @@ static void case_366(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,11(%%r0),1\n\t"
+                 "verll %%v20,%%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5144,7 +5144,7 @@ static void case_367(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,0(%%r2),2\n\t"
+                 "verll %%v20,%%v16,19(%%r0),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5158,7 +5158,7 @@ static void case_368(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,19(%%r0),2\n\t"
+                 "verll %%v20,%%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5172,7 +5172,7 @@ static void case_369(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,0(%%r2),3\n\t"
+                 "verll %%v20,%%v16,27(%%r0),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5186,7 +5186,7 @@ static void case_370(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,27(%%r0),3\n\t"
+                 "verll %%v20,%%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5200,7 +5200,7 @@ static void case_371(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "verll %%v20,%%v16,0(%%r2),4\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5214,7 +5214,7 @@ static void case_372(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,0\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5228,7 +5228,7 @@ static void case_373(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,1\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5242,7 +5242,7 @@ static void case_374(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,2\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5256,7 +5256,7 @@ static void case_375(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,3\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5270,7 +5270,7 @@ static void case_376(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,4\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5284,7 +5284,7 @@ static void case_377(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,5\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5298,7 +5298,7 @@ static void case_378(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,6\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5312,7 +5312,7 @@ static void case_379(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,7\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5326,7 +5326,7 @@ static void case_380(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,8\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5340,7 +5340,7 @@ static void case_381(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,9\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5354,7 +5354,7 @@ static void case_382(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,10\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5368,7 +5368,7 @@ static void case_383(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,11\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5382,7 +5382,7 @@ static void case_384(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,12\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5396,7 +5396,7 @@ static void case_385(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,13\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5410,7 +5410,7 @@ static void case_386(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,14\n\t"
+                 "vfae %%v20,%%v16,%%v17,0,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5424,7 +5424,7 @@ static void case_387(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,0,15\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5438,7 +5438,7 @@ static void case_388(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,0\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5452,7 +5452,7 @@ static void case_389(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,1\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5466,7 +5466,7 @@ static void case_390(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,2\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5480,7 +5480,7 @@ static void case_391(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,3\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5494,7 +5494,7 @@ static void case_392(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,4\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5508,7 +5508,7 @@ static void case_393(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,5\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5522,7 +5522,7 @@ static void case_394(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,6\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5536,7 +5536,7 @@ static void case_395(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,7\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5550,7 +5550,7 @@ static void case_396(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,8\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5564,7 +5564,7 @@ static void case_397(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,9\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5578,7 +5578,7 @@ static void case_398(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,10\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5592,7 +5592,7 @@ static void case_399(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,11\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5606,7 +5606,7 @@ static void case_400(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,12\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5620,7 +5620,7 @@ static void case_401(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,13\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5634,7 +5634,7 @@ static void case_402(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,14\n\t"
+                 "vfae %%v20,%%v16,%%v17,1,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5648,7 +5648,7 @@ static void case_403(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,1,15\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5662,7 +5662,7 @@ static void case_404(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,0\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5676,7 +5676,7 @@ static void case_405(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,1\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5690,7 +5690,7 @@ static void case_406(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,2\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5704,7 +5704,7 @@ static void case_407(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,3\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5718,7 +5718,7 @@ static void case_408(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,4\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5732,7 +5732,7 @@ static void case_409(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,5\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5746,7 +5746,7 @@ static void case_410(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,6\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5760,7 +5760,7 @@ static void case_411(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,7\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5774,7 +5774,7 @@ static void case_412(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,8\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5788,7 +5788,7 @@ static void case_413(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,9\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5802,7 +5802,7 @@ static void case_414(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,10\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5816,7 +5816,7 @@ static void case_415(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,11\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5830,7 +5830,7 @@ static void case_416(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,12\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5844,7 +5844,7 @@ static void case_417(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,13\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5858,7 +5858,7 @@ static void case_418(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,14\n\t"
+                 "vfae %%v20,%%v16,%%v17,2,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5872,7 +5872,7 @@ static void case_419(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,2,15\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5886,7 +5886,7 @@ static void case_420(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,0\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5900,7 +5900,7 @@ static void case_421(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,1\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5914,7 +5914,7 @@ static void case_422(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,2\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5928,7 +5928,7 @@ static void case_423(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,3\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5942,7 +5942,7 @@ static void case_424(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,4\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5956,7 +5956,7 @@ static void case_425(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,5\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5970,7 +5970,7 @@ static void case_426(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,6\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5984,7 +5984,7 @@ static void case_427(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,7\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -5998,7 +5998,7 @@ static void case_428(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,8\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6012,7 +6012,7 @@ static void case_429(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,9\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6026,7 +6026,7 @@ static void case_430(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,10\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6040,7 +6040,7 @@ static void case_431(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,11\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6054,7 +6054,7 @@ static void case_432(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,12\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6068,7 +6068,7 @@ static void case_433(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,13\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6082,7 +6082,7 @@ static void case_434(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,14\n\t"
+                 "vfae %%v20,%%v16,%%v17,3,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6096,7 +6096,7 @@ static void case_435(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfae %%v20,%%v16,%%v17,3,15\n\t"
+                 "vfee %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6110,7 +6110,7 @@ static void case_436(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,0,0\n\t"
+                 "vfee %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6124,7 +6124,7 @@ static void case_437(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,0,1\n\t"
+                 "vfee %%v20,%%v16,%%v17,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6138,7 +6138,7 @@ static void case_438(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,0,2\n\t"
+                 "vfee %%v20,%%v16,%%v17,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6152,7 +6152,7 @@ static void case_439(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,0,3\n\t"
+                 "vfee %%v20,%%v16,%%v17,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6166,7 +6166,7 @@ static void case_440(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,0,4\n\t"
+                 "vfee %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6180,7 +6180,7 @@ static void case_441(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,1,0\n\t"
+                 "vfee %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6194,7 +6194,7 @@ static void case_442(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,1,1\n\t"
+                 "vfee %%v20,%%v16,%%v17,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6208,7 +6208,7 @@ static void case_443(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,1,2\n\t"
+                 "vfee %%v20,%%v16,%%v17,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6222,7 +6222,7 @@ static void case_444(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,1,3\n\t"
+                 "vfee %%v20,%%v16,%%v17,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6236,7 +6236,7 @@ static void case_445(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,1,4\n\t"
+                 "vfee %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6250,7 +6250,7 @@ static void case_446(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,2,0\n\t"
+                 "vfee %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6264,7 +6264,7 @@ static void case_447(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,2,1\n\t"
+                 "vfee %%v20,%%v16,%%v17,2,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6278,7 +6278,7 @@ static void case_448(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,2,2\n\t"
+                 "vfee %%v20,%%v16,%%v17,2,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6292,7 +6292,7 @@ static void case_449(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,2,3\n\t"
+                 "vfee %%v20,%%v16,%%v17,2,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6306,7 +6306,7 @@ static void case_450(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,2,4\n\t"
+                 "vfee %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6320,7 +6320,7 @@ static void case_451(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,3,0\n\t"
+                 "vfee %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6334,7 +6334,7 @@ static void case_452(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,3,1\n\t"
+                 "vfee %%v20,%%v16,%%v17,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6348,7 +6348,7 @@ static void case_453(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,3,2\n\t"
+                 "vfee %%v20,%%v16,%%v17,3,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6362,7 +6362,7 @@ static void case_454(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,3,3\n\t"
+                 "vfee %%v20,%%v16,%%v17,3,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6376,7 +6376,7 @@ static void case_455(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfee %%v20,%%v16,%%v17,3,4\n\t"
+                 "vfene %%v20,%%v16,%%v17,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6390,7 +6390,7 @@ static void case_456(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,0,0\n\t"
+                 "vfene %%v20,%%v16,%%v17,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6404,7 +6404,7 @@ static void case_457(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,0,1\n\t"
+                 "vfene %%v20,%%v16,%%v17,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6418,7 +6418,7 @@ static void case_458(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,0,2\n\t"
+                 "vfene %%v20,%%v16,%%v17,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6432,7 +6432,7 @@ static void case_459(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,0,3\n\t"
+                 "vfene %%v20,%%v16,%%v17,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6446,7 +6446,7 @@ static void case_460(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,0,4\n\t"
+                 "vfene %%v20,%%v16,%%v17,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6460,7 +6460,7 @@ static void case_461(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,1,0\n\t"
+                 "vfene %%v20,%%v16,%%v17,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6474,7 +6474,7 @@ static void case_462(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,1,1\n\t"
+                 "vfene %%v20,%%v16,%%v17,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6488,7 +6488,7 @@ static void case_463(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,1,2\n\t"
+                 "vfene %%v20,%%v16,%%v17,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6502,7 +6502,7 @@ static void case_464(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,1,3\n\t"
+                 "vfene %%v20,%%v16,%%v17,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6516,7 +6516,7 @@ static void case_465(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,1,4\n\t"
+                 "vfene %%v20,%%v16,%%v17,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6530,7 +6530,7 @@ static void case_466(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,2,0\n\t"
+                 "vfene %%v20,%%v16,%%v17,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6544,7 +6544,7 @@ static void case_467(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,2,1\n\t"
+                 "vfene %%v20,%%v16,%%v17,2,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6558,7 +6558,7 @@ static void case_468(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,2,2\n\t"
+                 "vfene %%v20,%%v16,%%v17,2,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6572,7 +6572,7 @@ static void case_469(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,2,3\n\t"
+                 "vfene %%v20,%%v16,%%v17,2,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6586,7 +6586,7 @@ static void case_470(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,2,4\n\t"
+                 "vfene %%v20,%%v16,%%v17,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6600,7 +6600,7 @@ static void case_471(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,3,0\n\t"
+                 "vfene %%v20,%%v16,%%v17,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6614,7 +6614,7 @@ static void case_472(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,3,1\n\t"
+                 "vfene %%v20,%%v16,%%v17,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6628,7 +6628,7 @@ static void case_473(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,3,2\n\t"
+                 "vfene %%v20,%%v16,%%v17,3,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6642,7 +6642,7 @@ static void case_474(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,3,3\n\t"
+                 "vfene %%v20,%%v16,%%v17,3,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6656,7 +6656,7 @@ static void case_475(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vfene %%v20,%%v16,%%v17,3,4\n\t"
+                 "vistr %%v20,%%v16,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6670,7 +6670,7 @@ static void case_476(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,0,0\n\t"
+                 "vistr %%v20,%%v16,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6684,7 +6684,7 @@ static void case_477(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,0,1\n\t"
+                 "vistr %%v20,%%v16,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6698,7 +6698,7 @@ static void case_478(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,0,2\n\t"
+                 "vistr %%v20,%%v16,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6712,7 +6712,7 @@ static void case_479(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,1,0\n\t"
+                 "vistr %%v20,%%v16,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6726,7 +6726,7 @@ static void case_480(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,1,1\n\t"
+                 "vistr %%v20,%%v16,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6740,7 +6740,7 @@ static void case_481(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,1,2\n\t"
+                 "vistr %%v20,%%v16,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6754,7 +6754,7 @@ static void case_482(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,2,0\n\t"
+                 "vistr %%v20,%%v16,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6768,7 +6768,7 @@ static void case_483(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,2,1\n\t"
+                 "vistr %%v20,%%v16,2,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6782,7 +6782,7 @@ static void case_484(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,2,2\n\t"
+                 "vistr %%v20,%%v16,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6796,7 +6796,7 @@ static void case_485(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,3,0\n\t"
+                 "vistr %%v20,%%v16,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6810,7 +6810,7 @@ static void case_486(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,3,1\n\t"
+                 "vistr %%v20,%%v16,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6824,7 +6824,7 @@ static void case_487(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vistr %%v20,%%v16,3,2\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6838,7 +6838,7 @@ static void case_488(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,0\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6852,7 +6852,7 @@ static void case_489(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,1\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6866,7 +6866,7 @@ static void case_490(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,2\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6880,7 +6880,7 @@ static void case_491(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,3\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6894,7 +6894,7 @@ static void case_492(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,4\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6908,7 +6908,7 @@ static void case_493(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,5\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6922,7 +6922,7 @@ static void case_494(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,6\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6936,7 +6936,7 @@ static void case_495(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,7\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6950,7 +6950,7 @@ static void case_496(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,8\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6964,7 +6964,7 @@ static void case_497(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,9\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6978,7 +6978,7 @@ static void case_498(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,10\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -6992,7 +6992,7 @@ static void case_499(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,11\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7006,7 +7006,7 @@ static void case_500(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,12\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7020,7 +7020,7 @@ static void case_501(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,13\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7034,7 +7034,7 @@ static void case_502(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,14\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,0,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7048,7 +7048,7 @@ static void case_503(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,0,15\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7062,7 +7062,7 @@ static void case_504(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,0\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7076,7 +7076,7 @@ static void case_505(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,1\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7090,7 +7090,7 @@ static void case_506(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,2\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7104,7 +7104,7 @@ static void case_507(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,3\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7118,7 +7118,7 @@ static void case_508(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,4\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7132,7 +7132,7 @@ static void case_509(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,5\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7146,7 +7146,7 @@ static void case_510(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,6\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7160,7 +7160,7 @@ static void case_511(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,7\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7174,7 +7174,7 @@ static void case_512(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,8\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7188,7 +7188,7 @@ static void case_513(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,9\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7202,7 +7202,7 @@ static void case_514(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,10\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7216,7 +7216,7 @@ static void case_515(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,11\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7230,7 +7230,7 @@ static void case_516(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,12\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7244,7 +7244,7 @@ static void case_517(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,13\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7258,7 +7258,7 @@ static void case_518(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,14\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,1,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7272,7 +7272,7 @@ static void case_519(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,1,15\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7286,7 +7286,7 @@ static void case_520(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,0\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7300,7 +7300,7 @@ static void case_521(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,1\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7314,7 +7314,7 @@ static void case_522(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,2\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7328,7 +7328,7 @@ static void case_523(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,3\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7342,7 +7342,7 @@ static void case_524(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,4\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7356,7 +7356,7 @@ static void case_525(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,5\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7370,7 +7370,7 @@ static void case_526(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,6\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7384,7 +7384,7 @@ static void case_527(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,7\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7398,7 +7398,7 @@ static void case_528(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,8\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7412,7 +7412,7 @@ static void case_529(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,9\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7426,7 +7426,7 @@ static void case_530(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,10\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7440,7 +7440,7 @@ static void case_531(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,11\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7454,7 +7454,7 @@ static void case_532(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,12\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7468,7 +7468,7 @@ static void case_533(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,13\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7482,7 +7482,7 @@ static void case_534(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,14\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,2,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7496,7 +7496,7 @@ static void case_535(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,2,15\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7510,7 +7510,7 @@ static void case_536(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,0\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7524,7 +7524,7 @@ static void case_537(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,1\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7538,7 +7538,7 @@ static void case_538(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,2\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7552,7 +7552,7 @@ static void case_539(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,3\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7566,7 +7566,7 @@ static void case_540(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,4\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7580,7 +7580,7 @@ static void case_541(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,5\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7594,7 +7594,7 @@ static void case_542(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,6\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7608,7 +7608,7 @@ static void case_543(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,7\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7622,7 +7622,7 @@ static void case_544(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,8\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,9\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7636,7 +7636,7 @@ static void case_545(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,9\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,10\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7650,7 +7650,7 @@ static void case_546(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,10\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,11\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7664,7 +7664,7 @@ static void case_547(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,11\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,12\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7678,7 +7678,7 @@ static void case_548(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,12\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,13\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7692,7 +7692,7 @@ static void case_549(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,13\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,14\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7706,7 +7706,7 @@ static void case_550(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,14\n\t"
+                 "vstrc %%v20,%%v16,%%v17,%%v18,3,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7720,7 +7720,7 @@ static void case_551(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrc %%v20,%%v16,%%v17,%%v18,3,15\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7734,7 +7734,7 @@ static void case_552(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,0,0\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7748,7 +7748,7 @@ static void case_553(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,0,2\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7762,7 +7762,7 @@ static void case_554(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,0,1\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7776,7 +7776,7 @@ static void case_555(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,1,0\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7790,7 +7790,7 @@ static void case_556(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,1,2\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7804,7 +7804,7 @@ static void case_557(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,1,1\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,2,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7818,7 +7818,7 @@ static void case_558(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,2,0\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,2,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7832,7 +7832,7 @@ static void case_559(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,2,2\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,2,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7846,7 +7846,7 @@ static void case_560(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,2,1\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7860,7 +7860,7 @@ static void case_561(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,3,0\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7874,7 +7874,7 @@ static void case_562(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,3,2\n\t"
+                 "vstrs %%v20,%%v16,%%v17,%%v18,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7888,7 +7888,7 @@ static void case_563(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstrs %%v20,%%v16,%%v17,%%v18,3,1\n\t"
+                 "vgbm %%v20,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7902,7 +7902,7 @@ static void case_564(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgbm %%v20,0\n\t"
+                 "vgbm %%v20,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7916,7 +7916,7 @@ static void case_565(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgbm %%v20,1\n\t"
+                 "vgbm %%v20,32768\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7930,7 +7930,7 @@ static void case_566(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgbm %%v20,32768\n\t"
+                 "vgbm %%v20,65535\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7944,7 +7944,7 @@ static void case_567(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgbm %%v20,65535\n\t"
+                 "vgbm %%v20,4660\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7958,7 +7958,7 @@ static void case_568(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgbm %%v20,4660\n\t"
+                 "vgbm %%v20,42435\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7972,7 +7972,7 @@ static void case_569(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgbm %%v20,42435\n\t"
+                 "vgm %%v20,0,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -7986,7 +7986,7 @@ static void case_570(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,0,0\n\t"
+                 "vgm %%v20,3,5,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8000,7 +8000,7 @@ static void case_571(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,3,5,0\n\t"
+                 "vgm %%v20,5,3,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8014,7 +8014,7 @@ static void case_572(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,5,3,0\n\t"
+                 "vgm %%v20,0,63,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8028,7 +8028,7 @@ static void case_573(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,63,0\n\t"
+                 "vgm %%v20,62,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8042,7 +8042,7 @@ static void case_574(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,62,1,0\n\t"
+                 "vgm %%v20,200,7,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8056,7 +8056,7 @@ static void case_575(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,200,7,0\n\t"
+                 "vrepi %%v20,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8070,7 +8070,7 @@ static void case_576(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,0,0\n\t"
+                 "vrepi %%v20,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8084,7 +8084,7 @@ static void case_577(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,1,0\n\t"
+                 "vrepi %%v20,-1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8098,7 +8098,7 @@ static void case_578(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-1,0\n\t"
+                 "vrepi %%v20,32767,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8112,7 +8112,7 @@ static void case_579(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,32767,0\n\t"
+                 "vrepi %%v20,-32768,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8126,7 +8126,7 @@ static void case_580(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-32768,0\n\t"
+                 "vrepi %%v20,4660,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8140,7 +8140,7 @@ static void case_581(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,4660,0\n\t"
+                 "vrep %%v20,%%v16,0,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8154,7 +8154,7 @@ static void case_582(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,0,0\n\t"
+                 "vrep %%v20,%%v16,1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8168,7 +8168,7 @@ static void case_583(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,1,0\n\t"
+                 "vrep %%v20,%%v16,7,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8182,7 +8182,7 @@ static void case_584(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,7,0\n\t"
+                 "vrep %%v20,%%v16,15,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8196,7 +8196,7 @@ static void case_585(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,15,0\n\t"
+                 "vgm %%v20,0,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8210,7 +8210,7 @@ static void case_586(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,0,1\n\t"
+                 "vgm %%v20,3,5,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8224,7 +8224,7 @@ static void case_587(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,3,5,1\n\t"
+                 "vgm %%v20,5,3,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8238,7 +8238,7 @@ static void case_588(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,5,3,1\n\t"
+                 "vgm %%v20,0,63,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8252,7 +8252,7 @@ static void case_589(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,63,1\n\t"
+                 "vgm %%v20,62,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8266,7 +8266,7 @@ static void case_590(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,62,1,1\n\t"
+                 "vgm %%v20,200,7,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8280,7 +8280,7 @@ static void case_591(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,200,7,1\n\t"
+                 "vrepi %%v20,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8294,7 +8294,7 @@ static void case_592(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,0,1\n\t"
+                 "vrepi %%v20,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8308,7 +8308,7 @@ static void case_593(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,1,1\n\t"
+                 "vrepi %%v20,-1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8322,7 +8322,7 @@ static void case_594(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-1,1\n\t"
+                 "vrepi %%v20,32767,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8336,7 +8336,7 @@ static void case_595(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,32767,1\n\t"
+                 "vrepi %%v20,-32768,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8350,7 +8350,7 @@ static void case_596(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-32768,1\n\t"
+                 "vrepi %%v20,4660,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8364,7 +8364,7 @@ static void case_597(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,4660,1\n\t"
+                 "vrep %%v20,%%v16,0,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8378,7 +8378,7 @@ static void case_598(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,0,1\n\t"
+                 "vrep %%v20,%%v16,1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8392,7 +8392,7 @@ static void case_599(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,1,1\n\t"
+                 "vrep %%v20,%%v16,7,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8406,7 +8406,7 @@ static void case_600(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,7,1\n\t"
+                 "vrep %%v20,%%v16,15,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8420,7 +8420,7 @@ static void case_601(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,15,1\n\t"
+                 "vgm %%v20,0,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8434,7 +8434,7 @@ static void case_602(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,0,2\n\t"
+                 "vgm %%v20,3,5,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8448,7 +8448,7 @@ static void case_603(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,3,5,2\n\t"
+                 "vgm %%v20,5,3,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8462,7 +8462,7 @@ static void case_604(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,5,3,2\n\t"
+                 "vgm %%v20,0,63,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8476,7 +8476,7 @@ static void case_605(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,63,2\n\t"
+                 "vgm %%v20,62,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8490,7 +8490,7 @@ static void case_606(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,62,1,2\n\t"
+                 "vgm %%v20,200,7,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8504,7 +8504,7 @@ static void case_607(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,200,7,2\n\t"
+                 "vrepi %%v20,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8518,7 +8518,7 @@ static void case_608(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,0,2\n\t"
+                 "vrepi %%v20,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8532,7 +8532,7 @@ static void case_609(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,1,2\n\t"
+                 "vrepi %%v20,-1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8546,7 +8546,7 @@ static void case_610(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-1,2\n\t"
+                 "vrepi %%v20,32767,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8560,7 +8560,7 @@ static void case_611(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,32767,2\n\t"
+                 "vrepi %%v20,-32768,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8574,7 +8574,7 @@ static void case_612(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-32768,2\n\t"
+                 "vrepi %%v20,4660,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8588,7 +8588,7 @@ static void case_613(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,4660,2\n\t"
+                 "vrep %%v20,%%v16,0,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8602,7 +8602,7 @@ static void case_614(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,0,2\n\t"
+                 "vrep %%v20,%%v16,1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8616,7 +8616,7 @@ static void case_615(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,1,2\n\t"
+                 "vrep %%v20,%%v16,7,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8630,7 +8630,7 @@ static void case_616(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,7,2\n\t"
+                 "vrep %%v20,%%v16,15,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8644,7 +8644,7 @@ static void case_617(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,15,2\n\t"
+                 "vgm %%v20,0,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8658,7 +8658,7 @@ static void case_618(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,0,3\n\t"
+                 "vgm %%v20,3,5,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8672,7 +8672,7 @@ static void case_619(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,3,5,3\n\t"
+                 "vgm %%v20,5,3,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8686,7 +8686,7 @@ static void case_620(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,5,3,3\n\t"
+                 "vgm %%v20,0,63,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8700,7 +8700,7 @@ static void case_621(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,63,3\n\t"
+                 "vgm %%v20,62,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8714,7 +8714,7 @@ static void case_622(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,62,1,3\n\t"
+                 "vgm %%v20,200,7,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8728,7 +8728,7 @@ static void case_623(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,200,7,3\n\t"
+                 "vrepi %%v20,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8742,7 +8742,7 @@ static void case_624(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,0,3\n\t"
+                 "vrepi %%v20,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8756,7 +8756,7 @@ static void case_625(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,1,3\n\t"
+                 "vrepi %%v20,-1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8770,7 +8770,7 @@ static void case_626(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-1,3\n\t"
+                 "vrepi %%v20,32767,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8784,7 +8784,7 @@ static void case_627(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,32767,3\n\t"
+                 "vrepi %%v20,-32768,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8798,7 +8798,7 @@ static void case_628(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-32768,3\n\t"
+                 "vrepi %%v20,4660,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8812,7 +8812,7 @@ static void case_629(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,4660,3\n\t"
+                 "vrep %%v20,%%v16,0,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8826,7 +8826,7 @@ static void case_630(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,0,3\n\t"
+                 "vrep %%v20,%%v16,1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8840,7 +8840,7 @@ static void case_631(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,1,3\n\t"
+                 "vrep %%v20,%%v16,7,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8854,7 +8854,7 @@ static void case_632(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,7,3\n\t"
+                 "vrep %%v20,%%v16,15,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8868,7 +8868,7 @@ static void case_633(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,15,3\n\t"
+                 "vgm %%v20,0,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8882,7 +8882,7 @@ static void case_634(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,0,4\n\t"
+                 "vgm %%v20,3,5,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8896,7 +8896,7 @@ static void case_635(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,3,5,4\n\t"
+                 "vgm %%v20,5,3,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8910,7 +8910,7 @@ static void case_636(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,5,3,4\n\t"
+                 "vgm %%v20,0,63,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8924,7 +8924,7 @@ static void case_637(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,0,63,4\n\t"
+                 "vgm %%v20,62,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8938,7 +8938,7 @@ static void case_638(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,62,1,4\n\t"
+                 "vgm %%v20,200,7,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8952,7 +8952,7 @@ static void case_639(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgm %%v20,200,7,4\n\t"
+                 "vrepi %%v20,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8966,7 +8966,7 @@ static void case_640(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,0,4\n\t"
+                 "vrepi %%v20,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8980,7 +8980,7 @@ static void case_641(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,1,4\n\t"
+                 "vrepi %%v20,-1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -8994,7 +8994,7 @@ static void case_642(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-1,4\n\t"
+                 "vrepi %%v20,32767,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9008,7 +9008,7 @@ static void case_643(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,32767,4\n\t"
+                 "vrepi %%v20,-32768,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9022,7 +9022,7 @@ static void case_644(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,-32768,4\n\t"
+                 "vrepi %%v20,4660,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9036,7 +9036,7 @@ static void case_645(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrepi %%v20,4660,4\n\t"
+                 "vrep %%v20,%%v16,0,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9050,7 +9050,7 @@ static void case_646(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,0,4\n\t"
+                 "vrep %%v20,%%v16,1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9064,7 +9064,7 @@ static void case_647(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,1,4\n\t"
+                 "vrep %%v20,%%v16,7,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9078,7 +9078,7 @@ static void case_648(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,7,4\n\t"
+                 "vrep %%v20,%%v16,15,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9092,7 +9092,7 @@ static void case_649(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vrep %%v20,%%v16,15,4\n\t"
+                 "vleib %%v20,-1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9106,7 +9106,7 @@ static void case_650(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,-1,0\n\t"
+                 "vleib %%v20,4660,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9120,7 +9120,7 @@ static void case_651(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,4660,0\n\t"
+                 "vleib %%v20,-32752,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9134,7 +9134,7 @@ static void case_652(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,-32752,0\n\t"
+                 "vleib %%v20,-1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9148,7 +9148,7 @@ static void case_653(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,-1,1\n\t"
+                 "vleib %%v20,4660,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9162,7 +9162,7 @@ static void case_654(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,4660,1\n\t"
+                 "vleib %%v20,-32752,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9176,7 +9176,7 @@ static void case_655(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,-32752,1\n\t"
+                 "vleib %%v20,-1,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9190,7 +9190,7 @@ static void case_656(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,-1,15\n\t"
+                 "vleib %%v20,4660,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9204,7 +9204,7 @@ static void case_657(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,4660,15\n\t"
+                 "vleib %%v20,-32752,15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9218,7 +9218,7 @@ static void case_658(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleib %%v20,-32752,15\n\t"
+                 "vleih %%v20,-1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9232,7 +9232,7 @@ static void case_659(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-1,0\n\t"
+                 "vleih %%v20,4660,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9246,7 +9246,7 @@ static void case_660(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,4660,0\n\t"
+                 "vleih %%v20,-32752,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9260,7 +9260,7 @@ static void case_661(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-32752,0\n\t"
+                 "vleih %%v20,-1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9274,7 +9274,7 @@ static void case_662(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-1,1\n\t"
+                 "vleih %%v20,4660,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9288,7 +9288,7 @@ static void case_663(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,4660,1\n\t"
+                 "vleih %%v20,-32752,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9302,7 +9302,7 @@ static void case_664(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-32752,1\n\t"
+                 "vleih %%v20,-1,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9316,7 +9316,7 @@ static void case_665(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-1,7\n\t"
+                 "vleih %%v20,4660,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9330,7 +9330,7 @@ static void case_666(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,4660,7\n\t"
+                 "vleih %%v20,-32752,7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9344,7 +9344,7 @@ static void case_667(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-32752,7\n\t"
+                 "vleih %%v20,-1,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9358,7 +9358,7 @@ static void case_668(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-1,8\n\t"
+                 "vleih %%v20,4660,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9372,7 +9372,7 @@ static void case_669(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,4660,8\n\t"
+                 "vleih %%v20,-32752,8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9386,7 +9386,7 @@ static void case_670(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleih %%v20,-32752,8\n\t"
+                 "vleif %%v20,-1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9400,7 +9400,7 @@ static void case_671(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-1,0\n\t"
+                 "vleif %%v20,4660,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9414,7 +9414,7 @@ static void case_672(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,4660,0\n\t"
+                 "vleif %%v20,-32752,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9428,7 +9428,7 @@ static void case_673(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-32752,0\n\t"
+                 "vleif %%v20,-1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9442,7 +9442,7 @@ static void case_674(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-1,1\n\t"
+                 "vleif %%v20,4660,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9456,7 +9456,7 @@ static void case_675(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,4660,1\n\t"
+                 "vleif %%v20,-32752,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9470,7 +9470,7 @@ static void case_676(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-32752,1\n\t"
+                 "vleif %%v20,-1,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9484,7 +9484,7 @@ static void case_677(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-1,3\n\t"
+                 "vleif %%v20,4660,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9498,7 +9498,7 @@ static void case_678(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,4660,3\n\t"
+                 "vleif %%v20,-32752,3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9512,7 +9512,7 @@ static void case_679(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-32752,3\n\t"
+                 "vleif %%v20,-1,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9526,7 +9526,7 @@ static void case_680(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-1,4\n\t"
+                 "vleif %%v20,4660,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9540,7 +9540,7 @@ static void case_681(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,4660,4\n\t"
+                 "vleif %%v20,-32752,4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9554,7 +9554,7 @@ static void case_682(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleif %%v20,-32752,4\n\t"
+                 "vleig %%v20,-1,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9568,7 +9568,7 @@ static void case_683(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,-1,0\n\t"
+                 "vleig %%v20,4660,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9582,7 +9582,7 @@ static void case_684(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,4660,0\n\t"
+                 "vleig %%v20,-32752,0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9596,7 +9596,7 @@ static void case_685(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,-32752,0\n\t"
+                 "vleig %%v20,-1,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9610,7 +9610,7 @@ static void case_686(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,-1,1\n\t"
+                 "vleig %%v20,4660,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9624,7 +9624,7 @@ static void case_687(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,4660,1\n\t"
+                 "vleig %%v20,-32752,1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9638,7 +9638,7 @@ static void case_688(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,-32752,1\n\t"
+                 "vleig %%v20,-1,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9652,7 +9652,7 @@ static void case_689(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,-1,2\n\t"
+                 "vleig %%v20,4660,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9666,7 +9666,7 @@ static void case_690(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,4660,2\n\t"
+                 "vleig %%v20,-32752,2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9680,7 +9680,7 @@ static void case_691(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleig %%v20,-32752,2\n\t"
+                 "vlgv %%r1,%%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9694,7 +9694,7 @@ static void case_692(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,0(%%r2),0\n\t"
+                 "vlgv %%r1,%%v16,5(%%r0),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9708,7 +9708,7 @@ static void case_693(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,5(%%r0),0\n\t"
+                 "vlvg %%v20,%%r1,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9722,7 +9722,7 @@ static void case_694(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,0(%%r2),0\n\t"
+                 "vlvg %%v20,%%r1,9(%%r0),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9736,7 +9736,7 @@ static void case_695(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,9(%%r0),0\n\t"
+                 "vlgv %%r1,%%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9750,7 +9750,7 @@ static void case_696(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,0(%%r2),1\n\t"
+                 "vlgv %%r1,%%v16,5(%%r0),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9764,7 +9764,7 @@ static void case_697(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,5(%%r0),1\n\t"
+                 "vlvg %%v20,%%r1,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9778,7 +9778,7 @@ static void case_698(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,0(%%r2),1\n\t"
+                 "vlvg %%v20,%%r1,9(%%r0),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9792,7 +9792,7 @@ static void case_699(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,9(%%r0),1\n\t"
+                 "vlgv %%r1,%%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9806,7 +9806,7 @@ static void case_700(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,0(%%r2),2\n\t"
+                 "vlgv %%r1,%%v16,5(%%r0),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9820,7 +9820,7 @@ static void case_701(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,5(%%r0),2\n\t"
+                 "vlvg %%v20,%%r1,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9834,7 +9834,7 @@ static void case_702(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,0(%%r2),2\n\t"
+                 "vlvg %%v20,%%r1,9(%%r0),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9848,7 +9848,7 @@ static void case_703(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,9(%%r0),2\n\t"
+                 "vlgv %%r1,%%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9862,7 +9862,7 @@ static void case_704(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,0(%%r2),3\n\t"
+                 "vlgv %%r1,%%v16,5(%%r0),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9876,7 +9876,7 @@ static void case_705(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,5(%%r0),3\n\t"
+                 "vlvg %%v20,%%r1,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9890,7 +9890,7 @@ static void case_706(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,0(%%r2),3\n\t"
+                 "vlvg %%v20,%%r1,9(%%r0),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9904,7 +9904,7 @@ static void case_707(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,9(%%r0),3\n\t"
+                 "vlgv %%r1,%%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9918,7 +9918,7 @@ static void case_708(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,0(%%r2),4\n\t"
+                 "vlgv %%r1,%%v16,5(%%r0),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9932,7 +9932,7 @@ static void case_709(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlgv %%r1,%%v16,5(%%r0),4\n\t"
+                 "vlvg %%v20,%%r1,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9946,7 +9946,7 @@ static void case_710(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,0(%%r2),4\n\t"
+                 "vlvg %%v20,%%r1,9(%%r0),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9960,7 +9960,7 @@ static void case_711(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvg %%v20,%%r1,9(%%r0),4\n\t"
+                 "vlvgp %%v20,%%r1,%%r3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9974,7 +9974,7 @@ static void case_712(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlvgp %%v20,%%r1,%%r3\n\t"
+                 "vl %%v20,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -9988,7 +9988,7 @@ static void case_713(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vl %%v20,0(%%r2)\n\t"
+                 "vl %%v20,1(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10002,7 +10002,7 @@ static void case_714(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vl %%v20,1(%%r2),3\n\t"
+                 "vst %%v16,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10016,7 +10016,7 @@ static void case_715(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vst %%v16,0(%%r2)\n\t"
+                 "vst %%v16,7(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10030,7 +10030,7 @@ static void case_716(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vst %%v16,7(%%r2),4\n\t"
+                 "vlm %%v20,%%v21,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10044,7 +10044,7 @@ static void case_717(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlm %%v20,%%v21,0(%%r2)\n\t"
+                 "vstm %%v16,%%v17,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10058,7 +10058,7 @@ static void case_718(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstm %%v16,%%v17,0(%%r2)\n\t"
+                 "vlm %%v21,%%v20,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10072,7 +10072,7 @@ static void case_719(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlm %%v21,%%v20,0(%%r2)\n\t"
+                 "vleb %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10086,7 +10086,7 @@ static void case_720(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleb %%v20,0(%%r2),0\n\t"
+                 "vleb %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10100,7 +10100,7 @@ static void case_721(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleb %%v20,0(%%r2),1\n\t"
+                 "vleb %%v20,0(%%r2),15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10114,7 +10114,7 @@ static void case_722(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleb %%v20,0(%%r2),15\n\t"
+                 "vleh %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10128,7 +10128,7 @@ static void case_723(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleh %%v20,0(%%r2),0\n\t"
+                 "vleh %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10142,7 +10142,7 @@ static void case_724(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleh %%v20,0(%%r2),1\n\t"
+                 "vleh %%v20,0(%%r2),7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10156,7 +10156,7 @@ static void case_725(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleh %%v20,0(%%r2),7\n\t"
+                 "vleh %%v20,0(%%r2),8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10170,7 +10170,7 @@ static void case_726(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleh %%v20,0(%%r2),8\n\t"
+                 "vlef %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10184,7 +10184,7 @@ static void case_727(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlef %%v20,0(%%r2),0\n\t"
+                 "vlef %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10198,7 +10198,7 @@ static void case_728(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlef %%v20,0(%%r2),1\n\t"
+                 "vlef %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10212,7 +10212,7 @@ static void case_729(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlef %%v20,0(%%r2),3\n\t"
+                 "vlef %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10226,7 +10226,7 @@ static void case_730(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlef %%v20,0(%%r2),4\n\t"
+                 "vleg %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10240,7 +10240,7 @@ static void case_731(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleg %%v20,0(%%r2),0\n\t"
+                 "vleg %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10254,7 +10254,7 @@ static void case_732(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleg %%v20,0(%%r2),1\n\t"
+                 "vleg %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10268,7 +10268,7 @@ static void case_733(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vleg %%v20,0(%%r2),2\n\t"
+                 "vsteb %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10282,7 +10282,7 @@ static void case_734(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteb %%v16,0(%%r2),0\n\t"
+                 "vsteb %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10296,7 +10296,7 @@ static void case_735(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteb %%v16,0(%%r2),1\n\t"
+                 "vsteb %%v16,0(%%r2),15\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10310,7 +10310,7 @@ static void case_736(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteb %%v16,0(%%r2),15\n\t"
+                 "vsteh %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10324,7 +10324,7 @@ static void case_737(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteh %%v16,0(%%r2),0\n\t"
+                 "vsteh %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10338,7 +10338,7 @@ static void case_738(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteh %%v16,0(%%r2),1\n\t"
+                 "vsteh %%v16,0(%%r2),7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10352,7 +10352,7 @@ static void case_739(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteh %%v16,0(%%r2),7\n\t"
+                 "vsteh %%v16,0(%%r2),8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10366,7 +10366,7 @@ static void case_740(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteh %%v16,0(%%r2),8\n\t"
+                 "vstef %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10380,7 +10380,7 @@ static void case_741(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstef %%v16,0(%%r2),0\n\t"
+                 "vstef %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10394,7 +10394,7 @@ static void case_742(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstef %%v16,0(%%r2),1\n\t"
+                 "vstef %%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10408,7 +10408,7 @@ static void case_743(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstef %%v16,0(%%r2),3\n\t"
+                 "vstef %%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10422,7 +10422,7 @@ static void case_744(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstef %%v16,0(%%r2),4\n\t"
+                 "vsteg %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10436,7 +10436,7 @@ static void case_745(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteg %%v16,0(%%r2),0\n\t"
+                 "vsteg %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10450,7 +10450,7 @@ static void case_746(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteg %%v16,0(%%r2),1\n\t"
+                 "vsteg %%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10464,7 +10464,7 @@ static void case_747(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsteg %%v16,0(%%r2),2\n\t"
+                 "vlrep %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10478,7 +10478,7 @@ static void case_748(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlrep %%v20,0(%%r2),0\n\t"
+                 "vlrep %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10492,7 +10492,7 @@ static void case_749(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlrep %%v20,0(%%r2),1\n\t"
+                 "vlrep %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10506,7 +10506,7 @@ static void case_750(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlrep %%v20,0(%%r2),2\n\t"
+                 "vlrep %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10520,7 +10520,7 @@ static void case_751(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlrep %%v20,0(%%r2),3\n\t"
+                 "vlrep %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10534,7 +10534,7 @@ static void case_752(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlrep %%v20,0(%%r2),4\n\t"
+                 "vllez %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10548,7 +10548,7 @@ static void case_753(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllez %%v20,0(%%r2),0\n\t"
+                 "vllez %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10562,7 +10562,7 @@ static void case_754(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllez %%v20,0(%%r2),1\n\t"
+                 "vllez %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10576,7 +10576,7 @@ static void case_755(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllez %%v20,0(%%r2),2\n\t"
+                 "vllez %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10590,7 +10590,7 @@ static void case_756(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllez %%v20,0(%%r2),3\n\t"
+                 "vllez %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10604,7 +10604,7 @@ static void case_757(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllez %%v20,0(%%r2),4\n\t"
+                 "vllez %%v20,0(%%r2),6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10618,7 +10618,7 @@ static void case_758(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllez %%v20,0(%%r2),6\n\t"
+                 "vlbb %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10632,7 +10632,7 @@ static void case_759(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbb %%v20,0(%%r2),0\n\t"
+                 "lcbb %%r1,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10646,7 +10646,7 @@ static void case_760(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "lcbb %%r1,0(%%r2),0\n\t"
+                 "vlbb %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10660,7 +10660,7 @@ static void case_761(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbb %%v20,0(%%r2),1\n\t"
+                 "lcbb %%r1,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10674,7 +10674,7 @@ static void case_762(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "lcbb %%r1,0(%%r2),1\n\t"
+                 "vlbb %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10688,7 +10688,7 @@ static void case_763(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbb %%v20,0(%%r2),3\n\t"
+                 "lcbb %%r1,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10702,7 +10702,7 @@ static void case_764(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "lcbb %%r1,0(%%r2),3\n\t"
+                 "vlbb %%v20,0(%%r2),6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10716,7 +10716,7 @@ static void case_765(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbb %%v20,0(%%r2),6\n\t"
+                 "lcbb %%r1,0(%%r2),6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10730,7 +10730,7 @@ static void case_766(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "lcbb %%r1,0(%%r2),6\n\t"
+                 "vlbb %%v20,0(%%r2),7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10744,7 +10744,7 @@ static void case_767(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbb %%v20,0(%%r2),7\n\t"
+                 "lcbb %%r1,0(%%r2),7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10758,7 +10758,7 @@ static void case_768(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "lcbb %%r1,0(%%r2),7\n\t"
+                 "vll %%v20,%%r1,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10772,7 +10772,7 @@ static void case_769(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vll %%v20,%%r1,0(%%r2)\n\t"
+                 "vstl %%v16,%%r1,0(%%r2)\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10786,7 +10786,7 @@ static void case_770(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstl %%v16,%%r1,0(%%r2)\n\t"
+                 "vgef %%v20,0(%%v17,%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10800,7 +10800,7 @@ static void case_771(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgef %%v20,0(%%v17,%%r2),0\n\t"
+                 "vgef %%v20,0(%%v17,%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10814,7 +10814,7 @@ static void case_772(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgef %%v20,0(%%v17,%%r2),1\n\t"
+                 "vgef %%v20,0(%%v17,%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10828,7 +10828,7 @@ static void case_773(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgef %%v20,0(%%v17,%%r2),2\n\t"
+                 "vgef %%v20,0(%%v17,%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10842,7 +10842,7 @@ static void case_774(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgef %%v20,0(%%v17,%%r2),3\n\t"
+                 "vgef %%v20,0(%%v17,%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10856,7 +10856,7 @@ static void case_775(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgef %%v20,0(%%v17,%%r2),4\n\t"
+                 "vgeg %%v20,0(%%v17,%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10870,7 +10870,7 @@ static void case_776(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgeg %%v20,0(%%v17,%%r2),0\n\t"
+                 "vgeg %%v20,0(%%v17,%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10884,7 +10884,7 @@ static void case_777(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgeg %%v20,0(%%v17,%%r2),1\n\t"
+                 "vgeg %%v20,0(%%v17,%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10898,7 +10898,7 @@ static void case_778(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vgeg %%v20,0(%%v17,%%r2),2\n\t"
+                 "vscef %%v16,0(%%v17,%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10912,7 +10912,7 @@ static void case_779(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscef %%v16,0(%%v17,%%r2),0\n\t"
+                 "vscef %%v16,0(%%v17,%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10926,7 +10926,7 @@ static void case_780(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscef %%v16,0(%%v17,%%r2),1\n\t"
+                 "vscef %%v16,0(%%v17,%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10940,7 +10940,7 @@ static void case_781(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscef %%v16,0(%%v17,%%r2),2\n\t"
+                 "vscef %%v16,0(%%v17,%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10954,7 +10954,7 @@ static void case_782(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscef %%v16,0(%%v17,%%r2),3\n\t"
+                 "vscef %%v16,0(%%v17,%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10968,7 +10968,7 @@ static void case_783(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vscef %%v16,0(%%v17,%%r2),4\n\t"
+                 "vsceg %%v16,0(%%v17,%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10982,7 +10982,7 @@ static void case_784(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsceg %%v16,0(%%v17,%%r2),0\n\t"
+                 "vsceg %%v16,0(%%v17,%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -10996,7 +10996,7 @@ static void case_785(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsceg %%v16,0(%%v17,%%r2),1\n\t"
+                 "vsceg %%v16,0(%%v17,%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11010,7 +11010,7 @@ static void case_786(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vsceg %%v16,0(%%v17,%%r2),2\n\t"
+                 "vlbr %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11024,7 +11024,7 @@ static void case_787(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbr %%v20,0(%%r2),0\n\t"
+                 "vstbr %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11038,7 +11038,7 @@ static void case_788(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstbr %%v16,0(%%r2),0\n\t"
+                 "vler %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11052,7 +11052,7 @@ static void case_789(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vler %%v20,0(%%r2),0\n\t"
+                 "vster %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11066,7 +11066,7 @@ static void case_790(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vster %%v16,0(%%r2),0\n\t"
+                 "vlbrrep %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11080,7 +11080,7 @@ static void case_791(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbrrep %%v20,0(%%r2),0\n\t"
+                 "vlbr %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11094,7 +11094,7 @@ static void case_792(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbr %%v20,0(%%r2),1\n\t"
+                 "vstbr %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11108,7 +11108,7 @@ static void case_793(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstbr %%v16,0(%%r2),1\n\t"
+                 "vler %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11122,7 +11122,7 @@ static void case_794(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vler %%v20,0(%%r2),1\n\t"
+                 "vster %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11136,7 +11136,7 @@ static void case_795(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vster %%v16,0(%%r2),1\n\t"
+                 "vlbrrep %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11150,7 +11150,7 @@ static void case_796(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbrrep %%v20,0(%%r2),1\n\t"
+                 "vlbr %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11164,7 +11164,7 @@ static void case_797(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbr %%v20,0(%%r2),2\n\t"
+                 "vstbr %%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11178,7 +11178,7 @@ static void case_798(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstbr %%v16,0(%%r2),2\n\t"
+                 "vler %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11192,7 +11192,7 @@ static void case_799(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vler %%v20,0(%%r2),2\n\t"
+                 "vster %%v16,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11206,7 +11206,7 @@ static void case_800(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vster %%v16,0(%%r2),2\n\t"
+                 "vlbrrep %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11220,7 +11220,7 @@ static void case_801(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbrrep %%v20,0(%%r2),2\n\t"
+                 "vlbr %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11234,7 +11234,7 @@ static void case_802(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbr %%v20,0(%%r2),3\n\t"
+                 "vstbr %%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11248,7 +11248,7 @@ static void case_803(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstbr %%v16,0(%%r2),3\n\t"
+                 "vler %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11262,7 +11262,7 @@ static void case_804(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vler %%v20,0(%%r2),3\n\t"
+                 "vster %%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11276,7 +11276,7 @@ static void case_805(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vster %%v16,0(%%r2),3\n\t"
+                 "vlbrrep %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11290,7 +11290,7 @@ static void case_806(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbrrep %%v20,0(%%r2),3\n\t"
+                 "vlbr %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11304,7 +11304,7 @@ static void case_807(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbr %%v20,0(%%r2),4\n\t"
+                 "vstbr %%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11318,7 +11318,7 @@ static void case_808(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstbr %%v16,0(%%r2),4\n\t"
+                 "vler %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11332,7 +11332,7 @@ static void case_809(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vler %%v20,0(%%r2),4\n\t"
+                 "vster %%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11346,7 +11346,7 @@ static void case_810(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vster %%v16,0(%%r2),4\n\t"
+                 "vlbrrep %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11360,7 +11360,7 @@ static void case_811(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbrrep %%v20,0(%%r2),4\n\t"
+                 "vlbr %%v20,0(%%r2),5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11374,7 +11374,7 @@ static void case_812(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbr %%v20,0(%%r2),5\n\t"
+                 "vstbr %%v16,0(%%r2),5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11388,7 +11388,7 @@ static void case_813(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstbr %%v16,0(%%r2),5\n\t"
+                 "vler %%v20,0(%%r2),5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11402,7 +11402,7 @@ static void case_814(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vler %%v20,0(%%r2),5\n\t"
+                 "vster %%v16,0(%%r2),5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11416,7 +11416,7 @@ static void case_815(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vster %%v16,0(%%r2),5\n\t"
+                 "vlbrrep %%v20,0(%%r2),5\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11430,7 +11430,7 @@ static void case_816(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlbrrep %%v20,0(%%r2),5\n\t"
+                 "vllebrz %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11444,7 +11444,7 @@ static void case_817(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllebrz %%v20,0(%%r2),0\n\t"
+                 "vllebrz %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11458,7 +11458,7 @@ static void case_818(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllebrz %%v20,0(%%r2),1\n\t"
+                 "vllebrz %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11472,7 +11472,7 @@ static void case_819(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllebrz %%v20,0(%%r2),2\n\t"
+                 "vllebrz %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11486,7 +11486,7 @@ static void case_820(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllebrz %%v20,0(%%r2),3\n\t"
+                 "vllebrz %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11500,7 +11500,7 @@ static void case_821(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllebrz %%v20,0(%%r2),4\n\t"
+                 "vllebrz %%v20,0(%%r2),6\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11514,7 +11514,7 @@ static void case_822(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vllebrz %%v20,0(%%r2),6\n\t"
+                 "vlebrh %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11528,7 +11528,7 @@ static void case_823(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrh %%v20,0(%%r2),0\n\t"
+                 "vlebrh %%v20,0(%%r2),7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11542,7 +11542,7 @@ static void case_824(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrh %%v20,0(%%r2),7\n\t"
+                 "vlebrh %%v20,0(%%r2),8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11556,7 +11556,7 @@ static void case_825(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrh %%v20,0(%%r2),8\n\t"
+                 "vlebrf %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11570,7 +11570,7 @@ static void case_826(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrf %%v20,0(%%r2),0\n\t"
+                 "vlebrf %%v20,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11584,7 +11584,7 @@ static void case_827(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrf %%v20,0(%%r2),3\n\t"
+                 "vlebrf %%v20,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11598,7 +11598,7 @@ static void case_828(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrf %%v20,0(%%r2),4\n\t"
+                 "vlebrg %%v20,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11612,7 +11612,7 @@ static void case_829(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrg %%v20,0(%%r2),0\n\t"
+                 "vlebrg %%v20,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11626,7 +11626,7 @@ static void case_830(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrg %%v20,0(%%r2),1\n\t"
+                 "vlebrg %%v20,0(%%r2),2\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11640,7 +11640,7 @@ static void case_831(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vlebrg %%v20,0(%%r2),2\n\t"
+                 "vstebrh %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11654,7 +11654,7 @@ static void case_832(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrh %%v16,0(%%r2),0\n\t"
+                 "vstebrh %%v16,0(%%r2),7\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11668,7 +11668,7 @@ static void case_833(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrh %%v16,0(%%r2),7\n\t"
+                 "vstebrh %%v16,0(%%r2),8\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11682,7 +11682,7 @@ static void case_834(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrh %%v16,0(%%r2),8\n\t"
+                 "vstebrf %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11696,7 +11696,7 @@ static void case_835(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrf %%v16,0(%%r2),0\n\t"
+                 "vstebrf %%v16,0(%%r2),3\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11710,7 +11710,7 @@ static void case_836(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrf %%v16,0(%%r2),3\n\t"
+                 "vstebrf %%v16,0(%%r2),4\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11724,7 +11724,7 @@ static void case_837(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrf %%v16,0(%%r2),4\n\t"
+                 "vstebrg %%v16,0(%%r2),0\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
                  "stg %%r1,%[gout]"
@@ -11738,20 +11738,6 @@ static void case_838(struct vst *s)
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
                  "spm %[ccin]\n\t"
-                 "vstebrg %%v16,0(%%r2),0\n\t"
-                 "ipm %[cc]\n\t"
-                 "vst %%v20,%[out]\n\t"
-                 "stg %%r1,%[gout]"
-                 : [cc] "=&d"(s->cc), [out] "=Q"(s->out), [gout] "=T"(s->gout)
-                 : [v] "Q"(s->v), [g] "S"(s->g), [ccin] "d"(s->ccin)
-                 : "r1", "r2", "r3", "v16", "v17", "v18", "v19", "v20", "v21", "cc", "memory");
-}
-
-static void case_839(struct vst *s)
-{
-    asm volatile("vlm %%v16,%%v20,%[v]\n\t"
-                 "lmg %%r1,%%r3,%[g]\n\t"
-                 "spm %[ccin]\n\t"
                  "vstebrg %%v16,0(%%r2),1\n\t"
                  "ipm %[cc]\n\t"
                  "vst %%v20,%[out]\n\t"
@@ -11761,7 +11747,7 @@ static void case_839(struct vst *s)
                  : "r1", "r2", "r3", "v16", "v17", "v18", "v19", "v20", "v21", "cc", "memory");
 }
 
-static void case_840(struct vst *s)
+static void case_839(struct vst *s)
 {
     asm volatile("vlm %%v16,%%v20,%[v]\n\t"
                  "lmg %%r1,%%r3,%[g]\n\t"
@@ -11790,832 +11776,831 @@ const struct vcase vcases[] = {
     { case_11, "vslb %v20,%v16,%v17", 0, 0 },
     { case_12, "vsrlb %v20,%v16,%v17", 0, 0 },
     { case_13, "vsrab %v20,%v16,%v17", 0, 0 },
-    { case_14, "vcksm %v20,%v16,%v17", 0, 0 },
-    { case_15, "vbperm %v20,%v16,%v17", 0, 0 },
-    { case_16, "vlr %v20,%v16", 0, 0 },
-    { case_17, "vtm %v16,%v17", 0, 0 },
-    { case_18, "vperm %v20,%v16,%v17,%v18", 0, 0 },
-    { case_19, "vsel %v20,%v16,%v17,%v18", 0, 0 },
-    { case_20, "vpdi %v20,%v16,%v17,0", 0, 0 },
-    { case_21, "vpdi %v20,%v16,%v17,1", 0, 0 },
-    { case_22, "vpdi %v20,%v16,%v17,4", 0, 0 },
-    { case_23, "vpdi %v20,%v16,%v17,5", 0, 0 },
-    { case_24, "vsldb %v20,%v16,%v17,0", 0, 0 },
-    { case_25, "vsldb %v20,%v16,%v17,1", 0, 0 },
-    { case_26, "vsldb %v20,%v16,%v17,7", 0, 0 },
-    { case_27, "vsldb %v20,%v16,%v17,8", 0, 0 },
-    { case_28, "vsldb %v20,%v16,%v17,15", 0, 0 },
-    { case_29, "vsldb %v20,%v16,%v17,16", 0, 0 },
-    { case_30, "vsld %v20,%v16,%v17,0", 0, 0 },
-    { case_31, "vsld %v20,%v16,%v17,1", 0, 0 },
-    { case_32, "vsld %v20,%v16,%v17,5", 0, 0 },
-    { case_33, "vsld %v20,%v16,%v17,7", 0, 0 },
-    { case_34, "vsld %v20,%v16,%v17,8", 0, 0 },
-    { case_35, "vsrd %v20,%v16,%v17,0", 0, 0 },
-    { case_36, "vsrd %v20,%v16,%v17,1", 0, 0 },
-    { case_37, "vsrd %v20,%v16,%v17,5", 0, 0 },
-    { case_38, "vsrd %v20,%v16,%v17,7", 0, 0 },
-    { case_39, "vsrd %v20,%v16,%v17,8", 0, 0 },
-    { case_40, "va %v20,%v16,%v17,0", 0, 0 },
-    { case_41, "va %v20,%v16,%v17,1", 0, 0 },
-    { case_42, "va %v20,%v16,%v17,2", 0, 0 },
-    { case_43, "va %v20,%v16,%v17,3", 0, 0 },
-    { case_44, "va %v20,%v16,%v17,4", 0, 0 },
-    { case_45, "va %v20,%v16,%v17,5", 0, 0 },
-    { case_46, "vs %v20,%v16,%v17,0", 0, 0 },
-    { case_47, "vs %v20,%v16,%v17,1", 0, 0 },
-    { case_48, "vs %v20,%v16,%v17,2", 0, 0 },
-    { case_49, "vs %v20,%v16,%v17,3", 0, 0 },
-    { case_50, "vs %v20,%v16,%v17,4", 0, 0 },
-    { case_51, "vs %v20,%v16,%v17,5", 0, 0 },
-    { case_52, "vacc %v20,%v16,%v17,0", 0, 0 },
-    { case_53, "vacc %v20,%v16,%v17,1", 0, 0 },
-    { case_54, "vacc %v20,%v16,%v17,2", 0, 0 },
-    { case_55, "vacc %v20,%v16,%v17,3", 0, 0 },
-    { case_56, "vacc %v20,%v16,%v17,4", 0, 0 },
-    { case_57, "vacc %v20,%v16,%v17,5", 0, 0 },
-    { case_58, "vscbi %v20,%v16,%v17,0", 0, 0 },
-    { case_59, "vscbi %v20,%v16,%v17,1", 0, 0 },
-    { case_60, "vscbi %v20,%v16,%v17,2", 0, 0 },
-    { case_61, "vscbi %v20,%v16,%v17,3", 0, 0 },
-    { case_62, "vscbi %v20,%v16,%v17,4", 0, 0 },
-    { case_63, "vscbi %v20,%v16,%v17,5", 0, 0 },
-    { case_64, "vavg %v20,%v16,%v17,0", 0, 0 },
-    { case_65, "vavg %v20,%v16,%v17,1", 0, 0 },
-    { case_66, "vavg %v20,%v16,%v17,2", 0, 0 },
-    { case_67, "vavg %v20,%v16,%v17,3", 0, 0 },
-    { case_68, "vavg %v20,%v16,%v17,4", 0, 0 },
-    { case_69, "vavgl %v20,%v16,%v17,0", 0, 0 },
-    { case_70, "vavgl %v20,%v16,%v17,1", 0, 0 },
-    { case_71, "vavgl %v20,%v16,%v17,2", 0, 0 },
-    { case_72, "vavgl %v20,%v16,%v17,3", 0, 0 },
-    { case_73, "vavgl %v20,%v16,%v17,4", 0, 0 },
-    { case_74, "vmx %v20,%v16,%v17,0", 0, 0 },
-    { case_75, "vmx %v20,%v16,%v17,1", 0, 0 },
-    { case_76, "vmx %v20,%v16,%v17,2", 0, 0 },
-    { case_77, "vmx %v20,%v16,%v17,3", 0, 0 },
-    { case_78, "vmx %v20,%v16,%v17,4", 0, 0 },
-    { case_79, "vmn %v20,%v16,%v17,0", 0, 0 },
-    { case_80, "vmn %v20,%v16,%v17,1", 0, 0 },
-    { case_81, "vmn %v20,%v16,%v17,2", 0, 0 },
-    { case_82, "vmn %v20,%v16,%v17,3", 0, 0 },
-    { case_83, "vmn %v20,%v16,%v17,4", 0, 0 },
-    { case_84, "vmxl %v20,%v16,%v17,0", 0, 0 },
-    { case_85, "vmxl %v20,%v16,%v17,1", 0, 0 },
-    { case_86, "vmxl %v20,%v16,%v17,2", 0, 0 },
-    { case_87, "vmxl %v20,%v16,%v17,3", 0, 0 },
-    { case_88, "vmxl %v20,%v16,%v17,4", 0, 0 },
-    { case_89, "vmnl %v20,%v16,%v17,0", 0, 0 },
-    { case_90, "vmnl %v20,%v16,%v17,1", 0, 0 },
-    { case_91, "vmnl %v20,%v16,%v17,2", 0, 0 },
-    { case_92, "vmnl %v20,%v16,%v17,3", 0, 0 },
-    { case_93, "vmnl %v20,%v16,%v17,4", 0, 0 },
-    { case_94, "vmrh %v20,%v16,%v17,0", 0, 0 },
-    { case_95, "vmrh %v20,%v16,%v17,1", 0, 0 },
-    { case_96, "vmrh %v20,%v16,%v17,2", 0, 0 },
-    { case_97, "vmrh %v20,%v16,%v17,3", 0, 0 },
-    { case_98, "vmrh %v20,%v16,%v17,4", 0, 0 },
-    { case_99, "vmrl %v20,%v16,%v17,0", 0, 0 },
-    { case_100, "vmrl %v20,%v16,%v17,1", 0, 0 },
-    { case_101, "vmrl %v20,%v16,%v17,2", 0, 0 },
-    { case_102, "vmrl %v20,%v16,%v17,3", 0, 0 },
-    { case_103, "vmrl %v20,%v16,%v17,4", 0, 0 },
-    { case_104, "verllv %v20,%v16,%v17,0", 0, 0 },
-    { case_105, "verllv %v20,%v16,%v17,1", 0, 0 },
-    { case_106, "verllv %v20,%v16,%v17,2", 0, 0 },
-    { case_107, "verllv %v20,%v16,%v17,3", 0, 0 },
-    { case_108, "verllv %v20,%v16,%v17,4", 0, 0 },
-    { case_109, "veslv %v20,%v16,%v17,0", 0, 0 },
-    { case_110, "veslv %v20,%v16,%v17,1", 0, 0 },
-    { case_111, "veslv %v20,%v16,%v17,2", 0, 0 },
-    { case_112, "veslv %v20,%v16,%v17,3", 0, 0 },
-    { case_113, "veslv %v20,%v16,%v17,4", 0, 0 },
-    { case_114, "vesrav %v20,%v16,%v17,0", 0, 0 },
-    { case_115, "vesrav %v20,%v16,%v17,1", 0, 0 },
-    { case_116, "vesrav %v20,%v16,%v17,2", 0, 0 },
-    { case_117, "vesrav %v20,%v16,%v17,3", 0, 0 },
-    { case_118, "vesrav %v20,%v16,%v17,4", 0, 0 },
-    { case_119, "vesrlv %v20,%v16,%v17,0", 0, 0 },
-    { case_120, "vesrlv %v20,%v16,%v17,1", 0, 0 },
-    { case_121, "vesrlv %v20,%v16,%v17,2", 0, 0 },
-    { case_122, "vesrlv %v20,%v16,%v17,3", 0, 0 },
-    { case_123, "vesrlv %v20,%v16,%v17,4", 0, 0 },
-    { case_124, "vgfm %v20,%v16,%v17,0", 0, 0 },
-    { case_125, "vgfm %v20,%v16,%v17,1", 0, 0 },
-    { case_126, "vgfm %v20,%v16,%v17,2", 0, 0 },
-    { case_127, "vgfm %v20,%v16,%v17,3", 0, 0 },
-    { case_128, "vgfm %v20,%v16,%v17,4", 0, 0 },
-    { case_129, "vml %v20,%v16,%v17,0", 0, 0 },
-    { case_130, "vml %v20,%v16,%v17,1", 0, 0 },
-    { case_131, "vml %v20,%v16,%v17,2", 0, 0 },
-    { case_132, "vml %v20,%v16,%v17,3", 0, 0 },
-    { case_133, "vmh %v20,%v16,%v17,0", 0, 0 },
-    { case_134, "vmh %v20,%v16,%v17,1", 0, 0 },
-    { case_135, "vmh %v20,%v16,%v17,2", 0, 0 },
-    { case_136, "vmh %v20,%v16,%v17,3", 0, 0 },
-    { case_137, "vmlh %v20,%v16,%v17,0", 0, 0 },
-    { case_138, "vmlh %v20,%v16,%v17,1", 0, 0 },
-    { case_139, "vmlh %v20,%v16,%v17,2", 0, 0 },
-    { case_140, "vmlh %v20,%v16,%v17,3", 0, 0 },
-    { case_141, "vme %v20,%v16,%v17,0", 0, 0 },
-    { case_142, "vme %v20,%v16,%v17,1", 0, 0 },
-    { case_143, "vme %v20,%v16,%v17,2", 0, 0 },
-    { case_144, "vme %v20,%v16,%v17,3", 0, 0 },
-    { case_145, "vmle %v20,%v16,%v17,0", 0, 0 },
-    { case_146, "vmle %v20,%v16,%v17,1", 0, 0 },
-    { case_147, "vmle %v20,%v16,%v17,2", 0, 0 },
-    { case_148, "vmle %v20,%v16,%v17,3", 0, 0 },
-    { case_149, "vmo %v20,%v16,%v17,0", 0, 0 },
-    { case_150, "vmo %v20,%v16,%v17,1", 0, 0 },
-    { case_151, "vmo %v20,%v16,%v17,2", 0, 0 },
-    { case_152, "vmo %v20,%v16,%v17,3", 0, 0 },
-    { case_153, "vmlo %v20,%v16,%v17,0", 0, 0 },
-    { case_154, "vmlo %v20,%v16,%v17,1", 0, 0 },
-    { case_155, "vmlo %v20,%v16,%v17,2", 0, 0 },
-    { case_156, "vmlo %v20,%v16,%v17,3", 0, 0 },
-    { case_157, "vpk %v20,%v16,%v17,1", 0, 0 },
-    { case_158, "vpk %v20,%v16,%v17,2", 0, 0 },
-    { case_159, "vpk %v20,%v16,%v17,3", 0, 0 },
-    { case_160, "vpk %v20,%v16,%v17,0", 0, 0 },
-    { case_161, "vpk %v20,%v16,%v17,4", 0, 0 },
-    { case_162, "vpks %v20,%v16,%v17,1,0", 0, 0 },
-    { case_163, "vpks %v20,%v16,%v17,1,1", 0, 0 },
-    { case_164, "vpks %v20,%v16,%v17,2,0", 0, 0 },
-    { case_165, "vpks %v20,%v16,%v17,2,1", 0, 0 },
-    { case_166, "vpks %v20,%v16,%v17,3,0", 0, 0 },
-    { case_167, "vpks %v20,%v16,%v17,3,1", 0, 0 },
-    { case_168, "vpks %v20,%v16,%v17,0,0", 0, 0 },
-    { case_169, "vpks %v20,%v16,%v17,0,1", 0, 0 },
-    { case_170, "vpkls %v20,%v16,%v17,1,0", 0, 0 },
-    { case_171, "vpkls %v20,%v16,%v17,1,1", 0, 0 },
-    { case_172, "vpkls %v20,%v16,%v17,2,0", 0, 0 },
-    { case_173, "vpkls %v20,%v16,%v17,2,1", 0, 0 },
-    { case_174, "vpkls %v20,%v16,%v17,3,0", 0, 0 },
-    { case_175, "vpkls %v20,%v16,%v17,3,1", 0, 0 },
-    { case_176, "vpkls %v20,%v16,%v17,0,0", 0, 0 },
-    { case_177, "vpkls %v20,%v16,%v17,0,1", 0, 0 },
-    { case_178, "vsum %v20,%v16,%v17,0", 0, 0 },
-    { case_179, "vsum %v20,%v16,%v17,1", 0, 0 },
-    { case_180, "vsum %v20,%v16,%v17,2", 0, 0 },
-    { case_181, "vsumg %v20,%v16,%v17,1", 0, 0 },
-    { case_182, "vsumg %v20,%v16,%v17,2", 0, 0 },
-    { case_183, "vsumg %v20,%v16,%v17,0", 0, 0 },
-    { case_184, "vsumg %v20,%v16,%v17,3", 0, 0 },
-    { case_185, "vsumq %v20,%v16,%v17,2", 0, 0 },
-    { case_186, "vsumq %v20,%v16,%v17,3", 0, 0 },
-    { case_187, "vsumq %v20,%v16,%v17,1", 0, 0 },
-    { case_188, "vsumq %v20,%v16,%v17,4", 0, 0 },
-    { case_189, "vceq %v20,%v16,%v17,0,0", 0, 0 },
-    { case_190, "vceq %v20,%v16,%v17,0,1", 0, 0 },
-    { case_191, "vceq %v20,%v16,%v17,1,0", 0, 0 },
-    { case_192, "vceq %v20,%v16,%v17,1,1", 0, 0 },
-    { case_193, "vceq %v20,%v16,%v17,2,0", 0, 0 },
-    { case_194, "vceq %v20,%v16,%v17,2,1", 0, 0 },
-    { case_195, "vceq %v20,%v16,%v17,3,0", 0, 0 },
-    { case_196, "vceq %v20,%v16,%v17,3,1", 0, 0 },
-    { case_197, "vceq %v20,%v16,%v17,4,0", 0, 0 },
-    { case_198, "vceq %v20,%v16,%v17,4,1", 0, 0 },
-    { case_199, "vch %v20,%v16,%v17,0,0", 0, 0 },
-    { case_200, "vch %v20,%v16,%v17,0,1", 0, 0 },
-    { case_201, "vch %v20,%v16,%v17,1,0", 0, 0 },
-    { case_202, "vch %v20,%v16,%v17,1,1", 0, 0 },
-    { case_203, "vch %v20,%v16,%v17,2,0", 0, 0 },
-    { case_204, "vch %v20,%v16,%v17,2,1", 0, 0 },
-    { case_205, "vch %v20,%v16,%v17,3,0", 0, 0 },
-    { case_206, "vch %v20,%v16,%v17,3,1", 0, 0 },
-    { case_207, "vch %v20,%v16,%v17,4,0", 0, 0 },
-    { case_208, "vch %v20,%v16,%v17,4,1", 0, 0 },
-    { case_209, "vchl %v20,%v16,%v17,0,0", 0, 0 },
-    { case_210, "vchl %v20,%v16,%v17,0,1", 0, 0 },
-    { case_211, "vchl %v20,%v16,%v17,1,0", 0, 0 },
-    { case_212, "vchl %v20,%v16,%v17,1,1", 0, 0 },
-    { case_213, "vchl %v20,%v16,%v17,2,0", 0, 0 },
-    { case_214, "vchl %v20,%v16,%v17,2,1", 0, 0 },
-    { case_215, "vchl %v20,%v16,%v17,3,0", 0, 0 },
-    { case_216, "vchl %v20,%v16,%v17,3,1", 0, 0 },
-    { case_217, "vchl %v20,%v16,%v17,4,0", 0, 0 },
-    { case_218, "vchl %v20,%v16,%v17,4,1", 0, 0 },
-    { case_219, "vclz %v20,%v16,0", 0, 0 },
-    { case_220, "vclz %v20,%v16,1", 0, 0 },
-    { case_221, "vclz %v20,%v16,2", 0, 0 },
-    { case_222, "vclz %v20,%v16,3", 0, 0 },
-    { case_223, "vclz %v20,%v16,4", 0, 0 },
-    { case_224, "vctz %v20,%v16,0", 0, 0 },
-    { case_225, "vctz %v20,%v16,1", 0, 0 },
-    { case_226, "vctz %v20,%v16,2", 0, 0 },
-    { case_227, "vctz %v20,%v16,3", 0, 0 },
-    { case_228, "vctz %v20,%v16,4", 0, 0 },
-    { case_229, "vlc %v20,%v16,0", 0, 0 },
-    { case_230, "vlc %v20,%v16,1", 0, 0 },
-    { case_231, "vlc %v20,%v16,2", 0, 0 },
-    { case_232, "vlc %v20,%v16,3", 0, 0 },
-    { case_233, "vlc %v20,%v16,4", 0, 0 },
-    { case_234, "vlp %v20,%v16,0", 0, 0 },
-    { case_235, "vlp %v20,%v16,1", 0, 0 },
-    { case_236, "vlp %v20,%v16,2", 0, 0 },
-    { case_237, "vlp %v20,%v16,3", 0, 0 },
-    { case_238, "vlp %v20,%v16,4", 0, 0 },
-    { case_239, "vpopct %v20,%v16,0", 0, 0 },
-    { case_240, "vpopct %v20,%v16,1", 0, 0 },
-    { case_241, "vpopct %v20,%v16,2", 0, 0 },
-    { case_242, "vpopct %v20,%v16,3", 0, 0 },
-    { case_243, "vpopct %v20,%v16,4", 0, 0 },
-    { case_244, "vuph %v20,%v16,0", 0, 0 },
-    { case_245, "vuph %v20,%v16,1", 0, 0 },
-    { case_246, "vuph %v20,%v16,2", 0, 0 },
-    { case_247, "vuph %v20,%v16,3", 0, 0 },
-    { case_248, "vupl %v20,%v16,0", 0, 0 },
-    { case_249, "vupl %v20,%v16,1", 0, 0 },
-    { case_250, "vupl %v20,%v16,2", 0, 0 },
-    { case_251, "vupl %v20,%v16,3", 0, 0 },
-    { case_252, "vuplh %v20,%v16,0", 0, 0 },
-    { case_253, "vuplh %v20,%v16,1", 0, 0 },
-    { case_254, "vuplh %v20,%v16,2", 0, 0 },
-    { case_255, "vuplh %v20,%v16,3", 0, 0 },
-    { case_256, "vupll %v20,%v16,0", 0, 0 },
-    { case_257, "vupll %v20,%v16,1", 0, 0 },
-    { case_258, "vupll %v20,%v16,2", 0, 0 },
-    { case_259, "vupll %v20,%v16,3", 0, 0 },
-    { case_260, "vseg %v20,%v16,0", 0, 0 },
-    { case_261, "vseg %v20,%v16,1", 0, 0 },
-    { case_262, "vseg %v20,%v16,2", 0, 0 },
-    { case_263, "vseg %v20,%v16,3", 0, 0 },
-    { case_264, "vec %v16,%v17,0", 0, 0 },
-    { case_265, "vec %v16,%v17,1", 0, 0 },
-    { case_266, "vec %v16,%v17,2", 0, 0 },
-    { case_267, "vec %v16,%v17,3", 0, 0 },
-    { case_268, "vec %v16,%v17,4", 0, 0 },
-    { case_269, "vecl %v16,%v17,0", 0, 0 },
-    { case_270, "vecl %v16,%v17,1", 0, 0 },
-    { case_271, "vecl %v16,%v17,2", 0, 0 },
-    { case_272, "vecl %v16,%v17,3", 0, 0 },
-    { case_273, "vecl %v16,%v17,4", 0, 0 },
-    { case_274, "vac %v20,%v16,%v17,%v18,4", 0, 0 },
-    { case_275, "vac %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_276, "vaccc %v20,%v16,%v17,%v18,4", 0, 0 },
-    { case_277, "vaccc %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_278, "vsbi %v20,%v16,%v17,%v18,4", 0, 0 },
-    { case_279, "vsbi %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_280, "vsbcbi %v20,%v16,%v17,%v18,4", 0, 0 },
-    { case_281, "vsbcbi %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_282, "vmal %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_283, "vmal %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_284, "vmal %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_285, "vmal %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_286, "vmah %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_287, "vmah %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_288, "vmah %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_289, "vmah %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_290, "vmalh %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_291, "vmalh %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_292, "vmalh %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_293, "vmalh %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_294, "vmae %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_295, "vmae %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_296, "vmae %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_297, "vmae %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_298, "vmale %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_299, "vmale %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_300, "vmale %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_301, "vmale %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_302, "vmao %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_303, "vmao %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_304, "vmao %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_305, "vmao %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_306, "vmalo %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_307, "vmalo %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_308, "vmalo %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_309, "vmalo %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_310, "vgfma %v20,%v16,%v17,%v18,0", 0, 0 },
-    { case_311, "vgfma %v20,%v16,%v17,%v18,1", 0, 0 },
-    { case_312, "vgfma %v20,%v16,%v17,%v18,2", 0, 0 },
-    { case_313, "vgfma %v20,%v16,%v17,%v18,3", 0, 0 },
-    { case_314, "vgfma %v20,%v16,%v17,%v18,4", 0, 0 },
-    { case_315, "vmsl %v20,%v16,%v17,%v18,3,0", 0, 0 },
-    { case_316, "vmsl %v20,%v16,%v17,%v18,3,4", 0, 0 },
-    { case_317, "vmsl %v20,%v16,%v17,%v18,3,8", 0, 0 },
-    { case_318, "vmsl %v20,%v16,%v17,%v18,3,12", 0, 0 },
-    { case_319, "vmsl %v20,%v16,%v17,%v18,2,0", 0, 0 },
-    { case_320, "verim %v20,%v16,%v17,0,0", 0, 0 },
-    { case_321, "verim %v20,%v16,%v17,1,0", 0, 0 },
-    { case_322, "verim %v20,%v16,%v17,13,0", 0, 0 },
-    { case_323, "verim %v20,%v16,%v17,63,0", 0, 0 },
-    { case_324, "verim %v20,%v16,%v17,0,1", 0, 0 },
-    { case_325, "verim %v20,%v16,%v17,1,1", 0, 0 },
-    { case_326, "verim %v20,%v16,%v17,13,1", 0, 0 },
-    { case_327, "verim %v20,%v16,%v17,63,1", 0, 0 },
-    { case_328, "verim %v20,%v16,%v17,0,2", 0, 0 },
-    { case_329, "verim %v20,%v16,%v17,1,2", 0, 0 },
-    { case_330, "verim %v20,%v16,%v17,13,2", 0, 0 },
-    { case_331, "verim %v20,%v16,%v17,63,2", 0, 0 },
-    { case_332, "verim %v20,%v16,%v17,0,3", 0, 0 },
-    { case_333, "verim %v20,%v16,%v17,1,3", 0, 0 },
-    { case_334, "verim %v20,%v16,%v17,13,3", 0, 0 },
-    { case_335, "verim %v20,%v16,%v17,63,3", 0, 0 },
-    { case_336, "vesl %v20,%v16,0(%r2),0", 5, 0 },
-    { case_337, "vesl %v20,%v16,3(%r0),0", 0, 0 },
-    { case_338, "vesl %v20,%v16,0(%r2),1", 5, 0 },
-    { case_339, "vesl %v20,%v16,11(%r0),1", 0, 0 },
-    { case_340, "vesl %v20,%v16,0(%r2),2", 5, 0 },
-    { case_341, "vesl %v20,%v16,19(%r0),2", 0, 0 },
-    { case_342, "vesl %v20,%v16,0(%r2),3", 5, 0 },
-    { case_343, "vesl %v20,%v16,27(%r0),3", 0, 0 },
-    { case_344, "vesl %v20,%v16,0(%r2),4", 5, 0 },
-    { case_345, "vesrl %v20,%v16,0(%r2),0", 5, 0 },
-    { case_346, "vesrl %v20,%v16,3(%r0),0", 0, 0 },
-    { case_347, "vesrl %v20,%v16,0(%r2),1", 5, 0 },
-    { case_348, "vesrl %v20,%v16,11(%r0),1", 0, 0 },
-    { case_349, "vesrl %v20,%v16,0(%r2),2", 5, 0 },
-    { case_350, "vesrl %v20,%v16,19(%r0),2", 0, 0 },
-    { case_351, "vesrl %v20,%v16,0(%r2),3", 5, 0 },
-    { case_352, "vesrl %v20,%v16,27(%r0),3", 0, 0 },
-    { case_353, "vesrl %v20,%v16,0(%r2),4", 5, 0 },
-    { case_354, "vesra %v20,%v16,0(%r2),0", 5, 0 },
-    { case_355, "vesra %v20,%v16,3(%r0),0", 0, 0 },
-    { case_356, "vesra %v20,%v16,0(%r2),1", 5, 0 },
-    { case_357, "vesra %v20,%v16,11(%r0),1", 0, 0 },
-    { case_358, "vesra %v20,%v16,0(%r2),2", 5, 0 },
-    { case_359, "vesra %v20,%v16,19(%r0),2", 0, 0 },
-    { case_360, "vesra %v20,%v16,0(%r2),3", 5, 0 },
-    { case_361, "vesra %v20,%v16,27(%r0),3", 0, 0 },
-    { case_362, "vesra %v20,%v16,0(%r2),4", 5, 0 },
-    { case_363, "verll %v20,%v16,0(%r2),0", 5, 0 },
-    { case_364, "verll %v20,%v16,3(%r0),0", 0, 0 },
-    { case_365, "verll %v20,%v16,0(%r2),1", 5, 0 },
-    { case_366, "verll %v20,%v16,11(%r0),1", 0, 0 },
-    { case_367, "verll %v20,%v16,0(%r2),2", 5, 0 },
-    { case_368, "verll %v20,%v16,19(%r0),2", 0, 0 },
-    { case_369, "verll %v20,%v16,0(%r2),3", 5, 0 },
-    { case_370, "verll %v20,%v16,27(%r0),3", 0, 0 },
-    { case_371, "verll %v20,%v16,0(%r2),4", 5, 0 },
-    { case_372, "vfae %v20,%v16,%v17,0,0", 0, 0 },
-    { case_373, "vfae %v20,%v16,%v17,0,1", 0, 0 },
-    { case_374, "vfae %v20,%v16,%v17,0,2", 0, 0 },
-    { case_375, "vfae %v20,%v16,%v17,0,3", 0, 0 },
-    { case_376, "vfae %v20,%v16,%v17,0,4", 0, 0 },
-    { case_377, "vfae %v20,%v16,%v17,0,5", 0, 0 },
-    { case_378, "vfae %v20,%v16,%v17,0,6", 0, 0 },
-    { case_379, "vfae %v20,%v16,%v17,0,7", 0, 0 },
-    { case_380, "vfae %v20,%v16,%v17,0,8", 0, 0 },
-    { case_381, "vfae %v20,%v16,%v17,0,9", 0, 0 },
-    { case_382, "vfae %v20,%v16,%v17,0,10", 0, 0 },
-    { case_383, "vfae %v20,%v16,%v17,0,11", 0, 0 },
-    { case_384, "vfae %v20,%v16,%v17,0,12", 0, 0 },
-    { case_385, "vfae %v20,%v16,%v17,0,13", 0, 0 },
-    { case_386, "vfae %v20,%v16,%v17,0,14", 0, 0 },
-    { case_387, "vfae %v20,%v16,%v17,0,15", 0, 0 },
-    { case_388, "vfae %v20,%v16,%v17,1,0", 0, 0 },
-    { case_389, "vfae %v20,%v16,%v17,1,1", 0, 0 },
-    { case_390, "vfae %v20,%v16,%v17,1,2", 0, 0 },
-    { case_391, "vfae %v20,%v16,%v17,1,3", 0, 0 },
-    { case_392, "vfae %v20,%v16,%v17,1,4", 0, 0 },
-    { case_393, "vfae %v20,%v16,%v17,1,5", 0, 0 },
-    { case_394, "vfae %v20,%v16,%v17,1,6", 0, 0 },
-    { case_395, "vfae %v20,%v16,%v17,1,7", 0, 0 },
-    { case_396, "vfae %v20,%v16,%v17,1,8", 0, 0 },
-    { case_397, "vfae %v20,%v16,%v17,1,9", 0, 0 },
-    { case_398, "vfae %v20,%v16,%v17,1,10", 0, 0 },
-    { case_399, "vfae %v20,%v16,%v17,1,11", 0, 0 },
-    { case_400, "vfae %v20,%v16,%v17,1,12", 0, 0 },
-    { case_401, "vfae %v20,%v16,%v17,1,13", 0, 0 },
-    { case_402, "vfae %v20,%v16,%v17,1,14", 0, 0 },
-    { case_403, "vfae %v20,%v16,%v17,1,15", 0, 0 },
-    { case_404, "vfae %v20,%v16,%v17,2,0", 0, 0 },
-    { case_405, "vfae %v20,%v16,%v17,2,1", 0, 0 },
-    { case_406, "vfae %v20,%v16,%v17,2,2", 0, 0 },
-    { case_407, "vfae %v20,%v16,%v17,2,3", 0, 0 },
-    { case_408, "vfae %v20,%v16,%v17,2,4", 0, 0 },
-    { case_409, "vfae %v20,%v16,%v17,2,5", 0, 0 },
-    { case_410, "vfae %v20,%v16,%v17,2,6", 0, 0 },
-    { case_411, "vfae %v20,%v16,%v17,2,7", 0, 0 },
-    { case_412, "vfae %v20,%v16,%v17,2,8", 0, 0 },
-    { case_413, "vfae %v20,%v16,%v17,2,9", 0, 0 },
-    { case_414, "vfae %v20,%v16,%v17,2,10", 0, 0 },
-    { case_415, "vfae %v20,%v16,%v17,2,11", 0, 0 },
-    { case_416, "vfae %v20,%v16,%v17,2,12", 0, 0 },
-    { case_417, "vfae %v20,%v16,%v17,2,13", 0, 0 },
-    { case_418, "vfae %v20,%v16,%v17,2,14", 0, 0 },
-    { case_419, "vfae %v20,%v16,%v17,2,15", 0, 0 },
-    { case_420, "vfae %v20,%v16,%v17,3,0", 0, 0 },
-    { case_421, "vfae %v20,%v16,%v17,3,1", 0, 0 },
-    { case_422, "vfae %v20,%v16,%v17,3,2", 0, 0 },
-    { case_423, "vfae %v20,%v16,%v17,3,3", 0, 0 },
-    { case_424, "vfae %v20,%v16,%v17,3,4", 0, 0 },
-    { case_425, "vfae %v20,%v16,%v17,3,5", 0, 0 },
-    { case_426, "vfae %v20,%v16,%v17,3,6", 0, 0 },
-    { case_427, "vfae %v20,%v16,%v17,3,7", 0, 0 },
-    { case_428, "vfae %v20,%v16,%v17,3,8", 0, 0 },
-    { case_429, "vfae %v20,%v16,%v17,3,9", 0, 0 },
-    { case_430, "vfae %v20,%v16,%v17,3,10", 0, 0 },
-    { case_431, "vfae %v20,%v16,%v17,3,11", 0, 0 },
-    { case_432, "vfae %v20,%v16,%v17,3,12", 0, 0 },
-    { case_433, "vfae %v20,%v16,%v17,3,13", 0, 0 },
-    { case_434, "vfae %v20,%v16,%v17,3,14", 0, 0 },
-    { case_435, "vfae %v20,%v16,%v17,3,15", 0, 0 },
-    { case_436, "vfee %v20,%v16,%v17,0,0", 0, 0 },
-    { case_437, "vfee %v20,%v16,%v17,0,1", 0, 0 },
-    { case_438, "vfee %v20,%v16,%v17,0,2", 0, 0 },
-    { case_439, "vfee %v20,%v16,%v17,0,3", 0, 0 },
-    { case_440, "vfee %v20,%v16,%v17,0,4", 0, 0 },
-    { case_441, "vfee %v20,%v16,%v17,1,0", 0, 0 },
-    { case_442, "vfee %v20,%v16,%v17,1,1", 0, 0 },
-    { case_443, "vfee %v20,%v16,%v17,1,2", 0, 0 },
-    { case_444, "vfee %v20,%v16,%v17,1,3", 0, 0 },
-    { case_445, "vfee %v20,%v16,%v17,1,4", 0, 0 },
-    { case_446, "vfee %v20,%v16,%v17,2,0", 0, 0 },
-    { case_447, "vfee %v20,%v16,%v17,2,1", 0, 0 },
-    { case_448, "vfee %v20,%v16,%v17,2,2", 0, 0 },
-    { case_449, "vfee %v20,%v16,%v17,2,3", 0, 0 },
-    { case_450, "vfee %v20,%v16,%v17,2,4", 0, 0 },
-    { case_451, "vfee %v20,%v16,%v17,3,0", 0, 0 },
-    { case_452, "vfee %v20,%v16,%v17,3,1", 0, 0 },
-    { case_453, "vfee %v20,%v16,%v17,3,2", 0, 0 },
-    { case_454, "vfee %v20,%v16,%v17,3,3", 0, 0 },
-    { case_455, "vfee %v20,%v16,%v17,3,4", 0, 0 },
-    { case_456, "vfene %v20,%v16,%v17,0,0", 0, 0 },
-    { case_457, "vfene %v20,%v16,%v17,0,1", 0, 0 },
-    { case_458, "vfene %v20,%v16,%v17,0,2", 0, 0 },
-    { case_459, "vfene %v20,%v16,%v17,0,3", 0, 0 },
-    { case_460, "vfene %v20,%v16,%v17,0,4", 0, 0 },
-    { case_461, "vfene %v20,%v16,%v17,1,0", 0, 0 },
-    { case_462, "vfene %v20,%v16,%v17,1,1", 0, 0 },
-    { case_463, "vfene %v20,%v16,%v17,1,2", 0, 0 },
-    { case_464, "vfene %v20,%v16,%v17,1,3", 0, 0 },
-    { case_465, "vfene %v20,%v16,%v17,1,4", 0, 0 },
-    { case_466, "vfene %v20,%v16,%v17,2,0", 0, 0 },
-    { case_467, "vfene %v20,%v16,%v17,2,1", 0, 0 },
-    { case_468, "vfene %v20,%v16,%v17,2,2", 0, 0 },
-    { case_469, "vfene %v20,%v16,%v17,2,3", 0, 0 },
-    { case_470, "vfene %v20,%v16,%v17,2,4", 0, 0 },
-    { case_471, "vfene %v20,%v16,%v17,3,0", 0, 0 },
-    { case_472, "vfene %v20,%v16,%v17,3,1", 0, 0 },
-    { case_473, "vfene %v20,%v16,%v17,3,2", 0, 0 },
-    { case_474, "vfene %v20,%v16,%v17,3,3", 0, 0 },
-    { case_475, "vfene %v20,%v16,%v17,3,4", 0, 0 },
-    { case_476, "vistr %v20,%v16,0,0", 0, 0 },
-    { case_477, "vistr %v20,%v16,0,1", 0, 0 },
-    { case_478, "vistr %v20,%v16,0,2", 0, 0 },
-    { case_479, "vistr %v20,%v16,1,0", 0, 0 },
-    { case_480, "vistr %v20,%v16,1,1", 0, 0 },
-    { case_481, "vistr %v20,%v16,1,2", 0, 0 },
-    { case_482, "vistr %v20,%v16,2,0", 0, 0 },
-    { case_483, "vistr %v20,%v16,2,1", 0, 0 },
-    { case_484, "vistr %v20,%v16,2,2", 0, 0 },
-    { case_485, "vistr %v20,%v16,3,0", 0, 0 },
-    { case_486, "vistr %v20,%v16,3,1", 0, 0 },
-    { case_487, "vistr %v20,%v16,3,2", 0, 0 },
-    { case_488, "vstrc %v20,%v16,%v17,%v18,0,0", 0, 0 },
-    { case_489, "vstrc %v20,%v16,%v17,%v18,0,1", 0, 0 },
-    { case_490, "vstrc %v20,%v16,%v17,%v18,0,2", 0, 0 },
-    { case_491, "vstrc %v20,%v16,%v17,%v18,0,3", 0, 0 },
-    { case_492, "vstrc %v20,%v16,%v17,%v18,0,4", 0, 0 },
-    { case_493, "vstrc %v20,%v16,%v17,%v18,0,5", 0, 0 },
-    { case_494, "vstrc %v20,%v16,%v17,%v18,0,6", 0, 0 },
-    { case_495, "vstrc %v20,%v16,%v17,%v18,0,7", 0, 0 },
-    { case_496, "vstrc %v20,%v16,%v17,%v18,0,8", 0, 0 },
-    { case_497, "vstrc %v20,%v16,%v17,%v18,0,9", 0, 0 },
-    { case_498, "vstrc %v20,%v16,%v17,%v18,0,10", 0, 0 },
-    { case_499, "vstrc %v20,%v16,%v17,%v18,0,11", 0, 0 },
-    { case_500, "vstrc %v20,%v16,%v17,%v18,0,12", 0, 0 },
-    { case_501, "vstrc %v20,%v16,%v17,%v18,0,13", 0, 0 },
-    { case_502, "vstrc %v20,%v16,%v17,%v18,0,14", 0, 0 },
-    { case_503, "vstrc %v20,%v16,%v17,%v18,0,15", 0, 0 },
-    { case_504, "vstrc %v20,%v16,%v17,%v18,1,0", 0, 0 },
-    { case_505, "vstrc %v20,%v16,%v17,%v18,1,1", 0, 0 },
-    { case_506, "vstrc %v20,%v16,%v17,%v18,1,2", 0, 0 },
-    { case_507, "vstrc %v20,%v16,%v17,%v18,1,3", 0, 0 },
-    { case_508, "vstrc %v20,%v16,%v17,%v18,1,4", 0, 0 },
-    { case_509, "vstrc %v20,%v16,%v17,%v18,1,5", 0, 0 },
-    { case_510, "vstrc %v20,%v16,%v17,%v18,1,6", 0, 0 },
-    { case_511, "vstrc %v20,%v16,%v17,%v18,1,7", 0, 0 },
-    { case_512, "vstrc %v20,%v16,%v17,%v18,1,8", 0, 0 },
-    { case_513, "vstrc %v20,%v16,%v17,%v18,1,9", 0, 0 },
-    { case_514, "vstrc %v20,%v16,%v17,%v18,1,10", 0, 0 },
-    { case_515, "vstrc %v20,%v16,%v17,%v18,1,11", 0, 0 },
-    { case_516, "vstrc %v20,%v16,%v17,%v18,1,12", 0, 0 },
-    { case_517, "vstrc %v20,%v16,%v17,%v18,1,13", 0, 0 },
-    { case_518, "vstrc %v20,%v16,%v17,%v18,1,14", 0, 0 },
-    { case_519, "vstrc %v20,%v16,%v17,%v18,1,15", 0, 0 },
-    { case_520, "vstrc %v20,%v16,%v17,%v18,2,0", 0, 0 },
-    { case_521, "vstrc %v20,%v16,%v17,%v18,2,1", 0, 0 },
-    { case_522, "vstrc %v20,%v16,%v17,%v18,2,2", 0, 0 },
-    { case_523, "vstrc %v20,%v16,%v17,%v18,2,3", 0, 0 },
-    { case_524, "vstrc %v20,%v16,%v17,%v18,2,4", 0, 0 },
-    { case_525, "vstrc %v20,%v16,%v17,%v18,2,5", 0, 0 },
-    { case_526, "vstrc %v20,%v16,%v17,%v18,2,6", 0, 0 },
-    { case_527, "vstrc %v20,%v16,%v17,%v18,2,7", 0, 0 },
-    { case_528, "vstrc %v20,%v16,%v17,%v18,2,8", 0, 0 },
-    { case_529, "vstrc %v20,%v16,%v17,%v18,2,9", 0, 0 },
-    { case_530, "vstrc %v20,%v16,%v17,%v18,2,10", 0, 0 },
-    { case_531, "vstrc %v20,%v16,%v17,%v18,2,11", 0, 0 },
-    { case_532, "vstrc %v20,%v16,%v17,%v18,2,12", 0, 0 },
-    { case_533, "vstrc %v20,%v16,%v17,%v18,2,13", 0, 0 },
-    { case_534, "vstrc %v20,%v16,%v17,%v18,2,14", 0, 0 },
-    { case_535, "vstrc %v20,%v16,%v17,%v18,2,15", 0, 0 },
-    { case_536, "vstrc %v20,%v16,%v17,%v18,3,0", 0, 0 },
-    { case_537, "vstrc %v20,%v16,%v17,%v18,3,1", 0, 0 },
-    { case_538, "vstrc %v20,%v16,%v17,%v18,3,2", 0, 0 },
-    { case_539, "vstrc %v20,%v16,%v17,%v18,3,3", 0, 0 },
-    { case_540, "vstrc %v20,%v16,%v17,%v18,3,4", 0, 0 },
-    { case_541, "vstrc %v20,%v16,%v17,%v18,3,5", 0, 0 },
-    { case_542, "vstrc %v20,%v16,%v17,%v18,3,6", 0, 0 },
-    { case_543, "vstrc %v20,%v16,%v17,%v18,3,7", 0, 0 },
-    { case_544, "vstrc %v20,%v16,%v17,%v18,3,8", 0, 0 },
-    { case_545, "vstrc %v20,%v16,%v17,%v18,3,9", 0, 0 },
-    { case_546, "vstrc %v20,%v16,%v17,%v18,3,10", 0, 0 },
-    { case_547, "vstrc %v20,%v16,%v17,%v18,3,11", 0, 0 },
-    { case_548, "vstrc %v20,%v16,%v17,%v18,3,12", 0, 0 },
-    { case_549, "vstrc %v20,%v16,%v17,%v18,3,13", 0, 0 },
-    { case_550, "vstrc %v20,%v16,%v17,%v18,3,14", 0, 0 },
-    { case_551, "vstrc %v20,%v16,%v17,%v18,3,15", 0, 0 },
-    { case_552, "vstrs %v20,%v16,%v17,%v18,0,0", 0, 0 },
-    { case_553, "vstrs %v20,%v16,%v17,%v18,0,2", 0, 0 },
-    { case_554, "vstrs %v20,%v16,%v17,%v18,0,1", 0, 0 },
-    { case_555, "vstrs %v20,%v16,%v17,%v18,1,0", 0, 0 },
-    { case_556, "vstrs %v20,%v16,%v17,%v18,1,2", 0, 0 },
-    { case_557, "vstrs %v20,%v16,%v17,%v18,1,1", 0, 0 },
-    { case_558, "vstrs %v20,%v16,%v17,%v18,2,0", 0, 0 },
-    { case_559, "vstrs %v20,%v16,%v17,%v18,2,2", 0, 0 },
-    { case_560, "vstrs %v20,%v16,%v17,%v18,2,1", 0, 0 },
-    { case_561, "vstrs %v20,%v16,%v17,%v18,3,0", 0, 0 },
-    { case_562, "vstrs %v20,%v16,%v17,%v18,3,2", 0, 0 },
-    { case_563, "vstrs %v20,%v16,%v17,%v18,3,1", 0, 0 },
-    { case_564, "vgbm %v20,0", 0, 0 },
-    { case_565, "vgbm %v20,1", 0, 0 },
-    { case_566, "vgbm %v20,32768", 0, 0 },
-    { case_567, "vgbm %v20,65535", 0, 0 },
-    { case_568, "vgbm %v20,4660", 0, 0 },
-    { case_569, "vgbm %v20,42435", 0, 0 },
-    { case_570, "vgm %v20,0,0,0", 0, 0 },
-    { case_571, "vgm %v20,3,5,0", 0, 0 },
-    { case_572, "vgm %v20,5,3,0", 0, 0 },
-    { case_573, "vgm %v20,0,63,0", 0, 0 },
-    { case_574, "vgm %v20,62,1,0", 0, 0 },
-    { case_575, "vgm %v20,200,7,0", 0, 0 },
-    { case_576, "vrepi %v20,0,0", 0, 0 },
-    { case_577, "vrepi %v20,1,0", 0, 0 },
-    { case_578, "vrepi %v20,-1,0", 0, 0 },
-    { case_579, "vrepi %v20,32767,0", 0, 0 },
-    { case_580, "vrepi %v20,-32768,0", 0, 0 },
-    { case_581, "vrepi %v20,4660,0", 0, 0 },
-    { case_582, "vrep %v20,%v16,0,0", 0, 0 },
-    { case_583, "vrep %v20,%v16,1,0", 0, 0 },
-    { case_584, "vrep %v20,%v16,7,0", 0, 0 },
-    { case_585, "vrep %v20,%v16,15,0", 0, 0 },
-    { case_586, "vgm %v20,0,0,1", 0, 0 },
-    { case_587, "vgm %v20,3,5,1", 0, 0 },
-    { case_588, "vgm %v20,5,3,1", 0, 0 },
-    { case_589, "vgm %v20,0,63,1", 0, 0 },
-    { case_590, "vgm %v20,62,1,1", 0, 0 },
-    { case_591, "vgm %v20,200,7,1", 0, 0 },
-    { case_592, "vrepi %v20,0,1", 0, 0 },
-    { case_593, "vrepi %v20,1,1", 0, 0 },
-    { case_594, "vrepi %v20,-1,1", 0, 0 },
-    { case_595, "vrepi %v20,32767,1", 0, 0 },
-    { case_596, "vrepi %v20,-32768,1", 0, 0 },
-    { case_597, "vrepi %v20,4660,1", 0, 0 },
-    { case_598, "vrep %v20,%v16,0,1", 0, 0 },
-    { case_599, "vrep %v20,%v16,1,1", 0, 0 },
-    { case_600, "vrep %v20,%v16,7,1", 0, 0 },
-    { case_601, "vrep %v20,%v16,15,1", 0, 0 },
-    { case_602, "vgm %v20,0,0,2", 0, 0 },
-    { case_603, "vgm %v20,3,5,2", 0, 0 },
-    { case_604, "vgm %v20,5,3,2", 0, 0 },
-    { case_605, "vgm %v20,0,63,2", 0, 0 },
-    { case_606, "vgm %v20,62,1,2", 0, 0 },
-    { case_607, "vgm %v20,200,7,2", 0, 0 },
-    { case_608, "vrepi %v20,0,2", 0, 0 },
-    { case_609, "vrepi %v20,1,2", 0, 0 },
-    { case_610, "vrepi %v20,-1,2", 0, 0 },
-    { case_611, "vrepi %v20,32767,2", 0, 0 },
-    { case_612, "vrepi %v20,-32768,2", 0, 0 },
-    { case_613, "vrepi %v20,4660,2", 0, 0 },
-    { case_614, "vrep %v20,%v16,0,2", 0, 0 },
-    { case_615, "vrep %v20,%v16,1,2", 0, 0 },
-    { case_616, "vrep %v20,%v16,7,2", 0, 0 },
-    { case_617, "vrep %v20,%v16,15,2", 0, 0 },
-    { case_618, "vgm %v20,0,0,3", 0, 0 },
-    { case_619, "vgm %v20,3,5,3", 0, 0 },
-    { case_620, "vgm %v20,5,3,3", 0, 0 },
-    { case_621, "vgm %v20,0,63,3", 0, 0 },
-    { case_622, "vgm %v20,62,1,3", 0, 0 },
-    { case_623, "vgm %v20,200,7,3", 0, 0 },
-    { case_624, "vrepi %v20,0,3", 0, 0 },
-    { case_625, "vrepi %v20,1,3", 0, 0 },
-    { case_626, "vrepi %v20,-1,3", 0, 0 },
-    { case_627, "vrepi %v20,32767,3", 0, 0 },
-    { case_628, "vrepi %v20,-32768,3", 0, 0 },
-    { case_629, "vrepi %v20,4660,3", 0, 0 },
-    { case_630, "vrep %v20,%v16,0,3", 0, 0 },
-    { case_631, "vrep %v20,%v16,1,3", 0, 0 },
-    { case_632, "vrep %v20,%v16,7,3", 0, 0 },
-    { case_633, "vrep %v20,%v16,15,3", 0, 0 },
-    { case_634, "vgm %v20,0,0,4", 0, 0 },
-    { case_635, "vgm %v20,3,5,4", 0, 0 },
-    { case_636, "vgm %v20,5,3,4", 0, 0 },
-    { case_637, "vgm %v20,0,63,4", 0, 0 },
-    { case_638, "vgm %v20,62,1,4", 0, 0 },
-    { case_639, "vgm %v20,200,7,4", 0, 0 },
-    { case_640, "vrepi %v20,0,4", 0, 0 },
-    { case_641, "vrepi %v20,1,4", 0, 0 },
-    { case_642, "vrepi %v20,-1,4", 0, 0 },
-    { case_643, "vrepi %v20,32767,4", 0, 0 },
-    { case_644, "vrepi %v20,-32768,4", 0, 0 },
-    { case_645, "vrepi %v20,4660,4", 0, 0 },
-    { case_646, "vrep %v20,%v16,0,4", 0, 0 },
-    { case_647, "vrep %v20,%v16,1,4", 0, 0 },
-    { case_648, "vrep %v20,%v16,7,4", 0, 0 },
-    { case_649, "vrep %v20,%v16,15,4", 0, 0 },
-    { case_650, "vleib %v20,-1,0", 0, 0 },
-    { case_651, "vleib %v20,4660,0", 0, 0 },
-    { case_652, "vleib %v20,-32752,0", 0, 0 },
-    { case_653, "vleib %v20,-1,1", 0, 0 },
-    { case_654, "vleib %v20,4660,1", 0, 0 },
-    { case_655, "vleib %v20,-32752,1", 0, 0 },
-    { case_656, "vleib %v20,-1,15", 0, 0 },
-    { case_657, "vleib %v20,4660,15", 0, 0 },
-    { case_658, "vleib %v20,-32752,15", 0, 0 },
-    { case_659, "vleih %v20,-1,0", 0, 0 },
-    { case_660, "vleih %v20,4660,0", 0, 0 },
-    { case_661, "vleih %v20,-32752,0", 0, 0 },
-    { case_662, "vleih %v20,-1,1", 0, 0 },
-    { case_663, "vleih %v20,4660,1", 0, 0 },
-    { case_664, "vleih %v20,-32752,1", 0, 0 },
-    { case_665, "vleih %v20,-1,7", 0, 0 },
-    { case_666, "vleih %v20,4660,7", 0, 0 },
-    { case_667, "vleih %v20,-32752,7", 0, 0 },
-    { case_668, "vleih %v20,-1,8", 0, 0 },
-    { case_669, "vleih %v20,4660,8", 0, 0 },
-    { case_670, "vleih %v20,-32752,8", 0, 0 },
-    { case_671, "vleif %v20,-1,0", 0, 0 },
-    { case_672, "vleif %v20,4660,0", 0, 0 },
-    { case_673, "vleif %v20,-32752,0", 0, 0 },
-    { case_674, "vleif %v20,-1,1", 0, 0 },
-    { case_675, "vleif %v20,4660,1", 0, 0 },
-    { case_676, "vleif %v20,-32752,1", 0, 0 },
-    { case_677, "vleif %v20,-1,3", 0, 0 },
-    { case_678, "vleif %v20,4660,3", 0, 0 },
-    { case_679, "vleif %v20,-32752,3", 0, 0 },
-    { case_680, "vleif %v20,-1,4", 0, 0 },
-    { case_681, "vleif %v20,4660,4", 0, 0 },
-    { case_682, "vleif %v20,-32752,4", 0, 0 },
-    { case_683, "vleig %v20,-1,0", 0, 0 },
-    { case_684, "vleig %v20,4660,0", 0, 0 },
-    { case_685, "vleig %v20,-32752,0", 0, 0 },
-    { case_686, "vleig %v20,-1,1", 0, 0 },
-    { case_687, "vleig %v20,4660,1", 0, 0 },
-    { case_688, "vleig %v20,-32752,1", 0, 0 },
-    { case_689, "vleig %v20,-1,2", 0, 0 },
-    { case_690, "vleig %v20,4660,2", 0, 0 },
-    { case_691, "vleig %v20,-32752,2", 0, 0 },
-    { case_692, "vlgv %r1,%v16,0(%r2),0", 2, 0 },
-    { case_693, "vlgv %r1,%v16,5(%r0),0", 2, 0 },
-    { case_694, "vlvg %v20,%r1,0(%r2),0", 2, 0 },
-    { case_695, "vlvg %v20,%r1,9(%r0),0", 2, 0 },
-    { case_696, "vlgv %r1,%v16,0(%r2),1", 2, 0 },
-    { case_697, "vlgv %r1,%v16,5(%r0),1", 2, 0 },
-    { case_698, "vlvg %v20,%r1,0(%r2),1", 2, 0 },
-    { case_699, "vlvg %v20,%r1,9(%r0),1", 2, 0 },
-    { case_700, "vlgv %r1,%v16,0(%r2),2", 2, 0 },
-    { case_701, "vlgv %r1,%v16,5(%r0),2", 2, 0 },
-    { case_702, "vlvg %v20,%r1,0(%r2),2", 2, 0 },
-    { case_703, "vlvg %v20,%r1,9(%r0),2", 2, 0 },
-    { case_704, "vlgv %r1,%v16,0(%r2),3", 2, 0 },
-    { case_705, "vlgv %r1,%v16,5(%r0),3", 2, 0 },
-    { case_706, "vlvg %v20,%r1,0(%r2),3", 2, 0 },
-    { case_707, "vlvg %v20,%r1,9(%r0),3", 2, 0 },
-    { case_708, "vlgv %r1,%v16,0(%r2),4", 2, 0 },
-    { case_709, "vlgv %r1,%v16,5(%r0),4", 2, 0 },
-    { case_710, "vlvg %v20,%r1,0(%r2),4", 2, 0 },
-    { case_711, "vlvg %v20,%r1,9(%r0),4", 2, 0 },
-    { case_712, "vlvgp %v20,%r1,%r3", 2, 0 },
-    { case_713, "vl %v20,0(%r2)", 1, 0 },
-    { case_714, "vl %v20,1(%r2),3", 1, 0 },
-    { case_715, "vst %v16,0(%r2)", 1, 1 },
-    { case_716, "vst %v16,7(%r2),4", 1, 1 },
-    { case_717, "vlm %v20,%v21,0(%r2)", 1, 0 },
-    { case_718, "vstm %v16,%v17,0(%r2)", 1, 1 },
-    { case_719, "vlm %v21,%v20,0(%r2)", 1, 0 },
-    { case_720, "vleb %v20,0(%r2),0", 1, 0 },
-    { case_721, "vleb %v20,0(%r2),1", 1, 0 },
-    { case_722, "vleb %v20,0(%r2),15", 1, 0 },
-    { case_723, "vleh %v20,0(%r2),0", 1, 0 },
-    { case_724, "vleh %v20,0(%r2),1", 1, 0 },
-    { case_725, "vleh %v20,0(%r2),7", 1, 0 },
-    { case_726, "vleh %v20,0(%r2),8", 1, 0 },
-    { case_727, "vlef %v20,0(%r2),0", 1, 0 },
-    { case_728, "vlef %v20,0(%r2),1", 1, 0 },
-    { case_729, "vlef %v20,0(%r2),3", 1, 0 },
-    { case_730, "vlef %v20,0(%r2),4", 1, 0 },
-    { case_731, "vleg %v20,0(%r2),0", 1, 0 },
-    { case_732, "vleg %v20,0(%r2),1", 1, 0 },
-    { case_733, "vleg %v20,0(%r2),2", 1, 0 },
-    { case_734, "vsteb %v16,0(%r2),0", 1, 1 },
-    { case_735, "vsteb %v16,0(%r2),1", 1, 1 },
-    { case_736, "vsteb %v16,0(%r2),15", 1, 1 },
-    { case_737, "vsteh %v16,0(%r2),0", 1, 1 },
-    { case_738, "vsteh %v16,0(%r2),1", 1, 1 },
-    { case_739, "vsteh %v16,0(%r2),7", 1, 1 },
-    { case_740, "vsteh %v16,0(%r2),8", 1, 1 },
-    { case_741, "vstef %v16,0(%r2),0", 1, 1 },
-    { case_742, "vstef %v16,0(%r2),1", 1, 1 },
-    { case_743, "vstef %v16,0(%r2),3", 1, 1 },
-    { case_744, "vstef %v16,0(%r2),4", 1, 1 },
-    { case_745, "vsteg %v16,0(%r2),0", 1, 1 },
-    { case_746, "vsteg %v16,0(%r2),1", 1, 1 },
-    { case_747, "vsteg %v16,0(%r2),2", 1, 1 },
-    { case_748, "vlrep %v20,0(%r2),0", 1, 0 },
-    { case_749, "vlrep %v20,0(%r2),1", 1, 0 },
-    { case_750, "vlrep %v20,0(%r2),2", 1, 0 },
-    { case_751, "vlrep %v20,0(%r2),3", 1, 0 },
-    { case_752, "vlrep %v20,0(%r2),4", 1, 0 },
-    { case_753, "vllez %v20,0(%r2),0", 1, 0 },
-    { case_754, "vllez %v20,0(%r2),1", 1, 0 },
-    { case_755, "vllez %v20,0(%r2),2", 1, 0 },
-    { case_756, "vllez %v20,0(%r2),3", 1, 0 },
-    { case_757, "vllez %v20,0(%r2),4", 1, 0 },
-    { case_758, "vllez %v20,0(%r2),6", 1, 0 },
-    { case_759, "vlbb %v20,0(%r2),0", 1, 0 },
-    { case_760, "lcbb %r1,0(%r2),0", 1, 0 },
-    { case_761, "vlbb %v20,0(%r2),1", 1, 0 },
-    { case_762, "lcbb %r1,0(%r2),1", 1, 0 },
-    { case_763, "vlbb %v20,0(%r2),3", 1, 0 },
-    { case_764, "lcbb %r1,0(%r2),3", 1, 0 },
-    { case_765, "vlbb %v20,0(%r2),6", 1, 0 },
-    { case_766, "lcbb %r1,0(%r2),6", 1, 0 },
-    { case_767, "vlbb %v20,0(%r2),7", 1, 0 },
-    { case_768, "lcbb %r1,0(%r2),7", 1, 0 },
-    { case_769, "vll %v20,%r1,0(%r2)", 3, 0 },
-    { case_770, "vstl %v16,%r1,0(%r2)", 3, 1 },
-    { case_771, "vgef %v20,0(%v17,%r2),0", 4, 0 },
-    { case_772, "vgef %v20,0(%v17,%r2),1", 4, 0 },
-    { case_773, "vgef %v20,0(%v17,%r2),2", 4, 0 },
-    { case_774, "vgef %v20,0(%v17,%r2),3", 4, 0 },
-    { case_775, "vgef %v20,0(%v17,%r2),4", 4, 0 },
-    { case_776, "vgeg %v20,0(%v17,%r2),0", 4, 0 },
-    { case_777, "vgeg %v20,0(%v17,%r2),1", 4, 0 },
-    { case_778, "vgeg %v20,0(%v17,%r2),2", 4, 0 },
-    { case_779, "vscef %v16,0(%v17,%r2),0", 4, 1 },
-    { case_780, "vscef %v16,0(%v17,%r2),1", 4, 1 },
-    { case_781, "vscef %v16,0(%v17,%r2),2", 4, 1 },
-    { case_782, "vscef %v16,0(%v17,%r2),3", 4, 1 },
-    { case_783, "vscef %v16,0(%v17,%r2),4", 4, 1 },
-    { case_784, "vsceg %v16,0(%v17,%r2),0", 4, 1 },
-    { case_785, "vsceg %v16,0(%v17,%r2),1", 4, 1 },
-    { case_786, "vsceg %v16,0(%v17,%r2),2", 4, 1 },
-    { case_787, "vlbr %v20,0(%r2),0", 1, 0 },
-    { case_788, "vstbr %v16,0(%r2),0", 1, 1 },
-    { case_789, "vler %v20,0(%r2),0", 1, 0 },
-    { case_790, "vster %v16,0(%r2),0", 1, 1 },
-    { case_791, "vlbrrep %v20,0(%r2),0", 1, 0 },
-    { case_792, "vlbr %v20,0(%r2),1", 1, 0 },
-    { case_793, "vstbr %v16,0(%r2),1", 1, 1 },
-    { case_794, "vler %v20,0(%r2),1", 1, 0 },
-    { case_795, "vster %v16,0(%r2),1", 1, 1 },
-    { case_796, "vlbrrep %v20,0(%r2),1", 1, 0 },
-    { case_797, "vlbr %v20,0(%r2),2", 1, 0 },
-    { case_798, "vstbr %v16,0(%r2),2", 1, 1 },
-    { case_799, "vler %v20,0(%r2),2", 1, 0 },
-    { case_800, "vster %v16,0(%r2),2", 1, 1 },
-    { case_801, "vlbrrep %v20,0(%r2),2", 1, 0 },
-    { case_802, "vlbr %v20,0(%r2),3", 1, 0 },
-    { case_803, "vstbr %v16,0(%r2),3", 1, 1 },
-    { case_804, "vler %v20,0(%r2),3", 1, 0 },
-    { case_805, "vster %v16,0(%r2),3", 1, 1 },
-    { case_806, "vlbrrep %v20,0(%r2),3", 1, 0 },
-    { case_807, "vlbr %v20,0(%r2),4", 1, 0 },
-    { case_808, "vstbr %v16,0(%r2),4", 1, 1 },
-    { case_809, "vler %v20,0(%r2),4", 1, 0 },
-    { case_810, "vster %v16,0(%r2),4", 1, 1 },
-    { case_811, "vlbrrep %v20,0(%r2),4", 1, 0 },
-    { case_812, "vlbr %v20,0(%r2),5", 1, 0 },
-    { case_813, "vstbr %v16,0(%r2),5", 1, 1 },
-    { case_814, "vler %v20,0(%r2),5", 1, 0 },
-    { case_815, "vster %v16,0(%r2),5", 1, 1 },
-    { case_816, "vlbrrep %v20,0(%r2),5", 1, 0 },
-    { case_817, "vllebrz %v20,0(%r2),0", 1, 0 },
-    { case_818, "vllebrz %v20,0(%r2),1", 1, 0 },
-    { case_819, "vllebrz %v20,0(%r2),2", 1, 0 },
-    { case_820, "vllebrz %v20,0(%r2),3", 1, 0 },
-    { case_821, "vllebrz %v20,0(%r2),4", 1, 0 },
-    { case_822, "vllebrz %v20,0(%r2),6", 1, 0 },
-    { case_823, "vlebrh %v20,0(%r2),0", 1, 0 },
-    { case_824, "vlebrh %v20,0(%r2),7", 1, 0 },
-    { case_825, "vlebrh %v20,0(%r2),8", 1, 0 },
-    { case_826, "vlebrf %v20,0(%r2),0", 1, 0 },
-    { case_827, "vlebrf %v20,0(%r2),3", 1, 0 },
-    { case_828, "vlebrf %v20,0(%r2),4", 1, 0 },
-    { case_829, "vlebrg %v20,0(%r2),0", 1, 0 },
-    { case_830, "vlebrg %v20,0(%r2),1", 1, 0 },
-    { case_831, "vlebrg %v20,0(%r2),2", 1, 0 },
-    { case_832, "vstebrh %v16,0(%r2),0", 1, 1 },
-    { case_833, "vstebrh %v16,0(%r2),7", 1, 1 },
-    { case_834, "vstebrh %v16,0(%r2),8", 1, 1 },
-    { case_835, "vstebrf %v16,0(%r2),0", 1, 1 },
-    { case_836, "vstebrf %v16,0(%r2),3", 1, 1 },
-    { case_837, "vstebrf %v16,0(%r2),4", 1, 1 },
-    { case_838, "vstebrg %v16,0(%r2),0", 1, 1 },
-    { case_839, "vstebrg %v16,0(%r2),1", 1, 1 },
-    { case_840, "vstebrg %v16,0(%r2),2", 1, 1 },
+    { case_14, "vbperm %v20,%v16,%v17", 0, 0 },
+    { case_15, "vlr %v20,%v16", 0, 0 },
+    { case_16, "vtm %v16,%v17", 0, 0 },
+    { case_17, "vperm %v20,%v16,%v17,%v18", 0, 0 },
+    { case_18, "vsel %v20,%v16,%v17,%v18", 0, 0 },
+    { case_19, "vpdi %v20,%v16,%v17,0", 0, 0 },
+    { case_20, "vpdi %v20,%v16,%v17,1", 0, 0 },
+    { case_21, "vpdi %v20,%v16,%v17,4", 0, 0 },
+    { case_22, "vpdi %v20,%v16,%v17,5", 0, 0 },
+    { case_23, "vsldb %v20,%v16,%v17,0", 0, 0 },
+    { case_24, "vsldb %v20,%v16,%v17,1", 0, 0 },
+    { case_25, "vsldb %v20,%v16,%v17,7", 0, 0 },
+    { case_26, "vsldb %v20,%v16,%v17,8", 0, 0 },
+    { case_27, "vsldb %v20,%v16,%v17,15", 0, 0 },
+    { case_28, "vsldb %v20,%v16,%v17,16", 0, 0 },
+    { case_29, "vsld %v20,%v16,%v17,0", 0, 0 },
+    { case_30, "vsld %v20,%v16,%v17,1", 0, 0 },
+    { case_31, "vsld %v20,%v16,%v17,5", 0, 0 },
+    { case_32, "vsld %v20,%v16,%v17,7", 0, 0 },
+    { case_33, "vsld %v20,%v16,%v17,8", 0, 0 },
+    { case_34, "vsrd %v20,%v16,%v17,0", 0, 0 },
+    { case_35, "vsrd %v20,%v16,%v17,1", 0, 0 },
+    { case_36, "vsrd %v20,%v16,%v17,5", 0, 0 },
+    { case_37, "vsrd %v20,%v16,%v17,7", 0, 0 },
+    { case_38, "vsrd %v20,%v16,%v17,8", 0, 0 },
+    { case_39, "va %v20,%v16,%v17,0", 0, 0 },
+    { case_40, "va %v20,%v16,%v17,1", 0, 0 },
+    { case_41, "va %v20,%v16,%v17,2", 0, 0 },
+    { case_42, "va %v20,%v16,%v17,3", 0, 0 },
+    { case_43, "va %v20,%v16,%v17,4", 0, 0 },
+    { case_44, "va %v20,%v16,%v17,5", 0, 0 },
+    { case_45, "vs %v20,%v16,%v17,0", 0, 0 },
+    { case_46, "vs %v20,%v16,%v17,1", 0, 0 },
+    { case_47, "vs %v20,%v16,%v17,2", 0, 0 },
+    { case_48, "vs %v20,%v16,%v17,3", 0, 0 },
+    { case_49, "vs %v20,%v16,%v17,4", 0, 0 },
+    { case_50, "vs %v20,%v16,%v17,5", 0, 0 },
+    { case_51, "vacc %v20,%v16,%v17,0", 0, 0 },
+    { case_52, "vacc %v20,%v16,%v17,1", 0, 0 },
+    { case_53, "vacc %v20,%v16,%v17,2", 0, 0 },
+    { case_54, "vacc %v20,%v16,%v17,3", 0, 0 },
+    { case_55, "vacc %v20,%v16,%v17,4", 0, 0 },
+    { case_56, "vacc %v20,%v16,%v17,5", 0, 0 },
+    { case_57, "vscbi %v20,%v16,%v17,0", 0, 0 },
+    { case_58, "vscbi %v20,%v16,%v17,1", 0, 0 },
+    { case_59, "vscbi %v20,%v16,%v17,2", 0, 0 },
+    { case_60, "vscbi %v20,%v16,%v17,3", 0, 0 },
+    { case_61, "vscbi %v20,%v16,%v17,4", 0, 0 },
+    { case_62, "vscbi %v20,%v16,%v17,5", 0, 0 },
+    { case_63, "vavg %v20,%v16,%v17,0", 0, 0 },
+    { case_64, "vavg %v20,%v16,%v17,1", 0, 0 },
+    { case_65, "vavg %v20,%v16,%v17,2", 0, 0 },
+    { case_66, "vavg %v20,%v16,%v17,3", 0, 0 },
+    { case_67, "vavg %v20,%v16,%v17,4", 0, 0 },
+    { case_68, "vavgl %v20,%v16,%v17,0", 0, 0 },
+    { case_69, "vavgl %v20,%v16,%v17,1", 0, 0 },
+    { case_70, "vavgl %v20,%v16,%v17,2", 0, 0 },
+    { case_71, "vavgl %v20,%v16,%v17,3", 0, 0 },
+    { case_72, "vavgl %v20,%v16,%v17,4", 0, 0 },
+    { case_73, "vmx %v20,%v16,%v17,0", 0, 0 },
+    { case_74, "vmx %v20,%v16,%v17,1", 0, 0 },
+    { case_75, "vmx %v20,%v16,%v17,2", 0, 0 },
+    { case_76, "vmx %v20,%v16,%v17,3", 0, 0 },
+    { case_77, "vmx %v20,%v16,%v17,4", 0, 0 },
+    { case_78, "vmn %v20,%v16,%v17,0", 0, 0 },
+    { case_79, "vmn %v20,%v16,%v17,1", 0, 0 },
+    { case_80, "vmn %v20,%v16,%v17,2", 0, 0 },
+    { case_81, "vmn %v20,%v16,%v17,3", 0, 0 },
+    { case_82, "vmn %v20,%v16,%v17,4", 0, 0 },
+    { case_83, "vmxl %v20,%v16,%v17,0", 0, 0 },
+    { case_84, "vmxl %v20,%v16,%v17,1", 0, 0 },
+    { case_85, "vmxl %v20,%v16,%v17,2", 0, 0 },
+    { case_86, "vmxl %v20,%v16,%v17,3", 0, 0 },
+    { case_87, "vmxl %v20,%v16,%v17,4", 0, 0 },
+    { case_88, "vmnl %v20,%v16,%v17,0", 0, 0 },
+    { case_89, "vmnl %v20,%v16,%v17,1", 0, 0 },
+    { case_90, "vmnl %v20,%v16,%v17,2", 0, 0 },
+    { case_91, "vmnl %v20,%v16,%v17,3", 0, 0 },
+    { case_92, "vmnl %v20,%v16,%v17,4", 0, 0 },
+    { case_93, "vmrh %v20,%v16,%v17,0", 0, 0 },
+    { case_94, "vmrh %v20,%v16,%v17,1", 0, 0 },
+    { case_95, "vmrh %v20,%v16,%v17,2", 0, 0 },
+    { case_96, "vmrh %v20,%v16,%v17,3", 0, 0 },
+    { case_97, "vmrh %v20,%v16,%v17,4", 0, 0 },
+    { case_98, "vmrl %v20,%v16,%v17,0", 0, 0 },
+    { case_99, "vmrl %v20,%v16,%v17,1", 0, 0 },
+    { case_100, "vmrl %v20,%v16,%v17,2", 0, 0 },
+    { case_101, "vmrl %v20,%v16,%v17,3", 0, 0 },
+    { case_102, "vmrl %v20,%v16,%v17,4", 0, 0 },
+    { case_103, "verllv %v20,%v16,%v17,0", 0, 0 },
+    { case_104, "verllv %v20,%v16,%v17,1", 0, 0 },
+    { case_105, "verllv %v20,%v16,%v17,2", 0, 0 },
+    { case_106, "verllv %v20,%v16,%v17,3", 0, 0 },
+    { case_107, "verllv %v20,%v16,%v17,4", 0, 0 },
+    { case_108, "veslv %v20,%v16,%v17,0", 0, 0 },
+    { case_109, "veslv %v20,%v16,%v17,1", 0, 0 },
+    { case_110, "veslv %v20,%v16,%v17,2", 0, 0 },
+    { case_111, "veslv %v20,%v16,%v17,3", 0, 0 },
+    { case_112, "veslv %v20,%v16,%v17,4", 0, 0 },
+    { case_113, "vesrav %v20,%v16,%v17,0", 0, 0 },
+    { case_114, "vesrav %v20,%v16,%v17,1", 0, 0 },
+    { case_115, "vesrav %v20,%v16,%v17,2", 0, 0 },
+    { case_116, "vesrav %v20,%v16,%v17,3", 0, 0 },
+    { case_117, "vesrav %v20,%v16,%v17,4", 0, 0 },
+    { case_118, "vesrlv %v20,%v16,%v17,0", 0, 0 },
+    { case_119, "vesrlv %v20,%v16,%v17,1", 0, 0 },
+    { case_120, "vesrlv %v20,%v16,%v17,2", 0, 0 },
+    { case_121, "vesrlv %v20,%v16,%v17,3", 0, 0 },
+    { case_122, "vesrlv %v20,%v16,%v17,4", 0, 0 },
+    { case_123, "vgfm %v20,%v16,%v17,0", 0, 0 },
+    { case_124, "vgfm %v20,%v16,%v17,1", 0, 0 },
+    { case_125, "vgfm %v20,%v16,%v17,2", 0, 0 },
+    { case_126, "vgfm %v20,%v16,%v17,3", 0, 0 },
+    { case_127, "vgfm %v20,%v16,%v17,4", 0, 0 },
+    { case_128, "vml %v20,%v16,%v17,0", 0, 0 },
+    { case_129, "vml %v20,%v16,%v17,1", 0, 0 },
+    { case_130, "vml %v20,%v16,%v17,2", 0, 0 },
+    { case_131, "vml %v20,%v16,%v17,3", 0, 0 },
+    { case_132, "vmh %v20,%v16,%v17,0", 0, 0 },
+    { case_133, "vmh %v20,%v16,%v17,1", 0, 0 },
+    { case_134, "vmh %v20,%v16,%v17,2", 0, 0 },
+    { case_135, "vmh %v20,%v16,%v17,3", 0, 0 },
+    { case_136, "vmlh %v20,%v16,%v17,0", 0, 0 },
+    { case_137, "vmlh %v20,%v16,%v17,1", 0, 0 },
+    { case_138, "vmlh %v20,%v16,%v17,2", 0, 0 },
+    { case_139, "vmlh %v20,%v16,%v17,3", 0, 0 },
+    { case_140, "vme %v20,%v16,%v17,0", 0, 0 },
+    { case_141, "vme %v20,%v16,%v17,1", 0, 0 },
+    { case_142, "vme %v20,%v16,%v17,2", 0, 0 },
+    { case_143, "vme %v20,%v16,%v17,3", 0, 0 },
+    { case_144, "vmle %v20,%v16,%v17,0", 0, 0 },
+    { case_145, "vmle %v20,%v16,%v17,1", 0, 0 },
+    { case_146, "vmle %v20,%v16,%v17,2", 0, 0 },
+    { case_147, "vmle %v20,%v16,%v17,3", 0, 0 },
+    { case_148, "vmo %v20,%v16,%v17,0", 0, 0 },
+    { case_149, "vmo %v20,%v16,%v17,1", 0, 0 },
+    { case_150, "vmo %v20,%v16,%v17,2", 0, 0 },
+    { case_151, "vmo %v20,%v16,%v17,3", 0, 0 },
+    { case_152, "vmlo %v20,%v16,%v17,0", 0, 0 },
+    { case_153, "vmlo %v20,%v16,%v17,1", 0, 0 },
+    { case_154, "vmlo %v20,%v16,%v17,2", 0, 0 },
+    { case_155, "vmlo %v20,%v16,%v17,3", 0, 0 },
+    { case_156, "vpk %v20,%v16,%v17,1", 0, 0 },
+    { case_157, "vpk %v20,%v16,%v17,2", 0, 0 },
+    { case_158, "vpk %v20,%v16,%v17,3", 0, 0 },
+    { case_159, "vpk %v20,%v16,%v17,0", 0, 0 },
+    { case_160, "vpk %v20,%v16,%v17,4", 0, 0 },
+    { case_161, "vpks %v20,%v16,%v17,1,0", 0, 0 },
+    { case_162, "vpks %v20,%v16,%v17,1,1", 0, 0 },
+    { case_163, "vpks %v20,%v16,%v17,2,0", 0, 0 },
+    { case_164, "vpks %v20,%v16,%v17,2,1", 0, 0 },
+    { case_165, "vpks %v20,%v16,%v17,3,0", 0, 0 },
+    { case_166, "vpks %v20,%v16,%v17,3,1", 0, 0 },
+    { case_167, "vpks %v20,%v16,%v17,0,0", 0, 0 },
+    { case_168, "vpks %v20,%v16,%v17,0,1", 0, 0 },
+    { case_169, "vpkls %v20,%v16,%v17,1,0", 0, 0 },
+    { case_170, "vpkls %v20,%v16,%v17,1,1", 0, 0 },
+    { case_171, "vpkls %v20,%v16,%v17,2,0", 0, 0 },
+    { case_172, "vpkls %v20,%v16,%v17,2,1", 0, 0 },
+    { case_173, "vpkls %v20,%v16,%v17,3,0", 0, 0 },
+    { case_174, "vpkls %v20,%v16,%v17,3,1", 0, 0 },
+    { case_175, "vpkls %v20,%v16,%v17,0,0", 0, 0 },
+    { case_176, "vpkls %v20,%v16,%v17,0,1", 0, 0 },
+    { case_177, "vsum %v20,%v16,%v17,0", 0, 0 },
+    { case_178, "vsum %v20,%v16,%v17,1", 0, 0 },
+    { case_179, "vsum %v20,%v16,%v17,2", 0, 0 },
+    { case_180, "vsumg %v20,%v16,%v17,1", 0, 0 },
+    { case_181, "vsumg %v20,%v16,%v17,2", 0, 0 },
+    { case_182, "vsumg %v20,%v16,%v17,0", 0, 0 },
+    { case_183, "vsumg %v20,%v16,%v17,3", 0, 0 },
+    { case_184, "vsumq %v20,%v16,%v17,2", 0, 0 },
+    { case_185, "vsumq %v20,%v16,%v17,3", 0, 0 },
+    { case_186, "vsumq %v20,%v16,%v17,1", 0, 0 },
+    { case_187, "vsumq %v20,%v16,%v17,4", 0, 0 },
+    { case_188, "vceq %v20,%v16,%v17,0,0", 0, 0 },
+    { case_189, "vceq %v20,%v16,%v17,0,1", 0, 0 },
+    { case_190, "vceq %v20,%v16,%v17,1,0", 0, 0 },
+    { case_191, "vceq %v20,%v16,%v17,1,1", 0, 0 },
+    { case_192, "vceq %v20,%v16,%v17,2,0", 0, 0 },
+    { case_193, "vceq %v20,%v16,%v17,2,1", 0, 0 },
+    { case_194, "vceq %v20,%v16,%v17,3,0", 0, 0 },
+    { case_195, "vceq %v20,%v16,%v17,3,1", 0, 0 },
+    { case_196, "vceq %v20,%v16,%v17,4,0", 0, 0 },
+    { case_197, "vceq %v20,%v16,%v17,4,1", 0, 0 },
+    { case_198, "vch %v20,%v16,%v17,0,0", 0, 0 },
+    { case_199, "vch %v20,%v16,%v17,0,1", 0, 0 },
+    { case_200, "vch %v20,%v16,%v17,1,0", 0, 0 },
+    { case_201, "vch %v20,%v16,%v17,1,1", 0, 0 },
+    { case_202, "vch %v20,%v16,%v17,2,0", 0, 0 },
+    { case_203, "vch %v20,%v16,%v17,2,1", 0, 0 },
+    { case_204, "vch %v20,%v16,%v17,3,0", 0, 0 },
+    { case_205, "vch %v20,%v16,%v17,3,1", 0, 0 },
+    { case_206, "vch %v20,%v16,%v17,4,0", 0, 0 },
+    { case_207, "vch %v20,%v16,%v17,4,1", 0, 0 },
+    { case_208, "vchl %v20,%v16,%v17,0,0", 0, 0 },
+    { case_209, "vchl %v20,%v16,%v17,0,1", 0, 0 },
+    { case_210, "vchl %v20,%v16,%v17,1,0", 0, 0 },
+    { case_211, "vchl %v20,%v16,%v17,1,1", 0, 0 },
+    { case_212, "vchl %v20,%v16,%v17,2,0", 0, 0 },
+    { case_213, "vchl %v20,%v16,%v17,2,1", 0, 0 },
+    { case_214, "vchl %v20,%v16,%v17,3,0", 0, 0 },
+    { case_215, "vchl %v20,%v16,%v17,3,1", 0, 0 },
+    { case_216, "vchl %v20,%v16,%v17,4,0", 0, 0 },
+    { case_217, "vchl %v20,%v16,%v17,4,1", 0, 0 },
+    { case_218, "vclz %v20,%v16,0", 0, 0 },
+    { case_219, "vclz %v20,%v16,1", 0, 0 },
+    { case_220, "vclz %v20,%v16,2", 0, 0 },
+    { case_221, "vclz %v20,%v16,3", 0, 0 },
+    { case_222, "vclz %v20,%v16,4", 0, 0 },
+    { case_223, "vctz %v20,%v16,0", 0, 0 },
+    { case_224, "vctz %v20,%v16,1", 0, 0 },
+    { case_225, "vctz %v20,%v16,2", 0, 0 },
+    { case_226, "vctz %v20,%v16,3", 0, 0 },
+    { case_227, "vctz %v20,%v16,4", 0, 0 },
+    { case_228, "vlc %v20,%v16,0", 0, 0 },
+    { case_229, "vlc %v20,%v16,1", 0, 0 },
+    { case_230, "vlc %v20,%v16,2", 0, 0 },
+    { case_231, "vlc %v20,%v16,3", 0, 0 },
+    { case_232, "vlc %v20,%v16,4", 0, 0 },
+    { case_233, "vlp %v20,%v16,0", 0, 0 },
+    { case_234, "vlp %v20,%v16,1", 0, 0 },
+    { case_235, "vlp %v20,%v16,2", 0, 0 },
+    { case_236, "vlp %v20,%v16,3", 0, 0 },
+    { case_237, "vlp %v20,%v16,4", 0, 0 },
+    { case_238, "vpopct %v20,%v16,0", 0, 0 },
+    { case_239, "vpopct %v20,%v16,1", 0, 0 },
+    { case_240, "vpopct %v20,%v16,2", 0, 0 },
+    { case_241, "vpopct %v20,%v16,3", 0, 0 },
+    { case_242, "vpopct %v20,%v16,4", 0, 0 },
+    { case_243, "vuph %v20,%v16,0", 0, 0 },
+    { case_244, "vuph %v20,%v16,1", 0, 0 },
+    { case_245, "vuph %v20,%v16,2", 0, 0 },
+    { case_246, "vuph %v20,%v16,3", 0, 0 },
+    { case_247, "vupl %v20,%v16,0", 0, 0 },
+    { case_248, "vupl %v20,%v16,1", 0, 0 },
+    { case_249, "vupl %v20,%v16,2", 0, 0 },
+    { case_250, "vupl %v20,%v16,3", 0, 0 },
+    { case_251, "vuplh %v20,%v16,0", 0, 0 },
+    { case_252, "vuplh %v20,%v16,1", 0, 0 },
+    { case_253, "vuplh %v20,%v16,2", 0, 0 },
+    { case_254, "vuplh %v20,%v16,3", 0, 0 },
+    { case_255, "vupll %v20,%v16,0", 0, 0 },
+    { case_256, "vupll %v20,%v16,1", 0, 0 },
+    { case_257, "vupll %v20,%v16,2", 0, 0 },
+    { case_258, "vupll %v20,%v16,3", 0, 0 },
+    { case_259, "vseg %v20,%v16,0", 0, 0 },
+    { case_260, "vseg %v20,%v16,1", 0, 0 },
+    { case_261, "vseg %v20,%v16,2", 0, 0 },
+    { case_262, "vseg %v20,%v16,3", 0, 0 },
+    { case_263, "vec %v16,%v17,0", 0, 0 },
+    { case_264, "vec %v16,%v17,1", 0, 0 },
+    { case_265, "vec %v16,%v17,2", 0, 0 },
+    { case_266, "vec %v16,%v17,3", 0, 0 },
+    { case_267, "vec %v16,%v17,4", 0, 0 },
+    { case_268, "vecl %v16,%v17,0", 0, 0 },
+    { case_269, "vecl %v16,%v17,1", 0, 0 },
+    { case_270, "vecl %v16,%v17,2", 0, 0 },
+    { case_271, "vecl %v16,%v17,3", 0, 0 },
+    { case_272, "vecl %v16,%v17,4", 0, 0 },
+    { case_273, "vac %v20,%v16,%v17,%v18,4", 0, 0 },
+    { case_274, "vac %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_275, "vaccc %v20,%v16,%v17,%v18,4", 0, 0 },
+    { case_276, "vaccc %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_277, "vsbi %v20,%v16,%v17,%v18,4", 0, 0 },
+    { case_278, "vsbi %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_279, "vsbcbi %v20,%v16,%v17,%v18,4", 0, 0 },
+    { case_280, "vsbcbi %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_281, "vmal %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_282, "vmal %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_283, "vmal %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_284, "vmal %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_285, "vmah %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_286, "vmah %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_287, "vmah %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_288, "vmah %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_289, "vmalh %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_290, "vmalh %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_291, "vmalh %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_292, "vmalh %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_293, "vmae %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_294, "vmae %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_295, "vmae %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_296, "vmae %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_297, "vmale %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_298, "vmale %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_299, "vmale %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_300, "vmale %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_301, "vmao %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_302, "vmao %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_303, "vmao %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_304, "vmao %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_305, "vmalo %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_306, "vmalo %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_307, "vmalo %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_308, "vmalo %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_309, "vgfma %v20,%v16,%v17,%v18,0", 0, 0 },
+    { case_310, "vgfma %v20,%v16,%v17,%v18,1", 0, 0 },
+    { case_311, "vgfma %v20,%v16,%v17,%v18,2", 0, 0 },
+    { case_312, "vgfma %v20,%v16,%v17,%v18,3", 0, 0 },
+    { case_313, "vgfma %v20,%v16,%v17,%v18,4", 0, 0 },
+    { case_314, "vmsl %v20,%v16,%v17,%v18,3,0", 0, 0 },
+    { case_315, "vmsl %v20,%v16,%v17,%v18,3,4", 0, 0 },
+    { case_316, "vmsl %v20,%v16,%v17,%v18,3,8", 0, 0 },
+    { case_317, "vmsl %v20,%v16,%v17,%v18,3,12", 0, 0 },
+    { case_318, "vmsl %v20,%v16,%v17,%v18,2,0", 0, 0 },
+    { case_319, "verim %v20,%v16,%v17,0,0", 0, 0 },
+    { case_320, "verim %v20,%v16,%v17,1,0", 0, 0 },
+    { case_321, "verim %v20,%v16,%v17,13,0", 0, 0 },
+    { case_322, "verim %v20,%v16,%v17,63,0", 0, 0 },
+    { case_323, "verim %v20,%v16,%v17,0,1", 0, 0 },
+    { case_324, "verim %v20,%v16,%v17,1,1", 0, 0 },
+    { case_325, "verim %v20,%v16,%v17,13,1", 0, 0 },
+    { case_326, "verim %v20,%v16,%v17,63,1", 0, 0 },
+    { case_327, "verim %v20,%v16,%v17,0,2", 0, 0 },
+    { case_328, "verim %v20,%v16,%v17,1,2", 0, 0 },
+    { case_329, "verim %v20,%v16,%v17,13,2", 0, 0 },
+    { case_330, "verim %v20,%v16,%v17,63,2", 0, 0 },
+    { case_331, "verim %v20,%v16,%v17,0,3", 0, 0 },
+    { case_332, "verim %v20,%v16,%v17,1,3", 0, 0 },
+    { case_333, "verim %v20,%v16,%v17,13,3", 0, 0 },
+    { case_334, "verim %v20,%v16,%v17,63,3", 0, 0 },
+    { case_335, "vesl %v20,%v16,0(%r2),0", 5, 0 },
+    { case_336, "vesl %v20,%v16,3(%r0),0", 0, 0 },
+    { case_337, "vesl %v20,%v16,0(%r2),1", 5, 0 },
+    { case_338, "vesl %v20,%v16,11(%r0),1", 0, 0 },
+    { case_339, "vesl %v20,%v16,0(%r2),2", 5, 0 },
+    { case_340, "vesl %v20,%v16,19(%r0),2", 0, 0 },
+    { case_341, "vesl %v20,%v16,0(%r2),3", 5, 0 },
+    { case_342, "vesl %v20,%v16,27(%r0),3", 0, 0 },
+    { case_343, "vesl %v20,%v16,0(%r2),4", 5, 0 },
+    { case_344, "vesrl %v20,%v16,0(%r2),0", 5, 0 },
+    { case_345, "vesrl %v20,%v16,3(%r0),0", 0, 0 },
+    { case_346, "vesrl %v20,%v16,0(%r2),1", 5, 0 },
+    { case_347, "vesrl %v20,%v16,11(%r0),1", 0, 0 },
+    { case_348, "vesrl %v20,%v16,0(%r2),2", 5, 0 },
+    { case_349, "vesrl %v20,%v16,19(%r0),2", 0, 0 },
+    { case_350, "vesrl %v20,%v16,0(%r2),3", 5, 0 },
+    { case_351, "vesrl %v20,%v16,27(%r0),3", 0, 0 },
+    { case_352, "vesrl %v20,%v16,0(%r2),4", 5, 0 },
+    { case_353, "vesra %v20,%v16,0(%r2),0", 5, 0 },
+    { case_354, "vesra %v20,%v16,3(%r0),0", 0, 0 },
+    { case_355, "vesra %v20,%v16,0(%r2),1", 5, 0 },
+    { case_356, "vesra %v20,%v16,11(%r0),1", 0, 0 },
+    { case_357, "vesra %v20,%v16,0(%r2),2", 5, 0 },
+    { case_358, "vesra %v20,%v16,19(%r0),2", 0, 0 },
+    { case_359, "vesra %v20,%v16,0(%r2),3", 5, 0 },
+    { case_360, "vesra %v20,%v16,27(%r0),3", 0, 0 },
+    { case_361, "vesra %v20,%v16,0(%r2),4", 5, 0 },
+    { case_362, "verll %v20,%v16,0(%r2),0", 5, 0 },
+    { case_363, "verll %v20,%v16,3(%r0),0", 0, 0 },
+    { case_364, "verll %v20,%v16,0(%r2),1", 5, 0 },
+    { case_365, "verll %v20,%v16,11(%r0),1", 0, 0 },
+    { case_366, "verll %v20,%v16,0(%r2),2", 5, 0 },
+    { case_367, "verll %v20,%v16,19(%r0),2", 0, 0 },
+    { case_368, "verll %v20,%v16,0(%r2),3", 5, 0 },
+    { case_369, "verll %v20,%v16,27(%r0),3", 0, 0 },
+    { case_370, "verll %v20,%v16,0(%r2),4", 5, 0 },
+    { case_371, "vfae %v20,%v16,%v17,0,0", 0, 0 },
+    { case_372, "vfae %v20,%v16,%v17,0,1", 0, 0 },
+    { case_373, "vfae %v20,%v16,%v17,0,2", 0, 0 },
+    { case_374, "vfae %v20,%v16,%v17,0,3", 0, 0 },
+    { case_375, "vfae %v20,%v16,%v17,0,4", 0, 0 },
+    { case_376, "vfae %v20,%v16,%v17,0,5", 0, 0 },
+    { case_377, "vfae %v20,%v16,%v17,0,6", 0, 0 },
+    { case_378, "vfae %v20,%v16,%v17,0,7", 0, 0 },
+    { case_379, "vfae %v20,%v16,%v17,0,8", 0, 0 },
+    { case_380, "vfae %v20,%v16,%v17,0,9", 0, 0 },
+    { case_381, "vfae %v20,%v16,%v17,0,10", 0, 0 },
+    { case_382, "vfae %v20,%v16,%v17,0,11", 0, 0 },
+    { case_383, "vfae %v20,%v16,%v17,0,12", 0, 0 },
+    { case_384, "vfae %v20,%v16,%v17,0,13", 0, 0 },
+    { case_385, "vfae %v20,%v16,%v17,0,14", 0, 0 },
+    { case_386, "vfae %v20,%v16,%v17,0,15", 0, 0 },
+    { case_387, "vfae %v20,%v16,%v17,1,0", 0, 0 },
+    { case_388, "vfae %v20,%v16,%v17,1,1", 0, 0 },
+    { case_389, "vfae %v20,%v16,%v17,1,2", 0, 0 },
+    { case_390, "vfae %v20,%v16,%v17,1,3", 0, 0 },
+    { case_391, "vfae %v20,%v16,%v17,1,4", 0, 0 },
+    { case_392, "vfae %v20,%v16,%v17,1,5", 0, 0 },
+    { case_393, "vfae %v20,%v16,%v17,1,6", 0, 0 },
+    { case_394, "vfae %v20,%v16,%v17,1,7", 0, 0 },
+    { case_395, "vfae %v20,%v16,%v17,1,8", 0, 0 },
+    { case_396, "vfae %v20,%v16,%v17,1,9", 0, 0 },
+    { case_397, "vfae %v20,%v16,%v17,1,10", 0, 0 },
+    { case_398, "vfae %v20,%v16,%v17,1,11", 0, 0 },
+    { case_399, "vfae %v20,%v16,%v17,1,12", 0, 0 },
+    { case_400, "vfae %v20,%v16,%v17,1,13", 0, 0 },
+    { case_401, "vfae %v20,%v16,%v17,1,14", 0, 0 },
+    { case_402, "vfae %v20,%v16,%v17,1,15", 0, 0 },
+    { case_403, "vfae %v20,%v16,%v17,2,0", 0, 0 },
+    { case_404, "vfae %v20,%v16,%v17,2,1", 0, 0 },
+    { case_405, "vfae %v20,%v16,%v17,2,2", 0, 0 },
+    { case_406, "vfae %v20,%v16,%v17,2,3", 0, 0 },
+    { case_407, "vfae %v20,%v16,%v17,2,4", 0, 0 },
+    { case_408, "vfae %v20,%v16,%v17,2,5", 0, 0 },
+    { case_409, "vfae %v20,%v16,%v17,2,6", 0, 0 },
+    { case_410, "vfae %v20,%v16,%v17,2,7", 0, 0 },
+    { case_411, "vfae %v20,%v16,%v17,2,8", 0, 0 },
+    { case_412, "vfae %v20,%v16,%v17,2,9", 0, 0 },
+    { case_413, "vfae %v20,%v16,%v17,2,10", 0, 0 },
+    { case_414, "vfae %v20,%v16,%v17,2,11", 0, 0 },
+    { case_415, "vfae %v20,%v16,%v17,2,12", 0, 0 },
+    { case_416, "vfae %v20,%v16,%v17,2,13", 0, 0 },
+    { case_417, "vfae %v20,%v16,%v17,2,14", 0, 0 },
+    { case_418, "vfae %v20,%v16,%v17,2,15", 0, 0 },
+    { case_419, "vfae %v20,%v16,%v17,3,0", 0, 0 },
+    { case_420, "vfae %v20,%v16,%v17,3,1", 0, 0 },
+    { case_421, "vfae %v20,%v16,%v17,3,2", 0, 0 },
+    { case_422, "vfae %v20,%v16,%v17,3,3", 0, 0 },
+    { case_423, "vfae %v20,%v16,%v17,3,4", 0, 0 },
+    { case_424, "vfae %v20,%v16,%v17,3,5", 0, 0 },
+    { case_425, "vfae %v20,%v16,%v17,3,6", 0, 0 },
+    { case_426, "vfae %v20,%v16,%v17,3,7", 0, 0 },
+    { case_427, "vfae %v20,%v16,%v17,3,8", 0, 0 },
+    { case_428, "vfae %v20,%v16,%v17,3,9", 0, 0 },
+    { case_429, "vfae %v20,%v16,%v17,3,10", 0, 0 },
+    { case_430, "vfae %v20,%v16,%v17,3,11", 0, 0 },
+    { case_431, "vfae %v20,%v16,%v17,3,12", 0, 0 },
+    { case_432, "vfae %v20,%v16,%v17,3,13", 0, 0 },
+    { case_433, "vfae %v20,%v16,%v17,3,14", 0, 0 },
+    { case_434, "vfae %v20,%v16,%v17,3,15", 0, 0 },
+    { case_435, "vfee %v20,%v16,%v17,0,0", 0, 0 },
+    { case_436, "vfee %v20,%v16,%v17,0,1", 0, 0 },
+    { case_437, "vfee %v20,%v16,%v17,0,2", 0, 0 },
+    { case_438, "vfee %v20,%v16,%v17,0,3", 0, 0 },
+    { case_439, "vfee %v20,%v16,%v17,0,4", 0, 0 },
+    { case_440, "vfee %v20,%v16,%v17,1,0", 0, 0 },
+    { case_441, "vfee %v20,%v16,%v17,1,1", 0, 0 },
+    { case_442, "vfee %v20,%v16,%v17,1,2", 0, 0 },
+    { case_443, "vfee %v20,%v16,%v17,1,3", 0, 0 },
+    { case_444, "vfee %v20,%v16,%v17,1,4", 0, 0 },
+    { case_445, "vfee %v20,%v16,%v17,2,0", 0, 0 },
+    { case_446, "vfee %v20,%v16,%v17,2,1", 0, 0 },
+    { case_447, "vfee %v20,%v16,%v17,2,2", 0, 0 },
+    { case_448, "vfee %v20,%v16,%v17,2,3", 0, 0 },
+    { case_449, "vfee %v20,%v16,%v17,2,4", 0, 0 },
+    { case_450, "vfee %v20,%v16,%v17,3,0", 0, 0 },
+    { case_451, "vfee %v20,%v16,%v17,3,1", 0, 0 },
+    { case_452, "vfee %v20,%v16,%v17,3,2", 0, 0 },
+    { case_453, "vfee %v20,%v16,%v17,3,3", 0, 0 },
+    { case_454, "vfee %v20,%v16,%v17,3,4", 0, 0 },
+    { case_455, "vfene %v20,%v16,%v17,0,0", 0, 0 },
+    { case_456, "vfene %v20,%v16,%v17,0,1", 0, 0 },
+    { case_457, "vfene %v20,%v16,%v17,0,2", 0, 0 },
+    { case_458, "vfene %v20,%v16,%v17,0,3", 0, 0 },
+    { case_459, "vfene %v20,%v16,%v17,0,4", 0, 0 },
+    { case_460, "vfene %v20,%v16,%v17,1,0", 0, 0 },
+    { case_461, "vfene %v20,%v16,%v17,1,1", 0, 0 },
+    { case_462, "vfene %v20,%v16,%v17,1,2", 0, 0 },
+    { case_463, "vfene %v20,%v16,%v17,1,3", 0, 0 },
+    { case_464, "vfene %v20,%v16,%v17,1,4", 0, 0 },
+    { case_465, "vfene %v20,%v16,%v17,2,0", 0, 0 },
+    { case_466, "vfene %v20,%v16,%v17,2,1", 0, 0 },
+    { case_467, "vfene %v20,%v16,%v17,2,2", 0, 0 },
+    { case_468, "vfene %v20,%v16,%v17,2,3", 0, 0 },
+    { case_469, "vfene %v20,%v16,%v17,2,4", 0, 0 },
+    { case_470, "vfene %v20,%v16,%v17,3,0", 0, 0 },
+    { case_471, "vfene %v20,%v16,%v17,3,1", 0, 0 },
+    { case_472, "vfene %v20,%v16,%v17,3,2", 0, 0 },
+    { case_473, "vfene %v20,%v16,%v17,3,3", 0, 0 },
+    { case_474, "vfene %v20,%v16,%v17,3,4", 0, 0 },
+    { case_475, "vistr %v20,%v16,0,0", 0, 0 },
+    { case_476, "vistr %v20,%v16,0,1", 0, 0 },
+    { case_477, "vistr %v20,%v16,0,2", 0, 0 },
+    { case_478, "vistr %v20,%v16,1,0", 0, 0 },
+    { case_479, "vistr %v20,%v16,1,1", 0, 0 },
+    { case_480, "vistr %v20,%v16,1,2", 0, 0 },
+    { case_481, "vistr %v20,%v16,2,0", 0, 0 },
+    { case_482, "vistr %v20,%v16,2,1", 0, 0 },
+    { case_483, "vistr %v20,%v16,2,2", 0, 0 },
+    { case_484, "vistr %v20,%v16,3,0", 0, 0 },
+    { case_485, "vistr %v20,%v16,3,1", 0, 0 },
+    { case_486, "vistr %v20,%v16,3,2", 0, 0 },
+    { case_487, "vstrc %v20,%v16,%v17,%v18,0,0", 0, 0 },
+    { case_488, "vstrc %v20,%v16,%v17,%v18,0,1", 0, 0 },
+    { case_489, "vstrc %v20,%v16,%v17,%v18,0,2", 0, 0 },
+    { case_490, "vstrc %v20,%v16,%v17,%v18,0,3", 0, 0 },
+    { case_491, "vstrc %v20,%v16,%v17,%v18,0,4", 0, 0 },
+    { case_492, "vstrc %v20,%v16,%v17,%v18,0,5", 0, 0 },
+    { case_493, "vstrc %v20,%v16,%v17,%v18,0,6", 0, 0 },
+    { case_494, "vstrc %v20,%v16,%v17,%v18,0,7", 0, 0 },
+    { case_495, "vstrc %v20,%v16,%v17,%v18,0,8", 0, 0 },
+    { case_496, "vstrc %v20,%v16,%v17,%v18,0,9", 0, 0 },
+    { case_497, "vstrc %v20,%v16,%v17,%v18,0,10", 0, 0 },
+    { case_498, "vstrc %v20,%v16,%v17,%v18,0,11", 0, 0 },
+    { case_499, "vstrc %v20,%v16,%v17,%v18,0,12", 0, 0 },
+    { case_500, "vstrc %v20,%v16,%v17,%v18,0,13", 0, 0 },
+    { case_501, "vstrc %v20,%v16,%v17,%v18,0,14", 0, 0 },
+    { case_502, "vstrc %v20,%v16,%v17,%v18,0,15", 0, 0 },
+    { case_503, "vstrc %v20,%v16,%v17,%v18,1,0", 0, 0 },
+    { case_504, "vstrc %v20,%v16,%v17,%v18,1,1", 0, 0 },
+    { case_505, "vstrc %v20,%v16,%v17,%v18,1,2", 0, 0 },
+    { case_506, "vstrc %v20,%v16,%v17,%v18,1,3", 0, 0 },
+    { case_507, "vstrc %v20,%v16,%v17,%v18,1,4", 0, 0 },
+    { case_508, "vstrc %v20,%v16,%v17,%v18,1,5", 0, 0 },
+    { case_509, "vstrc %v20,%v16,%v17,%v18,1,6", 0, 0 },
+    { case_510, "vstrc %v20,%v16,%v17,%v18,1,7", 0, 0 },
+    { case_511, "vstrc %v20,%v16,%v17,%v18,1,8", 0, 0 },
+    { case_512, "vstrc %v20,%v16,%v17,%v18,1,9", 0, 0 },
+    { case_513, "vstrc %v20,%v16,%v17,%v18,1,10", 0, 0 },
+    { case_514, "vstrc %v20,%v16,%v17,%v18,1,11", 0, 0 },
+    { case_515, "vstrc %v20,%v16,%v17,%v18,1,12", 0, 0 },
+    { case_516, "vstrc %v20,%v16,%v17,%v18,1,13", 0, 0 },
+    { case_517, "vstrc %v20,%v16,%v17,%v18,1,14", 0, 0 },
+    { case_518, "vstrc %v20,%v16,%v17,%v18,1,15", 0, 0 },
+    { case_519, "vstrc %v20,%v16,%v17,%v18,2,0", 0, 0 },
+    { case_520, "vstrc %v20,%v16,%v17,%v18,2,1", 0, 0 },
+    { case_521, "vstrc %v20,%v16,%v17,%v18,2,2", 0, 0 },
+    { case_522, "vstrc %v20,%v16,%v17,%v18,2,3", 0, 0 },
+    { case_523, "vstrc %v20,%v16,%v17,%v18,2,4", 0, 0 },
+    { case_524, "vstrc %v20,%v16,%v17,%v18,2,5", 0, 0 },
+    { case_525, "vstrc %v20,%v16,%v17,%v18,2,6", 0, 0 },
+    { case_526, "vstrc %v20,%v16,%v17,%v18,2,7", 0, 0 },
+    { case_527, "vstrc %v20,%v16,%v17,%v18,2,8", 0, 0 },
+    { case_528, "vstrc %v20,%v16,%v17,%v18,2,9", 0, 0 },
+    { case_529, "vstrc %v20,%v16,%v17,%v18,2,10", 0, 0 },
+    { case_530, "vstrc %v20,%v16,%v17,%v18,2,11", 0, 0 },
+    { case_531, "vstrc %v20,%v16,%v17,%v18,2,12", 0, 0 },
+    { case_532, "vstrc %v20,%v16,%v17,%v18,2,13", 0, 0 },
+    { case_533, "vstrc %v20,%v16,%v17,%v18,2,14", 0, 0 },
+    { case_534, "vstrc %v20,%v16,%v17,%v18,2,15", 0, 0 },
+    { case_535, "vstrc %v20,%v16,%v17,%v18,3,0", 0, 0 },
+    { case_536, "vstrc %v20,%v16,%v17,%v18,3,1", 0, 0 },
+    { case_537, "vstrc %v20,%v16,%v17,%v18,3,2", 0, 0 },
+    { case_538, "vstrc %v20,%v16,%v17,%v18,3,3", 0, 0 },
+    { case_539, "vstrc %v20,%v16,%v17,%v18,3,4", 0, 0 },
+    { case_540, "vstrc %v20,%v16,%v17,%v18,3,5", 0, 0 },
+    { case_541, "vstrc %v20,%v16,%v17,%v18,3,6", 0, 0 },
+    { case_542, "vstrc %v20,%v16,%v17,%v18,3,7", 0, 0 },
+    { case_543, "vstrc %v20,%v16,%v17,%v18,3,8", 0, 0 },
+    { case_544, "vstrc %v20,%v16,%v17,%v18,3,9", 0, 0 },
+    { case_545, "vstrc %v20,%v16,%v17,%v18,3,10", 0, 0 },
+    { case_546, "vstrc %v20,%v16,%v17,%v18,3,11", 0, 0 },
+    { case_547, "vstrc %v20,%v16,%v17,%v18,3,12", 0, 0 },
+    { case_548, "vstrc %v20,%v16,%v17,%v18,3,13", 0, 0 },
+    { case_549, "vstrc %v20,%v16,%v17,%v18,3,14", 0, 0 },
+    { case_550, "vstrc %v20,%v16,%v17,%v18,3,15", 0, 0 },
+    { case_551, "vstrs %v20,%v16,%v17,%v18,0,0", 0, 0 },
+    { case_552, "vstrs %v20,%v16,%v17,%v18,0,2", 0, 0 },
+    { case_553, "vstrs %v20,%v16,%v17,%v18,0,1", 0, 0 },
+    { case_554, "vstrs %v20,%v16,%v17,%v18,1,0", 0, 0 },
+    { case_555, "vstrs %v20,%v16,%v17,%v18,1,2", 0, 0 },
+    { case_556, "vstrs %v20,%v16,%v17,%v18,1,1", 0, 0 },
+    { case_557, "vstrs %v20,%v16,%v17,%v18,2,0", 0, 0 },
+    { case_558, "vstrs %v20,%v16,%v17,%v18,2,2", 0, 0 },
+    { case_559, "vstrs %v20,%v16,%v17,%v18,2,1", 0, 0 },
+    { case_560, "vstrs %v20,%v16,%v17,%v18,3,0", 0, 0 },
+    { case_561, "vstrs %v20,%v16,%v17,%v18,3,2", 0, 0 },
+    { case_562, "vstrs %v20,%v16,%v17,%v18,3,1", 0, 0 },
+    { case_563, "vgbm %v20,0", 0, 0 },
+    { case_564, "vgbm %v20,1", 0, 0 },
+    { case_565, "vgbm %v20,32768", 0, 0 },
+    { case_566, "vgbm %v20,65535", 0, 0 },
+    { case_567, "vgbm %v20,4660", 0, 0 },
+    { case_568, "vgbm %v20,42435", 0, 0 },
+    { case_569, "vgm %v20,0,0,0", 0, 0 },
+    { case_570, "vgm %v20,3,5,0", 0, 0 },
+    { case_571, "vgm %v20,5,3,0", 0, 0 },
+    { case_572, "vgm %v20,0,63,0", 0, 0 },
+    { case_573, "vgm %v20,62,1,0", 0, 0 },
+    { case_574, "vgm %v20,200,7,0", 0, 0 },
+    { case_575, "vrepi %v20,0,0", 0, 0 },
+    { case_576, "vrepi %v20,1,0", 0, 0 },
+    { case_577, "vrepi %v20,-1,0", 0, 0 },
+    { case_578, "vrepi %v20,32767,0", 0, 0 },
+    { case_579, "vrepi %v20,-32768,0", 0, 0 },
+    { case_580, "vrepi %v20,4660,0", 0, 0 },
+    { case_581, "vrep %v20,%v16,0,0", 0, 0 },
+    { case_582, "vrep %v20,%v16,1,0", 0, 0 },
+    { case_583, "vrep %v20,%v16,7,0", 0, 0 },
+    { case_584, "vrep %v20,%v16,15,0", 0, 0 },
+    { case_585, "vgm %v20,0,0,1", 0, 0 },
+    { case_586, "vgm %v20,3,5,1", 0, 0 },
+    { case_587, "vgm %v20,5,3,1", 0, 0 },
+    { case_588, "vgm %v20,0,63,1", 0, 0 },
+    { case_589, "vgm %v20,62,1,1", 0, 0 },
+    { case_590, "vgm %v20,200,7,1", 0, 0 },
+    { case_591, "vrepi %v20,0,1", 0, 0 },
+    { case_592, "vrepi %v20,1,1", 0, 0 },
+    { case_593, "vrepi %v20,-1,1", 0, 0 },
+    { case_594, "vrepi %v20,32767,1", 0, 0 },
+    { case_595, "vrepi %v20,-32768,1", 0, 0 },
+    { case_596, "vrepi %v20,4660,1", 0, 0 },
+    { case_597, "vrep %v20,%v16,0,1", 0, 0 },
+    { case_598, "vrep %v20,%v16,1,1", 0, 0 },
+    { case_599, "vrep %v20,%v16,7,1", 0, 0 },
+    { case_600, "vrep %v20,%v16,15,1", 0, 0 },
+    { case_601, "vgm %v20,0,0,2", 0, 0 },
+    { case_602, "vgm %v20,3,5,2", 0, 0 },
+    { case_603, "vgm %v20,5,3,2", 0, 0 },
+    { case_604, "vgm %v20,0,63,2", 0, 0 },
+    { case_605, "vgm %v20,62,1,2", 0, 0 },
+    { case_606, "vgm %v20,200,7,2", 0, 0 },
+    { case_607, "vrepi %v20,0,2", 0, 0 },
+    { case_608, "vrepi %v20,1,2", 0, 0 },
+    { case_609, "vrepi %v20,-1,2", 0, 0 },
+    { case_610, "vrepi %v20,32767,2", 0, 0 },
+    { case_611, "vrepi %v20,-32768,2", 0, 0 },
+    { case_612, "vrepi %v20,4660,2", 0, 0 },
+    { case_613, "vrep %v20,%v16,0,2", 0, 0 },
+    { case_614, "vrep %v20,%v16,1,2", 0, 0 },
+    { case_615, "vrep %v20,%v16,7,2", 0, 0 },
+    { case_616, "vrep %v20,%v16,15,2", 0, 0 },
+    { case_617, "vgm %v20,0,0,3", 0, 0 },
+    { case_618, "vgm %v20,3,5,3", 0, 0 },
+    { case_619, "vgm %v20,5,3,3", 0, 0 },
+    { case_620, "vgm %v20,0,63,3", 0, 0 },
+    { case_621, "vgm %v20,62,1,3", 0, 0 },
+    { case_622, "vgm %v20,200,7,3", 0, 0 },
+    { case_623, "vrepi %v20,0,3", 0, 0 },
+    { case_624, "vrepi %v20,1,3", 0, 0 },
+    { case_625, "vrepi %v20,-1,3", 0, 0 },
+    { case_626, "vrepi %v20,32767,3", 0, 0 },
+    { case_627, "vrepi %v20,-32768,3", 0, 0 },
+    { case_628, "vrepi %v20,4660,3", 0, 0 },
+    { case_629, "vrep %v20,%v16,0,3", 0, 0 },
+    { case_630, "vrep %v20,%v16,1,3", 0, 0 },
+    { case_631, "vrep %v20,%v16,7,3", 0, 0 },
+    { case_632, "vrep %v20,%v16,15,3", 0, 0 },
+    { case_633, "vgm %v20,0,0,4", 0, 0 },
+    { case_634, "vgm %v20,3,5,4", 0, 0 },
+    { case_635, "vgm %v20,5,3,4", 0, 0 },
+    { case_636, "vgm %v20,0,63,4", 0, 0 },
+    { case_637, "vgm %v20,62,1,4", 0, 0 },
+    { case_638, "vgm %v20,200,7,4", 0, 0 },
+    { case_639, "vrepi %v20,0,4", 0, 0 },
+    { case_640, "vrepi %v20,1,4", 0, 0 },
+    { case_641, "vrepi %v20,-1,4", 0, 0 },
+    { case_642, "vrepi %v20,32767,4", 0, 0 },
+    { case_643, "vrepi %v20,-32768,4", 0, 0 },
+    { case_644, "vrepi %v20,4660,4", 0, 0 },
+    { case_645, "vrep %v20,%v16,0,4", 0, 0 },
+    { case_646, "vrep %v20,%v16,1,4", 0, 0 },
+    { case_647, "vrep %v20,%v16,7,4", 0, 0 },
+    { case_648, "vrep %v20,%v16,15,4", 0, 0 },
+    { case_649, "vleib %v20,-1,0", 0, 0 },
+    { case_650, "vleib %v20,4660,0", 0, 0 },
+    { case_651, "vleib %v20,-32752,0", 0, 0 },
+    { case_652, "vleib %v20,-1,1", 0, 0 },
+    { case_653, "vleib %v20,4660,1", 0, 0 },
+    { case_654, "vleib %v20,-32752,1", 0, 0 },
+    { case_655, "vleib %v20,-1,15", 0, 0 },
+    { case_656, "vleib %v20,4660,15", 0, 0 },
+    { case_657, "vleib %v20,-32752,15", 0, 0 },
+    { case_658, "vleih %v20,-1,0", 0, 0 },
+    { case_659, "vleih %v20,4660,0", 0, 0 },
+    { case_660, "vleih %v20,-32752,0", 0, 0 },
+    { case_661, "vleih %v20,-1,1", 0, 0 },
+    { case_662, "vleih %v20,4660,1", 0, 0 },
+    { case_663, "vleih %v20,-32752,1", 0, 0 },
+    { case_664, "vleih %v20,-1,7", 0, 0 },
+    { case_665, "vleih %v20,4660,7", 0, 0 },
+    { case_666, "vleih %v20,-32752,7", 0, 0 },
+    { case_667, "vleih %v20,-1,8", 0, 0 },
+    { case_668, "vleih %v20,4660,8", 0, 0 },
+    { case_669, "vleih %v20,-32752,8", 0, 0 },
+    { case_670, "vleif %v20,-1,0", 0, 0 },
+    { case_671, "vleif %v20,4660,0", 0, 0 },
+    { case_672, "vleif %v20,-32752,0", 0, 0 },
+    { case_673, "vleif %v20,-1,1", 0, 0 },
+    { case_674, "vleif %v20,4660,1", 0, 0 },
+    { case_675, "vleif %v20,-32752,1", 0, 0 },
+    { case_676, "vleif %v20,-1,3", 0, 0 },
+    { case_677, "vleif %v20,4660,3", 0, 0 },
+    { case_678, "vleif %v20,-32752,3", 0, 0 },
+    { case_679, "vleif %v20,-1,4", 0, 0 },
+    { case_680, "vleif %v20,4660,4", 0, 0 },
+    { case_681, "vleif %v20,-32752,4", 0, 0 },
+    { case_682, "vleig %v20,-1,0", 0, 0 },
+    { case_683, "vleig %v20,4660,0", 0, 0 },
+    { case_684, "vleig %v20,-32752,0", 0, 0 },
+    { case_685, "vleig %v20,-1,1", 0, 0 },
+    { case_686, "vleig %v20,4660,1", 0, 0 },
+    { case_687, "vleig %v20,-32752,1", 0, 0 },
+    { case_688, "vleig %v20,-1,2", 0, 0 },
+    { case_689, "vleig %v20,4660,2", 0, 0 },
+    { case_690, "vleig %v20,-32752,2", 0, 0 },
+    { case_691, "vlgv %r1,%v16,0(%r2),0", 2, 0 },
+    { case_692, "vlgv %r1,%v16,5(%r0),0", 2, 0 },
+    { case_693, "vlvg %v20,%r1,0(%r2),0", 2, 0 },
+    { case_694, "vlvg %v20,%r1,9(%r0),0", 2, 0 },
+    { case_695, "vlgv %r1,%v16,0(%r2),1", 2, 0 },
+    { case_696, "vlgv %r1,%v16,5(%r0),1", 2, 0 },
+    { case_697, "vlvg %v20,%r1,0(%r2),1", 2, 0 },
+    { case_698, "vlvg %v20,%r1,9(%r0),1", 2, 0 },
+    { case_699, "vlgv %r1,%v16,0(%r2),2", 2, 0 },
+    { case_700, "vlgv %r1,%v16,5(%r0),2", 2, 0 },
+    { case_701, "vlvg %v20,%r1,0(%r2),2", 2, 0 },
+    { case_702, "vlvg %v20,%r1,9(%r0),2", 2, 0 },
+    { case_703, "vlgv %r1,%v16,0(%r2),3", 2, 0 },
+    { case_704, "vlgv %r1,%v16,5(%r0),3", 2, 0 },
+    { case_705, "vlvg %v20,%r1,0(%r2),3", 2, 0 },
+    { case_706, "vlvg %v20,%r1,9(%r0),3", 2, 0 },
+    { case_707, "vlgv %r1,%v16,0(%r2),4", 2, 0 },
+    { case_708, "vlgv %r1,%v16,5(%r0),4", 2, 0 },
+    { case_709, "vlvg %v20,%r1,0(%r2),4", 2, 0 },
+    { case_710, "vlvg %v20,%r1,9(%r0),4", 2, 0 },
+    { case_711, "vlvgp %v20,%r1,%r3", 2, 0 },
+    { case_712, "vl %v20,0(%r2)", 1, 0 },
+    { case_713, "vl %v20,1(%r2),3", 1, 0 },
+    { case_714, "vst %v16,0(%r2)", 1, 1 },
+    { case_715, "vst %v16,7(%r2),4", 1, 1 },
+    { case_716, "vlm %v20,%v21,0(%r2)", 1, 0 },
+    { case_717, "vstm %v16,%v17,0(%r2)", 1, 1 },
+    { case_718, "vlm %v21,%v20,0(%r2)", 1, 0 },
+    { case_719, "vleb %v20,0(%r2),0", 1, 0 },
+    { case_720, "vleb %v20,0(%r2),1", 1, 0 },
+    { case_721, "vleb %v20,0(%r2),15", 1, 0 },
+    { case_722, "vleh %v20,0(%r2),0", 1, 0 },
+    { case_723, "vleh %v20,0(%r2),1", 1, 0 },
+    { case_724, "vleh %v20,0(%r2),7", 1, 0 },
+    { case_725, "vleh %v20,0(%r2),8", 1, 0 },
+    { case_726, "vlef %v20,0(%r2),0", 1, 0 },
+    { case_727, "vlef %v20,0(%r2),1", 1, 0 },
+    { case_728, "vlef %v20,0(%r2),3", 1, 0 },
+    { case_729, "vlef %v20,0(%r2),4", 1, 0 },
+    { case_730, "vleg %v20,0(%r2),0", 1, 0 },
+    { case_731, "vleg %v20,0(%r2),1", 1, 0 },
+    { case_732, "vleg %v20,0(%r2),2", 1, 0 },
+    { case_733, "vsteb %v16,0(%r2),0", 1, 1 },
+    { case_734, "vsteb %v16,0(%r2),1", 1, 1 },
+    { case_735, "vsteb %v16,0(%r2),15", 1, 1 },
+    { case_736, "vsteh %v16,0(%r2),0", 1, 1 },
+    { case_737, "vsteh %v16,0(%r2),1", 1, 1 },
+    { case_738, "vsteh %v16,0(%r2),7", 1, 1 },
+    { case_739, "vsteh %v16,0(%r2),8", 1, 1 },
+    { case_740, "vstef %v16,0(%r2),0", 1, 1 },
+    { case_741, "vstef %v16,0(%r2),1", 1, 1 },
+    { case_742, "vstef %v16,0(%r2),3", 1, 1 },
+    { case_743, "vstef %v16,0(%r2),4", 1, 1 },
+    { case_744, "vsteg %v16,0(%r2),0", 1, 1 },
+    { case_745, "vsteg %v16,0(%r2),1", 1, 1 },
+    { case_746, "vsteg %v16,0(%r2),2", 1, 1 },
+    { case_747, "vlrep %v20,0(%r2),0", 1, 0 },
+    { case_748, "vlrep %v20,0(%r2),1", 1, 0 },
+    { case_749, "vlrep %v20,0(%r2),2", 1, 0 },
+    { case_750, "vlrep %v20,0(%r2),3", 1, 0 },
+    { case_751, "vlrep %v20,0(%r2),4", 1, 0 },
+    { case_752, "vllez %v20,0(%r2),0", 1, 0 },
+    { case_753, "vllez %v20,0(%r2),1", 1, 0 },
+    { case_754, "vllez %v20,0(%r2),2", 1, 0 },
+    { case_755, "vllez %v20,0(%r2),3", 1, 0 },
+    { case_756, "vllez %v20,0(%r2),4", 1, 0 },
+    { case_757, "vllez %v20,0(%r2),6", 1, 0 },
+    { case_758, "vlbb %v20,0(%r2),0", 1, 0 },
+    { case_759, "lcbb %r1,0(%r2),0", 1, 0 },
+    { case_760, "vlbb %v20,0(%r2),1", 1, 0 },
+    { case_761, "lcbb %r1,0(%r2),1", 1, 0 },
+    { case_762, "vlbb %v20,0(%r2),3", 1, 0 },
+    { case_763, "lcbb %r1,0(%r2),3", 1, 0 },
+    { case_764, "vlbb %v20,0(%r2),6", 1, 0 },
+    { case_765, "lcbb %r1,0(%r2),6", 1, 0 },
+    { case_766, "vlbb %v20,0(%r2),7", 1, 0 },
+    { case_767, "lcbb %r1,0(%r2),7", 1, 0 },
+    { case_768, "vll %v20,%r1,0(%r2)", 3, 0 },
+    { case_769, "vstl %v16,%r1,0(%r2)", 3, 1 },
+    { case_770, "vgef %v20,0(%v17,%r2),0", 4, 0 },
+    { case_771, "vgef %v20,0(%v17,%r2),1", 4, 0 },
+    { case_772, "vgef %v20,0(%v17,%r2),2", 4, 0 },
+    { case_773, "vgef %v20,0(%v17,%r2),3", 4, 0 },
+    { case_774, "vgef %v20,0(%v17,%r2),4", 4, 0 },
+    { case_775, "vgeg %v20,0(%v17,%r2),0", 4, 0 },
+    { case_776, "vgeg %v20,0(%v17,%r2),1", 4, 0 },
+    { case_777, "vgeg %v20,0(%v17,%r2),2", 4, 0 },
+    { case_778, "vscef %v16,0(%v17,%r2),0", 4, 1 },
+    { case_779, "vscef %v16,0(%v17,%r2),1", 4, 1 },
+    { case_780, "vscef %v16,0(%v17,%r2),2", 4, 1 },
+    { case_781, "vscef %v16,0(%v17,%r2),3", 4, 1 },
+    { case_782, "vscef %v16,0(%v17,%r2),4", 4, 1 },
+    { case_783, "vsceg %v16,0(%v17,%r2),0", 4, 1 },
+    { case_784, "vsceg %v16,0(%v17,%r2),1", 4, 1 },
+    { case_785, "vsceg %v16,0(%v17,%r2),2", 4, 1 },
+    { case_786, "vlbr %v20,0(%r2),0", 1, 0 },
+    { case_787, "vstbr %v16,0(%r2),0", 1, 1 },
+    { case_788, "vler %v20,0(%r2),0", 1, 0 },
+    { case_789, "vster %v16,0(%r2),0", 1, 1 },
+    { case_790, "vlbrrep %v20,0(%r2),0", 1, 0 },
+    { case_791, "vlbr %v20,0(%r2),1", 1, 0 },
+    { case_792, "vstbr %v16,0(%r2),1", 1, 1 },
+    { case_793, "vler %v20,0(%r2),1", 1, 0 },
+    { case_794, "vster %v16,0(%r2),1", 1, 1 },
+    { case_795, "vlbrrep %v20,0(%r2),1", 1, 0 },
+    { case_796, "vlbr %v20,0(%r2),2", 1, 0 },
+    { case_797, "vstbr %v16,0(%r2),2", 1, 1 },
+    { case_798, "vler %v20,0(%r2),2", 1, 0 },
+    { case_799, "vster %v16,0(%r2),2", 1, 1 },
+    { case_800, "vlbrrep %v20,0(%r2),2", 1, 0 },
+    { case_801, "vlbr %v20,0(%r2),3", 1, 0 },
+    { case_802, "vstbr %v16,0(%r2),3", 1, 1 },
+    { case_803, "vler %v20,0(%r2),3", 1, 0 },
+    { case_804, "vster %v16,0(%r2),3", 1, 1 },
+    { case_805, "vlbrrep %v20,0(%r2),3", 1, 0 },
+    { case_806, "vlbr %v20,0(%r2),4", 1, 0 },
+    { case_807, "vstbr %v16,0(%r2),4", 1, 1 },
+    { case_808, "vler %v20,0(%r2),4", 1, 0 },
+    { case_809, "vster %v16,0(%r2),4", 1, 1 },
+    { case_810, "vlbrrep %v20,0(%r2),4", 1, 0 },
+    { case_811, "vlbr %v20,0(%r2),5", 1, 0 },
+    { case_812, "vstbr %v16,0(%r2),5", 1, 1 },
+    { case_813, "vler %v20,0(%r2),5", 1, 0 },
+    { case_814, "vster %v16,0(%r2),5", 1, 1 },
+    { case_815, "vlbrrep %v20,0(%r2),5", 1, 0 },
+    { case_816, "vllebrz %v20,0(%r2),0", 1, 0 },
+    { case_817, "vllebrz %v20,0(%r2),1", 1, 0 },
+    { case_818, "vllebrz %v20,0(%r2),2", 1, 0 },
+    { case_819, "vllebrz %v20,0(%r2),3", 1, 0 },
+    { case_820, "vllebrz %v20,0(%r2),4", 1, 0 },
+    { case_821, "vllebrz %v20,0(%r2),6", 1, 0 },
+    { case_822, "vlebrh %v20,0(%r2),0", 1, 0 },
+    { case_823, "vlebrh %v20,0(%r2),7", 1, 0 },
+    { case_824, "vlebrh %v20,0(%r2),8", 1, 0 },
+    { case_825, "vlebrf %v20,0(%r2),0", 1, 0 },
+    { case_826, "vlebrf %v20,0(%r2),3", 1, 0 },
+    { case_827, "vlebrf %v20,0(%r2),4", 1, 0 },
+    { case_828, "vlebrg %v20,0(%r2),0", 1, 0 },
+    { case_829, "vlebrg %v20,0(%r2),1", 1, 0 },
+    { case_830, "vlebrg %v20,0(%r2),2", 1, 0 },
+    { case_831, "vstebrh %v16,0(%r2),0", 1, 1 },
+    { case_832, "vstebrh %v16,0(%r2),7", 1, 1 },
+    { case_833, "vstebrh %v16,0(%r2),8", 1, 1 },
+    { case_834, "vstebrf %v16,0(%r2),0", 1, 1 },
+    { case_835, "vstebrf %v16,0(%r2),3", 1, 1 },
+    { case_836, "vstebrf %v16,0(%r2),4", 1, 1 },
+    { case_837, "vstebrg %v16,0(%r2),0", 1, 1 },
+    { case_838, "vstebrg %v16,0(%r2),1", 1, 1 },
+    { case_839, "vstebrg %v16,0(%r2),2", 1, 1 },
 };
-const int vcase_count = 841;
+const int vcase_count = 840;

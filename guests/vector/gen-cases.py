@@ -192,6 +192,9 @@ for mn, n in [('vstebrh', 8), ('vstebrf', 4), ('vstebrg', 2)]:
 
 # QEMU 7.2 deviations from the PoO: not run here (tests/S390Jit.Tests/Vector assert the PoO).
 QEMU_DEVIATIONS = {
+    # QEMU 7.2 TCG (x86 host) doubles the running sum at each step (tcg add2 with aliased operands)
+    # instead of adding with end-around carry: VectorIntegerTests.VCKSM_adds_words_with_end_around_carry
+    "vcksm %v20,%v16,%v17",
 }
 
 KIND = {'V': 0, 'M': 1, 'G': 2, 'L': 3, 'X': 4, 'S': 5}

@@ -75,15 +75,17 @@ public static class VectorShift
     /// <summary>
     /// VSL/VSRL/VSRA: the 128-bit V2 shifted by bits; byte k of the result takes its shift amount from
     /// bits 5-7 of byte k of V3 and the bits shifted in from the neighbouring byte of V2 (zeros, or copies
-    /// of the sign bit for VSRA, beyond the ends).
+    /// of the sign bit for VSRA, beyond the ends). Before vector enhancements 2 the PoO requires the same
+    /// amount in every byte (else the result is unpredictable): then every byte uses byte 7's, as QEMU does.
     /// </summary>
     private static void ByBits(Cpu c, ref Insn i, Kind kind)
     {
         Vec a = Vec.Of(c, i.V2), s = Vec.Of(c, i.V3), r = default;
         int fill = kind == Kind.RightArith && (a.H >> 63) != 0 ? 0xFF : 0;
+        bool perByte = Enh2(c);
         for (int k = 0; k < 16; k++)
         {
-            int n = s.B(k) & 7, v;
+            int n = s.B(perByte ? k : 7) & 7, v;
             if (kind == Kind.Left)
                 v = (a.B(k) << n) | ((k < 15 ? a.B(k + 1) : 0) >> (8 - n));
             else
