@@ -120,7 +120,7 @@ internal static class RunCommand
                     throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap)");
             }
         }
-        opt.Ap = BuildAp(s, vfioAp, opt.CpuFeatures);
+        opt.Ap = BuildAp(s, vfioAp);
         var quirks = Host.HostQuirks.None;
         foreach (var q in s.Quirks.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
@@ -161,7 +161,7 @@ internal static class RunCommand
     /// AP crypto: --ap queues, --ap-type, --ap-off, -cpu features and -device vfio-ap (whose sysfsdev
     /// names the mdev; its queues come from --ap). Null when nothing asks for AP: a host without AP.
     /// </summary>
-    private static ApOptions? BuildAp(RunSettings s, Guid? vfioAp, Dictionary<string, bool> facilityFeatures)
+    private static ApOptions? BuildAp(RunSettings s, Guid? vfioAp)
     {
         var features = new Dictionary<string, bool>();
         if (s.Cpu != null)
@@ -169,24 +169,19 @@ internal static class RunCommand
             var parts = s.Cpu.Split(',');
             if (parts[0] is not ("host" or "max" or "qemu" or "z13" or "z14" or "z15" or "z16"))
                 throw new UsageException($"unsupported CPU model '{parts[0]}' (host, max, z16)");
-            // the older models lack the later generations' facilities (a feature given explicitly overrides)
-            string[] older = parts[0] switch { "z13" => ["vxeh", "vxeh2", "mie2", "mie3"], "z14" => ["vxeh2", "mie3"], _ => [] };
-            foreach (var f in older) facilityFeatures[f] = false;
             foreach (var p in parts.Skip(1))
             {
                 int eq = p.IndexOf('=');
                 string name = eq < 0 ? p.TrimStart('+', '-') : p[..eq];
-                bool facility = Host.Kvm.CpuFeatures.Facilities.ContainsKey(name);
-                if (!facility && name is not ("ap" or "apqci" or "apft" or "apqi" or "msa3"))
-                    throw new UsageException($"unsupported CPU feature '{name}' (ap, apqci, apft, apqi, msa3, {string.Join(", ", Host.Kvm.CpuFeatures.Facilities.Keys)})");
+                if (name is not ("ap" or "apqci" or "apft" or "apqi" or "msa3"))
+                    throw new UsageException($"unsupported CPU feature '{name}' (ap, apqci, apft, apqi, msa3)");
                 string value = eq < 0 ? (p.StartsWith('-') ? "off" : "on") : p[(eq + 1)..];
-                bool on = value switch
+                features[name] = value switch
                 {
                     "on" or "true" => true,
                     "off" or "false" => false,
                     _ => throw new UsageException($"CPU feature {name}: expected on or off, got '{value}'"),
                 };
-                if (facility) facilityFeatures[name] = on; else features[name] = on;
             }
         }
         if (s.ApOff) features["ap"] = false;

@@ -27,7 +27,7 @@ internal sealed class RunOptions
     private readonly Option<string[]> _ap = new("--ap") { Description = "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> _apType = new("--ap-type") { Description = "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode" };
     private readonly Option<bool> _apOff = new("--ap-off") { Description = "CPU model without AP instructions (QEMU ap=off): every AP instruction intercepts and fails" };
-    private readonly Option<string?> _cpu = new("--cpu", "-cpu") { Description = "CPU model [host|max|z13|z14|z15|z16][,ap=on|off][,apqci=..][,apft=..][,apqi=..][,msa3=..][,vx=..][,vxeh=..][,vxeh2=..][,mie2=..][,mie3=..]" };
+    private readonly Option<string?> _cpu = new("--cpu", "-cpu") { Description = "CPU model [host|max|z16][,ap=on|off][,apqci=..][,apft=..][,apqi=..][,msa3=..]" };
     private readonly Option<string[]> _quirk = new("--quirk") { Description = "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys), AllowMultipleArgumentsPerToken = false };
     private readonly Option<string[]> _apEvent = new("--ap-event") { Description = "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> _host = new("--host") { Description = "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)" };

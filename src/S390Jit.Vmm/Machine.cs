@@ -52,7 +52,6 @@ public sealed class Machine : IDisposable
         Host = new HostMemory();
         Events = new HostEvents { Sink = options.HostTrace };
         var model = new CpuModel();
-        CpuFeatures.Apply(model, options.CpuFeatures);
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
         Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp, config);

@@ -26,8 +26,6 @@ public sealed class MachineOptions
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>
     public Action<string>? HostTrace { get; set; }
-    /// <summary>-cpu facility features (vx, vxeh, vxeh2, mie2, ...) switched on or off, see <see cref="Host.Kvm.CpuFeatures"/>.</summary>
-    public Dictionary<string, bool> CpuFeatures { get; } = new(StringComparer.Ordinal);
     /// <summary>AP crypto: host AP bus, CPU-model features and the vfio-ap matrix; null = a host without AP.</summary>
     public ApOptions? Ap { get; set; }
     /// <summary>Literal v7/upstream behaviours of the AQIC path (all off: the model), see <see cref="Host.HostQuirks"/>.</summary>
