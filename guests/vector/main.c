@@ -82,6 +82,82 @@ static void fill_vector(u8 *v, const u8 *other)
     }
 }
 
+/* A floating-point value of the format (2 short, 3 long, 4 extended) biased to the special cases:
+ * zeros, subnormals, the smallest normal, one, halfway values, the largest finite, infinities,
+ * quiet and signalling NaNs. */
+#define FP_NO_NAN          0x10
+#define FP_PRESET_INEXACT  0x20
+#define FPC_UNDERFLOW_MASK 0x10000000u
+
+static void fill_fp(u8 *v, int fp, int pos, u32 fpc)
+{
+    int fpf = fp & 7;
+    int bytes = 1 << fpf, ebits = fpf == 2 ? 8 : fpf == 3 ? 11 : 15;
+    int fbits = bytes * 8 - 1 - ebits;
+    u64 r = rnd();
+    u8 tmp[16];
+    u64 sign = (r >> 1) & 1, kind = (r >> 2) % 12;
+    /* stay clear of QEMU 7.2's deviations (see gen-cases.py): no NaNs where QEMU's NaN rules differ,
+     * no subnormal or near-underflow operands (exact tiny results) with the underflow mask on */
+    while (((fp & FP_NO_NAN) && (kind == 7 || kind == 8)) ||
+           ((fpc & FPC_UNDERFLOW_MASK) && (kind == 1 || kind == 2 || kind == 10)))
+        kind = rnd() % 12;
+    u64 emax = (1UL << ebits) - 1, bias = emax >> 1;
+    u64 exp, frac_hi = rnd(), frac_lo = rnd();   /* fraction bits, left-aligned */
+    switch (kind) {
+    case 0: exp = 0; frac_hi = frac_lo = 0; break;                  /* zero */
+    case 1: exp = 0; break;                                         /* subnormal */
+    case 2: exp = 1; frac_hi = frac_lo = 0; break;                  /* smallest normal */
+    case 3: exp = bias; frac_hi = frac_lo = 0; break;               /* one */
+    case 4: exp = bias + (rnd() % 8); frac_hi &= ~0UL << 40; frac_lo = 0; break; /* few bits: exact or halfway sums */
+    case 5: exp = emax - 1; frac_hi = frac_lo = ~0UL; break;        /* largest finite */
+    case 6: exp = emax; frac_hi = frac_lo = 0; break;               /* infinity */
+    case 7: exp = emax; frac_hi |= 1UL << 63; break;                /* quiet NaN */
+    case 8: exp = emax; frac_hi &= ~(1UL << 63); frac_hi |= 1UL << 40; break; /* signalling NaN */
+    case 9: exp = emax - 1 - rnd() % 4; break;                      /* near overflow */
+    case 10: exp = 1 + rnd() % 4; break;                            /* near underflow */
+    default: exp = bias - 30 + rnd() % 60; break;                   /* ordinary */
+    }
+    /* assemble sign | exponent | fraction as a big-endian bit string */
+    memset(tmp, 0, sizeof(tmp));
+    int bit = 0;
+    #define PUT(val, n) do { for (int k_ = (n) - 1; k_ >= 0; k_--, bit++) if (((val) >> k_) & 1) tmp[bit / 8] |= (u8)(0x80 >> (bit % 8)); } while (0)
+    PUT(sign, 1);
+    PUT(exp, ebits);
+    for (int k = 0; k < fbits; k++, bit++) {
+        u64 w = k < 64 ? frac_hi : frac_lo;
+        if ((w >> (63 - (k % 64))) & 1)
+            tmp[bit / 8] |= (u8)(0x80 >> (bit % 8));
+    }
+    #undef PUT
+    memcpy(v + pos, tmp, bytes);
+}
+
+/* A random FPC: rounding mode 0-3 or 7, IEEE masks mostly off, flags sometimes already set. */
+static u32 random_fpc(void)
+{
+    static const u32 modes[] = { 0, 0, 0, 1, 2, 3, 7 };
+    u64 r = rnd();
+    u32 fpc = modes[r % 7];
+    if ((r >> 8) % 3 == 0)
+        fpc |= (u32)((r >> 16) & 0xf8) << 24;     /* masks */
+    if ((r >> 24) % 4 == 0)
+        fpc |= (u32)((r >> 32) & 0xf8) << 16;     /* flags */
+    return fpc;
+}
+
+static u32 efpc(void)
+{
+    u32 v;
+    asm volatile("efpc %0" : "=d"(v));
+    return v;
+}
+
+static void sfpc(u32 v)
+{
+    asm volatile("sfpc %0" : : "d"(v));
+}
+
 static u64 hash;
 
 static void mix(u64 v)
@@ -130,6 +206,7 @@ static void run(int index, int n, int verbose)
         st.g[2] = rnd();
         st.ccin = (rnd() & 3) << 28;
         st.gout = 0;
+        st.fpcin = st.fpcout = 0;
         switch (c->kind) {
         case 1:     /* storage operand: near a page boundary or at a random block offset */
         case 3:
@@ -153,6 +230,15 @@ static void run(int index, int n, int verbose)
             st.v[1][0] = st.v[1][1] = st.v[1][8] = st.v[1][9] = 0;
             addr = buf + 4096;
             break;
+        case 6:     /* floating point */
+            st.fpcin = random_fpc();
+            if (c->fp & FP_PRESET_INEXACT)
+                st.fpcin |= 0x00080000;
+            if (c->fp & 7)
+                for (int k = 0; k < 5; k++)
+                    for (int e = 0; e < 16; e += 1 << (c->fp & 7))
+                        fill_fp(st.v[k], c->fp, e, st.fpcin);
+            break;
         default:
             break;
         }
@@ -165,29 +251,38 @@ static void run(int index, int n, int verbose)
 
         memset(&pgm, 0, sizeof(pgm));
         int caught = rt_catch_pgm(run_case, NULL, &pgm);
+        u32 fpc_after = efpc();
+        /* the lowcore DXC field is only stored for data and vector-processing exceptions */
+        if (caught && pgm.code != 0x07 && pgm.code != 0x1b)
+            pgm.dxc = 0;
         if (caught) {
             exceptions++;
             mix(0xdead0000 | pgm.code);
             mix(pgm.dxc);
+            if (c->kind == 6)
+                mix(fpc_after);
         } else {
             mix_bytes(st.out, 16);
             mix(st.gout);
             mix((u64)(st.cc >> 28) & 3);
+            if (c->kind == 6)
+                mix(st.fpcout);
             if (c->stores)
                 mix_bytes(c->kind == 4 ? buf + 4096 : window, c->kind == 4 ? 4096 : 64);
         }
+        sfpc(0);
         if (verbose) {
             printf("%4d", it);
             for (int k = 0; k < 5; k++) {
                 char name[4] = { 'v', (char)('0' + (16 + k) / 10), (char)('0' + (16 + k) % 10), 0 };
                 print_vec(name, st.v[k]);
             }
-            printf(" r1=%016lx r2=%016lx r3=%016lx ccin=%d\n     ->", st.g[0], st.g[1], st.g[2], (int)(st.ccin >> 28));
+            printf(" r1=%016lx r2=%016lx r3=%016lx ccin=%d fpc=%08x\n     ->", st.g[0], st.g[1], st.g[2], (int)(st.ccin >> 28), st.fpcin);
             if (caught)
-                printf(" program interruption 0x%x dxc 0x%x\n", pgm.code, pgm.dxc);
+                printf(" program interruption 0x%x dxc 0x%x fpc=%08x\n", pgm.code, pgm.dxc, fpc_after);
             else {
                 print_vec("v20", st.out);
-                printf(" r1=%016lx cc=%d\n", st.gout, (st.cc >> 28) & 3);
+                printf(" r1=%016lx cc=%d fpc=%08x\n", st.gout, (st.cc >> 28) & 3, st.fpcout);
             }
         }
     }
