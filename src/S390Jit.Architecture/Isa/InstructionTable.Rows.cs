@@ -1057,10 +1057,10 @@ public static partial class InstructionTable
     e7bc VGFMA    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
     e7bd VSBCBI   VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
     e7bf VSBI     VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
-    e7c0 VCLFP    VRR_a  148 V    I 2  vector  V1,V2,M3,M4,M5
-    e7c1 VCFPL    VRR_a  148 V    I 2  vector  V1,V2,M3,M4,M5
-    e7c2 VCSFP    VRR_a  148 V    I 2  vector  V1,V2,M3,M4,M5
-    e7c3 VCFPS    VRR_a  148 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c0 VCLFP    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c1 VCFPL    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c2 VCSFP    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c3 VCFPS    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
     e7c4 VFLL     VRR_a  135 V    I 2  vector  V1,V2,M3,M4
     e7c5 VFLR     VRR_a  135 V    I 2  vector  V1,V2,M3,M4,M5
     e7c7 VFI      VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
