@@ -145,10 +145,15 @@ public static class VectorFloat
     public static void VFNMA(Cpu c, ref Insn i) => MultiplyAdd(c, ref i, subtract: false, negate: true);
     public static void VFNMS(Cpu c, ref Insn i) => MultiplyAdd(c, ref i, subtract: true, negate: true);
 
-    /// <summary>One-operand forms V1,V2,M3,M4[,M5]: M3 the format, M4 single element (and, where allowed, XxC), M5 the rounding method.</summary>
-    private static void Unary(Cpu c, ref Insn i, bool rounding, Func<BinaryFormat, UInt128, BfpEnv, (UInt128, BfpEnv)> op)
+    /// <summary>A one-operand operation on element k of V2 (of size es) under env's rounding method.</summary>
+    private delegate UInt128 ElementOp(BinaryFormat f, int es, Vec a, int k, ref BfpEnv env);
+
+    /// <summary>
+    /// The one-operand forms V1,V2,M3,M4[,M5]: M4 bit 0 single element and, where the instruction has
+    /// a rounding field (M5), bit 1 XxC; without one, the FPC's rounding mode.
+    /// </summary>
+    private static void Unary(Cpu c, ref Insn i, BinaryFormat f, int es, bool rounding, ElementOp op)
     {
-        var (f, es) = Format(c, i.M3);
         SpecIf(c, (i.M4 & (rounding ? 3 : 7)) != 0);
         var rm = rounding ? BfpSupport.Rounding(c, i.M5) : BfpSupport.FpcRounding(c.Fpc);
         bool xxc = rounding && (i.M4 & InexactSuppress) != 0;
@@ -156,19 +161,27 @@ public static class VectorFloat
         var x = new Exceptions();
         for (int k = 0; k < Lanes(es, (i.M4 & SingleElement) != 0); k++)
         {
-            var (v, env) = op(f, a.EQ(es, k), new BfpEnv(rm));
-            r.SetQ(es, k, v);
+            var env = new BfpEnv(rm);
+            r.SetQ(es, k, op(f, es, a, k, ref env));
             if (x.Add(c, ref env, k, xxc)) break;
         }
         x.Finish(c);
         r.To(c, i.V1);
     }
 
+    private static void Unary(Cpu c, ref Insn i, bool rounding, ElementOp op)
+    {
+        var (f, es) = Format(c, i.M3);
+        Unary(c, ref i, f, es, rounding, op);
+    }
+
     /// <summary>VFSQ V1,V2,M3,M4: square root (M4 bit 0 single element).</summary>
-    public static void VFSQ(Cpu c, ref Insn i) => Unary(c, ref i, false, static (f, v, env) => (Bfp.SquareRoot(f, v, ref env), env));
+    public static void VFSQ(Cpu c, ref Insn i) =>
+        Unary(c, ref i, false, static (BinaryFormat f, int es, Vec a, int k, ref BfpEnv env) => Bfp.SquareRoot(f, a.EQ(es, k), ref env));
 
     /// <summary>VFI V1,V2,M3,M4,M5: round to an integral value with the M5 rounding method (M4: single element, XxC).</summary>
-    public static void VFI(Cpu c, ref Insn i) => Unary(c, ref i, true, static (f, v, env) => (Bfp.RoundToIntegral(f, v, ref env), env));
+    public static void VFI(Cpu c, ref Insn i) =>
+        Unary(c, ref i, true, static (BinaryFormat f, int es, Vec a, int k, ref BfpEnv env) => Bfp.RoundToIntegral(f, a.EQ(es, k), ref env));
 
     // ---- sign operations and data class ------------------------------------------------------
     /// <summary>VFPSO V1,V2,M3,M4,M5: M5 0 complement, 1 negative, 2 positive the sign bits (no exceptions, NaNs too).</summary>
@@ -314,41 +327,31 @@ public static class VectorFloat
     private static void FromFixed(Cpu c, ref Insn i, bool signed)
     {
         var (f, es) = ConversionFormat(c, ref i);
-        var rm = BfpSupport.Rounding(c, i.M5);
-        bool xxc = (i.M4 & InexactSuppress) != 0;
-        Vec a = Vec.Of(c, i.V2), r = default;
-        var x = new Exceptions();
-        for (int k = 0; k < Lanes(es, (i.M4 & SingleElement) != 0); k++)
+        if (signed) Unary(c, ref i, f, es, true, static (BinaryFormat f, int es, Vec a, int k, ref BfpEnv env) =>
         {
-            var env = new BfpEnv(rm);
-            ulong u = a.E(es, k);
-            bool negative = signed && a.S(es, k) < 0;
-            UInt128 mag = negative ? (UInt128)(0UL - (ulong)a.S(es, k)) : u;
-            r.SetQ(es, k, Bfp.FromInteger(f, negative, mag, ref env));
-            if (x.Add(c, ref env, k, xxc)) break;
-        }
-        x.Finish(c);
-        r.To(c, i.V1);
+            long v = a.S(es, k);
+            return Bfp.FromInteger(f, v < 0, v < 0 ? (UInt128)(0UL - (ulong)v) : (UInt128)(ulong)v, ref env);
+        });
+        else Unary(c, ref i, f, es, true, static (BinaryFormat f, int es, Vec a, int k, ref BfpEnv env) => Bfp.FromInteger(f, false, a.E(es, k), ref env));
     }
 
     /// <summary>VCSFP/VCLFP (VCGD/VCLGD): BFP to signed or unsigned integers, rounded with M5 (NaN and out-of-range values are invalid).</summary>
     private static void ToFixed(Cpu c, ref Insn i, bool signed)
     {
         var (f, es) = ConversionFormat(c, ref i);
-        var rm = BfpSupport.Rounding(c, i.M5);
-        bool xxc = (i.M4 & InexactSuppress) != 0;
-        Vec a = Vec.Of(c, i.V2), r = default;
-        var x = new Exceptions();
-        for (int k = 0; k < Lanes(es, (i.M4 & SingleElement) != 0); k++)
+        bool invalidMasked = (Fpc.MaskByte(c.Fpc) & Fpc.Invalid) == 0;
+        ElementOp op = signed ? Signed : Unsigned;
+        Unary(c, ref i, f, es, true, op);
+
+        UInt128 Signed(BinaryFormat f, int es, Vec a, int k, ref BfpEnv env) => Convert(f, es, a, k, true, ref env);
+        UInt128 Unsigned(BinaryFormat f, int es, Vec a, int k, ref BfpEnv env) => Convert(f, es, a, k, false, ref env);
+        UInt128 Convert(BinaryFormat f, int es, Vec a, int k, bool s, ref BfpEnv env)
         {
-            var env = new BfpEnv(rm);
-            r.Set(es, k, Bfp.ToInteger(f, a.EQ(es, k), Vec.Bits(es), signed, ref env, out _));
+            ulong r = Bfp.ToInteger(f, a.EQ(es, k), Vec.Bits(es), s, ref env, out _);
             // as for CONVERT TO FIXED: an invalid operation that does not trap is also inexact
-            if (env.Invalid && (Fpc.MaskByte(c.Fpc) & Fpc.Invalid) == 0) env.Inexact = true;
-            if (x.Add(c, ref env, k, xxc)) break;
+            if (env.Invalid && invalidMasked) env.Inexact = true;
+            return r & Vec.Ones(es);
         }
-        x.Finish(c);
-        r.To(c, i.V1);
     }
 
     public static void VCFPS(Cpu c, ref Insn i) => FromFixed(c, ref i, signed: true);

@@ -238,31 +238,23 @@ public static class VectorLoadStore
         return r;
     }
 
-    /// <summary>VLBR: each element (halfword to quadword) byte-reversed in place.</summary>
-    public static void VLBR(Cpu c, ref Insn i)
+    /// <summary>VLBR (each element, halfword to quadword, byte-reversed) and VLER (the elements, halfword to doubleword, in reverse order).</summary>
+    private static void LoadReversed(Cpu c, ref Insn i, bool bytes)
     {
-        int es = Es(c, i.M3, 4, min: 1);
-        Reverse(Read16(c, c.Addr(i.X2, i.B2, i.D2)), es, bytes: true).To(c, i.V1);
+        int es = Es(c, i.M3, bytes ? 4 : 3, min: 1);
+        Reverse(Read16(c, c.Addr(i.X2, i.B2, i.D2)), es, bytes).To(c, i.V1);
     }
 
-    public static void VSTBR(Cpu c, ref Insn i)
+    private static void StoreReversed(Cpu c, ref Insn i, bool bytes)
     {
-        int es = Es(c, i.M3, 4, min: 1);
-        Write16(c, c.Addr(i.X2, i.B2, i.D2), Reverse(Vec.Of(c, i.V1), es, bytes: true));
+        int es = Es(c, i.M3, bytes ? 4 : 3, min: 1);
+        Write16(c, c.Addr(i.X2, i.B2, i.D2), Reverse(Vec.Of(c, i.V1), es, bytes));
     }
 
-    /// <summary>VLER: the elements (halfword to doubleword) in reverse order.</summary>
-    public static void VLER(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M3, 3, min: 1);
-        Reverse(Read16(c, c.Addr(i.X2, i.B2, i.D2)), es, bytes: false).To(c, i.V1);
-    }
-
-    public static void VSTER(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M3, 3, min: 1);
-        Write16(c, c.Addr(i.X2, i.B2, i.D2), Reverse(Vec.Of(c, i.V1), es, bytes: false));
-    }
+    public static void VLBR(Cpu c, ref Insn i) => LoadReversed(c, ref i, bytes: true);
+    public static void VSTBR(Cpu c, ref Insn i) => StoreReversed(c, ref i, bytes: true);
+    public static void VLER(Cpu c, ref Insn i) => LoadReversed(c, ref i, bytes: false);
+    public static void VSTER(Cpu c, ref Insn i) => StoreReversed(c, ref i, bytes: false);
 
     // ---- gather / scatter --------------------------------------------------------------------
     /// <summary>VGEF/VGEG (table fields: V3 = index vector, M4 = element): element M4 of V3 plus B2 + D2 addresses the element.</summary>
