@@ -42,13 +42,26 @@ public static class MiscExtensions
     public static void MG(Cpu c, ref Insn i) => MultiplyPair(c, i.R1, (long)c.G[i.R1 + 1], (long)c.ReadU64(A2(c, ref i)));
     public static void MGH(Cpu c, ref Insn i) => c.G[i.R1] = c.G[i.R1] * (ulong)(long)(short)c.ReadU16(A2(c, ref i));
 
-    public static void AGH(Cpu c, ref Insn i) => Alu.AddS64(c, i.R1, c.G[i.R1], (ulong)(long)(short)c.ReadU16(A2(c, ref i)));
-    public static void SGH(Cpu c, ref Insn i) => Alu.SubS64(c, i.R1, c.G[i.R1], (ulong)(long)(short)c.ReadU16(A2(c, ref i)));
+    /// <summary>AGH/SGH: the signed halfword added to or subtracted from R1 (cc and fixed-point overflow as AG/SG).</summary>
+    private static void AddHalfword(Cpu c, ref Insn i, bool subtract)
+    {
+        ulong a = c.G[i.R1], b = (ulong)(long)(short)c.ReadU16(A2(c, ref i));
+        ulong r = subtract ? a - b : a + b;
+        c.G[i.R1] = r;
+        c.SetCc(subtract ? CcOp.SubSigned64 : CcOp.AddSigned64, a, b);
+        if ((long)((subtract ? a ^ b : ~(a ^ b)) & (a ^ r)) < 0) Alu.FixedOverflow(c);
+    }
+
+    public static void AGH(Cpu c, ref Insn i) => AddHalfword(c, ref i, subtract: false);
+    public static void SGH(Cpu c, ref Insn i) => AddHalfword(c, ref i, subtract: true);
+
+    /// <summary>The condition code selects a bit of the mask (8 = cc 0).</summary>
+    private static bool Matches(Cpu c, int mask) => (mask & (8 >> c.Cc)) != 0;
 
     /// <summary>BIC: when the condition code matches M1, branch to the address in the doubleword at the second-operand address.</summary>
     public static void BIC(Cpu c, ref Insn i)
     {
-        if (!Alu.CcMatches(c, i.M1)) return;
+        if (!Matches(c, i.M1)) return;
         c.PswAddr = c.ReadU64(A2(c, ref i)) & c.AddrMask;
     }
 
@@ -68,9 +81,9 @@ public static class MiscExtensions
     public static void OCGRK(Cpu c, ref Insn i) => Logic64(c, ref i, c.G[i.R2] | ~c.G[i.R3]);
 
     /// <summary>SELR/SELGR/SELFHR: R2 when the condition code matches M4, else R3.</summary>
-    public static void SELR(Cpu c, ref Insn i) => c.SetR32(i.R1, Alu.CcMatches(c, i.M4) ? c.R32(i.R2) : c.R32(i.R3));
-    public static void SELGR(Cpu c, ref Insn i) => c.G[i.R1] = Alu.CcMatches(c, i.M4) ? c.G[i.R2] : c.G[i.R3];
-    public static void SELFHR(Cpu c, ref Insn i) => c.SetR32H(i.R1, Alu.CcMatches(c, i.M4) ? c.R32H(i.R2) : c.R32H(i.R3));
+    public static void SELR(Cpu c, ref Insn i) => c.SetR32(i.R1, Matches(c, i.M4) ? c.R32(i.R2) : c.R32(i.R3));
+    public static void SELGR(Cpu c, ref Insn i) => c.G[i.R1] = Matches(c, i.M4) ? c.G[i.R2] : c.G[i.R3];
+    public static void SELFHR(Cpu c, ref Insn i) => c.SetR32H(i.R1, Matches(c, i.M4) ? c.R32H(i.R2) : c.R32H(i.R3));
 
     /// <summary>MVCRL: bits 56-63 of GR0 + 1 bytes, moved one byte at a time from the right to the left.</summary>
     public static void MVCRL(Cpu c, ref Insn i)
