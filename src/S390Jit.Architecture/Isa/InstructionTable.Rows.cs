@@ -920,9 +920,9 @@ public static partial class InstructionTable
     e63d VSTRL    VSI    134 V    I 2  vector  V1,D2(B2),I3
     e63f VSTRLR   VRS_d  134 V    I 2  vector  V1,R3,D2(B2)
     e649 VLIP     VRI_a  134 UV   I 2  vector  V1,I2,M3
-    e650 VCVB     VRR_i  148 V    I 2  vector  R1,V2,M3,M4?
+    e650 VCVB     VRR_i  134 V    I 2  vector  R1,V2,M3,M4?
     e651 VCLZDP   VRR_k  192 V    I 2  vector  V1,V2,M3
-    e652 VCVBG    VRR_i  148 V    I 2  vector  R1,V2,M3,M4?
+    e652 VCVBG    VRR_i  134 V    I 2  vector  R1,V2,M3,M4?
     e654 VUPKZH   VRR_k  192 V    I 2  vector  V1,V2,M3
     e655 VCNF     VRR_a  165 V    I 2  vector  V1,V2,M3,M4
     e656 VCLFNH   VRR_a  165 V    I 2  vector  V1,V2,M3,M4
@@ -1061,8 +1061,8 @@ public static partial class InstructionTable
     e7c1 VCFPL    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
     e7c2 VCSFP    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
     e7c3 VCFPS    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
-    e7c4 VFLL     VRR_a  135 V    I 2  vector  V1,V2,M3,M4
-    e7c5 VFLR     VRR_a  135 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c4 VFLL     VRR_a  129 V    I 2  vector  V1,V2,M3,M4
+    e7c5 VFLR     VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
     e7c7 VFI      VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
     e7ca WFK      VRR_a  129 V    I 2  vector  V1,V2,M3,M4
     e7cb WFC      VRR_a  129 V    I 2  vector  V1,V2,M3,M4
