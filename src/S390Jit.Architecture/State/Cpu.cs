@@ -30,7 +30,7 @@ public static class PgmCode
         Addressing = 0x05, Specification = 0x06, Data = 0x07, FixedPointOverflow = 0x08, FixedPointDivide = 0x09,
         DecimalOverflow = 0x0A, DecimalDivide = 0x0B, SegmentTranslation = 0x10, PageTranslation = 0x11,
         TranslationSpecification = 0x12, SpecialOperation = 0x13, AsceType = 0x38, RegionFirst = 0x39,
-        RegionSecond = 0x3A, RegionThird = 0x3B, Monitor = 0x40;
+        RegionSecond = 0x3A, RegionThird = 0x3B, Monitor = 0x40, VectorProcessing = 0x1B;
 }
 
 /// <summary>Thrown by semantic bodies to report a program interruption; the run loop delivers it.</summary>

@@ -19,6 +19,7 @@ public sealed class CpuModel
         Fac.LongDisplacementHp, Fac.ExtendedImmediate, Fac.ExtTranslation3, Fac.Stckf, Fac.GeneralInstructionsExtension,
         Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
         Fac.FpExtension, Fac.FpsEnh,
+        Fac.MiscInstructionExtensions2, Fac.MiscInstructionExtensions3,
     ];
 
     public ulong[] ToList(int doublewords = 4)
