@@ -1159,7 +1159,7 @@ public static partial class InstructionTable
     b220 SERVC    RRE    -   PEH  X 0  control *R1,R2
     b221 IPTE     RRF_a  -   PE   I 10 control R1,R2,R3,M4??
     b223 IVSK     RRE    -   -    I 5  control R1,R2
-    b224 IAC      RRE    -   PE   I 10 control R1
+    b224 IAC      RRE    -   QE   I 10 control R1
     b225 SSAR     RRE    -   Q    I 10 control R1
     b226 EPAR     RRE    -   Q    I 10 control R1
     b227 ESAR     RRE    -   Q    I 10 control R1
@@ -1217,8 +1217,8 @@ public static partial class InstructionTable
     b9a2 PTF      RRE    -   P    X 0  control R1
     b9aa LPTEA    RRF_b  21  PE   I 10 control R1,R3,R2,M4
     b9ac IRBM     RRE    145 PE   X 0  control R1,R2
-    b9ae RRBM     RRE    45  PE   X 0  control R1,R2
-    b9af PFMF     RRE    8   PE   X 0  control R1,R2
+    b9ae RRBM     RRE    45  PE   I 10 control R1,R2
+    b9af PFMF     RRE    8   PE   I 10 control R1,R2
     c80  MVCOS    SSF    27  Q    I 10 control D1(B1),D2(B2),R3
     d9   MVCK     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3
     da   MVCP     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3

@@ -103,8 +103,7 @@ public static class Control
             int r = (i.R1 + k) & 15;
             c.Cr[r] = (c.Cr[r] & 0xFFFF_FFFF_0000_0000UL) | c.ReadU32((a + (ulong)k * 4) & c.AddrMask);
         }
-        c.InvalidateTranslation();
-        c.RecheckEvents();
+        c.ControlRegistersChanged();
     }
     public static void LCTLG(Cpu c, ref Insn i)
     {
@@ -112,8 +111,7 @@ public static class Control
         int n = ((i.R3 - i.R1) & 15) + 1;
         c.CheckAccess(a, (ulong)n * 8, false);
         for (int k = 0; k < n; k++) c.Cr[(i.R1 + k) & 15] = c.ReadU64((a + (ulong)k * 8) & c.AddrMask);
-        c.InvalidateTranslation();
-        c.RecheckEvents();
+        c.ControlRegistersChanged();
     }
     public static void STCTL(Cpu c, ref Insn i)
     {
@@ -137,7 +135,7 @@ public static class Control
         uint p = c.ReadU32(a) & 0x7FFF_E000u;
         if ((ulong)p + 0x2000 > c.MemSize) throw c.Pgm(PgmCode.Addressing);
         c.Prefix = p;
-        c.InvalidateTranslation();
+        c.PurgeTlb();
     }
     public static void STPX(Cpu c, ref Insn i) => c.WriteU32(Aligned(c, Op2(c, ref i), 4), c.Prefix);
     public static void STAP(Cpu c, ref Insn i) => c.WriteU16(Aligned(c, Op2(c, ref i), 2), c.CpuAddress);
@@ -188,43 +186,4 @@ public static class Control
         if (c.ProblemState && (c.Cr[0] & (1UL << 27)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
         c.G[2] = (c.G[2] & ~0xF0UL) | ((ulong)c.PswKey << 4);
     }
-    private static ulong FrameOf(Cpu c, ulong real)
-    {
-        ulong abs = c.RealToAbsolute(real & c.AddrMask);
-        if (abs >= c.MemSize) throw c.Pgm(PgmCode.Addressing);
-        return abs >> 12;
-    }
-    public static void ISKE(Cpu c, ref Insn i) => c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | (byte)(c.StorageKeys[FrameOf(c, c.G[i.R2])] & 0xFE);
-    public static void IVSK(Cpu c, ref Insn i)
-    {
-        if (c.ProblemState && (c.Cr[0] & (1UL << 27)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
-        ulong real = c.LogicalToReal(c.G[i.R2] & c.AddrMask, false);
-        c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | (byte)(c.StorageKeys[FrameOf(c, real)] & 0xF8);
-    }
-    public static void SSKE(Cpu c, ref Insn i)
-    {
-        ulong f = FrameOf(c, c.G[i.R2]);
-        c.StorageKeys[f] = (byte)(c.G[i.R1] & 0xFE);
-        c.InvalidateTranslation();
-    }
-    public static void RRBE(Cpu c, ref Insn i)
-    {
-        ulong f = FrameOf(c, c.G[i.R2]);
-        byte k = c.StorageKeys[f];
-        c.Cc = ((k & 0x04) != 0 ? 2 : 0) | ((k & 0x02) != 0 ? 1 : 0);
-        c.StorageKeys[f] = (byte)(k & ~0x04);
-        c.InvalidateTranslation();
-    }
-    public static void TPROT(Cpu c, ref Insn i)
-    {
-        ulong addr = c.Addr(i.B1, i.D1);
-        int key = (int)((c.Addr(i.B2, i.D2) >> 4) & 0xF);
-        ulong abs = c.RealToAbsolute(c.LogicalToReal(addr, false));
-        if (abs >= c.MemSize) { c.Cc = 3; return; }
-        byte sk = c.StorageKeys[abs >> 12];
-        bool match = key == 0 || (sk >> 4) == key;
-        bool fetchProtected = (sk & 0x08) != 0;
-        c.Cc = match ? 0 : fetchProtected ? 2 : 1;
-    }
-    public static void PTLB(Cpu c, ref Insn i) => c.InvalidateTranslation();
 }
