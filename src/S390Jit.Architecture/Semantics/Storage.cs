@@ -9,7 +9,7 @@ public static class Storage
 {
     private static ulong Op1(Cpu c, ref Insn i) => c.Addr(i.B1, i.D1);
     private static ulong Op2(Cpu c, ref Insn i) => c.Addr(i.B2, i.D2);
-    private static ulong Inc(Cpu c, ulong a, ulong n) => (a + n) & c.AddrMask;
+    internal static ulong Inc(Cpu c, ulong a, ulong n) => (a + n) & c.AddrMask;
 
     /// <summary>Cost of moving/comparing bytes: one cycle per 16 bytes on top of the row's base.</summary>
     private static void Charge(Cpu c, ulong bytes) => c.Cycles += bytes >> 4;
@@ -94,7 +94,7 @@ public static class Storage
 
     // ---- long moves and compares ----------------------------------------------------------------------
     /// <summary>Reads an address from a register as the addressing mode designates it.</summary>
-    private static ulong RegAddr(Cpu c, int r) => c.G[r] & c.AddrMask;
+    internal static ulong RegAddr(Cpu c, int r) => c.G[r] & c.AddrMask;
 
     /// <summary>Amount of work one execution of an interruptible instruction may do before ending with cc 3.</summary>
     private const ulong CpuDeterminedBytes = 4096;
@@ -124,8 +124,8 @@ public static class Storage
         Charge(c, len1);
     }
 
-    private static ulong LongLen(Cpu c, int r) => c.AddressingMode == 64 ? c.G[r] : c.R32(r);
-    private static void SetLongLen(Cpu c, int r, ulong v) { if (c.AddressingMode == 64) c.G[r] = v; else c.SetR32(r, (uint)v); }
+    internal static ulong LongLen(Cpu c, int r) => c.AddressingMode == 64 ? c.G[r] : c.R32(r);
+    internal static void SetLongLen(Cpu c, int r, ulong v) { if (c.AddressingMode == 64) c.G[r] = v; else c.SetR32(r, (uint)v); }
 
     public static void MVCLE(Cpu c, ref Insn i)
     {

@@ -52,6 +52,31 @@ public static unsafe class Translation
     public static void LRAY(Cpu c, ref Insn i) => LoadRealAddress(c, ref i, false);
     public static void LRAG(Cpu c, ref Insn i) => LoadRealAddress(c, ref i, true);
 
+    /// <summary>
+    /// LPTEA R1,R3,R2,M4: the real address of the page-table entry for the virtual address in R2, in
+    /// the space M4 names (0 primary, 1 AR R2, 2 secondary, 3 home, 4 the current mode). cc 0 (1 when
+    /// the segment-table entry is DAT-protected): R1 = PTE address; cc 2: an invalid region or segment
+    /// entry, R1 = its address with the table type in bits 62-63; cc 3: R1 = the exception code.
+    /// </summary>
+    public static void LPTEA(Cpu c, ref Insn i)
+    {
+        if (i.M4 > 4) throw c.Pgm(PgmCode.Specification);
+        int asc = i.M4 switch { 0 => Space.Primary, 1 => Space.AccessRegister, 2 => Space.Secondary, 3 => Space.Home, _ => c.Asc };
+        ulong va = c.G[i.R2] & c.AddrMask;
+        ulong asce;
+        try { asce = c.AsceOfSpace(asc, i.R2, AccessKind.Fetch, out _); }
+        catch (ProgramInterruptException e) when (e.Code is >= PgmCode.AletSpecification and <= PgmCode.ExtendedAuthority)
+        {
+            c.G[i.R1] = e.Code;
+            c.Cc = 3;
+            return;
+        }
+        if ((asce & Asce.RealSpace) != 0) throw c.Pgm(PgmCode.SpecialOperation);
+        var r = c.PageTableEntryOf(va, asce);
+        c.G[i.R1] = r.Value;
+        c.Cc = r.Cc;
+    }
+
     // ---- real-address loads and stores ------------------------------------------------------------------
     private static ulong RealOperand(Cpu c, int r2, int size) => Aligned(c, c.G[r2] & c.AddrMask, size);
     public static void LURA(Cpu c, ref Insn i) => c.SetR32(i.R1, BigEndian.U32(c.RealAccess(RealOperand(c, i.R2, 4), AccessKind.Fetch, c.PswKey)));

@@ -356,6 +356,41 @@ public unsafe partial class Cpu
 
     private static DatResult Fail(ref DatResult r, ushort code) { r.Code = code; return r; }
 
+    /// <summary>
+    /// LPTEA's walk: the page-table entry's address (cc 0, or 1 when the segment entry is protected),
+    /// an invalid region/segment entry's address with its table type (cc 2), or an exception code (cc 3).
+    /// </summary>
+    internal (ulong Value, int Cc) PageTableEntryOf(ulong vaddr, ulong asce)
+    {
+        var r = Walk(vaddr, asce);
+        if (r.Code == PgmCode.TranslationSpecification) throw Pgm(r.Code);
+        if (r.Code == 0 && r.Large) return (PgmCode.TranslationSpecification, 3);
+        if (r.Code is 0 or PgmCode.PageTranslation)
+        {
+            ulong ste = ReadTableEntry(SegmentEntryOf(vaddr, asce));
+            return (r.EntryReal, (ste & TableEntry.Protect) != 0 ? 1 : 0);
+        }
+        if (r.EntryReal != 0 && !r.LengthViolation)
+        {
+            int tt = r.Code switch { PgmCode.SegmentTranslation => 0, PgmCode.RegionThird => 1, PgmCode.RegionSecond => 2, _ => 3 };
+            return (r.EntryReal | (uint)tt, 2);
+        }
+        return (r.Code, 3);
+    }
+
+    /// <summary>Absolute address of the segment-table entry a successful walk went through.</summary>
+    private ulong SegmentEntryOf(ulong vaddr, ulong asce)
+    {
+        int level = (int)((asce >> 2) & 3);
+        ulong origin = asce & Asce.Origin;
+        for (; level > Asce.Segment; level--)
+        {
+            int shift = level == Asce.RegionFirst ? 53 : level == Asce.RegionSecond ? 42 : 31;
+            origin = ReadTableEntry(origin + ((vaddr >> shift) & 0x7FF) * 8) & Asce.Origin;
+        }
+        return origin + ((vaddr >> 20) & 0x7FF) * 8;
+    }
+
     /// <summary>Table entries are fetched from absolute storage (8 bytes, concurrently); beyond storage: addressing, nullified.</summary>
     private ulong ReadTableEntry(ulong abs)
     {
