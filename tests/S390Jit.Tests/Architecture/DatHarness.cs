@@ -85,8 +85,13 @@ public sealed class DatHarness : IDisposable
     {
         for (int n = 0; n < maxSteps; n++)
         {
-            if (Cpu.PswAddr < CpuHarness.CodeAddress || Cpu.PswAddr >= H.End) return 0;
-            try { Cpu.Step(); }
+            try
+            {
+                // events due at the boundary (a PER event of the instruction just completed) come first
+                if (Cpu.Cycles >= Cpu.EventCycle) Cpu.ServiceEvents();
+                if (Cpu.PswAddr < CpuHarness.CodeAddress || Cpu.PswAddr >= H.End) return 0;
+                Cpu.Step();
+            }
             catch (ProgramInterruptException e)
             {
                 Cpu.TakeProgramInterruption(e);
@@ -99,9 +104,13 @@ public sealed class DatHarness : IDisposable
     /// <summary>Executes exactly <paramref name="steps"/> instructions (wherever they are); stops at a program interruption and returns its code.</summary>
     public ushort RunSteps(int steps)
     {
-        for (int n = 0; n < steps; n++)
+        for (int n = 0; n <= steps; n++)
         {
-            try { Cpu.Step(); }
+            try
+            {
+                if (Cpu.Cycles >= Cpu.EventCycle) Cpu.ServiceEvents();
+                if (n < steps) Cpu.Step();
+            }
             catch (ProgramInterruptException e)
             {
                 Cpu.TakeProgramInterruption(e);
