@@ -110,18 +110,32 @@ public static class Storage
         // destructive overlap: the destination starts inside the part of the source still to be read
         if (moveLen > 1 && ((d - s) & c.AddrMask) > 0 && ((d - s) & c.AddrMask) < moveLen) { c.Cc = 3; return; }
         ulong k = 0;
-        for (; k < len1; k++)
+        try
         {
-            byte b = k < len2 ? c.ReadU8(Inc(c, s, k)) : pad;
-            c.WriteU8(Inc(c, d, k), b);
+            for (; k < len1; k++)
+            {
+                byte b = k < len2 ? c.ReadU8(Inc(c, s, k)) : pad;
+                c.WriteU8(Inc(c, d, k), b);
+            }
         }
-        ulong used2 = Math.Min(len1, len2);
-        c.SetAddressReg(r1, Inc(c, d, len1));
-        c.SetR32(r1 + 1, c.R32(r1 + 1) & 0xFF00_0000u);
-        c.SetAddressReg(r2, Inc(c, s, used2));
-        c.SetR32(r2 + 1, (c.R32(r2 + 1) & 0xFF00_0000u) | (uint)(len2 - used2));
+        catch (ProgramInterruptException)
+        {
+            // interruptible: the registers describe the bytes moved before the access exception
+            MvclDone(c, r1, d, len1, r2, s, len2, k);
+            throw;
+        }
+        MvclDone(c, r1, d, len1, r2, s, len2, len1);
         c.Cc = cc;
         Charge(c, len1);
+    }
+
+    private static void MvclDone(Cpu c, int r1, ulong d, ulong len1, int r2, ulong s, ulong len2, ulong moved)
+    {
+        ulong used2 = Math.Min(moved, len2);
+        c.SetAddressReg(r1, Inc(c, d, moved));
+        c.SetR32(r1 + 1, (c.R32(r1 + 1) & 0xFF00_0000u) | (uint)(len1 - moved));
+        c.SetAddressReg(r2, Inc(c, s, used2));
+        c.SetR32(r2 + 1, (c.R32(r2 + 1) & 0xFF00_0000u) | (uint)(len2 - used2));
     }
 
     internal static ulong LongLen(Cpu c, int r) => c.AddressingMode == 64 ? c.G[r] : c.R32(r);
@@ -134,19 +148,33 @@ public static class Storage
         ulong d = RegAddr(c, r1), s = RegAddr(c, r3);
         ulong len1 = LongLen(c, r1 + 1), len3 = LongLen(c, r3 + 1);
         ulong n = Math.Min(len1, CpuDeterminedBytes);
-        for (ulong k = 0; k < n; k++)
+        ulong k = 0;
+        try
         {
-            byte b = k < len3 ? c.ReadU8(Inc(c, s, k)) : pad;
-            c.WriteU8(Inc(c, d, k), b);
+            for (; k < n; k++)
+            {
+                byte b = k < len3 ? c.ReadU8(Inc(c, s, k)) : pad;
+                c.WriteU8(Inc(c, d, k), b);
+            }
         }
-        ulong used3 = Math.Min(n, len3);
-        c.SetAddressReg(r1, Inc(c, d, n));
-        SetLongLen(c, r1 + 1, len1 - n);
-        c.SetAddressReg(r3, Inc(c, s, used3));
-        SetLongLen(c, r3 + 1, len3 - used3);
+        catch (ProgramInterruptException)
+        {
+            MvcleDone(c, r1, d, len1, r3, s, len3, k);
+            throw;
+        }
+        MvcleDone(c, r1, d, len1, r3, s, len3, n);
         Charge(c, n);
         if (len1 - n != 0) { c.Cc = 3; return; }
         c.Cc = len1 == len3 ? 0 : len1 < len3 ? 1 : 2;
+    }
+
+    private static void MvcleDone(Cpu c, int r1, ulong d, ulong len1, int r3, ulong s, ulong len3, ulong moved)
+    {
+        ulong used3 = Math.Min(moved, len3);
+        c.SetAddressReg(r1, Inc(c, d, moved));
+        SetLongLen(c, r1 + 1, len1 - moved);
+        c.SetAddressReg(r3, Inc(c, s, used3));
+        SetLongLen(c, r3 + 1, len3 - used3);
     }
 
     public static void CLCL(Cpu c, ref Insn i)
