@@ -20,7 +20,7 @@ export TZ=UTC
 CC=${CROSS_COMPILE:-s390x-linux-gnu-}gcc
 
 # Every guest; the architecture level each one is compiled for.
-ALL_GUESTS="ap aqic bytecode crc32 fib hello insns qsort sha256 sieve strings sys"
+ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib hello insns per qsort sha256 sieve skey strings sys"
 march_for() {
     case "$1" in
         insns) echo zEC12 ;;

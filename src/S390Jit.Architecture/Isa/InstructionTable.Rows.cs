@@ -1126,7 +1126,7 @@ public static partial class InstructionTable
     # ---- control ---------------------------------------------------------------------------------------------
     0101 PR       E      -   BE   I 20 control -
     0104 PTFF     E      28  Q    I 10 control -
-    0107 SCKPF    E      -   PE   X 0  control -
+    0107 SCKPF    E      -   PE   I 10 control -
     010b TAM      E      -   -    I 1  control -
     010c SAM24    E      -   E    I 2  control -
     010d SAM31    E      -   E    I 2  control -
