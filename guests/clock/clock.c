@@ -13,7 +13,6 @@ unsigned long mmu_pool_used;
 int mmu_failures;
 
 u64 fault_insn ALIGNED(8);
-#define MARK "larl %%r0,0f\n\tstgrl %%r0,fault_insn\n0:\t"
 
 static u8 area[32] ALIGNED(16);
 

@@ -27,32 +27,7 @@ static u8 exec_page[PAGE_SIZE] ALIGNED(4096);
 
 static u64 *primary;
 
-/* Address of the instruction expected to cause the interruption. */
 u64 fault_insn ALIGNED(8);
-#define MARK "larl %%r0,0f\n\tstgrl %%r0,fault_insn\n0:\t"
-
-struct access {
-    u64 addr;
-    u64 value;
-};
-
-static void load_dat(void *arg)
-{
-    struct access *a = arg;
-
-    dat_on();
-    asm volatile(MARK "lg %0,0(%1)" : "=d"(a->value) : "a"(a->addr) : "r0", "memory");
-    dat_off();
-}
-
-static void store_dat(void *arg)
-{
-    struct access *a = arg;
-
-    dat_on();
-    asm volatile(MARK "stg %0,0(%1)" : : "d"(a->value), "a"(a->addr) : "r0", "memory");
-    dat_off();
-}
 
 /* An expected program interruption: code, ILC, where the old PSW points relative to the faulting instruction, TEID. */
 static void expect(const char *name, void (*fn)(void *), void *arg, u16 code, u16 ilc, int psw_delta, u64 teid)
@@ -229,15 +204,6 @@ static void instruction_execution_protection(void)
           info.old_psw.addr == VA + 3 * PAGE_SIZE + 2 && teid == ((VA + 3 * PAGE_SIZE) | TEID_FETCH | TEID_IEP),
           "code=0x%04x ilc=%u psw=%lx teid=%016lx", code, info.ilc, info.old_psw.addr, teid);
     cr_clear_bits(0, CR0_IEP);
-}
-
-static u64 lrag(u64 addr, int *cc)
-{
-    u64 r = 0, ipm;
-
-    asm volatile("lrag %0,0(%2)\n\tipm %1" : "+d"(r), "=d"(ipm) : "a"(addr) : "cc");
-    *cc = get_cc(ipm);
-    return r;
 }
 
 static void load_real_address(void)

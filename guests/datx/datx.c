@@ -20,30 +20,6 @@ static u8 lowcore_copy[2 * PAGE_SIZE] ALIGNED(8192);
 static u64 *primary;
 
 u64 fault_insn ALIGNED(8);
-#define MARK "larl %%r0,0f\n\tstgrl %%r0,fault_insn\n0:\t"
-
-struct access {
-    u64 addr;
-    u64 value;
-};
-
-static void load_dat(void *arg)
-{
-    struct access *a = arg;
-
-    dat_on();
-    asm volatile(MARK "lg %0,0(%1)" : "=d"(a->value) : "a"(a->addr) : "r0", "memory");
-    dat_off();
-}
-
-static void store_dat(void *arg)
-{
-    struct access *a = arg;
-
-    dat_on();
-    asm volatile(MARK "stg %0,0(%1)" : : "d"(a->value), "a"(a->addr) : "r0", "memory");
-    dat_off();
-}
 
 static u16 run(void (*fn)(void *), void *arg)
 {
@@ -141,15 +117,6 @@ static void edat2(void)
     CHECK("EDAT-2: 2G frame", code == 0 && a.value == 0x2222, "code=0x%04x value=%lx", code, a.value);
     cr_clear_bits(0, CR0_EDAT);
     set_cr(1, seg_asce(primary));
-}
-
-static u64 lrag(u64 addr, int *cc)
-{
-    u64 r = 0, ipm;
-
-    asm volatile("lrag %0,0(%2)\n\tipm %1" : "+d"(r), "=d"(ipm) : "a"(addr) : "cc");
-    *cc = get_cc(ipm);
-    return r;
 }
 
 static void load_real_address(void)

@@ -123,6 +123,16 @@ static inline int tprot(u64 addr, unsigned key)
     return get_cc(ipm);
 }
 
+/* LRAG: the real address (or entry address / exception code) and the condition code. */
+static inline u64 lrag(u64 addr, int *cc)
+{
+    u64 r = 0, ipm;
+
+    asm volatile("lrag %0,0(%2)\n\tipm %1" : "+d"(r), "=d"(ipm) : "a"(addr) : "cc");
+    *cc = get_cc(ipm);
+    return r;
+}
+
 /* ---- table pool ------------------------------------------------------------ */
 
 #define MMU_POOL_SIZE   (512 * 1024)
@@ -182,6 +192,36 @@ static inline u64 *standard_space(void)
 }
 
 static inline u64 seg_asce(u64 *st) { return (u64)(uintptr_t)st | ASCE_DT_SEGMENT | ASCE_TL; }
+
+/* ---- accesses under DAT ------------------------------------------------------ */
+
+/* Address of the instruction expected to cause the interruption (defined by each guest). */
+extern u64 fault_insn;
+#define MARK "larl %%r0,0f\n\tstgrl %%r0,fault_insn\n0:\t"
+
+struct access {
+    u64 addr;
+    u64 value;
+};
+
+/* LG / STG at a->addr with DAT on (for catch_pgm). */
+static inline void load_dat(void *arg)
+{
+    struct access *a = arg;
+
+    dat_on();
+    asm volatile(MARK "lg %0,0(%1)" : "=d"(a->value) : "a"(a->addr) : "r0", "memory");
+    dat_off();
+}
+
+static inline void store_dat(void *arg)
+{
+    struct access *a = arg;
+
+    dat_on();
+    asm volatile(MARK "stg %0,0(%1)" : : "d"(a->value), "a"(a->addr) : "r0", "memory");
+    dat_off();
+}
 
 /* ---- checks ----------------------------------------------------------------- */
 

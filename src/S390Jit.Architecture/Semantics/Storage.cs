@@ -110,23 +110,19 @@ public static class Storage
         // destructive overlap: the destination starts inside the part of the source still to be read
         if (moveLen > 1 && ((d - s) & c.AddrMask) > 0 && ((d - s) & c.AddrMask) < moveLen) { c.Cc = 3; return; }
         ulong k = 0;
-        try
-        {
-            for (; k < len1; k++)
-            {
-                byte b = k < len2 ? c.ReadU8(Inc(c, s, k)) : pad;
-                c.WriteU8(Inc(c, d, k), b);
-            }
-        }
-        catch (ProgramInterruptException)
-        {
-            // interruptible: the registers describe the bytes moved before the access exception
-            MvclDone(c, r1, d, len1, r2, s, len2, k);
-            throw;
-        }
+        // interruptible: on an access exception the registers describe the bytes moved before it
+        try { MovePadded(c, d, s, len1, len2, pad, out k); }
+        catch (ProgramInterruptException) { MvclDone(c, r1, d, len1, r2, s, len2, k); throw; }
         MvclDone(c, r1, d, len1, r2, s, len2, len1);
         c.Cc = cc;
         Charge(c, len1);
+    }
+
+    /// <summary>Moves <paramref name="n"/> bytes left to right, source bytes while they last, then the pad; <paramref name="moved"/> counts as it goes (it is valid when an access exception ends the loop).</summary>
+    private static void MovePadded(Cpu c, ulong d, ulong s, ulong n, ulong srcLen, byte pad, out ulong moved)
+    {
+        for (moved = 0; moved < n; moved++)
+            c.WriteU8(Inc(c, d, moved), moved < srcLen ? c.ReadU8(Inc(c, s, moved)) : pad);
     }
 
     private static void MvclDone(Cpu c, int r1, ulong d, ulong len1, int r2, ulong s, ulong len2, ulong moved)
@@ -149,19 +145,8 @@ public static class Storage
         ulong len1 = LongLen(c, r1 + 1), len3 = LongLen(c, r3 + 1);
         ulong n = Math.Min(len1, CpuDeterminedBytes);
         ulong k = 0;
-        try
-        {
-            for (; k < n; k++)
-            {
-                byte b = k < len3 ? c.ReadU8(Inc(c, s, k)) : pad;
-                c.WriteU8(Inc(c, d, k), b);
-            }
-        }
-        catch (ProgramInterruptException)
-        {
-            MvcleDone(c, r1, d, len1, r3, s, len3, k);
-            throw;
-        }
+        try { MovePadded(c, d, s, n, len3, pad, out k); }
+        catch (ProgramInterruptException) { MvcleDone(c, r1, d, len1, r3, s, len3, k); throw; }
         MvcleDone(c, r1, d, len1, r3, s, len3, n);
         Charge(c, n);
         if (len1 - n != 0) { c.Cc = 3; return; }

@@ -313,14 +313,7 @@ public unsafe partial class Cpu
             if (level == Asce.RegionThird && edat2 && priv && (e & TableEntry.Common) != 0) return Fail(ref r, PgmCode.TranslationSpecification);
             if (edat1 && (e & TableEntry.Protect) != 0) flags |= DatTlb.Protected;
             if (level == Asce.RegionThird && edat2 && (e & TableEntry.FormatControl) != 0)
-            {
-                if ((e & TableEntry.NoExec) != 0) flags |= DatTlb.NoExec;
-                r.Real = (e & TableEntry.RegionFrame) | (vaddr & ~TableEntry.RegionFrame);
-                r.EntryReal = entryAddr;
-                r.Flags = flags;
-                r.Large = true;
-                return r;
-            }
+                return LargeFrame(ref r, e, TableEntry.RegionFrame, vaddr, entryAddr, flags);
             origin = e & TableEntry.Origin;
             tf = (int)((e >> 6) & 3);
             tl = (int)(e & 3);
@@ -334,14 +327,7 @@ public unsafe partial class Cpu
         if (priv && (e & TableEntry.Common) != 0) return Fail(ref r, PgmCode.TranslationSpecification);
         if ((e & TableEntry.Protect) != 0) flags |= DatTlb.Protected;
         if (edat1 && (e & TableEntry.FormatControl) != 0)
-        {
-            if ((e & TableEntry.NoExec) != 0) flags |= DatTlb.NoExec;
-            r.Real = (e & TableEntry.SegmentFrame) | (vaddr & ~TableEntry.SegmentFrame);
-            r.EntryReal = entryAddr;
-            r.Flags = flags;
-            r.Large = true;
-            return r;
-        }
+            return LargeFrame(ref r, e, TableEntry.SegmentFrame, vaddr, entryAddr, flags);
         entryAddr = (e & TableEntry.SegmentOrigin) + px * 8;
         e = ReadTableEntry(entryAddr);
         r.EntryReal = entryAddr;
@@ -355,6 +341,17 @@ public unsafe partial class Cpu
     }
 
     private static DatResult Fail(ref DatResult r, ushort code) { r.Code = code; return r; }
+
+    /// <summary>An EDAT large frame (1 MiB segment or 2 GiB region-third): absolute frame address, the entry's IEP bit.</summary>
+    private static DatResult LargeFrame(ref DatResult r, ulong e, ulong frameMask, ulong vaddr, ulong entryAddr, byte flags)
+    {
+        if ((e & TableEntry.NoExec) != 0) flags |= DatTlb.NoExec;
+        r.Real = (e & frameMask) | (vaddr & ~frameMask);
+        r.EntryReal = entryAddr;
+        r.Flags = flags;
+        r.Large = true;
+        return r;
+    }
 
     /// <summary>
     /// LPTEA's walk: the page-table entry's address (cc 0, or 1 when the segment entry is protected),
@@ -582,16 +579,23 @@ public unsafe partial class Cpu
     /// </summary>
     internal void DatResultOf(ulong va, int ar, out DatResult r, out ushort artCode)
     {
-        artCode = 0;
         r = default;
-        ulong asce;
-        try { asce = SpaceAsce(AccessKind.Fetch, va, ar, out _); }
+        if (!TryCurrentAsce(va, ar, out ulong asce, out artCode)) return;
+        r = Walk(va, asce);
+    }
+
+    /// <summary>The ASCE of the current mode for an instruction that reports ART exceptions by condition code (LRA, TPROT).</summary>
+    private bool TryCurrentAsce(ulong va, int ar, out ulong asce, out ushort artCode)
+    {
+        artCode = 0;
+        try { asce = SpaceAsce(AccessKind.Fetch, va, ar, out _); return true; }
         catch (ProgramInterruptException e) when (e.Code is >= PgmCode.AletSpecification and <= PgmCode.ExtendedAuthority)
         {
+            asce = 0;
             artCode = e.Code;
-            return;
+            PendingExcAccessIdValid = false;
+            return false;
         }
-        r = Walk(va, asce);
     }
 
     /// <summary>
@@ -604,14 +608,8 @@ public unsafe partial class Cpu
         bool dat = DatOn, priv = false, protect = false;
         if (dat)
         {
-            ulong asce;
             _aleFetchOnly = false;
-            try { asce = SpaceAsce(AccessKind.Fetch, addr, ar, out _); }
-            catch (ProgramInterruptException e) when (e.Code is >= PgmCode.AletSpecification and <= PgmCode.ExtendedAuthority)
-            {
-                PendingExcAccessIdValid = false;
-                return 3;
-            }
+            if (!TryCurrentAsce(addr, ar, out ulong asce, out _)) return 3;
             var r = Walk(addr, asce);
             if (r.Code == PgmCode.TranslationSpecification) throw Pgm(r.Code);
             if (r.Code != 0) return 3;
