@@ -71,7 +71,7 @@ internal static class DisasmCommand
         {
             ElfImage elf;
             try { elf = ElfImage.Load(file); }
-            catch (ElfFormatException e)
+            catch (ImageFormatException e)
             {
                 stderr.WriteLine($"s390jit: {file}: {Program.OneLine(e.Message)} (use --raw --base ADDR for a raw file)");
                 return 2;

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using S390Jit.Loader;
-using S390Jit.Vmm;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.Reflection;
 
 namespace S390Jit.Cli;
 
@@ -15,20 +16,46 @@ public static class Program
         catch (Exception e)
         {
             // last line of defence: never a .NET stack trace
-            Console.Error.WriteLine($"s390jit: internal error: {e.GetType().Name}: {OneLine(e.Message)}");
+            Console.Error.WriteLine($"s390jit: internal error: {OneLine(e.Message)}");
             return 4;
         }
     }
 
     public static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 
+    /// <summary>"0.1.0": the version a QEMU-version parser finds in "s390jit version 0.1.0".</summary>
+    public static string Version
+    {
+        get
+        {
+            var v = typeof(Program).Assembly.GetName().Version ?? new Version(0, 0, 0);
+            return $"{v.Major}.{v.Minor}.{Math.Max(0, v.Build)}";
+        }
+    }
+
+    private const string Summary = "S390Jit: an IBM Z (s390x) system emulator with a modelled KVM host (not QEMU)";
+
     /// <summary>Entry point shared by Main and the tests.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("S390Jit: an IBM Z (s390x) system emulator with a modelled KVM host.\n" +
-                                   "Runs s390x ELF kernels; also accepts qemu-system-s390x's -kernel style options.");
+        if (args.Any(a => a is "-version" or "--version"))
+        {
+            stdout.WriteLine($"s390jit version {Version} ({Summary})");
+            stdout.WriteLine("Boots s390x ELF kernels and s390 Linux boot images; accepts qemu-system-s390x's options.");
+            return 0;
+        }
+        var root = new RootCommand(Summary + ".\n" +
+                                   "Boots s390x ELF kernels and s390 Linux boot images (vmlinuz). Accepts qemu-system-s390x's options\n" +
+                                   "(-kernel, -initrd, -append, -m, -smp, -cpu, -machine, -nographic, ...), with or without 'run':\n" +
+                                   "  s390jit -nographic -kernel vmlinuz -initrd initrd.gz -append console=ttysclp0 -m 512\n" +
+                                   "QEMU options it does not support are refused by name.");
+        var help = root.Options.OfType<HelpOption>().First();
+        help.Aliases.Add("-help");
+        help.Action = new NamedHelpAction((HelpAction)help.Action!);
+        foreach (var v in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(v);
+
         var runOptions = new RunOptions();
-        var run = new Command("run", "Boot an s390x ELF kernel (qemu-system-s390x -kernel protocol) and run it to completion.");
+        var run = new Command("run", "Boot an s390x kernel (qemu-system-s390x -kernel protocol) and run it to completion.");
         runOptions.AddTo(run, withKernelArgument: true);
         run.SetAction(pr => RunCommand.Execute(runOptions.Bind(pr), stdout, stderr));
         root.Subcommands.Add(run);
@@ -40,21 +67,78 @@ public static class Program
         root.SetAction(pr =>
         {
             var o = qemuOptions.Bind(pr);
-            if (o.Kernel == null)
+            if (o.Kernel == null && o.Unsupported == null)
             {
-                stderr.WriteLine("s390jit: error: no command given; try 's390jit run KERNEL' or 's390jit --help'");
+                stderr.WriteLine("s390jit: error: no kernel given; try 's390jit -kernel FILE', 's390jit run FILE' or 's390jit --help'");
                 return 2;
             }
             return RunCommand.Execute(o, stdout, stderr);
         });
 
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        args = Normalize(args, root);
+        var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { })
         {
-            stderr.WriteLine($"s390jit: error: {OneLine(parse.Errors[0].Message)} (see 's390jit --help')");
+            stderr.WriteLine($"s390jit: error: {MissingValue(args, parse.CommandResult.Command) ?? ErrorLine(parse)} (see 's390jit --help')");
             return 2;
         }
-        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         return parse.Invoke(config);
+    }
+
+    /// <summary>
+    /// QEMU takes "--kernel" for "-kernel": a double-dash spelling of a single-dash option becomes the latter;
+    /// "--stats=FORMAT" becomes "--stats-format FORMAT".
+    /// </summary>
+    private static string[] Normalize(string[] args, RootCommand root)
+    {
+        var known = root.Subcommands.Append(root).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+        var single = RunOptions.SingleDashNames(root).ToHashSet(StringComparer.Ordinal);
+        var result = new List<string>(args.Length);
+        foreach (var a in args)
+        {
+            if (a.StartsWith("--stats=", StringComparison.Ordinal)) result.AddRange(["--stats-format", a["--stats=".Length..]]);
+            else if (a.StartsWith("--", StringComparison.Ordinal) && !known.Contains(a) && single.Contains(a[1..])) result.Add(a[1..]);
+            else result.Add(a);
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>An option that takes a value but is the last token or followed by another option ("-append -kernel x").</summary>
+    private static string? MissingValue(string[] args, Command command)
+    {
+        var options = command.Options.SelectMany(o => o.Aliases.Append(o.Name).Select(n => (Name: n, Option: o))).ToDictionary(p => p.Name, p => p.Option);
+        for (int i = 0; i < args.Length; i++)
+            if (options.TryGetValue(args[i], out var o) && o.Arity.MinimumNumberOfValues > 0 && (i + 1 == args.Length || options.ContainsKey(args[i + 1])))
+                return $"option '{args[i]}' needs a value";
+        return null;
+    }
+
+    /// <summary>The first parse error in one line: unknown options with a "did you mean", never a .NET type name.</summary>
+    private static string ErrorLine(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        if (parse.UnmatchedTokens.FirstOrDefault() is { } token)
+        {
+            if (!token.StartsWith('-')) return $"unexpected argument '{token}'";
+            var names = command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Append(o.Name))
+                .Concat(command.Subcommands.Select(c => c.Name)).Distinct();
+            return QemuCompat.DidYouMean(token, names) is { } near
+                ? $"unknown option '{token}' (did you mean '{near}'?)"
+                : $"unknown option '{token}'";
+        }
+        string message = OneLine(parse.Errors[0].Message);
+        return message.Contains("System.", StringComparison.Ordinal) ? "invalid value on the command line" : message.TrimEnd('.');
+    }
+
+    /// <summary>Help whose first line names the program, then System.CommandLine's help.</summary>
+    private sealed class NamedHelpAction(HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine($"s390jit {Version}: {Summary}");
+            parseResult.InvocationConfiguration.Output.WriteLine();
+            return inner.Invoke(parseResult);
+        }
     }
 }

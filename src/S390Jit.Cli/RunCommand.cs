@@ -12,84 +12,99 @@ internal static class RunCommand
 
     public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr)
     {
+        bool terminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
         MachineOptions opt;
-        ElfImage elf;
         try
         {
+            if (s.Unsupported is { } u) throw new UsageException(QemuCompat.UnsupportedMessage(u));
             opt = BuildOptions(s, stderr);
-            if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL)");
+            if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
-            elf = ElfImage.Load(s.Kernel);
-            elf.CheckFits(opt.MemoryBytes);
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
-        catch (ElfFormatException e) { stderr.WriteLine($"s390jit: {s.Kernel}: {e.Message}"); return 2; }
+        KernelImage kernel;
+        try { kernel = KernelImage.Load(s.Kernel, opt.MemoryBytes); }
+        catch (ImageFormatException e)
+        {
+            stderr.WriteLine($"s390jit: could not load kernel '{s.Kernel}': {e.Message}");
+            return 2;
+        }
 
         using var machine = CreateMachine(opt, stderr, out int code);
         if (machine == null) return code;
-        try { machine.LoadKernel(elf); }
-        catch (Exception e) when (e is ArgumentException or ElfFormatException)
+        if (s.Name != null) machine.Kvm.Name = VmName(s.Name);
+        RunResult result;
+        using (var control = new RunControl(machine, stderr, s.Progress, terminal))
         {
-            stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}");
-            return 2;
+            try { machine.LoadKernel(kernel); }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"s390jit: {Program.OneLine(e.Message)}");
+                return 2;
+            }
+            result = machine.Run();
         }
-        var result = machine.Run();
         stdout.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");
         // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
         // host model reports what it still holds
-        string? stats = s.Stats ? machine.Statistics(result) : null;
+        var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
         var leaks = machine.Teardown();
         if (stats != null)
         {
-            stderr.Write(stats);
-            stderr.WriteLine(Machine.LeakLine(leaks));
+            stats = stats with { Leaks = leaks };
+            stderr.Write(s.StatsFormat == "json" ? stats.ToJson() + Environment.NewLine : stats.ToText());
         }
         return result.ExitCode;
     }
 
+    /// <summary>QEMU's -name: "NAME[,process=..][,debug-threads=..]" or "guest=NAME,...".</summary>
+    private static string VmName(string name)
+    {
+        foreach (var p in name.Split(','))
+            if (p.StartsWith("guest=", StringComparison.Ordinal)) return p[6..];
+        return name.Split(',')[0];
+    }
+
     private static Machine? CreateMachine(MachineOptions opt, TextWriter stderr, out int code)
     {
-        code = 0;
+        code = 2;
         try { return new Machine(opt); }
-        catch (ArgumentException e)
+        catch (ArgumentException e) { stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}"); }
+        catch (OutOfMemoryException)
         {
-            stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}");
-            code = 2;
-            return null;
+            stderr.WriteLine($"s390jit: error: cannot allocate {KernelImage.FormatSize(opt.MemoryBytes)} of guest memory: more than this host can give (-m)");
         }
+        return null;
     }
 
     private static MachineOptions BuildOptions(RunSettings s, TextWriter stderr)
     {
-        var opt = new MachineOptions();
-        try { opt.MemoryBytes = MachineOptions.ParseSize(s.Memory); }
-        catch (Exception e) when (e is FormatException or OverflowException) { throw new UsageException(e.Message); }
+        var opt = new MachineOptions { MemoryBytes = ParseMemory(s.Memory) };
         opt.Append = s.Append;
         opt.InitrdPath = s.Initrd;
-        opt.Cpus = ParseSmp(s.Smp);
-        if (s.MaxCycles is { } mc) opt.MaxCycles = mc;
-        if (s.CpuMhz == 0) throw new UsageException("--cpu-mhz must be positive");
-        opt.CpuMhz = s.CpuMhz;
+        opt.Cpus = QemuCompat.ParseSmp(s.Smp, out string? smpError);
+        if (smpError != null) throw new UsageException(smpError);
+        if (s.MaxCycles is { } mc)
+            opt.MaxCycles = ulong.TryParse(mc, NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycles) && cycles > 0
+                ? cycles : throw new UsageException($"--max-cycles {mc}: expected a positive number of cycles");
+        opt.CpuMhz = uint.TryParse(s.CpuMhz, NumberStyles.None, CultureInfo.InvariantCulture, out uint mhz) && mhz > 0
+            ? mhz : throw new UsageException($"--cpu-mhz {s.CpuMhz}: expected a positive number of MHz");
         if (s.Engine is not ("jit" or "interp" or "jit-sync")) throw new UsageException($"unknown engine '{s.Engine}' (available: jit, interp)");
         opt.Engine = s.Engine;
         if (s.VerifyJit && s.Engine == "interp") throw new UsageException("--verify-jit needs the jit engine");
         opt.VerifyJit = s.VerifyJit;
         opt.Profile = s.Profile;
+        if (s.StatsFormat is not ("text" or "json")) throw new UsageException($"--stats={s.StatsFormat}: expected --stats or --stats=json");
+        foreach (var (option, value) in s.Ignored)
+            if (QemuCompat.CheckIgnored(option, value) is { } error) throw new UsageException(error);
         foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
             else throw new UsageException($"unknown trace category '{t}' (available: host)");
         }
-        if (s.Machine != null)
-        {
-            var parts = s.Machine.Split(',');
-            if (parts[0] is not ("s390-ccw-virtio" or "s390-ccw-virtio-7.2" or ""))
-                throw new UsageException($"unsupported machine '{parts[0]}' (only s390-ccw-virtio)");
-            foreach (var p in parts.Skip(1))
-                if (!p.StartsWith("accel=", StringComparison.Ordinal) && !p.StartsWith("dump-guest-core=", StringComparison.Ordinal))
-                    throw new UsageException($"unsupported machine property '{p}'");
-        }
+        if (s.Machine != null) CheckMachine(s.Machine);
         var chardevIds = new HashSet<string>();
         foreach (var c in s.Chardevs)
         {
@@ -116,11 +131,15 @@ internal static class RunCommand
                         throw new UsageException($"-device {d}: sysfsdev must be {Host.Crypto.VfioAp.MatrixDevicePath}/UUID");
                     vfioAp = uuid;
                     break;
+                case "diag288":
+                    throw new UsageException($"-device {d}: the DIAG 288 watchdog is not implemented by S390Jit yet");
+                case "qemu-s390x-cpu" or "max-s390x-cpu" or "host-s390x-cpu" or "s390x-cpu":
+                    throw new UsageException($"-device {d}: CPU hotplug is not supported (give the CPUs with -smp N)");
                 default:
                     throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap)");
             }
         }
-        opt.Ap = BuildAp(s, vfioAp);
+        opt.Ap = BuildAp(s, vfioAp, opt);
         var quirks = Host.HostQuirks.None;
         foreach (var q in s.Quirks.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
@@ -161,27 +180,27 @@ internal static class RunCommand
     /// AP crypto: --ap queues, --ap-type, --ap-off, -cpu features and -device vfio-ap (whose sysfsdev
     /// names the mdev; its queues come from --ap). Null when nothing asks for AP: a host without AP.
     /// </summary>
-    private static ApOptions? BuildAp(RunSettings s, Guid? vfioAp)
+    private static ApOptions? BuildAp(RunSettings s, Guid? vfioAp, MachineOptions opt)
     {
         var features = new Dictionary<string, bool>();
         if (s.Cpu != null)
         {
             var parts = s.Cpu.Split(',');
             if (parts[0] is not ("host" or "max" or "qemu" or "z13" or "z14" or "z15" or "z16"))
-                throw new UsageException($"unsupported CPU model '{parts[0]}' (host, max, z16)");
+                throw new UsageException($"unsupported CPU model '{parts[0]}' (host, max, qemu, z13-z16)");
             foreach (var p in parts.Skip(1))
             {
                 int eq = p.IndexOf('=');
                 string name = eq < 0 ? p.TrimStart('+', '-') : p[..eq];
-                if (name is not ("ap" or "apqci" or "apft" or "apqi" or "msa3"))
-                    throw new UsageException($"unsupported CPU feature '{name}' (ap, apqci, apft, apqi, msa3)");
                 string value = eq < 0 ? (p.StartsWith('-') ? "off" : "on") : p[(eq + 1)..];
-                features[name] = value switch
+                bool on = value switch
                 {
                     "on" or "true" => true,
                     "off" or "false" => false,
                     _ => throw new UsageException($"CPU feature {name}: expected on or off, got '{value}'"),
                 };
+                if (QemuCompat.ApFeatures.Contains(name)) features[name] = on;
+                else SetFacility(opt, name, on);
             }
         }
         if (s.ApOff) features["ap"] = false;
@@ -232,12 +251,48 @@ internal static class RunCommand
         return kv;
     }
 
-    private static int ParseSmp(string smp)
+    /// <summary>-cpu FEATURE=on|off for a QEMU facility feature: on only when S390Jit implements the facility.</summary>
+    private static void SetFacility(MachineOptions opt, string name, bool on)
     {
-        string v = smp.StartsWith("cpus=", StringComparison.Ordinal) ? smp[5..] : smp.Split(',')[0];
-        if (v.StartsWith("cpus=", StringComparison.Ordinal)) v = v[5..];
-        if (!int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 || n > 248)
-            throw new UsageException($"invalid -smp '{smp}' (1-248 CPUs)");
-        return n;
+        if (!QemuCompat.FacilityFeatures.TryGetValue(name, out int bit))
+        {
+            if (QemuCompat.OtherFeatures.Contains(name)) throw new UsageException($"CPU feature '{name}' is not modelled by S390Jit");
+            var near = QemuCompat.DidYouMean(name, QemuCompat.FacilityFeatures.Keys.Concat(QemuCompat.ApFeatures));
+            throw new UsageException($"unknown CPU feature '{name}'{(near != null ? $" (did you mean '{near}'?)" : "")}");
+        }
+        bool implemented = Host.Kvm.CpuModel.DefaultFacilities.Contains(bit);
+        if (on && !implemented) throw new UsageException($"CPU feature '{name}' (facility {bit}) is not implemented by S390Jit");
+        opt.Facilities[bit] = on;
+    }
+
+    /// <summary>QEMU's -m: "[size=]SIZE" (a bare number is MiB); memory hotplug (slots, maxmem) is not supported.</summary>
+    private static ulong ParseMemory(string text)
+    {
+        var parts = text.Split(',');
+        foreach (var p in parts.Skip(1))
+            throw new UsageException(p.StartsWith("slots=", StringComparison.Ordinal) || p.StartsWith("maxmem=", StringComparison.Ordinal)
+                ? $"-m {text}: memory hotplug (slots, maxmem) is not supported" : $"-m {text}: unknown parameter '{p}'");
+        string size = parts[0].StartsWith("size=", StringComparison.Ordinal) ? parts[0][5..] : parts[0];
+        try { return MachineOptions.ParseSize(size); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
+        catch (OverflowException) { throw new UsageException($"memory size '{size}' is too large (at most 64G)"); }
+    }
+
+    /// <summary>-machine [TYPE][,PROP=VALUE...]: the s390-ccw-virtio type (any version) or properties alone.</summary>
+    private static void CheckMachine(string machine)
+    {
+        var parts = machine.Split(',');
+        string type = parts[0].Contains('=') ? "" : parts[0].StartsWith("type=", StringComparison.Ordinal) ? parts[0][5..] : parts[0];
+        if (type.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(type, @"^s390-ccw-virtio(-\d+\.\d+)?$"))
+            throw new UsageException($"unsupported machine '{type}' (only s390-ccw-virtio)");
+        foreach (var p in parts.Skip(type.Length > 0 ? 1 : 0))
+        {
+            int eq = p.IndexOf('=');
+            string key = eq < 0 ? p : p[..eq], value = eq < 0 ? "" : p[(eq + 1)..];
+            if (key == "accel" && value.Split(':').Any(a => a is not ("tcg" or "kvm")))
+                throw new UsageException($"-machine {machine}: accel={value} is not supported: guests run under S390Jit's modelled KVM (use accel=kvm or accel=tcg)");
+            if (key is not ("accel" or "dump-guest-core" or "mem-merge" or "graphics" or "usb" or "suppress-vmdesc" or "type"))
+                throw new UsageException($"unsupported machine property '{p}'");
+        }
     }
 }

@@ -3,71 +3,107 @@ using System.CommandLine.Parsing;
 
 namespace S390Jit.Cli;
 
-/// <summary>The options of "run", each also accepted in its qemu-system-s390x spelling.</summary>
+/// <summary>
+/// The options of "run", each also accepted in its qemu-system-s390x spelling. Options that take one value
+/// may be given more than once: the last one wins, as in QEMU. Numbers are parsed by RunCommand, so a bad
+/// one is a plain sentence, not a .NET type name.
+/// </summary>
 internal sealed class RunOptions
 {
-    private readonly Argument<string?> _kernelArg = new("kernel") { Description = "s390x ELF kernel to boot", Arity = ArgumentArity.ZeroOrOne };
-    private readonly Option<string?> _kernel = new("-kernel") { Description = "kernel to boot (qemu spelling)" };
-    private readonly Option<string> _memory = new("--memory", "-m") { Description = "guest memory, e.g. 128M, 1G (a bare number is MiB)", DefaultValueFactory = _ => "128M" };
-    private readonly Option<string?> _append = new("--append", "-append") { Description = "kernel command line (placed at 0x10480)" };
-    private readonly Option<string?> _initrd = new("--initrd", "-initrd") { Description = "initial ramdisk (loaded at 0x800000)" };
-    private readonly Option<string> _smp = new("--smp", "-smp") { Description = "number of CPUs (N or cpus=N)", DefaultValueFactory = _ => "1" };
-    private readonly Option<ulong?> _maxCycles = new("--max-cycles") { Description = "stop with exit code 3 after this many cycles" };
-    private readonly Option<bool> _stats = new("--stats") { Description = "print instructions, cycles, intercepts and wall time to stderr at the end" };
-    private readonly Option<uint> _mhz = new("--cpu-mhz") { Description = "CPU frequency of the cycle model (TOD and timers derive from it)", DefaultValueFactory = _ => 5200 };
-    private readonly Option<string> _engine = new("--engine") { Description = "execution engine: jit (default) or interp", DefaultValueFactory = _ => "jit" };
+    private readonly Argument<string?> _kernelArg = new("kernel") { Description = "kernel to boot: an s390x ELF or an s390 Linux boot image (vmlinuz)", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Option<string[]> _kernel = Single("-kernel", "kernel to boot (qemu spelling)");
+    private readonly Option<string[]> _memory = Single("--memory", "guest memory, e.g. 128M, 1G (a bare number is MiB; default 128M)", "-m");
+    private readonly Option<string[]> _append = Single("--append", "kernel command line (placed at 0x10480)", "-append");
+    private readonly Option<string[]> _initrd = Single("--initrd", "initial ramdisk (at 0x800000, or 1 MiB above a larger kernel)", "-initrd");
+    private readonly Option<string[]> _smp = Single("--smp", "CPUs: N[,maxcpus=M][,sockets=..,cores=..,threads=..] (default 1)", "-smp");
+    private readonly Option<string[]> _maxCycles = Single("--max-cycles", "stop with exit code 3 after this many cycles");
+    private readonly Option<bool> _stats = new("--stats") { Description = "at the end (or on SIGINT/SIGTERM) print instructions, cycles, intercepts and wall time to stderr; --stats=json prints one JSON object" };
+    private readonly Option<string[]> _statsFormat = Single("--stats-format", "text or json (--stats=json)", hidden: true);
+    private readonly Option<bool> _progress = new("--progress") { Description = "print guest instructions, MIPS and guest time once a second on stderr (automatic on a terminal after 3 s)" };
+    private readonly Option<string[]> _mhz = Single("--cpu-mhz", "CPU frequency of the cycle model (TOD and timers derive from it; default 5200)");
+    private readonly Option<string[]> _engine = Single("--engine", "execution engine: jit (default) or interp");
     private readonly Option<bool> _verifyJit = new("--verify-jit") { Description = "lockstep mode: check every compiled region run against the interpreter (slow)" };
     private readonly Option<bool> _profile = new("--profile") { Description = "run in the interpreter and report (with --stats) executed instructions per mnemonic" };
-    private readonly Option<string[]> _trace = new("--trace") { Description = "trace categories: host (one line per host-model event, to stderr)", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted for qemu compatibility (the console is always stdio)" };
-    private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted for qemu compatibility" };
-    private readonly Option<string?> _machine = new("-machine", "-M") { Description = "machine type: s390-ccw-virtio[,accel=...]" };
-    private readonly Option<string[]> _chardev = new("-chardev") { Description = "stdio,id=ID (qemu compatibility)" };
-    private readonly Option<string[]> _device = new("-device") { Description = "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID (qemu compatibility)" };
-    private readonly Option<string[]> _ap = new("--ap") { Description = "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<string?> _apType = new("--ap-type") { Description = "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode" };
+    private readonly Option<string[]> _trace = Single("--trace", "trace categories: host (one line per host-model event, to stderr)");
+    private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted (the console is always stdio)" };
+    private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted" };
+    private readonly Option<string[]> _machine = Single("-machine", "s390-ccw-virtio[,accel=..] or accel=.. alone", "-M");
+    private readonly Option<string[]> _name = Single("-name", "VM name (STSI 3.2.2), NAME or guest=NAME[,...]");
+    private readonly Option<string[]> _chardev = Single("-chardev", "stdio,id=ID");
+    private readonly Option<string[]> _device = Single("-device", "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID");
+    private readonly Option<string[]> _ap = Single("--ap", "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated");
+    private readonly Option<string[]> _apType = Single("--ap-type", "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode");
     private readonly Option<bool> _apOff = new("--ap-off") { Description = "CPU model without AP instructions (QEMU ap=off): every AP instruction intercepts and fails" };
-    private readonly Option<string?> _cpu = new("--cpu", "-cpu") { Description = "CPU model [host|max|z16][,ap=on|off][,apqci=..][,apft=..][,apqi=..][,msa3=..]" };
-    private readonly Option<string[]> _quirk = new("--quirk") { Description = "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys), AllowMultipleArgumentsPerToken = false };
-    private readonly Option<string[]> _apEvent = new("--ap-event") { Description = "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<string?> _host = new("--host") { Description = "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)" };
+    private readonly Option<string[]> _cpu = Single("--cpu", "CPU model host|max|qemu|z16[,FEATURE=on|off] (QEMU feature names; on only for what S390Jit implements)", "-cpu");
+    private readonly Option<string[]> _quirk = Single("--quirk", "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys));
+    private readonly Option<string[]> _apEvent = Single("--ap-event", "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)");
+    private readonly Option<string[]> _host = Single("--host", "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)");
+
+    /// <summary>QEMU options accepted and ignored, and QEMU options refused as unsupported (hidden).</summary>
+    private readonly (string Name, Option Option)[] _ignored = QemuCompat.Ignored
+        .Select(i => (i.Name, i.TakesValue ? (Option)Single(i.Name, i.Help) : new Option<bool>(i.Name) { Description = i.Help })).ToArray();
+    private readonly (string Name, Option Option)[] _unsupported = QemuCompat.UnsupportedFlags.Select(n => (n, (Option)new Option<bool>(n) { Hidden = true }))
+        .Concat(QemuCompat.UnsupportedWithValue.Select(n => (n, (Option)Single(n, "", hidden: true)))).ToArray();
+
+    /// <summary>An option taking one value per occurrence; Bind takes the last one or all of them.</summary>
+    private static Option<string[]> Single(string name, string description, string? alias = null, bool hidden = false)
+    {
+        var o = alias == null ? new Option<string[]>(name) : new Option<string[]>(name, alias);
+        o.Description = description;
+        o.Hidden = hidden;
+        o.Arity = ArgumentArity.OneOrMore;
+        o.AllowMultipleArgumentsPerToken = false;
+        return o;
+    }
 
     public void AddTo(Command cmd, bool withKernelArgument)
     {
         if (withKernelArgument) cmd.Arguments.Add(_kernelArg);
-        foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _mhz, _engine, _verifyJit, _profile, _trace,
-                     _nographic, _nodefaults, _machine, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
+        foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _statsFormat, _progress, _mhz, _engine, _verifyJit,
+                     _profile, _trace, _nographic, _nodefaults, _machine, _name, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
             cmd.Options.Add(o);
+        foreach (var (_, o) in _ignored.Concat(_unsupported)) cmd.Options.Add(o);
     }
+
+    /// <summary>Every spelling of a QEMU option this command knows (single dash), for "--kernel" = "-kernel" as in QEMU.</summary>
+    public static IEnumerable<string> SingleDashNames(Command cmd) =>
+        cmd.Options.SelectMany(o => o.Aliases.Append(o.Name)).Where(n => n.Length > 2 && n[0] == '-' && n[1] != '-');
 
     public RunSettings Bind(ParseResult pr)
     {
-        string? kernel = pr.GetValue(_kernelArg) ?? pr.GetValue(_kernel);
+        string? Last(Option<string[]> o) => pr.GetValue(o) is { Length: > 0 } v ? v[^1] : null;
+        string? kernelArg = pr.GetValue(_kernelArg), kernelOpt = Last(_kernel);
         return new RunSettings
         {
-            Kernel = kernel,
-            KernelBoth = pr.GetValue(_kernelArg) != null && pr.GetValue(_kernel) != null,
-            Memory = pr.GetValue(_memory)!,
-            Append = pr.GetValue(_append),
-            Initrd = pr.GetValue(_initrd),
-            Smp = pr.GetValue(_smp)!,
-            MaxCycles = pr.GetValue(_maxCycles),
-            Stats = pr.GetValue(_stats),
-            CpuMhz = pr.GetValue(_mhz),
-            Engine = pr.GetValue(_engine)!,
+            Kernel = kernelArg ?? kernelOpt,
+            KernelBoth = kernelArg != null && kernelOpt != null,
+            Memory = Last(_memory) ?? "128M",
+            Append = Last(_append),
+            Initrd = Last(_initrd),
+            Smp = Last(_smp) ?? "1",
+            MaxCycles = Last(_maxCycles),
+            Stats = pr.GetValue(_stats) || Last(_statsFormat) != null,
+            StatsFormat = Last(_statsFormat) ?? "text",
+            Progress = pr.GetValue(_progress),
+            CpuMhz = Last(_mhz) ?? "5200",
+            Engine = Last(_engine) ?? "jit",
             VerifyJit = pr.GetValue(_verifyJit),
             Profile = pr.GetValue(_profile),
             Trace = pr.GetValue(_trace) ?? [],
-            Machine = pr.GetValue(_machine),
+            Machine = Last(_machine),
+            Name = Last(_name),
             Chardevs = pr.GetValue(_chardev) ?? [],
             Devices = pr.GetValue(_device) ?? [],
             Ap = pr.GetValue(_ap) ?? [],
-            ApType = pr.GetValue(_apType),
+            ApType = Last(_apType),
             ApOff = pr.GetValue(_apOff),
-            Cpu = pr.GetValue(_cpu),
+            Cpu = Last(_cpu),
             Quirks = pr.GetValue(_quirk) ?? [],
-            Host = pr.GetValue(_host),
+            Host = Last(_host),
             ApEvents = pr.GetValue(_apEvent) ?? [],
+            Ignored = _ignored.Where(i => pr.GetResult(i.Option) is { Implicit: false })
+                .Select(i => (i.Name, i.Option is Option<string[]> s ? Last(s) : null)).ToList(),
+            Unsupported = _unsupported.Where(u => pr.GetResult(u.Option) is { Implicit: false }).Select(u => u.Name).FirstOrDefault(),
         };
     }
 }
@@ -80,14 +116,17 @@ internal sealed class RunSettings
     public string? Append;
     public string? Initrd;
     public string Smp = "1";
-    public ulong? MaxCycles;
+    public string? MaxCycles;
     public bool Stats;
-    public uint CpuMhz;
+    public string StatsFormat = "text";
+    public bool Progress;
+    public string CpuMhz = "5200";
     public string Engine = "jit";
     public bool VerifyJit;
     public bool Profile;
     public string[] Trace = [];
     public string? Machine;
+    public string? Name;
     public string[] Chardevs = [];
     public string[] Devices = [];
     public string[] Ap = [];
@@ -97,4 +136,6 @@ internal sealed class RunSettings
     public string[] Quirks = [];
     public string? Host;
     public string[] ApEvents = [];
+    public List<(string Option, string? Value)> Ignored = [];
+    public string? Unsupported;
 }

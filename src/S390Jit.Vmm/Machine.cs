@@ -23,6 +23,8 @@ public enum RunEnd
     MaxCycles = 3,
     /// <summary>An internal fault of the emulator: exit 4.</summary>
     InternalError = 4,
+    /// <summary>SIGINT or SIGTERM (<see cref="Machine.RequestStop"/>): exit 128 + the signal number.</summary>
+    Terminated = 6,
 }
 
 public sealed record RunResult(RunEnd End, string Message, int ExitCode);
@@ -32,13 +34,8 @@ public sealed record RunResult(RunEnd End, string Message, int ExitCode);
 /// kernel with qemu-system-s390x's -kernel protocol, runs the vcpus and handles the exits KVM
 /// passes up: SCLP, DIAG, SIGP orders, I/O instructions, disabled wait.
 /// </summary>
-public sealed class Machine : IDisposable
+public sealed partial class Machine : IDisposable
 {
-    /// <summary>Kernel command line location used by QEMU (Linux's COMMAND_LINE in the parm area).</summary>
-    public const ulong CommandLineAddress = 0x10480, InitrdStartAddress = 0x10408, InitrdSizeAddress = 0x10410,
-        InitrdLoadAddress = 0x80_0000, KernelImageStart = 0x10000;
-    public const int CommandLineMax = 896;
-
     private readonly MachineOptions _opt;
     private readonly Stopwatch _wall = new();
 
@@ -52,6 +49,8 @@ public sealed class Machine : IDisposable
         Host = new HostMemory();
         Events = new HostEvents { Sink = options.HostTrace };
         var model = new CpuModel();
+        foreach (var (bit, on) in options.Facilities)
+            if (on) model.Facilities.Add(bit); else model.Facilities.Remove(bit);
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
         Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp, config);
@@ -97,52 +96,9 @@ public sealed class Machine : IDisposable
     public HostEvents Events { get; }
     public Kvm Kvm { get; }
     public Sclp Sclp { get; }
-    public ElfImage? Kernel { get; private set; }
+    public KernelImage? Kernel { get; private set; }
     public TimeSpan WallTime => _wall.Elapsed;
     public KvmVcpu Boot => Kvm.Vcpus[0];
-
-    /// <summary>
-    /// qemu-system-s390x -kernel for an ELF: load the PT_LOAD segments at their physical addresses,
-    /// start CPU 0 in 64-bit mode (DAT off, interruptions disabled) at the entry point; an ELF that
-    /// starts at 0x10000 gets the command line at 0x10480 (and the initrd parameters at 0x10408).
-    /// </summary>
-    public void LoadKernel(ElfImage elf)
-    {
-        elf.CheckFits(Kvm.Memory.Size);
-        foreach (var seg in elf.Segments)
-        {
-            var dst = Kvm.Memory.Span(seg.PhysAddr, checked((int)seg.MemSize));
-            dst.Clear();
-            seg.Data.Span.CopyTo(dst);
-        }
-        Kernel = elf;
-        ulong start = elf.Entry;
-        if (elf.Entry == KernelImageStart || elf.Entry == 0x800)
-        {
-            start = KernelImageStart;
-            if (_opt.Append is { } cmd)
-            {
-                var bytes = Encoding.ASCII.GetBytes(cmd);
-                if (bytes.Length >= CommandLineMax) throw new ArgumentException($"kernel command line too long ({bytes.Length} bytes, max {CommandLineMax - 1})");
-                var area = Kvm.Memory.Span(CommandLineAddress, CommandLineMax);
-                area.Clear();
-                bytes.CopyTo(area);
-            }
-        }
-        if (_opt.InitrdPath is { } initrd)
-        {
-            byte[] data;
-            try { data = File.ReadAllBytes(initrd); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ArgumentException($"cannot read initrd '{initrd}': {e.Message}"); }
-            if (!Kvm.Memory.Contains(InitrdLoadAddress, (ulong)data.Length)) throw new ArgumentException($"initrd '{initrd}' ({data.Length} bytes) does not fit in guest memory");
-            data.CopyTo(Kvm.Memory.Span(InitrdLoadAddress, data.Length));
-            Host.WriteU64(Kvm.Memory.HostStart + InitrdStartAddress, InitrdLoadAddress);
-            Host.WriteU64(Kvm.Memory.HostStart + InitrdSizeAddress, (ulong)data.Length);
-        }
-        var cpu = Boot.Cpu;
-        cpu.LoadPsw(Psw.EA | Psw.BA, start);
-        Boot.Stopped = false;
-    }
 
     /// <summary>Runs until all CPUs stop, a disabled wait, --max-cycles, or an internal error.</summary>
     public RunResult Run()
@@ -200,6 +156,7 @@ public sealed class Machine : IDisposable
         _opt.ApEvents.Sort((a, b) => a.Cycle.CompareTo(b.Cycle));
         while (true)
         {
+            if (StopRequested() is { } stop) return stop;
             ulong nextApEvent = RunApEvents();
             bool anyRunning = false, anyProgress = false;
             foreach (var vcpu in Kvm.Vcpus)
@@ -265,47 +222,7 @@ public sealed class Machine : IDisposable
     }
 
     /// <summary>A one-block summary of the run for --stats.</summary>
-    public string Statistics(RunResult result)
-    {
-        var sb = new StringBuilder();
-        ulong insns = 0, cycles = 0;
-        foreach (var v in Kvm.Vcpus) { insns += v.Cpu.Instructions; cycles = Math.Max(cycles, v.Cpu.Cycles); }
-        double secs = Math.Max(WallTime.TotalSeconds, 1e-9);
-        sb.AppendLine($"stats: end                 {result.End} (exit {result.ExitCode})");
-        sb.AppendLine($"stats: guest instructions  {insns}");
-        sb.AppendLine($"stats: cycles              {cycles}");
-        sb.AppendLine($"stats: guest time          {Boot.Cpu.Clock.Seconds(cycles):F6} s at {_opt.CpuMhz} MHz");
-        sb.AppendLine($"stats: wall time           {WallTime.TotalSeconds:F3} s ({insns / secs / 1e6:F1} M guest instructions/s)");
-        foreach (var v in Kvm.Vcpus)
-        {
-            var c = v.Cpu;
-            sb.AppendLine($"stats: cpu {c.CpuAddress}: instructions {c.Instructions}, cycles {c.Cycles}, program {c.ProgramInterruptions}, external {c.ExternalInterruptions}, svc {c.SvcInterruptions}, io {c.IoInterruptions}");
-            foreach (var kv in v.InterceptCounts.OrderBy(k => k.Key, StringComparer.Ordinal))
-                sb.AppendLine($"stats: cpu {c.CpuAddress}: intercept {kv.Key,-24} {kv.Value}");
-        }
-        if (Engine is Execution.Jit.JitEngine jit)
-        {
-            var j = jit.Stats;
-            sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
-            sb.AppendLine($"stats: jit compile time    {j.CompileMicroseconds / 1000:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMicroseconds / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
-            sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
-            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
-        }
-        if (VfioAp != null) sb.Append(VfioAp.Statistics(_opt.CpuMhz));
-        if (Engine is Execution.Interpreter.Interpreter { Histogram: { } hist })
-        {
-            ulong total = Math.Max(1, hist.Values.Aggregate(0UL, (a, b) => a + b));
-            foreach (var (def, n) in hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal).Take(30))
-                sb.AppendLine($"stats: profile {def.Mnemonic,-8} {n,14} {100.0 * n / total,6:F2}%  {(def.IsSimple ? "" : "helper")}");
-        }
-        sb.AppendLine($"stats: sclp commands       {Sclp.Commands}, console bytes {Sclp.ConsoleBytes}");
-        foreach (var kv in Events.Counters.OrderBy(k => k.Key, StringComparer.Ordinal))
-            sb.AppendLine(kv.Value.Cycles == 0
-                ? $"stats: host {kv.Key,-28} {kv.Value.Count}"
-                : $"stats: host {kv.Key,-28} {kv.Value.Count} ({kv.Value.Cycles} cycles in the path)");
-        if (Leaks is { } l) sb.AppendLine(LeakLine(l));
-        return sb.ToString();
-    }
+    public string Statistics(RunResult result) => RunStatistics.Of(this, result).ToText();
 
     /// <summary>The --stats line of the end-of-run leak check.</summary>
     public static string LeakLine(HostLeakReport l) =>

@@ -22,6 +22,8 @@ public sealed class MachineOptions
     public bool VerifyJit { get; set; }
     /// <summary>--profile: run in the interpreter and report executed instructions per mnemonic.</summary>
     public bool Profile { get; set; }
+    /// <summary>Facilities switched on or off from the default CPU model (-cpu FEATURE=on|off), by STFLE bit.</summary>
+    public Dictionary<int, bool> Facilities { get; } = new();
     /// <summary>Where the guest's console output goes.</summary>
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>

@@ -43,11 +43,18 @@ public class CliTests
         var le = (byte[])valid.Clone(); le[5] = ELFDATA2LSB;
         yield return new TestCaseData(le, "little-endian").SetName("Malformed_elf_exits_2(little-endian)");
         var x86 = (byte[])valid.Clone(); x86[18] = 0; x86[19] = 62;
-        yield return new TestCaseData(x86, "EM_X86_64").SetName("Malformed_elf_exits_2(x86)");
+        yield return new TestCaseData(x86, "wrong machine AMD64 (62)").SetName("Malformed_elf_exits_2(x86)");
         var big = new ElfBuilder().Segment(0x7FF_0000, new byte[16], memSize: 0x20_0000).Build();
         yield return new TestCaseData(big, "beyond guest memory").SetName("Malformed_elf_exits_2(segment beyond memory)");
         var overlap = new ElfBuilder().Segment(0x10000, new byte[0x100]).Segment(0x10080, new byte[0x100]).Build();
         yield return new TestCaseData(overlap, "overlaps").SetName("Malformed_elf_exits_2(overlapping segments)");
+        var b = ElfBuilder.Typical();
+        var filesz = b.Build(); ElfBuilder.PutU64(filesz, b.PhdrOffset(1) + ElfBuilder.P_memsz, 4);
+        yield return new TestCaseData(filesz, "file size 0x8 exceeds memory size 0x4").SetName("Malformed_elf_exits_2(p_filesz > p_memsz)");
+        var past = b.Build(); ElfBuilder.PutU64(past, b.PhdrOffset(1) + ElfBuilder.P_offset, (ulong)past.Length);
+        yield return new TestCaseData(past, "extends past end of file").SetName("Malformed_elf_exits_2(offset past end of file)");
+        var phnum = (byte[])valid.Clone(); ElfBuilder.PutU16(phnum, 56, 0xfffe);
+        yield return new TestCaseData(phnum, "65534 x 56 bytes) extends past end of file").SetName("Malformed_elf_exits_2(huge phnum)");
     }
 
     [TestCaseSource(nameof(MalformedElfs))]
@@ -59,18 +66,18 @@ public class CliTests
             var (code, _, err) = Run("run", path);
             Assert.That(code, Is.EqualTo(2), err);
             AssertOneLineError(err);
-            Assert.That(err, Does.Contain(expect));
+            Assert.That(err, Does.StartWith($"s390jit: could not load kernel '{path}': ").And.Contain(expect));
         }
         finally { File.Delete(path); }
     }
 
     [Test]
-    public void Missing_kernel_file_exits_2()
+    public void Missing_kernel_file_is_reported_in_QEMU_wording()
     {
         var (code, _, err) = Run("run", "/nonexistent/kernel.elf");
         Assert.That(code, Is.EqualTo(2));
         AssertOneLineError(err);
-        Assert.That(err, Does.Contain("No such file"));
+        Assert.That(err.Trim(), Is.EqualTo("s390jit: could not load kernel '/nonexistent/kernel.elf': No such file or directory"));
     }
 
     [TestCase("--bogus")]

@@ -15,7 +15,6 @@ internal sealed class ElfBuilder
     public ushort Type { get; set; } = ET_EXEC;
     public ushort Machine { get; set; } = EM_S390;
     public ulong Entry { get; set; } = 0x10000;
-    public uint Flags { get; set; }
     /// <summary>Write a section header table (with .shstrtab). Without it there are no sections or symbols.</summary>
     public bool SectionHeaders { get; set; } = true;
     /// <summary>Put symbols in .dynsym/.dynstr instead of .symtab/.strtab.</summary>
@@ -28,10 +27,10 @@ internal sealed class ElfBuilder
     // Layout recorded by Build().
     public int PhOff { get; private set; }
     public int ShOff { get; private set; }
+    public int SymtabOffset { get; private set; }
     public int[] SegmentDataOffsets { get; private set; } = [];
-    /// <summary>Section header index of .symtab (or .dynsym), .strtab and .shstrtab; -1 if absent.</summary>
+    /// <summary>Section header index of .symtab (or .dynsym) and .shstrtab; -1 if absent.</summary>
     public int SymtabIndex { get; private set; } = -1;
-    public int StrtabIndex { get; private set; } = -1;
     public int ShstrtabIndex { get; private set; } = -1;
 
     /// <summary>A "typical" guest: text at 0x10000 (entry, _start, main), data + bss at 0x20000.</summary>
@@ -108,7 +107,7 @@ internal sealed class ElfBuilder
             buf.AddRange(s.Data);
             shdrs.Add((s.Name, s.Type, s.Flags, s.Addr, off, s.Size, 0, 0, 0));
         }
-        SymtabIndex = StrtabIndex = ShstrtabIndex = -1;
+        SymtabIndex = ShstrtabIndex = -1;
         if (SectionHeaders && _symbols.Count > 0)
         {
             var strtab = new StringTable();
@@ -126,14 +125,14 @@ internal sealed class ElfBuilder
                 if (s.Bind == STB_LOCAL) firstGlobal = i + 2;
             }
             Align(buf, 8);
-            int symOff = buf.Count;
+            int symOff = SymtabOffset = buf.Count;
             buf.AddRange(sym);
             int strOff = buf.Count;
             buf.AddRange(strtab.Bytes);
             SymtabIndex = shdrs.Count;
-            StrtabIndex = SymtabIndex + 1;
+            int strtabIndex = SymtabIndex + 1;
             shdrs.Add((SymbolsAsDynsym ? ".dynsym" : ".symtab", SymbolsAsDynsym ? SHT_DYNSYM : SHT_SYMTAB,
-                SymbolsAsDynsym ? SHF_ALLOC : 0, 0, (ulong)symOff, (ulong)sym.Length, (uint)StrtabIndex,
+                SymbolsAsDynsym ? SHF_ALLOC : 0, 0, (ulong)symOff, (ulong)sym.Length, (uint)strtabIndex,
                 (uint)firstGlobal, Elf64SymSize));
             shdrs.Add((SymbolsAsDynsym ? ".dynstr" : ".strtab", SHT_STRTAB, 0, 0, (ulong)strOff,
                 (ulong)strtab.Bytes.Length, 0, 0, 0));
@@ -180,8 +179,7 @@ internal sealed class ElfBuilder
         PutU64(file, 24, Entry);
         PutU64(file, 32, _segments.Count > 0 ? (ulong)PhOff : 0);
         PutU64(file, 40, (ulong)ShOff);
-        PutU32(file, 48, Flags);
-        PutU16(file, 52, Elf64EhdrSize);
+            PutU16(file, 52, Elf64EhdrSize);
         PutU16(file, 54, Elf64PhdrSize);
         PutU16(file, 56, (ushort)_segments.Count);
         PutU16(file, 58, Elf64ShdrSize);
@@ -206,13 +204,16 @@ internal sealed class ElfBuilder
     /// <summary>File offset of program header <paramref name="i"/> (valid after Build).</summary>
     public int PhdrOffset(int i) => PhOff + i * Elf64PhdrSize;
 
+    /// <summary>File offset of symbol <paramref name="i"/> (1 = the first after the null symbol; valid after Build).</summary>
+    public int SymbolOffset(int i) => SymtabOffset + i * Elf64SymSize;
+
     /// <summary>File offset of section header <paramref name="i"/> (valid after Build).</summary>
     public int ShdrOffset(int i) => ShOff + i * Elf64ShdrSize;
 
     // Program header field offsets.
-    public const int P_type = 0, P_flags = 4, P_offset = 8, P_vaddr = 16, P_paddr = 24, P_filesz = 32, P_memsz = 40;
+    public const int P_offset = 8, P_filesz = 32, P_memsz = 40;
     // Section header field offsets.
-    public const int Sh_name = 0, Sh_type = 4, Sh_offset = 24, Sh_size = 32, Sh_link = 40, Sh_entsize = 56;
+    public const int Sh_offset = 24, Sh_entsize = 56;
 
     public static void PutU16(byte[] b, int off, ushort v) => BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(off), v);
     public static void PutU32(byte[] b, int off, uint v) => BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(off), v);

@@ -17,7 +17,7 @@ public class SymbolTableTests
         t.TryLookup(address, out var s, out ulong off) ? (off == 0 ? s.Name : $"{s.Name}+0x{off:x}") : null;
 
     private static ElfSection Text(ulong addr, ulong size) =>
-        new(".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, addr, 0, size) { Index = 1 };
+        new(".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, addr, size) { Index = 1 };
 
     [Test]
     public void Empty()
@@ -70,9 +70,9 @@ public class SymbolTableTests
     [Test]
     public void SizeZeroSymbols_StopAtSectionEnd()
     {
-        ElfSection[] sections = [new("", SHT_NULL, 0, 0, 0, 0), Text(0x1000, 0x100),
-            new(".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x1100, 0, 0x10) { Index = 2 },
-            new(".comment", SHT_PROGBITS, 0, 0, 0, 0x10) { Index = 3 }];
+        ElfSection[] sections = [new("", SHT_NULL, 0, 0, 0), Text(0x1000, 0x100),
+            new(".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x1100, 0x10) { Index = 2 },
+            new(".comment", SHT_PROGBITS, 0, 0, 0x10) { Index = 3 }];
         var t = new SymbolTable([
             Label("lbl", 0x10f0),
             Label("_etext", 0x1100, STB_GLOBAL),      // end marker of .text: covers nothing
@@ -92,8 +92,8 @@ public class SymbolTableTests
     [Test]
     public void EndMarkerDoesNotHideLabelAtSameAddress()
     {
-        ElfSection[] sections = [new("", SHT_NULL, 0, 0, 0, 0), Text(0x1000, 0x100),
-            new(".text2", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x1100, 0, 0x100) { Index = 2 }];
+        ElfSection[] sections = [new("", SHT_NULL, 0, 0, 0), Text(0x1000, 0x100),
+            new(".text2", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x1100, 0x100) { Index = 2 }];
         var t = new SymbolTable([Label("_etext", 0x1100, STB_GLOBAL, 1), Label("next", 0x1100, STB_LOCAL, 2)], sections);
         Assert.That(Lookup(t, 0x1104), Is.EqualTo("next+0x4"));
     }
@@ -177,11 +177,11 @@ public class SymbolTableTests
         var rng = new Random(seed);
         for (int round = 0; round < 50; round++)
         {
-            var sections = new List<ElfSection> { new("", SHT_NULL, 0, 0, 0, 0) };
+            var sections = new List<ElfSection> { new("", SHT_NULL, 0, 0, 0) };
             for (int i = 1; i <= 3; i++)
             {
                 ulong addr = (ulong)rng.Next(0, 200);
-                sections.Add(new ElfSection($".s{i}", SHT_PROGBITS, rng.Next(4) == 0 ? 0 : SHF_ALLOC, addr, 0,
+                sections.Add(new ElfSection($".s{i}", SHT_PROGBITS, rng.Next(4) == 0 ? 0 : SHF_ALLOC, addr,
                     (ulong)rng.Next(0, 80)) { Index = i });
             }
             byte[] types = [STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION, STT_TLS];

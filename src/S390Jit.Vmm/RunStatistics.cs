@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace S390Jit.Vmm;
+
+/// <summary>
+/// What --stats reports about a run, gathered once: <see cref="ToText"/> gives the "stats: ..." lines,
+/// <see cref="ToJson"/> one JSON object for scripts (--stats=json; every profile row, no cap).
+/// </summary>
+public sealed record RunStatistics(
+    string End, int ExitCode, string Message, ulong Instructions, ulong Cycles, double GuestSeconds, uint CpuMhz, double WallSeconds,
+    IReadOnlyList<RunStatistics.CpuCounts> Cpus, RunStatistics.JitCounts? Jit, IReadOnlyList<RunStatistics.ProfileRow>? Profile,
+    ulong SclpCommands, ulong ConsoleBytes, IReadOnlyDictionary<string, RunStatistics.HostEventCount> HostEvents, IReadOnlyList<string>? Ap)
+{
+    public sealed record CpuCounts(ushort Address, ulong Instructions, ulong Cycles, ulong Program, ulong External, ulong Svc, ulong Io,
+        IReadOnlyDictionary<string, ulong> Intercepts);
+
+    public sealed record JitCounts(long RegionsCompiled, long GuestInstructionsCompiled, long RegionsDiscarded, long Invalidations, long CacheFlushes,
+        double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified);
+
+    public sealed record ProfileRow(string Mnemonic, ulong Count, bool Helper);
+
+    public sealed record HostEventCount(ulong Count, ulong Cycles);
+
+    /// <summary>The end-of-run leak check, once the VM is torn down.</summary>
+    public HostLeakReport? Leaks { get; init; }
+
+    public double Mips => Instructions / Math.Max(WallSeconds, 1e-9) / 1e6;
+
+    public static RunStatistics Of(Machine m, RunResult result)
+    {
+        var cpus = m.Kvm.Vcpus.Select(v => new CpuCounts(v.Cpu.CpuAddress, v.Cpu.Instructions, v.Cpu.Cycles, v.Cpu.ProgramInterruptions,
+            v.Cpu.ExternalInterruptions, v.Cpu.SvcInterruptions, v.Cpu.IoInterruptions,
+            new SortedDictionary<string, ulong>(v.InterceptCounts, StringComparer.Ordinal))).ToList();
+        ulong cycles = cpus.Select(c => c.Cycles).DefaultIfEmpty(0UL).Max();
+        JitCounts? jit = m.Engine is Execution.Jit.JitEngine { Stats: var j }
+            ? new(j.RegionsCompiled, j.GuestInstructionsCompiled, j.RegionsDiscarded, j.Invalidations, j.CacheFlushes, j.CompileMicroseconds / 1000,
+                j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified)
+            : null;
+        var profile = m.Engine is Execution.Interpreter.Interpreter { Histogram: { } hist }
+            ? hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal)
+                .Select(kv => new ProfileRow(kv.Key.Mnemonic, kv.Value, !kv.Key.IsSimple)).ToList()
+            : null;
+        var events = new SortedDictionary<string, HostEventCount>(
+            m.Events.Counters.ToDictionary(kv => kv.Key, kv => new HostEventCount(kv.Value.Count, kv.Value.Cycles)), StringComparer.Ordinal);
+        var ap = m.VfioAp?.Statistics(m.Options.CpuMhz).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        return new RunStatistics(result.End.ToString(), result.ExitCode, result.Message, cpus.Aggregate(0UL, (a, c) => a + c.Instructions), cycles,
+            m.Boot.Cpu.Clock.Seconds(cycles), m.Options.CpuMhz, m.WallTime.TotalSeconds, cpus, jit, profile, m.Sclp.Commands, m.Sclp.ConsoleBytes,
+            events, ap) { Leaks = m.Leaks };
+    }
+
+    /// <summary>The --stats lines (the profile's first 30 rows).</summary>
+    public string ToText()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"stats: end                 {End} (exit {ExitCode})");
+        sb.AppendLine($"stats: guest instructions  {Instructions}");
+        sb.AppendLine($"stats: cycles              {Cycles}");
+        sb.AppendLine($"stats: guest time          {GuestSeconds:F6} s at {CpuMhz} MHz");
+        sb.AppendLine($"stats: wall time           {WallSeconds:F3} s ({Mips:F1} M guest instructions/s)");
+        foreach (var c in Cpus)
+        {
+            sb.AppendLine($"stats: cpu {c.Address}: instructions {c.Instructions}, cycles {c.Cycles}, program {c.Program}, external {c.External}, svc {c.Svc}, io {c.Io}");
+            foreach (var kv in c.Intercepts) sb.AppendLine($"stats: cpu {c.Address}: intercept {kv.Key,-24} {kv.Value}");
+        }
+        if (Jit is { } j)
+        {
+            sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
+            sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
+            sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
+        }
+        foreach (var line in Ap ?? []) sb.AppendLine(line);
+        if (Profile is { } rows)
+        {
+            ulong total = Math.Max(1, rows.Aggregate(0UL, (a, r) => a + r.Count));
+            foreach (var r in rows.Take(30))
+                sb.AppendLine($"stats: profile {r.Mnemonic,-8} {r.Count,14} {100.0 * r.Count / total,6:F2}%  {(r.Helper ? "helper" : "")}");
+        }
+        sb.AppendLine($"stats: sclp commands       {SclpCommands}, console bytes {ConsoleBytes}");
+        foreach (var kv in HostEvents)
+            sb.AppendLine(kv.Value.Cycles == 0
+                ? $"stats: host {kv.Key,-28} {kv.Value.Count}"
+                : $"stats: host {kv.Key,-28} {kv.Value.Count} ({kv.Value.Cycles} cycles in the path)");
+        if (Leaks is { } l) sb.AppendLine(Machine.LeakLine(l));
+        return sb.ToString();
+    }
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>One JSON object on one line.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+}
