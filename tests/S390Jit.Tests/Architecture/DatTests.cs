@@ -540,4 +540,54 @@ public class DatTests
         Assert.That(d.Cpu.DatTlb.TryGet(d.Cpu.Cr[1], Data, out var p) && p.Real == 0x60000, Is.True);
         Assert.That(d.Cpu.DatTlb.TryGet(d.Cpu.Cr[13], Data, out var h) && h.Real == 0x62000, Is.True);
     }
+
+    [Test]
+    public void Ipte_clears_the_tlbs_of_every_cpu_in_the_configuration()
+    {
+        using var d = new DatHarness();
+        ulong st = d.StandardSpace();
+        ulong pte = d.Map(st, Data, Frame);
+        var other = new Cpu(1);
+        unsafe { other.AttachStorage(d.Cpu.Mem, d.Cpu.MemSize); }
+        other.StorageKeys = d.Cpu.StorageKeys;
+        other.Facilities = d.Cpu.Facilities;
+        other.Cr[1] = d.Cpu.Cr[1];
+        other.LoadPsw(Psw.EA | Psw.BA | Psw.Dat, CpuHarness.CodeAddress);
+        var peers = new[] { d.Cpu, other };
+        d.Cpu.TlbPeers = peers;
+        other.TlbPeers = peers;
+        // the other CPU has the translation cached
+        unsafe { other.Access(Data, AccessKind.Fetch); }
+        Assert.That(other.DatTlb.TryGet(other.Cr[1], Data, out _), Is.True);
+        d.Cpu.G[5] = Data; d.Cpu.G[7] = pte & ~0x7FFUL;
+        d.H.Asm("IPTE", r1: 7, r2: 5);
+        d.DatOn();
+        Assert.That(d.Run(), Is.EqualTo(0));
+        // the other CPU applies the clearing at its next instruction boundary
+        Assert.That(other.EventCycle, Is.EqualTo(0UL));
+        other.ServiceEvents();
+        Assert.That(other.DatTlb.TryGet(other.Cr[1], Data, out _), Is.False);
+        Assert.That(() => { unsafe { other.Access(Data, AccessKind.Fetch); } }, Throws.TypeOf<ProgramInterruptException>());
+    }
+
+    [Test]
+    public void Local_clearing_ipte_leaves_the_other_cpus_alone()
+    {
+        using var d = new DatHarness();
+        ulong st = d.StandardSpace();
+        ulong pte = d.Map(st, Data, Frame);
+        var other = new Cpu(1);
+        unsafe { other.AttachStorage(d.Cpu.Mem, d.Cpu.MemSize); }
+        other.Cr[1] = d.Cpu.Cr[1];
+        other.LoadPsw(Psw.EA | Psw.BA | Psw.Dat, CpuHarness.CodeAddress);
+        var peers = new[] { d.Cpu, other };
+        d.Cpu.TlbPeers = peers;
+        unsafe { other.Access(Data, AccessKind.Fetch); }
+        d.Cpu.G[5] = Data; d.Cpu.G[7] = pte & ~0x7FFUL;
+        d.H.Asm("IPTE", r1: 7, r2: 5, m4: 1);
+        d.DatOn();
+        Assert.That(d.Run(), Is.EqualTo(0));
+        other.ServiceEvents();
+        Assert.That(other.DatTlb.TryGet(other.Cr[1], Data, out _), Is.True, "M4 local clearing (facility 51)");
+    }
 }
