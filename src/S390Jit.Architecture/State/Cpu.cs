@@ -111,7 +111,12 @@ public sealed unsafe partial class Cpu
         Prefix = 0;
         Ckc = 0;
         CpuTimer = 0;
+        Bear = 0;
+        PerPending = 0;
         UpdateAddressingMode();
+        // the reset clears the TLB (and the prefix changed): no translation survives
+        DatTlb.Clear();
+        ResetTranslationContext();
         RecheckEvents();
     }
 

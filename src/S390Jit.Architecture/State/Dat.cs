@@ -112,6 +112,13 @@ public unsafe partial class Cpu
         RecheckEvents();
     }
 
+    /// <summary>Drops the access caches and forgets the context they were filled under (state restored or reset wholesale).</summary>
+    public void ResetTranslationContext()
+    {
+        _ctxMask = ulong.MaxValue;
+        TranslationContextChanged();
+    }
+
     // ---- address-space selection -----------------------------------------------------------------
 
     /// <summary>
