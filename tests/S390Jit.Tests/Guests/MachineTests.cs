@@ -1,6 +1,6 @@
 using System.Text;
 using S390Jit.Architecture.State;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using S390Jit.Vmm;
 
 namespace S390Jit.Tests.Guests;

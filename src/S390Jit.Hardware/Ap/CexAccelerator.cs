@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace S390Jit.Host.Crypto;
+namespace S390Jit.Hardware.Ap;
 
 /// <summary>
 /// The message formats Linux's zcrypt driver uses for CEX accelerators (zcrypt_msgtype50): type 50

@@ -1,37 +1,11 @@
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Kvm;
-
-/// <summary>What the CPU model offers a guest (QEMU's -cpu and KVM's facility lists).</summary>
-public sealed class CpuModel
-{
-    /// <summary>Facility bits (STFLE numbering) the machine offers this guest.</summary>
-    public SortedSet<int> Facilities { get; } = new(DefaultFacilities);
-    /// <summary>QEMU's "ap" feature: AP instructions available to the guest (the VMM then enables APIE).</summary>
-    public bool Ap { get; set; }
-    /// <summary>CPU type for STIDP/STSI (z16 = 0x3931).</summary>
-    public ushort CpuType { get; init; } = 0x3931;
-
-    /// <summary>The facilities whose instructions the emulator implements (z196/zEC12 general instructions and the basics).</summary>
-    public static readonly int[] DefaultFacilities =
-    [
-        Fac.N3, Fac.ZArchInstalled, Fac.ZArchActive, Fac.Stfle, Fac.ExtTranslation2, Fac.LongDisplacement,
-        Fac.LongDisplacementHp, Fac.ExtendedImmediate, Fac.ExtTranslation3, Fac.Stckf, Fac.GeneralInstructionsExtension,
-        Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
-        Fac.Idte, 4, 5, Fac.Edat1, Fac.ConditionalSske, Fac.IpteRange, Fac.NonquiescingKeySetting, Fac.Mvcos, Fac.Csst, Fac.Csst2, Fac.LocalTlbClearing,
-        Fac.AccessExceptionFetchStoreIndication, Fac.EnhancedDat2, Fac.InstructionExecutionProtection,
-    ];
-
-    public ulong[] ToList(int doublewords = 4)
-    {
-        var l = new ulong[doublewords];
-        foreach (int f in Facilities)
-            if (f >> 6 < doublewords) l[f >> 6] |= 0x8000_0000_0000_0000UL >> (f & 63);
-        return l;
-    }
-}
 
 /// <summary>What the host machine offers KVM (its channel subsystem, STFLE list, SCLP) and the quirk switches.</summary>
 public sealed class KvmHostConfig
@@ -52,18 +26,23 @@ public sealed class KvmHostConfig
 /// The VM is reference-counted (kvm_get_kvm / kvm_put_kvm): the VMM holds the first reference, a
 /// vfio_ap mdev another while it is attached; the last put destroys the VM (and its GISA).
 /// </summary>
-public sealed class Kvm : IHostEventSource
+public sealed class KvmVm : IHostEventSource
 {
     public const int FacListDoublewords = 4;
 
-    /// <param name="hostAp">The host's AP bus; null on a host without AP instructions.</param>
-    public Kvm(HostMemory host, ulong memoryBytes, CpuModel model, HostEvents events, global::S390Jit.Host.Crypto.ApBus? hostAp = null, KvmHostConfig? config = null)
+    /// <param name="machine">The machine the host runs on.</param>
+    public KvmVm(HostMachine machine, ulong memoryBytes, CpuModel model, KvmHostConfig? config = null)
     {
-        Host = host;
-        Events = events;
+        Machine = machine;
+        var host = Host = machine.Memory;
         Model = model;
         Config = config ?? KvmHostConfig.Default;
         Memory = new Memslot(host, 0, memoryBytes, "guest RAM");
+        // stores by the machine into guest pages (an AP notification byte): code translated from them goes
+        host.ExternalStore += (address, length) =>
+        {
+            if (address >= Memory.HostStart && address - Memory.HostStart < Memory.Size) NotifyGuestMemoryWritten(address - Memory.HostStart + Memory.GuestBase, length);
+        };
         Iommu = new Vfio.VfioIommu(Memory);
         // fac_list lives in host memory below 2 GiB (the SIE FAC field is a 31-bit address)
         FacListAddress = host.KernelAlloc(FacListDoublewords * 8, 8);
@@ -73,18 +52,21 @@ public sealed class Kvm : IHostEventSource
             list[Fac.ApQueueInterruptControl >> 6] &= ~(0x8000_0000_0000_0000UL >> (Fac.ApQueueInterruptControl & 63));
         for (int i = 0; i < list.Length; i++) host.WriteU64(FacListAddress + (ulong)i * 8, list[i]);
         Floating = new FloatingInterrupts(this);
-        Crypto = new KvmCrypto(this, hostAp);
+        Crypto = new KvmCrypto(this);
         if (Config.Aiv)
         {
             // kvm_s390_gisa_init: the GISA lives in the VM's sie_page2; the GIB is registered with the first one
-            Gib = Gib.Of(host);
+            Gib = Gib.Of(machine);
             Gisa = new Gisa(this, Crypto.SiePage2 + Gisa.SiePage2Offset, Config.GisaFormat1 ? 1 : 0, Gib);
-            events.Emit("kvm_s390_gisa_init", 0, $"gisa 0x{Gisa.Origin:x} format {Gisa.Format}, gib 0x{Gib.Address:x} nisc {Gib.Nisc}");
+            Events.Emit(KvmTrace.GisaInit, 0, (Gisa.Origin, Gisa.Format, Gib.Address, Gib.Nisc));
         }
     }
 
+    /// <summary>The machine the host runs on (its memory, SIE, AP and adapter-interruption hardware).</summary>
+    public HostMachine Machine { get; }
     public HostMemory Host { get; }
-    public HostEvents Events { get; }
+    /// <summary>The host's trace buffer (the machine's).</summary>
+    public TraceLog Events => Machine.Trace;
     public CpuModel Model { get; }
     public KvmHostConfig Config { get; }
     public HostQuirks Quirks => Config.Quirks;
@@ -121,7 +103,7 @@ public sealed class Kvm : IHostEventSource
         {
             // kvm_arch_vcpu_setup: GD = the GISA designation, ECA.AIV with it
             v.SieBlock.GisaDesignation = Gisa.Designation;
-            v.SieBlock.ExecutionControlA |= SieControls.EcaAiv;
+            v.SieBlock.ExecutionControlA |= StateDescription.EcaAiv;
         }
         Vcpus.Add(v);
         return v;
@@ -143,24 +125,19 @@ public sealed class Kvm : IHostEventSource
     /// <summary>References held on the VM (the VMM's, an mdev's).</summary>
     public int References => Volatile.Read(ref _refs);
     public bool Destroyed { get; private set; }
-    /// <summary>Accesses the model caught to freed objects (a destroyed VM or GISA, an unpinned NIB frame).</summary>
-    public ulong UseAfterFreeCount => (ulong)Interlocked.Read(ref _uaf);
-    private long _uaf;
+    /// <summary>Accesses the model caught to freed objects (a destroyed VM or GISA, an unpinned NIB frame): the host's trace counts them.</summary>
+    public ulong UseAfterFreeCount => Events[MachineTrace.UseAfterFree];
     /// <summary>GISC references the GISA still had when the VM was destroyed (a leak).</summary>
     public int GiscReferencesAtDestroy { get; private set; }
 
-    internal void UseAfterFree(HostContext ctx, string what)
-    {
-        Interlocked.Increment(ref _uaf);
-        ctx.Emit("use_after_free", what);
-    }
+    internal void UseAfterFree(HostContext ctx, string what) => Events.Emit(MachineTrace.UseAfterFree, ctx.Now, what);
 
     /// <summary>kvm_get_kvm.</summary>
     public void Get(HostContext ctx, string who)
     {
         if (Destroyed) { UseAfterFree(ctx, $"kvm_get_kvm on a destroyed VM by {who}"); return; }
         int n = Interlocked.Increment(ref _refs);
-        ctx.Emit("kvm_get_kvm", $"{who}: references {n}");
+        ctx.Emit(KvmTrace.GetKvm, (who, n));
     }
 
     /// <summary>kvm_put_kvm: the last reference destroys the VM.</summary>
@@ -168,7 +145,7 @@ public sealed class Kvm : IHostEventSource
     {
         if (Destroyed) { UseAfterFree(ctx, $"kvm_put_kvm on a destroyed VM by {who}"); return; }
         int n = Interlocked.Decrement(ref _refs);
-        ctx.Emit("kvm_put_kvm", $"{who}: references {n}");
+        ctx.Emit(KvmTrace.PutKvm, (who, n));
         if (n == 0) Destroy(ctx);
     }
 
@@ -177,8 +154,10 @@ public sealed class Kvm : IHostEventSource
     {
         GiscReferencesAtDestroy = Gisa?.TotalReferences ?? 0;
         Gisa?.Destroy(ctx);
+        // kvm_arch_destroy_vm: sie_page2 (CRYCB, GISA) is freed; the machine treats later uses as use after free
+        Host.KernelFree(Crypto.SiePage2, KvmCrypto.SiePage2Size);
         Destroyed = true;
-        ctx.Emit("kvm_destroy_vm", $"gisc references left {GiscReferencesAtDestroy}, pinned pages left {Iommu.PinnedPages}");
+        ctx.Emit(KvmTrace.DestroyVm, (GiscReferencesAtDestroy, Iommu.PinnedPages));
     }
 
     // ---- the GISC API KVM exports to vfio_ap (spec 6.3) ----------------------------------------------
@@ -186,21 +165,21 @@ public sealed class Kvm : IHostEventSource
     /// <summary>kvm_s390_gisc_register: the NISC (5), or -ENODEV without a GISA, -ERANGE for an ISC above 7.</summary>
     public int GiscRegister(int gisc, HostContext ctx)
     {
-        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_register", $"gisc {gisc}: -ENODEV (no GISA)"); return -Gisa.ENODEV; }
+        if (Gisa == null) { ctx.Emit(KvmTrace.GiscRegister, (gisc, -Errno.ENODEV, 0, (byte)0, (byte)0)); return -Errno.ENODEV; }
         return Gisa.RegisterGisc(gisc, ctx);
     }
 
     /// <summary>kvm_s390_gisc_unregister: 0, or -ENODEV, -ERANGE, -EINVAL (not registered).</summary>
     public int GiscUnregister(int gisc, HostContext ctx)
     {
-        if (Gisa == null) { ctx.Emit("kvm_s390_gisc_unregister", $"gisc {gisc}: -ENODEV (no GISA)"); return -Gisa.ENODEV; }
+        if (Gisa == null) { ctx.Emit(KvmTrace.GiscUnregister, (gisc, -Errno.ENODEV, 0, (byte)0, (byte)0)); return -Errno.ENODEV; }
         return Gisa.UnregisterGisc(gisc, ctx);
     }
 
     // ---- host events in the cycle model --------------------------------------------------------------
 
     /// <summary>The next cycle host-side work is due for this VM: an AP reply to notify, the kicker timer.</summary>
-    public ulong NextHostEventCycle() => Gisa is { Destroyed: false } g ? Math.Min(g.KickerCycle, g.NextSourceCycle()) : ulong.MaxValue;
+    public ulong NextHostEventCycle() => Gisa is { Destroyed: false } g ? Math.Min(g.KickerCycle, Machine.Aiv.NextNotificationCycle(g.Origin)) : ulong.MaxValue;
 
     /// <summary>
     /// Only the kicker is scheduled (no reply outstanding) and it cannot wake anyone: every vcpu is stopped
@@ -208,7 +187,7 @@ public sealed class Kvm : IHostEventSource
     /// </summary>
     public bool KickerIsFutile()
     {
-        if (Gisa is not { Destroyed: false } g || g.NextSourceCycle() != ulong.MaxValue) return false;
+        if (Gisa is not { Destroyed: false } g || Machine.Aiv.NextNotificationCycle(g.Origin) != ulong.MaxValue) return false;
         byte pending = (byte)(g.Ipm & g.AlertMask);
         foreach (var v in Vcpus)
         {
@@ -227,7 +206,7 @@ public sealed class Kvm : IHostEventSource
     {
         if (Gisa is not { Destroyed: false } g) return;
         var ctx = new HostContext(on.Cpu, Events);
-        g.ServiceSources(ctx);
+        Machine.Aiv.ServiceNotifications(g.Origin, ctx);
         g.Gib.HandleGal(ctx);
         if (ctx.Now >= g.KickerCycle) g.RunKicker(ctx);
     }
@@ -238,7 +217,4 @@ public sealed class Kvm : IHostEventSource
         ServiceHostEvents(v);
         cpu.HostEventCycle = NextHostEventCycle();
     }
-
-    void IHostEventSource.AdapterInterruptionPresented(Cpu cpu, int isc) =>
-        Events.Emit("sie_deliver_io_adapter", cpu.Cycles, $"vcpu {cpu.CpuAddress}: SIE presented the adapter interruption from the GISA, isc {isc}, interruption id 0x{0x8000_0000u | ((uint)isc << 27):x8}");
 }

@@ -3,11 +3,14 @@ using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
+using S390Jit.Hardware.Sie;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Ap;
 
-namespace S390Jit.Tests.Host;
+namespace S390Jit.Tests.Hardware;
 
 /// <summary>
-/// One CPU with 1 MiB of storage and an <see cref="ApFirmware"/> on an AP bus, for instruction-level
+/// One CPU with 1 MiB of storage and the <see cref="ApFirmware"/> of a machine with an AP configuration, for instruction-level
 /// AP tests: natively (no SIE: the LPAR's whole configuration) or as a guest CPU under SIE with
 /// ECA.APIE and a CRYCB of a chosen format in host memory. Instructions are assembled with the
 /// table's assembler at 0x10000 and executed one at a time with <see cref="Exec"/>.
@@ -20,13 +23,14 @@ public sealed unsafe class ApHarness : IDisposable
 
     private readonly Memslot _slot;
 
-    /// <summary>A bus with adapters 05 and 06 (CEX7, depth 8) and usage domains 4 and 5 unless given.</summary>
-    public ApHarness(ApBus? bus = null, bool apFacility = true)
+    /// <summary>A configuration with adapters 05 and 06 (CEX7, depth 8) and usage domains 4 and 5 unless given.</summary>
+    public ApHarness(ApConfiguration? ap = null, bool apFacility = true)
     {
         HostMem = new HostMemory();
         _slot = new Memslot(HostMem, 0, 1 << 20, "test RAM");
-        Bus = bus ?? DefaultBus();
-        Firmware = new ApFirmware(Bus, HostMem);
+        Ap = ap ?? DefaultConfiguration();
+        Machine = new HostMachine(HostMem, ap: Ap);
+        Firmware = Machine.ApFirmware!;
         Cpu = new Cpu();
         Cpu.AttachStorage(_slot.Pointer, 1 << 20);
         Cpu.Clock = new CpuClock(Mhz);
@@ -39,29 +43,43 @@ public sealed unsafe class ApHarness : IDisposable
         Cpu.LoadPsw(Psw.EA | Psw.BA, Code);
     }
 
-    public static ApBus DefaultBus(bool apxa = true, ApDeviceType type = ApDeviceType.Cex7, int depth = 8)
+    public static ApConfiguration DefaultConfiguration(bool apxa = true, ApDeviceType type = ApDeviceType.Cex7, int depth = 8)
     {
-        var bus = new ApBus(apxa);
-        bus.AddUsageDomain(4);
-        bus.AddUsageDomain(5);
-        bus.AddControlDomain(4);
-        bus.AddAdapter(5, type, depth);
-        bus.AddAdapter(6, type, depth);
-        return bus;
+        var ap = new ApConfiguration(apxa);
+        ap.AddUsageDomain(4);
+        ap.AddUsageDomain(5);
+        ap.AddControlDomain(4);
+        ap.AddAdapter(5, type, depth);
+        ap.AddAdapter(6, type, depth);
+        return ap;
+    }
+
+    /// <summary>Adapters 05 (CEX7) and 06 (<paramref name="second"/>) with usage domains 4 and 5, no control domain: a configuration two VMs share.</summary>
+    public static ApConfiguration SharedConfiguration(ApDeviceType second = ApDeviceType.Cex7)
+    {
+        var ap = new ApConfiguration();
+        ap.AddUsageDomain(4);
+        ap.AddUsageDomain(5);
+        ap.AddAdapter(5, ApDeviceType.Cex7);
+        ap.AddAdapter(6, second);
+        return ap;
     }
 
     public HostMemory HostMem { get; }
-    public ApBus Bus { get; }
+    public ApConfiguration Ap { get; }
+    public HostMachine Machine { get; }
     public ApFirmware Firmware { get; }
     public Cpu Cpu { get; }
     public ulong Crycb { get; private set; }
+    /// <summary>The SIE controls the CPU runs under (after <see cref="UnderSie"/>).</summary>
+    public SieControls Sie => (SieControls)Cpu.Sie!;
 
     /// <summary>Runs the CPU as a guest under SIE with ECA.APIE and a CRYCB of <paramref name="format"/> (0, 1, 2).</summary>
     public ApHarness UnderSie(int format, bool apie = true)
     {
         Crycb = HostMem.KernelAlloc(0x1000, 0x1000) + 0x800;
         uint fmt = format switch { 2 => 3u, 1 => 1u, _ => 0u };
-        Cpu.Sie = new SieControls { Eca = apie ? SieControls.EcaApie : 0, Crycbd = (uint)Crycb | fmt };
+        Cpu.Sie = new SieControls { Eca = apie ? StateDescription.EcaApie : 0, Crycbd = (uint)Crycb | fmt };
         return this;
     }
 
@@ -160,7 +178,7 @@ public sealed unsafe class ApHarness : IDisposable
     public void Wait(ulong cycles) => Cpu.Cycles += cycles;
     public void WaitMicroseconds(ulong us) => Cpu.Cycles += us * Mhz;
 
-    public ApQueue Queue(ushort apqn = Q) => Bus.Queue(apqn)!;
+    public ApQueue Queue(ushort apqn = Q) => Ap.Queue(apqn)!;
 
     public Span<byte> Mem(ulong abs, int len) => _slot.Span(abs, len);
     public void Put(ulong abs, byte[] bytes) => bytes.CopyTo(Mem(abs, bytes.Length));

@@ -1,6 +1,7 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
 
-namespace S390Jit.Host.Crypto;
+namespace S390Jit.Hardware.Ap;
 
 /// <summary>One request on a queue: the message, when it was enqueued and when its reply is available.</summary>
 public sealed class ApRequest
@@ -43,15 +44,13 @@ public sealed class ApQueue
     {
         Adapter = adapter;
         Apqi = apqi;
-        Apqn = Crypto.Apqn.Make(adapter.Apid, apqi);
+        Apqn = Ap.Apqn.Make(adapter.Apid, apqi);
     }
 
     public ApAdapter Adapter { get; }
     public int Apqi { get; }
     public ushort Apqn { get; }
-    public string Name => Crypto.Apqn.Name(Apqn);
-    /// <summary>The host driver this queue device is bound to (the zcrypt default driver, vfio_ap, or none).</summary>
-    public IApDriver? Driver { get; internal set; }
+    public string Name => Ap.Apqn.Name(Apqn);
     public ApQueueStats Stats { get; } = new();
 
     /// <summary>The multi-part request being assembled by NQAP (message parts without the last-part bit, or cc 2).</summary>
@@ -63,14 +62,17 @@ public sealed class ApQueue
     /// <summary>
     /// Interruption state set by AQIC: enabled, the NIB address (guest absolute for a native AQIC, host
     /// physical for the host's AQIC with a GISA designation), the ISC (native: the interruption's ISC;
-    /// with a GISA: the host ISC of the GIB alert) and, with a GISA, the guest ISC and the GISA.
+    /// with a GISA: the host ISC of the GIB alert) and, with a GISA, the guest ISC, the GISA's origin
+    /// and the machine whose adapter-interruption facility posts to it.
     /// </summary>
     public bool IrqEnabled { get; internal set; }
     public ulong NotificationByte { get; internal set; }
     public byte Isc { get; internal set; }
     public byte Gisc { get; internal set; }
-    /// <summary>The GISA the host's AQIC designated (null: native, or disabled).</summary>
-    public Kvm.Gisa? IrqGisa { get; internal set; }
+    /// <summary>Host address of the GISA the host's AQIC designated (0: native, or disabled).</summary>
+    public ulong IrqGisaOrigin { get; internal set; }
+    /// <summary>The adapter-interruption facility that posts this queue's notifications (null: native, or disabled).</summary>
+    public AivFacility? IrqAiv { get; internal set; }
 
     /// <summary>
     /// Test knob for the asynchronous I bit (spec 1.8): after a disable, TAPQ keeps reporting I = 1 for
@@ -123,16 +125,14 @@ public sealed class ApQueue
     internal void TapqObserved() { if (_iLag > 0 && _iLag != int.MaxValue) _iLag--; }
 
     /// <summary>Enables interruptions (AQIC IR=1): replies already available are not notified (UNCONFIRMED).</summary>
-    internal void EnableIrq(ulong nib, byte isc, byte gisc, Kvm.Gisa? gisa, ulong now)
+    internal void EnableIrq(ulong nib, byte isc, byte gisc, AivFacility? aiv, ulong gisaOrigin, ulong now)
     {
         IrqEnabled = true;
-        NotificationByte = nib;
-        Isc = isc;
-        Gisc = gisc;
-        IrqGisa = gisa;
+        (NotificationByte, Isc, Gisc) = (nib, isc, gisc);
+        (IrqAiv, IrqGisaOrigin) = (aiv, gisaOrigin);
         _iLag = 0;
         foreach (var r in _requests) if (r.Completed(now)) r.Notified = true;
-        gisa?.AddSource(this);
+        aiv?.AddSource(gisaOrigin, this);
     }
 
     /// <summary>Disables interruptions (AQIC IR=0, RAPQ, ZAPQ); <paramref name="lag"/>: the I bit stays visible for some TAPQs.</summary>
@@ -140,14 +140,18 @@ public sealed class ApQueue
     {
         if (IrqEnabled && lag) _iLag = IrqDisableLagTapqs;
         IrqEnabled = false;
-        IrqGisa?.RemoveSource(this);
-        IrqGisa = null;
+        IrqAiv?.RemoveSource(IrqGisaOrigin, this);
+        IrqAiv = null;
+        IrqGisaOrigin = 0;
     }
 
-    /// <summary>The earliest reply cycle not yet notified while interruptions are enabled with <paramref name="gisa"/>.</summary>
-    internal ulong NextNotificationCycle(Kvm.Gisa gisa)
+    /// <summary>Interruptions are enabled with the GISA at <paramref name="gisaOrigin"/> of <paramref name="aiv"/>'s machine.</summary>
+    private bool NotifiesTo(AivFacility aiv, ulong gisaOrigin) => IrqEnabled && IrqAiv == aiv && IrqGisaOrigin == gisaOrigin;
+
+    /// <summary>The earliest reply cycle not yet notified while interruptions are enabled with the GISA.</summary>
+    internal ulong NextNotificationCycle(AivFacility aiv, ulong gisaOrigin)
     {
-        if (!IrqEnabled || IrqGisa != gisa) return ulong.MaxValue;
+        if (!NotifiesTo(aiv, gisaOrigin)) return ulong.MaxValue;
         ulong next = ulong.MaxValue;
         foreach (var r in _requests)
             if (!r.Notified && r.Job != null) next = Math.Min(next, r.ReplyCycle);
@@ -155,9 +159,9 @@ public sealed class ApQueue
     }
 
     /// <summary>Marks the replies available at <paramref name="now"/> as notified; returns how many there were.</summary>
-    internal int TakeNotifications(Kvm.Gisa gisa, ulong now)
+    internal int TakeNotifications(AivFacility aiv, ulong gisaOrigin, ulong now)
     {
-        if (!IrqEnabled || IrqGisa != gisa) return 0;
+        if (!NotifiesTo(aiv, gisaOrigin)) return 0;
         int n = 0;
         foreach (var r in _requests)
             if (!r.Notified && r.Completed(now)) { r.Notified = true; n++; }

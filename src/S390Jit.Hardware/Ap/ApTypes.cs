@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace S390Jit.Host.Crypto;
+namespace S390Jit.Hardware.Ap;
 
 /// <summary>AP device (adapter) types as TAPQ reports them (Linux AP_DEVICE_TYPE_CEXn).</summary>
 public enum ApDeviceType : byte
@@ -80,9 +80,5 @@ public sealed class ApMask
     public override string ToString() => string.Join(",", Bits().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
 }
 
-/// <summary>An error of a host-side AP operation, with the errno Linux would return.</summary>
-public sealed class ApException(int errno, string message) : Exception(message)
-{
-    public const int EPERM = 1, ENOMEM = 12, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, EADDRINUSE = 98, EADDRNOTAVAIL = 99, EOPNOTSUPP = 95;
-    public int Errno { get; } = errno;
-}
+/// <summary>A change of the AP configuration the machine refuses (an adapter or domain beyond the maximum, an adapter installed twice).</summary>
+public sealed class ApConfigurationException(string message) : Exception(message);

@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using S390Jit.Host.Crypto;
-using static S390Jit.Tests.Host.ApHarness;
+using static S390Jit.Tests.Hardware.ApHarness;
+using S390Jit.Hardware.Ap;
 
-namespace S390Jit.Tests.Host;
+namespace S390Jit.Tests.Hardware;
 
 /// <summary>
 /// The CEX accelerator firmware: type 50 requests as zcrypt builds them, type 80 replies with real

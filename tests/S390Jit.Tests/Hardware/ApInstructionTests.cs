@@ -1,9 +1,10 @@
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
-using static S390Jit.Tests.Host.ApHarness;
+using static S390Jit.Tests.Hardware.ApHarness;
+using S390Jit.Hardware.Ap;
 
-namespace S390Jit.Tests.Host;
+namespace S390Jit.Tests.Hardware;
 
 /// <summary>
 /// PQAP (TAPQ, RAPQ, ZAPQ, AQIC natively, QCI, QACT), NQAP and DQAP executed by a CPU against the
@@ -44,7 +45,7 @@ public class ApInstructionTests
     [TestCase(ApDeviceType.Cex8, 14)]
     public void Tapq_reports_the_configured_adapter_type(ApDeviceType type, int at)
     {
-        using var h = new ApHarness(DefaultBus(type: type));
+        using var h = new ApHarness(DefaultConfiguration(type: type));
         h.Tapq();
         Assert.That((h.G(2) >> 24) & 0xFF, Is.EqualTo((ulong)at));
     }
@@ -74,13 +75,13 @@ public class ApInstructionTests
     {
         using var h = new ApHarness();
         Assert.That(h.Send(MeEncrypt(Key(1024))).Cc, Is.Zero);
-        h.Bus.Adapter(5)!.Deconfigure();
+        h.Ap.Adapter(5)!.Deconfigure();
         Assert.That(h.Tapq(), Is.EqualTo(ApStatus.Deconfigured));
         Assert.That(h.Send(MeEncrypt(Key(1024))).Cc, Is.EqualTo(3));
         Assert.That(h.Rc, Is.EqualTo(ApStatus.Deconfigured));
-        h.Bus.Adapter(5)!.Configure();
+        h.Ap.Adapter(5)!.Configure();
         Assert.That((h.Tapq(), h.Status & ApStatus.Empty), Is.EqualTo((ApStatus.Normal, ApStatus.Empty)), "the request was lost");
-        h.Bus.Adapter(6)!.CheckStop();
+        h.Ap.Adapter(6)!.CheckStop();
         Assert.That(h.Tapq(0x0604), Is.EqualTo(ApStatus.Checkstopped));
         Assert.That(h.Dqap(0x0604, Reply, 100).Cc, Is.EqualTo(3));
         Assert.That(h.Rc, Is.EqualTo(ApStatus.Checkstopped));
@@ -461,7 +462,7 @@ public class ApInstructionTests
     [TestCase((ushort)0x0510, TestName = "Spec_apqi_0x10_without_apxa")]
     public void Specification_exception_for_an_apqn_beyond_63_15_without_apxa(ushort apqn)
     {
-        using var noApxa = new ApHarness(DefaultBus(apxa: false));
+        using var noApxa = new ApHarness(DefaultConfiguration(apxa: false));
         foreach (var (m, r1, r2) in new[] { ("PQAP", 0, 0), ("NQAP", 4, 2), ("DQAP", 6, 4) })
         {
             noApxa.Cpu.G[0] = apqn;

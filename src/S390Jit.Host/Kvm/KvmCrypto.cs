@@ -1,6 +1,6 @@
 using S390Jit.Architecture.Isa;
-using S390Jit.Architecture.State;
-using S390Jit.Host.Crypto;
+using S390Jit.Hardware.Ap;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Host.Kvm;
 
@@ -28,16 +28,15 @@ public sealed class KvmCrypto
     /// <summary>ECB3 key-wrapping controls (protected-key AES and DEA, need a format 1 or 2 CRYCB).</summary>
     public const byte Ecb3Aes = 0x04, Ecb3Dea = 0x08;
 
-    private readonly Kvm _kvm;
+    private readonly KvmVm _kvm;
     // kvm->arch.crypto.pqap_hook_rwsem: read-held across a hook call, write-held while vfio_ap installs or
     // removes the hook (so removal waits for a call in flight); recursive, as vfio_ap reads it inside the call
     private readonly ReaderWriterLockSlim _hookLock = new(LockRecursionPolicy.SupportsRecursion);
     private bool _warned;
 
-    internal KvmCrypto(Kvm kvm, ApBus? hostAp)
+    internal KvmCrypto(KvmVm kvm)
     {
         _kvm = kvm;
-        HostAp = hostAp;
         SiePage2 = kvm.Host.KernelAlloc(SiePage2Size, SiePage2Size);
         Crycb = SiePage2 + CrycbOffset;
         uint crycbd = (uint)Crycb;
@@ -50,14 +49,13 @@ public sealed class KvmCrypto
             AesKw = DeaKw = true;
         }
         Crycbd = crycbd;
-        if (hostAp != null) Firmware = new ApFirmware(hostAp, kvm.Host);
     }
 
     /// <summary>The host's AP bus, or null on a host without AP instructions.</summary>
-    public ApBus? HostAp { get; }
-    /// <summary>The AP firmware as this VM's vcpus see it (null without host AP).</summary>
-    public ApFirmware? Firmware { get; }
-    public bool HostApxa => HostAp is { Apxa: true };
+    /// <summary>ap_instructions_available(): the machine the host runs on has AP instructions.</summary>
+    public bool HostAp => _kvm.Machine.ApConfiguration != null;
+    /// <summary>kvm_s390_apxa_installed(): the host's QCI reports APXA.</summary>
+    public bool HostApxa => _kvm.Machine.ApConfiguration is { Apxa: true };
     public ulong SiePage2 { get; }
     /// <summary>Host address of the CRYCB.</summary>
     public ulong Crycb { get; }
@@ -90,9 +88,9 @@ public sealed class KvmCrypto
     /// </summary>
     public bool SetApie(bool enable)
     {
-        if (HostAp == null) return false;
+        if (!HostAp) return false;
         Apie = enable;
-        _kvm.Events.Emit("kvm_s390_vm_set_crypto", CurrentCycle(), enable ? "enable APIE" : "disable APIE");
+        _kvm.Events.Emit(KvmTrace.VmSetCrypto, CurrentCycle(), enable);
         BlockAll();
         try { foreach (var v in _kvm.Vcpus) VcpuSetup(v); }
         finally { UnblockAll(); }
@@ -102,18 +100,17 @@ public sealed class KvmCrypto
     /// <summary>kvm_s390_vcpu_crypto_setup: CRYCBD, ECA.APIE and the ECB3 key-wrapping bits of one vcpu.</summary>
     public void VcpuSetup(KvmVcpu v)
     {
-        v.Cpu.Ap = Firmware;
         var sd = v.SieBlock;
         // (unlike kvm-s390.c, ECA.APIE is cleared even when nothing else is set up, so DISABLE_APIE always takes)
-        sd.ExecutionControlA &= ~SieControls.EcaApie;
+        sd.ExecutionControlA &= ~StateDescription.EcaApie;
         if (!Apie && !_kvm.TestFacility(Fac.Msa3)) return;
         sd.CrycbDesignation = Crycbd;
-        ulong ecb3 = sd.Address + Sie.StateDescription.Ecb3;
+        ulong ecb3 = sd.Address + StateDescription.Ecb3;
         byte b = (byte)(sd.Host.ReadU8(ecb3) & ~(Ecb3Aes | Ecb3Dea));
         if (AesKw) b |= Ecb3Aes;
         if (DeaKw) b |= Ecb3Dea;
         sd.Host.WriteU8(ecb3, b);
-        if (Apie) sd.ExecutionControlA |= SieControls.EcaApie;
+        if (Apie) sd.ExecutionControlA |= StateDescription.EcaApie;
     }
 
     /// <summary>
@@ -140,7 +137,7 @@ public sealed class KvmCrypto
             }
         }
         finally { UnblockAll(); }
-        _kvm.Events.Emit("kvm_arch_crypto_set_masks", CurrentCycle(), $"format {Format}: apm {apm} aqm {aqm} adm {adm}");
+        _kvm.Events.Emit(KvmTrace.CryptoSetMasks, CurrentCycle(), (Format, apm, aqm, adm));
     }
 
     /// <summary>kvm_arch_crypto_clear_masks: zeroes APCB0 and APCB1 with all vcpus blocked out of SIE.</summary>
@@ -153,7 +150,7 @@ public sealed class KvmCrypto
             _kvm.Host.Span(Crycb + ApFirmware.Apcb1Apm, 0x80).Clear();
         }
         finally { UnblockAll(); }
-        _kvm.Events.Emit("kvm_arch_crypto_clear_masks", CurrentCycle());
+        _kvm.Events.Emit(KvmTrace.CryptoClearMasks, CurrentCycle());
     }
 
     /// <summary>Installs or removes the PQAP hook (atomically with respect to a running hook call: waits for it).</summary>
@@ -166,7 +163,7 @@ public sealed class KvmCrypto
             _hookOwner = hook == null ? null : owner;
         }
         finally { _hookLock.ExitWriteLock(); }
-        _kvm.Events.Emit("kvm_s390_pqap_hook", CurrentCycle(), hook == null ? "removed" : $"installed ({hook}, owner {owner?.Name ?? "none"})");
+        _kvm.Events.Emit(KvmTrace.PqapHook, CurrentCycle(), (hook?.ToString(), owner?.Name));
     }
 
     /// <summary>
@@ -189,79 +186,19 @@ public sealed class KvmCrypto
     private void UnblockAll() { foreach (var v in _kvm.Vcpus) v.UnblockSie(); }
     private ulong CurrentCycle() => _kvm.Vcpus.Count > 0 ? _kvm.Vcpus[0].Cpu.Cycles : 0;
 
-    /// <summary>Modelled cost of KVM's own part of handle_pqap (decode, checks, hook dispatch).</summary>
-    public const ulong PqapInterceptCycles = 300;
+    // ---- what handle_pqap (priv.c) reads of kvm->arch.crypto ------------------------------------------
 
-    /// <summary>
-    /// handle_pqap (priv.c), the B2AF intercept, in the decision order of spec 4.2: the host without AP,
-    /// ECA.APIE off and a function other than AQIC are "not supported" (false: user space presents the
-    /// operation exception); problem state is a privileged-operation exception; reserved GR0 bits 41-47,
-    /// the T bit without facility 15, an APQN beyond 63.15 without a format-2 CRYCB and facility 65 not
-    /// offered are specification exceptions (suppressing: GR1/GR2 untouched, no hook call). Then the
-    /// hook, called with the hook lock read-held and a reference on its owner module (owner unavailable:
-    /// not supported); on its return 0 the condition code is 3 if GR1 has a non-zero response code, else
-    /// 0 (v7: unchanged). Without a hook the status is RC 0x01 with cc 3, GR1 written as spec 4.4 says.
-    /// </summary>
-    public static bool HandlePqap(KvmVcpu v)
+    /// <summary>down_read(pqap_hook_rwsem): handle_pqap holds it across the hook call.</summary>
+    internal void EnterHookRead() => _hookLock.EnterReadLock();
+    internal void ExitHookRead() => _hookLock.ExitReadLock();
+    /// <summary>The hook and its owner module, read with the hook lock held.</summary>
+    internal (IPqapHook? Hook, KernelModule? Owner) HookLocked => (_hook, _hookOwner);
+
+    /// <summary>v7's pr_warn_once for a PQAP other than AQIC: true only the first time.</summary>
+    internal bool WarnOnce()
     {
-        var k = v.Kvm.Crypto;
-        var c = v.Cpu;
-        var ev = v.Kvm.Events;
-        ulong start = c.Cycles;
-        ulong r0 = c.G[0];
-        int fc = (int)((r0 >> 24) & 0xFF);
-        c.Cycles += PqapInterceptCycles;
-        ev.Emit("kvm_s390_handle_pqap", c.Cycles, $"vcpu {c.CpuAddress}: fc {fc} apqn {Apqn.Name((ushort)r0)} gr0 0x{r0:x16} gr1 0x{c.G[1]:x16} gr2 0x{c.G[2]:x16}");
-        bool Exit(bool handled, string what)
-        {
-            ev.Emit("kvm_s390_handle_pqap_exit", c.Cycles, $"vcpu {c.CpuAddress}: {what}", c.Cycles - start);
-            return handled;
-        }
-        bool Inject(ushort code, string why)
-        {
-            v.InjectProgramInterruption(code);
-            return Exit(true, $"{why}: program interruption 0x{code:x4}");
-        }
-        if (k.HostAp == null) return Exit(false, "no AP instructions on the host: not supported");
-        if ((v.SieBlock.ExecutionControlA & SieControls.EcaApie) == 0) return Exit(false, "ECA.APIE off: not supported");
-        if (fc != Architecture.Semantics.Crypto.Aqic)
-        {
-            if (v.Kvm.Quirks.V7PqapWarning && !k._warned)
-            {
-                k._warned = true;
-                ev.Emit("kvm_s390_pqap_warning", c.Cycles, $"WARNING: intercepted PQAP fc {fc} (only AQIC is expected)");
-            }
-            return Exit(false, $"fc {fc} is not AQIC: not supported");
-        }
-        if (c.ProblemState) return Inject(PgmCode.PrivilegedOperation, "problem state");
-        if ((r0 & Architecture.Semantics.Crypto.AqicReserved) != 0) return Inject(PgmCode.Specification, "reserved GR0 bits 41-47");
-        if (!v.Kvm.TestFacility(Fac.ApFt) && (r0 & Architecture.Semantics.Crypto.PqapT) != 0) return Inject(PgmCode.Specification, "T bit without facility 15");
-        if ((k.Crycbd & 2) == 0 && (r0 & Architecture.Semantics.Crypto.NonApxaBits) != 0) return Inject(PgmCode.Specification, "APQN beyond 63.15 without APXA");
-        if (!v.Kvm.TestFacility(Fac.ApQueueInterruptControl)) return Inject(PgmCode.Specification, "facility 65 not offered");
-
-        k._hookLock.EnterReadLock();
-        try
-        {
-            if (k._hook is { } hook)
-            {
-                var owner = k._hookOwner;
-                if (owner != null && !owner.TryGet()) return Exit(false, $"hook owner {owner.Name} unavailable: not supported");
-                int rc;
-                ev.Emit("kvm_s390_pqap_hook_call", c.Cycles, $"vcpu {c.CpuAddress}: {hook}");
-                try { rc = hook.HandlePqap(v); }
-                finally { owner?.Put(); }
-                if (rc != 0) return Exit(false, $"hook returned {rc}: not supported");
-                if ((c.G[1] & 0x00FF_0000) != 0) c.Cc = 3;
-                else if (!v.Kvm.Quirks.V7CcUnchanged) c.Cc = 0;
-                return Exit(true, $"hook returned 0: gr1 0x{c.G[1]:x16} cc {c.Cc}");
-            }
-            // no hook: RC 0x01 (no queue); literally the 4-byte status lands in the first word of GR1
-            const uint status = 0x0001_0000;
-            if (v.Kvm.Quirks.NoHookGr1Intended) c.G[1] = status;
-            else c.G[1] = ((ulong)status << 32) | (c.G[1] & 0xFFFF_FFFFUL);
-            c.Cc = 3;
-            return Exit(true, $"no hook: gr1 0x{c.G[1]:x16} cc 3");
-        }
-        finally { k._hookLock.ExitReadLock(); }
+        if (_warned) return false;
+        _warned = true;
+        return true;
     }
 }

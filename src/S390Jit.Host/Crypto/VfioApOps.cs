@@ -1,190 +1,11 @@
-using System.Text.RegularExpressions;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Ap;
+using S390Jit.Hardware.Sie;
 using S390Jit.Host.Kvm;
 
 namespace S390Jit.Host.Crypto;
 
-/// <summary>
-/// vfio_ap's record of one AP queue device bound to it (struct vfio_ap_queue, spec 5.1): the APQN, the
-/// mdev that last intercepted an AQIC for it, and the interruption registration kept for re-enables
-/// (spec 5.6): the guest NIB address and its pinned frame (0: none) and the registered guest ISC
-/// (0xFF: none).
-/// </summary>
-public sealed class VfioApQueue
-{
-    public const byte IscInvalid = 0xFF;
-
-    internal VfioApQueue(ApQueue queue) { Queue = queue; }
-    public ApQueue Queue { get; }
-    public ushort Apqn => Queue.Apqn;
-    public ApMatrixMdev? Mdev { get; internal set; }
-    /// <summary>Guest frame of the pinned NIB page (saved_pfn; 0 = none).</summary>
-    public ulong SavedPfn { get; internal set; }
-    /// <summary>Guest absolute address of the NIB (saved_iova), valid with <see cref="SavedPfn"/>.</summary>
-    public ulong SavedNib { get; internal set; }
-    /// <summary>Registered guest ISC (saved_isc; 0xFF = none).</summary>
-    public byte SavedIsc { get; internal set; } = IscInvalid;
-    /// <summary>The record was freed (queue removed): any later use is a use after free.</summary>
-    public bool Freed { get; internal set; }
-    public override string ToString() => $"vfio_ap_queue {Queue.Name} (saved pfn 0x{SavedPfn:x}, isc {(SavedIsc == IscInvalid ? "none" : SavedIsc.ToString())})";
-}
-
-/// <summary>
-/// The vfio_ap module of a host (drivers/s390/crypto/vfio_ap_*.c): the AP driver queues are bound to
-/// when they are reserved for guests, the matrix device (/sys/devices/vfio_ap/matrix) and its mediated
-/// devices. The sysfs operations are methods: create/remove an mdev, assign/unassign adapters, usage
-/// domains and control domains. Every change runs under the host's AP lock (matrix_dev->lock).
-/// </summary>
-public sealed class VfioAp : IApDriver
-{
-    public const string MatrixDevicePath = "/sys/devices/vfio_ap/matrix", MdevType = "vfio_ap-passthrough";
-
-    private readonly Dictionary<ushort, VfioApQueue> _queues = new();
-    private readonly List<ApMatrixMdev> _mdevs = new();
-
-    internal VfioAp(ApBus bus) { Bus = bus; }
-
-    public ApBus Bus { get; }
-    public string Name => "vfio_ap";
-    internal object Lock => Bus.SyncRoot;
-    /// <summary>The vfio_ap module (owner of the PQAP hook; open mdevs hold references).</summary>
-    public KernelModule Module { get; } = new("vfio_ap");
-    /// <summary>Quirk switches for work not tied to a VM (a VM's own <see cref="Kvm.KvmHostConfig.Quirks"/> win).</summary>
-    public HostQuirks Quirks { get; set; } = HostQuirks.None;
-    /// <summary>Where events of work not tied to a VM go.</summary>
-    public HostEvents Events { get; set; } = new();
-
-    internal HostQuirks QuirksOf(ApMatrixMdev? m) => m?.Kvm?.Quirks ?? m?.LastKvm?.Quirks ?? Quirks;
-    internal HostContext ContextOf(ApMatrixMdev? m) => (m?.Kvm ?? m?.LastKvm)?.UserContext() ?? new HostContext(0, Events);
-
-    public IReadOnlyList<ApMatrixMdev> Mdevs { get { lock (Lock) return _mdevs.ToArray(); } }
-
-    /// <summary>vfio_ap's record of a queue bound to it, or null.</summary>
-    public VfioApQueue? QueueRecord(ushort apqn) { lock (Lock) return _queues.GetValueOrDefault(apqn); }
-    internal VfioApQueue? QueueRecordLocked(ushort apqn) => _queues.GetValueOrDefault(apqn);
-    /// <summary>Every queue record (for invariant checks).</summary>
-    public IReadOnlyList<VfioApQueue> QueueRecords { get { lock (Lock) return _queues.Values.OrderBy(q => q.Apqn).ToArray(); } }
-
-    /// <summary>The queue device is bound to vfio_ap (reserved for guests).</summary>
-    public bool IsBound(ushort apqn) => Bus.Queue(apqn)?.Driver == this;
-
-    /// <summary>Largest APID / APQI an mdev may be given: the host's Na / Nd with APXA, else 63 / 15.</summary>
-    public int MaxApid => Bus.Apxa ? Bus.MaxApid : 63;
-    public int MaxApqi => Bus.Apxa ? Bus.MaxDomain : 15;
-
-    void IApDriver.Probe(ApQueue queue)
-    {
-        lock (Lock) _queues[queue.Apqn] = new VfioApQueue(queue);
-    }
-
-    /// <summary>
-    /// The queue device is unbound from vfio_ap (spec 5.2 "AP queue remove", ML form): ZAPQ (one retry),
-    /// release its interruption resources, free the record. It does not check whether a guest uses the
-    /// queue: the APQN stays in the CRYCB. v7 (quirk): the record is freed and its pin and GISC leak.
-    /// </summary>
-    void IApDriver.Remove(ApQueue queue)
-    {
-        lock (Lock)
-        {
-            if (!_queues.Remove(queue.Apqn, out var q)) return;
-            var owner = q.Mdev ?? _mdevs.FirstOrDefault(m => m.Apm[queue.Adapter.Apid] && m.Aqm[queue.Apqi]);
-            var ctx = ContextOf(owner);
-            if (QuirksOf(owner).V7QueueRemove)
-                ctx.Emit("vfio_ap_queue_remove", $"queue {queue.Name}: record freed (v7: no reset, pin 0x{q.SavedPfn:x} and isc {(q.SavedIsc == VfioApQueue.IscInvalid ? "none" : q.SavedIsc.ToString())} leaked)");
-            else
-            {
-                ResetQueue(queue, q, ctx);
-                ctx.Emit("vfio_ap_queue_remove", $"queue {queue.Name}: reset, resources released, record freed");
-            }
-            q.Freed = true;
-        }
-    }
-
-    /// <summary>
-    /// vfio_ap_mdev_reset_queue + free_aqic_resources (spec 5.7): ZAPQ with one retry after 20 ms on RC
-    /// 0x02/0x05, then up to two 20 ms waits for the queue to be empty; the record's interruption
-    /// resources are released whatever the reset answered. Returns the last status.
-    /// </summary>
-    internal uint ResetQueue(ApQueue queue, VfioApQueue? record, HostContext ctx)
-    {
-        uint st = 0;
-        for (int retry = 1; ; retry--)
-        {
-            st = Bus.HostZapq(queue, ctx);
-            byte rc = Architecture.State.ApStatus.Rc(st);
-            if (rc == Architecture.State.ApStatus.Normal)
-            {
-                for (int wait = 2; (st & Architecture.State.ApStatus.Empty) == 0 && wait > 0; wait--)
-                {
-                    ctx.SleepMs(20);
-                    st = Bus.HostTapq(queue, ctx);
-                }
-                break;
-            }
-            if (rc is Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy && retry > 0)
-            {
-                ctx.SleepMs(20);
-                continue;
-            }
-            ctx.Emit("vfio_ap_reset_queue", $"WARNING queue {queue.Name}: zapq rc 0x{rc:x2} ({(rc is 2 or 5 ? "-EBUSY" : "-EIO")})");
-            break;
-        }
-        if (record != null) ApMatrixMdev.ReleaseIrqResources(record, ctx);
-        return st;
-    }
-
-    /// <summary>echo UUID &gt; .../mdev_supported_types/vfio_ap-passthrough/create</summary>
-    public ApMatrixMdev CreateMdev(Guid uuid)
-    {
-        lock (Lock)
-        {
-            if (_mdevs.Any(m => m.Uuid == uuid)) throw new ApException(ApException.EEXIST, $"vfio_ap mdev {uuid} already exists");
-            var m = new ApMatrixMdev(this, uuid);
-            _mdevs.Add(m);
-            return m;
-        }
-    }
-
-    /// <summary>Creates an mdev named by the first <paramref name="name"/>(1, 2, ...) not in use (atomically).</summary>
-    public ApMatrixMdev CreateMdev(Func<int, Guid> name)
-    {
-        lock (Lock)
-        {
-            for (int n = 1; ; n++)
-                if (FindMdev(name(n)) == null) return CreateMdev(name(n));
-        }
-    }
-
-    /// <summary>echo 1 &gt; .../UUID/remove: busy while a KVM uses it (nothing changes); else resets the matrix's queues.</summary>
-    public void RemoveMdev(ApMatrixMdev mdev)
-    {
-        lock (Lock)
-        {
-            if (mdev.Kvm != null) throw new ApException(ApException.EBUSY, $"vfio_ap mdev {mdev.Uuid} is in use by a guest");
-            if (!_mdevs.Contains(mdev)) return;
-            var ctx = ContextOf(mdev);
-            mdev.ResetQueues(ctx);
-            _mdevs.Remove(mdev);
-            mdev.Removed = true;
-            ctx.Emit("vfio_ap_mdev_remove", $"mdev {mdev.Uuid}");
-        }
-    }
-
-    public ApMatrixMdev? FindMdev(Guid uuid) { lock (Lock) return _mdevs.FirstOrDefault(m => m.Uuid == uuid); }
-
-    internal IEnumerable<ApMatrixMdev> Others(ApMatrixMdev m) => _mdevs.Where(o => o != m);
-
-    private static readonly Regex s_sysfsdev = new(
-        @"^/sys/(devices/vfio_ap/matrix|bus/mdev/devices)/(?<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/?$",
-        RegexOptions.CultureInvariant);
-
-    /// <summary>The mdev UUID a QEMU sysfsdev= path names (/sys/devices/vfio_ap/matrix/UUID or /sys/bus/mdev/devices/UUID).</summary>
-    public static bool TryParseSysfsdev(string path, out Guid uuid)
-    {
-        uuid = default;
-        var m = s_sysfsdev.Match(path);
-        return m.Success && Guid.TryParse(m.Groups["uuid"].Value, out uuid);
-    }
-}
+// vfio_ap_ops.c
 
 /// <summary>
 /// A vfio_ap matrix mediated device (struct ap_matrix_mdev): the adapters (APM), usage domains (AQM)
@@ -208,7 +29,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     public ApMask Aqm { get; } = new();
     public ApMask Adm { get; } = new();
     /// <summary>The KVM this mdev is opened for (and holds a reference to), or null.</summary>
-    public Kvm.Kvm? Kvm { get; private set; }
+    public KvmVm? Kvm { get; private set; }
 
     /// <summary>The APQNs of the matrix (APM x AQM), in order.</summary>
     public IEnumerable<ushort> Apqns
@@ -222,14 +43,14 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
 
     private void CheckAdapter(int apid)
     {
-        if (apid < 0 || apid > Driver.MaxApid) throw new ApException(ApException.ENODEV, $"adapter 0x{apid:x2} exceeds the maximum APID 0x{Driver.MaxApid:x2}");
-        if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is in use by a guest");
+        if (apid < 0 || apid > Driver.MaxApid) throw new ApException(Errno.ENODEV, $"adapter 0x{apid:x2} exceeds the maximum APID 0x{Driver.MaxApid:x2}");
+        if (Kvm != null) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is in use by a guest");
     }
 
     private void CheckDomain(int apqi)
     {
-        if (apqi < 0 || apqi > Driver.MaxApqi) throw new ApException(ApException.ENODEV, $"domain 0x{apqi:x4} exceeds the maximum domain 0x{Driver.MaxApqi:x4}");
-        if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is in use by a guest");
+        if (apqi < 0 || apqi > Driver.MaxApqi) throw new ApException(Errno.ENODEV, $"domain 0x{apqi:x4} exceeds the maximum domain 0x{Driver.MaxApqi:x4}");
+        if (Kvm != null) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is in use by a guest");
     }
 
     /// <summary>Every queue (apid, apqi) the new assignment adds must be bound to vfio_ap.</summary>
@@ -241,18 +62,18 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (ds.Length == 0)
             {
                 // nothing to pair with yet: at least one queue of the adapter must be reserved (vfio_ap 5.x)
-                if (!Driver.Bus.Queues.Any(q => q.Adapter.Apid == a && q.Driver == Driver))
-                    throw new ApException(ApException.EADDRNOTAVAIL, $"no queue of adapter 0x{a:x2} is bound to vfio_ap");
+                if (!Driver.Bus.Apqns.Any(q => Apqn.Apid(q) == a && Driver.IsBound(q)))
+                    throw new ApException(Errno.EADDRNOTAVAIL, $"no queue of adapter 0x{a:x2} is bound to vfio_ap");
                 continue;
             }
             foreach (int d in ds)
                 if (!Driver.IsBound(Apqn.Make(a, d)))
-                    throw new ApException(ApException.EADDRNOTAVAIL, $"queue {Apqn.Name(Apqn.Make(a, d))} is not bound to vfio_ap");
+                    throw new ApException(Errno.EADDRNOTAVAIL, $"queue {Apqn.Name(Apqn.Make(a, d))} is not bound to vfio_ap");
         }
         if (apids.Any()) return;
         foreach (int d in ds)
-            if (!Driver.Bus.Queues.Any(q => q.Apqi == d && q.Driver == Driver))
-                throw new ApException(ApException.EADDRNOTAVAIL, $"no queue of domain 0x{d:x4} is bound to vfio_ap");
+            if (!Driver.Bus.Apqns.Any(q => Apqn.Apqi(q) == d && Driver.IsBound(q)))
+                throw new ApException(Errno.EADDRNOTAVAIL, $"no queue of domain 0x{d:x4} is bound to vfio_ap");
     }
 
     /// <summary>No other mdev may have a queue of this matrix.</summary>
@@ -262,23 +83,12 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (o.Apm.Intersects(Apm) && o.Aqm.Intersects(Aqm))
             {
                 int a = o.Apm.Bits().First(b => Apm[b]), d = o.Aqm.Bits().First(b => Aqm[b]);
-                throw new ApException(ApException.EADDRINUSE, $"queue {Apqn.Name(Apqn.Make(a, d))} is already assigned to mdev {o.Uuid}");
+                throw new ApException(Errno.EADDRINUSE, $"queue {Apqn.Name(Apqn.Make(a, d))} is already assigned to mdev {o.Uuid}");
             }
     }
 
     /// <summary>echo APID &gt; assign_adapter</summary>
-    public void AssignAdapter(int apid)
-    {
-        lock (Driver.Lock)
-        {
-            CheckAdapter(apid);
-            if (Apm[apid]) return;
-            VerifyReserved([apid], Aqm.Bits());
-            Apm[apid] = true;
-            try { VerifyNoSharing(); }
-            catch { Apm[apid] = false; throw; }
-        }
-    }
+    public void AssignAdapter(int apid) => Assign(Apm, apid, () => CheckAdapter(apid), () => VerifyReserved([apid], Aqm.Bits()));
 
     public void UnassignAdapter(int apid)
     {
@@ -286,22 +96,25 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     }
 
     /// <summary>echo APQI &gt; assign_domain</summary>
-    public void AssignDomain(int apqi)
-    {
-        lock (Driver.Lock)
-        {
-            CheckDomain(apqi);
-            if (Aqm[apqi]) return;
-            VerifyReserved(Apm.Bits(), [apqi]);
-            Aqm[apqi] = true;
-            try { VerifyNoSharing(); }
-            catch { Aqm[apqi] = false; throw; }
-        }
-    }
+    public void AssignDomain(int apqi) => Assign(Aqm, apqi, () => CheckDomain(apqi), () => VerifyReserved(Apm.Bits(), [apqi]));
 
     public void UnassignDomain(int apqi)
     {
         lock (Driver.Lock) { CheckDomain(apqi); Aqm[apqi] = false; }
+    }
+
+    /// <summary>Sets a matrix bit after the index check and the reservation check; undone if another mdev has a queue it adds.</summary>
+    private void Assign(ApMask mask, int n, Action checkIndex, Action verifyReserved)
+    {
+        lock (Driver.Lock)
+        {
+            checkIndex();
+            if (mask[n]) return;
+            verifyReserved();
+            mask[n] = true;
+            try { VerifyNoSharing(); }
+            catch { mask[n] = false; throw; }
+        }
     }
 
     /// <summary>echo APQI &gt; assign_control_domain (no queue reservation needed).</summary>
@@ -324,10 +137,10 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     /// <summary>The mdev was removed (sysfs): any later use is a use after free.</summary>
     public bool Removed { get; internal set; }
     /// <summary>The KVM the mdev was last attached to (for release paths after SET_KVM(null)).</summary>
-    internal Kvm.Kvm? LastKvm { get; private set; }
+    internal KvmVm? LastKvm { get; private set; }
 
     /// <summary>QEMU opens the vfio-ap device of <paramref name="kvm"/>'s VM (VFIO container: the VM's).</summary>
-    public void Open(Kvm.Kvm kvm) => Open(kvm, kvm.Iommu);
+    public void Open(KvmVm kvm) => Open(kvm, kvm.Iommu);
 
     /// <summary>
     /// vfio_ap_mdev_open: takes a module reference, registers the group notifier (which reports the VM's
@@ -336,24 +149,24 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     /// and the IOMMU notifier for DMA unmaps. If the IOMMU registration fails the open fails; the model
     /// also undoes SET_KVM then (upstream leaks the KVM reference and the hook: quirk).
     /// </summary>
-    public void Open(Kvm.Kvm kvm, Vfio.VfioIommu iommu)
+    public void Open(KvmVm kvm, Vfio.VfioIommu iommu)
     {
         var ctx = kvm.UserContext();
-        if (Removed) { kvm.UseAfterFree(ctx, $"open of the removed mdev {Uuid}"); throw new ApException(ApException.ENODEV, $"mdev {Uuid} was removed"); }
-        if (IsOpen) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is already open");
-        if (!Driver.Module.TryGet()) throw new ApException(ApException.ENODEV, "vfio_ap is being unloaded");
+        if (Removed) { kvm.UseAfterFree(ctx, $"open of the removed mdev {Uuid}"); throw new ApException(Errno.ENODEV, $"mdev {Uuid} was removed"); }
+        if (IsOpen) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is already open");
+        if (!Driver.Module.TryGet()) throw new ApException(Errno.ENODEV, "vfio_ap is being unloaded");
         try { SetKvm(kvm, ctx); }
         catch { Driver.Module.Put(); throw; }
         if (!iommu.RegisterNotifier(this))
         {
-            ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: IOMMU notifier registration failed");
+            ctx.Emit(VfioApTrace.MdevOpen, (Uuid, "IOMMU notifier registration failed"));
             if (!kvm.Quirks.UpstreamOpenFailLeak) SetKvm(null, ctx);
             Driver.Module.Put();
-            throw new ApException(ApException.ENOMEM, $"mdev {Uuid}: IOMMU notifier registration failed");
+            throw new ApException(Errno.ENOMEM, $"mdev {Uuid}: IOMMU notifier registration failed");
         }
         Iommu = iommu;
         IsOpen = true;
-        ctx.Emit("vfio_ap_mdev_open", $"mdev {Uuid}: {Apqns.Count()} queues");
+        ctx.Emit(VfioApTrace.MdevOpen, (Uuid, $"{Apqns.Count()} queues"));
     }
 
     /// <summary>
@@ -363,7 +176,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     /// teardown of a release (masks cleared, hook removed, queues reset, resources released, reference
     /// dropped); 5.3 (quirk) only forgot the pointer.
     /// </summary>
-    public void SetKvm(Kvm.Kvm? kvm, HostContext ctx)
+    public void SetKvm(KvmVm? kvm, HostContext ctx)
     {
         if (kvm == null)
         {
@@ -372,7 +185,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (old.Quirks.V53SetKvmNull)
             {
                 lock (Driver.Lock) Kvm = null;
-                ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: kvm := null (5.3: reference, hook and queues left as they are)");
+                ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, "kvm := null (5.3: reference, hook and queues left as they are)"));
                 return;
             }
             Detach(old, ctx, "unset_kvm");
@@ -381,16 +194,16 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         using (kvm.Crypto.HookWriteLock())
         lock (Driver.Lock)
         {
-            if (Kvm != null) throw new ApException(ApException.EBUSY, $"mdev {Uuid} is already open");
+            if (Kvm != null) throw new ApException(Errno.EBUSY, $"mdev {Uuid} is already open");
             var other = Driver.Others(this).FirstOrDefault(o => o.Kvm == kvm);
             if (other != null)
             {
-                ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: refused, the guest already uses mdev {other.Uuid}");
-                throw new ApException(ApException.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
+                ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, $"refused, the guest already uses mdev {other.Uuid}"));
+                throw new ApException(Errno.EPERM, $"the guest already uses vfio_ap mdev {other.Uuid}");
             }
             foreach (var apqn in Apqns)
                 if (!Driver.IsBound(apqn))
-                    throw new ApException(ApException.EADDRNOTAVAIL, $"queue {Apqn.Name(apqn)} is not bound to vfio_ap");
+                    throw new ApException(Errno.EADDRNOTAVAIL, $"queue {Apqn.Name(apqn)} is not bound to vfio_ap");
             Kvm = kvm;
             LastKvm = kvm;
             kvm.Get(ctx, $"vfio_ap mdev {Uuid}");
@@ -399,7 +212,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                 kvm.Crypto.SetPqapHook(this, Driver.Module);
                 kvm.Crypto.SetMasks(Apm, Aqm, Adm);
             }
-            ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: kvm attached, hook installed, masks set");
+            ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, "kvm attached, hook installed, masks set"));
         }
     }
 
@@ -419,10 +232,10 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             IsOpen = false;
             Driver.Module.Put();
         }
-        ctx.Emit("vfio_ap_mdev_release", $"mdev {Uuid}");
+        ctx.Emit(VfioApTrace.MdevRelease, Uuid);
     }
 
-    private void Detach(Kvm.Kvm kvm, HostContext ctx, string why)
+    private void Detach(KvmVm kvm, HostContext ctx, string why)
     {
         using (kvm.Crypto.HookWriteLock())
         lock (Driver.Lock)
@@ -432,7 +245,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (kvm.Crypto.PqapHook == this) kvm.Crypto.SetPqapHook(null);
             ResetQueues(ctx);
             Kvm = null;
-            ctx.Emit("vfio_ap_mdev_set_kvm", $"mdev {Uuid}: {why}: masks cleared, hook removed, queues reset");
+            ctx.Emit(VfioApTrace.MdevSetKvm, (Uuid, $"{why}: masks cleared, hook removed, queues reset"));
             kvm.Put(ctx, $"vfio_ap mdev {Uuid}");
         }
     }
@@ -442,13 +255,13 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     {
         var ctx = Driver.ContextOf(this);
         lock (Driver.Lock) ResetQueues(ctx);
-        ctx.Emit("vfio_ap_mdev_reset", $"mdev {Uuid}");
+        ctx.Emit(VfioApTrace.MdevReset, Uuid);
     }
 
     internal void ResetQueues(HostContext ctx)
     {
         foreach (var apqn in Apqns)
-            if (Driver.Bus.Queue(apqn) is { } q) Driver.ResetQueue(q, Driver.QueueRecordLocked(apqn), ctx);
+            if (Driver.Bus.Hardware.Queue(apqn) != null) Driver.ResetQueue(apqn, Driver.QueueRecordLocked(apqn), ctx);
     }
 
     // ---- PQAP(AQIC): the hook (spec 5.3-5.6) -----------------------------------------------------------
@@ -468,14 +281,14 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         var kvm = vcpu.Kvm;
         var ctx = new HostContext(cpu, kvm.Events);
         ulong start = cpu.Cycles;
-        if ((vcpu.SieBlock.ExecutionControlA & Architecture.State.SieControls.EcaAiv) == 0)
+        if ((vcpu.SieBlock.ExecutionControlA & StateDescription.EcaAiv) == 0)
         {
-            ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: ECA.AIV off: -EOPNOTSUPP");
-            return -ApException.EOPNOTSUPP;
+            ctx.Emit(VfioApTrace.HandlePqap, (cpu.CpuAddress, "ECA.AIV off: -EOPNOTSUPP"));
+            return -Errno.EOPNOTSUPP;
         }
         ushort apqn = (ushort)cpu.G[0];
         ulong gr1 = cpu.G[1], nib = cpu.G[2];
-        bool ir = (gr1 & ApBus.AqicIr) != 0;
+        bool ir = (gr1 & ApConfiguration.AqicIr) != 0;
         byte isc = (byte)(gr1 & 7);
         ctx.Charge(HandlerCycles);
         uint status;
@@ -491,17 +304,17 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             if (q == null)
             {
                 status = Architecture.State.ApStatus.Make(Architecture.State.ApStatus.QueueNotAvailable);
-                ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)}: {why}: rc 0x01");
+                ctx.Emit(VfioApTrace.HandlePqap, (cpu.CpuAddress, $"apqn {Apqn.Name(apqn)}: {why}: rc 0x01"));
             }
             else
             {
-                ctx.Emit("vfio_ap_handle_pqap", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)} {(ir ? $"enable isc {isc} nib 0x{nib:x}" : "disable")}");
+                ctx.Emit(VfioApTrace.HandlePqap, (cpu.CpuAddress, $"apqn {Apqn.Name(apqn)} {(ir ? $"enable isc {isc} nib 0x{nib:x}" : "disable")}"));
                 q.Mdev = this;
                 status = ir ? IrqEnable(q, isc, nib, ctx) : IrqDisable(q, ctx);
             }
         }
         cpu.G[1] = status;
-        ctx.Emit("vfio_ap_handle_pqap_exit", $"vcpu {cpu.CpuAddress}: apqn {Apqn.Name(apqn)}: gr1 0x{cpu.G[1]:x16}", cpu.Cycles - start);
+        ctx.Emit(VfioApTrace.HandlePqapExit, (cpu.CpuAddress, apqn, cpu.G[1]), cpu.Cycles - start);
         return 0;
     }
 
@@ -520,7 +333,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         ulong start = ctx.Now;
         uint Fail(string why)
         {
-            ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {why}: rc 0x06", ctx.Now - start);
+            ctx.Emit(VfioApTrace.IrqEnable, (q.Name, $"{why}: rc 0x06"), ctx.Now - start);
             return Architecture.State.ApStatus.Make(Architecture.State.ApStatus.InvalidAddress);
         }
         if (!kvm.Memory.Contains(nib)) return Fail($"nib 0x{nib:x} is not in a memslot");
@@ -537,8 +350,8 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             return Fail($"gisc registration failed ({nisc})");
         }
         ulong origin = quirks.V7GisaFromNextAlert ? gisa!.NextAlert : gisa!.Origin;
-        ulong qirqctrl = ApBus.AqicIr | ((ulong)isc << 40) | (origin & 0x7FFF_FFF0UL) | (uint)nisc;
-        uint status = Driver.Bus.HostAqic(q.Queue, qirqctrl, hostNib, kvm.Host, ctx);
+        ulong qirqctrl = ApConfiguration.AqicIr | ((ulong)isc << 40) | (origin & 0x7FFF_FFF0UL) | (uint)nisc;
+        uint status = Driver.Bus.Aqic(q.Apqn, qirqctrl, hostNib, kvm.Machine, ctx);
         byte rc = Architecture.State.ApStatus.Rc(status);
         string outcome;
         switch (rc)
@@ -563,11 +376,11 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                     iommu.Unpin(gfn, ctx);
                     outcome = $"rc 0x{rc:x2}: WARNING new registration released, irq-disable";
                 }
-                ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {outcome}", ctx.Now - start);
+                ctx.Emit(VfioApTrace.IrqEnable, (q.Name, outcome), ctx.Now - start);
                 IrqDisable(q, ctx);
                 return status;
         }
-        ctx.Emit("vfio_ap_irq_enable", $"queue {q.Queue.Name}: {outcome}", ctx.Now - start);
+        ctx.Emit(VfioApTrace.IrqEnable, (q.Name, outcome), ctx.Now - start);
         return status;
     }
 
@@ -584,24 +397,24 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         uint status = 0;
         if (Driver.QuirksOf(q.Mdev).V7IrqDisable)
         {
-            status = bus.HostAqic(q.Queue, 0, 0, null, ctx);
+            status = bus.Aqic(q.Apqn, 0, 0, null, ctx);
             bool cleared = Architecture.State.ApStatus.Rc(status) != Architecture.State.ApStatus.Normal;
             if (!cleared)
                 for (int i = 0; i < 10; i++)
                 {
-                    uint st = bus.HostTapq(q.Queue, ctx);
+                    uint st = bus.Tapq(q.Apqn, ctx);
                     if ((st & Architecture.State.ApStatus.IrqEnabled) == 0) { cleared = true; break; }
                     ctx.SleepMs(20);
                 }
             if (cleared && Architecture.State.ApStatus.Rc(status) == Architecture.State.ApStatus.Normal) ReleaseIrqResources(q, ctx, "v7 disable");
-            else ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept");
+            else ctx.Emit(VfioApTrace.IrqDisable, (q.Name, true, $"v7: I bit did not clear or rc 0x{Architecture.State.ApStatus.Rc(status):x2}: resources kept"));
             q.Mdev = null;
-            ctx.Emit("vfio_ap_irq_disable", $"queue {q.Queue.Name}: v7 -> status 0x{status:x8}", ctx.Now - start);
+            ctx.Emit(VfioApTrace.IrqDisable, (q.Name, false, $"v7 -> status 0x{status:x8}"), ctx.Now - start);
             return status;
         }
         for (int attempt = 0; attempt < 6; attempt++)
         {
-            status = bus.HostAqic(q.Queue, 0, 0, null, ctx);
+            status = bus.Aqic(q.Apqn, 0, 0, null, ctx);
             byte rc = Architecture.State.ApStatus.Rc(status);
             if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.OtherwiseChanged)
             {
@@ -610,16 +423,16 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
             }
             if (rc is Architecture.State.ApStatus.ResetInProgress or Architecture.State.ApStatus.Busy)
             {
-                if (attempt == 5) ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: rc 0x{rc:x2} after 6 attempts");
+                if (attempt == 5) ctx.Emit(VfioApTrace.IrqDisable, (q.Name, true, $"rc 0x{rc:x2} after 6 attempts"));
                 else ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit("vfio_ap_irq_disable", $"WARNING queue {q.Queue.Name}: host AQIC rc 0x{rc:x2}");
+            ctx.Emit(VfioApTrace.IrqDisable, (q.Name, true, $"host AQIC rc 0x{rc:x2}"));
             break;
         }
         ReleaseIrqResources(q, ctx, "disable");
         q.Mdev = null;
-        ctx.Emit("vfio_ap_irq_disable", $"queue {q.Queue.Name}: status 0x{status:x8}", ctx.Now - start);
+        ctx.Emit(VfioApTrace.IrqDisable, (q.Name, false, $"status 0x{status:x8}"), ctx.Now - start);
         return status;
     }
 
@@ -628,7 +441,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
     {
         for (int i = 0; i < 5; i++)
         {
-            uint st = Driver.Bus.HostTapq(q.Queue, ctx);
+            uint st = Driver.Bus.Tapq(q.Apqn, ctx);
             byte rc = Architecture.State.ApStatus.Rc(st);
             bool iBit = (st & Architecture.State.ApStatus.IrqEnabled) != 0;
             if (rc is Architecture.State.ApStatus.Normal or Architecture.State.ApStatus.ResetInProgress && !iBit) return;
@@ -637,10 +450,10 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
                 ctx.SleepMs(20);
                 continue;
             }
-            ctx.Emit("vfio_ap_wait_irqclear", $"WARNING queue {q.Queue.Name}: tapq rc 0x{rc:x2}");
+            ctx.Emit(VfioApTrace.WaitIrqClear, (q.Name, $"tapq rc 0x{rc:x2}"));
             return;
         }
-        ctx.Emit("vfio_ap_wait_irqclear", $"WARNING queue {q.Queue.Name}: I bit still on after 5 tapq, resources freed anyway");
+        ctx.Emit(VfioApTrace.WaitIrqClear, (q.Name, "I bit still on after 5 tapq, resources freed anyway"));
     }
 
     /// <summary>
@@ -653,7 +466,7 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         if (q.SavedIsc == VfioApQueue.IscInvalid && q.SavedPfn == 0) return;
         if (q.SavedIsc != VfioApQueue.IscInvalid && m?.Kvm is { } kvm) kvm.GiscUnregister(q.SavedIsc, ctx);
         if (q.SavedPfn != 0 && m != null) (m.Iommu ?? m.LastKvm?.Iommu)?.Unpin(q.SavedPfn, ctx);
-        ctx.Emit("vfio_ap_free_aqic_resources", $"queue {q.Queue.Name} ({why}): gfn 0x{q.SavedPfn:x} isc {(q.SavedIsc == VfioApQueue.IscInvalid ? "none" : q.SavedIsc.ToString())} released");
+        ctx.Emit(VfioApTrace.FreeAqicResources, (q.Name, why, q.SavedPfn, q.SavedIsc));
         q.SavedPfn = 0;
         q.SavedNib = 0;
         q.SavedIsc = VfioApQueue.IscInvalid;
@@ -671,14 +484,14 @@ public sealed class ApMatrixMdev : IPqapHook, Vfio.IDmaUnmapListener
         {
             if (Driver.QuirksOf(this).V7DmaUnmap)
             {
-                ctx.Emit("vfio_ap_dma_unmap", $"mdev {Uuid}: v7: unpin gfn 0x{iova >> 12:x}");
+                ctx.Emit(VfioApTrace.DmaUnmap, (Uuid, $"v7: unpin gfn 0x{iova >> 12:x}"));
                 Iommu?.Unpin(iova >> 12, ctx);
                 return;
             }
             foreach (var apqn in Apqns)
                 if (Driver.QueueRecordLocked(apqn) is { } q && q.SavedPfn != 0 && q.SavedNib >= iova && q.SavedNib - iova < length)
                 {
-                    ctx.Emit("vfio_ap_dma_unmap", $"mdev {Uuid}: queue {q.Queue.Name} nib 0x{q.SavedNib:x} in the range: irq-disable");
+                    ctx.Emit(VfioApTrace.DmaUnmap, (Uuid, $"queue {q.Name} nib 0x{q.SavedNib:x} in the range: irq-disable"));
                     if (q.Mdev == null) q.Mdev = this;
                     IrqDisable(q, ctx);
                 }

@@ -1,7 +1,9 @@
+using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Sie;
 using S390Jit.Memory;
 
-namespace S390Jit.Host.Crypto;
+namespace S390Jit.Hardware.Ap;
 
 /// <summary>Counts of AP instructions the firmware executed for one VM (statistics).</summary>
 public sealed class ApFirmwareStats
@@ -12,7 +14,7 @@ public sealed class ApFirmwareStats
 }
 
 /// <summary>
-/// The machine's AP firmware as the CPUs of one configuration see it (<see cref="IApFacility"/>):
+/// The machine's AP firmware as the CPUs of one machine see it (<see cref="IApFacility"/>):
 /// natively the LPAR's whole AP configuration; for a CPU running under SIE with ECA.APIE the
 /// configuration the CRYCB designated by the state description describes (spec 3.2):
 /// <list type="bullet">
@@ -20,8 +22,8 @@ public sealed class ApFirmwareStats
 /// <item>format 2 (CRYCBD low bits 11): APCB1, 256-bit masks, APXA.</item>
 /// </list>
 /// An APQN outside APM x AQM gets response code 0x01 and never reaches a queue. The CRYCB lives in
-/// host memory (below 2 GiB, KVM's sie_page2 + 0x800), so one firmware object exists per VM (per host
-/// memory) while the <see cref="ApBus"/> behind it can be shared.
+/// host memory (below 2 GiB, KVM's sie_page2 + 0x800), so one firmware object exists per machine (per
+/// host memory) while the <see cref="ApConfiguration"/> behind it can be shared.
 /// <para>
 /// Check order for a queue function: CRYCB (under SIE), adapter installed, APQI &lt;= Nd (else 0x11),
 /// usage domain configured, adapter configured (0x03), not check-stopped (0x04), reset in progress
@@ -37,20 +39,24 @@ public sealed unsafe class ApFirmware : IApFacility
     /// <summary>TAPQ GR2 ML field: maximum message size in 4 KiB units.</summary>
     public const int MaxMessageUnits = ApAdapter.MaxMessageSize / 4096;
 
-    public ApFirmware(ApBus bus, HostMemory host)
+    internal ApFirmware(ApConfiguration configuration, HostMemory host)
     {
-        Bus = bus;
+        Configuration = configuration;
         Host = host;
     }
 
-    public ApBus Bus { get; }
+    /// <summary>The AP hardware behind the firmware.</summary>
+    public ApConfiguration Configuration { get; }
     /// <summary>Host memory the SIE's CRYCB designations point into.</summary>
     public HostMemory Host { get; }
     public ApFirmwareStats Stats { get; } = new();
 
-    public bool Apxa(Cpu cpu) => cpu.Sie is { } sie ? (sie.Crycbd & 2) != 0 : Bus.Apxa;
+    public bool Apxa(Cpu cpu) => SieOf(cpu) is { } sie ? (sie.Crycbd & 2) != 0 : Configuration.Apxa;
 
-    private int MaxDomainFor(Cpu cpu) => Apxa(cpu) ? Bus.MaxDomain : 15;
+    /// <summary>The SIE controls the CPU runs under (the machine's own object), or null natively.</summary>
+    private static SieControls? SieOf(Cpu cpu) => cpu.Sie as SieControls;
+
+    private int MaxDomainFor(Cpu cpu) => Apxa(cpu) ? Configuration.MaxDomain : 15;
 
     // ---- configuration ----------------------------------------------------------------------------
 
@@ -61,7 +67,7 @@ public sealed unsafe class ApFirmware : IApFacility
     private bool InCrycb(Cpu cpu, ushort apqn)
     {
         cpu.Cycles += CrycbCycles;
-        uint d = cpu.Sie!.Crycbd;
+        uint d = SieOf(cpu)!.Crycbd;
         ulong origin = d & 0x7FFF_FFF8;
         if (origin == 0) return false;
         int apid = apqn >> 8, apqi = apqn & 0xFF;
@@ -78,10 +84,10 @@ public sealed unsafe class ApFirmware : IApFacility
     {
         rc = ApStatus.QueueNotAvailable;
         if (cpu.Sie != null && !InCrycb(cpu, apqn)) return null;
-        var a = Bus.Adapter(apqn >> 8);
+        var a = Configuration.Adapter(apqn >> 8);
         if (a == null) return null;
-        if ((apqn & 0xFF) > Bus.MaxDomain) { rc = ApStatus.IndexTooBig; return null; }
-        var q = Bus.Queue(apqn);
+        if ((apqn & 0xFF) > Configuration.MaxDomain) { rc = ApStatus.IndexTooBig; return null; }
+        var q = Configuration.Queue(apqn);
         if (q == null) return null;
         if (!a.Configured) { rc = ApStatus.Deconfigured; return null; }
         if (a.Checkstopped) { rc = ApStatus.Checkstopped; return null; }
@@ -99,61 +105,64 @@ public sealed unsafe class ApFirmware : IApFacility
 
     // ---- PQAP ---------------------------------------------------------------------------------------
 
-    public uint TestQueue(Cpu cpu, ushort apqn, out ulong info)
+    /// <summary>
+    /// One PQAP queue function: its cost, the queue (or the response code why there is none), then under
+    /// the queue lock "reset in progress" (UNCONFIRMED for RAPQ/ZAPQ: a reset while one runs is refused
+    /// with RC 0x02; Linux accepts 0 and 2 alike) and the function itself at the CPU's cycle.
+    /// </summary>
+    private uint QueueFunction(Cpu cpu, ushort apqn, Func<ApQueue, ulong, uint> function)
     {
-        Stats.Tapq++;
         cpu.Cycles += PqapCycles;
-        info = 0;
         var q = Resolve(cpu, apqn, out byte rc);
         if (q == null) return Done(ApStatus.Make(rc));
         lock (q)
         {
             ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
-            uint functions = ApAdapter.Functions | (Apxa(cpu) ? ApAdapter.FunctionApxa : 0);
-            info = ((ulong)functions << 32) | ((ulong)(byte)q.Adapter.Type << 24) | ((ulong)(byte)MaxDomainFor(cpu) << 16)
-                 | ((ulong)(byte)MaxMessageUnits << 8) | (byte)(q.Adapter.QueueDepth - 1);
-            return Done(q.Status(now));
+            return Done(q.ResetInProgress(now) ? q.Status(now, ApStatus.ResetInProgress) : function(q, now));
         }
+    }
+
+    public uint TestQueue(Cpu cpu, ushort apqn, out ulong info)
+    {
+        Stats.Tapq++;
+        ulong gr2 = 0;
+        uint status = QueueFunction(cpu, apqn, (q, now) =>
+        {
+            uint functions = ApAdapter.Functions | (Apxa(cpu) ? ApAdapter.FunctionApxa : 0);
+            gr2 = ((ulong)functions << 32) | ((ulong)(byte)q.Adapter.Type << 24) | ((ulong)(byte)MaxDomainFor(cpu) << 16)
+                | ((ulong)(byte)MaxMessageUnits << 8) | (byte)(q.Adapter.QueueDepth - 1);
+            return q.Status(now);
+        });
+        info = gr2;
+        return status;
     }
 
     public uint ResetQueue(Cpu cpu, ushort apqn, bool zeroize)
     {
         if (zeroize) Stats.Zapq++; else Stats.Rapq++;
-        cpu.Cycles += PqapCycles;
-        var q = Resolve(cpu, apqn, out byte rc);
-        if (q == null) return Done(ApStatus.Make(rc));
-        lock (q)
+        return QueueFunction(cpu, apqn, (q, now) =>
         {
-            ulong now = cpu.Cycles;
-            // UNCONFIRMED: a reset while one is running is refused with RC 0x02 (Linux accepts 0 and 2 alike)
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
-            q.Reset(zeroize, now + Cycles(cpu, zeroize ? Bus.ZeroizeNanoseconds : Bus.ResetNanoseconds));
-            return Done(q.Status(now));
-        }
+            q.Reset(zeroize, now + Cycles(cpu, zeroize ? Configuration.ZeroizeNanoseconds : Configuration.ResetNanoseconds));
+            return q.Status(now);
+        });
     }
 
     public uint InterruptControl(Cpu cpu, ushort apqn, ulong qirqctrl, ulong nib)
     {
         Stats.Aqic++;
-        cpu.Cycles += PqapCycles;
-        var q = Resolve(cpu, apqn, out byte rc);
-        if (q == null) return Done(ApStatus.Make(rc));
-        lock (q)
+        return QueueFunction(cpu, apqn, (q, now) =>
         {
-            ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
-            if ((qirqctrl & 0x0000_8000_0000_0000UL) != 0)
+            if ((qirqctrl & ApConfiguration.AqicIr) != 0)
             {
-                if (q.IrqEnabled) return Done(q.Status(now, ApStatus.OtherwiseChanged));
-                if (nib >= cpu.MemSize) return Done(q.Status(now, ApStatus.InvalidAddress));
+                if (q.IrqEnabled) return q.Status(now, ApStatus.OtherwiseChanged);
+                if (nib >= cpu.MemSize) return q.Status(now, ApStatus.InvalidAddress);
                 // native: the NIB is a real address of this configuration's storage; the interruption itself
-                // (an I/O adapter interruption at the ISC) is only modelled through a GISA (host AQIC, ApBus.HostAqic)
-                q.EnableIrq(nib, (byte)(qirqctrl & 7), 0, null, now);
+                // (an I/O adapter interruption at the ISC) is only modelled through a GISA (host AQIC, ApConfiguration.HostAqic)
+                q.EnableIrq(nib, (byte)(qirqctrl & 7), 0, null, 0, now);
             }
             else q.DisableIrq(lag: false);
-            return Done(q.Status(now));
-        }
+            return q.Status(now);
+        });
     }
 
     public void QueryConfiguration(Cpu cpu, Span<byte> block)
@@ -162,9 +171,9 @@ public sealed unsafe class ApFirmware : IApFacility
         cpu.Cycles += QciCycles;
         bool apxa = Apxa(cpu);
         block[0] = (byte)((apxa ? 0x40 : 0) | 0x20); // N (APXA), C (QACT installed); no S, no R
-        block[4] = (byte)(apxa ? Bus.MaxApid : 63);
-        block[5] = (byte)(apxa ? Bus.MaxDomain : 15);
-        if (cpu.Sie is { } sie)
+        block[4] = (byte)(apxa ? Configuration.MaxApid : 63);
+        block[5] = (byte)(apxa ? Configuration.MaxDomain : 15);
+        if (SieOf(cpu) is { } sie)
         {
             // UNCONFIRMED: the guest's QCI reports the CRYCB masks; Na/Nd are the host's with APXA, else 63/15
             cpu.Cycles += CrycbCycles;
@@ -177,31 +186,28 @@ public sealed unsafe class ApFirmware : IApFacility
         }
         else
         {
-            Bus.Apm.CopyTo(block[0x10..]);
-            Bus.Aqm.CopyTo(block[0x30..]);
-            Bus.Adm.CopyTo(block[0x50..]);
+            Configuration.Apm.CopyTo(block[0x10..]);
+            Configuration.Aqm.CopyTo(block[0x30..]);
+            Configuration.Adm.CopyTo(block[0x50..]);
         }
     }
 
     public uint QueryCompatibility(Cpu cpu, ushort apqn, ulong apInfo, out ulong result)
     {
         Stats.Qact++;
-        cpu.Cycles += PqapCycles;
-        result = 0;
-        var q = Resolve(cpu, apqn, out byte rc);
-        if (q == null) return Done(ApStatus.Make(rc));
-        lock (q)
+        ulong gr2 = 0;
+        uint status = QueueFunction(cpu, apqn, (q, now) =>
         {
-            ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) return Done(q.Status(now, ApStatus.ResetInProgress));
             int mode = (int)((apInfo >> 58) & 7), cat = (int)((apInfo >> 24) & 0xFF), type = (int)q.Adapter.Type;
             // UNCONFIRMED: asking for another mode (coprocessor, EP11) than the adapter's is "facility not installed";
             // a category between CEX4 and the adapter's type is granted (an older driver may treat it as that type)
-            if (mode != 0 && mode != ApAdapter.ModeAccelerator) return Done(q.Status(now, ApStatus.RequestedFacilityNotInstalled));
+            if (mode != 0 && mode != ApAdapter.ModeAccelerator) return q.Status(now, ApStatus.RequestedFacilityNotInstalled);
             int compat = cat >= (int)ApDeviceType.Cex4 && cat < type ? cat : type;
-            result = ((ulong)ApAdapter.ModeAccelerator << 58) | ((ulong)compat << 24);
-            return Done(q.Status(now));
-        }
+            gr2 = ((ulong)ApAdapter.ModeAccelerator << 58) | ((ulong)compat << 24);
+            return q.Status(now);
+        });
+        result = gr2;
+        return status;
     }
 
     // ---- NQAP / DQAP ----------------------------------------------------------------------------------
@@ -234,61 +240,78 @@ public sealed unsafe class ApFirmware : IApFacility
     public int Enqueue(Cpu cpu, ref ApTransfer t)
     {
         Stats.Nqap++;
+        return Transfer(cpu, ref t, _enqueue ??= EnqueueStep);
+    }
+
+    private delegate int TransferStep(Cpu cpu, ApQueue q, ulong now, ref ApTransfer t);
+    private TransferStep? _enqueue, _dequeue;
+
+    /// <summary>
+    /// One NQAP or DQAP execution: its cost, the queue (cc 3 with the response code why there is none),
+    /// then under the queue lock "reset in progress" (cc 3) and the transfer itself at the CPU's cycle.
+    /// </summary>
+    private int Transfer(Cpu cpu, ref ApTransfer t, TransferStep step)
+    {
         cpu.Cycles += TransferCycles;
         var q = Resolve(cpu, t.Apqn, out byte rc);
         if (q == null) { t.Status = Done(ApStatus.Make(rc)); return 3; }
         lock (q)
         {
             ulong now = cpu.Cycles;
-            bool cont = (t.Gr0 & Architecture.Semantics.Crypto.NqapContinuation) != 0;
-            bool last = (t.Gr0 & Architecture.Semantics.Crypto.NqapLast) != 0;
-            uint Fail(byte code) => Done(q.Status(now, code));
-            if (q.ResetInProgress(now)) { t.Status = Fail(ApStatus.ResetInProgress); return 3; }
-            if ((t.Gr0 & Architecture.Semantics.Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
-            if (cont && q.Open == null) { t.Status = Fail(ApStatus.NoFirstPart); return 3; }
-            if (!cont && q.Count >= q.Adapter.QueueDepth)
-            {
-                q.Stats.QueueFullRejects++;
-                t.Status = Fail(ApStatus.QueueFull);
-                return 3;
-            }
-            ulong sofar = cont ? (ulong)q.Open!.Parts.Count : 0;
-            if (sofar + t.Length > ApAdapter.MaxMessageSize)
-            {
-                q.Open = null;
-                t.Status = Fail(ApStatus.MessageTooBig);
-                return 3;
-            }
-            int n = Chunk(t.Address, t.Length);
-            Span<byte> part = stackalloc byte[n]; // n <= 4096: one page at most
-            ReadGuest(cpu, t.Address, part); // access exceptions: nothing has changed yet
-            if (!cont) q.Open = new ApRequest(t.Psmid);
-            var open = q.Open!;
-            foreach (byte b in part) open.Parts.Add(b);
-            cpu.Cycles += (ulong)n / 4;
-            t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
-            t.Length -= (ulong)n;
-            if (t.Length != 0)
-            {
-                t.Gr0 |= Architecture.Semantics.Crypto.NqapContinuation;
-                return 2;
-            }
-            if (!last)
-            {
-                t.Status = Done(q.Status(now));
-                return 1;
-            }
-            q.Open = null;
-            ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
-            if (q.IrqGisa != null)
-            {
-                // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
-                cpu.HostEventCycle = Math.Min(cpu.HostEventCycle, reply);
-                cpu.EventCycle = Math.Min(cpu.EventCycle, reply);
-            }
-            t.Status = Done(q.Status(now));
-            return 0;
+            if (q.ResetInProgress(now)) { t.Status = Done(q.Status(now, ApStatus.ResetInProgress)); return 3; }
+            return step(cpu, q, now, ref t);
         }
+    }
+
+    private int EnqueueStep(Cpu cpu, ApQueue q, ulong now, ref ApTransfer t)
+    {
+        bool cont = (t.Gr0 & Crypto.NqapContinuation) != 0;
+        bool last = (t.Gr0 & Crypto.NqapLast) != 0;
+        uint Fail(byte code) => Done(q.Status(now, code));
+        if ((t.Gr0 & Crypto.NqapSpecial) != 0) { t.Status = Fail(ApStatus.RequestedFacilityNotInstalled); return 3; }
+        if (cont && q.Open == null) { t.Status = Fail(ApStatus.NoFirstPart); return 3; }
+        if (!cont && q.Count >= q.Adapter.QueueDepth)
+        {
+            q.Stats.QueueFullRejects++;
+            t.Status = Fail(ApStatus.QueueFull);
+            return 3;
+        }
+        ulong sofar = cont ? (ulong)q.Open!.Parts.Count : 0;
+        if (sofar + t.Length > ApAdapter.MaxMessageSize)
+        {
+            q.Open = null;
+            t.Status = Fail(ApStatus.MessageTooBig);
+            return 3;
+        }
+        int n = Chunk(t.Address, t.Length);
+        Span<byte> part = stackalloc byte[n]; // n <= 4096: one page at most
+        ReadGuest(cpu, t.Address, part); // access exceptions: nothing has changed yet
+        if (!cont) q.Open = new ApRequest(t.Psmid);
+        var open = q.Open!;
+        foreach (byte b in part) open.Parts.Add(b);
+        cpu.Cycles += (ulong)n / 4;
+        t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
+        t.Length -= (ulong)n;
+        if (t.Length != 0)
+        {
+            t.Gr0 |= Crypto.NqapContinuation;
+            return 2;
+        }
+        if (!last)
+        {
+            t.Status = Done(q.Status(now));
+            return 1;
+        }
+        q.Open = null;
+        ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
+        if (q.IrqAiv != null)
+        {
+            // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
+            cpu.HostEventCycle = Math.Min(cpu.HostEventCycle, reply);
+            cpu.EventCycle = Math.Min(cpu.EventCycle, reply);
+        }
+        t.Status = Done(q.Status(now));
+        return 0;
     }
 
     /// <summary>
@@ -300,36 +323,33 @@ public sealed unsafe class ApFirmware : IApFacility
     public int Dequeue(Cpu cpu, ref ApTransfer t)
     {
         Stats.Dqap++;
-        cpu.Cycles += TransferCycles;
-        var q = Resolve(cpu, t.Apqn, out byte rc);
-        if (q == null) { t.Status = Done(ApStatus.Make(rc)); return 3; }
-        lock (q)
+        return Transfer(cpu, ref t, _dequeue ??= DequeueStep);
+    }
+
+    private int DequeueStep(Cpu cpu, ApQueue q, ulong now, ref ApTransfer t)
+    {
+        var r = q.NextReply(now);
+        if (r == null) { t.Status = Done(q.Status(now, ApStatus.NoPendingReply)); return 3; }
+        var reply = r.Job!.Reply;
+        int offset = q.Transfer == r ? q.TransferOffset : 0;
+        int n = Chunk(t.Address, Math.Min(t.Length, (ulong)(reply.Length - offset)));
+        WriteGuest(cpu, t.Address, reply.AsSpan(offset, n)); // access exceptions: nothing has changed yet
+        cpu.Cycles += (ulong)n / 4;
+        t.Psmid = r.Psmid;
+        t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
+        t.Length -= (ulong)n;
+        offset += n;
+        t.Residual = (ulong)(reply.Length - offset);
+        if (t.Residual == 0)
         {
-            ulong now = cpu.Cycles;
-            if (q.ResetInProgress(now)) { t.Status = Done(q.Status(now, ApStatus.ResetInProgress)); return 3; }
-            var r = q.NextReply(now);
-            if (r == null) { t.Status = Done(q.Status(now, ApStatus.NoPendingReply)); return 3; }
-            var reply = r.Job!.Reply;
-            int offset = q.Transfer == r ? q.TransferOffset : 0;
-            int n = Chunk(t.Address, Math.Min(t.Length, (ulong)(reply.Length - offset)));
-            WriteGuest(cpu, t.Address, reply.AsSpan(offset, n)); // access exceptions: nothing has changed yet
-            cpu.Cycles += (ulong)n / 4;
-            t.Psmid = r.Psmid;
-            t.Address = (t.Address + (ulong)n) & cpu.AddrMask;
-            t.Length -= (ulong)n;
-            offset += n;
-            t.Residual = (ulong)(reply.Length - offset);
-            if (t.Residual == 0)
-            {
-                q.Remove(r);
-                t.Status = Done(q.Status(now));
-                return 0;
-            }
-            q.Transfer = r;
-            q.TransferOffset = offset;
-            t.Gr0 &= ~Architecture.Semantics.Crypto.DqapFirst;
-            return t.Length == 0 ? 1 : 2;
+            q.Remove(r);
+            t.Status = Done(q.Status(now));
+            return 0;
         }
+        q.Transfer = r;
+        q.TransferOffset = offset;
+        t.Gr0 &= ~Crypto.DqapFirst;
+        return t.Length == 0 ? 1 : 2;
     }
 
     /// <summary>
@@ -340,7 +360,7 @@ public sealed unsafe class ApFirmware : IApFacility
     {
         ulong next = ulong.MaxValue;
         foreach (var apqn in apqns)
-            if (Bus.Queue(apqn) is { } q)
+            if (Configuration.Queue(apqn) is { } q)
                 lock (q) next = Math.Min(next, q.NextReplyCycle(now));
         return next;
     }

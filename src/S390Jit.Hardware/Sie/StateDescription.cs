@@ -1,6 +1,6 @@
 using S390Jit.Memory;
 
-namespace S390Jit.Sie;
+namespace S390Jit.Hardware.Sie;
 
 /// <summary>
 /// The SIE state description (Linux: struct kvm_s390_sie_block), a 512-byte block in host memory
@@ -12,6 +12,8 @@ public sealed class StateDescription
     public const int CpuFlags = 0x00, Prefix = 0x04, CpuTimer = 0x28, ClockComparator = 0x30, Epoch = 0x38,
         Ictl = 0x48, Eca = 0x4C, IcptCode = 0x50, IcptStatus = 0x52, Ipa = 0x56, Ipb = 0x58, Ecb3 = 0x63,
         Gd = 0x70, GuestPsw = 0x90, Crycbd = 0xFC, GuestCr = 0x100, Fac = 0x1A0;
+    /// <summary>ECA bits: adapter-interruption virtualization (GISA), AP instructions interpreted.</summary>
+    public const uint EcaAiv = 0x0020_0000, EcaApie = 0x0000_0008;
 
     public StateDescription(HostMemory host, ulong address)
     {
@@ -39,20 +41,4 @@ public sealed class StateDescription
     public uint FacilityList { get => Read32(Fac); set => Write32(Fac, value); }
     public ulong GuestPswMask => Read64(GuestPsw);
     public ulong GuestPswAddress => Read64(GuestPsw + 8);
-}
-
-/// <summary>SIE interception codes (ICPTCODE).</summary>
-public static class InterceptCode
-{
-    public const byte None = 0x00, Instruction = 0x04, ProgramInterruption = 0x08, InstructionAndProgram = 0x0C,
-        ExternalRequest = 0x10, ExternalInterruption = 0x14, IoRequest = 0x18, WaitState = 0x1C, Validity = 0x20,
-        Stop = 0x28, OperationException = 0x2C, PartialExecution = 0x38, IoInstruction = 0x40;
-
-    public static string Name(byte code) => code switch
-    {
-        None => "host", Instruction => "instruction", ProgramInterruption => "program", InstructionAndProgram => "instruction+program",
-        ExternalRequest => "external-request", ExternalInterruption => "external", IoRequest => "io-request", WaitState => "wait",
-        Validity => "validity", Stop => "stop", OperationException => "operation", PartialExecution => "partial", IoInstruction => "io-instruction",
-        _ => $"0x{code:x2}",
-    };
 }
