@@ -20,7 +20,7 @@ export TZ=UTC
 CC=${CROSS_COMPILE:-s390x-linux-gnu-}gcc
 
 # Every guest; the architecture level each one is compiled for.
-ALL_GUESTS="ap aqic bytecode crc32 fib fpdiff hello insns qsort sha256 sieve strings sys vector"
+ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib fpdiff hello insns per qsort sha256 sieve skey strings sys vector"
 # The CPU workloads again, built for z13 and z15 (vector registers, vector code from gcc):
 # guests/NAME-z13.elf and NAME-z15.elf from the sources of guests/NAME.
 WORKLOADS="bytecode crc32 fib qsort sha256 sieve strings"

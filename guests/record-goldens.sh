@@ -22,6 +22,11 @@ else
         # check their PASS lines instead)
         [ "$elf" = ap.elf ] && continue
         [ "$elf" = aqic.elf ] && continue
+        # datx, per and skey check what QEMU 7.2 does not implement as the PoO says
+        # (EDAT, keys, PER, ...): they print PASS lines that the tests check
+        [ "$elf" = datx.elf ] && continue
+        [ "$elf" = per.elf ] && continue
+        [ "$elf" = skey.elf ] && continue
         names+=("${elf%.elf}")
     done
 fi

@@ -151,8 +151,8 @@ public static partial class InstructionTable
     b277 RP       S      -   E    I 1  general D2(B2)
     b28f QPACI    S      196 -    I 1  general D2(B2)
     b2a5 TRE      RRE    -   -    I 1  general R1,R2
-    b2a6 CU21     RRF_c  21  -    I 1  general R1,R2,M3
-    b2a7 CU12     RRF_c  21  -    I 1  general R1,R2,M3
+    b2a6 CU21     RRF_c  21  12   I 10 general R1,R2,M3
+    b2a7 CU12     RRF_c  21  12   I 10 general R1,R2,M3
     b2e8 PPA      RRF_c  49  -    I 1  general R1,R2,M3
     b2ed ECPGA    RRE    67  -    I 1  general R1,R2
     b2fa NIAI     IE     49  -    I 1  general I1,I2
@@ -219,22 +219,22 @@ public static partial class InstructionTable
     b988 ALCGR    RRE    -   -    I 1  general R1,R2
     b989 SLBGR    RRE    -   -    I 1  general R1,R2
     b98d EPSW     RRE    -   -    I 2  general R1,R2
-    b990 TRTT     RRF_c  16  -    I 1  general R1,R2,M3?
-    b991 TRTO     RRF_c  16  -    I 1  general R1,R2,M3?
-    b992 TROT     RRF_c  16  -    I 1  general R1,R2,M3?
-    b993 TROO     RRF_c  16  -    I 1  general R1,R2,M3?
+    b990 TRTT     RRF_c  16  1    I 10 general R1,R2,M3?
+    b991 TRTO     RRF_c  16  1    I 10 general R1,R2,M3?
+    b992 TROT     RRF_c  16  1    I 10 general R1,R2,M3?
+    b993 TROO     RRF_c  16  1    I 10 general R1,R2,M3?
     b994 LLCR     RRE    21  -    I 1  general R1,R2
     b995 LLHR     RRE    21  -    I 1  general R1,R2
     b996 MLR      RRE    -   1    I 5  general R1,R2
     b997 DLR      RRE    -   1    I 30 general R1,R2
     b998 ALCR     RRE    -   -    I 1  general R1,R2
     b999 SLBR     RRE    -   -    I 1  general R1,R2
-    b9b0 CU14     RRF_c  22  -    I 1  general R1,R2,M3?
-    b9b1 CU24     RRF_c  22  -    I 1  general R1,R2,M3?
-    b9b2 CU41     RRE    22  -    I 1  general R1,R2
-    b9b3 CU42     RRE    22  -    I 1  general R1,R2
+    b9b0 CU14     RRF_c  22  12   I 10 general R1,R2,M3?
+    b9b1 CU24     RRF_c  22  12   I 10 general R1,R2,M3?
+    b9b2 CU41     RRE    22  12   I 10 general R1,R2
+    b9b3 CU42     RRE    22  12   I 10 general R1,R2
     b9bd TRTRE    RRF_c  26  -    I 1  general R1,R2,M3?
-    b9be SRSTU    RRE    22  -    I 1  general R1,R2
+    b9be SRSTU    RRE    22  -    I 10 general R1,R2
     b9bf TRTE     RRF_c  26  -    I 1  general R1,R2,M3?
     b9c0 SELFHR   RRF_a  61  -    I 1  general R1,R2,R3,M4
     b9c8 AHHHR    RRF_a  45  -    I 1  general R1,R2,R3!20-23
@@ -331,16 +331,16 @@ public static partial class InstructionTable
     c6f  CLRL     RIL_b  34  -    I 2  general R1,RI2
     c7   BPP      SMI    49  -    I 1  general M1,RI2,D3(B3)
     c81  ECTG     SSF    31  -    I 1  general D1(B1),D2(B2),R3
-    c82  CSST     SSF    32  -    I 1  general D1(B1),D2(B2),R3
-    c84  LPD      SSF    45  -    I 1  general R3,D1(B1),D2(B2)
-    c85  LPDG     SSF    45  -    I 1  general R3,D1(B1),D2(B2)
+    c82  CSST     SSF    32  -    I 10 general D1(B1),D2(B2),R3
+    c84  LPD      SSF    45  3    I 4  general R3,D1(B1),D2(B2)
+    c85  LPDG     SSF    45  3    I 4  general R3,D1(B1),D2(B2)
     cc6  BRCTH    RIL_b  45  B    I 1  general R1,RI2
     cc8  AIH      RIL_a  45  -    I 1  general R1,I2
     cca  ALSIH    RIL_a  45  -    I 1  general R1,I2
     ccb  ALSIHN   RIL_a  45  -    I 1  general R1,I2
     ccd  CIH      RIL_a  45  -    I 1  general R1,I2
     ccf  CLIH     RIL_a  45  U    I 1  general R1,I2
-    d0   TRTR     SS_a   22  -    I 1  general D1(L1,B1),D2(B2)
+    d0   TRTR     SS_a   22  -    I 10 general D1(L1,B1),D2(B2)
     d1   MVN      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
     d2   MVC      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
     d3   MVZ      SS_a   -   -    I 4  general D1(L1,B1),D2(B2)
@@ -493,7 +493,7 @@ public static partial class InstructionTable
     eb3e CDSG     RSY_a  -   13   I 5  general R1,R3,D2(B2)
     eb44 BXHG     RSY_a  -   B    I 2  general R1,R3,D2(B2)
     eb45 BXLEG    RSY_a  -   B    I 2  general R1,R3,D2(B2)
-    eb4c ECAG     RSY_a  34  -    I 1  general R1,R3,D2(B2)
+    eb4c ECAG     RSY_a  34  -    I 10 general R1,R3,D2(B2)
     eb51 TMY      SIY    18  U    I 2  general D1(B1),I2
     eb52 MVIY     SIY    18  U    I 2  general D1(B1),I2
     eb54 NIY      SIY    18  U    I 3  general D1(B1),I2
@@ -1126,7 +1126,7 @@ public static partial class InstructionTable
     # ---- control ---------------------------------------------------------------------------------------------
     0101 PR       E      -   BE   I 20 control -
     0104 PTFF     E      28  Q    I 10 control -
-    0107 SCKPF    E      -   PE   X 0  control -
+    0107 SCKPF    E      -   PE   I 10 control -
     010b TAM      E      -   -    I 1  control -
     010c SAM24    E      -   E    I 2  control -
     010d SAM31    E      -   E    I 2  control -
@@ -1159,7 +1159,7 @@ public static partial class InstructionTable
     b220 SERVC    RRE    -   PEH  X 0  control *R1,R2
     b221 IPTE     RRF_a  -   PE   I 10 control R1,R2,R3,M4??
     b223 IVSK     RRE    -   -    I 5  control R1,R2
-    b224 IAC      RRE    -   PE   I 10 control R1
+    b224 IAC      RRE    -   QE   I 10 control R1
     b225 SSAR     RRE    -   Q    I 10 control R1
     b226 EPAR     RRE    -   Q    I 10 control R1
     b227 ESAR     RRE    -   Q    I 10 control R1
@@ -1217,8 +1217,8 @@ public static partial class InstructionTable
     b9a2 PTF      RRE    -   P    X 0  control R1
     b9aa LPTEA    RRF_b  21  PE   I 10 control R1,R3,R2,M4
     b9ac IRBM     RRE    145 PE   X 0  control R1,R2
-    b9ae RRBM     RRE    45  PE   X 0  control R1,R2
-    b9af PFMF     RRE    8   PE   X 0  control R1,R2
+    b9ae RRBM     RRE    45  PE   I 10 control R1,R2
+    b9af PFMF     RRE    8   PE   I 10 control R1,R2
     c80  MVCOS    SSF    27  Q    I 10 control D1(B1),D2(B2),R3
     d9   MVCK     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3
     da   MVCP     SS_d   -   Q    I 10 control D1(R1,B1),D2(B2),R3

@@ -44,17 +44,23 @@ public unsafe partial class Cpu
         ulong addr = PswAddr;
         IssueAddr = addr;
         InstrAddr = addr;
-        InstrLength = 2;
+        // an odd instruction address is recognised before the fetch: ILC 0, the PSW unchanged
+        InstrLength = 0;
         if ((addr & 1) != 0) throw Pgm(PgmCode.Specification);
+        // access exceptions of the fetch itself: ILC 2; suppressing ones point past that halfword
+        InstrLength = 2;
+        PswAddr = (addr + 2) & AddrMask;
         ulong raw = Fetch(addr, out int len);
         InstrLength = len;
         PswAddr = (addr + (ulong)len) & AddrMask;
+        if ((PswMask & Psw.Per) != 0) PerInstructionFetch(addr);
         var def = Decoder.Lookup(raw) ?? throw Pgm(PgmCode.Operation);
         Insn insn = default;
         insn.Def = def;
         insn.Raw = raw;
         insn.Length = (byte)len;
         Decoder.ExtractFields(ref insn, def);
+        if (_arOpCount != 0 || (PswMask & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46))) NoteArOperands(def, ref insn);
         return Execute(def, ref insn);
     }
 
@@ -86,7 +92,8 @@ public unsafe partial class Cpu
     /// <summary>Reads the instruction at a logical address, left-aligned; its length from the first byte.</summary>
     public ulong Fetch(ulong addr, out int len)
     {
-        byte* p = ReadPtr(addr, 6);
+        ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
+        byte* p = e.Tag == addr >> 12 && (addr & PageMask) <= 4096 - 6 ? e.Host + (addr & PageMask) : null;
         ulong raw;
         if (p != null)
         {
@@ -100,11 +107,18 @@ public unsafe partial class Cpu
             };
             return raw;
         }
-        byte first = *TranslateSlow(addr, false);
-        len = Formats.LengthFromFirstByte(first);
-        raw = (ulong)first << 56;
+        byte* first = Access(addr, AccessKind.Instr);
+        len = Formats.LengthFromFirstByte(*first);
+        raw = (ulong)*first << 56;
+        ulong last = (addr + (ulong)len - 1) & AddrMask;
+        // an instruction crossing into the next page: that page must be executable too
+        byte* second = (last >> 12) != (addr >> 12) ? Access(last & ~PageMask, AccessKind.Instr) : null;
         for (int i = 1; i < len; i++)
-            raw |= (ulong)ReadU8((addr + (ulong)i) & AddrMask) << (56 - 8 * i);
+        {
+            ulong a = (addr + (ulong)i) & AddrMask;
+            byte b = (a >> 12) == (addr >> 12) ? first[a - addr] : second[a & PageMask];
+            raw |= (ulong)b << (56 - 8 * i);
+        }
         return raw;
     }
 
@@ -115,6 +129,9 @@ public unsafe partial class Cpu
     /// </summary>
     public CpuExit ServiceEvents()
     {
+        // a PER event of the instruction just completed is presented before anything else
+        if (PerPending != 0) throw Pgm(0);
+        if (_remoteClearPending) ApplyRemoteClears();
         if (HostExitRequest) { HostExitRequest = false; EventCycle = 0; return CpuExit.HostRequest; }
         if (Cycles >= HostEventCycle && HostEventSource != null) HostEventSource.Service(this);
         if (!DeliverPendingTimer()) Sie?.PresentInterruption(this);

@@ -4,8 +4,9 @@ namespace S390Jit.Architecture.State;
 public static class Lowcore
 {
     public const int ExtParam = 0x80, ExtCpuAddr = 0x84, ExtCode = 0x86, SvcIlc = 0x88, SvcCode = 0x8A,
-        PgmIlc = 0x8C, PgmCode = 0x8E, DataExcCode = 0x90, MonitorClass = 0x94, PerCode = 0x96,
-        TransExcId = 0xA8, SubchannelId = 0xB8, IoIntParm = 0xBC, IoIntWord = 0xC0, Stfl = 0xC8,
+        PgmIlc = 0x8C, PgmCode = 0x8E, DataExcCode = 0x90, MonitorClass = 0x94, PerCode = 0x96, PerAtmid = 0x97,
+        PerAddress = 0x98, ExcAccessId = 0xA0, PerAccessId = 0xA1, OpAccessId = 0xA2,
+        TransExcId = 0xA8, MonitorCode = 0xB0, Bear = 0x110, SubchannelId = 0xB8, IoIntParm = 0xBC, IoIntWord = 0xC0, Stfl = 0xC8,
         RestartOldPsw = 0x120, ExtOldPsw = 0x130, SvcOldPsw = 0x140, PgmOldPsw = 0x150, McckOldPsw = 0x160, IoOldPsw = 0x170,
         RestartNewPsw = 0x1A0, ExtNewPsw = 0x1B0, SvcNewPsw = 0x1C0, PgmNewPsw = 0x1D0, McckNewPsw = 0x1E0, IoNewPsw = 0x1F0;
 }
@@ -50,7 +51,6 @@ public partial class Cpu
         ProgramInterruptions++;
         ulong oldAddr = nullify ? IssueAddr : PswAddr;
         WriteReal16(Lowcore.PgmIlc, (ushort)(InstrLength & 6));
-        WriteReal16(Lowcore.PgmCode, code);
         if (code is PgmCode.Data or PgmCode.VectorProcessing)
         {
             WriteReal32(Lowcore.DataExcCode, PendingDxc);
@@ -58,8 +58,27 @@ public partial class Cpu
             if ((Cr[0] & Cr0.AfpRegisters) != 0) Fpc = (Fpc & 0xFFFF_00FFu) | ((uint)PendingDxc << 8);
             PendingDxc = 0;
         }
+        bool translation = code is PgmCode.Protection or PgmCode.AletSpecification or PgmCode.SpaceSwitch || PgmCode.Nullifies(code);
+        if (PendingTeidValid && code != PgmCode.AletSpecification && translation)
+            WriteReal64(Lowcore.TransExcId, PendingTeid);
+        if (PendingExcAccessIdValid && translation)
+            WriteReal8(Lowcore.ExcAccessId, PendingExcAccessId);
+        PendingTeidValid = false;
+        PendingExcAccessIdValid = false;
+        if (code == PgmCode.Monitor)
+        {
+            WriteReal16(Lowcore.MonitorClass, PendingMonitorClass);
+            WriteReal64(Lowcore.MonitorCode, PendingMonitorCode);
+        }
+        code |= StorePerEvent();
+        WriteReal16(Lowcore.PgmCode, code);
+        WriteReal64(Lowcore.Bear, Bear);
         SwapPsw(Lowcore.PgmOldPsw, Lowcore.PgmNewPsw, oldAddr);
     }
+
+    /// <summary>Monitor class and code of a MONITOR CALL whose monitor-event interruption is being taken.</summary>
+    internal ushort PendingMonitorClass;
+    internal ulong PendingMonitorCode;
 
     public void DeliverSvc(byte code)
     {
@@ -67,6 +86,8 @@ public partial class Cpu
         WriteReal16(Lowcore.SvcIlc, (ushort)(InstrLength & 6));
         WriteReal16(Lowcore.SvcCode, code);
         SwapPsw(Lowcore.SvcOldPsw, Lowcore.SvcNewPsw, PswAddr);
+        // a PER event of the SVC instruction is presented right after the SVC interruption
+        if (PerPending != 0) DeliverProgramInterruption(0, nullify: false);
     }
 
     public void DeliverExternal(ushort code, uint parameter = 0, ushort cpuAddr = 0)

@@ -20,6 +20,8 @@ public sealed class CpuModel
         Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
         Fac.FpExtension, Fac.FpsEnh,
         Fac.MiscInstructionExtensions2, Fac.MiscInstructionExtensions3,
+        Fac.Idte, 4, 5, Fac.Edat1, Fac.ConditionalSske, Fac.IpteRange, Fac.NonquiescingKeySetting, Fac.Mvcos, Fac.Csst, Fac.Csst2, Fac.LocalTlbClearing,
+        Fac.AccessExceptionFetchStoreIndication, Fac.EnhancedDat2, Fac.InstructionExecutionProtection,
     ];
 
     public ulong[] ToList(int doublewords = 4)
