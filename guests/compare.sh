@@ -55,6 +55,9 @@ else
         # check their PASS lines
         [ "$name" = ap ] && continue
         [ "$name" = aqic ] && continue
+        [ "$name" = datx ] && continue
+        [ "$name" = per ] && continue
+        [ "$name" = skey ] && continue
         names+=("$name")
     done
 fi

@@ -22,6 +22,11 @@ else
         # check their PASS lines instead)
         [ "$elf" = ap.elf ] && continue
         [ "$elf" = aqic.elf ] && continue
+        # datx, per and skey check what QEMU 7.2 does not implement as the PoO says
+        # (EDAT, keys, PER, ...): they print PASS lines that the tests check
+        [ "$elf" = datx.elf ] && continue
+        [ "$elf" = per.elf ] && continue
+        [ "$elf" = skey.elf ] && continue
         names+=("${elf%.elf}")
     done
 fi
@@ -30,9 +35,11 @@ status=0
 record() {   # record NAME OUTFILE [APPEND...]
     local name=$1 out=$2
     shift 2
-    local tmp
+    local tmp cpu=
+    # guests built for z13 and later use the vector facilities of z15: QEMU's max model
+    case "$name" in vector | *-z13 | *-z15) cpu=max ;; esac
     tmp=$(mktemp)
-    if ! ./run-qemu.sh "$name.elf" "$@" >"$tmp"; then
+    if ! QEMU_CPU=$cpu ./run-qemu.sh "$name.elf" "$@" >"$tmp"; then
         echo "FAILED   $name: qemu exited with an error" >&2
         status=1
     fi

@@ -207,15 +207,15 @@ internal static class RunCommand
         var queues = new List<ushort>();
         foreach (var token in s.Ap.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
-            if (!Host.Crypto.Apqn.TryParse(token, out ushort q))
+            if (!Hardware.Ap.Apqn.TryParse(token, out ushort q))
                 throw new UsageException($"malformed APQN '{token}' (expected APID.APQI in hex, each 00-ff, e.g. 05.0004)");
-            if (queues.Contains(q)) throw new UsageException($"AP queue {Host.Crypto.Apqn.Name(q)} assigned twice");
+            if (queues.Contains(q)) throw new UsageException($"AP queue {Hardware.Ap.Apqn.Name(q)} assigned twice");
             queues.Add(q);
         }
-        var type = Host.Crypto.ApDeviceType.Cex7;
+        var type = Hardware.Ap.ApDeviceType.Cex7;
         if (s.ApType != null)
         {
-            if (!Host.Crypto.Apqn.TryParseType(s.ApType, out type))
+            if (!Hardware.Ap.Apqn.TryParseType(s.ApType, out type))
                 throw new UsageException($"unsupported AP type '{s.ApType}' (cex5, cex6, cex7, cex8: accelerator mode)");
             if (queues.Count == 0) throw new UsageException("--ap-type needs --ap queues");
         }

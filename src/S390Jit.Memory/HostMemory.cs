@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace S390Jit.Memory;
@@ -31,12 +29,13 @@ public sealed unsafe class HostMemory : IDisposable
     public HostRegion KernelArea { get; }
     public IReadOnlyList<HostRegion> Regions => _regions;
 
-    /// <summary>Allocates a new region for a guest memslot (size rounded up to 1 MiB).</summary>
-    public HostRegion AllocateSlotRegion(ulong size, string name)
+    /// <summary>Allocates a new region for a guest memslot (size rounded up to 1 MiB) mapping guest absolute <paramref name="guestBase"/> up.</summary>
+    public HostRegion AllocateSlotRegion(ulong size, string name, ulong guestBase = 0)
     {
         if (size == 0) throw new ArgumentOutOfRangeException(nameof(size));
         ulong rounded = (size + 0xFFFFF) & ~0xFFFFFUL;
         var r = AddRegion(_nextSlotAddress, rounded, name);
+        r.GuestBase = guestBase;
         _nextSlotAddress += rounded + 0x10_0000; // a guard gap between slots
         return r;
     }
@@ -50,6 +49,58 @@ public sealed unsafe class HostMemory : IDisposable
         _kernelBump = a + size;
         return a;
     }
+
+    // ---- what the host kernel's memory management knows about its frames ---------------------------
+    // (the model's KASAN: the machine and the host model check these before they touch storage on their own)
+
+    private readonly List<(ulong Start, ulong Size)> _freed = new();
+    private readonly Dictionary<ulong, int> _pinnedFrames = new();
+    private readonly object _mmLock = new();
+
+    /// <summary>Frees a kernel allocation (the bump allocator never hands it out again); later accesses are use after free.</summary>
+    public void KernelFree(ulong address, ulong size)
+    {
+        lock (_mmLock) _freed.Add((address, size));
+    }
+
+    /// <summary>Backed and not freed: storage an agent may legitimately use.</summary>
+    public bool IsLive(ulong address, ulong length = 1)
+    {
+        if (!IsBacked(address, length)) return false;
+        lock (_mmLock)
+            foreach (var (start, size) in _freed)
+                if (address < start + size && start < address + length) return false;
+        return true;
+    }
+
+    /// <summary>Takes (+1) or drops (-1) a pin on a host frame (host physical address >> 12), as pin_user_pages / unpin do.</summary>
+    public void PinFrame(ulong frame, int delta)
+    {
+        lock (_mmLock)
+        {
+            int n = _pinnedFrames.GetValueOrDefault(frame) + delta;
+            if (n > 0) _pinnedFrames[frame] = n; else _pinnedFrames.Remove(frame);
+        }
+    }
+
+    /// <summary>The host frame is pinned (an adapter may store through it).</summary>
+    public bool IsFramePinned(ulong frame) { lock (_mmLock) return _pinnedFrames.ContainsKey(frame); }
+
+    /// <summary>The guest absolute address a host address of a memslot region maps, or null.</summary>
+    public ulong? GuestAddressOf(ulong address)
+    {
+        foreach (var r in _regions)
+            if (r.GuestBase is ulong g && address >= r.Start && address - r.Start < r.Size) return address - r.Start + g;
+        return null;
+    }
+
+    /// <summary>
+    /// A store into host memory by something other than a CPU's instruction (an adapter's notification
+    /// byte, firmware): (host address, length). Execution engines drop what they translated from it.
+    /// </summary>
+    public event Action<ulong, ulong>? ExternalStore;
+
+    public void NotifyExternalStore(ulong address, ulong length) => ExternalStore?.Invoke(address, length);
 
     private HostRegion AddRegion(ulong start, ulong size, string name)
     {
@@ -104,18 +155,9 @@ public sealed unsafe class HostRegion
     public ulong Size { get; }
     public byte* Pointer { get; private set; }
     public string Name { get; }
+    /// <summary>The guest absolute address of the region's start when it backs a memslot, else null.</summary>
+    public ulong? GuestBase { get; internal set; }
     internal void Free() { if (_block != null) { NativeMemory.Free(_block); _block = null; Pointer = null; } }
 }
 
 public sealed class HostMemoryException(string message) : Exception(message);
-
-/// <summary>Big-endian loads and stores on raw host pointers (bswap/movbe after JIT).</summary>
-public static unsafe class BigEndian
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ushort U16(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint U32(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(p));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong U64(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(p));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Put16(byte* p, ushort v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Put32(byte* p, uint v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Put64(byte* p, ulong v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
-}

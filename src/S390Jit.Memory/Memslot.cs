@@ -11,7 +11,7 @@ public sealed unsafe class Memslot
         Host = host;
         GuestBase = guestBase;
         Size = size;
-        Region = host.AllocateSlotRegion(size, name);
+        Region = host.AllocateSlotRegion(size, name, guestBase);
     }
 
     public HostMemory Host { get; }

@@ -1,3 +1,4 @@
+using S390Jit.Hardware.Ap;
 using S390Jit.Host.Crypto;
 
 namespace S390Jit.Vmm;

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Text;
 using S390Jit.Architecture.State;
 using S390Jit.Execution;
+using S390Jit.Hardware;
 using S390Jit.Host;
 using S390Jit.Host.Kvm;
 using S390Jit.Loader;
 using S390Jit.Memory;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Tracing;
 
 namespace S390Jit.Vmm;
 
@@ -47,28 +49,28 @@ public sealed partial class Machine : IDisposable
             throw new ArgumentException($"memory size {options.MemoryBytes >> 20} MiB out of range (1 MiB - 64 GiB)");
         var hostAp = options.Ap is { } ap ? VfioApDevice.HostBus(ap) : null;
         Host = new HostMemory();
-        Events = new HostEvents { Sink = options.HostTrace };
+        Events = new TraceLog { Sink = options.HostTrace };
         var model = new CpuModel();
         foreach (var (bit, on) in options.Facilities)
             if (on) model.Facilities.Add(bit); else model.Facilities.Remove(bit);
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
-        Kvm = new Kvm(Host, options.MemoryBytes, model, Events, hostAp, config);
+        Hardware = new HostMachine(Host, Events, hostAp?.Hardware);
+        Kvm = new KvmVm(Hardware, options.MemoryBytes, model, config);
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;
             hostAp.VfioAp.Events = Events;
         }
-        Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
+        // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
+        Hardware.Sie.Engine = Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
         for (int i = 0; i < options.Cpus; i++)
         {
             var v = Kvm.CreateVcpu((ushort)i);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
-            // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
             if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
-            v.Engine = Engine;
         }
         Sclp = new Sclp(Kvm, options.Console);
         if (options.Ap != null)
@@ -93,8 +95,11 @@ public sealed partial class Machine : IDisposable
     public IExecutionEngine Engine { get; }
 
     public HostMemory Host { get; }
-    public HostEvents Events { get; }
-    public Kvm Kvm { get; }
+    /// <summary>The machine the host model runs on (SIE, AP hardware, adapter-interruption virtualization).</summary>
+    public HostMachine Hardware { get; }
+    /// <summary>The host's trace buffer (--trace host, the --stats counters).</summary>
+    public TraceLog Events { get; }
+    public KvmVm Kvm { get; }
     public Sclp Sclp { get; }
     public KernelImage? Kernel { get; private set; }
     public TimeSpan WallTime => _wall.Elapsed;
@@ -131,7 +136,7 @@ public sealed partial class Machine : IDisposable
         {
             var e = events[_nextApEvent++];
             var dev = VfioAp;
-            Events.Emit("vmm_ap_event", Boot.Cpu.Cycles, $"{e.Action}{(e.Apqn != 0 ? " " + S390Jit.Host.Crypto.Apqn.Name(e.Apqn) : "")}{(e.Length != 0 ? $" 0x{e.Address:x}+0x{e.Length:x}" : "")}");
+            Events.Emit(VmmTrace.ApEvent, Boot.Cpu.Cycles, (e, null));
             try
             {
                 switch (e.Action)
@@ -146,7 +151,7 @@ public sealed partial class Machine : IDisposable
                     case "dma-map": dev?.DmaMap(e.Address, e.Length); break;
                 }
             }
-            catch (S390Jit.Host.Crypto.ApException ex) { Events.Emit("vmm_ap_event", Boot.Cpu.Cycles, $"{e.Action}: {ex.Message}"); }
+            catch (S390Jit.Host.Crypto.ApException ex) { Events.Emit(VmmTrace.ApEvent, Boot.Cpu.Cycles, (e, ex.Message)); }
         }
         return _nextApEvent < events.Count ? events[_nextApEvent].Cycle : ulong.MaxValue;
     }
@@ -225,8 +230,7 @@ public sealed partial class Machine : IDisposable
     public string Statistics(RunResult result) => RunStatistics.Of(this, result).ToText();
 
     /// <summary>The --stats line of the end-of-run leak check.</summary>
-    public static string LeakLine(HostLeakReport l) =>
-        $"stats: host leak check     pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}";
+    public static string LeakLine(HostLeakReport l) => $"stats: host leak check     {VmmTrace.HostLeakCheck.Format(l)}";
 
     // ---- the VM's end ------------------------------------------------------------------------------------
 
@@ -243,7 +247,7 @@ public sealed partial class Machine : IDisposable
         VfioAp?.Dispose();
         if (!_vmmReferenceDropped) DestroyVm();
         var l = Leaks = LeakCheck();
-        Events.Emit("host_leak_check", Kvm.UserContext().Now, $"pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}");
+        Events.Emit(VmmTrace.HostLeakCheck, Kvm.UserContext().Now, l);
         return l;
     }
 

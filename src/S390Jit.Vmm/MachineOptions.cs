@@ -88,7 +88,7 @@ public sealed record ApLifecycleEvent(ulong Cycle, string Action, ulong Address 
         {
             case "reset" or "release" or "open" or "set-kvm-null" when eq < 0:
                 return new ApLifecycleEvent(cycle, name);
-            case "unbind" or "bind" when Host.Crypto.Apqn.TryParse(arg, out ushort apqn):
+            case "unbind" or "bind" when Hardware.Ap.Apqn.TryParse(arg, out ushort apqn):
                 return new ApLifecycleEvent(cycle, name, Apqn: apqn);
             case "dma-unmap" or "dma-map":
                 {

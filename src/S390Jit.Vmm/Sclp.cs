@@ -23,11 +23,11 @@ public sealed class Sclp
 
     public const byte EventOperatorCommand = 0x01, EventMessage = 0x02, EventAsciiConsole = 0x1A, EventSignalQuiesce = 0x1D;
 
-    private readonly Kvm _kvm;
+    private readonly KvmVm _kvm;
     private readonly Stream _console;
     private readonly Queue<byte> _input = new();
 
-    public Sclp(Kvm kvm, Stream console)
+    public Sclp(KvmVm kvm, Stream console)
     {
         _kvm = kvm;
         _console = console;

@@ -14,12 +14,12 @@ internal static class UserSpace
     {
         var cpu = vcpu.Cpu;
         byte op1 = (byte)(ipa >> 8), op2 = (byte)ipa;
-        m.Events.Emit("qemu_handle_instruction", cpu.Cycles, $"vcpu {cpu.CpuAddress}: ipa 0x{ipa:x4} ipb 0x{ipb:x8}");
+        m.Events.Emit(VmmTrace.HandleInstruction, cpu.Cycles, (cpu.CpuAddress, ipa, ipb));
         switch (op1)
         {
             case 0xB2 when op2 == 0x20:
                 {
-                    var (r1, r2) = Intercept.RreRegs(vcpu);
+                    var (r1, r2) = vcpu.RreRegs();
                     cpu.Cc = m.Sclp.ServiceCall(cpu, cpu.G[r2] & 0xFFFF_FFFFUL, (uint)cpu.G[r1]);
                     return;
                 }
@@ -63,16 +63,14 @@ internal static class UserSpace
     private static void Diagnose(KvmVcpu vcpu)
     {
         var cpu = vcpu.Cpu;
-        int code = Diag.Code(vcpu);
         // QEMU: unknown diagnose codes are a specification exception
-        _ = code;
         throw cpu.Pgm(PgmCode.Specification);
     }
 
     private static void Sigp(Machine m, KvmVcpu vcpu)
     {
         var cpu = vcpu.Cpu;
-        var (r1, _, order, _, addr) = Host.Kvm.Sigp.Decode(vcpu);
+        var (r1, _, order, _, addr) = vcpu.DecodeSigp();
         var target = m.Kvm.VcpuByAddress(addr);
         if (target == null) { cpu.Cc = 3; return; }
         switch (order)

@@ -1,6 +1,8 @@
+using S390Jit.Host;
 using System.Globalization;
 using System.Text;
 using S390Jit.Architecture.Isa;
+using S390Jit.Hardware.Ap;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 
@@ -13,7 +15,7 @@ namespace S390Jit.Vmm;
 /// </summary>
 public sealed class VfioApDevice : IDisposable
 {
-    private VfioApDevice(ApBus bus, Kvm kvm, ApMatrixMdev? mdev)
+    private VfioApDevice(ApBus bus, KvmVm kvm, ApMatrixMdev? mdev)
     {
         Bus = bus;
         Kvm = kvm;
@@ -21,7 +23,7 @@ public sealed class VfioApDevice : IDisposable
     }
 
     public ApBus Bus { get; }
-    public Kvm Kvm { get; }
+    public KvmVm Kvm { get; }
     /// <summary>The matrix mdev (null when the machine has AP instructions but no queues and no vfio-ap device, or after it was removed).</summary>
     public ApMatrixMdev? Mdev
     {
@@ -45,19 +47,20 @@ public sealed class VfioApDevice : IDisposable
     {
         CheckQueues(o);
         if (o.HostBus is { } shared) return shared;
-        var bus = new ApBus(apxa: o.HostApxa);
+        // the LPAR's AP configuration (the machine's), then the host's bus over it
+        var hardware = new ApConfiguration(apxa: o.HostApxa);
         try
         {
             foreach (int apqi in o.Queues.Select(Apqn.Apqi).Distinct().Order())
             {
-                bus.AddUsageDomain(apqi);
-                bus.AddControlDomain(apqi);
+                hardware.AddUsageDomain(apqi);
+                hardware.AddControlDomain(apqi);
             }
             foreach (int apid in o.Queues.Select(Apqn.Apid).Distinct().Order())
-                bus.AddAdapter(apid, o.Type, o.QueueDepth);
+                hardware.AddAdapter(apid, o.Type, o.QueueDepth);
         }
-        catch (ApException e) { throw new ArgumentException($"AP configuration: {e.Message}"); }
-        return bus;
+        catch (ApConfigurationException e) { throw new ArgumentException($"AP configuration: {e.Message}"); }
+        return new ApBus(hardware);
     }
 
     private static void CheckQueues(ApOptions o)
@@ -71,7 +74,7 @@ public sealed class VfioApDevice : IDisposable
     /// Sets the VM's APIE flag, reserves the queues for vfio_ap, creates and fills the mdev and opens
     /// it for the VM. Errors are one-line <see cref="ArgumentException"/>s.
     /// </summary>
-    internal static VfioApDevice Attach(Kvm kvm, ApOptions o, ApBus bus)
+    internal static VfioApDevice Attach(KvmVm kvm, ApOptions o, ApBus bus)
     {
         if (!kvm.Crypto.SetApie(o.CpuAp)) throw new ArgumentException("AP: the host has no AP instructions");
         var dev = new VfioApDevice(bus, kvm, null);
@@ -84,9 +87,9 @@ public sealed class VfioApDevice : IDisposable
                 foreach (int d in apqis)
                 {
                     ushort apqn = Apqn.Make(a, d);
-                    var q = bus.Queue(apqn) ?? throw new ApException(ApException.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host");
+                    if (bus.Hardware.Queue(apqn) == null) throw new ApException(Errno.ENODEV, $"no AP queue {Apqn.Name(apqn)} on the host");
                     // the administrator's apmask/aqmask step: take the queue away from the default driver
-                    if (q.Driver == bus.DefaultDriver) bus.Bind(q, bus.VfioAp);
+                    if (bus.DriverOf(apqn) == bus.DefaultDriver) bus.Bind(apqn, bus.VfioAp);
                 }
             var mdev = o.MdevUuid is { } uuid ? bus.VfioAp.CreateMdev(uuid) : bus.VfioAp.CreateMdev(VmmUuid);
             dev.Mdev = mdev;
@@ -113,7 +116,7 @@ public sealed class VfioApDevice : IDisposable
         var m = Mdev ?? _shown;
         var apqns = m?.Apqns.ToArray() ?? [];
         sb.AppendLine($"stats: ap configuration    crycb format {k.Format}, apie {(k.Apie ? "on" : "off")}, mdev {(m != null ? m.Uuid.ToString() : "none")}, queues {(apqns.Length == 0 ? "none" : string.Join(" ", apqns.Select(Apqn.Name)))}");
-        if (k.Firmware is { } fw)
+        if (Kvm.Machine.ApFirmware is { } fw)
         {
             var s = fw.Stats;
             sb.AppendLine($"stats: ap instructions     tapq {s.Tapq}, rapq {s.Rapq}, zapq {s.Zapq}, aqic {s.Aqic}, qci {s.Qci}, qact {s.Qact}, nqap {s.Nqap}, dqap {s.Dqap}");
@@ -122,7 +125,7 @@ public sealed class VfioApDevice : IDisposable
         }
         foreach (var apqn in apqns)
         {
-            if (Bus.Queue(apqn) is not { } q) continue;
+            if (Bus.Hardware.Queue(apqn) is not { } q) continue;
             ApQueueStats st;
             lock (q) st = q.Stats;
             double avg = st.AverageLatencyCycles;

@@ -160,7 +160,7 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetCcConst(int cc) => c.Cc = cc;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong CcMatches(int mask) => Alu.CcMatches(c, mask) ? 1UL : 0;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void JumpIf(ulong cond, ulong target) { if (cond != 0) c.PswAddr = target & c.AddrMask; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void JumpIf(ulong cond, ulong target) { if (cond != 0) c.Branch(target); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void FixedOverflowIf(ulong cond) { if (cond != 0) Alu.FixedOverflow(c); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void TrapIf(ulong cond) { if (cond != 0) throw c.DataException(0xFF); }
     public void Raise(ushort code) => throw c.Pgm(code);

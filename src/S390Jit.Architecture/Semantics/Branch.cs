@@ -97,7 +97,7 @@ public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
 [SemanticBodies]
 public static class BranchHelpers
 {
-    private static void Jump(Cpu c, ulong target) => c.PswAddr = target & c.AddrMask;
+    private static void Jump(Cpu c, ulong target) => c.Branch(target);
 
     /// <summary>Link information (BAS/BASR/BRAS form): 64-bit address, or 31-bit with bit 32 set, or 24-bit.</summary>
     private static void Link(Cpu c, int r1)
@@ -169,6 +169,7 @@ public static class BranchHelpers
         t.Length = (byte)len;
         Decoder.ExtractFields(ref t, def);
         c.InstrAddr = target;
+        c.NoteArOperands(def, ref t);
         if (c.Execute(def, ref t) == CpuExit.Instruction) throw c.SieIntercept;
     }
     public static void EX(Cpu c, ref Insn i) => ExecuteAt(c, c.Addr(i.X2, i.B2, i.D2), i.R1);

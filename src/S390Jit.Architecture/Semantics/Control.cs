@@ -17,6 +17,8 @@ public static class Control
     /// <summary>Loads a new PSW from an instruction; an invalid PSW is a specification exception after the load.</summary>
     private static void LoadNewPsw(Cpu c, ulong mask, ulong addr)
     {
+        // LPSW and LPSWE are breaking events (LPSWEY, with facility 193, is not)
+        c.Bear = c.IssueAddr;
         bool valid = c.LoadPsw(mask, addr);
         if (!valid)
         {
@@ -49,7 +51,11 @@ public static class Control
         if ((m & 0xB8) != 0) throw c.Pgm(PgmCode.Specification);
         c.SetPswMaskBits((c.PswMask & 0x00FF_FFFF_FFFF_FFFFUL) | ((ulong)m << 56));
     }
-    public static void SSM(Cpu c, ref Insn i) => SetSystemMask(c, c.ReadU8(Op2(c, ref i)));
+    public static void SSM(Cpu c, ref Insn i)
+    {
+        if ((c.Cr[0] & Cpu.Cr0SsmSuppression) != 0) throw c.Pgm(PgmCode.SpecialOperation);
+        SetSystemMask(c, c.ReadU8(Op2(c, ref i)));
+    }
     public static void STNSM(Cpu c, ref Insn i)
     {
         byte old = (byte)(c.PswMask >> 56);
@@ -103,8 +109,7 @@ public static class Control
             int r = (i.R1 + k) & 15;
             c.Cr[r] = (c.Cr[r] & 0xFFFF_FFFF_0000_0000UL) | c.ReadU32((a + (ulong)k * 4) & c.AddrMask);
         }
-        c.InvalidateTranslation();
-        c.RecheckEvents();
+        c.ControlRegistersChanged();
     }
     public static void LCTLG(Cpu c, ref Insn i)
     {
@@ -112,8 +117,7 @@ public static class Control
         int n = ((i.R3 - i.R1) & 15) + 1;
         c.CheckAccess(a, (ulong)n * 8, false);
         for (int k = 0; k < n; k++) c.Cr[(i.R1 + k) & 15] = c.ReadU64((a + (ulong)k * 8) & c.AddrMask);
-        c.InvalidateTranslation();
-        c.RecheckEvents();
+        c.ControlRegistersChanged();
     }
     public static void STCTL(Cpu c, ref Insn i)
     {
@@ -137,7 +141,7 @@ public static class Control
         uint p = c.ReadU32(a) & 0x7FFF_E000u;
         if ((ulong)p + 0x2000 > c.MemSize) throw c.Pgm(PgmCode.Addressing);
         c.Prefix = p;
-        c.InvalidateTranslation();
+        c.PurgeTlb();
     }
     public static void STPX(Cpu c, ref Insn i) => c.WriteU32(Aligned(c, Op2(c, ref i), 4), c.Prefix);
     public static void STAP(Cpu c, ref Insn i) => c.WriteU16(Aligned(c, Op2(c, ref i), 2), c.CpuAddress);
@@ -171,6 +175,55 @@ public static class Control
         c.WriteU16(a + 14, (ushort)c.TodProgrammable);
         c.Cc = 0;
     }
+    /// <summary>SCKPF: the TOD programmable register from GR0 bits 48-63 (bits 32-47 must be zero).</summary>
+    public static void SCKPF(Cpu c, ref Insn i)
+    {
+        if ((c.G[0] & 0xFFFF_0000UL) != 0) throw c.Pgm(PgmCode.Specification);
+        c.TodProgrammable = (uint)(c.G[0] & 0xFFFF);
+    }
+
+    /// <summary>
+    /// PTFF (facility 28), the query functions (GR0 bits 57-63; parameter block at GR1): 0 QAF (available
+    /// functions), 1 QTO (physical clock, TOD offset, logical TOD offset, epoch difference), 2 QSI
+    /// (steering information: no steering), 3 QPT (physical clock). Other query functions cc 3; the
+    /// control functions (0x40 and up) are privileged and not available (cc 3).
+    /// </summary>
+    public static void PTFF(Cpu c, ref Insn i)
+    {
+        int fc = (int)(c.G[0] & 0x7F);
+        if ((c.G[0] & 0x80) != 0) throw c.Pgm(PgmCode.Specification);
+        if (fc >= 0x40 && c.ProblemState) throw c.Pgm(PgmCode.PrivilegedOperation);
+        ulong pb = c.G[1] & c.AddrMask;
+        ulong physical = c.Clock.TodAt(c.Cycles);
+        switch (fc)
+        {
+            case 0:
+                c.CheckAccess(pb, 16, true);
+                c.WriteU64(pb, 0xF000_0000_0000_0000UL);
+                c.WriteU64((pb + 8) & c.AddrMask, 0);
+                break;
+            case 1:
+                c.CheckAccess(pb, 32, true);
+                c.WriteU64(pb, physical);
+                c.WriteU64((pb + 8) & c.AddrMask, c.TodEpoch);
+                c.WriteU64((pb + 16) & c.AddrMask, c.TodEpoch);
+                c.WriteU64((pb + 24) & c.AddrMask, 0);
+                break;
+            case 2:
+                c.CheckAccess(pb, 56, true);
+                c.WriteU64(pb, physical);
+                for (ulong k = 8; k < 56; k += 8) c.WriteU64((pb + k) & c.AddrMask, 0);
+                break;
+            case 3:
+                c.WriteU64(pb, physical);
+                break;
+            default:
+                c.Cc = 3;
+                return;
+        }
+        c.Cc = 0;
+    }
+
     public static void SCKC(Cpu c, ref Insn i) => c.SetClockComparator(c.ReadU64(Aligned(c, Op2(c, ref i), 8)));
     public static void STCKC(Cpu c, ref Insn i) => c.WriteU64(Aligned(c, Op2(c, ref i), 8), c.Ckc);
     public static void SPT(Cpu c, ref Insn i) => c.CpuTimer = (long)c.ReadU64(Aligned(c, Op2(c, ref i), 8));
@@ -188,43 +241,46 @@ public static class Control
         if (c.ProblemState && (c.Cr[0] & (1UL << 27)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
         c.G[2] = (c.G[2] & ~0xF0UL) | ((ulong)c.PswKey << 4);
     }
-    private static ulong FrameOf(Cpu c, ulong real)
+
+    // ---- monitoring and CPU attributes ----------------------------------------------------------------
+    /// <summary>
+    /// MC D1(B1),I2: class I2 (bits 0-3 of I2 must be zero); when CR8's monitor mask for the class
+    /// (bit 48 + class) is one, a monitor-event program interruption (completing) reports the class at
+    /// 0x94 and the monitor code (the first-operand address) at 0xB0.
+    /// </summary>
+    public static void MC(Cpu c, ref Insn i)
     {
-        ulong abs = c.RealToAbsolute(real & c.AddrMask);
-        if (abs >= c.MemSize) throw c.Pgm(PgmCode.Addressing);
-        return abs >> 12;
+        int cls = (int)i.I2 & 0xFF;
+        if ((cls & 0xF0) != 0) throw c.Pgm(PgmCode.Specification);
+        if ((c.Cr[8] & (0x8000UL >> cls)) == 0) return;
+        c.PendingMonitorClass = (ushort)cls;
+        c.PendingMonitorCode = c.Addr(i.B1, i.D1);
+        throw c.Pgm(PgmCode.Monitor);
     }
-    public static void ISKE(Cpu c, ref Insn i) => c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | (byte)(c.StorageKeys[FrameOf(c, c.G[i.R2])] & 0xFE);
-    public static void IVSK(Cpu c, ref Insn i)
+
+    /// <summary>
+    /// ECAG: cache attributes (address bits 48-55 = 0; bits 56-59 attribute: 0 topology summary, 1 line
+    /// size, 2 total size, 3 associativity; bits 60-62 level; bit 63 instruction cache) of a modelled
+    /// hierarchy: L1 private split 128K/128K, L2 private unified 32M, L3 shared unified 256M, 256-byte
+    /// lines. Everything else, and CPU attributes (bits 48-55 = 1), is -1 (not available).
+    /// </summary>
+    public static void ECAG(Cpu c, ref Insn i)
     {
-        if (c.ProblemState && (c.Cr[0] & (1UL << 27)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
-        ulong real = c.LogicalToReal(c.G[i.R2] & c.AddrMask, false);
-        c.G[i.R1] = (c.G[i.R1] & ~0xFFUL) | (byte)(c.StorageKeys[FrameOf(c, real)] & 0xF8);
+        ulong a = c.Addr(i.B2, i.D2);
+        int asi = (int)((a >> 8) & 0xFF), ai = (int)((a >> 4) & 0xF), li = (int)((a >> 1) & 7), ti = (int)(a & 1);
+        ulong r = ulong.MaxValue;
+        if (asi == 0)
+        {
+            if (ai == 0) r = 0x0407_0B00_0000_0000UL; // per level: scope (private 1, shared 2) << 2 | type (split 0, unified 3)
+            else if (li <= 2 && (ti == 0 || li == 0))
+                r = ai switch
+                {
+                    1 => 256,
+                    2 => li == 0 ? 128UL << 10 : li == 1 ? 32UL << 20 : 256UL << 20,
+                    3 => li == 0 ? 8UL : li == 1 ? 16UL : 32UL,
+                    _ => ulong.MaxValue,
+                };
+        }
+        c.G[i.R1] = r;
     }
-    public static void SSKE(Cpu c, ref Insn i)
-    {
-        ulong f = FrameOf(c, c.G[i.R2]);
-        c.StorageKeys[f] = (byte)(c.G[i.R1] & 0xFE);
-        c.InvalidateTranslation();
-    }
-    public static void RRBE(Cpu c, ref Insn i)
-    {
-        ulong f = FrameOf(c, c.G[i.R2]);
-        byte k = c.StorageKeys[f];
-        c.Cc = ((k & 0x04) != 0 ? 2 : 0) | ((k & 0x02) != 0 ? 1 : 0);
-        c.StorageKeys[f] = (byte)(k & ~0x04);
-        c.InvalidateTranslation();
-    }
-    public static void TPROT(Cpu c, ref Insn i)
-    {
-        ulong addr = c.Addr(i.B1, i.D1);
-        int key = (int)((c.Addr(i.B2, i.D2) >> 4) & 0xF);
-        ulong abs = c.RealToAbsolute(c.LogicalToReal(addr, false));
-        if (abs >= c.MemSize) { c.Cc = 3; return; }
-        byte sk = c.StorageKeys[abs >> 12];
-        bool match = key == 0 || (sk >> 4) == key;
-        bool fetchProtected = (sk & 0x08) != 0;
-        c.Cc = match ? 0 : fetchProtected ? 2 : 1;
-    }
-    public static void PTLB(Cpu c, ref Insn i) => c.InvalidateTranslation();
 }

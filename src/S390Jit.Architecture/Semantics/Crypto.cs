@@ -37,7 +37,7 @@ public static class Crypto
     /// <summary>APQN bits that must be zero without APXA (APID 64-255, APQI 16-255).</summary>
     public const ushort NonApxaBits = 0xC0F0;
 
-    private static bool ApieEffective(Cpu c) => c.Sie != null && (c.Sie.Eca & SieControls.EcaApie) != 0;
+    private static bool ApieEffective(Cpu c) => c.Sie is { ApInterpretation: true };
 
     /// <summary>PQAP: interpreted under APIE except AQIC (FC 3), which always intercepts.</summary>
     public static bool Sie_PQAP(Cpu c, ref Insn i) => !ApieEffective(c) || ((c.G[0] >> 24) & 0xFF) == Aqic;

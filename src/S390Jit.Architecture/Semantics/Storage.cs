@@ -9,7 +9,7 @@ public static class Storage
 {
     private static ulong Op1(Cpu c, ref Insn i) => c.Addr(i.B1, i.D1);
     private static ulong Op2(Cpu c, ref Insn i) => c.Addr(i.B2, i.D2);
-    private static ulong Inc(Cpu c, ulong a, ulong n) => (a + n) & c.AddrMask;
+    internal static ulong Inc(Cpu c, ulong a, ulong n) => (a + n) & c.AddrMask;
 
     /// <summary>Cost of moving/comparing bytes: one cycle per 16 bytes on top of the row's base.</summary>
     private static void Charge(Cpu c, ulong bytes) => c.Cycles += bytes >> 4;
@@ -94,7 +94,7 @@ public static class Storage
 
     // ---- long moves and compares ----------------------------------------------------------------------
     /// <summary>Reads an address from a register as the addressing mode designates it.</summary>
-    private static ulong RegAddr(Cpu c, int r) => c.G[r] & c.AddrMask;
+    internal static ulong RegAddr(Cpu c, int r) => c.G[r] & c.AddrMask;
 
     /// <summary>Amount of work one execution of an interruptible instruction may do before ending with cc 3.</summary>
     private const ulong CpuDeterminedBytes = 4096;
@@ -110,22 +110,32 @@ public static class Storage
         // destructive overlap: the destination starts inside the part of the source still to be read
         if (moveLen > 1 && ((d - s) & c.AddrMask) > 0 && ((d - s) & c.AddrMask) < moveLen) { c.Cc = 3; return; }
         ulong k = 0;
-        for (; k < len1; k++)
-        {
-            byte b = k < len2 ? c.ReadU8(Inc(c, s, k)) : pad;
-            c.WriteU8(Inc(c, d, k), b);
-        }
-        ulong used2 = Math.Min(len1, len2);
-        c.SetAddressReg(r1, Inc(c, d, len1));
-        c.SetR32(r1 + 1, c.R32(r1 + 1) & 0xFF00_0000u);
-        c.SetAddressReg(r2, Inc(c, s, used2));
-        c.SetR32(r2 + 1, (c.R32(r2 + 1) & 0xFF00_0000u) | (uint)(len2 - used2));
+        // interruptible: on an access exception the registers describe the bytes moved before it
+        try { MovePadded(c, d, s, len1, len2, pad, out k); }
+        catch (ProgramInterruptException) { MvclDone(c, r1, d, len1, r2, s, len2, k); throw; }
+        MvclDone(c, r1, d, len1, r2, s, len2, len1);
         c.Cc = cc;
         Charge(c, len1);
     }
 
-    private static ulong LongLen(Cpu c, int r) => c.AddressingMode == 64 ? c.G[r] : c.R32(r);
-    private static void SetLongLen(Cpu c, int r, ulong v) { if (c.AddressingMode == 64) c.G[r] = v; else c.SetR32(r, (uint)v); }
+    /// <summary>Moves <paramref name="n"/> bytes left to right, source bytes while they last, then the pad; <paramref name="moved"/> counts as it goes (it is valid when an access exception ends the loop).</summary>
+    private static void MovePadded(Cpu c, ulong d, ulong s, ulong n, ulong srcLen, byte pad, out ulong moved)
+    {
+        for (moved = 0; moved < n; moved++)
+            c.WriteU8(Inc(c, d, moved), moved < srcLen ? c.ReadU8(Inc(c, s, moved)) : pad);
+    }
+
+    private static void MvclDone(Cpu c, int r1, ulong d, ulong len1, int r2, ulong s, ulong len2, ulong moved)
+    {
+        ulong used2 = Math.Min(moved, len2);
+        c.SetAddressReg(r1, Inc(c, d, moved));
+        c.SetR32(r1 + 1, (c.R32(r1 + 1) & 0xFF00_0000u) | (uint)(len1 - moved));
+        c.SetAddressReg(r2, Inc(c, s, used2));
+        c.SetR32(r2 + 1, (c.R32(r2 + 1) & 0xFF00_0000u) | (uint)(len2 - used2));
+    }
+
+    internal static ulong LongLen(Cpu c, int r) => c.AddressingMode == 64 ? c.G[r] : c.R32(r);
+    internal static void SetLongLen(Cpu c, int r, ulong v) { if (c.AddressingMode == 64) c.G[r] = v; else c.SetR32(r, (uint)v); }
 
     public static void MVCLE(Cpu c, ref Insn i)
     {
@@ -134,19 +144,22 @@ public static class Storage
         ulong d = RegAddr(c, r1), s = RegAddr(c, r3);
         ulong len1 = LongLen(c, r1 + 1), len3 = LongLen(c, r3 + 1);
         ulong n = Math.Min(len1, CpuDeterminedBytes);
-        for (ulong k = 0; k < n; k++)
-        {
-            byte b = k < len3 ? c.ReadU8(Inc(c, s, k)) : pad;
-            c.WriteU8(Inc(c, d, k), b);
-        }
-        ulong used3 = Math.Min(n, len3);
-        c.SetAddressReg(r1, Inc(c, d, n));
-        SetLongLen(c, r1 + 1, len1 - n);
-        c.SetAddressReg(r3, Inc(c, s, used3));
-        SetLongLen(c, r3 + 1, len3 - used3);
+        ulong k = 0;
+        try { MovePadded(c, d, s, n, len3, pad, out k); }
+        catch (ProgramInterruptException) { MvcleDone(c, r1, d, len1, r3, s, len3, k); throw; }
+        MvcleDone(c, r1, d, len1, r3, s, len3, n);
         Charge(c, n);
         if (len1 - n != 0) { c.Cc = 3; return; }
         c.Cc = len1 == len3 ? 0 : len1 < len3 ? 1 : 2;
+    }
+
+    private static void MvcleDone(Cpu c, int r1, ulong d, ulong len1, int r3, ulong s, ulong len3, ulong moved)
+    {
+        ulong used3 = Math.Min(moved, len3);
+        c.SetAddressReg(r1, Inc(c, d, moved));
+        SetLongLen(c, r1 + 1, len1 - moved);
+        c.SetAddressReg(r3, Inc(c, s, used3));
+        SetLongLen(c, r3 + 1, len3 - used3);
     }
 
     public static void CLCL(Cpu c, ref Insn i)

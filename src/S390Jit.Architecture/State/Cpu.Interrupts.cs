@@ -4,8 +4,9 @@ namespace S390Jit.Architecture.State;
 public static class Lowcore
 {
     public const int ExtParam = 0x80, ExtCpuAddr = 0x84, ExtCode = 0x86, SvcIlc = 0x88, SvcCode = 0x8A,
-        PgmIlc = 0x8C, PgmCode = 0x8E, DataExcCode = 0x90, MonitorClass = 0x94, PerCode = 0x96,
-        TransExcId = 0xA8, SubchannelId = 0xB8, IoIntParm = 0xBC, IoIntWord = 0xC0, Stfl = 0xC8,
+        PgmIlc = 0x8C, PgmCode = 0x8E, DataExcCode = 0x90, MonitorClass = 0x94, PerCode = 0x96, PerAtmid = 0x97,
+        PerAddress = 0x98, ExcAccessId = 0xA0, PerAccessId = 0xA1, OpAccessId = 0xA2,
+        TransExcId = 0xA8, MonitorCode = 0xB0, Bear = 0x110, SubchannelId = 0xB8, IoIntParm = 0xBC, IoIntWord = 0xC0, Stfl = 0xC8,
         RestartOldPsw = 0x120, ExtOldPsw = 0x130, SvcOldPsw = 0x140, PgmOldPsw = 0x150, McckOldPsw = 0x160, IoOldPsw = 0x170,
         RestartNewPsw = 0x1A0, ExtNewPsw = 0x1B0, SvcNewPsw = 0x1C0, PgmNewPsw = 0x1D0, McckNewPsw = 0x1E0, IoNewPsw = 0x1F0;
 }
@@ -20,9 +21,11 @@ public static class ExtCode
 /// <summary>CR0 external-interruption subclass masks (64-bit CR0).</summary>
 public static class Cr0
 {
-    public const ulong LowAddressProtection = 1UL << 28, AfpRegisters = 1UL << 18,
+    public const ulong LowAddressProtection = 1UL << 28, AfpRegisters = 1UL << 18, VectorEnablement = 1UL << 17,
         EmergencySignal = 1UL << 14, ExternalCall = 1UL << 13, ClockComparator = 1UL << 11,
         CpuTimer = 1UL << 10, ServiceSignal = 1UL << 9, InterruptKey = 1UL << 7;
+    /// <summary>Both bits a vector instruction needs (AFP-register control and vector enablement control).</summary>
+    public const ulong VectorControls = AfpRegisters | VectorEnablement;
 }
 
 public partial class Cpu
@@ -48,16 +51,34 @@ public partial class Cpu
         ProgramInterruptions++;
         ulong oldAddr = nullify ? IssueAddr : PswAddr;
         WriteReal16(Lowcore.PgmIlc, (ushort)(InstrLength & 6));
-        WriteReal16(Lowcore.PgmCode, code);
-        if (code == PgmCode.Data)
+        if (code is PgmCode.Data or PgmCode.VectorProcessing)
         {
             WriteReal32(Lowcore.DataExcCode, PendingDxc);
             // with the AFP-register control on, the DXC also goes to byte 2 of the FPC
             if ((Cr[0] & Cr0.AfpRegisters) != 0) Fpc = (Fpc & 0xFFFF_00FFu) | ((uint)PendingDxc << 8);
             PendingDxc = 0;
         }
+        bool translation = code is PgmCode.Protection or PgmCode.AletSpecification or PgmCode.SpaceSwitch || PgmCode.Nullifies(code);
+        if (PendingTeidValid && code != PgmCode.AletSpecification && translation)
+            WriteReal64(Lowcore.TransExcId, PendingTeid);
+        if (PendingExcAccessIdValid && translation)
+            WriteReal8(Lowcore.ExcAccessId, PendingExcAccessId);
+        PendingTeidValid = false;
+        PendingExcAccessIdValid = false;
+        if (code == PgmCode.Monitor)
+        {
+            WriteReal16(Lowcore.MonitorClass, PendingMonitorClass);
+            WriteReal64(Lowcore.MonitorCode, PendingMonitorCode);
+        }
+        code |= StorePerEvent();
+        WriteReal16(Lowcore.PgmCode, code);
+        WriteReal64(Lowcore.Bear, Bear);
         SwapPsw(Lowcore.PgmOldPsw, Lowcore.PgmNewPsw, oldAddr);
     }
+
+    /// <summary>Monitor class and code of a MONITOR CALL whose monitor-event interruption is being taken.</summary>
+    internal ushort PendingMonitorClass;
+    internal ulong PendingMonitorCode;
 
     public void DeliverSvc(byte code)
     {
@@ -65,6 +86,8 @@ public partial class Cpu
         WriteReal16(Lowcore.SvcIlc, (ushort)(InstrLength & 6));
         WriteReal16(Lowcore.SvcCode, code);
         SwapPsw(Lowcore.SvcOldPsw, Lowcore.SvcNewPsw, PswAddr);
+        // a PER event of the SVC instruction is presented right after the SVC interruption
+        if (PerPending != 0) DeliverProgramInterruption(0, nullify: false);
     }
 
     public void DeliverExternal(ushort code, uint parameter = 0, ushort cpuAddr = 0)

@@ -52,7 +52,7 @@ public unsafe partial class Cpu
         UpdateAddressingMode();
         CcOp = s.CcOp; CcSrc = s.CcSrc; CcDst = s.CcDst; CcVr = s.CcVr;
         Cycles = s.Cycles; Instructions = s.Instructions; Ckc = s.Ckc; TodEpoch = s.TodEpoch; Prefix = s.Prefix; _lastStck = s.LastStck;
-        InvalidateTranslation();
+        ResetTranslationContext();
     }
 
     private void Journal(ulong abs)

@@ -3,20 +3,12 @@ using S390Jit.Memory;
 
 namespace S390Jit.Architecture.State;
 
-/// <summary>A software TLB entry: a logical page and the host pointer of its absolute frame.</summary>
-public unsafe struct TlbEntry
-{
-    public ulong Tag;
-    public byte* Host;
-}
-
-[InlineArray(Cpu.TlbEntries)]
-public struct TlbArray { private TlbEntry _e; }
-
 /// <summary>
 /// Storage access as the CPU sees it: logical address -> (DAT) real -> (prefixing) absolute -> host.
-/// A small direct-mapped TLB per access kind makes the common case one compare; every exception
-/// condition (addressing, low-address protection, key-controlled protection) is found on the slow path.
+/// A small direct-mapped cache per access kind (read, write, instruction fetch) makes the common case
+/// one compare; it holds only the current translation context and is refilled from the DAT TLB.
+/// Every exception condition (translation, addressing, low-address, DAT, key-controlled and
+/// instruction-execution protection) is found on the slow path.
 /// </summary>
 public unsafe partial class Cpu
 {
@@ -32,9 +24,11 @@ public unsafe partial class Cpu
     /// <summary>Storage keys, one per 4 KiB frame (ACC in bits 0-3, F, R, C).</summary>
     public byte[] StorageKeys = [];
 
-    /// <summary>The TLBs are inline in the CPU object: compiled code reaches an entry at a constant offset from the CPU.</summary>
+    /// <summary>The access caches are inline in the CPU object: compiled code reaches an entry at a constant offset from the CPU.</summary>
     public TlbArray ReadTlb;
     public TlbArray WriteTlb;
+    /// <summary>Instruction-fetch cache (instruction-execution protection and key checks differ from operand fetches).</summary>
+    public TlbArray ExecTlb;
 
     /// <summary>Called (if set) after a store to a page that is watched (e.g. holds translated code).</summary>
     public Action<ulong>? OnWatchedPageWrite;
@@ -47,13 +41,13 @@ public unsafe partial class Cpu
         MemSize = size;
         StorageKeys = new byte[(size + PageMask) >> 12];
         WatchedFrames = new ulong[((size >> 12) + 63) / 64];
-        InvalidateTranslation();
+        PurgeTlb();
     }
 
-    /// <summary>Drops every cached translation (prefix, DAT, key or control-register change).</summary>
+    /// <summary>Drops the access caches (the DAT TLB stays): the next access of each page takes the slow path.</summary>
     public void InvalidateTranslation()
     {
-        for (int i = 0; i < TlbEntries; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; }
+        for (int i = 0; i < TlbEntries; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; ExecTlb[i].Tag = InvalidTag; }
     }
 
     /// <summary>Real to absolute address (prefixing).</summary>
@@ -64,14 +58,6 @@ public unsafe partial class Cpu
         if (page == 0) return real + Prefix;
         if (page == Prefix) return real - Prefix;
         return real;
-    }
-
-    /// <summary>Logical to real address. DAT is not modelled yet: with DAT on, the run ends with a clear error.</summary>
-    public ulong LogicalToReal(ulong addr, bool write)
-    {
-        if ((PswMask & Psw.Dat) != 0)
-            throw new NotSupportedException($"dynamic address translation (PSW DAT bit) is not implemented yet (address 0x{addr:x})");
-        return addr;
     }
 
     /// <summary>Host pointer to a real address's absolute byte, checking addressing only (lowcore, SIE fields).</summary>
@@ -88,45 +74,100 @@ public unsafe partial class Cpu
         return Mem + abs;
     }
 
-    /// <summary>Slow path: translate one byte's address for fetch or store, check it, and fill the TLB.</summary>
+    /// <summary>Slow path: translate one byte's logical address for fetch or store in the current mode, check it, and fill the cache.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public byte* TranslateSlow(ulong addr, bool write)
+    public byte* TranslateSlow(ulong addr, bool write) => Access(addr, write ? AccessKind.Store : AccessKind.Fetch);
+
+    /// <summary>One access at a logical address in the current translation mode with the PSW key.</summary>
+    public byte* Access(ulong addr, AccessKind kind, int ar = -1)
     {
-        ulong real = LogicalToReal(addr, write);
-        ulong abs = RealToAbsolute(real);
-        if (abs >= MemSize) throw Pgm(PgmCode.Addressing);
-        bool cacheable = true;
-        if (write)
+        if ((PswMask & Psw.Dat) == 0)
         {
-            // Low-address protection (CR0 bit 35) on effective addresses 0-511 and 4096-4607.
-            if ((Cr[0] & (1UL << 28)) != 0 && (addr & ~0x11FFUL) == 0)
-                throw Pgm(PgmCode.Protection);
-            if ((Cr[0] & (1UL << 28)) != 0 && (addr >> 12) <= 1) cacheable = false;
-            int key = PswKey;
-            if (key != 0 && (StorageKeys[abs >> 12] >> 4) != key)
-                throw Pgm(PgmCode.Protection);
-            StorageKeys[abs >> 12] |= 0x06; // reference + change
-            if (WriteJournal != null) { Journal(abs); cacheable = false; }
-            ulong frame = abs >> 12;
+            if (kind == AccessKind.Store && LowAddressProtected(addr, false))
+                throw ProtectionException(addr, Asc, kind, Teid.LowAddress);
+            return CheckedAccess(addr, addr, kind, PswKey, Asc, privateSpace: false, cache: true);
+        }
+        ulong asce = SpaceAsce(kind, addr, ar, out int space);
+        // AR-mode operand accesses are not cached: their space depends on the operand's access register
+        bool cache = kind == AccessKind.Instr || Asc != Space.AccessRegister;
+        return LogicalAccess(addr, kind, asce, space, PswKey, cache);
+    }
+
+    /// <summary>
+    /// An access at a virtual address of a given space with a given key (operands of MVCOS, MVCP,
+    /// MVCS, MVCK...): low-address protection, DAT, DAT/IEP/access-list protection, addressing,
+    /// key-controlled protection.
+    /// </summary>
+    internal byte* LogicalAccess(ulong addr, AccessKind kind, ulong asce, int space, int key, bool cache)
+    {
+        bool priv = (asce & (Asce.Private | Asce.RealSpace)) != 0;
+        if (kind == AccessKind.Store && LowAddressProtected(addr, priv))
+            throw ProtectionException(addr, space, kind, Teid.LowAddress);
+        _aleFetchOnly = false;
+        ulong real = DatTranslate(addr, asce, space, kind, out bool absolute);
+        if (_aleFetchOnly && kind == AccessKind.Store) throw ProtectionException(addr, space, kind, Teid.AccessList);
+        return CheckedAccess(addr, real, kind, key, space, priv, cache, absolute);
+    }
+
+    /// <summary>An access at a real address (LURA, STURA, ...): low-address and key-controlled protection apply, DAT does not.</summary>
+    internal byte* RealAccess(ulong real, AccessKind kind, int key)
+    {
+        if (kind == AccessKind.Store && LowAddressProtected(real, false))
+            throw ProtectionException(real, Asc, kind, Teid.LowAddress);
+        return CheckedAccess(real, real, kind, key, Asc, privateSpace: false, cache: false);
+    }
+
+    /// <summary>Low-address protection: CR0 bit 35, effective addresses 0-511 and 4096-4607, not in a private space.</summary>
+    private bool LowAddressProtected(ulong addr, bool privateSpace) =>
+        (Cr[0] & Cr0.LowAddressProtection) != 0 && (addr & ~0x11FFUL) == 0 && !privateSpace;
+
+    /// <summary>
+    /// Key-controlled protection (PoO "Key-Controlled Protection"): a store needs key 0 or the storage
+    /// key's access-control bits; a fetch also succeeds when the page is not fetch-protected. The
+    /// storage-protection override (CR0 bit 39) exempts storage key 9; the fetch-protection override
+    /// (CR0 bit 38) exempts fetches from effective addresses 0-2047 outside private spaces.
+    /// </summary>
+    private bool KeyAllows(byte sk, int key, AccessKind kind, ulong addr, bool privateSpace, out bool partial)
+    {
+        partial = false;
+        int acc = sk >> 4;
+        if (key == 0 || acc == key) return true;
+        if ((Cr[0] & Cr0StorageProtectionOverride) != 0 && acc == 9) return true;
+        if (kind == AccessKind.Store) return false;
+        if ((sk & 0x08) == 0) return true;
+        // the override covers only part of the page: never cache it
+        partial = true;
+        return (Cr[0] & Cr0FetchProtectionOverride) != 0 && addr < 2048 && !privateSpace;
+    }
+
+    private byte* CheckedAccess(ulong addr, ulong real, AccessKind kind, int key, int space, bool privateSpace, bool cache, bool absolute = false)
+    {
+        ulong abs = absolute ? real : RealToAbsolute(real);
+        if (abs >= MemSize) throw Pgm(PgmCode.Addressing);
+        ulong frame = abs >> 12;
+        if (!KeyAllows(StorageKeys[frame], key, kind, addr, privateSpace, out bool partial))
+            throw ProtectionException(addr, space, kind, Teid.Key);
+        if (partial) cache = false;
+        if (kind == AccessKind.Store)
+        {
+            if ((Cr[0] & Cr0.LowAddressProtection) != 0 && (addr >> 12) <= 1) cache = false;
+            if ((PswMask & Psw.Per) != 0) cache = false;
+            StorageKeys[frame] |= 0x06; // reference + change
+            if (WriteJournal != null) { Journal(abs); cache = false; }
             if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) != 0)
             {
-                cacheable = false;
+                cache = false;
                 OnWatchedPageWrite?.Invoke(frame << 12);
             }
         }
-        else
+        else StorageKeys[frame] |= 0x04;
+        if (cache)
         {
-            int key = PswKey;
-            byte sk = StorageKeys[abs >> 12];
-            if (key != 0 && (sk & 0x08) != 0 && (sk >> 4) != key)
-                throw Pgm(PgmCode.Protection);
-            StorageKeys[abs >> 12] |= 0x04;
-        }
-        if (cacheable)
-        {
-            ref var e = ref (write ? ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1))] : ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1))]);
-            e.Tag = addr >> 12;
-            e.Host = Mem + (abs & ~PageMask);
+            int i = (int)((addr >> 12) & (TlbEntries - 1));
+            byte* host = Mem + (abs & ~PageMask);
+            if (kind == AccessKind.Store) { WriteTlb[i].Tag = addr >> 12; WriteTlb[i].Host = host; }
+            else if (kind == AccessKind.Instr) { ExecTlb[i].Tag = addr >> 12; ExecTlb[i].Host = host; }
+            else { ReadTlb[i].Tag = addr >> 12; ReadTlb[i].Host = host; }
         }
         return Mem + abs;
     }
@@ -194,7 +235,7 @@ public unsafe partial class Cpu
     public void WriteU8(ulong addr, byte v)
     {
         byte* p = WritePtr(addr, 1);
-        if (p == null) p = TranslateSlow(addr, true);
+        if (p == null) { p = TranslateSlow(addr, true); if ((PswMask & Psw.Per) != 0) PerStore(addr, 1); }
         *p = v;
     }
 
@@ -226,6 +267,7 @@ public unsafe partial class Cpu
         if ((addr >> 12) == (last >> 12))
         {
             byte* p = TranslateSlow(addr, true);
+            if ((PswMask & Psw.Per) != 0) PerStore(addr, (ulong)size);
             switch (size) { case 2: BigEndian.Put16(p, (ushort)v); break; case 4: BigEndian.Put32(p, (uint)v); break; default: BigEndian.Put64(p, v); break; }
             return;
         }

@@ -68,7 +68,8 @@ public partial class Cpu
         return t;
     }
 
-    public void SetTod(ulong value) { TodEpoch = value - Clock.TodAt(Cycles); RecheckEvents(); }
+    /// <summary>SET CLOCK: the TOD takes <paramref name="value"/> (STCK uniqueness starts over, the clock may go back).</summary>
+    public void SetTod(ulong value) { TodEpoch = value - Clock.TodAt(Cycles); _lastStck = 0; RecheckEvents(); }
 
     public long CpuTimer
     {

@@ -29,8 +29,19 @@ public static class PgmCode
     public const ushort Operation = 0x01, PrivilegedOperation = 0x02, Execute = 0x03, Protection = 0x04,
         Addressing = 0x05, Specification = 0x06, Data = 0x07, FixedPointOverflow = 0x08, FixedPointDivide = 0x09,
         DecimalOverflow = 0x0A, DecimalDivide = 0x0B, SegmentTranslation = 0x10, PageTranslation = 0x11,
-        TranslationSpecification = 0x12, SpecialOperation = 0x13, AsceType = 0x38, RegionFirst = 0x39,
-        RegionSecond = 0x3A, RegionThird = 0x3B, Monitor = 0x40;
+        TranslationSpecification = 0x12, SpecialOperation = 0x13, Operand = 0x15, SpaceSwitch = 0x1C,
+        AletSpecification = 0x28, AlenTranslation = 0x29, AleSequence = 0x2A, AsteValidity = 0x2B, AsteSequence = 0x2C,
+        ExtendedAuthority = 0x2D, AsceType = 0x38, RegionFirst = 0x39,
+        RegionSecond = 0x3A, RegionThird = 0x3B, Monitor = 0x40, Per = 0x80, VectorProcessing = 0x1B;
+
+    /// <summary>
+    /// Exceptions that nullify the instruction (the old PSW points at it, so returning to it retries):
+    /// the DAT and ART translation exceptions. The others suppress, complete or terminate, and the old
+    /// PSW points past the instruction.
+    /// </summary>
+    public static bool Nullifies(ushort code) => code is SegmentTranslation or PageTranslation
+        or AlenTranslation or AleSequence or AsteValidity or AsteSequence or ExtendedAuthority
+        or AsceType or RegionFirst or RegionSecond or RegionThird;
 }
 
 /// <summary>Thrown by semantic bodies to report a program interruption; the run loop delivers it.</summary>
@@ -100,7 +111,12 @@ public sealed unsafe partial class Cpu
         Prefix = 0;
         Ckc = 0;
         CpuTimer = 0;
+        Bear = 0;
+        PerPending = 0;
         UpdateAddressingMode();
+        // the reset clears the TLB (and the prefix changed): no translation survives
+        DatTlb.Clear();
+        ResetTranslationContext();
         RecheckEvents();
     }
 
@@ -139,7 +155,7 @@ public sealed unsafe partial class Cpu
         PswMask = mask & ~Psw.CcMask;
         PswAddr = addr;
         UpdateAddressingMode();
-        InvalidateTranslation();
+        TranslationContextChanged();
         RecheckEvents();
         return IsValidPsw(mask, addr);
     }
@@ -160,7 +176,7 @@ public sealed unsafe partial class Cpu
         ulong old = PswMask;
         PswMask = maskWithoutCc & ~Psw.CcMask;
         if (((old ^ PswMask) & (Psw.EA | Psw.BA)) != 0) UpdateAddressingMode();
-        if (((old ^ PswMask) & (Psw.Dat | Psw.AscMask | Psw.KeyMask)) != 0) InvalidateTranslation();
+        if (((old ^ PswMask) & (Psw.Dat | Psw.AscMask | Psw.KeyMask | Psw.Per)) != 0) TranslationContextChanged();
         RecheckEvents();
     }
 
@@ -200,7 +216,7 @@ public sealed unsafe partial class Cpu
     public Exception Pgm(ushort code, bool nullify = false)
     {
         PgmException.Code = code;
-        PgmException.Nullify = nullify;
+        PgmException.Nullify = nullify || PgmCode.Nullifies(code);
         throw PgmException;
     }
 

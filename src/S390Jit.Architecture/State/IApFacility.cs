@@ -2,8 +2,8 @@ namespace S390Jit.Architecture.State;
 
 /// <summary>
 /// The adjunct-processor (AP) facility as one CPU sees it: the machine's AP firmware behind PQAP,
-/// NQAP and DQAP. The host model implements it (S390Jit.Host.Crypto.ApFirmware); it owns the AP bus,
-/// the adapters and queues and, for a CPU running under SIE with ECA.APIE, the CRYCB the state
+/// NQAP and DQAP. The machine layer implements it (S390Jit.Hardware.Ap.ApFirmware): it reaches the
+/// adapters and queues and, for a CPU running under SIE with ECA.APIE, the CRYCB the state
 /// description designates (so the Architecture layer knows nothing of CRYCB formats or vfio_ap).
 /// <para>
 /// Division of work: the semantic bodies (Semantics/Crypto.cs) decode the registers, raise the

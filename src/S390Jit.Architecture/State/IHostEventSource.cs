@@ -1,11 +1,12 @@
 namespace S390Jit.Architecture.State;
 
 /// <summary>
-/// Events the machine outside the CPU schedules in the CPU's cycle count (the AP firmware noticing a
-/// completed reply, the host's GISA kicker timer): the CPU calls <see cref="Service"/> at the first
-/// instruction boundary where <see cref="Cpu.Cycles"/> reaches <see cref="Cpu.HostEventCycle"/>, in
+/// Events scheduled in the CPU's cycle count from outside the CPU (the AP firmware noticing a completed
+/// reply, the host's GISA kicker timer): the CPU calls <see cref="Service"/> at the first instruction
+/// boundary where <see cref="Cpu.Cycles"/> reaches <see cref="Cpu.HostEventCycle"/>, in
 /// <see cref="Cpu.ServiceEvents"/>, so every execution engine sees the event at the same boundary.
-/// The host model implements it (S390Jit.Host.Kvm); the Architecture layer only knows the interface.
+/// KVM implements it (S390Jit.Host.Kvm.KvmVm: the machine's notifications for the VM's GISA, then its
+/// own GAL handling and kicker); the Architecture layer only knows the interface.
 /// </summary>
 public interface IHostEventSource
 {
@@ -14,7 +15,4 @@ public interface IHostEventSource
     /// <see cref="Cpu.HostEventCycle"/> (MaxValue: nothing scheduled).
     /// </summary>
     void Service(Cpu cpu);
-
-    /// <summary>The SIE presented an adapter interruption from the GISA's IPM (observability only).</summary>
-    void AdapterInterruptionPresented(Cpu cpu, int isc);
 }

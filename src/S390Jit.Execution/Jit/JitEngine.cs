@@ -118,6 +118,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         if (e != CpuExit.None) return e;
                     }
                     if (!_published.IsEmpty) Publish(cpu);
+                    // issue 12: code under DAT or PER runs in the interpreter until the code cache is keyed by address space
+                    if ((cpu.PswMask & (Psw.Dat | Psw.Per)) != 0) { next = null; var z = Interpret(cpu, cpu.PswAddr, ulong.MaxValue); if (z != CpuExit.None) return z; continue; }
                     RegionKey key = default;
                     var entry = next;
                     next = null;

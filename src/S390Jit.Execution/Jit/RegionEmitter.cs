@@ -38,6 +38,7 @@ public sealed unsafe class RegionEmitter
     private static readonly FieldInfo F_EventCycle = typeof(Cpu).GetField(nameof(Cpu.EventCycle))!;
     private static readonly FieldInfo F_PswAddr = typeof(Cpu).GetField(nameof(Cpu.PswAddr))!;
     private static readonly FieldInfo F_PswMask = typeof(Cpu).GetField(nameof(Cpu.PswMask))!;
+    private static readonly FieldInfo F_Bear = typeof(Cpu).GetField(nameof(Cpu.Bear))!;
     private static readonly FieldInfo F_CcOp = typeof(Cpu).GetField(nameof(Cpu.CcOp))!;
     private static readonly FieldInfo F_CcSrc = typeof(Cpu).GetField(nameof(Cpu.CcSrc))!;
     private static readonly FieldInfo F_CcDst = typeof(Cpu).GetField(nameof(Cpu.CcDst))!;
@@ -745,6 +746,8 @@ public sealed unsafe class RegionEmitter
         Facts.Jumps.Add((t, always));
         var skip = _il.DefineLabel();
         if (!always) BranchIfFalse(cond, skip);
+        // a successful branch sets the breaking-event-address register (stored at program interruptions)
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I8, (long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
         if (t is ulong tc && BlockLabel(tc) is Label inRegion)
         {
             _il.Emit(OpCodes.Br, inRegion);

@@ -1,4 +1,5 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
 
 namespace S390Jit.Host.Kvm;
 
@@ -8,7 +9,7 @@ namespace S390Jit.Host.Kvm;
 /// are delivered by KVM before SIE entry into an enabled vcpu; otherwise the vcpu's SIE is asked
 /// to exit as soon as the guest enables for them.
 /// </summary>
-public sealed class FloatingInterrupts(Kvm kvm)
+public sealed class FloatingInterrupts(KvmVm kvm)
 {
     private bool _servicePending;
     private uint _serviceParam;
@@ -19,7 +20,7 @@ public sealed class FloatingInterrupts(Kvm kvm)
         // like KVM: SCCB addresses are not queued, the latest wins; the event-pending bit accumulates
         _serviceParam = (parameter & ~3u) | ((_serviceParam | parameter) & 1);
         _servicePending = true;
-        kvm.Events.Emit("kvm_s390_inject_vm", kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, $"service signal param 0x{parameter:x8}");
+        kvm.Events.Emit(KvmTrace.InjectVm, kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, parameter);
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest |= Cr0.ServiceSignal;
     }
 
@@ -36,7 +37,7 @@ public sealed class FloatingInterrupts(Kvm kvm)
             _serviceParam = 0;
             foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
             cpu.DeliverExternal(ExtCode.ServiceSignal, p);
-            kvm.Events.Emit("kvm_s390_deliver_interrupt", cpu.Cycles, $"vcpu {cpu.CpuAddress}: service signal param 0x{p:x8}");
+            kvm.Events.Emit(KvmTrace.DeliverInterrupt, cpu.Cycles, (cpu.CpuAddress, true, p));
             return true;
         }
         return DeliverAdapter(vcpu);
@@ -56,9 +57,8 @@ public sealed class FloatingInterrupts(Kvm kvm)
         for (int isc = 0; isc < 8 && deliverable != 0; isc++)
         {
             if ((deliverable & (0x80 >> isc)) == 0 || !g.TestAndClearIpm(isc)) continue;
-            uint id = 0x8000_0000u | ((uint)isc << 27);
-            cpu.DeliverIo(0, 0, id);
-            kvm.Events.Emit("kvm_s390_deliver_io_adapter", cpu.Cycles, $"vcpu {cpu.CpuAddress}: adapter interruption from the gisa ipm, isc {isc}, interruption id 0x{id:x8}");
+            AdapterInterruption.Deliver(cpu, isc);
+            kvm.Events.Emit(KvmTrace.DeliverIoAdapter, cpu.Cycles, (cpu.CpuAddress, isc));
             return true;
         }
         return false;
@@ -71,6 +71,95 @@ public sealed class FloatingInterrupts(Kvm kvm)
         _serviceParam = 0;
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
         kvm.Gisa?.ClearIpm();
-        kvm.Events.Emit("kvm_s390_clear_float_irqs", kvm.Now, "service signal and gisa ipm cleared");
+        kvm.Events.Emit(KvmTrace.ClearFloatIrqs, kvm.Now);
+    }
+}
+
+// interrupt.c: the vcpu's side: delivery before SIE entry, the enabled wait and the wakeup.
+public sealed partial class KvmVcpu
+{
+    /// <summary>Delivers injected program interruptions and floating interruptions the vcpu is enabled for.</summary>
+    private void DeliverPending()
+    {
+        if (_pendingProgram != 0)
+        {
+            ushort code = _pendingProgram;
+            _pendingProgram = 0;
+            Cpu.DeliverProgramInterruption(code, nullify: false);
+            Kvm.Events.Emit(KvmTrace.DeliverInterrupt, Cpu.Cycles, (Cpu.CpuAddress, false, (uint)code));
+        }
+        Kvm.Floating.Deliver(this);
+    }
+
+    // ---- idle and wakeup (kvm.arch.idle_mask, gisa_int.kicked_mask) -----------------------------------
+
+    private volatile bool _idle, _kicked, _kickPending;
+
+    /// <summary>The vcpu sleeps in an enabled wait (KVM's idle mask): what the GISA kicker looks for.</summary>
+    public bool IsIdle => _idle;
+    /// <summary>Kicked by the GISA kicker and not yet running again.</summary>
+    public bool KickPending => _kickPending;
+
+    /// <summary>kvm_s390_vcpu_wakeup: ends the vcpu's wait at its next turn.</summary>
+    public void Wakeup()
+    {
+        _kickPending = true;
+        _kicked = true;
+    }
+
+    private KvmRun? Woken()
+    {
+        _idle = false;
+        _kicked = false;
+        _kickPending = false;
+        return null;
+    }
+
+    /// <summary>
+    /// kvm_s390_handle_wait: sleeps (skips guest time) until an interruption can be presented: a timer,
+    /// a wakeup by the GISA kicker, or host work (an AP reply notification, the kicker timer) that is
+    /// due and is run here, in the waiting vcpu's time. Before sleeping, pending GISA interruptions the
+    /// vcpu is enabled for end the wait (IPM ∧ alert mask ∧ CR6; the IAM is restored when nothing of the
+    /// alert mask is pending). Unlike KVM the PSW I/O bit is required too, so a vcpu disabled for I/O
+    /// cannot spin on an IPM bit it cannot take.
+    /// </summary>
+    private KvmRun? HandleWait(ulong budgetEnd)
+    {
+        if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return Woken();
+        if (!_idle && Kvm.Gisa != null)
+            Kvm.Events.Emit(KvmTrace.HandleWait, Cpu.Cycles, (Cpu.CpuAddress, (Cpu.PswMask & Psw.Io) != 0, (byte)(Cpu.Cr[6] >> 24)));
+        _idle = true;
+        while (true)
+        {
+            if (_kicked)
+            {
+                Kvm.Events.Emit(KvmTrace.VcpuWakeup, Cpu.Cycles, Cpu.CpuAddress);
+                return Woken();
+            }
+            if (Kvm.Gisa is { Destroyed: false } g)
+            {
+                byte pending = g.GetIpmOrRestoreIam();
+                if ((Cpu.PswMask & Psw.Io) != 0 && (pending & (byte)(Cpu.Cr[6] >> 24)) != 0) return Woken();
+            }
+            ulong timer = Cpu.NextTimerCycle();
+            ulong host = Kvm.NextHostEventCycle();
+            // a kicker that can never wake anyone is no reason to wait for it: a guest waiting disabled for its
+            // pending ISCs with nothing else to come is hung (as on KVM), and the machine reports the deadlock
+            if (timer == ulong.MaxValue && host != ulong.MaxValue && Kvm.KickerIsFutile()) host = ulong.MaxValue;
+            ulong wake = Math.Min(timer, host);
+            if (wake == ulong.MaxValue) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = ulong.MaxValue };
+            if (wake > Cpu.Cycles)
+            {
+                ulong until = Math.Min(wake, budgetEnd);
+                Cpu.Cycles = until;
+                if (until < wake) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = wake };
+            }
+            if (Cpu.Cycles >= host)
+            {
+                Kvm.ServiceHostEvents(this);
+                continue;
+            }
+            return Woken();
+        }
     }
 }

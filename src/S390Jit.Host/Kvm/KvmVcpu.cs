@@ -1,6 +1,5 @@
 using S390Jit.Architecture.State;
-using S390Jit.Execution;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 
 namespace S390Jit.Host.Kvm;
 
@@ -32,7 +31,7 @@ public struct KvmRun
 /// KVM_RUN loop: deliver pending interruptions, enter SIE, handle what the kernel handles, and
 /// return to user space for the rest.
 /// </summary>
-public sealed unsafe class KvmVcpu
+public sealed unsafe partial class KvmVcpu
 {
     /// <summary>Modelled costs: an intercept handled in KVM, and an exit to user space and back.</summary>
     public const ulong KernelInterceptCycles = 600, UserExitCycles = 3000;
@@ -42,12 +41,12 @@ public sealed unsafe class KvmVcpu
     private int _inSie, _sieBlocked;
     private long _kicks;
 
-    internal KvmVcpu(Kvm kvm, ushort cpuAddress)
+    internal KvmVcpu(KvmVm kvm, ushort cpuAddress)
     {
         Kvm = kvm;
         Cpu = new Cpu(cpuAddress);
         Cpu.AttachStorage(kvm.Memory.Pointer, kvm.Memory.Size);
-        Cpu.Facilities = new ulong[Kvm.FacListDoublewords];
+        Cpu.Facilities = new ulong[KvmVm.FacListDoublewords];
         Cpu.CpuId = (0xFFUL << 56) | ((ulong)(0x10000 + cpuAddress) << 32) | ((ulong)kvm.Model.CpuType << 16) | 0x8000;
         SieBlock = new StateDescription(kvm.Host, kvm.Host.KernelAlloc(StateDescription.Size, 512));
         SieBlock.FacilityList = (uint)kvm.FacListAddress;
@@ -55,10 +54,9 @@ public sealed unsafe class KvmVcpu
         Cpu.HostEventSource = kvm;
     }
 
-    public Kvm Kvm { get; }
+    public KvmVm Kvm { get; }
     public Cpu Cpu { get; }
     public StateDescription SieBlock { get; }
-    public IExecutionEngine Engine { get; set; } = new Execution.Interpreter.Interpreter();
     public bool Stopped { get; set; } = true;
     /// <summary>Intercepts seen, by "code" or "code/ipa-opcode" (statistics).</summary>
     public Dictionary<string, ulong> InterceptCounts { get; } = new();
@@ -67,7 +65,7 @@ public sealed unsafe class KvmVcpu
     public void InjectProgramInterruption(ushort code)
     {
         _pendingProgram = code;
-        Kvm.Events.Emit("kvm_s390_inject_vcpu", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: program interruption 0x{code:x4}");
+        Kvm.Events.Emit(KvmTrace.InjectVcpu, Cpu.Cycles, (Cpu.CpuAddress, code));
     }
 
     /// <summary>KVM_RUN: runs until something needs user space, or <paramref name="budgetEnd"/> cycles.</summary>
@@ -82,15 +80,9 @@ public sealed unsafe class KvmVcpu
             EnterSie();
             // the machine's scheduled host work (AP reply notifications, the kicker) as an event of the run
             Cpu.HostEventCycle = Kvm.NextHostEventCycle();
-            var gisa = Kvm.Gisa is { } g && SieBlock.GisaDesignation == g.Designation && (SieBlock.ExecutionControlA & SieControls.EcaAiv) != 0 ? g : null;
-            gisa?.EnterSie();
             byte code;
-            try { code = SieFacility.Run(Cpu, SieBlock, Engine); }
-            finally
-            {
-                gisa?.ExitSie();
-                Interlocked.Exchange(ref _inSie, 0);
-            }
+            try { code = Kvm.Machine.Sie.Run(Cpu, SieBlock); }
+            finally { Interlocked.Exchange(ref _inSie, 0); }
             switch (code)
             {
                 case InterceptCode.None:
@@ -112,9 +104,9 @@ public sealed unsafe class KvmVcpu
                     {
                         ushort ipa = SieBlock.InterceptIpa;
                         Count(code, ipa);
-                        Kvm.Events.Emit("kvm_s390_sie_exit", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: icptcode 0x04 ipa 0x{ipa:x4} ipb 0x{SieBlock.InterceptIpb:x8}");
+                        Kvm.Events.Emit(KvmTrace.SieExit, Cpu.Cycles, (Cpu.CpuAddress, ipa, SieBlock.InterceptIpb));
                         Cpu.Cycles += KernelInterceptCycles;
-                        if (Intercept.HandleInstruction(this)) continue;
+                        if (HandleInstructionIntercept()) continue;
                         return UserExit(code);
                     }
                 default:
@@ -181,88 +173,19 @@ public sealed unsafe class KvmVcpu
         return def != null ? def.Mnemonic : $"{op1:x2}";
     }
 
-    /// <summary>Delivers injected program interruptions and floating interruptions the vcpu is enabled for.</summary>
-    private void DeliverPending()
+    /// <summary>Base + displacement of an S/RS-format intercepted instruction (kvm_s390_get_base_disp_s).</summary>
+    public ulong BaseDisp()
     {
-        if (_pendingProgram != 0)
-        {
-            ushort code = _pendingProgram;
-            _pendingProgram = 0;
-            Cpu.DeliverProgramInterruption(code, nullify: false);
-            Kvm.Events.Emit("kvm_s390_deliver_interrupt", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: program interruption 0x{code:x4}");
-        }
-        Kvm.Floating.Deliver(this);
+        uint ipb = SieBlock.InterceptIpb;
+        int b2 = (int)(ipb >> 28);
+        ulong d2 = (ipb >> 16) & 0xFFF;
+        return ((b2 != 0 ? Cpu.G[b2] : 0) + d2) & Cpu.AddrMask;
     }
 
-    // ---- idle and wakeup (kvm.arch.idle_mask, gisa_int.kicked_mask) -----------------------------------
-
-    private volatile bool _idle, _kicked, _kickPending;
-
-    /// <summary>The vcpu sleeps in an enabled wait (KVM's idle mask): what the GISA kicker looks for.</summary>
-    public bool IsIdle => _idle;
-    /// <summary>Kicked by the GISA kicker and not yet running again.</summary>
-    public bool KickPending => _kickPending;
-
-    /// <summary>kvm_s390_vcpu_wakeup: ends the vcpu's wait at its next turn.</summary>
-    public void Wakeup()
+    /// <summary>R1/R2 of an RRE-format intercepted instruction (from IPB).</summary>
+    public (int R1, int R2) RreRegs()
     {
-        _kickPending = true;
-        _kicked = true;
-    }
-
-    private KvmRun? Woken()
-    {
-        _idle = false;
-        _kicked = false;
-        _kickPending = false;
-        return null;
-    }
-
-    /// <summary>
-    /// kvm_s390_handle_wait: sleeps (skips guest time) until an interruption can be presented: a timer,
-    /// a wakeup by the GISA kicker, or host work (an AP reply notification, the kicker timer) that is
-    /// due and is run here, in the waiting vcpu's time. Before sleeping, pending GISA interruptions the
-    /// vcpu is enabled for end the wait (IPM ∧ alert mask ∧ CR6; the IAM is restored when nothing of the
-    /// alert mask is pending). Unlike KVM the PSW I/O bit is required too, so a vcpu disabled for I/O
-    /// cannot spin on an IPM bit it cannot take.
-    /// </summary>
-    private KvmRun? HandleWait(ulong budgetEnd)
-    {
-        if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return Woken();
-        if (!_idle && Kvm.Gisa != null)
-            Kvm.Events.Emit("kvm_s390_handle_wait", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: enabled wait (psw io {((Cpu.PswMask & Psw.Io) != 0 ? "on" : "off")}, cr6 isc mask 0x{(byte)(Cpu.Cr[6] >> 24):x2}): idle");
-        _idle = true;
-        while (true)
-        {
-            if (_kicked)
-            {
-                Kvm.Events.Emit("kvm_s390_vcpu_wakeup", Cpu.Cycles, $"vcpu {Cpu.CpuAddress}: woken by the gisa kicker");
-                return Woken();
-            }
-            if (Kvm.Gisa is { Destroyed: false } g)
-            {
-                byte pending = g.GetIpmOrRestoreIam();
-                if ((Cpu.PswMask & Psw.Io) != 0 && (pending & (byte)(Cpu.Cr[6] >> 24)) != 0) return Woken();
-            }
-            ulong timer = Cpu.NextTimerCycle();
-            ulong host = Kvm.NextHostEventCycle();
-            // a kicker that can never wake anyone is no reason to wait for it: a guest waiting disabled for its
-            // pending ISCs with nothing else to come is hung (as on KVM), and the machine reports the deadlock
-            if (timer == ulong.MaxValue && host != ulong.MaxValue && Kvm.KickerIsFutile()) host = ulong.MaxValue;
-            ulong wake = Math.Min(timer, host);
-            if (wake == ulong.MaxValue) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = ulong.MaxValue };
-            if (wake > Cpu.Cycles)
-            {
-                ulong until = Math.Min(wake, budgetEnd);
-                Cpu.Cycles = until;
-                if (until < wake) return new KvmRun { Reason = KvmExitReason.Idle, WakeCycle = wake };
-            }
-            if (Cpu.Cycles >= host)
-            {
-                Kvm.ServiceHostEvents(this);
-                continue;
-            }
-            return Woken();
-        }
+        uint ipb = SieBlock.InterceptIpb;
+        return ((int)((ipb >> 20) & 0xF), (int)((ipb >> 16) & 0xF));
     }
 }

@@ -1,3 +1,4 @@
+using S390Jit.Hardware;
 using S390Jit.Memory;
 
 namespace S390Jit.Host.Vfio;
@@ -19,7 +20,6 @@ public interface IDmaUnmapListener
 /// </summary>
 public sealed class VfioIommu
 {
-    public const int EINVAL = 22, E2BIG = 7, EFAULT = 14;
     /// <summary>Modelled cost of pinning or unpinning one page (page-table walk, refcount, accounting).</summary>
     public const ulong PinCycles = 400, UnpinCycles = 250;
 
@@ -67,15 +67,16 @@ public sealed class VfioIommu
         int count = 0;
         lock (_lock)
         {
-            if (!_mapped.Any(m => iova >= m.Iova && iova - m.Iova < m.Size) || _slot.HostAddress(iova) is not ulong host) result = -EINVAL;
+            if (!_mapped.Any(m => iova >= m.Iova && iova - m.Iova < m.Size) || _slot.HostAddress(iova) is not ulong host) result = -Errno.EINVAL;
             else
             {
                 count = _pins.GetValueOrDefault(gfn) + 1;
                 _pins[gfn] = count;
                 result = (long)(host >> 12);
+                _slot.Host.PinFrame(host >> 12, +1);
             }
         }
-        ctx.Emit("vfio_pin_page", result < 0 ? $"gfn 0x{gfn:x}: error {result}" : $"gfn 0x{gfn:x} -> hfn 0x{result:x}, pin count {count}", PinCycles);
+        ctx.Emit(VfioTrace.PinPage, (gfn, result, count), PinCycles);
         return result;
     }
 
@@ -87,15 +88,19 @@ public sealed class VfioIommu
         lock (_lock)
         {
             if (!_pins.TryGetValue(gfn, out count)) { BadUnpins++; count = -1; }
-            else if (--count == 0) _pins.Remove(gfn);
-            else _pins[gfn] = count;
+            else
+            {
+                if (--count == 0) _pins.Remove(gfn);
+                else _pins[gfn] = count;
+                _slot.Host.PinFrame((_slot.HostStart + (gfn << 12) - _slot.GuestBase) >> 12, -1);
+            }
         }
         if (count < 0)
         {
-            ctx.Emit("vfio_unpin_page", $"gfn 0x{gfn:x}: WARNING not pinned", UnpinCycles);
+            ctx.Emit(VfioTrace.UnpinPage, (gfn, -1), UnpinCycles);
             return false;
         }
-        ctx.Emit("vfio_unpin_page", $"gfn 0x{gfn:x}, pin count {count}", UnpinCycles);
+        ctx.Emit(VfioTrace.UnpinPage, (gfn, count), UnpinCycles);
         return true;
     }
 
@@ -121,7 +126,7 @@ public sealed class VfioIommu
     public void DmaMap(ulong iova, ulong length, HostContext ctx)
     {
         lock (_lock) _mapped.Add((iova, length));
-        ctx.Emit("vfio_dma_map", $"iova 0x{iova:x} length 0x{length:x}");
+        ctx.Emit(VfioTrace.DmaMap, (iova, length));
     }
 
     /// <summary>
@@ -130,7 +135,7 @@ public sealed class VfioIommu
     /// </summary>
     public void DmaUnmap(ulong iova, ulong length, HostContext ctx)
     {
-        ctx.Emit("vfio_dma_unmap", $"iova 0x{iova:x} length 0x{length:x}");
+        ctx.Emit(VfioTrace.DmaUnmap, (iova, length));
         IDmaUnmapListener[] listeners;
         lock (_lock) listeners = _notifiers.ToArray();
         foreach (var l in listeners) l.DmaUnmap(iova, length, ctx);
@@ -150,6 +155,6 @@ public sealed class VfioIommu
         }
         int left;
         lock (_lock) left = _pins.Keys.Count(g => (g << 12) + 4096 > iova && (g << 12) < iova + length);
-        if (left > 0) ctx.Emit("vfio_dma_unmap_pinned", $"WARNING {left} page(s) still pinned in the unmapped range");
+        if (left > 0) ctx.Emit(VfioTrace.DmaUnmapPinned, left);
     }
 }

@@ -114,7 +114,8 @@ public class ControlTests
         h.Cpu.G[0] = 0; h.Cpu.G[5] = 0x20000;
         h.Asm("STFLE", b2: 5, d2: 0);
         h.Run();
-        Assert.That(h.Cpu.Cc, Is.EqualTo(0));
+        Assert.That(h.Cpu.Cc, Is.EqualTo(3), "facility 130 (IEP) is in the third doubleword: one provided is too few");
+        Assert.That(h.Cpu.G[0] & 0xFF, Is.EqualTo(2UL), "three doublewords available");
         Assert.That(h.Get64(0x20000) >> 62, Is.EqualTo(3UL), "facilities 0 and 1");
         Assert.That(h.Get64(0x20000) & (0x8000_0000_0000_0000UL >> Fac.Z196), Is.Not.Zero);
     }

@@ -37,9 +37,9 @@ public sealed unsafe class CpuHarness : IDisposable
 
     public CpuHarness Asm(string mnemonic, int r1 = 0, int r2 = 0, int r3 = 0, int x2 = 0, int b1 = 0, int b2 = 0, int b4 = 0,
         long d1 = 0, long d2 = 0, long d4 = 0, long i2 = 0, long i3 = 0, long i4 = 0, long i5 = 0,
-        int m1 = 0, int m3 = 0, int l1 = 0, int l2 = 0, long ri2 = 0, long ri4 = 0) =>
+        int m1 = 0, int m3 = 0, int l1 = 0, int l2 = 0, long ri2 = 0, long ri4 = 0, int m4 = 0) =>
         Emit(Assembler.Encode(mnemonic, r1: r1, r2: r2, r3: r3, x2: x2, b1: b1, b2: b2, b4: b4, d1: d1, d2: d2, d4: d4,
-            i2: i2, i3: i3, i4: i4, i5: i5, m1: m1, m3: m3, l1: l1, l2: l2, ri2: ri2, ri4: ri4));
+            i2: i2, i3: i3, i4: i4, i5: i5, m1: m1, m3: m3, m4: m4, l1: l1, l2: l2, ri2: ri2, ri4: ri4));
 
     /// <summary>Steps until the PSW leaves the emitted code; returns the program-interruption code (0 if none).</summary>
     public ushort Run(int maxSteps = 100_000)

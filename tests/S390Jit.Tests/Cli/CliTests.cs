@@ -150,15 +150,15 @@ public class CliTests
     }
 
     [Test]
-    public void Internal_error_exit_4_is_one_line()
+    public void Dat_guest_without_tables_ends_in_its_program_check_wait_with_one_line()
     {
-        string path = TempFile(new TestGuest().LoadPsw(Psw.EA | Psw.BA | Psw.Dat, 0x10100).BuildElf());
+        string path = TempFile(new TestGuest().DatOnWithoutTables(0x10100).BuildElf());
         try
         {
             var (code, _, err) = Run("run", path);
-            Assert.That(code, Is.EqualTo(4));
+            Assert.That(code, Is.EqualTo(1));
             AssertOneLineError(err);
-            Assert.That(err, Does.Contain("internal error"));
+            Assert.That(err, Does.Contain("disabled wait"));
         }
         finally { File.Delete(path); }
     }

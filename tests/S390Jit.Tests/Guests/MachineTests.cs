@@ -1,6 +1,6 @@
 using System.Text;
 using S390Jit.Architecture.State;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using S390Jit.Vmm;
 
 namespace S390Jit.Tests.Guests;
@@ -85,13 +85,15 @@ public class MachineTests
     }
 
     [Test]
-    public void Dat_on_is_a_clean_internal_error()
+    public void Dat_on_without_valid_tables_is_a_segment_translation_exception()
     {
-        var (r, m, _) = Run(new TestGuest().LoadPsw(Psw.EA | Psw.BA | Psw.Dat, 0x10100));
+        var (r, m, _) = Run(new TestGuest().DatOnWithoutTables(0x10100));
         using (m)
         {
-            Assert.That(r.ExitCode, Is.EqualTo(4));
-            Assert.That(r.Message, Does.Contain("dynamic address translation").And.Contain("guest PSW"));
+            Assert.That(m.Boot.Cpu.PswAddr, Is.EqualTo(TestGuest.ProgramCheckWait), r.Message);
+            Assert.That(m.Kvm.Memory.Span(Lowcore.PgmCode, 2).ToArray(), Is.EqualTo(new byte[] { 0, 0x10 }));
+            Assert.That(m.Kvm.Memory.Span(Lowcore.TransExcId, 8).ToArray()[5], Is.EqualTo(0x01), "TEID: the page 0x10000");
+            Assert.That(m.Kvm.Memory.Span(Lowcore.PgmOldPsw + 8, 8).ToArray()[7], Is.EqualTo(0x00), "nullified: the old PSW points at 0x10100");
         }
     }
 

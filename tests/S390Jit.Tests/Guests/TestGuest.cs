@@ -50,6 +50,15 @@ public sealed class TestGuest
     /// <summary>SIGP STOP to this CPU (address 0): the run ends with exit 0.</summary>
     public TestGuest Stop() => Asm("LGHI", r1: 3, i2: 0).Asm("SIGP", r1: 0, r3: 3, d2: 5);
 
+    /// <summary>
+    /// Turns DAT on at <paramref name="addr"/> with CR1 designating a segment table (at absolute
+    /// 0x3000) whose entries are all invalid: the first instruction fetch is a segment-translation exception.
+    /// </summary>
+    public TestGuest DatOnWithoutTables(ulong addr) =>
+        Asm("LGHI", r1: 2, i2: 0x20).Asm("STG", r1: 2, d2: 0x3000)
+        .Asm("LGHI", r1: 2, i2: 0x3000).Asm("STG", r1: 2, d2: 0x3008).Asm("LCTLG", r1: 1, r3: 1, d2: 0x3008)
+        .LoadPsw(Psw.EA | Psw.BA | Psw.Dat, addr);
+
     /// <summary>LPSWE from an inline 16-byte PSW (placed after a branch over it).</summary>
     public TestGuest LoadPsw(ulong mask, ulong addr)
     {

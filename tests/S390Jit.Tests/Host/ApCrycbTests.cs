@@ -4,8 +4,11 @@ using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
-using S390Jit.Sie;
-using static S390Jit.Tests.Host.ApHarness;
+using S390Jit.Hardware.Sie;
+using static S390Jit.Tests.Hardware.ApHarness;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -16,9 +19,9 @@ namespace S390Jit.Tests.Host;
 /// </summary>
 public class ApCrycbTests
 {
-    private static ApHarness Guest(int format, int[] apids, int[] apqis, ApBus? bus = null)
+    private static ApHarness Guest(int format, int[] apids, int[] apqis, ApConfiguration? ap = null)
     {
-        var h = new ApHarness(bus).UnderSie(format);
+        var h = new ApHarness(ap).UnderSie(format);
         h.CrycbMatrix(format == 2, apids, apqis);
         return h;
     }
@@ -44,9 +47,9 @@ public class ApCrycbTests
     [Test]
     public void Format_2_uses_apcb1_and_a_full_probe_finds_exactly_the_matrix()
     {
-        var bus = DefaultBus();
-        bus.AddAdapter(0x80, ApDeviceType.Cex7);
-        using var h = Guest(2, [5, 0x80], [4], bus);
+        var ap = DefaultConfiguration();
+        ap.AddAdapter(0x80, ApDeviceType.Cex7);
+        using var h = Guest(2, [5, 0x80], [4], ap);
         // APCB0 bits must not count in format 2
         h.CrycbBit(ApFirmware.Apcb0Apm, 6);
         h.CrycbBit(ApFirmware.Apcb0Aqm, 5);
@@ -97,7 +100,7 @@ public class ApCrycbTests
     public void Crycb_origin_0_means_no_ap_queues()
     {
         using var h = new ApHarness().UnderSie(2);
-        h.Cpu.Sie!.Crycbd = 3;
+        h.Sie.Crycbd = 3;
         Assert.That(h.Tapq(0x0504), Is.EqualTo(ApStatus.QueueNotAvailable));
     }
 
@@ -136,19 +139,19 @@ public class ApCrycbTests
         Assert.That(h.Pqap(3, Q).Intercepted, Is.True, "AQIC always intercepts");
         Assert.That(h.Nqap(Q, 1, Msg, 0).Intercepted, Is.False);
         Assert.That(h.Dqap(Q, Reply, 0).Intercepted, Is.False);
-        h.Cpu.Sie!.Eca = 0;
+        h.Sie.Eca = 0;
         Assert.That(h.Pqap(0, Q).Intercepted, Is.True, "APIE off: TAPQ intercepts");
         Assert.That(h.Nqap(Q, 1, Msg, 0).Intercepted, Is.True);
         Assert.That(h.Dqap(Q, Reply, 0).Intercepted, Is.True);
-        Assert.That(h.Cpu.InterceptIpa, Is.EqualTo((ushort)0xB2AE));
+        Assert.That(h.Sie.InterceptIpa, Is.EqualTo((ushort)0xB2AE));
     }
 
     // ---- KVM -----------------------------------------------------------------------------------------
-    private static Kvm NewKvm(HostMemory host, ApBus? bus, bool msa3, int vcpus = 1)
+    private static KvmVm NewKvm(HostMemory host, ApBus? bus, bool msa3, int vcpus = 1)
     {
         var model = new CpuModel();
         if (msa3) model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(host, 1 << 20, model, new HostEvents(), bus);
+        var kvm = new KvmVm(new HostMachine(host, ap: bus?.Hardware), 1 << 20, model);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         return kvm;
     }
@@ -159,7 +162,7 @@ public class ApCrycbTests
     public void Kvm_chooses_the_crycb_format_from_msa3_and_apxa(bool msa3, bool apxa, int format)
     {
         using var host = new HostMemory();
-        var kvm = NewKvm(host, DefaultBus(apxa), msa3);
+        var kvm = NewKvm(host, new ApBus(DefaultConfiguration(apxa)), msa3);
         var k = kvm.Crypto;
         Assert.That(k.Format, Is.EqualTo(format));
         Assert.That(k.Crycb, Is.EqualTo(k.SiePage2 + 0x800));
@@ -177,14 +180,14 @@ public class ApCrycbTests
         var aqm = new ApMask(); aqm[4] = true;
         var adm = new ApMask(); adm[4] = true; adm[0x20] = true;
 
-        var k2 = NewKvm(host, DefaultBus(), msa3: true).Crypto;
+        var k2 = NewKvm(host, new ApBus(DefaultConfiguration()), msa3: true).Crypto;
         k2.SetMasks(apm, aqm, adm);
         Assert.That(host.Span(k2.Crycb + 0x80, 32).ToArray(), Is.EqualTo(apm.Bytes.ToArray()));
         Assert.That(host.Span(k2.Crycb + 0xA0, 32).ToArray(), Is.EqualTo(aqm.Bytes.ToArray()));
         Assert.That(host.Span(k2.Crycb + 0xC0, 32).ToArray(), Is.EqualTo(adm.Bytes.ToArray()));
         Assert.That(host.Span(k2.Crycb, 0x20).ToArray().All(b => b == 0), Is.True, "APCB0 untouched");
 
-        var k0 = NewKvm(host, DefaultBus(), msa3: false).Crypto;
+        var k0 = NewKvm(host, new ApBus(DefaultConfiguration()), msa3: false).Crypto;
         k0.SetMasks(apm, aqm, adm);
         Assert.That(host.Span(k0.Crycb, 8).ToArray(), Is.EqualTo(apm.Bytes[..8].ToArray()), "APM: 8 bytes (APID 0-63)");
         Assert.That(host.Span(k0.Crycb + 8, 8).ToArray(), Is.EqualTo(new byte[] { 0x08, 0, 0, 0, 0, 0, 0, 0 }), "AQM: 2 bytes");
@@ -200,23 +203,23 @@ public class ApCrycbTests
     public void Vcpu_setup_puts_crycbd_eca_apie_and_ecb3_into_the_sie_block_and_follows_the_apie_flag()
     {
         using var host = new HostMemory();
-        var kvm = NewKvm(host, DefaultBus(), msa3: true, vcpus: 2);
+        var kvm = NewKvm(host, new ApBus(DefaultConfiguration()), msa3: true, vcpus: 2);
         var sd = kvm.Vcpus[1].SieBlock;
         Assert.That(sd.CrycbDesignation, Is.EqualTo(kvm.Crypto.Crycbd));
-        Assert.That(sd.ExecutionControlA & SieControls.EcaApie, Is.Zero, "APIE off until user space enables it");
+        Assert.That(sd.ExecutionControlA & StateDescription.EcaApie, Is.Zero, "APIE off until user space enables it");
         Assert.That(host.ReadU8(sd.Address + StateDescription.Ecb3) & 0x0C, Is.EqualTo(0x0C), "ECB3 AES and DEA key wrapping");
         Assert.That(kvm.Crypto.SetApie(true), Is.True);
-        Assert.That(kvm.Vcpus.All(v => (v.SieBlock.ExecutionControlA & SieControls.EcaApie) != 0), Is.True);
-        Assert.That(kvm.Vcpus[0].Cpu.Ap, Is.SameAs(kvm.Crypto.Firmware));
+        Assert.That(kvm.Vcpus.All(v => (v.SieBlock.ExecutionControlA & StateDescription.EcaApie) != 0), Is.True);
+        Assert.That(kvm.Machine.ApFirmware, Is.Not.Null, "under SIE the vcpus reach the machine's AP firmware");
         Assert.That(kvm.Crypto.SetApie(false), Is.True);
-        Assert.That(sd.ExecutionControlA & SieControls.EcaApie, Is.Zero);
+        Assert.That(sd.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
     }
 
     [Test]
     public void Without_msa3_apie_alone_sets_up_the_crycb_and_without_host_ap_apie_is_refused()
     {
         using var host = new HostMemory();
-        var kvm = NewKvm(host, DefaultBus(), msa3: false);
+        var kvm = NewKvm(host, new ApBus(DefaultConfiguration()), msa3: false);
         Assert.That(kvm.Vcpus[0].SieBlock.CrycbDesignation, Is.Zero, "neither APIE nor MSA3: no CRYCB");
         kvm.Crypto.SetApie(true);
         Assert.That(kvm.Vcpus[0].SieBlock.CrycbDesignation, Is.EqualTo(kvm.Crypto.Crycbd));
@@ -224,6 +227,6 @@ public class ApCrycbTests
 
         var noAp = NewKvm(host, null, msa3: true);
         Assert.That(noAp.Crypto.SetApie(true), Is.False, "-EOPNOTSUPP");
-        Assert.That((noAp.Crypto.Format, noAp.Vcpus[0].Cpu.Ap), Is.EqualTo((1, (IApFacility?)null)), "no APXA without host AP: format 1");
+        Assert.That((noAp.Crypto.Format, noAp.Machine.ApFirmware), Is.EqualTo((1, (ApFirmware?)null)), "no APXA without host AP: format 1");
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using S390Jit.Host.Crypto;
 using S390Jit.Loader;
 using S390Jit.Vmm;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 
@@ -107,11 +108,7 @@ public class ApGuestTests
     [Test]
     public void Two_vms_sharing_one_host_bus_run_concurrently_and_each_sees_only_its_matrix()
     {
-        var bus = new ApBus();
-        bus.AddUsageDomain(4);
-        bus.AddUsageDomain(5);
-        bus.AddAdapter(5, ApDeviceType.Cex7);
-        bus.AddAdapter(6, ApDeviceType.Cex7);
+        var bus = new ApBus(S390Jit.Tests.Hardware.ApHarness.SharedConfiguration(ApDeviceType.Cex7));
         var a = Ap(0x0504, 0x0604); a.HostBus = bus;
         var b = Ap(0x0505); b.HostBus = bus;
         var ta = Task.Run(() => RunAp(a, "apqn=0504,0604"));
@@ -126,7 +123,7 @@ public class ApGuestTests
             Assert.That(oa, Does.Contain("PASS probe 0000-ffff: found 05.0004 06.0004\n"));
             Assert.That(ob, Does.Contain("PASS probe 0000-ffff: found 05.0005\n"));
             Assert.That(bus.VfioAp.Mdevs, Has.Count.EqualTo(2));
-            Assert.That(bus.Queue(0x0505)!.Stats.Requests, Is.EqualTo(29UL), "VM B's requests all went to its queue");
+            Assert.That(bus.Hardware.Queue(0x0505)!.Stats.Requests, Is.EqualTo(29UL), "VM B's requests all went to its queue");
         }
         Assert.That(bus.VfioAp.Mdevs, Is.Empty, "both released");
     }

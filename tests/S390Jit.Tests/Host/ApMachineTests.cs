@@ -1,10 +1,12 @@
 using System.Text;
 using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using S390Jit.Tests.Guests;
 using S390Jit.Vmm;
-using static S390Jit.Tests.Host.ApHarness;
+using static S390Jit.Tests.Hardware.ApHarness;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -47,9 +49,9 @@ public class ApMachineTests
         Assert.That(m.Boot.Cpu.PswAddr, Is.EqualTo(TestGuest.ProgramCheckWait), r.Message);
         Assert.That(Lowcore16(m, Lowcore.PgmCode), Is.EqualTo(PgmCode.Operation));
         Assert.That(m.Boot.InterceptCounts.Keys, Does.Contain($"0x04 {name}"), "ICPT 0x04 with IPA B2xx");
-        Assert.That(m.Events["qemu_handle_instruction"], Is.GreaterThanOrEqualTo(1UL), "passed to user space");
+        Assert.That(m.Events[VmmTrace.HandleInstruction], Is.GreaterThanOrEqualTo(1UL), "passed to user space");
         Assert.That(m.Kvm.Crypto.Apie, Is.False);
-        Assert.That(m.Boot.SieBlock.ExecutionControlA & SieControls.EcaApie, Is.Zero);
+        Assert.That(m.Boot.SieBlock.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
     }
 
     [TestCase(0xAD, 0x42)]
@@ -59,7 +61,7 @@ public class ApMachineTests
         using var m = Boot(Insn(0xB2, (byte)op2, 0x00, (byte)regs), ap: null);
         m.Run();
         Assert.That((m.Boot.Cpu.PswAddr, Lowcore16(m, Lowcore.PgmCode)), Is.EqualTo((TestGuest.ProgramCheckWait, PgmCode.Operation)));
-        Assert.That((m.Kvm.Crypto.HostAp, m.Boot.Cpu.Ap), Is.EqualTo(((ApBus?)null, (IApFacility?)null)));
+        Assert.That((m.Kvm.Crypto.HostAp, m.Boot.Cpu.Ap), Is.EqualTo((false, (IApFacility?)null)));
     }
 
     [Test]
@@ -143,17 +145,13 @@ public class ApMachineTests
         var r = m.Run();
         Assert.That(r.End, Is.EqualTo(RunEnd.Stopped), r.Message);
         Assert.That(Found(m), Is.EqualTo(new ushort[] { 0x0504, 0x0505, 0x0604, 0x0605 }), "APM x AQM, as vfio_ap assigns");
-        Assert.That(m.Kvm.Crypto.Firmware!.Stats.Tapq, Is.EqualTo(65536UL));
+        Assert.That(m.Hardware.ApFirmware!.Stats.Tapq, Is.EqualTo(65536UL));
     }
 
     [Test]
     public void Two_vms_on_one_host_bus_see_only_their_matrix_and_cannot_take_each_others_replies()
     {
-        var bus = new ApBus();
-        bus.AddUsageDomain(4);
-        bus.AddUsageDomain(5);
-        bus.AddAdapter(5, ApDeviceType.Cex7);
-        bus.AddAdapter(6, ApDeviceType.Cex8);
+        var bus = new ApBus(SharedConfiguration(ApDeviceType.Cex8));
         var apA = Ap(0x0504); apA.HostBus = bus;
         var apB = Ap(0x0505, 0x0605); apB.HostBus = bus;
 
@@ -171,13 +169,13 @@ public class ApMachineTests
         Assert.That(Found(b), Is.EqualTo(new ushort[] { 0x0505, 0x0605 }));
         var cpuB = b.Boot.Cpu;
         cpuB.Cycles += 1_000_000_000;
-        var fwB = b.Kvm.Crypto.Firmware!;
+        var fwB = b.Hardware.ApFirmware!;
         var t = new ApTransfer { Gr0 = 0x0504 | 0x8000_0000, Address = 0x4000, Length = 4096 };
         Assert.That(fwB.Dequeue(cpuB, ref t), Is.EqualTo(3));
         Assert.That(t.Status, Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
         Assert.That(fwB.TestQueue(cpuB, 0x0504, out _), Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
         Assert.That(fwB.ResetQueue(cpuB, 0x0504, zeroize: true), Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
-        Assert.That(bus.Queue(0x0504)!.Count, Is.EqualTo(1), "A's reply is untouched");
+        Assert.That(bus.Hardware.Queue(0x0504)!.Count, Is.EqualTo(1), "A's reply is untouched");
 
         // a third VM cannot get A's queue
         var apC = Ap(0x0504); apC.HostBus = bus;
@@ -188,7 +186,7 @@ public class ApMachineTests
         var cpuA = a.Boot.Cpu;
         cpuA.Cycles += 1_000_000_000;
         t = new ApTransfer { Gr0 = 0x0504 | 0x8000_0000, Address = 0x4000, Length = 4096 };
-        Assert.That(a.Kvm.Crypto.Firmware!.Dequeue(cpuA, ref t), Is.Zero);
+        Assert.That(a.Hardware.ApFirmware!.Dequeue(cpuA, ref t), Is.Zero);
         Assert.That((t.Psmid, a.Kvm.Memory.Span(0x4000 + 16, 128).ToArray()), Is.EqualTo((0x0000_000A_0000_000BUL, Hex(Key(1024).C))));
 
         // once A is gone its queue is free again
@@ -202,7 +200,7 @@ public class ApMachineTests
     {
         var e = Assert.Throws<ArgumentException>(() => new Machine(new MachineOptions { Console = new MemoryStream(), Ap = Ap(0x0504, 0x0504) }))!;
         Assert.That(e.Message, Is.EqualTo("AP queue 05.0004 assigned twice"));
-        var shared = DefaultBus();
+        var shared = new ApBus(DefaultConfiguration());
         var ap = Ap(0x0704); ap.HostBus = shared;
         e = Assert.Throws<ArgumentException>(() => new Machine(new MachineOptions { Console = new MemoryStream(), Ap = ap }))!;
         Assert.That(e.Message, Is.EqualTo("vfio-ap: no AP queue 07.0004 on the host"));
@@ -214,7 +212,7 @@ public class ApMachineTests
     [Test]
     public void Dispose_releases_the_mdev_and_clears_the_crycb()
     {
-        var bus = DefaultBus();
+        var bus = new ApBus(DefaultConfiguration());
         var ap = Ap(0x0504); ap.HostBus = bus;
         var m = new Machine(new MachineOptions { Console = new MemoryStream(), Ap = ap });
         var kvm = m.Kvm;

@@ -1,6 +1,11 @@
 using System.Text;
 using S390Jit.Loader;
 using S390Jit.Vmm;
+using S390Jit.Host.Kvm;
+using S390Jit.Hardware.Tracing;
+using S390Jit.Host.Crypto;
+using S390Jit.Host.Vfio;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 
@@ -45,13 +50,13 @@ public class AqicGuestTests
         trace.Select(l => l[(l.IndexOf(']') + 2)..]).Select(l => l.Contains(':') ? l[..l.IndexOf(':')] : l).ToList();
 
     /// <summary>Whether <paramref name="path"/> occurs in the event sequence in this order (other events may come between).</summary>
-    private static bool InOrder(List<string> names, params string[] path)
+    private static bool InOrder(List<string> names, params TraceEvent[] path)
     {
         for (int start = 0; start < names.Count; start++)
         {
-            if (names[start] != path[0]) continue;
+            if (names[start] != path[0].Name) continue;
             int i = start, k = 0;
-            for (; i < names.Count && k < path.Length; i++) if (names[i] == path[k]) k++;
+            for (; i < names.Count && k < path.Length; i++) if (names[i] == path[k].Name) k++;
             if (k == path.Length) return true;
         }
         return false;
@@ -80,18 +85,18 @@ public class AqicGuestTests
                 Assert.That(output, Does.Contain(line + "\n"));
             Assert.That(m.Boot.InterceptCounts["0x04 PQAP"], Is.EqualTo(3UL), "two enables and a disable intercepted; TAPQ, RAPQ, NQAP, DQAP interpreted");
             // waits: the GIB alert path; running: the SIE presents it directly
-            Assert.That((m.Events["gal_interrupt"], m.Events["kvm_s390_deliver_io_adapter"], m.Events["sie_deliver_io_adapter"]), Is.EqualTo((7UL, 7UL, 2UL)));
+            Assert.That((m.Events[MachineTrace.GalInterrupt], m.Events[KvmTrace.DeliverIoAdapter], m.Events[MachineTrace.SieDeliverIoAdapter]), Is.EqualTo((7UL, 7UL, 2UL)));
             var names = Names(trace);
-            Assert.That(InOrder(names, "kvm_s390_sie_exit", "kvm_s390_handle_pqap", "kvm_s390_pqap_hook_call", "vfio_ap_handle_pqap", "vfio_pin_page",
-                "kvm_s390_gisc_register", "ap_aqic", "vfio_ap_irq_enable", "kvm_s390_handle_pqap_exit", "kvm_s390_handle_wait", "ap_reply_available", "ap_nib_store",
-                "kvm_s390_gisa_ipm_set", "gib_alert_push", "gal_interrupt", "gib_process_alert_list", "gisa_kick", "kvm_s390_vcpu_wakeup",
-                "kvm_s390_deliver_io_adapter"), Is.True, "intercept to delivery through the GIB alert path");
-            Assert.That(InOrder(names, "ap_reply_available", "ap_nib_store", "kvm_s390_gisa_ipm_set", "gisa_no_alert", "sie_deliver_io_adapter"), Is.True, "direct delivery");
+            Assert.That(InOrder(names, KvmTrace.SieExit, KvmTrace.HandlePqap, KvmTrace.PqapHookCall, VfioApTrace.HandlePqap, VfioTrace.PinPage,
+                KvmTrace.GiscRegister, MachineTrace.ApAqic, VfioApTrace.IrqEnable, KvmTrace.HandlePqapExit, KvmTrace.HandleWait, MachineTrace.ApReplyAvailable, MachineTrace.ApNibStore,
+                MachineTrace.GisaIpmSet, MachineTrace.GibAlertPush, MachineTrace.GalInterrupt, KvmTrace.GibProcessAlertList, KvmTrace.GisaKick, KvmTrace.VcpuWakeup,
+                KvmTrace.DeliverIoAdapter), Is.True, "intercept to delivery through the GIB alert path");
+            Assert.That(InOrder(names, MachineTrace.ApReplyAvailable, MachineTrace.ApNibStore, MachineTrace.GisaIpmSet, MachineTrace.GisaNoAlert, MachineTrace.SieDeliverIoAdapter), Is.True, "direct delivery");
             // the re-enable after the interpreted RAPQ moved the pin to the new NIB's page and kept one GISC reference
-            Assert.That(trace.Count(l => l.Contains("vfio_ap_free_aqic_resources")), Is.EqualTo(2));
+            Assert.That(trace.Count(l => l.Contains(VfioApTrace.FreeAqicResources.Name)), Is.EqualTo(2));
             var leaks = m.Teardown();
             Assert.That(leaks, Is.EqualTo(new HostLeakReport(0, 0, 0, 0)));
-            Assert.That(trace[^1], Does.EndWith("host_leak_check: pinned pages 0, gisc references 0, kvm references 0, use after free 0"));
+            Assert.That(trace[^1], Does.EndWith($"{VmmTrace.HostLeakCheck.Name}: pinned pages 0, gisc references 0, kvm references 0, use after free 0"));
         }
     }
 
@@ -106,12 +111,12 @@ public class AqicGuestTests
                 "the clock comparator woke the cpu after 1000 us and enabled isc 6\n"));
             Assert.That(output, Does.Contain("PASS halted: delivered once isc 6 was enabled: interruption 0xb0000000 (isc 6), nib 0xff, rsa 1024 reply verified, 1003 us after nqap\n"));
             var names = Names(trace);
-            Assert.That(InOrder(names, "kvm_s390_handle_wait", "ap_reply_available", "ap_nib_store", "kvm_s390_gisa_ipm_set", "gib_alert_push", "gal_interrupt",
-                "gib_process_alert_list", "gisa_kick", "sie_deliver_io_adapter"), Is.True);
-            var kicks = trace.Where(l => l.Contains("gisa_kick")).ToList();
+            Assert.That(InOrder(names, KvmTrace.HandleWait, MachineTrace.ApReplyAvailable, MachineTrace.ApNibStore, MachineTrace.GisaIpmSet, MachineTrace.GibAlertPush, MachineTrace.GalInterrupt,
+                KvmTrace.GibProcessAlertList, KvmTrace.GisaKick, MachineTrace.SieDeliverIoAdapter), Is.True);
+            var kicks = trace.Where(l => l.Contains(KvmTrace.GisaKick.Name)).ToList();
             Assert.That(kicks, Has.Count.EqualTo(20));
             Assert.That(kicks, Has.All.Contains("no idle vcpu is enabled for it"));
-            Assert.That((m.Events["kvm_s390_vcpu_wakeup"], m.Events["sie_deliver_io_adapter"]), Is.EqualTo((0UL, 1UL)));
+            Assert.That((m.Events[KvmTrace.VcpuWakeup], m.Events[MachineTrace.SieDeliverIoAdapter]), Is.EqualTo((0UL, 1UL)));
             Assert.That(m.Teardown().Clean, Is.True);
         }
     }

@@ -1,10 +1,14 @@
 using System.Text.RegularExpressions;
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
 using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Vmm;
 using static S390Jit.Tests.Host.AqicRig;
+using S390Jit.Hardware.Tracing;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -38,7 +42,7 @@ public class AqicModelTests
         var v = r.Vcpu;
         v.Cpu.G[0] = Gr0Aqic0504;
         v.SieBlock.InterceptIpa = 0xB2AF;
-        var call = Task.Run(() => KvmCrypto.HandlePqap(v));
+        var call = Task.Run(() => v.HandlePqap());
         Assert.That(hook.Entered.Wait(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(module.References, Is.EqualTo(1), "try_module_get around the call");
         var remove = Task.Run(() => r.Kvm.Crypto.SetPqapHook(null));
@@ -67,7 +71,7 @@ public class AqicModelTests
         r.Vcpu.Stopped = false;
         var end = r.Machine.Run();
         Assert.That((end.End, r.Cpu.PswAddr), Is.EqualTo((RunEnd.DisabledWait, IoWait)), end.Message);
-        Assert.That((r.Be32(0xC0), r.Count("gal_interrupt")), Is.EqualTo((0xB000_0000u, 1UL)));
+        Assert.That((r.Be32(0xC0), r.Count(MachineTrace.GalInterrupt)), Is.EqualTo((0xB000_0000u, 1UL)));
     }
 
     [Test]
@@ -77,13 +81,13 @@ public class AqicModelTests
         using var r = new AqicRig(queues: [0x0504, 0x0505], quirks: new HostQuirks { V7GisaFromNextAlert = true });
         Assert.That(ApStatus.Rc((uint)r.Enable().Gr1), Is.EqualTo(ApStatus.Normal));
         // on the alert list (the GAL not handled yet) next-alert is 0: the host AQIC carries no GISA designation at all
-        r.Gib().DeferGalHandling = true;
-        r.Gisa.Post(6, r.Kvm.UserContext());
+        r.Aiv.DeferGalPresentation = true;
+        r.Aiv.Post(r.Gisa.Origin, 6, r.Kvm.UserContext());
         Assert.That((r.Gisa.OnAlertList, r.Gisa.NextAlert), Is.EqualTo((true, 0u)));
         var o = r.Enable(nib: 0x124000, apqn: 0x0505);
-        ulong q = ulong.Parse(Regex.Match(r.Events("ap_aqic").Last(), "qirqctrl 0x([0-9a-f]{16})").Groups[1].Value, System.Globalization.NumberStyles.HexNumber);
+        ulong q = ulong.Parse(Regex.Match(r.Events(MachineTrace.ApAqic).Last(), "qirqctrl 0x([0-9a-f]{16})").Groups[1].Value, System.Globalization.NumberStyles.HexNumber);
         Assert.That((uint)q & 0x7FFF_FFF0, Is.Zero, "the GISA field is next-alert (0), not the origin");
-        Assert.That(r.Queue(0x0505).IrqGisa, Is.Null, "the queue's interruptions do not reach the guest's GISA");
+        Assert.That((r.Queue(0x0505).IrqGisaOrigin, r.Queue(0x0505).IrqAiv), Is.EqualTo((0UL, (AivFacility?)null)), "the queue's interruptions do not reach the guest's GISA");
         Assert.That(ApStatus.Rc((uint)o.Gr1), Is.EqualTo(ApStatus.Normal));
         r.Gib().HandleGal(r.Kvm.UserContext());
     }
@@ -102,8 +106,8 @@ public class AqicModelTests
         r.Vcpu.Stopped = false;
         var end = r.Machine.Run();
         Assert.That(end.End, Is.EqualTo(RunEnd.Deadlock), end.Message);
-        Assert.That((r.Count("gal_interrupt"), r.Gisa.Ipm), Is.EqualTo((1UL, (byte)0x02)), "the alert happened; the interruption stays pending");
-        Assert.That(r.Count("gisa_kick"), Is.EqualTo(1UL), "the kicker ran once and found nobody");
+        Assert.That((r.Count(MachineTrace.GalInterrupt), r.Gisa.Ipm), Is.EqualTo((1UL, (byte)0x02)), "the alert happened; the interruption stays pending");
+        Assert.That(r.Count(KvmTrace.GisaKick), Is.EqualTo(1UL), "the kicker ran once and found nobody");
     }
 
     private static (int Code, string Out, string Err) Cli(params string[] args)
@@ -132,8 +136,8 @@ public class AqicModelTests
         Assert.That(err, Does.Not.Contain("0x04 PQAP"), "the guest stopped before any AQIC");
         // ... unless the v7 facility rule is asked for; then the hook refuses (ECA.AIV off): operation exception
         (code, _, err) = Cli("run", Aqic, "--ap", "05.0004", "--append", "apqn=0504", "--host", "aiv=off", "--quirk", "v7-fac65", "--trace", "host");
-        Assert.That(err, Does.Contain("vfio_ap_handle_pqap: vcpu 0: ECA.AIV off: -EOPNOTSUPP"));
-        Assert.That(err, Does.Contain("kvm_s390_handle_pqap_exit: vcpu 0: hook returned -95: not supported"));
+        Assert.That(err, Does.Contain($"{VfioApTrace.HandlePqap.Name}: vcpu 0: ECA.AIV off: -EOPNOTSUPP"));
+        Assert.That(err, Does.Contain($"{KvmTrace.HandlePqapExit.Name}: vcpu 0: hook returned -95: not supported"));
         Assert.That(code, Is.EqualTo(0), "the guest reports the program check and exits");
     }
 
@@ -144,8 +148,8 @@ public class AqicModelTests
         // interruptions (ML notifier), the guest never gets its interruption and hangs
         var (code, _, err) = Cli("run", Aqic, "--ap", "05.0004", "--append", "apqn=0504", "--ap-event", "1000000:dma-unmap=2d000+1000", "--trace", "host", "--stats");
         Assert.That(code, Is.EqualTo(1), err);
-        Assert.That(err, Does.Contain("[       1000000] vmm_ap_event: dma-unmap 0x2d000+0x1000"));
-        Assert.That(err, Does.Contain("vfio_ap_dma_unmap: mdev a9a9a9a9-0000-4000-8000-000000000001: queue 05.0004 nib 0x2d050 in the range: irq-disable"));
+        Assert.That(err, Does.Contain($"[       1000000] {VmmTrace.ApEvent.Name}: dma-unmap 0x2d000+0x1000"));
+        Assert.That(err, Does.Contain($"{VfioApTrace.DmaUnmap.Name}: mdev a9a9a9a9-0000-4000-8000-000000000001: queue 05.0004 nib 0x2d050 in the range: irq-disable"));
         Assert.That(err, Does.Contain("s390jit: enabled wait with no interruption source"));
         Assert.That(err.TrimEnd().Split('\n')[^1], Is.EqualTo("stats: host leak check     pinned pages 0, gisc references 0, kvm references 0, use after free 0"));
         (code, _, err) = Cli("run", Aqic, "--ap", "05.0004", "--ap-event", "12:explode");
@@ -161,9 +165,9 @@ public class AqicModelTests
         Assert.That(code, Is.Zero, err);
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines[^1], Is.EqualTo("stats: host leak check     pinned pages 0, gisc references 0, kvm references 0, use after free 0"));
-        Assert.That(err, Does.Match(@"stats: host kvm_s390_handle_pqap_exit    3 \(\d+ cycles in the path\)"));
+        Assert.That(err, Does.Match($@"stats: host {KvmTrace.HandlePqapExit.Name}    3 \(\d+ cycles in the path\)"));
         Assert.That(err, Does.Contain("stats: ap configuration    crycb format 2, apie on, mdev a9a9a9a9-0000-4000-8000-000000000001, queues 05.0004"));
-        Assert.That(err, Does.Contain("] kvm_destroy_vm: gisc references left 0, pinned pages left 0"));
-        Assert.That(err, Does.Contain("] host_leak_check: pinned pages 0, gisc references 0, kvm references 0, use after free 0"));
+        Assert.That(err, Does.Contain($"] {KvmTrace.DestroyVm.Name}: gisc references left 0, pinned pages left 0"));
+        Assert.That(err, Does.Contain($"] {VmmTrace.HostLeakCheck.Name}: pinned pages 0, gisc references 0, kvm references 0, use after free 0"));
     }
 }

@@ -1,9 +1,12 @@
 using S390Jit.Architecture.State;
+using S390Jit.Hardware.Aiv;
+using S390Jit.Hardware.Tracing;
 using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Tests.Guests;
 using S390Jit.Vmm;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 
@@ -43,26 +46,28 @@ public sealed class AqicRig : IDisposable
 
     public Machine Machine { get; }
     public List<string> Trace { get; } = new();
-    public Kvm Kvm => Machine.Kvm;
+    public KvmVm Kvm => Machine.Kvm;
     public KvmVcpu Vcpu => Machine.Boot;
     public Cpu Cpu => Machine.Boot.Cpu;
     public Gisa Gisa => Kvm.Gisa!;
     public Gib Gib() => Kvm.Gib!;
+    /// <summary>The machine's adapter-interruption virtualization (GISA posting, GIB alerts, the GAL).</summary>
+    public AivFacility Aiv => Machine.Hardware.Aiv;
     public ApMatrixMdev Mdev => Machine.VfioAp!.Mdev!;
     public VfioApDevice Device => Machine.VfioAp!;
     public ApBus Bus => Machine.VfioAp!.Bus;
-    public ApQueue Queue(ushort apqn = 0x0504) => Bus.Queue(apqn)!;
+    public ApQueue Queue(ushort apqn = 0x0504) => Bus.Hardware.Queue(apqn)!;
     public VfioApQueue? Record(ushort apqn = 0x0504) => Bus.VfioAp.QueueRecord(apqn);
     public int Pins(ulong gfn) => Kvm.Iommu.PinCount(gfn);
     public int Refs(int gisc = 6) => Gisa.RefCount(gisc);
 
     /// <summary>Events of one name in the trace (the text after the cycle stamp).</summary>
-    public List<string> Events(string name)
+    public List<string> Events(TraceEvent e)
     {
-        lock (Trace) return Trace.Select(l => l[(l.IndexOf(']') + 2)..]).Where(l => l.StartsWith(name + ":", StringComparison.Ordinal) || l == name).ToList();
+        lock (Trace) return Trace.Select(l => l[(l.IndexOf(']') + 2)..]).Where(l => l.StartsWith(e.Name + ":", StringComparison.Ordinal) || l == e.Name).ToList();
     }
 
-    public ulong Count(string name) => Machine.Events[name];
+    public ulong Count(TraceEvent e) => Machine.Events[e];
 
     /// <summary>The outcome of one guest PQAP.</summary>
     public readonly record struct Outcome(int Cc, ushort Pgm, ulong Gr1, ulong Gr2, ulong OldPswAddr, ushort Ilc);

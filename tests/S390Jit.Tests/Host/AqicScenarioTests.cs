@@ -5,10 +5,15 @@ using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
-using S390Jit.Sie;
+using S390Jit.Hardware.Sie;
 using S390Jit.Tests.Guests;
 using S390Jit.Vmm;
 using static S390Jit.Tests.Host.AqicRig;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Tracing;
+using S390Jit.Host.Vfio;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -26,7 +31,7 @@ public class AqicScenarioTests
     /// <summary>The qirqctrl the host AQIC of the last enable carried (from the ap_aqic trace line).</summary>
     private static ulong HostQirqctrl(AqicRig r, int index = -1)
     {
-        var lines = r.Events("ap_aqic").Where(l => l.Contains(" enable:")).ToList();
+        var lines = r.Events(MachineTrace.ApAqic).Where(l => l.Contains(" enable:")).ToList();
         var m = Regex.Match(lines[index < 0 ? lines.Count + index : index], "qirqctrl 0x([0-9a-f]{16})");
         return Convert.ToUInt64(m.Groups[1].Value, 16);
     }
@@ -48,8 +53,8 @@ public class AqicScenarioTests
             AssertOperationException(o);
             Assert.That(o.Gr1, Is.EqualTo(0x1111_2222_3333_4444UL));
         }
-        Assert.That(r.Events("kvm_s390_handle_pqap_exit"), Has.All.Contains("no AP instructions on the host: not supported"));
-        Assert.That(r.Count("qemu_handle_instruction"), Is.EqualTo(2UL));
+        Assert.That(r.Events(KvmTrace.HandlePqapExit), Has.All.Contains("no AP instructions on the host: not supported"));
+        Assert.That(r.Count(VmmTrace.HandleInstruction), Is.EqualTo(2UL));
     }
 
     [Test]
@@ -57,7 +62,7 @@ public class AqicScenarioTests
     {
         // Given the CPU model ap=off (ECA.APIE = 0)
         using var r = new AqicRig(ap: o => o.CpuAp = false);
-        Assert.That(r.Vcpu.SieBlock.ExecutionControlA & SieControls.EcaApie, Is.Zero);
+        Assert.That(r.Vcpu.SieBlock.ExecutionControlA & StateDescription.EcaApie, Is.Zero);
         // When the guest executes PQAP(TAPQ), NQAP and DQAP
         foreach (var (insn, name) in new[] { (TapqInsn, "PQAP"), (NqapInsn, "NQAP"), (DqapInsn, "DQAP") })
         {
@@ -66,7 +71,7 @@ public class AqicScenarioTests
             AssertOperationException(o);
             Assert.That(r.Vcpu.InterceptCounts.Keys, Does.Contain($"0x04 {name}"));
         }
-        Assert.That(r.Events("kvm_s390_sie_exit").Select(l => l[(l.IndexOf("ipa", StringComparison.Ordinal) + 4)..][..6]), Is.EqualTo(new[] { "0xb2af", "0xb2ad", "0xb2ae" }));
+        Assert.That(r.Events(KvmTrace.SieExit).Select(l => l[(l.IndexOf("ipa", StringComparison.Ordinal) + 4)..][..6]), Is.EqualTo(new[] { "0xb2af", "0xb2ad", "0xb2ae" }));
     }
 
     [Test]
@@ -79,18 +84,18 @@ public class AqicScenarioTests
         v.SieBlock.InterceptIpa = 0xB2AF;
         v.SieBlock.InterceptIpb = 0;
         // When KVM handles the intercept
-        bool handled = Intercept.HandleInstruction(v);
+        bool handled = v.HandleInstructionIntercept();
         // Then it is not supported (user space presents the operation exception) and no warning is printed
         Assert.That(handled, Is.False);
-        Assert.That(r.Count("kvm_s390_pqap_warning"), Is.Zero);
-        Assert.That(r.Events("kvm_s390_handle_pqap_exit").Single(), Does.Contain("fc 4 is not AQIC: not supported"));
+        Assert.That(r.Count(KvmTrace.PqapWarning), Is.Zero);
+        Assert.That(r.Events(KvmTrace.HandlePqapExit).Single(), Does.Contain("fc 4 is not AQIC: not supported"));
         // the v7 literal behaviour warns once
         using var v7 = new AqicRig(quirks: new HostQuirks { V7PqapWarning = true });
         v7.Vcpu.Cpu.G[0] = 0x0400_0000;
         v7.Vcpu.SieBlock.InterceptIpa = 0xB2AF;
-        Intercept.HandleInstruction(v7.Vcpu);
-        Intercept.HandleInstruction(v7.Vcpu);
-        Assert.That(v7.Count("kvm_s390_pqap_warning"), Is.EqualTo(1UL));
+        v7.Vcpu.HandleInstructionIntercept();
+        v7.Vcpu.HandleInstructionIntercept();
+        Assert.That(v7.Count(KvmTrace.PqapWarning), Is.EqualTo(1UL));
     }
 
     [Test]
@@ -101,7 +106,7 @@ public class AqicScenarioTests
         var o = r.Pqap(Gr0Aqic0504, Enable6, Nib, problemState: true);
         // Then a privileged-operation exception, no hook call, GR1/GR2 unchanged
         Assert.That(o.Pgm, Is.EqualTo(PgmCode.PrivilegedOperation));
-        Assert.That(r.Count("kvm_s390_pqap_hook_call"), Is.Zero);
+        Assert.That(r.Count(KvmTrace.PqapHookCall), Is.Zero);
         Assert.That((o.Gr1, o.Gr2), Is.EqualTo((Enable6, Nib)));
         Assert.That(r.Pins(0x123), Is.Zero);
     }
@@ -122,7 +127,7 @@ public class AqicScenarioTests
         // Then specification, ILC 2 (length 4 at 0x8C), old PSW = the next instruction, GR1/GR2 untouched
         Assert.That((o.Pgm, o.Ilc, o.OldPswAddr), Is.EqualTo((PgmCode.Specification, (ushort)4, Code + 4)));
         Assert.That((o.Gr1, o.Gr2), Is.EqualTo((Enable6, Nib)));
-        Assert.That(r.Count("kvm_s390_pqap_hook_call"), Is.Zero);
+        Assert.That(r.Count(KvmTrace.PqapHookCall), Is.Zero);
     }
 
     [Test]
@@ -202,8 +207,8 @@ public class AqicScenarioTests
         r.Bus.VfioAp.Module.Unloading = true;
         var o = r.Pqap(Gr0Aqic0504, Enable6, Nib);
         AssertOperationException(o);
-        Assert.That(r.Events("kvm_s390_handle_pqap_exit").Single(), Does.Contain("hook owner vfio_ap unavailable"));
-        Assert.That((r.Count("vfio_ap_handle_pqap"), r.Pins(0x123), r.Refs(), r.Record()!.SavedIsc), Is.EqualTo((0UL, 0, 0, VfioApQueue.IscInvalid)));
+        Assert.That(r.Events(KvmTrace.HandlePqapExit).Single(), Does.Contain("hook owner vfio_ap unavailable"));
+        Assert.That((r.Count(VfioApTrace.HandlePqap), r.Pins(0x123), r.Refs(), r.Record()!.SavedIsc), Is.EqualTo((0UL, 0, 0, VfioApQueue.IscInvalid)));
     }
 
     // ---- 12-24: irq enable / disable ---------------------------------------------------------------------
@@ -216,11 +221,11 @@ public class AqicScenarioTests
         // Then: page 0x123 pinned once, GISC 6 refcount 1, alert mask and IAM 0x02
         Assert.That((r.Pins(0x123), r.Refs(6), r.Gisa.AlertMask, r.Gisa.Iam), Is.EqualTo((1, 1, (byte)0x02, (byte)0x02)));
         // exactly one host AQIC for 05.0004: GISA origin | NISC 5 in the low word, IR, GISC 6, zone 0, GF 0
-        Assert.That(r.Events("ap_aqic"), Has.Count.EqualTo(1));
-        Assert.That(r.Events("ap_aqic")[0], Does.StartWith("ap_aqic: queue 05.0004 enable"));
+        Assert.That(r.Events(MachineTrace.ApAqic), Has.Count.EqualTo(1));
+        Assert.That(r.Events(MachineTrace.ApAqic)[0], Does.StartWith($"{MachineTrace.ApAqic.Name}: queue 05.0004 enable"));
         ulong q = HostQirqctrl(r);
         Assert.That((uint)q, Is.EqualTo((uint)((r.Gisa.Origin & 0x7FFF_FFF0) | 5)));
-        Assert.That((q & ApBus.AqicIr) != 0, Is.True, "IR");
+        Assert.That((q & ApConfiguration.AqicIr) != 0, Is.True, "IR");
         Assert.That(((q >> 40) & 7, (q >> 48) & 0xFF, (q >> 32) & 3), Is.EqualTo((6UL, 0UL, 0UL)), "GISC 6, zone 0, GF 0");
         // the host NIB is the host frame of page 0x123 | 0x450
         ulong hostFrame = r.Kvm.Memory.HostAddress(0x123000)!.Value;
@@ -256,7 +261,7 @@ public class AqicScenarioTests
         using var r = new AqicRig();
         var o = r.Pqap(0x0300_0000UL | (uint)apqn, Enable6, Nib);
         Assert.That((o.Cc, o.Gr1), Is.EqualTo((3, 0x0000_0000_0001_0000UL)));
-        Assert.That((r.Kvm.Iommu.PinnedPages, r.Gisa.TotalReferences, r.Count("ap_aqic")), Is.EqualTo((0, 0, 0UL)));
+        Assert.That((r.Kvm.Iommu.PinnedPages, r.Gisa.TotalReferences, r.Count(MachineTrace.ApAqic)), Is.EqualTo((0, 0, 0UL)));
     }
 
     [Test]
@@ -267,7 +272,7 @@ public class AqicScenarioTests
         Assert.That(r.Mdev.Apm[5] && r.Mdev.Aqm[4], Is.True, "still in the matrix");
         var o = r.Pqap(Gr0Aqic0504, Enable6, Nib);
         Assert.That((o.Cc, ApStatus.Rc((uint)o.Gr1)), Is.EqualTo((3, ApStatus.QueueNotAvailable)));
-        Assert.That(r.Events("vfio_ap_handle_pqap").Last(), Does.Contain("queue not bound to vfio_ap"));
+        Assert.That(r.Events(VfioApTrace.HandlePqap).Last(), Does.Contain("queue not bound to vfio_ap"));
     }
 
     [Test]
@@ -276,7 +281,7 @@ public class AqicScenarioTests
         using var r = new AqicRig();
         var o = r.Pqap(Gr0Aqic0504, Enable6, 0x4000_0000_0000);
         Assert.That((o.Cc, o.Gr1), Is.EqualTo((3, 0x0000_0000_0006_0000UL)));
-        Assert.That((r.Kvm.Iommu.PinnedPages, r.Gisa.TotalReferences, r.Count("ap_aqic")), Is.EqualTo((0, 0, 0UL)));
+        Assert.That((r.Kvm.Iommu.PinnedPages, r.Gisa.TotalReferences, r.Count(MachineTrace.ApAqic)), Is.EqualTo((0, 0, 0UL)));
         // a NIB in a memslot but no longer DMA-mapped: the pin fails, same answer
         r.Device.DmaUnmap(0x200000, 0x1000);
         o = r.Pqap(Gr0Aqic0504, Enable6, 0x200010);
@@ -293,8 +298,8 @@ public class AqicScenarioTests
         var o = r.Enable(nib: 0x200450);
         Assert.That((o.Cc, ApStatus.Rc((uint)o.Gr1)), Is.EqualTo((3, ApStatus.OtherwiseChanged)));
         // Then 0x200 was pinned, then unpinned; GISC 6 back to 1; saved stays (0x123, 6)
-        Assert.That(r.Events("vfio_pin_page").Single(), Does.Contain("gfn 0x200"));
-        Assert.That(r.Events("vfio_unpin_page").Single(), Does.Contain("gfn 0x200, pin count 0"));
+        Assert.That(r.Events(VfioTrace.PinPage).Single(), Does.Contain("gfn 0x200"));
+        Assert.That(r.Events(VfioTrace.UnpinPage).Single(), Does.Contain("gfn 0x200, pin count 0"));
         Assert.That((r.Pins(0x200), r.Pins(0x123), r.Refs(6)), Is.EqualTo((0, 1, 1)));
         Assert.That((r.Record()!.SavedPfn, r.Record()!.SavedIsc), Is.EqualTo((0x123UL, (byte)6)));
     }
@@ -311,7 +316,7 @@ public class AqicScenarioTests
         var o = r.Enable(nib: 0x200450);
         Assert.That((o.Cc, ApStatus.Rc((uint)o.Gr1)), Is.EqualTo((3, ApStatus.Deconfigured)));
         // irq-disable ran: a host AQIC off was issued, the previous registration released, queue.mdev cleared
-        Assert.That(r.Events("ap_aqic").Select(l => l.Contains(" enable:") ? "on" : "off"), Is.EqualTo(new[] { "on", "off" }));
+        Assert.That(r.Events(MachineTrace.ApAqic).Select(l => l.Contains(" enable:") ? "on" : "off"), Is.EqualTo(new[] { "on", "off" }));
         Assert.That((r.Record()!.SavedPfn, r.Record()!.SavedIsc, r.Record()!.Mdev), Is.EqualTo((0UL, VfioApQueue.IscInvalid, (ApMatrixMdev?)null)));
         Assert.That(r.Pins(0x123), Is.Zero);
         Assert.That((r.Pins(0x200), r.Refs(6)), Is.EqualTo(upstream ? (1, 1) : (0, 0)));
@@ -325,8 +330,8 @@ public class AqicScenarioTests
         r.Trace.Clear();
         var o = r.Disable();
         Assert.That((o.Cc, o.Gr1), Is.EqualTo((0, (ulong)ApStatus.Empty)));
-        Assert.That(r.Events("ap_aqic").Single(), Does.Contain("disable"));
-        Assert.That(r.Events("ap_tapq").Single(), Does.Contain("status 0x80000000"), "polled until I = 0");
+        Assert.That(r.Events(MachineTrace.ApAqic).Single(), Does.Contain("disable"));
+        Assert.That(r.Events(MachineTrace.ApTapq).Single(), Does.Contain("status 0x80000000"), "polled until I = 0");
         Assert.That((r.Pins(0x123), r.Refs(6), r.Gisa.AlertMask, r.Gisa.Iam), Is.EqualTo((0, 0, (byte)0, (byte)0)));
     }
 
@@ -340,10 +345,10 @@ public class AqicScenarioTests
         r.Trace.Clear();
         ulong before = r.Cpu.Cycles;
         r.Disable();
-        Assert.That(r.Events("ap_tapq"), Has.Count.EqualTo(tapqs));
+        Assert.That(r.Events(MachineTrace.ApTapq), Has.Count.EqualTo(tapqs));
         Assert.That(r.Cpu.Cycles - before, Is.GreaterThanOrEqualTo(sleeps * 20_000 * 5200), "20 ms of virtual time per sleep");
         Assert.That(r.Cpu.Cycles - before, Is.LessThan((sleeps + 1) * 20_000 * 5200));
-        Assert.That(r.Count("vfio_ap_wait_irqclear"), Is.EqualTo(lag == int.MaxValue ? 1UL : 0UL));
+        Assert.That(r.Count(VfioApTrace.WaitIrqClear), Is.EqualTo(lag == int.MaxValue ? 1UL : 0UL));
         Assert.That((r.Pins(0x123), r.Refs(6)), Is.EqualTo((0, 0)));
     }
 
@@ -353,8 +358,8 @@ public class AqicScenarioTests
         using var r = new AqicRig();
         var o = r.Disable();
         Assert.That((o.Cc, ApStatus.Rc((uint)o.Gr1)), Is.EqualTo((0, ApStatus.Normal)));
-        Assert.That(r.Events("ap_aqic").Single(), Does.Contain("disable"));
-        Assert.That((r.Count("vfio_unpin_page"), r.Count("kvm_s390_gisc_unregister"), r.Count("vfio_ap_free_aqic_resources")), Is.EqualTo((0UL, 0UL, 0UL)));
+        Assert.That(r.Events(MachineTrace.ApAqic).Single(), Does.Contain("disable"));
+        Assert.That((r.Count(VfioTrace.UnpinPage), r.Count(KvmTrace.GiscUnregister), r.Count(VfioApTrace.FreeAqicResources)), Is.EqualTo((0UL, 0UL, 0UL)));
     }
 
     [Test]
@@ -364,7 +369,7 @@ public class AqicScenarioTests
         r.Enable();
         // the guest's ZAPQ is interpreted: vfio_ap never sees it, the queue's I bit goes off
         var z = r.Pqap(0x0200_0504);
-        Assert.That((z.Cc, r.Count("kvm_s390_handle_pqap")), Is.EqualTo((0, 1UL)), "not intercepted");
+        Assert.That((z.Cc, r.Count(KvmTrace.HandlePqap)), Is.EqualTo((0, 1UL)), "not intercepted");
         Assert.That(r.Queue().IrqEnabled, Is.False);
         Assert.That((r.Pins(0x123), r.Refs(6)), Is.EqualTo((1, 1)), "vfio_ap kept its registration");
         r.Cpu.Cycles += 1_000_000; // the reset completes
@@ -383,9 +388,9 @@ public class AqicScenarioTests
         r.Cpu.Cycles += 1_000_000;
         r.Trace.Clear();
         r.Enable(nib: 0x123460);
-        Assert.That(r.Events("vfio_pin_page").Single(), Does.Contain("pin count 2"));
-        Assert.That(r.Events("vfio_unpin_page").Single(), Does.Contain("gfn 0x123, pin count 1"));
-        Assert.That(r.Events("kvm_s390_gisc_register").Single(), Does.Contain("refcount 2"));
+        Assert.That(r.Events(VfioTrace.PinPage).Single(), Does.Contain("pin count 2"));
+        Assert.That(r.Events(VfioTrace.UnpinPage).Single(), Does.Contain("gfn 0x123, pin count 1"));
+        Assert.That(r.Events(KvmTrace.GiscRegister).Single(), Does.Contain("refcount 2"));
         Assert.That((r.Pins(0x123), r.Refs(6), r.Record()!.SavedNib), Is.EqualTo((1, 1, 0x123460UL)));
     }
 
@@ -410,7 +415,7 @@ public class AqicScenarioTests
         using var r = new AqicRig();
         r.Enable();
         r.Machine.SystemReset();
-        Assert.That(r.Events("ap_zapq").Single(), Does.StartWith("ap_zapq: queue 05.0004"));
+        Assert.That(r.Events(MachineTrace.ApZapq).Single(), Does.StartWith($"{MachineTrace.ApZapq.Name}: queue 05.0004"));
         Assert.That((r.Pins(0x123), r.Refs(6), r.Gisa.Iam, r.Record()!.SavedPfn, r.Record()!.SavedIsc), Is.EqualTo((0, 0, (byte)0, 0UL, VfioApQueue.IscInvalid)));
         r.Enable();
         Assert.That((r.Pins(0x123), r.Refs(6), r.Kvm.Iommu.BadUnpins), Is.EqualTo((1, 1, 0UL)));
@@ -425,7 +430,7 @@ public class AqicScenarioTests
         r.Device.Release();
         Assert.That(r.Machine.Host.Span(r.Kvm.Crypto.Crycb + 0x80, 0x60).ToArray(), Has.All.Zero, "APCB1 zeroed");
         Assert.That(r.Kvm.Crypto.PqapHook, Is.Null);
-        Assert.That(r.Events("ap_zapq"), Has.Count.EqualTo(1));
+        Assert.That(r.Events(MachineTrace.ApZapq), Has.Count.EqualTo(1));
         Assert.That((r.Pins(0x123), r.Refs(6), r.Kvm.References, r.Kvm.Iommu.Notifiers), Is.EqualTo((0, 0, 1, 0)));
         // a later AQIC takes the no-hook path
         var o = r.Pqap(Gr0Aqic0504, Enable6, Nib);
@@ -450,8 +455,8 @@ public class AqicScenarioTests
         Assert.That((r.Gisa.Ipm, r.Kvm.Memory.Span(Nib, 1)[0]), Is.EqualTo(((byte)0x02, (byte)0xFF)));
         // release: queues reset, GISC references 0, then the last reference: the VM and its GISA go
         r.Device.Release();
-        Assert.That((r.Kvm.Destroyed, r.Gisa.Destroyed, r.Kvm.GiscReferencesAtDestroy, r.Count("kvm_s390_gisa_unexpected_iam")), Is.EqualTo((true, true, 0, 0UL)));
-        int zapq = r.Trace.FindIndex(l => l.Contains("ap_zapq")), destroy = r.Trace.FindIndex(l => l.Contains("kvm_s390_gisa_destroy"));
+        Assert.That((r.Kvm.Destroyed, r.Gisa.Destroyed, r.Kvm.GiscReferencesAtDestroy, r.Count(KvmTrace.GisaUnexpectedIam)), Is.EqualTo((true, true, 0, 0UL)));
+        int zapq = r.Trace.FindIndex(l => l.Contains(MachineTrace.ApZapq.Name)), destroy = r.Trace.FindIndex(l => l.Contains(KvmTrace.GisaDestroy.Name));
         Assert.That(zapq, Is.LessThan(destroy));
         Assert.That(r.Machine.Teardown(), Is.EqualTo(new HostLeakReport(0, 0, 0, 0)));
     }
@@ -465,7 +470,7 @@ public class AqicScenarioTests
         r.Device.SetKvmNull();
         if (!v53)
         {
-            Assert.That((r.Kvm.Crypto.PqapHook, r.Pins(0x123), r.Refs(6), r.Kvm.References, r.Mdev.Kvm), Is.EqualTo(((IPqapHook?)null, 0, 0, 1, (Kvm?)null)));
+            Assert.That((r.Kvm.Crypto.PqapHook, r.Pins(0x123), r.Refs(6), r.Kvm.References, r.Mdev.Kvm), Is.EqualTo(((IPqapHook?)null, 0, 0, 1, (KvmVm?)null)));
             Assert.That(r.Machine.Teardown().Clean, Is.True);
         }
         else
@@ -479,7 +484,7 @@ public class AqicScenarioTests
     [Test]
     public void Scenario29_A_second_mdev_for_the_same_kvm_is_refused()
     {
-        var bus = ApHarness.DefaultBus();
+        var bus = new ApBus(ApHarness.DefaultConfiguration());
         using var r = new AqicRig(bus: bus);
         bus.Bind(0x0605, bus.VfioAp);
         var b = bus.VfioAp.CreateMdev(Guid.Parse("bbbbbbbb-0000-4000-8000-000000000002"));
@@ -487,8 +492,8 @@ public class AqicScenarioTests
         b.AssignDomain(5);
         var crycb = r.Machine.Host.Span(r.Kvm.Crypto.Crycb, 0x100).ToArray();
         var e = Assert.Throws<ApException>(() => b.Open(r.Kvm))!;
-        Assert.That(e.Errno, Is.EqualTo(ApException.EPERM));
-        Assert.That((r.Kvm.References, r.Kvm.Crypto.PqapHook, b.Kvm, bus.VfioAp.Module.References), Is.EqualTo((2, (IPqapHook?)r.Mdev, (Kvm?)null, 1)));
+        Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
+        Assert.That((r.Kvm.References, r.Kvm.Crypto.PqapHook, b.Kvm, bus.VfioAp.Module.References), Is.EqualTo((2, (IPqapHook?)r.Mdev, (KvmVm?)null, 1)));
         Assert.That(r.Machine.Host.Span(r.Kvm.Crypto.Crycb, 0x100).ToArray(), Is.EqualTo(crycb));
         bus.VfioAp.RemoveMdev(b);
     }
@@ -499,8 +504,8 @@ public class AqicScenarioTests
         using var r = new AqicRig();
         r.Enable();
         var e = Assert.Throws<ApException>(() => r.Device.RemoveMdev())!;
-        Assert.That(e.Errno, Is.EqualTo(ApException.EBUSY));
-        Assert.That((r.Bus.VfioAp.Mdevs.Count, r.Pins(0x123), r.Refs(6), r.Count("ap_zapq")), Is.EqualTo((1, 1, 1, 0UL)));
+        Assert.That(e.Errno, Is.EqualTo(Errno.EBUSY));
+        Assert.That((r.Bus.VfioAp.Mdevs.Count, r.Pins(0x123), r.Refs(6), r.Count(MachineTrace.ApZapq)), Is.EqualTo((1, 1, 1, 0UL)));
     }
 
     [TestCase(false, TestName = "Scenario31_Queue_removed_while_in_use_is_reset_and_released")]
@@ -513,7 +518,7 @@ public class AqicScenarioTests
         r.Device.UnbindQueue(0x0504);
         Assert.That((r.Record(), record.Freed), Is.EqualTo(((VfioApQueue?)null, true)));
         Assert.That((r.Pins(0x123), r.Refs(6)), Is.EqualTo(v7 ? (1, 1) : (0, 0)));
-        Assert.That(r.Count("ap_zapq"), Is.EqualTo(v7 ? 0UL : 1UL));
+        Assert.That(r.Count(MachineTrace.ApZapq), Is.EqualTo(v7 ? 0UL : 1UL));
         // the APQN is still in the CRYCB (no in-use check); a later AQIC finds no queue
         Assert.That(r.Machine.Host.ReadU8(r.Kvm.Crypto.Crycb + 0x80) & 0x04, Is.EqualTo(0x04));
         var o = r.Pqap(Gr0Aqic0504, Enable6, Nib);
@@ -523,7 +528,7 @@ public class AqicScenarioTests
     [Test]
     public void Scenario32_Removing_a_queue_without_irqs_or_whose_mdev_has_no_kvm_is_harmless()
     {
-        var bus = ApHarness.DefaultBus();
+        var bus = new ApBus(ApHarness.DefaultConfiguration());
         using var r = new AqicRig(bus: bus);
         // a queue that never had IRQs
         r.Device.UnbindQueue(0x0504);
@@ -533,7 +538,7 @@ public class AqicScenarioTests
         b.AssignAdapter(6);
         b.AssignDomain(5);
         bus.Bind(0x0605, bus.DefaultDriver);
-        Assert.That((r.Count("kvm_s390_gisc_unregister"), r.Count("vfio_unpin_page"), r.Kvm.UseAfterFreeCount), Is.EqualTo((0UL, 0UL, 0UL)));
+        Assert.That((r.Count(KvmTrace.GiscUnregister), r.Count(VfioTrace.UnpinPage), r.Kvm.UseAfterFreeCount), Is.EqualTo((0UL, 0UL, 0UL)));
         Assert.That(bus.VfioAp.QueueRecord(0x0605), Is.Null);
         bus.VfioAp.RemoveMdev(b);
     }
@@ -549,7 +554,7 @@ public class AqicScenarioTests
         Assert.That(r.Pins(0x123), Is.Zero);
         if (!v7)
         {
-            Assert.That(r.Events("ap_aqic").Single(), Does.Contain("disable"));
+            Assert.That(r.Events(MachineTrace.ApAqic).Single(), Does.Contain("disable"));
             Assert.That((r.Refs(6), r.Record()!.SavedPfn, r.Queue().IrqEnabled), Is.EqualTo((0, 0UL, false)));
         }
         else Assert.That((r.Refs(6), r.Record()!.SavedPfn, r.Queue().IrqEnabled), Is.EqualTo((1, 0x123UL, true)));
@@ -606,10 +611,10 @@ public class AqicScenarioTests
         var res = r.Machine.Run();
         Assert.That(res.End, Is.EqualTo(RunEnd.Stopped), res.Message);
         Assert.That(r.Kvm.Memory.Span(Nib, 1)[0], Is.EqualTo(0xFF), "NIB");
-        Assert.That(r.Events("kvm_s390_gisa_ipm_set").Single(), Does.Contain("ipm 0x02"));
+        Assert.That(r.Events(MachineTrace.GisaIpmSet).Single(), Does.Contain("ipm 0x02"));
         Assert.That(r.Gisa.Ipm, Is.Zero, "cleared by the SIE");
         Assert.That((r.Be32(0xC0), r.Be32(0xB8), r.Be32(0xBC)), Is.EqualTo((0xB000_0000u, 0u, 0u)));
-        Assert.That((r.Count("sie_deliver_io_adapter"), r.Count("gal_interrupt"), r.Count("gib_alert_push")), Is.EqualTo((1UL, 0UL, 0UL)));
+        Assert.That((r.Count(MachineTrace.SieDeliverIoAdapter), r.Count(MachineTrace.GalInterrupt), r.Count(MachineTrace.GibAlertPush)), Is.EqualTo((1UL, 0UL, 0UL)));
         Assert.That(r.Cpu.IoInterruptions, Is.EqualTo(1UL));
     }
 
@@ -623,15 +628,15 @@ public class AqicScenarioTests
         var res = r.Machine.Run();
         Assert.That(res.End, Is.EqualTo(RunEnd.Stopped), res.Message);
         // IPM set, pushed on the alert list with the IAM cleared, GAL at ISC 5 (the list was empty)
-        Assert.That(r.Events("kvm_s390_gisa_ipm_set").Single(), Does.Contain("ipm 0x02 iam 0x02"));
-        Assert.That(r.Events("gib_alert_push").Single(), Does.Contain("next 0x00000000"));
-        Assert.That(r.Events("gal_interrupt").Single(), Does.Contain("isc 5"));
-        Assert.That(r.Events("gib_process_alert_list").Single(), Does.Contain($"gisa 0x{r.Gisa.Origin:x}"));
+        Assert.That(r.Events(MachineTrace.GisaIpmSet).Single(), Does.Contain("ipm 0x02 iam 0x02"));
+        Assert.That(r.Events(MachineTrace.GibAlertPush).Single(), Does.Contain("next 0x00000000"));
+        Assert.That(r.Events(MachineTrace.GalInterrupt).Single(), Does.Contain("isc 5"));
+        Assert.That(r.Events(KvmTrace.GibProcessAlertList).Single(), Does.Contain($"gisa 0x{r.Gisa.Origin:x}"));
         // the kicker woke the idle vcpu, KVM delivered the interruption, the IAM came back once the IPM was clean
-        var kicks = r.Events("gisa_kick");
+        var kicks = r.Events(KvmTrace.GisaKick);
         Assert.That(kicks[0], Does.Contain("pending 0x02, woke vcpu 0"));
         Assert.That(kicks[^1], Does.Contain("nothing pending, iam restored to 0x02"));
-        Assert.That(r.Count("kvm_s390_deliver_io_adapter"), Is.EqualTo(1UL));
+        Assert.That(r.Count(KvmTrace.DeliverIoAdapter), Is.EqualTo(1UL));
         Assert.That((r.Be32(0xC0), r.Kvm.Memory.Span(Nib, 1)[0]), Is.EqualTo((0xB000_0000u, (byte)0xFF)));
         Assert.That((r.Gisa.OnAlertList, r.Gisa.Iam, r.Gisa.Ipm, r.Gib().AlertListOrigin), Is.EqualTo((false, (byte)0x02, (byte)0, 0u)));
     }
@@ -651,12 +656,12 @@ public class AqicScenarioTests
         var res = r.Machine.Run();
         Assert.That(res.End, Is.EqualTo(RunEnd.Stopped), res.Message);
         // the alert happened, but the kicker found no vcpu enabled for ISC 6: the interruption stayed in the IPM
-        Assert.That(r.Count("gal_interrupt"), Is.EqualTo(1UL));
-        var kicks = r.Events("gisa_kick");
+        Assert.That(r.Count(MachineTrace.GalInterrupt), Is.EqualTo(1UL));
+        var kicks = r.Events(KvmTrace.GisaKick);
         Assert.That(kicks.Count(k => k.Contains("no idle vcpu is enabled for it")), Is.GreaterThanOrEqualTo(5), "re-armed every 50 us until the clock comparator");
         Assert.That(kicks.Any(k => k.Contains("woke")), Is.False);
         // after the guest enabled ISC 6 the interruption was presented
-        int ext = r.Trace.FindIndex(l => l.Contains("kvm_s390_vcpu_wakeup") || l.Contains("sie_deliver_io_adapter") || l.Contains("kvm_s390_deliver_io_adapter"));
+        int ext = r.Trace.FindIndex(l => l.Contains(KvmTrace.VcpuWakeup.Name) || l.Contains(MachineTrace.SieDeliverIoAdapter.Name) || l.Contains(KvmTrace.DeliverIoAdapter.Name));
         Assert.That(ext, Is.GreaterThan(r.Trace.FindLastIndex(l => l.Contains("no idle vcpu"))));
         Assert.That((r.Cpu.ExternalInterruptions, r.Cpu.IoInterruptions, r.Be32(0xC0)), Is.EqualTo((1UL, 1UL, 0xB000_0000u)));
         Assert.That(kicks[^1], Does.Contain("iam restored to 0x02"));
@@ -666,32 +671,33 @@ public class AqicScenarioTests
     public void Scenario37_A_second_alert_while_the_list_is_not_empty_raises_no_second_gal()
     {
         using var host = new HostMemory();
-        var events = new HostEvents();
-        var a = new Kvm(host, 1 << 20, new CpuModel(), events);
-        var b = new Kvm(host, 1 << 20, new CpuModel(), events);
+        var machine = new HostMachine(host);
+        var events = machine.Trace;
+        var a = new KvmVm(machine, 1 << 20, new CpuModel());
+        var b = new KvmVm(machine, 1 << 20, new CpuModel());
         var ctx = new HostContext(0, events);
         var gib = a.Gib!;
         Assert.That(b.Gib, Is.SameAs(gib), "one GIB per host");
         a.GiscRegister(6, ctx);
         b.GiscRegister(6, ctx);
-        gib.DeferGalHandling = true;
+        machine.Aiv.DeferGalPresentation = true;
         // GISA A alerts: the list was empty, one GAL
-        a.Gisa!.Post(6, ctx);
-        Assert.That((gib.AlertListOrigin, gib.Gals, gib.GalPending), Is.EqualTo(((uint)a.Gisa.Origin, 1UL, true)));
+        machine.Aiv.Post(a.Gisa!.Origin, 6, ctx);
+        Assert.That((gib.AlertListOrigin, machine.Aiv.Gals, machine.Aiv.GalPending), Is.EqualTo(((uint)a.Gisa.Origin, 1UL, true)));
         // GISA B alerts while the origin is GISA A: no second GAL, B links to A
-        b.Gisa!.Post(6, ctx);
-        Assert.That((gib.AlertListOrigin, b.Gisa.NextAlert, gib.Gals), Is.EqualTo(((uint)b.Gisa.Origin, (uint)a.Gisa.Origin, 1UL)));
+        machine.Aiv.Post(b.Gisa!.Origin, 6, ctx);
+        Assert.That((gib.AlertListOrigin, b.Gisa.NextAlert, machine.Aiv.Gals), Is.EqualTo(((uint)b.Gisa.Origin, (uint)a.Gisa.Origin, 1UL)));
         // one handler run processes both
         gib.HandleGal(ctx);
         Assert.That((a.Gisa.OnAlertList, b.Gisa.OnAlertList, gib.AlertListOrigin), Is.EqualTo((false, false, 0u)));
         Assert.That(new[] { a.Gisa.KickerCycle, b.Gisa.KickerCycle }, Has.All.LessThanOrEqualTo(ctx.Now), "both kickers started (due now)");
-        Assert.That(events["gib_process_alert_list"], Is.EqualTo(1UL));
+        Assert.That(events[KvmTrace.GibProcessAlertList], Is.EqualTo(1UL));
         // while the origin is 1 (a handler is detaching the list) an alert raises no GAL either
         a.Gisa.RunKicker(ctx); b.Gisa.RunKicker(ctx);
         a.Gisa.ClearIpm(); a.Gisa.GetIpmOrRestoreIam();
         host.WriteU32(gib.Address, Gib.NoneGisa);
-        a.Gisa.Post(6, ctx);
-        Assert.That((gib.Gals, a.Gisa.NextAlert), Is.EqualTo((1UL, Gib.NoneGisa)));
+        machine.Aiv.Post(a.Gisa.Origin, 6, ctx);
+        Assert.That((machine.Aiv.Gals, a.Gisa.NextAlert), Is.EqualTo((1UL, Gib.NoneGisa)));
         gib.ProcessAlertList(ctx);
         Assert.That((a.Gisa.OnAlertList, gib.AlertListOrigin), Is.EqualTo((false, 0u)));
     }
@@ -702,15 +708,15 @@ public class AqicScenarioTests
     public void Scenario38_Gisc_api_edge_cases()
     {
         using var host = new HostMemory();
-        var events = new HostEvents();
-        var ctx = new HostContext(0, events);
-        var kvm = new Kvm(host, 1 << 20, new CpuModel(), events);
-        Assert.That(kvm.GiscRegister(8, ctx), Is.EqualTo(-Gisa.ERANGE));
-        Assert.That(kvm.GiscUnregister(3, ctx), Is.EqualTo(-Gisa.EINVAL));
+        var machine = new HostMachine(host);
+        var ctx = new HostContext(0, machine.Trace);
+        var kvm = new KvmVm(machine, 1 << 20, new CpuModel());
+        Assert.That(kvm.GiscRegister(8, ctx), Is.EqualTo(-Errno.ERANGE));
+        Assert.That(kvm.GiscUnregister(3, ctx), Is.EqualTo(-Errno.EINVAL));
         Assert.That(kvm.GiscRegister(6, ctx), Is.EqualTo(5), "returns the NISC");
-        var noGisa = new Kvm(host, 1 << 20, new CpuModel(), events, config: new KvmHostConfig { Aiv = false });
+        var noGisa = new KvmVm(machine, 1 << 20, new CpuModel(), config: new KvmHostConfig { Aiv = false });
         Assert.That(noGisa.Gisa, Is.Null);
-        Assert.That(noGisa.GiscRegister(6, ctx), Is.EqualTo(-Gisa.ENODEV));
+        Assert.That(noGisa.GiscRegister(6, ctx), Is.EqualTo(-Errno.ENODEV));
     }
 
     [Test]
@@ -719,9 +725,9 @@ public class AqicScenarioTests
         // Given a host without AIV and the v7 facility rule: facility 65 offered, ECA.AIV = 0
         using (var r = new AqicRig(quirks: new HostQuirks { V7Facility65 = true }, options: o => o.HostAiv = false))
         {
-            Assert.That((r.Kvm.TestFacility(Fac.ApQueueInterruptControl), r.Vcpu.SieBlock.ExecutionControlA & SieControls.EcaAiv, r.Vcpu.SieBlock.GisaDesignation), Is.EqualTo((true, 0u, 0u)));
+            Assert.That((r.Kvm.TestFacility(Fac.ApQueueInterruptControl), r.Vcpu.SieBlock.ExecutionControlA & StateDescription.EcaAiv, r.Vcpu.SieBlock.GisaDesignation), Is.EqualTo((true, 0u, 0u)));
             AssertOperationException(r.Pqap(Gr0Aqic0504, Enable6, Nib));
-            Assert.That(r.Events("vfio_ap_handle_pqap").Single(), Does.Contain("ECA.AIV off"));
+            Assert.That(r.Events(VfioApTrace.HandlePqap).Single(), Does.Contain("ECA.AIV off"));
         }
         // with the model's rule facility 65 is not offerable: STFLE byte 8 bit 0x40 clear
         using (var r = new AqicRig(options: o => o.HostAiv = false))

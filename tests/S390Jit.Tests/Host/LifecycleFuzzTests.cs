@@ -1,6 +1,10 @@
+using S390Jit.Host;
 using S390Jit.Architecture.State;
 using S390Jit.Host.Crypto;
 using S390Jit.Vmm;
+using S390Jit.Hardware.Tracing;
+using S390Jit.Host.Kvm;
+using S390Jit.Hardware.Ap;
 
 namespace S390Jit.Tests.Host;
 
@@ -36,8 +40,8 @@ public class LifecycleFuzzTests
         public int Steps;
         public readonly Dictionary<string, int> Histogram = new();
         public readonly Dictionary<string, ulong> HostEvents = new();
-        private static readonly string[] Watched = ["ap_nib_store", "gib_alert_push", "gal_interrupt", "gisa_kick", "kvm_s390_deliver_io_adapter",
-            "sie_deliver_io_adapter", "vfio_ap_irq_enable", "vfio_ap_irq_disable", "vfio_ap_free_aqic_resources", "kvm_destroy_vm", "vfio_ap_dma_unmap"];
+        private static readonly TraceEvent[] Watched = [MachineTrace.ApNibStore, MachineTrace.GibAlertPush, MachineTrace.GalInterrupt, KvmTrace.GisaKick, KvmTrace.DeliverIoAdapter,
+            MachineTrace.SieDeliverIoAdapter, VfioApTrace.IrqEnable, VfioApTrace.IrqDisable, VfioApTrace.FreeAqicResources, KvmTrace.DestroyVm, VfioApTrace.DmaUnmap];
 
         private T Pick<T>(IReadOnlyList<T> xs) => xs[_rnd.Next(xs.Count)];
 
@@ -55,7 +59,7 @@ public class LifecycleFuzzTests
             }
             var leaks = r.Machine.Teardown();
             _vmmDropped = true;
-            foreach (var e in Watched) HostEvents[e] = r.Machine.Events[e];
+            foreach (var e in Watched) HostEvents[e.Name] = r.Machine.Events[e];
             Check("teardown", n);
             Assert.That(leaks, Is.EqualTo(new HostLeakReport(0, 0, 0, 0)), $"seed {seed}: leaks after teardown");
             Assert.That(r.Kvm.Destroyed, Is.True, $"seed {seed}");
@@ -113,7 +117,7 @@ public class LifecycleFuzzTests
                 {
                     r.Device.Release(); // closes a device SET_KVM(null) left open
                     try { r.Device.Open(); }
-                    catch (ApException e) when (e.Errno == ApException.EADDRNOTAVAIL) { return "mdev open refused"; }
+                    catch (ApException e) when (e.Errno == Errno.EADDRNOTAVAIL) { return "mdev open refused"; }
                     _released = false;
                     return "mdev open";
                 }
@@ -177,9 +181,9 @@ public class LifecycleFuzzTests
             Assert.That(r.Kvm.References, Is.EqualTo((_vmmDropped ? 0 : 1) + (r.Bus.VfioAp.Mdevs.Any(m => m.Kvm == r.Kvm) ? 1 : 0)), $"{at}: references");
             // 4. no use after free
             Assert.That((r.Kvm.UseAfterFreeCount, r.Kvm.Iommu.BadUnpins), Is.EqualTo((0UL, 0UL)), $"{at}: use after free");
-            foreach (var q in r.Bus.Queues.Where(q => q.IrqEnabled && q.IrqGisa != null))
+            foreach (var q in r.Bus.Hardware.Queues.Where(q => q.IrqEnabled && q.IrqAiv != null))
             {
-                Assert.That(q.IrqGisa!.Destroyed, Is.False, $"{at}: queue {q.Name} notifies a destroyed GISA");
+                Assert.That((q.IrqGisaOrigin, r.Gisa.Destroyed), Is.EqualTo((r.Gisa.Origin, false)), $"{at}: queue {q.Name} notifies a destroyed GISA");
                 Assert.That(r.Kvm.Iommu.IsPinnedHostFrame(q.NotificationByte >> 12), Is.True, $"{at}: queue {q.Name} NIB frame not pinned");
             }
             if (r.Kvm.Destroyed) return;
@@ -220,7 +224,7 @@ public class LifecycleFuzzTests
         TestContext.Out.WriteLine("steps: " + string.Join(", ", histogram.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}")));
         TestContext.Out.WriteLine("host events: " + string.Join(", ", events.Select(kv => $"{kv.Key} {kv.Value}")));
         Assert.That(histogram.GetValueOrDefault("guest enable"), Is.GreaterThan(1000));
-        Assert.That(new[] { "gal_interrupt", "kvm_s390_deliver_io_adapter", "gisa_kick", "kvm_destroy_vm", "vfio_ap_dma_unmap" }.Select(e => events[e]), Has.All.GreaterThan(50UL),
+        Assert.That(new TraceEvent[] { MachineTrace.GalInterrupt, KvmTrace.DeliverIoAdapter, KvmTrace.GisaKick, KvmTrace.DestroyVm, VfioApTrace.DmaUnmap }.Select(e => events[e.Name]), Has.All.GreaterThan(50UL),
             "the sequences reach the alert path, the kicker, the delivery, the DMA-unmap notifier and the destroy");
     }
 }

@@ -4,7 +4,11 @@ using S390Jit.Host;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
 using S390Jit.Memory;
-using static S390Jit.Tests.Host.ApHarness;
+using static S390Jit.Tests.Hardware.ApHarness;
+using S390Jit.Hardware;
+using S390Jit.Hardware.Sie;
+using S390Jit.Hardware.Ap;
+using S390Jit.Tests.Hardware;
 
 namespace S390Jit.Tests.Host;
 
@@ -19,22 +23,22 @@ public class VfioApTests
 
     private static ApBus Reserved(params ushort[] apqns)
     {
-        var bus = DefaultBus();
+        var bus = new ApBus(DefaultConfiguration());
         foreach (var q in apqns) bus.Bind(q, bus.VfioAp);
         return bus;
     }
 
-    private static Kvm NewKvm(HostMemory host, ApBus bus, int vcpus = 1)
+    private static KvmVm NewKvm(HostMemory host, ApBus bus, int vcpus = 1)
     {
         var model = new CpuModel();
         model.Facilities.Add(Fac.Msa3);
-        var kvm = new Kvm(host, 1 << 20, model, new HostEvents(), bus);
+        var kvm = new KvmVm(new HostMachine(host, ap: bus.Hardware), 1 << 20, model);
         for (int i = 0; i < vcpus; i++) kvm.CreateVcpu((ushort)i);
         kvm.Crypto.SetApie(true);
         return kvm;
     }
 
-    private static int Errno(TestDelegate d) => Assert.Throws<ApException>(d)!.Errno;
+    private static int ErrnoOf(TestDelegate d) => Assert.Throws<ApException>(d)!.Errno;
 
     [Test]
     public void Assigning_needs_every_queue_bound_to_vfio_ap()
@@ -44,9 +48,9 @@ public class VfioApTests
         m.AssignAdapter(5);
         m.AssignDomain(4);
         var e = Assert.Throws<ApException>(() => m.AssignDomain(5))!;
-        Assert.That((e.Errno, e.Message), Is.EqualTo((ApException.EADDRNOTAVAIL, "queue 05.0005 is not bound to vfio_ap")));
+        Assert.That((e.Errno, e.Message), Is.EqualTo((Errno.EADDRNOTAVAIL, "queue 05.0005 is not bound to vfio_ap")));
         Assert.That(m.Aqm[5], Is.False);
-        Assert.That(Errno(() => m.AssignAdapter(6)), Is.EqualTo(ApException.EADDRNOTAVAIL));
+        Assert.That(ErrnoOf(() => m.AssignAdapter(6)), Is.EqualTo(Errno.EADDRNOTAVAIL));
         bus.Bind(0x0505, bus.VfioAp);
         m.AssignDomain(5);
         Assert.That(m.Apqns, Is.EqualTo(new ushort[] { 0x0504, 0x0505 }));
@@ -59,8 +63,8 @@ public class VfioApTests
     {
         var bus = Reserved(0x0504);
         var m = bus.VfioAp.CreateMdev(U1);
-        Assert.That(Errno(() => m.AssignAdapter(6)), Is.EqualTo(ApException.EADDRNOTAVAIL), "no queue of adapter 6 is reserved");
-        Assert.That(Errno(() => m.AssignDomain(5)), Is.EqualTo(ApException.EADDRNOTAVAIL));
+        Assert.That(ErrnoOf(() => m.AssignAdapter(6)), Is.EqualTo(Errno.EADDRNOTAVAIL), "no queue of adapter 6 is reserved");
+        Assert.That(ErrnoOf(() => m.AssignDomain(5)), Is.EqualTo(Errno.EADDRNOTAVAIL));
         m.AssignDomain(4);
         m.AssignAdapter(5);
     }
@@ -70,11 +74,11 @@ public class VfioApTests
     {
         var bus = Reserved(0x0504);
         var m = bus.VfioAp.CreateMdev(U1);
-        Assert.That(Errno(() => m.AssignAdapter(256)), Is.EqualTo(ApException.ENODEV));
-        Assert.That(Errno(() => m.AssignDomain(0x55)), Is.EqualTo(ApException.ENODEV));
-        Assert.That(Errno(() => m.AssignControlDomain(0x55)), Is.EqualTo(ApException.ENODEV));
-        var small = new ApBus(apxa: false);
-        Assert.That(Errno(() => small.VfioAp.CreateMdev(U1).AssignAdapter(0x40)), Is.EqualTo(ApException.ENODEV), "63 without APXA");
+        Assert.That(ErrnoOf(() => m.AssignAdapter(256)), Is.EqualTo(Errno.ENODEV));
+        Assert.That(ErrnoOf(() => m.AssignDomain(0x55)), Is.EqualTo(Errno.ENODEV));
+        Assert.That(ErrnoOf(() => m.AssignControlDomain(0x55)), Is.EqualTo(Errno.ENODEV));
+        var small = new ApBus(new ApConfiguration(apxa: false));
+        Assert.That(ErrnoOf(() => small.VfioAp.CreateMdev(U1).AssignAdapter(0x40)), Is.EqualTo(Errno.ENODEV), "63 without APXA");
     }
 
     [Test]
@@ -87,12 +91,12 @@ public class VfioApTests
         var b = bus.VfioAp.CreateMdev(U2);
         b.AssignDomain(4);
         var e = Assert.Throws<ApException>(() => b.AssignAdapter(5))!;
-        Assert.That((e.Errno, e.Message), Is.EqualTo((ApException.EADDRINUSE, $"queue 05.0004 is already assigned to mdev {U1}")));
+        Assert.That((e.Errno, e.Message), Is.EqualTo((Errno.EADDRINUSE, $"queue 05.0004 is already assigned to mdev {U1}")));
         Assert.That(b.Apm[5], Is.False, "rolled back");
         b.AssignAdapter(6);
         a.AssignDomain(5);
         Assert.That(b.Apqns, Is.EqualTo(new ushort[] { 0x0604 }));
-        Assert.That(Errno(() => bus.VfioAp.CreateMdev(U1)), Is.EqualTo(ApException.EEXIST));
+        Assert.That(ErrnoOf(() => bus.VfioAp.CreateMdev(U1)), Is.EqualTo(Errno.EEXIST));
     }
 
     [Test]
@@ -111,23 +115,23 @@ public class VfioApTests
         Assert.That(host.Span(kvm.Crypto.Crycb + 0x80, 1)[0], Is.EqualTo(0x04), "APM {5}");
         Assert.That(host.Span(kvm.Crypto.Crycb + 0xA0, 1)[0], Is.EqualTo(0x0C), "AQM {4, 5}");
         Assert.That(host.Span(kvm.Crypto.Crycb + 0xC0, 1)[0], Is.EqualTo(0x08), "ADM {4}");
-        Assert.That(Errno(() => m.AssignDomain(4)), Is.EqualTo(ApException.EBUSY), "in use");
-        Assert.That(Errno(() => bus.VfioAp.RemoveMdev(m)), Is.EqualTo(ApException.EBUSY));
-        Assert.That(Errno(() => m.Open(kvm)), Is.EqualTo(ApException.EBUSY));
+        Assert.That(ErrnoOf(() => m.AssignDomain(4)), Is.EqualTo(Errno.EBUSY), "in use");
+        Assert.That(ErrnoOf(() => bus.VfioAp.RemoveMdev(m)), Is.EqualTo(Errno.EBUSY));
+        Assert.That(ErrnoOf(() => m.Open(kvm)), Is.EqualTo(Errno.EBUSY));
 
         // the guest leaves a request on 05.0004; release resets the queue
         var cpu = kvm.Vcpus[0].Cpu;
-        cpu.Sie = new SieControls { Eca = SieControls.EcaApie, Crycbd = kvm.Crypto.Crycbd };
+        cpu.Sie = new SieControls { Eca = StateDescription.EcaApie, Crycbd = kvm.Crypto.Crycbd };
         var t = new ApTransfer { Gr0 = 0x0504 | 0x4000_0000, Address = 0x1000, Length = 400 };
         Type50.ModExpo(E65537, Hex(Key(1024).N), Hex(Key(1024).M)).CopyTo(kvm.Memory.Span(0x1000, 400));
-        Assert.That(kvm.Crypto.Firmware!.Enqueue(cpu, ref t), Is.Zero);
+        Assert.That(kvm.Machine.ApFirmware!.Enqueue(cpu, ref t), Is.Zero);
 
         m.Release();
         Assert.That(kvm.Crypto.PqapHook, Is.Null);
         Assert.That(host.Span(kvm.Crypto.Crycb, 0x100).ToArray().All(b => b == 0), Is.True, "masks cleared");
-        Assert.That((bus.Queue(0x0504)!.Count, bus.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
+        Assert.That((bus.Hardware.Queue(0x0504)!.Count, bus.Hardware.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
         Assert.That(m.Kvm, Is.Null);
-        Assert.That(kvm.Crypto.Firmware.TestQueue(cpu, 0x0504, out _), Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
+        Assert.That(kvm.Machine.ApFirmware.TestQueue(cpu, 0x0504, out _), Is.EqualTo(ApStatus.Make(ApStatus.QueueNotAvailable)));
         bus.VfioAp.RemoveMdev(m);
         Assert.That(bus.VfioAp.Mdevs, Is.Empty);
     }
@@ -143,22 +147,22 @@ public class VfioApTests
         var b = bus.VfioAp.CreateMdev(U2);
         b.AssignAdapter(6); b.AssignDomain(4);
         a.Open(kvm);
-        Assert.That(Errno(() => b.Open(kvm)), Is.EqualTo(ApException.EPERM));
+        Assert.That(ErrnoOf(() => b.Open(kvm)), Is.EqualTo(Errno.EPERM));
         Assert.That(kvm.Crypto.PqapHook, Is.SameAs(a), "hook unchanged");
         var kvm2 = NewKvm(host, bus);
         bus.Bind(0x0604, bus.DefaultDriver);
-        Assert.That(Errno(() => b.Open(kvm2)), Is.EqualTo(ApException.EADDRNOTAVAIL));
+        Assert.That(ErrnoOf(() => b.Open(kvm2)), Is.EqualTo(Errno.EADDRNOTAVAIL));
     }
 
     [Test]
     public void Unbinding_a_queue_from_vfio_ap_resets_it_and_forgets_it()
     {
         var bus = Reserved(0x0504);
-        using var h = new ApHarness(bus);
+        using var h = new ApHarness(bus.Hardware);
         h.Send(MeEncrypt(Key(1024)));
         Assert.That(bus.VfioAp.IsBound(0x0504), Is.True);
         bus.Bind(0x0504, bus.DefaultDriver);
-        Assert.That((bus.VfioAp.QueueRecord(0x0504), bus.Queue(0x0504)!.Count), Is.EqualTo(((VfioApQueue?)null, 0)));
+        Assert.That((bus.VfioAp.QueueRecord(0x0504), bus.Hardware.Queue(0x0504)!.Count), Is.EqualTo(((VfioApQueue?)null, 0)));
     }
 
     [Test]
@@ -167,10 +171,10 @@ public class VfioApTests
         var bus = Reserved(0x0504, 0x0505);
         var m = bus.VfioAp.CreateMdev(U1);
         m.AssignAdapter(5); m.AssignDomain(4); m.AssignDomain(5);
-        using var h = new ApHarness(bus);
+        using var h = new ApHarness(bus.Hardware);
         h.Send(MeEncrypt(Key(1024)), apqn: 0x0505);
         m.Reset();
-        Assert.That((bus.Queue(0x0505)!.Count, bus.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
+        Assert.That((bus.Hardware.Queue(0x0505)!.Count, bus.Hardware.Queue(0x0504)!.Stats.Zeroizes), Is.EqualTo((0, 1UL)));
     }
 
     [Test]

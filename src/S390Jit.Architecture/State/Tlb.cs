@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+
+namespace S390Jit.Architecture.State;
+
+/// <summary>
+/// A software TLB entry of the access caches: a logical page and the host pointer of its absolute
+/// frame. Compiled code reads <see cref="Tag"/> and <see cref="Host"/> at constant offsets (16-byte
+/// entries, index = page &amp; 255): keep the layout.
+/// </summary>
+public unsafe struct TlbEntry
+{
+    public ulong Tag;
+    public byte* Host;
+}
+
+[InlineArray(Cpu.TlbEntries)]
+public struct TlbArray { private TlbEntry _e; }
+
+/// <summary>A translation the DAT TLB keeps: what the tables said for one 4 KiB page of one address space.</summary>
+public struct DatTlbEntry
+{
+    /// <summary>The ASCE the entry was formed with (its table origin, type and length).</summary>
+    public ulong Asce;
+    /// <summary>Page address (bits 0-51 of the virtual address) | 1 while the entry is valid.</summary>
+    public ulong Tag;
+    /// <summary>Real address of the page frame.</summary>
+    public ulong Real;
+    /// <summary>Absolute address of the table entry that gave the frame (PTE, or STE/RTTE of a large frame).</summary>
+    public ulong EntryAbs;
+    /// <summary><see cref="DatTlb.Protected"/> / <see cref="DatTlb.NoExec"/>.</summary>
+    public byte Flags;
+}
+
+/// <summary>
+/// The CPU's translation-lookaside buffer proper: DAT results keyed by ASCE and page, so that
+/// translations of several address spaces (primary, secondary, home, AR-designated) survive mode
+/// switches. The per-access caches (<see cref="Cpu.ReadTlb"/>, <see cref="Cpu.WriteTlb"/>,
+/// <see cref="Cpu.ExecTlb"/>) hold only the current context and are refilled from here.
+/// Organisation: 256 sets by page index (virtual-address bits 44-51, the IPTE index) of 16 entries
+/// each, so IPTE clears one set; entries with invalid table entries are never formed.
+/// </summary>
+public sealed class DatTlb
+{
+    /// <summary>Flags: DAT protection, instruction-execution protection, frame address is absolute (EDAT large frame).</summary>
+    public const byte Protected = 1, NoExec = 2, Absolute = 4;
+    private const int Ways = 16;
+    private readonly DatTlbEntry[] _e = new DatTlbEntry[256 * Ways];
+
+    private static int Index(ulong asce, ulong vaddr)
+    {
+        ulong h = ((vaddr >> 20) ^ (asce >> 12)) * 0x9E37_79B9_7F4A_7C15UL;
+        return (int)((vaddr >> 12) & 0xFF) * Ways + (int)(h >> 60);
+    }
+
+    public bool TryGet(ulong asce, ulong vaddr, out DatTlbEntry entry)
+    {
+        entry = _e[Index(asce, vaddr)];
+        return entry.Tag == ((vaddr & ~0xFFFUL) | 1) && entry.Asce == asce;
+    }
+
+    public void Add(ulong asce, ulong vaddr, ulong real, ulong entryAbs, byte flags) =>
+        _e[Index(asce, vaddr)] = new DatTlbEntry { Asce = asce, Tag = (vaddr & ~0xFFFUL) | 1, Real = real & ~0xFFFUL, EntryAbs = entryAbs, Flags = flags };
+
+    public void Clear() => Array.Clear(_e);
+
+    /// <summary>Clears every entry of the set of page index <paramref name="px"/> formed from the table entry at <paramref name="entryAbs"/>.</summary>
+    public void ClearPageIndex(int px, ulong entryAbs)
+    {
+        for (int i = px * Ways; i < (px + 1) * Ways; i++)
+            if (_e[i].EntryAbs == entryAbs) _e[i].Tag = 0;
+    }
+
+    /// <summary>Clears the entries formed with an ASCE of table origin <paramref name="origin"/> (clearing by ASCE).</summary>
+    public void ClearAsce(ulong origin)
+    {
+        for (int i = 0; i < _e.Length; i++)
+            if ((_e[i].Asce & ~0xFFFUL) == origin) _e[i].Tag = 0;
+    }
+
+    /// <summary>
+    /// Clears the entries whose virtual address has a table index in [index, index + count) at the
+    /// level whose index starts at bit 63 - <paramref name="shift"/> (the region or segment entries an
+    /// IDTE or CRDTE changed; the higher index bits are not known, so every space is cleared).
+    /// </summary>
+    public void ClearTableIndexes(int shift, ulong index, int count)
+    {
+        for (int i = 0; i < _e.Length; i++)
+        {
+            if (_e[i].Tag == 0) continue;
+            ulong x = ((_e[i].Tag >> shift) - index) & 0x7FF;
+            if (x < (ulong)count) _e[i].Tag = 0;
+        }
+    }
+}
