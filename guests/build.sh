@@ -20,7 +20,7 @@ export TZ=UTC
 CC=${CROSS_COMPILE:-s390x-linux-gnu-}gcc
 
 # Every guest; the architecture level each one is compiled for.
-ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib fpdiff hello insns per qsort sha256 sieve skey strings sys vector"
+ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib fpdiff fpex hello insns nbody per qsort sha256 sieve skey strings sys vector"
 # The CPU workloads again, built for z13 and z15 (vector registers, vector code from gcc):
 # guests/NAME-z13.elf and NAME-z15.elf from the sources of guests/NAME.
 WORKLOADS="bytecode crc32 fib qsort sha256 sieve strings"
@@ -33,10 +33,11 @@ march_for() {
         *)              echo z196 ;;
     esac
 }
-# Guests built with -march=z13 and later use the vector registers: hard float.
+# Guests built with -march=z13 and later use the vector registers: hard float
+# (nbody, the float workload, too).
 float_for() {
     case "$1" in
-        vector | *-z13 | *-z15) ;;
+        vector | nbody | *-z13 | *-z15) ;;
         *)                      echo -msoft-float ;;
     esac
 }

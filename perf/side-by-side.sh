@@ -7,6 +7,7 @@
 #
 #   perf/side-by-side.sh [RUNS]          (default 3 runs each)
 #   S390JIT=path/to/s390jit QEMU=qemu-system-s390x perf/side-by-side.sh
+#   ONLY="nbody" perf/side-by-side.sh    (only these workloads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -18,7 +19,9 @@ fi
 command -v "$QEMU" >/dev/null || { echo "side-by-side: $QEMU not found (apt-get install qemu-system-misc)" >&2; exit 2; }
 
 # workload and count: several seconds under QEMU TCG (see guests/README.md)
-WORKLOADS=("sieve n=3000" "crc32 n=10000" "fib n=2500" "sha256 n=5000" "qsort n=1200" "strings n=2500" "bytecode n=600")
+# (nbody: the hard-float workload, BFP arithmetic)
+WORKLOADS=("sieve n=3000" "crc32 n=10000" "fib n=2500" "sha256 n=5000" "qsort n=1200" "strings n=2500" "bytecode n=600"
+           "nbody steps=150000")
 INTERP_SCALE=20   # the interpreter runs n/INTERP_SCALE
 
 qemu_run() { "$QEMU" -nodefaults -nographic -machine s390-ccw-virtio,accel=tcg -chardev stdio,id=con0 \
@@ -39,10 +42,11 @@ logsum=0; logsum_int=0; n=0
 for w in "${WORKLOADS[@]}"; do
     set -- $w
     name=$1; arg=$2
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
     q=$(for i in $(seq "$RUNS"); do wall qemu_run "$name" "$arg"; done | median)
     j=$(for i in $(seq "$RUNS"); do wall jit_run "$name" "$arg" jit; done | median)
     jrate=$(jit_run "$name" "$arg" jit | sed -n 's/.*(\([0-9.]*\) M guest instructions\/s).*/\1/p')
-    count=${arg#n=}; small="n=$(( count / INTERP_SCALE ))"
+    count=${arg#*=}; small="${arg%%=*}=$(( count / INTERP_SCALE ))"
     irate=$(jit_run "$name" "$small" interp | sed -n 's/.*(\([0-9.]*\) M guest instructions\/s).*/\1/p')
     ratio=$(echo "$q / $j" | bc -l)
     speed=$(echo "$jrate / $irate" | bc -l)

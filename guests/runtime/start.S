@@ -42,13 +42,18 @@ rt_entry:
 .Lpsw_loaded:
         larl    %r1, .Lzero_word
         spx     0(%r1)                  /* lowcore at absolute 0 */
-#ifdef __VX__
-        /* Built for z13 or later: the compiled code uses floating-point and
-         * vector registers, so the AFP-register and vector enablement
-         * controls (CR0 bits 45 and 46) go on before any C code runs. */
+#if defined(__VX__) || defined(__FP_FAST_FMA)
+        /* Built with hard float: the compiled code uses all 16 floating-point
+         * registers (and, for z13 or later, the vector registers), so the
+         * AFP-register control (CR0 bit 45) and the vector enablement control
+         * (bit 46) go on before any C code runs. */
         larl    %r1, .Lcr0_scratch
         stctg   %c0, %c0, 0(%r1)
+#ifdef __VX__
         oi      5(%r1), 0x06
+#else
+        oi      5(%r1), 0x04
+#endif
         lctlg   %c0, %c0, 0(%r1)
 #endif
 
@@ -176,7 +181,7 @@ rt_irq_stack:
         .globl  rt_irq_stack_top
 rt_irq_stack_top:
 
-#ifdef __VX__
+#if defined(__VX__) || defined(__FP_FAST_FMA)
         .data
         .balign 8
 .Lcr0_scratch:

@@ -37,6 +37,9 @@ public class GuestBaselineTests
         ("aqic", "aqic", "apqn=0504", [0x0504]),
         ("aqic.halted", "aqic", "apqn=0504 mode=halted", [0x0504]),
         ("fpdiff", "fpdiff", null, []),
+        ("fpex", "fpex", null, []),
+        ("fpex.poo", "fpex", "poo", []),
+        ("nbody", "nbody", null, []),
     ];
 
     private static string BaselinePath => Repo.Path("guests", "baseline.txt");
