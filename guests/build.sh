@@ -20,11 +20,31 @@ export TZ=UTC
 CC=${CROSS_COMPILE:-s390x-linux-gnu-}gcc
 
 # Every guest; the architecture level each one is compiled for.
-ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib hello insns per qsort sha256 sieve skey strings sys"
+ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib fpdiff hello insns per qsort sha256 sieve skey strings sys vector"
+# The CPU workloads again, built for z13 and z15 (vector registers, vector code from gcc):
+# guests/NAME-z13.elf and NAME-z15.elf from the sources of guests/NAME.
+WORKLOADS="bytecode crc32 fib qsort sha256 sieve strings"
+for w in $WORKLOADS; do ALL_GUESTS="$ALL_GUESTS $w-z13 $w-z15"; done
 march_for() {
     case "$1" in
-        insns) echo zEC12 ;;
-        *)     echo z196 ;;
+        insns)          echo zEC12 ;;
+        vector | *-z15) echo z15 ;;
+        *-z13)          echo z13 ;;
+        *)              echo z196 ;;
+    esac
+}
+# Guests built with -march=z13 and later use the vector registers: hard float.
+float_for() {
+    case "$1" in
+        vector | *-z13 | *-z15) ;;
+        *)                      echo -msoft-float ;;
+    esac
+}
+# The source directory of a guest (the -z13/-z15 variants share their workload's).
+src_for() {
+    case "$1" in
+        *-z13 | *-z15) echo "${1%-z1[35]}" ;;
+        *)             echo "$1" ;;
     esac
 }
 
@@ -32,7 +52,7 @@ CFLAGS=(
     -std=gnu11 -O2 -m64 -mzarch
     -ffreestanding -nostdlib -fno-builtin
     -fno-pic -fno-pie -fno-stack-protector -fno-common
-    -msoft-float -mno-backchain
+    -mno-backchain
     -fno-tree-loop-distribute-patterns
     -fno-delete-null-pointer-checks
     -fno-asynchronous-unwind-tables -fno-unwind-tables
@@ -91,28 +111,30 @@ sources_in() {
 }
 runtime_sources=$(sources_in runtime)
 
-compile() {   # compile SRC OBJ MARCH
-    "$CC" "${CFLAGS[@]}" "-march=$3" -c "$1" -o "$2"
+compile() {   # compile SRC OBJ MARCH FLOAT
+    "$CC" "${CFLAGS[@]}" "-march=$3" $4 -c "$1" -o "$2"
 }
 
 failed=0
 for g in $guests; do
-    if [ ! -d "$g" ]; then
+    src_dir=$(src_for "$g")
+    if [ ! -d "$src_dir" ]; then
         echo "build.sh: no such guest: $g" >&2
         exit 2
     fi
     march=$(march_for "$g")
+    float=$(float_for "$g")
     obj_dir=$obj_root/$g
     rm -rf "$obj_dir"
     mkdir -p "$obj_dir"
     objs=()
-    guest_sources=$(sources_in "$g")
+    guest_sources=$(sources_in "$src_dir")
     for src in $runtime_sources $guest_sources; do
         obj=$obj_dir/$(echo "$src" | tr '/' '_').o
-        compile "$src" "$obj" "$march"
+        compile "$src" "$obj" "$march" "$float"
         objs+=("$obj")
     done
-    "$CC" "${CFLAGS[@]}" "-march=$march" "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
+    "$CC" "${CFLAGS[@]}" "-march=$march" $float "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
 
     if [ $check = 1 ]; then
         if cmp -s "$out_dir/$g.elf" "$g.elf"; then

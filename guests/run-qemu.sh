@@ -6,6 +6,7 @@
 #
 # Environment:
 #   QEMU          qemu-system-s390x binary (default: qemu-system-s390x)
+#   QEMU_CPU      -cpu model (default: QEMU's; guests built for z15 need max)
 #   QEMU_TIMEOUT  seconds before the run is killed (default: 60)
 #
 # Exit status: QEMU's: 0 after the guest stopped its CPU, 1 if the guest
@@ -34,6 +35,9 @@ args=(
     # down with status 0, which would look like success.
     -action panic=exit-failure
 )
+if [ -n "${QEMU_CPU:-}" ]; then
+    args+=(-cpu "$QEMU_CPU")
+fi
 if [ $# -gt 0 ]; then
     args+=(-append "$*")
 fi

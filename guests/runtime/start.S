@@ -42,6 +42,15 @@ rt_entry:
 .Lpsw_loaded:
         larl    %r1, .Lzero_word
         spx     0(%r1)                  /* lowcore at absolute 0 */
+#ifdef __VX__
+        /* Built for z13 or later: the compiled code uses floating-point and
+         * vector registers, so the AFP-register and vector enablement
+         * controls (CR0 bits 45 and 46) go on before any C code runs. */
+        larl    %r1, .Lcr0_scratch
+        stctg   %c0, %c0, 0(%r1)
+        oi      5(%r1), 0x06
+        lctlg   %c0, %c0, 0(%r1)
+#endif
 
         larl    %r2, __bss_start        /* both 8-byte aligned */
         larl    %r3, __bss_end
@@ -166,5 +175,12 @@ rt_irq_stack:
         .space  IRQ_STACK_SIZE
         .globl  rt_irq_stack_top
 rt_irq_stack_top:
+
+#ifdef __VX__
+        .data
+        .balign 8
+.Lcr0_scratch:
+        .quad   0
+#endif
 
         .section .note.GNU-stack, "", @progbits

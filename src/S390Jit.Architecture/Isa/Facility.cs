@@ -20,6 +20,8 @@ public static class Fac
         EntropyEncoding = 54, MessageSecurityAssist5 = 57, MiscInstructionExtensions2 = 58,
         MiscInstructionExtensions3 = 61, ApQueueInterruptControl = 65, Tx = 73, StoreHypervisorInfo = 74,
         AccessExceptionFetchStoreIndication = 75, Msa3 = 76, Msa4 = 77, Vector = 129,
+        VectorEnh1 = 135, VectorPackedDecimal = 134, VectorEnh2 = 148, VectorPackedDecimalEnh = 152,
+        NnpAssist = 165, VectorPackedDecimalEnh2 = 192,
         InstructionExecutionProtection = 130, IpteRange = 13, NonquiescingKeySetting = 14, ConditionalSske = 10,
         Bear = 193;
 }

@@ -33,6 +33,8 @@ public enum InsnFlags : uint
     SemiPriv = 1 << 11,
     /// <summary>Intercepted under SIE and handled by the host model (KVM or the VMM) instead of a semantic body.</summary>
     HostHandled = 1 << 12,
+    /// <summary>Vector instruction: data exception DXC 0xFE unless CR0 bits 45 (AFP) and 46 (vector enablement) are one.</summary>
+    Vector = 1 << 13,
 }
 
 /// <summary>What the SIE does when a guest executes the instruction.</summary>

@@ -8,7 +8,7 @@ public static partial class InstructionTable
     ///   facility (STFLE bit or -), flags, SIE behaviour, base cycles, group, operand syntax.
     /// Flags: P privileged, Q semiprivileged, U unsigned immediates, B branch, E ends a translated block,
     ///   H intercept handled by the host model (KVM or the VMM),
-    ///   1/2/3 R1/R2/R3 must be even, O I/O, X execute-type.
+    ///   1/2/3 R1/R2/R3 must be even, O I/O, X execute-type, V vector instruction (CR0 vector enablement).
     /// SIE: I interpreted, X always intercepted (ICPT 0x04), C conditional (a Sie_MNEMONIC check).
     /// Operand syntax: the operands in objdump's order and spelling, see <see cref="OperandSyntax"/>.
     /// The semantic body of row M is the one static method named M in a [SemanticBodies] class;
@@ -261,7 +261,7 @@ public static partial class InstructionTable
     b9e9 SGRK     RRF_a  45  -    I 1  general R1,R2,R3!20-23
     b9ea ALGRK    RRF_a  45  -    I 1  general R1,R2,R3!20-23
     b9eb SLGRK    RRF_a  45  -    I 1  general R1,R2,R3!20-23
-    b9ec MGRK     RRF_a  58  -    I 1  general R1,R2,R3!20-23
+    b9ec MGRK     RRF_a  58  1    I 1  general R1,R2,R3!20-23
     b9ed MSGRKC   RRF_a  58  -    I 1  general R1,R2,R3!20-23
     b9f0 SELR     RRF_a  61  -    I 1  general R1,R2,R3,M4
     b9f2 LOCR     RRF_c  45  -    I 1  general R1,R2,M3
@@ -427,7 +427,7 @@ public static partial class InstructionTable
     e381 OG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
     e382 XG       RXY_a  -   -    I 2  general R1,D2(X2,B2)
     e383 MSGC     RXY_a  58  -    I 1  general R1,D2(X2,B2)
-    e384 MG       RXY_a  58  -    I 1  general R1,D2(X2,B2)
+    e384 MG       RXY_a  58  1    I 1  general R1,D2(X2,B2)
     e385 LGAT     RXY_a  49  -    I 2  general R1,D2(X2,B2)
     e386 MLG      RXY_a  -   1    I 6  general R1,D2(X2,B2)
     e387 DLG      RXY_a  -   1    I 40 general R1,D2(X2,B2)
@@ -652,10 +652,10 @@ public static partial class InstructionTable
     b341 LNXBR    RRE    -   -    I 3  bfp     F1,F2
     b342 LTXBR    RRE    -   -    I 3  bfp     F1,F2
     b343 LCXBR    RRE    -   -    I 3  bfp     F1,F2
-    b344 LEDBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
-    b345 LDXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
-    b346 LEXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
-    b347 FIXBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b344 LEDBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
+    b345 LDXBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
+    b346 LEXBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
+    b347 FIXBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
     b348 KXBR     RRE    -   -    I 3  bfp     F1,F2
     b349 CXBR     RRE    -   -    I 3  bfp     F1,F2
     b34a AXBR     RRE    -   -    I 3  bfp     F1,F2
@@ -663,33 +663,33 @@ public static partial class InstructionTable
     b34c MXBR     RRE    -   -    I 3  bfp     F1,F2
     b34d DXBR     RRE    -   -    I 3  bfp     F1,F2
     b353 DIEBR    RRF_b  -   -    I 3  bfp     F1,F3,F2,M4
-    b357 FIEBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b357 FIEBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
     b35b DIDBR    RRF_b  -   -    I 3  bfp     F1,F3,F2,M4
-    b35f FIDBRA   RRF_e  37  -    I 3  bfp     F1,M3,F2,M4
+    b35f FIDBRA   RRF_e  -   -    I 3  bfp     F1,M3,F2,M4
     b384 SFPC     RRE    -   -    I 3  bfp     R1,R2?
     b385 SFASR    RRE    41  -    I 3  bfp     R1
     b38c EFPC     RRE    -   -    I 3  bfp     R1,R2?
     b390 CELFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b391 CDLFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b392 CXLFBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b394 CEFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b395 CDFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b396 CXFBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b398 CFEBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b399 CFDBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b39a CFXBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b394 CEFBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b395 CDFBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b396 CXFBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b398 CFEBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b399 CFDBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b39a CFXBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
     b39c CLFEBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b39d CLFDBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b39e CLFXBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b3a0 CELGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b3a1 CDLGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
     b3a2 CXLGBR   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a4 CEGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a5 CDGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a6 CXGBRA   RRF_e  37  -    I 3  bfp     F1,M3,R2,M4
-    b3a8 CGEBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b3a9 CGDBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
-    b3aa CGXBRA   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
+    b3a4 CEGBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b3a5 CDGBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b3a6 CXGBRA   RRF_e  -   -    I 3  bfp     F1,M3,R2,M4
+    b3a8 CGEBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b3a9 CGDBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
+    b3aa CGXBRA   RRF_e  -   -    I 3  bfp     R1,M3,F2,M4
     b3ac CLGEBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b3ad CLGDBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
     b3ae CLGXBR   RRF_e  37  -    I 3  bfp     R1,M3,F2,M4
@@ -901,204 +901,204 @@ public static partial class InstructionTable
     edae CDPT     RSL_b  80  -    I 10 dfp     F1,D2(L2,B2),M3
     edaf CXPT     RSL_b  80  -    I 10 dfp     F1,D2(L2,B2),M3
     # ---- vector ----------------------------------------------------------------------------------------------
-    e601 VLEBRH   VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e602 VLEBRG   VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e603 VLEBRF   VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e604 VLLEBRZ  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e605 VLBRREP  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e606 VLBR     VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e607 VLER     VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e609 VSTEBRH  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e60a VSTEBRG  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e60b VSTEBRF  VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e60e VSTBR    VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e60f VSTER    VRX    148 -    I 2  vector  V1,D2(X2,B2),M3
-    e634 VPKZ     VSI    134 -    I 2  vector  V1,D2(B2),I3
-    e635 VLRL     VSI    134 -    I 2  vector  V1,D2(B2),I3
-    e637 VLRLR    VRS_d  134 -    I 2  vector  V1,R3,D2(B2)
-    e63c VUPKZ    VSI    134 -    I 2  vector  V1,D2(B2),I3
-    e63d VSTRL    VSI    134 -    I 2  vector  V1,D2(B2),I3
-    e63f VSTRLR   VRS_d  134 -    I 2  vector  V1,R3,D2(B2)
-    e649 VLIP     VRI_a  134 U    I 2  vector  V1,I2,M3
-    e650 VCVB     VRR_i  148 -    I 2  vector  R1,V2,M3,M4?
-    e651 VCLZDP   VRR_k  192 -    I 2  vector  V1,V2,M3
-    e652 VCVBG    VRR_i  148 -    I 2  vector  R1,V2,M3,M4?
-    e654 VUPKZH   VRR_k  192 -    I 2  vector  V1,V2,M3
-    e655 VCNF     VRR_a  165 -    I 2  vector  V1,V2,M3,M4
-    e656 VCLFNH   VRR_a  165 -    I 2  vector  V1,V2,M3,M4
-    e658 VCVD     VRI_i  134 -    I 2  vector  V1,R2,I3,M4
-    e659 VSRP     VRI_g  134 -    I 2  vector  V1,V2,I3,I4,M5
-    e65a VCVDG    VRI_i  134 -    I 2  vector  V1,R2,I3,M4
-    e65b VPSOP    VRI_g  134 -    I 2  vector  V1,V2,I3,I4,M5
-    e65c VUPKZL   VRR_k  192 -    I 2  vector  V1,V2,M3
-    e65d VCFN     VRR_a  165 -    I 2  vector  V1,V2,M3,M4
-    e65e VCLFNL   VRR_a  165 -    I 2  vector  V1,V2,M3,M4
-    e65f VTP      VRR_g  134 -    I 2  vector  V1
-    e670 VPKZR    VRI_f  192 -    I 2  vector  V1,V2,V3,I4,M5
-    e671 VAP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e672 VSRPR    VRI_f  192 -    I 2  vector  V1,V2,V3,I4,M5
-    e673 VSP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e674 VSCHP    VRR_b  192 -    I 2  vector  V1,V2,V3,M4,M5
-    e675 VCRNF    VRR_c  165 -    I 2  vector  V1,V2,V3,M4,M5
-    e677 VCP      VRR_h  134 -    I 2  vector  V1,V2,M3
-    e678 VMP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e679 VMSP     VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e67a VDP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e67b VRP      VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e67c VSCSHP   VRR_c  192 -    I 2  vector  V1,V2,V3
-    e67d VCSPH    VRR_j  192 -    I 2  vector  V1,V2,V3,M4
-    e67e VSDP     VRI_f  134 -    I 2  vector  V1,V2,V3,I4,M5
-    e700 VLEB     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e701 VLEH     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e702 VLEG     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e703 VLEF     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e704 VLLEZ    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e705 VLREP    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e706 VL       VRX    129 -    I 2  vector  V1,D2(X2,B2),M3?
-    e707 VLBB     VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e708 VSTEB    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e709 VSTEH    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e70a VSTEG    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e70b VSTEF    VRX    129 -    I 2  vector  V1,D2(X2,B2),M3
-    e70e VST      VRX    129 -    I 2  vector  V1,D2(X2,B2),M3?
-    e712 VGEG     VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
-    e713 VGEF     VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
-    e71a VSCEG    VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
-    e71b VSCEF    VRS_a  129 -    I 2  vector  V1,D2(V3,B2),M4
-    e721 VLGV     VRS_c  129 -    I 2  vector  R1,V3,D2(B2),M4
-    e722 VLVG     VRS_b  129 -    I 2  vector  V1,R3,D2(B2),M4
+    e601 VLEBRH   VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e602 VLEBRG   VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e603 VLEBRF   VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e604 VLLEBRZ  VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e605 VLBRREP  VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e606 VLBR     VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e607 VLER     VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e609 VSTEBRH  VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e60a VSTEBRG  VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e60b VSTEBRF  VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e60e VSTBR    VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e60f VSTER    VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
+    e634 VPKZ     VSI    134 V    I 2  vector  V1,D2(B2),I3
+    e635 VLRL     VSI    134 V    I 2  vector  V1,D2(B2),I3
+    e637 VLRLR    VRS_d  134 V    I 2  vector  V1,R3,D2(B2)
+    e63c VUPKZ    VSI    134 V    I 2  vector  V1,D2(B2),I3
+    e63d VSTRL    VSI    134 V    I 2  vector  V1,D2(B2),I3
+    e63f VSTRLR   VRS_d  134 V    I 2  vector  V1,R3,D2(B2)
+    e649 VLIP     VRI_a  134 UV   I 2  vector  V1,I2,M3
+    e650 VCVB     VRR_i  134 V    I 2  vector  R1,V2,M3,M4?
+    e651 VCLZDP   VRR_k  192 V    I 2  vector  V1,V2,M3
+    e652 VCVBG    VRR_i  134 V    I 2  vector  R1,V2,M3,M4?
+    e654 VUPKZH   VRR_k  192 V    I 2  vector  V1,V2,M3
+    e655 VCNF     VRR_a  165 V    I 2  vector  V1,V2,M3,M4
+    e656 VCLFNH   VRR_a  165 V    I 2  vector  V1,V2,M3,M4
+    e658 VCVD     VRI_i  134 V    I 2  vector  V1,R2,I3,M4
+    e659 VSRP     VRI_g  134 V    I 2  vector  V1,V2,I3,I4,M5
+    e65a VCVDG    VRI_i  134 V    I 2  vector  V1,R2,I3,M4
+    e65b VPSOP    VRI_g  134 V    I 2  vector  V1,V2,I3,I4,M5
+    e65c VUPKZL   VRR_k  192 V    I 2  vector  V1,V2,M3
+    e65d VCFN     VRR_a  165 V    I 2  vector  V1,V2,M3,M4
+    e65e VCLFNL   VRR_a  165 V    I 2  vector  V1,V2,M3,M4
+    e65f VTP      VRR_g  134 V    I 2  vector  V1
+    e670 VPKZR    VRI_f  192 V    I 2  vector  V1,V2,V3,I4,M5
+    e671 VAP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e672 VSRPR    VRI_f  192 V    I 2  vector  V1,V2,V3,I4,M5
+    e673 VSP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e674 VSCHP    VRR_b  192 V    I 2  vector  V1,V2,V3,M4,M5
+    e675 VCRNF    VRR_c  165 V    I 2  vector  V1,V2,V3,M4,M5
+    e677 VCP      VRR_h  134 V    I 2  vector  V1,V2,M3
+    e678 VMP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e679 VMSP     VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e67a VDP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e67b VRP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e67c VSCSHP   VRR_c  192 V    I 2  vector  V1,V2,V3
+    e67d VCSPH    VRR_j  192 V    I 2  vector  V1,V2,V3,M4
+    e67e VSDP     VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e700 VLEB     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e701 VLEH     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e702 VLEG     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e703 VLEF     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e704 VLLEZ    VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e705 VLREP    VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e706 VL       VRX    129 V    I 2  vector  V1,D2(X2,B2),M3?
+    e707 VLBB     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e708 VSTEB    VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e709 VSTEH    VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e70a VSTEG    VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e70b VSTEF    VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
+    e70e VST      VRX    129 V    I 2  vector  V1,D2(X2,B2),M3?
+    e712 VGEG     VRS_a  129 V    I 2  vector  V1,D2(V3,B2),M4
+    e713 VGEF     VRS_a  129 V    I 2  vector  V1,D2(V3,B2),M4
+    e71a VSCEG    VRS_a  129 V    I 2  vector  V1,D2(V3,B2),M4
+    e71b VSCEF    VRS_a  129 V    I 2  vector  V1,D2(V3,B2),M4
+    e721 VLGV     VRS_c  129 V    I 2  vector  R1,V3,D2(B2),M4
+    e722 VLVG     VRS_b  129 V    I 2  vector  V1,R3,D2(B2),M4
     e727 LCBB     RXE    129 -    I 2  vector  R1,D2(X2,B2),M3
-    e730 VESL     VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
-    e733 VERLL    VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
-    e736 VLM      VRV    129 -    I 2  vector  V1,V2,D2(B2),M3??
-    e737 VLL      VRS_b  129 -    I 2  vector  V1,R3,D2(B2)
-    e738 VESRL    VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
-    e73a VESRA    VRV    129 -    I 2  vector  V1,V2,D2(B2),M3
-    e73e VSTM     VRV    129 -    I 2  vector  V1,V2,D2(B2),M3??
-    e73f VSTL     VRS_b  129 -    I 2  vector  V1,R3,D2(B2)
-    e740 VLEIB    VRI_a  129 -    I 2  vector  V1,I2,M3
-    e741 VLEIH    VRI_a  129 -    I 2  vector  V1,I2,M3
-    e742 VLEIG    VRI_a  129 -    I 2  vector  V1,I2,M3
-    e743 VLEIF    VRI_a  129 -    I 2  vector  V1,I2,M3
-    e744 VGBM     VRI_a  129 U    I 2  vector  V1,I2
-    e745 VREPI    VRI_a  129 -    I 2  vector  V1,I2,M3
-    e746 VGM      VRI_b  129 -    I 2  vector  V1,I2,I3,M4
-    e74a VFTCI    VRI_e  129 -    I 2  vector  V1,V2,I3,M4,M5
-    e74d VREP     VRI_c  129 U    I 2  vector  V1,V3,I2,M4
-    e750 VPOPCT   VRR_a  129 -    I 2  vector  V1,V2,M3
-    e752 VCTZ     VRR_a  129 -    I 2  vector  V1,V2,M3
-    e753 VCLZ     VRR_a  129 -    I 2  vector  V1,V2,M3
-    e756 VLR      VRR_c  129 -    I 2  vector  V1,V2
-    e75c VISTR    VRR_a  129 -    I 2  vector  V1,V2,M3,M5?
-    e75f VSEG     VRR_a  129 -    I 2  vector  V1,V2,M3
-    e760 VMRL     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e761 VMRH     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e762 VLVGP    VRR_f  129 -    I 2  vector  V1,R2,R3
-    e764 VSUM     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e765 VSUMG    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e766 VCKSM    VRR_c  129 -    I 2  vector  V1,V2,V3
-    e767 VSUMQ    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e768 VN       VRR_c  129 -    I 2  vector  V1,V2,V3
-    e769 VNC      VRR_c  129 -    I 2  vector  V1,V2,V3
-    e76a VO       VRR_c  129 -    I 2  vector  V1,V2,V3
-    e76b VNO      VRR_c  129 -    I 2  vector  V1,V2,V3
-    e76c VNX      VRR_c  135 -    I 2  vector  V1,V2,V3
-    e76d VX       VRR_c  129 -    I 2  vector  V1,V2,V3
-    e76e VNN      VRR_c  135 -    I 2  vector  V1,V2,V3
-    e76f VOC      VRR_c  135 -    I 2  vector  V1,V2,V3
-    e770 VESLV    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e772 VERIM    VRI_d  129 -    I 2  vector  V1,V2,V3,I4,M5
-    e773 VERLLV   VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e774 VSL      VRR_c  129 -    I 2  vector  V1,V2,V3
-    e775 VSLB     VRR_c  129 -    I 2  vector  V1,V2,V3
-    e777 VSLDB    VRI_d  129 -    I 2  vector  V1,V2,V3,I4
-    e778 VESRLV   VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e77a VESRAV   VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e77c VSRL     VRR_c  129 -    I 2  vector  V1,V2,V3
-    e77d VSRLB    VRR_c  129 -    I 2  vector  V1,V2,V3
-    e77e VSRA     VRR_c  129 -    I 2  vector  V1,V2,V3
-    e77f VSRAB    VRR_c  129 -    I 2  vector  V1,V2,V3
-    e780 VFEE     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5?
-    e781 VFENE    VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5?
-    e782 VFAE     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5?
-    e784 VPDI     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e785 VBPERM   VRR_c  135 -    I 2  vector  V1,V2,V3
-    e786 VSLD     VRI_d  148 -    I 2  vector  V1,V2,V3,I4
-    e787 VSRD     VRI_d  148 -    I 2  vector  V1,V2,V3,I4
-    e78a VSTRC    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5,M6?
-    e78b VSTRS    VRR_d  148 -    I 2  vector  V1,V2,V3,V4,M5,M6?
-    e78c VPERM    VRR_d  129 -    I 2  vector  V1,V2,V3,V4
-    e78d VSEL     VRR_d  129 -    I 2  vector  V1,V2,V3,V4
-    e78e VFMS     VRR_e  129 -    I 2  vector  V1,V2,V3,V4,M5,M6
-    e78f VFMA     VRR_e  129 -    I 2  vector  V1,V2,V3,V4,M5,M6
-    e794 VPK      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e795 VPKLS    VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e797 VPKS     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e79e VFNMS    VRR_e  135 -    I 2  vector  V1,V2,V3,V4,M5,M6
-    e79f VFNMA    VRR_e  135 -    I 2  vector  V1,V2,V3,V4,M5,M6
-    e7a1 VMLH     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a2 VML      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a3 VMH      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a4 VMLE     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a5 VMLO     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a6 VME      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a7 VMO      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7a9 VMALH    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7aa VMAL     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7ab VMAH     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7ac VMALE    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7ad VMALO    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7ae VMAE     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7af VMAO     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7b4 VGFM     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7b8 VMSL     VRR_d  135 -    I 2  vector  V1,V2,V3,V4,M5,M6
-    e7b9 VACCC    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7bb VAC      VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7bc VGFMA    VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7bd VSBCBI   VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7bf VSBI     VRR_d  129 -    I 2  vector  V1,V2,V3,V4,M5
-    e7c0 VCLFP    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
-    e7c1 VCFPL    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
-    e7c2 VCSFP    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
-    e7c3 VCFPS    VRR_a  148 -    I 2  vector  V1,V2,M3,M4,M5
-    e7c4 VFLL     VRR_a  135 -    I 2  vector  V1,V2,M3,M4
-    e7c5 VFLR     VRR_a  135 -    I 2  vector  V1,V2,M3,M4,M5
-    e7c7 VFI      VRR_a  129 -    I 2  vector  V1,V2,M3,M4,M5
-    e7ca WFK      VRR_a  129 -    I 2  vector  V1,V2,M3,M4
-    e7cb WFC      VRR_a  129 -    I 2  vector  V1,V2,M3,M4
-    e7cc VFPSO    VRR_a  129 -    I 2  vector  V1,V2,M3,M4,M5
-    e7ce VFSQ     VRR_a  129 -    I 2  vector  V1,V2,M3,M4
-    e7d4 VUPLL    VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7d5 VUPLH    VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7d6 VUPL     VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7d7 VUPH     VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7d8 VTM      VRR_c  129 -    I 2  vector  V1,V2
-    e7d9 VECL     VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7db VEC      VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7de VLC      VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7df VLP      VRR_a  129 -    I 2  vector  V1,V2,M3
-    e7e2 VFS      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7e3 VFA      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7e5 VFD      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7e7 VFM      VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7e8 VFCE     VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5,M6
-    e7ea VFCHE    VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5,M6
-    e7eb VFCH     VRR_c  129 -    I 2  vector  V1,V2,V3,M4,M5,M6
-    e7ee VFMIN    VRR_c  135 -    I 2  vector  V1,V2,V3,M4,M5,M6
-    e7ef VFMAX    VRR_c  135 -    I 2  vector  V1,V2,V3,M4,M5,M6
-    e7f0 VAVGL    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7f1 VACC     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7f2 VAVG     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7f3 VA       VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7f5 VSCBI    VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7f7 VS       VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7f8 VCEQ     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7f9 VCHL     VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7fb VCH      VRR_b  129 -    I 2  vector  V1,V2,V3,M4,M5
-    e7fc VMNL     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7fd VMXL     VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7fe VMN      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
-    e7ff VMX      VRR_c  129 -    I 2  vector  V1,V2,V3,M4
+    e730 VESL     VRV    129 V    I 2  vector  V1,V2,D2(B2),M3
+    e733 VERLL    VRV    129 V    I 2  vector  V1,V2,D2(B2),M3
+    e736 VLM      VRV    129 V    I 2  vector  V1,V2,D2(B2),M3??
+    e737 VLL      VRS_b  129 V    I 2  vector  V1,R3,D2(B2)
+    e738 VESRL    VRV    129 V    I 2  vector  V1,V2,D2(B2),M3
+    e73a VESRA    VRV    129 V    I 2  vector  V1,V2,D2(B2),M3
+    e73e VSTM     VRV    129 V    I 2  vector  V1,V2,D2(B2),M3??
+    e73f VSTL     VRS_b  129 V    I 2  vector  V1,R3,D2(B2)
+    e740 VLEIB    VRI_a  129 V    I 2  vector  V1,I2,M3
+    e741 VLEIH    VRI_a  129 V    I 2  vector  V1,I2,M3
+    e742 VLEIG    VRI_a  129 V    I 2  vector  V1,I2,M3
+    e743 VLEIF    VRI_a  129 V    I 2  vector  V1,I2,M3
+    e744 VGBM     VRI_a  129 UV   I 2  vector  V1,I2
+    e745 VREPI    VRI_a  129 V    I 2  vector  V1,I2,M3
+    e746 VGM      VRI_b  129 V    I 2  vector  V1,I2,I3,M4
+    e74a VFTCI    VRI_e  129 V    I 2  vector  V1,V2,I3,M4,M5
+    e74d VREP     VRI_c  129 UV   I 2  vector  V1,V3,I2,M4
+    e750 VPOPCT   VRR_a  129 V    I 2  vector  V1,V2,M3
+    e752 VCTZ     VRR_a  129 V    I 2  vector  V1,V2,M3
+    e753 VCLZ     VRR_a  129 V    I 2  vector  V1,V2,M3
+    e756 VLR      VRR_c  129 V    I 2  vector  V1,V2
+    e75c VISTR    VRR_a  129 V    I 2  vector  V1,V2,M3,M5?
+    e75f VSEG     VRR_a  129 V    I 2  vector  V1,V2,M3
+    e760 VMRL     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e761 VMRH     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e762 VLVGP    VRR_f  129 V    I 2  vector  V1,R2,R3
+    e764 VSUM     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e765 VSUMG    VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e766 VCKSM    VRR_c  129 V    I 2  vector  V1,V2,V3
+    e767 VSUMQ    VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e768 VN       VRR_c  129 V    I 2  vector  V1,V2,V3
+    e769 VNC      VRR_c  129 V    I 2  vector  V1,V2,V3
+    e76a VO       VRR_c  129 V    I 2  vector  V1,V2,V3
+    e76b VNO      VRR_c  129 V    I 2  vector  V1,V2,V3
+    e76c VNX      VRR_c  135 V    I 2  vector  V1,V2,V3
+    e76d VX       VRR_c  129 V    I 2  vector  V1,V2,V3
+    e76e VNN      VRR_c  135 V    I 2  vector  V1,V2,V3
+    e76f VOC      VRR_c  135 V    I 2  vector  V1,V2,V3
+    e770 VESLV    VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e772 VERIM    VRI_d  129 V    I 2  vector  V1,V2,V3,I4,M5
+    e773 VERLLV   VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e774 VSL      VRR_c  129 V    I 2  vector  V1,V2,V3
+    e775 VSLB     VRR_c  129 V    I 2  vector  V1,V2,V3
+    e777 VSLDB    VRI_d  129 V    I 2  vector  V1,V2,V3,I4
+    e778 VESRLV   VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e77a VESRAV   VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e77c VSRL     VRR_c  129 V    I 2  vector  V1,V2,V3
+    e77d VSRLB    VRR_c  129 V    I 2  vector  V1,V2,V3
+    e77e VSRA     VRR_c  129 V    I 2  vector  V1,V2,V3
+    e77f VSRAB    VRR_c  129 V    I 2  vector  V1,V2,V3
+    e780 VFEE     VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5?
+    e781 VFENE    VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5?
+    e782 VFAE     VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5?
+    e784 VPDI     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e785 VBPERM   VRR_c  135 V    I 2  vector  V1,V2,V3
+    e786 VSLD     VRI_d  148 V    I 2  vector  V1,V2,V3,I4
+    e787 VSRD     VRI_d  148 V    I 2  vector  V1,V2,V3,I4
+    e78a VSTRC    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5,M6?
+    e78b VSTRS    VRR_d  148 V    I 2  vector  V1,V2,V3,V4,M5,M6?
+    e78c VPERM    VRR_d  129 V    I 2  vector  V1,V2,V3,V4
+    e78d VSEL     VRR_d  129 V    I 2  vector  V1,V2,V3,V4
+    e78e VFMS     VRR_e  129 V    I 2  vector  V1,V2,V3,V4,M5,M6
+    e78f VFMA     VRR_e  129 V    I 2  vector  V1,V2,V3,V4,M5,M6
+    e794 VPK      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e795 VPKLS    VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e797 VPKS     VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e79e VFNMS    VRR_e  135 V    I 2  vector  V1,V2,V3,V4,M5,M6
+    e79f VFNMA    VRR_e  135 V    I 2  vector  V1,V2,V3,V4,M5,M6
+    e7a1 VMLH     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a2 VML      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a3 VMH      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a4 VMLE     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a5 VMLO     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a6 VME      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a7 VMO      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7a9 VMALH    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7aa VMAL     VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7ab VMAH     VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7ac VMALE    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7ad VMALO    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7ae VMAE     VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7af VMAO     VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7b4 VGFM     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7b8 VMSL     VRR_d  135 V    I 2  vector  V1,V2,V3,V4,M5,M6
+    e7b9 VACCC    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7bb VAC      VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7bc VGFMA    VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7bd VSBCBI   VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7bf VSBI     VRR_d  129 V    I 2  vector  V1,V2,V3,V4,M5
+    e7c0 VCLFP    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c1 VCFPL    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c2 VCSFP    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c3 VCFPS    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c4 VFLL     VRR_a  129 V    I 2  vector  V1,V2,M3,M4
+    e7c5 VFLR     VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7c7 VFI      VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7ca WFK      VRR_a  129 V    I 2  vector  V1,V2,M3,M4
+    e7cb WFC      VRR_a  129 V    I 2  vector  V1,V2,M3,M4
+    e7cc VFPSO    VRR_a  129 V    I 2  vector  V1,V2,M3,M4,M5
+    e7ce VFSQ     VRR_a  129 V    I 2  vector  V1,V2,M3,M4
+    e7d4 VUPLL    VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7d5 VUPLH    VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7d6 VUPL     VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7d7 VUPH     VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7d8 VTM      VRR_c  129 V    I 2  vector  V1,V2
+    e7d9 VECL     VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7db VEC      VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7de VLC      VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7df VLP      VRR_a  129 V    I 2  vector  V1,V2,M3
+    e7e2 VFS      VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7e3 VFA      VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7e5 VFD      VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7e7 VFM      VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7e8 VFCE     VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7ea VFCHE    VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7eb VFCH     VRR_c  129 V    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7ee VFMIN    VRR_c  135 V    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7ef VFMAX    VRR_c  135 V    I 2  vector  V1,V2,V3,M4,M5,M6
+    e7f0 VAVGL    VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7f1 VACC     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7f2 VAVG     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7f3 VA       VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7f5 VSCBI    VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7f7 VS       VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7f8 VCEQ     VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7f9 VCHL     VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7fb VCH      VRR_b  129 V    I 2  vector  V1,V2,V3,M4,M5
+    e7fc VMNL     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7fd VMXL     VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7fe VMN      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
+    e7ff VMX      VRR_c  129 V    I 2  vector  V1,V2,V3,M4
     # ---- tx --------------------------------------------------------------------------------------------------
     b2ec ETND     RRE    73  -    I 10 tx      R1
     b2f8 TEND     S      73  E    I 10 tx      -

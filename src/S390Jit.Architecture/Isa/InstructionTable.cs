@@ -122,6 +122,7 @@ public static unsafe partial class InstructionTable
                     'X' => InsnFlags.Execute | InsnFlags.EndsBlock,
                     'Q' => InsnFlags.SemiPriv,
                     'H' => InsnFlags.HostHandled,
+                    'V' => InsnFlags.Vector,
                     _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown flag '{ch}'"),
                 };
         var sie = c[5] switch

@@ -73,6 +73,7 @@ public unsafe partial class Cpu
         if (def.Body == null) throw Pgm(PgmCode.Operation);
         if ((def.Flags & InsnFlags.Priv) != 0 && (PswMask & Psw.Problem) != 0) throw Pgm(PgmCode.PrivilegedOperation);
         if ((def.Flags & (InsnFlags.EvenR1 | InsnFlags.EvenR2 | InsnFlags.EvenR3)) != 0) CheckEvenRegisters(def, ref insn);
+        if ((def.Flags & InsnFlags.Vector) != 0 && (Cr[0] & Cr0.VectorControls) != Cr0.VectorControls) throw VectorDisabled();
         if (def.ExecSimple != null) def.ExecSimple(new Semantics.InterpBackend(this), ref insn);
         else def.Exec(this, ref insn);
         Cycles += (ulong)def.Cycles;

@@ -21,9 +21,11 @@ public static class ExtCode
 /// <summary>CR0 external-interruption subclass masks (64-bit CR0).</summary>
 public static class Cr0
 {
-    public const ulong LowAddressProtection = 1UL << 28, AfpRegisters = 1UL << 18,
+    public const ulong LowAddressProtection = 1UL << 28, AfpRegisters = 1UL << 18, VectorEnablement = 1UL << 17,
         EmergencySignal = 1UL << 14, ExternalCall = 1UL << 13, ClockComparator = 1UL << 11,
         CpuTimer = 1UL << 10, ServiceSignal = 1UL << 9, InterruptKey = 1UL << 7;
+    /// <summary>Both bits a vector instruction needs (AFP-register control and vector enablement control).</summary>
+    public const ulong VectorControls = AfpRegisters | VectorEnablement;
 }
 
 public partial class Cpu
@@ -49,9 +51,11 @@ public partial class Cpu
         ProgramInterruptions++;
         ulong oldAddr = nullify ? IssueAddr : PswAddr;
         WriteReal16(Lowcore.PgmIlc, (ushort)(InstrLength & 6));
-        if (code == PgmCode.Data)
+        if (code is PgmCode.Data or PgmCode.VectorProcessing)
         {
             WriteReal32(Lowcore.DataExcCode, PendingDxc);
+            // with the AFP-register control on, the DXC also goes to byte 2 of the FPC
+            if ((Cr[0] & Cr0.AfpRegisters) != 0) Fpc = (Fpc & 0xFFFF_00FFu) | ((uint)PendingDxc << 8);
             PendingDxc = 0;
         }
         bool translation = code is PgmCode.Protection or PgmCode.AletSpecification or PgmCode.SpaceSwitch || PgmCode.Nullifies(code);

@@ -32,7 +32,7 @@ public static class PgmCode
         TranslationSpecification = 0x12, SpecialOperation = 0x13, Operand = 0x15, SpaceSwitch = 0x1C,
         AletSpecification = 0x28, AlenTranslation = 0x29, AleSequence = 0x2A, AsteValidity = 0x2B, AsteSequence = 0x2C,
         ExtendedAuthority = 0x2D, AsceType = 0x38, RegionFirst = 0x39,
-        RegionSecond = 0x3A, RegionThird = 0x3B, Monitor = 0x40, Per = 0x80;
+        RegionSecond = 0x3A, RegionThird = 0x3B, Monitor = 0x40, Per = 0x80, VectorProcessing = 0x1B;
 
     /// <summary>
     /// Exceptions that nullify the instruction (the old PSW points at it, so returning to it retries):

@@ -36,6 +36,7 @@ public class GuestBaselineTests
         ("ap", "ap", "apqn=0504,0505", [0x0504, 0x0505]),
         ("aqic", "aqic", "apqn=0504", [0x0504]),
         ("aqic.halted", "aqic", "apqn=0504 mode=halted", [0x0504]),
+        ("fpdiff", "fpdiff", null, []),
     ];
 
     private static string BaselinePath => Repo.Path("guests", "baseline.txt");
