@@ -18,6 +18,9 @@ public partial class Cpu
     /// <summary>Initial value of CR14 after an initial CPU reset (bits 32, 33, 38: channel-report machine checks and their extended save area).</summary>
     public const ulong Cr14Initial = 0xC200_0000;
 
+    /// <summary>The state of a new CPU (a clear reset): registers, PSW, prefix and timers zero, CR0 = 0xE0, CR14 = 0xC2000000.</summary>
+    public void InitialReset() => Reset(CpuResetKind.Clear);
+
     /// <summary>
     /// Performs a CPU reset of <paramref name="kind"/>. Every kind drops what the CPU has pending for the
     /// current instruction (a PER event) and clears the TLB; the stopped state is the caller's (the
