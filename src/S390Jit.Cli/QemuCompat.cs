@@ -9,7 +9,7 @@ namespace S390Jit.Cli;
 /// </summary>
 internal static class QemuCompat
 {
-    /// <summary>QEMU options S390Jit accepts and ignores (the console is always stdio, there is no display, no reboot).</summary>
+    /// <summary>QEMU options S390Jit accepts and ignores, or uses without its own option syntax (the console is always stdio, there is no display, no reboot).</summary>
     public static readonly (string Name, bool TakesValue, string Help)[] Ignored =
     [
         ("-display", true, "none (there is no display)"),
@@ -19,9 +19,9 @@ internal static class QemuCompat
         ("-no-user-config", false, "accepted"),
         ("-accel", true, "tcg | kvm (accepted: guests always run under S390Jit's modelled KVM)"),
         ("-enable-kvm", false, "accepted (guests always run under S390Jit's modelled KVM)"),
-        ("-action", true, "reboot=..,shutdown=..,panic=..,watchdog=.. (accepted)"),
-        ("-watchdog-action", true, "reset | shutdown | poweroff | inject-nmi | pause | debug | none (no watchdog device yet)"),
-        ("-uuid", true, "UUID of the VM (accepted)"),
+        ("-action", true, "reboot=..,shutdown=..,panic=..,watchdog=.. (watchdog= is -watchdog-action; the others are accepted)"),
+        ("-watchdog-action", true, "reset | shutdown | poweroff | inject-nmi | pause | debug | none: what the diag288 watchdog's expiry does"),
+        ("-uuid", true, "UUID of the VM (STSI 3.2.2)"),
     ];
 
     /// <summary>qemu-system-s390x options S390Jit does not support (yet): flags and options with a value.</summary>
@@ -56,10 +56,24 @@ internal static class QemuCompat
         "-accel" when value!.Split(',')[0] is not ("tcg" or "kvm") =>
             $"-accel {value} is not supported: guests run under S390Jit's modelled KVM (use -accel kvm, -accel tcg or leave it out)",
         "-action" => CheckKeys(value!, "-action", ["reboot", "shutdown", "panic", "watchdog"]),
-        "-watchdog-action" when value is not ("reset" or "shutdown" or "poweroff" or "inject-nmi" or "pause" or "debug" or "none") =>
+        "-watchdog-action" when !IsWatchdogAction(value!) =>
             $"-watchdog-action {value}: expected reset, shutdown, poweroff, inject-nmi, pause, debug or none",
         "-uuid" when !Guid.TryParseExact(value, "D", out _) => $"-uuid {value}: not a UUID (expected e.g. 12345678-1234-1234-1234-123456789abc)",
         _ => null,
+    };
+
+    public static bool IsWatchdogAction(string value) => value is "reset" or "shutdown" or "poweroff" or "inject-nmi" or "pause" or "debug" or "none";
+
+    /// <summary>The watchdog action a -watchdog-action value names (checked with <see cref="IsWatchdogAction"/>).</summary>
+    public static Vmm.WatchdogAction WatchdogAction(string value) => value switch
+    {
+        "shutdown" => Vmm.WatchdogAction.Shutdown,
+        "poweroff" => Vmm.WatchdogAction.Poweroff,
+        "inject-nmi" => Vmm.WatchdogAction.InjectNmi,
+        "pause" => Vmm.WatchdogAction.Pause,
+        "debug" => Vmm.WatchdogAction.Debug,
+        "none" => Vmm.WatchdogAction.None,
+        _ => Vmm.WatchdogAction.Reset,
     };
 
     private static string? CheckKeys(string value, string option, string[] keys)

@@ -98,7 +98,29 @@ internal static class RunCommand
         opt.Profile = s.Profile;
         if (s.StatsFormat is not ("text" or "json")) throw new UsageException($"--stats={s.StatsFormat}: expected --stats or --stats=json");
         foreach (var (option, value) in s.Ignored)
+        {
             if (QemuCompat.CheckIgnored(option, value) is { } error) throw new UsageException(error);
+            // the options of the watchdog and STSI 3.2.2 the machine uses
+            switch (option)
+            {
+                case "-watchdog-action":
+                    opt.WatchdogAction = QemuCompat.WatchdogAction(value!);
+                    break;
+                case "-action":
+                    foreach (var p in value!.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        if (!p.StartsWith("watchdog=", StringComparison.Ordinal)) continue;
+                        string a = p["watchdog=".Length..];
+                        if (!QemuCompat.IsWatchdogAction(a))
+                            throw new UsageException($"-action {value}: watchdog={a}: expected reset, shutdown, poweroff, inject-nmi, pause, debug or none");
+                        opt.WatchdogAction = QemuCompat.WatchdogAction(a);
+                    }
+                    break;
+                case "-uuid":
+                    opt.Uuid = Guid.ParseExact(value!, "D");
+                    break;
+            }
+        }
         foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
@@ -132,11 +154,13 @@ internal static class RunCommand
                     vfioAp = uuid;
                     break;
                 case "diag288":
-                    throw new UsageException($"-device {d}: the DIAG 288 watchdog is not implemented by S390Jit yet");
+                    if (opt.Diag288) throw new UsageException("only one diag288 device is supported");
+                    opt.Diag288 = true;
+                    break;
                 case "qemu-s390x-cpu" or "max-s390x-cpu" or "host-s390x-cpu" or "s390x-cpu":
                     throw new UsageException($"-device {d}: CPU hotplug is not supported (give the CPUs with -smp N)");
                 default:
-                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap)");
+                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, diag288)");
             }
         }
         opt.Ap = BuildAp(s, vfioAp, opt);

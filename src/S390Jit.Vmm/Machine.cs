@@ -27,6 +27,10 @@ public enum RunEnd
     InternalError = 4,
     /// <summary>SIGINT or SIGTERM (<see cref="Machine.RequestStop"/>): exit 128 + the signal number.</summary>
     Terminated = 6,
+    /// <summary>The guest asked for a re-IPL (DIAG 308), or the watchdog reset it: exit 0, as QEMU with -no-reboot.</summary>
+    Reboot = 7,
+    /// <summary>The watchdog's shutdown, poweroff or pause action: exit 0.</summary>
+    Shutdown = 8,
 }
 
 public sealed record RunResult(RunEnd End, string Message, int ExitCode);
@@ -73,6 +77,9 @@ public sealed partial class Machine : IDisposable
             if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
         }
         Sclp = new Sclp(Kvm, options.Console);
+        Kvm.Uuid = options.Uuid;
+        Ipl = new Ipl(this);
+        if (options.Diag288) Watchdog = new Diag288Watchdog(options.WatchdogAction, options.CpuMhz);
         if (options.Ap != null)
         {
             try { VfioAp = VfioApDevice.Attach(Kvm, options.Ap, hostAp!); }
@@ -101,6 +108,10 @@ public sealed partial class Machine : IDisposable
     public TraceLog Events { get; }
     public KvmVm Kvm { get; }
     public Sclp Sclp { get; }
+    /// <summary>The IPL device DIAG 308 talks to.</summary>
+    public Ipl Ipl { get; }
+    /// <summary>The DIAG 288 watchdog (-device diag288), or null.</summary>
+    public Diag288Watchdog? Watchdog { get; }
     public KernelImage? Kernel { get; private set; }
     public TimeSpan WallTime => _wall.Elapsed;
     public KvmVcpu Boot => Kvm.Vcpus[0];
@@ -162,7 +173,8 @@ public sealed partial class Machine : IDisposable
         while (true)
         {
             if (StopRequested() is { } stop) return stop;
-            ulong nextApEvent = RunApEvents();
+            if (WatchdogExpired() is { } expired) return expired;
+            ulong nextApEvent = Math.Min(RunApEvents(), Watchdog?.ExpiryCycle ?? ulong.MaxValue);
             bool anyRunning = false, anyProgress = false;
             foreach (var vcpu in Kvm.Vcpus)
             {
@@ -191,6 +203,12 @@ public sealed partial class Machine : IDisposable
                     return new RunResult(RunEnd.MaxCycles, $"--max-cycles {_opt.MaxCycles} reached (guest PSW {vcpu.Cpu.FullPswMask:x16} {vcpu.Cpu.PswAddr:x16})", 3);
             }
             if (!anyRunning) return new RunResult(RunEnd.Stopped, "all CPUs stopped", 0);
+            if (!anyProgress && Watchdog?.ExpiryCycle is { } expiry && expiry != ulong.MaxValue)
+            {
+                // every CPU waits: guest time passes until the watchdog expires
+                foreach (var v in Kvm.Vcpus) if (!v.Stopped) v.Cpu.Cycles = Math.Max(v.Cpu.Cycles, expiry);
+                continue;
+            }
             if (!anyProgress)
             {
                 var c = Kvm.Vcpus.First(v => !v.Stopped).Cpu;
@@ -214,7 +232,7 @@ public sealed partial class Machine : IDisposable
             case InterceptCode.Instruction:
                 try
                 {
-                    UserSpace.HandleInstruction(this, vcpu, run.Ipa, run.Ipb);
+                    return UserSpace.HandleInstruction(this, vcpu, run.Ipa, run.Ipb);
                 }
                 catch (ProgramInterruptException e)
                 {
@@ -267,6 +285,59 @@ public sealed partial class Machine : IDisposable
         Kvm.Destroyed ? Kvm.GiscReferencesAtDestroy : Kvm.Gisa?.TotalReferences ?? 0,
         Kvm.References,
         Kvm.UseAfterFreeCount);
+
+    /// <summary>
+    /// The DIAG 288 watchdog's expiry once guest time (the furthest CPU's) reached it: the run ends (reset,
+    /// shutdown, poweroff, pause), CPU 0 takes a restart interruption (inject-nmi), or nothing happens.
+    /// </summary>
+    private RunResult? WatchdogExpired()
+    {
+        if (Watchdog is not { } w || Kvm.Now < w.ExpiryCycle) return null;
+        var action = w.Expire();
+        Events.Emit(VmmTrace.WatchdogExpired, Kvm.Now, action);
+        switch (action)
+        {
+            case WatchdogAction.Reset:
+                return new RunResult(RunEnd.Reboot, "watchdog (DIAG 288) expired: guest reset, a reboot ends the run", 0);
+            case WatchdogAction.Shutdown or WatchdogAction.Poweroff or WatchdogAction.Pause:
+                return new RunResult(RunEnd.Shutdown, $"watchdog (DIAG 288) expired: {action.ToString().ToLowerInvariant()}", 0);
+            case WatchdogAction.InjectNmi:
+                // s390_nmi: a restart interruption on CPU 0, started if it was stopped
+                Boot.Stopped = false;
+                Boot.Cpu.DeliverRestart();
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// s390_machine_reset for DIAG 308 subcodes 0 and 1: a clear reset of every CPU (modified clear) or a
+    /// CPU reset of the others and an initial CPU reset of the caller (load normal); the subsystem reset;
+    /// then the caller loads the short PSW at absolute 0, as an IPL does (bit 12 must be one in it: without
+    /// it the PSW is invalid and the caller takes the specification exception at once).
+    /// </summary>
+    internal void ResetAndLoadNormal(KvmVcpu caller, bool clear)
+    {
+        foreach (var v in Kvm.Vcpus)
+        {
+            if (v == caller && !clear) continue;
+            v.Reset(clear ? CpuResetKind.Clear : CpuResetKind.Cpu);
+            v.Stopped = true;
+            if (v != caller) v.Cpu.HostExitRequest = true;
+        }
+        SystemReset();
+        if (!clear) caller.Reset(CpuResetKind.Initial);
+        ulong shortPsw = Host.ReadU64(Kvm.Memory.HostStart);
+        var c = caller.Cpu;
+        caller.Stopped = false;
+        if (!c.LoadPsw((shortPsw & 0xFFFF_FFFF_8000_0000UL) ^ (1UL << 51), shortPsw & 0x7FFF_FFFFUL))
+        {
+            c.InstrLength = 0;
+            c.IssueAddr = c.PswAddr;
+            c.DeliverProgramInterruption(PgmCode.Specification, nullify: true);
+        }
+    }
 
     /// <summary>A system reset as QEMU does it: floating interruptions (and the GISA's IPM) cleared, VFIO_DEVICE_RESET.</summary>
     public void SystemReset()

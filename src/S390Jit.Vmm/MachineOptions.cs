@@ -43,6 +43,12 @@ public sealed class MachineOptions
     /// the boot CPU reaches its cycle (--ap-event): see <see cref="ApLifecycleEvent"/>.
     /// </summary>
     public List<ApLifecycleEvent> ApEvents { get; } = new();
+    /// <summary>-device diag288: the DIAG 288 watchdog device exists.</summary>
+    public bool Diag288 { get; set; }
+    /// <summary>What the watchdog's expiry does (-watchdog-action, -action watchdog=).</summary>
+    public WatchdogAction WatchdogAction { get; set; } = WatchdogAction.Reset;
+    /// <summary>-uuid: the VM's UUID (STSI 3.2.2).</summary>
+    public Guid Uuid { get; set; }
     /// <summary>Cycles a vcpu runs before the scheduler turns to the next one.</summary>
     public ulong TimeSliceCycles { get; set; } = 2_000_000;
 

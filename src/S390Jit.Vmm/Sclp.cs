@@ -107,6 +107,7 @@ public sealed class Sclp
         BinaryPrimitives.WriteUInt16BigEndian(s[16..], (ushort)CpuCount);
         BinaryPrimitives.WriteUInt16BigEndian(s[18..], entriesOffset);
         BinaryPrimitives.WriteUInt64BigEndian(s[48..], 0x0C00_0000_0000_0000UL); // CPU info available
+        s[85] |= 0x02; // configuration characteristic 46, ESOP: protection exceptions suppress and say which protection in the TEID
         BinaryPrimitives.WriteUInt16BigEndian(s[120..], (ushort)(CpuCount - 1));
         WriteCpuEntries(s[entriesOffset..]);
         SetResponse(s, RcNormalRead);

@@ -14,6 +14,9 @@ public static class VmmTrace
         f => f.Error != null ? $"{f.Event.Action}: {f.Error}"
             : $"{f.Event.Action}{(f.Event.Apqn != 0 ? " " + Hardware.Ap.Apqn.Name(f.Event.Apqn) : "")}{(f.Event.Length != 0 ? $" 0x{f.Event.Address:x}+0x{f.Event.Length:x}" : "")}");
 
+    public static readonly TraceEvent<WatchdogAction> WatchdogExpired = new("diag288_timer_expired",
+        "the DIAG 288 watchdog expired", a => $"action {a.ToString().ToLowerInvariant()}");
+
     public static readonly TraceEvent<HostLeakReport> HostLeakCheck = new("host_leak_check",
         "what the host model still held after the VM's teardown",
         l => $"pinned pages {l.PinnedPages}, gisc references {l.GiscReferences}, kvm references {l.KvmReferences}, use after free {l.UseAfterFree}");

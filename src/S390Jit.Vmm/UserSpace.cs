@@ -5,12 +5,13 @@ namespace S390Jit.Vmm;
 
 /// <summary>
 /// Instruction intercepts handled in user space (QEMU's target/s390x/kvm.c handle_instruction):
-/// SERVC to the SCLP, DIAG codes, the SIGP orders KVM leaves to user space, and channel-subsystem
-/// instructions of a machine with no I/O devices. Anything else gets an operation exception.
+/// SERVC to the SCLP, DIAG codes (Diag.cs), the SIGP orders KVM leaves to user space (Sigp.cs), and
+/// channel-subsystem instructions of a machine with no I/O devices. Anything else gets an operation
+/// exception. Returns how the run ends when the instruction ends it (a re-IPL), else null.
 /// </summary>
 internal static class UserSpace
 {
-    public static void HandleInstruction(Machine m, KvmVcpu vcpu, ushort ipa, uint ipb)
+    public static RunResult? HandleInstruction(Machine m, KvmVcpu vcpu, ushort ipa, uint ipb)
     {
         var cpu = vcpu.Cpu;
         byte op1 = (byte)(ipa >> 8), op2 = (byte)ipa;
@@ -21,17 +22,16 @@ internal static class UserSpace
                 {
                     var (r1, r2) = vcpu.RreRegs();
                     cpu.Cc = m.Sclp.ServiceCall(cpu, cpu.G[r2] & 0xFFFF_FFFFUL, (uint)cpu.G[r1]);
-                    return;
+                    return null;
                 }
             case 0xB2 when op2 is >= 0x30 and <= 0x3C or 0x76 or 0x5F:
                 ChannelSubsystem(vcpu, op2);
-                return;
+                return null;
             case 0x83:
-                Diagnose(vcpu);
-                return;
+                return Diag.Handle(m, vcpu);
             case 0xAE:
-                Sigp(m, vcpu);
-                return;
+                UserSigp.Handle(m, vcpu);
+                return null;
             default:
                 throw cpu.Pgm(PgmCode.Operation);
         }
@@ -56,41 +56,6 @@ internal static class UserSpace
                 return;
             default:
                 cpu.Cc = 3;
-                return;
-        }
-    }
-
-    private static void Diagnose(KvmVcpu vcpu)
-    {
-        var cpu = vcpu.Cpu;
-        // QEMU: unknown diagnose codes are a specification exception
-        throw cpu.Pgm(PgmCode.Specification);
-    }
-
-    private static void Sigp(Machine m, KvmVcpu vcpu)
-    {
-        var cpu = vcpu.Cpu;
-        var (r1, _, order, _, addr) = vcpu.DecodeSigp();
-        var target = m.Kvm.VcpuByAddress(addr);
-        if (target == null) { cpu.Cc = 3; return; }
-        switch (order)
-        {
-            case Host.Kvm.Sigp.Start:
-                target.Stopped = false;
-                cpu.Cc = 0;
-                return;
-            case Host.Kvm.Sigp.Restart:
-                target.Cpu.DeliverRestart();
-                target.Stopped = false;
-                cpu.Cc = 0;
-                return;
-            case Host.Kvm.Sigp.InitialCpuReset:
-            case Host.Kvm.Sigp.CpuReset:
-                if (target != vcpu) target.Stopped = true;
-                cpu.Cc = 0;
-                return;
-            default:
-                Host.Kvm.Sigp.StoreStatus(cpu, r1, Host.Kvm.Sigp.StatusInvalidOrder);
                 return;
         }
     }

@@ -98,26 +98,7 @@ public sealed unsafe partial class Cpu
     public Cpu(ushort cpuAddress = 0)
     {
         CpuAddress = cpuAddress;
-        InitialReset();
-    }
-
-    /// <summary>Initial CPU reset: registers and PSW zero, CR0 = 0xE0, CR14 = 0xC2000000, prefix 0, timers cleared.</summary>
-    public void InitialReset()
-    {
-        G = default; Cr = default; V = default; A = default; Fpc = 0;
-        PswMask = 0; PswAddr = 0; Cc = 0;
-        Cr[0] = 0xE0;
-        Cr[14] = 0xC200_0000;
-        Prefix = 0;
-        Ckc = 0;
-        CpuTimer = 0;
-        Bear = 0;
-        PerPending = 0;
-        UpdateAddressingMode();
-        // the reset clears the TLB (and the prefix changed): no translation survives
-        DatTlb.Clear();
-        ResetTranslationContext();
-        RecheckEvents();
+        Reset(CpuResetKind.Clear);
     }
 
     // ---- condition code -------------------------------------------------------------------

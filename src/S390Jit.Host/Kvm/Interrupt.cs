@@ -78,7 +78,10 @@ public sealed class FloatingInterrupts(KvmVm kvm)
 // interrupt.c: the vcpu's side: delivery before SIE entry, the enabled wait and the wakeup.
 public sealed partial class KvmVcpu
 {
-    /// <summary>Delivers injected program interruptions and floating interruptions the vcpu is enabled for.</summary>
+    /// <summary>
+    /// Delivers what is pending and enabled, in KVM's priority order: an injected program interruption,
+    /// the local emergency signals and external call (SIGP), then the floating interruptions.
+    /// </summary>
     private void DeliverPending()
     {
         if (_pendingProgram != 0)
@@ -88,7 +91,76 @@ public sealed partial class KvmVcpu
             Cpu.DeliverProgramInterruption(code, nullify: false);
             Kvm.Events.Emit(KvmTrace.DeliverInterrupt, Cpu.Cycles, (Cpu.CpuAddress, false, (uint)code));
         }
-        Kvm.Floating.Deliver(this);
+        if (!DeliverLocal()) Kvm.Floating.Deliver(this);
+    }
+
+    // ---- local interruptions SIGP raises (kvm_s390_local_interrupt) -----------------------------------
+
+    // emergency signals pending, one per sending CPU (the sigp_emerg_pending bitmap); the external call's sender or -1
+    private readonly SortedSet<ushort> _emergencyFrom = new();
+    private int _externalCallFrom = -1;
+
+    /// <summary>An external call is pending (SIGP SENSE reports it, a second one is refused).</summary>
+    public bool ExternalCallPending => _externalCallFrom >= 0;
+
+    /// <summary>__inject_sigp_emergency: an emergency signal from CPU <paramref name="from"/> (one per sender stays pending).</summary>
+    public void InjectEmergency(ushort from)
+    {
+        _emergencyFrom.Add(from);
+        Kvm.Events.Emit(KvmTrace.InjectLocal, Cpu.Cycles, (Cpu.CpuAddress, ExtCode.EmergencySignal, from));
+        UpdateLocalRequest();
+    }
+
+    /// <summary>__inject_extcall: an external call from CPU <paramref name="from"/>; false (-EBUSY) if one is pending already.</summary>
+    public bool InjectExternalCall(ushort from)
+    {
+        if (ExternalCallPending) return false;
+        _externalCallFrom = from;
+        Kvm.Events.Emit(KvmTrace.InjectLocal, Cpu.Cycles, (Cpu.CpuAddress, ExtCode.ExternalCall, from));
+        UpdateLocalRequest();
+        return true;
+    }
+
+    /// <summary>kvm_s390_clear_local_irqs (the vcpu resets): pending program interruption, emergency signals and external call dropped.</summary>
+    public void ClearLocalInterrupts()
+    {
+        _pendingProgram = 0;
+        _emergencyFrom.Clear();
+        _externalCallFrom = -1;
+        UpdateLocalRequest();
+    }
+
+    /// <summary>The SIE exits as soon as the guest enables for a pending local interruption.</summary>
+    private void UpdateLocalRequest()
+    {
+        ulong want = (_emergencyFrom.Count > 0 ? Cr0.EmergencySignal : 0) | (ExternalCallPending ? Cr0.ExternalCall : 0);
+        Cpu.HostExtRequest = (Cpu.HostExtRequest & ~(Cr0.EmergencySignal | Cr0.ExternalCall)) | want;
+        if (want != 0) Cpu.RecheckEvents();
+    }
+
+    private bool LocalDeliverable => (_emergencyFrom.Count > 0 && Cpu.ExtEnabled(Cr0.EmergencySignal)) || (ExternalCallPending && Cpu.ExtEnabled(Cr0.ExternalCall));
+
+    /// <summary>__deliver_emergency_signal, __deliver_external_call: the lowest sending CPU address first.</summary>
+    private bool DeliverLocal()
+    {
+        ushort code, from;
+        if (_emergencyFrom.Count > 0 && Cpu.ExtEnabled(Cr0.EmergencySignal))
+        {
+            code = ExtCode.EmergencySignal;
+            from = _emergencyFrom.Min;
+            _emergencyFrom.Remove(from);
+        }
+        else if (ExternalCallPending && Cpu.ExtEnabled(Cr0.ExternalCall))
+        {
+            code = ExtCode.ExternalCall;
+            from = (ushort)_externalCallFrom;
+            _externalCallFrom = -1;
+        }
+        else return false;
+        UpdateLocalRequest();
+        Cpu.DeliverExternal(code, 0, from);
+        Kvm.Events.Emit(KvmTrace.DeliverLocal, Cpu.Cycles, (Cpu.CpuAddress, code, from));
+        return true;
     }
 
     // ---- idle and wakeup (kvm.arch.idle_mask, gisa_int.kicked_mask) -----------------------------------
@@ -125,7 +197,7 @@ public sealed partial class KvmVcpu
     /// </summary>
     private KvmRun? HandleWait(ulong budgetEnd)
     {
-        if (Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) return Woken();
+        if ((Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) || LocalDeliverable) return Woken();
         if (!_idle && Kvm.Gisa != null)
             Kvm.Events.Emit(KvmTrace.HandleWait, Cpu.Cycles, (Cpu.CpuAddress, (Cpu.PswMask & Psw.Io) != 0, (byte)(Cpu.Cr[6] >> 24)));
         _idle = true;

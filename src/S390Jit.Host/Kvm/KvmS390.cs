@@ -92,12 +92,17 @@ public sealed class KvmVm : IHostEventSource
     public KvmCrypto Crypto { get; }
     /// <summary>The VM name reported in STSI 3.2.2 (QEMU sets it from -name).</summary>
     public string Name { get; set; } = "KVMguest";
+    /// <summary>The VM's UUID reported in STSI 3.2.2 (QEMU's -uuid; all zeros without it).</summary>
+    public Guid Uuid { get; set; }
 
     public bool TestFacility(int bit) => (Host.ReadU64(FacListAddress + (ulong)(bit >> 6) * 8) & (0x8000_0000_0000_0000UL >> (bit & 63))) != 0;
 
     public KvmVcpu CreateVcpu(ushort cpuAddress)
     {
         var v = new KvmVcpu(this, cpuAddress);
+        // the CPUs a TLB-clearing instruction without local clearing reaches (IPTE, IDTE, CSP, PTLB's broadcast forms)
+        _cpus.Add(v.Cpu);
+        v.Cpu.TlbPeers = _cpus;
         Crypto.VcpuSetup(v);
         if (Gisa != null)
         {
@@ -108,6 +113,8 @@ public sealed class KvmVm : IHostEventSource
         Vcpus.Add(v);
         return v;
     }
+
+    private readonly List<Cpu> _cpus = new();
 
     public KvmVcpu? VcpuByAddress(ulong address) => Vcpus.FirstOrDefault(v => v.Cpu.CpuAddress == address);
 

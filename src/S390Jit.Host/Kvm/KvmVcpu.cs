@@ -68,6 +68,18 @@ public sealed unsafe partial class KvmVcpu
         Kvm.Events.Emit(KvmTrace.InjectVcpu, Cpu.Cycles, (Cpu.CpuAddress, code));
     }
 
+    /// <summary>
+    /// KVM_S390_NORMAL_RESET / KVM_S390_INITIAL_RESET / KVM_S390_CLEAR_RESET: the CPU reset of that kind, the
+    /// local interruptions dropped; after an initial or clear reset the breaking-event address is 1, as KVM
+    /// sets it. User space controls the CPU state (QEMU stops the vcpu itself).
+    /// </summary>
+    public void Reset(CpuResetKind kind)
+    {
+        Cpu.Reset(kind);
+        if (kind != CpuResetKind.Cpu) Cpu.Bear = 1;
+        ClearLocalInterrupts();
+    }
+
     /// <summary>KVM_RUN: runs until something needs user space, or <paramref name="budgetEnd"/> cycles.</summary>
     public KvmRun Run(ulong budgetEnd)
     {

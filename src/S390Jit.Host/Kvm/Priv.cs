@@ -58,15 +58,21 @@ public sealed partial class KvmVcpu
         return true;
     }
 
-    /// <summary>STORE SYSTEM INFORMATION with a KVM-guest identity (3.2.2 names "KVM/Linux").</summary>
+    /// <summary>
+    /// handle_stsi: STORE SYSTEM INFORMATION for a KVM guest (configuration level 3). The blocks agree with
+    /// the CPU model and with each other: the machine type is STIDP's, the sequence code and plant are the
+    /// same in 1.1.1, 1.2.1 and 2.2.1, and every level counts the same CPUs (configured = total, none
+    /// reserved or standby). 3.2.2 is what KVM stores with QEMU's user_stsi additions (insert_stsi_3_2_2):
+    /// the -name (EBCDIC, and UTF-8 as the extended name) and the -uuid.
+    /// </summary>
     private bool HandleStsi()
     {
         var c = Cpu;
         if (InjectIfProblemState()) return true;
         int fc = (int)((c.G[0] >> 28) & 0xF);
         int sel1 = (int)(c.G[0] & 0xFF), sel2 = (int)(c.G[1] & 0xFFFF);
-        if ((c.G[0] & 0x0FFF_FF00UL) != 0 || (c.G[1] & 0xFFFF_0000UL) != 0) { InjectProgramInterruption(PgmCode.Specification); return true; }
         if (fc > 3) { c.Cc = 3; return true; }
+        if ((c.G[0] & 0x0FFF_FF00UL) != 0 || (c.G[1] & 0xFFFF_0000UL) != 0) { InjectProgramInterruption(PgmCode.Specification); return true; }
         if (fc == 0) { c.G[0] = (c.G[0] & ~0xF000_0000UL) | (3UL << 28); c.Cc = 0; return true; }
         ulong a = BaseDisp();
         if ((a & 0xFFF) != 0) { InjectProgramInterruption(PgmCode.Specification); return true; }
@@ -78,7 +84,10 @@ public sealed partial class KvmVcpu
         return true;
     }
 
-    /// <summary>The system-information blocks STSI stores.</summary>
+    /// <summary>The sequence code and plant of the machine in 1.1.1, 1.2.1 and 2.2.1.</summary>
+    public const string StsiSequence = "00000000000S390J", StsiPlant = "02";
+
+    /// <summary>The system-information blocks STSI stores (Linux's struct sysinfo_* layouts).</summary>
     private bool FillSysib(int fc, int sel1, int sel2, Span<byte> p)
     {
         int cpus = Kvm.Vcpus.Count;
@@ -88,32 +97,37 @@ public sealed partial class KvmVcpu
                 Ebcdic.Encode("IBM", p.Slice(32, 16));
                 Ebcdic.Encode(Kvm.Model.CpuType.ToString("X4"), p.Slice(48, 4));
                 Ebcdic.Encode("A01", p.Slice(64, 16));
-                Ebcdic.Encode("00000000000S390J", p.Slice(80, 16));
-                Ebcdic.Encode("02", p.Slice(96, 4));
+                Ebcdic.Encode(StsiSequence, p.Slice(80, 16));
+                Ebcdic.Encode(StsiPlant, p.Slice(96, 4));
                 Ebcdic.Encode("S390JIT", p.Slice(100, 16));
                 return true;
             case (1, 2, 1):
             case (2, 2, 1):
-                Ebcdic.Encode("00000000000S390J", p.Slice(80, 16));
-                Ebcdic.Encode("02", p.Slice(96, 4));
-                p[102] = (byte)(Cpu.CpuAddress >> 8); p[103] = (byte)Cpu.CpuAddress;
+                Ebcdic.Encode(StsiSequence, p.Slice(80, 16));
+                Ebcdic.Encode(StsiPlant, p.Slice(96, 4));
+                if (fc == 2) Put16(p, 100, Cpu.CpuAddress); // the logical CPU id
+                Put16(p, 102, Cpu.CpuAddress);
                 return true;
             case (1, 2, 2):
-                Put32(p, 20, 1000);
-                Put16(p, 28, cpus); Put16(p, 30, cpus);
+                Put32(p, 32, 1000); // capability
+                Put16(p, 36, cpus); Put16(p, 38, cpus); // total, configured (no standby, none reserved)
                 return true;
             case (2, 2, 2):
-                Put16(p, 32, 1);
+                Put16(p, 32, 1); // LPAR number
                 Put16(p, 36, cpus); Put16(p, 38, cpus);
                 Ebcdic.Encode("S390JIT", p.Slice(44, 8));
                 Put32(p, 52, 1000);
                 return true;
             case (3, 2, 2):
                 p[31] = 1; // one level of virtual machines: the KVM guest
-                Put16(p, 36, cpus); Put16(p, 38, cpus); Put16(p, 40, 0); Put16(p, 42, 248 - cpus);
+                Put16(p, 36, cpus); Put16(p, 38, cpus); Put16(p, 40, 0); Put16(p, 42, 0);
                 Ebcdic.Encode(Kvm.Name, p.Slice(44, 8));
                 Put32(p, 52, 1000);
                 Ebcdic.Encode("KVM/Linux", p.Slice(56, 16));
+                p[75] = 2; // the extended name is UTF-8
+                Kvm.Uuid.TryWriteBytes(p.Slice(80, 16), bigEndian: true, out _);
+                var ext = System.Text.Encoding.UTF8.GetBytes(Kvm.Name);
+                ext.AsSpan(0, Math.Min(ext.Length, 255)).CopyTo(p.Slice(2048, 256));
                 return true;
             default:
                 return false;

@@ -10,7 +10,8 @@ public static class Sigp
         SetArchitecture = 18, ConditionalEmergencySignal = 19, SenseRunningStatus = 21;
 
     /// <summary>Status bits stored in R1 with cc 1.</summary>
-    public const uint StatusStopped = 0x40, StatusInvalidOrder = 0x02, StatusInvalidParameter = 0x100, StatusNotRunning = 0x400;
+    public const uint StatusInvalidOrder = 0x02, StatusStopped = 0x40, StatusExtCallPending = 0x80, StatusInvalidParameter = 0x100,
+        StatusIncorrectState = 0x200, StatusNotRunning = 0x400;
 
     /// <summary>Stores a status in the R1 register (bits 32-63) and sets cc 1.</summary>
     public static void StoreStatus(Cpu c, int r1, uint status)
@@ -20,7 +21,9 @@ public static class Sigp
     }
 }
 
-// sigp.c: the orders KVM handles in the kernel; START, RESTART, resets, prefix and store status go to user space.
+// sigp.c: the orders KVM handles in the kernel (SENSE, EXTERNAL CALL, EMERGENCY SIGNAL, CONDITIONAL EMERGENCY
+// SIGNAL, SENSE RUNNING STATUS, STOP, SET ARCHITECTURE); START, RESTART, the resets, SET PREFIX and the
+// store-status orders go to user space (QEMU's user_sigp).
 public sealed partial class KvmVcpu
 {
     /// <summary>The intercepted SIGP's registers: R1, R3, the order code, the parameter and the addressed CPU.</summary>
@@ -52,7 +55,26 @@ public sealed partial class KvmVcpu
         switch (order)
         {
             case Sigp.Sense:
-                if (target.Stopped) Sigp.StoreStatus(c, r1, Sigp.StatusStopped); else c.Cc = 0;
+                {
+                    uint status = (target.ExternalCallPending ? Sigp.StatusExtCallPending : 0) | (target.Stopped ? Sigp.StatusStopped : 0);
+                    if (status != 0) Sigp.StoreStatus(c, r1, status); else c.Cc = 0;
+                    return true;
+                }
+            case Sigp.ExternalCall:
+                if (target.InjectExternalCall(c.CpuAddress)) c.Cc = 0;
+                else Sigp.StoreStatus(c, r1, Sigp.StatusExtCallPending);
+                return true;
+            case Sigp.EmergencySignal:
+                target.InjectEmergency(c.CpuAddress);
+                c.Cc = 0;
+                return true;
+            case Sigp.ConditionalEmergencySignal:
+                if (ConditionalEmergencyRefused(target, (ushort)param)) Sigp.StoreStatus(c, r1, Sigp.StatusIncorrectState);
+                else
+                {
+                    target.InjectEmergency(c.CpuAddress);
+                    c.Cc = 0;
+                }
                 return true;
             case Sigp.SenseRunningStatus:
                 if (target.Stopped || target != this) Sigp.StoreStatus(c, r1, Sigp.StatusNotRunning); else c.Cc = 0;
@@ -66,5 +88,19 @@ public sealed partial class KvmVcpu
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// __sigp_conditional_emergency: the signal is refused (incorrect state) only when the addressed CPU is
+    /// stopped, enabled for I/O and external interruptions, and either waiting with instruction address 0
+    /// or not waiting with neither its primary nor its secondary ASN equal to <paramref name="asn"/>.
+    /// </summary>
+    private static bool ConditionalEmergencyRefused(KvmVcpu target, ushort asn)
+    {
+        var t = target.Cpu;
+        const ulong enabled = Psw.Io | Psw.Ext;
+        if (!target.Stopped || (t.PswMask & enabled) != enabled) return false;
+        if (t.InWait) return t.PswAddr == 0;
+        return asn != (ushort)t.Cr[4] && asn != (ushort)t.Cr[3];
     }
 }

@@ -50,6 +50,12 @@ public static class KvmTrace
     public static readonly TraceEvent<(ushort Vcpu, ushort Code)> InjectVcpu = new("kvm_s390_inject_vcpu",
         "a program interruption queued for a vcpu", f => $"vcpu {f.Vcpu}: program interruption 0x{f.Code:x4}");
 
+    public static readonly TraceEvent<(ushort Vcpu, ushort Code, ushort From)> InjectLocal = new("kvm_s390_inject_local",
+        "an emergency signal or external call (SIGP) queued for a vcpu", f => $"vcpu {f.Vcpu}: external interruption 0x{f.Code:x4} from cpu {f.From}");
+
+    public static readonly TraceEvent<(ushort Vcpu, ushort Code, ushort From)> DeliverLocal = new("kvm_s390_deliver_local",
+        "KVM delivered an emergency signal or external call before SIE entry", f => $"vcpu {f.Vcpu}: external interruption 0x{f.Code:x4} from cpu {f.From}");
+
     public static readonly TraceEvent<uint> InjectVm = new("kvm_s390_inject_vm",
         "a floating service-signal interruption injected", p => $"service signal param 0x{p:x8}");
 

@@ -34,8 +34,8 @@ public class QemuCompatTests
     public void Spellings_scripts_use_are_accepted_and_ignored()
     {
         var (code, _, err) = Run("-nodefaults", "-nographic", "-display", "none", "-serial", "mon:stdio", "-no-reboot", "-no-shutdown",
-            "-no-user-config", "-name", "guest=vm1,debug-threads=on", "-accel", "tcg", "-enable-kvm", "-machine", "accel=kvm:tcg", "-action", "panic=exit-failure",
-            "-uuid", "12345678-1234-1234-1234-123456789abc", "-watchdog-action", "none", "-smp", "1,maxcpus=4", "--kernel", Hello, "-m", "64");
+            "-no-user-config", "-name", "guest=vm1,debug-threads=on", "-accel", "tcg", "-enable-kvm", "-machine", "accel=kvm:tcg", "-action", "panic=exit-failure,watchdog=inject-nmi",
+            "-device", "diag288,id=watchdog0", "-uuid", "12345678-1234-1234-1234-123456789abc", "-watchdog-action", "none", "-smp", "1,maxcpus=4", "--kernel", Hello, "-m", "64");
         Assert.That((code, err), Is.EqualTo((0, "")));
     }
 
@@ -47,7 +47,7 @@ public class QemuCompatTests
     [TestCase("-display", "gtk", "-display gtk is not supported: S390Jit has no display (use -display none or -nographic)")]
     [TestCase("-serial", "tcp::4444", "-serial tcp::4444 is not supported: the console is stdio (use -serial stdio, mon:stdio or none)")]
     [TestCase("-accel", "hvf", "-accel hvf is not supported: guests run under S390Jit's modelled KVM (use -accel kvm, -accel tcg or leave it out)")]
-    [TestCase("-device", "diag288,id=wd0", "-device diag288,id=wd0: the DIAG 288 watchdog is not implemented by S390Jit yet")]
+    [TestCase("-action", "watchdog=explode", "-action watchdog=explode: watchdog=explode: expected reset, shutdown, poweroff, inject-nmi, pause, debug or none")]
     [TestCase("-device", "qemu-s390x-cpu,core-id=1", "-device qemu-s390x-cpu,core-id=1: CPU hotplug is not supported (give the CPUs with -smp N)")]
     [TestCase("-uuid", "nope", "-uuid nope: not a UUID (expected e.g. 12345678-1234-1234-1234-123456789abc)")]
     public void Qemu_options_S390Jit_does_not_support_are_refused_by_name(string option, string? value, string message)

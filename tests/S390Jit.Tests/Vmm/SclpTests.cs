@@ -51,6 +51,7 @@ public class SclpTests
         Assert.That(BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb + 16, 2)), Is.EqualTo(2), "CPU entries");
         ushort off = BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb + 18, 2));
         Assert.That(Mem(Sccb + off + 16, 1)[0], Is.EqualTo(1), "second entry is CPU address 1");
+        Assert.That(Mem(Sccb + 85, 1)[0] & 0x02, Is.EqualTo(0x02), "ESOP (the DAT's protection exceptions say which protection)");
         Assert.That(_m.Kvm.Floating.ServicePending, Is.True);
     }
 
