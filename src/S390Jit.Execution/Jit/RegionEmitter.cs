@@ -817,6 +817,44 @@ public sealed unsafe class RegionEmitter
         _il.MarkLabel(skip);
     }
 
+    // ---- floating-point registers (simple FP bodies): in the CPU, not cached in locals ------------
+    private static readonly MethodInfo M_ReadFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.ReadFpr))!;
+    private static readonly MethodInfo M_WriteFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.WriteFpr))!;
+    private static readonly MethodInfo M_AfpOff = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.AfpOff))!;
+    private static readonly MethodInfo M_SetPendingData = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingData))!;
+
+    public Val ReadFpr(int r)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, r);
+        _il.Emit(OpCodes.Call, M_ReadFpr);
+        return Pop();
+    }
+
+    public void WriteFpr(int r, Val v)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, r);
+        Push(v);
+        _il.Emit(OpCodes.Call, M_WriteFpr);
+    }
+
+    /// <summary>Data exception DXC 1 for an AFP register (known at translation) while CR0's AFP-register control is off.</summary>
+    public void CheckAfpRegister(int r)
+    {
+        if ((r & 9) == 0) return;
+        Facts.Raises = true;
+        var skip = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, M_AfpOff);
+        _il.Emit(OpCodes.Brfalse, skip);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, (int)S390Jit.Architecture.Fp.Dxc.AfpRegister);
+        _il.Emit(OpCodes.Call, M_SetPendingData);
+        ExitProgramInterruption();
+        _il.MarkLabel(skip);
+    }
+
     public void Raise(ushort code)
     {
         Facts.Raises = true;
