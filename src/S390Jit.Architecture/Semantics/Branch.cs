@@ -1,6 +1,5 @@
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
-using static S390Jit.Architecture.Semantics.Alu;
 
 namespace S390Jit.Architecture.Semantics;
 

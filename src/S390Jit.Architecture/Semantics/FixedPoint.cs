@@ -13,7 +13,6 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
     // ---- shared steps ---------------------------------------------------------------------
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
     private static V Imm(B b, long v) => b.Const((ulong)v);
-    private static V Bit31(B b, V v) => b.And(b.ShrU(v, b.Const(31)), b.Const(1));
     private static V Bit63(B b, V v) => b.ShrU(v, b.Const(63));
 
     private static void AddS32(B b, int r1, V a, V c)
@@ -21,42 +20,42 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
         V r = b.Trunc32(b.Add(a, c));
         b.SetG32(r1, r);
         b.SetCc(CcOp.AddSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        b.FixedOverflowIf(CcRules.AddOverflow(b, a, c, r, wide: false));
     }
     private static void AddS32H(B b, int r1, V a, V c)
     {
         V r = b.Trunc32(b.Add(a, c));
         b.SetG32H(r1, r);
         b.SetCc(CcOp.AddSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        b.FixedOverflowIf(CcRules.AddOverflow(b, a, c, r, wide: false));
     }
     private static void AddS64(B b, int r1, V a, V c)
     {
         V r = b.Add(a, c);
         b.SetG(r1, r);
         b.SetCc(CcOp.AddSigned64, a, c, r);
-        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        b.FixedOverflowIf(CcRules.AddOverflow(b, a, c, r, wide: true));
     }
     private static void SubS32(B b, int r1, V a, V c)
     {
         V r = b.Trunc32(b.Sub(a, c));
         b.SetG32(r1, r);
         b.SetCc(CcOp.SubSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, c), b.Xor(a, r))));
+        b.FixedOverflowIf(CcRules.SubOverflow(b, a, c, r, wide: false));
     }
     private static void SubS32H(B b, int r1, V a, V c)
     {
         V r = b.Trunc32(b.Sub(a, c));
         b.SetG32H(r1, r);
         b.SetCc(CcOp.SubSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, c), b.Xor(a, r))));
+        b.FixedOverflowIf(CcRules.SubOverflow(b, a, c, r, wide: false));
     }
     private static void SubS64(B b, int r1, V a, V c)
     {
         V r = b.Sub(a, c);
         b.SetG(r1, r);
         b.SetCc(CcOp.SubSigned64, a, c, r);
-        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, c), b.Xor(a, r))));
+        b.FixedOverflowIf(CcRules.SubOverflow(b, a, c, r, wide: true));
     }
     private static void AddL32(B b, int r1, V a, V c) { V r = b.Trunc32(b.Add(a, c)); b.SetG32(r1, r); b.SetCc(CcOp.AddLogical32, a, c, r); }
     private static void AddL32H(B b, int r1, V a, V c) { V r = b.Trunc32(b.Add(a, c)); b.SetG32H(r1, r); b.SetCc(CcOp.AddLogical32, a, c, r); }
@@ -108,7 +107,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
         V r = b.Trunc32(b.Add(a, c));
         b.Store(4, addr, r);
         b.SetCc(CcOp.AddSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        b.FixedOverflowIf(CcRules.AddOverflow(b, a, c, r, wide: false));
     }
     private static void AddStorage64(B b, V addr, V c)
     {
@@ -116,7 +115,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
         V r = b.Add(a, c);
         b.Store(8, addr, r);
         b.SetCc(CcOp.AddSigned64, a, c, r);
-        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        b.FixedOverflowIf(CcRules.AddOverflow(b, a, c, r, wide: true));
     }
 
     // ---- add ------------------------------------------------------------------------------

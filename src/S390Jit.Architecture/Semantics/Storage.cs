@@ -352,7 +352,7 @@ public static class Storage
         }
         c.WriteU32(a, r);
         c.SetR32(i.R1, old);
-        if (op == 0 && (int)((old ^ r) & (b ^ r)) < 0) Alu.FixedOverflow(c);
+        if (op == 0 && CcRules.AddOverflows(old, b, r, wide: false)) Alu.FixedOverflow(c);
     }
     private static void Interlocked64(Cpu c, ref Insn i, int op)
     {
@@ -370,7 +370,7 @@ public static class Storage
         }
         c.WriteU64(a, r);
         c.G[i.R1] = old;
-        if (op == 0 && (long)((old ^ r) & (b ^ r)) < 0) Alu.FixedOverflow(c);
+        if (op == 0 && CcRules.AddOverflows(old, b, r, wide: true)) Alu.FixedOverflow(c);
     }
     public static void LAA(Cpu c, ref Insn i) => Interlocked32(c, ref i, 0);
     public static void LAAL(Cpu c, ref Insn i) => Interlocked32(c, ref i, 1);

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
 using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
@@ -318,6 +319,7 @@ public sealed unsafe class RegionEmitter
 
     public Val LeadingZeros(Val a)
     {
+        if (a.IsConst) return new Val((ulong)BitOperations.LeadingZeroCount(a.Value));
         Push(a);
         _il.Emit(OpCodes.Call, M_Lzcnt);
         _il.Emit(OpCodes.Conv_U8);
@@ -591,59 +593,16 @@ public sealed unsafe class RegionEmitter
 
     private Val CcLocal(LocalBuilder l) { _il.Emit(OpCodes.Ldloc, l); return Pop(); }
 
-    /// <summary>Compare mask (8 equal, 4 low, 2 high) on two values.</summary>
-    private Val CompareMask(int mask, Val x, Val y, bool signed)
-    {
-        OpCode lt = signed ? OpCodes.Clt : OpCodes.Clt_Un;
-        Val Not(Val v) => Binary(OpCodes.Xor, v, new Val(1));
-        return (mask & 0xE) switch
-        {
-            0 => new Val(0),
-            8 => Compare(OpCodes.Ceq, x, y),
-            4 => Compare(lt, x, y),
-            2 => Compare(lt, y, x),
-            12 => Not(Compare(lt, y, x)),
-            10 => Not(Compare(lt, x, y)),
-            6 => Not(Compare(OpCodes.Ceq, x, y)),
-            _ => new Val(1),
-        };
-    }
-
     public Val CcMatches(int mask)
     {
         mask &= 15;
         if (mask == 0) return new Val(0);
         if (mask == 15) return new Val(1);
         if (_staticCc is int known) return new Val((mask & (8 >> known)) != 0 ? 1UL : 0);
-        switch (_staticOp)
-        {
-            case CcOp.CompareSigned32:
-                return CompareMask(mask, Convert(CcLocal(_ccSrc), OpCodes.Conv_I4), Convert(CcLocal(_ccDst), OpCodes.Conv_I4), true);
-            case CcOp.CompareSigned64:
-                return CompareMask(mask, CcLocal(_ccSrc), CcLocal(_ccDst), true);
-            case CcOp.CompareLogical32:
-                return CompareMask(mask, Trunc32(CcLocal(_ccSrc)), Trunc32(CcLocal(_ccDst)), false);
-            case CcOp.CompareLogical64:
-                return CompareMask(mask, CcLocal(_ccSrc), CcLocal(_ccDst), false);
-            case CcOp.Sign32:
-                return CompareMask(mask, Convert(CcLocal(_ccSrc), OpCodes.Conv_I4), new Val(0), true);
-            case CcOp.Sign64:
-                return CompareMask(mask, CcLocal(_ccSrc), new Val(0), true);
-            case CcOp.NonZero32:
-            case CcOp.NonZero64:
-                {
-                    // cc 0 zero, cc 1 nonzero
-                    Val v = _staticOp == CcOp.NonZero32 ? Trunc32(CcLocal(_ccSrc)) : CcLocal(_ccSrc);
-                    bool zero = (mask & 8) != 0, nonzero = (mask & 4) != 0;
-                    if (zero && nonzero) return new Val(1);
-                    if (zero) return Compare(OpCodes.Ceq, v, new Val(0));
-                    if (nonzero) return Binary(OpCodes.Xor, Compare(OpCodes.Ceq, v, new Val(0)), new Val(1));
-                    return new Val(0);
-                }
-        }
-        // no fusion: compute the condition code inline when the rule is known, else call the one CcCompute
-        Val cc = _staticOp is CcOp op ? InlineCc(op) : CallCc();
-        if (cc.IsConst) return new Val((mask & (8 >> (int)cc.Value)) != 0 ? 1UL : 0);
+        // the rule known at translation: inline (comparisons fuse with the branch); else call the one CcCompute
+        if (_staticOp is CcOp op)
+            return CcRules.Matches(new IlBackend(this), op, mask, CcLocal(_ccSrc), _staticCcMask is ulong m ? new Val(m) : CcLocal(_ccDst));
+        Val cc = CallCc();
         // (mask >> (3 - cc)) & 1
         return Binary(OpCodes.And, Binary(OpCodes.Shr_Un, new Val((ulong)mask), Binary(OpCodes.Sub, new Val(3), cc), shift: true), new Val(1));
     }
@@ -657,84 +616,6 @@ public sealed unsafe class RegionEmitter
         _il.Emit(OpCodes.Call, M_CcCalc);
         _il.Emit(OpCodes.Conv_U8);
         return Pop();
-    }
-
-    /// <summary>The condition code (0-3) of a rule known at translation, computed inline from the cc operands.</summary>
-    private Val InlineCc(CcOp op)
-    {
-        Val a = CcLocal(_ccSrc), b = CcLocal(_ccDst);
-        Val Sign32(Val v) => Convert(v, OpCodes.Conv_I4);
-        Val Not(Val c) => Binary(OpCodes.Xor, c, new Val(1));
-        // signed value: 0 zero, 1 negative, 2 positive
-        Val SignCc(Val v) => Select(Compare(OpCodes.Ceq, v, new Val(0)), new Val(0), Select(Compare(OpCodes.Clt, v, new Val(0)), new Val(1), new Val(2)));
-        switch (op)
-        {
-            case CcOp.Const:
-                return b;
-            case CcOp.AddSigned32:
-            case CcOp.SubSigned32:
-            case CcOp.AddSigned64:
-            case CcOp.SubSigned64:
-                {
-                    bool wide = op is CcOp.AddSigned64 or CcOp.SubSigned64, add = op is CcOp.AddSigned32 or CcOp.AddSigned64;
-                    Val x = wide ? a : Sign32(a), y = wide ? b : Sign32(b);
-                    Val r = Binary(add ? OpCodes.Add : OpCodes.Sub, x, y);
-                    if (!wide) r = Sign32(r);
-                    // overflow: the 64-bit result of sign-extended 32-bit operands differs from its 32-bit value;
-                    // for 64-bit operands the usual sign test
-                    Val ovf = wide
-                        ? Binary(OpCodes.Shr_Un, add ? Binary(OpCodes.And, Binary(OpCodes.Xor, x, r), Binary(OpCodes.Xor, y, r))
-                                                     : Binary(OpCodes.And, Binary(OpCodes.Xor, x, y), Binary(OpCodes.Xor, x, r)), new Val(63), shift: true)
-                        : Not(Compare(OpCodes.Ceq, Binary(add ? OpCodes.Add : OpCodes.Sub, x, y), r));
-                    return Select(ovf, new Val(3), SignCc(r));
-                }
-            case CcOp.AddLogical32:
-            case CcOp.AddLogical64:
-                {
-                    bool wide = op == CcOp.AddLogical64;
-                    Val x = wide ? a : Trunc32(a), y = wide ? b : Trunc32(b);
-                    Val r = Binary(OpCodes.Add, x, y);
-                    Val carry = wide ? Compare(OpCodes.Clt_Un, r, x) : Binary(OpCodes.Shr_Un, r, new Val(32), shift: true);
-                    if (!wide) r = Trunc32(r);
-                    Val nz = Not(Compare(OpCodes.Ceq, r, new Val(0)));
-                    return Binary(OpCodes.Or, nz, Binary(OpCodes.Shl, carry, new Val(1), shift: true));
-                }
-            case CcOp.SubLogical32:
-            case CcOp.SubLogical64:
-                {
-                    Val x = op == CcOp.SubLogical64 ? a : Trunc32(a), y = op == CcOp.SubLogical64 ? b : Trunc32(b);
-                    return Select(Compare(OpCodes.Clt_Un, x, y), new Val(1), Select(Compare(OpCodes.Ceq, x, y), new Val(2), new Val(3)));
-                }
-            case CcOp.CompareSigned32:
-            case CcOp.CompareSigned64:
-            case CcOp.CompareLogical32:
-            case CcOp.CompareLogical64:
-                {
-                    bool signed = op is CcOp.CompareSigned32 or CcOp.CompareSigned64;
-                    Val x = a, y = b;
-                    if (op == CcOp.CompareSigned32) { x = Sign32(a); y = Sign32(b); }
-                    if (op == CcOp.CompareLogical32) { x = Trunc32(a); y = Trunc32(b); }
-                    return Select(Compare(OpCodes.Ceq, x, y), new Val(0), Select(Compare(signed ? OpCodes.Clt : OpCodes.Clt_Un, x, y), new Val(1), new Val(2)));
-                }
-            case CcOp.Sign32: return SignCc(Sign32(a));
-            case CcOp.Sign64: return SignCc(a);
-            case CcOp.NonZero32: return Not(Compare(OpCodes.Ceq, Trunc32(a), new Val(0)));
-            case CcOp.NonZero64: return Not(Compare(OpCodes.Ceq, a, new Val(0)));
-            case CcOp.TestUnderMask:
-                {
-                    Val sel = Binary(OpCodes.And, a, b);
-                    return Select(Compare(OpCodes.Ceq, sel, new Val(0)), new Val(0), Select(Compare(OpCodes.Ceq, sel, b), new Val(3), new Val(1)));
-                }
-            case CcOp.TestUnderMask16 when _staticCcMask is ulong mask16:
-                {
-                    Val sel = Binary(OpCodes.And, a, new Val(mask16));
-                    ulong top = mask16 == 0 ? 0 : 1UL << (63 - System.Numerics.BitOperations.LeadingZeroCount(mask16));
-                    Val mixed = Select(Compare(OpCodes.Ceq, Binary(OpCodes.And, sel, new Val(top)), new Val(0)), new Val(1), new Val(2));
-                    return Select(Compare(OpCodes.Ceq, sel, new Val(0)), new Val(0), Select(Compare(OpCodes.Ceq, sel, new Val(mask16)), new Val(3), mixed));
-                }
-            default:
-                return CallCc();
-        }
     }
 
     // ---- control --------------------------------------------------------------------------------
