@@ -1,4 +1,3 @@
-using System.Reflection.Emit;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -105,7 +104,7 @@ public sealed class RegionBuilder
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
             var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn };
-            pi.Facts = Analyze(pi);
+            pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
             frames.Add(_cpu.RealToAbsolute(addr) >> 12);
             block.Insns.Add(pi);
             total++;
@@ -121,23 +120,5 @@ public sealed class RegionBuilder
         }
         block.FallThrough = addr;
         return block;
-    }
-
-    private RegionEmitter? _scratch;
-
-    /// <summary>Translates one instruction into a scratch method (never compiled) to learn its jumps and stores.</summary>
-    private InstrFacts Analyze(PlanInsn pi)
-    {
-        if (!pi.Def.IsSimple) return new InstrFacts();
-        if (_scratch == null)
-        {
-            var dm = new DynamicMethod("analyze", typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
-            _scratch = new RegionEmitter(dm.GetILGenerator(), _key.Mode, _key.FixedOverflowMask);
-        }
-        _scratch.BeginInstruction(0, pi.Addr, pi.Length);
-        BodyEmitters.For(pi.Def)(new IlBackend(_scratch), ref pi.Insn);
-        var facts = _scratch.Facts;
-        _scratch.EndInstruction();
-        return facts;
     }
 }

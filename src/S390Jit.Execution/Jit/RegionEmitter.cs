@@ -8,17 +8,6 @@ using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
-/// <summary>What translating one instruction revealed: its jumps, stores and register writes.</summary>
-public sealed class InstrFacts
-{
-    /// <summary>Jumps the body can take: constant target or null (computed), and whether it is taken always.</summary>
-    public readonly List<(ulong? Target, bool Always)> Jumps = new();
-    public bool Stores;
-    public bool Raises;
-    /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
-    public ulong ExtraCycles;
-}
-
 /// <summary>
 /// Emits the IL of one region: a DynamicMethod <c>int Run(RegionData data, Cpu cpu)</c> that keeps
 /// the guest registers, the lazy condition code, the cycle and instruction counters in IL locals,
@@ -74,8 +63,6 @@ public sealed unsafe class RegionEmitter
     private readonly Label _slowRead, _slowWrite;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
-    private readonly bool[] _written = new bool[16];
-    private readonly bool[] _used = new bool[16];
     private readonly bool[] _loadSet;
     private readonly bool[] _flushSet;
 
@@ -87,14 +74,16 @@ public sealed unsafe class RegionEmitter
     private int? _staticCc;
     private ulong? _staticCcMask;
 
-    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[]? flushSet = null, bool[]? loadSet = null)
+    /// <param name="flushSet">Registers the region writes (stored back at exits and before helpers).</param>
+    /// <param name="loadSet">Registers the region reads or writes (loaded into locals).</param>
+    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[] flushSet, bool[] loadSet)
     {
         _il = il;
         AddressingMode = addressingMode;
         AddrMask = addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         FixedOverflowMask = fixedOverflowMask;
-        _flushSet = flushSet ?? Enumerable.Repeat(true, 16).ToArray();
-        _loadSet = loadSet ?? Enumerable.Repeat(true, 16).ToArray();
+        _flushSet = flushSet;
+        _loadSet = loadSet;
         for (int r = 0; r < 16; r++) _regs[r] = il.DeclareLocal(typeof(ulong));
         _gref = il.DeclareLocal(typeof(ulong).MakeByRefType());
         _ccOp = il.DeclareLocal(typeof(int));
@@ -119,15 +108,11 @@ public sealed unsafe class RegionEmitter
     public int AddressingMode { get; }
     public ulong AddrMask { get; }
     public bool FixedOverflowMask { get; }
-    public bool[] Written => _written;
-    /// <summary>Registers the region reads or writes (pass 1); only these are loaded into locals.</summary>
-    public bool[] Used => _used;
 
     // ---- the instruction being translated --------------------------------------------------
     public ulong CurrentAddr { get; private set; }
     public ulong CurrentNext { get; private set; }
     public int CurrentIndex { get; private set; }
-    public InstrFacts Facts { get; private set; } = new();
     /// <summary>Resolves a constant jump target to a block label inside the region, or null.</summary>
     public Func<ulong, Label?> BlockLabel { get; set; } = _ => null;
     /// <summary>Block starts a computed jump is compared against before leaving the region (returns, switch tables).</summary>
@@ -138,7 +123,6 @@ public sealed unsafe class RegionEmitter
         CurrentIndex = index;
         CurrentAddr = addr;
         CurrentNext = (addr + (ulong)length) & AddrMask;
-        Facts = new InstrFacts();
         _dirty = false;
     }
 
@@ -194,7 +178,6 @@ public sealed unsafe class RegionEmitter
 
     public Val ReadReg(int r)
     {
-        _used[r] = true;
         _il.Emit(OpCodes.Ldloc, _regs[r]);
         return Pop();
     }
@@ -204,8 +187,6 @@ public sealed unsafe class RegionEmitter
         _dirty = true;
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
-        _written[r] = true;
-        _used[r] = true;
     }
 
     public void WriteReg32(int r, Val v)
@@ -218,8 +199,6 @@ public sealed unsafe class RegionEmitter
         else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Stloc, _regs[r]);
-        _written[r] = true;
-        _used[r] = true;
     }
 
     public void WriteReg32H(int r, Val v)
@@ -232,8 +211,6 @@ public sealed unsafe class RegionEmitter
         else { Push(v); _il.Emit(OpCodes.Ldc_I4, 32); _il.Emit(OpCodes.Shl); }
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Stloc, _regs[r]);
-        _written[r] = true;
-        _used[r] = true;
     }
 
     private static ulong Fold(OpCode op, ulong a, ulong b)
@@ -479,7 +456,6 @@ public sealed unsafe class RegionEmitter
 
     public void Store(int size, Val addr, Val value)
     {
-        Facts.Stores = true;
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
         TlbLookup(F_WriteTlb, addr, size, slow);
@@ -547,7 +523,6 @@ public sealed unsafe class RegionEmitter
 
     public void Probe(Val addr, int len, bool write)
     {
-        if (write) Facts.Stores = true;
         var ok = _il.DefineLabel();
         var slow = _il.DefineLabel();
         // a TLB hit for the operand's page (operand within one page) proves the access
@@ -624,7 +599,6 @@ public sealed unsafe class RegionEmitter
         if (cond.IsConst && cond.Value == 0) return;
         bool always = cond.IsConst;
         ulong? t = target.IsConst ? target.Value & AddrMask : null;
-        Facts.Jumps.Add((t, always));
         var skip = _il.DefineLabel();
         if (!always) BranchIfFalse(cond, skip);
         // a successful branch sets the breaking-event-address register (stored at program interruptions)
@@ -676,7 +650,6 @@ public sealed unsafe class RegionEmitter
     {
         if (!FixedOverflowMask) return; // the region is keyed by the PSW program mask
         if (cond.IsConst && cond.Value == 0) return;
-        Facts.Raises = true;
         var skip = _il.DefineLabel();
         Push(cond);
         _il.Emit(OpCodes.Brfalse, skip);
@@ -688,7 +661,6 @@ public sealed unsafe class RegionEmitter
     public void TrapIf(Val cond)
     {
         if (cond.IsConst && cond.Value == 0) return;
-        Facts.Raises = true;
         var skip = _il.DefineLabel();
         Push(cond);
         _il.Emit(OpCodes.Brfalse, skip);
@@ -700,7 +672,6 @@ public sealed unsafe class RegionEmitter
 
     public void Raise(ushort code)
     {
-        Facts.Raises = true;
         SetPending(code);
         ExitProgramInterruption();
     }
