@@ -74,7 +74,7 @@ public sealed partial class Machine : IDisposable
         {
             var v = Kvm.CreateVcpu((ushort)i);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
-            if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
+            if (Engine is Execution.Jit.JitEngine jit) jit.Attach(v.Cpu); // stores of every vcpu reach the one code watch
         }
         Sclp = new Sclp(Kvm, options.Console);
         Kvm.Uuid = options.Uuid;

@@ -30,17 +30,22 @@ public unsafe partial class Cpu
     /// <summary>Instruction-fetch cache (instruction-execution protection and key checks differ from operand fetches).</summary>
     public TlbArray ExecTlb;
 
-    /// <summary>Called (if set) after a store to a page that is watched (e.g. holds translated code).</summary>
-    public Action<ulong>? OnWatchedPageWrite;
-    /// <summary>One bit per 4 KiB absolute frame: stores there are reported through <see cref="OnWatchedPageWrite"/>.</summary>
-    public ulong[] WatchedFrames = [];
+    /// <summary>The execution layer's watch on frames (the JIT's translated code), or null: stores there are reported to it.</summary>
+    public IStorageObserver? StorageObserver;
+
+    /// <summary>Reports a store into absolute frame <paramref name="frame"/> if it is watched; true when it was.</summary>
+    private bool ReportStore(ulong frame)
+    {
+        if (StorageObserver is not { } o || !o.Watches(frame)) return false;
+        o.FrameWritten(frame);
+        return true;
+    }
 
     public void AttachStorage(byte* mem, ulong size)
     {
         Mem = mem;
         MemSize = size;
         StorageKeys = new byte[(size + PageMask) >> 12];
-        WatchedFrames = new ulong[((size >> 12) + 63) / 64];
         PurgeTlb();
     }
 
@@ -154,11 +159,7 @@ public unsafe partial class Cpu
             if ((PswMask & Psw.Per) != 0) cache = false;
             StorageKeys[frame] |= 0x06; // reference + change
             if (WriteJournal != null) { Journal(abs); cache = false; }
-            if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) != 0)
-            {
-                cache = false;
-                OnWatchedPageWrite?.Invoke(frame << 12);
-            }
+            if (ReportStore(frame)) cache = false;
         }
         else StorageKeys[frame] |= 0x04;
         if (cache)

@@ -50,11 +50,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     private readonly BlockingCollection<Func<Region?>> _work = new();
     private readonly Thread? _compiler;
     private ulong[] _frameGeneration = [];
+    private readonly CodeWatch _watch;
     private readonly RegionEntry?[] _fast = new RegionEntry?[4096];
 
     public JitEngine(JitOptions? options = null)
     {
         _opt = options ?? new JitOptions();
+        _watch = new CodeWatch(InvalidateFrame);
         if (_opt.Background)
         {
             _compiler = new Thread(CompileLoop) { IsBackground = true, Name = "s390jit-compiler" };
@@ -65,11 +67,18 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     public string Name => "jit";
     public JitStats Stats { get; } = new();
 
-    /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the watch map).</summary>
+    /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the one watch).</summary>
     public void Attach(Cpu cpu)
     {
-        if (_frameGeneration.Length < cpu.WatchedFrames.Length * 64) Array.Resize(ref _frameGeneration, cpu.WatchedFrames.Length * 64);
-        cpu.OnWatchedPageWrite = addr => InvalidateFrame(cpu, addr >> 12);
+        Cover(cpu);
+        cpu.StorageObserver = _watch;
+    }
+
+    /// <summary>The watch and the frame generations cover the CPU's storage (attached before or after <see cref="Attach"/>).</summary>
+    private void Cover(Cpu cpu)
+    {
+        _watch.Cover(cpu.MemSize);
+        if (_frameGeneration.Length < _watch.FrameCount) Array.Resize(ref _frameGeneration, _watch.FrameCount);
     }
 
     /// <summary>Host-side writes into guest storage (DMA-like): drop translations of the frames they touch.</summary>
@@ -77,15 +86,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     {
         if (length == 0) return;
         for (ulong f = abs >> 12; f <= (abs + length - 1) >> 12; f++)
-            if (f >> 6 < (ulong)cpu.WatchedFrames.Length && (cpu.WatchedFrames[f >> 6] & (1UL << (int)(f & 63))) != 0)
-                InvalidateFrame(cpu, f);
+            if (_watch.Watches(f)) InvalidateFrame(f);
     }
 
-    private void InvalidateFrame(Cpu cpu, ulong frame)
+    private void InvalidateFrame(ulong frame)
     {
-        cpu.WatchedFrames[frame >> 6] &= ~(1UL << (int)(frame & 63));
+        _watch.Unwatch(frame);
         if (frame < (ulong)_frameGeneration.Length) _frameGeneration[frame]++;
-        cpu.CodeModified = true;
+        _watch.CodeModified = true;
         if (!_byFrame.Remove(frame, out var list)) return;
         foreach (var r in list)
         {
@@ -104,7 +112,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
 
     public CpuExit Run(Cpu cpu)
     {
-        if (cpu.OnWatchedPageWrite == null) Attach(cpu);
+        if (cpu.StorageObserver != _watch) Attach(cpu);
         RegionEntry? next = null;
         while (true)
         {
@@ -131,7 +139,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                     if (entry != null)
                     {
                         var region = entry.Region;
-                        cpu.CodeModified = false;
+                        _watch.CodeModified = false;
                         ulong before = cpu.Instructions;
                         int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
                         Stats.RegionRuns++;
@@ -162,8 +170,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                 {
                                     var d = region.Data;
                                     Uncharge(cpu, d, idx);
-                                    if (cpu.PendingPgmCode == Cpu.PendingReexecute)
+                                    if (_watch.ReexecutePending)
                                     {
+                                        _watch.ReexecutePending = false;
                                         // a store into translated code: the interpreter runs the instruction
                                         var x = Reexecute(cpu, d, idx);
                                         if (x != CpuExit.None) return x;
@@ -229,7 +238,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         cpu.WriteJournal.Clear();
         cpu.InvalidateTranslation();
         int r = entry.Region.Run(cpu, entry.Block);
-        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || cpu.CodeModified)
+        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || _watch.CodeModified)
         {
             cpu.WriteJournal.Clear();
             return r;
@@ -314,7 +323,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         if (plan == null) return false;
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
-        foreach (var f in frameArr) Watch(cpu, f);
+        Cover(cpu);
+        foreach (var f in frameArr) _watch.Watch(f);
         cpu.InvalidateTranslation();
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
         foreach (var b in plan) _pending.Add(key with { Address = b.Start });
@@ -345,11 +355,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         Compile(cpu, region.Key, seeds);
     }
 
-    private static void Watch(Cpu cpu, ulong frame)
-    {
-        if (frame >> 6 < (ulong)cpu.WatchedFrames.Length) cpu.WatchedFrames[frame >> 6] |= 1UL << (int)(frame & 63);
-    }
-
     private void CompileLoop()
     {
         foreach (var job in _work.GetConsumingEnumerable())
@@ -371,7 +376,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
             {
                 ulong f = r.Frames[i];
                 ulong g = f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0;
-                bool watched = f >> 6 < (ulong)cpu.WatchedFrames.Length && (cpu.WatchedFrames[f >> 6] & (1UL << (int)(f & 63))) != 0;
+                bool watched = _watch.Watches(f);
                 if (g != r.FrameGenerations[i] || !watched) { stale = true; break; }
             }
             if (stale) { Stats.RegionsDiscarded++; continue; }
@@ -411,7 +416,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         _regionCount = 0;
         _byFrame.Clear();
         Array.Clear(_fast);
-        Array.Clear(cpu.WatchedFrames);
+        _watch.Clear();
         Stats.CacheFlushes++;
     }
 

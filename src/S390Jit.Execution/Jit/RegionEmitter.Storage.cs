@@ -16,8 +16,8 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
     private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
     private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
-    private static readonly MethodInfo M_TryWrite = typeof(Cpu).GetMethod(nameof(Cpu.TryWriteCompiled))!;
-    private static readonly MethodInfo M_TryProbe = typeof(Cpu).GetMethod(nameof(Cpu.TryProbe))!;
+    private static readonly MethodInfo M_TryWrite = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryWrite))!;
+    private static readonly MethodInfo M_TryProbe = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbe))!;
 
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
     {

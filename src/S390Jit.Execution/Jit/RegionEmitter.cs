@@ -34,7 +34,8 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_CcOp = typeof(Cpu).GetField(nameof(Cpu.CcOp))!;
     private static readonly FieldInfo F_CcSrc = typeof(Cpu).GetField(nameof(Cpu.CcSrc))!;
     private static readonly FieldInfo F_CcDst = typeof(Cpu).GetField(nameof(Cpu.CcDst))!;
-    private static readonly FieldInfo F_CodeModified = typeof(Cpu).GetField(nameof(Cpu.CodeModified))!;
+    private static readonly FieldInfo F_StorageObserver = typeof(Cpu).GetField(nameof(Cpu.StorageObserver))!;
+    private static readonly FieldInfo F_CodeModified = typeof(CodeWatch).GetField(nameof(CodeWatch.CodeModified))!;
     private static readonly FieldInfo F_Defs = typeof(RegionData).GetField(nameof(RegionData.Defs))!;
     private static readonly FieldInfo F_Insns = typeof(RegionData).GetField(nameof(RegionData.Insns))!;
     private static readonly MethodInfo M_ExecuteCompiled = typeof(Cpu).GetMethod(nameof(Cpu.ExecuteCompiled))!;
@@ -123,7 +124,7 @@ public sealed unsafe partial class RegionEmitter
     public void EndInstruction()
     {
         // stores into pages with translated code never happen here: they miss the write TLB, and
-        // the interpreter executes the instruction (re-execution, or Cpu.TryWriteCompiled).
+        // the interpreter executes the instruction (re-execution, or CodeWatch.TryWrite).
         // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
@@ -264,6 +265,8 @@ public sealed unsafe partial class RegionEmitter
         {
             var go = _il.DefineLabel();
             _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, F_StorageObserver);
+            _il.Emit(OpCodes.Castclass, typeof(CodeWatch));
             _il.Emit(OpCodes.Ldfld, F_CodeModified);
             _il.Emit(OpCodes.Brfalse, go);
             ExitTo((addr + (ulong)length) & AddrMask);
