@@ -35,6 +35,8 @@ public sealed class RegionBuilder
     public List<PlanBlock>? Build(out HashSet<ulong> frames)
     {
         frames = new HashSet<ulong>();
+        // an odd instruction address is a specification exception before any fetch: the interpreter raises it
+        if ((_key.Address & 1) != 0) return null;
         var blocks = new SortedDictionary<ulong, PlanBlock>();
         var work = new Queue<ulong>();
         work.Enqueue(_key.Address);
