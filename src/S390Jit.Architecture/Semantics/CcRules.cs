@@ -32,6 +32,11 @@ public static class CcRules
     /// <summary>The condition code (0-3) of rule <paramref name="op"/> on the pending operands.</summary>
     public static V Compute<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> where V : struct
     {
+        if (IsComparison(op))
+        {
+            var (x, y, signed) = Comparands(b, op, src, dst);
+            return b.Select(b.Eq(x, y), b.Const(0), b.Select(signed ? b.LtS(x, y) : b.LtU(x, y), b.Const(1), b.Const(2)));
+        }
         switch (op)
         {
             case CcOp.Const: return dst;
@@ -62,16 +67,6 @@ public static class CcRules
                     // 1 nonzero with borrow, 2 zero without, 3 nonzero without
                     return b.Select(b.LtU(x, y), b.Const(1), b.Select(b.Eq(x, y), b.Const(2), b.Const(3)));
                 }
-            case CcOp.CompareSigned32:
-            case CcOp.CompareSigned64:
-            case CcOp.CompareLogical32:
-            case CcOp.CompareLogical64:
-            case CcOp.Sign32:
-            case CcOp.Sign64:
-                {
-                    var (x, y, signed) = Comparands(b, op, src, dst);
-                    return b.Select(b.Eq(x, y), b.Const(0), b.Select(signed ? b.LtS(x, y) : b.LtU(x, y), b.Const(1), b.Const(2)));
-                }
             case CcOp.NonZero32: return b.Xor(b.Eq(b.Trunc32(src), b.Const(0)), b.Const(1));
             case CcOp.NonZero64: return b.Xor(b.Eq(src, b.Const(0)), b.Const(1));
             case CcOp.TestUnderMask:
@@ -87,9 +82,13 @@ public static class CcRules
         }
     }
 
-    /// <summary>cc = (r != 0) | flag &lt;&lt; 1 (logical add: flag is the carry).</summary>
-    private static V NonZeroOrFlag<B, V>(B b, V r, V flag) where B : struct, IBackend<V> where V : struct =>
+    /// <summary>cc = (r != 0) | flag &lt;&lt; 1 (logical add: flag is the carry; add with carry, subtract with borrow).</summary>
+    public static V NonZeroOrFlag<B, V>(B b, V r, V flag) where B : struct, IBackend<V> where V : struct =>
         b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(flag, b.Const(1)));
+
+    /// <summary>Rules that compare two values (sign rules compare with zero): cc 0 equal, 1 low, 2 high.</summary>
+    private static bool IsComparison(CcOp op) => op is CcOp.CompareSigned32 or CcOp.CompareSigned64 or CcOp.CompareLogical32
+        or CcOp.CompareLogical64 or CcOp.Sign32 or CcOp.Sign64;
 
     /// <summary>What a comparison rule compares (sign rules compare with zero): cc 0 equal, 1 low, 2 high.</summary>
     private static (V X, V Y, bool Signed) Comparands<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> where V : struct => op switch
@@ -112,30 +111,13 @@ public static class CcRules
         mask &= 15;
         if (mask == 0) return b.Const(0);
         if (mask == 15) return b.Const(1);
+        if (IsComparison(op))
+        {
+            var (x, y, signed) = Comparands(b, op, src, dst);
+            return CompareMask(b, mask, x, y, signed);
+        }
         switch (op)
         {
-            case CcOp.CompareSigned32:
-            case CcOp.CompareSigned64:
-            case CcOp.CompareLogical32:
-            case CcOp.CompareLogical64:
-            case CcOp.Sign32:
-            case CcOp.Sign64:
-                {
-                    var (x, y, signed) = Comparands(b, op, src, dst);
-                    V Lt(V p, V q) => signed ? b.LtS(p, q) : b.LtU(p, q);
-                    V Not(V v) => b.Xor(v, b.Const(1));
-                    return (mask & 0xE) switch
-                    {
-                        0 => b.Const(0),
-                        8 => b.Eq(x, y),
-                        4 => Lt(x, y),
-                        2 => Lt(y, x),
-                        12 => Not(Lt(y, x)),
-                        10 => Not(Lt(x, y)),
-                        6 => Not(b.Eq(x, y)),
-                        _ => b.Const(1),
-                    };
-                }
             case CcOp.NonZero32:
             case CcOp.NonZero64:
                 {
@@ -150,5 +132,24 @@ public static class CcRules
         }
         V cc = Compute(b, op, src, dst);
         return b.And(b.ShrU(b.Const((ulong)mask), b.Sub(b.Const(3), cc)), b.Const(1));
+    }
+
+    /// <summary>Compare mask (8 equal, 4 low, 2 high) on two values as a 0/1 value, from the fewest comparisons
+    /// (branches on condition codes of comparison rules, compare and branch, compare and trap).</summary>
+    public static V CompareMask<B, V>(B b, int mask, V x, V y, bool signed) where B : struct, IBackend<V> where V : struct
+    {
+        V Lt(V p, V q) => signed ? b.LtS(p, q) : b.LtU(p, q);
+        V Not(V v) => b.Xor(v, b.Const(1));
+        return (mask & 0xE) switch
+        {
+            0 => b.Const(0),
+            8 => b.Eq(x, y),
+            4 => Lt(x, y),
+            2 => Lt(y, x),
+            12 => Not(Lt(y, x)),
+            10 => Not(Lt(x, y)),
+            6 => Not(b.Eq(x, y)),
+            _ => b.Const(1),
+        };
     }
 }

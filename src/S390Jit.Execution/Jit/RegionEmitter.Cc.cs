@@ -1,8 +1,5 @@
-using System.Buffers.Binary;
-using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
-using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 

@@ -1,9 +1,5 @@
-using System.Buffers.Binary;
-using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
-using S390Jit.Architecture.Isa;
-using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
@@ -11,11 +7,6 @@ namespace S390Jit.Execution.Jit;
 /// <summary>Control flow: jumps inside the region or out of it (computed targets searched among the block starts), fixed-point overflow, traps and raised program exceptions.</summary>
 public sealed unsafe partial class RegionEmitter
 {
-    private static readonly FieldInfo F_Bear = typeof(Cpu).GetField(nameof(Cpu.Bear))!;
-    private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
-    private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
-    private static readonly MethodInfo M_SetPendingTrap = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingTrap))!;
-
     public void JumpIf(Val cond, Val target)
     {
         if (cond.IsConst && cond.Value == 0) return;

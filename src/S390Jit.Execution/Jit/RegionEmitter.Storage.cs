@@ -1,9 +1,5 @@
-using System.Buffers.Binary;
-using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
-using S390Jit.Architecture.Isa;
-using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
@@ -11,14 +7,6 @@ namespace S390Jit.Execution.Jit;
 /// <summary>Storage: the inline TLB hit path of every access, re-execution on a clean miss, the shared Try* slow paths that report exceptions by value.</summary>
 public sealed unsafe partial class RegionEmitter
 {
-    private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
-    private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
-    private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
-    private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
-    private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
-    private static readonly MethodInfo M_TryWrite = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryWrite))!;
-    private static readonly MethodInfo M_TryProbe = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbe))!;
-
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
     {
         var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval

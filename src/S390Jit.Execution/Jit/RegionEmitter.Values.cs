@@ -2,9 +2,6 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
-using S390Jit.Architecture.Isa;
-using S390Jit.Architecture.Semantics;
-using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
