@@ -44,7 +44,8 @@ internal static class MkinitramfsCommand
                 stderr.WriteLine("s390jit: warning: the archive has no /init (Linux then looks for a root device)");
             byte[] bytes = noGzip ? archive.ToCpio() : archive.ToGzip();
             File.WriteAllBytes(output, bytes);
-            stdout.WriteLine($"{output}: {archive.Paths.Count()} entries, {bytes.Length} bytes");
+            int n = archive.Paths.Count();
+            stdout.WriteLine($"{output}: {n} {(n == 1 ? "entry" : "entries")}, {bytes.Length} bytes");
             return 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
