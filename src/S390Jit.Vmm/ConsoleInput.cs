@@ -9,16 +9,23 @@ namespace S390Jit.Vmm;
 /// <list type="bullet">
 /// <item>a stream (a file, a pipe, the tests' memory stream) is cut into lines, each with its LF; at the
 ///   point where the SCLP wants the next line it waits for the whole line (or the end of the stream), so a
-///   slow writer changes nothing but the wall time;</item>
+///   slow writer changes nothing but the wall time (up to <see cref="LineTimeout"/>: a pipe nobody writes
+///   to must not hang the guest);</item>
 /// <item>a terminal is read key by key (no host echo: the guest's tty echoes) and hands over what has been
 ///   typed so far; a person's typing is not reproducible anyway.</item>
 /// </list>
 /// </summary>
 public sealed class ConsoleInput
 {
+    /// <summary>How long the SCLP waits for a stream's next line before it stops waiting for input at all.</summary>
+    public static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Stream? _stream;
     private readonly ConcurrentQueue<byte[]>? _typed;
-    private bool _eof;
+    private readonly object _lock = new();
+    private readonly List<byte> _buffer = new(); // read from the stream, not handed over yet
+    private bool _eof, _nonBlocking;
+    private Thread? _reader;
 
     private ConsoleInput(Stream? stream, ConcurrentQueue<byte[]>? typed)
     {
@@ -37,23 +44,44 @@ public sealed class ConsoleInput
     /// the guest can take input, so a guest that never reads leaves the terminal alone).
     /// </summary>
     public static ConsoleInput Stdin() =>
-        Console.IsInputRedirected ? FromStream(new BufferedStream(Console.OpenStandardInput())) : new ConsoleInput(null, new ConcurrentQueue<byte[]>());
+        Console.IsInputRedirected ? FromStream(Console.OpenStandardInput()) : new ConsoleInput(null, new ConcurrentQueue<byte[]>());
 
-    private Thread? _keyReader;
-
-    private void StartKeyReader()
+    private void StartReader()
     {
-        var typed = _typed!;
-        _keyReader = new Thread(() =>
+        if (_typed is { } typed)
         {
-            try
+            _reader = new Thread(() =>
             {
-                while (true) typed.Enqueue(KeyBytes(Console.ReadKey(intercept: true)));
-            }
-            catch (InvalidOperationException) { /* no console after all */ }
-            catch (IOException) { /* the terminal went away */ }
-        }) { IsBackground = true, Name = "console input" };
-        _keyReader.Start();
+                try
+                {
+                    while (true) typed.Enqueue(KeyBytes(Console.ReadKey(intercept: true)));
+                }
+                catch (InvalidOperationException) { /* no console after all */ }
+                catch (IOException) { /* the terminal went away */ }
+            }) { IsBackground = true, Name = "console input" };
+        }
+        else
+        {
+            var stream = _stream!;
+            _reader = new Thread(() =>
+            {
+                var buf = new byte[4096];
+                while (true)
+                {
+                    int n;
+                    try { n = stream.Read(buf); }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { n = 0; }
+                    lock (_lock)
+                    {
+                        if (n <= 0) _eof = true;
+                        else _buffer.AddRange(buf.AsSpan(0, n));
+                        Monitor.PulseAll(_lock);
+                    }
+                    if (n <= 0) return;
+                }
+            }) { IsBackground = true, Name = "console input" };
+        }
+        _reader.Start();
     }
 
     /// <summary>What a terminal sends for a key (Linux's tty turns CR into LF and takes DEL as erase).</summary>
@@ -71,34 +99,46 @@ public sealed class ConsoleInput
         _ => k.KeyChar == '\0' ? [] : System.Text.Encoding.UTF8.GetBytes(k.KeyChar.ToString()),
     };
 
-    /// <summary>True once a stream has ended (a terminal never ends).</summary>
-    public bool Ended => _eof;
+    /// <summary>True once a stream has ended and everything was handed over (a terminal never ends).</summary>
+    public bool Ended
+    {
+        get { lock (_lock) return _eof && _buffer.Count == 0; }
+    }
 
     /// <summary>
-    /// The next piece of input: the next line of a stream (waiting for it; null at its end), or what has been
-    /// typed on a terminal since the last call (null when nothing was).
+    /// The next piece of input: the next line of a stream, waiting for it (null at its end), or what has been
+    /// typed on a terminal since the last call (null when nothing was). A stream whose next line does not come
+    /// within <see cref="LineTimeout"/> (a pipe nobody writes to) is no longer waited for: from then on each
+    /// call hands over the next line only if it has arrived, as from a terminal.
     /// </summary>
     public byte[]? Next()
     {
+        if (_reader == null) StartReader();
         if (_typed != null)
         {
-            if (_keyReader == null) StartKeyReader();
             if (_typed.IsEmpty) return null;
             var all = new List<byte>();
             while (_typed.TryDequeue(out var k)) all.AddRange(k);
             return all.Count > 0 ? all.ToArray() : null;
         }
-        if (_eof) return null;
-        var line = new List<byte>();
-        while (true)
+        lock (_lock)
         {
-            int b;
-            try { b = _stream!.ReadByte(); }
-            catch (IOException) { b = -1; }
-            if (b < 0) { _eof = true; break; }
-            line.Add((byte)b);
-            if (b == '\n') break;
+            if (!_nonBlocking)
+            {
+                var deadline = DateTime.UtcNow + LineTimeout;
+                while (_buffer.IndexOf((byte)'\n') < 0 && !_eof)
+                {
+                    var left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero) { _nonBlocking = true; break; }
+                    Monitor.Wait(_lock, left);
+                }
+            }
+            int end = _buffer.IndexOf((byte)'\n');
+            int take = end >= 0 ? end + 1 : _eof ? _buffer.Count : 0;
+            if (take == 0) return null;
+            var line = _buffer.GetRange(0, take).ToArray();
+            _buffer.RemoveRange(0, take);
+            return line;
         }
-        return line.Count > 0 ? line.ToArray() : null;
     }
 }
