@@ -19,6 +19,8 @@ internal static class RunCommand
         {
             if (s.Unsupported is { } u) throw new UsageException(QemuCompat.UnsupportedMessage(u));
             opt = BuildOptions(s, stderr);
+            // the console reads the process's stdin (QEMU's -nographic stdio), not when run in-process by tests
+            if (ReferenceEquals(stdout, Console.Out)) opt.ConsoleInput = ConsoleInput.Stdin();
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
         }

@@ -76,7 +76,8 @@ public sealed partial class Machine : IDisposable
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
             if (Engine is Execution.Jit.JitEngine jit) jit.Attach(v.Cpu); // stores of every vcpu reach the one code watch
         }
-        Sclp = new Sclp(Kvm, options.Console);
+        Sclp = new Sclp(Kvm, options.Console) { Input = options.ConsoleInput };
+        if (options.ConsoleInput != null) Kvm.WaitHook = _ => Sclp.OfferInput();
         Kvm.Uuid = options.Uuid;
         Ipl = new Ipl(this);
         if (options.Diag288) Watchdog = new Diag288Watchdog(options.WatchdogAction, options.CpuMhz);

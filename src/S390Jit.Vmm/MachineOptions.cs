@@ -26,6 +26,11 @@ public sealed class MachineOptions
     public Dictionary<int, bool> Facilities { get; } = new();
     /// <summary>Where the guest's console output goes.</summary>
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
+    /// <summary>
+    /// The console's input (QEMU's stdio chardev), or null for none: lines given to the guest at its waits,
+    /// see <see cref="Sclp.OfferInput"/>.
+    /// </summary>
+    public ConsoleInput? ConsoleInput { get; set; }
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>
     public Action<string>? HostTrace { get; set; }
     /// <summary>AP crypto: host AP bus, CPU-model features and the vfio-ap matrix; null = a host without AP.</summary>

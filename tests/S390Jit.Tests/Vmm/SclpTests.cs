@@ -186,14 +186,40 @@ public class SclpTests
     public void Read_event_data_without_events_and_with_console_input()
     {
         WriteMask(4, 0x0000_0040);
-        Header(256, function: 0x80);
+        Header(256, function: 0x00);
         _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.ReadEventData);
         Assert.That(Rc(), Is.EqualTo(Sclp.RcNoEventBuffers));
         _m.Sclp.QueueInput("ab"u8);
-        Header(256, function: 0x80);
+        Header(256, function: 0x00); // unconditional read (Linux's sclp core)
+        Mem(Sccb + 5, 1)[0] = 0x80;  // variable-length response
         _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.ReadEventData);
+        Assert.That((BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb, 2)), Mem(Sccb + 5, 1)[0]), Is.EqualTo((8 + 9, 0)), "SCCB length cut to the data, flag reset");
         Assert.That(Rc(), Is.EqualTo(Sclp.RcNormal));
-        Assert.That((Mem(Sccb + 10, 1)[0], Encoding.ASCII.GetString(Mem(Sccb + 14, 2))), Is.EqualTo((Sclp.EventAsciiConsole, "ab")));
+        // event length 6 + session byte 0 (data follows, as Linux's sclp_vt220 reads it) + the text
+        Assert.That((BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb + 8, 2)), Mem(Sccb + 10, 1)[0], Mem(Sccb + 14, 1)[0], Encoding.ASCII.GetString(Mem(Sccb + 15, 2))),
+            Is.EqualTo((9, Sclp.EventAsciiConsole, 0, "ab")));
+    }
+
+    [Test]
+    public void Console_input_is_offered_a_line_at_a_time_once_a_program_runs_and_the_last_line_was_read()
+    {
+        _m.Sclp.Input = ConsoleInput.FromText("one\ntwo\nend");
+        Assert.That(_m.Sclp.OfferInput(), Is.False, "the guest takes no ASCII console events yet");
+        WriteMask(4, 0x0000_0040);
+        Assert.That(_m.Sclp.OfferInput(), Is.False, "no program has run yet (no SVC)");
+        Cpu.SvcInterruptions = 1;
+        Assert.That(_m.Sclp.OfferInput(), Is.True);
+        Assert.That(_m.Sclp.OfferInput(), Is.False, "the first line was not read yet");
+        var lines = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            Header(256, function: 0x00);
+            _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.ReadEventData);
+            lines.Add(Encoding.ASCII.GetString(Mem(Sccb + 15, BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb + 8, 2)) - 7)));
+            Assert.That(_m.Sclp.OfferInput(), Is.EqualTo(i < 2), $"after line {i}");
+        }
+        Assert.That(lines, Is.EqualTo(new[] { "one\n", "two\n", "end" }));
+        Assert.That((_m.Sclp.InputPieces, _m.Sclp.Input.Ended), Is.EqualTo((3UL, true)));
     }
 
     [Test]
