@@ -160,7 +160,11 @@ public unsafe partial class Cpu
                 OnWatchedPageWrite?.Invoke(frame << 12);
             }
         }
-        else StorageKeys[frame] |= 0x04;
+        else
+        {
+            StorageKeys[frame] |= 0x04;
+            if (FetchWatch != null && kind == AccessKind.Fetch) { cache = false; FetchWatch(abs); }
+        }
         if (cache)
         {
             int i = (int)((addr >> 12) & (TlbEntries - 1));
