@@ -126,7 +126,7 @@ public sealed class GdbStub : IExecutionEngine, IMachineDebugger
                 if (x == CpuExit.HostRequest && _breakRequested)
                 {
                     // Ctrl-C reached the engine: the request was ours, the guest never sees it
-                    Park(cpu, "T02", Point());
+                    Park(cpu, StopReplyFor(IndexOf(cpu), "T02", ""), Point());
                     continue;
                 }
                 return x;
@@ -145,7 +145,7 @@ public sealed class GdbStub : IExecutionEngine, IMachineDebugger
                 if (cpu.Cycles >= cpu.EventCycle)
                 {
                     var e = cpu.ServiceEvents();
-                    if (e == CpuExit.HostRequest && _breakRequested) { Park(cpu, "T02", Point()); return null; }
+                    if (e == CpuExit.HostRequest && _breakRequested) { Park(cpu, StopReplyFor(IndexOf(cpu), "T02", ""), Point()); return null; }
                     if (e != CpuExit.None) return e;
                 }
                 ulong point = Point();
@@ -407,7 +407,9 @@ public sealed class GdbStub : IExecutionEngine, IMachineDebugger
         {
             if (_parked || _ended != null) return;
             _breakRequested = true;
-            foreach (var v in _m.Kvm.Vcpus) { v.Cpu.HostExitRequest = true; v.Cpu.RecheckEvents(); }
+            // only the flag: EventCycle belongs to the vcpu thread (compiled regions derive the cycle count from
+            // it), so the request is seen at the next event boundary, at the latest at the end of the time slice
+            foreach (var v in _m.Kvm.Vcpus) v.Cpu.HostExitRequest = true;
         }
     }
 

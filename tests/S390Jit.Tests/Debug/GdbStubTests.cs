@@ -19,10 +19,12 @@ internal sealed class DebugSession : IDisposable
     private readonly Thread _runner;
     public RunResult? Result;
 
-    public DebugSession(string guest, string engine)
+    public DebugSession(string guest, string engine, Action<MachineOptions>? configure = null)
     {
         var gate = new ConsoleGate(Console);
-        Machine = new Machine(new MachineOptions { Console = gate, Engine = engine, MaxCycles = 2_000_000_000 });
+        var opt = new MachineOptions { Console = gate, Engine = engine, MaxCycles = 2_000_000_000 };
+        configure?.Invoke(opt);
+        Machine = new Machine(opt);
         Machine.LoadKernel(ElfImage.Load(Repo.Path("guests", guest + ".elf")));
         Stub = new GdbStub(Machine, gate, startStopped: true);
         Server = new RspServer(Stub, IPAddress.Loopback, 0);
@@ -35,10 +37,12 @@ internal sealed class DebugSession : IDisposable
     public void Join() => Assert.That(_runner.Join(TimeSpan.FromMinutes(2)), "the run ended");
 
     /// <summary>The same guest run without a debugger: (cycles, instructions, console output).</summary>
-    public static (ulong, ulong, string) Unattached(string guest, string engine)
+    public static (ulong, ulong, string) Unattached(string guest, string engine, Action<MachineOptions>? configure = null)
     {
         var console = new MemoryStream();
-        using var m = new Machine(new MachineOptions { Console = console, Engine = engine, MaxCycles = 2_000_000_000 });
+        var opt = new MachineOptions { Console = console, Engine = engine, MaxCycles = 2_000_000_000 };
+        configure?.Invoke(opt);
+        using var m = new Machine(opt);
         m.LoadKernel(ElfImage.Load(Repo.Path("guests", guest + ".elf")));
         m.Run();
         return (m.Boot.Cpu.Cycles, m.Boot.Cpu.Instructions, Encoding.ASCII.GetString(console.ToArray()));
@@ -91,6 +95,20 @@ internal sealed class RspClient : IDisposable
         return sb.ToString();
     }
 
+    /// <summary>Sends a packet and, while the guest runs, Ctrl-C (0x03) after it.</summary>
+    public string SendThenInterrupt(string payload, int delayMs)
+    {
+        byte sum = 0;
+        foreach (char c in payload) sum += (byte)c;
+        _s.Write(Encoding.ASCII.GetBytes($"${payload}#{sum:x2}"));
+        Thread.Sleep(delayMs);
+        _s.WriteByte(0x03);
+        return Receive(false);
+    }
+
+    public string Monitor(string command) =>
+        Encoding.ASCII.GetString(Convert.FromHexString(Send("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes(command)))));
+
     public ulong Register(int n) => ulong.Parse(Send($"p{n:x}"), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     public void Dispose() => _tcp.Dispose();
@@ -102,6 +120,19 @@ public class GdbStubTests
     private static ulong Symbol(string name) => Hello.Symbols.TryGetAddress(name, out var a) ? a : throw new InvalidOperationException(name);
 
     private static ulong PswAddr(RspClient c) => c.Register(TargetDescription.PswAddr);
+
+    /// <summary>What gdb does to continue from a breakpoint: remove it, step, insert it again, continue.</summary>
+    private static string ContinueOverBreakpoint(RspClient c, ulong bp, bool atIt)
+    {
+        if (atIt)
+        {
+            Assert.That(c.Send($"z0,{bp:x},2"), Is.EqualTo("OK"));
+            string stepped = c.Send("vCont;s:1");
+            Assert.That(stepped, Is.EqualTo("T05thread:01;"), () => $"{stepped}: {c.Send("?")}");
+            Assert.That(c.Send($"Z0,{bp:x},2"), Is.EqualTo("OK"));
+        }
+        return c.Send("c");
+    }
 
     /// <summary>
     /// The done-when session, protocol level: break at putchar, registers, memory read and write, a write
@@ -178,6 +209,102 @@ public class GdbStubTests
         Assert.That((session.Machine.Boot.Cpu.Cycles, session.Machine.Boot.Cpu.Instructions), Is.EqualTo((cycles, insns)), "cycles as without gdb");
         Assert.That(session.Output, Is.EqualTo(output), "the console shows each byte once");
         Assert.That(session.Stub.Reexecutions, Is.GreaterThan(0));
+    }
+
+    /// <summary>
+    /// Ctrl-C while the JIT runs the guest at full speed (until it is inside sieve's main loop, compiled by
+    /// then), then a breakpoint at the top of that loop: the next iteration stops exactly there, and the
+    /// run still counts the cycles of a run without the debugger.
+    /// </summary>
+    [Test]
+    public void Ctrl_c_interrupts_the_jit_and_a_breakpoint_in_compiled_code_stops_exactly()
+    {
+        var sieve = ElfImage.Load(Repo.Path("guests", "sieve.elf"));
+        Assert.That(sieve.Symbols.TryGetAddress("main", out ulong main));
+        ulong loopTop = main + 0x36; // lghi %r3,0: the first instruction of each of main's iterations
+        Action<MachineOptions> small = o => o.MemoryBytes = 16UL << 20;
+        using var session = new DebugSession("sieve", "jit", small);
+        using var c = new RspClient(session.Server.Port);
+        var jit = (S390Jit.Execution.Jit.JitEngine)session.Machine.Engine;
+        for (int i = 0; i < 50 && session.Machine.Boot.Cpu.Cycles < 20_000_000; i++)
+            Assert.That(c.SendThenInterrupt("c", 50), Is.EqualTo("T02thread:01;"));
+        Assert.That(session.Machine.Boot.Cpu.Cycles, Is.GreaterThanOrEqualTo(20_000_000UL), "Ctrl-C stopped the guest 50 times before 20M cycles");
+        Assert.That(jit.Stats.RegionsCompiled, Is.GreaterThan(0), "the guest ran compiled code before the interrupt");
+        Assert.That(c.Send($"Z0,{loopTop:x},2"), Is.EqualTo("OK"));
+        Assert.That(ContinueOverBreakpoint(c, loopTop, atIt: PswAddr(c) == loopTop), Is.EqualTo("T05swbreak:;thread:01;"));
+        Assert.That(PswAddr(c), Is.EqualTo(loopTop), "stopped on the breakpoint's instruction");
+        Assert.That(c.Send($"z0,{loopTop:x},2"), Is.EqualTo("OK"));
+        Assert.That(c.Send("c"), Is.EqualTo("W00"));
+        session.Join();
+        var (cycles, insns, output) = DebugSession.Unattached("sieve", "jit", small);
+        Assert.That((session.Machine.Boot.Cpu.Cycles, session.Machine.Boot.Cpu.Instructions), Is.EqualTo((cycles, insns)));
+        Assert.That(session.Output, Is.EqualTo(output));
+    }
+
+    /// <summary>
+    /// Reverse-continue across many snapshots (a short time slice and snapshot interval): back through
+    /// every putchar hit to the start of the recording, then forward again to the same states.
+    /// </summary>
+    [Test]
+    public void Reverse_continue_walks_back_across_snapshots_to_the_beginning()
+    {
+        ulong putchar = Symbol("putchar");
+        Action<MachineOptions> slices = o => o.TimeSliceCycles = 3000;
+        using var session = new DebugSession("hello", "interp", slices);
+        using var c = new RspClient(session.Server.Port);
+        Assert.That(c.Monitor("snapshot-interval 5000"), Does.Contain("5000"));
+        Assert.That(c.Send($"Z0,{putchar:x},2"), Is.EqualTo("OK"));
+        var hits = new List<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.That(ContinueOverBreakpoint(c, putchar, i > 0), Is.EqualTo("T05swbreak:;thread:01;"));
+            hits.Add(c.Send("g"));
+        }
+        Assert.That(c.Monitor("snapshots"), Does.Match(@"^\d+ snapshots"));
+        int snapshots = int.Parse(c.Monitor("snapshots").Split(' ')[0]);
+        Assert.That(snapshots, Is.GreaterThan(4), "several snapshots to go back through");
+        for (int i = 2; i >= 0; i--)
+        {
+            Assert.That(c.Send("bc"), Is.EqualTo("T05thread:01;"));
+            Assert.That(c.Send("g"), Is.EqualTo(hits[i]), $"putchar hit {i}");
+        }
+        Assert.That(c.Send("bc"), Is.EqualTo("T05replaylog:begin;thread:01;"));
+        Assert.That(PswAddr(c), Is.EqualTo(Hello.Entry), "the recording starts before the first instruction");
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.That(ContinueOverBreakpoint(c, putchar, i > 0), Is.EqualTo("T05swbreak:;thread:01;"));
+            Assert.That(c.Send("g"), Is.EqualTo(hits[i]), $"forward again: putchar hit {i}");
+        }
+        Assert.That(c.Send($"z0,{putchar:x},2"), Is.EqualTo("OK"));
+        Assert.That(c.Send("c"), Is.EqualTo("W00"));
+        session.Join();
+        var (cycles, _, output) = DebugSession.Unattached("hello", "interp", slices);
+        Assert.That(session.Machine.Boot.Cpu.Cycles, Is.EqualTo(cycles));
+        Assert.That(session.Output, Is.EqualTo(output));
+    }
+
+    /// <summary>Two CPUs are two threads; registers are read per thread; a read watchpoint stops after the load.</summary>
+    [Test]
+    public void Cpus_are_threads_and_read_watchpoints_stop_after_the_fetch()
+    {
+        ulong outLen = Symbol("out_len");
+        using var session = new DebugSession("hello", "interp", o => o.Cpus = 2);
+        using var c = new RspClient(session.Server.Port);
+        Assert.That(c.Send("qfThreadInfo"), Is.EqualTo("m1,2"));
+        Assert.That(c.Send("qsThreadInfo"), Is.EqualTo("l"));
+        Assert.That(c.Send("T2"), Is.EqualTo("OK"));
+        Assert.That(c.Send("T3"), Does.StartWith("E"));
+        Assert.That(Encoding.ASCII.GetString(Convert.FromHexString(c.Send("qThreadExtraInfo,2"))), Is.EqualTo("CPU 1 (stopped)"));
+        Assert.That(c.Send("Hg2"), Is.EqualTo("OK"));
+        Assert.That(PswAddr(c), Is.EqualTo(0UL), "CPU 1 has not been started");
+        Assert.That(c.Send("Hg1"), Is.EqualTo("OK"));
+        Assert.That(PswAddr(c), Is.EqualTo(Hello.Entry));
+        Assert.That(c.Send($"Z3,{outLen:x},8"), Is.EqualTo("OK"));
+        string stop = c.Send("c");
+        Assert.That(stop, Is.EqualTo($"T05rwatch:{outLen:x};thread:01;"));
+        Assert.That(c.Send($"z3,{outLen:x},8"), Is.EqualTo("OK"));
+        Assert.That(c.Send("c"), Is.EqualTo("W00"));
+        session.Join();
     }
 
     /// <summary>gdb-multiarch itself, in batch mode, when installed (CI without it runs the protocol-level test above).</summary>
