@@ -162,7 +162,15 @@ public sealed class RspServer : IDisposable
             var p = ReadPacket(s);
             if (p == null) return;
             if (p == "\x03") continue; // already stopped
-            string? reply = Handle(s, p, out bool resumed, out bool close);
+            string? reply;
+            bool resumed, close;
+            try { reply = Handle(s, p, out resumed, out close); }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
+            {
+                // a malformed packet: an error reply, the session goes on
+                reply = "E01";
+                resumed = close = false;
+            }
             if (resumed) reply = WaitForStop(s);
             if (reply != null) Send(s, reply);
             if (close) return;
@@ -212,7 +220,7 @@ public sealed class RspServer : IDisposable
             case 'H':
                 {
                     int t = ParseThread(arg[1..]);
-                    if (t > _stub.CpuCount) return "E01";
+                    if (t > _stub.CpuCount || (t == -1 && arg[1..] is not ("-1" or ""))) return "E01";
                     if (arg[0] == 'g') _gThread = t; else _cThread = t;
                     return "OK";
                 }
@@ -250,12 +258,12 @@ public sealed class RspServer : IDisposable
             case 'z':
                 return Point(cmd == 'Z', arg);
             case 'c':
-                if (arg.Length > 0) _stub.Cpu(CurrentThread(_cThread)).PswAddr = ulong.Parse(arg, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (arg.Length > 0) SetPswAddr(arg);
                 _stub.Continue();
                 resumed = true;
                 return null;
             case 's':
-                if (arg.Length > 0) _stub.Cpu(CurrentThread(_cThread)).PswAddr = ulong.Parse(arg, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (arg.Length > 0) SetPswAddr(arg);
                 _stub.Step(CurrentThread(_cThread));
                 resumed = true;
                 return null;
@@ -279,6 +287,13 @@ public sealed class RspServer : IDisposable
             default:
                 return "";
         }
+    }
+
+    private void SetPswAddr(string hex)
+    {
+        var cpu = _stub.Cpu(CurrentThread(_cThread));
+        ulong a = ulong.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        _stub.Edit(() => cpu.PswAddr = a & cpu.AddrMask);
     }
 
     private string? VPacket(string p, out bool resumed)

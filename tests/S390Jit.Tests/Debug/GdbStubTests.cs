@@ -292,6 +292,9 @@ public class GdbStubTests
         using var c = new RspClient(session.Server.Port);
         Assert.That(c.Send("qfThreadInfo"), Is.EqualTo("m1,2"));
         Assert.That(c.Send("qsThreadInfo"), Is.EqualTo("l"));
+        foreach (var bad in new[] { "pzz", "m12", "Mzz,1:00", "Z0,nope,2", "Hgq", "P1=" })
+            Assert.That(c.Send(bad), Does.StartWith("E"), $"malformed {bad}: an error reply, the session goes on");
+        Assert.That(c.Send("unknownpacket"), Is.EqualTo(""));
         Assert.That(c.Send("T2"), Is.EqualTo("OK"));
         Assert.That(c.Send("T3"), Does.StartWith("E"));
         Assert.That(Encoding.ASCII.GetString(Convert.FromHexString(c.Send("qThreadExtraInfo,2"))), Is.EqualTo("CPU 1 (stopped)"));
