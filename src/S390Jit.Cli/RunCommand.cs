@@ -51,6 +51,7 @@ internal static class RunCommand
             }
             result = machine.Run();
             gdb?.Stub.RunEnded(result);
+            gdb?.Server.WaitExitReported(2000);
         }
         stdout.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");

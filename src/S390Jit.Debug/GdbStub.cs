@@ -301,7 +301,7 @@ public sealed class GdbStub : IExecutionEngine, IMachineDebugger
                 // a Ctrl-C (or gdb connecting) that did not reach an engine stops here; its kick is not machine state
                 interrupted = _breakRequested;
                 if (interrupted) ClearBreak();
-                if (_m.Host.Regions.All(r => r.Size <= int.MaxValue)) _snapshots.MaybeTake(Point(), _console?.GuestBytes ?? 0);
+                if (_recording && _m.Host.Regions.All(r => r.Size <= int.MaxValue)) _snapshots.MaybeTake(Point(), _console?.GuestBytes ?? 0);
             }
             if (_parkAtFirstRound || interrupted)
             {
@@ -399,6 +399,14 @@ public sealed class GdbStub : IExecutionEngine, IMachineDebugger
         _parked = false;
         _resume.Release();
     }
+
+    private volatile bool _recording;
+
+    /// <summary>
+    /// Starts the reverse-execution history (gdb connected): from the next round on, snapshots are taken.
+    /// Until a debugger connects the stub costs the run nothing but a check per round.
+    /// </summary>
+    public void Record() => _recording = true;
 
     /// <summary>Ctrl-C: stop at the next instruction boundary (thread-safe).</summary>
     public void RequestBreak()

@@ -37,6 +37,14 @@ public sealed class RspServer : IDisposable
         _thread.Start();
     }
 
+    private readonly ManualResetEventSlim _exitReported = new(false);
+
+    /// <summary>
+    /// After the run ended: gives a connected gdb that waits for the guest the time to read its exit status
+    /// (true when it was reported or nobody waits).
+    /// </summary>
+    public bool WaitExitReported(int milliseconds) => _client == null || _exitReported.Wait(milliseconds);
+
     /// <summary>The port listened on (useful with port 0).</summary>
     public int Port { get; }
 
@@ -72,6 +80,7 @@ public sealed class RspServer : IDisposable
             try { client = _listener.AcceptSocket(); }
             catch (Exception) { return; }
             _client = client;
+            _stub.Record();
             client.NoDelay = true;
             _noAck = false;
             _gThread = _cThread = -1;
@@ -184,7 +193,7 @@ public sealed class RspServer : IDisposable
         {
             if (_stub.WaitStopped(10))
             {
-                if (_stub.Ended is { } end && !_stub.Parked) return $"W{Math.Clamp(end.ExitCode, 0, 255):x2}";
+                if (_stub.Ended is { } end && !_stub.Parked) { _exitReported.Set(); return $"W{Math.Clamp(end.ExitCode, 0, 255):x2}"; }
                 if (_stub.Parked) return _stub.StopReply;
             }
             if (s.Poll(0, SelectMode.SelectRead))
