@@ -26,12 +26,12 @@ internal static class QemuCompat
 
     /// <summary>qemu-system-s390x options S390Jit does not support (yet): flags and options with a value.</summary>
     public static readonly string[] UnsupportedFlags =
-        ["-S", "-s", "-snapshot", "-daemonize", "-mem-prealloc", "-full-screen", "-no-acpi", "-nodefconfig", "-old-param"];
+        ["-snapshot", "-daemonize", "-mem-prealloc", "-full-screen", "-no-acpi", "-nodefconfig", "-old-param"];
 
     public static readonly string[] UnsupportedWithValue =
     [
         "-monitor", "-mon", "-qmp", "-qmp-pretty", "-drive", "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-blockdev", "-netdev", "-net", "-nic",
-        "-fsdev", "-virtfs", "-object", "-global", "-bios", "-boot", "-rtc", "-icount", "-d", "-D", "-dfilter", "-gdb", "-incoming", "-loadvm",
+        "-fsdev", "-virtfs", "-object", "-global", "-bios", "-boot", "-rtc", "-icount", "-d", "-D", "-dfilter", "-incoming", "-loadvm",
         "-pidfile", "-vnc", "-vga", "-spice", "-sandbox", "-trace", "-overcommit", "-mem-path", "-numa", "-readconfig", "-writeconfig", "-L",
         "-plugin", "-semihosting-config", "-audiodev", "-k", "-option-rom", "-fw_cfg", "-add-fd", "-set", "-runas", "-chroot", "-msg", "-iscsi",
         "-tpmdev", "-parallel", "-debugcon", "-compat", "-run-with", "-smbios", "-dtb", "-device-list",
@@ -40,7 +40,6 @@ internal static class QemuCompat
     /// <summary>Why an option S390Jit knows from QEMU is refused.</summary>
     public static string UnsupportedMessage(string option) => option switch
     {
-        "-s" or "-S" or "-gdb" => $"{option} is not supported by S390Jit yet (no gdb stub yet)",
         "-d" or "-D" or "-dfilter" => $"{option} is not supported by S390Jit yet (no QEMU-style logs yet; --trace host and --stats exist)",
         "-monitor" or "-mon" or "-qmp" or "-qmp-pretty" => $"{option} is not supported by S390Jit: it has no monitor",
         _ => $"{option} is not supported by S390Jit yet",

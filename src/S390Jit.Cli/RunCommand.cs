@@ -23,6 +23,7 @@ internal static class RunCommand
             if (ReferenceEquals(stdout, Console.Out)) opt.ConsoleInput = ConsoleInput.Stdin();
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
+            if (s.Gdb?.Check(out _, out _) is { } gdbError) throw new UsageException(gdbError);
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
         KernelImage kernel;
@@ -33,8 +34,13 @@ internal static class RunCommand
             return 2;
         }
 
+        var gate = s.Gdb != null ? new Debug.ConsoleGate(opt.Console) : null;
+        if (gate != null) opt.Console = gate;
         using var machine = CreateMachine(opt, stderr, out int code);
         if (machine == null) return code;
+        var gdb = gate != null ? s.Gdb!.Attach(machine, gate, stderr) : null;
+        if (gate != null && gdb == null) return 2;
+        using var gdbServer = gdb?.Server;
         if (s.Name != null) machine.Kvm.Name = VmName(s.Name);
         RunResult result;
         using (var control = new RunControl(machine, stderr, s.Progress, terminal))
@@ -46,6 +52,8 @@ internal static class RunCommand
                 return 2;
             }
             result = machine.Run();
+            gdb?.Stub.RunEnded(result);
+            gdb?.Server.WaitExitReported(2000);
         }
         stdout.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");

@@ -37,6 +37,7 @@ internal sealed class RunOptions
     private readonly Option<string[]> _cpu = Single("--cpu", "CPU model host|max|qemu|z16[,FEATURE=on|off] (QEMU feature names; on only for what S390Jit implements)", "-cpu");
     private readonly Option<string[]> _quirk = Single("--quirk", "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys));
     private readonly Option<string[]> _apEvent = Single("--ap-event", "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)");
+    private readonly GdbOptions _gdb = new();
     private readonly Option<string[]> _host = Single("--host", "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)");
 
     /// <summary>QEMU options accepted and ignored, and QEMU options refused as unsupported (hidden).</summary>
@@ -62,6 +63,7 @@ internal sealed class RunOptions
         foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _statsFormat, _progress, _mhz, _engine, _verifyJit,
                      _profile, _trace, _nographic, _nodefaults, _machine, _name, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
             cmd.Options.Add(o);
+        foreach (var o in _gdb.All) cmd.Options.Add(o);
         foreach (var (_, o) in _ignored.Concat(_unsupported)) cmd.Options.Add(o);
     }
 
@@ -101,6 +103,7 @@ internal sealed class RunOptions
             Quirks = pr.GetValue(_quirk) ?? [],
             Host = Last(_host),
             ApEvents = pr.GetValue(_apEvent) ?? [],
+            Gdb = _gdb.Bind(pr),
             Ignored = _ignored.Where(i => pr.GetResult(i.Option) is { Implicit: false })
                 .Select(i => (i.Name, i.Option is Option<string[]> s ? Last(s) : null)).ToList(),
             Unsupported = _unsupported.Where(u => pr.GetResult(u.Option) is { Implicit: false }).Select(u => u.Name).FirstOrDefault(),
@@ -136,6 +139,7 @@ internal sealed class RunSettings
     public string[] Quirks = [];
     public string? Host;
     public string[] ApEvents = [];
+    public GdbSettings? Gdb;
     public List<(string Option, string? Value)> Ignored = [];
     public string? Unsupported;
 }

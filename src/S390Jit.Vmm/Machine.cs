@@ -174,6 +174,7 @@ public sealed partial class Machine : IDisposable
         while (true)
         {
             if (StopRequested() is { } stop) return stop;
+            if (Debugger?.AtRound() is { } debugEnd) return debugEnd;
             if (WatchdogExpired() is { } expired) return expired;
             ulong nextApEvent = Math.Min(RunApEvents(), Watchdog?.ExpiryCycle ?? ulong.MaxValue);
             bool anyRunning = false, anyProgress = false;
@@ -184,6 +185,7 @@ public sealed partial class Machine : IDisposable
                 CurrentCpu = vcpu.Cpu;
                 ulong budget = Math.Min(Math.Min(SaturatingAdd(vcpu.Cpu.Cycles, _opt.TimeSliceCycles), _opt.MaxCycles), Math.Max(nextApEvent, vcpu.Cpu.Cycles + 1));
                 var run = vcpu.Run(budget);
+                if (Debugger is { Rewinding: true }) { anyProgress = true; break; }
                 switch (run.Reason)
                 {
                     case KvmExitReason.SieIntercept:

@@ -161,7 +161,11 @@ public unsafe partial class Cpu
             if (WriteJournal != null) { Journal(abs); cache = false; }
             if (ReportStore(frame)) cache = false;
         }
-        else StorageKeys[frame] |= 0x04;
+        else
+        {
+            StorageKeys[frame] |= 0x04;
+            if (FetchWatch != null && kind == AccessKind.Fetch) { cache = false; FetchWatch(abs); }
+        }
         if (cache)
         {
             int i = (int)((addr >> 12) & (TlbEntries - 1));

@@ -41,8 +41,8 @@ public class QemuCompatTests
 
     [TestCase("-monitor", "stdio", "-monitor is not supported by S390Jit: it has no monitor")] // not "-m onitor"
     [TestCase("-mon", "chardev=c", "-mon is not supported by S390Jit: it has no monitor")]   // not "-m on"
-    [TestCase("-gdb", "tcp::1234", "-gdb is not supported by S390Jit yet (no gdb stub yet)")]
-    [TestCase("-S", null, "-S is not supported by S390Jit yet (no gdb stub yet)")]
+    [TestCase("-gdb", "tcp::nope", "-gdb tcp::nope: expected tcp::PORT or tcp:HOST:PORT")]
+    [TestCase("-S", null, "-S needs a gdb stub to continue from (add -s or -gdb tcp::PORT)")]
     [TestCase("-drive", "file=disk.img", "-drive is not supported by S390Jit yet")]
     [TestCase("-display", "gtk", "-display gtk is not supported: S390Jit has no display (use -display none or -nographic)")]
     [TestCase("-serial", "tcp::4444", "-serial tcp::4444 is not supported: the console is stdio (use -serial stdio, mon:stdio or none)")]
