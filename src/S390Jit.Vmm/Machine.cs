@@ -72,11 +72,14 @@ public sealed partial class Machine : IDisposable
         Hardware.Sie.Engine = Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
-        for (int i = 0; i < options.Cpus; i++)
+        var addresses = Enumerable.Range(0, options.Cpus).Select(i => (ushort)i).Concat(options.ExtraCpuAddresses).ToList();
+        if (addresses.Count > 248 || addresses.Distinct().Count() != addresses.Count)
+            throw new ArgumentException("CPU addresses must be distinct, at most 248 CPUs");
+        foreach (ushort address in addresses)
         {
-            var v = Kvm.CreateVcpu((ushort)i);
+            var v = Kvm.CreateVcpu(address);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
-            if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
+            if (Kvm.Vcpus.Count > 1) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
         }
         Sclp = new Sclp(Kvm, options.Console);
         Kvm.Uuid = options.Uuid;
