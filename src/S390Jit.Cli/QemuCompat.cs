@@ -116,9 +116,13 @@ internal static class QemuCompat
     /// QEMU's -smp: "[cpus=]N[,maxcpus=M][,sockets=S][,dies=D][,clusters=C][,books=B][,drawers=W][,cores=C][,threads=T]".
     /// The number of CPUs (N; without it the topology's product, or maxcpus); maxcpus may exceed it (no hotplug: ignored).
     /// </summary>
-    public static int ParseSmp(string smp, out string? error)
+    public static int ParseSmp(string smp, out string? error) => ParseSmp(smp, out error, out _);
+
+    /// <summary>As <see cref="ParseSmp(string, out string?)"/>, also giving maxcpus (the number of CPUs without it).</summary>
+    public static int ParseSmp(string smp, out string? error, out int maxCpus)
     {
         error = null;
+        maxCpus = 0;
         long? cpus = null, maxcpus = null, product = null;
         foreach (var part in smp.Split(','))
         {
@@ -144,6 +148,7 @@ internal static class QemuCompat
         long count = cpus ?? product ?? maxcpus ?? 1;
         if (maxcpus is { } max && max < count) error = $"-smp {smp}: maxcpus ({max}) must be equal to or greater than the number of CPUs ({count})";
         else if (count is < 1 or > 248) error = $"-smp {smp}: {count} CPUs (S390Jit runs 1-248)";
+        maxCpus = (int)Math.Min(maxcpus ?? count, 248);
         return (int)count;
     }
 

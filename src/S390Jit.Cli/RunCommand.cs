@@ -94,7 +94,7 @@ internal static class RunCommand
         var opt = new MachineOptions { MemoryBytes = ParseMemory(s.Memory) };
         opt.Append = s.Append;
         opt.InitrdPath = s.Initrd;
-        opt.Cpus = QemuCompat.ParseSmp(s.Smp, out string? smpError);
+        opt.Cpus = QemuCompat.ParseSmp(s.Smp, out string? smpError, out int maxCpus);
         if (smpError != null) throw new UsageException(smpError);
         if (s.MaxCycles is { } mc)
             opt.MaxCycles = ulong.TryParse(mc, NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycles) && cycles > 0
@@ -167,10 +167,11 @@ internal static class RunCommand
                     if (opt.Diag288) throw new UsageException("only one diag288 device is supported");
                     opt.Diag288 = true;
                     break;
-                case "qemu-s390x-cpu" or "max-s390x-cpu" or "host-s390x-cpu" or "s390x-cpu":
-                    throw new UsageException($"-device {d}: CPU hotplug is not supported (give the CPUs with -smp N)");
+                case var cpuType when cpuType.EndsWith("-s390x-cpu", StringComparison.Ordinal) || cpuType == "s390x-cpu":
+                    opt.ExtraCpuAddresses.Add(CpuDevice(d, kv, opt, maxCpus));
+                    break;
                 default:
-                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, diag288)");
+                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, diag288, TYPE-s390x-cpu)");
             }
         }
         opt.Ap = BuildAp(s, vfioAp, opt);
@@ -269,6 +270,26 @@ internal static class RunCommand
         };
         o.Queues.AddRange(queues);
         return o;
+    }
+
+    /// <summary>
+    /// A CPU given with -device TYPE-s390x-cpu,core-id=N (QEMU's cold plug, as kvm-unit-tests' firq runs it):
+    /// one more CPU, stopped, with CPU address N, which must be below -smp's maxcpus and not taken.
+    /// </summary>
+    private static ushort CpuDevice(string spec, Dictionary<string, string> kv, MachineOptions opt, int maxCpus)
+    {
+        if (!kv.TryGetValue("core-id", out var idText))
+            throw new UsageException($"-device {spec}: core-id= is required (the CPU address)");
+        if (!ushort.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out ushort id))
+            throw new UsageException($"-device {spec}: core-id '{idText}' is not a number");
+        if (id >= maxCpus)
+            throw new UsageException($"-device {spec}: core-id {id} must be below maxcpus ({maxCpus}); give -smp N,maxcpus=M");
+        if (id < opt.Cpus || opt.ExtraCpuAddresses.Contains(id))
+            throw new UsageException($"-device {spec}: core-id {id} is already in use");
+        foreach (var key in kv.Keys)
+            if (key is not ("core-id" or "id"))
+                throw new UsageException($"-device {spec}: unsupported property '{key}' (core-id, id)");
+        return id;
     }
 
     private static Dictionary<string, string> ParseDeviceSpec(string spec, out string head)

@@ -31,6 +31,8 @@ public enum RunEnd
     Reboot = 7,
     /// <summary>The watchdog's shutdown, poweroff or pause action: exit 0.</summary>
     Shutdown = 8,
+    /// <summary>The guest panicked as QEMU on KVM reports it: an interruption loop (an invalid program or external new PSW): exit 1.</summary>
+    GuestPanicked = 9,
 }
 
 public sealed record RunResult(RunEnd End, string Message, int ExitCode);
@@ -70,9 +72,12 @@ public sealed partial class Machine : IDisposable
         Hardware.Sie.Engine = Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
-        for (int i = 0; i < options.Cpus; i++)
+        var addresses = Enumerable.Range(0, options.Cpus).Select(i => (ushort)i).Concat(options.ExtraCpuAddresses).ToList();
+        if (addresses.Count > 248 || addresses.Distinct().Count() != addresses.Count)
+            throw new ArgumentException("CPU addresses must be distinct, at most 248 CPUs");
+        foreach (ushort address in addresses)
         {
-            var v = Kvm.CreateVcpu((ushort)i);
+            var v = Kvm.CreateVcpu(address);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
             if (Engine is Execution.Jit.JitEngine jit) jit.Attach(v.Cpu); // stores of every vcpu reach the one code watch
         }
@@ -242,6 +247,17 @@ public sealed partial class Machine : IDisposable
                     vcpu.InjectProgramInterruption(e.Code);
                 }
                 return null;
+            case InterceptCode.ProgramInterruption:
+            case InterceptCode.ExternalInterruption:
+                {
+                    // QEMU's unmanageable_intercept: the CPU is halted and the guest reported panicked
+                    bool pgm = run.IcptCode == InterceptCode.ProgramInterruption;
+                    ulong at = pgm ? (ulong)Lowcore.PgmNewPsw : Lowcore.ExtNewPsw;
+                    vcpu.Stopped = true;
+                    return new RunResult(RunEnd.GuestPanicked,
+                        $"guest panicked: {(pgm ? "program" : "external")}-interruption loop ({(pgm ? "pgmint" : "extint")}-loop): the {(pgm ? "program" : "external")} new PSW " +
+                        $"{cpu.ReadReal64(at):x16} {cpu.ReadReal64(at + 8):x16} is invalid (CPU {cpu.CpuAddress})", 1);
+                }
             default:
                 return new RunResult(RunEnd.InternalError, $"internal error: unexpected SIE intercept {InterceptCode.Name(run.IcptCode)} (guest PSW {cpu.FullPswMask:x16} {cpu.PswAddr:x16})", 4);
         }

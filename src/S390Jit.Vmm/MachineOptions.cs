@@ -9,6 +9,8 @@ public sealed class MachineOptions
 
     public ulong MemoryBytes { get; set; } = DefaultMemory;
     public int Cpus { get; set; } = 1;
+    /// <summary>CPU addresses of further CPUs (QEMU's -device TYPE-s390x-cpu,core-id=N), created after the -smp ones, stopped.</summary>
+    public List<ushort> ExtraCpuAddresses { get; } = new();
     /// <summary>Kernel command line, placed at 0x10480 as qemu-system-s390x does.</summary>
     public string? Append { get; set; }
     public string? InitrdPath { get; set; }

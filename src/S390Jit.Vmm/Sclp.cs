@@ -210,7 +210,7 @@ public sealed class Sclp
                     ev[3] |= 0x80; // buffer accepted
                     break;
                 case EventMessage:
-                    WriteLineMode(ev[6..]);
+                    if (!AsciiConsoleIsTheConsole) WriteLineMode(ev[6..]);
                     ev[3] |= 0x80;
                     break;
                 default:
@@ -221,6 +221,14 @@ public sealed class Sclp
         }
         SetResponse(s, rc);
     }
+
+    /// <summary>
+    /// One console, rendered once: a guest whose event mask says it sends ASCII console events (Linux's
+    /// early printk, kvm-unit-tests) writes every line twice, as ASCII and as a line-mode message, for
+    /// whichever console the machine has. Like QEMU with its sclpconsole (ASCII) device and no line-mode
+    /// console, the line-mode copy is then accepted but not shown; a line-mode-only guest is shown.
+    /// </summary>
+    private bool AsciiConsoleIsTheConsole => (GuestSendMask & Mask(EventAsciiConsole)) != 0;
 
     /// <summary>Line-mode message: an MDB (12-byte header) whose message-text objects (type 4) hold EBCDIC lines.</summary>
     private void WriteLineMode(ReadOnlySpan<byte> mdb)

@@ -28,6 +28,9 @@ public static class Cr0
     public const ulong VectorControls = AfpRegisters | VectorEnablement;
 }
 
+/// <summary>An interruption class whose new PSW is invalid, so that taking it would loop.</summary>
+public enum InterruptionLoop : byte { None, Program, External }
+
 public partial class Cpu
 {
     /// <summary>Counts of delivered interruptions by class (statistics).</summary>
@@ -74,7 +77,25 @@ public partial class Cpu
         WriteReal16(Lowcore.PgmCode, code);
         WriteReal64(Lowcore.Bear, Bear);
         SwapPsw(Lowcore.PgmOldPsw, Lowcore.PgmNewPsw, oldAddr);
+        CheckNewPsw(InterruptionLoop.Program);
     }
+
+    /// <summary>
+    /// Under interpretive execution, an interruption whose new PSW is invalid (or has an odd address)
+    /// would raise a specification exception at once, and with it the next program interruption, forever:
+    /// the SIE intercepts instead (program interruption, ICPT 0x08; external, 0x14) and the host ends the
+    /// guest as QEMU on KVM does ("pgmint-loop", "extint-loop"). Without SIE the CPU loops, as architected.
+    /// </summary>
+    private void CheckNewPsw(InterruptionLoop kind)
+    {
+        if (Sie == null || (IsValidPsw(FullPswMask, PswAddr) && (PswAddr & 1) == 0)) return;
+        PendingLoop = kind;
+        HostExitRequest = true;
+        RecheckEvents();
+    }
+
+    /// <summary>An interruption loaded an invalid new PSW under SIE (see <see cref="CheckNewPsw"/>); the SIE turns it into its interception.</summary>
+    public InterruptionLoop PendingLoop;
 
     /// <summary>Monitor class and code of a MONITOR CALL whose monitor-event interruption is being taken.</summary>
     internal ushort PendingMonitorClass;
@@ -97,6 +118,7 @@ public partial class Cpu
         WriteReal32(Lowcore.ExtParam, parameter);
         WriteReal16(Lowcore.ExtCpuAddr, cpuAddr);
         SwapPsw(Lowcore.ExtOldPsw, Lowcore.ExtNewPsw, PswAddr);
+        CheckNewPsw(InterruptionLoop.External);
     }
 
     public void DeliverIo(uint subchannelId, uint parameter, uint interruptionWord)

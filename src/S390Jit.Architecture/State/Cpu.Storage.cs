@@ -122,6 +122,12 @@ public unsafe partial class Cpu
         return CheckedAccess(real, real, kind, key, Asc, privateSpace: false, cache: false);
     }
 
+    /// <summary>
+    /// The store access check of a real address with key 0 (host handlers such as KVM's TEST BLOCK): low-address
+    /// protection and addressing apply, key-controlled protection passes; raises the program interruption.
+    /// </summary>
+    public void CheckRealStore(ulong real) => RealAccess(real, AccessKind.Store, 0);
+
     /// <summary>Low-address protection: CR0 bit 35, effective addresses 0-511 and 4096-4607, not in a private space.</summary>
     private bool LowAddressProtected(ulong addr, bool privateSpace) =>
         (Cr[0] & Cr0.LowAddressProtection) != 0 && (addr & ~0x11FFUL) == 0 && !privateSpace;
