@@ -136,6 +136,7 @@ internal static class RunCommand
         {
             if (machine.Profiler is { } p)
             {
+                p.Finish();
                 stderr.Write(p.Report());
                 if (outputs.Profile is { } w) { w.Write(p.Folded()); w.Flush(); }
             }

@@ -50,6 +50,7 @@ public sealed class Profiler : ICpuObserver
     {
         public readonly List<Frame> Stack = new();
         public ulong Last;
+        public bool InGuest;
         public string HostReason = "host: vcpu start";
     }
 
@@ -90,7 +91,7 @@ public sealed class Profiler : ICpuObserver
     private CpuState State(Cpu cpu)
     {
         if (_cpus.TryGetValue(cpu, out var s)) return s;
-        s = new CpuState { Last = cpu.Cycles };
+        s = new CpuState { Last = 0 };
         _cpus[cpu] = s;
         s.Stack.Add(NewFrame(_root, cpu.PswAddr, ulong.MaxValue));
         return s;
@@ -114,7 +115,9 @@ public sealed class Profiler : ICpuObserver
     private static void Charge(Cpu cpu, CpuState s)
     {
         ulong now = cpu.Cycles;
-        if (now > s.Last) CollectionsMarshalTop(s).Node.Self += now - s.Last;
+        ref var top = ref CollectionsMarshalTop(s);
+        if (now >= s.Last) top.Node.Self += now - s.Last;
+        else top.Node.Self -= Math.Min(top.Node.Self, s.Last - now); // the JIT gave back cycles it charged ahead
         s.Last = now;
     }
 
@@ -172,15 +175,15 @@ public sealed class Profiler : ICpuObserver
     {
         var s = State(cpu);
         Charge(cpu, s);
+        // after a region run the PSW is settled only once the engine handled its exit (a program interruption
+        // gives back cycles first): the next block entry or interruption moves the stack
+        if (compiled) return;
         ulong target = cpu.PswAddr;
-        if (!compiled)
+        if (target == ((addr + (ulong)cpu.InstrLength) & cpu.AddrMask)) return;
+        if (cpu.PeekInstruction(addr, out int len) is { } raw && Decoder.Lookup(raw) is { } def && IsCall(def))
         {
-            if (target == ((addr + (ulong)cpu.InstrLength) & cpu.AddrMask)) return;
-            if (cpu.PeekInstruction(addr, out int len) is { } raw && Decoder.Lookup(raw) is { } def && IsCall(def))
-            {
-                Push(s, target, (addr + (ulong)len) & cpu.AddrMask);
-                return;
-            }
+            Push(s, target, (addr + (ulong)len) & cpu.AddrMask);
+            return;
         }
         Transfer(s, target);
     }
@@ -195,7 +198,8 @@ public sealed class Profiler : ICpuObserver
     public void Interruption(Cpu cpu, in InterruptionRecord r)
     {
         var s = State(cpu);
-        Charge(cpu, s);
+        // the host delivers interruptions before it enters the SIE: the time until then was host work
+        if (s.InGuest) Charge(cpu, s); else ChargeHost(cpu, s);
         Push(s, r.NewAddr, r.OldAddr);
     }
 
@@ -203,6 +207,12 @@ public sealed class Profiler : ICpuObserver
     public void EnterGuest(Cpu cpu)
     {
         var s = State(cpu);
+        ChargeHost(cpu, s);
+        s.InGuest = true;
+    }
+
+    private void ChargeHost(Cpu cpu, CpuState s)
+    {
         ulong now = cpu.Cycles, delta = now > s.Last ? now - s.Last : 0;
         s.Last = now;
         List<(string Name, ulong Cycles)> events;
@@ -223,6 +233,7 @@ public sealed class Profiler : ICpuObserver
     {
         var s = State(cpu);
         Charge(cpu, s);
+        s.InGuest = false;
         s.HostReason = exit switch
         {
             CpuExit.Instruction => $"SIE intercept {InterceptedMnemonic(cpu)}",
@@ -234,6 +245,12 @@ public sealed class Profiler : ICpuObserver
 
     private static string InterceptedMnemonic(Cpu cpu) =>
         cpu.PeekInstruction(cpu.IssueAddr, out _) is { } raw && Decoder.Lookup(raw) is { } def ? def.Mnemonic : "instruction";
+
+    /// <summary>At the end of the run: what each CPU spent since the profiler last saw it (host work) is charged.</summary>
+    public void Finish()
+    {
+        foreach (var (cpu, s) in _cpus) ChargeHost(cpu, s);
+    }
 
     /// <summary>The folded stacks (flamegraph.pl / speedscope): "outer;inner cycles" per stack with self cycles.</summary>
     public string Folded()
