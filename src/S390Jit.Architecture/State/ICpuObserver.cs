@@ -30,4 +30,7 @@ public interface ICpuObserver
 
     /// <summary>Whether <see cref="Executed"/> is wanted for every interpreted instruction (the profiler) or only block entries matter (logs).</summary>
     bool WantsInstructions { get; }
+
+    /// <summary>Whether <see cref="BlockEntry"/> is wanted; an observer wanting neither sees interruptions only and the engines run at full speed.</summary>
+    bool WantsBlocks { get; }
 }

@@ -22,7 +22,7 @@ public sealed class Interpreter : IExecutionEngine
 
     public CpuExit Run(Cpu cpu)
     {
-        if (cpu.Observer is { } observer) return RunObserved(cpu, observer);
+        if (cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) return RunObserved(cpu, observer);
         while (true)
         {
             try

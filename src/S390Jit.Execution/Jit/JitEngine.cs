@@ -144,7 +144,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
-                                if (idx == 0 && !region.Rebuilt) ProfileIndirectExit(cpu, region);
+                                // (not under --profile: a rebuild could take a return into the region, past the profiler)
+                                if (idx == 0 && !region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
                                 if (idx != 0)
                                 {
                                     // chaining: a constant exit remembers the entry it leads to
@@ -282,7 +283,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// </summary>
     private CpuExit Interpret(Cpu cpu, ulong start, ulong end)
     {
-        if (cpu.Observer is { } observer) return InterpretObserved(cpu, start, end, observer);
+        if (cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) return InterpretObserved(cpu, start, end, observer);
         for (int n = 0; n < 256; n++)
         {
             if (cpu.Cycles >= cpu.EventCycle)
@@ -331,7 +332,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// <summary>
     /// The profiler's boundaries (--profile): instructions before which a region's block must end, given the
     /// instruction's address, its row and the region's entry; they run in the interpreter, where each one is
-    /// reported. Cycles do not change: only where regions end does.
+    /// reported. With it set, regions are not rebuilt around their computed jumps, so those always leave the
+    /// region. Cycles do not change: only where regions end does.
     /// </summary>
     public Func<ulong, Architecture.Isa.InsnDef, ulong, bool>? SplitBefore { get; set; }
 

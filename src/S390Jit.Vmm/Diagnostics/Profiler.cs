@@ -14,9 +14,10 @@ namespace S390Jit.Vmm.Diagnostics;
 /// System.map), kept as a shadow stack of calls (BRAS, BRASL, BAS, BASR, BAL, BALR, BASSM) and returns
 /// (a branch to the return address of a frame on the stack, through any register), with interruptions as
 /// calls into their handlers and host work (SIE intercepts, the host kernel's paths, wait states) as frames
-/// of their own. Under the JIT, regions end before calls, computed branches and function entries
-/// (<see cref="Execution.Jit.JitEngine.SplitBefore"/>), so each region run stays within one function and
-/// every call and return is an interpreted instruction: attribution is exact and cycles do not change.
+/// of their own. Under the JIT, regions end before calls and function entries and are not rebuilt around
+/// their computed jumps (<see cref="Execution.Jit.JitEngine.SplitBefore"/>), so each region run stays within
+/// one function, every call is an interpreted instruction and every return leaves a region: attribution is
+/// exact (the same stacks and cycles as under the interpreter) and cycles do not change.
 /// </summary>
 public sealed class Profiler : ICpuObserver
 {
@@ -66,20 +67,13 @@ public sealed class Profiler : ICpuObserver
     public SymbolTable Symbols { get => _symbols; set => _symbols = value; }
 
     public bool WantsInstructions => true;
+    public bool WantsBlocks => true;
 
     /// <summary>The JIT's region boundaries for exact attribution: calls, computed branches, and function entries other than the region's own.</summary>
     public bool SplitBefore(ulong addr, InsnDef def, ulong regionEntry) =>
-        IsCall(def) || IsComputedBranch(def) || (addr != regionEntry && _symbols.TryLookup(addr, out _, out ulong off) && off == 0);
+        IsCall(def) || (addr != regionEntry && _symbols.TryLookup(addr, out _, out ulong off) && off == 0);
 
     private static bool IsCall(InsnDef def) => def.Mnemonic is "BRAS" or "BRASL" or "BAS" or "BASR" or "BAL" or "BALR" or "BASSM";
-
-    private static bool IsComputedBranch(InsnDef def)
-    {
-        if (!def.Has(InsnFlags.Branch)) return false;
-        string m = def.Mnemonic;
-        bool relative = m.StartsWith("BR", StringComparison.Ordinal) || (m.EndsWith('J') && m.Length <= 6);
-        return !relative;
-    }
 
     /// <summary>Listens to the host's trace: events with path cycles become frames under the host work they happened in.</summary>
     public void OnTraceEvent(TraceEvent e, ulong cycle, ulong pathCycles, string detail)
@@ -88,9 +82,20 @@ public sealed class Profiler : ICpuObserver
         lock (_eventsLock) _hostEvents.Add((e.Name, pathCycles));
     }
 
+    private Cpu? _lastCpu;
+    private CpuState? _lastState;
+
     private CpuState State(Cpu cpu)
     {
-        if (_cpus.TryGetValue(cpu, out var s)) return s;
+        if (ReferenceEquals(cpu, _lastCpu)) return _lastState!;
+        if (!_cpus.TryGetValue(cpu, out var s)) s = NewState(cpu);
+        (_lastCpu, _lastState) = (cpu, s);
+        return s;
+    }
+
+    private CpuState NewState(Cpu cpu)
+    {
+        CpuState s;
         s = new CpuState { Last = 0 };
         _cpus[cpu] = s;
         s.Stack.Add(NewFrame(_root, cpu.PswAddr, ulong.MaxValue));
@@ -180,6 +185,9 @@ public sealed class Profiler : ICpuObserver
         if (compiled) return;
         ulong target = cpu.PswAddr;
         if (target == ((addr + (ulong)cpu.InstrLength) & cpu.AddrMask)) return;
+        // a jump within the function (a loop): no decoding; only its entry can be the target of a (recursive) call
+        ref var top = ref CollectionsMarshalTop(s);
+        if (target >= top.Start && target < top.End && (top.Symbol == null || target != top.Symbol.Value)) return;
         if (cpu.PeekInstruction(addr, out int len) is { } raw && Decoder.Lookup(raw) is { } def && IsCall(def))
         {
             Push(s, target, (addr + (ulong)len) & cpu.AddrMask);
@@ -339,6 +347,7 @@ public sealed class ProfilingEngine(IExecutionEngine inner, Profiler profiler) :
 public sealed class ObserverPair(ICpuObserver first, ICpuObserver second) : ICpuObserver
 {
     public bool WantsInstructions => first.WantsInstructions || second.WantsInstructions;
+    public bool WantsBlocks => first.WantsBlocks || second.WantsBlocks;
     public void Interruption(Cpu cpu, in InterruptionRecord record) { first.Interruption(cpu, record); second.Interruption(cpu, record); }
     public void BlockEntry(Cpu cpu, bool compiled) { first.BlockEntry(cpu, compiled); second.BlockEntry(cpu, compiled); }
     public void Executed(Cpu cpu, ulong addr, bool compiled) { first.Executed(cpu, addr, compiled); second.Executed(cpu, addr, compiled); }

@@ -110,6 +110,7 @@ public class LogsAndProfilesTests
             Assert.That(m.Boot.Cpu.ProgramInterruptions, Is.GreaterThan(10));
             var lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.That(lines, Has.Length.EqualTo(1), w.ToString());
+            TestContext.Out.WriteLine(lines[0]);
             Assert.That(lines[0], Does.StartWith(expect));
             Assert.That(lines[0], Does.Contain($"at 0x{TestGuest.Entry:x}"));
         }
