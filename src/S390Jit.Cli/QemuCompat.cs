@@ -31,7 +31,7 @@ internal static class QemuCompat
     public static readonly string[] UnsupportedWithValue =
     [
         "-monitor", "-mon", "-qmp", "-qmp-pretty", "-drive", "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-blockdev", "-netdev", "-net", "-nic",
-        "-fsdev", "-virtfs", "-object", "-global", "-bios", "-boot", "-rtc", "-icount", "-d", "-D", "-dfilter", "-incoming", "-loadvm",
+        "-fsdev", "-virtfs", "-object", "-global", "-bios", "-boot", "-rtc", "-icount", "-dfilter", "-incoming", "-loadvm",
         "-pidfile", "-vnc", "-vga", "-spice", "-sandbox", "-trace", "-overcommit", "-mem-path", "-numa", "-readconfig", "-writeconfig", "-L",
         "-plugin", "-semihosting-config", "-audiodev", "-k", "-option-rom", "-fw_cfg", "-add-fd", "-set", "-runas", "-chroot", "-msg", "-iscsi",
         "-tpmdev", "-parallel", "-debugcon", "-compat", "-run-with", "-smbios", "-dtb", "-device-list",
@@ -40,7 +40,7 @@ internal static class QemuCompat
     /// <summary>Why an option S390Jit knows from QEMU is refused.</summary>
     public static string UnsupportedMessage(string option) => option switch
     {
-        "-d" or "-D" or "-dfilter" => $"{option} is not supported by S390Jit yet (no QEMU-style logs yet; --trace host and --stats exist)",
+        "-dfilter" => $"{option} is not supported by S390Jit yet (-d logs every address)",
         "-monitor" or "-mon" or "-qmp" or "-qmp-pretty" => $"{option} is not supported by S390Jit: it has no monitor",
         _ => $"{option} is not supported by S390Jit yet",
     };

@@ -14,13 +14,20 @@ internal static class RunCommand
     {
         bool terminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
         stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
+        if (s.Log.Any(l => l.Split(',').Contains("help")))
+        {
+            stdout.Write(Vmm.Diagnostics.GuestLog.Help());
+            return 0;
+        }
         MachineOptions opt;
+        using var outputs = new Outputs();
         try
         {
             if (s.Unsupported is { } u) throw new UsageException(QemuCompat.UnsupportedMessage(u));
             opt = BuildOptions(s, stderr);
             // the console reads the process's stdin (QEMU's -nographic stdio), not when run in-process by tests
             if (ReferenceEquals(stdout, Console.Out)) opt.ConsoleInput = ConsoleInput.Stdin();
+            BuildDiagnostics(s, opt, outputs);
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
             if (s.Gdb?.Check(out _, out _) is { } gdbError) throw new UsageException(gdbError);
@@ -56,7 +63,9 @@ internal static class RunCommand
             gdb?.Server.WaitExitReported(2000);
         }
         stdout.Flush();
+        machine.Log?.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");
+        WriteDiagnostics(machine, outputs, stderr);
         // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
@@ -67,6 +76,84 @@ internal static class RunCommand
             stderr.Write(s.StatsFormat == "json" ? stats.ToJson() + Environment.NewLine : stats.ToText());
         }
         return result.ExitCode;
+    }
+
+    /// <summary>The files of -D, --profile-out and --trace-out, opened before the run (so a bad path fails at once).</summary>
+    private sealed class Outputs : IDisposable
+    {
+        public StreamWriter? Log, Profile, Timeline;
+        public void Dispose()
+        {
+            foreach (var w in new[] { Log, Profile, Timeline }) try { w?.Dispose(); } catch (IOException) { }
+        }
+    }
+
+    private static StreamWriter Create(string path, string option)
+    {
+        try { return new StreamWriter(path, false, new System.Text.UTF8Encoding(false), 1 << 16); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"{option} {path}: cannot write the file ({Program.OneLine(e.Message)})");
+        }
+    }
+
+    /// <summary>-d / -D, --profile / --profile-out / --symbols, --trace-out.</summary>
+    private static void BuildDiagnostics(RunSettings s, MachineOptions opt, Outputs outputs)
+    {
+        foreach (var spec in s.Log)
+        {
+            opt.Log |= Vmm.Diagnostics.GuestLog.Parse(spec, out string? error);
+            if (error != null) throw new UsageException(error);
+        }
+        if (s.LogFile != null)
+        {
+            if (opt.Log == Vmm.Diagnostics.LogItems.None) throw new UsageException("-D needs -d ITEM[,ITEM...] (-d help lists them)");
+            opt.LogWriter = outputs.Log = Create(s.LogFile, "-D");
+        }
+        if (s.Symbols != null)
+        {
+            if (!File.Exists(s.Symbols)) throw new UsageException($"--symbols {s.Symbols}: no such file");
+            opt.Symbols = LoadSymbols(s.Symbols);
+        }
+        if (s.ProfileOut != null) outputs.Profile = Create(s.ProfileOut, "--profile-out");
+        if (s.TraceOut != null)
+        {
+            outputs.Timeline = Create(s.TraceOut, "--trace-out");
+            opt.Timeline = true;
+        }
+    }
+
+    /// <summary>--symbols: an ELF's symbol table, or a System.map.</summary>
+    private static Loader.SymbolTable LoadSymbols(string path)
+    {
+        try
+        {
+            var head = new byte[4];
+            using (var f = File.OpenRead(path)) f.ReadExactly(head.AsSpan(0, (int)Math.Min(4, f.Length)));
+            if (head is [0x7F, (byte)'E', (byte)'L', (byte)'F']) return ElfImage.Load(path).Symbols;
+            var table = Loader.SymbolTable.FromSystemMap(File.ReadLines(path), out string? error);
+            if (error != null) throw new UsageException($"--symbols {path}: not an ELF file or a System.map ({error})");
+            return table;
+        }
+        catch (ImageFormatException e) { throw new UsageException($"--symbols {path}: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--symbols {path}: {Program.OneLine(e.Message)}"); }
+    }
+
+    /// <summary>After the run: the profile's top table (stderr) and folded stacks, the timeline.</summary>
+    private static void WriteDiagnostics(Machine machine, Outputs outputs, TextWriter stderr)
+    {
+        try
+        {
+            if (machine.Profiler is { } p)
+            {
+                p.Finish();
+                stderr.Write(p.Report());
+                if (outputs.Profile is { } w) { w.Write(p.Folded()); w.Flush(); }
+            }
+            if (machine.Timeline is { } t && outputs.Timeline is { } tw) { t.Write(tw); tw.Flush(); }
+            outputs.Log?.Flush();
+        }
+        catch (IOException e) { stderr.WriteLine($"s390jit: error writing the diagnostics: {Program.OneLine(e.Message)}"); }
     }
 
     /// <summary>QEMU's -name: "NAME[,process=..][,debug-threads=..]" or "guest=NAME,...".</summary>

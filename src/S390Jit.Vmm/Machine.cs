@@ -69,7 +69,22 @@ public sealed partial class Machine : IDisposable
             hostAp.VfioAp.Events = Events;
         }
         // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
-        Hardware.Sie.Engine = Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
+        Engine = CreateEngine(options.Engine, options.VerifyJit);
+        if (options.Profile && Engine is Execution.Interpreter.Interpreter interp) interp.Histogram = new();
+        Hardware.Sie.Engine = Engine;
+        if (options.Log != Diagnostics.LogItems.None) Log = new Diagnostics.GuestLog(options.Log, options.LogWriter ?? System.Console.Error);
+        if (options.Profile)
+        {
+            Profiler = new Diagnostics.Profiler(options.Symbols ?? SymbolTable.Empty);
+            if (Engine is Execution.Jit.JitEngine jit) jit.SplitBefore = Profiler.SplitBefore;
+            Hardware.Sie.Engine = new Diagnostics.ProfilingEngine(Engine, Profiler);
+            Events.Listener += Profiler.OnTraceEvent;
+        }
+        if (options.Timeline)
+        {
+            Timeline = new Diagnostics.TraceTimeline(options.CpuMhz);
+            Events.Listener += Timeline.OnTraceEvent;
+        }
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
         var addresses = Enumerable.Range(0, options.Cpus).Select(i => (ushort)i).Concat(options.ExtraCpuAddresses).ToList();
@@ -80,9 +95,11 @@ public sealed partial class Machine : IDisposable
             var v = Kvm.CreateVcpu(address);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
             if (Engine is Execution.Jit.JitEngine jit) jit.Attach(v.Cpu); // stores of every vcpu reach the one code watch
+            v.Cpu.Observer = Observer();
         }
         Sclp = new Sclp(Kvm, options.Console) { Input = options.ConsoleInput };
         if (options.ConsoleInput != null) Kvm.WaitHook = _ => Sclp.OfferInput();
+        if (Log?.Has(Diagnostics.LogItems.GuestErrors) == true) Sclp.GuestError = Log.GuestError;
         Kvm.Uuid = options.Uuid;
         Ipl = new Ipl(this);
         if (options.Diag288) Watchdog = new Diag288Watchdog(options.WatchdogAction, options.CpuMhz);
@@ -95,6 +112,21 @@ public sealed partial class Machine : IDisposable
 
     /// <summary>The AP crypto set-up (vfio_ap matrix mdev opened for this VM), or null without AP.</summary>
     public VfioApDevice? VfioAp { get; }
+
+    /// <summary>The -d logs, or null.</summary>
+    public Diagnostics.GuestLog? Log { get; }
+    /// <summary>The --profile profiler, or null.</summary>
+    public Diagnostics.Profiler? Profiler { get; }
+    /// <summary>The --trace-out timeline, or null.</summary>
+    public Diagnostics.TraceTimeline? Timeline { get; }
+
+    /// <summary>What watches each CPU: the logs that need the engines' reports (int, unimp, blocks) and the profiler.</summary>
+    private ICpuObserver? Observer()
+    {
+        var log = Log != null && (Log.Items & ~Diagnostics.LogItems.GuestErrors) != 0 ? Log : null;
+        if (log != null && Profiler != null) return new Diagnostics.ObserverPair(log, Profiler);
+        return (ICpuObserver?)log ?? Profiler;
+    }
 
     public static IExecutionEngine CreateEngine(string name, bool verify = false) => name switch
     {

@@ -22,8 +22,15 @@ public sealed class MachineOptions
     public string Engine { get; set; } = "jit";
     /// <summary>--verify-jit: check every compiled region run against the interpreter (slow).</summary>
     public bool VerifyJit { get; set; }
-    /// <summary>--profile: run in the interpreter and report executed instructions per mnemonic.</summary>
+    /// <summary>--profile: attribute cycles to guest functions and call stacks (<see cref="Diagnostics.Profiler"/>); under --engine interp also counts instructions per mnemonic.</summary>
     public bool Profile { get; set; }
+    /// <summary>Symbols for the profile and the logs (--symbols System.map); null: the kernel ELF's own.</summary>
+    public Loader.SymbolTable? Symbols { get; set; }
+    /// <summary>-d: the QEMU-style log items, and where they go (-D FILE; default stderr).</summary>
+    public Diagnostics.LogItems Log { get; set; }
+    public TextWriter? LogWriter { get; set; }
+    /// <summary>--trace-out: record the host trace as a Chrome / Perfetto timeline.</summary>
+    public bool Timeline { get; set; }
     /// <summary>Facilities switched on or off from the default CPU model (-cpu FEATURE=on|off), by STFLE bit.</summary>
     public Dictionary<int, bool> Facilities { get; } = new();
     /// <summary>Where the guest's console output goes.</summary>

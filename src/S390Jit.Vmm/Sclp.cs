@@ -75,23 +75,34 @@ public sealed class Sclp
 
     private bool EventPending => _input.Count > 0 && (GuestReceiveMask & Mask(EventAsciiConsole)) != 0;
 
+    /// <summary>-d guest_errors: receives one line per refused SERVICE CALL (bad SCCB, invalid command), or null.</summary>
+    public Action<string>? GuestError { get; set; }
+
+    private Exception Refuse(Cpu cpu, ushort code, ulong sccb, uint command, string why)
+    {
+        GuestError?.Invoke($"sclp: SERVICE CALL 0x{command:x8} with SCCB 0x{sccb:x}: {why} (program interruption 0x{code:x})");
+        return cpu.Pgm(code);
+    }
+
     /// <summary>SERVICE CALL: returns the condition code or throws the program interruption.</summary>
     public int ServiceCall(Cpu cpu, ulong sccb, uint command)
     {
         if (cpu.ProblemState) throw cpu.Pgm(PgmCode.PrivilegedOperation);
         var mem = _kvm.Memory;
-        if (!mem.Contains(sccb, 8)) throw cpu.Pgm(PgmCode.Addressing);
+        if (!mem.Contains(sccb, 8)) throw Refuse(cpu, PgmCode.Addressing, sccb, command, "the SCCB is outside guest memory");
         if ((sccb & ~0x1FFFUL) == 0 || (sccb & ~0x1FFFUL) == cpu.Prefix || (sccb & ~0x7FFF_FFF8UL) != 0)
-            throw cpu.Pgm(PgmCode.Specification);
+            throw Refuse(cpu, PgmCode.Specification, sccb, command, "the SCCB is in the lowcore, above 2 GiB or not doubleword aligned");
         ushort length = BinaryPrimitives.ReadUInt16BigEndian(mem.Span(sccb, 2));
-        if (length < 8) throw cpu.Pgm(PgmCode.Specification);
-        if (!mem.Contains(sccb, length)) throw cpu.Pgm(PgmCode.Addressing);
+        if (length < 8) throw Refuse(cpu, PgmCode.Specification, sccb, command, $"SCCB length {length} is less than 8");
+        if (!mem.Contains(sccb, length)) throw Refuse(cpu, PgmCode.Addressing, sccb, command, $"the SCCB (length {length}) extends beyond guest memory");
         Commands++;
         var s = mem.Span(sccb, length);
         if (!CommandValid(command)) SetResponse(s, RcInvalidCommand);
         else if ((sccb >> 12) != ((sccb + length - 1) >> 12) && (command & CommandMask) is not (ReadScpInfo or ReadScpInfoForced))
             SetResponse(s, RcBoundaryViolation);
         else Execute(s, command);
+        if (GuestError != null && BinaryPrimitives.ReadUInt16BigEndian(s[6..]) is var rc && rc is not (RcNormal or RcNormalRead or RcNoEventBuffers))
+            GuestError($"sclp: SERVICE CALL 0x{command:x8} with SCCB 0x{sccb:x} (length {length}): response code 0x{rc:x4}");
         _kvm.NotifyGuestMemoryWritten(sccb, length);
         _kvm.Floating.InjectService((uint)sccb | (EventPending ? 1u : 0u));
         return 0;

@@ -39,6 +39,9 @@ public partial class Cpu
     /// <summary>Address of the instruction the PSW designated (EXECUTE itself when a target runs).</summary>
     public ulong IssueAddr;
 
+    /// <summary>The logs' and the profiler's view of this CPU (-d, --profile), or null (the engines then run unobserved).</summary>
+    public ICpuObserver? Observer;
+
     /// <summary>Swaps PSWs through the lowcore: stores the current PSW at <paramref name="oldOffset"/> and loads the new one.</summary>
     public void SwapPsw(int oldOffset, int newOffset, ulong oldAddr)
     {
@@ -53,6 +56,7 @@ public partial class Cpu
     {
         ProgramInterruptions++;
         ulong oldAddr = nullify ? IssueAddr : PswAddr;
+        ulong oldMask = FullPswMask;
         WriteReal16(Lowcore.PgmIlc, (ushort)(InstrLength & 6));
         if (code is PgmCode.Data or PgmCode.VectorProcessing)
         {
@@ -62,8 +66,8 @@ public partial class Cpu
             PendingDxc = 0;
         }
         bool translation = code is PgmCode.Protection or PgmCode.AletSpecification or PgmCode.SpaceSwitch || PgmCode.Nullifies(code);
-        if (PendingTeidValid && code != PgmCode.AletSpecification && translation)
-            WriteReal64(Lowcore.TransExcId, PendingTeid);
+        bool teid = PendingTeidValid && code != PgmCode.AletSpecification && translation;
+        if (teid) WriteReal64(Lowcore.TransExcId, PendingTeid);
         if (PendingExcAccessIdValid && translation)
             WriteReal8(Lowcore.ExcAccessId, PendingExcAccessId);
         PendingTeidValid = false;
@@ -77,6 +81,8 @@ public partial class Cpu
         WriteReal16(Lowcore.PgmCode, code);
         WriteReal64(Lowcore.Bear, Bear);
         SwapPsw(Lowcore.PgmOldPsw, Lowcore.PgmNewPsw, oldAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.Program, code, InstrLength & 6, oldMask, oldAddr,
+            FullPswMask, PswAddr, teid ? ReadReal64(Lowcore.TransExcId) : null));
         CheckNewPsw(InterruptionLoop.Program);
     }
 
@@ -106,7 +112,9 @@ public partial class Cpu
         SvcInterruptions++;
         WriteReal16(Lowcore.SvcIlc, (ushort)(InstrLength & 6));
         WriteReal16(Lowcore.SvcCode, code);
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
         SwapPsw(Lowcore.SvcOldPsw, Lowcore.SvcNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.SupervisorCall, code, InstrLength & 6, oldMask, oldAddr, FullPswMask, PswAddr));
         // a PER event of the SVC instruction is presented right after the SVC interruption
         if (PerPending != 0) DeliverProgramInterruption(0, nullify: false);
     }
@@ -117,7 +125,10 @@ public partial class Cpu
         WriteReal16(Lowcore.ExtCode, code);
         WriteReal32(Lowcore.ExtParam, parameter);
         WriteReal16(Lowcore.ExtCpuAddr, cpuAddr);
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
         SwapPsw(Lowcore.ExtOldPsw, Lowcore.ExtNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.External, code, 0, oldMask, oldAddr, FullPswMask, PswAddr,
+            Parameter: parameter, CpuAddr: cpuAddr));
         CheckNewPsw(InterruptionLoop.External);
     }
 
@@ -127,10 +138,18 @@ public partial class Cpu
         WriteReal32(Lowcore.SubchannelId, subchannelId);
         WriteReal32(Lowcore.IoIntParm, parameter);
         WriteReal32(Lowcore.IoIntWord, interruptionWord);
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
         SwapPsw(Lowcore.IoOldPsw, Lowcore.IoNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.InputOutput, 0, 0, oldMask, oldAddr, FullPswMask, PswAddr,
+            Parameter: parameter, InterruptionWord: interruptionWord, SubchannelId: subchannelId));
     }
 
-    public void DeliverRestart() => SwapPsw(Lowcore.RestartOldPsw, Lowcore.RestartNewPsw, PswAddr);
+    public void DeliverRestart()
+    {
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
+        SwapPsw(Lowcore.RestartOldPsw, Lowcore.RestartNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.Restart, 0, 0, oldMask, oldAddr, FullPswMask, PswAddr));
+    }
 
     public bool ExtEnabled(ulong cr0Subclass) => (PswMask & Psw.Ext) != 0 && (Cr[0] & cr0Subclass) != 0;
     /// <summary>I/O interruptions of <paramref name="isc"/> are enabled: PSW bit 6 and CR6 bit 32+isc.</summary>

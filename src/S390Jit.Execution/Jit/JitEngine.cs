@@ -141,14 +141,19 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         var region = entry.Region;
                         _watch.CodeModified = false;
                         ulong before = cpu.Instructions;
+                        var observer = cpu.Observer;
+                        ulong entryAddr = cpu.PswAddr;
+                        observer?.BlockEntry(cpu, compiled: true);
                         int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
+                        observer?.Executed(cpu, entryAddr, compiled: true);
                         Stats.RegionRuns++;
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
                         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
-                                if (idx == 0 && !region.Rebuilt) ProfileIndirectExit(cpu, region);
+                                // (not under --profile: a rebuild could take a return into the region, past the profiler)
+                                if (idx == 0 && !region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
                                 if (idx != 0)
                                 {
                                     // chaining: a constant exit remembers the entry it leads to
@@ -287,6 +292,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// </summary>
     private CpuExit Interpret(Cpu cpu, ulong start, ulong end)
     {
+        if (cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) return InterpretObserved(cpu, start, end, observer);
         for (int n = 0; n < 256; n++)
         {
             if (cpu.Cycles >= cpu.EventCycle)
@@ -305,6 +311,41 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         return CpuExit.None;
     }
 
+    /// <summary><see cref="Interpret"/> reporting the block entry and each instruction to the observer (-d, --profile).</summary>
+    private CpuExit InterpretObserved(Cpu cpu, ulong start, ulong end, ICpuObserver observer)
+    {
+        bool each = observer.WantsInstructions, blockStart = true;
+        for (int n = 0; n < 256; n++)
+        {
+            if (cpu.Cycles >= cpu.EventCycle)
+            {
+                ulong before = cpu.PswAddr;
+                var e = cpu.ServiceEvents();
+                if (e != CpuExit.None) return e;
+                if (cpu.PswAddr != before) blockStart = true; // an interruption: a block starts at its new PSW
+            }
+            ulong addr = cpu.PswAddr;
+            if (end != ulong.MaxValue && (addr < start || addr >= end)) return CpuExit.None;
+            ulong mask = cpu.PswMask;
+            if (blockStart) observer.BlockEntry(cpu, compiled: false);
+            blockStart = false;
+            var x = cpu.Step();
+            Stats.InterpretedInstructions++;
+            if (each) observer.Executed(cpu, addr, compiled: false);
+            if (x != CpuExit.None) return x;
+            if (cpu.PswAddr != ((addr + (ulong)cpu.InstrLength) & cpu.AddrMask) || cpu.PswMask != mask) return CpuExit.None;
+        }
+        return CpuExit.None;
+    }
+
+    /// <summary>
+    /// The profiler's boundaries (--profile): instructions before which a region's block must end, given the
+    /// instruction's address, its row and the region's entry; they run in the interpreter, where each one is
+    /// reported. With it set, regions are not rebuilt around their computed jumps, so those always leave the
+    /// region. Cycles do not change: only where regions end does.
+    /// </summary>
+    public Func<ulong, Architecture.Isa.InsnDef, ulong, bool>? SplitBefore { get; set; }
+
     private void Heat(Cpu cpu, RegionKey key)
     {
         if (_pending.Contains(key)) return;
@@ -319,7 +360,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds)
     {
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key, seeds).Build(out var frames);
+        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore }.Build(out var frames);
         if (plan == null) return false;
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();

@@ -22,6 +22,9 @@ public sealed class RegionBuilder
 
     private readonly IReadOnlyCollection<ulong> _seeds;
 
+    /// <summary>The profiler's boundaries (<see cref="JitEngine.SplitBefore"/>), or null.</summary>
+    public Func<ulong, InsnDef, ulong, bool>? SplitBefore { get; init; }
+
     /// <param name="seeds">More entry points to include (targets of computed jumps seen leaving an earlier region).</param>
     public RegionBuilder(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds = null)
     {
@@ -105,6 +108,7 @@ public sealed class RegionBuilder
             var insn = new Insn { Def = def, Raw = raw, Length = (byte)len };
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
+            if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
             var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn };
             pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
             frames.Add(_cpu.RealToAbsolute(addr) >> 12);
