@@ -29,7 +29,8 @@ static inline u32 ror(u32 x, int n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void compress(u32 state[8], const u8 block[64])
+/* a function of its own (not inlined), so --profile and flamegraphs name it */
+static __attribute__((noinline)) void compress(u32 state[8], const u8 block[64])
 {
     u32 w[64];
     u32 a, b, c, d, e, f, g, h;

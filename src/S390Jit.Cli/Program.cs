@@ -60,6 +60,7 @@ public static class Program
         run.SetAction(pr => RunCommand.Execute(runOptions.Bind(pr), stdout, stderr));
         root.Subcommands.Add(run);
         root.Subcommands.Add(DisasmCommand.Create(stdout, stderr));
+        root.Subcommands.Add(MkinitramfsCommand.Create(stdout, stderr));
 
         // qemu-system-s390x spellings directly on the root command: "s390jit -kernel x.elf -nographic ..."
         var qemuOptions = new RunOptions();

@@ -26,12 +26,12 @@ internal static class QemuCompat
 
     /// <summary>qemu-system-s390x options S390Jit does not support (yet): flags and options with a value.</summary>
     public static readonly string[] UnsupportedFlags =
-        ["-S", "-s", "-snapshot", "-daemonize", "-mem-prealloc", "-full-screen", "-no-acpi", "-nodefconfig", "-old-param"];
+        ["-snapshot", "-daemonize", "-mem-prealloc", "-full-screen", "-no-acpi", "-nodefconfig", "-old-param"];
 
     public static readonly string[] UnsupportedWithValue =
     [
         "-monitor", "-mon", "-qmp", "-qmp-pretty", "-drive", "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-blockdev", "-netdev", "-net", "-nic",
-        "-fsdev", "-virtfs", "-object", "-global", "-bios", "-boot", "-rtc", "-icount", "-d", "-D", "-dfilter", "-gdb", "-incoming", "-loadvm",
+        "-fsdev", "-virtfs", "-object", "-global", "-bios", "-boot", "-rtc", "-icount", "-dfilter", "-incoming", "-loadvm",
         "-pidfile", "-vnc", "-vga", "-spice", "-sandbox", "-trace", "-overcommit", "-mem-path", "-numa", "-readconfig", "-writeconfig", "-L",
         "-plugin", "-semihosting-config", "-audiodev", "-k", "-option-rom", "-fw_cfg", "-add-fd", "-set", "-runas", "-chroot", "-msg", "-iscsi",
         "-tpmdev", "-parallel", "-debugcon", "-compat", "-run-with", "-smbios", "-dtb", "-device-list",
@@ -40,8 +40,7 @@ internal static class QemuCompat
     /// <summary>Why an option S390Jit knows from QEMU is refused.</summary>
     public static string UnsupportedMessage(string option) => option switch
     {
-        "-s" or "-S" or "-gdb" => $"{option} is not supported by S390Jit yet (no gdb stub yet)",
-        "-d" or "-D" or "-dfilter" => $"{option} is not supported by S390Jit yet (no QEMU-style logs yet; --trace host and --stats exist)",
+        "-dfilter" => $"{option} is not supported by S390Jit yet (-d logs every address)",
         "-monitor" or "-mon" or "-qmp" or "-qmp-pretty" => $"{option} is not supported by S390Jit: it has no monitor",
         _ => $"{option} is not supported by S390Jit yet",
     };
@@ -117,9 +116,13 @@ internal static class QemuCompat
     /// QEMU's -smp: "[cpus=]N[,maxcpus=M][,sockets=S][,dies=D][,clusters=C][,books=B][,drawers=W][,cores=C][,threads=T]".
     /// The number of CPUs (N; without it the topology's product, or maxcpus); maxcpus may exceed it (no hotplug: ignored).
     /// </summary>
-    public static int ParseSmp(string smp, out string? error)
+    public static int ParseSmp(string smp, out string? error) => ParseSmp(smp, out error, out _);
+
+    /// <summary>As <see cref="ParseSmp(string, out string?)"/>, also giving maxcpus (the number of CPUs without it).</summary>
+    public static int ParseSmp(string smp, out string? error, out int maxCpus)
     {
         error = null;
+        maxCpus = 0;
         long? cpus = null, maxcpus = null, product = null;
         foreach (var part in smp.Split(','))
         {
@@ -145,6 +148,7 @@ internal static class QemuCompat
         long count = cpus ?? product ?? maxcpus ?? 1;
         if (maxcpus is { } max && max < count) error = $"-smp {smp}: maxcpus ({max}) must be equal to or greater than the number of CPUs ({count})";
         else if (count is < 1 or > 248) error = $"-smp {smp}: {count} CPUs (S390Jit runs 1-248)";
+        maxCpus = (int)Math.Min(maxcpus ?? count, 248);
         return (int)count;
     }
 

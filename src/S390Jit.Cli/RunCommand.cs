@@ -14,13 +14,23 @@ internal static class RunCommand
     {
         bool terminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
         stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
+        if (s.Log.Any(l => l.Split(',').Contains("help")))
+        {
+            stdout.Write(Vmm.Diagnostics.GuestLog.Help());
+            return 0;
+        }
         MachineOptions opt;
+        using var outputs = new Outputs();
         try
         {
             if (s.Unsupported is { } u) throw new UsageException(QemuCompat.UnsupportedMessage(u));
             opt = BuildOptions(s, stderr);
+            // the console reads the process's stdin (QEMU's -nographic stdio), not when run in-process by tests
+            if (ReferenceEquals(stdout, Console.Out)) opt.ConsoleInput = ConsoleInput.Stdin();
+            BuildDiagnostics(s, opt, outputs);
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
+            if (s.Gdb?.Check(out _, out _) is { } gdbError) throw new UsageException(gdbError);
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
         KernelImage kernel;
@@ -31,8 +41,13 @@ internal static class RunCommand
             return 2;
         }
 
+        var gate = s.Gdb != null ? new Debug.ConsoleGate(opt.Console) : null;
+        if (gate != null) opt.Console = gate;
         using var machine = CreateMachine(opt, stderr, out int code);
         if (machine == null) return code;
+        var gdb = gate != null ? s.Gdb!.Attach(machine, gate, stderr) : null;
+        if (gate != null && gdb == null) return 2;
+        using var gdbServer = gdb?.Server;
         if (s.Name != null) machine.Kvm.Name = VmName(s.Name);
         RunResult result;
         using (var control = new RunControl(machine, stderr, s.Progress, terminal))
@@ -44,9 +59,13 @@ internal static class RunCommand
                 return 2;
             }
             result = machine.Run();
+            gdb?.Stub.RunEnded(result);
+            gdb?.Server.WaitExitReported(2000);
         }
         stdout.Flush();
+        machine.Log?.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");
+        WriteDiagnostics(machine, outputs, stderr);
         // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
@@ -57,6 +76,84 @@ internal static class RunCommand
             stderr.Write(s.StatsFormat == "json" ? stats.ToJson() + Environment.NewLine : stats.ToText());
         }
         return result.ExitCode;
+    }
+
+    /// <summary>The files of -D, --profile-out and --trace-out, opened before the run (so a bad path fails at once).</summary>
+    private sealed class Outputs : IDisposable
+    {
+        public StreamWriter? Log, Profile, Timeline;
+        public void Dispose()
+        {
+            foreach (var w in new[] { Log, Profile, Timeline }) try { w?.Dispose(); } catch (IOException) { }
+        }
+    }
+
+    private static StreamWriter Create(string path, string option)
+    {
+        try { return new StreamWriter(path, false, new System.Text.UTF8Encoding(false), 1 << 16); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"{option} {path}: cannot write the file ({Program.OneLine(e.Message)})");
+        }
+    }
+
+    /// <summary>-d / -D, --profile / --profile-out / --symbols, --trace-out.</summary>
+    private static void BuildDiagnostics(RunSettings s, MachineOptions opt, Outputs outputs)
+    {
+        foreach (var spec in s.Log)
+        {
+            opt.Log |= Vmm.Diagnostics.GuestLog.Parse(spec, out string? error);
+            if (error != null) throw new UsageException(error);
+        }
+        if (s.LogFile != null)
+        {
+            if (opt.Log == Vmm.Diagnostics.LogItems.None) throw new UsageException("-D needs -d ITEM[,ITEM...] (-d help lists them)");
+            opt.LogWriter = outputs.Log = Create(s.LogFile, "-D");
+        }
+        if (s.Symbols != null)
+        {
+            if (!File.Exists(s.Symbols)) throw new UsageException($"--symbols {s.Symbols}: no such file");
+            opt.Symbols = LoadSymbols(s.Symbols);
+        }
+        if (s.ProfileOut != null) outputs.Profile = Create(s.ProfileOut, "--profile-out");
+        if (s.TraceOut != null)
+        {
+            outputs.Timeline = Create(s.TraceOut, "--trace-out");
+            opt.Timeline = true;
+        }
+    }
+
+    /// <summary>--symbols: an ELF's symbol table, or a System.map.</summary>
+    private static Loader.SymbolTable LoadSymbols(string path)
+    {
+        try
+        {
+            var head = new byte[4];
+            using (var f = File.OpenRead(path)) f.ReadExactly(head.AsSpan(0, (int)Math.Min(4, f.Length)));
+            if (head is [0x7F, (byte)'E', (byte)'L', (byte)'F']) return ElfImage.Load(path).Symbols;
+            var table = Loader.SymbolTable.FromSystemMap(File.ReadLines(path), out string? error);
+            if (error != null) throw new UsageException($"--symbols {path}: not an ELF file or a System.map ({error})");
+            return table;
+        }
+        catch (ImageFormatException e) { throw new UsageException($"--symbols {path}: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--symbols {path}: {Program.OneLine(e.Message)}"); }
+    }
+
+    /// <summary>After the run: the profile's top table (stderr) and folded stacks, the timeline.</summary>
+    private static void WriteDiagnostics(Machine machine, Outputs outputs, TextWriter stderr)
+    {
+        try
+        {
+            if (machine.Profiler is { } p)
+            {
+                p.Finish();
+                stderr.Write(p.Report());
+                if (outputs.Profile is { } w) { w.Write(p.Folded()); w.Flush(); }
+            }
+            if (machine.Timeline is { } t && outputs.Timeline is { } tw) { t.Write(tw); tw.Flush(); }
+            outputs.Log?.Flush();
+        }
+        catch (IOException e) { stderr.WriteLine($"s390jit: error writing the diagnostics: {Program.OneLine(e.Message)}"); }
     }
 
     /// <summary>QEMU's -name: "NAME[,process=..][,debug-threads=..]" or "guest=NAME,...".</summary>
@@ -84,7 +181,7 @@ internal static class RunCommand
         var opt = new MachineOptions { MemoryBytes = ParseMemory(s.Memory) };
         opt.Append = s.Append;
         opt.InitrdPath = s.Initrd;
-        opt.Cpus = QemuCompat.ParseSmp(s.Smp, out string? smpError);
+        opt.Cpus = QemuCompat.ParseSmp(s.Smp, out string? smpError, out int maxCpus);
         if (smpError != null) throw new UsageException(smpError);
         if (s.MaxCycles is { } mc)
             opt.MaxCycles = ulong.TryParse(mc, NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycles) && cycles > 0
@@ -157,10 +254,11 @@ internal static class RunCommand
                     if (opt.Diag288) throw new UsageException("only one diag288 device is supported");
                     opt.Diag288 = true;
                     break;
-                case "qemu-s390x-cpu" or "max-s390x-cpu" or "host-s390x-cpu" or "s390x-cpu":
-                    throw new UsageException($"-device {d}: CPU hotplug is not supported (give the CPUs with -smp N)");
+                case var cpuType when cpuType.EndsWith("-s390x-cpu", StringComparison.Ordinal) || cpuType == "s390x-cpu":
+                    opt.ExtraCpuAddresses.Add(CpuDevice(d, kv, opt, maxCpus));
+                    break;
                 default:
-                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, diag288)");
+                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, diag288, TYPE-s390x-cpu)");
             }
         }
         opt.Ap = BuildAp(s, vfioAp, opt);
@@ -259,6 +357,26 @@ internal static class RunCommand
         };
         o.Queues.AddRange(queues);
         return o;
+    }
+
+    /// <summary>
+    /// A CPU given with -device TYPE-s390x-cpu,core-id=N (QEMU's cold plug, as kvm-unit-tests' firq runs it):
+    /// one more CPU, stopped, with CPU address N, which must be below -smp's maxcpus and not taken.
+    /// </summary>
+    private static ushort CpuDevice(string spec, Dictionary<string, string> kv, MachineOptions opt, int maxCpus)
+    {
+        if (!kv.TryGetValue("core-id", out var idText))
+            throw new UsageException($"-device {spec}: core-id= is required (the CPU address)");
+        if (!ushort.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out ushort id))
+            throw new UsageException($"-device {spec}: core-id '{idText}' is not a number");
+        if (id >= maxCpus)
+            throw new UsageException($"-device {spec}: core-id {id} must be below maxcpus ({maxCpus}); give -smp N,maxcpus=M");
+        if (id < opt.Cpus || opt.ExtraCpuAddresses.Contains(id))
+            throw new UsageException($"-device {spec}: core-id {id} is already in use");
+        foreach (var key in kv.Keys)
+            if (key is not ("core-id" or "id"))
+                throw new UsageException($"-device {spec}: unsupported property '{key}' (core-id, id)");
+        return id;
     }
 
     private static Dictionary<string, string> ParseDeviceSpec(string spec, out string head)

@@ -23,8 +23,14 @@ internal sealed class RunOptions
     private readonly Option<string[]> _mhz = Single("--cpu-mhz", "CPU frequency of the cycle model (TOD and timers derive from it; default 5200)");
     private readonly Option<string[]> _engine = Single("--engine", "execution engine: jit (default) or interp");
     private readonly Option<bool> _verifyJit = new("--verify-jit") { Description = "lockstep mode: check every compiled region run against the interpreter (slow)" };
-    private readonly Option<bool> _profile = new("--profile") { Description = "run in the interpreter and report (with --stats) executed instructions per mnemonic" };
     private readonly Option<string[]> _trace = Single("--trace", "trace categories: host (one line per host-model event, to stderr)");
+    // ---- logs, profiles and timelines (issue 10) ----
+    private readonly Option<string[]> _log = Single("-d", "QEMU-style logs: ITEM[,ITEM...] of int, in_asm, exec, cpu, unimp, guest_errors (-d help lists them)");
+    private readonly Option<string[]> _logFile = Single("-D", "write the -d logs to FILE instead of stderr");
+    private readonly Option<bool> _profile = new("--profile") { Description = "attribute cycles to guest functions with call stacks; prints the top table to stderr at the end (with --engine interp, --stats also counts mnemonics)" };
+    private readonly Option<string[]> _profileOut = Single("--profile-out", "write the profile as folded stacks (flamegraph.pl, speedscope) to FILE (implies --profile)");
+    private readonly Option<string[]> _symbols = Single("--symbols", "symbols for --profile and -d: an ELF file or a System.map (default: the kernel ELF's own)");
+    private readonly Option<string[]> _traceOut = Single("--trace-out", "write the host trace as Chrome / Perfetto trace-event JSON to FILE (guest time; tracks per vcpu, AP queue, GIB)");
     private readonly Option<bool> _nographic = new("-nographic") { Description = "accepted (the console is always stdio)" };
     private readonly Option<bool> _nodefaults = new("-nodefaults") { Description = "accepted" };
     private readonly Option<string[]> _machine = Single("-machine", "s390-ccw-virtio[,accel=..] or accel=.. alone", "-M");
@@ -37,6 +43,7 @@ internal sealed class RunOptions
     private readonly Option<string[]> _cpu = Single("--cpu", "CPU model host|max|qemu|z16[,FEATURE=on|off] (QEMU feature names; on only for what S390Jit implements)", "-cpu");
     private readonly Option<string[]> _quirk = Single("--quirk", "literal v7/upstream behaviour of the AQIC path (repeatable or comma-separated): " + string.Join(", ", Host.HostQuirks.ByName.Keys));
     private readonly Option<string[]> _apEvent = Single("--ap-event", "VMM life-cycle action at a boot-CPU cycle, CYCLE:ACTION (repeatable or comma-separated): reset, release, open, set-kvm-null, unbind=APQN, bind=APQN, dma-unmap=ADDR+LEN, dma-map=ADDR+LEN (hex)");
+    private readonly GdbOptions _gdb = new();
     private readonly Option<string[]> _host = Single("--host", "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)");
 
     /// <summary>QEMU options accepted and ignored, and QEMU options refused as unsupported (hidden).</summary>
@@ -60,8 +67,9 @@ internal sealed class RunOptions
     {
         if (withKernelArgument) cmd.Arguments.Add(_kernelArg);
         foreach (var o in new Option[] { _kernel, _memory, _append, _initrd, _smp, _maxCycles, _stats, _statsFormat, _progress, _mhz, _engine, _verifyJit,
-                     _profile, _trace, _nographic, _nodefaults, _machine, _name, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
+                     _trace, _log, _logFile, _profile, _profileOut, _symbols, _traceOut, _nographic, _nodefaults, _machine, _name, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
             cmd.Options.Add(o);
+        foreach (var o in _gdb.All) cmd.Options.Add(o);
         foreach (var (_, o) in _ignored.Concat(_unsupported)) cmd.Options.Add(o);
     }
 
@@ -88,8 +96,13 @@ internal sealed class RunOptions
             CpuMhz = Last(_mhz) ?? "5200",
             Engine = Last(_engine) ?? "jit",
             VerifyJit = pr.GetValue(_verifyJit),
-            Profile = pr.GetValue(_profile),
             Trace = pr.GetValue(_trace) ?? [],
+            Log = pr.GetValue(_log) ?? [],
+            LogFile = Last(_logFile),
+            Profile = pr.GetValue(_profile) || Last(_profileOut) != null,
+            ProfileOut = Last(_profileOut),
+            Symbols = Last(_symbols),
+            TraceOut = Last(_traceOut),
             Machine = Last(_machine),
             Name = Last(_name),
             Chardevs = pr.GetValue(_chardev) ?? [],
@@ -101,6 +114,7 @@ internal sealed class RunOptions
             Quirks = pr.GetValue(_quirk) ?? [],
             Host = Last(_host),
             ApEvents = pr.GetValue(_apEvent) ?? [],
+            Gdb = _gdb.Bind(pr),
             Ignored = _ignored.Where(i => pr.GetResult(i.Option) is { Implicit: false })
                 .Select(i => (i.Name, i.Option is Option<string[]> s ? Last(s) : null)).ToList(),
             Unsupported = _unsupported.Where(u => pr.GetResult(u.Option) is { Implicit: false }).Select(u => u.Name).FirstOrDefault(),
@@ -123,8 +137,13 @@ internal sealed class RunSettings
     public string CpuMhz = "5200";
     public string Engine = "jit";
     public bool VerifyJit;
-    public bool Profile;
     public string[] Trace = [];
+    public string[] Log = [];
+    public string? LogFile;
+    public bool Profile;
+    public string? ProfileOut;
+    public string? Symbols;
+    public string? TraceOut;
     public string? Machine;
     public string? Name;
     public string[] Chardevs = [];
@@ -136,6 +155,7 @@ internal sealed class RunSettings
     public string[] Quirks = [];
     public string? Host;
     public string[] ApEvents = [];
+    public GdbSettings? Gdb;
     public List<(string Option, string? Value)> Ignored = [];
     public string? Unsupported;
 }

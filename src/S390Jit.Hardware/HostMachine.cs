@@ -23,7 +23,7 @@ public sealed class HostMachine
         Memory = memory;
         Trace = trace ?? new TraceLog();
         ApConfiguration = ap;
-        if (ap != null) ApFirmware = new ApFirmware(ap, memory);
+        if (ap != null) ApFirmware = new ApFirmware(ap, memory) { Trace = Trace };
         Aiv = new AivFacility(this);
         Sie = new SieFacility(this);
     }

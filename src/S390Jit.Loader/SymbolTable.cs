@@ -67,6 +67,51 @@ public sealed class SymbolTable
         return false;
     }
 
+    /// <summary>
+    /// Like <see cref="TryLookup"/>, with the address range [start, end) over which the lookup gives the
+    /// same symbol (a caller may skip lookups inside it).
+    /// </summary>
+    public bool TryLookupRange(ulong address, out ElfSymbol sym, out ulong start, out ulong end)
+    {
+        int lo = 0, hi = _rangeStart.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (int)((uint)(lo + hi) >> 1);
+            if (_rangeStart[mid] <= address) { found = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        start = found >= 0 ? _rangeStart[found] : 0;
+        end = found + 1 < _rangeStart.Length ? _rangeStart[found + 1] : ulong.MaxValue;
+        if (found >= 0 && _rangeSymbol[found] is { } s) { sym = s; return true; }
+        sym = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// The text symbols of a Linux System.map ("ADDRESS TYPE NAME" lines; types T, t, W, w), each taken to
+    /// extend to the next one. Lines that are not of that form are reported in <paramref name="error"/>.
+    /// </summary>
+    public static SymbolTable FromSystemMap(IEnumerable<string> lines, out string? error)
+    {
+        error = null;
+        var symbols = new List<ElfSymbol>();
+        int n = 0;
+        foreach (var line in lines)
+        {
+            n++;
+            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 0) continue;
+            if (f.Length < 3 || f[1].Length != 1 || !ulong.TryParse(f[0], System.Globalization.NumberStyles.AllowHexSpecifier, null, out ulong addr))
+            {
+                error ??= $"line {n}: expected 'ADDRESS TYPE NAME', got '{(line.Length > 60 ? line[..60] + "..." : line)}'";
+                continue;
+            }
+            if (f[1] is not ("T" or "t" or "W" or "w")) continue;
+            symbols.Add(new ElfSymbol(f[2], addr, 0, STT_FUNC, f[1] is "T" or "W" ? STB_GLOBAL : STB_LOCAL, 1));
+        }
+        return new SymbolTable(symbols);
+    }
+
     /// <summary>Address of the defined symbol <paramref name="name"/> (GLOBAL preferred over WEAK over LOCAL).</summary>
     public bool TryGetAddress(string name, out ulong addr)
     {

@@ -26,6 +26,7 @@ internal static class Diag
             case IplFunctions:
                 return m.Ipl.HandleDiag308(vcpu, r1, r3);
             default:
+                m.Log?.GuestError($"diag: unsupported DIAGNOSE code 0x{code:x} at 0x{cpu.IssueAddr:x} (specification exception)");
                 throw cpu.Pgm(PgmCode.Specification);
         }
     }

@@ -33,6 +33,9 @@ public sealed partial class Machine
             seg.Data.Span.CopyTo(dst);
         }
         Kernel = image;
+        var symbols = _opt.Symbols ?? image.Symbols;
+        if (Profiler != null) Profiler.Symbols = symbols;
+        if (Log != null) Log.Symbols = symbols;
         ulong start = image.Entry;
         if (start is KernelImageStart or 0x800)
         {

@@ -1,9 +1,23 @@
 namespace S390Jit.Vmm;
 
+/// <summary>
+/// A debugger attached to the run loop (the gdb stub). <see cref="AtRound"/> runs at the top of every
+/// scheduling round, every CPU outside SIE: the debugger may take or restore a snapshot there, or end
+/// the run. While <see cref="Rewinding"/> the round in progress is abandoned (the state is about to be restored).
+/// </summary>
+public interface IMachineDebugger
+{
+    RunResult? AtRound();
+    bool Rewinding { get; }
+}
+
 /// <summary>Ending a run from outside (SIGINT/SIGTERM) and what a progress display reads while it runs.</summary>
 public sealed partial class Machine
 {
     private volatile int _stopSignal;
+
+    /// <summary>The attached debugger, or null (no cost to the run loop beyond a null check per round).</summary>
+    public IMachineDebugger? Debugger { get; set; }
 
     /// <summary>The configuration this machine was built from.</summary>
     public MachineOptions Options => _opt;

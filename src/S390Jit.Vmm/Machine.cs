@@ -31,6 +31,8 @@ public enum RunEnd
     Reboot = 7,
     /// <summary>The watchdog's shutdown, poweroff or pause action: exit 0.</summary>
     Shutdown = 8,
+    /// <summary>The guest panicked as QEMU on KVM reports it: an interruption loop (an invalid program or external new PSW): exit 1.</summary>
+    GuestPanicked = 9,
 }
 
 public sealed record RunResult(RunEnd End, string Message, int ExitCode);
@@ -67,16 +69,37 @@ public sealed partial class Machine : IDisposable
             hostAp.VfioAp.Events = Events;
         }
         // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
-        Hardware.Sie.Engine = Engine = options.Profile ? new Execution.Interpreter.Interpreter { Histogram = new() } : CreateEngine(options.Engine, options.VerifyJit);
+        Engine = CreateEngine(options.Engine, options.VerifyJit);
+        if (options.Profile && Engine is Execution.Interpreter.Interpreter interp) interp.Histogram = new();
+        Hardware.Sie.Engine = Engine;
+        if (options.Log != Diagnostics.LogItems.None) Log = new Diagnostics.GuestLog(options.Log, options.LogWriter ?? System.Console.Error);
+        if (options.Profile)
+        {
+            Profiler = new Diagnostics.Profiler(options.Symbols ?? SymbolTable.Empty);
+            if (Engine is Execution.Jit.JitEngine jit) jit.SplitBefore = Profiler.SplitBefore;
+            Hardware.Sie.Engine = new Diagnostics.ProfilingEngine(Engine, Profiler);
+            Events.Listener += Profiler.OnTraceEvent;
+        }
+        if (options.Timeline)
+        {
+            Timeline = new Diagnostics.TraceTimeline(options.CpuMhz);
+            Events.Listener += Timeline.OnTraceEvent;
+        }
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
-        for (int i = 0; i < options.Cpus; i++)
+        var addresses = Enumerable.Range(0, options.Cpus).Select(i => (ushort)i).Concat(options.ExtraCpuAddresses).ToList();
+        if (addresses.Count > 248 || addresses.Distinct().Count() != addresses.Count)
+            throw new ArgumentException("CPU addresses must be distinct, at most 248 CPUs");
+        foreach (ushort address in addresses)
         {
-            var v = Kvm.CreateVcpu((ushort)i);
+            var v = Kvm.CreateVcpu(address);
             v.Cpu.Clock = new CpuClock(options.CpuMhz);
-            if (i > 0) v.Cpu.WatchedFrames = Kvm.Vcpus[0].Cpu.WatchedFrames;
+            if (Engine is Execution.Jit.JitEngine jit) jit.Attach(v.Cpu); // stores of every vcpu reach the one code watch
+            v.Cpu.Observer = Observer();
         }
-        Sclp = new Sclp(Kvm, options.Console);
+        Sclp = new Sclp(Kvm, options.Console) { Input = options.ConsoleInput };
+        if (options.ConsoleInput != null) Kvm.WaitHook = _ => Sclp.OfferInput();
+        if (Log?.Has(Diagnostics.LogItems.GuestErrors) == true) Sclp.GuestError = Log.GuestError;
         Kvm.Uuid = options.Uuid;
         Ipl = new Ipl(this);
         if (options.Diag288) Watchdog = new Diag288Watchdog(options.WatchdogAction, options.CpuMhz);
@@ -89,6 +112,21 @@ public sealed partial class Machine : IDisposable
 
     /// <summary>The AP crypto set-up (vfio_ap matrix mdev opened for this VM), or null without AP.</summary>
     public VfioApDevice? VfioAp { get; }
+
+    /// <summary>The -d logs, or null.</summary>
+    public Diagnostics.GuestLog? Log { get; }
+    /// <summary>The --profile profiler, or null.</summary>
+    public Diagnostics.Profiler? Profiler { get; }
+    /// <summary>The --trace-out timeline, or null.</summary>
+    public Diagnostics.TraceTimeline? Timeline { get; }
+
+    /// <summary>What watches each CPU: the logs that need the engines' reports (int, unimp, blocks) and the profiler.</summary>
+    private ICpuObserver? Observer()
+    {
+        var log = Log != null && (Log.Items & ~Diagnostics.LogItems.GuestErrors) != 0 ? Log : null;
+        if (log != null && Profiler != null) return new Diagnostics.ObserverPair(log, Profiler);
+        return (ICpuObserver?)log ?? Profiler;
+    }
 
     public static IExecutionEngine CreateEngine(string name, bool verify = false) => name switch
     {
@@ -173,6 +211,7 @@ public sealed partial class Machine : IDisposable
         while (true)
         {
             if (StopRequested() is { } stop) return stop;
+            if (Debugger?.AtRound() is { } debugEnd) return debugEnd;
             if (WatchdogExpired() is { } expired) return expired;
             ulong nextApEvent = Math.Min(RunApEvents(), Watchdog?.ExpiryCycle ?? ulong.MaxValue);
             bool anyRunning = false, anyProgress = false;
@@ -183,6 +222,7 @@ public sealed partial class Machine : IDisposable
                 CurrentCpu = vcpu.Cpu;
                 ulong budget = Math.Min(Math.Min(SaturatingAdd(vcpu.Cpu.Cycles, _opt.TimeSliceCycles), _opt.MaxCycles), Math.Max(nextApEvent, vcpu.Cpu.Cycles + 1));
                 var run = vcpu.Run(budget);
+                if (Debugger is { Rewinding: true }) { anyProgress = true; break; }
                 switch (run.Reason)
                 {
                     case KvmExitReason.SieIntercept:
@@ -239,6 +279,17 @@ public sealed partial class Machine : IDisposable
                     vcpu.InjectProgramInterruption(e.Code);
                 }
                 return null;
+            case InterceptCode.ProgramInterruption:
+            case InterceptCode.ExternalInterruption:
+                {
+                    // QEMU's unmanageable_intercept: the CPU is halted and the guest reported panicked
+                    bool pgm = run.IcptCode == InterceptCode.ProgramInterruption;
+                    ulong at = pgm ? (ulong)Lowcore.PgmNewPsw : Lowcore.ExtNewPsw;
+                    vcpu.Stopped = true;
+                    return new RunResult(RunEnd.GuestPanicked,
+                        $"guest panicked: {(pgm ? "program" : "external")}-interruption loop ({(pgm ? "pgmint" : "extint")}-loop): the {(pgm ? "program" : "external")} new PSW " +
+                        $"{cpu.ReadReal64(at):x16} {cpu.ReadReal64(at + 8):x16} is invalid (CPU {cpu.CpuAddress})", 1);
+                }
             default:
                 return new RunResult(RunEnd.InternalError, $"internal error: unexpected SIE intercept {InterceptCode.Name(run.IcptCode)} (guest PSW {cpu.FullPswMask:x16} {cpu.PswAddr:x16})", 4);
         }

@@ -9,6 +9,8 @@ public sealed class MachineOptions
 
     public ulong MemoryBytes { get; set; } = DefaultMemory;
     public int Cpus { get; set; } = 1;
+    /// <summary>CPU addresses of further CPUs (QEMU's -device TYPE-s390x-cpu,core-id=N), created after the -smp ones, stopped.</summary>
+    public List<ushort> ExtraCpuAddresses { get; } = new();
     /// <summary>Kernel command line, placed at 0x10480 as qemu-system-s390x does.</summary>
     public string? Append { get; set; }
     public string? InitrdPath { get; set; }
@@ -20,12 +22,24 @@ public sealed class MachineOptions
     public string Engine { get; set; } = "jit";
     /// <summary>--verify-jit: check every compiled region run against the interpreter (slow).</summary>
     public bool VerifyJit { get; set; }
-    /// <summary>--profile: run in the interpreter and report executed instructions per mnemonic.</summary>
+    /// <summary>--profile: attribute cycles to guest functions and call stacks (<see cref="Diagnostics.Profiler"/>); under --engine interp also counts instructions per mnemonic.</summary>
     public bool Profile { get; set; }
+    /// <summary>Symbols for the profile and the logs (--symbols System.map); null: the kernel ELF's own.</summary>
+    public Loader.SymbolTable? Symbols { get; set; }
+    /// <summary>-d: the QEMU-style log items, and where they go (-D FILE; default stderr).</summary>
+    public Diagnostics.LogItems Log { get; set; }
+    public TextWriter? LogWriter { get; set; }
+    /// <summary>--trace-out: record the host trace as a Chrome / Perfetto timeline.</summary>
+    public bool Timeline { get; set; }
     /// <summary>Facilities switched on or off from the default CPU model (-cpu FEATURE=on|off), by STFLE bit.</summary>
     public Dictionary<int, bool> Facilities { get; } = new();
     /// <summary>Where the guest's console output goes.</summary>
     public Stream Console { get; set; } = System.Console.OpenStandardOutput();
+    /// <summary>
+    /// The console's input (QEMU's stdio chardev), or null for none: lines given to the guest at its waits,
+    /// see <see cref="Sclp.OfferInput"/>.
+    /// </summary>
+    public ConsoleInput? ConsoleInput { get; set; }
     /// <summary>Receives one line per host-model event (--trace host), or null.</summary>
     public Action<string>? HostTrace { get; set; }
     /// <summary>AP crypto: host AP bus, CPU-model features and the vfio-ap matrix; null = a host without AP.</summary>

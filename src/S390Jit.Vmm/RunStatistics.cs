@@ -50,7 +50,7 @@ public sealed record RunStatistics(
             events, ap) { Leaks = m.Leaks };
     }
 
-    /// <summary>The --stats lines (the profile's first 30 rows).</summary>
+    /// <summary>The --stats lines (every profile row).</summary>
     public string ToText()
     {
         var sb = new StringBuilder();
@@ -75,7 +75,7 @@ public sealed record RunStatistics(
         if (Profile is { } rows)
         {
             ulong total = Math.Max(1, rows.Aggregate(0UL, (a, r) => a + r.Count));
-            foreach (var r in rows.Take(30))
+            foreach (var r in rows)
                 sb.AppendLine($"stats: profile {r.Mnemonic,-8} {r.Count,14} {100.0 * r.Count / total,6:F2}%  {(r.Helper ? "helper" : "")}");
         }
         sb.AppendLine($"stats: sclp commands       {SclpCommands}, console bytes {ConsoleBytes}");

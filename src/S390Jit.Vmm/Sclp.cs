@@ -47,25 +47,62 @@ public sealed class Sclp
     /// <summary>Queues console input for the guest (ASCII console read events).</summary>
     public void QueueInput(ReadOnlySpan<byte> bytes) { foreach (var b in bytes) _input.Enqueue(b); }
 
+    /// <summary>The host's console input (stdin), or null: the guest's console has no input.</summary>
+    public ConsoleInput? Input { get; set; }
+    /// <summary>Pieces of console input (lines) handed to the guest.</summary>
+    public ulong InputPieces { get; private set; }
+    private bool _programsRun;
+
+    /// <summary>
+    /// Called when a vcpu enters an enabled wait (<see cref="KvmVm.WaitHook"/>): hands the guest the next
+    /// piece of console input (a line of a stream) with an event-pending service signal, as QEMU's
+    /// sclpconsole does when its chardev has data, when (1) the guest takes ASCII console events (its
+    /// receive mask), (2) it has read everything given before, and (3) it has run a program: some CPU has
+    /// taken a supervisor-call interruption (for Linux: /init has started), so nothing is typed into a
+    /// console no program reads yet. The wait is a point of the guest's execution, so the same input gives
+    /// the same output and cycle count whatever its wall-clock timing.
+    /// </summary>
+    public bool OfferInput()
+    {
+        if (Input == null || _input.Count > 0 || (GuestReceiveMask & Mask(EventAsciiConsole)) == 0) return false;
+        if (!_programsRun && !(_programsRun = _kvm.Vcpus.Any(v => v.Cpu.SvcInterruptions > 0))) return false;
+        if (Input.Next() is not { } piece) return false;
+        QueueInput(piece);
+        InputPieces++;
+        _kvm.Floating.InjectService(1); // no SCCB, event pending
+        return true;
+    }
+
     private bool EventPending => _input.Count > 0 && (GuestReceiveMask & Mask(EventAsciiConsole)) != 0;
+
+    /// <summary>-d guest_errors: receives one line per refused SERVICE CALL (bad SCCB, invalid command), or null.</summary>
+    public Action<string>? GuestError { get; set; }
+
+    private Exception Refuse(Cpu cpu, ushort code, ulong sccb, uint command, string why)
+    {
+        GuestError?.Invoke($"sclp: SERVICE CALL 0x{command:x8} with SCCB 0x{sccb:x}: {why} (program interruption 0x{code:x})");
+        return cpu.Pgm(code);
+    }
 
     /// <summary>SERVICE CALL: returns the condition code or throws the program interruption.</summary>
     public int ServiceCall(Cpu cpu, ulong sccb, uint command)
     {
         if (cpu.ProblemState) throw cpu.Pgm(PgmCode.PrivilegedOperation);
         var mem = _kvm.Memory;
-        if (!mem.Contains(sccb, 8)) throw cpu.Pgm(PgmCode.Addressing);
+        if (!mem.Contains(sccb, 8)) throw Refuse(cpu, PgmCode.Addressing, sccb, command, "the SCCB is outside guest memory");
         if ((sccb & ~0x1FFFUL) == 0 || (sccb & ~0x1FFFUL) == cpu.Prefix || (sccb & ~0x7FFF_FFF8UL) != 0)
-            throw cpu.Pgm(PgmCode.Specification);
+            throw Refuse(cpu, PgmCode.Specification, sccb, command, "the SCCB is in the lowcore, above 2 GiB or not doubleword aligned");
         ushort length = BinaryPrimitives.ReadUInt16BigEndian(mem.Span(sccb, 2));
-        if (length < 8) throw cpu.Pgm(PgmCode.Specification);
-        if (!mem.Contains(sccb, length)) throw cpu.Pgm(PgmCode.Addressing);
+        if (length < 8) throw Refuse(cpu, PgmCode.Specification, sccb, command, $"SCCB length {length} is less than 8");
+        if (!mem.Contains(sccb, length)) throw Refuse(cpu, PgmCode.Addressing, sccb, command, $"the SCCB (length {length}) extends beyond guest memory");
         Commands++;
         var s = mem.Span(sccb, length);
         if (!CommandValid(command)) SetResponse(s, RcInvalidCommand);
         else if ((sccb >> 12) != ((sccb + length - 1) >> 12) && (command & CommandMask) is not (ReadScpInfo or ReadScpInfoForced))
             SetResponse(s, RcBoundaryViolation);
         else Execute(s, command);
+        if (GuestError != null && BinaryPrimitives.ReadUInt16BigEndian(s[6..]) is var rc && rc is not (RcNormal or RcNormalRead or RcNoEventBuffers))
+            GuestError($"sclp: SERVICE CALL 0x{command:x8} with SCCB 0x{sccb:x} (length {length}): response code 0x{rc:x4}");
         _kvm.NotifyGuestMemoryWritten(sccb, length);
         _kvm.Floating.InjectService((uint)sccb | (EventPending ? 1u : 0u));
         return 0;
@@ -184,7 +221,7 @@ public sealed class Sclp
                     ev[3] |= 0x80; // buffer accepted
                     break;
                 case EventMessage:
-                    WriteLineMode(ev[6..]);
+                    if (!AsciiConsoleIsTheConsole) WriteLineMode(ev[6..]);
                     ev[3] |= 0x80;
                     break;
                 default:
@@ -195,6 +232,14 @@ public sealed class Sclp
         }
         SetResponse(s, rc);
     }
+
+    /// <summary>
+    /// One console, rendered once: a guest whose event mask says it sends ASCII console events (Linux's
+    /// early printk, kvm-unit-tests) writes every line twice, as ASCII and as a line-mode message, for
+    /// whichever console the machine has. Like QEMU with its sclpconsole (ASCII) device and no line-mode
+    /// console, the line-mode copy is then accepted but not shown; a line-mode-only guest is shown.
+    /// </summary>
+    private bool AsciiConsoleIsTheConsole => (GuestSendMask & Mask(EventAsciiConsole)) != 0;
 
     /// <summary>Line-mode message: an MDB (12-byte header) whose message-text objects (type 4) hold EBCDIC lines.</summary>
     private void WriteLineMode(ReadOnlySpan<byte> mdb)
@@ -226,22 +271,28 @@ public sealed class Sclp
         ulong selection;
         switch (s[2])
         {
-            case 0x80: selection = GuestReceiveMask; break; // unconditional read
-            case 0x81: // selective read: mask follows the event buffer area header
+            case 0x00: selection = GuestReceiveMask; break; // unconditional read
+            case 0x01: // selective read: mask follows the event buffer area header
                 if (s.Length < 12) { SetResponse(s, RcInvalidSelectionMask); return; }
                 selection = (ulong)BinaryPrimitives.ReadUInt32BigEndian(s[8..]) << 32;
                 if (selection == 0 || (selection & ~GuestReceiveMask) != 0) { SetResponse(s, RcInvalidSelectionMask); return; }
                 break;
             default: SetResponse(s, RcInvalidFunction); return;
         }
-        if ((selection & Mask(EventAsciiConsole)) != 0 && _input.Count > 0 && s.Length > 8 + 6)
+        if ((selection & Mask(EventAsciiConsole)) != 0 && _input.Count > 0 && s.Length > 8 + 7)
         {
-            int n = Math.Min(_input.Count, s.Length - 8 - 6);
-            var ev = s.Slice(8, 6 + n);
-            BinaryPrimitives.WriteUInt16BigEndian(ev, (ushort)(6 + n));
-            ev[2] = EventAsciiConsole; ev[3] = 0; ev[4] = 0; ev[5] = 0;
-            for (int i = 0; i < n; i++) ev[6 + i] = _input.Dequeue();
-            BinaryPrimitives.WriteUInt16BigEndian(s, (ushort)(8 + 6 + n));
+            // the VT220 (ASCII console) data: a session byte (0: data follows, as Linux's sclp_vt220 expects), the text
+            int n = Math.Min(_input.Count, s.Length - 8 - 7);
+            var ev = s.Slice(8, 7 + n);
+            BinaryPrimitives.WriteUInt16BigEndian(ev, (ushort)(7 + n));
+            ev[2] = EventAsciiConsole; ev[3] = 0; ev[4] = 0; ev[5] = 0; ev[6] = 0;
+            for (int i = 0; i < n; i++) ev[7 + i] = _input.Dequeue();
+            // a variable-length response (control mask byte 2, bit 0) gets the SCCB length cut to what was stored
+            if ((s[5] & 0x80) != 0)
+            {
+                s[5] &= 0x7F;
+                BinaryPrimitives.WriteUInt16BigEndian(s, (ushort)(8 + 7 + n));
+            }
             SetResponse(s, RcNormal);
             return;
         }

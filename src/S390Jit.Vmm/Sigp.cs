@@ -24,7 +24,12 @@ internal static class UserSigp
         if (cpu.ProblemState) throw cpu.Pgm(PgmCode.PrivilegedOperation);
         var (r1, _, order, param, addr) = vcpu.DecodeSigp();
         var target = m.Kvm.VcpuByAddress(addr);
-        if (target == null) { cpu.Cc = 3; return; }
+        if (target == null)
+        {
+            m.Log?.GuestError($"sigp: order 0x{order:x2} from cpu {cpu.CpuAddress} to cpu address {addr}: no such CPU (cc 3)");
+            cpu.Cc = 3;
+            return;
+        }
         var t = target.Cpu;
         switch (order)
         {
@@ -47,8 +52,8 @@ internal static class UserSigp
             case Order.StoreStatusAtAddress:
                 {
                     ulong at = param & 0x7FFF_FE00UL;
-                    if (!target.Stopped) { Order.StoreStatus(cpu, r1, Order.StatusIncorrectState); return; }
-                    if (!m.Kvm.Memory.Contains(at, StatusAreaSize)) { Order.StoreStatus(cpu, r1, Order.StatusInvalidParameter); return; }
+                    if (!target.Stopped) { Refuse(m, cpu, r1, order, addr, Order.StatusIncorrectState, "the target CPU is not stopped"); return; }
+                    if (!m.Kvm.Memory.Contains(at, StatusAreaSize)) { Refuse(m, cpu, r1, order, addr, Order.StatusInvalidParameter, $"status area 0x{at:x} outside guest memory"); return; }
                     cpu.Cc = 0;
                     StoreStatus(m, t, at, archModeId: false);
                     return;
@@ -56,8 +61,8 @@ internal static class UserSigp
             case Order.SetPrefix:
                 {
                     uint prefix = (uint)(param & 0x7FFF_E000UL);
-                    if (!m.Kvm.Memory.Contains(prefix, LowcoreSize)) { Order.StoreStatus(cpu, r1, Order.StatusInvalidParameter); return; }
-                    if (!target.Stopped) { Order.StoreStatus(cpu, r1, Order.StatusIncorrectState); return; }
+                    if (!m.Kvm.Memory.Contains(prefix, LowcoreSize)) { Refuse(m, cpu, r1, order, addr, Order.StatusInvalidParameter, $"prefix 0x{prefix:x} outside guest memory"); return; }
+                    if (!target.Stopped) { Refuse(m, cpu, r1, order, addr, Order.StatusIncorrectState, "the target CPU is not stopped"); return; }
                     cpu.Cc = 0;
                     t.Prefix = prefix;
                     t.PurgeTlb();
@@ -70,9 +75,16 @@ internal static class UserSigp
                 Stop(target, vcpu);
                 return;
             default:
-                Order.StoreStatus(cpu, r1, Order.StatusInvalidOrder);
+                Refuse(m, cpu, r1, order, addr, Order.StatusInvalidOrder, "invalid order");
                 return;
         }
+    }
+
+    /// <summary>Stores the status of a refused order (cc 1) and tells -d guest_errors why.</summary>
+    private static void Refuse(Machine m, Cpu cpu, int r1, int order, ulong addr, uint status, string why)
+    {
+        m.Log?.GuestError($"sigp: order 0x{order:x2} from cpu {cpu.CpuAddress} to cpu {addr}: {why} (status 0x{status:x8})");
+        Order.StoreStatus(cpu, r1, status);
     }
 
     /// <summary>Puts <paramref name="target"/> in the stopped state; another CPU leaves SIE at its next boundary.</summary>

@@ -39,7 +39,8 @@ public class ArchitectureRulesTests
         ("S390Jit.Hardware", 3),
         ("S390Jit.Host", 4),
         ("S390Jit.Vmm", 5),
-        ("s390jit", 6), // S390Jit.Cli
+        ("S390Jit.Debug", 6),
+        ("s390jit", 7), // S390Jit.Cli
     ];
 
     private static Assembly Load(string name) => Assembly.Load(new AssemblyName(name));

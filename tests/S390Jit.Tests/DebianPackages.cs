@@ -33,6 +33,22 @@ public static class DebianPackages
         }
     }
 
+    /// <summary>busybox-static's busybox (extracted), or null.</summary>
+    public static string? BusyboxStatic(out string reason)
+    {
+        lock (s_lock)
+        {
+            string bin = Path.Combine(CacheDir, "root", "bin", "busybox");
+            reason = "";
+            if (File.Exists(bin)) return bin;
+            if (!Update(out reason)) return null;
+            if (Extract("busybox-static", out reason) == null) return null;
+            if (File.Exists(bin)) return bin;
+            reason = "busybox-static has no /bin/busybox";
+            return null;
+        }
+    }
+
     private static bool Update(out string reason)
     {
         reason = "";

@@ -1,6 +1,5 @@
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
-using static S390Jit.Architecture.Semantics.Alu;
 
 namespace S390Jit.Architecture.Semantics;
 
@@ -8,9 +7,8 @@ namespace S390Jit.Architecture.Semantics;
 [SemanticBodies]
 public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
 {
-    private static V K(B b, ulong v) => b.Const(v);
-    private static V Rel(B b, long halfwords) => K(b, (b.InstrAddr + (ulong)(halfwords * 2)) & b.AddrMask);
-    private static V Always(B b) => K(b, 1);
+    private static V Rel(B b, long halfwords) => b.Const((b.InstrAddr + (ulong)(halfwords * 2)) & b.AddrMask);
+    private static V Always(B b) => b.Const(1);
 
     /// <summary>Link information (BAS/BASR/BRAS form): the next address; 31-bit mode sets bit 32; 24-bit mode zeroes bits 32-39.</summary>
     private static void Link(B b, int r1)
@@ -18,9 +16,9 @@ public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
         ulong next = b.NextAddr;
         switch (b.AddressingMode)
         {
-            case 64: b.SetG(r1, K(b, next)); break;
-            case 31: b.SetG32(r1, K(b, 0x8000_0000UL | (next & 0x7FFF_FFFF))); break;
-            default: b.SetG32(r1, K(b, next & 0xFF_FFFF)); break;
+            case 64: b.SetG(r1, b.Const(next)); break;
+            case 31: b.SetG32(r1, b.Const(0x8000_0000UL | (next & 0x7FFF_FFFF))); break;
+            default: b.SetG32(r1, b.Const(next & 0xFF_FFFF)); break;
         }
     }
 
@@ -35,9 +33,9 @@ public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
     public static void BRASL(B b, ref Insn i) { Link(b, i.R1); b.JumpIf(Always(b), Rel(b, i.RI2)); }
 
     // branch on count
-    private static V Dec32(B b, int r) { V v = b.Trunc32(b.Sub(b.G32(r), K(b, 1))); b.SetG32(r, v); return b.Xor(b.Eq(v, K(b, 0)), K(b, 1)); }
-    private static V Dec64(B b, int r) { V v = b.Sub(b.G(r), K(b, 1)); b.SetG(r, v); return b.Xor(b.Eq(v, K(b, 0)), K(b, 1)); }
-    private static V Dec32H(B b, int r) { V v = b.Trunc32(b.Sub(b.G32H(r), K(b, 1))); b.SetG32H(r, v); return b.Xor(b.Eq(v, K(b, 0)), K(b, 1)); }
+    private static V Dec32(B b, int r) { V v = b.Trunc32(b.Sub(b.G32(r), b.Const(1))); b.SetG32(r, v); return b.Xor(b.Eq(v, b.Const(0)), b.Const(1)); }
+    private static V Dec64(B b, int r) { V v = b.Sub(b.G(r), b.Const(1)); b.SetG(r, v); return b.Xor(b.Eq(v, b.Const(0)), b.Const(1)); }
+    private static V Dec32H(B b, int r) { V v = b.Trunc32(b.Sub(b.G32H(r), b.Const(1))); b.SetG32H(r, v); return b.Xor(b.Eq(v, b.Const(0)), b.Const(1)); }
     public static void BCT(B b, ref Insn i) { V t = b.Addr(i.X2, i.B2, i.D2); b.JumpIf(Dec32(b, i.R1), t); }
     public static void BCTR(B b, ref Insn i) { V t = b.G(i.R2); V nz = Dec32(b, i.R1); if (i.R2 != 0) b.JumpIf(nz, t); }
     public static void BCTG(B b, ref Insn i) { V t = b.Addr(i.X2, i.B2, i.D2); b.JumpIf(Dec64(b, i.R1), t); }
@@ -52,14 +50,14 @@ public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
         V inc = b.SExt32(b.G(r3)), cmp = b.SExt32(b.G(r3 | 1));
         V sum = b.SExt32(b.Add(b.SExt32(b.G(r1)), inc));
         b.SetG32(r1, b.Trunc32(sum));
-        return high ? b.LtS(cmp, sum) : b.Xor(b.LtS(cmp, sum), K(b, 1));
+        return high ? b.LtS(cmp, sum) : b.Xor(b.LtS(cmp, sum), b.Const(1));
     }
     private static V Index64(B b, int r1, int r3, bool high)
     {
         V inc = b.G(r3), cmp = b.G(r3 | 1);
         V sum = b.Add(b.G(r1), inc);
         b.SetG(r1, sum);
-        return high ? b.LtS(cmp, sum) : b.Xor(b.LtS(cmp, sum), K(b, 1));
+        return high ? b.LtS(cmp, sum) : b.Xor(b.LtS(cmp, sum), b.Const(1));
     }
     public static void BXH(B b, ref Insn i) { V t = b.Addr(0, i.B2, i.D2); b.JumpIf(Index32(b, i.R1, i.R3, true), t); }
     public static void BXLE(B b, ref Insn i) { V t = b.Addr(0, i.B2, i.D2); b.JumpIf(Index32(b, i.R1, i.R3, false), t); }
@@ -71,9 +69,9 @@ public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
     public static void BRXLG(B b, ref Insn i) => b.JumpIf(Index64(b, i.R1, i.R3, false), Rel(b, i.RI2));
 
     // compare and branch (relative: RIE; to an address: RRS / RIS); the cc is unchanged
-    private static V Cmp(B b, int m, V x, V y, bool signed) => FixedPoint<B, V>.Cond.Compare(b, m, x, y, signed);
+    private static V Cmp(B b, int m, V x, V y, bool signed) => CcRules.CompareMask(b, m, x, y, signed);
     private static V S32(B b, int r) => b.SExt32(b.G(r));
-    private static V I(B b, long v) => K(b, (ulong)v);
+    private static V I(B b, long v) => b.Const((ulong)v);
     private static V A4(B b, ref Insn i) => b.Addr(0, i.B4, i.D4);
     public static void CRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, S32(b, i.R1), S32(b, i.R2), true), Rel(b, i.RI4));
     public static void CGRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), b.G(i.R2), true), Rel(b, i.RI4));

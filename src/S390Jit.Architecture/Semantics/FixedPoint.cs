@@ -13,57 +13,60 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
     // ---- shared steps ---------------------------------------------------------------------
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
     private static V Imm(B b, long v) => b.Const((ulong)v);
-    private static V Bit31(B b, V v) => b.And(b.ShrU(v, b.Const(31)), b.Const(1));
     private static V Bit63(B b, V v) => b.ShrU(v, b.Const(63));
 
-    private static void AddS32(B b, int r1, V a, V c)
+    /// <summary>Where a result goes (QEMU insn-data style: one operation, then a write-back column).</summary>
+    private enum Dest { Low32, High32, Full64 }
+
+    private static void Put(B b, Dest d, int r1, V r)
     {
-        V r = b.Trunc32(b.Add(a, c));
-        b.SetG32(r1, r);
-        b.SetCc(CcOp.AddSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        switch (d)
+        {
+            case Dest.Low32: b.SetG32(r1, r); break;
+            case Dest.High32: b.SetG32H(r1, r); break;
+            default: b.SetG(r1, r); break;
+        }
     }
-    private static void AddS32H(B b, int r1, V a, V c)
+
+    /// <summary>
+    /// Add or subtract, signed or logical, 32-bit (low or high word) or 64-bit: the result is written
+    /// back, the condition code set by its rule, then fixed-point overflow (signed) is recognised.
+    /// </summary>
+    private static void AddSub(B b, Dest d, int r1, V a, V c, bool sub, bool logical)
     {
-        V r = b.Trunc32(b.Add(a, c));
-        b.SetG32H(r1, r);
-        b.SetCc(CcOp.AddSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        bool wide = d == Dest.Full64;
+        V r = sub ? b.Sub(a, c) : b.Add(a, c);
+        if (!wide) r = b.Trunc32(r);
+        Put(b, d, r1, r);
+        Arith(b, a, c, r, sub, logical, wide);
     }
-    private static void AddS64(B b, int r1, V a, V c)
+
+    /// <summary>The condition code and overflow check of an add or subtract whose result <paramref name="r"/> is stored.</summary>
+    private static void Arith(B b, V a, V c, V r, bool sub, bool logical, bool wide)
     {
-        V r = b.Add(a, c);
-        b.SetG(r1, r);
-        b.SetCc(CcOp.AddSigned64, a, c, r);
-        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        var op = (sub, logical) switch
+        {
+            (false, false) => wide ? CcOp.AddSigned64 : CcOp.AddSigned32,
+            (true, false) => wide ? CcOp.SubSigned64 : CcOp.SubSigned32,
+            (false, true) => wide ? CcOp.AddLogical64 : CcOp.AddLogical32,
+            _ => wide ? CcOp.SubLogical64 : CcOp.SubLogical32,
+        };
+        b.SetCc(op, a, c, r);
+        if (!logical) b.FixedOverflowIf(sub ? CcRules.SubOverflow(b, a, c, r, wide) : CcRules.AddOverflow(b, a, c, r, wide));
     }
-    private static void SubS32(B b, int r1, V a, V c)
-    {
-        V r = b.Trunc32(b.Sub(a, c));
-        b.SetG32(r1, r);
-        b.SetCc(CcOp.SubSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, c), b.Xor(a, r))));
-    }
-    private static void SubS32H(B b, int r1, V a, V c)
-    {
-        V r = b.Trunc32(b.Sub(a, c));
-        b.SetG32H(r1, r);
-        b.SetCc(CcOp.SubSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, c), b.Xor(a, r))));
-    }
-    private static void SubS64(B b, int r1, V a, V c)
-    {
-        V r = b.Sub(a, c);
-        b.SetG(r1, r);
-        b.SetCc(CcOp.SubSigned64, a, c, r);
-        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, c), b.Xor(a, r))));
-    }
-    private static void AddL32(B b, int r1, V a, V c) { V r = b.Trunc32(b.Add(a, c)); b.SetG32(r1, r); b.SetCc(CcOp.AddLogical32, a, c, r); }
-    private static void AddL32H(B b, int r1, V a, V c) { V r = b.Trunc32(b.Add(a, c)); b.SetG32H(r1, r); b.SetCc(CcOp.AddLogical32, a, c, r); }
-    private static void AddL64(B b, int r1, V a, V c) { V r = b.Add(a, c); b.SetG(r1, r); b.SetCc(CcOp.AddLogical64, a, c, r); }
-    private static void SubL32(B b, int r1, V a, V c) { V r = b.Trunc32(b.Sub(a, c)); b.SetG32(r1, r); b.SetCc(CcOp.SubLogical32, a, c, r); }
-    private static void SubL32H(B b, int r1, V a, V c) { V r = b.Trunc32(b.Sub(a, c)); b.SetG32H(r1, r); b.SetCc(CcOp.SubLogical32, a, c, r); }
-    private static void SubL64(B b, int r1, V a, V c) { V r = b.Sub(a, c); b.SetG(r1, r); b.SetCc(CcOp.SubLogical64, a, c, r); }
+
+    private static void AddS32(B b, int r1, V a, V c) => AddSub(b, Dest.Low32, r1, a, c, sub: false, logical: false);
+    private static void AddS32H(B b, int r1, V a, V c) => AddSub(b, Dest.High32, r1, a, c, sub: false, logical: false);
+    private static void AddS64(B b, int r1, V a, V c) => AddSub(b, Dest.Full64, r1, a, c, sub: false, logical: false);
+    private static void SubS32(B b, int r1, V a, V c) => AddSub(b, Dest.Low32, r1, a, c, sub: true, logical: false);
+    private static void SubS32H(B b, int r1, V a, V c) => AddSub(b, Dest.High32, r1, a, c, sub: true, logical: false);
+    private static void SubS64(B b, int r1, V a, V c) => AddSub(b, Dest.Full64, r1, a, c, sub: true, logical: false);
+    private static void AddL32(B b, int r1, V a, V c) => AddSub(b, Dest.Low32, r1, a, c, sub: false, logical: true);
+    private static void AddL32H(B b, int r1, V a, V c) => AddSub(b, Dest.High32, r1, a, c, sub: false, logical: true);
+    private static void AddL64(B b, int r1, V a, V c) => AddSub(b, Dest.Full64, r1, a, c, sub: false, logical: true);
+    private static void SubL32(B b, int r1, V a, V c) => AddSub(b, Dest.Low32, r1, a, c, sub: true, logical: true);
+    private static void SubL32H(B b, int r1, V a, V c) => AddSub(b, Dest.High32, r1, a, c, sub: true, logical: true);
+    private static void SubL64(B b, int r1, V a, V c) => AddSub(b, Dest.Full64, r1, a, c, sub: true, logical: true);
 
     /// <summary>ALC family: carry in is cc bit 2 (cc 2 or 3); cc = (result != 0) | carry out &lt;&lt; 1.</summary>
     private static void AddCarry32(B b, int r1, V a, V c)
@@ -71,7 +74,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
         V sum = b.Add(b.Add(a, c), b.CcMatches(0b0011));
         V r = b.Trunc32(sum);
         b.SetG32(r1, r);
-        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(b.ShrU(sum, b.Const(32)), b.Const(1))), b.Const(0));
+        SetCcCarry(b, r, b.ShrU(sum, b.Const(32)));
     }
     private static void AddCarry64(B b, int r1, V a, V c)
     {
@@ -80,43 +83,33 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
         V r = b.Add(t, cin);
         V carry = b.Or(b.LtU(t, a), b.LtU(r, t));
         b.SetG(r1, r);
-        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(carry, b.Const(1))), b.Const(0));
+        SetCcCarry(b, r, carry);
     }
     /// <summary>SLB family: borrow in when cc bit 2 is zero (cc 0 or 1); cc = (result != 0) | no-borrow &lt;&lt; 1.</summary>
     private static void SubBorrow32(B b, int r1, V a, V c)
     {
-        V bin = b.CcMatches(0b1100);
-        V d = b.Sub(b.Sub(a, c), bin);            // 64-bit: bit 63 set when a borrow came out
+        V d = b.Sub(b.Sub(a, c), b.CcMatches(0b1100)); // 64-bit: bit 63 set when a borrow came out
         V r = b.Trunc32(d);
         b.SetG32(r1, r);
-        V noBorrow = b.Xor(Bit63(b, d), b.Const(1));
-        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(noBorrow, b.Const(1))), b.Const(0));
+        SetCcCarry(b, r, b.Xor(Bit63(b, d), b.Const(1)));
     }
     private static void SubBorrow64(B b, int r1, V a, V c)
     {
         V bin = b.CcMatches(0b1100);
         V t = b.Sub(a, c);
         V r = b.Sub(t, bin);
-        V borrow = b.Or(b.LtU(a, c), b.LtU(t, bin));
         b.SetG(r1, r);
-        b.SetCc(CcOp.Const, b.Const(0), b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(b.Xor(borrow, b.Const(1)), b.Const(1))), b.Const(0));
+        SetCcCarry(b, r, b.Xor(b.Or(b.LtU(a, c), b.LtU(t, bin)), b.Const(1)));
     }
+    private static void SetCcCarry(B b, V r, V carry) => b.SetCc(CcOp.Const, b.Const(0), CcRules.NonZeroOrFlag(b, r, carry), b.Const(0));
 
-    private static void AddStorage32(B b, V addr, V c)
+    /// <summary>ASI/AGSI: the storage operand is the first operand and the destination.</summary>
+    private static void AddStorage(B b, int size, V addr, V c)
     {
-        V a = b.Load(4, addr);
-        V r = b.Trunc32(b.Add(a, c));
-        b.Store(4, addr, r);
-        b.SetCc(CcOp.AddSigned32, a, c, r);
-        b.FixedOverflowIf(Bit31(b, b.And(b.Xor(a, r), b.Xor(c, r))));
-    }
-    private static void AddStorage64(B b, V addr, V c)
-    {
-        V a = b.Load(8, addr);
-        V r = b.Add(a, c);
-        b.Store(8, addr, r);
-        b.SetCc(CcOp.AddSigned64, a, c, r);
-        b.FixedOverflowIf(Bit63(b, b.And(b.Xor(a, r), b.Xor(c, r))));
+        V a = b.Load(size, addr);
+        V r = size == 8 ? b.Add(a, c) : b.Trunc32(b.Add(a, c));
+        b.Store(size, addr, r);
+        Arith(b, a, c, r, sub: false, logical: false, wide: size == 8);
     }
 
     // ---- add ------------------------------------------------------------------------------
@@ -137,8 +130,8 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
     public static void AGHI(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), Imm(b, i.I2));
     public static void AGHIK(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R3), Imm(b, i.I2));
     public static void AGFI(B b, ref Insn i) => AddS64(b, i.R1, b.G(i.R1), Imm(b, i.I2));
-    public static void ASI(B b, ref Insn i) => AddStorage32(b, b.Addr(0, i.B1, i.D1), b.Const((uint)(int)(sbyte)i.I2));
-    public static void AGSI(B b, ref Insn i) => AddStorage64(b, b.Addr(0, i.B1, i.D1), Imm(b, (sbyte)i.I2));
+    public static void ASI(B b, ref Insn i) => AddStorage(b, 4, b.Addr(0, i.B1, i.D1), b.Const((uint)(int)(sbyte)i.I2));
+    public static void AGSI(B b, ref Insn i) => AddStorage(b, 8, b.Addr(0, i.B1, i.D1), Imm(b, (sbyte)i.I2));
     public static void AHHHR(B b, ref Insn i) => AddS32H(b, i.R1, b.G32H(i.R2), b.G32H(i.R3));
     public static void AHHLR(B b, ref Insn i) => AddS32H(b, i.R1, b.G32H(i.R2), b.G32(i.R3));
     public static void AIH(B b, ref Insn i) => AddS32H(b, i.R1, b.G32H(i.R1), b.Const((uint)i.I2));
@@ -387,38 +380,16 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : str
     }
 
     // ---- compare and trap ---------------------------------------------------------------------------
-    public static void CRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.SExt32(b.G(i.R1)), b.SExt32(b.G(i.R2)), signed: true));
-    public static void CGRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.G(i.R2), signed: true));
-    public static void CLRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G32(i.R1), b.G32(i.R2), signed: false));
-    public static void CLGRT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.G(i.R2), signed: false));
-    public static void CIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.SExt32(b.G(i.R1)), Imm(b, i.I2), signed: true));
-    public static void CGIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), Imm(b, i.I2), signed: true));
-    public static void CLFIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G32(i.R1), Imm(b, i.I2), signed: false));
-    public static void CLGIT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), Imm(b, i.I2), signed: false));
-    public static void CLT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G32(i.R1), b.Load(4, b.Addr(0, i.B2, i.D2)), signed: false));
-    public static void CLGT(B b, ref Insn i) => b.TrapIf(Cond.Compare(b, i.M3, b.G(i.R1), b.Load(8, b.Addr(0, i.B2, i.D2)), signed: false));
-
-    /// <summary>Condition builders shared by compare-and-branch and compare-and-trap.</summary>
-    internal static class Cond
-    {
-        /// <summary>Compare mask (8 equal, 4 low, 2 high) as a 0/1 value, built from the fewest comparisons.</summary>
-        public static V Compare(B b, int mask, V x, V y, bool signed)
-        {
-            V Lt(V p, V q) => signed ? b.LtS(p, q) : b.LtU(p, q);
-            V Not(V v) => b.Xor(v, b.Const(1));
-            return (mask & 0xE) switch
-            {
-                0 => b.Const(0),
-                8 => b.Eq(x, y),
-                4 => Lt(x, y),
-                2 => Lt(y, x),
-                12 => Not(Lt(y, x)),
-                10 => Not(Lt(x, y)),
-                6 => Not(b.Eq(x, y)),
-                _ => b.Const(1),
-            };
-        }
-    }
+    public static void CRT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.SExt32(b.G(i.R1)), b.SExt32(b.G(i.R2)), signed: true));
+    public static void CGRT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G(i.R1), b.G(i.R2), signed: true));
+    public static void CLRT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G32(i.R1), b.G32(i.R2), signed: false));
+    public static void CLGRT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G(i.R1), b.G(i.R2), signed: false));
+    public static void CIT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.SExt32(b.G(i.R1)), Imm(b, i.I2), signed: true));
+    public static void CGIT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G(i.R1), Imm(b, i.I2), signed: true));
+    public static void CLFIT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G32(i.R1), Imm(b, i.I2), signed: false));
+    public static void CLGIT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G(i.R1), Imm(b, i.I2), signed: false));
+    public static void CLT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G32(i.R1), b.Load(4, b.Addr(0, i.B2, i.D2)), signed: false));
+    public static void CLGT(B b, ref Insn i) => b.TrapIf(CcRules.CompareMask(b, i.M3, b.G(i.R1), b.Load(8, b.Addr(0, i.B2, i.D2)), signed: false));
 }
 
 /// <summary>Fixed-point instructions with loops, 128-bit intermediates or exception paths: called as helpers by both engines.</summary>

@@ -49,7 +49,7 @@ public static class MiscExtensions
         ulong r = subtract ? a - b : a + b;
         c.G[i.R1] = r;
         c.SetCc(subtract ? CcOp.SubSigned64 : CcOp.AddSigned64, a, b);
-        if ((long)((subtract ? a ^ b : ~(a ^ b)) & (a ^ r)) < 0) Alu.FixedOverflow(c);
+        if (subtract ? CcRules.SubOverflows(a, b, r, wide: true) : CcRules.AddOverflows(a, b, r, wide: true)) Alu.FixedOverflow(c);
     }
 
     public static void AGH(Cpu c, ref Insn i) => AddHalfword(c, ref i, subtract: false);

@@ -266,6 +266,53 @@ public static class Storage
         c.Cc = 3;
     }
 
+    /// <summary>
+    /// MOVE PAGE: the 4K page at R2 to the 4K page at R1 (the low 12 address bits are ignored). GR0 bits 51-53
+    /// the key-function control (0 none, 1 source key, 2 destination key, from
+    /// GR0 bits 56-59; anything else a specification exception: the move-page-and-set-key facility is not
+    /// offered), bit 55 the condition-code option: with it, a page not available (a DAT-table entry
+    /// invalid) ends the instruction with cc 2 (source) or cc 1 (destination) instead of the exception.
+    /// Page-translation exceptions store R1 and R2 as the operand-access identification.
+    /// </summary>
+    public static void MVPG(Cpu c, ref Insn i)
+    {
+        ulong r0 = c.G[0];
+        ulong kfc = (r0 >> 10) & 0x3F; // bits 48-50 reserved (zero), 51-53 the key-function control
+        if (kfc > 2) throw c.Pgm(PgmCode.Specification);
+        int key = (int)((r0 >> 4) & 0xF);
+        if (kfc != 0) CheckMoveKey(c, key);
+        bool cco = (r0 & 0x100) != 0;
+        ulong d = RegAddr(c, i.R1) & ~0xFFFUL, s = RegAddr(c, i.R2) & ~0xFFFUL;
+        var ss = c.CurrentSpace(i.R2, AccessKind.Fetch, kfc == 1 ? key : c.PswKey);
+        var ds = c.CurrentSpace(i.R1, AccessKind.Store, kfc == 2 ? key : c.PswKey);
+        if (!PageAvailable(c, s, AccessKind.Fetch, ss, cco, ref i)) { c.Cc = 2; return; }
+        if (!PageAvailable(c, d, AccessKind.Store, ds, cco, ref i)) { c.Cc = 1; return; }
+        c.MoveBetweenSpaces(d, ds, s, ss, 4096);
+        c.Cc = 0;
+    }
+
+    private static void CheckMoveKey(Cpu c, int key)
+    {
+        if (c.ProblemState && (c.Cr[3] & (0x8000_0000UL >> key)) == 0) throw c.Pgm(PgmCode.PrivilegedOperation);
+    }
+
+    /// <summary>MVPG's access check of one page: false when the condition-code option turns its unavailability into a cc.</summary>
+    private static unsafe bool PageAvailable(Cpu c, ulong page, AccessKind kind, in Cpu.OperandSpace space, bool cco, ref Insn i)
+    {
+        try { c.SpaceAccess(page, kind, space); return true; }
+        catch (ProgramInterruptException e)
+        {
+            if (cco && e.Code is PgmCode.PageTranslation or PgmCode.SegmentTranslation or PgmCode.RegionFirst or PgmCode.RegionSecond or PgmCode.RegionThird)
+            {
+                c.PendingTeidValid = false;
+                c.PendingExcAccessIdValid = false;
+                return false;
+            }
+            if (e.Code == PgmCode.PageTranslation) c.WriteReal8(Lowcore.OpAccessId, (byte)(i.R1 << 4 | i.R2));
+            throw;
+        }
+    }
+
     public static void CKSM(Cpu c, ref Insn i)
     {
         ulong a = RegAddr(c, i.R2);
@@ -352,7 +399,7 @@ public static class Storage
         }
         c.WriteU32(a, r);
         c.SetR32(i.R1, old);
-        if (op == 0 && (int)((old ^ r) & (b ^ r)) < 0) Alu.FixedOverflow(c);
+        if (op == 0 && CcRules.AddOverflows(old, b, r, wide: false)) Alu.FixedOverflow(c);
     }
     private static void Interlocked64(Cpu c, ref Insn i, int op)
     {
@@ -370,7 +417,7 @@ public static class Storage
         }
         c.WriteU64(a, r);
         c.G[i.R1] = old;
-        if (op == 0 && (long)((old ^ r) & (b ^ r)) < 0) Alu.FixedOverflow(c);
+        if (op == 0 && CcRules.AddOverflows(old, b, r, wide: true)) Alu.FixedOverflow(c);
     }
     public static void LAA(Cpu c, ref Insn i) => Interlocked32(c, ref i, 0);
     public static void LAAL(Cpu c, ref Insn i) => Interlocked32(c, ref i, 1);

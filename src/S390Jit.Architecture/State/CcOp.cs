@@ -1,9 +1,11 @@
+using S390Jit.Architecture.Semantics;
+
 namespace S390Jit.Architecture.State;
 
 /// <summary>
 /// How the pending condition code is to be computed from (Src, Dst, Vr). The name is the rule, not
-/// the instruction: many instructions share a rule. <see cref="CcCompute.Calc"/> is the one place
-/// that turns a pending rule into a condition code.
+/// the instruction: many instructions share a rule. <see cref="CcRules"/> holds each rule once (for the
+/// interpreter's lazy evaluation and the JIT's inline path).
 /// </summary>
 public enum CcOp : byte
 {
@@ -31,63 +33,8 @@ public enum CcOp : byte
     TestUnderMask16,
 }
 
+/// <summary>The interpreter's lazy evaluation: the pending rule evaluated on values by <see cref="CcRules"/>.</summary>
 public static class CcCompute
 {
-    public static int Calc(CcOp op, ulong src, ulong dst, ulong vr)
-    {
-        switch (op)
-        {
-            case CcOp.Const: return (int)dst;
-            case CcOp.AddSigned32:
-                {
-                    int a = (int)src, b = (int)dst, r = a + b;
-                    if (((a ^ r) & (b ^ r)) < 0) return 3;
-                    return r == 0 ? 0 : r < 0 ? 1 : 2;
-                }
-            case CcOp.AddSigned64:
-                {
-                    long a = (long)src, b = (long)dst, r = a + b;
-                    if (((a ^ r) & (b ^ r)) < 0) return 3;
-                    return r == 0 ? 0 : r < 0 ? 1 : 2;
-                }
-            case CcOp.AddLogical32: { uint r = (uint)src + (uint)dst; return (r != 0 ? 1 : 0) | (r < (uint)src ? 2 : 0); }
-            case CcOp.AddLogical64: { ulong r = src + dst; return (r != 0 ? 1 : 0) | (r < src ? 2 : 0); }
-            case CcOp.SubSigned32:
-                {
-                    int a = (int)src, b = (int)dst, r = a - b;
-                    if (((a ^ b) & (a ^ r)) < 0) return 3;
-                    return r == 0 ? 0 : r < 0 ? 1 : 2;
-                }
-            case CcOp.SubSigned64:
-                {
-                    long a = (long)src, b = (long)dst, r = a - b;
-                    if (((a ^ b) & (a ^ r)) < 0) return 3;
-                    return r == 0 ? 0 : r < 0 ? 1 : 2;
-                }
-            case CcOp.SubLogical32: return (uint)src < (uint)dst ? 1 : (uint)src == (uint)dst ? 2 : 3;
-            case CcOp.SubLogical64: return src < dst ? 1 : src == dst ? 2 : 3;
-            case CcOp.CompareSigned32: return (int)src == (int)dst ? 0 : (int)src < (int)dst ? 1 : 2;
-            case CcOp.CompareSigned64: return (long)src == (long)dst ? 0 : (long)src < (long)dst ? 1 : 2;
-            case CcOp.CompareLogical32: return (uint)src == (uint)dst ? 0 : (uint)src < (uint)dst ? 1 : 2;
-            case CcOp.CompareLogical64: return src == dst ? 0 : src < dst ? 1 : 2;
-            case CcOp.Sign32: return (int)src == 0 ? 0 : (int)src < 0 ? 1 : 2;
-            case CcOp.Sign64: return (long)src == 0 ? 0 : (long)src < 0 ? 1 : 2;
-            case CcOp.NonZero32: return (uint)src != 0 ? 1 : 0;
-            case CcOp.NonZero64: return src != 0 ? 1 : 0;
-            case CcOp.TestUnderMask:
-                {
-                    ulong sel = src & dst;
-                    return sel == 0 ? 0 : sel == dst ? 3 : 1;
-                }
-            case CcOp.TestUnderMask16:
-                {
-                    ulong sel = src & dst;
-                    if (sel == 0) return 0;
-                    if (sel == dst) return 3;
-                    ulong top = 1UL << (63 - System.Numerics.BitOperations.LeadingZeroCount(dst));
-                    return (sel & top) != 0 ? 2 : 1;
-                }
-            default: throw new InvalidOperationException($"bad cc op {op}");
-        }
-    }
+    public static int Calc(CcOp op, ulong src, ulong dst, ulong vr) => (int)CcRules.Compute(default(InterpBackend), op, src, dst);
 }

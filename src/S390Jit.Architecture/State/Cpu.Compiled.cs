@@ -14,8 +14,6 @@ public unsafe partial class Cpu
     /// <summary>Program interruption recorded by a Try* slow path or a compiled raise.</summary>
     public ushort PendingPgmCode;
     public bool PendingPgmNullify;
-    /// <summary>Set when a store hit a page holding translated code (the running region must stop).</summary>
-    public bool CodeModified;
 
     private bool Record(ProgramInterruptException e)
     {
@@ -55,42 +53,8 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryProbe(ulong addr, int len, bool write)
     {
-        if (write && ReexecuteIfCode(addr, len)) return false;
         try { CheckAccess(addr, (ulong)len, write); return true; }
         catch (ProgramInterruptException e) { return Record(e); }
-    }
-
-    /// <summary>Pending code meaning "a store of compiled code would change translated code: run the instruction again in the interpreter".</summary>
-    public const ushort PendingReexecute = 0xFFFF;
-
-    /// <summary>
-    /// Compiled stores: a store into a page holding translated code is not done; the page's
-    /// translations are dropped and the instruction is handed to the interpreter, so the next
-    /// instruction executed is always the current one (precise self-modifying code).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public bool TryWriteCompiled(ulong addr, int size, ulong value)
-    {
-        if (ReexecuteIfCode(addr, size)) return false;
-        return TryWrite(addr, size, value);
-    }
-
-    private bool ReexecuteIfCode(ulong addr, int len)
-    {
-        bool hit = false;
-        foreach (ulong a in new[] { addr, (addr + (ulong)len - 1) & AddrMask })
-        {
-            if ((PswMask & Psw.Dat) != 0) break;
-            ulong abs = RealToAbsolute(a);
-            if (abs >= MemSize) continue;
-            ulong frame = abs >> 12;
-            if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) == 0) continue;
-            OnWatchedPageWrite?.Invoke(frame << 12);
-            hit = true;
-        }
-        if (!hit) return false;
-        PendingPgmCode = PendingReexecute;
-        return true;
     }
 
     /// <summary>A data exception with DXC 0xFF (compare and trap) raised by compiled code.</summary>

@@ -89,6 +89,25 @@ public unsafe partial class Cpu
             throw Pgm(PgmCode.Specification);
     }
 
+    /// <summary>
+    /// The instruction at a logical address for the logs and the profiler (left-aligned), or null when it
+    /// cannot be fetched: no exception, no translation-exception state left behind, no cycles.
+    /// </summary>
+    public ulong? PeekInstruction(ulong addr, out int len)
+    {
+        var (teid, teidValid, accessId, accessIdValid) = (PendingTeid, PendingTeidValid, PendingExcAccessId, PendingExcAccessIdValid);
+        ulong cycles = Cycles;
+        len = 0;
+        if ((addr & 1) != 0) return null;
+        try { return Fetch(addr & AddrMask, out len); }
+        catch (ProgramInterruptException) { len = 0; return null; }
+        finally
+        {
+            (PendingTeid, PendingTeidValid, PendingExcAccessId, PendingExcAccessIdValid) = (teid, teidValid, accessId, accessIdValid);
+            Cycles = cycles;
+        }
+    }
+
     /// <summary>Reads the instruction at a logical address, left-aligned; its length from the first byte.</summary>
     public ulong Fetch(ulong addr, out int len)
     {

@@ -28,6 +28,9 @@ public static class Cr0
     public const ulong VectorControls = AfpRegisters | VectorEnablement;
 }
 
+/// <summary>An interruption class whose new PSW is invalid, so that taking it would loop.</summary>
+public enum InterruptionLoop : byte { None, Program, External }
+
 public partial class Cpu
 {
     /// <summary>Counts of delivered interruptions by class (statistics).</summary>
@@ -35,6 +38,9 @@ public partial class Cpu
 
     /// <summary>Address of the instruction the PSW designated (EXECUTE itself when a target runs).</summary>
     public ulong IssueAddr;
+
+    /// <summary>The logs' and the profiler's view of this CPU (-d, --profile), or null (the engines then run unobserved).</summary>
+    public ICpuObserver? Observer;
 
     /// <summary>Swaps PSWs through the lowcore: stores the current PSW at <paramref name="oldOffset"/> and loads the new one.</summary>
     public void SwapPsw(int oldOffset, int newOffset, ulong oldAddr)
@@ -50,6 +56,7 @@ public partial class Cpu
     {
         ProgramInterruptions++;
         ulong oldAddr = nullify ? IssueAddr : PswAddr;
+        ulong oldMask = FullPswMask;
         WriteReal16(Lowcore.PgmIlc, (ushort)(InstrLength & 6));
         if (code is PgmCode.Data or PgmCode.VectorProcessing)
         {
@@ -59,8 +66,8 @@ public partial class Cpu
             PendingDxc = 0;
         }
         bool translation = code is PgmCode.Protection or PgmCode.AletSpecification or PgmCode.SpaceSwitch || PgmCode.Nullifies(code);
-        if (PendingTeidValid && code != PgmCode.AletSpecification && translation)
-            WriteReal64(Lowcore.TransExcId, PendingTeid);
+        bool teid = PendingTeidValid && code != PgmCode.AletSpecification && translation;
+        if (teid) WriteReal64(Lowcore.TransExcId, PendingTeid);
         if (PendingExcAccessIdValid && translation)
             WriteReal8(Lowcore.ExcAccessId, PendingExcAccessId);
         PendingTeidValid = false;
@@ -74,7 +81,27 @@ public partial class Cpu
         WriteReal16(Lowcore.PgmCode, code);
         WriteReal64(Lowcore.Bear, Bear);
         SwapPsw(Lowcore.PgmOldPsw, Lowcore.PgmNewPsw, oldAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.Program, code, InstrLength & 6, oldMask, oldAddr,
+            FullPswMask, PswAddr, teid ? ReadReal64(Lowcore.TransExcId) : null));
+        CheckNewPsw(InterruptionLoop.Program);
     }
+
+    /// <summary>
+    /// Under interpretive execution, an interruption whose new PSW is invalid (or has an odd address)
+    /// would raise a specification exception at once, and with it the next program interruption, forever:
+    /// the SIE intercepts instead (program interruption, ICPT 0x08; external, 0x14) and the host ends the
+    /// guest as QEMU on KVM does ("pgmint-loop", "extint-loop"). Without SIE the CPU loops, as architected.
+    /// </summary>
+    private void CheckNewPsw(InterruptionLoop kind)
+    {
+        if (Sie == null || (IsValidPsw(FullPswMask, PswAddr) && (PswAddr & 1) == 0)) return;
+        PendingLoop = kind;
+        HostExitRequest = true;
+        RecheckEvents();
+    }
+
+    /// <summary>An interruption loaded an invalid new PSW under SIE (see <see cref="CheckNewPsw"/>); the SIE turns it into its interception.</summary>
+    public InterruptionLoop PendingLoop;
 
     /// <summary>Monitor class and code of a MONITOR CALL whose monitor-event interruption is being taken.</summary>
     internal ushort PendingMonitorClass;
@@ -85,7 +112,9 @@ public partial class Cpu
         SvcInterruptions++;
         WriteReal16(Lowcore.SvcIlc, (ushort)(InstrLength & 6));
         WriteReal16(Lowcore.SvcCode, code);
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
         SwapPsw(Lowcore.SvcOldPsw, Lowcore.SvcNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.SupervisorCall, code, InstrLength & 6, oldMask, oldAddr, FullPswMask, PswAddr));
         // a PER event of the SVC instruction is presented right after the SVC interruption
         if (PerPending != 0) DeliverProgramInterruption(0, nullify: false);
     }
@@ -96,7 +125,11 @@ public partial class Cpu
         WriteReal16(Lowcore.ExtCode, code);
         WriteReal32(Lowcore.ExtParam, parameter);
         WriteReal16(Lowcore.ExtCpuAddr, cpuAddr);
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
         SwapPsw(Lowcore.ExtOldPsw, Lowcore.ExtNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.External, code, 0, oldMask, oldAddr, FullPswMask, PswAddr,
+            Parameter: parameter, CpuAddr: cpuAddr));
+        CheckNewPsw(InterruptionLoop.External);
     }
 
     public void DeliverIo(uint subchannelId, uint parameter, uint interruptionWord)
@@ -105,10 +138,18 @@ public partial class Cpu
         WriteReal32(Lowcore.SubchannelId, subchannelId);
         WriteReal32(Lowcore.IoIntParm, parameter);
         WriteReal32(Lowcore.IoIntWord, interruptionWord);
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
         SwapPsw(Lowcore.IoOldPsw, Lowcore.IoNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.InputOutput, 0, 0, oldMask, oldAddr, FullPswMask, PswAddr,
+            Parameter: parameter, InterruptionWord: interruptionWord, SubchannelId: subchannelId));
     }
 
-    public void DeliverRestart() => SwapPsw(Lowcore.RestartOldPsw, Lowcore.RestartNewPsw, PswAddr);
+    public void DeliverRestart()
+    {
+        ulong oldMask = FullPswMask, oldAddr = PswAddr;
+        SwapPsw(Lowcore.RestartOldPsw, Lowcore.RestartNewPsw, PswAddr);
+        Observer?.Interruption(this, new InterruptionRecord(InterruptionClass.Restart, 0, 0, oldMask, oldAddr, FullPswMask, PswAddr));
+    }
 
     public bool ExtEnabled(ulong cr0Subclass) => (PswMask & Psw.Ext) != 0 && (Cr[0] & cr0Subclass) != 0;
     /// <summary>I/O interruptions of <paramref name="isc"/> are enabled: PSW bit 6 and CR6 bit 32+isc.</summary>

@@ -30,17 +30,22 @@ public unsafe partial class Cpu
     /// <summary>Instruction-fetch cache (instruction-execution protection and key checks differ from operand fetches).</summary>
     public TlbArray ExecTlb;
 
-    /// <summary>Called (if set) after a store to a page that is watched (e.g. holds translated code).</summary>
-    public Action<ulong>? OnWatchedPageWrite;
-    /// <summary>One bit per 4 KiB absolute frame: stores there are reported through <see cref="OnWatchedPageWrite"/>.</summary>
-    public ulong[] WatchedFrames = [];
+    /// <summary>The execution layer's watch on frames (the JIT's translated code), or null: stores there are reported to it.</summary>
+    public IStorageObserver? StorageObserver;
+
+    /// <summary>Reports a store into absolute frame <paramref name="frame"/> if it is watched; true when it was.</summary>
+    private bool ReportStore(ulong frame)
+    {
+        if (StorageObserver is not { } o || !o.Watches(frame)) return false;
+        o.FrameWritten(frame);
+        return true;
+    }
 
     public void AttachStorage(byte* mem, ulong size)
     {
         Mem = mem;
         MemSize = size;
         StorageKeys = new byte[(size + PageMask) >> 12];
-        WatchedFrames = new ulong[((size >> 12) + 63) / 64];
         PurgeTlb();
     }
 
@@ -117,6 +122,12 @@ public unsafe partial class Cpu
         return CheckedAccess(real, real, kind, key, Asc, privateSpace: false, cache: false);
     }
 
+    /// <summary>
+    /// The store access check of a real address with key 0 (host handlers such as KVM's TEST BLOCK): low-address
+    /// protection and addressing apply, key-controlled protection passes; raises the program interruption.
+    /// </summary>
+    public void CheckRealStore(ulong real) => RealAccess(real, AccessKind.Store, 0);
+
     /// <summary>Low-address protection: CR0 bit 35, effective addresses 0-511 and 4096-4607, not in a private space.</summary>
     private bool LowAddressProtected(ulong addr, bool privateSpace) =>
         (Cr[0] & Cr0.LowAddressProtection) != 0 && (addr & ~0x11FFUL) == 0 && !privateSpace;
@@ -154,13 +165,13 @@ public unsafe partial class Cpu
             if ((PswMask & Psw.Per) != 0) cache = false;
             StorageKeys[frame] |= 0x06; // reference + change
             if (WriteJournal != null) { Journal(abs); cache = false; }
-            if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) != 0)
-            {
-                cache = false;
-                OnWatchedPageWrite?.Invoke(frame << 12);
-            }
+            if (ReportStore(frame)) cache = false;
         }
-        else StorageKeys[frame] |= 0x04;
+        else
+        {
+            StorageKeys[frame] |= 0x04;
+            if (FetchWatch != null && kind == AccessKind.Fetch) { cache = false; FetchWatch(abs); }
+        }
         if (cache)
         {
             int i = (int)((addr >> 12) & (TlbEntries - 1));

@@ -652,7 +652,7 @@ public unsafe partial class Cpu
         ulong frame = abs >> 12;
         StorageKeys[frame] |= 0x06;
         if (WriteJournal != null) Journal(abs);
-        if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) != 0) OnWatchedPageWrite?.Invoke(frame << 12);
+        ReportStore(frame);
         BigEndian.Put64(p, value);
     }
 
@@ -708,7 +708,7 @@ public unsafe partial class Cpu
     {
         ulong abs = frame << 12;
         if (WriteJournal != null) for (ulong o = 0; o < 4096; o += 8) Journal(abs + o);
-        if ((WatchedFrames[frame >> 6] & (1UL << (int)(frame & 63))) != 0) OnWatchedPageWrite?.Invoke(abs);
+        ReportStore(frame);
         new Span<byte>(Mem + abs, 4096).Clear();
         StorageKeys[frame] |= 0x06;
     }

@@ -50,11 +50,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     private readonly BlockingCollection<Func<Region?>> _work = new();
     private readonly Thread? _compiler;
     private ulong[] _frameGeneration = [];
+    private readonly CodeWatch _watch;
     private readonly RegionEntry?[] _fast = new RegionEntry?[4096];
 
     public JitEngine(JitOptions? options = null)
     {
         _opt = options ?? new JitOptions();
+        _watch = new CodeWatch(InvalidateFrame);
         if (_opt.Background)
         {
             _compiler = new Thread(CompileLoop) { IsBackground = true, Name = "s390jit-compiler" };
@@ -65,11 +67,18 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     public string Name => "jit";
     public JitStats Stats { get; } = new();
 
-    /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the watch map).</summary>
+    /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the one watch).</summary>
     public void Attach(Cpu cpu)
     {
-        if (_frameGeneration.Length < cpu.WatchedFrames.Length * 64) Array.Resize(ref _frameGeneration, cpu.WatchedFrames.Length * 64);
-        cpu.OnWatchedPageWrite = addr => InvalidateFrame(cpu, addr >> 12);
+        Cover(cpu);
+        cpu.StorageObserver = _watch;
+    }
+
+    /// <summary>The watch and the frame generations cover the CPU's storage (attached before or after <see cref="Attach"/>).</summary>
+    private void Cover(Cpu cpu)
+    {
+        _watch.Cover(cpu.MemSize);
+        if (_frameGeneration.Length < _watch.FrameCount) Array.Resize(ref _frameGeneration, _watch.FrameCount);
     }
 
     /// <summary>Host-side writes into guest storage (DMA-like): drop translations of the frames they touch.</summary>
@@ -77,15 +86,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     {
         if (length == 0) return;
         for (ulong f = abs >> 12; f <= (abs + length - 1) >> 12; f++)
-            if (f >> 6 < (ulong)cpu.WatchedFrames.Length && (cpu.WatchedFrames[f >> 6] & (1UL << (int)(f & 63))) != 0)
-                InvalidateFrame(cpu, f);
+            if (_watch.Watches(f)) InvalidateFrame(f);
     }
 
-    private void InvalidateFrame(Cpu cpu, ulong frame)
+    private void InvalidateFrame(ulong frame)
     {
-        cpu.WatchedFrames[frame >> 6] &= ~(1UL << (int)(frame & 63));
+        _watch.Unwatch(frame);
         if (frame < (ulong)_frameGeneration.Length) _frameGeneration[frame]++;
-        cpu.CodeModified = true;
+        _watch.CodeModified = true;
         if (!_byFrame.Remove(frame, out var list)) return;
         foreach (var r in list)
         {
@@ -104,7 +112,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
 
     public CpuExit Run(Cpu cpu)
     {
-        if (cpu.OnWatchedPageWrite == null) Attach(cpu);
+        if (cpu.StorageObserver != _watch) Attach(cpu);
         RegionEntry? next = null;
         while (true)
         {
@@ -131,16 +139,21 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                     if (entry != null)
                     {
                         var region = entry.Region;
-                        cpu.CodeModified = false;
+                        _watch.CodeModified = false;
                         ulong before = cpu.Instructions;
+                        var observer = cpu.Observer;
+                        ulong entryAddr = cpu.PswAddr;
+                        observer?.BlockEntry(cpu, compiled: true);
                         int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
+                        observer?.Executed(cpu, entryAddr, compiled: true);
                         Stats.RegionRuns++;
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
                         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
-                                if (idx == 0 && !region.Rebuilt) ProfileIndirectExit(cpu, region);
+                                // (not under --profile: a rebuild could take a return into the region, past the profiler)
+                                if (idx == 0 && !region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
                                 if (idx != 0)
                                 {
                                     // chaining: a constant exit remembers the entry it leads to
@@ -162,8 +175,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                 {
                                     var d = region.Data;
                                     Uncharge(cpu, d, idx);
-                                    if (cpu.PendingPgmCode == Cpu.PendingReexecute)
+                                    if (_watch.ReexecutePending)
                                     {
+                                        _watch.ReexecutePending = false;
                                         // a store into translated code: the interpreter runs the instruction
                                         var x = Reexecute(cpu, d, idx);
                                         if (x != CpuExit.None) return x;
@@ -229,7 +243,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         cpu.WriteJournal.Clear();
         cpu.InvalidateTranslation();
         int r = entry.Region.Run(cpu, entry.Block);
-        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || cpu.CodeModified)
+        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || _watch.CodeModified)
         {
             cpu.WriteJournal.Clear();
             return r;
@@ -278,6 +292,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// </summary>
     private CpuExit Interpret(Cpu cpu, ulong start, ulong end)
     {
+        if (cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) return InterpretObserved(cpu, start, end, observer);
         for (int n = 0; n < 256; n++)
         {
             if (cpu.Cycles >= cpu.EventCycle)
@@ -296,6 +311,41 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         return CpuExit.None;
     }
 
+    /// <summary><see cref="Interpret"/> reporting the block entry and each instruction to the observer (-d, --profile).</summary>
+    private CpuExit InterpretObserved(Cpu cpu, ulong start, ulong end, ICpuObserver observer)
+    {
+        bool each = observer.WantsInstructions, blockStart = true;
+        for (int n = 0; n < 256; n++)
+        {
+            if (cpu.Cycles >= cpu.EventCycle)
+            {
+                ulong before = cpu.PswAddr;
+                var e = cpu.ServiceEvents();
+                if (e != CpuExit.None) return e;
+                if (cpu.PswAddr != before) blockStart = true; // an interruption: a block starts at its new PSW
+            }
+            ulong addr = cpu.PswAddr;
+            if (end != ulong.MaxValue && (addr < start || addr >= end)) return CpuExit.None;
+            ulong mask = cpu.PswMask;
+            if (blockStart) observer.BlockEntry(cpu, compiled: false);
+            blockStart = false;
+            var x = cpu.Step();
+            Stats.InterpretedInstructions++;
+            if (each) observer.Executed(cpu, addr, compiled: false);
+            if (x != CpuExit.None) return x;
+            if (cpu.PswAddr != ((addr + (ulong)cpu.InstrLength) & cpu.AddrMask) || cpu.PswMask != mask) return CpuExit.None;
+        }
+        return CpuExit.None;
+    }
+
+    /// <summary>
+    /// The profiler's boundaries (--profile): instructions before which a region's block must end, given the
+    /// instruction's address, its row and the region's entry; they run in the interpreter, where each one is
+    /// reported. With it set, regions are not rebuilt around their computed jumps, so those always leave the
+    /// region. Cycles do not change: only where regions end does.
+    /// </summary>
+    public Func<ulong, Architecture.Isa.InsnDef, ulong, bool>? SplitBefore { get; set; }
+
     private void Heat(Cpu cpu, RegionKey key)
     {
         if (_pending.Contains(key)) return;
@@ -310,11 +360,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds)
     {
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key, seeds).Build(out var frames);
+        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore }.Build(out var frames);
         if (plan == null) return false;
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
-        foreach (var f in frameArr) Watch(cpu, f);
+        Cover(cpu);
+        foreach (var f in frameArr) _watch.Watch(f);
         cpu.InvalidateTranslation();
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
         foreach (var b in plan) _pending.Add(key with { Address = b.Start });
@@ -345,11 +396,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         Compile(cpu, region.Key, seeds);
     }
 
-    private static void Watch(Cpu cpu, ulong frame)
-    {
-        if (frame >> 6 < (ulong)cpu.WatchedFrames.Length) cpu.WatchedFrames[frame >> 6] |= 1UL << (int)(frame & 63);
-    }
-
     private void CompileLoop()
     {
         foreach (var job in _work.GetConsumingEnumerable())
@@ -371,7 +417,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
             {
                 ulong f = r.Frames[i];
                 ulong g = f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0;
-                bool watched = f >> 6 < (ulong)cpu.WatchedFrames.Length && (cpu.WatchedFrames[f >> 6] & (1UL << (int)(f & 63))) != 0;
+                bool watched = _watch.Watches(f);
                 if (g != r.FrameGenerations[i] || !watched) { stale = true; break; }
             }
             if (stale) { Stats.RegionsDiscarded++; continue; }
@@ -411,7 +457,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         _regionCount = 0;
         _byFrame.Clear();
         Array.Clear(_fast);
-        Array.Clear(cpu.WatchedFrames);
+        _watch.Clear();
         Stats.CacheFlushes++;
     }
 

@@ -1,4 +1,3 @@
-using System.Reflection.Emit;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -23,6 +22,9 @@ public sealed class RegionBuilder
 
     private readonly IReadOnlyCollection<ulong> _seeds;
 
+    /// <summary>The profiler's boundaries (<see cref="JitEngine.SplitBefore"/>), or null.</summary>
+    public Func<ulong, InsnDef, ulong, bool>? SplitBefore { get; init; }
+
     /// <param name="seeds">More entry points to include (targets of computed jumps seen leaving an earlier region).</param>
     public RegionBuilder(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds = null)
     {
@@ -36,6 +38,8 @@ public sealed class RegionBuilder
     public List<PlanBlock>? Build(out HashSet<ulong> frames)
     {
         frames = new HashSet<ulong>();
+        // an odd instruction address is a specification exception before any fetch: the interpreter raises it
+        if ((_key.Address & 1) != 0) return null;
         var blocks = new SortedDictionary<ulong, PlanBlock>();
         var work = new Queue<ulong>();
         work.Enqueue(_key.Address);
@@ -104,8 +108,9 @@ public sealed class RegionBuilder
             var insn = new Insn { Def = def, Raw = raw, Length = (byte)len };
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
+            if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
             var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn };
-            pi.Facts = Analyze(pi);
+            pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
             frames.Add(_cpu.RealToAbsolute(addr) >> 12);
             block.Insns.Add(pi);
             total++;
@@ -121,23 +126,5 @@ public sealed class RegionBuilder
         }
         block.FallThrough = addr;
         return block;
-    }
-
-    private RegionEmitter? _scratch;
-
-    /// <summary>Translates one instruction into a scratch method (never compiled) to learn its jumps and stores.</summary>
-    private InstrFacts Analyze(PlanInsn pi)
-    {
-        if (!pi.Def.IsSimple) return new InstrFacts();
-        if (_scratch == null)
-        {
-            var dm = new DynamicMethod("analyze", typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
-            _scratch = new RegionEmitter(dm.GetILGenerator(), _key.Mode, _key.FixedOverflowMask);
-        }
-        _scratch.BeginInstruction(0, pi.Addr, pi.Length);
-        BodyEmitters.For(pi.Def)(new IlBackend(_scratch), ref pi.Insn);
-        var facts = _scratch.Facts;
-        _scratch.EndInstruction();
-        return facts;
     }
 }

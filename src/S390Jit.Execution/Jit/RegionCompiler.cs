@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
@@ -6,22 +5,6 @@ using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
-
-/// <summary>A simple body instantiated with the IL backend: running it translates the instruction.</summary>
-public delegate void EmitBody(IlBackend b, ref Insn i);
-
-/// <summary>The IL-backend instantiation of every simple row's one body, created on first use.</summary>
-public static class BodyEmitters
-{
-    private static readonly ConcurrentDictionary<InsnDef, EmitBody> s_cache = new();
-
-    public static EmitBody For(InsnDef def) => s_cache.GetOrAdd(def, d =>
-    {
-        var cls = d.SimpleBodyClass!.MakeGenericType(typeof(IlBackend), typeof(Val));
-        var m = cls.GetMethod(d.Mnemonic) ?? throw new InvalidOperationException($"no body {d.Mnemonic} in {cls}");
-        return m.CreateDelegate<EmitBody>();
-    });
-}
 
 /// <summary>Turns a region plan into one DynamicMethod and forces its native compilation.</summary>
 public static class RegionCompiler
@@ -42,14 +25,16 @@ public static class RegionCompiler
             BlockEnds = blocks.Select(b => b.Insns[^1].Addr + (ulong)b.Insns[^1].Length).ToArray(),
         };
 
-        // pass 1 finds the registers the region writes (only those are stored back) and uses (only
-        // those are loaded); pass 2 is the real one
-        var (written, used) = Emit(key, blocks, data, null, null, out _, out _);
-        var dm = Emit(key, blocks, data, written, used, out var method, out var sites);
+        // the analysis pass found the registers the region writes (only those are stored back) and
+        // uses (only those are loaded): the region is translated once
+        int writes = 0, uses = 0;
+        foreach (var p in insns) { writes |= p.Facts.Writes; uses |= p.Facts.Reads | p.Facts.Writes; }
+        var written = Enumerable.Range(0, 16).Select(r => (writes >> r & 1) != 0).ToArray();
+        var used = Enumerable.Range(0, 16).Select(r => (uses >> r & 1) != 0).ToArray();
+        var method = Emit(key, blocks, data, written, used, out var sites);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
-        _ = dm;
-        var run = (Func<Cpu, int, int>)method!.CreateDelegate(typeof(Func<Cpu, int, int>), data);
+        var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
         sw.Stop();
         return new Region
@@ -62,7 +47,7 @@ public static class RegionCompiler
     /// <summary>Cycles a simple instruction charges: the row's base cost and what its body adds for its operands.</summary>
     private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
 
-    private static (bool[] Written, bool[] Used) Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[]? flushSet, bool[]? loadSet, out DynamicMethod? method, out List<ulong> exitSites)
+    private static DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, out List<ulong> exitSites)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
@@ -98,7 +83,7 @@ public static class RegionCompiler
                     chargedCount--;
                     data.UnchargeCycles[index] = chargedCycles + Cost(pi);
                     data.UnchargeCount[index] = chargedCount + 1;
-                    BodyEmitters.For(pi.Def)(new IlBackend(e), ref data.Insns[index]);
+                    SimpleBodies<IlBackend, Val>.For(pi.Def)(new IlBackend(e), ref data.Insns[index]);
                 }
                 else e.CallHelper(index, pi.Def, pi.Addr, pi.Length);
                 e.EndInstruction();
@@ -112,8 +97,7 @@ public static class RegionCompiler
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block
         }
         e.Epilogue();
-        method = dm;
         exitSites = e.ExitSites;
-        return ((bool[])e.Written.Clone(), (bool[])e.Used.Clone());
+        return dm;
     }
 }

@@ -3,20 +3,10 @@ using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
 using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
-
-/// <summary>What translating one instruction revealed: its jumps, stores and register writes.</summary>
-public sealed class InstrFacts
-{
-    /// <summary>Jumps the body can take: constant target or null (computed), and whether it is taken always.</summary>
-    public readonly List<(ulong? Target, bool Always)> Jumps = new();
-    public bool Stores;
-    public bool Raises;
-    /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
-    public ulong ExtraCycles;
-}
 
 /// <summary>
 /// Emits the IL of one region: a DynamicMethod <c>int Run(RegionData data, Cpu cpu)</c> that keeps
@@ -25,44 +15,41 @@ public sealed class InstrFacts
 /// producer is in the same block, and leaves through one exit block that stores the state back.
 /// Return value: exit code (0 continue at PSW, 1 run the block at exit index in the interpreter,
 /// 2 program interruption at instruction index, 3 SIE intercept) | index &lt;&lt; 2.
+/// <para>One concern a file: this one holds the frame (locals, the instruction being translated,
+/// prologue, cycle and instruction accounting, helper calls, epilogue); RegionEmitter.Values,
+/// .Storage (TLB fast path), .Cc (condition codes), .Control (jumps, interruptions) and .Exits.</para>
 /// </summary>
-public sealed unsafe class RegionEmitter
+public sealed unsafe partial class RegionEmitter
 {
     public const int ExitContinue = 0, ExitStep = 1, ExitProgram = 2, ExitIntercept = 3, ExitReexecute = 4;
     /// <summary>Region results are <c>code | index &lt;&lt; CodeBits</c>.</summary>
     public const int CodeBits = 3, CodeMask = (1 << CodeBits) - 1;
 
+    private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
+    private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
+    private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
+    private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
+    private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
+    private static readonly MethodInfo M_TryWrite = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryWrite))!;
+    private static readonly MethodInfo M_TryProbe = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbe))!;
+    private static readonly FieldInfo F_Bear = typeof(Cpu).GetField(nameof(Cpu.Bear))!;
+    private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
+    private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
+    private static readonly MethodInfo M_SetPendingTrap = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingTrap))!;
     private static readonly FieldInfo F_G = typeof(Cpu).GetField(nameof(Cpu.G))!;
     private static readonly FieldInfo F_Cycles = typeof(Cpu).GetField(nameof(Cpu.Cycles))!;
     private static readonly FieldInfo F_Instructions = typeof(Cpu).GetField(nameof(Cpu.Instructions))!;
     private static readonly FieldInfo F_EventCycle = typeof(Cpu).GetField(nameof(Cpu.EventCycle))!;
     private static readonly FieldInfo F_PswAddr = typeof(Cpu).GetField(nameof(Cpu.PswAddr))!;
     private static readonly FieldInfo F_PswMask = typeof(Cpu).GetField(nameof(Cpu.PswMask))!;
-    private static readonly FieldInfo F_Bear = typeof(Cpu).GetField(nameof(Cpu.Bear))!;
     private static readonly FieldInfo F_CcOp = typeof(Cpu).GetField(nameof(Cpu.CcOp))!;
     private static readonly FieldInfo F_CcSrc = typeof(Cpu).GetField(nameof(Cpu.CcSrc))!;
     private static readonly FieldInfo F_CcDst = typeof(Cpu).GetField(nameof(Cpu.CcDst))!;
-    private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
-    private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
-    private static readonly FieldInfo F_CodeModified = typeof(Cpu).GetField(nameof(Cpu.CodeModified))!;
-    private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
-    private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
-    private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
-    private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
+    private static readonly FieldInfo F_StorageObserver = typeof(Cpu).GetField(nameof(Cpu.StorageObserver))!;
+    private static readonly FieldInfo F_CodeModified = typeof(CodeWatch).GetField(nameof(CodeWatch.CodeModified))!;
     private static readonly FieldInfo F_Defs = typeof(RegionData).GetField(nameof(RegionData.Defs))!;
     private static readonly FieldInfo F_Insns = typeof(RegionData).GetField(nameof(RegionData.Insns))!;
-    private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
-    private static readonly MethodInfo M_TryWrite = typeof(Cpu).GetMethod(nameof(Cpu.TryWriteCompiled))!;
-    private static readonly MethodInfo M_TryProbe = typeof(Cpu).GetMethod(nameof(Cpu.TryProbe))!;
-    private static readonly MethodInfo M_SetPendingTrap = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingTrap))!;
     private static readonly MethodInfo M_ExecuteCompiled = typeof(Cpu).GetMethod(nameof(Cpu.ExecuteCompiled))!;
-    private static readonly MethodInfo M_CcCalc = typeof(CcCompute).GetMethod(nameof(CcCompute.Calc))!;
-    private static readonly MethodInfo M_Rotl64 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(ulong), typeof(int)])!;
-    private static readonly MethodInfo M_Rotl32 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(uint), typeof(int)])!;
-    private static readonly MethodInfo M_Lzcnt = typeof(BitOperations).GetMethod(nameof(BitOperations.LeadingZeroCount), [typeof(ulong)])!;
-    private static readonly MethodInfo M_Bswap16 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ushort)])!;
-    private static readonly MethodInfo M_Bswap32 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(uint)])!;
-    private static readonly MethodInfo M_Bswap64 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ulong)])!;
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
@@ -73,8 +60,6 @@ public sealed unsafe class RegionEmitter
     private readonly Label _slowRead, _slowWrite;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
-    private readonly bool[] _written = new bool[16];
-    private readonly bool[] _used = new bool[16];
     private readonly bool[] _loadSet;
     private readonly bool[] _flushSet;
 
@@ -86,14 +71,16 @@ public sealed unsafe class RegionEmitter
     private int? _staticCc;
     private ulong? _staticCcMask;
 
-    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[]? flushSet = null, bool[]? loadSet = null)
+    /// <param name="flushSet">Registers the region writes (stored back at exits and before helpers).</param>
+    /// <param name="loadSet">Registers the region reads or writes (loaded into locals).</param>
+    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[] flushSet, bool[] loadSet)
     {
         _il = il;
         AddressingMode = addressingMode;
         AddrMask = addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         FixedOverflowMask = fixedOverflowMask;
-        _flushSet = flushSet ?? Enumerable.Repeat(true, 16).ToArray();
-        _loadSet = loadSet ?? Enumerable.Repeat(true, 16).ToArray();
+        _flushSet = flushSet;
+        _loadSet = loadSet;
         for (int r = 0; r < 16; r++) _regs[r] = il.DeclareLocal(typeof(ulong));
         _gref = il.DeclareLocal(typeof(ulong).MakeByRefType());
         _ccOp = il.DeclareLocal(typeof(int));
@@ -118,15 +105,11 @@ public sealed unsafe class RegionEmitter
     public int AddressingMode { get; }
     public ulong AddrMask { get; }
     public bool FixedOverflowMask { get; }
-    public bool[] Written => _written;
-    /// <summary>Registers the region reads or writes (pass 1); only these are loaded into locals.</summary>
-    public bool[] Used => _used;
 
     // ---- the instruction being translated --------------------------------------------------
     public ulong CurrentAddr { get; private set; }
     public ulong CurrentNext { get; private set; }
     public int CurrentIndex { get; private set; }
-    public InstrFacts Facts { get; private set; } = new();
     /// <summary>Resolves a constant jump target to a block label inside the region, or null.</summary>
     public Func<ulong, Label?> BlockLabel { get; set; } = _ => null;
     /// <summary>Block starts a computed jump is compared against before leaving the region (returns, switch tables).</summary>
@@ -137,7 +120,6 @@ public sealed unsafe class RegionEmitter
         CurrentIndex = index;
         CurrentAddr = addr;
         CurrentNext = (addr + (ulong)length) & AddrMask;
-        Facts = new InstrFacts();
         _dirty = false;
     }
 
@@ -153,7 +135,7 @@ public sealed unsafe class RegionEmitter
     public void EndInstruction()
     {
         // stores into pages with translated code never happen here: they miss the write TLB, and
-        // the interpreter executes the instruction (re-execution, or Cpu.TryWriteCompiled).
+        // the interpreter executes the instruction (re-execution, or CodeWatch.TryWrite).
         // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
@@ -161,745 +143,6 @@ public sealed unsafe class RegionEmitter
 
     /// <summary>Forgets the static condition code (block starts, helper calls).</summary>
     public void ForgetCc() { _staticOp = null; _staticCc = null; _staticCcMask = null; }
-
-    // ---- values ----------------------------------------------------------------------------
-    private LocalBuilder Temp()
-    {
-        LocalBuilder t;
-        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); }
-        else t = _il.DeclareLocal(typeof(ulong));
-        _usedTemps.Add(t);
-        return t;
-    }
-
-    private void Push(Val v)
-    {
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)v.Value);
-        else _il.Emit(OpCodes.Ldloc, v.Local!);
-    }
-
-    private void PushInt(Val v)
-    {
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I4, (int)v.Value);
-        else { _il.Emit(OpCodes.Ldloc, v.Local!); _il.Emit(OpCodes.Conv_I4); }
-    }
-
-    private Val Pop()
-    {
-        var t = Temp();
-        _il.Emit(OpCodes.Stloc, t);
-        return new Val(t);
-    }
-
-    public Val ReadReg(int r)
-    {
-        _used[r] = true;
-        _il.Emit(OpCodes.Ldloc, _regs[r]);
-        return Pop();
-    }
-
-    public void WriteReg(int r, Val v)
-    {
-        _dirty = true;
-        Push(v);
-        _il.Emit(OpCodes.Stloc, _regs[r]);
-        _written[r] = true;
-        _used[r] = true;
-    }
-
-    public void WriteReg32(int r, Val v)
-    {
-        _dirty = true;
-        _il.Emit(OpCodes.Ldloc, _regs[r]);
-        _il.Emit(OpCodes.Ldc_I8, unchecked((long)0xFFFF_FFFF_0000_0000UL));
-        _il.Emit(OpCodes.And);
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)(uint)v.Value);
-        else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
-        _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Stloc, _regs[r]);
-        _written[r] = true;
-        _used[r] = true;
-    }
-
-    public void WriteReg32H(int r, Val v)
-    {
-        _dirty = true;
-        _il.Emit(OpCodes.Ldloc, _regs[r]);
-        _il.Emit(OpCodes.Ldc_I8, 0xFFFF_FFFFL);
-        _il.Emit(OpCodes.And);
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((ulong)(uint)v.Value << 32));
-        else { Push(v); _il.Emit(OpCodes.Ldc_I4, 32); _il.Emit(OpCodes.Shl); }
-        _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Stloc, _regs[r]);
-        _written[r] = true;
-        _used[r] = true;
-    }
-
-    private static ulong Fold(OpCode op, ulong a, ulong b)
-    {
-        if (op == OpCodes.Add) return a + b;
-        if (op == OpCodes.Sub) return a - b;
-        if (op == OpCodes.Mul) return a * b;
-        if (op == OpCodes.And) return a & b;
-        if (op == OpCodes.Or) return a | b;
-        if (op == OpCodes.Xor) return a ^ b;
-        if (op == OpCodes.Shl) return a << (int)b;
-        if (op == OpCodes.Shr_Un) return a >> (int)b;
-        if (op == OpCodes.Shr) return (ulong)((long)a >> (int)b);
-        throw new InvalidOperationException(op.Name);
-    }
-
-    public Val Binary(OpCode op, Val a, Val b, bool shift = false)
-    {
-        if (a.IsConst && b.IsConst) return new Val(Fold(op, a.Value, b.Value));
-        if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && !a.IsConst && _conds.TryGetValue(a.Local!, out var c))
-        {
-            // negation of a comparison: remember it, so a branch on it is a compare-and-branch
-            Push(a); Push(b); _il.Emit(op);
-            var n = Pop();
-            _conds[n.Local!] = c with { Negated = !c.Negated };
-            return n;
-        }
-        if (b.IsConst && !shift)
-        {
-            // identities that keep the IL small
-            if ((op == OpCodes.Add || op == OpCodes.Sub || op == OpCodes.Or || op == OpCodes.Xor) && b.Value == 0) return a;
-            if (op == OpCodes.And && b.Value == ulong.MaxValue) return a;
-        }
-        if (shift && b.IsConst && b.Value == 0) return a;
-        Push(a);
-        if (shift) PushInt(b); else Push(b);
-        _il.Emit(op);
-        return Pop();
-    }
-
-    public Val Trunc32(Val a)
-    {
-        if (a.IsConst) return new Val((uint)a.Value);
-        Push(a);
-        _il.Emit(OpCodes.Conv_U4);
-        _il.Emit(OpCodes.Conv_U8);
-        return Pop();
-    }
-
-    public Val Convert(Val a, OpCode conv)
-    {
-        if (a.IsConst)
-            return new Val(conv == OpCodes.Conv_I1 ? (ulong)(sbyte)a.Value : conv == OpCodes.Conv_I2 ? (ulong)(short)a.Value : (ulong)(int)a.Value);
-        Push(a);
-        _il.Emit(conv);
-        _il.Emit(OpCodes.Conv_I8);
-        return Pop();
-    }
-
-    public Val Rotate(Val a, Val n, bool wide)
-    {
-        if (a.IsConst && n.IsConst)
-            return new Val(wide ? BitOperations.RotateLeft(a.Value, (int)n.Value) : BitOperations.RotateLeft((uint)a.Value, (int)n.Value));
-        Push(a);
-        if (!wide) _il.Emit(OpCodes.Conv_U4);
-        PushInt(n);
-        _il.Emit(OpCodes.Call, wide ? M_Rotl64 : M_Rotl32);
-        if (!wide) _il.Emit(OpCodes.Conv_U8);
-        return Pop();
-    }
-
-    public Val ByteSwap(Val a, int size)
-    {
-        Push(a);
-        switch (size)
-        {
-            case 2: _il.Emit(OpCodes.Conv_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Conv_U8); break;
-            case 4: _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
-            default: _il.Emit(OpCodes.Call, M_Bswap64); break;
-        }
-        return Pop();
-    }
-
-    public Val LeadingZeros(Val a)
-    {
-        Push(a);
-        _il.Emit(OpCodes.Call, M_Lzcnt);
-        _il.Emit(OpCodes.Conv_U8);
-        return Pop();
-    }
-
-    public Val CallBinary(MethodInfo m, Val a, Val b, Func<ulong, ulong, ulong> fold)
-    {
-        if (a.IsConst && b.IsConst) return new Val(fold(a.Value, b.Value));
-        Push(a);
-        Push(b);
-        _il.Emit(OpCodes.Call, m);
-        return Pop();
-    }
-
-    public Val CallUnary(MethodInfo m, Val a, Func<ulong, ulong> fold)
-    {
-        if (a.IsConst) return new Val(fold(a.Value));
-        Push(a);
-        _il.Emit(OpCodes.Call, m);
-        return Pop();
-    }
-
-    public Val Compare(OpCode op, Val a, Val b)
-    {
-        if (a.IsConst && b.IsConst)
-        {
-            bool r = op == OpCodes.Ceq ? a.Value == b.Value : op == OpCodes.Clt ? (long)a.Value < (long)b.Value : a.Value < b.Value;
-            return new Val(r ? 1UL : 0);
-        }
-        Push(a);
-        Push(b);
-        _il.Emit(op);
-        _il.Emit(OpCodes.Conv_U8);
-        var v = Pop();
-        _conds[v.Local!] = (op, a, b, false);
-        return v;
-    }
-
-    /// <summary>Branches to <paramref name="target"/> when the 0/1 value <paramref name="cond"/> is 0, with a compare-and-branch when it is a comparison.</summary>
-    private void BranchIfFalse(Val cond, Label target)
-    {
-        if (!cond.IsConst && _conds.TryGetValue(cond.Local!, out var c))
-        {
-            Push(c.A);
-            Push(c.B);
-            bool ifTrue = c.Negated; // branch when the comparison holds
-            OpCode br = c.Op == OpCodes.Ceq ? (ifTrue ? OpCodes.Beq : OpCodes.Bne_Un)
-                : c.Op == OpCodes.Clt ? (ifTrue ? OpCodes.Blt : OpCodes.Bge)
-                : (ifTrue ? OpCodes.Blt_Un : OpCodes.Bge_Un);
-            _il.Emit(br, target);
-            return;
-        }
-        Push(cond);
-        _il.Emit(OpCodes.Brfalse, target);
-    }
-
-    public Val Select(Val cond, Val a, Val b)
-    {
-        if (cond.IsConst) return cond.Value != 0 ? a : b;
-        var t = Temp();
-        var other = _il.DefineLabel();
-        var done = _il.DefineLabel();
-        BranchIfFalse(cond, other);
-        Push(a);
-        _il.Emit(OpCodes.Stloc, t);
-        _il.Emit(OpCodes.Br, done);
-        _il.MarkLabel(other);
-        Push(b);
-        _il.Emit(OpCodes.Stloc, t);
-        _il.MarkLabel(done);
-        return new Val(t);
-    }
-
-    public Val Address(int x, int b, long d)
-    {
-        Val sum = new((ulong)d);
-        if (x != 0) sum = Binary(OpCodes.Add, sum, ReadReg(x));
-        if (b != 0) sum = Binary(OpCodes.Add, sum, ReadReg(b));
-        return Binary(OpCodes.And, sum, new Val(AddrMask));
-    }
-
-    // ---- storage: inline TLB hit path, Try* slow path that reports exceptions by value -------
-    private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
-    {
-        var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldflda, tlb);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, 12 - 4); // entry index * sizeof(TlbEntry) (16)
-        _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << 4));
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Conv_U);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, entry);
-        _il.Emit(OpCodes.Ldloc, entry);
-        _il.Emit(OpCodes.Ldfld, F_Tag);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, 12);
-        _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Bne_Un, slow);
-        if (size > 1)
-        {
-            if (addr.IsConst)
-            {
-                if ((addr.Value & 0xFFF) > (ulong)(4096 - size)) _il.Emit(OpCodes.Br, slow);
-            }
-            else
-            {
-                Push(addr);
-                _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
-                _il.Emit(OpCodes.And);
-                _il.Emit(OpCodes.Ldc_I8, (long)(4096 - size));
-                _il.Emit(OpCodes.Bgt_Un, slow);
-            }
-        }
-        // host pointer of the byte
-        _il.Emit(OpCodes.Ldloc, entry);
-        _il.Emit(OpCodes.Ldfld, F_Host);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Conv_U);
-        _il.Emit(OpCodes.Add);
-    }
-
-    public Val Load(int size, Val addr)
-    {
-        var result = Temp();
-        var slow = _il.DefineLabel();
-        var done = _il.DefineLabel();
-        TlbLookup(F_ReadTlb, addr, size, slow);
-        _il.Emit(OpCodes.Unaligned, (byte)1);
-        switch (size)
-        {
-            case 1: _il.Emit(OpCodes.Ldind_U1); _il.Emit(OpCodes.Conv_U8); break;
-            case 2: _il.Emit(OpCodes.Ldind_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Conv_U8); break;
-            case 4: _il.Emit(OpCodes.Ldind_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
-            default: _il.Emit(OpCodes.Ldind_I8); _il.Emit(OpCodes.Call, M_Bswap64); break;
-        }
-        _il.Emit(OpCodes.Stloc, result);
-        _il.Emit(OpCodes.Br, done);
-        _il.MarkLabel(slow);
-        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
-        else
-        {
-            var resume = _il.DefineLabel();
-            GoSlow(_slowRead, _readResumes, resume, addr, size);
-            _il.MarkLabel(resume);
-            _il.Emit(OpCodes.Ldloc, _slowValue);
-            _il.Emit(OpCodes.Stloc, result);
-        }
-        _il.MarkLabel(done);
-        return new Val(result);
-    }
-
-    public void Store(int size, Val addr, Val value)
-    {
-        Facts.Stores = true;
-        var slow = _il.DefineLabel();
-        var done = _il.DefineLabel();
-        TlbLookup(F_WriteTlb, addr, size, slow);
-        Push(value);
-        switch (size)
-        {
-            case 1: _il.Emit(OpCodes.Conv_U1); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I1); break;
-            case 2: _il.Emit(OpCodes.Conv_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I2); break;
-            case 4: _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I4); break;
-            default: _il.Emit(OpCodes.Call, M_Bswap64); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I8); break;
-        }
-        _il.Emit(OpCodes.Br, done);
-        _il.MarkLabel(slow);
-        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
-        else
-        {
-            Push(value);
-            _il.Emit(OpCodes.Stloc, _slowValue);
-            GoSlow(_slowWrite, _writeResumes, done, addr, size);
-        }
-        _il.MarkLabel(done);
-        _dirty = true;
-    }
-
-    private void GoSlow(Label shared, List<Label> resumes, Label resume, Val addr, int size)
-    {
-        Push(addr);
-        _il.Emit(OpCodes.Stloc, _slowAddr);
-        _il.Emit(OpCodes.Ldc_I4, size);
-        _il.Emit(OpCodes.Stloc, _slowSize);
-        _il.Emit(OpCodes.Ldc_I4, resumes.Count);
-        _il.Emit(OpCodes.Stloc, _slowResume);
-        _il.Emit(OpCodes.Ldc_I4, CurrentIndex);
-        _il.Emit(OpCodes.Stloc, _slowInsn);
-        resumes.Add(resume);
-        _il.Emit(OpCodes.Br, shared);
-    }
-
-    /// <summary>The shared slow paths: call the Try* storage access, then resume at the access site.</summary>
-    private void EmitSlowPaths()
-    {
-        foreach (var (label, resumes, method, isWrite) in new[] { (_slowRead, _readResumes, M_TryRead, false), (_slowWrite, _writeResumes, M_TryWrite, true) })
-        {
-            _il.MarkLabel(label);
-            if (resumes.Count == 0) { _il.Emit(OpCodes.Br, _exit); continue; }
-            var failed = _il.DefineLabel();
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _slowAddr);
-            _il.Emit(OpCodes.Ldloc, _slowSize);
-            if (isWrite) _il.Emit(OpCodes.Ldloc, _slowValue); else _il.Emit(OpCodes.Ldloca, _slowValue);
-            _il.Emit(OpCodes.Call, method);
-            _il.Emit(OpCodes.Brfalse, failed);
-            _il.Emit(OpCodes.Ldloc, _slowResume);
-            _il.Emit(OpCodes.Switch, resumes.ToArray());
-            _il.MarkLabel(failed);
-            _il.Emit(OpCodes.Ldloc, _slowInsn);
-            _il.Emit(OpCodes.Ldc_I4, CodeBits);
-            _il.Emit(OpCodes.Shl);
-            _il.Emit(OpCodes.Ldc_I4, ExitProgram);
-            _il.Emit(OpCodes.Or);
-            _il.Emit(OpCodes.Stloc, _exitCode);
-            _il.Emit(OpCodes.Br, _exit);
-        }
-    }
-
-    public void Probe(Val addr, int len, bool write)
-    {
-        if (write) Facts.Stores = true;
-        var ok = _il.DefineLabel();
-        var slow = _il.DefineLabel();
-        // a TLB hit for the operand's page (operand within one page) proves the access
-        TlbLookup(write ? F_WriteTlb : F_ReadTlb, addr, len, slow);
-        _il.Emit(OpCodes.Pop);
-        _il.Emit(OpCodes.Br, ok);
-        _il.MarkLabel(slow);
-        if (!_dirty) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
-        _il.Emit(OpCodes.Ldarg_1);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, len);
-        _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
-        _il.Emit(OpCodes.Call, M_TryProbe);
-        _il.Emit(OpCodes.Brtrue, ok);
-        ExitProgramInterruption();
-        _il.MarkLabel(ok);
-    }
-
-    // ---- condition code -------------------------------------------------------------------------
-    public void SetCc(CcOp op, Val src, Val dst, Val vr)
-    {
-        if (op == CcOp.Const && dst.IsConst) { SetCcConst((int)dst.Value); return; }
-        _dirty = true;
-        _il.Emit(OpCodes.Ldc_I4, (int)op);
-        _il.Emit(OpCodes.Stloc, _ccOp);
-        Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
-        Push(dst); _il.Emit(OpCodes.Stloc, _ccDst);
-        _staticOp = op;
-        _staticCc = null;
-        _staticCcMask = dst.IsConst ? dst.Value : null;
-    }
-
-    public void SetCcConst(int cc)
-    {
-        _dirty = true;
-        _il.Emit(OpCodes.Ldc_I4, (int)CcOp.Const);
-        _il.Emit(OpCodes.Stloc, _ccOp);
-        _il.Emit(OpCodes.Ldc_I8, (long)cc);
-        _il.Emit(OpCodes.Stloc, _ccDst);
-        _staticOp = CcOp.Const;
-        _staticCc = cc;
-    }
-
-    private Val CcLocal(LocalBuilder l) { _il.Emit(OpCodes.Ldloc, l); return Pop(); }
-
-    /// <summary>Compare mask (8 equal, 4 low, 2 high) on two values.</summary>
-    private Val CompareMask(int mask, Val x, Val y, bool signed)
-    {
-        OpCode lt = signed ? OpCodes.Clt : OpCodes.Clt_Un;
-        Val Not(Val v) => Binary(OpCodes.Xor, v, new Val(1));
-        return (mask & 0xE) switch
-        {
-            0 => new Val(0),
-            8 => Compare(OpCodes.Ceq, x, y),
-            4 => Compare(lt, x, y),
-            2 => Compare(lt, y, x),
-            12 => Not(Compare(lt, y, x)),
-            10 => Not(Compare(lt, x, y)),
-            6 => Not(Compare(OpCodes.Ceq, x, y)),
-            _ => new Val(1),
-        };
-    }
-
-    public Val CcMatches(int mask)
-    {
-        mask &= 15;
-        if (mask == 0) return new Val(0);
-        if (mask == 15) return new Val(1);
-        if (_staticCc is int known) return new Val((mask & (8 >> known)) != 0 ? 1UL : 0);
-        switch (_staticOp)
-        {
-            case CcOp.CompareSigned32:
-                return CompareMask(mask, Convert(CcLocal(_ccSrc), OpCodes.Conv_I4), Convert(CcLocal(_ccDst), OpCodes.Conv_I4), true);
-            case CcOp.CompareSigned64:
-                return CompareMask(mask, CcLocal(_ccSrc), CcLocal(_ccDst), true);
-            case CcOp.CompareLogical32:
-                return CompareMask(mask, Trunc32(CcLocal(_ccSrc)), Trunc32(CcLocal(_ccDst)), false);
-            case CcOp.CompareLogical64:
-                return CompareMask(mask, CcLocal(_ccSrc), CcLocal(_ccDst), false);
-            case CcOp.Sign32:
-                return CompareMask(mask, Convert(CcLocal(_ccSrc), OpCodes.Conv_I4), new Val(0), true);
-            case CcOp.Sign64:
-                return CompareMask(mask, CcLocal(_ccSrc), new Val(0), true);
-            case CcOp.NonZero32:
-            case CcOp.NonZero64:
-                {
-                    // cc 0 zero, cc 1 nonzero
-                    Val v = _staticOp == CcOp.NonZero32 ? Trunc32(CcLocal(_ccSrc)) : CcLocal(_ccSrc);
-                    bool zero = (mask & 8) != 0, nonzero = (mask & 4) != 0;
-                    if (zero && nonzero) return new Val(1);
-                    if (zero) return Compare(OpCodes.Ceq, v, new Val(0));
-                    if (nonzero) return Binary(OpCodes.Xor, Compare(OpCodes.Ceq, v, new Val(0)), new Val(1));
-                    return new Val(0);
-                }
-        }
-        // no fusion: compute the condition code inline when the rule is known, else call the one CcCompute
-        Val cc = _staticOp is CcOp op ? InlineCc(op) : CallCc();
-        if (cc.IsConst) return new Val((mask & (8 >> (int)cc.Value)) != 0 ? 1UL : 0);
-        // (mask >> (3 - cc)) & 1
-        return Binary(OpCodes.And, Binary(OpCodes.Shr_Un, new Val((ulong)mask), Binary(OpCodes.Sub, new Val(3), cc), shift: true), new Val(1));
-    }
-
-    private Val CallCc()
-    {
-        _il.Emit(OpCodes.Ldloc, _ccOp);
-        _il.Emit(OpCodes.Ldloc, _ccSrc);
-        _il.Emit(OpCodes.Ldloc, _ccDst);
-        _il.Emit(OpCodes.Ldc_I8, 0L);
-        _il.Emit(OpCodes.Call, M_CcCalc);
-        _il.Emit(OpCodes.Conv_U8);
-        return Pop();
-    }
-
-    /// <summary>The condition code (0-3) of a rule known at translation, computed inline from the cc operands.</summary>
-    private Val InlineCc(CcOp op)
-    {
-        Val a = CcLocal(_ccSrc), b = CcLocal(_ccDst);
-        Val Sign32(Val v) => Convert(v, OpCodes.Conv_I4);
-        Val Not(Val c) => Binary(OpCodes.Xor, c, new Val(1));
-        // signed value: 0 zero, 1 negative, 2 positive
-        Val SignCc(Val v) => Select(Compare(OpCodes.Ceq, v, new Val(0)), new Val(0), Select(Compare(OpCodes.Clt, v, new Val(0)), new Val(1), new Val(2)));
-        switch (op)
-        {
-            case CcOp.Const:
-                return b;
-            case CcOp.AddSigned32:
-            case CcOp.SubSigned32:
-            case CcOp.AddSigned64:
-            case CcOp.SubSigned64:
-                {
-                    bool wide = op is CcOp.AddSigned64 or CcOp.SubSigned64, add = op is CcOp.AddSigned32 or CcOp.AddSigned64;
-                    Val x = wide ? a : Sign32(a), y = wide ? b : Sign32(b);
-                    Val r = Binary(add ? OpCodes.Add : OpCodes.Sub, x, y);
-                    if (!wide) r = Sign32(r);
-                    // overflow: the 64-bit result of sign-extended 32-bit operands differs from its 32-bit value;
-                    // for 64-bit operands the usual sign test
-                    Val ovf = wide
-                        ? Binary(OpCodes.Shr_Un, add ? Binary(OpCodes.And, Binary(OpCodes.Xor, x, r), Binary(OpCodes.Xor, y, r))
-                                                     : Binary(OpCodes.And, Binary(OpCodes.Xor, x, y), Binary(OpCodes.Xor, x, r)), new Val(63), shift: true)
-                        : Not(Compare(OpCodes.Ceq, Binary(add ? OpCodes.Add : OpCodes.Sub, x, y), r));
-                    return Select(ovf, new Val(3), SignCc(r));
-                }
-            case CcOp.AddLogical32:
-            case CcOp.AddLogical64:
-                {
-                    bool wide = op == CcOp.AddLogical64;
-                    Val x = wide ? a : Trunc32(a), y = wide ? b : Trunc32(b);
-                    Val r = Binary(OpCodes.Add, x, y);
-                    Val carry = wide ? Compare(OpCodes.Clt_Un, r, x) : Binary(OpCodes.Shr_Un, r, new Val(32), shift: true);
-                    if (!wide) r = Trunc32(r);
-                    Val nz = Not(Compare(OpCodes.Ceq, r, new Val(0)));
-                    return Binary(OpCodes.Or, nz, Binary(OpCodes.Shl, carry, new Val(1), shift: true));
-                }
-            case CcOp.SubLogical32:
-            case CcOp.SubLogical64:
-                {
-                    Val x = op == CcOp.SubLogical64 ? a : Trunc32(a), y = op == CcOp.SubLogical64 ? b : Trunc32(b);
-                    return Select(Compare(OpCodes.Clt_Un, x, y), new Val(1), Select(Compare(OpCodes.Ceq, x, y), new Val(2), new Val(3)));
-                }
-            case CcOp.CompareSigned32:
-            case CcOp.CompareSigned64:
-            case CcOp.CompareLogical32:
-            case CcOp.CompareLogical64:
-                {
-                    bool signed = op is CcOp.CompareSigned32 or CcOp.CompareSigned64;
-                    Val x = a, y = b;
-                    if (op == CcOp.CompareSigned32) { x = Sign32(a); y = Sign32(b); }
-                    if (op == CcOp.CompareLogical32) { x = Trunc32(a); y = Trunc32(b); }
-                    return Select(Compare(OpCodes.Ceq, x, y), new Val(0), Select(Compare(signed ? OpCodes.Clt : OpCodes.Clt_Un, x, y), new Val(1), new Val(2)));
-                }
-            case CcOp.Sign32: return SignCc(Sign32(a));
-            case CcOp.Sign64: return SignCc(a);
-            case CcOp.NonZero32: return Not(Compare(OpCodes.Ceq, Trunc32(a), new Val(0)));
-            case CcOp.NonZero64: return Not(Compare(OpCodes.Ceq, a, new Val(0)));
-            case CcOp.TestUnderMask:
-                {
-                    Val sel = Binary(OpCodes.And, a, b);
-                    return Select(Compare(OpCodes.Ceq, sel, new Val(0)), new Val(0), Select(Compare(OpCodes.Ceq, sel, b), new Val(3), new Val(1)));
-                }
-            case CcOp.TestUnderMask16 when _staticCcMask is ulong mask16:
-                {
-                    Val sel = Binary(OpCodes.And, a, new Val(mask16));
-                    ulong top = mask16 == 0 ? 0 : 1UL << (63 - System.Numerics.BitOperations.LeadingZeroCount(mask16));
-                    Val mixed = Select(Compare(OpCodes.Ceq, Binary(OpCodes.And, sel, new Val(top)), new Val(0)), new Val(1), new Val(2));
-                    return Select(Compare(OpCodes.Ceq, sel, new Val(0)), new Val(0), Select(Compare(OpCodes.Ceq, sel, new Val(mask16)), new Val(3), mixed));
-                }
-            default:
-                return CallCc();
-        }
-    }
-
-    // ---- control --------------------------------------------------------------------------------
-    public void JumpIf(Val cond, Val target)
-    {
-        if (cond.IsConst && cond.Value == 0) return;
-        bool always = cond.IsConst;
-        ulong? t = target.IsConst ? target.Value & AddrMask : null;
-        Facts.Jumps.Add((t, always));
-        var skip = _il.DefineLabel();
-        if (!always) BranchIfFalse(cond, skip);
-        // a successful branch sets the breaking-event-address register (stored at program interruptions)
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I8, (long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
-        if (t is ulong tc && BlockLabel(tc) is Label inRegion)
-        {
-            _il.Emit(OpCodes.Br, inRegion);
-        }
-        else if (t is ulong tc2) ExitTo(tc2);
-        else
-        {
-            Push(target);
-            _il.Emit(OpCodes.Ldc_I8, (long)AddrMask);
-            _il.Emit(OpCodes.And);
-            _il.Emit(OpCodes.Stloc, _exitPsw);
-            // a computed target that is a block of this region stays inside: binary search over the block starts
-            EmitTargetSearch(IndirectTargets, 0, IndirectTargets.Length);
-            EmitExit(ExitContinue, 0);
-        }
-        _il.MarkLabel(skip);
-    }
-
-    private void EmitTargetSearch((ulong Addr, Label Label)[] t, int lo, int hi)
-    {
-        if (hi - lo <= 3)
-        {
-            for (int i = lo; i < hi; i++)
-            {
-                _il.Emit(OpCodes.Ldloc, _exitPsw);
-                _il.Emit(OpCodes.Ldc_I8, (long)t[i].Addr);
-                _il.Emit(OpCodes.Beq, t[i].Label);
-            }
-            return;
-        }
-        int mid = (lo + hi) / 2;
-        var upper = _il.DefineLabel();
-        var notFound = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldloc, _exitPsw);
-        _il.Emit(OpCodes.Ldc_I8, (long)t[mid].Addr);
-        _il.Emit(OpCodes.Bge_Un, upper);
-        EmitTargetSearch(t, lo, mid);
-        _il.Emit(OpCodes.Br, notFound);
-        _il.MarkLabel(upper);
-        EmitTargetSearch(t, mid, hi);
-        _il.MarkLabel(notFound);
-    }
-
-    public void FixedOverflowIf(Val cond)
-    {
-        if (!FixedOverflowMask) return; // the region is keyed by the PSW program mask
-        if (cond.IsConst && cond.Value == 0) return;
-        Facts.Raises = true;
-        var skip = _il.DefineLabel();
-        Push(cond);
-        _il.Emit(OpCodes.Brfalse, skip);
-        SetPending(PgmCode.FixedPointOverflow);
-        ExitProgramInterruption();
-        _il.MarkLabel(skip);
-    }
-
-    public void TrapIf(Val cond)
-    {
-        if (cond.IsConst && cond.Value == 0) return;
-        Facts.Raises = true;
-        var skip = _il.DefineLabel();
-        Push(cond);
-        _il.Emit(OpCodes.Brfalse, skip);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Call, M_SetPendingTrap);
-        ExitProgramInterruption();
-        _il.MarkLabel(skip);
-    }
-
-    // ---- floating-point registers (simple FP bodies): in the CPU, not cached in locals ------------
-    private static readonly MethodInfo M_ReadFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.ReadFpr))!;
-    private static readonly MethodInfo M_WriteFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.WriteFpr))!;
-    private static readonly MethodInfo M_AfpOff = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.AfpOff))!;
-    private static readonly MethodInfo M_SetPendingData = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingData))!;
-
-    public Val ReadFpr(int r)
-    {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, r);
-        _il.Emit(OpCodes.Call, M_ReadFpr);
-        return Pop();
-    }
-
-    public void WriteFpr(int r, Val v)
-    {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, r);
-        Push(v);
-        _il.Emit(OpCodes.Call, M_WriteFpr);
-    }
-
-    /// <summary>Data exception DXC 1 for an AFP register (known at translation) while CR0's AFP-register control is off.</summary>
-    public void CheckAfpRegister(int r)
-    {
-        if ((r & 9) == 0) return;
-        Facts.Raises = true;
-        var skip = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Call, M_AfpOff);
-        _il.Emit(OpCodes.Brfalse, skip);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, (int)S390Jit.Architecture.Fp.Dxc.AfpRegister);
-        _il.Emit(OpCodes.Call, M_SetPendingData);
-        ExitProgramInterruption();
-        _il.MarkLabel(skip);
-    }
-
-    public void Raise(ushort code)
-    {
-        Facts.Raises = true;
-        SetPending(code);
-        ExitProgramInterruption();
-    }
-
-    private void SetPending(ushort code)
-    {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, (int)code);
-        _il.Emit(OpCodes.Stfld, F_PendingPgmCode);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4_0);
-        _il.Emit(OpCodes.Stfld, F_PendingPgmNullify);
-    }
-
-    // ---- exits ----------------------------------------------------------------------------------
-    private void EmitExit(int code, int index)
-    {
-        _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
-        _il.Emit(OpCodes.Stloc, _exitCode);
-        _il.Emit(OpCodes.Br, _exit);
-    }
-
-    /// <summary>Constant targets of region exits, by exit site (site 0 means "look the PSW up").</summary>
-    public List<ulong> ExitSites { get; } = [0];
-
-    /// <summary>Leaves the region for a constant address: the site index lets the dispatcher chain to the target's region without a lookup.</summary>
-    public void ExitTo(ulong psw)
-    {
-        _il.Emit(OpCodes.Ldc_I8, (long)psw);
-        _il.Emit(OpCodes.Stloc, _exitPsw);
-        ExitSites.Add(psw);
-        EmitExit(ExitContinue, ExitSites.Count - 1);
-    }
-
-    public void ExitProgramInterruption() => EmitExit(ExitProgram, CurrentIndex);
-
-    public void ExitStepBlock(ulong blockAddr, int blockIndex)
-    {
-        _il.Emit(OpCodes.Ldc_I8, (long)blockAddr);
-        _il.Emit(OpCodes.Stloc, _exitPsw);
-        EmitExit(ExitStep, blockIndex);
-    }
 
     // ---- frame: prologue, per-instruction accounting, helper calls, epilogue -------------------
     public void Prologue()
@@ -1033,6 +276,8 @@ public sealed unsafe class RegionEmitter
         {
             var go = _il.DefineLabel();
             _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, F_StorageObserver);
+            _il.Emit(OpCodes.Castclass, typeof(CodeWatch));
             _il.Emit(OpCodes.Ldfld, F_CodeModified);
             _il.Emit(OpCodes.Brfalse, go);
             ExitTo((addr + (ulong)length) & AddrMask);

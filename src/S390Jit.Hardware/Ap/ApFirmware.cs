@@ -50,6 +50,8 @@ public sealed unsafe class ApFirmware : IApFacility
     /// <summary>Host memory the SIE's CRYCB designations point into.</summary>
     public HostMemory Host { get; }
     public ApFirmwareStats Stats { get; } = new();
+    /// <summary>The machine's trace buffer (NQAP submissions and DQAP completions), or null.</summary>
+    internal Tracing.TraceLog? Trace { get; init; }
 
     public bool Apxa(Cpu cpu) => SieOf(cpu) is { } sie ? (sie.Crycbd & 2) != 0 : Configuration.Apxa;
 
@@ -304,6 +306,7 @@ public sealed unsafe class ApFirmware : IApFacility
         }
         q.Open = null;
         ulong reply = q.Submit(open, now, cpu.Clock.Mhz);
+        Trace?.Emit(Tracing.MachineTrace.ApNqap, now, (cpu.CpuAddress, q.Name, t.Psmid, reply));
         if (q.IrqAiv != null)
         {
             // the reply-available notification is an event at that cycle: both engines stop for it at the same boundary
@@ -343,6 +346,7 @@ public sealed unsafe class ApFirmware : IApFacility
         if (t.Residual == 0)
         {
             q.Remove(r);
+            Trace?.Emit(Tracing.MachineTrace.ApDqap, now, (cpu.CpuAddress, q.Name, r.Psmid));
             t.Status = Done(q.Status(now));
             return 0;
         }

@@ -56,6 +56,11 @@ public sealed class SieFacility
             CpuExit.InterruptRequest => cpu.HostIoRequest != 0 && (cpu.PswMask & Psw.Io) != 0 ? InterceptCode.IoRequest : InterceptCode.ExternalRequest,
             _ => InterceptCode.None,
         };
+        if (cpu.PendingLoop != InterruptionLoop.None)
+        {
+            code = cpu.PendingLoop == InterruptionLoop.Program ? InterceptCode.ProgramInterruption : InterceptCode.ExternalInterruption;
+            cpu.PendingLoop = InterruptionLoop.None;
+        }
         sd.InterceptCode = code;
         if (code == InterceptCode.Instruction)
         {

@@ -25,6 +25,14 @@ public static class MachineTrace
     public static readonly TraceEvent<(string Queue, uint Status)> ApZapq = new("ap_zapq",
         "the host issued PQAP(ZAPQ) (complete on return)", f => $"queue {f.Queue} -> {RcStatus(f.Status)}");
 
+    public static readonly TraceEvent<(ushort Vcpu, string Queue, ulong Psmid, ulong ReplyCycle)> ApNqap = new("ap_nqap",
+        "a CPU's NQAP completed a request message (the AP firmware queued it for the adapter)",
+        f => $"vcpu {f.Vcpu}: queue {f.Queue} psmid 0x{f.Psmid:x16} enqueued, reply at cycle {f.ReplyCycle}");
+
+    public static readonly TraceEvent<(ushort Vcpu, string Queue, ulong Psmid)> ApDqap = new("ap_dqap",
+        "a CPU's DQAP took a complete reply off a queue",
+        f => $"vcpu {f.Vcpu}: queue {f.Queue} psmid 0x{f.Psmid:x16} reply dequeued");
+
     public static readonly TraceEvent<(string Queue, ulong Nib, int Gisc)> ApReplyAvailable = new("ap_reply_available",
         "the AP firmware noticed a reply on a queue whose interruptions are enabled with a GISA",
         f => $"queue {f.Queue}: reply ready, interruptions enabled (nib 0x{f.Nib:x}, gisc {f.Gisc})");

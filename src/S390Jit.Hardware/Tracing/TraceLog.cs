@@ -13,17 +13,27 @@ public sealed class TraceLog
     /// <summary>Receives one formatted line per event (e.g. stderr for --trace host), or null.</summary>
     public Action<string>? Sink { get; set; }
 
+    /// <summary>
+    /// Receives every event with its cycle, path cycles and detail text (the --trace-out timeline, the
+    /// profiler's host frames), or null. Listeners only read.
+    /// </summary>
+    public Action<TraceEvent, ulong, ulong, string>? Listener { get; set; }
+
     /// <summary>An event without fields (its fixed detail text).</summary>
     public void Emit(TraceEvent e, ulong cycle, ulong pathCycles = 0)
     {
         Count(e, pathCycles);
         Sink?.Invoke(Line(e, cycle, e.Detail));
+        Listener?.Invoke(e, cycle, pathCycles, e.Detail);
     }
 
     public void Emit<T>(TraceEvent<T> e, ulong cycle, T fields, ulong pathCycles = 0)
     {
         Count(e, pathCycles);
-        if (Sink is { } sink) sink(Line(e, cycle, e.Format(fields)));
+        if (Sink == null && Listener == null) return;
+        string detail = e.Format(fields);
+        Sink?.Invoke(Line(e, cycle, detail));
+        Listener?.Invoke(e, cycle, pathCycles, detail);
     }
 
     private static string Line(TraceEvent e, ulong cycle, string detail) =>

@@ -17,8 +17,10 @@ public sealed class FloatingInterrupts(KvmVm kvm)
     /// <summary>Injects a service-signal external interruption (QEMU: KVM_S390_INT_SERVICE).</summary>
     public void InjectService(uint parameter)
     {
-        // like KVM: SCCB addresses are not queued, the latest wins; the event-pending bit accumulates
-        _serviceParam = (parameter & ~3u) | ((_serviceParam | parameter) & 1);
+        // like KVM (__inject_service): SCCB addresses are not queued, the latest non-zero one wins; the
+        // event-pending bit accumulates (an event-only signal keeps a pending completion's SCCB address)
+        uint sccb = (parameter & ~7u) != 0 ? parameter & ~7u : _serviceParam & ~7u;
+        _serviceParam = sccb | ((_serviceParam | parameter) & 1);
         _servicePending = true;
         kvm.Events.Emit(KvmTrace.InjectVm, kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, parameter);
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest |= Cr0.ServiceSignal;
@@ -197,6 +199,7 @@ public sealed partial class KvmVcpu
     /// </summary>
     private KvmRun? HandleWait(ulong budgetEnd)
     {
+        Kvm.WaitHook?.Invoke(this);
         if ((Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) || LocalDeliverable) return Woken();
         if (!_idle && Kvm.Gisa != null)
             Kvm.Events.Emit(KvmTrace.HandleWait, Cpu.Cycles, (Cpu.CpuAddress, (Cpu.PswMask & Psw.Io) != 0, (byte)(Cpu.Cr[6] >> 24)));

@@ -88,6 +88,14 @@ public sealed class KvmVm : IHostEventSource
 
     /// <summary>Reports a direct host write into guest absolute storage [address, address+length).</summary>
     public void NotifyGuestMemoryWritten(ulong address, ulong length) => GuestMemoryWritten?.Invoke(address, length);
+
+    /// <summary>
+    /// User space's turn while a vcpu enters an enabled wait (QEMU's main loop runs while the vcpu thread
+    /// sleeps in kvm_s390_handle_wait): I/O that is ready, such as console input, is injected here, at a
+    /// point of the guest's execution rather than of wall-clock time, so runs stay deterministic. Returns
+    /// true when it injected an interruption.
+    /// </summary>
+    public Func<KvmVcpu, bool>? WaitHook { get; set; }
     /// <summary>CRYCB, APIE and the AP masks (kvm.arch.crypto).</summary>
     public KvmCrypto Crypto { get; }
     /// <summary>The VM name reported in STSI 3.2.2 (QEMU sets it from -name).</summary>

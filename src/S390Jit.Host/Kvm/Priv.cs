@@ -16,6 +16,7 @@ public sealed partial class KvmVcpu
     {
         0x02 => HandleStidp(),
         0x04 => HandleSck(),
+        0x2C => HandleTestBlock(),
         0x7D => HandleStsi(),
         0xAF => HandlePqap(),
         0xB1 => HandleStfl(),
@@ -47,6 +48,24 @@ public sealed partial class KvmVcpu
         ulong tod = Cpu.ReadU64(a);
         foreach (var other in Kvm.Vcpus) other.Cpu.SetTod(tod);
         Cpu.Cc = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// handle_test_block: TEST BLOCK clears the 4K block at the real address in R2 (low-address protection and
+    /// addressing checked, storage keys not), reports it usable (cc 0) and zeroes GR0.
+    /// </summary>
+    private bool HandleTestBlock()
+    {
+        if (InjectIfProblemState()) return true;
+        var (_, r2) = RreRegs();
+        ulong real = Cpu.G[r2] & Cpu.AddrMask & ~0xFFFUL;
+        Cpu.CheckRealStore(real);
+        ulong abs = Cpu.RealToAbsolute(real);
+        Kvm.Memory.Span(abs, 4096).Clear();
+        Kvm.NotifyGuestMemoryWritten(abs, 4096);
+        Cpu.Cc = 0;
+        Cpu.G[0] = 0;
         return true;
     }
 

@@ -20,11 +20,11 @@ public class ExceptionKindTests
     private const ulong Count = Records, OldPsw = Records + 0x10, IntId = Records + 0x20, TeidRec = Records + 0x28;
     // repairs the handler does before returning: store a doubleword at an absolute address, replace the old PSW address
     private const ulong FixAddr = Records + 0x30, FixValue = Records + 0x38, NewMask = Records + 0x48, NewAddr = Records + 0x50, FixCr1 = Records + 0x58;
-    private const ulong Data = 0x60000, Frame = 0x70000;
+    internal const ulong Data = 0x60000, Frame = 0x70000;
 
     public enum Kind { Nullify, Suppress, Complete, Terminate, Early }
 
-    public sealed record Case(string Name, ushort Code, Kind Kind, byte[][] Before, byte[] Faulting, Action<EngineHarness>? Setup = null, int Ilc = -1, ulong ExpectedTeid = ulong.MaxValue)
+    public sealed record Case(string Name, ushort Code, Kind Kind, byte[][] Before, byte[] Faulting, Action<EngineHarness>? Setup = null, int Ilc = -1, ulong ExpectedTeid = ulong.MaxValue, ulong EarlyOld = 0x10000)
     {
         public override string ToString() => Name;
     }
@@ -37,7 +37,7 @@ public class ExceptionKindTests
     private static ulong Get64(byte[] scratch, int off) { ulong v = 0; for (int i = 0; i < 8; i++) v = (v << 8) | scratch[off + i]; return v; }
 
     /// <summary>A segment table at 0x80000 with page tables at 0x84000: identity for the lowcore, code and handler; Data unmapped.</summary>
-    private static void Space(EngineHarness h, ulong pteBits = 0, bool mapData = true)
+    internal static void Space(EngineHarness h, ulong pteBits = 0, bool mapData = true)
     {
         const ulong st = 0x80000, pt = 0x84000;
         for (ulong k = 0; k < 2048; k++) Put64(h, st + k * 8, TableEntry.Invalid);
@@ -49,8 +49,8 @@ public class ExceptionKindTests
         h.Cpu.Cr[1] = st | 3;
     }
 
-    private static byte[] DatOn => A("STOSM", b1: 0, d1: 0x8F0, i2: 0x04);
-    private const ulong PteOfData = 0x84000 + (Data >> 12) * 8;
+    internal static byte[] DatOn => A("STOSM", b1: 0, d1: 0x8F0, i2: 0x04);
+    internal const ulong PteOfData = 0x84000 + (Data >> 12) * 8;
 
     public static IEnumerable<Case> Cases()
     {
@@ -60,6 +60,7 @@ public class ExceptionKindTests
         yield return new("execute of execute", PgmCode.Execute, Kind.Suppress, [A("LARL", r1: 1, ri2: 3)], A("EX", r1: 0, b2: 1, d2: 0)); // EX of itself
         yield return new("specification: odd register pair", PgmCode.Specification, Kind.Suppress, [], A("DR", r1: 1, r2: 2));
         yield return new("specification: unaligned LPSW", PgmCode.Specification, Kind.Suppress, [], A("LPSW", b2: 0, d2: 0x8F4));
+        yield return new("specification: MVPG key-function control 3", PgmCode.Specification, Kind.Suppress, [A("LGHI", r1: 0, i2: 0xC00)], A("MVPG", r1: 2, r2: 4));
         yield return new("addressing", PgmCode.Addressing, Kind.Suppress, [A("LLIHH", r1: 5, i2: 0x7F)], A("LG", r1: 1, b2: 5, d2: 0));
         yield return new("fixed-point divide", PgmCode.FixedPointDivide, Kind.Suppress, [A("LGHI", r1: 4, i2: 0)], A("DSGR", r1: 2, r2: 4));
         yield return new("data: compare and trap", PgmCode.Data, Kind.Suppress, [A("LGHI", r1: 1, i2: 5)], A("CGIT", r1: 1, i2: 5, m3: 8));
@@ -76,6 +77,9 @@ public class ExceptionKindTests
         yield return new("page translation", PgmCode.PageTranslation, Kind.Nullify, [DatOn],
             A("LG", r1: 1, b2: 5, d2: 0), h => { Space(h, mapData: false); h.Cpu.G[5] = Data; Put64(h, FixAddr, PteOfData); Put64(h, FixValue, Frame); },
             ExpectedTeid: Data | Teid.Fetch);
+        yield return new("MVPG destination page translation", PgmCode.PageTranslation, Kind.Nullify, [DatOn, A("LGHI", r1: 0, i2: 0)],
+            A("MVPG", r1: 2, r2: 4), h => { Space(h, mapData: false); h.Cpu.G[2] = Data; h.Cpu.G[4] = EngineHarness.Scratch; Put64(h, FixAddr, PteOfData); Put64(h, FixValue, Frame); },
+            ExpectedTeid: Data | Teid.Store);
         yield return new("segment translation", PgmCode.SegmentTranslation, Kind.Nullify, [DatOn],
             A("LG", r1: 1, b2: 5, d2: 0), h => { Space(h); h.Cpu.G[5] = 0x100000 + Data; Put64(h, FixAddr, 0x80008); Put64(h, FixValue, 0x84000); },
             ExpectedTeid: (0x100000 + Data) | Teid.Fetch);
@@ -145,6 +149,10 @@ public class ExceptionKindTests
         // ---- early exception recognition: the old PSW is the invalid new PSW, ILC 0 ---------------------
         yield return new("specification: invalid PSW (early)", PgmCode.Specification, Kind.Early, [],
             A("LPSWE", b2: 0, d2: 0x8E0), h => { Put64(h, 0x8E0, Psw.EA); Put64(h, 0x8E8, 0x10000); }, Ilc: 0);
+        yield return new("specification: branch to an odd address (early)", PgmCode.Specification, Kind.Early, [],
+            A("BCR", r1: 15, r2: 1), h => h.Cpu.G[1] = 0x10001, Ilc: 0, EarlyOld: 0x10001);
+        yield return new("specification: PSW bit 12 (early)", PgmCode.Specification, Kind.Early, [],
+            A("LPSWE", b2: 0, d2: 0x8E0), h => { Put64(h, 0x8E0, Psw.EA | Psw.BA | (1UL << 51)); Put64(h, 0x8E8, 0xDEADBEEE); }, Ilc: 0, EarlyOld: 0xDEADBEEE);
     }
 
     /// <summary>The program-check handler: record, guard against loops, repair, return to the old PSW.</summary>
@@ -225,7 +233,7 @@ public class ExceptionKindTests
             ulong expected = c.Kind switch
             {
                 Kind.Nullify => faultAddr,
-                Kind.Early => 0x10000,
+                Kind.Early => c.EarlyOld,
                 _ => faultAddr + (ulong)c.Faulting.Length,
             };
             Assert.That(old, Is.EqualTo(expected), $"{engine.Name}: old PSW for {c.Kind}");

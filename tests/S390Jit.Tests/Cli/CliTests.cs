@@ -162,4 +162,25 @@ public class CliTests
         }
         finally { File.Delete(path); }
     }
+
+    [Test]
+    public void Mkinitramfs_makes_a_gzip_cpio_of_files_at_their_paths_and_refuses_a_missing_source_in_one_line()
+    {
+        string init = TempFile("#!/bin/sh\n"u8.ToArray());
+        string output = init + ".gz";
+        try
+        {
+            var (code, stdout, err) = Run("mkinitramfs", init + ":/init", "-o", output);
+            Assert.That((code, err), Is.EqualTo((0, "")));
+            Assert.That(stdout, Does.Match(@": 1 entry, \d+ bytes"), "/init");
+            var gz = File.ReadAllBytes(output);
+            Assert.That((gz[0], gz[1]), Is.EqualTo(((byte)0x1F, (byte)0x8B)), "gzip");
+
+            (code, _, err) = Run("mkinitramfs", "/nonexistent/dir/x", "-o", output);
+            Assert.That(code, Is.EqualTo(2));
+            AssertOneLineError(err);
+            Assert.That(err, Does.StartWith("s390jit: mkinitramfs: '/nonexistent/dir/x': no such file or directory"));
+        }
+        finally { File.Delete(init); File.Delete(output); }
+    }
 }

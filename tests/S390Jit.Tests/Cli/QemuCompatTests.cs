@@ -41,14 +41,15 @@ public class QemuCompatTests
 
     [TestCase("-monitor", "stdio", "-monitor is not supported by S390Jit: it has no monitor")] // not "-m onitor"
     [TestCase("-mon", "chardev=c", "-mon is not supported by S390Jit: it has no monitor")]   // not "-m on"
-    [TestCase("-gdb", "tcp::1234", "-gdb is not supported by S390Jit yet (no gdb stub yet)")]
-    [TestCase("-S", null, "-S is not supported by S390Jit yet (no gdb stub yet)")]
+    [TestCase("-gdb", "tcp::nope", "-gdb tcp::nope: expected tcp::PORT or tcp:HOST:PORT")]
+    [TestCase("-S", null, "-S needs a gdb stub to continue from (add -s or -gdb tcp::PORT)")]
     [TestCase("-drive", "file=disk.img", "-drive is not supported by S390Jit yet")]
     [TestCase("-display", "gtk", "-display gtk is not supported: S390Jit has no display (use -display none or -nographic)")]
     [TestCase("-serial", "tcp::4444", "-serial tcp::4444 is not supported: the console is stdio (use -serial stdio, mon:stdio or none)")]
     [TestCase("-accel", "hvf", "-accel hvf is not supported: guests run under S390Jit's modelled KVM (use -accel kvm, -accel tcg or leave it out)")]
     [TestCase("-action", "watchdog=explode", "-action watchdog=explode: watchdog=explode: expected reset, shutdown, poweroff, inject-nmi, pause, debug or none")]
-    [TestCase("-device", "qemu-s390x-cpu,core-id=1", "-device qemu-s390x-cpu,core-id=1: CPU hotplug is not supported (give the CPUs with -smp N)")]
+    [TestCase("-device", "qemu-s390x-cpu,core-id=1", "-device qemu-s390x-cpu,core-id=1: core-id 1 must be below maxcpus (1); give -smp N,maxcpus=M")]
+    [TestCase("-device", "qemu-s390x-cpu", "-device qemu-s390x-cpu: core-id= is required (the CPU address)")]
     [TestCase("-uuid", "nope", "-uuid nope: not a UUID (expected e.g. 12345678-1234-1234-1234-123456789abc)")]
     public void Qemu_options_S390Jit_does_not_support_are_refused_by_name(string option, string? value, string message)
     {
@@ -85,6 +86,17 @@ public class QemuCompatTests
         var (code, _, err) = Run(["run", Hello, "--stats", .. smp]);
         Assert.That(code, Is.EqualTo(0), err);
         Assert.That(err, Does.Contain($"stats: cpu {cpus - 1}: instructions").And.Not.Contain($"stats: cpu {cpus}:"));
+    }
+
+    [Test]
+    public void Cpu_devices_add_stopped_cpus_with_the_given_addresses()
+    {
+        // kvm-unit-tests' firq: -smp 1,maxcpus=3 and two CPU devices, in non-linear order
+        var (code, _, err) = Run("run", Hello, "--stats", "-smp", "1,maxcpus=3", "-cpu", "qemu", "-device", "qemu-s390x-cpu,core-id=2", "-device", "host-s390x-cpu,core-id=1,id=c1");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(err, Does.Contain("stats: cpu 2: instructions 0").And.Contain("stats: cpu 1: instructions 0"));
+        Assert.That(Refused("run", Hello, "-smp", "2,maxcpus=3", "-device", "qemu-s390x-cpu,core-id=1"), Does.EndWith("core-id 1 is already in use"));
+        Assert.That(Refused("run", Hello, "-smp", "1,maxcpus=3", "-device", "qemu-s390x-cpu,core-id=2,socket-id=0"), Does.EndWith("unsupported property 'socket-id' (core-id, id)"));
     }
 
     [Test]

@@ -172,6 +172,63 @@ public class SclpTests
         Assert.That(Encoding.ASCII.GetString(_console.ToArray()), Is.EqualTo("HELLO LM\n"));
     }
 
+    /// <summary>Writes one line-mode message event (EBCDIC text in one MTO) and returns the response code.</summary>
+    private ushort WriteLineMode(string line)
+    {
+        var text = line.Select(Ebcdic.ToEbcdic).ToArray();
+        int mto = 10 + text.Length, mdb = 12 + mto, ev = 6 + mdb;
+        Header((ushort)(8 + ev));
+        var s = Mem(Sccb, 8 + ev);
+        BinaryPrimitives.WriteUInt16BigEndian(s[8..], (ushort)ev);
+        s[10] = Sclp.EventMessage;
+        BinaryPrimitives.WriteUInt16BigEndian(s[14..], (ushort)mdb);
+        BinaryPrimitives.WriteUInt16BigEndian(s[16..], 1);
+        BinaryPrimitives.WriteUInt32BigEndian(s[18..], 0xD4C4C240);
+        BinaryPrimitives.WriteUInt16BigEndian(s[26..], (ushort)mto);
+        BinaryPrimitives.WriteUInt16BigEndian(s[28..], 4);
+        text.CopyTo(s[36..]);
+        _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.WriteEventData);
+        return Rc();
+    }
+
+    private void WriteAscii(string line)
+    {
+        var text = Encoding.ASCII.GetBytes(line);
+        Header((ushort)(8 + 6 + text.Length));
+        BinaryPrimitives.WriteUInt16BigEndian(Mem(Sccb + 8, 2), (ushort)(6 + text.Length));
+        Mem(Sccb + 10, 1)[0] = Sclp.EventAsciiConsole;
+        text.CopyTo(Mem(Sccb + 14, text.Length));
+        _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.WriteEventData);
+    }
+
+    /// <summary>Write Event Mask with a 4-byte mask: receive mask, then the send mask.</summary>
+    private void WriteMasks(uint receive, uint send)
+    {
+        Header(12 + 16);
+        BinaryPrimitives.WriteUInt16BigEndian(Mem(Sccb + 10, 2), 4);
+        BinaryPrimitives.WriteUInt32BigEndian(Mem(Sccb + 12, 4), receive);
+        BinaryPrimitives.WriteUInt32BigEndian(Mem(Sccb + 16, 4), send);
+        _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.WriteEventMask);
+    }
+
+    [Test]
+    public void A_guest_sending_both_ascii_and_line_mode_is_shown_once()
+    {
+        // kvm-unit-tests and Linux's early console: send mask ASCII console (0x1A) and message (0x02), every line written as both
+        WriteMasks(0, (uint)(Sclp.Mask(Sclp.EventAsciiConsole) >> 32) | (uint)(Sclp.Mask(Sclp.EventMessage) >> 32));
+        WriteAscii("one line\n");
+        Assert.That(WriteLineMode("one line"), Is.EqualTo(Sclp.RcNormal), "the line-mode copy is accepted");
+        Assert.That(Encoding.ASCII.GetString(_console.ToArray()), Is.EqualTo("one line\n"));
+    }
+
+    [Test]
+    public void A_line_mode_only_guest_is_shown()
+    {
+        WriteMasks(0, (uint)(Sclp.Mask(Sclp.EventMessage) >> 32));
+        WriteLineMode("LM ONLY");
+        Assert.That(Encoding.ASCII.GetString(_console.ToArray()), Is.EqualTo("LM ONLY\n"));
+    }
+
     [Test]
     public void Event_buffer_longer_than_the_sccb_is_a_syntax_error()
     {
@@ -186,14 +243,40 @@ public class SclpTests
     public void Read_event_data_without_events_and_with_console_input()
     {
         WriteMask(4, 0x0000_0040);
-        Header(256, function: 0x80);
+        Header(256, function: 0x00);
         _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.ReadEventData);
         Assert.That(Rc(), Is.EqualTo(Sclp.RcNoEventBuffers));
         _m.Sclp.QueueInput("ab"u8);
-        Header(256, function: 0x80);
+        Header(256, function: 0x00); // unconditional read (Linux's sclp core)
+        Mem(Sccb + 5, 1)[0] = 0x80;  // variable-length response
         _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.ReadEventData);
+        Assert.That((BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb, 2)), Mem(Sccb + 5, 1)[0]), Is.EqualTo((8 + 9, 0)), "SCCB length cut to the data, flag reset");
         Assert.That(Rc(), Is.EqualTo(Sclp.RcNormal));
-        Assert.That((Mem(Sccb + 10, 1)[0], Encoding.ASCII.GetString(Mem(Sccb + 14, 2))), Is.EqualTo((Sclp.EventAsciiConsole, "ab")));
+        // event length 6 + session byte 0 (data follows, as Linux's sclp_vt220 reads it) + the text
+        Assert.That((BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb + 8, 2)), Mem(Sccb + 10, 1)[0], Mem(Sccb + 14, 1)[0], Encoding.ASCII.GetString(Mem(Sccb + 15, 2))),
+            Is.EqualTo((9, Sclp.EventAsciiConsole, 0, "ab")));
+    }
+
+    [Test]
+    public void Console_input_is_offered_a_line_at_a_time_once_a_program_runs_and_the_last_line_was_read()
+    {
+        _m.Sclp.Input = ConsoleInput.FromText("one\ntwo\nend");
+        Assert.That(_m.Sclp.OfferInput(), Is.False, "the guest takes no ASCII console events yet");
+        WriteMask(4, 0x0000_0040);
+        Assert.That(_m.Sclp.OfferInput(), Is.False, "no program has run yet (no SVC)");
+        Cpu.SvcInterruptions = 1;
+        Assert.That(_m.Sclp.OfferInput(), Is.True);
+        Assert.That(_m.Sclp.OfferInput(), Is.False, "the first line was not read yet");
+        var lines = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            Header(256, function: 0x00);
+            _m.Sclp.ServiceCall(Cpu, Sccb, Sclp.ReadEventData);
+            lines.Add(Encoding.ASCII.GetString(Mem(Sccb + 15, BinaryPrimitives.ReadUInt16BigEndian(Mem(Sccb + 8, 2)) - 7)));
+            Assert.That(_m.Sclp.OfferInput(), Is.EqualTo(i < 2), $"after line {i}");
+        }
+        Assert.That(lines, Is.EqualTo(new[] { "one\n", "two\n", "end" }));
+        Assert.That((_m.Sclp.InputPieces, _m.Sclp.Input.Ended), Is.EqualTo((3UL, true)));
     }
 
     [Test]

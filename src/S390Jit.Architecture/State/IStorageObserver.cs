@@ -1,0 +1,15 @@
+namespace S390Jit.Architecture.State;
+
+/// <summary>
+/// Stores into absolute frames that the execution layer watches (the JIT: frames holding
+/// translated code). The CPU asks <see cref="Watches"/> on the slow path of a store (a watched
+/// frame never gets a write-cache entry, so every store there reaches the slow path) and reports
+/// the store through <see cref="FrameWritten"/>; it knows nothing else of what is watched or why.
+/// </summary>
+public interface IStorageObserver
+{
+    /// <summary>Whether a store into absolute 4 KiB frame <paramref name="frame"/> must be reported.</summary>
+    bool Watches(ulong frame);
+    /// <summary>A store reached watched frame <paramref name="frame"/> (before the bytes change).</summary>
+    void FrameWritten(ulong frame);
+}

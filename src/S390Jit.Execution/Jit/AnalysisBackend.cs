@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Numerics;
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.Semantics;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>What analysing one instruction revealed: its jumps, register use, storage accesses and cost.</summary>
+public sealed class InstrFacts
+{
+    /// <summary>Jumps the body can take: constant target or null (computed), and whether it is taken always.</summary>
+    public readonly List<(ulong? Target, bool Always)> Jumps = new();
+    /// <summary>General registers the body reads and writes (bit r), so a region loads and stores back only those.</summary>
+    public ushort Reads, Writes;
+    public bool Loads, Stores;
+    public bool Raises;
+    /// <summary>A helper instruction: compiled code calls the interpreter's body for it.</summary>
+    public bool Helper;
+    /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
+    public ulong ExtraCycles;
+}
+
+/// <summary>A value in the analysis: a constant known at translation, or unknown.</summary>
+public readonly struct AVal
+{
+    public readonly bool IsConst;
+    public readonly ulong Value;
+    public AVal(ulong value) { IsConst = true; Value = value; }
+    public static readonly AVal Unknown = default;
+}
+
+/// <summary>
+/// The JIT's analysis pass: a simple body run with this backend emits nothing and records, in
+/// <see cref="InstrFacts"/>, the jumps it can take (constant targets folded), the registers it reads
+/// and writes, its storage accesses, program interruptions and extra cycles. The region builder
+/// uses the jumps to find blocks, the compiler the register sets; each instruction is then
+/// translated to IL exactly once.
+/// </summary>
+public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong nextAddr, int addressingMode, bool fixedOverflowMask) : IBackend<AVal>
+{
+    public ulong InstrAddr => instrAddr;
+    public ulong NextAddr => nextAddr;
+    public int AddressingMode => addressingMode;
+    public ulong AddrMask => addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
+
+    private static AVal Fold(AVal a, AVal b, Func<ulong, ulong, ulong> op) => a.IsConst && b.IsConst ? new(op(a.Value, b.Value)) : AVal.Unknown;
+    private static AVal Fold(AVal a, Func<ulong, ulong> op) => a.IsConst ? new(op(a.Value)) : AVal.Unknown;
+    private AVal Read(int r) { f.Reads |= (ushort)(1 << r); return AVal.Unknown; }
+    private void Write(int r) => f.Writes |= (ushort)(1 << r);
+
+    public AVal Const(ulong v) => new(v);
+    public AVal G(int r) => Read(r);
+    public void SetG(int r, AVal v) => Write(r);
+    public AVal G32(int r) => Read(r);
+    // a 32-bit write keeps the other half: the register is read as well
+    public void SetG32(int r, AVal v) { Read(r); Write(r); }
+    public AVal G32H(int r) => Read(r);
+    public void SetG32H(int r, AVal v) { Read(r); Write(r); }
+
+    public AVal Add(AVal a, AVal b) => Fold(a, b, (x, y) => x + y);
+    public AVal Sub(AVal a, AVal b) => Fold(a, b, (x, y) => x - y);
+    public AVal Mul(AVal a, AVal b) => Fold(a, b, (x, y) => x * y);
+    public AVal MulHighU(AVal a, AVal b) => Fold(a, b, Alu.MulHighU);
+    public AVal And(AVal a, AVal b) => Fold(a, b, (x, y) => x & y);
+    public AVal Or(AVal a, AVal b) => Fold(a, b, (x, y) => x | y);
+    public AVal Xor(AVal a, AVal b) => Fold(a, b, (x, y) => x ^ y);
+    public AVal Shl(AVal a, AVal n) => Fold(a, n, (x, y) => x << (int)y);
+    public AVal ShrU(AVal a, AVal n) => Fold(a, n, (x, y) => x >> (int)y);
+    public AVal ShrS(AVal a, AVal n) => Fold(a, n, (x, y) => (ulong)((long)x >> (int)y));
+    public AVal Rotl(AVal a, AVal n) => Fold(a, n, (x, y) => BitOperations.RotateLeft(x, (int)y));
+    public AVal Rotl32(AVal a, AVal n) => Fold(a, n, (x, y) => BitOperations.RotateLeft((uint)x, (int)y));
+    public AVal Trunc32(AVal a) => Fold(a, x => (uint)x);
+    public AVal SExt8(AVal a) => Fold(a, x => (ulong)(sbyte)x);
+    public AVal SExt16(AVal a) => Fold(a, x => (ulong)(short)x);
+    public AVal SExt32(AVal a) => Fold(a, x => (ulong)(int)x);
+    public AVal ByteSwap(AVal a, int size) => Fold(a, x => size switch
+    {
+        2 => BinaryPrimitives.ReverseEndianness((ushort)x),
+        4 => BinaryPrimitives.ReverseEndianness((uint)x),
+        _ => BinaryPrimitives.ReverseEndianness(x),
+    });
+    public AVal PopCountBytes(AVal a) => Fold(a, Alu.PopCountBytes);
+    public AVal LeadingZeros(AVal a) => Fold(a, x => (ulong)BitOperations.LeadingZeroCount(x));
+
+    public AVal Eq(AVal a, AVal b) => Fold(a, b, (x, y) => x == y ? 1UL : 0);
+    public AVal LtS(AVal a, AVal b) => Fold(a, b, (x, y) => (long)x < (long)y ? 1UL : 0);
+    public AVal LtU(AVal a, AVal b) => Fold(a, b, (x, y) => x < y ? 1UL : 0);
+    // folds exactly where the IL backend folds: what is constant here is constant in the translation
+    public AVal Select(AVal cond, AVal a, AVal b) => cond.IsConst ? (cond.Value != 0 ? a : b) : AVal.Unknown;
+
+    public void ChargeCycles(ulong cycles) => f.ExtraCycles += cycles;
+    public AVal Addr(int x, int b, long d)
+    {
+        AVal sum = new((ulong)d);
+        if (x != 0) sum = Add(sum, Read(x));
+        if (b != 0) sum = Add(sum, Read(b));
+        return And(sum, new(AddrMask));
+    }
+    public AVal Load(int size, AVal addr) { f.Loads = true; return AVal.Unknown; }
+    public void Store(int size, AVal addr, AVal value) => f.Stores = true;
+    public void Probe(AVal addr, int len, bool write) { if (write) f.Stores = true; else f.Loads = true; }
+
+    public void SetCc(CcOp op, AVal src, AVal dst, AVal vr) { }
+    public void SetCcConst(int cc) { }
+    /// <summary>The condition code of an earlier instruction is not known here (mask 0 never, 15 always).</summary>
+    public AVal CcMatches(int mask) => (mask & 15) == 0 ? new(0) : (mask & 15) == 15 ? new(1) : AVal.Unknown;
+
+    public void JumpIf(AVal cond, AVal target)
+    {
+        if (cond.IsConst && cond.Value == 0) return;
+        f.Jumps.Add((target.IsConst ? target.Value & AddrMask : null, cond.IsConst));
+    }
+    public void FixedOverflowIf(AVal cond)
+    {
+        if (fixedOverflowMask && !(cond.IsConst && cond.Value == 0)) f.Raises = true;
+    }
+    public void TrapIf(AVal cond) { if (!(cond.IsConst && cond.Value == 0)) f.Raises = true; }
+    public void Raise(ushort code) => f.Raises = true;
+    // FPRs live in the CPU (not in the region's locals): only the AFP-register check can interrupt
+    public AVal F(int r) => AVal.Unknown;
+    public void SetF(int r, AVal v) { }
+    public void CheckAfpRegister(int r) { if ((r & 9) != 0) f.Raises = true; }
+
+    /// <summary>Analyses one instruction of a plan.</summary>
+    public static InstrFacts Analyze(InsnDef def, ref Insn insn, ulong addr, int length, int addressingMode, bool fixedOverflowMask)
+    {
+        var facts = new InstrFacts();
+        if (!def.IsSimple) { facts.Helper = true; return facts; }
+        var b = new AnalysisBackend(facts, addr, (addr + (ulong)length) & (addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL), addressingMode, fixedOverflowMask);
+        SimpleBodies<AnalysisBackend, AVal>.For(def)(b, ref insn);
+        return facts;
+    }
+}
+
+/// <summary>A simple body instantiated with backend <typeparamref name="B"/>.</summary>
+public delegate void SimpleBody<B>(B b, ref Insn i);
+
+/// <summary>The instantiation of every simple row's one body with backend <typeparamref name="B"/>, created on first use.</summary>
+public static class SimpleBodies<B, V> where B : struct, IBackend<V> where V : struct
+{
+    private static readonly ConcurrentDictionary<InsnDef, SimpleBody<B>> s_cache = new();
+
+    public static SimpleBody<B> For(InsnDef def) => s_cache.GetOrAdd(def, d =>
+    {
+        var cls = d.SimpleBodyClass!.MakeGenericType(typeof(B), typeof(V));
+        var m = cls.GetMethod(d.Mnemonic) ?? throw new InvalidOperationException($"no body {d.Mnemonic} in {cls}");
+        return m.CreateDelegate<SimpleBody<B>>();
+    });
+}

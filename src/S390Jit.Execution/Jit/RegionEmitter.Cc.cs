@@ -1,0 +1,63 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using S390Jit.Architecture.Semantics;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>Condition codes: the pending rule kept in locals, the static knowledge of it inside a block, branches on it through <see cref="CcRules"/>.</summary>
+public sealed unsafe partial class RegionEmitter
+{
+    private static readonly MethodInfo M_CcCalc = typeof(CcCompute).GetMethod(nameof(CcCompute.Calc))!;
+
+    public void SetCc(CcOp op, Val src, Val dst, Val vr)
+    {
+        if (op == CcOp.Const && dst.IsConst) { SetCcConst((int)dst.Value); return; }
+        _dirty = true;
+        _il.Emit(OpCodes.Ldc_I4, (int)op);
+        _il.Emit(OpCodes.Stloc, _ccOp);
+        Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
+        Push(dst); _il.Emit(OpCodes.Stloc, _ccDst);
+        _staticOp = op;
+        _staticCc = null;
+        _staticCcMask = dst.IsConst ? dst.Value : null;
+    }
+
+    public void SetCcConst(int cc)
+    {
+        _dirty = true;
+        _il.Emit(OpCodes.Ldc_I4, (int)CcOp.Const);
+        _il.Emit(OpCodes.Stloc, _ccOp);
+        _il.Emit(OpCodes.Ldc_I8, (long)cc);
+        _il.Emit(OpCodes.Stloc, _ccDst);
+        _staticOp = CcOp.Const;
+        _staticCc = cc;
+    }
+
+    private Val CcLocal(LocalBuilder l) { _il.Emit(OpCodes.Ldloc, l); return Pop(); }
+
+    public Val CcMatches(int mask)
+    {
+        mask &= 15;
+        if (mask == 0) return new Val(0);
+        if (mask == 15) return new Val(1);
+        if (_staticCc is int known) return new Val((mask & (8 >> known)) != 0 ? 1UL : 0);
+        // the rule known at translation: inline (comparisons fuse with the branch); else call the one CcCompute
+        if (_staticOp is CcOp op)
+            return CcRules.Matches(new IlBackend(this), op, mask, CcLocal(_ccSrc), _staticCcMask is ulong m ? new Val(m) : CcLocal(_ccDst));
+        Val cc = CallCc();
+        // (mask >> (3 - cc)) & 1
+        return Binary(OpCodes.And, Binary(OpCodes.Shr_Un, new Val((ulong)mask), Binary(OpCodes.Sub, new Val(3), cc), shift: true), new Val(1));
+    }
+
+    private Val CallCc()
+    {
+        _il.Emit(OpCodes.Ldloc, _ccOp);
+        _il.Emit(OpCodes.Ldloc, _ccSrc);
+        _il.Emit(OpCodes.Ldloc, _ccDst);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Call, M_CcCalc);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>Control flow: jumps inside the region or out of it (computed targets searched among the block starts), fixed-point overflow, traps and raised program exceptions.</summary>
+public sealed unsafe partial class RegionEmitter
+{
+    public void JumpIf(Val cond, Val target)
+    {
+        if (cond.IsConst && cond.Value == 0) return;
+        bool always = cond.IsConst;
+        ulong? t = target.IsConst ? target.Value & AddrMask : null;
+        var skip = _il.DefineLabel();
+        if (!always) BranchIfFalse(cond, skip);
+        // a successful branch sets the breaking-event-address register (stored at program interruptions)
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I8, (long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
+        if (t is ulong tc && BlockLabel(tc) is Label inRegion)
+        {
+            _il.Emit(OpCodes.Br, inRegion);
+        }
+        else if (t is ulong tc2) ExitTo(tc2);
+        else
+        {
+            Push(target);
+            _il.Emit(OpCodes.Ldc_I8, (long)AddrMask);
+            _il.Emit(OpCodes.And);
+            _il.Emit(OpCodes.Stloc, _exitPsw);
+            // a computed target that is a block of this region stays inside: binary search over the block starts
+            EmitTargetSearch(IndirectTargets, 0, IndirectTargets.Length);
+            EmitExit(ExitContinue, 0);
+        }
+        _il.MarkLabel(skip);
+    }
+
+    private void EmitTargetSearch((ulong Addr, Label Label)[] t, int lo, int hi)
+    {
+        if (hi - lo <= 3)
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                _il.Emit(OpCodes.Ldloc, _exitPsw);
+                _il.Emit(OpCodes.Ldc_I8, (long)t[i].Addr);
+                _il.Emit(OpCodes.Beq, t[i].Label);
+            }
+            return;
+        }
+        int mid = (lo + hi) / 2;
+        var upper = _il.DefineLabel();
+        var notFound = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _exitPsw);
+        _il.Emit(OpCodes.Ldc_I8, (long)t[mid].Addr);
+        _il.Emit(OpCodes.Bge_Un, upper);
+        EmitTargetSearch(t, lo, mid);
+        _il.Emit(OpCodes.Br, notFound);
+        _il.MarkLabel(upper);
+        EmitTargetSearch(t, mid, hi);
+        _il.MarkLabel(notFound);
+    }
+
+    public void FixedOverflowIf(Val cond)
+    {
+        if (!FixedOverflowMask) return; // the region is keyed by the PSW program mask
+        if (cond.IsConst && cond.Value == 0) return;
+        var skip = _il.DefineLabel();
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, skip);
+        SetPending(PgmCode.FixedPointOverflow);
+        ExitProgramInterruption();
+        _il.MarkLabel(skip);
+    }
+
+    public void TrapIf(Val cond)
+    {
+        if (cond.IsConst && cond.Value == 0) return;
+        var skip = _il.DefineLabel();
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, skip);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, M_SetPendingTrap);
+        ExitProgramInterruption();
+        _il.MarkLabel(skip);
+    }
+
+    public void Raise(ushort code)
+    {
+        SetPending(code);
+        ExitProgramInterruption();
+    }
+
+    private void SetPending(ushort code)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, (int)code);
+        _il.Emit(OpCodes.Stfld, F_PendingPgmCode);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stfld, F_PendingPgmNullify);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Reflection.Emit;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>Exits: the exit code and index, constant exit sites the dispatcher chains through.</summary>
+public sealed unsafe partial class RegionEmitter
+{
+    private void EmitExit(int code, int index)
+    {
+        _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
+        _il.Emit(OpCodes.Stloc, _exitCode);
+        _il.Emit(OpCodes.Br, _exit);
+    }
+
+    /// <summary>Constant targets of region exits, by exit site (site 0 means "look the PSW up").</summary>
+    public List<ulong> ExitSites { get; } = [0];
+
+    /// <summary>Leaves the region for a constant address: the site index lets the dispatcher chain to the target's region without a lookup.</summary>
+    public void ExitTo(ulong psw)
+    {
+        _il.Emit(OpCodes.Ldc_I8, (long)psw);
+        _il.Emit(OpCodes.Stloc, _exitPsw);
+        ExitSites.Add(psw);
+        EmitExit(ExitContinue, ExitSites.Count - 1);
+    }
+
+    public void ExitProgramInterruption() => EmitExit(ExitProgram, CurrentIndex);
+
+    public void ExitStepBlock(ulong blockAddr, int blockIndex)
+    {
+        _il.Emit(OpCodes.Ldc_I8, (long)blockAddr);
+        _il.Emit(OpCodes.Stloc, _exitPsw);
+        EmitExit(ExitStep, blockIndex);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>Storage: the inline TLB hit path of every access, re-execution on a clean miss, the shared Try* slow paths that report exceptions by value.</summary>
+public sealed unsafe partial class RegionEmitter
+{
+    private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
+    {
+        var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldflda, tlb);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, 12 - 4); // entry index * sizeof(TlbEntry) (16)
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << 4));
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, entry);
+        _il.Emit(OpCodes.Ldloc, entry);
+        _il.Emit(OpCodes.Ldfld, F_Tag);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Bne_Un, slow);
+        if (size > 1)
+        {
+            if (addr.IsConst)
+            {
+                if ((addr.Value & 0xFFF) > (ulong)(4096 - size)) _il.Emit(OpCodes.Br, slow);
+            }
+            else
+            {
+                Push(addr);
+                _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
+                _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Ldc_I8, (long)(4096 - size));
+                _il.Emit(OpCodes.Bgt_Un, slow);
+            }
+        }
+        // host pointer of the byte
+        _il.Emit(OpCodes.Ldloc, entry);
+        _il.Emit(OpCodes.Ldfld, F_Host);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Add);
+    }
+
+    public Val Load(int size, Val addr)
+    {
+        var result = Temp();
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        TlbLookup(F_ReadTlb, addr, size, slow);
+        _il.Emit(OpCodes.Unaligned, (byte)1);
+        switch (size)
+        {
+            case 1: _il.Emit(OpCodes.Ldind_U1); _il.Emit(OpCodes.Conv_U8); break;
+            case 2: _il.Emit(OpCodes.Ldind_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Conv_U8); break;
+            case 4: _il.Emit(OpCodes.Ldind_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
+            default: _il.Emit(OpCodes.Ldind_I8); _il.Emit(OpCodes.Call, M_Bswap64); break;
+        }
+        _il.Emit(OpCodes.Stloc, result);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(slow);
+        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
+        else
+        {
+            var resume = _il.DefineLabel();
+            GoSlow(_slowRead, _readResumes, resume, addr, size);
+            _il.MarkLabel(resume);
+            _il.Emit(OpCodes.Ldloc, _slowValue);
+            _il.Emit(OpCodes.Stloc, result);
+        }
+        _il.MarkLabel(done);
+        return new Val(result);
+    }
+
+    public void Store(int size, Val addr, Val value)
+    {
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        TlbLookup(F_WriteTlb, addr, size, slow);
+        Push(value);
+        switch (size)
+        {
+            case 1: _il.Emit(OpCodes.Conv_U1); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I1); break;
+            case 2: _il.Emit(OpCodes.Conv_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I2); break;
+            case 4: _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I4); break;
+            default: _il.Emit(OpCodes.Call, M_Bswap64); _il.Emit(OpCodes.Unaligned, (byte)1); _il.Emit(OpCodes.Stind_I8); break;
+        }
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(slow);
+        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
+        else
+        {
+            Push(value);
+            _il.Emit(OpCodes.Stloc, _slowValue);
+            GoSlow(_slowWrite, _writeResumes, done, addr, size);
+        }
+        _il.MarkLabel(done);
+        _dirty = true;
+    }
+
+    private void GoSlow(Label shared, List<Label> resumes, Label resume, Val addr, int size)
+    {
+        Push(addr);
+        _il.Emit(OpCodes.Stloc, _slowAddr);
+        _il.Emit(OpCodes.Ldc_I4, size);
+        _il.Emit(OpCodes.Stloc, _slowSize);
+        _il.Emit(OpCodes.Ldc_I4, resumes.Count);
+        _il.Emit(OpCodes.Stloc, _slowResume);
+        _il.Emit(OpCodes.Ldc_I4, CurrentIndex);
+        _il.Emit(OpCodes.Stloc, _slowInsn);
+        resumes.Add(resume);
+        _il.Emit(OpCodes.Br, shared);
+    }
+
+    /// <summary>The shared slow paths: call the Try* storage access, then resume at the access site.</summary>
+    private void EmitSlowPaths()
+    {
+        foreach (var (label, resumes, method, isWrite) in new[] { (_slowRead, _readResumes, M_TryRead, false), (_slowWrite, _writeResumes, M_TryWrite, true) })
+        {
+            _il.MarkLabel(label);
+            if (resumes.Count == 0) { _il.Emit(OpCodes.Br, _exit); continue; }
+            var failed = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldloc, _slowAddr);
+            _il.Emit(OpCodes.Ldloc, _slowSize);
+            if (isWrite) _il.Emit(OpCodes.Ldloc, _slowValue); else _il.Emit(OpCodes.Ldloca, _slowValue);
+            _il.Emit(OpCodes.Call, method);
+            _il.Emit(OpCodes.Brfalse, failed);
+            _il.Emit(OpCodes.Ldloc, _slowResume);
+            _il.Emit(OpCodes.Switch, resumes.ToArray());
+            _il.MarkLabel(failed);
+            _il.Emit(OpCodes.Ldloc, _slowInsn);
+            _il.Emit(OpCodes.Ldc_I4, CodeBits);
+            _il.Emit(OpCodes.Shl);
+            _il.Emit(OpCodes.Ldc_I4, ExitProgram);
+            _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Stloc, _exitCode);
+            _il.Emit(OpCodes.Br, _exit);
+        }
+    }
+
+    public void Probe(Val addr, int len, bool write)
+    {
+        var ok = _il.DefineLabel();
+        var slow = _il.DefineLabel();
+        // a TLB hit for the operand's page (operand within one page) proves the access
+        TlbLookup(write ? F_WriteTlb : F_ReadTlb, addr, len, slow);
+        _il.Emit(OpCodes.Pop);
+        _il.Emit(OpCodes.Br, ok);
+        _il.MarkLabel(slow);
+        if (!_dirty) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, len);
+        _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Call, M_TryProbe);
+        _il.Emit(OpCodes.Brtrue, ok);
+        ExitProgramInterruption();
+        _il.MarkLabel(ok);
+    }
+}

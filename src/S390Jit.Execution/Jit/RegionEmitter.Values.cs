@@ -1,0 +1,248 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Reflection;
+using System.Reflection.Emit;
+
+namespace S390Jit.Execution.Jit;
+
+/// <summary>Values: IL locals and translation-time constants, register locals, arithmetic with constant folding, comparisons kept for compare-and-branch, selects, effective addresses.</summary>
+public sealed unsafe partial class RegionEmitter
+{
+    private static readonly MethodInfo M_Rotl64 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(ulong), typeof(int)])!;
+    private static readonly MethodInfo M_Rotl32 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(uint), typeof(int)])!;
+    private static readonly MethodInfo M_Lzcnt = typeof(BitOperations).GetMethod(nameof(BitOperations.LeadingZeroCount), [typeof(ulong)])!;
+    private static readonly MethodInfo M_Bswap16 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ushort)])!;
+    private static readonly MethodInfo M_Bswap32 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(uint)])!;
+    private static readonly MethodInfo M_Bswap64 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ulong)])!;
+
+    private LocalBuilder Temp()
+    {
+        LocalBuilder t;
+        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); }
+        else t = _il.DeclareLocal(typeof(ulong));
+        _usedTemps.Add(t);
+        return t;
+    }
+
+    private void Push(Val v)
+    {
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)v.Value);
+        else _il.Emit(OpCodes.Ldloc, v.Local!);
+    }
+
+    private void PushInt(Val v)
+    {
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I4, (int)v.Value);
+        else { _il.Emit(OpCodes.Ldloc, v.Local!); _il.Emit(OpCodes.Conv_I4); }
+    }
+
+    private Val Pop()
+    {
+        var t = Temp();
+        _il.Emit(OpCodes.Stloc, t);
+        return new Val(t);
+    }
+
+    public Val ReadReg(int r)
+    {
+        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        return Pop();
+    }
+
+    public void WriteReg(int r, Val v)
+    {
+        _dirty = true;
+        Push(v);
+        _il.Emit(OpCodes.Stloc, _regs[r]);
+    }
+
+    public void WriteReg32(int r, Val v)
+    {
+        _dirty = true;
+        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)0xFFFF_FFFF_0000_0000UL));
+        _il.Emit(OpCodes.And);
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)(uint)v.Value);
+        else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _regs[r]);
+    }
+
+    public void WriteReg32H(int r, Val v)
+    {
+        _dirty = true;
+        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        _il.Emit(OpCodes.Ldc_I8, 0xFFFF_FFFFL);
+        _il.Emit(OpCodes.And);
+        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((ulong)(uint)v.Value << 32));
+        else { Push(v); _il.Emit(OpCodes.Ldc_I4, 32); _il.Emit(OpCodes.Shl); }
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _regs[r]);
+    }
+
+    private static ulong Fold(OpCode op, ulong a, ulong b)
+    {
+        if (op == OpCodes.Add) return a + b;
+        if (op == OpCodes.Sub) return a - b;
+        if (op == OpCodes.Mul) return a * b;
+        if (op == OpCodes.And) return a & b;
+        if (op == OpCodes.Or) return a | b;
+        if (op == OpCodes.Xor) return a ^ b;
+        if (op == OpCodes.Shl) return a << (int)b;
+        if (op == OpCodes.Shr_Un) return a >> (int)b;
+        if (op == OpCodes.Shr) return (ulong)((long)a >> (int)b);
+        throw new InvalidOperationException(op.Name);
+    }
+
+    public Val Binary(OpCode op, Val a, Val b, bool shift = false)
+    {
+        if (a.IsConst && b.IsConst) return new Val(Fold(op, a.Value, b.Value));
+        if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && !a.IsConst && _conds.TryGetValue(a.Local!, out var c))
+        {
+            // negation of a comparison: remember it, so a branch on it is a compare-and-branch
+            Push(a); Push(b); _il.Emit(op);
+            var n = Pop();
+            _conds[n.Local!] = c with { Negated = !c.Negated };
+            return n;
+        }
+        if (b.IsConst && !shift)
+        {
+            // identities that keep the IL small
+            if ((op == OpCodes.Add || op == OpCodes.Sub || op == OpCodes.Or || op == OpCodes.Xor) && b.Value == 0) return a;
+            if (op == OpCodes.And && b.Value == ulong.MaxValue) return a;
+        }
+        if (shift && b.IsConst && b.Value == 0) return a;
+        Push(a);
+        if (shift) PushInt(b); else Push(b);
+        _il.Emit(op);
+        return Pop();
+    }
+
+    public Val Trunc32(Val a)
+    {
+        if (a.IsConst) return new Val((uint)a.Value);
+        Push(a);
+        _il.Emit(OpCodes.Conv_U4);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val Convert(Val a, OpCode conv)
+    {
+        if (a.IsConst)
+            return new Val(conv == OpCodes.Conv_I1 ? (ulong)(sbyte)a.Value : conv == OpCodes.Conv_I2 ? (ulong)(short)a.Value : (ulong)(int)a.Value);
+        Push(a);
+        _il.Emit(conv);
+        _il.Emit(OpCodes.Conv_I8);
+        return Pop();
+    }
+
+    public Val Rotate(Val a, Val n, bool wide)
+    {
+        if (a.IsConst && n.IsConst)
+            return new Val(wide ? BitOperations.RotateLeft(a.Value, (int)n.Value) : BitOperations.RotateLeft((uint)a.Value, (int)n.Value));
+        Push(a);
+        if (!wide) _il.Emit(OpCodes.Conv_U4);
+        PushInt(n);
+        _il.Emit(OpCodes.Call, wide ? M_Rotl64 : M_Rotl32);
+        if (!wide) _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val ByteSwap(Val a, int size)
+    {
+        Push(a);
+        switch (size)
+        {
+            case 2: _il.Emit(OpCodes.Conv_U2); _il.Emit(OpCodes.Call, M_Bswap16); _il.Emit(OpCodes.Conv_U8); break;
+            case 4: _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
+            default: _il.Emit(OpCodes.Call, M_Bswap64); break;
+        }
+        return Pop();
+    }
+
+    public Val LeadingZeros(Val a)
+    {
+        if (a.IsConst) return new Val((ulong)BitOperations.LeadingZeroCount(a.Value));
+        Push(a);
+        _il.Emit(OpCodes.Call, M_Lzcnt);
+        _il.Emit(OpCodes.Conv_U8);
+        return Pop();
+    }
+
+    public Val CallBinary(MethodInfo m, Val a, Val b, Func<ulong, ulong, ulong> fold)
+    {
+        if (a.IsConst && b.IsConst) return new Val(fold(a.Value, b.Value));
+        Push(a);
+        Push(b);
+        _il.Emit(OpCodes.Call, m);
+        return Pop();
+    }
+
+    public Val CallUnary(MethodInfo m, Val a, Func<ulong, ulong> fold)
+    {
+        if (a.IsConst) return new Val(fold(a.Value));
+        Push(a);
+        _il.Emit(OpCodes.Call, m);
+        return Pop();
+    }
+
+    public Val Compare(OpCode op, Val a, Val b)
+    {
+        if (a.IsConst && b.IsConst)
+        {
+            bool r = op == OpCodes.Ceq ? a.Value == b.Value : op == OpCodes.Clt ? (long)a.Value < (long)b.Value : a.Value < b.Value;
+            return new Val(r ? 1UL : 0);
+        }
+        Push(a);
+        Push(b);
+        _il.Emit(op);
+        _il.Emit(OpCodes.Conv_U8);
+        var v = Pop();
+        _conds[v.Local!] = (op, a, b, false);
+        return v;
+    }
+
+    /// <summary>Branches to <paramref name="target"/> when the 0/1 value <paramref name="cond"/> is 0, with a compare-and-branch when it is a comparison.</summary>
+    private void BranchIfFalse(Val cond, Label target)
+    {
+        if (!cond.IsConst && _conds.TryGetValue(cond.Local!, out var c))
+        {
+            Push(c.A);
+            Push(c.B);
+            bool ifTrue = c.Negated; // branch when the comparison holds
+            OpCode br = c.Op == OpCodes.Ceq ? (ifTrue ? OpCodes.Beq : OpCodes.Bne_Un)
+                : c.Op == OpCodes.Clt ? (ifTrue ? OpCodes.Blt : OpCodes.Bge)
+                : (ifTrue ? OpCodes.Blt_Un : OpCodes.Bge_Un);
+            _il.Emit(br, target);
+            return;
+        }
+        Push(cond);
+        _il.Emit(OpCodes.Brfalse, target);
+    }
+
+    public Val Select(Val cond, Val a, Val b)
+    {
+        if (cond.IsConst) return cond.Value != 0 ? a : b;
+        var t = Temp();
+        var other = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        BranchIfFalse(cond, other);
+        Push(a);
+        _il.Emit(OpCodes.Stloc, t);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(other);
+        Push(b);
+        _il.Emit(OpCodes.Stloc, t);
+        _il.MarkLabel(done);
+        return new Val(t);
+    }
+
+    public Val Address(int x, int b, long d)
+    {
+        Val sum = new((ulong)d);
+        if (x != 0) sum = Binary(OpCodes.Add, sum, ReadReg(x));
+        if (b != 0) sum = Binary(OpCodes.Add, sum, ReadReg(b));
+        return Binary(OpCodes.And, sum, new Val(AddrMask));
+    }
+}
