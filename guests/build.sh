@@ -7,7 +7,9 @@
 #   guests/build.sh NAME...    rebuild only the named guests
 #
 # Besides the bare-metal guests, LINUX_GUESTS are static Linux programs (glibc,
-# run inside a Linux guest's initramfs): guests/<name>.elf from guests/<name>/*.c.
+# run inside a Linux guest's initramfs): guests/linux/<name>.elf from
+# guests/linux/<name>/*.c (a directory of their own: the guests/*.elf globs of
+# compare.sh, record-goldens.sh and the tests mean bare-metal guests).
 #
 # Needs Debian's s390x-linux-gnu-gcc (package gcc-s390x-linux-gnu).  The
 # output does not depend on the checkout path, the time or the locale.
@@ -61,7 +63,7 @@ float_for() {
 src_for() {
     case "$1" in
         *-z13 | *-z15) echo "${1%-z1[35]}" ;;
-        *)             echo "$1" ;;
+        *)             if is_linux_guest "$1"; then echo "linux/$1"; else echo "$1"; fi ;;
     esac
 }
 
@@ -140,7 +142,8 @@ for g in $guests; do
         exit 2
     fi
     if is_linux_guest "$g"; then
-        "$CC" "${LINUX_CFLAGS[@]}" -o "$out_dir/$g.elf" $(sources_in "$src_dir")
+        mkdir -p "$out_dir/linux"
+        "$CC" "${LINUX_CFLAGS[@]}" -o "$out_dir/$src_dir.elf" $(sources_in "$src_dir")
     else
         march=$(march_for "$g")
         float=$(float_for "$g")
@@ -158,14 +161,16 @@ for g in $guests; do
     fi
 
     if [ $check = 1 ]; then
-        if cmp -s "$out_dir/$g.elf" "$g.elf"; then
-            echo "ok       $g.elf"
+        elf=$g.elf
+        is_linux_guest "$g" && elf=linux/$g.elf
+        if cmp -s "$out_dir/$elf" "$elf"; then
+            echo "ok       $elf"
         else
-            echo "DIFFERS  $g.elf"
+            echo "DIFFERS  $elf"
             failed=1
         fi
     else
-        echo "built    $g.elf"
+        if is_linux_guest "$g"; then echo "built    linux/$g.elf"; else echo "built    $g.elf"; fi
     fi
 done
 

@@ -10,7 +10,7 @@ namespace S390Jit.Tests.Loader;
 /// a CEX7 accelerator). Its built-in AP bus finds them (QCI, TAPQ), zcrypt.ko and zcrypt_cex4.ko from the same
 /// kernel package (insmod from the initramfs) bind the cex4 card and queue drivers, enable interrupts with
 /// PQAP(AQIC) (intercepted: KVM's handle_pqap, vfio_ap pins the NIB and registers the ISC), and
-/// guests/zcrypt-test.elf (a static Linux program) issues ICARSAMODEXPO and ICARSACRT on /dev/z90crypt for
+/// guests/linux/zcrypt-test.elf (a static Linux program) issues ICARSAMODEXPO and ICARSACRT on /dev/z90crypt for
 /// 1024-, 2048- and 4096-bit keys with known vectors: every reply arrives as an adapter interruption through
 /// the GISA (the AP Bus line of /proc/interrupts counts them). About 3 G guest instructions per boot: the
 /// default suite boots once under the JIT; the comparison of both engines is Explicit.
@@ -38,7 +38,7 @@ public class LinuxZcryptTests
         ir.AddFile("init", Encoding.ASCII.GetBytes(Init), 0x1ED);
         ir.AddFile("zcrypt.ko", File.ReadAllBytes(Path.Combine(crypto, "zcrypt.ko")), 0x1A4);
         ir.AddFile("zcrypt_cex4.ko", File.ReadAllBytes(Path.Combine(crypto, "zcrypt_cex4.ko")), 0x1A4);
-        ir.AddFile("zcrypt-test", File.ReadAllBytes(Repo.Path("guests", "zcrypt-test.elf")), 0x1ED);
+        ir.AddFile("zcrypt-test", File.ReadAllBytes(Repo.Path("guests", "linux", "zcrypt-test.elf")), 0x1ED);
         foreach (var d in new[] { "proc", "sys", "dev", "tmp" }) ir.AddDirectory(d);
         return (kernel!, ir.ToGzip());
     }
