@@ -259,6 +259,8 @@ internal static class RunCommand
                                 throw new UsageException($"-device {d}: devno must be fe.S.DDDD (hexadecimal, S 0-3), e.g. fe.0.0001");
                             if (b.Cssid != ChannelSubsystem.VirtualCssid)
                                 throw new UsageException($"-device {d}: virtual devices must use cssid fe");
+                            if (opt.VirtioCcw.Any(v => v.Busid == b))
+                                throw new UsageException($"-device {d}: device number {devno} is already in use");
                             busid = b;
                         }
                         opt.VirtioCcw.Add(new VirtioCcwDevice(VirtioCcwDevice.Network, busid));
