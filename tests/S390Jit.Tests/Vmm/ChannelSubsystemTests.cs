@@ -188,6 +188,47 @@ public class ChannelSubsystemTests
 
     [TestCase("interp")]
     [TestCase("jit")]
+    public void Epsw_in_the_io_interruption_handler_shows_the_io_new_psw(string engine)
+    {
+        // kvm-unit-tests epsw-style: the handler extracts the current PSW; the old PSW holds the enabled wait
+        var g = EnableIsc3(Enable(new TestGuest()))
+            .Load64(6, Orb).Asm("SSCH", b2: 6, d2: 0)
+            .Load64(7, 0xFFFF_FFFF_FFFF_FFFF).Load64(8, 0xFFFF_FFFF_FFFF_FFFF)
+            .LoadPsw(Psw.EA | Psw.BA | Psw.Io | Psw.Ext | Psw.Wait, 0x2_0000);
+        ulong handler = g.Here;
+        g.Asm("EPSW", r1: 7, r2: 8).Load64(1, 0x0001_0000).Asm("TSCH", b2: 6, d2: 0x100).Asm("IPM", r1: 9).Stop();
+        g.SetPsw(Lowcore.IoNewPsw, Psw.EA | Psw.BA, handler);
+        var (r, m) = Run(g, engine, setup: m => ChannelProgram(m, Subchannel.CcwSenseId, Subchannel.CcwFlagSli, 4, (uint)Data));
+        using (m)
+        {
+            Assert.That(r.End, Is.EqualTo(RunEnd.Stopped), r.Message);
+            Assert.That((m.Boot.Cpu.G[7], m.Boot.Cpu.G[8]), Is.EqualTo((0xFFFF_FFFF_0000_0001UL, 0xFFFF_FFFF_8000_0000UL)),
+                "EPSW: the I/O new PSW's mask (EA, BA; I/O disabled); the high halves unchanged");
+            Assert.That(BinaryPrimitives.ReadUInt64BigEndian(m.Kvm.Memory.Span(Lowcore.IoOldPsw, 8)), Is.EqualTo(Psw.EA | Psw.BA | Psw.Io | Psw.Ext | Psw.Wait));
+            Assert.That(Cc(m, 9), Is.EqualTo(0), "TSCH in the handler: status pending");
+        }
+    }
+
+    [TestCase("interp")]
+    [TestCase("jit")]
+    public void An_io_interruption_of_an_isc_masked_in_cr6_stays_pending(string engine)
+    {
+        // CR6 enables ISC 5 only: the ISC-3 interruption is not presented; the enabled wait can never end
+        var g = Enable(new TestGuest())
+            .Load64(2, 0x0400_0000).Load64(4, Words).Asm("STG", r1: 2, b2: 4, d2: 0).Asm("LCTLG", r1: 6, r3: 6, b2: 4, d2: 0)
+            .Load64(6, Orb).Asm("SSCH", b2: 6, d2: 0)
+            .LoadPsw(Psw.EA | Psw.BA | Psw.Io | Psw.Wait, 0x2_0000);
+        g.SetPsw(Lowcore.IoNewPsw, Psw.EA | Psw.BA | Psw.Wait, IoWait);
+        var (r, m) = Run(g, engine, setup: m => ChannelProgram(m, Subchannel.CcwSenseId, Subchannel.CcwFlagSli, 4, (uint)Data));
+        using (m)
+        {
+            Assert.That(r.End, Is.EqualTo(RunEnd.Deadlock), r.Message);
+            Assert.That(m.Kvm.Floating.IoPendingMask, Is.EqualTo((byte)0x10), "ISC 3 still pending");
+        }
+    }
+
+    [TestCase("interp")]
+    [TestCase("jit")]
     public void An_unknown_command_is_rejected_with_unit_check_and_basic_sense_reads_it(string engine)
     {
         // concurrent sense on: the IRB's ECW carries the sense data
