@@ -9,7 +9,7 @@ namespace S390Jit.Vmm;
 /// no M bit, is an operand exception; a misaligned SCHIB/ORB/IRB/CRW operand a specification exception;
 /// access exceptions come before condition code 3), then the channel subsystem (<see cref="ChannelSubsystem"/>)
 /// gives the condition code. TPI never arrives here: KVM handles it. SAL and SCHM leave the condition
-/// code unchanged; STCPS and anything else is an operation exception as in QEMU.
+/// code unchanged; STCPS is suppressed (does nothing) and SIGA sets cc 3, as in QEMU.
 /// </summary>
 internal static class IoInst
 {
@@ -54,7 +54,12 @@ internal static class IoInst
             case 0x5F:                                                  // CHSC
                 Chsc.Handle(cpu, css, vcpu.RreRegs().R1);
                 return;
-            default:                                                    // STCPS: not handled by QEMU
+            case 0x3A:                                                  // STCPS: QEMU does not provide it; suppressed
+                return;
+            case 0x74:                                                  // SIGA: not provided, subchannel not operational
+                cpu.Cc = 3;
+                return;
+            default:
                 throw cpu.Pgm(PgmCode.Operation);
         }
     }

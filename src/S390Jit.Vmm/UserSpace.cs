@@ -24,7 +24,7 @@ internal static class UserSpace
                     cpu.Cc = m.Sclp.ServiceCall(cpu, cpu.G[r2] & 0xFFFF_FFFFUL, (uint)cpu.G[r1]);
                     return null;
                 }
-            case 0xB2 when op2 is >= 0x30 and <= 0x3C or 0x76 or 0x5F:
+            case 0xB2 when op2 is >= 0x30 and <= 0x3C or 0x74 or 0x76 or 0x5F:
                 IoInst.Handle(m, vcpu, op2);
                 return null;
             case 0x83:

@@ -286,6 +286,25 @@ public class ChannelSubsystemTests
 
     [TestCase("interp")]
     [TestCase("jit")]
+    public void Sal_schm_and_stcps_keep_the_condition_code_and_siga_sets_3(string engine)
+    {
+        var g = new TestGuest().Load64(9, ulong.MaxValue).Load64(1, 0).Load64(2, 0).Load64(5, Words)
+            .Asm("LTGR", r1: 9, r2: 9).Asm("SAL").Asm("IPM", r1: 7)
+            .Asm("LTGR", r1: 9, r2: 9).Asm("SCHM").Asm("IPM", r1: 8)
+            .Asm("LTGR", r1: 9, r2: 9).Asm("STCPS", b2: 5, d2: 0).Asm("IPM", r1: 10)
+            .Asm("SIGA", b2: 0, d2: 0).Asm("IPM", r1: 11)
+            .Load64(1, 0x0000_0100).Asm("SCHM").Stop(); // a reserved bit of GR1: operand exception
+        var (_, m) = Run(g, engine);
+        using (m)
+        {
+            Assert.That((Cc(m, 7), Cc(m, 8), Cc(m, 10), Cc(m, 11)), Is.EqualTo((1, 1, 1, 3)));
+            Assert.That(m.Boot.Cpu.PswAddr, Is.EqualTo(TestGuest.ProgramCheckWait));
+            Assert.That(PgmCodeOf(m), Is.EqualTo(PgmCode.Operand));
+        }
+    }
+
+    [TestCase("interp")]
+    [TestCase("jit")]
     public void Msch_with_reserved_pmcw_bits_is_an_operand_exception(string engine)
     {
         var g = new TestGuest().Load64(1, 0x0001_0000).Load64(5, Schib).Asm("STSCH", b2: 5, d2: 0)
