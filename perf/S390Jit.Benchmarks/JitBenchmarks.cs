@@ -62,6 +62,17 @@ public class JitBenchmarks
     [Benchmark]
     public Region CompileRegion() => RegionCompiler.Compile(_key, _plan, [], []);
 
+    /// <summary>Only decode and analyse (the region plans) at every function of five guests.</summary>
+    [Benchmark]
+    public int PlanGuestText()
+    {
+        int n = 0;
+        foreach (var (m, keys) in _text)
+            foreach (var k in keys)
+                n += new RegionBuilder(m.Boot.Cpu, k).Build(out _)?.Count ?? 0;
+        return n;
+    }
+
     /// <summary>Decode, analyse and compile a region at every function of five guests (divide by the guest-text count printed above).</summary>
     [Benchmark]
     public int CompileGuestText()

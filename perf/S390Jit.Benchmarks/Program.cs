@@ -25,6 +25,14 @@ public static class Program
                 samples.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / insns);
             }
             samples.Sort();
+            var plan = new List<double>();
+            for (int r = 0; r < 4 * rounds; r++)
+            {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                b.PlanGuestText();
+                plan.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / insns);
+            }
+            plan.Sort();
             var region = new List<double>();
             for (int r = 0; r < 50 * rounds; r++)
             {
@@ -34,6 +42,7 @@ public static class Program
             }
             region.Sort();
             Console.WriteLine($"CompileGuestText: {insns} guest instructions, CPU µs/insn median {samples[samples.Count / 2]:F1} (min {samples[0]:F1}, max {samples[^1]:F1})");
+            Console.WriteLine($"PlanGuestText (decode + analysis only): CPU µs/insn median {plan[plan.Count / 2]:F2} (min {plan[0]:F2})");
             Console.WriteLine($"CompileRegion (sieve main): CPU µs median {region[region.Count / 2]:F0} (min {region[0]:F0})");
             b.Cleanup();
             return;

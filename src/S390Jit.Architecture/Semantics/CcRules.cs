@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Architecture.Semantics;
@@ -11,10 +12,12 @@ namespace S390Jit.Architecture.Semantics;
 public static class CcRules
 {
     /// <summary>1 when a + c = r overflowed as a signed 32-bit (<paramref name="wide"/>: 64-bit) sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V AddOverflow<B, V>(B b, V a, V c, V r, bool wide) where B : struct, IBackend<V> where V : struct =>
         SignBit(b, b.And(b.Xor(a, r), b.Xor(c, r)), wide);
 
     /// <summary>1 when a - c = r overflowed as a signed 32-bit (<paramref name="wide"/>: 64-bit) difference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V SubOverflow<B, V>(B b, V a, V c, V r, bool wide) where B : struct, IBackend<V> where V : struct =>
         SignBit(b, b.And(b.Xor(a, c), b.Xor(a, r)), wide);
 
@@ -22,14 +25,17 @@ public static class CcRules
     public static bool AddOverflows(ulong a, ulong c, ulong r, bool wide) => AddOverflow(default(InterpBackend), a, c, r, wide) != 0;
     public static bool SubOverflows(ulong a, ulong c, ulong r, bool wide) => SubOverflow(default(InterpBackend), a, c, r, wide) != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V SignBit<B, V>(B b, V v, bool wide) where B : struct, IBackend<V> where V : struct =>
         wide ? b.ShrU(v, b.Const(63)) : b.And(b.ShrU(v, b.Const(31)), b.Const(1));
 
     /// <summary>0 zero, 1 negative, 2 positive, for a sign-extended value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V SignCc<B, V>(B b, V v) where B : struct, IBackend<V> where V : struct =>
         b.Select(b.Eq(v, b.Const(0)), b.Const(0), b.Select(b.LtS(v, b.Const(0)), b.Const(1), b.Const(2)));
 
     /// <summary>The condition code (0-3) of rule <paramref name="op"/> on the pending operands.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Compute<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> where V : struct
     {
         if (IsComparison(op))
@@ -83,14 +89,17 @@ public static class CcRules
     }
 
     /// <summary>cc = (r != 0) | flag &lt;&lt; 1 (logical add: flag is the carry; add with carry, subtract with borrow).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V NonZeroOrFlag<B, V>(B b, V r, V flag) where B : struct, IBackend<V> where V : struct =>
         b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(flag, b.Const(1)));
 
     /// <summary>Rules that compare two values (sign rules compare with zero): cc 0 equal, 1 low, 2 high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsComparison(CcOp op) => op is CcOp.CompareSigned32 or CcOp.CompareSigned64 or CcOp.CompareLogical32
         or CcOp.CompareLogical64 or CcOp.Sign32 or CcOp.Sign64;
 
     /// <summary>What a comparison rule compares (sign rules compare with zero): cc 0 equal, 1 low, 2 high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (V X, V Y, bool Signed) Comparands<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> where V : struct => op switch
     {
         CcOp.CompareSigned32 => (b.SExt32(src), b.SExt32(dst), true),
@@ -106,6 +115,7 @@ public static class CcRules
     /// (8 = cc 0). Comparison, sign and zero rules test their operands directly (a branch on them
     /// becomes one compare-and-branch); the others compute the condition code first.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Matches<B, V>(B b, CcOp op, int mask, V src, V dst) where B : struct, IBackend<V> where V : struct
     {
         mask &= 15;
@@ -136,6 +146,7 @@ public static class CcRules
 
     /// <summary>Compare mask (8 equal, 4 low, 2 high) on two values as a 0/1 value, from the fewest comparisons
     /// (branches on condition codes of comparison rules, compare and branch, compare and trap).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V CompareMask<B, V>(B b, int mask, V x, V y, bool signed) where B : struct, IBackend<V> where V : struct
     {
         V Lt(V p, V q) => signed ? b.LtS(p, q) : b.LtU(p, q);
