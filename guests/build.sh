@@ -33,13 +33,12 @@ march_for() {
         *)              echo z196 ;;
     esac
 }
-# Guests built with -march=z13 and later use the vector registers: hard float
-# (nbody, the float workload, too).
+# Every guest is built with hard float (gcc keeps values in FPRs and, from
+# z13 on, uses the vector registers); the runtime's start-up turns on the
+# AFP-register and vector enablement controls and its interrupt entry saves
+# the FPC and the FP/vector registers.
 float_for() {
-    case "$1" in
-        vector | nbody | *-z13 | *-z15) ;;
-        *)                      echo -msoft-float ;;
-    esac
+    :
 }
 # The source directory of a guest (the -z13/-z15 variants share their workload's).
 src_for() {
