@@ -263,6 +263,22 @@ internal static class RunCommand
                         throw new UsageException($"-device {d}: sysfsdev must be {Host.Crypto.VfioAp.MatrixDevicePath}/UUID");
                     vfioAp = uuid;
                     break;
+                case "virtio-net-ccw":
+                    {
+                        (byte, byte, ushort)? busid = null;
+                        if (kv.TryGetValue("devno", out var devno))
+                        {
+                            if (!VirtioCcwDevice.TryParseDevno(devno, out var b))
+                                throw new UsageException($"-device {d}: devno must be fe.S.DDDD (hexadecimal, S 0-3), e.g. fe.0.0001");
+                            if (b.Cssid != ChannelSubsystem.VirtualCssid)
+                                throw new UsageException($"-device {d}: virtual devices must use cssid fe");
+                            if (opt.VirtioCcw.Any(v => v.Busid == b))
+                                throw new UsageException($"-device {d}: device number {devno} is already in use");
+                            busid = b;
+                        }
+                        opt.VirtioCcw.Add(new VirtioCcwDevice(VirtioCcwDevice.Network, busid));
+                        break;
+                    }
                 case "diag288":
                     if (opt.Diag288) throw new UsageException("only one diag288 device is supported");
                     opt.Diag288 = true;
@@ -271,7 +287,7 @@ internal static class RunCommand
                     opt.ExtraCpuAddresses.Add(CpuDevice(d, kv, opt, maxCpus));
                     break;
                 default:
-                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, diag288, TYPE-s390x-cpu)");
+                    throw new UsageException($"unsupported device '{driver}' (supported: sclpconsole, sclplmconsole, vfio-ap, virtio-net-ccw, diag288, TYPE-s390x-cpu)");
             }
         }
         opt.Ap = BuildAp(s, vfioAp, opt);

@@ -36,7 +36,7 @@ internal sealed class RunOptions
     private readonly Option<string[]> _machine = Single("-machine", "s390-ccw-virtio[,accel=..] or accel=.. alone", "-M");
     private readonly Option<string[]> _name = Single("-name", "VM name (STSI 3.2.2), NAME or guest=NAME[,...]");
     private readonly Option<string[]> _chardev = Single("-chardev", "stdio,id=ID");
-    private readonly Option<string[]> _device = Single("-device", "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID");
+    private readonly Option<string[]> _device = Single("-device", "sclpconsole,chardev=ID | sclplmconsole,chardev=ID | vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/UUID | virtio-net-ccw[,devno=fe.0.DDDD]");
     private readonly Option<string[]> _ap = Single("--ap", "pass AP queue APID.APQI (hex, e.g. 05.0004) through to the guest; repeatable or comma-separated");
     private readonly Option<string[]> _apType = Single("--ap-type", "adapter type of the host AP bus: cex5, cex6, cex7 (default) or cex8, accelerator mode");
     private readonly Option<bool> _apOff = new("--ap-off") { Description = "CPU model without AP instructions (QEMU ap=off): every AP instruction intercepts and fails" };

@@ -103,6 +103,9 @@ public sealed partial class Machine : IDisposable
         Kvm.Uuid = options.Uuid;
         Ipl = new Ipl(this);
         if (options.Diag288) Watchdog = new Diag288Watchdog(options.WatchdogAction, options.CpuMhz);
+        Css = new ChannelSubsystem(Kvm);
+        foreach (var d in options.VirtioCcw)
+            if (Css.AddVirtioCcw(d.VirtioId, d.Busid) is { } error) { Dispose(); throw new ArgumentException($"virtio-ccw device: {error}"); }
         if (options.Ap != null)
         {
             try { VfioAp = VfioApDevice.Attach(Kvm, options.Ap, hostAp!); }
@@ -146,6 +149,8 @@ public sealed partial class Machine : IDisposable
     public TraceLog Events { get; }
     public KvmVm Kvm { get; }
     public Sclp Sclp { get; }
+    /// <summary>The channel subsystem (subchannels of the -device virtio-*-ccw devices).</summary>
+    public ChannelSubsystem Css { get; }
     /// <summary>The IPL device DIAG 308 talks to.</summary>
     public Ipl Ipl { get; }
     /// <summary>The DIAG 288 watchdog (-device diag288), or null.</summary>

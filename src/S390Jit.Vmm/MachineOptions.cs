@@ -57,6 +57,8 @@ public sealed class MachineOptions
     /// the boot CPU reaches its cycle (--ap-event): see <see cref="ApLifecycleEvent"/>.
     /// </summary>
     public List<ApLifecycleEvent> ApEvents { get; } = new();
+    /// <summary>-device virtio-net-ccw[,devno=fe.S.DDDD]: virtio-ccw devices on the channel subsystem, in order.</summary>
+    public List<VirtioCcwDevice> VirtioCcw { get; } = new();
     /// <summary>-device diag288: the DIAG 288 watchdog device exists.</summary>
     public bool Diag288 { get; set; }
     /// <summary>What the watchdog's expiry does (-watchdog-action, -action watchdog=).</summary>
@@ -125,5 +127,27 @@ public sealed record ApLifecycleEvent(ulong Cycle, string Action, ulong Address 
     {
         if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) s = s[2..];
         return ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out v);
+    }
+}
+
+/// <summary>
+/// A virtio-ccw device: its virtio device id (1 network) and its bus id (cssid fe, subchannel set,
+/// device number), or null for the first free device number in set 0.
+/// </summary>
+public sealed record VirtioCcwDevice(byte VirtioId, (byte Cssid, byte Ssid, ushort Devno)? Busid)
+{
+    public const byte Network = 1;
+
+    /// <summary>Parses a QEMU devno: cssid.ssid.devno in hexadecimal (fe.0.0001); false if malformed.</summary>
+    public static bool TryParseDevno(string text, out (byte Cssid, byte Ssid, ushort Devno) busid)
+    {
+        busid = default;
+        var parts = text.Split('.');
+        if (parts.Length != 3) return false;
+        if (!byte.TryParse(parts[0], System.Globalization.NumberStyles.HexNumber, null, out byte c)) return false;
+        if (!byte.TryParse(parts[1], System.Globalization.NumberStyles.HexNumber, null, out byte ss) || ss > 3) return false;
+        if (parts[2].Length != 4 || !ushort.TryParse(parts[2], System.Globalization.NumberStyles.HexNumber, null, out ushort d)) return false;
+        busid = (c, ss, d);
+        return true;
     }
 }

@@ -6,7 +6,7 @@ namespace S390Jit.Vmm;
 /// <summary>
 /// Instruction intercepts handled in user space (QEMU's target/s390x/kvm.c handle_instruction):
 /// SERVC to the SCLP, DIAG codes (Diag.cs), the SIGP orders KVM leaves to user space (Sigp.cs), and
-/// channel-subsystem instructions of a machine with no I/O devices. Anything else gets an operation
+/// the channel-subsystem instructions (IoInst.cs). Anything else gets an operation
 /// exception. Returns how the run ends when the instruction ends it (a re-IPL), else null.
 /// </summary>
 internal static class UserSpace
@@ -24,8 +24,8 @@ internal static class UserSpace
                     cpu.Cc = m.Sclp.ServiceCall(cpu, cpu.G[r2] & 0xFFFF_FFFFUL, (uint)cpu.G[r1]);
                     return null;
                 }
-            case 0xB2 when op2 is >= 0x30 and <= 0x3C or 0x76 or 0x5F:
-                ChannelSubsystem(vcpu, op2);
+            case 0xB2 when op2 is >= 0x30 and <= 0x3C or 0x74 or 0x76 or 0x5F:
+                IoInst.Handle(m, vcpu, op2);
                 return null;
             case 0x83:
                 return Diag.Handle(m, vcpu);
@@ -34,29 +34,6 @@ internal static class UserSpace
                 return null;
             default:
                 throw cpu.Pgm(PgmCode.Operation);
-        }
-    }
-
-    /// <summary>No channel subsystem devices: subchannel instructions find nothing (cc 3).</summary>
-    private static void ChannelSubsystem(KvmVcpu vcpu, byte op2)
-    {
-        var cpu = vcpu.Cpu;
-        if (cpu.ProblemState) throw cpu.Pgm(PgmCode.PrivilegedOperation);
-        switch (op2)
-        {
-            case 0x36: // TPI: no interruption pending
-            case 0x39: // STCRW: no CRW pending
-                cpu.Cc = 1;
-                return;
-            case 0x5F: // CHSC: command not supported response
-                throw cpu.Pgm(PgmCode.Operation);
-            case 0x37: // SAL
-            case 0x3C: // SCHM
-                cpu.Cc = 0;
-                return;
-            default:
-                cpu.Cc = 3;
-                return;
         }
     }
 }

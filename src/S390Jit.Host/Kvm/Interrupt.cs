@@ -1,3 +1,4 @@
+using System.Numerics;
 using S390Jit.Architecture.State;
 using S390Jit.Hardware.Aiv;
 
@@ -28,6 +29,68 @@ public sealed class FloatingInterrupts(KvmVm kvm)
 
     public bool ServicePending => _servicePending;
 
+    /// <summary>A floating I/O interruption: interruption code (subchannel id, parameter, word) for one ISC.</summary>
+    public readonly record struct IoInterruption(uint SubchannelId, uint Parameter, uint Word)
+    {
+        public int Isc => (int)((Word >> 27) & 7);
+    }
+
+    // the floating I/O interruptions (KVM's per-ISC lists, FIFO within an ISC)
+    private readonly List<IoInterruption> _io = new();
+
+    /// <summary>
+    /// __inject_io (KVM_S390_INT_IO): queues an I/O interruption for its ISC; every vcpu's SIE exits as
+    /// soon as the guest enables for that ISC (PSW I/O bit and the CR6 ISC mask).
+    /// </summary>
+    public void InjectIo(uint subchannelId, uint parameter, uint word)
+    {
+        var irq = new IoInterruption(subchannelId, parameter, word);
+        _io.Add(irq);
+        kvm.Events.Emit(KvmTrace.InjectVm, kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, word);
+        UpdateIoRequest();
+    }
+
+    /// <summary>The ISCs with a floating I/O interruption queued (bit 0x80 is ISC 0).</summary>
+    public byte IoPendingMask
+    {
+        get
+        {
+            byte m = 0;
+            foreach (var i in _io) m |= (byte)(0x80 >> i.Isc);
+            return m;
+        }
+    }
+
+    private void UpdateIoRequest()
+    {
+        byte want = IoPendingMask;
+        foreach (var v in kvm.Vcpus)
+        {
+            v.Cpu.HostIoRequest = want;
+            if (want != 0) v.Cpu.RecheckEvents();
+        }
+    }
+
+    /// <summary>
+    /// kvm_s390_get_io_int: dequeues the first interruption of an ISC in <paramref name="iscMask"/>
+    /// (ISC 0 first), or, with a non-zero <paramref name="schid"/>, the one of that subchannel.
+    /// </summary>
+    public IoInterruption? DequeueIo(byte iscMask, uint schid = 0)
+    {
+        int best = -1;
+        for (int k = 0; k < _io.Count; k++)
+        {
+            var i = _io[k];
+            if (schid != 0 ? i.SubchannelId != schid : (iscMask & (0x80 >> i.Isc)) == 0) continue;
+            if (best < 0 || i.Isc < _io[best].Isc) best = k;
+        }
+        if (best < 0) return null;
+        var irq = _io[best];
+        _io.RemoveAt(best);
+        UpdateIoRequest();
+        return irq;
+    }
+
     /// <summary>Delivers what this vcpu is enabled for; returns true if something was delivered.</summary>
     public bool Deliver(KvmVcpu vcpu)
     {
@@ -42,8 +105,30 @@ public sealed class FloatingInterrupts(KvmVm kvm)
             kvm.Events.Emit(KvmTrace.DeliverInterrupt, cpu.Cycles, (cpu.CpuAddress, true, p));
             return true;
         }
-        return DeliverAdapter(vcpu);
+        return DeliverIo(vcpu) || DeliverAdapter(vcpu);
     }
+
+    /// <summary>
+    /// __deliver_io for the floating list: the first queued interruption of the highest-priority ISC
+    /// the vcpu is enabled for (PSW I/O bit, CR6), unless the GISA's IPM holds a higher-priority ISC.
+    /// </summary>
+    private bool DeliverIo(KvmVcpu vcpu)
+    {
+        var cpu = vcpu.Cpu;
+        if (_io.Count == 0 || (cpu.PswMask & Psw.Io) == 0) return false;
+        byte enabled = (byte)(cpu.Cr[6] >> 24);
+        byte listMask = (byte)(IoPendingMask & enabled);
+        if (listMask == 0) return false;
+        byte gisaMask = kvm.Gisa is { Destroyed: false } g ? (byte)(g.Ipm & enabled) : (byte)0;
+        if (BitOperations.LeadingZeroCount((uint)gisaMask) < BitOperations.LeadingZeroCount((uint)listMask)) return false; // a higher-priority ISC in the GISA goes first
+        var irq = DequeueIo(listMask)!.Value;
+        cpu.DeliverIo(irq.SubchannelId, irq.Parameter, irq.Word);
+        kvm.Events.Emit(KvmTrace.DeliverInterrupt, cpu.Cycles, (cpu.CpuAddress, false, irq.Word));
+        return true;
+    }
+
+    /// <summary>A floating I/O interruption the vcpu is enabled for is queued.</summary>
+    public bool IoDeliverable(Cpu cpu) => (cpu.PswMask & Psw.Io) != 0 && (IoPendingMask & (byte)(cpu.Cr[6] >> 24)) != 0;
 
     /// <summary>
     /// __deliver_io for the GISA: with no floating I/O interruption queued for an ISC (the model has
@@ -72,6 +157,8 @@ public sealed class FloatingInterrupts(KvmVm kvm)
         _servicePending = false;
         _serviceParam = 0;
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
+        _io.Clear();
+        UpdateIoRequest();
         kvm.Gisa?.ClearIpm();
         kvm.Events.Emit(KvmTrace.ClearFloatIrqs, kvm.Now);
     }
@@ -200,7 +287,7 @@ public sealed partial class KvmVcpu
     private KvmRun? HandleWait(ulong budgetEnd)
     {
         Kvm.WaitHook?.Invoke(this);
-        if ((Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) || LocalDeliverable) return Woken();
+        if ((Kvm.Floating.ServicePending && Cpu.ExtEnabled(Cr0.ServiceSignal)) || LocalDeliverable || Kvm.Floating.IoDeliverable(Cpu)) return Woken();
         if (!_idle && Kvm.Gisa != null)
             Kvm.Events.Emit(KvmTrace.HandleWait, Cpu.Cycles, (Cpu.CpuAddress, (Cpu.PswMask & Psw.Io) != 0, (byte)(Cpu.Cr[6] >> 24)));
         _idle = true;

@@ -20,8 +20,67 @@ public sealed partial class KvmVcpu
         0x7D => HandleStsi(),
         0xAF => HandlePqap(),
         0xB1 => HandleStfl(),
+        >= 0x30 and <= 0x3C or 0x5F or 0x76 => HandleIoInst(op2),
         _ => false,
     };
+
+    /// <summary>
+    /// The floating I/O interruption TEST SUBCHANNEL dequeued for its subchannel before going to user
+    /// space (KVM_EXIT_S390_TSCH's dequeued/subchannel fields), or null.
+    /// </summary>
+    public FloatingInterrupts.IoInterruption? TschDequeued { get; private set; }
+
+    /// <summary>
+    /// handle_io_inst (with the CSS support capability QEMU enables): privileged; TPI is handled here,
+    /// TSCH dequeues its subchannel's pending I/O interruption here, everything else goes to user space.
+    /// </summary>
+    private bool HandleIoInst(byte op2)
+    {
+        if (InjectIfProblemState()) return true;
+        if (op2 == 0x36) return HandleTpi();
+        if (op2 == 0x35)
+        {
+            uint schid = (uint)Cpu.G[1];
+            TschDequeued = schid != 0 ? Kvm.Floating.DequeueIo(0, schid) : null;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// handle_tpi: dequeues the first I/O interruption of an ISC enabled in CR6 (cc 0 if none). A
+    /// non-zero word-aligned operand address receives the two-word code (subchannel id, parameter),
+    /// address 0 the three-word code at lowcore 0xB8; cc 1. On an access exception the interruption
+    /// is queued again.
+    /// </summary>
+    private bool HandleTpi()
+    {
+        var irq = Kvm.Floating.DequeueIo((byte)(Cpu.Cr[6] >> 24));
+        if (irq is not { } i) { Cpu.Cc = 0; return true; }
+        ulong a = BaseDisp();
+        try
+        {
+            if ((a & 3) != 0) throw Cpu.Pgm(PgmCode.Specification);
+            if (a != 0)
+            {
+                Cpu.CheckAccess(a, 8, true);
+                Cpu.WriteU32(a, i.SubchannelId);
+                Cpu.WriteU32(a + 4, i.Parameter);
+            }
+            else
+            {
+                Cpu.WriteReal32(Lowcore.SubchannelId, i.SubchannelId);
+                Cpu.WriteReal32(Lowcore.IoIntParm, i.Parameter);
+                Cpu.WriteReal32(Lowcore.IoIntWord, i.Word);
+            }
+        }
+        catch (ProgramInterruptException)
+        {
+            Kvm.Floating.InjectIo(i.SubchannelId, i.Parameter, i.Word);
+            throw;
+        }
+        Cpu.Cc = 1;
+        return true;
+    }
 
     /// <summary>Problem state: a privileged-operation exception is injected (true).</summary>
     private bool InjectIfProblemState()

@@ -50,11 +50,24 @@ public class QemuCompatTests
     [TestCase("-action", "watchdog=explode", "-action watchdog=explode: watchdog=explode: expected reset, shutdown, poweroff, inject-nmi, pause, debug or none")]
     [TestCase("-device", "qemu-s390x-cpu,core-id=1", "-device qemu-s390x-cpu,core-id=1: core-id 1 must be below maxcpus (1); give -smp N,maxcpus=M")]
     [TestCase("-device", "qemu-s390x-cpu", "-device qemu-s390x-cpu: core-id= is required (the CPU address)")]
+    [TestCase("-device", "virtio-net-ccw,devno=0.0.0001", "-device virtio-net-ccw,devno=0.0.0001: virtual devices must use cssid fe")]
+    [TestCase("-device", "virtio-net-ccw,devno=fe.4.0001", "-device virtio-net-ccw,devno=fe.4.0001: devno must be fe.S.DDDD (hexadecimal, S 0-3), e.g. fe.0.0001")]
     [TestCase("-uuid", "nope", "-uuid nope: not a UUID (expected e.g. 12345678-1234-1234-1234-123456789abc)")]
     public void Qemu_options_S390Jit_does_not_support_are_refused_by_name(string option, string? value, string message)
     {
         string[] args = value == null ? [option, "-kernel", Hello] : [option, value, "-kernel", Hello];
         Assert.That(Refused(args), Is.EqualTo($"s390jit: error: {message}"));
+    }
+
+    [Test]
+    public void Virtio_net_ccw_devices_are_accepted_and_a_device_number_only_once()
+    {
+        var (code, _, err) = Run("-nodefaults", "-device", "virtio-net-ccw", "-device", "virtio-net-ccw,devno=fe.0.0001,id=net1", "-kernel", Hello, "-m", "64");
+        Assert.That((code, err), Is.EqualTo((0, "")));
+        Assert.That(Refused("-device", "virtio-net-ccw,devno=fe.0.0002", "-device", "virtio-net-ccw,devno=fe.0.0002", "-kernel", Hello),
+            Is.EqualTo("s390jit: error: -device virtio-net-ccw,devno=fe.0.0002: device number fe.0.0002 is already in use"));
+        Assert.That(Refused("-device", "virtio-net-ccw", "-device", "virtio-net-ccw,devno=fe.0.0000", "-kernel", Hello),
+            Is.EqualTo("s390jit: error: virtio-ccw device: device number fe.0.0000 is already in use"));
     }
 
     [Test]
