@@ -6,6 +6,11 @@
 #                              committed ELFs; exit 1 on any difference
 #   guests/build.sh NAME...    rebuild only the named guests
 #
+# Besides the bare-metal guests, LINUX_GUESTS are static Linux programs (glibc,
+# run inside a Linux guest's initramfs): guests/linux/<name>.elf from
+# guests/linux/<name>/*.c (a directory of their own: the guests/*.elf globs of
+# compare.sh, record-goldens.sh and the tests mean bare-metal guests).
+#
 # Needs Debian's s390x-linux-gnu-gcc (package gcc-s390x-linux-gnu).  The
 # output does not depend on the checkout path, the time or the locale.
 set -euo pipefail
@@ -25,6 +30,19 @@ ALL_GUESTS="ap aqic bytecode clock crc32 dat datx fib fpdiff fpex hello insns nb
 # guests/NAME-z13.elf and NAME-z15.elf from the sources of guests/NAME.
 WORKLOADS="bytecode crc32 fib qsort sha256 sieve strings"
 for w in $WORKLOADS; do ALL_GUESTS="$ALL_GUESTS $w-z13 $w-z15"; done
+# Static Linux user programs (Debian's glibc for s390x, libc6-dev-s390x-cross), built for z10 as
+# Debian's userland is: zcrypt-test opens /dev/z90crypt in a Linux guest with AP queues.
+LINUX_GUESTS="zcrypt-test"
+ALL_GUESTS="$ALL_GUESTS $LINUX_GUESTS"
+is_linux_guest() { case " $LINUX_GUESTS " in *" $1 "*) return 0 ;; esac; return 1; }
+LINUX_CFLAGS=(
+    -std=gnu11 -O2 -march=z10 -static -s
+    -fno-ident -g0
+    -Wall -Wextra -Werror
+    "-ffile-prefix-map=$GUESTS_DIR=."
+    -Wl,--build-id=none
+    -Wl,--hash-style=gnu
+)
 march_for() {
     case "$1" in
         insns)          echo zEC12 ;;
@@ -33,19 +51,18 @@ march_for() {
         *)              echo z196 ;;
     esac
 }
-# Guests built with -march=z13 and later use the vector registers: hard float
-# (nbody, the float workload, too).
+# Every guest is built with hard float (gcc keeps values in FPRs and, from
+# z13 on, uses the vector registers); the runtime's start-up turns on the
+# AFP-register and vector enablement controls and its interrupt entry saves
+# the FPC and the FP/vector registers.
 float_for() {
-    case "$1" in
-        vector | nbody | *-z13 | *-z15) ;;
-        *)                      echo -msoft-float ;;
-    esac
+    :
 }
 # The source directory of a guest (the -z13/-z15 variants share their workload's).
 src_for() {
     case "$1" in
         *-z13 | *-z15) echo "${1%-z1[35]}" ;;
-        *)             echo "$1" ;;
+        *)             if is_linux_guest "$1"; then echo "linux/$1"; else echo "$1"; fi ;;
     esac
 }
 
@@ -123,29 +140,36 @@ for g in $guests; do
         echo "build.sh: no such guest: $g" >&2
         exit 2
     fi
-    march=$(march_for "$g")
-    float=$(float_for "$g")
-    obj_dir=$obj_root/$g
-    rm -rf "$obj_dir"
-    mkdir -p "$obj_dir"
-    objs=()
-    guest_sources=$(sources_in "$src_dir")
-    for src in $runtime_sources $guest_sources; do
-        obj=$obj_dir/$(echo "$src" | tr '/' '_').o
-        compile "$src" "$obj" "$march" "$float"
-        objs+=("$obj")
-    done
-    "$CC" "${CFLAGS[@]}" "-march=$march" $float "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
+    if is_linux_guest "$g"; then
+        mkdir -p "$out_dir/linux"
+        "$CC" "${LINUX_CFLAGS[@]}" -o "$out_dir/$src_dir.elf" $(sources_in "$src_dir")
+    else
+        march=$(march_for "$g")
+        float=$(float_for "$g")
+        obj_dir=$obj_root/$g
+        rm -rf "$obj_dir"
+        mkdir -p "$obj_dir"
+        objs=()
+        guest_sources=$(sources_in "$src_dir")
+        for src in $runtime_sources $guest_sources; do
+            obj=$obj_dir/$(echo "$src" | tr '/' '_').o
+            compile "$src" "$obj" "$march" "$float"
+            objs+=("$obj")
+        done
+        "$CC" "${CFLAGS[@]}" "-march=$march" $float "${LDFLAGS[@]}" -o "$out_dir/$g.elf" "${objs[@]}" -lgcc
+    fi
 
     if [ $check = 1 ]; then
-        if cmp -s "$out_dir/$g.elf" "$g.elf"; then
-            echo "ok       $g.elf"
+        elf=$g.elf
+        is_linux_guest "$g" && elf=linux/$g.elf
+        if cmp -s "$out_dir/$elf" "$elf"; then
+            echo "ok       $elf"
         else
-            echo "DIFFERS  $g.elf"
+            echo "DIFFERS  $elf"
             failed=1
         fi
     else
-        echo "built    $g.elf"
+        if is_linux_guest "$g"; then echo "built    linux/$g.elf"; else echo "built    $g.elf"; fi
     fi
 done
 

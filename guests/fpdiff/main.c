@@ -19,7 +19,8 @@
  * Output: one record per case, "i=<n> cc=<c> fpc=<hex> [pgm=<code>,<dxc>,
  * <ilc>,<off>] [g<r>=<hex>] [f<r>=<hex>] [l<r>=<hex>] [m<off>=<hex bytes>]"
  * (f: bits 0-63 of VR r, l: bits 64-127), records separated by ';' and a
- * newline about every 900 bytes (one console write each).
+ * newline about every 900 bytes (one console write each; a record
+ * itself can be longer).
  */
 #include "runtime.h"
 #include "s390.h"
@@ -58,7 +59,7 @@ static union { u8 b[BUFFER_SIZE]; u64 w[BUFFER_SIZE / 8]; } in_buf, pattern;
 #define buf_in in_buf.b
 #define buf_in64 in_buf.w
 #define pattern64 pattern.w
-static char out[1024];
+static char out[4096];   /* a record can reach about 2,300 characters (32 VRs, 256 buffer bytes) */
 static size_t out_len;
 
 static u64 be(const u8 *p, int n)

@@ -37,6 +37,15 @@
         .globl  fpd_run
 fpd_run:
         stmg    %r6, %r15, 48(%r15)
+        larl    %r1, fpd_fsave          /* the ABI's callee-saved FPRs (hard-float C caller) */
+        std     %f8, 0(%r1)
+        std     %f9, 8(%r1)
+        std     %f10, 16(%r1)
+        std     %f11, 24(%r1)
+        std     %f12, 32(%r1)
+        std     %f13, 40(%r1)
+        std     %f14, 48(%r1)
+        std     %f15, 56(%r1)
         larl    %r1, fpd_ctxp
         stg     %r2, 0(%r1)
         stg     %r15, CTX_SAVED_R15(%r2)
@@ -105,7 +114,18 @@ fpd_common:
         std     %f13, CTX_VR_OUT+13*16(%r2)
         std     %f14, CTX_VR_OUT+14*16(%r2)
         std     %f15, CTX_VR_OUT+15*16(%r2)
-4:      lg      %r15, CTX_SAVED_R15(%r2)
+4:      lghi    %r0, 0
+        sfpc    %r0                     /* the C code's FPC: 0 */
+        larl    %r1, fpd_fsave
+        ld      %f8, 0(%r1)
+        ld      %f9, 8(%r1)
+        ld      %f10, 16(%r1)
+        ld      %f11, 24(%r1)
+        ld      %f12, 32(%r1)
+        ld      %f13, 40(%r1)
+        ld      %f14, 48(%r1)
+        ld      %f15, 56(%r1)
+        lg      %r15, CTX_SAVED_R15(%r2)
         lmg     %r6, %r15, 48(%r15)
         br      %r14
 
@@ -132,4 +152,6 @@ fpd_slot:
         .align  8
 fpd_ctxp:
         .quad   0
+fpd_fsave:
+        .space  64
         .section .note.GNU-stack, "", @progbits

@@ -21,6 +21,17 @@
 /* struct irq_frame: 16 GPRs + PSW. */
 #define IRQ_FRAME_SIZE          (16 * 8 + 16)
 
+/* Hard-float builds: the interrupt entry also saves the FPC and the FPRs
+ * (z13 and later: all 32 vector registers) above the frame, since the C
+ * handlers use them (gcc even keeps GPR values in FPRs). */
+#if defined(__VX__)
+#define IRQ_FP_SAVE_SIZE        (8 + 32 * 16)
+#elif defined(__FP_FAST_FMA)
+#define IRQ_FP_SAVE_SIZE        (8 + 16 * 8)
+#else
+#define IRQ_FP_SAVE_SIZE        0
+#endif
+
 /* Lowcore (prefix area) offsets, z/Architecture layout. */
 #define LC_EXT_PARAMS           0x080   /* u32 external interruption parameter */
 #define LC_EXT_CPU_ADDR         0x084   /* u16 */

@@ -137,7 +137,7 @@ void rt_wait_for_interrupt(u64 masks);
 /* Switch the PSW mask (e.g. to problem state) and continue. */
 void rt_enter_psw(u64 mask);
 
-typedef u64 rt_jmp_buf[10];
+typedef u64 rt_jmp_buf[18];   /* r6-r15, f8-f15 */
 int rt_setjmp(rt_jmp_buf env) __attribute__((returns_twice));
 void rt_longjmp(rt_jmp_buf env, int val) NORETURN;
 

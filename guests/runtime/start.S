@@ -108,13 +108,61 @@ irq_common:
         jh      1f
         lgr     %r1, %r15               /* nested: continue below */
         nill    %r1, 0xfff8
-1:      lay     %r15, -(IRQ_FRAME_SIZE + STACK_FRAME)(%r1)
+1:      lay     %r15, -(IRQ_FRAME_SIZE + IRQ_FP_SAVE_SIZE + STACK_FRAME)(%r1)
         la      %r4, STACK_FRAME(%r15)          /* r4 = frame */
         mvc     0(128, %r4), LC_SAVE_GPRS       /* frame->gprs */
         mvc     128(16, %r4), 0(%r3)            /* frame->psw */
+#if IRQ_FP_SAVE_SIZE
+        stfpc   IRQ_FRAME_SIZE(%r4)
+#ifdef __VX__
+        vstm    %v0, %v15, IRQ_FRAME_SIZE+8(%r4)
+        vstm    %v16, %v31, IRQ_FRAME_SIZE+8+256(%r4)
+#else
+        std     %f0, IRQ_FRAME_SIZE+8+0*8(%r4)
+        std     %f1, IRQ_FRAME_SIZE+8+1*8(%r4)
+        std     %f2, IRQ_FRAME_SIZE+8+2*8(%r4)
+        std     %f3, IRQ_FRAME_SIZE+8+3*8(%r4)
+        std     %f4, IRQ_FRAME_SIZE+8+4*8(%r4)
+        std     %f5, IRQ_FRAME_SIZE+8+5*8(%r4)
+        std     %f6, IRQ_FRAME_SIZE+8+6*8(%r4)
+        std     %f7, IRQ_FRAME_SIZE+8+7*8(%r4)
+        std     %f8, IRQ_FRAME_SIZE+8+8*8(%r4)
+        std     %f9, IRQ_FRAME_SIZE+8+9*8(%r4)
+        std     %f10, IRQ_FRAME_SIZE+8+10*8(%r4)
+        std     %f11, IRQ_FRAME_SIZE+8+11*8(%r4)
+        std     %f12, IRQ_FRAME_SIZE+8+12*8(%r4)
+        std     %f13, IRQ_FRAME_SIZE+8+13*8(%r4)
+        std     %f14, IRQ_FRAME_SIZE+8+14*8(%r4)
+        std     %f15, IRQ_FRAME_SIZE+8+15*8(%r4)
+#endif
+#endif
         lgr     %r3, %r4
         lgr     %r6, %r4                        /* callee-saved copy */
         brasl   %r14, rt_interrupt
+#if IRQ_FP_SAVE_SIZE
+        lfpc    IRQ_FRAME_SIZE(%r6)
+#ifdef __VX__
+        vlm     %v0, %v15, IRQ_FRAME_SIZE+8(%r6)
+        vlm     %v16, %v31, IRQ_FRAME_SIZE+8+256(%r6)
+#else
+        ld      %f0, IRQ_FRAME_SIZE+8+0*8(%r6)
+        ld      %f1, IRQ_FRAME_SIZE+8+1*8(%r6)
+        ld      %f2, IRQ_FRAME_SIZE+8+2*8(%r6)
+        ld      %f3, IRQ_FRAME_SIZE+8+3*8(%r6)
+        ld      %f4, IRQ_FRAME_SIZE+8+4*8(%r6)
+        ld      %f5, IRQ_FRAME_SIZE+8+5*8(%r6)
+        ld      %f6, IRQ_FRAME_SIZE+8+6*8(%r6)
+        ld      %f7, IRQ_FRAME_SIZE+8+7*8(%r6)
+        ld      %f8, IRQ_FRAME_SIZE+8+8*8(%r6)
+        ld      %f9, IRQ_FRAME_SIZE+8+9*8(%r6)
+        ld      %f10, IRQ_FRAME_SIZE+8+10*8(%r6)
+        ld      %f11, IRQ_FRAME_SIZE+8+11*8(%r6)
+        ld      %f12, IRQ_FRAME_SIZE+8+12*8(%r6)
+        ld      %f13, IRQ_FRAME_SIZE+8+13*8(%r6)
+        ld      %f14, IRQ_FRAME_SIZE+8+14*8(%r6)
+        ld      %f15, IRQ_FRAME_SIZE+8+15*8(%r6)
+#endif
+#endif
         mvc     LC_SAVE_PSW(16), 128(%r6)
         lmg     %r0, %r15, 0(%r6)
         lpswe   LC_SAVE_PSW
@@ -144,17 +192,38 @@ rt_enter_psw:
 
 /* ------------------------------------------------------------------------
  * int rt_setjmp(rt_jmp_buf env) / void rt_longjmp(rt_jmp_buf env, int val)
- * Only the callee-saved registers r6..r15 are kept (no floating point).
+ * The callee-saved registers r6..r15 are kept, and in hard-float builds
+ * f8..f15 too (the ABI's callee-saved FPRs).
  */
         .globl  rt_setjmp
 rt_setjmp:
         stmg    %r6, %r15, 0(%r2)
+#if defined(__VX__) || defined(__FP_FAST_FMA)
+        std     %f8, 80(%r2)
+        std     %f9, 88(%r2)
+        std     %f10, 96(%r2)
+        std     %f11, 104(%r2)
+        std     %f12, 112(%r2)
+        std     %f13, 120(%r2)
+        std     %f14, 128(%r2)
+        std     %f15, 136(%r2)
+#endif
         lghi    %r2, 0
         br      %r14
 
         .globl  rt_longjmp
 rt_longjmp:
         lmg     %r6, %r15, 0(%r2)
+#if defined(__VX__) || defined(__FP_FAST_FMA)
+        ld      %f8, 80(%r2)
+        ld      %f9, 88(%r2)
+        ld      %f10, 96(%r2)
+        ld      %f11, 104(%r2)
+        ld      %f12, 112(%r2)
+        ld      %f13, 120(%r2)
+        ld      %f14, 128(%r2)
+        ld      %f15, 136(%r2)
+#endif
         lgfr    %r2, %r3
         br      %r14
 

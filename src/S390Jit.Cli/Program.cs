@@ -9,6 +9,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        StartupTrace.Mark("runtime started, Main entered");
         try
         {
             return Run(args, Console.Out, Console.Error);
@@ -44,6 +45,7 @@ public static class Program
             stdout.WriteLine("Boots s390x ELF kernels and s390 Linux boot images; accepts qemu-system-s390x's options.");
             return 0;
         }
+        StartupTrace.Mark("Run entered");
         var root = new RootCommand(Summary + ".\n" +
                                    "Boots s390x ELF kernels and s390 Linux boot images (vmlinuz). Accepts qemu-system-s390x's options\n" +
                                    "(-kernel, -initrd, -append, -m, -smp, -cpu, -machine, -nographic, ...), with or without 'run':\n" +
@@ -76,6 +78,7 @@ public static class Program
             return RunCommand.Execute(o, stdout, stderr);
         });
 
+        StartupTrace.Mark("command line built");
         args = Normalize(args, root);
         var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { })
@@ -83,6 +86,7 @@ public static class Program
             stderr.WriteLine($"s390jit: error: {MissingValue(args, parse.CommandResult.Command) ?? ErrorLine(parse)} (see 's390jit --help')");
             return 2;
         }
+        StartupTrace.Mark("command line parsed");
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         return parse.Invoke(config);
     }

@@ -33,6 +33,7 @@ internal static class RunCommand
             if (s.Gdb?.Check(out _, out _) is { } gdbError) throw new UsageException(gdbError);
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
+        StartupTrace.Mark("options built");
         KernelImage kernel;
         try { kernel = KernelImage.Load(s.Kernel, opt.MemoryBytes); }
         catch (ImageFormatException e)
@@ -41,6 +42,14 @@ internal static class RunCommand
             return 2;
         }
 
+        StartupTrace.Mark("kernel loaded");
+        if (StartupTrace.Enabled)
+        {
+            KernelImage.Load(s.Kernel, opt.MemoryBytes); // what a second load costs: the rest of the first was code loading
+            StartupTrace.Mark("kernel loaded again (trace only)");
+            System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Architecture.Isa.InstructionTable).TypeHandle);
+            StartupTrace.Mark("instruction table built");
+        }
         var gate = s.Gdb != null ? new Debug.ConsoleGate(opt.Console) : null;
         if (gate != null) opt.Console = gate;
         using var machine = CreateMachine(opt, stderr, out int code);
@@ -48,6 +57,7 @@ internal static class RunCommand
         var gdb = gate != null ? s.Gdb!.Attach(machine, gate, stderr) : null;
         if (gate != null && gdb == null) return 2;
         using var gdbServer = gdb?.Server;
+        StartupTrace.Mark("machine created");
         if (s.Name != null) machine.Kvm.Name = VmName(s.Name);
         RunResult result;
         using (var control = new RunControl(machine, stderr, s.Progress, terminal))
@@ -58,7 +68,9 @@ internal static class RunCommand
                 stderr.WriteLine($"s390jit: {Program.OneLine(e.Message)}");
                 return 2;
             }
+            StartupTrace.Mark("kernel placed");
             result = machine.Run();
+            StartupTrace.Mark("run ended");
             gdb?.Stub.RunEnded(result);
             gdb?.Server.WaitExitReported(2000);
         }
@@ -70,6 +82,7 @@ internal static class RunCommand
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
         var leaks = machine.Teardown();
+        StartupTrace.Mark("teardown done");
         if (stats != null)
         {
             stats = stats with { Leaks = leaks };

@@ -95,8 +95,14 @@ public sealed unsafe class InsnDef
 
     /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed.</summary>
     public OperandSyntax Syntax { get; internal set; } = null!;
-    /// <summary>Extended mnemonics of this row, most specific first (see <see cref="InsnAlias"/>).</summary>
-    public IReadOnlyList<InsnAlias> Aliases { get; internal set; } = [];
+    /// <summary>Extended mnemonics of this row, most specific first (see <see cref="InsnAlias"/>); the alias
+    /// table is parsed on first use (a run that disassembles nothing never needs it).</summary>
+    public IReadOnlyList<InsnAlias> Aliases
+    {
+        get { InstructionTable.EnsureAliases(); return _aliases; }
+        internal set => _aliases = value;
+    }
+    private IReadOnlyList<InsnAlias> _aliases = [];
     /// <summary>Left-aligned mask of the opcode bits (first byte and secondary opcode).</summary>
     public ulong OpcodeMask { get; internal set; }
     /// <summary>Left-aligned mask of bits that must be zero for the disassembler to show this row (objdump's rule).</summary>

@@ -194,7 +194,7 @@ public static partial class InstructionTable
     b931 CLGFR    RRE    -   -    I 1  general R1,R2
     b938 SORTL    RRE    150 -    I 1  general R1,R2
     b939 DFLTCC   RRF_a  151 -    I 1  general R1,R2,R3!20-23
-    b93b NNPA     RRE    165 -    I 1  general -
+    b93b NNPA     RRE    165 -    I 1  nnpa    -
     b946 BCTGR    RRE    -   B    I 1  general R1,R2
     b960 CGRT     RRF_c  34  -    I 1  general R1,R2,M3
     b961 CLGRT    RRF_c  34  -    I 1  general R1,R2,M3
@@ -913,41 +913,41 @@ public static partial class InstructionTable
     e60b VSTEBRF  VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
     e60e VSTBR    VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
     e60f VSTER    VRX    148 V    I 2  vector  V1,D2(X2,B2),M3
-    e634 VPKZ     VSI    134 V    I 2  vector  V1,D2(B2),I3
-    e635 VLRL     VSI    134 V    I 2  vector  V1,D2(B2),I3
-    e637 VLRLR    VRS_d  134 V    I 2  vector  V1,R3,D2(B2)
-    e63c VUPKZ    VSI    134 V    I 2  vector  V1,D2(B2),I3
-    e63d VSTRL    VSI    134 V    I 2  vector  V1,D2(B2),I3
-    e63f VSTRLR   VRS_d  134 V    I 2  vector  V1,R3,D2(B2)
-    e649 VLIP     VRI_a  134 UV   I 2  vector  V1,I2,M3
-    e650 VCVB     VRR_i  134 V    I 2  vector  R1,V2,M3,M4?
-    e651 VCLZDP   VRR_k  192 V    I 2  vector  V1,V2,M3
-    e652 VCVBG    VRR_i  134 V    I 2  vector  R1,V2,M3,M4?
-    e654 VUPKZH   VRR_k  192 V    I 2  vector  V1,V2,M3
-    e655 VCNF     VRR_a  165 V    I 2  vector  V1,V2,M3,M4
-    e656 VCLFNH   VRR_a  165 V    I 2  vector  V1,V2,M3,M4
-    e658 VCVD     VRI_i  134 V    I 2  vector  V1,R2,I3,M4
-    e659 VSRP     VRI_g  134 V    I 2  vector  V1,V2,I3,I4,M5
-    e65a VCVDG    VRI_i  134 V    I 2  vector  V1,R2,I3,M4
-    e65b VPSOP    VRI_g  134 V    I 2  vector  V1,V2,I3,I4,M5
-    e65c VUPKZL   VRR_k  192 V    I 2  vector  V1,V2,M3
-    e65d VCFN     VRR_a  165 V    I 2  vector  V1,V2,M3,M4
-    e65e VCLFNL   VRR_a  165 V    I 2  vector  V1,V2,M3,M4
-    e65f VTP      VRR_g  134 V    I 2  vector  V1
-    e670 VPKZR    VRI_f  192 V    I 2  vector  V1,V2,V3,I4,M5
-    e671 VAP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
-    e672 VSRPR    VRI_f  192 V    I 2  vector  V1,V2,V3,I4,M5
-    e673 VSP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
-    e674 VSCHP    VRR_b  192 V    I 2  vector  V1,V2,V3,M4,M5
-    e675 VCRNF    VRR_c  165 V    I 2  vector  V1,V2,V3,M4,M5
-    e677 VCP      VRR_h  134 V    I 2  vector  V1,V2,M3
-    e678 VMP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
-    e679 VMSP     VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
-    e67a VDP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
-    e67b VRP      VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
-    e67c VSCSHP   VRR_c  192 V    I 2  vector  V1,V2,V3
-    e67d VCSPH    VRR_j  192 V    I 2  vector  V1,V2,V3,M4
-    e67e VSDP     VRI_f  134 V    I 2  vector  V1,V2,V3,I4,M5
+    e634 VPKZ     VSI    134 V    I 2  vdecimal V1,D2(B2),I3
+    e635 VLRL     VSI    134 V    I 2  vdecimal V1,D2(B2),I3
+    e637 VLRLR    VRS_d  134 V    I 2  vdecimal V1,R3,D2(B2)
+    e63c VUPKZ    VSI    134 V    I 2  vdecimal V1,D2(B2),I3
+    e63d VSTRL    VSI    134 V    I 2  vdecimal V1,D2(B2),I3
+    e63f VSTRLR   VRS_d  134 V    I 2  vdecimal V1,R3,D2(B2)
+    e649 VLIP     VRI_a  134 UV   I 2  vdecimal V1,I2,M3
+    e650 VCVB     VRR_i  134 V    I 2  vdecimal R1,V2,M3,M4?
+    e651 VCLZDP   VRR_k  192 V    I 2  vdecimal V1,V2,M3
+    e652 VCVBG    VRR_i  134 V    I 2  vdecimal R1,V2,M3,M4?
+    e654 VUPKZH   VRR_k  192 V    I 2  vdecimal V1,V2,M3
+    e655 VCNF     VRR_a  165 V    I 2  nnpa    V1,V2,M3,M4
+    e656 VCLFNH   VRR_a  165 V    I 2  nnpa    V1,V2,M3,M4
+    e658 VCVD     VRI_i  134 V    I 2  vdecimal V1,R2,I3,M4
+    e659 VSRP     VRI_g  134 V    I 2  vdecimal V1,V2,I3,I4,M5
+    e65a VCVDG    VRI_i  134 V    I 2  vdecimal V1,R2,I3,M4
+    e65b VPSOP    VRI_g  134 V    I 2  vdecimal V1,V2,I3,I4,M5
+    e65c VUPKZL   VRR_k  192 V    I 2  vdecimal V1,V2,M3
+    e65d VCFN     VRR_a  165 V    I 2  nnpa    V1,V2,M3,M4
+    e65e VCLFNL   VRR_a  165 V    I 2  nnpa    V1,V2,M3,M4
+    e65f VTP      VRR_g  134 V    I 2  vdecimal V1
+    e670 VPKZR    VRI_f  192 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e671 VAP      VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e672 VSRPR    VRI_f  192 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e673 VSP      VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e674 VSCHP    VRR_b  192 V    I 2  vdecimal V1,V2,V3,M4,M5
+    e675 VCRNF    VRR_c  165 V    I 2  nnpa    V1,V2,V3,M4,M5
+    e677 VCP      VRR_h  134 V    I 2  vdecimal V1,V2,M3
+    e678 VMP      VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e679 VMSP     VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e67a VDP      VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e67b VRP      VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
+    e67c VSCSHP   VRR_c  192 V    I 2  vdecimal V1,V2,V3
+    e67d VCSPH    VRR_j  192 V    I 2  vdecimal V1,V2,V3,M4
+    e67e VSDP     VRI_f  134 V    I 2  vdecimal V1,V2,V3,I4,M5
     e700 VLEB     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
     e701 VLEH     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3
     e702 VLEG     VRX    129 V    I 2  vector  V1,D2(X2,B2),M3

@@ -46,11 +46,19 @@ public static unsafe partial class InstructionTable
             slot[op2] = r;
             if (!s_byMnemonic.TryAdd(r.Mnemonic, r)) throw new InvalidDataException($"duplicate mnemonic {r.Mnemonic}");
         }
-        s_aliases = ParseAliases();
     }
 
-    /// <summary>Extended mnemonics by spelling (jne, br, vfadb, ...).</summary>
-    private static readonly Dictionary<string, InsnAlias> s_aliases;
+    /// <summary>Extended mnemonics by spelling (jne, br, vfadb, ...): parsed on first use, since only the
+    /// disassembler and the assembler need them (start-up of a run does not pay for them).</summary>
+    private static Dictionary<string, InsnAlias> s_aliases => LazyAliases.Table;
+
+    private static class LazyAliases
+    {
+        internal static readonly Dictionary<string, InsnAlias> Table = ParseAliases();
+    }
+
+    /// <summary>Parses the alias table now if nothing did yet (sets every row's <see cref="InsnDef.Aliases"/>).</summary>
+    internal static void EnsureAliases() => _ = LazyAliases.Table;
 
     /// <summary>Every extended mnemonic of the table.</summary>
     public static IEnumerable<InsnAlias> Aliases => s_aliases.Values;

@@ -83,6 +83,12 @@ public interface IBackend<V> where V : struct
     void TrapIf(V cond);
     /// <summary>An unconditional program interruption (e.g. a misaligned relative operand, known at translation).</summary>
     void Raise(ushort code);
+
+    /// <summary>Floating-point register r (bits 0-63 of vector register r).</summary>
+    V F(int r);
+    void SetF(int r, V v);
+    /// <summary>Data exception DXC 1 when FPR r is an AFP register (not 0, 2, 4, 6) and CR0's AFP-register control is off.</summary>
+    void CheckAfpRegister(int r);
 }
 
 /// <summary>The interpreter's backend: every operation executes immediately on the CPU.</summary>
@@ -164,4 +170,8 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void FixedOverflowIf(ulong cond) { if (cond != 0) Alu.FixedOverflow(c); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void TrapIf(ulong cond) { if (cond != 0) throw c.DataException(0xFF); }
     public void Raise(ushort code) => throw c.Pgm(code);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong F(int r) => c.Fpr(r);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetF(int r, ulong v) => c.Fpr(r) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void CheckAfpRegister(int r) => FpRegs.CheckReg(c, r);
 }

@@ -17,28 +17,16 @@ public static class FloatingPoint
 {
     private static ulong A2(Cpu c, ref Insn i) => c.Addr(i.X2, i.B2, i.D2);
 
-    // ---- loads and stores -------------------------------------------------------------------------
-    public static void LE(Cpu c, ref Insn i) { CheckReg(c, i.R1); Set32(c, i.R1, c.ReadU32(A2(c, ref i))); }
-    public static void LEY(Cpu c, ref Insn i) => LE(c, ref i);
-    public static void LD(Cpu c, ref Insn i) { CheckReg(c, i.R1); Set64(c, i.R1, c.ReadU64(A2(c, ref i))); }
-    public static void LDY(Cpu c, ref Insn i) => LD(c, ref i);
-    public static void STE(Cpu c, ref Insn i) { CheckReg(c, i.R1); c.WriteU32(A2(c, ref i), Get32(c, i.R1)); }
-    public static void STEY(Cpu c, ref Insn i) => STE(c, ref i);
-    public static void STD(Cpu c, ref Insn i) { CheckReg(c, i.R1); c.WriteU64(A2(c, ref i), Get64(c, i.R1)); }
-    public static void STDY(Cpu c, ref Insn i) => STD(c, ref i);
+    // ---- loads, stores and moves: FpMoves (simple bodies the JIT inlines) --------------------------
 
     // ---- register moves -------------------------------------------------------------------------
     private static void Check2(Cpu c, ref Insn i) { CheckReg(c, i.R1); CheckReg(c, i.R2); }
-    public static void LER(Cpu c, ref Insn i) { Check2(c, ref i); Set32(c, i.R1, Get32(c, i.R2)); }
-    public static void LDR(Cpu c, ref Insn i) { Check2(c, ref i); Set64(c, i.R1, Get64(c, i.R2)); }
     public static void LXR(Cpu c, ref Insn i)
     {
         Check2(c, ref i);
         CheckPair(c, i.R1); CheckPair(c, i.R2);
         Set128(c, i.R1, Get128(c, i.R2));
     }
-    public static void LZER(Cpu c, ref Insn i) { CheckReg(c, i.R1); Set32(c, i.R1, 0); }
-    public static void LZDR(Cpu c, ref Insn i) { CheckReg(c, i.R1); Set64(c, i.R1, 0); }
     public static void LZXR(Cpu c, ref Insn i) { CheckReg(c, i.R1); CheckPair(c, i.R1); Set128(c, i.R1, 0); }
 
     // ---- sign operations (floating-point-support-enhancement facility): no exceptions, no cc ----------
@@ -53,8 +41,6 @@ public static class FloatingPoint
     }
 
     // ---- GR <-> FPR ---------------------------------------------------------------------------
-    public static void LDGR(Cpu c, ref Insn i) { CheckReg(c, i.R1); Set64(c, i.R1, c.G[i.R2]); }
-    public static void LGDR(Cpu c, ref Insn i) { CheckReg(c, i.R2); c.G[i.R1] = Get64(c, i.R2); }
 
     // ---- FPC instructions -------------------------------------------------------------------------
     private static uint ValidFpc(Cpu c, uint v)

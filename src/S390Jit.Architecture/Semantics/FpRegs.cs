@@ -55,6 +55,11 @@ public static class FpRegs
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Set128(Cpu c, int r, UInt128 v) { c.Fpr(r) = (ulong)(v >> 64); c.Fpr(r + 2) = (ulong)v; }
 
+    /// <summary>Compiled code (simple FP bodies): FPR r, and whether an AFP register is unavailable (AFP-register control off).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong ReadFpr(Cpu c, int r) => c.Fpr(r);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void WriteFpr(Cpu c, int r, ulong v) => c.Fpr(r) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AfpOff(Cpu c) => !Afp(c);
+
     /// <summary>Storage operands of FP instructions (no alignment requirement).</summary>
     public static uint Load32(Cpu c, ulong a) => c.ReadU32(a);
     public static ulong Load64(Cpu c, ulong a) => c.ReadU64(a);

@@ -1,5 +1,3 @@
-// Compiled once the exact BFP core (S390Jit.Architecture.Fp, issue 11 item 2) is on main: define VECTOR_BFP or drop this #if.
-#if VECTOR_BFP
 using S390Jit.Architecture.Fp;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
@@ -447,4 +445,3 @@ public static class VectorFloat
         return Below(f, a, b) != max ? a : b;
     }
 }
-#endif

@@ -60,6 +60,9 @@ public unsafe partial class Cpu
     /// <summary>A data exception with DXC 0xFF (compare and trap) raised by compiled code.</summary>
     public void SetPendingTrap() { PendingDxc = 0xFF; PendingPgmCode = PgmCode.Data; PendingPgmNullify = false; }
 
+    /// <summary>A data exception with the given DXC raised by compiled code (e.g. DXC 1, AFP register with the control off).</summary>
+    public void SetPendingData(int dxc) { PendingDxc = (byte)dxc; PendingPgmCode = PgmCode.Data; PendingPgmNullify = false; }
+
     /// <summary>Delivers the program interruption compiled code recorded.</summary>
     public void TakePendingProgramInterruption()
     {

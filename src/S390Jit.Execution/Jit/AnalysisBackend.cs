@@ -118,6 +118,10 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     }
     public void TrapIf(AVal cond) { if (!(cond.IsConst && cond.Value == 0)) f.Raises = true; }
     public void Raise(ushort code) => f.Raises = true;
+    // FPRs live in the CPU (not in the region's locals): only the AFP-register check can interrupt
+    public AVal F(int r) => AVal.Unknown;
+    public void SetF(int r, AVal v) { }
+    public void CheckAfpRegister(int r) { if ((r & 9) != 0) f.Raises = true; }
 
     /// <summary>Analyses one instruction of a plan.</summary>
     public static InstrFacts Analyze(InsnDef def, ref Insn insn, ulong addr, int length, int addressingMode, bool fixedOverflowMask)

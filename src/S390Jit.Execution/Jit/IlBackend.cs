@@ -71,5 +71,8 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public void JumpIf(Val cond, Val target) => e.JumpIf(cond, target);
     public void FixedOverflowIf(Val cond) => e.FixedOverflowIf(cond);
     public void TrapIf(Val cond) => e.TrapIf(cond);
+    public Val F(int r) => e.ReadFpr(r);
+    public void SetF(int r, Val v) => e.WriteFpr(r, v);
+    public void CheckAfpRegister(int r) => e.CheckAfpRegister(r);
     public void Raise(ushort code) => e.Raise(code);
 }

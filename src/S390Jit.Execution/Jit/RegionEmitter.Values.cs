@@ -5,7 +5,7 @@ using System.Reflection.Emit;
 
 namespace S390Jit.Execution.Jit;
 
-/// <summary>Values: IL locals and translation-time constants, register locals, arithmetic with constant folding, comparisons kept for compare-and-branch, selects, effective addresses.</summary>
+/// <summary>Values: IL locals and translation-time constants, register locals (FPRs in the CPU), arithmetic with constant folding, comparisons kept for compare-and-branch, selects, effective addresses.</summary>
 public sealed unsafe partial class RegionEmitter
 {
     private static readonly MethodInfo M_Rotl64 = typeof(BitOperations).GetMethod(nameof(BitOperations.RotateLeft), [typeof(ulong), typeof(int)])!;
@@ -244,5 +244,42 @@ public sealed unsafe partial class RegionEmitter
         if (x != 0) sum = Binary(OpCodes.Add, sum, ReadReg(x));
         if (b != 0) sum = Binary(OpCodes.Add, sum, ReadReg(b));
         return Binary(OpCodes.And, sum, new Val(AddrMask));
+    }
+
+    // ---- floating-point registers for the simple FP bodies: read and written in the CPU, not cached in IL locals ----
+    private static readonly MethodInfo M_ReadFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.ReadFpr))!;
+    private static readonly MethodInfo M_WriteFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.WriteFpr))!;
+    private static readonly MethodInfo M_AfpOff = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.AfpOff))!;
+    private static readonly MethodInfo M_SetPendingData = typeof(S390Jit.Architecture.State.Cpu).GetMethod(nameof(S390Jit.Architecture.State.Cpu.SetPendingData))!;
+
+    public Val ReadFpr(int r)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, r);
+        _il.Emit(OpCodes.Call, M_ReadFpr);
+        return Pop();
+    }
+
+    public void WriteFpr(int r, Val v)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, r);
+        Push(v);
+        _il.Emit(OpCodes.Call, M_WriteFpr);
+    }
+
+    /// <summary>Data exception DXC 1 for an AFP register (known at translation) while CR0's AFP-register control is off.</summary>
+    public void CheckAfpRegister(int r)
+    {
+        if ((r & 9) == 0) return;
+        var skip = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, M_AfpOff);
+        _il.Emit(OpCodes.Brfalse, skip);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, (int)S390Jit.Architecture.Fp.Dxc.AfpRegister);
+        _il.Emit(OpCodes.Call, M_SetPendingData);
+        ExitProgramInterruption();
+        _il.MarkLabel(skip);
     }
 }

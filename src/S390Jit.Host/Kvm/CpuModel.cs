@@ -12,7 +12,7 @@ public sealed class CpuModel
     /// <summary>CPU type for STIDP/STSI (z16 = 0x3931).</summary>
     public ushort CpuType { get; init; } = 0x3931;
 
-    /// <summary>The facilities whose instructions the emulator implements (z196/zEC12 general instructions and the basics).</summary>
+    /// <summary>The facilities whose instructions the emulator implements (z196/zEC12 general instructions and the basics, FP, the vector facility with enhancements 1 and 2).</summary>
     public static readonly int[] DefaultFacilities =
     [
         Fac.N3, Fac.ZArchInstalled, Fac.ZArchActive, Fac.Stfle, Fac.ExtTranslation2, Fac.LongDisplacement,
@@ -22,6 +22,7 @@ public sealed class CpuModel
         Fac.MiscInstructionExtensions2, Fac.MiscInstructionExtensions3,
         Fac.Idte, 4, 5, Fac.Edat1, Fac.ConditionalSske, Fac.IpteRange, Fac.NonquiescingKeySetting, Fac.Mvcos, Fac.Csst, Fac.Csst2, Fac.LocalTlbClearing,
         Fac.AccessExceptionFetchStoreIndication, Fac.EnhancedDat2, Fac.InstructionExecutionProtection,
+        Fac.Vector, Fac.VectorEnh1, Fac.VectorEnh2,
     ];
 
     public ulong[] ToList(int doublewords = 4)

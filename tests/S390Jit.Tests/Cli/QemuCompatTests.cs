@@ -103,7 +103,8 @@ public class QemuCompatTests
     public void Cpu_features_use_QEMU_names_and_only_implemented_ones_can_be_switched_on()
     {
         Assert.That(Run("-cpu", "max,vx=off,eimm=on,ldisp=on", "-kernel", Hello).Code, Is.EqualTo(0));
-        Assert.That(Refused("-cpu", "max,vx=on", "-kernel", Hello), Is.EqualTo("s390jit: error: CPU feature 'vx' (facility 129) is not implemented by S390Jit"));
+        Assert.That(Run("-cpu", "max,vx=on,vxeh=on,vxeh2=on", "-kernel", Hello).Code, Is.EqualTo(0));
+        Assert.That(Refused("-cpu", "max,vxpd=on", "-kernel", Hello), Is.EqualTo("s390jit: error: CPU feature 'vxpd' (facility 134) is not implemented by S390Jit"));
         Assert.That(Refused("-cpu", "host,gs=on", "-kernel", Hello), Does.Contain("CPU feature 'gs' (facility 133) is not implemented"));
         Assert.That(Refused("-cpu", "host,cmma=on", "-kernel", Hello), Is.EqualTo("s390jit: error: CPU feature 'cmma' is not modelled by S390Jit"));
         Assert.That(Refused("-cpu", "host,eimx=on", "-kernel", Hello), Is.EqualTo("s390jit: error: unknown CPU feature 'eimx' (did you mean 'eimm'?)"));

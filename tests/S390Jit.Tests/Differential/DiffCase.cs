@@ -93,7 +93,7 @@ public sealed class DiffCase
         if (AfpOff) s.Append(" afp=off");
         if (VectorOff) s.Append(" vx=off");
         foreach (var (r, v) in Gprs) s.Append($" g{r}={v:x16}");
-        foreach (var (r, v) in Vrs) s.Append($" f{r}={v.Hi:x16}");
+        foreach (var (r, v) in Vrs) s.Append($" f{r}={v.Hi:x16}").Append(v.Lo != DefaultVrLo(r) ? $" l{r}={v.Lo:x16}" : "");
         if (Memory.Length > 0) s.Append($" mem+{MemoryOffset}={Convert.ToHexString(Memory).ToLowerInvariant()}");
         return s.ToString();
     }

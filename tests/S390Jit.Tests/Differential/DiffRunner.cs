@@ -40,6 +40,8 @@ public static class DiffRunner
             m.LoadKernel(ElfImage.Load(Guest));
             var r = m.Run();
             string text = Encoding.ASCII.GetString(console.ToArray());
+            if (m.Engine is S390Jit.Execution.Jit.JitEngine jit)
+                TestContext.Out.WriteLine($"fpdiff under {engine}: {jit.Stats.RegionsCompiled} regions compiled, {jit.Stats.CompiledInstructions} instructions run compiled, {jit.Stats.InterpretedInstructions} interpreted");
             if (r.ExitCode != 0) throw new InvalidOperationException($"fpdiff ended with {r.End} under {engine}: {text[Math.Max(0, text.Length - 400)..]}");
             return Parse(text, count);
         }
@@ -55,7 +57,7 @@ public static class DiffRunner
     }
 
     /// <summary>Runs the cases under qemu-system-s390x (TCG), as guests/run-qemu.sh does, with the case list as initrd.</summary>
-    public static List<string> RunQemu(byte[] caseFile, int count)
+    public static List<string> RunQemu(byte[] caseFile, int count, IReadOnlyList<string>? extraArgs = null)
     {
         string qemu = QemuBinary() ?? throw new InvalidOperationException("qemu-system-s390x not found");
         string path = Path.Combine(Path.GetTempPath(), $"fpdiff-{Environment.ProcessId}-{Guid.NewGuid():n}.bin");
@@ -70,6 +72,7 @@ public static class DiffRunner
                          "-chardev", "stdio,id=con0", "-device", "sclpconsole,chardev=con0", "-kernel", Guest, "-initrd", path,
                          "-action", "panic=exit-failure" })
                 psi.ArgumentList.Add(a);
+            foreach (var a in extraArgs ?? []) psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             p.StandardInput.Close();
             var err = p.StandardError.ReadToEndAsync();

@@ -16,6 +16,8 @@ public abstract class DiffSuite
     /// <summary>Name of the golden file (Differential/Golden/NAME.golden).</summary>
     public abstract string Name { get; }
     public abstract List<DiffCase> Generate();
+    /// <summary>Extra qemu-system-s390x arguments (the vector suite runs on <c>-cpu max</c>).</summary>
+    public virtual IReadOnlyList<string> QemuArgs => [];
 
     /// <summary>
     /// For a case where QEMU 7.2 is known not to follow the PoO: what QEMU records (derived from S390Jit's
@@ -63,7 +65,7 @@ public static class DiffCheck
         if (Recording)
         {
             if (DiffRunner.QemuBinary() == null) Assert.Ignore("S390JIT_RECORD_DIFF=1 needs qemu-system-s390x");
-            var q = DiffRunner.RunQemu(file, cases.Count);
+            var q = DiffRunner.RunQemu(file, cases.Count, suite.QemuArgs);
             DiffGolden.Write(suite.Name, file, q.Select(r => DiffRecord.Parse(r).Hash()).ToList());
             Directory.CreateDirectory(Path.GetDirectoryName(QemuText(suite.Name))!);
             File.WriteAllLines(QemuText(suite.Name), q.Select((r, k) => $"i={k} {r}").Prepend(Convert.ToHexString(SHA256.HashData(file))));
@@ -116,7 +118,7 @@ public static class DiffCheck
         if (DiffRunner.QemuBinary() == null) Assert.Ignore("needs qemu-system-s390x");
         var cases = suite.Generate();
         var file = DiffCase.File(cases);
-        var q = DiffRunner.RunQemu(file, cases.Count);
+        var q = DiffRunner.RunQemu(file, cases.Count, suite.QemuArgs);
         var ours = DiffRunner.RunS390Jit(file, cases.Count, "interp");
         var sb = new StringBuilder();
         int n = 0;

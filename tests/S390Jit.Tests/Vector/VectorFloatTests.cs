@@ -1,5 +1,3 @@
-// Compiled with the vector BFP bodies (see src/S390Jit.Architecture/Semantics/VectorFloat.cs).
-#if VECTOR_BFP
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
@@ -225,4 +223,3 @@ public class VectorFloatTests
         Assert.That((r.Pgm, r.Dxc), Is.EqualTo((PgmCode.VectorProcessing, 0x12u)));
     }
 }
-#endif
