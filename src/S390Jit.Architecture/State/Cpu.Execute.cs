@@ -28,7 +28,11 @@ public unsafe partial class Cpu
     public ulong HostExtRequest;
     /// <summary>ISC bits (0x80 >> isc) of I/O interruptions the host wants to present.</summary>
     public byte HostIoRequest;
-    /// <summary>Set by other threads/CPUs to make this CPU leave the run loop at the next boundary.</summary>
+    /// <summary>
+    /// Makes this CPU leave the run loop at its next event boundary (<see cref="ServiceEvents"/>). Volatile: another
+    /// thread may set it (the debugger's break), but only the flag, never <see cref="EventCycle"/>: the request
+    /// is then seen at the next boundary the CPU reaches by itself, at the latest the end of its budget.
+    /// </summary>
     public volatile bool HostExitRequest;
     /// <summary>The machine's scheduled events (AP reply notifications, host timers), or null.</summary>
     public IHostEventSource? HostEventSource;

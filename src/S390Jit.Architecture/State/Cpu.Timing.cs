@@ -43,7 +43,10 @@ public partial class Cpu
     public ulong Cycles;
     /// <summary>Instructions completed (for statistics).</summary>
     public ulong Instructions;
-    /// <summary>The run loop stops for event handling once <see cref="Cycles"/> reaches this value.</summary>
+    /// <summary>
+    /// The run loop stops for event handling once <see cref="Cycles"/> reaches this value. Owned by the thread
+    /// running the CPU: other threads request through <see cref="HostExitRequest"/> (flag only) instead.
+    /// </summary>
     public ulong EventCycle;
     /// <summary>End of the current run slice (set by the host).</summary>
     public ulong BudgetEnd = ulong.MaxValue;
@@ -97,6 +100,9 @@ public partial class Cpu
         return Clock.FirstCycleTodAbove(target);
     }
 
-    /// <summary>Forces the run loop to re-evaluate interruptions and events at the next instruction boundary.</summary>
+    /// <summary>
+    /// Forces the run loop to re-evaluate interruptions and events at the next instruction boundary. Only on
+    /// the thread running the CPU (or while it is not running): see <see cref="EventCycle"/>.
+    /// </summary>
     public void RecheckEvents() => EventCycle = 0;
 }

@@ -53,7 +53,7 @@ public sealed unsafe partial class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _icnt, _gref, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _exitIdx, _helperResult, _slowValue,
+    private readonly LocalBuilder _icnt, _gref, _ccOp, _ccSrc, _ccDst, _remain, _eventBase, _exitPsw, _exitCode, _exitIdx, _helperResult, _slowValue,
         _slowAddr, _slowSize, _slowResume, _slowInsn;
     // storage slow paths are shared blocks at the end: one call site each, so the hot path holds no call
     private readonly List<Label> _readResumes = new(), _writeResumes = new();
@@ -87,6 +87,7 @@ public sealed unsafe partial class RegionEmitter
         _ccSrc = il.DeclareLocal(typeof(ulong));
         _ccDst = il.DeclareLocal(typeof(ulong));
         _remain = il.DeclareLocal(typeof(long));
+        _eventBase = il.DeclareLocal(typeof(ulong));
         _icnt = il.DeclareLocal(typeof(ulong));
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
@@ -180,8 +181,11 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcOp); _il.Emit(OpCodes.Stloc, _ccOp);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcSrc); _il.Emit(OpCodes.Stloc, _ccSrc);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcDst); _il.Emit(OpCodes.Stloc, _ccDst);
-        // remain = EventCycle - Cycles: one local serves the event checks and the cycle count
+        // remain = EventCycle - Cycles: one local serves the event checks and the cycle count. The
+        // EventCycle read here is kept (eventBase): the exits compute Cycles from it, never from the field
+        // again, so the count stays exact whatever writes the field meanwhile.
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle);
+        _il.Emit(OpCodes.Dup); _il.Emit(OpCodes.Stloc, _eventBase);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Cycles);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _remain);
@@ -193,7 +197,7 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccSrc); _il.Emit(OpCodes.Stfld, F_CcSrc);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccDst); _il.Emit(OpCodes.Stfld, F_CcDst);
         _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle);
+        _il.Emit(OpCodes.Ldloc, _eventBase);
         _il.Emit(OpCodes.Ldloc, _remain);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stfld, F_Cycles);

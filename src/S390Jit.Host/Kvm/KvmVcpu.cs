@@ -142,20 +142,18 @@ public sealed unsafe partial class KvmVcpu
 
     /// <summary>
     /// kvm_s390_vcpu_block + kick: keeps the vcpu out of SIE until <see cref="UnblockSie"/>; a vcpu
-    /// running in SIE (on another thread) is asked to exit and waited for.
+    /// running in SIE (on another thread) is waited for. Thread-safe. The kick touches nothing of the
+    /// CPU: a write from this thread to its event state could land while a compiled region runs (whose exits
+    /// derive the cycle count from it), and an early SIE exit would cost the guest the re-entry cycles, at a
+    /// moment set by host timing. The vcpu leaves SIE by itself instead, at its next interception or at the
+    /// end of its run budget (the time slice), so its cycle count stays that of an unrequested run.
     /// </summary>
     public void BlockSie()
     {
         Interlocked.Increment(ref _sieBlocked);
         if (Volatile.Read(ref _inSie) == 0) return;
         Interlocked.Increment(ref _kicks);
-        // the request is repeated until the vcpu is out: its own event bookkeeping may overwrite one
-        while (Volatile.Read(ref _inSie) != 0)
-        {
-            Cpu.HostExitRequest = true;
-            Cpu.RecheckEvents();
-            Thread.Yield();
-        }
+        while (Volatile.Read(ref _inSie) != 0) Thread.Yield();
     }
 
     public void UnblockSie() => Interlocked.Decrement(ref _sieBlocked);
