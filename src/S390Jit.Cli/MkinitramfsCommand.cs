@@ -43,7 +43,12 @@ internal static class MkinitramfsCommand
             if (!archive.Paths.Contains("init"))
                 stderr.WriteLine("s390jit: warning: the archive has no /init (Linux then looks for a root device)");
             byte[] bytes = noGzip ? archive.ToCpio() : archive.ToGzip();
-            File.WriteAllBytes(output, bytes);
+            try { File.WriteAllBytes(output, bytes); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"s390jit: mkinitramfs: {output}: cannot write the archive ({Program.IoProblem(e)})");
+                return 2;
+            }
             int n = archive.Paths.Count();
             stdout.WriteLine($"{output}: {n} {(n == 1 ? "entry" : "entries")}, {bytes.Length} bytes");
             return 0;

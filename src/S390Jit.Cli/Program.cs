@@ -24,6 +24,16 @@ public static class Program
 
     public static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 
+    /// <summary>A file-system failure in words that name the problem (not .NET's message where it has a plain one).</summary>
+    public static string IoProblem(Exception e) => e switch
+    {
+        DirectoryNotFoundException => "no such directory",
+        FileNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        PathTooLongException => "the path is too long",
+        _ => OneLine(e.Message),
+    };
+
     /// <summary>"0.1.0": the version a QEMU-version parser finds in "s390jit version 0.1.0".</summary>
     public static string Version
     {

@@ -106,7 +106,7 @@ internal static class RunCommand
         try { return new StreamWriter(path, false, new System.Text.UTF8Encoding(false), 1 << 16); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new UsageException($"{option} {path}: cannot write the file ({Program.OneLine(e.Message)})");
+            throw new UsageException($"{option} {path}: cannot write the file ({Program.IoProblem(e)})");
         }
     }
 

@@ -267,8 +267,8 @@ public class LogsAndProfilesTests
 
     [TestCase(new[] { "-d", "bogus" }, "unknown log item 'bogus'")]
     [TestCase(new[] { "-D", "/tmp/x.log" }, "-D needs -d")]
-    [TestCase(new[] { "-d", "int", "-D", "/nonexistent-dir/x.log" }, "-D /nonexistent-dir/x.log: cannot write the file")]
-    [TestCase(new[] { "--profile-out", "/nonexistent-dir/x.folded" }, "--profile-out /nonexistent-dir/x.folded: cannot write the file")]
+    [TestCase(new[] { "-d", "int", "-D", "/nonexistent-dir/x.log" }, "-D /nonexistent-dir/x.log: cannot write the file (no such directory)")]
+    [TestCase(new[] { "--profile-out", "/nonexistent-dir/x.folded" }, "--profile-out /nonexistent-dir/x.folded: cannot write the file (no such directory)")]
     [TestCase(new[] { "--symbols", "/nonexistent-file.map", "--profile" }, "--symbols /nonexistent-file.map: no such file")]
     public void Cli_bad_log_and_profile_options_are_one_line(string[] options, string message)
     {
