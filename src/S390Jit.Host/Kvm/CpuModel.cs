@@ -12,13 +12,13 @@ public sealed class CpuModel
     /// <summary>CPU type for STIDP/STSI (z16 = 0x3931).</summary>
     public ushort CpuType { get; init; } = 0x3931;
 
-    /// <summary>The facilities whose instructions the emulator implements (z196/zEC12 general instructions and the basics, FP, the vector facility with enhancements 1 and 2).</summary>
+    /// <summary>The facilities whose instructions the emulator implements (z196/zEC12 general instructions and the basics, FP (BFP, HFP and DFP), the vector facility with enhancements 1 and 2).</summary>
     public static readonly int[] DefaultFacilities =
     [
         Fac.N3, Fac.ZArchInstalled, Fac.ZArchActive, Fac.Stfle, Fac.ExtTranslation2, Fac.LongDisplacement,
         Fac.LongDisplacementHp, Fac.ExtendedImmediate, Fac.ExtTranslation3, Fac.Stckf, Fac.GeneralInstructionsExtension,
         Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
-        Fac.HfpMultAdd, Fac.HfpUnnormExt, Fac.FpExtension, Fac.FpsEnh,
+        Fac.HfpMultAdd, Fac.HfpUnnormExt, Fac.FpExtension, Fac.FpsEnh, Fac.Dfp, Fac.DfpHp,
         Fac.MiscInstructionExtensions2, Fac.MiscInstructionExtensions3,
         Fac.Idte, 4, 5, Fac.Edat1, Fac.ConditionalSske, Fac.IpteRange, Fac.NonquiescingKeySetting, Fac.Mvcos, Fac.Csst, Fac.Csst2, Fac.LocalTlbClearing,
         Fac.AccessExceptionFetchStoreIndication, Fac.EnhancedDat2, Fac.InstructionExecutionProtection,
