@@ -9,7 +9,7 @@ decoding table (3.3), and the instruction layer (FPC masks and flags, DXC, traps
 condition codes, register pairs, AFP-register control) follows the PoO.
 
 Input (stdin): one case per line, hex fields:
-  index mnemonic r1 r2 r3 m3 m4 address fpc cc afp_off g0..g15 f0..f15
+  index mnemonic r1 r2 r3 m3 m4 length address fpc cc afp_off g0..g15 f0..f15 l2 memory_offset memory|-
 Output (stdout): "index record" with the record as guests/fpdiff prints it (cc=, fpc=, pgm=, gN=, fN=).
 """
 import sys
@@ -198,6 +198,7 @@ def run_rounded(f, env, op):
 
 
 MASK_SHIFT = 24
+BUFFER = 0x7F0000
 
 
 class Trap(Exception):
@@ -564,6 +565,71 @@ def execute(st, m, r1, r2, r3, m3, m4):
         else:
             r = f.nan(u[1], u[0] == 'S', c)
         setf(st, f, r1, r)
+    elif m in ('CDZT', 'CXZT', 'CDPT', 'CXPT'):
+        if f is X:
+            pair(r1)
+        packed = m[2] == 'P'
+        length = st.l2 + 1
+        mx = (18 if f is X else 9) if packed else f.p
+        if length > mx:
+            spec()
+        a = st.addr - BUFFER
+        b = st.buf[a:a + length]
+        def sign_code(code):
+            if code in (0xB, 0xD):
+                return 1
+            if code >= 0xA:
+                return 0
+            raise Trap(7, 0)
+        signed = bool(m3 & 8)
+        digits = []
+        sign = 0
+        if packed:
+            if length == mx and (b[0] >> 4 if signed else b[0]) != 0:
+                raise Trap(7, 0)
+            if signed and not m3 & 1:
+                sign = sign_code(b[-1] & 0xF)
+            nib = []
+            for x in b:
+                nib += [x >> 4, x & 0xF]
+            if signed:
+                nib = nib[:-1]
+            digits = nib
+        else:
+            if signed:
+                sign = sign_code(b[-1] >> 4)
+            digits = [x & 0xF for x in b]
+        if any(d > 9 for d in digits):
+            raise Trap(7, 0)
+        setf(st, f, r1, f.pack(sign, int(''.join(map(str, digits))), 0))
+    elif m in ('CZDT', 'CZXT', 'CPDT', 'CPXT'):
+        if f is X:
+            pair(r1)
+        packed = m[1] == 'P'
+        length = st.l2 + 1
+        mx = (18 if f is X else 9) if packed else f.p
+        if length > mx:
+            spec()
+        signed = bool(m3 & 8)
+        k, s, c, e = f.unpack(getf(st, f, r1))
+        neg = s == 1 and not (m3 & 1 and k == 'F' and c == 0)
+        cap = 2 * length - (1 if signed else 0) if packed else length
+        cc = 3 if k != 'F' else 0 if c == 0 else 1 if neg else 2
+        if len(str(c)) > cap:
+            cc = 3
+        ds = [int(ch) for ch in str(c).rjust(80, '0')[-cap:]]
+        signcode = 0xD if neg else 0xF if m3 & 2 else 0xC
+        if packed:
+            nib = ds + ([signcode] if signed else [])
+            out = [nib[2 * j] << 4 | nib[2 * j + 1] for j in range(length)]
+        else:
+            zone = 0x30 if m3 & 4 else 0xF0
+            out = [zone | d for d in ds]
+            if signed:
+                out[-1] = out[-1] & 0xF | signcode << 4
+        a = st.addr - BUFFER
+        st.buf[a:a + length] = bytes(out)
+        st.cc = cc
     elif m[:3] in ('TDC', 'TDG'):
         if f is X:
             pair(r1)
@@ -601,6 +667,12 @@ def main():
         st.afp_off = p[11] == '1'
         st.g = [int(x, 16) for x in p[12:28]]
         st.f = [int(x, 16) for x in p[28:44]]
+        st.l2 = int(p[44], 16)
+        moff = int(p[45], 16)
+        mem = bytes.fromhex(p[46]) if p[46] != '-' else b''
+        st.buf = bytearray((0xC5 ^ k) & 0xFF for k in range(256))
+        st.buf[moff:moff + len(mem)] = mem
+        buf0 = bytes(st.buf)
         g0, f0, fpc0, cc0 = list(st.g), list(st.f), st.fpc, st.cc
         pgm = None
         try:
@@ -609,6 +681,7 @@ def main():
                 pgm = (7, dxc)
         except Trap as t:
             st.g, st.f, st.fpc, st.cc = g0, f0, fpc0, cc0
+            st.buf = bytearray(buf0)
             pgm = (t.code, t.dxc or 0)
         toks = ['cc=%d' % st.cc]
         if pgm is not None and pgm[0] == 7 and not st.afp_off:
@@ -622,6 +695,9 @@ def main():
         for r in range(16):
             if st.f[r] != f0[r]:
                 toks.append('f%d=%016x' % (r, st.f[r]))
+        changed = [k for k in range(256) if st.buf[k] != buf0[k]]
+        if changed:
+            toks.append('m%d=%s' % (changed[0], bytes(st.buf[changed[0]:changed[-1] + 1]).hex()))
         out.append(idx + ' ' + ' '.join(toks))
     sys.stdout.write('\n'.join(out) + '\n')
 

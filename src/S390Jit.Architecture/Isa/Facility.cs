@@ -14,6 +14,7 @@ public static class Fac
         /// <summary>High-word, interlocked-access 1, load/store-on-condition 1, distinct-operands, population-count (z196).</summary>
         Z196 = 45,
         EnhancedDat2 = 78,
+        DfpZonedConversion = 48, DfpPackedConversion = 80,
         /// <summary>Execution-hint, load-and-trap, miscellaneous-instruction-extensions, processor-assist (zEC12).</summary>
         MiscInstructionExtensions = 49,
         ConstrainedTx = 50, LocalTlbClearing = 51, InterlockedAccess2 = 52, LoadStoreOnCondition2 = 53,

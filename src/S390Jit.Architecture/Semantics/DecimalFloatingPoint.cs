@@ -503,4 +503,129 @@ public static class DecimalFloatingPoint
     public static void TDGET(Cpu c, ref Insn i) => Test(c, ref i, E, true);
     public static void TDGDT(Cpu c, ref Insn i) => Test(c, ref i, D, true);
     public static void TDGXT(Cpu c, ref Insn i) => Test(c, ref i, X, true);
+
+    // ---- zoned and packed conversions (DFP-zoned-conversion facility 48, DFP-packed-conversion facility 80) ----------
+    // M3 bits: 0 (8) S, sign control (the operand is signed); 1 (4) Z, zone 3 instead of F in zoned results;
+    // 2 (2) P, plus sign F instead of C in results; 3 (1) F, a negative zero result gets a plus sign (to zoned/packed)
+    // or the sign is ignored (from packed).
+
+    private static int FieldLength(Cpu c, ref Insn i, int max)
+    {
+        int len = i.L2 + 1;
+        if (len > max) throw c.Pgm(PgmCode.Specification);
+        return len;
+    }
+
+    private static byte[] ReadField(Cpu c, ulong a, int len)
+    {
+        c.CheckAccess(a, (ulong)len, false);
+        var b = new byte[len];
+        for (int k = 0; k < len; k++) b[k] = c.ReadU8((a + (ulong)k) & c.AddrMask);
+        return b;
+    }
+
+    private static void WriteField(Cpu c, ulong a, byte[] b)
+    {
+        c.CheckAccess(a, (ulong)b.Length, true);
+        for (int k = 0; k < b.Length; k++) c.WriteU8((a + (ulong)k) & c.AddrMask, b[k]);
+    }
+
+    /// <summary>A sign code: true minus (B, D), false plus (A, C, E, F); 0-9 are a data exception.</summary>
+    private static bool SignCode(Cpu c, int code) => code switch
+    {
+        0xB or 0xD => true,
+        >= 0xA => false,
+        _ => throw c.DataException(0),
+    };
+
+    /// <summary>CONVERT FROM ZONED: L2+1 bytes (at most 16 / 34), digits in the right halves; with S the rightmost zone is the sign. Exponent 0.</summary>
+    private static void FromZoned(Cpu c, ref Insn i, DfpFormat f)
+    {
+        Check(c, f, i.R1);
+        int len = FieldLength(c, ref i, f.Digits);
+        var b = ReadField(c, c.Addr(i.B2, i.D2), len);
+        bool neg = (i.M3 & 8) != 0 && SignCode(c, b[len - 1] >> 4);
+        UInt128 coef = 0;
+        foreach (byte x in b)
+        {
+            if ((x & 0xF) > 9) throw c.DataException(0);
+            coef = coef * 10 + (uint)(x & 0xF);
+        }
+        SetReg(c, f, i.R1, f.PackFinite(neg, coef, 0));
+    }
+    public static void CDZT(Cpu c, ref Insn i) => FromZoned(c, ref i, D);
+    public static void CXZT(Cpu c, ref Insn i) => FromZoned(c, ref i, X);
+
+    /// <summary>
+    /// CONVERT FROM PACKED: L2+1 bytes (at most 9 / 18); with S the rightmost digit position is the sign (F:
+    /// ignored, the result is plus). A full-length field's leftmost digit (unsigned: two digits) must be zero.
+    /// </summary>
+    private static void FromPacked(Cpu c, ref Insn i, DfpFormat f)
+    {
+        Check(c, f, i.R1);
+        int max = f == X ? 18 : 9;
+        int len = FieldLength(c, ref i, max);
+        var b = ReadField(c, c.Addr(i.B2, i.D2), len);
+        bool signed = (i.M3 & 8) != 0;
+        if (len == max && (signed ? b[0] >> 4 : b[0]) != 0) throw c.DataException(0);
+        bool neg = signed && (i.M3 & 1) == 0 && SignCode(c, b[len - 1] & 0xF);
+        UInt128 coef = 0;
+        for (int k = 0; k < len; k++)
+        {
+            int hi = b[k] >> 4, lo = b[k] & 0xF;
+            if (hi > 9) throw c.DataException(0);
+            coef = coef * 10 + (uint)hi;
+            if (k == len - 1 && signed) break;
+            if (lo > 9) throw c.DataException(0);
+            coef = coef * 10 + (uint)lo;
+        }
+        SetReg(c, f, i.R1, f.PackFinite(neg, coef, 0));
+    }
+    public static void CDPT(Cpu c, ref Insn i) => FromPacked(c, ref i, D);
+    public static void CXPT(Cpu c, ref Insn i) => FromPacked(c, ref i, X);
+
+    /// <summary>The digits to convert (an infinity or NaN: its coefficient continuation), the sign, and the cc (3 for an infinity or NaN, or when digits are lost).</summary>
+    private static (UInt128 Coef, bool Neg, int Cc) Source(Cpu c, ref Insn i, DfpFormat f, int capacity)
+    {
+        var n = f.Unpack(Reg(c, f, i.R1));
+        bool neg = n.Sign && !((i.M3 & 1) != 0 && n.IsZero);
+        int cc = !n.IsFinite ? 3 : n.IsZero ? 0 : neg ? 1 : 2;
+        if (Math.Max(1, Dpd.DigitCount(n.Coef)) > capacity) cc = 3;
+        return (n.Coef, neg, cc);
+    }
+
+    /// <summary>CONVERT TO ZONED: the rightmost L2+1 coefficient digits, zone F (3 with Z); with S the rightmost zone is the sign (D minus, C plus, F plus with P).</summary>
+    private static void ToZoned(Cpu c, ref Insn i, DfpFormat f)
+    {
+        Check(c, f, i.R1);
+        int len = FieldLength(c, ref i, f.Digits);
+        var (coef, neg, cc) = Source(c, ref i, f, len);
+        var b = new byte[len];
+        byte zone = (i.M3 & 4) != 0 ? (byte)0x30 : (byte)0xF0;
+        for (int k = len - 1; k >= 0; k--) { b[k] = (byte)(zone | (int)(coef % 10)); coef /= 10; }
+        if ((i.M3 & 8) != 0) b[len - 1] = (byte)((b[len - 1] & 0xF) | (neg ? 0xD0 : (i.M3 & 2) != 0 ? 0xF0 : 0xC0));
+        WriteField(c, c.Addr(i.B2, i.D2), b);
+        c.Cc = cc;
+    }
+    public static void CZDT(Cpu c, ref Insn i) => ToZoned(c, ref i, D);
+    public static void CZXT(Cpu c, ref Insn i) => ToZoned(c, ref i, X);
+
+    /// <summary>CONVERT TO PACKED: the rightmost 2(L2+1) digits, or 2(L2+1)-1 digits and a sign with S (D minus, C plus, F plus with P).</summary>
+    private static void ToPacked(Cpu c, ref Insn i, DfpFormat f)
+    {
+        Check(c, f, i.R1);
+        int len = FieldLength(c, ref i, f == X ? 18 : 9);
+        bool signed = (i.M3 & 8) != 0;
+        var (coef, neg, cc) = Source(c, ref i, f, 2 * len - (signed ? 1 : 0));
+        var nib = new int[2 * len];
+        int k = nib.Length - 1;
+        if (signed) nib[k--] = neg ? 0xD : (i.M3 & 2) != 0 ? 0xF : 0xC;
+        for (; k >= 0; k--) { nib[k] = (int)(coef % 10); coef /= 10; }
+        var b = new byte[len];
+        for (int j = 0; j < len; j++) b[j] = (byte)(nib[2 * j] << 4 | nib[2 * j + 1]);
+        WriteField(c, c.Addr(i.B2, i.D2), b);
+        c.Cc = cc;
+    }
+    public static void CPDT(Cpu c, ref Insn i) => ToPacked(c, ref i, D);
+    public static void CPXT(Cpu c, ref Insn i) => ToPacked(c, ref i, X);
 }

@@ -18,7 +18,7 @@ public sealed class CpuModel
         Fac.N3, Fac.ZArchInstalled, Fac.ZArchActive, Fac.Stfle, Fac.ExtTranslation2, Fac.LongDisplacement,
         Fac.LongDisplacementHp, Fac.ExtendedImmediate, Fac.ExtTranslation3, Fac.Stckf, Fac.GeneralInstructionsExtension,
         Fac.ExecuteExtensions, Fac.Z196, Fac.MiscInstructionExtensions, Fac.LoadStoreOnCondition2,
-        Fac.HfpMultAdd, Fac.HfpUnnormExt, Fac.FpExtension, Fac.FpsEnh, Fac.Dfp, Fac.DfpHp,
+        Fac.HfpMultAdd, Fac.HfpUnnormExt, Fac.FpExtension, Fac.FpsEnh, Fac.Dfp, Fac.DfpHp, Fac.DfpZonedConversion, Fac.DfpPackedConversion,
         Fac.MiscInstructionExtensions2, Fac.MiscInstructionExtensions3,
         Fac.Idte, 4, 5, Fac.Edat1, Fac.ConditionalSske, Fac.IpteRange, Fac.NonquiescingKeySetting, Fac.Mvcos, Fac.Csst, Fac.Csst2, Fac.LocalTlbClearing,
         Fac.AccessExceptionFetchStoreIndication, Fac.EnhancedDat2, Fac.InstructionExecutionProtection,

@@ -108,7 +108,8 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
                 Field.R1 or Field.R2 when GrPair(m, f) => rng.Below(12) != 0 ? 2 * rng.Below(8) : rng.Below(16),
                 Field.R1 or Field.R2 or Field.R3 => rng.Below(16),
                 Field.M3 or Field.M4 => rng.Below(16),
-                Field.B2 => rng.Chance(20) ? 0 : 1 + rng.Below(15),
+                Field.L2 => rng.Chance(85) ? rng.Below(m[1] == 'P' || m[2] == 'P' ? (m.Contains('X') ? 18 : 9) : (m.Contains('X') ? 34 : 16)) : rng.Below(40),
+                Field.B2 => row.Format == Format.RSL_b ? 1 + rng.Below(15) : rng.Chance(20) ? 0 : 1 + rng.Below(15),
                 Field.X2 => rng.Chance(60) ? 0 : 1 + rng.Below(15),
                 Field.D2 => rng.Below(4096),
                 _ => 0,
@@ -271,7 +272,28 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
             if (GrPair(m, fld) && (r & 1) == 0) c.Gprs[r + 1] = m is "CXSTR" ? Bcd(rng, true) : Bcd(rng, false);
             if (GrPair(m, fld) && (r & 1) == 0 && m == "CXSTR") c.Gprs[r] = Bcd(rng, false);
         }
-        if (row.Syntax.Items.Any(it => it.Spec.Field == Field.B2))
+        if (row.Format == Format.RSL_b)
+        {
+            // zoned / packed field in the operand buffer (B2 set so that the field starts at an offset in it)
+            bool packed = m[1] == 'P' || m[2] == 'P';
+            int len = i.L2 + 1;
+            int off = rng.Below(256 - 40);
+            if (i.B2 != 0) c.Gprs[i.B2] = DiffCase.Buffer + (ulong)off - (ulong)i.D2;
+            if (m is "CDZT" or "CXZT" or "CDPT" or "CXPT")
+            {
+                var mem = new byte[Math.Min(len, 34)];
+                bool signed = (i.M3 & 8) != 0;
+                for (int k = 0; k < mem.Length; k++)
+                    mem[k] = packed ? (byte)(rng.Below(10) << 4 | rng.Below(10)) : (byte)((rng.Chance(80) ? 0xF0 : rng.Below(16) << 4) | rng.Below(10));
+                if (rng.Chance(50)) for (int k = 0; k < rng.Below(mem.Length + 1); k++) mem[k] = packed ? (byte)0 : (byte)(mem[k] & 0xF0);
+                if (signed && packed) mem[^1] = (byte)(mem[^1] & 0xF0 | (0xA + rng.Below(6)));
+                if (signed && !packed) mem[^1] = (byte)(mem[^1] & 0x0F | (0xA + rng.Below(6)) << 4);
+                if (rng.Chance(8)) mem[rng.Below(mem.Length)] ^= (byte)(rng.Chance(50) ? 0x0A : 0xA0);
+                c.Memory = mem;
+                c.MemoryOffset = off;
+            }
+        }
+        else if (row.Syntax.Items.Any(it => it.Spec.Field == Field.B2))
         {
             // SLDT/SRDT and TDC/TDG use the address as a value (shift count, class mask)
             ulong a = m.StartsWith("TD") ? (ulong)rng.Below(0x1000) | (rng.Next() & ~0xFFFUL) : rng.Chance(70) ? (ulong)rng.Below(64) : rng.Next();
@@ -298,6 +320,7 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
         sb.Append(CultureInfo.InvariantCulture, $"{k} {c.Mnemonic} {i.R1:x} {i.R2:x} {i.R3:x} {i.M3:x} {i.M4:x} {c.Insn.Length:x} {Address(c):x} {c.Fpc:x} {c.Cc:x} {(c.AfpOff ? 1 : 0)}");
         for (int r = 0; r < 16; r++) sb.Append(' ').Append(c.Gpr(r).ToString("x"));
         for (int r = 0; r < 16; r++) sb.Append(' ').Append(c.Fpr(r).ToString("x"));
+        sb.Append(CultureInfo.InvariantCulture, $" {i.L2:x} {c.MemoryOffset:x} {(c.Memory.Length > 0 ? Convert.ToHexString(c.Memory) : "-")}");
         return sb.ToString();
     }
 
