@@ -117,6 +117,8 @@ public class QemuCompatTests
     {
         Assert.That(Run("-cpu", "max,vx=off,eimm=on,ldisp=on", "-kernel", Hello).Code, Is.EqualTo(0));
         Assert.That(Run("-cpu", "max,vx=on,vxeh=on,vxeh2=on", "-kernel", Hello).Code, Is.EqualTo(0));
+        Assert.That(Run("-cpu", "max,dfp=on,dfphp=on,dfpzc=on,dfppc=on", "-kernel", Hello).Code, Is.EqualTo(0));
+        Assert.That(Run("-cpu", "z16,dfpzc=off,dfppc=off,dfphp=off", "-kernel", Hello).Code, Is.EqualTo(0));
         Assert.That(Refused("-cpu", "max,vxpd=on", "-kernel", Hello), Is.EqualTo("s390jit: error: CPU feature 'vxpd' (facility 134) is not implemented by S390Jit"));
         Assert.That(Refused("-cpu", "host,gs=on", "-kernel", Hello), Does.Contain("CPU feature 'gs' (facility 133) is not implemented"));
         Assert.That(Refused("-cpu", "host,cmma=on", "-kernel", Hello), Is.EqualTo("s390jit: error: CPU feature 'cmma' is not modelled by S390Jit"));

@@ -30,6 +30,9 @@ public abstract class DiffSuite
     /// is the reference). Recorded into the golden like QEMU's.
     /// </summary>
     public virtual List<string>? Reference(List<DiffCase> cases) => null;
+
+    /// <summary>What the goldens were recorded from (for messages).</summary>
+    public virtual string ReferenceName => "qemu";
 }
 
 /// <summary>Golden files: "DIFFGLD1", SHA-256 of the case list, case count, then one big-endian u16 hash per case.</summary>
@@ -109,10 +112,10 @@ public static class DiffCheck
         }
         var t3 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         TestContext.Out.WriteLine($"{suite.Name}: cpu time interpreter {(t1 - t0).TotalSeconds:F1} s, jit {(t2 - t1).TotalSeconds:F1} s, deviation models {(t3 - t2).TotalSeconds:F1} s");
-        var summary = new StringBuilder($"{suite.Name}: {cases.Count} cases, {cases.Count - failures} agree with qemu");
+        var summary = new StringBuilder($"{suite.Name}: {cases.Count} cases, {cases.Count - failures} agree with {suite.ReferenceName}");
         foreach (var (name, n) in deviations.OrderBy(x => x.Key)) summary.Append($"; {n} where qemu deviates ({name})");
         TestContext.Out.WriteLine(summary.ToString());
-        Assert.That(bad, Is.Empty, $"{failures} cases differ from qemu-system-s390x:\n" + string.Join("\n", bad));
+        Assert.That(bad, Is.Empty, $"{failures} cases differ from {suite.ReferenceName}:\n" + string.Join("\n", bad));
         return deviations;
     }
 

@@ -24,6 +24,7 @@ namespace S390Jit.Tests.Fp;
 public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : DiffSuite
 {
     public override string Name => "dfp";
+    public override string ReferenceName => "the reference model (tests/scripts/dfp_reference.py)";
 
     private static readonly DfpFormat E = DfpFormat.Short, D = DfpFormat.Long, X = DfpFormat.Extended;
 
