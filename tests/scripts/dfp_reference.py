@@ -249,13 +249,8 @@ class State:
 
 
 def rounding(st, m):
-    if m <= 2:
-        return (st.fpc >> 4) & 7
-    if m == 3:
-        return 7
-    if m <= 7:
-        return [0, 1, 2, 3][m - 4]
-    return m - 8
+    # bit 0 of the field zero: the FPC's DFP rounding mode; one: bits 1-3
+    return m & 7 if m & 8 else (st.fpc >> 4) & 7
 
 
 def getf(st, f, r):
@@ -331,7 +326,10 @@ def execute(st, m, r1, r2, r3, m3, m4):
         if f is X:
             pair(r1); pair(r2)
         a, b = f.unpack(getf(st, f, r1)), f.unpack(getf(st, f, r2))
-        if a[0] != 'F' or b[0] != 'F':
+        nan = ('Q', 'S')
+        if a[0] in nan and b[0] in nan:
+            st.cc = 0
+        elif a[0] != 'F' or b[0] != 'F':
             st.cc = 0 if a[0] == b[0] else 3
         else:
             st.cc = 0 if a[3] == b[3] else 1 if a[3] < b[3] else 2
@@ -384,13 +382,14 @@ def execute(st, m, r1, r2, r3, m3, m4):
             pair(r1)
         env = Env(rounding(st, m3 if m in ('LEDTR', 'LDXTR') else 0))
         u = f.unpack(getf(st, f, r2))
-        if u[0] == 'S' and not m4 & 4:
+        keep = bool(m4 & 8)  # M4 bit 0: SNaN stays signaling, an infinity keeps its digits
+        if u[0] == 'S' and not keep:
             env.invalid = True
             r = to.nan(u[1], False, u[2])
         elif u[0] in 'QS':
             r = to.nan(u[1], u[0] == 'S', u[2])
         elif u[0] == 'I':
-            r = to.inf(u[1])
+            r = to.inf(u[1]) | (to.enc_trailing(u[2] % 10 ** (to.p - 1)) if keep else 0)
         else:
             a = f.to_dec(u)
             r = run_rounded(to, env, lambda c: c.create_decimal(a))
@@ -644,7 +643,7 @@ def execute(st, m, r1, r2, r3, m3, m4):
                 cls = 5
             else:
                 extreme = e in (f.qmin, f.qmax)
-                cls = (1 if extreme else 0) if c == 0 else 4 if extreme else 2 if c < 10 ** (f.p - 1) else 3
+                cls = (1 if extreme else 0) if c == 0 else 2 if extreme else 3 if c < 10 ** (f.p - 1) else 4
         bit = 11 - (2 * cls + s)
         st.cc = (st.addr >> bit) & 1
     else:

@@ -260,10 +260,11 @@ public static class Dfp
         return a.Sign ? -m : m;
     }
 
-    /// <summary>COMPARE BIASED EXPONENT: cc 0 equal, 1 low, 2 high; infinities, QNaNs and SNaNs are equal among themselves, other mixes unordered (3).</summary>
+    /// <summary>COMPARE BIASED EXPONENT: cc 0 equal, 1 low, 2 high; two infinities or two NaNs (quiet or signaling) are equal, other mixes unordered (3).</summary>
     public static int CompareExponent(DfpFormat f, UInt128 av, UInt128 bv)
     {
         var a = f.Unpack(av); var b = f.Unpack(bv);
+        if (a.IsNaN && b.IsNaN) return 0;
         if (a.Kind != DfpKind.Finite || b.Kind != DfpKind.Finite) return a.Kind == b.Kind ? 0 : 3;
         return a.Exp == b.Exp ? 0 : a.Exp < b.Exp ? 1 : 2;
     }
@@ -323,20 +324,22 @@ public static class Dfp
 
     /// <summary>
     /// LOAD LENGTHENED / LOAD ROUNDED between DFP formats: finite values exact or rounded; an SNaN is invalid
-    /// (quieted) unless <paramref name="keepSNaN"/>; a NaN's payload is kept as far as the target holds it.
+    /// (quieted) and an infinity becomes the default infinity unless <paramref name="keepSpecial"/> (M4 bit 0),
+    /// which keeps an SNaN signaling and an infinity's coefficient continuation; a NaN's payload is kept as far
+    /// as the target holds it.
     /// </summary>
-    public static UInt128 Convert(DfpFormat from, DfpFormat to, UInt128 v, bool keepSNaN, ref DfpEnv env)
+    public static UInt128 Convert(DfpFormat from, DfpFormat to, UInt128 v, bool keepSpecial, ref DfpEnv env)
     {
         var n = from.Unpack(v);
         switch (n.Kind)
         {
-            case DfpKind.SNaN when !keepSNaN:
+            case DfpKind.SNaN when !keepSpecial:
                 env.Invalid = true;
                 return to.NaN(n.Sign, false, n.Coef);
             case DfpKind.SNaN or DfpKind.QNaN:
                 return to.NaN(n.Sign, n.Kind == DfpKind.SNaN, n.Coef);
             case DfpKind.Infinity:
-                return to.Infinity(n.Sign);
+                return keepSpecial ? to.Infinity(n.Sign) | Dpd.EncodeDeclets(n.Coef % Dpd.Pow10U(to.Digits - 1), to.CcBits / 10) : to.Infinity(n.Sign);
         }
         return Finish(to, n.Sign, n.Coef, n.Exp, ref env);
     }

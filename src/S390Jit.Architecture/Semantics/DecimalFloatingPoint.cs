@@ -14,9 +14,8 @@ namespace S390Jit.Architecture.Semantics;
 /// FPR pairs, extended packed/BCD operands valid GR pairs (specification exception).
 /// <para>
 /// Rounding-method fields (M3 of conversions, LOAD ROUNDED, LOAD FP INTEGER; M4 of the arithmetic
-/// instructions with the floating-point-extension facility, QUANTIZE, REROUND): 0-2 the FPC's DFP
-/// rounding mode, 3 prepare for shorter precision, 4-7 nearest even / toward 0 / toward +inf / toward
-/// -inf, 8-15 the eight DFP rounding modes (value - 8).
+/// instructions with the floating-point-extension facility, QUANTIZE, REROUND): 0-7 the FPC's DFP
+/// rounding mode, 8-15 the eight DFP rounding modes (value - 8).
 /// </para>
 /// </summary>
 [SemanticBodies]
@@ -51,17 +50,8 @@ public static class DecimalFloatingPoint
 
     public static DfpRounding FpcRounding(uint fpc) => (DfpRounding)((fpc >> 4) & 7);
 
-    /// <summary>A DFP rounding-method field (see the class summary).</summary>
-    public static DfpRounding Rounding(Cpu c, int m) => m switch
-    {
-        <= 2 => FpcRounding(c.Fpc),
-        3 => DfpRounding.PrepareShorter,
-        4 => DfpRounding.NearestEven,
-        5 => DfpRounding.TowardZero,
-        6 => DfpRounding.TowardPositive,
-        7 => DfpRounding.TowardNegative,
-        _ => (DfpRounding)(m - 8),
-    };
+    /// <summary>A DFP rounding-method field (see the class summary): bit 0 zero, the FPC's DFP rounding mode; one, bits 1-3 are the mode.</summary>
+    public static DfpRounding Rounding(Cpu c, int m) => m < 8 ? FpcRounding(c.Fpc) : (DfpRounding)(m - 8);
 
     /// <summary>M4 of the arithmetic instructions: a rounding method with the floating-point-extension facility, ignored without.</summary>
     private static DfpEnv ArithEnv(Cpu c, ref Insn i) => new(Rounding(c, c.HasFacility(Fac.FpExtension) ? i.M4 : 0));
@@ -211,8 +201,8 @@ public static class DecimalFloatingPoint
     public static void FIXTR(Cpu c, ref Insn i) => FpInteger(c, ref i, X);
 
     /// <summary>
-    /// LOAD LENGTHENED (exact) and LOAD ROUNDED (M3 rounding method): M4 bit 1 is the
-    /// IEEE-invalid-operation control: when one an SNaN is converted as an SNaN, without invalid operation.
+    /// LOAD LENGTHENED (exact) and LOAD ROUNDED (M3 rounding method): with M4 bit 0 one an SNaN is
+    /// converted as an SNaN, without invalid operation, and an infinity keeps its coefficient continuation.
     /// </summary>
     private static void Convert(Cpu c, ref Insn i, DfpFormat from, DfpFormat to, int m)
     {
@@ -220,7 +210,7 @@ public static class DecimalFloatingPoint
         if (from == X) CheckPair(c, i.R2);
         if (to == X) CheckPair(c, i.R1);
         var env = new DfpEnv(Rounding(c, m));
-        UInt128 r = Dfp.Convert(from, to, Reg(c, from, i.R2), (i.M4 & 4) != 0, ref env);
+        UInt128 r = Dfp.Convert(from, to, Reg(c, from, i.R2), (i.M4 & 8) != 0, ref env);
         byte dxc = Ieee(c, ref env, ref r);
         SetReg(c, to, i.R1, r);
         Trap(c, dxc);
@@ -473,9 +463,9 @@ public static class DecimalFloatingPoint
     }
 
     /// <summary>
-    /// TEST DATA GROUP: zero with non-extreme exponent, zero with extreme exponent (biased 0 or largest),
-    /// non-zero with non-extreme exponent and leftmost digit zero, non-zero with non-extreme exponent and
-    /// leftmost digit non-zero, non-zero with extreme exponent, infinity or NaN; each plus then minus.
+    /// TEST DATA GROUP: safe zero (non-extreme exponent), zero with extreme exponent (biased 0 or largest),
+    /// non-zero with extreme exponent, safe non-zero with leftmost digit zero, safe non-zero with leftmost
+    /// digit non-zero, infinity or NaN; each plus then minus.
     /// </summary>
     public static int DataGroup(DfpFormat f, UInt128 v)
     {
@@ -486,7 +476,7 @@ public static class DecimalFloatingPoint
         {
             bool extreme = n.Exp == f.QMin || n.Exp == f.QMax;
             bool leftZero = n.Coef < Dpd.Pow10U(f.Digits - 1);
-            grp = n.Coef == 0 ? (extreme ? 1 : 0) : extreme ? 4 : leftZero ? 2 : 3;
+            grp = n.Coef == 0 ? (extreme ? 1 : 0) : extreme ? 2 : leftZero ? 3 : 4;
         }
         return 11 - (2 * grp + (n.Sign ? 1 : 0));
     }

@@ -212,7 +212,8 @@ public class DfpCoreTests
     [Test]
     public void M4_rounding_methods_and_the_FPC_DFP_rounding_mode()
     {
-        // 2/3: FPC DFP mode 1 (toward zero) truncates; M4 = 9 (toward zero) overrides FPC mode 0; M4 = 4 (nearest even) overrides mode 1
+        // 2/3: FPC DFP mode 1 (toward zero) truncates; M4 = 9 (toward zero) overrides FPC mode 0; M4 = 8 (nearest even)
+        // overrides mode 1; M4 0-7 (bit 0 zero) use the FPC mode
         string Q(uint fpc, int m4) => Run("DDTRA", new() { [Field.R1] = 0, [Field.R2] = 2, [Field.R3] = 4, [Field.M4] = m4 }, fpc, c =>
         {
             c.SetFpr(2, (ulong)Dec(D, "2")); c.SetFpr(4, (ulong)Dec(D, "3"));
@@ -221,7 +222,8 @@ public class DfpCoreTests
         string round = ((ulong)D.PackFinite(false, 6666666666666667, -16)).ToString("x16");
         Assert.That(Q(0x10, 0), Is.EqualTo(trunc));
         Assert.That(Q(0x00, 9), Is.EqualTo(trunc));
-        Assert.That(Q(0x10, 4), Is.EqualTo(round));
+        Assert.That(Q(0x10, 4), Is.EqualTo(trunc));
+        Assert.That(Q(0x00, 5), Is.EqualTo(round));
         Assert.That(Q(0x10, 8), Is.EqualTo(round));
     }
 
