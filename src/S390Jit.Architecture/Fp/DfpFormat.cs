@@ -118,17 +118,21 @@ public static class Dpd
     private static readonly ushort[] Enc = new ushort[1000];
     private static readonly ushort[] Dec = new ushort[1024];
     private static readonly UInt128[] P10 = new UInt128[39];
+    /// <summary>10^n as BigInteger for the exponent differences and products of the instructions' common cases.</summary>
+    private static readonly BigInteger[] BigP10 = new BigInteger[160];
 
     static Dpd()
     {
         P10[0] = 1;
         for (int k = 1; k < P10.Length; k++) P10[k] = P10[k - 1] * 10;
+        BigP10[0] = BigInteger.One;
+        for (int k = 1; k < BigP10.Length; k++) BigP10[k] = BigP10[k - 1] * 10;
         for (int n = 0; n < 1000; n++) Enc[n] = EncodeOne(n / 100, n / 10 % 10, n % 10);
         for (int d = 0; d < 1024; d++) Dec[d] = DecodeOne(d);
     }
 
     public static UInt128 Pow10U(int n) => P10[n];
-    public static BigInteger Pow10(int n) => n < P10.Length ? (BigInteger)P10[n] : BigInteger.Pow(10, n);
+    public static BigInteger Pow10(int n) => n < BigP10.Length ? BigP10[n] : BigInteger.Pow(10, n);
 
     /// <summary>Number of decimal digits of <paramref name="v"/> (0 for zero).</summary>
     public static int DigitCount(UInt128 v)
@@ -141,11 +145,12 @@ public static class Dpd
     public static int DigitCount(BigInteger v)
     {
         if (v.IsZero) return 0;
+        if (v.Sign < 0) v = -v;
         if (v <= (BigInteger)UInt128.MaxValue) return DigitCount((UInt128)v);
-        int n = (int)Math.Floor(BigInteger.Log10(v)) - 1;
-        if (n < 0) n = 0;
-        var p = BigInteger.Pow(10, n);
-        while (p <= v) { p *= 10; n++; }
+        // from the bit length: digits is floor(log10 v) + 1, within one of (bits - 1) * log10(2) + 1
+        int n = (int)((v.GetBitLength() - 1) * 0.30102999566398114) + 1;
+        if (n >= 1 && v < Pow10(n - 1)) n--;
+        while (v >= Pow10(n)) n++;
         return n;
     }
 

@@ -238,3 +238,31 @@ public class DfpCoreTests
         Assert.That(rec.Pgm, Is.EqualTo((7, 0x03, 4, 4)));
     }
 }
+
+/// <summary>Development aid: throughput of the DFP core (prints ns per operation; no timed assertion).</summary>
+public class DfpCoreSpeed
+{
+    [Test, Explicit]
+    public void Measure_core_operations()
+    {
+        var rng = new FpRandom(42);
+        foreach (var f in new[] { DfpFormat.Long, DfpFormat.Extended })
+        {
+            var ops = Enumerable.Range(0, 4096).Select(_ => (f.PackFinite(false, rng.Next128() % f.CoefLimit, rng.Below(40) - 20), f.PackFinite(rng.Chance(50), rng.Next128() % f.CoefLimit, rng.Below(40) - 20))).ToArray();
+            foreach (var (name, op) in new (string, Func<UInt128, UInt128, UInt128>)[]
+            {
+                ("add", (a, b) => { var e = new DfpEnv(DfpRounding.NearestEven); return Dfp.Add(f, a, b, false, ref e); }),
+                ("multiply", (a, b) => { var e = new DfpEnv(DfpRounding.NearestEven); return Dfp.Multiply(f, a, b, ref e); }),
+                ("divide", (a, b) => { var e = new DfpEnv(DfpRounding.NearestEven); return Dfp.Divide(f, a, b, ref e); }),
+            })
+            {
+                UInt128 sink = 0;
+                for (int k = 0; k < 20_000; k++) sink ^= op(ops[k & 4095].Item1, ops[k & 4095].Item2);
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                const int n = 200_000;
+                for (int k = 0; k < n; k++) sink ^= op(ops[k & 4095].Item1, ops[k & 4095].Item2);
+                TestContext.Out.WriteLine($"{f.Name} {name}: {sw.Elapsed.TotalNanoseconds / n:F0} ns/op ({sink & 1})");
+            }
+        }
+    }
+}
