@@ -91,7 +91,7 @@ public static class Dfp
         if (coef.IsZero) return f.PackFinite(sign, 0, Math.Clamp(exp, f.QMin, f.QMax));
         if (exp > f.QMax) { coef *= Dpd.Pow10(exp - f.QMax); exp = f.QMax; }
         if (exp < f.QMin) exp = f.QMin; // only for scaled results far out of range (not produced by the instructions)
-        return f.PackFinite(sign, (UInt128)(coef % (BigInteger)f.CoefLimit), exp);
+        return f.PackFinite(sign, (UInt128)(coef % f.CoefLimitBig), exp);
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ public static class Dfp
         // rounded to the precision with unbounded exponent
         var c1 = RoundDigits(sign, coef, digits - f.Digits, env.Rounding, out bool inex1, out bool inc1);
         int e1 = exp + Math.Max(0, digits - f.Digits);
-        if (c1 == (BigInteger)f.CoefLimit) { c1 /= 10; e1++; }
+        if (c1 == f.CoefLimitBig) { c1 /= 10; e1++; }
         int adj = Dpd.DigitCount(c1) + e1 - 1;
         if (adj > f.EMax)
         {
@@ -286,7 +286,7 @@ public static class Dfp
         bool inexact = false, incremented = false;
         if (src.Exp >= e) c = (BigInteger)src.Coef * Dpd.Pow10(src.Exp - e);
         else c = RoundDigits(src.Sign, src.Coef, e - src.Exp, env.Rounding, out inexact, out incremented);
-        if (c >= (BigInteger)f.CoefLimit) return InvalidResult(f, ref env);
+        if (c >= f.CoefLimitBig) return InvalidResult(f, ref env);
         env.Inexact |= inexact; env.Incremented = incremented;
         return f.PackFinite(src.Sign, (UInt128)c, e);
     }

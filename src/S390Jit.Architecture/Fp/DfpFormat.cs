@@ -37,6 +37,8 @@ public sealed class DfpFormat
     public readonly UInt128 SignBit;
     /// <summary>10^Digits (one more than the largest coefficient).</summary>
     public readonly UInt128 CoefLimit;
+    /// <summary><see cref="CoefLimit"/> as a BigInteger.</summary>
+    public readonly BigInteger CoefLimitBig;
 
     private DfpFormat(int width, int ecBits, int digits, int bias, int maxBiased, int scale)
     {
@@ -46,6 +48,7 @@ public sealed class DfpFormat
         CcBits = width - 6 - ecBits;
         SignBit = UInt128.One << (width - 1);
         CoefLimit = Dpd.Pow10U(digits);
+        CoefLimitBig = CoefLimit;
     }
 
     public string Name => Width switch { 32 => "short", 64 => "long", _ => "extended" };
@@ -118,6 +121,7 @@ public static class Dpd
     private static readonly ushort[] Enc = new ushort[1000];
     private static readonly ushort[] Dec = new ushort[1024];
     private static readonly UInt128[] P10 = new UInt128[39];
+    private static readonly BigInteger MaxU128 = UInt128.MaxValue;
     /// <summary>10^n as BigInteger for the exponent differences and products of the instructions' common cases.</summary>
     private static readonly BigInteger[] BigP10 = new BigInteger[160];
 
@@ -146,7 +150,7 @@ public static class Dpd
     {
         if (v.IsZero) return 0;
         if (v.Sign < 0) v = -v;
-        if (v <= (BigInteger)UInt128.MaxValue) return DigitCount((UInt128)v);
+        if (v <= MaxU128) return DigitCount((UInt128)v);
         // from the bit length: digits is floor(log10 v) + 1, within one of (bits - 1) * log10(2) + 1
         int n = (int)((v.GetBitLength() - 1) * 0.30102999566398114) + 1;
         if (n >= 1 && v < Pow10(n - 1)) n--;
