@@ -228,6 +228,40 @@ public class DfpCoreTests
     }
 
     [Test]
+    public void Zoned_and_packed_conversions()
+    {
+        // CDZT f0,0(3,r1),8: signed zoned F1 F2 D3 = -123, exponent 0
+        var rec = Run("CDZT", new() { [Field.R1] = 0, [Field.B2] = 1, [Field.L2] = 2, [Field.M3] = 8 }, 0, c =>
+        {
+            c.Gprs[1] = DiffCase.Buffer + 16; c.Memory = [0xF1, 0xF2, 0xD3]; c.MemoryOffset = 16;
+        });
+        Assert.That(rec.Get("f0"), Is.EqualTo(((ulong)D.PackFinite(true, 123, 0)).ToString("x16")));
+        // unsigned: the zone of the last byte is ignored
+        rec = Run("CDZT", new() { [Field.R1] = 0, [Field.B2] = 1, [Field.L2] = 2, [Field.M3] = 0 }, 0, c =>
+        {
+            c.Gprs[1] = DiffCase.Buffer + 16; c.Memory = [0xF1, 0xF2, 0xD3]; c.MemoryOffset = 16;
+        });
+        Assert.That(rec.Get("f0"), Is.EqualTo(((ulong)D.PackFinite(false, 123, 0)).ToString("x16")));
+        // CPDT f2,0(3,r1),8: -12.3 as 3 signed packed bytes 00 12 3D, cc 1 (exponent ignored)
+        rec = Run("CPDT", new() { [Field.R1] = 2, [Field.B2] = 1, [Field.L2] = 2, [Field.M3] = 8 }, 0, c =>
+        {
+            c.Gprs[1] = DiffCase.Buffer + 32; c.SetFpr(2, (ulong)Dec(D, "-12.3"));
+        });
+        Assert.That(rec.Cc, Is.EqualTo(1));
+        Assert.That(rec.Get("m32"), Is.EqualTo("00123d"));
+        // CZDT with too few bytes: digits lost, cc 3; Z bit: zone 3
+        rec = Run("CZDT", new() { [Field.R1] = 2, [Field.B2] = 1, [Field.L2] = 1, [Field.M3] = 4 }, 0, c =>
+        {
+            c.Gprs[1] = DiffCase.Buffer + 32; c.SetFpr(2, (ulong)Dec(D, "456"));
+        });
+        Assert.That(rec.Cc, Is.EqualTo(3));
+        Assert.That(rec.Get("m32"), Is.EqualTo("3536"));
+        // CDZT longer than 16 bytes: specification exception
+        rec = Run("CDZT", new() { [Field.R1] = 0, [Field.B2] = 1, [Field.L2] = 16, [Field.M3] = 0 }, 0, c => c.Gprs[1] = DiffCase.Buffer);
+        Assert.That(rec.Pgm?.Code, Is.EqualTo(6));
+    }
+
+    [Test]
     public void Invalid_packed_input_is_a_data_exception_and_AFP_off_is_DXC_3()
     {
         var rec = Run("CDSTR", new() { [Field.R1] = 0, [Field.R2] = 1 }, 0, c => c.Gprs[1] = 0x1234567890123459UL);
