@@ -7,7 +7,7 @@
  * AP bus line of /proc/interrupts.
  * Usage: zcrypt-test [REQUESTS]   (timed requests per key size and operation; default 20)
  *        zcrypt-test loop N      (life cycle: N 1024-bit requests, ME and CRT alternating, that go on
- *                                 after failed ones; the host changes the queues meanwhile)
+ *                                 after failed ones, 1 s later; the host changes the queues meanwhile)
  * Exit code 0 when every result is correct (in the loop: no wrong result; failed requests are counted
  * by errno and reported, and the last request must succeed: the driver recovered).
  */
@@ -135,6 +135,7 @@ static int loop(int n)
             if (i == kinds && kinds < 8) errnos[kinds++] = e;
             if (i < 8) counts[i]++;
             last_ok = 0;
+            sleep(1); /* as a client would: give the AP bus time to find its queues again (its rescan runs every 30 s) */
             continue;
         }
         if (memcmp(out, op ? k->m : k->c, len) != 0) { wrong++; last_ok = 0; continue; }
