@@ -10,6 +10,10 @@
  *
  * Command line:  apqn=0504,0505  the queues the machine gives the guest
  *                type=13         expected AP type (13 = CEX7, the default)
+ *                foreign=0x0505  the APQN outside the configuration to try (default: the
+ *                                first one that is not expected), e.g. another VM's queue
+ *                rounds=N        try the foreign APQN N times (default 1), e.g. while the
+ *                                other VM's requests are in flight
  *
  * Prints one PASS or FAIL line per check, then "ap: N passed, M failed" and
  * exits with status 1 (all passed) or 3.  Without AP instructions (the
@@ -146,11 +150,14 @@ static int is_expected(u16 apqn)
     return 0;
 }
 
-/* An APQN outside the configuration: the first one after the expected ones. */
+/* An APQN outside the configuration: foreign=, else the first one after the expected ones. */
 static u16 foreign_apqn(void)
 {
     u16 a = 0;
+    long f = cmdline_long("foreign", -1);
 
+    if (f >= 0)
+        return (u16)f;
     while (is_expected(a))
         a++;
     return a;
@@ -829,20 +836,24 @@ static void test_bad_messages(u16 apqn)
 static void test_foreign(void)
 {
     u16 apqn = foreign_apqn();
+    long rounds = cmdline_long("rounds", 1);
     char name[80];
-    u64 r0 = apqn | DQAP_FIRST, psmid = 0, addr = (u64)(uintptr_t)replybuf, len = 4096, res = 0;
-    u32 st = 0, st2, st3;
-    int cc, rcc;
 
-    st2 = tapq(apqn, 1, NULL);
-    cc = dqap(&r0, &psmid, &addr, &len, &res, &st);
-    st3 = reset_queue(apqn, 0, &rcc);
     snprintf(name, sizeof(name), "apqn %02x.%04x outside the configuration: rc 0x01", apqn >> 8, apqn & 0xff);
-    if (ST_RC(st2) != RC_Q_NOT_AVAIL || cc != 3 || ST_RC(st) != RC_Q_NOT_AVAIL || rcc != 3 || ST_RC(st3) != RC_Q_NOT_AVAIL)
-        fail(name, "tapq 0x%08x dqap cc %d 0x%08x rapq cc %d 0x%08x", st2, cc, st, rcc, st3);
-    else {
-        test_nqap_status(name, apqn, NQAP_LAST, 400, RC_Q_NOT_AVAIL);
+    for (long i = 0; i < rounds; i++) {
+        u64 r0 = apqn | DQAP_FIRST, psmid = 0, addr = (u64)(uintptr_t)replybuf, len = 4096, res = 0;
+        u32 st = 0, st2, st3;
+        int cc, rcc;
+
+        st2 = tapq(apqn, 1, NULL);
+        cc = dqap(&r0, &psmid, &addr, &len, &res, &st);
+        st3 = reset_queue(apqn, 0, &rcc);
+        if (ST_RC(st2) != RC_Q_NOT_AVAIL || cc != 3 || ST_RC(st) != RC_Q_NOT_AVAIL || rcc != 3 || ST_RC(st3) != RC_Q_NOT_AVAIL) {
+            fail(name, "round %ld: tapq 0x%08x dqap cc %d 0x%08x rapq cc %d 0x%08x", i, st2, cc, st, rcc, st3);
+            return;
+        }
     }
+    test_nqap_status(name, apqn, NQAP_LAST, 400, RC_Q_NOT_AVAIL);
 }
 
 static void test_exceptions(u16 apqn)

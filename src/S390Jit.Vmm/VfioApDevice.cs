@@ -5,6 +5,7 @@ using S390Jit.Architecture.Isa;
 using S390Jit.Hardware.Ap;
 using S390Jit.Host.Crypto;
 using S390Jit.Host.Kvm;
+using ApInstructions = S390Jit.Architecture.Semantics.Crypto;
 
 namespace S390Jit.Vmm;
 
@@ -119,7 +120,10 @@ public sealed class VfioApDevice : IDisposable
         if (Kvm.Machine.ApFirmware is { } fw)
         {
             var s = fw.Stats;
-            sb.AppendLine($"stats: ap instructions     tapq {s.Tapq}, rapq {s.Rapq}, zapq {s.Zapq}, aqic {s.Aqic}, qci {s.Qci}, qact {s.Qact}, nqap {s.Nqap}, dqap {s.Dqap}");
+            // as the guest issued them: interpreted by the firmware (natively or under ECA.APIE) plus intercepted by KVM
+            var i = k.InterceptedPqap;
+            sb.Append($"stats: ap instructions     tapq {s.Tapq + i[ApInstructions.Tapq]}, rapq {s.Rapq + i[ApInstructions.Rapq]}, zapq {s.Zapq + i[ApInstructions.Zapq]}, aqic {s.Aqic + i[ApInstructions.Aqic]}, ");
+            sb.AppendLine($"qci {s.Qci + i[ApInstructions.Qci]}, qact {s.Qact + i[ApInstructions.Qact]}, nqap {s.Nqap}, dqap {s.Dqap}, intercepted pqap {i.Aggregate(0UL, (a, n) => a + n)}");
             var rcs = Enumerable.Range(0, 256).Where(rc => s.ResponseCodes[rc] != 0).Select(rc => $"0x{rc:x2} {s.ResponseCodes[rc]}");
             sb.AppendLine($"stats: ap response codes   {string.Join(", ", rcs.DefaultIfEmpty("none"))}");
         }

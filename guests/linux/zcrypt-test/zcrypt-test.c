@@ -6,7 +6,10 @@
  * Before and after it prints /sys/bus/ap/ap_interrupts, the cards' and queues' sysfs attributes and the
  * AP bus line of /proc/interrupts.
  * Usage: zcrypt-test [REQUESTS]   (timed requests per key size and operation; default 20)
- * Exit code 0 when every result is correct.
+ *        zcrypt-test loop N      (life cycle: N 1024-bit requests, ME and CRT alternating, that go on
+ *                                 after failed ones, 1 s later; the host changes the queues meanwhile)
+ * Exit code 0 when every result is correct (in the loop: no wrong result; failed requests are counted
+ * by errno and reported, and the last request must succeed: the driver recovered).
  */
 #include <asm/zcrypt.h>
 #include <dirent.h>
@@ -99,13 +102,63 @@ static int crt(int fd, const struct key *k, unsigned char *out)
     return ioctl(fd, ICARSACRT, &r);
 }
 
-int main(int argc, char **argv)
-{
-    static const struct key keys[] = {
+static const struct key keys[] = {
         { 1024, n1024, e1024, m1024, c1024, p1024, q1024, dp1024, dq1024, u1024 },
         { 2048, n2048, e2048, m2048, c2048, p2048, q2048, dp2048, dq2048, u2048 },
         { 4096, n4096, e4096, m4096, c4096, p4096, q4096, dp4096, dq4096, u4096 },
-    };
+};
+
+/* The life-cycle loop: requests go on while the host unbinds, resets or releases queues. */
+static int loop(int n)
+{
+    const struct key *k = &keys[0];
+    unsigned len = k->bits / 8;
+    unsigned char out[512];
+    int ok = 0, wrong = 0, failed = 0, last_ok = 0, first_fail = -1, first_errno = 0, recovered_at = -1;
+    int errnos[8] = { 0 }, counts[8] = { 0 }, kinds = 0;
+    print_ap_state("before");
+    int fd = open("/dev/z90crypt", O_RDWR);
+    if (fd < 0) {
+        printf("zcrypt-test: open /dev/z90crypt: %s\nzcrypt-test: FAIL\n", strerror(errno));
+        return 1;
+    }
+    printf("loop: start, %d requests\n", n);
+    double t0 = now();
+    for (int r = 0; r < n; r++) {
+        int op = r & 1;
+        memset(out, 0, len);
+        int rc = op ? crt(fd, k, out) : modexpo(fd, k, out);
+        if (rc != 0) {
+            int e = errno, i;
+            if (failed++ == 0) { first_fail = r; first_errno = e; }
+            for (i = 0; i < kinds && errnos[i] != e; i++) {}
+            if (i == kinds && kinds < 8) errnos[kinds++] = e;
+            if (i < 8) counts[i]++;
+            last_ok = 0;
+            sleep(1); /* as a client would: give the AP bus time to find its queues again (its rescan runs every 30 s) */
+            continue;
+        }
+        if (memcmp(out, op ? k->m : k->c, len) != 0) { wrong++; last_ok = 0; continue; }
+        if (failed && !last_ok && recovered_at < 0) recovered_at = r;
+        ok++;
+        last_ok = 1;
+    }
+    double t = now() - t0;
+    close(fd);
+    printf("loop: %d requests, %d ok, %d wrong, %d failed, %.3f s of guest time\n", n, ok, wrong, failed, t);
+    for (int i = 0; i < kinds; i++)
+        printf("loop: failed with %s: %d\n", strerror(errnos[i]), counts[i]);
+    if (failed)
+        printf("loop: first failure at request %d (%s), ok again from request %d\n", first_fail, strerror(first_errno), recovered_at);
+    print_ap_state("after");
+    int pass = wrong == 0 && last_ok;
+    printf("zcrypt-test: %s\n", pass ? "PASS" : "FAIL");
+    return pass ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[1], "loop") == 0) return loop(atoi(argv[2]));
     int requests = argc > 1 ? atoi(argv[1]) : 20;
     int failures = 0;
     setvbuf(stdout, 0, _IOLBF, 0);

@@ -67,6 +67,11 @@ public sealed class KvmCrypto
     public bool Apie { get; private set; }
     public bool AesKw { get; }
     public bool DeaKw { get; }
+    /// <summary>
+    /// PQAP intercepts KVM's handle_pqap saw, by function code (statistics: an AQIC under SIE always
+    /// intercepts, so the firmware's counts never include a guest's AQIC; with ap=off every PQAP intercepts).
+    /// </summary>
+    public readonly ulong[] InterceptedPqap = new ulong[256];
     /// <summary>The installed PQAP(AQIC) handler (vfio_ap's), or null.</summary>
     public IPqapHook? PqapHook
     {

@@ -234,6 +234,7 @@ public sealed partial class KvmVcpu
         ulong r0 = c.G[0];
         int fc = (int)((r0 >> 24) & 0xFF);
         c.Cycles += PqapInterceptCycles;
+        Interlocked.Increment(ref crypto.InterceptedPqap[fc]);
         ev.Emit(KvmTrace.HandlePqap, c.Cycles, (c.CpuAddress, fc, (ushort)r0, r0, c.G[1], c.G[2]));
         bool Exit(bool handled, string what)
         {

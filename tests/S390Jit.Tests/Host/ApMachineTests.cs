@@ -245,7 +245,7 @@ public class ApMachineTests
         var r = m.Run();
         var s = m.Statistics(r);
         Assert.That(s, Does.Contain("stats: ap configuration    crycb format 2, apie on, mdev a9a9a9a9-0000-4000-8000-000000000001, queues 05.0004 05.0005"));
-        Assert.That(s, Does.Contain("stats: ap instructions     tapq 0, rapq 0, zapq 0, aqic 0, qci 0, qact 0, nqap 1, dqap 0"));
+        Assert.That(s, Does.Contain("stats: ap instructions     tapq 0, rapq 0, zapq 0, aqic 0, qci 0, qact 0, nqap 1, dqap 0, intercepted pqap 0"));
         Assert.That(s, Does.Contain("stats: ap queue 05.0004    cex7a: requests 1, replies 0, error replies 0, full 0, resets 0 (zeroize 0), latency avg 104000 cycles (20.0 us), max 104000 cycles (20.0 us)"));
         Assert.That(s, Does.Contain("stats: ap queue 05.0005    cex7a: requests 0,"));
     }
