@@ -66,27 +66,37 @@ public static class Program
         help.Action = new NamedHelpAction((HelpAction)help.Action!);
         foreach (var v in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(v);
 
-        var runOptions = new RunOptions();
+        // only the option sets this command line can use are built (each is about 90 options): "run ..." needs
+        // no QEMU spellings on the root, "-kernel ..." no run subcommand's, "disasm ..." neither
+        string? first = args.Length > 0 ? args[0] : null;
+        bool subcommandFirst = first is "run" or "disasm" or "mkinitramfs";
         var run = new Command("run", "Boot an s390x kernel (qemu-system-s390x -kernel protocol) and run it to completion.");
-        runOptions.AddTo(run, withKernelArgument: true);
-        run.SetAction(pr => RunCommand.Execute(runOptions.Bind(pr), stdout, stderr));
+        if (args.Contains("run"))
+        {
+            var runOptions = new RunOptions();
+            runOptions.AddTo(run, withKernelArgument: true);
+            run.SetAction(pr => RunCommand.Execute(runOptions.Bind(pr), stdout, stderr));
+        }
         root.Subcommands.Add(run);
-        root.Subcommands.Add(DisasmCommand.Create(stdout, stderr));
-        root.Subcommands.Add(MkinitramfsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(first == "disasm" || !subcommandFirst ? DisasmCommand.Create(stdout, stderr) : new Command("disasm", DisasmCommand.Summary));
+        root.Subcommands.Add(first == "mkinitramfs" || !subcommandFirst ? MkinitramfsCommand.Create(stdout, stderr) : new Command("mkinitramfs", MkinitramfsCommand.Summary));
 
         // qemu-system-s390x spellings directly on the root command: "s390jit -kernel x.elf -nographic ..."
-        var qemuOptions = new RunOptions();
-        qemuOptions.AddTo(root, withKernelArgument: false);
-        root.SetAction(pr =>
+        if (!subcommandFirst)
         {
-            var o = qemuOptions.Bind(pr);
-            if (o.Kernel == null && o.Unsupported == null)
+            var qemuOptions = new RunOptions();
+            qemuOptions.AddTo(root, withKernelArgument: false);
+            root.SetAction(pr =>
             {
-                stderr.WriteLine("s390jit: error: no kernel given; try 's390jit -kernel FILE', 's390jit run FILE' or 's390jit --help'");
-                return 2;
-            }
-            return RunCommand.Execute(o, stdout, stderr);
-        });
+                var o = qemuOptions.Bind(pr);
+                if (o.Kernel == null && o.Unsupported == null)
+                {
+                    stderr.WriteLine("s390jit: error: no kernel given; try 's390jit -kernel FILE', 's390jit run FILE' or 's390jit --help'");
+                    return 2;
+                }
+                return RunCommand.Execute(o, stdout, stderr);
+            });
+        }
 
         StartupTrace.Mark("command line built");
         args = Normalize(args, root);
@@ -108,7 +118,7 @@ public static class Program
     private static string[] Normalize(string[] args, RootCommand root)
     {
         var known = root.Subcommands.Append(root).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
-        var single = RunOptions.SingleDashNames(root).ToHashSet(StringComparer.Ordinal);
+        var single = root.Subcommands.Append(root).SelectMany(RunOptions.SingleDashNames).ToHashSet(StringComparer.Ordinal);
         var result = new List<string>(args.Length);
         foreach (var a in args)
         {
