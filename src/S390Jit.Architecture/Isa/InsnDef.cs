@@ -93,8 +93,29 @@ public sealed unsafe class InsnDef
     /// <summary>Opcode as written in the PoO: 2 hex digits, 4 (with op2 byte) or 3 (with op2 nibble).</summary>
     public string OpcodeText { get; internal set; } = "";
 
-    /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed.</summary>
-    public OperandSyntax Syntax { get; internal set; } = null!;
+    /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed on first use: only the
+    /// disassembler, the assembler and the tests read it, so a run's start-up does not parse 1,250 of them.</summary>
+    public OperandSyntax Syntax => Volatile.Read(ref _syntax) ?? ParseSyntax();
+    private OperandSyntax? _syntax;
+    /// <summary>The table's operand column and its line (for the message of a malformed one).</summary>
+    internal string SyntaxText { get; init; } = "";
+    internal int TableLine { get; init; }
+
+    /// <summary>Parses the operand column and sets <see cref="ZeroMask"/> (any thread; the result is the same).</summary>
+    private OperandSyntax ParseSyntax()
+    {
+        OperandSyntax syntax;
+        try { syntax = OperandSyntax.Parse(SyntaxText, Format, Has(InsnFlags.UImm)); }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"instruction table line {TableLine}: operands '{SyntaxText}': {e.Message}");
+        }
+        ulong all = OperandSyntax.BitMask(0, Length * 8);
+        ulong rxb = Format.ToString().StartsWith('V') ? OperandSyntax.BitMask(36, 4) : 0;
+        _zeroMask = all & ~OpcodeMask & ~syntax.FieldBits & ~syntax.IgnoredBits & ~rxb;
+        Volatile.Write(ref _syntax, syntax);
+        return syntax;
+    }
     /// <summary>Extended mnemonics of this row, most specific first (see <see cref="InsnAlias"/>); the alias
     /// table is parsed on first use (a run that disassembles nothing never needs it).</summary>
     public IReadOnlyList<InsnAlias> Aliases
@@ -106,7 +127,11 @@ public sealed unsafe class InsnDef
     /// <summary>Left-aligned mask of the opcode bits (first byte and secondary opcode).</summary>
     public ulong OpcodeMask { get; internal set; }
     /// <summary>Left-aligned mask of bits that must be zero for the disassembler to show this row (objdump's rule).</summary>
-    public ulong ZeroMask { get; internal set; }
+    public ulong ZeroMask
+    {
+        get { _ = Syntax; return _zeroMask; }
+    }
+    private ulong _zeroMask;
     /// <summary>The spelling of a left-aligned instance of this row: the most specific matching alias, else the row.</summary>
     public (string Mnemonic, OperandSyntax Syntax) SpellingOf(ulong raw)
     {

@@ -142,17 +142,9 @@ public static unsafe partial class InstructionTable
         {
             Mnemonic = c[1], Op1 = op1, Op2 = op2, Format = fmt, Facility = fac, Flags = flags, Sie = sie,
             Cycles = int.Parse(c[6], CultureInfo.InvariantCulture), Group = c[7],
+            SyntaxText = c[8], TableLine = lineNo,
         };
         def.OpcodeText = op.ToUpperInvariant();
-        try
-        {
-            def.Syntax = OperandSyntax.Parse(c[8], fmt, flags.HasFlag(InsnFlags.UImm));
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidDataException($"instruction table line {lineNo}: operands '{c[8]}': {e.Message}");
-        }
-        int length = Formats.Length(fmt);
         ulong opMask = kind switch
         {
             Op2Kind.Byte1 => 0xFFFF_0000_0000_0000UL,
@@ -161,9 +153,6 @@ public static unsafe partial class InstructionTable
             _ => 0xFF00_0000_0000_0000UL,
         };
         def.OpcodeMask = opMask;
-        ulong all = OperandSyntax.BitMask(0, length * 8);
-        ulong rxb = fmt.ToString().StartsWith('V') ? OperandSyntax.BitMask(36, 4) : 0;
-        def.ZeroMask = all & ~opMask & ~def.Syntax.FieldBits & ~def.Syntax.IgnoredBits & ~rxb;
         if (bodies.TryGetValue(def.Mnemonic, out var body))
         {
             def.Body = body;
