@@ -117,8 +117,17 @@ public static class Program
     /// </summary>
     private static string[] Normalize(string[] args, RootCommand root)
     {
-        var known = root.Subcommands.Append(root).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
-        var single = root.Subcommands.Append(root).SelectMany(RunOptions.SingleDashNames).ToHashSet(StringComparer.Ordinal);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var single = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in root.Subcommands.Append(root))
+        {
+            foreach (var o in c.Options)
+            {
+                known.Add(o.Name);
+                known.UnionWith(o.Aliases);
+            }
+            RunOptions.AddSingleDashNames(c, single);
+        }
         var result = new List<string>(args.Length);
         foreach (var a in args)
         {
@@ -132,7 +141,12 @@ public static class Program
     /// <summary>An option that takes a value but is the last token or followed by another option ("-append -kernel x").</summary>
     private static string? MissingValue(string[] args, Command command)
     {
-        var options = command.Options.SelectMany(o => o.Aliases.Append(o.Name).Select(n => (Name: n, Option: o))).ToDictionary(p => p.Name, p => p.Option);
+        var options = new Dictionary<string, Option>(StringComparer.Ordinal);
+        foreach (var o in command.Options)
+        {
+            options[o.Name] = o;
+            foreach (var a in o.Aliases) options[a] = o;
+        }
         for (int i = 0; i < args.Length; i++)
             if (options.TryGetValue(args[i], out var o) && o.Arity.MinimumNumberOfValues > 0 && (i + 1 == args.Length || options.ContainsKey(args[i + 1])))
                 return $"option '{args[i]}' needs a value";
