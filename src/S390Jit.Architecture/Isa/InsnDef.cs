@@ -69,10 +69,14 @@ public sealed unsafe class InsnDef
     /// <summary>PoO chapter the instruction belongs to, for the coverage report.</summary>
     public required string Group { get; init; }
 
-    /// <summary>The one semantic body, or null when the row is a known gap (operation exception at run time).</summary>
-    public MethodInfo? Body { get; internal set; }
+    /// <summary>The one semantic body, or null when the row is a known gap (operation exception at run time).
+    /// Its reflection object is looked up on first use (the JIT, the tests); <see cref="Implemented"/> needs none.</summary>
+    public MethodInfo? Body => BoundBody == null ? null : _body ??= InstructionTable.Resolve(BoundBody);
     /// <summary>For <see cref="SieAction.Conditional"/>: returns true when the SIE intercepts this execution.</summary>
-    public MethodInfo? SieCheck { get; internal set; }
+    public MethodInfo? SieCheck => BoundSieCheck == null ? null : _sieCheck ??= InstructionTable.Resolve(BoundSieCheck);
+    private MethodInfo? _body, _sieCheck;
+    internal InstructionTable.BoundMethod? BoundBody { get; set; }
+    internal InstructionTable.BoundMethod? BoundSieCheck { get; set; }
 
     /// <summary>Entry of a helper body (Cpu, ref Insn); null for simple instructions and gaps.</summary>
     public delegate*<Cpu, ref Insn, void> Exec;
@@ -88,7 +92,7 @@ public sealed unsafe class InsnDef
     public bool IsSimple => SimpleBodyClass != null;
 
     public int Length => Formats.Length(Format);
-    public bool Implemented => Body != null;
+    public bool Implemented => BoundBody != null;
     public bool Has(InsnFlags f) => (Flags & f) != 0;
     /// <summary>Opcode as written in the PoO: 2 hex digits, 4 (with op2 byte) or 3 (with op2 nibble).</summary>
     public string OpcodeText { get; internal set; } = "";
