@@ -101,7 +101,8 @@ public static class Program
         StartupTrace.Mark("command line built");
         args = Normalize(args, root);
         var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
-        if (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { })
+        // "disasm --help" shows the help even though the command's argument is missing
+        if (parse.Action is not NamedHelpAction && (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { }))
         {
             stderr.WriteLine($"s390jit: error: {MissingValue(args, parse.CommandResult.Command) ?? ErrorLine(parse)} (see 's390jit --help')");
             return 2;
