@@ -19,9 +19,12 @@ internal static class DisasmCommand
     private static readonly Option<string?> s_base = new("--base") { Description = "load address of a raw file (hex, e.g. 0x10000; default 0)" };
     private static readonly Option<bool> s_bytes = new("--bytes") { Description = "also print each instruction's encoding" };
 
+    /// <summary>The command's line in 's390jit --help'.</summary>
+    public const string Summary = "Disassemble an s390x ELF's executable sections (or a raw file) in objdump's spelling.";
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var cmd = new Command("disasm", "Disassemble an s390x ELF's executable sections (or a raw file) in objdump's spelling.");
+        var cmd = new Command("disasm", Summary);
         cmd.Arguments.Add(s_file);
         cmd.Options.Add(s_raw);
         cmd.Options.Add(s_base);

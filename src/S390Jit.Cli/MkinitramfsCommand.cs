@@ -18,9 +18,12 @@ internal static class MkinitramfsCommand
     private static readonly Option<string> s_output = new("--output", "-o") { Description = "the archive to write (e.g. initrd.gz)", Required = true };
     private static readonly Option<bool> s_noGzip = new("--no-gzip") { Description = "write the plain cpio archive" };
 
+    /// <summary>The command's line in 's390jit --help'.</summary>
+    public const string Summary = "Make an initramfs for -initrd: a gzip-compressed newc cpio archive of host files and directories.";
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var cmd = new Command("mkinitramfs", "Make an initramfs for -initrd: a gzip-compressed newc cpio archive of host files and directories.");
+        var cmd = new Command("mkinitramfs", Summary);
         cmd.Arguments.Add(s_sources);
         cmd.Options.Add(s_output);
         cmd.Options.Add(s_noGzip);

@@ -66,32 +66,43 @@ public static class Program
         help.Action = new NamedHelpAction((HelpAction)help.Action!);
         foreach (var v in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(v);
 
-        var runOptions = new RunOptions();
+        // only the option sets this command line can use are built (each is about 90 options): "run ..." needs
+        // no QEMU spellings on the root, "-kernel ..." no run subcommand's, "disasm ..." neither
+        string? first = args.Length > 0 ? args[0] : null;
+        bool subcommandFirst = first is "run" or "disasm" or "mkinitramfs";
         var run = new Command("run", "Boot an s390x kernel (qemu-system-s390x -kernel protocol) and run it to completion.");
-        runOptions.AddTo(run, withKernelArgument: true);
-        run.SetAction(pr => RunCommand.Execute(runOptions.Bind(pr), stdout, stderr));
+        if (args.Contains("run"))
+        {
+            var runOptions = new RunOptions();
+            runOptions.AddTo(run, withKernelArgument: true);
+            run.SetAction(pr => RunCommand.Execute(runOptions.Bind(pr), stdout, stderr));
+        }
         root.Subcommands.Add(run);
-        root.Subcommands.Add(DisasmCommand.Create(stdout, stderr));
-        root.Subcommands.Add(MkinitramfsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(first == "disasm" || !subcommandFirst ? DisasmCommand.Create(stdout, stderr) : new Command("disasm", DisasmCommand.Summary));
+        root.Subcommands.Add(first == "mkinitramfs" || !subcommandFirst ? MkinitramfsCommand.Create(stdout, stderr) : new Command("mkinitramfs", MkinitramfsCommand.Summary));
 
         // qemu-system-s390x spellings directly on the root command: "s390jit -kernel x.elf -nographic ..."
-        var qemuOptions = new RunOptions();
-        qemuOptions.AddTo(root, withKernelArgument: false);
-        root.SetAction(pr =>
+        if (!subcommandFirst)
         {
-            var o = qemuOptions.Bind(pr);
-            if (o.Kernel == null && o.Unsupported == null)
+            var qemuOptions = new RunOptions();
+            qemuOptions.AddTo(root, withKernelArgument: false);
+            root.SetAction(pr =>
             {
-                stderr.WriteLine("s390jit: error: no kernel given; try 's390jit -kernel FILE', 's390jit run FILE' or 's390jit --help'");
-                return 2;
-            }
-            return RunCommand.Execute(o, stdout, stderr);
-        });
+                var o = qemuOptions.Bind(pr);
+                if (o.Kernel == null && o.Unsupported == null)
+                {
+                    stderr.WriteLine("s390jit: error: no kernel given; try 's390jit -kernel FILE', 's390jit run FILE' or 's390jit --help'");
+                    return 2;
+                }
+                return RunCommand.Execute(o, stdout, stderr);
+            });
+        }
 
         StartupTrace.Mark("command line built");
         args = Normalize(args, root);
         var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
-        if (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { })
+        // "disasm --help" shows the help even though the command's argument is missing
+        if (parse.Action is not NamedHelpAction && (parse.Errors.Count > 0 || MissingValue(args, parse.CommandResult.Command) is { }))
         {
             stderr.WriteLine($"s390jit: error: {MissingValue(args, parse.CommandResult.Command) ?? ErrorLine(parse)} (see 's390jit --help')");
             return 2;
@@ -107,8 +118,17 @@ public static class Program
     /// </summary>
     private static string[] Normalize(string[] args, RootCommand root)
     {
-        var known = root.Subcommands.Append(root).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
-        var single = RunOptions.SingleDashNames(root).ToHashSet(StringComparer.Ordinal);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var single = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in root.Subcommands.Append(root))
+        {
+            foreach (var o in c.Options)
+            {
+                known.Add(o.Name);
+                known.UnionWith(o.Aliases);
+            }
+            RunOptions.AddSingleDashNames(c, single);
+        }
         var result = new List<string>(args.Length);
         foreach (var a in args)
         {
@@ -122,7 +142,12 @@ public static class Program
     /// <summary>An option that takes a value but is the last token or followed by another option ("-append -kernel x").</summary>
     private static string? MissingValue(string[] args, Command command)
     {
-        var options = command.Options.SelectMany(o => o.Aliases.Append(o.Name).Select(n => (Name: n, Option: o))).ToDictionary(p => p.Name, p => p.Option);
+        var options = new Dictionary<string, Option>(StringComparer.Ordinal);
+        foreach (var o in command.Options)
+        {
+            options[o.Name] = o;
+            foreach (var a in o.Aliases) options[a] = o;
+        }
         for (int i = 0; i < args.Length; i++)
             if (options.TryGetValue(args[i], out var o) && o.Arity.MinimumNumberOfValues > 0 && (i + 1 == args.Length || options.ContainsKey(args[i + 1])))
                 return $"option '{args[i]}' needs a value";

@@ -47,10 +47,28 @@ internal sealed class RunOptions
     private readonly Option<string[]> _host = Single("--host", "host machine features: aiv=on|off (GISA/GIB), fac65=on|off (AQIC), gisaf=on|off (GISA format 1)");
 
     /// <summary>QEMU options accepted and ignored, and QEMU options refused as unsupported (hidden).</summary>
-    private readonly (string Name, Option Option)[] _ignored = QemuCompat.Ignored
-        .Select(i => (i.Name, i.TakesValue ? (Option)Single(i.Name, i.Help) : new Option<bool>(i.Name) { Description = i.Help })).ToArray();
-    private readonly (string Name, Option Option)[] _unsupported = QemuCompat.UnsupportedFlags.Select(n => (n, (Option)new Option<bool>(n) { Hidden = true }))
-        .Concat(QemuCompat.UnsupportedWithValue.Select(n => (n, (Option)Single(n, "", hidden: true)))).ToArray();
+    /// (Plain arrays and loops here and in Bind: LINQ over value tuples is code RyuJIT compiles at every start.)
+    private readonly Option[] _ignored = IgnoredOptions();
+    private readonly Option[] _unsupported = UnsupportedOptions();
+
+    private static Option[] IgnoredOptions()
+    {
+        var list = new Option[QemuCompat.Ignored.Length];
+        for (int i = 0; i < list.Length; i++)
+        {
+            var (name, takesValue, help) = QemuCompat.Ignored[i];
+            list[i] = takesValue ? Single(name, help) : new Option<bool>(name) { Description = help };
+        }
+        return list;
+    }
+
+    private static Option[] UnsupportedOptions()
+    {
+        var list = new List<Option>(QemuCompat.UnsupportedFlags.Length + QemuCompat.UnsupportedWithValue.Length);
+        foreach (var n in QemuCompat.UnsupportedFlags) list.Add(new Option<bool>(n) { Hidden = true });
+        foreach (var n in QemuCompat.UnsupportedWithValue) list.Add(Single(n, "", hidden: true));
+        return list.ToArray();
+    }
 
     /// <summary>An option taking one value per occurrence; Bind takes the last one or all of them.</summary>
     private static Option<string[]> Single(string name, string description, string? alias = null, bool hidden = false)
@@ -70,12 +88,22 @@ internal sealed class RunOptions
                      _trace, _log, _logFile, _profile, _profileOut, _symbols, _traceOut, _nographic, _nodefaults, _machine, _name, _chardev, _device, _ap, _apType, _apOff, _cpu, _quirk, _host, _apEvent })
             cmd.Options.Add(o);
         foreach (var o in _gdb.All) cmd.Options.Add(o);
-        foreach (var (_, o) in _ignored.Concat(_unsupported)) cmd.Options.Add(o);
+        foreach (var o in _ignored) cmd.Options.Add(o);
+        foreach (var o in _unsupported) cmd.Options.Add(o);
     }
 
     /// <summary>Every spelling of a QEMU option this command knows (single dash), for "--kernel" = "-kernel" as in QEMU.</summary>
-    public static IEnumerable<string> SingleDashNames(Command cmd) =>
-        cmd.Options.SelectMany(o => o.Aliases.Append(o.Name)).Where(n => n.Length > 2 && n[0] == '-' && n[1] != '-');
+    public static void AddSingleDashNames(Command cmd, HashSet<string> names)
+    {
+        foreach (var o in cmd.Options)
+        {
+            if (IsSingleDash(o.Name)) names.Add(o.Name);
+            foreach (var a in o.Aliases)
+                if (IsSingleDash(a)) names.Add(a);
+        }
+    }
+
+    private static bool IsSingleDash(string n) => n.Length > 2 && n[0] == '-' && n[1] != '-';
 
     public RunSettings Bind(ParseResult pr)
     {
@@ -115,10 +143,17 @@ internal sealed class RunOptions
             Host = Last(_host),
             ApEvents = pr.GetValue(_apEvent) ?? [],
             Gdb = _gdb.Bind(pr),
-            Ignored = _ignored.Where(i => pr.GetResult(i.Option) is { Implicit: false })
-                .Select(i => (i.Name, i.Option is Option<string[]> s ? Last(s) : null)).ToList(),
-            Unsupported = _unsupported.Where(u => pr.GetResult(u.Option) is { Implicit: false }).Select(u => u.Name).FirstOrDefault(),
+            Ignored = Given(pr, _ignored, o => (o.Name, o is Option<string[]> s ? Last(s) : null)),
+            Unsupported = Array.Find(_unsupported, o => pr.GetResult(o) is { Implicit: false })?.Name,
         };
+    }
+
+    private static List<(string Option, string? Value)> Given(ParseResult pr, Option[] options, Func<Option, (string, string?)> value)
+    {
+        var list = new List<(string Option, string? Value)>();
+        foreach (var o in options)
+            if (pr.GetResult(o) is { Implicit: false }) list.Add(value(o));
+        return list;
     }
 }
 

@@ -16,14 +16,17 @@ namespace S390Jit.Loader;
 /// </summary>
 public sealed class ElfImage : KernelImage
 {
-    private ElfImage(FileType type, ulong entry, LoadSegment[] segments, ElfSection[] sections, SymbolTable symbols)
+    private ElfImage(FileType type, ulong entry, LoadSegment[] segments, ElfSection[] sections, ElfSymbol[]? symbols)
     {
         Type = type;
         Entry = entry;
         Segments = segments;
         Sections = sections;
-        Symbols = symbols;
+        _symbolEntries = symbols;
     }
+
+    private readonly ElfSymbol[]? _symbolEntries;
+    private SymbolTable? _symbols;
 
     public override string Format => "ELF";
 
@@ -39,8 +42,10 @@ public sealed class ElfImage : KernelImage
     /// <summary>All section headers in table order (with the null section 0, so <c>Sections[symbol.SectionIndex]</c> works).</summary>
     public IReadOnlyList<ElfSection> Sections { get; }
 
-    /// <summary>Symbols from .symtab, or from .dynsym when there is no .symtab; may be empty.</summary>
-    public override SymbolTable Symbols { get; }
+    /// <summary>Symbols from .symtab, or from .dynsym when there is no .symtab; may be empty. The entries are
+    /// read (and checked) by <see cref="Parse"/>; the address lookup is built on first use (a plain run has none).</summary>
+    public override SymbolTable Symbols =>
+        _symbols ??= _symbolEntries is null ? SymbolTable.Empty : new SymbolTable(_symbolEntries, Sections);
 
     /// <summary>First section called <paramref name="name"/>, or null.</summary>
     public ElfSection? FindSection(string name) => Sections.FirstOrDefault(s => s.Name == name);
@@ -64,7 +69,9 @@ public sealed class ElfImage : KernelImage
         string stage = "section or symbol tables"; // ELFSharp reads them all while loading
         try
         {
-            using var elf = ELFReader.Load<ulong>(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), shouldOwnStream: true);
+            // the non-generic entry: ELFSharp instantiates ELF<ulong> itself, so its ReadyToRun image holds that code
+            // (ELFReader.Load<ulong> from here would be compiled by RyuJIT at every start, perf/startup.md)
+            using var elf = (ELF<ulong>)ELFReader.Load(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), shouldOwnStream: true);
             stage = "program headers";
             var segments = elf.Segments.Select((s, i) => (Header: s, Index: i)).Where(s => s.Header.Type == SegmentType.Load)
                 .Select(s => CheckSegment(s.Header, s.Index, file)).ToArray();
@@ -77,8 +84,8 @@ public sealed class ElfImage : KernelImage
             }).ToArray();
             stage = "symbol table";
             var symtab = elf.GetSections<SymbolTable<ulong>>().OrderBy(t => t.Type == SectionType.SymbolTable ? 0 : 1).FirstOrDefault();
-            var symbols = symtab is null ? SymbolTable.Empty : new SymbolTable(symtab.Entries.Skip(1) // entry 0 is the null symbol
-                .Select(e => new ElfSymbol(e.Name ?? "", e.Value, e.Size, (byte)e.Type, (byte)e.Binding, e.PointedSectionIndex)).ToArray(), sections);
+            var symbols = symtab?.Entries.Skip(1) // entry 0 is the null symbol
+                .Select(e => new ElfSymbol(e.Name ?? "", e.Value, e.Size, (byte)e.Type, (byte)e.Binding, e.PointedSectionIndex)).ToArray();
             return new ElfImage((FileType)h.Type, h.Entry, segments, sections, symbols);
         }
         catch (Exception e) when (e is not ImageFormatException)

@@ -33,9 +33,12 @@ public sealed partial class Machine
             seg.Data.Span.CopyTo(dst);
         }
         Kernel = image;
-        var symbols = _opt.Symbols ?? image.Symbols;
-        if (Profiler != null) Profiler.Symbols = symbols;
-        if (Log != null) Log.Symbols = symbols;
+        if (Profiler != null || Log != null)
+        {
+            var symbols = _opt.Symbols ?? image.Symbols; // the lookup is built only when something uses it
+            if (Profiler != null) Profiler.Symbols = symbols;
+            if (Log != null) Log.Symbols = symbols;
+        }
         ulong start = image.Entry;
         if (start is KernelImageStart or 0x800)
         {

@@ -69,10 +69,14 @@ public sealed unsafe class InsnDef
     /// <summary>PoO chapter the instruction belongs to, for the coverage report.</summary>
     public required string Group { get; init; }
 
-    /// <summary>The one semantic body, or null when the row is a known gap (operation exception at run time).</summary>
-    public MethodInfo? Body { get; internal set; }
+    /// <summary>The one semantic body, or null when the row is a known gap (operation exception at run time).
+    /// Its reflection object is looked up on first use (the JIT, the tests); <see cref="Implemented"/> needs none.</summary>
+    public MethodInfo? Body => BoundBody == null ? null : _body ??= InstructionTable.Resolve(BoundBody);
     /// <summary>For <see cref="SieAction.Conditional"/>: returns true when the SIE intercepts this execution.</summary>
-    public MethodInfo? SieCheck { get; internal set; }
+    public MethodInfo? SieCheck => BoundSieCheck == null ? null : _sieCheck ??= InstructionTable.Resolve(BoundSieCheck);
+    private MethodInfo? _body, _sieCheck;
+    internal InstructionTable.BoundMethod? BoundBody { get; set; }
+    internal InstructionTable.BoundMethod? BoundSieCheck { get; set; }
 
     /// <summary>Entry of a helper body (Cpu, ref Insn); null for simple instructions and gaps.</summary>
     public delegate*<Cpu, ref Insn, void> Exec;
@@ -88,13 +92,34 @@ public sealed unsafe class InsnDef
     public bool IsSimple => SimpleBodyClass != null;
 
     public int Length => Formats.Length(Format);
-    public bool Implemented => Body != null;
+    public bool Implemented => BoundBody != null;
     public bool Has(InsnFlags f) => (Flags & f) != 0;
     /// <summary>Opcode as written in the PoO: 2 hex digits, 4 (with op2 byte) or 3 (with op2 nibble).</summary>
     public string OpcodeText { get; internal set; } = "";
 
-    /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed.</summary>
-    public OperandSyntax Syntax { get; internal set; } = null!;
+    /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed on first use: only the
+    /// disassembler, the assembler and the tests read it, so a run's start-up does not parse 1,250 of them.</summary>
+    public OperandSyntax Syntax => Volatile.Read(ref _syntax) ?? ParseSyntax();
+    private OperandSyntax? _syntax;
+    /// <summary>The table's operand column and its line (for the message of a malformed one).</summary>
+    internal string SyntaxText { get; init; } = "";
+    internal int TableLine { get; init; }
+
+    /// <summary>Parses the operand column and sets <see cref="ZeroMask"/> (any thread; the result is the same).</summary>
+    private OperandSyntax ParseSyntax()
+    {
+        OperandSyntax syntax;
+        try { syntax = OperandSyntax.Parse(SyntaxText, Format, Has(InsnFlags.UImm)); }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"instruction table line {TableLine}: operands '{SyntaxText}': {e.Message}");
+        }
+        ulong all = OperandSyntax.BitMask(0, Length * 8);
+        ulong rxb = Format.ToString().StartsWith('V') ? OperandSyntax.BitMask(36, 4) : 0;
+        _zeroMask = all & ~OpcodeMask & ~syntax.FieldBits & ~syntax.IgnoredBits & ~rxb;
+        Volatile.Write(ref _syntax, syntax);
+        return syntax;
+    }
     /// <summary>Extended mnemonics of this row, most specific first (see <see cref="InsnAlias"/>); the alias
     /// table is parsed on first use (a run that disassembles nothing never needs it).</summary>
     public IReadOnlyList<InsnAlias> Aliases
@@ -106,7 +131,11 @@ public sealed unsafe class InsnDef
     /// <summary>Left-aligned mask of the opcode bits (first byte and secondary opcode).</summary>
     public ulong OpcodeMask { get; internal set; }
     /// <summary>Left-aligned mask of bits that must be zero for the disassembler to show this row (objdump's rule).</summary>
-    public ulong ZeroMask { get; internal set; }
+    public ulong ZeroMask
+    {
+        get { _ = Syntax; return _zeroMask; }
+    }
+    private ulong _zeroMask;
     /// <summary>The spelling of a left-aligned instance of this row: the most specific matching alias, else the row.</summary>
     public (string Mnemonic, OperandSyntax Syntax) SpellingOf(ulong raw)
     {

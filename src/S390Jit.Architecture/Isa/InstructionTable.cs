@@ -21,8 +21,10 @@ public static unsafe partial class InstructionTable
 
     static InstructionTable()
     {
-        var bodies = FindMethods(m => m.ReturnType == typeof(void));
-        var checks = FindMethods(m => m.ReturnType == typeof(bool));
+        var binder = new BodyBinder();
+        AddBodies(binder); // generated at build time (S390Jit.Generators): no reflection at start-up
+        var bodies = binder.Bodies;
+        var checks = binder.Checks;
         var rows = new List<InsnDef>();
         int lineNo = 0;
         foreach (var rawLine in Text.Split('\n'))
@@ -104,7 +106,40 @@ public static unsafe partial class InstructionTable
 
     public static InsnDef? ByMnemonic(string mnemonic) => s_byMnemonic.GetValueOrDefault(mnemonic);
 
-    private static InsnDef ParseRow(string[] c, int lineNo, Dictionary<string, MethodInfo> bodies, Dictionary<string, MethodInfo> checks)
+    /// <summary>A semantic body or SIE check as the generator found it: its class (the generic definition for a
+    /// simple body) and its entry point (the interpreter instantiation for a simple body).</summary>
+    internal sealed record BoundMethod(string Name, Type DeclaringType, bool Simple, nint Entry);
+
+    /// <summary>Collects the generated list; a name may exist once, as with <see cref="FindMethods"/>.</summary>
+    internal sealed class BodyBinder
+    {
+        public readonly Dictionary<string, BoundMethod> Bodies = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, BoundMethod> Checks = new(StringComparer.Ordinal);
+
+        public void Simple(string name, Type genericClass, delegate*<Semantics.InterpBackend, ref Insn, void> entry) =>
+            Add(Bodies, new BoundMethod(name, genericClass, true, (nint)entry));
+        public void Helper(string name, Type declaring, delegate*<Cpu, ref Insn, void> entry) =>
+            Add(Bodies, new BoundMethod(name, declaring, false, (nint)entry));
+        public void Check(string name, Type declaring, delegate*<Cpu, ref Insn, bool> entry) =>
+            Add(Checks, new BoundMethod(name, declaring, false, (nint)entry));
+
+        private static void Add(Dictionary<string, BoundMethod> d, BoundMethod m)
+        {
+            if (!d.TryAdd(m.Name, m))
+                throw new InvalidDataException($"two semantic bodies named {m.Name}: {d[m.Name].DeclaringType.Name} and {m.DeclaringType.Name}");
+        }
+    }
+
+    /// <summary>The reflection object of a bound body or check (the JIT and the tests use it; a run's start-up does not).</summary>
+    internal static MethodInfo Resolve(BoundMethod m)
+    {
+        var t = m.Simple ? m.DeclaringType.MakeGenericType(typeof(Semantics.InterpBackend), typeof(ulong)) : m.DeclaringType;
+        var first = m.Simple ? typeof(Semantics.InterpBackend) : typeof(Cpu);
+        return t.GetMethod(m.Name, BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly, [first, typeof(Insn).MakeByRefType()])
+               ?? throw new InvalidOperationException($"semantic body {m.Name} not found in {t.Name}");
+    }
+
+    private static InsnDef ParseRow(string[] c, int lineNo, Dictionary<string, BoundMethod> bodies, Dictionary<string, BoundMethod> checks)
     {
         string op = c[0];
         byte op1 = byte.Parse(op[..2], NumberStyles.HexNumber);
@@ -142,17 +177,9 @@ public static unsafe partial class InstructionTable
         {
             Mnemonic = c[1], Op1 = op1, Op2 = op2, Format = fmt, Facility = fac, Flags = flags, Sie = sie,
             Cycles = int.Parse(c[6], CultureInfo.InvariantCulture), Group = c[7],
+            SyntaxText = c[8], TableLine = lineNo,
         };
         def.OpcodeText = op.ToUpperInvariant();
-        try
-        {
-            def.Syntax = OperandSyntax.Parse(c[8], fmt, flags.HasFlag(InsnFlags.UImm));
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidDataException($"instruction table line {lineNo}: operands '{c[8]}': {e.Message}");
-        }
-        int length = Formats.Length(fmt);
         ulong opMask = kind switch
         {
             Op2Kind.Byte1 => 0xFFFF_0000_0000_0000UL,
@@ -161,31 +188,29 @@ public static unsafe partial class InstructionTable
             _ => 0xFF00_0000_0000_0000UL,
         };
         def.OpcodeMask = opMask;
-        ulong all = OperandSyntax.BitMask(0, length * 8);
-        ulong rxb = fmt.ToString().StartsWith('V') ? OperandSyntax.BitMask(36, 4) : 0;
-        def.ZeroMask = all & ~opMask & ~def.Syntax.FieldBits & ~def.Syntax.IgnoredBits & ~rxb;
         if (bodies.TryGetValue(def.Mnemonic, out var body))
         {
-            def.Body = body;
-            if (body.DeclaringType!.IsGenericType)
+            def.BoundBody = body;
+            if (body.Simple)
             {
-                def.SimpleBodyClass = body.DeclaringType.GetGenericTypeDefinition();
-                def.ExecSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)body.MethodHandle.GetFunctionPointer();
+                def.SimpleBodyClass = body.DeclaringType;
+                def.ExecSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)body.Entry;
             }
-            else def.Exec = (delegate*<Cpu, ref Insn, void>)body.MethodHandle.GetFunctionPointer();
+            else def.Exec = (delegate*<Cpu, ref Insn, void>)body.Entry;
         }
         if (sie == SieAction.Conditional)
         {
             if (!checks.TryGetValue("Sie_" + def.Mnemonic, out var check))
                 throw new InvalidDataException($"instruction table line {lineNo}: conditional SIE row {def.Mnemonic} has no Sie_{def.Mnemonic} check");
-            def.SieCheck = check;
-            def.SieCheckFn = (delegate*<Cpu, ref Insn, bool>)check.MethodHandle.GetFunctionPointer();
+            def.BoundSieCheck = check;
+            def.SieCheckFn = (delegate*<Cpu, ref Insn, bool>)check.Entry;
         }
         return def;
     }
 
     /// <summary>
-    /// All semantic bodies by name; a name may exist once. Helper bodies are public static (Cpu, ref Insn)
+    /// All semantic bodies by name found by reflection, the rule the generator applies at build time (the tests
+    /// check that both agree); a name may exist once. Helper bodies are public static (Cpu, ref Insn)
     /// methods of [SemanticBodies] classes; simple bodies are public static (B, ref Insn) methods of
     /// generic [SemanticBodies] classes X&lt;B, V&gt;, found through their interpreter instantiation.
     /// </summary>

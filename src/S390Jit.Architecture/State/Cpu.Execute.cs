@@ -74,7 +74,7 @@ public unsafe partial class Cpu
     {
         if (def.Facility >= 0 && !HasFacility(def.Facility)) throw Pgm(PgmCode.Operation);
         if (def.Sie != SieAction.Interpreted && Sie != null && Sie.Intercepts(this, def, ref insn)) return CpuExit.Instruction;
-        if (def.Body == null) throw Pgm(PgmCode.Operation);
+        if (!def.Implemented) throw Pgm(PgmCode.Operation);
         if ((def.Flags & InsnFlags.Priv) != 0 && (PswMask & Psw.Problem) != 0) throw Pgm(PgmCode.PrivilegedOperation);
         if ((def.Flags & (InsnFlags.EvenR1 | InsnFlags.EvenR2 | InsnFlags.EvenR3)) != 0) CheckEvenRegisters(def, ref insn);
         if ((def.Flags & InsnFlags.Vector) != 0 && (Cr[0] & Cr0.VectorControls) != Cr0.VectorControls) throw VectorDisabled();

@@ -47,6 +47,34 @@ public class InstructionTableTests
             Assert.That(r.Body!.Name, Is.EqualTo(r.Mnemonic));
     }
 
+    /// <summary>
+    /// The binding generated at build time (S390Jit.Generators) is the one reflection finds by the table's rule:
+    /// the same bodies and checks, and each row's entry point is that method's.
+    /// </summary>
+    [Test]
+    public unsafe void Generated_binding_matches_the_reflection_rule()
+    {
+        var bodies = InstructionTable.FindMethods(m => m.ReturnType == typeof(void));
+        var checks = InstructionTable.FindMethods(m => m.ReturnType == typeof(bool));
+        foreach (var r in Rows)
+        {
+            Assert.That(r.Body, Is.EqualTo(bodies.GetValueOrDefault(r.Mnemonic)), r.ToString());
+            Assert.That(r.Implemented, Is.EqualTo(r.Body != null), r.ToString());
+            if (r.Body is { } body)
+            {
+                nint entry = r.IsSimple ? (nint)r.ExecSimple : (nint)r.Exec;
+                Assert.That(entry, Is.EqualTo(body.MethodHandle.GetFunctionPointer()), r.ToString());
+                Assert.That(r.IsSimple, Is.EqualTo(body.DeclaringType!.IsGenericType), r.ToString());
+                if (r.IsSimple) Assert.That(r.SimpleBodyClass, Is.EqualTo(body.DeclaringType.GetGenericTypeDefinition()), r.ToString());
+            }
+            if (r.Sie == SieAction.Conditional)
+            {
+                Assert.That(r.SieCheck, Is.EqualTo(checks["Sie_" + r.Mnemonic]), r.ToString());
+                Assert.That((nint)r.SieCheckFn, Is.EqualTo(r.SieCheck!.MethodHandle.GetFunctionPointer()), r.ToString());
+            }
+        }
+    }
+
     /// <summary>Issue 2's required set: what gcc -O2 emits for z196/zEC12 plus supervisor start-up code.</summary>
     private static readonly string[] Required =
     [

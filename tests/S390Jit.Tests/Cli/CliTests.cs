@@ -110,6 +110,15 @@ public class CliTests
         Assert.That(o, Does.Contain("--max-cycles").And.Contain("-kernel").And.Contain("-append").And.Contain("--stats"));
     }
 
+    [TestCase("disasm", "--raw")]
+    [TestCase("mkinitramfs", "--output")]
+    public void Help_of_a_subcommand_needs_none_of_its_arguments(string command, string option)
+    {
+        var (code, o, e) = Run(command, "--help");
+        Assert.That(code, Is.EqualTo(0), e);
+        Assert.That(o, Does.Contain(option));
+    }
+
     [Test]
     public void Qemu_spelling_runs_a_guest()
     {
