@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Numerics;
+using S390Jit.Architecture.Fp;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
@@ -122,6 +123,11 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     public AVal F(int r) => AVal.Unknown;
     public void SetF(int r, AVal v) { }
     public void CheckAfpRegister(int r) { if ((r & 9) != 0) f.Raises = true; }
+    public void CheckBfpControl() => f.Raises = true;
+    public AVal Bfp(BfpOp op, BinaryFormat fmt, AVal a, AVal b, AVal c) { f.Raises = true; return AVal.Unknown; }
+    public void BfpTrap() { }
+    public void BfpCompare(BinaryFormat fmt, AVal a, AVal b, bool signaling) => f.Raises = true;
+    public void SetBfpResultCc(BinaryFormat fmt, AVal v) { }
 
     /// <summary>Analyses one instruction of a plan.</summary>
     public static InstrFacts Analyze(InsnDef def, ref Insn insn, ulong addr, int length, int addressingMode, bool fixedOverflowMask)

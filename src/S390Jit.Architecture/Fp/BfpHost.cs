@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Architecture.Fp;
+
+/// <summary>
+/// Compiled code's inline BFP fast path (the JIT's translation of <c>IBackend.Bfp</c> calls these and
+/// RyuJIT inlines them): the host's binary32/binary64 arithmetic where it provably delivers what the
+/// exact core (<see cref="Semantics.BfpExact"/>: <see cref="Bfp"/> then the FPC actions of
+/// <see cref="Semantics.BfpSupport.Ieee"/>) delivers, <see cref="Slow"/> otherwise — compiled code then
+/// lets the interpreter execute the instruction, which runs the exact core. Nothing is changed before
+/// the decision, so the slow path starts from the untouched state.
+/// <para>Why the fast result is the exact core's, bit for bit and flag for flag:</para>
+/// <list type="number">
+/// <item>The FPC's BFP rounding mode is 0 (round to nearest even), the host's rounding (.NET keeps
+/// the host in round-to-nearest-even without flush-to-zero or denormals-are-zero).</item>
+/// <item><see cref="BfpFast"/>'s kernels accept only operands, results and (for products) factor
+/// exponent sums whose unbiased exponents lie within ±950 (binary64) / ±95 (binary32): every operand is
+/// normal and finite (no NaN, infinity, zero or subnormal), the result is normal and finite, far from
+/// overflow and from tininess, so the IEEE conditions invalid, division by zero, overflow and underflow
+/// cannot occur and the correctly rounded host result equals the soft core's rounding.</item>
+/// <item>The only remaining condition is inexact; the kernels return the exact error of the rounding
+/// (TwoSum, FMA residuals, ErrFma; see <see cref="BfpFast"/>), zero iff the result is exact. Inexact with
+/// the inexact mask on (FPC bit 4) is a completion trap: slow path. Inexact with the mask off sets the
+/// inexact flag (FPC bit 12), exactly what <see cref="Semantics.BfpSupport.Ieee"/> does; an exact
+/// result changes nothing. The other masks cannot matter: their conditions cannot occur.</item>
+/// </list>
+/// Short operands and results are in the low 32 bits. <see cref="Slow"/> (all ones) is a NaN, never a
+/// fast result. BfpHostTests compares every function with the exact core, at the boundaries too.
+/// </summary>
+public static class BfpHost
+{
+    public const ulong Slow = ulong.MaxValue;
+    private const uint InexactMask = (uint)Fpc.Inexact << (int)Fpc.MaskShift, InexactFlag = (uint)Fpc.Inexact << (int)Fpc.FlagShift;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static double D(ulong v) => BitConverter.UInt64BitsToDouble(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static float E(ulong v) => BitConverter.UInt32BitsToSingle((uint)v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Done(Cpu c, uint fpc, double r, double err)
+    {
+        if (err != 0)
+        {
+            if ((fpc & InexactMask) != 0) return Slow;
+            if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
+        }
+        return BitConverter.DoubleToUInt64Bits(r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Done(Cpu c, uint fpc, float r, float err)
+    {
+        if (err != 0)
+        {
+            if ((fpc & InexactMask) != 0) return Slow;
+            if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
+        }
+        return BitConverter.SingleToUInt32Bits(r);
+    }
+
+    /// <summary>Round to nearest even (FPC BFP rounding mode 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Rne(uint fpc) => (fpc & Fpc.BfpRoundingMask) == 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong AddD(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Add(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong SubD(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Add(D(a), -D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulD(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Multiply(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong DivD(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Divide(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong SqrtD(Cpu c, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.SquareRoot(D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.FusedMultiplyAdd(D(op3), D(op2), D(op1), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.FusedMultiplyAdd(D(op3), D(op2), -D(op1), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+    }
+    /// <summary>LOAD AND TEST: the value itself unless it is an SNaN (an invalid operation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong LoadTestD(Cpu c, ulong b) =>
+        (b & 0x7FF8_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL && (b & 0x000F_FFFF_FFFF_FFFFUL) != 0 ? Slow : b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong AddE(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Add(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong SubE(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Add(E(a), -E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulE(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Multiply(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong DivE(Cpu c, ulong a, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.Divide(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong SqrtE(Cpu c, ulong b)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.SquareRoot(E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.FusedMultiplyAdd(E(op3), E(op2), E(op1), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3)
+    {
+        uint fpc = c.Fpc;
+        return Rne(fpc) && BfpFast.FusedMultiplyAdd(E(op3), E(op2), -E(op1), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong LoadTestE(Cpu c, ulong b) =>
+        ((uint)b & 0x7FC0_0000u) == 0x7F80_0000u && ((uint)b & 0x003F_FFFFu) != 0 ? Slow : b;
+
+    /// <summary>
+    /// COMPARE's ordering as a signed integer: for every value but a NaN, key(a) &lt; key(b) iff a &lt; b and
+    /// key(a) == key(b) iff a == b (so +0 and -0 are equal; sign-magnitude turned into two's complement).
+    /// A NaN (unordered, maybe an invalid operation) gives <see cref="long.MinValue"/>, never a key.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong CompareKeyD(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFF_FFFF_FFFFUL;
+        if (m > 0x7FF0_0000_0000_0000UL) return 0x8000_0000_0000_0000UL;
+        ulong s = (ulong)((long)v >> 63);
+        return (m ^ s) - s;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong CompareKeyE(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFFUL;
+        if (m > 0x7F80_0000UL) return 0x8000_0000_0000_0000UL;
+        ulong s = (ulong)((long)(int)(uint)v >> 31);
+        return (m ^ s) - s;
+    }
+
+    /// <summary>Condition code of a BFP result (BfpSupport.ResultCc on bits): 0 zero, 1 negative, 2 positive, 3 NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ResultCcD(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFF_FFFF_FFFFUL;
+        return m > 0x7FF0_0000_0000_0000UL ? 3UL : m == 0 ? 0UL : 2UL - (v >> 63);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ResultCcE(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFFUL;
+        return m > 0x7F80_0000UL ? 3UL : m == 0 ? 0UL : 2UL - ((v >> 31) & 1);
+    }
+}
