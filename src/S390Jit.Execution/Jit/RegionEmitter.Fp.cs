@@ -42,9 +42,31 @@ public sealed unsafe partial class RegionEmitter
     private static MethodInfo HostMethod(string name) =>
         typeof(BfpHost).GetMethod(name) ?? throw new InvalidOperationException($"no BfpHost.{name}");
 
+    /// <summary>The current block checked CR0's AFP-register control at its entry: its instructions need no check of their own.</summary>
+    private bool _afpChecked;
+
+    /// <summary>
+    /// Block entry (after the event check, before the block's cycles are charged): when an instruction of
+    /// the block checks CR0's AFP-register control, check it once here; when it is off, the interpreter
+    /// runs the block and raises the data exception (DXC 1 or 2) at the instruction that meets it. CR0
+    /// cannot change inside a block: a control-register load is never a simple instruction (privileged),
+    /// and a helper instruction ends its block.
+    /// </summary>
+    public void AfpCheck(bool needed, ulong blockAddr, int blockIndex)
+    {
+        _afpChecked = needed;
+        if (!needed) return;
+        var on = _il.DefineLabel();
+        PushAfpOn();
+        _il.Emit(OpCodes.Brtrue, on);
+        ExitStepBlock(blockAddr, blockIndex);
+        _il.MarkLabel(on);
+    }
+
     /// <summary>Data exception DXC 2 while CR0's AFP-register control is off (every BFP instruction).</summary>
     public void CheckBfpControl()
     {
+        if (_afpChecked) return;
         var skip = _il.DefineLabel();
         PushAfpOn();
         _il.Emit(OpCodes.Brtrue, skip);

@@ -266,7 +266,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Data exception DXC 1 for an AFP register (known at translation) while CR0's AFP-register control is off.</summary>
     public void CheckAfpRegister(int r)
     {
-        if ((r & 9) == 0) return;
+        if ((r & 9) == 0 || _afpChecked) return;
         var skip = _il.DefineLabel();
         PushAfpOn();
         _il.Emit(OpCodes.Brtrue, skip);
