@@ -4,8 +4,9 @@ using S390Jit.Architecture.State;
 namespace S390Jit.Architecture.Fp;
 
 /// <summary>
-/// Compiled code's inline BFP fast path (the JIT's translation of <c>IBackend.Bfp</c> calls these and
-/// RyuJIT inlines them): the host's binary32/binary64 arithmetic where it provably delivers what the
+/// Compiled code's BFP fast path (the JIT's translation of <c>IBackend.Bfp</c> calls these; the
+/// arithmetic ones stay calls: inlined into large regions they cost more compile time than the call
+/// costs at run time, measured on guests/nbody): the host's binary32/binary64 arithmetic where it provably delivers what the
 /// exact core (<see cref="Semantics.BfpExact"/>: <see cref="Bfp"/> then the FPC actions of
 /// <see cref="Semantics.BfpSupport.Ieee"/>) delivers, <see cref="Slow"/> otherwise — compiled code then
 /// lets the interpreter execute the instruction, which runs the exact core. Nothing is changed before
@@ -61,45 +62,45 @@ public static class BfpHost
     /// <summary>Round to nearest even (FPC BFP rounding mode 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Rne(uint fpc) => (fpc & Fpc.BfpRoundingMask) == 0;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong AddD(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Add(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong SubD(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Add(D(a), -D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong MulD(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Multiply(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong DivD(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Divide(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong SqrtD(Cpu c, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.SquareRoot(D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
     }
     /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.FusedMultiplyAdd(D(op3), D(op2), D(op1), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
     }
     /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3)
     {
         uint fpc = c.Fpc;
@@ -110,43 +111,43 @@ public static class BfpHost
     public static ulong LoadTestD(Cpu c, ulong b) =>
         (b & 0x7FF8_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL && (b & 0x000F_FFFF_FFFF_FFFFUL) != 0 ? Slow : b;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong AddE(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Add(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong SubE(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Add(E(a), -E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong MulE(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Multiply(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong DivE(Cpu c, ulong a, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.Divide(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong SqrtE(Cpu c, ulong b)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.SquareRoot(E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3)
     {
         uint fpc = c.Fpc;
         return Rne(fpc) && BfpFast.FusedMultiplyAdd(E(op3), E(op2), E(op1), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3)
     {
         uint fpc = c.Fpc;

@@ -7,8 +7,8 @@ using S390Jit.Architecture.State;
 namespace S390Jit.Execution.Jit;
 
 /// <summary>
-/// Binary floating point: the inline fast path of <see cref="IBackend{V}.Bfp"/> (<see cref="BfpHost"/>,
-/// which RyuJIT inlines), and the interpreter for everything else. A BFP operation comes before its
+/// Binary floating point: the fast path of <see cref="IBackend{V}.Bfp"/> (a call of <see cref="BfpHost"/>,
+/// no spill of the region's state), and the interpreter for everything else. A BFP operation comes before its
 /// instruction changes anything, so when the fast path cannot prove its result (rounding mode, special
 /// or extreme operands and results, an inexact result with the inexact mask on) the region leaves with
 /// "re-execute" and the interpreter runs the instruction's body on the exact core, traps included.
