@@ -48,6 +48,10 @@ internal static class BfpFast
     private static double D(UInt128 v) => BitConverter.UInt64BitsToDouble((ulong)v);
     private static float S(UInt128 v) => BitConverter.UInt32BitsToSingle((uint)v);
 
+    /// <summary>Inside the kernels' operand range: normal, finite, unbiased exponent within the bound.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool InRange(double x) => Ok(Exp(x), Limit64);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool InRange(float x) => Ok(Exp(x), Limit32);
+
     // ---- the kernels: false, or the host's result and its exact error (zero iff exact; see above) ----
     // (the soft core's fast path below and compiled code's BfpHost share them)
 

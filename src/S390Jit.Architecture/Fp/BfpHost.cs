@@ -25,6 +25,10 @@ namespace S390Jit.Architecture.Fp;
 /// the inexact mask on (FPC bit 4) is a completion trap: slow path. Inexact with the mask off sets the
 /// inexact flag (FPC bit 12), exactly what <see cref="Semantics.BfpSupport.Ieee"/> does; an exact
 /// result changes nothing. The other masks cannot matter: their conditions cannot occur.</item>
+/// <item>Zeros (the first iterations of many loops start from 0) are exact cases of their own, each
+/// argued where it is handled: sums, products, quotients and roots with zeros whose other operands are
+/// zeros or in range are exact and meet no IEEE condition; the host gives the IEEE signed zeros of round
+/// to nearest, which are the PoO's.</item>
 /// </list>
 /// Short operands and results are in the low 32 bits. <see cref="Slow"/> (all ones) is a NaN, never a
 /// fast result. BfpHostTests compares every function with the exact core, at the boundaries too.
@@ -59,100 +63,151 @@ public static class BfpHost
         return BitConverter.SingleToUInt32Bits(r);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ulong Bits(double r) => BitConverter.DoubleToUInt64Bits(r);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ulong Bits(float r) => BitConverter.SingleToUInt32Bits(r);
+
     /// <summary>Round to nearest even (FPC BFP rounding mode 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Rne(uint fpc) => (fpc & Fpc.BfpRoundingMask) == 0;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong AddD(Cpu c, ulong a, ulong b)
+    // ---- long ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(double v) => v == 0;
+    /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(double v) => v == 0 || BfpFast.InRange(v);
+
+    /// <summary>
+    /// x + y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
+    /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
+    /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
+    /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
+    /// </summary>
+    private static ulong Sum(Cpu c, uint fpc, double x, double y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Add(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.Add(x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == 0 && BfpFast.InRange(x) && BfpFast.InRange(y))) return Bits(x + y);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SubD(Cpu c, ulong a, ulong b)
+    /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
+    private static ulong Product(Cpu c, uint fpc, double x, double y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Add(D(a), -D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.Multiply(x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return Bits(x * y);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulD(Cpu c, ulong a, ulong b)
+    /// <summary>
+    /// a × x + y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
+    /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
+    /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
+    /// </summary>
+    private static ulong Fused(Cpu c, uint fpc, double a, double x, double y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Multiply(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.FusedMultiplyAdd(a, x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return Bits(Math.FusedMultiplyAdd(a, x, y));
+        if (Zero(y) && BfpFast.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong DivD(Cpu c, ulong a, ulong b)
+    /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
+    private static ulong Quotient(Cpu c, uint fpc, double x, double y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Divide(D(a), D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.Divide(x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if (Zero(x) && BfpFast.InRange(y)) return Bits(x / y);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SqrtD(Cpu c, ulong b)
+    /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
+    private static ulong Root(Cpu c, uint fpc, double x)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.SquareRoot(D(b), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.SquareRoot(x, out double r, out double e)) return Done(c, fpc, r, e);
+        if (Zero(x)) return Bits(x);
+        return Slow;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong AddD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, D(a), D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SubD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, D(a), -D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Product(c, fpc, D(a), D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong DivD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Quotient(c, fpc, D(a), D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SqrtD(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Root(c, fpc, D(b)) : Slow; }
     /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3)
-    {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.FusedMultiplyAdd(D(op3), D(op2), D(op1), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
-    }
+    public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, D(op3), D(op2), D(op1)) : Slow; }
     /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3)
-    {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.FusedMultiplyAdd(D(op3), D(op2), -D(op1), out double r, out double e) ? Done(c, fpc, r, e) : Slow;
-    }
+    public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, D(op3), D(op2), -D(op1)) : Slow; }
     /// <summary>LOAD AND TEST: the value itself unless it is an SNaN (an invalid operation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong LoadTestD(Cpu c, ulong b) =>
         (b & 0x7FF8_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL && (b & 0x000F_FFFF_FFFF_FFFFUL) != 0 ? Slow : b;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong AddE(Cpu c, ulong a, ulong b)
+    // ---- short ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(float v) => v == 0;
+    /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(float v) => v == 0 || BfpFast.InRange(v);
+
+    /// <summary>
+    /// x + y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
+    /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
+    /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
+    /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
+    /// </summary>
+    private static ulong Sum(Cpu c, uint fpc, float x, float y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Add(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.Add(x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == 0 && BfpFast.InRange(x) && BfpFast.InRange(y))) return Bits(x + y);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SubE(Cpu c, ulong a, ulong b)
+    /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
+    private static ulong Product(Cpu c, uint fpc, float x, float y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Add(E(a), -E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.Multiply(x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return Bits(x * y);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulE(Cpu c, ulong a, ulong b)
+    /// <summary>
+    /// a × x + y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
+    /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
+    /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
+    /// </summary>
+    private static ulong Fused(Cpu c, uint fpc, float a, float x, float y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Multiply(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.FusedMultiplyAdd(a, x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return Bits(MathF.FusedMultiplyAdd(a, x, y));
+        if (Zero(y) && BfpFast.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong DivE(Cpu c, ulong a, ulong b)
+    /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
+    private static ulong Quotient(Cpu c, uint fpc, float x, float y)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.Divide(E(a), E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.Divide(x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if (Zero(x) && BfpFast.InRange(y)) return Bits(x / y);
+        return Slow;
     }
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SqrtE(Cpu c, ulong b)
+    /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
+    private static ulong Root(Cpu c, uint fpc, float x)
     {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.SquareRoot(E(b), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
+        if (BfpFast.SquareRoot(x, out float r, out float e)) return Done(c, fpc, r, e);
+        if (Zero(x)) return Bits(x);
+        return Slow;
     }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3)
-    {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.FusedMultiplyAdd(E(op3), E(op2), E(op1), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
-    }
+    public static ulong AddE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, E(a), E(b)) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3)
-    {
-        uint fpc = c.Fpc;
-        return Rne(fpc) && BfpFast.FusedMultiplyAdd(E(op3), E(op2), -E(op1), out float r, out float e) ? Done(c, fpc, r, e) : Slow;
-    }
+    public static ulong SubE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, E(a), -E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Product(c, fpc, E(a), E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong DivE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Quotient(c, fpc, E(a), E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SqrtE(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Root(c, fpc, E(b)) : Slow; }
+    /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, E(op3), E(op2), E(op1)) : Slow; }
+    /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, E(op3), E(op2), -E(op1)) : Slow; }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong LoadTestE(Cpu c, ulong b) =>
         ((uint)b & 0x7FC0_0000u) == 0x7F80_0000u && ((uint)b & 0x003F_FFFFu) != 0 ? Slow : b;

@@ -136,7 +136,11 @@ public class BfpHostTests
         c.Fpc = 1;
         Assert.That(BfpHost.AddD(c, one, one), Is.EqualTo(BfpHost.Slow));
         c.Fpc = 0;
-        Assert.That(BfpHost.MulD(c, one, 0), Is.EqualTo(BfpHost.Slow));
+        Assert.That(BfpHost.MulD(c, one, 0), Is.EqualTo(0UL), "a zero product is exact");
+        Assert.That(BfpHost.MulD(c, 0x8000_0000_0000_0000UL, one), Is.EqualTo(0x8000_0000_0000_0000UL), "-0 x 1 = -0");
+        Assert.That(BfpHost.AddD(c, one, one ^ 0x8000_0000_0000_0000UL), Is.EqualTo(0UL), "x + -x = +0");
+        Assert.That(BfpHost.MulD(c, 0x7FF0_0000_0000_0000UL, 0), Is.EqualTo(BfpHost.Slow), "infinity x 0 is invalid");
+        Assert.That(BfpHost.DivD(c, one, 0), Is.EqualTo(BfpHost.Slow), "division by zero");
         Assert.That(BfpHost.AddD(c, 0x7FEF_FFFF_FFFF_FFFFUL, one), Is.EqualTo(BfpHost.Slow));
         Assert.That(BfpHost.MulD(c, 0x0010_0000_0000_0000UL, one), Is.EqualTo(BfpHost.Slow));
         Assert.That(BfpHost.LoadTestD(c, 0x7FF0_0000_0000_0001UL), Is.EqualTo(BfpHost.Slow), "an SNaN is invalid");
