@@ -15,8 +15,8 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed unsafe partial class RegionEmitter
 {
-    /// <summary>Values the fast path produced: normal and finite, so a result condition code is the sign.</summary>
-    private readonly HashSet<LocalBuilder> _bfpNormal = new();
+    /// <summary>Values the fast path produced: normal and finite or an exact zero, never a NaN.</summary>
+    private readonly HashSet<LocalBuilder> _bfpOrdered = new();
 
     private static readonly FieldInfo F_V = typeof(Cpu).GetField(nameof(Cpu.V))!;
     private static readonly FieldInfo F_Cr = typeof(Cpu).GetField(nameof(Cpu.Cr))!;
@@ -103,7 +103,7 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Call, m);
         var r = Pop();
         ReexecuteIfEqual(r.Local!, BfpHost.Slow);
-        if (op != BfpOp.LoadTest) _bfpNormal.Add(r.Local!);
+        if (op != BfpOp.LoadTest) _bfpOrdered.Add(r.Local!);
         _dirty = true; // the FPC's inexact flag may have been set
         return r;
     }
@@ -126,10 +126,13 @@ public sealed unsafe partial class RegionEmitter
     public void SetBfpResultCc(BinaryFormat f, Val v)
     {
         bool wide = f.Width == 64;
-        if (!v.IsConst && _bfpNormal.Contains(v.Local!))
+        if (!v.IsConst && _bfpOrdered.Contains(v.Local!))
         {
-            // normal and finite: never zero, never NaN: the sign rule of the bits is the BFP rule
-            SetCc(wide ? CcOp.Sign64 : CcOp.Sign32, v, new Val(0), new Val(0));
+            // never a NaN: the sign rule of the compare key (sign-magnitude as two's complement, both
+            // zeros 0; BfpHost.CompareKeyD/E) is the BFP rule, and it fuses with a branch on it
+            Val mag = Binary(OpCodes.And, v, new Val(wide ? 0x7FFF_FFFF_FFFF_FFFFUL : 0x7FFF_FFFFUL));
+            Val sgn = Binary(OpCodes.Shr, wide ? v : Convert(v, OpCodes.Conv_I4), new Val(63), shift: true);
+            SetCc(CcOp.Sign64, Binary(OpCodes.Sub, Binary(OpCodes.Xor, mag, sgn), sgn), new Val(0), new Val(0));
             return;
         }
         var m = HostMethod(wide ? nameof(BfpHost.ResultCcD) : nameof(BfpHost.ResultCcE));

@@ -78,6 +78,7 @@ public class JitBfpTests
     [TestCase(MinNormal, HalfUlp, MinNormal, 0x1000_0000u, true, TestName = "smallest normal: underflow traps")]
     [TestCase(One, 0UL, One, 0u, false, TestName = "zeros: division by zero flag")]
     [TestCase(One, 0UL, One, 0x4000_0000u, true, TestName = "zeros: division by zero traps (suppression)")]
+    [TestCase(0x8000_0000_0000_0000UL, 0x8000_0000_0000_0000UL, One, 0u, false, TestName = "negative zeros: -0 + -0 = -0 has cc 0 (zero), not 1")]
     [TestCase(SNaN, One, QNaN, 0u, false, TestName = "NaNs: invalid flag")]
     [TestCase(SNaN, One, QNaN, 0x8000_0000u, true, TestName = "NaNs: invalid traps (suppression)")]
     [TestCase(Inf, 0xC000_0000_0000_0000UL, One, 0x0008_0000u, false, TestName = "infinity and a negative square root operand")]
