@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using S390Jit.Architecture.Fp;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Architecture.Semantics;
@@ -89,6 +90,23 @@ public interface IBackend<V> where V : struct
     void SetF(int r, V v);
     /// <summary>Data exception DXC 1 when FPR r is an AFP register (not 0, 2, 4, 6) and CR0's AFP-register control is off.</summary>
     void CheckAfpRegister(int r);
+
+    // ---- binary floating point (BfpArith bodies); short operands are bits 0-31 of the FPR, passed in the low 32 bits ----
+    /// <summary>Data exception DXC 2 when CR0's AFP-register control is off (every BFP instruction).</summary>
+    void CheckBfpControl();
+    /// <summary>
+    /// BFP operation <paramref name="op"/> in format <paramref name="f"/> (short or long) under the FPC:
+    /// the exact core (<see cref="BfpExact"/>) with the FPC's IEEE actions. A trapping invalid operation or
+    /// division by zero interrupts here (suppression, nothing stored); a completion trap is raised by
+    /// <see cref="BfpTrap"/> after the result and condition code are stored. Operands: op1, op2, op3.
+    /// </summary>
+    V Bfp(BfpOp op, BinaryFormat f, V a, V b, V c);
+    /// <summary>The completion trap (inexact, trapping overflow/underflow) of the last <see cref="Bfp"/>, if any.</summary>
+    void BfpTrap();
+    /// <summary>COMPARE (AND SIGNAL): sets the condition code 0 equal, 1 low, 2 high, 3 unordered; NaN operands are IEEE invalid operations as the PoO says.</summary>
+    void BfpCompare(BinaryFormat f, V a, V b, bool signaling);
+    /// <summary>Condition code of a BFP result: 0 zero, 1 less than zero, 2 greater than zero, 3 NaN.</summary>
+    void SetBfpResultCc(BinaryFormat f, V v);
 }
 
 /// <summary>The interpreter's backend: every operation executes immediately on the CPU.</summary>
@@ -174,4 +192,15 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong F(int r) => c.Fpr(r);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetF(int r, ulong v) => c.Fpr(r) = v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void CheckAfpRegister(int r) => FpRegs.CheckReg(c, r);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void CheckBfpControl() => FpRegs.CheckBfp(c);
+    public ulong Bfp(BfpOp op, BinaryFormat f, ulong a, ulong b, ulong x) => BfpExact.Run(c, op, f, a, b, x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void BfpTrap()
+    {
+        byte dxc = c.BfpTrapDxc;
+        if (dxc != 0) { c.BfpTrapDxc = 0; throw c.DataException(dxc); }
+    }
+    public void BfpCompare(BinaryFormat f, ulong a, ulong b, bool signaling) => BfpExact.Compare(c, f, a, b, signaling);
+    public void SetBfpResultCc(BinaryFormat f, ulong v) => c.Cc = BfpSupport.ResultCc(f, v);
 }

@@ -8,7 +8,8 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>
 /// Binary-floating-point instructions (PoO chapter "Binary-Floating-Point Instructions"), short (E),
-/// long (D) and extended (X) formats, with the floating-point-extension facility's M3/M4 fields. The
+/// long (D) and extended (X) formats (the short and long arithmetic, compare, sign and load-and-test
+/// instructions are simple bodies in <see cref="BfpArith{B, V}"/>), with the floating-point-extension facility's M3/M4 fields. The
 /// arithmetic is <see cref="Bfp"/>; <see cref="BfpSupport.Ieee"/> applies the FPC. Every BFP instruction
 /// needs the AFP-register control (DXC 2); extended operands need valid register pairs.
 /// </summary>
@@ -29,7 +30,6 @@ public static class BinaryFloatingPoint
             default: Set128(c, r, v); break;
         }
     }
-    private static UInt128 Mem(Cpu c, BinaryFormat f, ref Insn i) => f.Width == 32 ? c.ReadU32(A2(c, ref i)) : c.ReadU64(A2(c, ref i));
 
     /// <summary>The checks of a register-register instruction: AFP control, then register pairs of extended operands.</summary>
     private static void Rr(Cpu c, BinaryFormat f, ref Insn i)
@@ -48,14 +48,8 @@ public static class BinaryFloatingPoint
         SetReg(c, f, i.R1, v);
         c.Cc = ResultCc(f, v);
     }
-    public static void LPEBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, S, SignOp.Positive);
-    public static void LPDBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, D, SignOp.Positive);
     public static void LPXBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, X, SignOp.Positive);
-    public static void LNEBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, S, SignOp.Negative);
-    public static void LNDBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, D, SignOp.Negative);
     public static void LNXBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, X, SignOp.Negative);
-    public static void LCEBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, S, SignOp.Complement);
-    public static void LCDBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, D, SignOp.Complement);
     public static void LCXBR(Cpu c, ref Insn i) => SignOpCc(c, ref i, X, SignOp.Complement);
 
     /// <summary>LOAD AND TEST: an SNaN is an invalid operation (suppressed when trapped, else quieted), cc from the result.</summary>
@@ -69,8 +63,6 @@ public static class BinaryFloatingPoint
         SetReg(c, f, i.R1, v);
         c.Cc = ResultCc(f, v);
     }
-    public static void LTEBR(Cpu c, ref Insn i) => LoadTest(c, ref i, S);
-    public static void LTDBR(Cpu c, ref Insn i) => LoadTest(c, ref i, D);
     public static void LTXBR(Cpu c, ref Insn i) => LoadTest(c, ref i, X);
 
     // ---- arithmetic ---------------------------------------------------------------------------------
@@ -93,28 +85,11 @@ public static class BinaryFloatingPoint
         Trap(c, dxc);
     }
     private static void ArithRr(Cpu c, ref Insn i, BinaryFormat f, Op op) { Rr(c, f, ref i); Arith(c, ref i, f, op, Reg(c, f, i.R2)); }
-    private static void ArithRx(Cpu c, ref Insn i, BinaryFormat f, Op op) { CheckBfp(c); Arith(c, ref i, f, op, Mem(c, f, ref i)); }
 
-    public static void AEBR(Cpu c, ref Insn i) => ArithRr(c, ref i, S, Op.Add);
-    public static void ADBR(Cpu c, ref Insn i) => ArithRr(c, ref i, D, Op.Add);
     public static void AXBR(Cpu c, ref Insn i) => ArithRr(c, ref i, X, Op.Add);
-    public static void AEB(Cpu c, ref Insn i) => ArithRx(c, ref i, S, Op.Add);
-    public static void ADB(Cpu c, ref Insn i) => ArithRx(c, ref i, D, Op.Add);
-    public static void SEBR(Cpu c, ref Insn i) => ArithRr(c, ref i, S, Op.Sub);
-    public static void SDBR(Cpu c, ref Insn i) => ArithRr(c, ref i, D, Op.Sub);
     public static void SXBR(Cpu c, ref Insn i) => ArithRr(c, ref i, X, Op.Sub);
-    public static void SEB(Cpu c, ref Insn i) => ArithRx(c, ref i, S, Op.Sub);
-    public static void SDB(Cpu c, ref Insn i) => ArithRx(c, ref i, D, Op.Sub);
-    public static void MEEBR(Cpu c, ref Insn i) => ArithRr(c, ref i, S, Op.Mul);
-    public static void MDBR(Cpu c, ref Insn i) => ArithRr(c, ref i, D, Op.Mul);
     public static void MXBR(Cpu c, ref Insn i) => ArithRr(c, ref i, X, Op.Mul);
-    public static void MEEB(Cpu c, ref Insn i) => ArithRx(c, ref i, S, Op.Mul);
-    public static void MDB(Cpu c, ref Insn i) => ArithRx(c, ref i, D, Op.Mul);
-    public static void DEBR(Cpu c, ref Insn i) => ArithRr(c, ref i, S, Op.Div);
-    public static void DDBR(Cpu c, ref Insn i) => ArithRr(c, ref i, D, Op.Div);
     public static void DXBR(Cpu c, ref Insn i) => ArithRr(c, ref i, X, Op.Div);
-    public static void DEB(Cpu c, ref Insn i) => ArithRx(c, ref i, S, Op.Div);
-    public static void DDB(Cpu c, ref Insn i) => ArithRx(c, ref i, D, Op.Div);
 
     /// <summary>
     /// The lengthening multiplies (MDEBR short x short -> long, MXDBR long x long -> extended): the
@@ -134,25 +109,6 @@ public static class BinaryFloatingPoint
     public static void MXDBR(Cpu c, ref Insn i) { CheckBfp(c); CheckPair(c, i.R1); MulLong(c, ref i, D, X, Get64(c, i.R2)); }
     public static void MXDB(Cpu c, ref Insn i) { CheckBfp(c); CheckPair(c, i.R1); MulLong(c, ref i, D, X, c.ReadU64(A2(c, ref i))); }
 
-    // ---- multiply and add / subtract: op1 = op3 x op2 +/- op1 -------------------------------------------
-    private static void MulAdd(Cpu c, ref Insn i, BinaryFormat f, UInt128 op2, bool subtract)
-    {
-        UInt128 op1 = Reg(c, f, i.R1), op3 = Reg(c, f, i.R3);
-        var env = Env(c);
-        UInt128 r = Bfp.MultiplyAdd(f, op1, op2, op3, subtract, ref env);
-        byte dxc = Ieee(c, ref env, f, ref r);
-        SetReg(c, f, i.R1, r);
-        Trap(c, dxc);
-    }
-    public static void MAEBR(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, S, Get32(c, i.R2), false); }
-    public static void MADBR(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, D, Get64(c, i.R2), false); }
-    public static void MSEBR(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, S, Get32(c, i.R2), true); }
-    public static void MSDBR(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, D, Get64(c, i.R2), true); }
-    public static void MAEB(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, S, c.ReadU32(A2(c, ref i)), false); }
-    public static void MADB(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, D, c.ReadU64(A2(c, ref i)), false); }
-    public static void MSEB(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, S, c.ReadU32(A2(c, ref i)), true); }
-    public static void MSDB(Cpu c, ref Insn i) { CheckBfp(c); MulAdd(c, ref i, D, c.ReadU64(A2(c, ref i)), true); }
-
     // ---- square root ----------------------------------------------------------------------------------
     private static void Sqrt(Cpu c, ref Insn i, BinaryFormat f, UInt128 v)
     {
@@ -162,11 +118,7 @@ public static class BinaryFloatingPoint
         SetReg(c, f, i.R1, r);
         Trap(c, dxc);
     }
-    public static void SQEBR(Cpu c, ref Insn i) { Rr(c, S, ref i); Sqrt(c, ref i, S, Get32(c, i.R2)); }
-    public static void SQDBR(Cpu c, ref Insn i) { Rr(c, D, ref i); Sqrt(c, ref i, D, Get64(c, i.R2)); }
     public static void SQXBR(Cpu c, ref Insn i) { Rr(c, X, ref i); Sqrt(c, ref i, X, Get128(c, i.R2)); }
-    public static void SQEB(Cpu c, ref Insn i) { CheckBfp(c); Sqrt(c, ref i, S, c.ReadU32(A2(c, ref i))); }
-    public static void SQDB(Cpu c, ref Insn i) { CheckBfp(c); Sqrt(c, ref i, D, c.ReadU64(A2(c, ref i))); }
 
     // ---- compare -------------------------------------------------------------------------------------
     private static void Cmp(Cpu c, ref Insn i, BinaryFormat f, UInt128 b, bool signaling)
@@ -177,16 +129,8 @@ public static class BinaryFloatingPoint
         Ieee(c, ref env, f, ref none);
         c.Cc = cc;
     }
-    public static void CEBR(Cpu c, ref Insn i) { Rr(c, S, ref i); Cmp(c, ref i, S, Get32(c, i.R2), false); }
-    public static void CDBR(Cpu c, ref Insn i) { Rr(c, D, ref i); Cmp(c, ref i, D, Get64(c, i.R2), false); }
     public static void CXBR(Cpu c, ref Insn i) { Rr(c, X, ref i); Cmp(c, ref i, X, Get128(c, i.R2), false); }
-    public static void KEBR(Cpu c, ref Insn i) { Rr(c, S, ref i); Cmp(c, ref i, S, Get32(c, i.R2), true); }
-    public static void KDBR(Cpu c, ref Insn i) { Rr(c, D, ref i); Cmp(c, ref i, D, Get64(c, i.R2), true); }
     public static void KXBR(Cpu c, ref Insn i) { Rr(c, X, ref i); Cmp(c, ref i, X, Get128(c, i.R2), true); }
-    public static void CEB(Cpu c, ref Insn i) { CheckBfp(c); Cmp(c, ref i, S, c.ReadU32(A2(c, ref i)), false); }
-    public static void CDB(Cpu c, ref Insn i) { CheckBfp(c); Cmp(c, ref i, D, c.ReadU64(A2(c, ref i)), false); }
-    public static void KEB(Cpu c, ref Insn i) { CheckBfp(c); Cmp(c, ref i, S, c.ReadU32(A2(c, ref i)), true); }
-    public static void KDB(Cpu c, ref Insn i) { CheckBfp(c); Cmp(c, ref i, D, c.ReadU64(A2(c, ref i)), true); }
 
     // ---- load lengthened / rounded ----------------------------------------------------------------------
     private static void Lengthen(Cpu c, ref Insn i, BinaryFormat from, BinaryFormat to, UInt128 v)

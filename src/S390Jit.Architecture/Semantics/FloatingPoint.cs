@@ -29,16 +29,7 @@ public static class FloatingPoint
     }
     public static void LZXR(Cpu c, ref Insn i) { CheckReg(c, i.R1); CheckPair(c, i.R1); Set128(c, i.R1, 0); }
 
-    // ---- sign operations (floating-point-support-enhancement facility): no exceptions, no cc ----------
-    private const ulong Sign = 0x8000_0000_0000_0000UL;
-    public static void LPDFR(Cpu c, ref Insn i) { Check2(c, ref i); Set64(c, i.R1, Get64(c, i.R2) & ~Sign); }
-    public static void LNDFR(Cpu c, ref Insn i) { Check2(c, ref i); Set64(c, i.R1, Get64(c, i.R2) | Sign); }
-    public static void LCDFR(Cpu c, ref Insn i) { Check2(c, ref i); Set64(c, i.R1, Get64(c, i.R2) ^ Sign); }
-    public static void CPSDR(Cpu c, ref Insn i)
-    {
-        Check2(c, ref i); CheckReg(c, i.R3);
-        Set64(c, i.R1, (Get64(c, i.R2) & ~Sign) | (Get64(c, i.R3) & Sign));
-    }
+    // ---- sign operations: FpMoves
 
     // ---- GR <-> FPR ---------------------------------------------------------------------------
 

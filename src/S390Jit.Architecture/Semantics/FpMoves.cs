@@ -4,7 +4,7 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>
 /// FP loads, stores and register moves (LE/LD/STE/STD and their Y forms, LER/LDR, LZER/LZDR,
-/// LDGR/LGDR) as simple bodies: the JIT inlines them. Each checks the AFP-register control for an
+/// LDGR/LGDR) and the sign operations LPDFR/LNDFR/LCDFR/CPSDR as simple bodies: the JIT inlines them. Each checks the AFP-register control for an
 /// FPR other than 0, 2, 4, 6 first (data exception, DXC 1), as <see cref="FpRegs.CheckReg"/> does. A
 /// short operand is bits 0-31 of the FPR; a short load leaves bits 32-63 unchanged.
 /// </summary>
@@ -31,4 +31,15 @@ public static class FpMoves<B, V> where B : struct, IBackend<V> where V : struct
 
     public static void LDGR(B b, ref Insn i) { b.CheckAfpRegister(i.R1); b.SetF(i.R1, b.G(i.R2)); }
     public static void LGDR(B b, ref Insn i) { b.CheckAfpRegister(i.R2); b.SetG(i.R1, b.F(i.R2)); }
+
+    // sign operations (floating-point-support-enhancement facility): no exceptions, no cc
+    private const ulong Sign = 0x8000_0000_0000_0000UL;
+    public static void LPDFR(B b, ref Insn i) { b.CheckAfpRegister(i.R1); b.CheckAfpRegister(i.R2); b.SetF(i.R1, b.And(b.F(i.R2), b.Const(~Sign))); }
+    public static void LNDFR(B b, ref Insn i) { b.CheckAfpRegister(i.R1); b.CheckAfpRegister(i.R2); b.SetF(i.R1, b.Or(b.F(i.R2), b.Const(Sign))); }
+    public static void LCDFR(B b, ref Insn i) { b.CheckAfpRegister(i.R1); b.CheckAfpRegister(i.R2); b.SetF(i.R1, b.Xor(b.F(i.R2), b.Const(Sign))); }
+    public static void CPSDR(B b, ref Insn i)
+    {
+        b.CheckAfpRegister(i.R1); b.CheckAfpRegister(i.R2); b.CheckAfpRegister(i.R3);
+        b.SetF(i.R1, b.Or(b.And(b.F(i.R2), b.Const(~Sign)), b.And(b.F(i.R3), b.Const(Sign))));
+    }
 }

@@ -14,6 +14,8 @@ public unsafe partial class Cpu
     /// <summary>Program interruption recorded by a Try* slow path or a compiled raise.</summary>
     public ushort PendingPgmCode;
     public bool PendingPgmNullify;
+    /// <summary>The completion trap (DXC) a BFP operation of a simple body left for its BfpTrap (0: none; the interpreter's backend only).</summary>
+    public byte BfpTrapDxc;
 
     private bool Record(ProgramInterruptException e)
     {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Numerics;
+using S390Jit.Architecture.Fp;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
@@ -16,6 +17,8 @@ public sealed class InstrFacts
     public ushort Reads, Writes;
     public bool Loads, Stores;
     public bool Raises;
+    /// <summary>The body checks CR0's AFP-register control (FP instructions naming an AFP register, every BFP instruction).</summary>
+    public bool NeedsAfp;
     /// <summary>A helper instruction: compiled code calls the interpreter's body for it.</summary>
     public bool Helper;
     /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
@@ -121,7 +124,12 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     // FPRs live in the CPU (not in the region's locals): only the AFP-register check can interrupt
     public AVal F(int r) => AVal.Unknown;
     public void SetF(int r, AVal v) { }
-    public void CheckAfpRegister(int r) { if ((r & 9) != 0) f.Raises = true; }
+    public void CheckAfpRegister(int r) { if ((r & 9) != 0) { f.Raises = true; f.NeedsAfp = true; } }
+    public void CheckBfpControl() { f.Raises = true; f.NeedsAfp = true; }
+    public AVal Bfp(BfpOp op, BinaryFormat fmt, AVal a, AVal b, AVal c) { f.Raises = true; return AVal.Unknown; }
+    public void BfpTrap() { }
+    public void BfpCompare(BinaryFormat fmt, AVal a, AVal b, bool signaling) => f.Raises = true;
+    public void SetBfpResultCc(BinaryFormat fmt, AVal v) { }
 
     /// <summary>Analyses one instruction of a plan.</summary>
     public static InstrFacts Analyze(InsnDef def, ref Insn insn, ulong addr, int length, int addressingMode, bool fixedOverflowMask)

@@ -1,4 +1,5 @@
 using System.Reflection.Emit;
+using S390Jit.Architecture.Fp;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 
@@ -75,4 +76,10 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public void SetF(int r, Val v) => e.WriteFpr(r, v);
     public void CheckAfpRegister(int r) => e.CheckAfpRegister(r);
     public void Raise(ushort code) => e.Raise(code);
+
+    public void CheckBfpControl() => e.CheckBfpControl();
+    public Val Bfp(BfpOp op, BinaryFormat f, Val a, Val b, Val c) => e.Bfp(op, f, a, b, c);
+    public void BfpTrap() { } // the inline fast path never traps: anything that could goes to the interpreter
+    public void BfpCompare(BinaryFormat f, Val a, Val b, bool signaling) => e.BfpCompare(f, a, b);
+    public void SetBfpResultCc(BinaryFormat f, Val v) => e.SetBfpResultCc(f, v);
 }

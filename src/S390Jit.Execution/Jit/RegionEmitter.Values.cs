@@ -247,35 +247,29 @@ public sealed unsafe partial class RegionEmitter
     }
 
     // ---- floating-point registers for the simple FP bodies: read and written in the CPU, not cached in IL locals ----
-    private static readonly MethodInfo M_ReadFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.ReadFpr))!;
-    private static readonly MethodInfo M_WriteFpr = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.WriteFpr))!;
-    private static readonly MethodInfo M_AfpOff = typeof(S390Jit.Architecture.Semantics.FpRegs).GetMethod(nameof(S390Jit.Architecture.Semantics.FpRegs.AfpOff))!;
     private static readonly MethodInfo M_SetPendingData = typeof(S390Jit.Architecture.State.Cpu).GetMethod(nameof(S390Jit.Architecture.State.Cpu.SetPendingData))!;
 
     public Val ReadFpr(int r)
     {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, r);
-        _il.Emit(OpCodes.Call, M_ReadFpr);
+        PushFprAddress(r); // inline IL, not a call: large regions exhaust RyuJIT's inlining
+        _il.Emit(OpCodes.Ldind_I8);
         return Pop();
     }
 
     public void WriteFpr(int r, Val v)
     {
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, r);
+        PushFprAddress(r);
         Push(v);
-        _il.Emit(OpCodes.Call, M_WriteFpr);
+        _il.Emit(OpCodes.Stind_I8);
     }
 
     /// <summary>Data exception DXC 1 for an AFP register (known at translation) while CR0's AFP-register control is off.</summary>
     public void CheckAfpRegister(int r)
     {
-        if ((r & 9) == 0) return;
+        if ((r & 9) == 0 || _afpChecked) return;
         var skip = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Call, M_AfpOff);
-        _il.Emit(OpCodes.Brfalse, skip);
+        PushAfpOn();
+        _il.Emit(OpCodes.Brtrue, skip);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldc_I4, (int)S390Jit.Architecture.Fp.Dxc.AfpRegister);
         _il.Emit(OpCodes.Call, M_SetPendingData);

@@ -1,0 +1,250 @@
+using System.Runtime.CompilerServices;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Architecture.Fp;
+
+/// <summary>
+/// Compiled code's BFP fast path (the JIT's translation of <c>IBackend.Bfp</c> calls these; the
+/// arithmetic ones stay calls: inlined into large regions they cost more compile time than the call
+/// costs at run time, measured on guests/nbody): the host's binary32/binary64 arithmetic where it provably delivers what the
+/// exact core (<see cref="Semantics.BfpExact"/>: <see cref="Bfp"/> then the FPC actions of
+/// <see cref="Semantics.BfpSupport.Ieee"/>) delivers, <see cref="Slow"/> otherwise — compiled code then
+/// lets the interpreter execute the instruction, which runs the exact core. Nothing is changed before
+/// the decision, so the slow path starts from the untouched state.
+/// <para>Why the fast result is the exact core's, bit for bit and flag for flag:</para>
+/// <list type="number">
+/// <item>The FPC's BFP rounding mode is 0 (round to nearest even), the host's rounding (.NET keeps
+/// the host in round-to-nearest-even without flush-to-zero or denormals-are-zero).</item>
+/// <item><see cref="BfpFast"/>'s kernels accept only operands, results and (for products) factor
+/// exponent sums whose unbiased exponents lie within ±950 (binary64) / ±95 (binary32): every operand is
+/// normal and finite (no NaN, infinity, zero or subnormal), the result is normal and finite, far from
+/// overflow and from tininess, so the IEEE conditions invalid, division by zero, overflow and underflow
+/// cannot occur and the correctly rounded host result equals the soft core's rounding.</item>
+/// <item>The only remaining condition is inexact; the kernels return the exact error of the rounding
+/// (TwoSum, FMA residuals, ErrFma; see <see cref="BfpFast"/>), zero iff the result is exact. Inexact with
+/// the inexact mask on (FPC bit 4) is a completion trap: slow path. Inexact with the mask off sets the
+/// inexact flag (FPC bit 12), exactly what <see cref="Semantics.BfpSupport.Ieee"/> does; an exact
+/// result changes nothing. The other masks cannot matter: their conditions cannot occur.</item>
+/// <item>Zeros (the first iterations of many loops start from 0) are exact cases of their own, each
+/// argued where it is handled: sums, products, quotients and roots with zeros whose other operands are
+/// zeros or in range are exact and meet no IEEE condition; the host gives the IEEE signed zeros of round
+/// to nearest, which are the PoO's.</item>
+/// </list>
+/// Short operands and results are in the low 32 bits. <see cref="Slow"/> (all ones) is a NaN, never a
+/// fast result. BfpHostTests compares every function with the exact core, at the boundaries too.
+/// </summary>
+public static class BfpHost
+{
+    public const ulong Slow = ulong.MaxValue;
+    private const uint InexactMask = (uint)Fpc.Inexact << (int)Fpc.MaskShift, InexactFlag = (uint)Fpc.Inexact << (int)Fpc.FlagShift;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static double D(ulong v) => BitConverter.UInt64BitsToDouble(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static float E(ulong v) => BitConverter.UInt32BitsToSingle((uint)v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Done(Cpu c, uint fpc, double r, double err)
+    {
+        if (err != 0)
+        {
+            if ((fpc & InexactMask) != 0) return Slow;
+            if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
+        }
+        return BitConverter.DoubleToUInt64Bits(r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Done(Cpu c, uint fpc, float r, float err)
+    {
+        if (err != 0)
+        {
+            if ((fpc & InexactMask) != 0) return Slow;
+            if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
+        }
+        return BitConverter.SingleToUInt32Bits(r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ulong Bits(double r) => BitConverter.DoubleToUInt64Bits(r);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ulong Bits(float r) => BitConverter.SingleToUInt32Bits(r);
+
+    /// <summary>Round to nearest even (FPC BFP rounding mode 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Rne(uint fpc) => (fpc & Fpc.BfpRoundingMask) == 0;
+
+    // ---- long ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(double v) => v == 0;
+    /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(double v) => v == 0 || BfpFast.InRange(v);
+
+    /// <summary>
+    /// x + y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
+    /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
+    /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
+    /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
+    /// </summary>
+    private static ulong Sum(Cpu c, uint fpc, double x, double y)
+    {
+        if (BfpFast.Add(x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == 0 && BfpFast.InRange(x) && BfpFast.InRange(y))) return Bits(x + y);
+        return Slow;
+    }
+    /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
+    private static ulong Product(Cpu c, uint fpc, double x, double y)
+    {
+        if (BfpFast.Multiply(x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return Bits(x * y);
+        return Slow;
+    }
+    /// <summary>
+    /// a × x + y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
+    /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
+    /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
+    /// </summary>
+    private static ulong Fused(Cpu c, uint fpc, double a, double x, double y)
+    {
+        if (BfpFast.FusedMultiplyAdd(a, x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return Bits(Math.FusedMultiplyAdd(a, x, y));
+        if (Zero(y) && BfpFast.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
+        return Slow;
+    }
+    /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
+    private static ulong Quotient(Cpu c, uint fpc, double x, double y)
+    {
+        if (BfpFast.Divide(x, y, out double r, out double e)) return Done(c, fpc, r, e);
+        if (Zero(x) && BfpFast.InRange(y)) return Bits(x / y);
+        return Slow;
+    }
+    /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
+    private static ulong Root(Cpu c, uint fpc, double x)
+    {
+        if (BfpFast.SquareRoot(x, out double r, out double e)) return Done(c, fpc, r, e);
+        if (Zero(x)) return Bits(x);
+        return Slow;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong AddD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, D(a), D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SubD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, D(a), -D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Product(c, fpc, D(a), D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong DivD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Quotient(c, fpc, D(a), D(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SqrtD(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Root(c, fpc, D(b)) : Slow; }
+    /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, D(op3), D(op2), D(op1)) : Slow; }
+    /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, D(op3), D(op2), -D(op1)) : Slow; }
+    /// <summary>LOAD AND TEST: the value itself unless it is an SNaN (an invalid operation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong LoadTestD(Cpu c, ulong b) =>
+        (b & 0x7FF8_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL && (b & 0x000F_FFFF_FFFF_FFFFUL) != 0 ? Slow : b;
+
+    // ---- short ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(float v) => v == 0;
+    /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(float v) => v == 0 || BfpFast.InRange(v);
+
+    /// <summary>
+    /// x + y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
+    /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
+    /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
+    /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
+    /// </summary>
+    private static ulong Sum(Cpu c, uint fpc, float x, float y)
+    {
+        if (BfpFast.Add(x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == 0 && BfpFast.InRange(x) && BfpFast.InRange(y))) return Bits(x + y);
+        return Slow;
+    }
+    /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
+    private static ulong Product(Cpu c, uint fpc, float x, float y)
+    {
+        if (BfpFast.Multiply(x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return Bits(x * y);
+        return Slow;
+    }
+    /// <summary>
+    /// a × x + y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
+    /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
+    /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
+    /// </summary>
+    private static ulong Fused(Cpu c, uint fpc, float a, float x, float y)
+    {
+        if (BfpFast.FusedMultiplyAdd(a, x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return Bits(MathF.FusedMultiplyAdd(a, x, y));
+        if (Zero(y) && BfpFast.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
+        return Slow;
+    }
+    /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
+    private static ulong Quotient(Cpu c, uint fpc, float x, float y)
+    {
+        if (BfpFast.Divide(x, y, out float r, out float e)) return Done(c, fpc, r, e);
+        if (Zero(x) && BfpFast.InRange(y)) return Bits(x / y);
+        return Slow;
+    }
+    /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
+    private static ulong Root(Cpu c, uint fpc, float x)
+    {
+        if (BfpFast.SquareRoot(x, out float r, out float e)) return Done(c, fpc, r, e);
+        if (Zero(x)) return Bits(x);
+        return Slow;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong AddE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, E(a), E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SubE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, E(a), -E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Product(c, fpc, E(a), E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong DivE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Quotient(c, fpc, E(a), E(b)) : Slow; }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong SqrtE(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Root(c, fpc, E(b)) : Slow; }
+    /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, E(op3), E(op2), E(op1)) : Slow; }
+    /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, E(op3), E(op2), -E(op1)) : Slow; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong LoadTestE(Cpu c, ulong b) =>
+        ((uint)b & 0x7FC0_0000u) == 0x7F80_0000u && ((uint)b & 0x003F_FFFFu) != 0 ? Slow : b;
+
+    /// <summary>
+    /// COMPARE's ordering as a signed integer: for every value but a NaN, key(a) &lt; key(b) iff a &lt; b and
+    /// key(a) == key(b) iff a == b (so +0 and -0 are equal; sign-magnitude turned into two's complement).
+    /// A NaN (unordered, maybe an invalid operation) gives <see cref="long.MinValue"/>, never a key.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong CompareKeyD(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFF_FFFF_FFFFUL;
+        if (m > 0x7FF0_0000_0000_0000UL) return 0x8000_0000_0000_0000UL;
+        ulong s = (ulong)((long)v >> 63);
+        return (m ^ s) - s;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong CompareKeyE(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFFUL;
+        if (m > 0x7F80_0000UL) return 0x8000_0000_0000_0000UL;
+        ulong s = (ulong)((long)(int)(uint)v >> 31);
+        return (m ^ s) - s;
+    }
+
+    /// <summary>Condition code of a BFP result (BfpSupport.ResultCc on bits): 0 zero, 1 negative, 2 positive, 3 NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ResultCcD(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFF_FFFF_FFFFUL;
+        return m > 0x7FF0_0000_0000_0000UL ? 3UL : m == 0 ? 0UL : 2UL - (v >> 63);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ResultCcE(ulong v)
+    {
+        ulong m = v & 0x7FFF_FFFFUL;
+        return m > 0x7F80_0000UL ? 3UL : m == 0 ? 0UL : 2UL - ((v >> 31) & 1);
+    }
+}
