@@ -136,7 +136,9 @@ public sealed partial class Machine : IDisposable
         "interp" => new Execution.Interpreter.Interpreter(),
         "jit" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Verify = verify, Background = !verify }),
         "jit-sync" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = 2, Verify = verify }),
-        _ => throw new ArgumentException($"unknown engine '{name}' (available: jit, interp)"),
+        // the JIT engine's first tier alone: the pre-decoded threaded interpreter, nothing compiled
+        "tier1" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = int.MaxValue }),
+        _ => throw new ArgumentException($"unknown engine '{name}' (available: jit, interp, tier1)"),
     };
 
     /// <summary>The execution engine every vcpu of this machine runs on.</summary>
