@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 using S390Jit.Execution.Jit;
 
@@ -42,6 +44,7 @@ public sealed unsafe class BlockCache
     private readonly Dictionary<RegionKey, DecodedBlock> _blocks = new();
     private readonly DecodedBlock?[] _fast = new DecodedBlock?[4096];
     private ulong[] _gen = [];
+    private ulong[] _facilities = [];
 
     public BlockCache(CodeWatch watch) => _watch = watch;
 
@@ -49,7 +52,7 @@ public sealed unsafe class BlockCache
     public int HotThreshold { get; set; } = 40;
 
     /// <summary>Counters for --stats and the measurements.</summary>
-    public long BlocksDecoded, BlockRuns, FetchMisses, Flushes;
+    public long BlocksDecoded, FetchMisses, Flushes;
 
     /// <summary>A CPU whose write cache must forget frames that become code (every vcpu of a VM).</summary>
     public void Attach(Cpu cpu)
@@ -81,6 +84,12 @@ public sealed unsafe class BlockCache
     public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
         if (HotThreshold == int.MaxValue) sink = null;
+        // the cached bodies assumed the facility list they were decoded under (the SIE loads the guest's at entry)
+        if (!cpu.Facilities.AsSpan().SequenceEqual(_facilities))
+        {
+            Clear();
+            _facilities = (ulong[])cpu.Facilities.Clone();
+        }
         var b = Find(cpu, key);
         if (b == null)
         {
@@ -105,38 +114,16 @@ public sealed unsafe class BlockCache
         ulong mask = cpu.PswMask;
         while (true)
         {
-            BlockRuns++;
             watch.CodeModified = false;
             var insns = b.Insns;
-            for (int i = 0; i < insns.Length; i++)
-            {
-                ref var d = ref insns[i];
-                if (cpu.Cycles >= cpu.EventCycle)
-                {
-                    var e = cpu.ServiceEvents();
-                    if (e != CpuExit.None) return e;
-                    // an interruption was taken: continue at its new PSW
-                    if (cpu.PswAddr != d.Addr || cpu.PswMask != mask) return CpuExit.None;
-                }
-                cpu.IssueAddr = d.Addr;
-                cpu.InstrAddr = d.Addr;
-                cpu.InstrLength = d.Insn.Length;
-                cpu.PswAddr = d.Next;
-                var x = cpu.Execute(d.Insn.Def, ref d.Insn);
-                if (x != CpuExit.None) return x;
-                if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask)
-                {
-                    if (i != insns.Length - 1 || watch.CodeModified || cpu.PswMask != mask) return CpuExit.None;
-                    break;
-                }
-            }
+            var x = Execute(cpu, insns, watch, mask);
+            if (x != Continue) return x == Stop ? CpuExit.None : x;
             // continue in the next block: only after a plain branch (or falling through), with the PSW mask unchanged
-            ref var last = ref insns[^1];
-            if ((last.Insn.Def.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || !last.Insn.Def.IsSimple) return CpuExit.None;
+            if (!b.Chains) return CpuExit.None;
             budget -= insns.Length;
             if (budget <= 0) return CpuExit.None;
             ulong next = cpu.PswAddr;
-            bool fell = next == last.Next;
+            bool fell = next == b.End;
             var s = fell ? b.FallThrough : b.Taken;
             if (s == null || s.Key.Address != next || !Valid(cpu, s))
             {
@@ -150,6 +137,49 @@ public sealed unsafe class BlockCache
         }
     }
 
+    // Execute's results besides a CpuExit of an instruction: the block ran to its end (or its last instruction
+    // branched), or it stopped early and the caller's loop continues at the current PSW
+    private const CpuExit Continue = (CpuExit)0xFE, Stop = (CpuExit)0xFF;
+
+    /// <summary>Runs the instructions of one block (the threaded part: per instruction the step without fetch and decode).</summary>
+    private static CpuExit Execute(Cpu cpu, DecodedInsn[] insns, CodeWatch watch, ulong mask)
+    {
+        ref var d = ref MemoryMarshal.GetArrayDataReference(insns);
+        ref var end = ref Unsafe.Add(ref d, insns.Length);
+        do
+        {
+            if (cpu.Cycles >= cpu.EventCycle)
+            {
+                var e = cpu.ServiceEvents();
+                if (e != CpuExit.None) return e;
+                // an interruption was taken: continue at its new PSW
+                if (cpu.PswAddr != d.Addr || cpu.PswMask != mask) return Stop;
+            }
+            cpu.IssueAddr = d.Addr;
+            cpu.InstrAddr = d.Addr;
+            cpu.InstrLength = d.Insn.Length;
+            cpu.PswAddr = d.Next;
+            if (d.Body != null)
+            {
+                // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
+                d.Body(new InterpBackend(cpu), ref d.Insn);
+                cpu.Cycles += d.Cycles;
+                cpu.Instructions++;
+                if (watch.CodeModified) return Stop;
+                if (cpu.PswAddr != d.Next) return Continue;
+            }
+            else
+            {
+                var x = cpu.Execute(d.Insn.Def, ref d.Insn);
+                if (x != CpuExit.None) return x;
+                if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask) return Stop;
+            }
+            d = ref Unsafe.Add(ref d, 1);
+        }
+        while (Unsafe.IsAddressLessThan(ref d, ref end));
+        return Continue;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Valid(Cpu cpu, DecodedBlock b)
     {
@@ -157,6 +187,17 @@ public sealed unsafe class BlockCache
         ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
         return e.Tag == addr >> 12 && e.Host == b.Host && _gen[b.Frame] == b.Generation;
     }
+
+    /// <summary>
+    /// Whether every check <see cref="Cpu.Execute"/> makes before the body passes for this instruction in any
+    /// state of this CPU (its facility list is fixed while blocks live: see <see cref="Run"/>).
+    /// </summary>
+    private static bool AlwaysPasses(Cpu cpu, InsnDef def, ref Insn insn) =>
+        def.ExecSimple != null && (def.Facility < 0 || cpu.HasFacility(def.Facility)) && def.Sie == SieAction.Interpreted &&
+        (def.Flags & (InsnFlags.Priv | InsnFlags.Vector)) == 0 &&
+        !((def.Flags & InsnFlags.EvenR1) != 0 && (insn.R1 & 1) != 0) &&
+        !((def.Flags & InsnFlags.EvenR2) != 0 && (insn.R2 & 1) != 0) &&
+        !((def.Flags & InsnFlags.EvenR3) != 0 && (insn.R3 & 1) != 0);
 
     /// <summary>The valid block at <paramref name="key"/>, decoded now if needed; null when none can be used.</summary>
     private DecodedBlock? Find(Cpu cpu, RegionKey key)
@@ -207,6 +248,8 @@ public sealed unsafe class BlockCache
             d.Insn.Raw = raw;
             d.Insn.Length = (byte)len;
             Decoder.ExtractFields(ref d.Insn, def);
+            d.Cycles = (ulong)def.Cycles;
+            if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
             list.Add(d);
             if ((def.Flags & (InsnFlags.Branch | InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
             a = d.Next;
@@ -222,6 +265,11 @@ public sealed unsafe class BlockCache
                     if (c.WriteTlb[i].Host == host) c.WriteTlb[i].Tag = ulong.MaxValue;
         }
         BlocksDecoded++;
-        return new DecodedBlock { Key = key, Insns = list.ToArray(), Host = host, Frame = frame, Generation = _gen[frame] };
+        var lastDef = list[^1].Insn.Def;
+        return new DecodedBlock
+        {
+            Key = key, Insns = list.ToArray(), Host = host, Frame = frame, Generation = _gen[frame], End = list[^1].Next,
+            Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
+        };
     }
 }

@@ -1,4 +1,5 @@
 using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.Semantics;
 using S390Jit.Execution.Jit;
 
 namespace S390Jit.Execution.Interpreter;
@@ -8,11 +9,20 @@ namespace S390Jit.Execution.Interpreter;
 /// semantic body the interpreter instantiation runs, and every operand field), its address and the
 /// address after it.
 /// </summary>
-public struct DecodedInsn
+public unsafe struct DecodedInsn
 {
     public Insn Insn;
     public ulong Addr;
     public ulong Next;
+    /// <summary>
+    /// The row's simple body as instantiated for the interpreter (<see cref="InsnDef.ExecSimple"/>), cached when
+    /// every check <see cref="Architecture.State.Cpu.Execute"/> makes before it is known to pass whatever the
+    /// state (facility installed, interpreted under the SIE, not privileged, register pairs even, not a vector
+    /// row); null: the instruction goes through <see cref="Architecture.State.Cpu.Execute"/>.
+    /// </summary>
+    public delegate*<InterpBackend, ref Insn, void> Body;
+    /// <summary>The row's base cycles (<see cref="InsnDef.Cycles"/>).</summary>
+    public ulong Cycles;
 }
 
 /// <summary>
@@ -30,6 +40,10 @@ public sealed unsafe class DecodedBlock
     public required byte* Host { get; init; }
     public required ulong Frame { get; init; }
     public required ulong Generation { get; init; }
+    /// <summary>The address after the last instruction (where execution falls through).</summary>
+    public required ulong End { get; init; }
+    /// <summary>Execution may go on in the next block without the engine's loop: the last instruction is a simple body (a plain branch or none).</summary>
+    public required bool Chains { get; init; }
     /// <summary>Entries counted towards the optimising tier (<see cref="BlockCache.HotThreshold"/>).</summary>
     public int Heat;
     /// <summary>The last block execution continued in after this one (a one-entry successor cache, per exit kind).</summary>
