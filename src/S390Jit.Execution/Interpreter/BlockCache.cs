@@ -11,10 +11,20 @@ namespace S390Jit.Execution.Interpreter;
 public interface IHotBlockSink
 {
     /// <summary>
-    /// The block at <paramref name="key"/> reached the hot threshold and is about to run interpreted again:
-    /// compile it (or not). Returns false when the key can never be compiled (the block stops asking).
+    /// The block at <paramref name="key"/> reached the hot threshold and has no compiled code: compile it (or not).
     /// </summary>
-    bool BlockHot(Cpu cpu, RegionKey key);
+    HotBlockAction BlockHot(Cpu cpu, RegionKey key);
+}
+
+/// <summary>What the first tier does with a hot block after <see cref="IHotBlockSink.BlockHot"/>.</summary>
+public enum HotBlockAction
+{
+    /// <summary>Run it interpreted (its compile is pending); ask again at its next entry.</summary>
+    Interpret,
+    /// <summary>Compiled code for the key exists now: return to the engine's loop without running anything.</summary>
+    Dispatch,
+    /// <summary>The key can never be compiled: run it interpreted and stop counting it.</summary>
+    Never,
 }
 
 /// <summary>
@@ -102,13 +112,20 @@ public sealed unsafe class BlockCache
             }
             return cpu.Step();
         }
-        if (b.Heat >= HotThreshold && sink != null)
+        if (sink != null && b.Heat >= 0)
         {
-            // the engine found no compiled code for this key: let it decide, then run the block interpreted
-            if (!sink.BlockHot(cpu, key)) b.Heat = int.MinValue;
-            if (cpu.PswAddr != key.Address) return CpuExit.None;
+            // the T-th entry (T = HotThreshold) asks the optimising tier, as does every later one while the key has
+            // no compiled code (the engine found none before calling)
+            if (b.Heat < HotThreshold) b.Heat++;
+            if (b.Heat >= HotThreshold)
+                switch (sink.BlockHot(cpu, key))
+                {
+                    case HotBlockAction.Dispatch: return CpuExit.None;
+                    case HotBlockAction.Never: b.Heat = int.MinValue; break;
+                }
+            // (a compile may have dropped the translation caches or every block)
+            if (!Valid(cpu, b)) return CpuExit.None;
         }
-        else if (b.Heat >= 0 && b.Heat < HotThreshold) b.Heat++;
         var watch = _watch;
         int budget = ChainBudget;
         ulong mask = cpu.PswMask;
@@ -131,8 +148,12 @@ public sealed unsafe class BlockCache
                 if (s == null) return CpuExit.None;
                 if (fell) b.FallThrough = s; else b.Taken = s;
             }
-            if (s.Heat >= HotThreshold && sink != null) return CpuExit.None;
-            if (s.Heat >= 0 && s.Heat < HotThreshold) s.Heat++;
+            if (s.Heat >= 0 && sink != null)
+            {
+                // its T-th entry (or a later one, while hot) goes through the engine's loop
+                if (s.Heat + 1 >= HotThreshold) return CpuExit.None;
+                s.Heat++;
+            }
             b = s;
         }
     }

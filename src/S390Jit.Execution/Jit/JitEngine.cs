@@ -68,6 +68,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 
     public string Name => "jit";
     public JitStats Stats { get; } = new();
+    /// <summary>The first tier: pre-decoded blocks for code without compiled regions.</summary>
+    public BlockCache FirstTier => _blocks;
 
     /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the one watch).</summary>
     public void Attach(Cpu cpu)
@@ -374,10 +376,11 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     public Func<ulong, Architecture.Isa.InsnDef, ulong, bool>? SplitBefore { get; set; }
 
     /// <summary>A first-tier block reached the hot threshold and has no compiled code: compile its region (once).</summary>
-    bool IHotBlockSink.BlockHot(Cpu cpu, RegionKey key)
+    HotBlockAction IHotBlockSink.BlockHot(Cpu cpu, RegionKey key)
     {
-        if (_pending.Contains(key)) return true;
-        return Compile(cpu, key, null); // false: never compilable, the block stops asking
+        if (_pending.Contains(key)) return HotBlockAction.Interpret;
+        if (!Compile(cpu, key, null)) return HotBlockAction.Never;
+        return Lookup(key) != null ? HotBlockAction.Dispatch : HotBlockAction.Interpret; // compiled synchronously: run it
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
