@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using S390Jit.Architecture.Isa;
+using S390Jit.Architecture.State;
 using S390Jit.Loader;
 using S390Jit.Vmm;
 
@@ -81,4 +83,53 @@ public class FirstTierBenchmarks
             Console.WriteLine(line);
         }
     }
+}
+
+/// <summary>
+/// Dispatch in the first tier: the call/return loop of <see cref="DispatchBenchmarks"/> (a far function called
+/// 100 000 times) under the first tier alone, so every call and return is a block transition through the
+/// successor caches; and a straight loop of one-instruction blocks (BRCT to itself) for the pure block-to-block
+/// cost. Time / operations is the cost of one transition plus its (tiny) blocks.
+/// </summary>
+public unsafe class FirstTierDispatchBenchmarks
+{
+    private const int Calls = 100_000;
+    private byte[] _calls = null!, _spin = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var code = new List<byte>();
+        code.AddRange(Assembler.Encode("IILF", r1: 9, i2: Calls));           // 0x10000
+        code.AddRange(Assembler.Encode("BRASL", r1: 14, ri2: 0x8000));      // 0x10006 -> 0x20006
+        code.AddRange(Assembler.Encode("BRCT", r1: 9, ri2: -3));             // 0x1000c
+        code.AddRange(Assembler.Encode("LGHI", r1: 3, i2: 0));               // 0x10010
+        code.AddRange(Assembler.Encode("SIGP", r1: 0, r3: 3, d2: 5));        // stop
+        _calls = code.ToArray();
+        code.Clear();
+        code.AddRange(Assembler.Encode("IILF", r1: 9, i2: 2 * Calls));      // 0x10000
+        code.AddRange(Assembler.Encode("BRCT", r1: 9, ri2: 0));              // 0x10006: a block of one instruction, its own successor
+        code.AddRange(Assembler.Encode("LGHI", r1: 3, i2: 0));
+        code.AddRange(Assembler.Encode("SIGP", r1: 0, r3: 3, d2: 5));
+        _spin = code.ToArray();
+    }
+
+    private static void Run(byte[] image, bool call, string engine)
+    {
+        using var m = new Machine(new MachineOptions { Console = Stream.Null, Engine = engine });
+        image.CopyTo(m.Kvm.Memory.Span(0x10000, image.Length));
+        if (call) Assembler.Encode("BCR", r1: 15, r2: 14).CopyTo(m.Kvm.Memory.Span(0x20006, 2));
+        m.Boot.Cpu.LoadPsw(Psw.EA | Psw.BA, 0x10000);
+        m.Boot.Stopped = false;
+        m.Run();
+    }
+
+    [Params("interp", "tier1")]
+    public string Engine { get; set; } = "tier1";
+
+    [Benchmark(OperationsPerInvoke = 2 * Calls)]
+    public void CallAndReturnBetweenBlocks() => Run(_calls, true, Engine);
+
+    [Benchmark(OperationsPerInvoke = 2 * Calls)]
+    public void OneInstructionBlockLoop() => Run(_spin, false, Engine);
 }

@@ -10,8 +10,10 @@ public sealed class JitVerificationException(string message) : Exception(message
 /// <summary>Options of the JIT engine.</summary>
 public sealed class JitOptions
 {
-    /// <summary>Block executions in the interpreter before its region is compiled.</summary>
-    public int HotThreshold { get; init; } = 40;
+    /// <summary>Entries of a first-tier block before its region is compiled (see <see cref="DefaultHotThreshold"/>).</summary>
+    public int HotThreshold { get; init; } = DefaultHotThreshold;
+    /// <summary>The default hot threshold, chosen from measurements (perf/issue14-tiers.md).</summary>
+    public const int DefaultHotThreshold = 40;
     /// <summary>Compile on a background thread (false: compile synchronously, e.g. for tests).</summary>
     public bool Background { get; init; } = true;
     /// <summary>Regions kept before the whole cache is dropped (generation flush).</summary>
