@@ -209,6 +209,13 @@ public sealed unsafe class BlockCache
         return e.Tag == addr >> 12 && e.Host == b.Host && _gen[b.Frame] == b.Generation;
     }
 
+    private bool InPrefixArea(Cpu cpu, ulong frame)
+    {
+        if (frame >> 1 == cpu.Prefix >> 13) return true;
+        foreach (var c in _cpus) if (frame >> 1 == c.Prefix >> 13) return true;
+        return false;
+    }
+
     /// <summary>
     /// Whether every check <see cref="Cpu.Execute"/> makes before the body passes for this instruction in any
     /// state of this CPU (its facility list is fixed while blocks live: see <see cref="Run"/>).
@@ -247,9 +254,8 @@ public sealed unsafe class BlockCache
         if (e.Tag != addr >> 12) return null;
         byte* host = e.Host;
         ulong frame = (ulong)(host - cpu.Mem) >> 12;
-        // the lowcore and the prefix area change without stores the watch sees (interruptions)
-        ulong prefixFrame = cpu.Prefix >> 12;
-        if (frame <= 1 || frame == prefixFrame || frame == prefixFrame + 1) return null;
+        // the lowcore and every CPU's prefix area change without stores the watch sees (interruptions)
+        if (frame <= 1 || InPrefixArea(cpu, frame)) return null;
         if (frame >= (ulong)_watch.FrameCount) return null;
         if (frame >= (ulong)_gen.Length) Array.Resize(ref _gen, _watch.FrameCount);
         var list = new List<DecodedInsn>(8);

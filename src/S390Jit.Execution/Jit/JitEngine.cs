@@ -13,7 +13,7 @@ public sealed class JitOptions
     /// <summary>Entries of a first-tier block before its region is compiled (see <see cref="DefaultHotThreshold"/>).</summary>
     public int HotThreshold { get; init; } = DefaultHotThreshold;
     /// <summary>The default hot threshold, chosen from measurements (perf/issue14-tiers.md).</summary>
-    public const int DefaultHotThreshold = 40;
+    public const int DefaultHotThreshold = 5000;
     /// <summary>Compile on a background thread (false: compile synchronously, e.g. for tests).</summary>
     public bool Background { get; init; } = true;
     /// <summary>Regions kept before the whole cache is dropped (generation flush).</summary>
