@@ -47,6 +47,16 @@ public static class Program
             b.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "tiering")
+        {
+            TieringExperiment.Run(args.Length > 1 ? int.Parse(args[1]) : 120);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "tier1-cpu")
+        {
+            FirstTierBenchmarks.CpuReport(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? args[2..] : ["interp", "tier1"]);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -201,9 +201,9 @@ internal static class RunCommand
                 ? cycles : throw new UsageException($"--max-cycles {mc}: expected a positive number of cycles");
         opt.CpuMhz = uint.TryParse(s.CpuMhz, NumberStyles.None, CultureInfo.InvariantCulture, out uint mhz) && mhz > 0
             ? mhz : throw new UsageException($"--cpu-mhz {s.CpuMhz}: expected a positive number of MHz");
-        if (s.Engine is not ("jit" or "interp" or "jit-sync")) throw new UsageException($"unknown engine '{s.Engine}' (available: jit, interp)");
+        if (s.Engine is not ("jit" or "interp" or "jit-sync" or "tier1")) throw new UsageException($"unknown engine '{s.Engine}' (available: jit, interp, tier1)");
         opt.Engine = s.Engine;
-        if (s.VerifyJit && s.Engine == "interp") throw new UsageException("--verify-jit needs the jit engine");
+        if (s.VerifyJit && s.Engine is "interp" or "tier1") throw new UsageException("--verify-jit needs the jit engine");
         opt.VerifyJit = s.VerifyJit;
         opt.Profile = s.Profile;
         if (s.StatsFormat is not ("text" or "json")) throw new UsageException($"--stats={s.StatsFormat}: expected --stats or --stats=json");

@@ -21,7 +21,7 @@ internal sealed class RunOptions
     private readonly Option<string[]> _statsFormat = Single("--stats-format", "text or json (--stats=json)", hidden: true);
     private readonly Option<bool> _progress = new("--progress") { Description = "print guest instructions, MIPS and guest time once a second on stderr (automatic on a terminal after 3 s)" };
     private readonly Option<string[]> _mhz = Single("--cpu-mhz", "CPU frequency of the cycle model (TOD and timers derive from it; default 5200)");
-    private readonly Option<string[]> _engine = Single("--engine", "execution engine: jit (default) or interp");
+    private readonly Option<string[]> _engine = Single("--engine", "execution engine: jit (default), interp (the reference stepper) or tier1 (the JIT's first tier alone: pre-decoded blocks, nothing compiled)");
     private readonly Option<bool> _verifyJit = new("--verify-jit") { Description = "lockstep mode: check every compiled region run against the interpreter (slow)" };
     private readonly Option<string[]> _trace = Single("--trace", "trace categories: host (one line per host-model event, to stderr)");
     // ---- logs, profiles and timelines (issue 10) ----

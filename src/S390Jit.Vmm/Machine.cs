@@ -131,12 +131,18 @@ public sealed partial class Machine : IDisposable
         return (ICpuObserver?)log ?? Profiler;
     }
 
+    /// <summary>S390JIT_HOT_THRESHOLD: the JIT's hot threshold for measurements of the tier policy (perf/issue14-tiers.md).</summary>
+    private static int? HotThresholdOverride =>
+        int.TryParse(Environment.GetEnvironmentVariable("S390JIT_HOT_THRESHOLD"), out int t) && t > 0 ? t : null;
+
     public static IExecutionEngine CreateEngine(string name, bool verify = false) => name switch
     {
         "interp" => new Execution.Interpreter.Interpreter(),
-        "jit" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Verify = verify, Background = !verify }),
+        "jit" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Verify = verify, Background = !verify, HotThreshold = HotThresholdOverride ?? Execution.Jit.JitOptions.DefaultHotThreshold }),
         "jit-sync" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = 2, Verify = verify }),
-        _ => throw new ArgumentException($"unknown engine '{name}' (available: jit, interp)"),
+        // the JIT engine's first tier alone: the pre-decoded threaded interpreter, nothing compiled
+        "tier1" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = int.MaxValue }),
+        _ => throw new ArgumentException($"unknown engine '{name}' (available: jit, interp, tier1)"),
     };
 
     /// <summary>The execution engine every vcpu of this machine runs on.</summary>

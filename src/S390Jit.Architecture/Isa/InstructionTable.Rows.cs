@@ -21,7 +21,7 @@ public static partial class InstructionTable
     0102 UPT      E      -   E    I 1  general -
     010a PFPO     E      44  -    I 1  general -
     01ff TRAP2    E      -   E    I 1  general -
-    04   SPM      RR     -   -    I 1  general R1
+    04   SPM      RR     -   E    I 1  general R1
     05   BALR     RR     -   B    I 1  general R1,R2
     06   BCTR     RR     -   B    I 1  general R1,R2
     07   BCR      RR     -   B    I 1  general #R1,R2

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using S390Jit.Architecture.State;
+using S390Jit.Execution.Interpreter;
 
 namespace S390Jit.Execution.Jit;
 
@@ -9,8 +10,10 @@ public sealed class JitVerificationException(string message) : Exception(message
 /// <summary>Options of the JIT engine.</summary>
 public sealed class JitOptions
 {
-    /// <summary>Block executions in the interpreter before its region is compiled.</summary>
-    public int HotThreshold { get; init; } = 40;
+    /// <summary>Entries of a first-tier block before its region is compiled (see <see cref="DefaultHotThreshold"/>).</summary>
+    public int HotThreshold { get; init; } = DefaultHotThreshold;
+    /// <summary>The default hot threshold, chosen from measurements (perf/issue14-tiers.md).</summary>
+    public const int DefaultHotThreshold = 5000;
     /// <summary>Compile on a background thread (false: compile synchronously, e.g. for tests).</summary>
     public bool Background { get; init; } = true;
     /// <summary>Regions kept before the whole cache is dropped (generation flush).</summary>
@@ -38,12 +41,12 @@ public sealed class JitStats
 /// the same instruction boundaries, interruptions and cycle counts as the interpreter. Stores into
 /// pages holding translated code drop that page's regions and stop watching it.
 /// </summary>
-public sealed class JitEngine : IExecutionEngine, IDisposable
+public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 {
     private readonly JitOptions _opt;
     private readonly Dictionary<RegionKey, RegionEntry> _entries = new();
     private int _regionCount;
-    private readonly Dictionary<RegionKey, int> _heat = new();
+    private readonly BlockCache _blocks;
     private readonly HashSet<RegionKey> _pending = new();
     private readonly Dictionary<ulong, List<Region>> _byFrame = new();
     private readonly ConcurrentQueue<Region> _published = new();
@@ -57,6 +60,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     {
         _opt = options ?? new JitOptions();
         _watch = new CodeWatch(InvalidateFrame);
+        _blocks = new BlockCache(_watch) { HotThreshold = _opt.HotThreshold };
         if (_opt.Background)
         {
             _compiler = new Thread(CompileLoop) { IsBackground = true, Name = "s390jit-compiler" };
@@ -66,11 +70,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
 
     public string Name => "jit";
     public JitStats Stats { get; } = new();
+    /// <summary>The first tier: pre-decoded blocks for code without compiled regions.</summary>
+    public BlockCache FirstTier => _blocks;
 
     /// <summary>Makes a CPU's stores into watched frames reach this engine (every vcpu of a VM shares the one watch).</summary>
     public void Attach(Cpu cpu)
     {
         Cover(cpu);
+        _blocks.Attach(cpu);
         cpu.StorageObserver = _watch;
     }
 
@@ -93,6 +100,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     {
         _watch.Unwatch(frame);
         if (frame < (ulong)_frameGeneration.Length) _frameGeneration[frame]++;
+        _blocks.FrameWritten(frame);
         _watch.CodeModified = true;
         if (!_byFrame.Remove(frame, out var list)) return;
         foreach (var r in list)
@@ -204,8 +212,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                         }
                     }
                     if (key.Address != cpu.PswAddr) key = RegionKey.Of(cpu);
-                    Heat(cpu, key);
-                    var y = Interpret(cpu, cpu.PswAddr, ulong.MaxValue);
+                    var y = Interpret(cpu, key, this);
                     if (y != CpuExit.None) return y;
                 }
             }
@@ -292,6 +299,30 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// </summary>
     private CpuExit Interpret(Cpu cpu, ulong start, ulong end)
     {
+        if (end == ulong.MaxValue) return Interpret(cpu, RegionKey.Of(cpu), null);
+        return Step(cpu, start, end);
+    }
+
+    /// <summary>
+    /// The first tier (<see cref="BlockCache"/>): pre-decoded blocks from the current PSW; hot ones are offered to
+    /// <paramref name="sink"/>. Observed runs (-d, --profile), PER and the access-register mode step instead.
+    /// </summary>
+    private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink)
+    {
+        if ((cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) ||
+            (cpu.PswMask & Psw.Per) != 0 || (cpu.PswMask & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46)))
+            return Step(cpu, cpu.PswAddr, ulong.MaxValue);
+        ulong before = cpu.Instructions;
+        try { return _blocks.Run(cpu, key, sink); }
+        finally { Stats.InterpretedInstructions += (long)(cpu.Instructions - before); }
+    }
+
+    /// <summary>
+    /// Steps from the current PSW until a taken branch or PSW change, or until it leaves
+    /// [start, end) (a block handed back by compiled code), checking events at every boundary.
+    /// </summary>
+    private CpuExit Step(Cpu cpu, ulong start, ulong end)
+    {
         if (cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) return InterpretObserved(cpu, start, end, observer);
         for (int n = 0; n < 256; n++)
         {
@@ -346,14 +377,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
     /// </summary>
     public Func<ulong, Architecture.Isa.InsnDef, ulong, bool>? SplitBefore { get; set; }
 
-    private void Heat(Cpu cpu, RegionKey key)
+    /// <summary>A first-tier block reached the hot threshold and has no compiled code: compile its region (once).</summary>
+    HotBlockAction IHotBlockSink.BlockHot(Cpu cpu, RegionKey key)
     {
-        if (_pending.Contains(key)) return;
-        int h = _heat.GetValueOrDefault(key) + 1;
-        _heat[key] = h;
-        if (h < _opt.HotThreshold) return;
-        _heat.Remove(key);
-        if (!Compile(cpu, key, null)) _heat[key] = int.MinValue; // never compilable: stop counting
+        if (_pending.Contains(key)) return HotBlockAction.Interpret;
+        if (!Compile(cpu, key, null)) return HotBlockAction.Never;
+        return Lookup(key) != null ? HotBlockAction.Dispatch : HotBlockAction.Interpret; // compiled synchronously: run it
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
@@ -458,6 +487,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         _byFrame.Clear();
         Array.Clear(_fast);
         _watch.Clear();
+        _blocks.Clear();
         Stats.CacheFlushes++;
     }
 
