@@ -4,7 +4,11 @@ using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
-/// <summary>Storage: the inline TLB hit path of every access, re-execution on a clean miss, the shared Try* slow paths that report exceptions by value.</summary>
+/// <summary>
+/// Storage: the inline TLB hit path of every access; a miss calls the shared Try* slow path (it translates,
+/// under DAT too, fills the TLB and continues in compiled code); only an access exception, or a store
+/// into translated code (re-executed by the interpreter), leaves the region, as a program exit.
+/// </summary>
 public sealed unsafe partial class RegionEmitter
 {
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
@@ -68,8 +72,6 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, result);
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
-        else
         {
             var resume = _il.DefineLabel();
             GoSlow(_slowRead, _readResumes, resume, addr, size);
@@ -96,13 +98,9 @@ public sealed unsafe partial class RegionEmitter
         }
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
-        else
-        {
-            Push(value);
-            _il.Emit(OpCodes.Stloc, _slowValue);
-            GoSlow(_slowWrite, _writeResumes, done, addr, size);
-        }
+        Push(value);
+        _il.Emit(OpCodes.Stloc, _slowValue);
+        GoSlow(_slowWrite, _writeResumes, done, addr, size);
         _il.MarkLabel(done);
         _dirty = true;
     }
@@ -157,7 +155,6 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Pop);
         _il.Emit(OpCodes.Br, ok);
         _il.MarkLabel(slow);
-        if (!_dirty) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, len);
