@@ -56,6 +56,10 @@ public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
     /// under DAT through the translation the store would use (aliases: any virtual page of the frame). A store
     /// whose translation cannot be known here (it raises an exception) changes nothing: the CPU reports it.
     /// </summary>
+    /// <summary><see cref="TryProbe"/> in the shape of the shared slow paths: <paramref name="write"/> is 1 for a store check.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static bool TryProbeShared(Cpu cpu, ulong addr, int len, ulong write) => TryProbe(cpu, addr, len, write != 0);
+
     private bool ReexecuteIfCode(Cpu cpu, ulong addr, int len)
     {
         bool hit = false;

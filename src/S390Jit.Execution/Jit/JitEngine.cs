@@ -207,6 +207,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                                     Stats.Reexecutions++;
                                     var x = Reexecute(cpu, region.Data, idx);
                                     if (x != CpuExit.None) return x;
+                                    ProfileMiss(cpu, region, idx);
                                     continue;
                                 }
                             default:
@@ -387,7 +388,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         // under DAT a plan is decoded through the current translation: only for the space it is keyed by
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore }.Build(out var frames);
+        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss }.Build(out var frames);
         if (plan == null) return false;
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
@@ -422,6 +423,30 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
                      .Concat(region.Data.BlockStarts).Distinct().ToArray();
         Compile(cpu, region.Key, seeds);
     }
+
+    /// <summary>Instructions whose TLB misses stay in compiled code once their region is rebuilt (by virtual address).</summary>
+    private readonly HashSet<ulong> _stayOnMiss = new();
+
+    /// <summary>
+    /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with the instructions that
+    /// missed calling the slow path instead (code that walks many pages, the kernel under DAT): a miss then costs a
+    /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
+    /// </summary>
+    private void ProfileMiss(Cpu cpu, Region region, int idx)
+    {
+        if (region.Rebuilt || SplitBefore != null) return;
+        var m = region.Misses ??= new int[region.Data.Addrs.Length];
+        m[idx]++;
+        if (++region.MissTotal < MissRebuildThreshold) return;
+        for (int i = 0; i < m.Length; i++) if (m[i] * 8 >= region.MissTotal) _stayOnMiss.Add(region.Data.Addrs[i]);
+        region.MissTotal = 0;
+        Array.Clear(m);
+        region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
+        if (!Compile(cpu, region.Key, region.Data.BlockStarts)) region.Rebuilt = false;
+    }
+
+    /// <summary>Re-executions of one region before it is rebuilt with its missing instructions staying compiled.</summary>
+    public const int MissRebuildThreshold = 64;
 
     private void CompileLoop()
     {

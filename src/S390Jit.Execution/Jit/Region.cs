@@ -28,6 +28,8 @@ public sealed class PlanInsn
     public required InsnDef Def { get; init; }
     public required Insn Insn;
     public InstrFacts Facts { get; set; } = new();
+    /// <summary>The instruction missed the TLB often when it ran compiled: its misses stay in compiled code.</summary>
+    public bool StayOnMiss { get; set; }
     public int Length => Insn.Length;
 }
 
@@ -90,4 +92,7 @@ public sealed class Region
     public int IndirectExitCount;
     /// <summary>The region was rebuilt with its indirect targets (or the rebuild is pending): stop profiling it.</summary>
     public bool Rebuilt;
+    /// <summary>TLB-miss re-executions by instruction index, and their total (profile for a rebuild whose misses stay compiled).</summary>
+    public int[]? Misses;
+    public int MissTotal;
 }

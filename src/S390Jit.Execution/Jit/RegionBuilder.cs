@@ -22,6 +22,9 @@ public sealed class RegionBuilder
 
     private readonly IReadOnlyCollection<ulong> _seeds;
 
+    /// <summary>Addresses of instructions whose TLB misses stay in compiled code (<see cref="PlanInsn.StayOnMiss"/>), or null.</summary>
+    public IReadOnlySet<ulong>? StayOnMiss { get; init; }
+
     /// <summary>The profiler's boundaries (<see cref="JitEngine.SplitBefore"/>), or null.</summary>
     public Func<ulong, InsnDef, ulong, bool>? SplitBefore { get; init; }
 
@@ -122,7 +125,7 @@ public sealed class RegionBuilder
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
             if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
-            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn };
+            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn, StayOnMiss = StayOnMiss?.Contains(addr) == true };
             pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
             frames.Add(_key.Dat ? _datFrame : _cpu.RealToAbsolute(addr) >> 12);
             block.Insns.Add(pi);

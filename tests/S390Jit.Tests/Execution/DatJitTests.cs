@@ -135,7 +135,7 @@ public class DatJitTests
     }
 
     [Test]
-    public void Tlb_misses_under_DAT_stay_in_compiled_code()
+    public void Frequent_tlb_misses_under_DAT_stay_in_compiled_code()
     {
         // two virtual pages of one frame whose cache entries collide: every access of the loop misses
         const ulong aliasOfScratch = Segment1 + EngineHarness.Scratch;
@@ -156,7 +156,9 @@ public class DatJitTests
             h.Load(code);
         });
         AssertSame(r);
-        Assert.That(r.Jit.Stats!.Reexecutions, Is.Zero, "no access left compiled code");
+        // 8000 misses: the first ones re-execute in the interpreter (each region that runs the loop counts its own),
+        // then the region is rebuilt and its misses stay compiled
+        Assert.That(r.Jit.Stats!.Reexecutions, Is.LessThan(8000 / 8), "misses left compiled code");
         Assert.That(r.Jit.Stats!.CompiledInstructions, Is.GreaterThan(2000 * 6 / 2));
     }
 
