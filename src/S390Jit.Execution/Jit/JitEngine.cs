@@ -21,6 +21,11 @@ public sealed class JitOptions
     /// byte either engine stored; a difference stops the run with <see cref="JitVerificationException"/>.
     /// </summary>
     public bool Verify { get; init; }
+    /// <summary>
+    /// TLB-miss re-executions of one region before it is rebuilt with the instructions that missed calling the slow
+    /// path in compiled code (a rebuild costs about as much as a few thousand re-executions).
+    /// </summary>
+    public int MissRebuildThreshold { get; init; } = 2048;
 }
 
 /// <summary>Counters for --stats.</summary>
@@ -437,7 +442,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         if (region.Rebuilt || SplitBefore != null) return;
         var m = region.Misses ??= new int[region.Data.Addrs.Length];
         m[idx]++;
-        if (++region.MissTotal < MissRebuildThreshold) return;
+        if (++region.MissTotal < _opt.MissRebuildThreshold) return;
         for (int i = 0; i < m.Length; i++) if (m[i] * 8 >= region.MissTotal) _stayOnMiss.Add(region.Data.Addrs[i]);
         region.MissTotal = 0;
         Array.Clear(m);
@@ -445,8 +450,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable
         if (!Compile(cpu, region.Key, region.Data.BlockStarts)) region.Rebuilt = false;
     }
 
-    /// <summary>Re-executions of one region before it is rebuilt with its missing instructions staying compiled.</summary>
-    public const int MissRebuildThreshold = 64;
 
     private void CompileLoop()
     {

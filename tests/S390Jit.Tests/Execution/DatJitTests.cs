@@ -58,8 +58,8 @@ public class DatJitTests
         var i = One(EngineHarness.Interpreter);
         TestContext.Out.WriteLine($"interpreter: psw {i.Snap.PswAddr:x} pgm {i.Snap.PgmCode:x} teid {i.Teid:x} r2 {i.Snap.G[2]} instructions {i.Snap.Instructions}");
         return (i,
-                One(EngineHarness.Jit),
-                One(() => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, Verify = true })));
+                One(() => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, MissRebuildThreshold = 64 })),
+                One(() => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, MissRebuildThreshold = 64, Verify = true })));
     }
 
     private static void AssertSame((Outcome Interp, Outcome Jit, Outcome Verified) r, bool verifies = true)
