@@ -17,7 +17,8 @@ public sealed record RunStatistics(
         IReadOnlyDictionary<string, ulong> Intercepts);
 
     public sealed record JitCounts(long RegionsCompiled, long GuestInstructionsCompiled, long RegionsDiscarded, long Invalidations, long CacheFlushes,
-        double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified);
+        double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified,
+        long DatRemaps = 0);
 
     public sealed record ProfileRow(string Mnemonic, ulong Count, bool Helper);
 
@@ -36,7 +37,7 @@ public sealed record RunStatistics(
         ulong cycles = cpus.Select(c => c.Cycles).DefaultIfEmpty(0UL).Max();
         JitCounts? jit = m.Engine is Execution.Jit.JitEngine { Stats: var j }
             ? new(j.RegionsCompiled, j.GuestInstructionsCompiled, j.RegionsDiscarded, j.Invalidations, j.CacheFlushes, j.CompileMicroseconds / 1000,
-                j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified)
+                j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified, j.DatRemaps)
             : null;
         var profile = m.Engine is Execution.Interpreter.Interpreter { Histogram: { } hist }
             ? hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal)
@@ -69,7 +70,7 @@ public sealed record RunStatistics(
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
             sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
-            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
         foreach (var line in Ap ?? []) sb.AppendLine(line);
         if (Profile is { } rows)

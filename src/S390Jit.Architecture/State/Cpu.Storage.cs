@@ -53,6 +53,78 @@ public unsafe partial class Cpu
     public void InvalidateTranslation()
     {
         for (int i = 0; i < TlbEntries; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; ExecTlb[i].Tag = InvalidTag; }
+        StorageObserver?.TranslationChanged();
+    }
+
+    /// <summary>
+    /// Whether an instruction fetch at <paramref name="addr"/> now reaches absolute frame <paramref name="frame"/>
+    /// (compiled code translated from that frame may run there). One compare when the fetch cache holds the
+    /// page; otherwise the page is translated as the interpreter's fetch would (filling the caches, setting
+    /// the reference bit); an access exception answers false and leaves no exception state behind.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool InstructionFrameIs(ulong addr, ulong frame)
+    {
+        ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
+        if (e.Tag == addr >> 12) return e.Host == Mem + (frame << 12);
+        return TryInstructionFrame(addr, out ulong f) && f == frame;
+    }
+
+    /// <summary>The absolute frame an instruction fetch at <paramref name="addr"/> reaches now (see <see cref="InstructionFrameIs"/>); false on an access exception.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public bool TryInstructionFrame(ulong addr, out ulong frame)
+    {
+        ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
+        if (e.Tag == addr >> 12) { frame = (ulong)(e.Host - Mem) >> 12; return true; }
+        var (teid, teidValid, accessId, accessIdValid) = (PendingTeid, PendingTeidValid, PendingExcAccessId, PendingExcAccessIdValid);
+        try
+        {
+            frame = (ulong)(Access(addr & AddrMask, AccessKind.Instr) - Mem) >> 12;
+            return true;
+        }
+        catch (ProgramInterruptException) { frame = 0; return false; }
+        finally { (PendingTeid, PendingTeidValid, PendingExcAccessId, PendingExcAccessIdValid) = (teid, teidValid, accessId, accessIdValid); }
+    }
+
+    /// <summary>
+    /// The absolute frame a store at logical address <paramref name="addr"/> would reach in the current mode,
+    /// without side effects (no exception, no cache fill, no reference bit): the DAT TLB's translation if it
+    /// holds one, else the tables'. False when it cannot be known here (a translation exception, the
+    /// access-register mode, beyond storage).
+    /// </summary>
+    public bool TryStoreFrame(ulong addr, out ulong frame)
+    {
+        frame = 0;
+        ulong real = addr;
+        bool absolute = false;
+        if ((PswMask & Psw.Dat) != 0)
+        {
+            ulong asce;
+            switch (Asc)
+            {
+                case Space.Primary: asce = Cr[1]; break;
+                case Space.Secondary: asce = Cr[7]; break;
+                case Space.Home: asce = Cr[13]; break;
+                default: return false;
+            }
+            if ((asce & Asce.RealSpace) != 0) real = addr;
+            else if (DatTlb.TryGet(asce, addr, out var t)) { real = t.Real | (addr & PageMask); absolute = (t.Flags & DatTlb.Absolute) != 0; }
+            else
+            {
+                try
+                {
+                    var r = Walk(addr, asce);
+                    if (r.Code != 0) return false;
+                    real = r.Real;
+                    absolute = r.Large;
+                }
+                catch (ProgramInterruptException) { return false; }
+            }
+        }
+        ulong abs = absolute ? real : RealToAbsolute(real);
+        if (abs >= MemSize) return false;
+        frame = abs >> 12;
+        return true;
     }
 
     /// <summary>Real to absolute address (prefixing).</summary>

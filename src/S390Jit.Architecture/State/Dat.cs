@@ -497,6 +497,7 @@ public unsafe partial class Cpu
         ReadTlb[px].Tag = InvalidTag;
         WriteTlb[px].Tag = InvalidTag;
         ExecTlb[px].Tag = InvalidTag;
+        StorageObserver?.TranslationChanged();
     }
 
     /// <summary>Clears the access-cache entries that map absolute frame <paramref name="frame"/> (its key or R/C bits changed).</summary>

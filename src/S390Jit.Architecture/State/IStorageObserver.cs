@@ -12,4 +12,10 @@ public interface IStorageObserver
     bool Watches(ulong frame);
     /// <summary>A store reached watched frame <paramref name="frame"/> (before the bytes change).</summary>
     void FrameWritten(ulong frame);
+    /// <summary>
+    /// The CPU dropped translations (its access caches, or the TLB entries of one page index): the
+    /// translation context changed, a TLB purge or IPTE-like clearing happened. What was translated
+    /// under the old translations must be looked up again before it runs on.
+    /// </summary>
+    void TranslationChanged() { }
 }

@@ -16,6 +16,8 @@ public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
 
     /// <summary>Set when a store hit a watched frame: the running region must stop (read by compiled code after helpers).</summary>
     public bool CodeModified;
+    /// <summary>Set when a store hit a watched frame (not for translation changes); --verify-jit does not compare such runs.</summary>
+    public bool CodeStored;
     /// <summary>A store of compiled code would have changed translated code: the interpreter runs the instruction again.</summary>
     public bool ReexecutePending;
 
@@ -46,16 +48,28 @@ public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
     public static bool TryProbe(Cpu cpu, ulong addr, int len, bool write) =>
         !(write && Of(cpu).ReexecuteIfCode(cpu, addr, len)) && cpu.TryProbe(addr, len, write);
 
+    /// <summary>The translation changed (IPTE, PTLB, a new ASCE or PSW mode...): the running region stops after the instruction, and the dispatcher checks the next entry's translation.</summary>
+    public void TranslationChanged() => CodeModified = true;
+
+    /// <summary>
+    /// Whether a store at logical <paramref name="addr"/> (<paramref name="len"/> bytes) reaches a watched frame;
+    /// under DAT through the translation the store would use (aliases: any virtual page of the frame). A store
+    /// whose translation cannot be known here (it raises an exception) changes nothing: the CPU reports it.
+    /// </summary>
+    /// <summary><see cref="TryProbe"/> in the shape of the shared slow paths: <paramref name="write"/> is 1 for a store check.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static bool TryProbeShared(Cpu cpu, ulong addr, int len, ulong write) => TryProbe(cpu, addr, len, write != 0);
+
     private bool ReexecuteIfCode(Cpu cpu, ulong addr, int len)
     {
-        if ((cpu.PswMask & Psw.Dat) != 0) return false;
         bool hit = false;
-        foreach (ulong a in new[] { addr, (addr + (ulong)len - 1) & cpu.AddrMask })
+        ulong last = (addr + (ulong)len - 1) & cpu.AddrMask;
+        for (int k = 0; k < 2; k++)
         {
-            ulong abs = cpu.RealToAbsolute(a);
-            if (abs >= cpu.MemSize) continue;
-            if (!Watches(abs >> 12)) continue;
-            FrameWritten(abs >> 12);
+            ulong a = k == 0 ? addr : last;
+            if (k == 1 && (a >> 12) == (addr >> 12)) break;
+            if (!cpu.TryStoreFrame(a, out ulong frame) || !Watches(frame)) continue;
+            FrameWritten(frame);
             hit = true;
         }
         if (hit) ReexecutePending = true;

@@ -24,6 +24,11 @@ public sealed class JitOptions
     /// byte either engine stored; a difference stops the run with <see cref="JitVerificationException"/>.
     /// </summary>
     public bool Verify { get; init; }
+    /// <summary>
+    /// TLB-miss re-executions of one region before it is rebuilt with the instructions that missed calling the slow
+    /// path in compiled code (a rebuild costs about as much as a few thousand re-executions).
+    /// </summary>
+    public int MissRebuildThreshold { get; init; } = 2048;
 }
 
 /// <summary>Counters for --stats.</summary>
@@ -33,6 +38,8 @@ public sealed class JitStats
     public double CompileMicroseconds;
     public long GuestInstructionsCompiled;
     public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
+    /// <summary>Entries dropped under DAT because their page no longer translates to the frame they were compiled from.</summary>
+    public long DatRemaps;
 }
 
 /// <summary>
@@ -102,6 +109,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (frame < (ulong)_frameGeneration.Length) _frameGeneration[frame]++;
         _blocks.FrameWritten(frame);
         _watch.CodeModified = true;
+        _watch.CodeStored = true;
         if (!_byFrame.Remove(frame, out var list)) return;
         foreach (var r in list)
         {
@@ -134,15 +142,22 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         if (e != CpuExit.None) return e;
                     }
                     if (!_published.IsEmpty) Publish(cpu);
-                    // issue 12: code under DAT or PER runs in the interpreter until the code cache is keyed by address space
-                    if ((cpu.PswMask & (Psw.Dat | Psw.Per)) != 0) { next = null; var z = Interpret(cpu, cpu.PswAddr, ulong.MaxValue); if (z != CpuExit.None) return z; continue; }
+                    // PER and the access-register mode run in the interpreter (PER events, operand spaces by access register)
+                    ulong psw = cpu.PswMask;
+                    if ((psw & Psw.Per) != 0 || (psw & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46))) { next = null; var z = Interpret(cpu, cpu.PswAddr, ulong.MaxValue); if (z != CpuExit.None) return z; continue; }
                     RegionKey key = default;
                     var entry = next;
                     next = null;
+                    // under DAT a link is followed only while it is the entry a lookup would give: same key, same frame
+                    if (entry != null && !entry.Region.Dead && (entry.Key.Dat || (psw & Psw.Dat) != 0))
+                    {
+                        key = RegionKey.Of(cpu);
+                        if (entry.Key != key || !cpu.InstructionFrameIs(key.Address, entry.Region.DatFrame)) entry = null;
+                    }
                     if (entry == null || entry.Region.Dead)
                     {
                         key = RegionKey.Of(cpu);
-                        entry = Lookup(key);
+                        entry = Lookup(cpu, key);
                     }
                     if (entry != null)
                     {
@@ -168,7 +183,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                     var d = region.Data;
                                     var link = d.ExitLinks[idx];
                                     if (link == null || link.Region.Dead)
-                                        d.ExitLinks[idx] = link = Lookup(region.Key with { Address = d.ExitTargets[idx] });
+                                        d.ExitLinks[idx] = link = Lookup(cpu, region.Key.Dat ? RegionKey.Of(cpu) : region.Key with { Address = d.ExitTargets[idx] });
                                     next = link;
                                 }
                                 continue;
@@ -205,6 +220,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                     Stats.Reexecutions++;
                                     var x = Reexecute(cpu, region.Data, idx);
                                     if (x != CpuExit.None) return x;
+                                    ProfileMiss(cpu, region, idx);
                                     continue;
                                 }
                             default:
@@ -249,8 +265,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         cpu.WriteJournal ??= new List<(ulong, ulong)>();
         cpu.WriteJournal.Clear();
         cpu.InvalidateTranslation();
+        _watch.CodeModified = false; // (dropping the caches is no translation change the region must stop for)
+        _watch.CodeStored = false;
         int r = entry.Region.Run(cpu, entry.Block);
-        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || _watch.CodeModified)
+        if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || _watch.CodeStored)
         {
             cpu.WriteJournal.Clear();
             return r;
@@ -284,13 +302,26 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         return r;
     }
 
-    private RegionEntry? Lookup(RegionKey key)
+    private RegionEntry? Lookup(Cpu cpu, RegionKey key)
     {
         int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
         var f = _fast[slot];
-        if (f != null && f.Key == key && !f.Region.Dead) return f;
-        if (_entries.TryGetValue(key, out var r)) { _fast[slot] = r; return r; }
-        return null;
+        if (f == null || f.Key != key || f.Region.Dead)
+        {
+            if (!_entries.TryGetValue(key, out f)) return null;
+            _fast[slot] = f;
+        }
+        // under DAT the key names virtual code: it is this region's only while the page still translates
+        // to the frame the region was compiled from (QEMU's discipline: virtual PC, then physical page)
+        if (key.Dat && !cpu.InstructionFrameIs(key.Address, f.Region.DatFrame))
+        {
+            // remapped: the entry goes (a region for the new frame can be compiled); the region lives on for its other entries
+            _entries.Remove(key);
+            _fast[slot] = null;
+            Stats.DatRemaps++;
+            return null;
+        }
+        return f;
     }
 
     /// <summary>
@@ -388,8 +419,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
     private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds)
     {
+        // under DAT a plan is decoded through the current translation: only for the space it is keyed by
+        if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore }.Build(out var frames);
+        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss }.Build(out var frames);
         if (plan == null) return false;
         // watch the frames now: stores from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
@@ -425,6 +458,28 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         Compile(cpu, region.Key, seeds);
     }
 
+    /// <summary>Instructions whose TLB misses stay in compiled code once their region is rebuilt (by virtual address).</summary>
+    private readonly HashSet<ulong> _stayOnMiss = new();
+
+    /// <summary>
+    /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with the instructions that
+    /// missed calling the slow path instead (code that walks many pages, the kernel under DAT): a miss then costs a
+    /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
+    /// </summary>
+    private void ProfileMiss(Cpu cpu, Region region, int idx)
+    {
+        if (region.Rebuilt || SplitBefore != null) return;
+        var m = region.Misses ??= new int[region.Data.Addrs.Length];
+        m[idx]++;
+        if (++region.MissTotal < _opt.MissRebuildThreshold) return;
+        for (int i = 0; i < m.Length; i++) if (m[i] * 8 >= region.MissTotal) _stayOnMiss.Add(region.Data.Addrs[i]);
+        region.MissTotal = 0;
+        Array.Clear(m);
+        region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
+        if (!Compile(cpu, region.Key, region.Data.BlockStarts)) region.Rebuilt = false;
+    }
+
+
     private void CompileLoop()
     {
         foreach (var job in _work.GetConsumingEnumerable())
@@ -456,7 +511,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 var k = r.Key with { Address = r.Data.BlockStarts[b] };
                 // a rebuild (seeded with indirect targets) takes over; otherwise the first region keeps its entries
                 bool rebuild = _entries.TryGetValue(k, out var old) && !old.Region.Dead && old.Region.Rebuilt;
-                if (old == null || old.Region.Dead || rebuild) _entries[k] = new RegionEntry(r, b, k);
+                // under DAT the newest plan was decoded from the page's current frame: it replaces one of another frame
+                bool remapped = old != null && k.Dat && old.Region.DatFrame != r.DatFrame;
+                if (old == null || old.Region.Dead || rebuild || remapped) _entries[k] = new RegionEntry(r, b, k);
                 if (rebuild) replaced.Add(old!.Region);
             }
             _regionCount++;

@@ -3,10 +3,22 @@ using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
-/// <summary>The key a region is compiled for: PSW address, addressing mode and the fixed-point-overflow mask.</summary>
-public readonly record struct RegionKey(ulong Address, int Mode, bool FixedOverflowMask)
+/// <summary>
+/// The key a region is compiled for: PSW address, addressing mode, the fixed-point-overflow mask and the
+/// address space instructions are fetched from: with DAT on (<see cref="Dat"/>) the ASCE instruction
+/// fetch uses (the home space's, CR13, in the home mode; else the primary space's, CR1; the PoO's rule,
+/// also in the secondary and AR modes). A key names virtual code; whether it still is the code compiled
+/// is checked against the region's absolute frame when the region is entered (<see cref="Region.DatFrame"/>).
+/// </summary>
+public readonly record struct RegionKey(ulong Address, int Mode, bool FixedOverflowMask, bool Dat = false, ulong Asce = 0)
 {
-    public static RegionKey Of(Cpu cpu) => new(cpu.PswAddr, cpu.AddressingMode, (cpu.PswMask & Psw.FixedOverflowMask) != 0);
+    public static RegionKey Of(Cpu cpu)
+    {
+        ulong m = cpu.PswMask;
+        if ((m & Psw.Dat) == 0) return new(cpu.PswAddr, cpu.AddressingMode, (m & Psw.FixedOverflowMask) != 0);
+        ulong asce = cpu.Asc == Space.Home ? cpu.Cr[13] : cpu.Cr[1];
+        return new(cpu.PswAddr, cpu.AddressingMode, (m & Psw.FixedOverflowMask) != 0, true, asce);
+    }
 }
 
 /// <summary>One decoded instruction of a region plan.</summary>
@@ -16,6 +28,8 @@ public sealed class PlanInsn
     public required InsnDef Def { get; init; }
     public required Insn Insn;
     public InstrFacts Facts { get; set; } = new();
+    /// <summary>The instruction missed the TLB often when it ran compiled: its misses stay in compiled code.</summary>
+    public bool StayOnMiss { get; set; }
     public int Length => Insn.Length;
 }
 
@@ -61,6 +75,12 @@ public sealed class Region
     public required RegionData Data { get; init; }
     public required ulong[] Frames { get; init; }
     public required int InstructionCount { get; init; }
+    /// <summary>
+    /// Under DAT (<see cref="RegionKey.Dat"/>): the absolute frame the region's one virtual page was translated
+    /// to when it was planned (a region under DAT never leaves the page of its key, so it is the only frame).
+    /// An entry is used, and a link followed, only while an instruction fetch from the page still reaches it.
+    /// </summary>
+    public ulong DatFrame => Frames[0];
     /// <summary>Runs the region from the block with the given index.</summary>
     public Func<Cpu, int, int> Run = null!;
     public double CompileMicroseconds;
@@ -72,4 +92,7 @@ public sealed class Region
     public int IndirectExitCount;
     /// <summary>The region was rebuilt with its indirect targets (or the rebuild is pending): stop profiling it.</summary>
     public bool Rebuilt;
+    /// <summary>TLB-miss re-executions by instruction index, and their total (profile for a rebuild whose misses stay compiled).</summary>
+    public int[]? Misses;
+    public int MissTotal;
 }

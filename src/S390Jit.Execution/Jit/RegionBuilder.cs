@@ -22,6 +22,9 @@ public sealed class RegionBuilder
 
     private readonly IReadOnlyCollection<ulong> _seeds;
 
+    /// <summary>Addresses of instructions whose TLB misses stay in compiled code (<see cref="PlanInsn.StayOnMiss"/>), or null.</summary>
+    public IReadOnlySet<ulong>? StayOnMiss { get; init; }
+
     /// <summary>The profiler's boundaries (<see cref="JitEngine.SplitBefore"/>), or null.</summary>
     public Func<ulong, InsnDef, ulong, bool>? SplitBefore { get; init; }
 
@@ -34,12 +37,23 @@ public sealed class RegionBuilder
         _mask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
     }
 
+    /// <summary>Under DAT: the absolute frame the key's page translates to now (the region stays inside that page).</summary>
+    private ulong _datFrame;
+
     /// <summary>Decodes the plan; returns null when nothing at the entry can be compiled.</summary>
     public List<PlanBlock>? Build(out HashSet<ulong> frames)
     {
         frames = new HashSet<ulong>();
         // an odd instruction address is a specification exception before any fetch: the interpreter raises it
         if ((_key.Address & 1) != 0) return null;
+        if (_key.Dat)
+        {
+            // the page's frame as instruction fetch translates it now; frames the CPU stores into without
+            // reporting (the lowcore and prefix area: interruptions) never hold compiled code
+            if (!_cpu.TryInstructionFrame(_key.Address, out _datFrame)) return null;
+            ulong prefixFrame = _cpu.Prefix >> 12;
+            if (_datFrame <= 1 || _datFrame == prefixFrame || _datFrame == prefixFrame + 1) return null;
+        }
         var blocks = new SortedDictionary<ulong, PlanBlock>();
         var work = new Queue<ulong>();
         work.Enqueue(_key.Address);
@@ -76,8 +90,10 @@ public sealed class RegionBuilder
         return false;
     }
 
+    /// <summary>Targets that join the region: near the entry; under DAT only in the entry's page (jumps to other pages leave the region, and the dispatcher checks their translation).</summary>
     private bool Near(ulong target) => (target & 1) == 0 && target >= 0x2000 &&
-        (target >= _key.Address ? target - _key.Address < Window : _key.Address - target < Window);
+        (target >= _key.Address ? target - _key.Address < Window : _key.Address - target < Window) &&
+        (!_key.Dat || (target >> 12) == (_key.Address >> 12));
 
     /// <summary>Whether compiled code may run this row here (otherwise the block stops before it).</summary>
     private bool Compilable(InsnDef def, ref Insn insn)
@@ -97,7 +113,7 @@ public sealed class RegionBuilder
         ulong addr = start;
         while (block.Insns.Count < MaxBlockLength && total < MaxInstructions)
         {
-            if (addr < 0x2000 || (addr & ~0x1FFFUL) == _cpu.Prefix) break;
+            if (_key.Dat ? (addr >> 12) != (_key.Address >> 12) : addr < 0x2000 || (addr & ~0x1FFFUL) == _cpu.Prefix) break;
             ulong raw;
             int len;
             try { raw = _cpu.Fetch(addr, out len); }
@@ -109,9 +125,9 @@ public sealed class RegionBuilder
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
             if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
-            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn };
+            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn, StayOnMiss = StayOnMiss?.Contains(addr) == true };
             pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
-            frames.Add(_cpu.RealToAbsolute(addr) >> 12);
+            frames.Add(_key.Dat ? _datFrame : _cpu.RealToAbsolute(addr) >> 12);
             block.Insns.Add(pi);
             total++;
             ulong next = (addr + (ulong)len) & _mask;

@@ -78,6 +78,7 @@ public static class RegionCompiler
             foreach (var pi in block.Insns)
             {
                 e.BeginInstruction(index, pi.Addr, pi.Length);
+                e.StayOnMiss = pi.StayOnMiss;
                 if (pi.Def.IsSimple)
                 {
                     chargedCycles -= Cost(pi);

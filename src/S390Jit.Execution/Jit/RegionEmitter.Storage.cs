@@ -4,9 +4,21 @@ using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
-/// <summary>Storage: the inline TLB hit path of every access, re-execution on a clean miss, the shared Try* slow paths that report exceptions by value.</summary>
+/// <summary>
+/// Storage: the inline TLB hit path of every access. A miss of an instruction that has changed nothing yet
+/// leaves the region and the interpreter re-executes it (no call on the hot path, cheap to compile), unless
+/// the instruction is known to miss often (<see cref="StayOnMiss"/>, from the dispatcher's profile): then,
+/// as for every miss after a change, the shared Try* slow path translates (under DAT too), fills the TLB and
+/// compiled code continues; only an access exception, or a store into translated code (re-executed by the
+/// interpreter), leaves the region then, as a program exit.
+/// </summary>
 public sealed unsafe partial class RegionEmitter
 {
+    /// <summary>The current instruction's TLB misses call the slow path and stay in compiled code (set per instruction).</summary>
+    public bool StayOnMiss { get; set; }
+
+    private static readonly MethodInfo M_TryProbeShared = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbeShared))!;
+
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
     {
         var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
@@ -68,7 +80,7 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, result);
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
+        if (!_dirty && !StayOnMiss) EmitExit(ExitReexecute, CurrentIndex);
         else
         {
             var resume = _il.DefineLabel();
@@ -96,7 +108,7 @@ public sealed unsafe partial class RegionEmitter
         }
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        if (!_dirty) EmitExit(ExitReexecute, CurrentIndex);
+        if (!_dirty && !StayOnMiss) EmitExit(ExitReexecute, CurrentIndex);
         else
         {
             Push(value);
@@ -124,16 +136,26 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>The shared slow paths: call the Try* storage access, then resume at the access site.</summary>
     private void EmitSlowPaths()
     {
-        foreach (var (label, resumes, method, isWrite) in new[] { (_slowRead, _readResumes, M_TryRead, false), (_slowWrite, _writeResumes, M_TryWrite, true) })
+        var paths = new List<(Label, List<Label>, MethodInfo, bool)> { (_slowRead, _readResumes, M_TryRead, false), (_slowWrite, _writeResumes, M_TryWrite, true) };
+        if (_slowProbe is { } probe) paths.Add((probe, _probeResumes, M_TryProbeShared, true));
+        foreach (var (label, resumes, method, isWrite) in paths)
         {
             _il.MarkLabel(label);
             if (resumes.Count == 0) { _il.Emit(OpCodes.Br, _exit); continue; }
             var failed = _il.DefineLabel();
+            // the state goes to the CPU before the call and comes back after it: no guest value is live
+            // across the call, so the hit paths keep theirs in machine registers (a miss costs a translation anyway)
+            StoreRegisters();
+            StoreCcAndCounters();
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, _slowAddr);
             _il.Emit(OpCodes.Ldloc, _slowSize);
             if (isWrite) _il.Emit(OpCodes.Ldloc, _slowValue); else _il.Emit(OpCodes.Ldloca, _slowValue);
             _il.Emit(OpCodes.Call, method);
+            _il.Emit(OpCodes.Stloc, _helperResult);
+            LoadRegisters();
+            LoadCcAndCounters();
+            _il.Emit(OpCodes.Ldloc, _helperResult);
             _il.Emit(OpCodes.Brfalse, failed);
             _il.Emit(OpCodes.Ldloc, _slowResume);
             _il.Emit(OpCodes.Switch, resumes.ToArray());
@@ -157,14 +179,15 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Pop);
         _il.Emit(OpCodes.Br, ok);
         _il.MarkLabel(slow);
-        if (!_dirty) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
-        _il.Emit(OpCodes.Ldarg_1);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, len);
-        _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
-        _il.Emit(OpCodes.Call, M_TryProbe);
-        _il.Emit(OpCodes.Brtrue, ok);
-        ExitProgramInterruption();
+        if (!_dirty && !StayOnMiss) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
+        _il.Emit(OpCodes.Ldc_I8, write ? 1L : 0L);
+        _il.Emit(OpCodes.Stloc, _slowValue);
+        _slowProbe ??= _il.DefineLabel();
+        GoSlow(_slowProbe.Value, _probeResumes, ok, addr, len);
         _il.MarkLabel(ok);
     }
+
+    // the shared slow path of access checks (CodeWatch.TryProbe; _slowValue: 1 for a store check), made at the first
+    private Label? _slowProbe;
+    private readonly List<Label> _probeResumes = new();
 }

@@ -64,9 +64,10 @@ public sealed unsafe class EngineHarness : IDisposable
         all.ToArray().CopyTo(Mem(Code, all.Count));
     }
 
-    public CpuSnapshot Run(IExecutionEngine engine, int maxSlices = 200)
+    /// <param name="mask">More PSW mask bits to start with (DAT...).</param>
+    public CpuSnapshot Run(IExecutionEngine engine, int maxSlices = 200, ulong mask = 0)
     {
-        Cpu.LoadPsw(Psw.EA | Psw.BA, Code);
+        Cpu.LoadPsw(Psw.EA | Psw.BA | mask, Code);
         for (int s = 0; s < maxSlices; s++)
         {
             Cpu.BudgetEnd = Cpu.Cycles + 1_000_000;
