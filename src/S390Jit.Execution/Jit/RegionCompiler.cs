@@ -65,6 +65,7 @@ public static class RegionCompiler
         foreach (var block in blocks)
         {
             il.MarkLabel(labels[block.Start]);
+            e.BeginBlock();
             e.ForgetCc();
             // cycles of all instructions but the last: an event due at any boundary inside the block
             ulong before = 0;
@@ -91,7 +92,7 @@ public static class RegionCompiler
             }
             if (block.FallThrough is ulong ft)
             {
-                if (labels.TryGetValue(ft, out var next)) il.Emit(OpCodes.Br, next);
+                if (labels.TryGetValue(ft, out var next)) e.JumpToBlock(next);
                 else e.ExitTo(ft);
             }
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block
