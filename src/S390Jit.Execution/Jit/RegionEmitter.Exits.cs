@@ -7,10 +7,9 @@ public sealed unsafe partial class RegionEmitter
 {
     private void EmitExit(int code, int index)
     {
-        FlushCached(); // the exit block stores only the resident registers
         _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
         _il.Emit(OpCodes.Stloc, _exitCode);
-        _il.Emit(OpCodes.Br, _exit);
+        BranchToExit(); // the exit block stores only the resident registers: the block's written ones are stored on the way
     }
 
     /// <summary>An exit on a path where the block's written registers are already stored.</summary>

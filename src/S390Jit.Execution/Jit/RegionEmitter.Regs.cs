@@ -33,6 +33,42 @@ public sealed unsafe partial class RegionEmitter
     {
         _cache[r] = l;
         _cacheDirty[r] = true;
+        _flushStub = null;
+    }
+
+    // exits of a block with the same written registers share one out-of-line store sequence
+    private Label? _flushStub;
+    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores)> _flushStubs = new();
+
+    /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
+    private void BranchToExit()
+    {
+        if (!_cacheDirty.Contains(true)) { _il.Emit(OpCodes.Br, _exit); return; }
+        if (_flushStub is not Label stub)
+        {
+            stub = _il.DefineLabel();
+            var stores = Enumerable.Range(0, 16).Where(r => _cacheDirty[r]).Select(r => (r, _cache[r]!)).ToArray();
+            _flushStubs.Add((stub, stores));
+            _flushStub = stub;
+        }
+        _il.Emit(OpCodes.Br, stub);
+    }
+
+    /// <summary>The shared store sequences (before the exit block).</summary>
+    private void EmitFlushStubs()
+    {
+        foreach (var (label, stores) in _flushStubs)
+        {
+            _il.MarkLabel(label);
+            foreach (var (r, l) in stores)
+            {
+                _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+                if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+                _il.Emit(OpCodes.Ldloc, l);
+                _il.Emit(OpCodes.Stind_I8);
+            }
+            _il.Emit(OpCodes.Br, _exit);
+        }
     }
 
     private void PushReg(int r) => _il.Emit(OpCodes.Ldloc, _resident[r] ? _regs[r] : Cached(r));
@@ -62,6 +98,7 @@ public sealed unsafe partial class RegionEmitter
     {
         Array.Clear(_cache);
         Array.Clear(_cacheDirty);
+        _flushStub = null;
     }
 
     /// <summary>A block starts: nothing is cached.</summary>

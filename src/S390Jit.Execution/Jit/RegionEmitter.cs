@@ -285,6 +285,7 @@ public sealed unsafe partial class RegionEmitter
 
     public void Epilogue()
     {
+        EmitFlushStubs();
         _il.MarkLabel(_exit);
         StoreRegisters();
         StoreCcAndCounters();
