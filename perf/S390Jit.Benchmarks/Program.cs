@@ -11,6 +11,15 @@ public static class Program
     /// </summary>
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "compile-one")
+        {
+            // one compile of the region at sieve's main (run under DOTNET_JitDisasm=blk_* to read its code)
+            var one = new JitBenchmarks();
+            one.Setup();
+            one.CompileRegion();
+            one.Cleanup();
+            return;
+        }
         if (args.Length > 0 && args[0] == "compile-cpu")
         {
             int rounds = args.Length > 1 ? int.Parse(args[1]) : 5;

@@ -68,7 +68,7 @@ public sealed record RunStatistics(
         if (Jit is { } j)
         {
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
-            sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms ({(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction)");
+            sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms for {j.GuestInstructionsCompiled} guest instructions: {(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction compiled (CPU time of IL emission and RyuJIT on the compiler thread)");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
             sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }

@@ -41,6 +41,8 @@ public sealed class PlanBlock
     /// <summary>Address execution continues at after the last instruction when it does not jump, or null.</summary>
     public ulong? FallThrough { get; set; }
     public int Index { get; set; }
+    /// <summary>A computed jump may land here: a return point after a call, or a seed (a target seen leaving an earlier region).</summary>
+    public bool IndirectTarget { get; set; }
 }
 
 /// <summary>Data a compiled region needs at run time (the closed-over first argument of its method).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -11,7 +12,7 @@ public static class RegionCompiler
 {
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
-        var sw = Stopwatch.StartNew();
+        double start = ThreadCpuMicroseconds();
         var insns = blocks.SelectMany(b => b.Insns).ToList();
         var data = new RegionData
         {
@@ -31,31 +32,84 @@ public static class RegionCompiler
         foreach (var p in insns) { writes |= p.Facts.Writes; uses |= p.Facts.Reads | p.Facts.Writes; }
         var written = Enumerable.Range(0, 16).Select(r => (writes >> r & 1) != 0).ToArray();
         var used = Enumerable.Range(0, 16).Select(r => (uses >> r & 1) != 0).ToArray();
-        var method = Emit(key, blocks, data, written, used, out var sites);
+        var method = Emit(key, blocks, data, written, used, Resident(blocks), out var sites);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
-        sw.Stop();
+        double cost = ThreadCpuMicroseconds() - start;
         return new Region
         {
             Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = insns.Count,
-            Run = run, CompileMicroseconds = sw.Elapsed.TotalMicroseconds,
+            Run = run, CompileMicroseconds = cost,
         };
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec { public long Seconds, Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGettime(int clock, out Timespec t);
+
+    /// <summary>
+    /// CPU time of the calling thread (Linux), so the compile cost reported does not count the time
+    /// the compiler thread waited for a core; elsewhere wall time.
+    /// </summary>
+    public static double ThreadCpuMicroseconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (OperatingSystem.IsLinux() && ClockGettime(ClockThreadCpuTimeId, out var t) == 0) return t.Seconds * 1e6 + t.Nanoseconds / 1e3;
+        return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
     }
 
     /// <summary>Cycles a simple instruction charges: the row's base cost and what its body adds for its operands.</summary>
     private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
 
-    private static DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, out List<ulong> exitSites)
+    /// <summary>Registers kept in region-wide locals: at most this many, the most used inside loops.</summary>
+    public static int MaxResident = 4;
+
+    /// <summary>
+    /// The registers worth keeping in region-wide locals: those instructions inside the region's loops
+    /// (a block between the target and the source of a backward jump within the region) use most, at
+    /// least twice. The others are cached per block (loaded at first use, stored at the block's exits).
+    /// </summary>
+    internal static bool[] Resident(List<PlanBlock> blocks)
+    {
+        var resident = new bool[16];
+        if (MaxResident <= 0) return resident;
+        var starts = blocks.Select(b => b.Start).ToHashSet();
+        var loops = new List<(ulong From, ulong To)>();
+        foreach (var b in blocks)
+        {
+            var last = b.Insns[^1];
+            foreach (var (t, _) in last.Facts.Jumps)
+                if (t is ulong target && starts.Contains(target) && target <= last.Addr) loops.Add((target, last.Addr));
+        }
+        if (loops.Count == 0) return resident;
+        var weight = new int[16];
+        foreach (var b in blocks)
+        {
+            if (!loops.Any(l => b.Start >= l.From && b.Start <= l.To)) continue;
+            foreach (var p in b.Insns)
+            {
+                int use = p.Facts.Reads | p.Facts.Writes;
+                for (int r = 0; r < 16; r++) if ((use >> r & 1) != 0) weight[r]++;
+            }
+        }
+        foreach (var r in Enumerable.Range(0, 16).Where(r => weight[r] >= 2).OrderByDescending(r => weight[r]).Take(MaxResident))
+            resident[r] = true;
+        return resident;
+    }
+
+    private static DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident, out List<ulong> exitSites)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
         var il = dm.GetILGenerator();
-        var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet);
+        var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
-        e.IndirectTargets = blocks.Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
+        e.IndirectTargets = blocks.Where(b => b.IndirectTarget).Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
         e.Prologue();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
@@ -65,6 +119,7 @@ public static class RegionCompiler
         foreach (var block in blocks)
         {
             il.MarkLabel(labels[block.Start]);
+            e.BeginBlock();
             e.ForgetCc();
             // cycles of all instructions but the last: an event due at any boundary inside the block
             ulong before = 0;
@@ -93,7 +148,7 @@ public static class RegionCompiler
             }
             if (block.FallThrough is ulong ft)
             {
-                if (labels.TryGetValue(ft, out var next)) il.Emit(OpCodes.Br, next);
+                if (labels.TryGetValue(ft, out var next)) e.JumpToBlock(next);
                 else e.ExitTo(ft);
             }
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block

@@ -18,7 +18,7 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I8, (long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
         if (t is ulong tc && BlockLabel(tc) is Label inRegion)
         {
-            _il.Emit(OpCodes.Br, inRegion);
+            JumpToBlock(inRegion);
         }
         else if (t is ulong tc2) ExitTo(tc2);
         else
@@ -28,8 +28,9 @@ public sealed unsafe partial class RegionEmitter
             _il.Emit(OpCodes.And);
             _il.Emit(OpCodes.Stloc, _exitPsw);
             // a computed target that is a block of this region stays inside: binary search over the block starts
+            FlushCached();
             EmitTargetSearch(IndirectTargets, 0, IndirectTargets.Length);
-            EmitExit(ExitContinue, 0);
+            EmitExitFlushed(ExitContinue, 0);
         }
         _il.MarkLabel(skip);
     }

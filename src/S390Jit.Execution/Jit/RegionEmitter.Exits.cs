@@ -9,6 +9,14 @@ public sealed unsafe partial class RegionEmitter
     {
         _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
         _il.Emit(OpCodes.Stloc, _exitCode);
+        BranchToExit(); // the exit block stores only the resident registers: the block's written ones are stored on the way
+    }
+
+    /// <summary>An exit on a path where the block's written registers are already stored.</summary>
+    private void EmitExitFlushed(int code, int index)
+    {
+        _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
+        _il.Emit(OpCodes.Stloc, _exitCode);
         _il.Emit(OpCodes.Br, _exit);
     }
 

@@ -65,6 +65,7 @@ public sealed unsafe partial class RegionEmitter
 
     public Val Load(int size, Val addr)
     {
+        if (ProbedHost(addr, size, write: false)) return LoadHost(size);
         var result = Temp();
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
@@ -83,9 +84,17 @@ public sealed unsafe partial class RegionEmitter
         if (!_dirty && !StayOnMiss) EmitExit(ExitReexecute, CurrentIndex);
         else
         {
-            var resume = _il.DefineLabel();
-            GoSlow(_slowRead, _readResumes, resume, addr, size);
-            _il.MarkLabel(resume);
+            // the slow path is called from this site: a shared one resumed through a switch would make
+            // every value live at any access live across all of them
+            var ok = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            Push(addr);
+            _il.Emit(OpCodes.Ldc_I4, size);
+            _il.Emit(OpCodes.Ldloca, _slowValue);
+            _il.Emit(OpCodes.Call, M_TryRead);
+            _il.Emit(OpCodes.Brtrue, ok);
+            ExitProgramInterruption();
+            _il.MarkLabel(ok);
             _il.Emit(OpCodes.Ldloc, _slowValue);
             _il.Emit(OpCodes.Stloc, result);
         }
@@ -95,6 +104,7 @@ public sealed unsafe partial class RegionEmitter
 
     public void Store(int size, Val addr, Val value)
     {
+        if (ProbedHost(addr, size, write: true)) { StoreHost(size, value); _dirty = true; return; }
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
         TlbLookup(F_WriteTlb, addr, size, slow);
@@ -111,63 +121,16 @@ public sealed unsafe partial class RegionEmitter
         if (!_dirty && !StayOnMiss) EmitExit(ExitReexecute, CurrentIndex);
         else
         {
+            _il.Emit(OpCodes.Ldarg_1);
+            Push(addr);
+            _il.Emit(OpCodes.Ldc_I4, size);
             Push(value);
-            _il.Emit(OpCodes.Stloc, _slowValue);
-            GoSlow(_slowWrite, _writeResumes, done, addr, size);
+            _il.Emit(OpCodes.Call, M_TryWrite);
+            _il.Emit(OpCodes.Brtrue, done);
+            ExitProgramInterruption();
         }
         _il.MarkLabel(done);
         _dirty = true;
-    }
-
-    private void GoSlow(Label shared, List<Label> resumes, Label resume, Val addr, int size)
-    {
-        Push(addr);
-        _il.Emit(OpCodes.Stloc, _slowAddr);
-        _il.Emit(OpCodes.Ldc_I4, size);
-        _il.Emit(OpCodes.Stloc, _slowSize);
-        _il.Emit(OpCodes.Ldc_I4, resumes.Count);
-        _il.Emit(OpCodes.Stloc, _slowResume);
-        _il.Emit(OpCodes.Ldc_I4, CurrentIndex);
-        _il.Emit(OpCodes.Stloc, _slowInsn);
-        resumes.Add(resume);
-        _il.Emit(OpCodes.Br, shared);
-    }
-
-    /// <summary>The shared slow paths: call the Try* storage access, then resume at the access site.</summary>
-    private void EmitSlowPaths()
-    {
-        var paths = new List<(Label, List<Label>, MethodInfo, bool)> { (_slowRead, _readResumes, M_TryRead, false), (_slowWrite, _writeResumes, M_TryWrite, true) };
-        if (_slowProbe is { } probe) paths.Add((probe, _probeResumes, M_TryProbeShared, true));
-        foreach (var (label, resumes, method, isWrite) in paths)
-        {
-            _il.MarkLabel(label);
-            if (resumes.Count == 0) { _il.Emit(OpCodes.Br, _exit); continue; }
-            var failed = _il.DefineLabel();
-            // the state goes to the CPU before the call and comes back after it: no guest value is live
-            // across the call, so the hit paths keep theirs in machine registers (a miss costs a translation anyway)
-            StoreRegisters();
-            StoreCcAndCounters();
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _slowAddr);
-            _il.Emit(OpCodes.Ldloc, _slowSize);
-            if (isWrite) _il.Emit(OpCodes.Ldloc, _slowValue); else _il.Emit(OpCodes.Ldloca, _slowValue);
-            _il.Emit(OpCodes.Call, method);
-            _il.Emit(OpCodes.Stloc, _helperResult);
-            LoadRegisters();
-            LoadCcAndCounters();
-            _il.Emit(OpCodes.Ldloc, _helperResult);
-            _il.Emit(OpCodes.Brfalse, failed);
-            _il.Emit(OpCodes.Ldloc, _slowResume);
-            _il.Emit(OpCodes.Switch, resumes.ToArray());
-            _il.MarkLabel(failed);
-            _il.Emit(OpCodes.Ldloc, _slowInsn);
-            _il.Emit(OpCodes.Ldc_I4, CodeBits);
-            _il.Emit(OpCodes.Shl);
-            _il.Emit(OpCodes.Ldc_I4, ExitProgram);
-            _il.Emit(OpCodes.Or);
-            _il.Emit(OpCodes.Stloc, _exitCode);
-            _il.Emit(OpCodes.Br, _exit);
-        }
     }
 
     public void Probe(Val addr, int len, bool write)
@@ -176,18 +139,17 @@ public sealed unsafe partial class RegionEmitter
         var slow = _il.DefineLabel();
         // a TLB hit for the operand's page (operand within one page) proves the access
         TlbLookup(write ? F_WriteTlb : F_ReadTlb, addr, len, slow);
-        _il.Emit(OpCodes.Pop);
+        KeepProbe(addr, len, write);
         _il.Emit(OpCodes.Br, ok);
         _il.MarkLabel(slow);
         if (!_dirty && !StayOnMiss) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
-        _il.Emit(OpCodes.Ldc_I8, write ? 1L : 0L);
-        _il.Emit(OpCodes.Stloc, _slowValue);
-        _slowProbe ??= _il.DefineLabel();
-        GoSlow(_slowProbe.Value, _probeResumes, ok, addr, len);
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        _il.Emit(OpCodes.Ldc_I4, len);
+        _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Call, M_TryProbe);
+        _il.Emit(OpCodes.Brtrue, ok);
+        ExitProgramInterruption();
         _il.MarkLabel(ok);
     }
-
-    // the shared slow path of access checks (CodeWatch.TryProbe; _slowValue: 1 for a store check), made at the first
-    private Label? _slowProbe;
-    private readonly List<Label> _probeResumes = new();
 }

@@ -45,6 +45,7 @@ public sealed unsafe partial class RegionEmitter
 
     public Val ReadReg(int r)
     {
+        if (!_resident[r]) return new Val(Cached(r));
         _il.Emit(OpCodes.Ldloc, _regs[r]);
         return Pop();
     }
@@ -52,32 +53,35 @@ public sealed unsafe partial class RegionEmitter
     public void WriteReg(int r, Val v)
     {
         _dirty = true;
+        if (!_resident[r]) { SetCached(r, v.IsConst ? PopConst(v) : v.Local!); return; }
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
     }
 
+    private LocalBuilder PopConst(Val v) { Push(v); return Pop().Local!; }
+
     public void WriteReg32(int r, Val v)
     {
         _dirty = true;
-        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        PushReg(r);
         _il.Emit(OpCodes.Ldc_I8, unchecked((long)0xFFFF_FFFF_0000_0000UL));
         _il.Emit(OpCodes.And);
         if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)(uint)v.Value);
         else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
         _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Stloc, _regs[r]);
+        StoreReg(r);
     }
 
     public void WriteReg32H(int r, Val v)
     {
         _dirty = true;
-        _il.Emit(OpCodes.Ldloc, _regs[r]);
+        PushReg(r);
         _il.Emit(OpCodes.Ldc_I8, 0xFFFF_FFFFL);
         _il.Emit(OpCodes.And);
         if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((ulong)(uint)v.Value << 32));
         else { Push(v); _il.Emit(OpCodes.Ldc_I4, 32); _il.Emit(OpCodes.Shl); }
         _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Stloc, _regs[r]);
+        StoreReg(r);
     }
 
     private static ulong Fold(OpCode op, ulong a, ulong b)
@@ -115,7 +119,10 @@ public sealed unsafe partial class RegionEmitter
         Push(a);
         if (shift) PushInt(b); else Push(b);
         _il.Emit(op);
-        return Pop();
+        var r = Pop();
+        // address arithmetic of multiple-register accesses: base + constant, masked by the addressing mode
+        if (b.IsConst && (op == OpCodes.Add || (op == OpCodes.And && b.Value == AddrMask))) NoteDerived(r.Local!, a, op == OpCodes.Add ? b.Value : 0);
+        return r;
     }
 
     public Val Trunc32(Val a)

@@ -53,11 +53,7 @@ public sealed unsafe partial class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _icnt, _gref, _ccOp, _ccSrc, _ccDst, _remain, _eventBase, _exitPsw, _exitCode, _exitIdx, _helperResult, _slowValue,
-        _slowAddr, _slowSize, _slowResume, _slowInsn;
-    // storage slow paths are shared blocks at the end: one call site each, so the hot path holds no call
-    private readonly List<Label> _readResumes = new(), _writeResumes = new();
-    private readonly Label _slowRead, _slowWrite;
+    private readonly LocalBuilder _icnt, _ccOp, _ccSrc, _ccDst, _remain, _eventBase, _exitPsw, _exitCode, _helperResult, _slowValue;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
     private readonly bool[] _loadSet;
@@ -73,16 +69,18 @@ public sealed unsafe partial class RegionEmitter
 
     /// <param name="flushSet">Registers the region writes (stored back at exits and before helpers).</param>
     /// <param name="loadSet">Registers the region reads or writes (loaded into locals).</param>
-    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[] flushSet, bool[] loadSet)
+    /// <param name="resident">Registers held in region-wide locals (the region's hottest); the others live in
+    /// the CPU and are cached in a block's locals from their first use to the block's exits (null: none resident).</param>
+    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[] flushSet, bool[] loadSet, bool[]? resident = null)
     {
+        _resident = resident ?? new bool[16];
         _il = il;
         AddressingMode = addressingMode;
         AddrMask = addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         FixedOverflowMask = fixedOverflowMask;
         _flushSet = flushSet;
         _loadSet = loadSet;
-        for (int r = 0; r < 16; r++) _regs[r] = il.DeclareLocal(typeof(ulong));
-        _gref = il.DeclareLocal(typeof(ulong).MakeByRefType());
+        for (int r = 0; r < 16; r++) if (_resident[r]) _regs[r] = il.DeclareLocal(typeof(ulong));
         _ccOp = il.DeclareLocal(typeof(int));
         _ccSrc = il.DeclareLocal(typeof(ulong));
         _ccDst = il.DeclareLocal(typeof(ulong));
@@ -91,14 +89,7 @@ public sealed unsafe partial class RegionEmitter
         _icnt = il.DeclareLocal(typeof(ulong));
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
-        _exitIdx = il.DeclareLocal(typeof(int));
         _slowValue = il.DeclareLocal(typeof(ulong)); // the only address-exposed local (out argument of the slow path)
-        _slowAddr = il.DeclareLocal(typeof(ulong));
-        _slowSize = il.DeclareLocal(typeof(int));
-        _slowResume = il.DeclareLocal(typeof(int));
-        _slowInsn = il.DeclareLocal(typeof(int));
-        _slowRead = il.DefineLabel();
-        _slowWrite = il.DefineLabel();
         _helperResult = il.DeclareLocal(typeof(int));
         _exit = il.DefineLabel();
     }
@@ -140,6 +131,7 @@ public sealed unsafe partial class RegionEmitter
         // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
+        ForgetProbe();
     }
 
     /// <summary>Forgets the static condition code (block starts, helper calls).</summary>
@@ -156,7 +148,7 @@ public sealed unsafe partial class RegionEmitter
     {
         for (int r = 0; r < 16; r++)
         {
-            if (!_loadSet[r]) continue; // registers the region never touches stay in the CPU
+            if (!_loadSet[r] || !_resident[r]) continue; // registers the region never touches stay in the CPU; the others are cached per block
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G); // no long-lived byref local: one register more for guest values
             if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldind_I8);
@@ -168,7 +160,7 @@ public sealed unsafe partial class RegionEmitter
     {
         for (int r = 0; r < 16; r++)
         {
-            if (!_flushSet[r]) continue;
+            if (!_flushSet[r] || !_resident[r]) continue;
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G); // no long-lived byref local: one register more for guest values
             if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldloc, _regs[r]);
@@ -252,6 +244,8 @@ public sealed unsafe partial class RegionEmitter
     /// </summary>
     public void CallHelper(int index, InsnDef def, ulong addr, int length)
     {
+        FlushCached();
+        ResetCache();
         StoreRegisters();
         StoreCcAndCounters();
         _il.Emit(OpCodes.Ldarg_1);
@@ -291,7 +285,7 @@ public sealed unsafe partial class RegionEmitter
 
     public void Epilogue()
     {
-        EmitSlowPaths();
+        EmitFlushStubs();
         _il.MarkLabel(_exit);
         StoreRegisters();
         StoreCcAndCounters();
