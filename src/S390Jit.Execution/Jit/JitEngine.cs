@@ -413,7 +413,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         if (_pending.Contains(key)) return HotBlockAction.Interpret;
         if (!Compile(cpu, key, null)) return HotBlockAction.Never;
-        return Lookup(key) != null ? HotBlockAction.Dispatch : HotBlockAction.Interpret; // compiled synchronously: run it
+        return Lookup(cpu, key) != null ? HotBlockAction.Dispatch : HotBlockAction.Interpret; // compiled synchronously: run it
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
