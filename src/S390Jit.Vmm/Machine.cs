@@ -173,6 +173,7 @@ public sealed partial class Machine : IDisposable
         catch (NotSupportedException e) { return Internal(e.Message); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            if (Environment.GetEnvironmentVariable("S390JIT_STACK") == "1") Console.Error.WriteLine(e);
             return Internal($"{e.GetType().Name}: {e.Message}");
         }
         finally { _wall.Stop(); }

@@ -19,8 +19,9 @@ public sealed unsafe partial class RegionEmitter
     {
         var host = _il.DeclareLocal(typeof(nint));
         _il.Emit(OpCodes.Stloc, host);
-        // a probe after the instruction changed state has a slow path that continues without the host address
-        _probe = _dirty ? null : (addr, len, write, host);
+        // a probe after the instruction changed state, or in a region that stays on a TLB miss, has a slow path
+        // that continues without the host address
+        _probe = _dirty || StayOnMiss ? null : (addr, len, write, host);
     }
 
     /// <summary>Records <paramref name="result"/> = <paramref name="a"/> + <paramref name="offset"/> (or masked by the addressing mode).</summary>
