@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace S390Jit.Architecture.Fp;
@@ -23,250 +24,175 @@ namespace S390Jit.Architecture.Fp;
 /// </summary>
 internal static class BfpFast
 {
-    private const int Limit64 = 950, Limit32 = 95;
+    // the soft core's fast path: UInt128 operands, flags in the environment (Bfp's add, multiply, divide, square root, fused multiply-add)
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Exp(double x) => (int)((BitConverter.DoubleToUInt64Bits(x) >> 52) & 0x7FF) - 1023;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Exp(float x) => (int)((BitConverter.SingleToUInt32Bits(x) >> 23) & 0xFF) - 127;
+    public static bool TryAdd(BinaryFormat f, UInt128 a, UInt128 b, bool subtract, ref BfpEnv env, out UInt128 r) =>
+        ReferenceEquals(f, BinaryFormat.Long) ? BfpFast<double, HostLong>.TryAdd(a, b, subtract, ref env, out r)
+        : ReferenceEquals(f, BinaryFormat.Short) ? BfpFast<float, HostShort>.TryAdd(a, b, subtract, ref env, out r) : None(out r);
+
+    public static bool TryMultiply(BinaryFormat f, UInt128 a, UInt128 b, ref BfpEnv env, out UInt128 r) =>
+        ReferenceEquals(f, BinaryFormat.Long) ? BfpFast<double, HostLong>.TryMultiply(a, b, ref env, out r)
+        : ReferenceEquals(f, BinaryFormat.Short) ? BfpFast<float, HostShort>.TryMultiply(a, b, ref env, out r) : None(out r);
+
+    public static bool TryDivide(BinaryFormat f, UInt128 a, UInt128 b, ref BfpEnv env, out UInt128 r) =>
+        ReferenceEquals(f, BinaryFormat.Long) ? BfpFast<double, HostLong>.TryDivide(a, b, ref env, out r)
+        : ReferenceEquals(f, BinaryFormat.Short) ? BfpFast<float, HostShort>.TryDivide(a, b, ref env, out r) : None(out r);
+
+    public static bool TrySquareRoot(BinaryFormat f, UInt128 a, ref BfpEnv env, out UInt128 r) =>
+        ReferenceEquals(f, BinaryFormat.Long) ? BfpFast<double, HostLong>.TrySquareRoot(a, ref env, out r)
+        : ReferenceEquals(f, BinaryFormat.Short) ? BfpFast<float, HostShort>.TrySquareRoot(a, ref env, out r) : None(out r);
+
+    /// <summary>a·x + y rounded once (the caller maps MULTIPLY AND ADD/SUBTRACT's operands and sign).</summary>
+    public static bool TryFusedMultiplyAdd(BinaryFormat f, UInt128 av, UInt128 xv, UInt128 yv, ref BfpEnv env, out UInt128 r) =>
+        ReferenceEquals(f, BinaryFormat.Long) ? BfpFast<double, HostLong>.TryFusedMultiplyAdd(av, xv, yv, ref env, out r)
+        : ReferenceEquals(f, BinaryFormat.Short) ? BfpFast<float, HostShort>.TryFusedMultiplyAdd(av, xv, yv, ref env, out r) : None(out r);
+
+    private static bool None(out UInt128 r) { r = 0; return false; }
+}
+
+/// <summary>A host binary format (binary64 for BFP long, binary32 for short): its bits and the kernels' exponent bound.</summary>
+internal interface IHostFormat<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The bound on unbiased exponents (see <see cref="BfpFast"/>).</summary>
+    static abstract int Limit { get; }
+    static abstract ulong Bits(T x);
+    static abstract T Value(ulong bits);
+    /// <summary>The unbiased exponent field (the biased field minus the bias; subnormals and zeros far below the bound, NaNs and infinities far above).</summary>
+    static abstract int Exp(T x);
+}
+
+internal readonly struct HostLong : IHostFormat<double>
+{
+    public static int Limit => 950;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong Bits(double x) => BitConverter.DoubleToUInt64Bits(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Value(ulong bits) => BitConverter.UInt64BitsToDouble(bits);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Exp(double x) => (int)((BitConverter.DoubleToUInt64Bits(x) >> 52) & 0x7FF) - 1023;
+}
+
+internal readonly struct HostShort : IHostFormat<float>
+{
+    public static int Limit => 95;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong Bits(float x) => BitConverter.SingleToUInt32Bits(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Value(ulong bits) => BitConverter.UInt32BitsToSingle((uint)bits);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Exp(float x) => (int)((BitConverter.SingleToUInt32Bits(x) >> 23) & 0xFF) - 127;
+}
+
+/// <summary>The kernels of <see cref="BfpFast"/> for one host format: false, or the host's result and its exact error (zero iff exact).</summary>
+internal static class BfpFast<T, H> where T : unmanaged, IFloatingPointIeee754<T> where H : struct, IHostFormat<T>
+{
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Ok(int e, int limit) => (uint)(e + limit) <= (uint)(2 * limit);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static UInt128 Done(double r, double err, ref BfpEnv env)
-    {
-        if (err != 0) { env.Inexact = true; env.Incremented = (err < 0) == (r > 0); }
-        return BitConverter.DoubleToUInt64Bits(r);
-    }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static UInt128 Done(float r, float err, ref BfpEnv env)
-    {
-        if (err != 0) { env.Inexact = true; env.Incremented = (err < 0) == (r > 0); }
-        return BitConverter.SingleToUInt32Bits(r);
-    }
-
-    private static double D(UInt128 v) => BitConverter.UInt64BitsToDouble((ulong)v);
-    private static float S(UInt128 v) => BitConverter.UInt32BitsToSingle((uint)v);
-
     /// <summary>Inside the kernels' operand range: normal, finite, unbiased exponent within the bound.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool InRange(double x) => Ok(Exp(x), Limit64);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool InRange(float x) => Ok(Exp(x), Limit32);
-
-    // ---- the kernels: false, or the host's result and its exact error (zero iff exact; see above) ----
-    // (the soft core's fast path below and compiled code's BfpHost share them)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool InRange(T x) => Ok(H.Exp(x), H.Limit);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Add(double x, double y, out double s, out double err)
+    internal static bool Add(T x, T y, out T s, out T err)
     {
         s = x + y;
-        err = 0;
-        if (!Ok(Exp(x), Limit64) || !Ok(Exp(y), Limit64) || !Ok(Exp(s), Limit64)) return false;
-        double bb = s - x;
-        err = (x - (s - bb)) + (y - bb);
-        return true;
-    }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Add(float x, float y, out float s, out float err)
-    {
-        s = x + y;
-        err = 0;
-        if (!Ok(Exp(x), Limit32) || !Ok(Exp(y), Limit32) || !Ok(Exp(s), Limit32)) return false;
-        float bb = s - x;
+        err = T.Zero;
+        if (!InRange(x) || !InRange(y) || !InRange(s)) return false;
+        T bb = s - x;
         err = (x - (s - bb)) + (y - bb);
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Multiply(double x, double y, out double p, out double err)
+    internal static bool Multiply(T x, T y, out T p, out T err)
     {
-        int ex = Exp(x), ey = Exp(y);
+        int ex = H.Exp(x), ey = H.Exp(y);
         p = x * y;
-        err = 0;
-        if (!Ok(ex, Limit64) || !Ok(ey, Limit64) || !Ok(ex + ey, Limit64 - 1)) return false;
-        err = Math.FusedMultiplyAdd(x, y, -p);
-        return true;
-    }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Multiply(float x, float y, out float p, out float err)
-    {
-        int ex = Exp(x), ey = Exp(y);
-        p = x * y;
-        err = 0;
-        if (!Ok(ex, Limit32) || !Ok(ey, Limit32) || !Ok(ex + ey, Limit32 - 1)) return false;
-        err = MathF.FusedMultiplyAdd(x, y, -p);
+        err = T.Zero;
+        if (!Ok(ex, H.Limit) || !Ok(ey, H.Limit) || !Ok(ex + ey, H.Limit - 1)) return false;
+        err = T.FusedMultiplyAdd(x, y, -p);
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Divide(double x, double y, out double q, out double err)
+    internal static bool Divide(T x, T y, out T q, out T err)
     {
-        int ex = Exp(x), ey = Exp(y);
+        int ex = H.Exp(x), ey = H.Exp(y);
         q = x / y;
-        err = 0;
-        if (!Ok(ex, Limit64) || !Ok(ey, Limit64) || !Ok(ex - ey, Limit64 - 1)) return false;
-        double rem = Math.FusedMultiplyAdd(-q, y, x);
-        err = y < 0 ? -rem : rem;
-        return true;
-    }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool Divide(float x, float y, out float q, out float err)
-    {
-        int ex = Exp(x), ey = Exp(y);
-        q = x / y;
-        err = 0;
-        if (!Ok(ex, Limit32) || !Ok(ey, Limit32) || !Ok(ex - ey, Limit32 - 1)) return false;
-        float rem = MathF.FusedMultiplyAdd(-q, y, x);
-        err = y < 0 ? -rem : rem;
+        err = T.Zero;
+        if (!Ok(ex, H.Limit) || !Ok(ey, H.Limit) || !Ok(ex - ey, H.Limit - 1)) return false;
+        T rem = T.FusedMultiplyAdd(-q, y, x);
+        err = y < T.Zero ? -rem : rem;
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool SquareRoot(double x, out double s, out double err)
+    internal static bool SquareRoot(T x, out T s, out T err)
     {
-        s = 0;
-        err = 0;
-        if (x < 0 || !Ok(Exp(x), Limit64)) return false;
-        s = Math.Sqrt(x);
-        err = Math.FusedMultiplyAdd(-s, s, x);
-        return true;
-    }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool SquareRoot(float x, out float s, out float err)
-    {
-        s = 0;
-        err = 0;
-        if (x < 0 || !Ok(Exp(x), Limit32)) return false;
-        s = MathF.Sqrt(x);
-        err = MathF.FusedMultiplyAdd(-s, s, x);
+        s = T.Zero;
+        err = T.Zero;
+        if (x < T.Zero || !InRange(x)) return false;
+        s = T.Sqrt(x);
+        err = T.FusedMultiplyAdd(-s, s, x);
         return true;
     }
 
     /// <summary>a·x + y rounded once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool FusedMultiplyAdd(double a, double x, double y, out double r1, out double err)
+    internal static bool FusedMultiplyAdd(T a, T x, T y, out T r1, out T err)
     {
-        int ea = Exp(a), ex = Exp(x);
-        r1 = 0;
-        err = 0;
-        if (!Ok(ea, Limit64) || !Ok(ex, Limit64) || !Ok(ea + ex, Limit64 - 1) || !Ok(Exp(y), Limit64)) return false;
-        r1 = Math.FusedMultiplyAdd(a, x, y);
-        if (!Ok(Exp(r1), Limit64)) return false;
-        double u1 = a * x, u2 = Math.FusedMultiplyAdd(a, x, -u1);
-        double a1 = y + u2, t = a1 - y, a2 = (y - (a1 - t)) + (u2 - t);     // TwoSum(y, u2)
-        double b1 = u1 + a1, w = b1 - u1, b2 = (u1 - (b1 - w)) + (a1 - w);  // TwoSum(u1, a1)
-        double g = (b1 - r1) + b2;
-        double r2 = g + a2, r3 = a2 - (r2 - g);                              // Fast2Sum(g, a2)
-        err = r2 != 0 ? r2 : r3;
+        int ea = H.Exp(a), ex = H.Exp(x);
+        r1 = T.Zero;
+        err = T.Zero;
+        if (!Ok(ea, H.Limit) || !Ok(ex, H.Limit) || !Ok(ea + ex, H.Limit - 1) || !InRange(y)) return false;
+        r1 = T.FusedMultiplyAdd(a, x, y);
+        if (!InRange(r1)) return false;
+        T u1 = a * x, u2 = T.FusedMultiplyAdd(a, x, -u1);
+        T a1 = y + u2, t = a1 - y, a2 = (y - (a1 - t)) + (u2 - t);     // TwoSum(y, u2)
+        T b1 = u1 + a1, w = b1 - u1, b2 = (u1 - (b1 - w)) + (a1 - w);  // TwoSum(u1, a1)
+        T g = (b1 - r1) + b2;
+        T r2 = g + a2, r3 = a2 - (r2 - g);                              // Fast2Sum(g, a2)
+        err = r2 != T.Zero ? r2 : r3;
         return true;
     }
+
+    // ---- the soft core's fast path ----
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool FusedMultiplyAdd(float a, float x, float y, out float r1, out float err)
+    private static UInt128 Done(T r, T err, ref BfpEnv env)
     {
-        int ea = Exp(a), ex = Exp(x);
-        r1 = 0;
-        err = 0;
-        if (!Ok(ea, Limit32) || !Ok(ex, Limit32) || !Ok(ea + ex, Limit32 - 1) || !Ok(Exp(y), Limit32)) return false;
-        r1 = MathF.FusedMultiplyAdd(a, x, y);
-        if (!Ok(Exp(r1), Limit32)) return false;
-        float u1 = a * x, u2 = MathF.FusedMultiplyAdd(a, x, -u1);
-        float a1 = y + u2, t = a1 - y, a2 = (y - (a1 - t)) + (u2 - t);
-        float b1 = u1 + a1, w = b1 - u1, b2 = (u1 - (b1 - w)) + (a1 - w);
-        float g = (b1 - r1) + b2;
-        float r2 = g + a2, r3 = a2 - (r2 - g);
-        err = r2 != 0 ? r2 : r3;
-        return true;
+        if (err != T.Zero) { env.Inexact = true; env.Incremented = (err < T.Zero) == (r > T.Zero); }
+        return H.Bits(r);
     }
 
-    // ---- the soft core's fast path: UInt128 operands, flags in the environment ----
+    private static T V(UInt128 v) => H.Value((ulong)v);
 
-    public static bool TryAdd(BinaryFormat f, UInt128 a, UInt128 b, bool subtract, ref BfpEnv env, out UInt128 r)
+    internal static bool TryAdd(UInt128 a, UInt128 b, bool subtract, ref BfpEnv env, out UInt128 r)
     {
-        r = 0;
-        if (ReferenceEquals(f, BinaryFormat.Long))
-        {
-            if (!Add(D(a), subtract ? -D(b) : D(b), out double s, out double e)) return false;
-            r = Done(s, e, ref env);
-            return true;
-        }
-        if (ReferenceEquals(f, BinaryFormat.Short))
-        {
-            if (!Add(S(a), subtract ? -S(b) : S(b), out float s, out float e)) return false;
-            r = Done(s, e, ref env);
-            return true;
-        }
-        return false;
+        bool ok = Add(V(a), subtract ? -V(b) : V(b), out T s, out T e);
+        r = ok ? Done(s, e, ref env) : 0;
+        return ok;
     }
 
-    public static bool TryMultiply(BinaryFormat f, UInt128 a, UInt128 b, ref BfpEnv env, out UInt128 r)
+    internal static bool TryMultiply(UInt128 a, UInt128 b, ref BfpEnv env, out UInt128 r)
     {
-        r = 0;
-        if (ReferenceEquals(f, BinaryFormat.Long))
-        {
-            if (!Multiply(D(a), D(b), out double p, out double e)) return false;
-            r = Done(p, e, ref env);
-            return true;
-        }
-        if (ReferenceEquals(f, BinaryFormat.Short))
-        {
-            if (!Multiply(S(a), S(b), out float p, out float e)) return false;
-            r = Done(p, e, ref env);
-            return true;
-        }
-        return false;
+        bool ok = Multiply(V(a), V(b), out T p, out T e);
+        r = ok ? Done(p, e, ref env) : 0;
+        return ok;
     }
 
-    public static bool TryDivide(BinaryFormat f, UInt128 a, UInt128 b, ref BfpEnv env, out UInt128 r)
+    internal static bool TryDivide(UInt128 a, UInt128 b, ref BfpEnv env, out UInt128 r)
     {
-        r = 0;
-        if (ReferenceEquals(f, BinaryFormat.Long))
-        {
-            if (!Divide(D(a), D(b), out double q, out double e)) return false;
-            r = Done(q, e, ref env);
-            return true;
-        }
-        if (ReferenceEquals(f, BinaryFormat.Short))
-        {
-            if (!Divide(S(a), S(b), out float q, out float e)) return false;
-            r = Done(q, e, ref env);
-            return true;
-        }
-        return false;
+        bool ok = Divide(V(a), V(b), out T q, out T e);
+        r = ok ? Done(q, e, ref env) : 0;
+        return ok;
     }
 
-    public static bool TrySquareRoot(BinaryFormat f, UInt128 a, ref BfpEnv env, out UInt128 r)
+    internal static bool TrySquareRoot(UInt128 a, ref BfpEnv env, out UInt128 r)
     {
-        r = 0;
-        if (ReferenceEquals(f, BinaryFormat.Long))
-        {
-            if (!SquareRoot(D(a), out double s, out double e)) return false;
-            r = Done(s, e, ref env);
-            return true;
-        }
-        if (ReferenceEquals(f, BinaryFormat.Short))
-        {
-            if (!SquareRoot(S(a), out float s, out float e)) return false;
-            r = Done(s, e, ref env);
-            return true;
-        }
-        return false;
+        bool ok = SquareRoot(V(a), out T s, out T e);
+        r = ok ? Done(s, e, ref env) : 0;
+        return ok;
     }
 
-    /// <summary>a·x + y rounded once (the caller maps MULTIPLY AND ADD/SUBTRACT's operands and sign).</summary>
-    public static bool TryFusedMultiplyAdd(BinaryFormat f, UInt128 av, UInt128 xv, UInt128 yv, ref BfpEnv env, out UInt128 r)
+    internal static bool TryFusedMultiplyAdd(UInt128 av, UInt128 xv, UInt128 yv, ref BfpEnv env, out UInt128 r)
     {
-        r = 0;
-        if (ReferenceEquals(f, BinaryFormat.Long))
-        {
-            if (!FusedMultiplyAdd(D(av), D(xv), D(yv), out double r1, out double e)) return false;
-            r = Done(r1, e, ref env);
-            return true;
-        }
-        if (ReferenceEquals(f, BinaryFormat.Short))
-        {
-            if (!FusedMultiplyAdd(S(av), S(xv), S(yv), out float r1, out float e)) return false;
-            r = Done(r1, e, ref env);
-            return true;
-        }
-        return false;
+        bool ok = FusedMultiplyAdd(V(av), V(xv), V(yv), out T r1, out T e);
+        r = ok ? Done(r1, e, ref env) : 0;
+        return ok;
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using S390Jit.Architecture.State;
 
@@ -38,179 +39,126 @@ public static class BfpHost
     public const ulong Slow = ulong.MaxValue;
     private const uint InexactMask = (uint)Fpc.Inexact << (int)Fpc.MaskShift, InexactFlag = (uint)Fpc.Inexact << (int)Fpc.FlagShift;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static double D(ulong v) => BitConverter.UInt64BitsToDouble(v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static float E(ulong v) => BitConverter.UInt32BitsToSingle((uint)v);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Done(Cpu c, uint fpc, double r, double err)
-    {
-        if (err != 0)
-        {
-            if ((fpc & InexactMask) != 0) return Slow;
-            if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
-        }
-        return BitConverter.DoubleToUInt64Bits(r);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Done(Cpu c, uint fpc, float r, float err)
-    {
-        if (err != 0)
-        {
-            if ((fpc & InexactMask) != 0) return Slow;
-            if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
-        }
-        return BitConverter.SingleToUInt32Bits(r);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ulong Bits(double r) => BitConverter.DoubleToUInt64Bits(r);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ulong Bits(float r) => BitConverter.SingleToUInt32Bits(r);
-
     /// <summary>Round to nearest even (FPC BFP rounding mode 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Rne(uint fpc) => (fpc & Fpc.BfpRoundingMask) == 0;
 
     // ---- long ----
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(double v) => v == 0;
-    /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(double v) => v == 0 || BfpFast.InRange(v);
-
-    /// <summary>
-    /// x + y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
-    /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
-    /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
-    /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
-    /// </summary>
-    private static ulong Sum(Cpu c, uint fpc, double x, double y)
-    {
-        if (BfpFast.Add(x, y, out double r, out double e)) return Done(c, fpc, r, e);
-        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == 0 && BfpFast.InRange(x) && BfpFast.InRange(y))) return Bits(x + y);
-        return Slow;
-    }
-    /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
-    private static ulong Product(Cpu c, uint fpc, double x, double y)
-    {
-        if (BfpFast.Multiply(x, y, out double r, out double e)) return Done(c, fpc, r, e);
-        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return Bits(x * y);
-        return Slow;
-    }
-    /// <summary>
-    /// a × x + y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
-    /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
-    /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
-    /// </summary>
-    private static ulong Fused(Cpu c, uint fpc, double a, double x, double y)
-    {
-        if (BfpFast.FusedMultiplyAdd(a, x, y, out double r, out double e)) return Done(c, fpc, r, e);
-        if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return Bits(Math.FusedMultiplyAdd(a, x, y));
-        if (Zero(y) && BfpFast.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
-        return Slow;
-    }
-    /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
-    private static ulong Quotient(Cpu c, uint fpc, double x, double y)
-    {
-        if (BfpFast.Divide(x, y, out double r, out double e)) return Done(c, fpc, r, e);
-        if (Zero(x) && BfpFast.InRange(y)) return Bits(x / y);
-        return Slow;
-    }
-    /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
-    private static ulong Root(Cpu c, uint fpc, double x)
-    {
-        if (BfpFast.SquareRoot(x, out double r, out double e)) return Done(c, fpc, r, e);
-        if (Zero(x)) return Bits(x);
-        return Slow;
-    }
-
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong AddD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, D(a), D(b)) : Slow; }
+    public static ulong AddD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Sum(c, fpc, a, b, false) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SubD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, D(a), -D(b)) : Slow; }
+    public static ulong SubD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Sum(c, fpc, a, b, true) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Product(c, fpc, D(a), D(b)) : Slow; }
+    public static ulong MulD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Product(c, fpc, a, b) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong DivD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Quotient(c, fpc, D(a), D(b)) : Slow; }
+    public static ulong DivD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Quotient(c, fpc, a, b) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SqrtD(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Root(c, fpc, D(b)) : Slow; }
+    public static ulong SqrtD(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Root(c, fpc, b) : Slow; }
     /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, D(op3), D(op2), D(op1)) : Slow; }
+    public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Fused(c, fpc, op3, op2, op1, false) : Slow; }
     /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, D(op3), D(op2), -D(op1)) : Slow; }
+    public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Fused(c, fpc, op3, op2, op1, true) : Slow; }
     /// <summary>LOAD AND TEST: the value itself unless it is an SNaN (an invalid operation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong LoadTestD(Cpu c, ulong b) =>
         (b & 0x7FF8_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL && (b & 0x000F_FFFF_FFFF_FFFFUL) != 0 ? Slow : b;
 
     // ---- short ----
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(float v) => v == 0;
-    /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(float v) => v == 0 || BfpFast.InRange(v);
-
-    /// <summary>
-    /// x + y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
-    /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
-    /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
-    /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
-    /// </summary>
-    private static ulong Sum(Cpu c, uint fpc, float x, float y)
-    {
-        if (BfpFast.Add(x, y, out float r, out float e)) return Done(c, fpc, r, e);
-        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == 0 && BfpFast.InRange(x) && BfpFast.InRange(y))) return Bits(x + y);
-        return Slow;
-    }
-    /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
-    private static ulong Product(Cpu c, uint fpc, float x, float y)
-    {
-        if (BfpFast.Multiply(x, y, out float r, out float e)) return Done(c, fpc, r, e);
-        if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return Bits(x * y);
-        return Slow;
-    }
-    /// <summary>
-    /// a × x + y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
-    /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
-    /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
-    /// </summary>
-    private static ulong Fused(Cpu c, uint fpc, float a, float x, float y)
-    {
-        if (BfpFast.FusedMultiplyAdd(a, x, y, out float r, out float e)) return Done(c, fpc, r, e);
-        if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return Bits(MathF.FusedMultiplyAdd(a, x, y));
-        if (Zero(y) && BfpFast.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
-        return Slow;
-    }
-    /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
-    private static ulong Quotient(Cpu c, uint fpc, float x, float y)
-    {
-        if (BfpFast.Divide(x, y, out float r, out float e)) return Done(c, fpc, r, e);
-        if (Zero(x) && BfpFast.InRange(y)) return Bits(x / y);
-        return Slow;
-    }
-    /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
-    private static ulong Root(Cpu c, uint fpc, float x)
-    {
-        if (BfpFast.SquareRoot(x, out float r, out float e)) return Done(c, fpc, r, e);
-        if (Zero(x)) return Bits(x);
-        return Slow;
-    }
-
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong AddE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, E(a), E(b)) : Slow; }
+    public static ulong AddE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Sum(c, fpc, a, b, false) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SubE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Sum(c, fpc, E(a), -E(b)) : Slow; }
+    public static ulong SubE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Sum(c, fpc, a, b, true) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Product(c, fpc, E(a), E(b)) : Slow; }
+    public static ulong MulE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Product(c, fpc, a, b) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong DivE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Quotient(c, fpc, E(a), E(b)) : Slow; }
+    public static ulong DivE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Quotient(c, fpc, a, b) : Slow; }
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong SqrtE(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Root(c, fpc, E(b)) : Slow; }
+    public static ulong SqrtE(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Root(c, fpc, b) : Slow; }
     /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, E(op3), E(op2), E(op1)) : Slow; }
+    public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Fused(c, fpc, op3, op2, op1, false) : Slow; }
     /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Fused(c, fpc, E(op3), E(op2), -E(op1)) : Slow; }
+    public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Fused(c, fpc, op3, op2, op1, true) : Slow; }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong LoadTestE(Cpu c, ulong b) =>
         ((uint)b & 0x7FC0_0000u) == 0x7F80_0000u && ((uint)b & 0x003F_FFFFu) != 0 ? Slow : b;
+
+    /// <summary>The fast path for one host format: the FPC's BFP rounding mode is round to nearest even (checked by the caller).</summary>
+    private static class Host<T, H> where T : unmanaged, IFloatingPointIeee754<T> where H : struct, IHostFormat<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong Done(Cpu c, uint fpc, T r, T err)
+        {
+            if (err != T.Zero)
+            {
+                if ((fpc & InexactMask) != 0) return Slow;
+                if ((fpc & InexactFlag) == 0) c.Fpc = fpc | InexactFlag;
+            }
+            return H.Bits(r);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Zero(T v) => v == T.Zero;
+        /// <summary>A zero or a value inside the kernels' range: no IEEE condition can come from it.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Plain(T v) => v == T.Zero || BfpFast<T, H>.InRange(v);
+
+        /// <summary>
+        /// x ± y. Beyond the kernel: a zero and a plain operand (the sum is the other operand, or the signed
+        /// zero IEEE and the PoO give a sum of zeros in round to nearest: -0 only for -0 + -0), and two
+        /// in-range operands that cancel exactly (their exact sum is a multiple of an ulp far above the
+        /// subnormals, so the host's sum is zero iff the exact one is: +0). No condition, no flag.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong Sum(Cpu c, uint fpc, ulong xb, ulong yb, bool subtract)
+        {
+            T x = H.Value(xb), y = subtract ? -H.Value(yb) : H.Value(yb);
+            if (BfpFast<T, H>.Add(x, y, out T r, out T e)) return Done(c, fpc, r, e);
+            if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x)) || (r == T.Zero && BfpFast<T, H>.InRange(x) && BfpFast<T, H>.InRange(y))) return H.Bits(x + y);
+            return Slow;
+        }
+        /// <summary>x × y. Beyond the kernel: a zero times a plain operand is an exact zero (sign the exclusive or), no condition.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong Product(Cpu c, uint fpc, ulong xb, ulong yb)
+        {
+            T x = H.Value(xb), y = H.Value(yb);
+            if (BfpFast<T, H>.Multiply(x, y, out T r, out T e)) return Done(c, fpc, r, e);
+            if ((Zero(x) && Plain(y)) || (Zero(y) && Plain(x))) return H.Bits(x * y);
+            return Slow;
+        }
+        /// <summary>
+        /// a × x ± y rounded once. Beyond the kernel: a zero factor and plain operands (the product is an
+        /// exact zero: the result is y, or the signed zero of a sum of zeros), and a zero addend with in-range
+        /// factors (a non-zero product: the result is the product rounded once, the multiply kernel's).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong Fused(Cpu c, uint fpc, ulong ab, ulong xb, ulong yb, bool subtract)
+        {
+            T a = H.Value(ab), x = H.Value(xb), y = subtract ? -H.Value(yb) : H.Value(yb);
+            if (BfpFast<T, H>.FusedMultiplyAdd(a, x, y, out T r, out T e)) return Done(c, fpc, r, e);
+            if (((Zero(a) && Plain(x)) || (Zero(x) && Plain(a))) && Plain(y)) return H.Bits(T.FusedMultiplyAdd(a, x, y));
+            if (Zero(y) && BfpFast<T, H>.Multiply(a, x, out r, out e)) return Done(c, fpc, r, e);
+            return Slow;
+        }
+        /// <summary>x ÷ y. Beyond the kernel: a zero divided by an in-range value is an exact zero, no condition.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong Quotient(Cpu c, uint fpc, ulong xb, ulong yb)
+        {
+            T x = H.Value(xb), y = H.Value(yb);
+            if (BfpFast<T, H>.Divide(x, y, out T r, out T e)) return Done(c, fpc, r, e);
+            if (Zero(x) && BfpFast<T, H>.InRange(y)) return H.Bits(x / y);
+            return Slow;
+        }
+        /// <summary>√x. Beyond the kernel: the root of a zero is that zero (√-0 = -0), no condition.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong Root(Cpu c, uint fpc, ulong xb)
+        {
+            T x = H.Value(xb);
+            if (BfpFast<T, H>.SquareRoot(x, out T r, out T e)) return Done(c, fpc, r, e);
+            if (Zero(x)) return H.Bits(x);
+            return Slow;
+        }
+    }
 
     /// <summary>
     /// COMPARE's ordering as a signed integer: for every value but a NaN, key(a) &lt; key(b) iff a &lt; b and

@@ -57,8 +57,6 @@ public static class BfpSupport
     /// <summary>The inexact-suppression control (M4 bit 1) of instructions that have it with the floating-point-extension facility.</summary>
     public static bool Xxc(Cpu c, ref Insn i) => c.HasFacility(Fac.FpExtension) && (i.M4 & 4) != 0;
 
-    private static byte InexactBits(bool inexact, bool incremented) => (byte)(inexact ? (incremented ? 0x0C : 0x08) : 0);
-
     /// <summary>
     /// Applies the FPC masks to the conditions of one operation. Throws (suppression) for a trapping
     /// invalid operation or division by zero; otherwise sets the flags of untrapped conditions, replaces
@@ -70,51 +68,14 @@ public static class BfpSupport
     public static byte Ieee(Cpu c, ref BfpEnv env, BinaryFormat f, ref UInt128 result, bool xxc = false,
         BinaryFormat? scaledFormat = null, int scale = 0)
     {
-        byte masks = Fpc.MaskByte(c.Fpc);
-        byte flags = 0;
-        if (env.Invalid)
-        {
-            if ((masks & Fpc.Invalid) != 0) throw c.DataException(Dxc.IeeeInvalid);
-            flags |= Fpc.Invalid;
-        }
-        if (env.DivideByZero)
-        {
-            if ((masks & Fpc.DivideByZero) != 0) throw c.DataException(Dxc.IeeeDivideByZero);
-            flags |= Fpc.DivideByZero;
-        }
-        bool underflow = env.Underflow;
-        if (xxc) { env.Inexact = false; env.ScaledInexact = false; }
-        byte dxc = 0;
-        if (env.Overflow && (masks & Fpc.Overflow) != 0)
-        {
-            result = env.Scaled(scaledFormat ?? f, scaledFormat != null ? scale : f.TrapScale);
-            dxc = (byte)(Dxc.IeeeOverflowExact | InexactBits(env.ScaledInexact, env.ScaledIncremented));
-        }
-        else if (env.Tiny && (masks & Fpc.Underflow) != 0)
-        {
-            result = env.Scaled(scaledFormat ?? f, scaledFormat != null ? scale : f.TrapScale);
-            dxc = (byte)(Dxc.IeeeUnderflowExact | InexactBits(env.ScaledInexact, env.ScaledIncremented));
-        }
-        else
-        {
-            if (env.Overflow) flags |= Fpc.Overflow;
-            if (underflow) flags |= Fpc.Underflow;
-            if (env.Inexact)
-            {
-                if ((masks & Fpc.Inexact) != 0) dxc = InexactBits(true, env.Incremented);
-                else flags |= Fpc.Inexact;
-            }
-        }
-        c.Fpc |= (uint)flags << (int)Fpc.FlagShift;
+        byte dxc = IeeeExceptions.Apply(c, env, xxc, out bool scaled);
+        if (scaled) result = env.Scaled(scaledFormat ?? f, scaledFormat != null ? scale : f.TrapScale);
         return dxc;
     }
 
     /// <summary>Raises the completion trap <see cref="Ieee"/> returned, if any.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Trap(Cpu c, byte dxc)
-    {
-        if (dxc != 0) throw c.DataException(dxc);
-    }
+    public static void Trap(Cpu c, byte dxc) => IeeeExceptions.Trap(c, dxc);
 
     /// <summary>Condition code of a BFP result: 0 zero, 1 less than zero, 2 greater than zero, 3 NaN.</summary>
     public static int ResultCc(BinaryFormat f, UInt128 v) => f.IsNaN(v) ? 3 : f.IsZero(v) ? 0 : f.Sign(v) ? 1 : 2;

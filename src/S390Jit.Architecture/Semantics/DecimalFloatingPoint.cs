@@ -56,62 +56,21 @@ public static class DecimalFloatingPoint
     /// <summary>M4 of the arithmetic instructions: a rounding method with the floating-point-extension facility, ignored without.</summary>
     private static DfpEnv ArithEnv(Cpu c, ref Insn i) => new(Rounding(c, c.HasFacility(Fac.FpExtension) ? i.M4 : 0));
 
-    /// <summary>The inexact-suppression control (M4 bit 1) of the conversions that have it with the floating-point-extension facility.</summary>
-    private static bool Xxc(Cpu c, ref Insn i) => c.HasFacility(Fac.FpExtension) && (i.M4 & 4) != 0;
-
-    private static byte InexactBits(bool inexact, bool incremented) => (byte)(inexact ? (incremented ? 0x0C : 0x08) : 0);
+    private static bool Xxc(Cpu c, ref Insn i) => BfpSupport.Xxc(c, ref i);
 
     /// <summary>
-    /// The FPC actions for one operation's conditions (as <see cref="BfpSupport.Ieee"/>): a trapping invalid
-    /// operation or division by zero suppresses (throws); a trapping overflow/underflow replaces
-    /// <paramref name="result"/> by the scaled result and returns its DXC; untrapped conditions set flags,
-    /// and a trapping inexact returns DXC 0x08/0x0C. Raise the returned DXC with <see cref="Trap"/> after storing.
+    /// The FPC actions for one operation's conditions (<see cref="IeeeExceptions.Apply"/>, the rule BFP shares):
+    /// a trapping overflow/underflow replaces <paramref name="result"/> by the scaled result. Raise the returned
+    /// DXC with <see cref="Trap"/> after storing.
     /// </summary>
     public static byte Ieee(Cpu c, ref DfpEnv env, ref UInt128 result, bool xxc = false)
     {
-        byte masks = Fpc.MaskByte(c.Fpc);
-        byte flags = 0;
-        if (env.Invalid)
-        {
-            if ((masks & Fpc.Invalid) != 0) throw c.DataException(Dxc.IeeeInvalid);
-            flags |= Fpc.Invalid;
-        }
-        if (env.DivideByZero)
-        {
-            if ((masks & Fpc.DivideByZero) != 0) throw c.DataException(Dxc.IeeeDivideByZero);
-            flags |= Fpc.DivideByZero;
-        }
-        bool underflow = env.Underflow;
-        if (xxc) env.Inexact = false;
-        byte dxc = 0;
-        if (env.Overflow && (masks & Fpc.Overflow) != 0)
-        {
-            result = env.Scaled;
-            dxc = (byte)(Dxc.IeeeOverflowExact | InexactBits(env.ScaledInexact, env.ScaledIncremented));
-        }
-        else if (env.Tiny && (masks & Fpc.Underflow) != 0)
-        {
-            result = env.Scaled;
-            dxc = (byte)(Dxc.IeeeUnderflowExact | InexactBits(env.ScaledInexact, env.ScaledIncremented));
-        }
-        else
-        {
-            if (env.Overflow) flags |= Fpc.Overflow;
-            if (underflow) flags |= Fpc.Underflow;
-            if (env.Inexact)
-            {
-                if ((masks & Fpc.Inexact) != 0) dxc = InexactBits(true, env.Incremented);
-                else flags |= Fpc.Inexact;
-            }
-        }
-        c.Fpc |= (uint)flags << (int)Fpc.FlagShift;
+        byte dxc = IeeeExceptions.Apply(c, env, xxc, out bool scaled);
+        if (scaled) result = env.Scaled;
         return dxc;
     }
 
-    private static void Trap(Cpu c, byte dxc)
-    {
-        if (dxc != 0) throw c.DataException(dxc);
-    }
+    private static void Trap(Cpu c, byte dxc) => IeeeExceptions.Trap(c, dxc);
 
     /// <summary>cc of a DFP result: 0 zero, 1 less than zero, 2 greater than zero, 3 NaN.</summary>
     public static int ResultCc(DfpFormat f, UInt128 v)

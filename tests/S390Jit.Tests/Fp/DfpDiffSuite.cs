@@ -58,37 +58,9 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
     {
         var rng = new FpRandom(seed);
         var rows = Rows();
-        var cases = new List<DiffCase>(count);
         // the arithmetic rows get three shares
         var weighted = rows.SelectMany(r => Enumerable.Repeat(r, r.Mnemonic.EndsWith("TRA") && r.Mnemonic[0] is 'A' or 'S' or 'M' or 'D' ? 3 : 1)).ToList();
-        int perRow = count / weighted.Count;
-        foreach (var row in weighted)
-        {
-            int target = cases.Count + perRow;
-            while (cases.Count < target)
-            {
-                var enc = Encoding(rng, row);
-                int run = Math.Min(30 + rng.Below(60), target - cases.Count);
-                for (int k = 0; k < run; k++) cases.Add(Case(rng, row, enc));
-            }
-        }
-        while (cases.Count < count)
-        {
-            var row = rows[rng.Below(rows.Count)];
-            cases.Add(Case(rng, row, Encoding(rng, row)));
-        }
-        var runs = new List<List<DiffCase>>();
-        foreach (var c in cases)
-        {
-            if (runs.Count == 0 || !runs[^1][0].Insn.AsSpan().SequenceEqual(c.Insn)) runs.Add([]);
-            runs[^1].Add(c);
-        }
-        for (int k = runs.Count - 1; k > 0; k--)
-        {
-            int j = rng.Below(k + 1);
-            (runs[k], runs[j]) = (runs[j], runs[k]);
-        }
-        return runs.SelectMany(r => r).ToList();
+        return FpCaseRuns.Generate(rng, weighted, rows, count, 30, 60, Encoding, Case);
     }
 
     private sealed record Enc(byte[] Bytes);

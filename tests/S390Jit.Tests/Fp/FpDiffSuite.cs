@@ -44,36 +44,7 @@ public sealed class FpDiffSuite(int count = 100_000, ulong seed = 0x11_0F_00_01)
     {
         var rng = new FpRandom(seed);
         var rows = Rows();
-        var cases = new List<DiffCase>(count);
-        int perRow = count / rows.Count;
-        foreach (var row in rows)
-        {
-            int target = cases.Count + perRow;
-            while (cases.Count < target)
-            {
-                var enc = Encoding(rng, row);
-                int run = Math.Min(40 + rng.Below(80), target - cases.Count);
-                for (int k = 0; k < run; k++) cases.Add(Case(rng, row, enc));
-            }
-        }
-        while (cases.Count < count)
-        {
-            var row = rows[rng.Below(rows.Count)];
-            cases.Add(Case(rng, row, Encoding(rng, row)));
-        }
-        // runs stay together; rows are interleaved so that neighbouring runs differ
-        var runs = new List<List<DiffCase>>();
-        foreach (var c in cases)
-        {
-            if (runs.Count == 0 || !runs[^1][0].Insn.AsSpan().SequenceEqual(c.Insn)) runs.Add([]);
-            runs[^1].Add(c);
-        }
-        for (int k = runs.Count - 1; k > 0; k--)
-        {
-            int j = rng.Below(k + 1);
-            (runs[k], runs[j]) = (runs[j], runs[k]);
-        }
-        return runs.SelectMany(r => r).ToList();
+        return FpCaseRuns.Generate(rng, rows, rows, count, 40, 80, Encoding, Case);
     }
 
     /// <summary>Field values of one encoding.</summary>

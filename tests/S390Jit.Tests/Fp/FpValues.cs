@@ -1,4 +1,6 @@
 using S390Jit.Architecture.Fp;
+using S390Jit.Architecture.Isa;
+using S390Jit.Tests.Differential;
 
 namespace S390Jit.Tests.Fp;
 
@@ -63,4 +65,48 @@ public sealed class FpRandom(ulong seed)
     }
 
     public BfpRounding Rounding() => (BfpRounding)Below(6);
+}
+
+/// <summary>The case order the FP differential suites share.</summary>
+public static class FpCaseRuns
+{
+    /// <summary>
+    /// Cases in runs of one encoding (the guest assembles each encoding once per run): every row of
+    /// <paramref name="weighted"/> (a row may stand several times) gets an equal share in runs of
+    /// <paramref name="runMin"/> + [0, <paramref name="runSpread"/>) cases, the remainder goes to random rows of
+    /// <paramref name="rows"/>, and the runs are shuffled so that neighbouring runs differ.
+    /// </summary>
+    public static List<DiffCase> Generate<TEnc>(FpRandom rng, IReadOnlyList<InsnDef> weighted, IReadOnlyList<InsnDef> rows, int count,
+        int runMin, int runSpread, Func<FpRandom, InsnDef, TEnc> encoding, Func<FpRandom, InsnDef, TEnc, DiffCase> makeCase)
+    {
+        var cases = new List<DiffCase>(count);
+        int perRow = count / weighted.Count;
+        foreach (var row in weighted)
+        {
+            int target = cases.Count + perRow;
+            while (cases.Count < target)
+            {
+                var enc = encoding(rng, row);
+                int run = Math.Min(runMin + rng.Below(runSpread), target - cases.Count);
+                for (int k = 0; k < run; k++) cases.Add(makeCase(rng, row, enc));
+            }
+        }
+        while (cases.Count < count)
+        {
+            var row = rows[rng.Below(rows.Count)];
+            cases.Add(makeCase(rng, row, encoding(rng, row)));
+        }
+        var runs = new List<List<DiffCase>>();
+        foreach (var c in cases)
+        {
+            if (runs.Count == 0 || !runs[^1][0].Insn.AsSpan().SequenceEqual(c.Insn)) runs.Add([]);
+            runs[^1].Add(c);
+        }
+        for (int k = runs.Count - 1; k > 0; k--)
+        {
+            int j = rng.Below(k + 1);
+            (runs[k], runs[j]) = (runs[j], runs[k]);
+        }
+        return runs.SelectMany(r => r).ToList();
+    }
 }
