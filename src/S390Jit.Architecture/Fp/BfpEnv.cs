@@ -26,7 +26,7 @@ public enum BfpRounding : byte
 /// On overflow and tininess the result rounded to the target precision with unbounded exponent is kept
 /// (<see cref="ScaledSig"/>, <see cref="ScaledExp"/>) for the scaled results of trapping overflow/underflow.
 /// </summary>
-public struct BfpEnv : IIeeeConditions
+public struct BfpEnv
 {
     public BfpRounding Rounding;
     public bool Invalid, DivideByZero, Overflow, Tiny, Inexact, Incremented;
@@ -41,15 +41,8 @@ public struct BfpEnv : IIeeeConditions
 
     /// <summary>Untrapped IEEE underflow: tiny and inexact.</summary>
     public readonly bool Underflow => Tiny && Inexact;
-
-    readonly bool IIeeeConditions.Invalid => Invalid;
-    readonly bool IIeeeConditions.DivideByZero => DivideByZero;
-    readonly bool IIeeeConditions.Overflow => Overflow;
-    readonly bool IIeeeConditions.Tiny => Tiny;
-    readonly bool IIeeeConditions.Inexact => Inexact;
-    readonly bool IIeeeConditions.Incremented => Incremented;
-    readonly bool IIeeeConditions.ScaledInexact => ScaledInexact;
-    readonly bool IIeeeConditions.ScaledIncremented => ScaledIncremented;
+    /// <summary>The IEEE conditions met, for the FPC rule (<see cref="IeeeConditions"/>).</summary>
+    public readonly IeeeConditions Conditions => new(Invalid, DivideByZero, Overflow, Tiny, Inexact, Incremented, ScaledInexact, ScaledIncremented);
 
     /// <summary>
     /// The scaled result of a trapping overflow (<paramref name="scale"/> subtracted from the exponent) or

@@ -21,7 +21,7 @@ public enum DfpRounding : byte
 /// overflow or underflow (rounded to the format's precision with unbounded exponent, the exponent
 /// adjusted by the format's scale factor) is kept with its own inexact/incremented indication.
 /// </summary>
-public struct DfpEnv : IIeeeConditions
+public struct DfpEnv
 {
     public DfpRounding Rounding;
     public bool Invalid, DivideByZero, Overflow, Tiny, Inexact, Incremented;
@@ -32,15 +32,8 @@ public struct DfpEnv : IIeeeConditions
 
     /// <summary>Untrapped IEEE underflow: tiny and inexact.</summary>
     public readonly bool Underflow => Tiny && Inexact;
-
-    readonly bool IIeeeConditions.Invalid => Invalid;
-    readonly bool IIeeeConditions.DivideByZero => DivideByZero;
-    readonly bool IIeeeConditions.Overflow => Overflow;
-    readonly bool IIeeeConditions.Tiny => Tiny;
-    readonly bool IIeeeConditions.Inexact => Inexact;
-    readonly bool IIeeeConditions.Incremented => Incremented;
-    readonly bool IIeeeConditions.ScaledInexact => ScaledInexact;
-    readonly bool IIeeeConditions.ScaledIncremented => ScaledIncremented;
+    /// <summary>The IEEE conditions met, for the FPC rule (<see cref="IeeeConditions"/>).</summary>
+    public readonly IeeeConditions Conditions => new(Invalid, DivideByZero, Overflow, Tiny, Inexact, Incremented, ScaledInexact, ScaledIncremented);
 }
 
 /// <summary>

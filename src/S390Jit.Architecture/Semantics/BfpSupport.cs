@@ -68,7 +68,7 @@ public static class BfpSupport
     public static byte Ieee(Cpu c, ref BfpEnv env, BinaryFormat f, ref UInt128 result, bool xxc = false,
         BinaryFormat? scaledFormat = null, int scale = 0)
     {
-        byte dxc = IeeeExceptions.Apply(c, env, xxc, out bool scaled);
+        byte dxc = IeeeExceptions.Apply(c, env.Conditions, xxc, out bool scaled);
         if (scaled) result = env.Scaled(scaledFormat ?? f, scaledFormat != null ? scale : f.TrapScale);
         return dxc;
     }

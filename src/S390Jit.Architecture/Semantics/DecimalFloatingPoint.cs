@@ -65,7 +65,7 @@ public static class DecimalFloatingPoint
     /// </summary>
     public static byte Ieee(Cpu c, ref DfpEnv env, ref UInt128 result, bool xxc = false)
     {
-        byte dxc = IeeeExceptions.Apply(c, env, xxc, out bool scaled);
+        byte dxc = IeeeExceptions.Apply(c, env.Conditions, xxc, out bool scaled);
         if (scaled) result = env.Scaled;
         return dxc;
     }

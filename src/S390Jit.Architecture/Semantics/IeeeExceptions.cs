@@ -22,7 +22,7 @@ public static class IeeeExceptions
     /// the result and condition code are stored. <paramref name="scaled"/> says the result must be replaced by
     /// the scaled result (a trapping overflow or underflow).
     /// </summary>
-    public static byte Apply<T>(Cpu c, in T env, bool xxc, out bool scaled) where T : struct, IIeeeConditions
+    public static byte Apply(Cpu c, in IeeeConditions env, bool xxc, out bool scaled)
     {
         byte masks = Fpc.MaskByte(c.Fpc);
         byte flags = 0;
