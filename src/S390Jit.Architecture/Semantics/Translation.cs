@@ -84,13 +84,13 @@ public static unsafe class Translation
     public static void STURA(Cpu c, ref Insn i)
     {
         ulong a = RealOperand(c, i.R2, 4);
-        BigEndian.Put32(c.RealAccess(a, AccessKind.Store, c.PswKey), c.R32(i.R1));
+        BigEndian.Put32(c.RealAccess(a, AccessKind.Store, c.PswKey, 4), c.R32(i.R1));
         c.RealStoreDone(a, 4);
     }
     public static void STURG(Cpu c, ref Insn i)
     {
         ulong a = RealOperand(c, i.R2, 8);
-        BigEndian.Put64(c.RealAccess(a, AccessKind.Store, c.PswKey), c.G[i.R1]);
+        BigEndian.Put64(c.RealAccess(a, AccessKind.Store, c.PswKey, 8), c.G[i.R1]);
         c.RealStoreDone(a, 8);
     }
 
@@ -199,7 +199,7 @@ public static unsafe class Translation
         Even(c, i.R1);
         ulong r2 = c.G[i.R2];
         ulong a = r2 & ~(ulong)(size - 1) & c.AddrMask;
-        byte* p = c.Access(a, AccessKind.Store);
+        byte* p = c.Access(a, AccessKind.Store, length: (ulong)size);
         ulong mem = size == 4 ? BigEndian.U32(p) : BigEndian.U64(p);
         ulong cmp = size == 4 ? c.R32(i.R1) : c.G[i.R1];
         if (mem != cmp)

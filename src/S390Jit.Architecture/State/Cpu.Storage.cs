@@ -33,11 +33,15 @@ public unsafe partial class Cpu
     /// <summary>The execution layer's watch on frames (the JIT's translated code), or null: stores there are reported to it.</summary>
     public IStorageObserver? StorageObserver;
 
-    /// <summary>Reports a store into absolute frame <paramref name="frame"/> if it is watched; true when it was.</summary>
-    private bool ReportStore(ulong frame)
+    /// <summary>
+    /// Reports a store of <paramref name="length"/> bytes at absolute <paramref name="abs"/> if its frame is watched
+    /// (the bytes up to the frame's end where the length is 0: unknown, or more than the frame holds); true when it was.
+    /// </summary>
+    private bool ReportStore(ulong abs, ulong length)
     {
-        if (StorageObserver is not { } o || !o.Watches(frame)) return false;
-        o.FrameWritten(frame);
+        if (StorageObserver is not { } o || !o.Watches(abs >> 12)) return false;
+        ulong room = 4096 - (abs & PageMask);
+        o.Stored(abs, length == 0 || length > room ? room : length);
         return true;
     }
 
@@ -151,23 +155,30 @@ public unsafe partial class Cpu
         return Mem + abs;
     }
 
-    /// <summary>Slow path: translate one byte's logical address for fetch or store in the current mode, check it, and fill the cache.</summary>
+    /// <summary>
+    /// Slow path: translate one byte's logical address for fetch or store in the current mode, check it, and fill the
+    /// cache. <paramref name="length"/>: the bytes a store changes from <paramref name="addr"/> on (0: unknown, up to
+    /// the page's end; only for the code watch).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public byte* TranslateSlow(ulong addr, bool write) => Access(addr, write ? AccessKind.Store : AccessKind.Fetch);
+    public byte* TranslateSlow(ulong addr, bool write, ulong length = 0) => Access(addr, write ? AccessKind.Store : AccessKind.Fetch, length: length);
 
-    /// <summary>One access at a logical address in the current translation mode with the PSW key.</summary>
-    public byte* Access(ulong addr, AccessKind kind, int ar = -1)
+    /// <summary>
+    /// One access at a logical address in the current translation mode with the PSW key; <paramref name="length"/>:
+    /// the bytes a store changes from <paramref name="addr"/> on, 0 when unknown (see <see cref="TranslateSlow"/>).
+    /// </summary>
+    public byte* Access(ulong addr, AccessKind kind, int ar = -1, ulong length = 0)
     {
         if ((PswMask & Psw.Dat) == 0)
         {
             if (kind == AccessKind.Store && LowAddressProtected(addr, false))
                 throw ProtectionException(addr, Asc, kind, Teid.LowAddress);
-            return CheckedAccess(addr, addr, kind, PswKey, Asc, privateSpace: false, cache: true);
+            return CheckedAccess(addr, addr, kind, PswKey, Asc, privateSpace: false, cache: true, length: length);
         }
         ulong asce = SpaceAsce(kind, addr, ar, out int space);
         // AR-mode operand accesses are not cached: their space depends on the operand's access register
         bool cache = kind == AccessKind.Instr || Asc != Space.AccessRegister;
-        return LogicalAccess(addr, kind, asce, space, PswKey, cache);
+        return LogicalAccess(addr, kind, asce, space, PswKey, cache, length);
     }
 
     /// <summary>
@@ -175,7 +186,7 @@ public unsafe partial class Cpu
     /// MVCS, MVCK...): low-address protection, DAT, DAT/IEP/access-list protection, addressing,
     /// key-controlled protection.
     /// </summary>
-    internal byte* LogicalAccess(ulong addr, AccessKind kind, ulong asce, int space, int key, bool cache)
+    internal byte* LogicalAccess(ulong addr, AccessKind kind, ulong asce, int space, int key, bool cache, ulong length = 0)
     {
         bool priv = (asce & (Asce.Private | Asce.RealSpace)) != 0;
         if (kind == AccessKind.Store && LowAddressProtected(addr, priv))
@@ -183,15 +194,15 @@ public unsafe partial class Cpu
         _aleFetchOnly = false;
         ulong real = DatTranslate(addr, asce, space, kind, out bool absolute);
         if (_aleFetchOnly && kind == AccessKind.Store) throw ProtectionException(addr, space, kind, Teid.AccessList);
-        return CheckedAccess(addr, real, kind, key, space, priv, cache, absolute);
+        return CheckedAccess(addr, real, kind, key, space, priv, cache, absolute, length);
     }
 
     /// <summary>An access at a real address (LURA, STURA, ...): low-address and key-controlled protection apply, DAT does not.</summary>
-    internal byte* RealAccess(ulong real, AccessKind kind, int key)
+    internal byte* RealAccess(ulong real, AccessKind kind, int key, ulong length = 0)
     {
         if (kind == AccessKind.Store && LowAddressProtected(real, false))
             throw ProtectionException(real, Asc, kind, Teid.LowAddress);
-        return CheckedAccess(real, real, kind, key, Asc, privateSpace: false, cache: false);
+        return CheckedAccess(real, real, kind, key, Asc, privateSpace: false, cache: false, length: length);
     }
 
     /// <summary>
@@ -223,7 +234,8 @@ public unsafe partial class Cpu
         return (Cr[0] & Cr0FetchProtectionOverride) != 0 && addr < 2048 && !privateSpace;
     }
 
-    private byte* CheckedAccess(ulong addr, ulong real, AccessKind kind, int key, int space, bool privateSpace, bool cache, bool absolute = false)
+    /// <param name="length">For a store, the bytes it changes from <paramref name="addr"/> on (reported to the code watch; 0: unknown, up to the page's end).</param>
+    private byte* CheckedAccess(ulong addr, ulong real, AccessKind kind, int key, int space, bool privateSpace, bool cache, bool absolute = false, ulong length = 0)
     {
         ulong abs = absolute ? real : RealToAbsolute(real);
         if (abs >= MemSize) throw Pgm(PgmCode.Addressing);
@@ -237,7 +249,7 @@ public unsafe partial class Cpu
             if ((PswMask & Psw.Per) != 0) cache = false;
             StorageKeys[frame] |= 0x06; // reference + change
             if (WriteJournal != null) { Journal(abs); cache = false; }
-            if (ReportStore(frame)) cache = false;
+            if (ReportStore(abs, length)) cache = false;
         }
         else
         {
@@ -318,7 +330,7 @@ public unsafe partial class Cpu
     public void WriteU8(ulong addr, byte v)
     {
         byte* p = WritePtr(addr, 1);
-        if (p == null) { p = TranslateSlow(addr, true); if ((PswMask & Psw.Per) != 0) PerStore(addr, 1); }
+        if (p == null) { p = TranslateSlow(addr, true, 1); if ((PswMask & Psw.Per) != 0) PerStore(addr, 1); }
         *p = v;
     }
 
@@ -349,13 +361,14 @@ public unsafe partial class Cpu
         ulong last = (addr + (ulong)size - 1) & AddrMask;
         if ((addr >> 12) == (last >> 12))
         {
-            byte* p = TranslateSlow(addr, true);
+            byte* p = TranslateSlow(addr, true, (ulong)size);
             if ((PswMask & Psw.Per) != 0) PerStore(addr, (ulong)size);
             switch (size) { case 2: BigEndian.Put16(p, (ushort)v); break; case 4: BigEndian.Put32(p, (uint)v); break; default: BigEndian.Put64(p, v); break; }
             return;
         }
-        TranslateSlow(addr, true);
-        TranslateSlow(last, true);
+        // (each byte is reported again as it is stored)
+        TranslateSlow(addr, true, (ulong)size);
+        TranslateSlow(last, true, 1);
         for (int i = size - 1; i >= 0; i--, v >>= 8) WriteU8((addr + (ulong)i) & AddrMask, (byte)v);
     }
 
@@ -370,7 +383,7 @@ public unsafe partial class Cpu
         ulong end = addr + len - 1;
         while (true)
         {
-            TranslateSlow(a & AddrMask, write);
+            TranslateSlow(a & AddrMask, write, end - a + 1);
             ulong nextPage = (a | PageMask) + 1;
             if (nextPage > end || nextPage == 0) break;
             a = nextPage;

@@ -531,12 +531,13 @@ public unsafe partial class Cpu
     public OperandSpace CurrentSpace(int b, AccessKind kind, int key) => SpaceOf(Asc, b, kind, key);
 
     /// <summary>One access to an operand of an explicit space and key (never cached).</summary>
-    internal byte* SpaceAccess(ulong addr, AccessKind kind, in OperandSpace s)
+    /// <param name="length">For a store, the bytes it changes from <paramref name="addr"/> on (0: unknown, up to the page's end).</param>
+    internal byte* SpaceAccess(ulong addr, AccessKind kind, in OperandSpace s, ulong length = 0)
     {
-        if (s.Dat) return LogicalAccess(addr, kind, s.Asce, s.Space, s.Key, cache: false);
+        if (s.Dat) return LogicalAccess(addr, kind, s.Asce, s.Space, s.Key, cache: false, length);
         if (kind == AccessKind.Store && LowAddressProtected(addr, false))
             throw ProtectionException(addr, s.Space, kind, Teid.LowAddress);
-        return CheckedAccess(addr, addr, kind, s.Key, s.Space, privateSpace: false, cache: false);
+        return CheckedAccess(addr, addr, kind, s.Key, s.Space, privateSpace: false, cache: false, length: length);
     }
 
     /// <summary>
@@ -553,7 +554,7 @@ public unsafe partial class Cpu
         }
         for (ulong a = dst & ~PageMask; ; a += 4096)
         {
-            SpaceAccess(Math.Max(a, dst) & AddrMask, AccessKind.Store, d);
+            SpaceAccess(Math.Max(a, dst) & AddrMask, AccessKind.Store, d, dst + len - Math.Max(a, dst));
             if (((dst + len - 1) & ~PageMask) == a || a + 4096 == 0) break;
         }
         byte* sp = null, dp = null;
@@ -561,7 +562,7 @@ public unsafe partial class Cpu
         {
             ulong sa = (src + k) & AddrMask, da = (dst + k) & AddrMask;
             if (sp == null || (sa & PageMask) == 0) sp = SpaceAccess(sa, AccessKind.Fetch, s) - (sa & PageMask);
-            if (dp == null || (da & PageMask) == 0) dp = SpaceAccess(da, AccessKind.Store, d) - (da & PageMask);
+            if (dp == null || (da & PageMask) == 0) dp = SpaceAccess(da, AccessKind.Store, d, len - k) - (da & PageMask);
             dp[da & PageMask] = sp[sa & PageMask];
         }
         if ((PswMask & Psw.Per) != 0) PerStore(dst, len);
@@ -653,7 +654,7 @@ public unsafe partial class Cpu
         ulong frame = abs >> 12;
         StorageKeys[frame] |= 0x06;
         if (WriteJournal != null) Journal(abs);
-        ReportStore(frame);
+        ReportStore(abs, 8);
         BigEndian.Put64(p, value);
     }
 
@@ -709,7 +710,7 @@ public unsafe partial class Cpu
     {
         ulong abs = frame << 12;
         if (WriteJournal != null) for (ulong o = 0; o < 4096; o += 8) Journal(abs + o);
-        ReportStore(frame);
+        ReportStore(abs, 4096);
         new Span<byte>(Mem + abs, 4096).Clear();
         StorageKeys[frame] |= 0x06;
     }

@@ -283,10 +283,10 @@ public sealed unsafe class BlockCache
             if (a >= pageEnd || a < addr) break;
         }
         if (list.Count == 0) return null;
-        if (!_watch.Watches(frame))
+        // stores into the block's bytes must now invalidate it
+        if (_watch.Watch((ulong)(host - cpu.Mem) + (addr & Cpu.PageMask), list[^1].Addr + (ulong)list[^1].Insn.Length - addr))
         {
-            _watch.Watch(frame);
-            // stores into the frame must now take the slow path, which reports them
+            // a frame newly watched: stores into it must now take the slow path, which reports them
             foreach (var c in _cpus)
                 for (int i = 0; i < Cpu.TlbEntries; i++)
                     if (c.WriteTlb[i].Host == host) c.WriteTlb[i].Tag = ulong.MaxValue;

@@ -95,12 +95,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (_frameGeneration.Length < _watch.FrameCount) Array.Resize(ref _frameGeneration, _watch.FrameCount);
     }
 
-    /// <summary>Host-side writes into guest storage (DMA-like): drop translations of the frames they touch.</summary>
+    /// <summary>Host-side writes into guest storage (DMA-like): drop translations whose instructions' bytes they overwrite.</summary>
     public void NotifyHostWrite(Cpu cpu, ulong abs, ulong length)
     {
         if (length == 0) return;
-        for (ulong f = abs >> 12; f <= (abs + length - 1) >> 12; f++)
-            if (_watch.Watches(f)) InvalidateFrame(f);
+        ulong end = abs + length;
+        for (ulong a = abs; a < end; a = (a | Cpu.PageMask) + 1)
+            if (_watch.Watches(a >> 12)) _watch.Stored(a, Math.Min(end - a, 4096 - (a & Cpu.PageMask)));
     }
 
     private void InvalidateFrame(ulong frame)
@@ -422,12 +423,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         // under DAT a plan is decoded through the current translation: only for the space it is keyed by
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss }.Build(out var frames);
+        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss }.Build(out var frames, out var code);
         if (plan == null) return false;
-        // watch the frames now: stores from here on invalidate the plan (generation check at publish)
+        // watch the instructions' bytes now: stores into them from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
         Cover(cpu);
-        foreach (var f in frameArr) _watch.Watch(f);
+        foreach (var (abs, len) in code) _watch.Watch(abs, len);
         cpu.InvalidateTranslation();
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
         foreach (var b in plan) _pending.Add(key with { Address = b.Start });
@@ -538,6 +539,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>Drops every region (a generation flush when the cache is full).</summary>
     private void Flush(Cpu cpu)
     {
+        // plans still compiling are stale too: the watch forgets their instructions' bytes
+        for (int i = 0; i < _frameGeneration.Length; i++) _frameGeneration[i]++;
         foreach (var en in _entries.Values) en.Region.Dead = true;
         _entries.Clear();
         _regionCount = 0;

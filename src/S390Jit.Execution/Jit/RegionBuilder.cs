@@ -40,10 +40,17 @@ public sealed class RegionBuilder
     /// <summary>Under DAT: the absolute frame the key's page translates to now (the region stays inside that page).</summary>
     private ulong _datFrame;
 
-    /// <summary>Decodes the plan; returns null when nothing at the entry can be compiled.</summary>
-    public List<PlanBlock>? Build(out HashSet<ulong> frames)
+    /// <summary>The absolute address and length of every instruction of the plan (the bytes the code watch must see stores into).</summary>
+    private readonly List<(ulong Abs, ulong Length)> _code = new();
+
+    /// <summary>
+    /// Decodes the plan; returns null when nothing at the entry can be compiled. <paramref name="frames"/>: the absolute
+    /// frames its instructions came from; <paramref name="code"/>: each instruction's absolute address and length.
+    /// </summary>
+    public List<PlanBlock>? Build(out HashSet<ulong> frames, out List<(ulong Abs, ulong Length)> code)
     {
         frames = new HashSet<ulong>();
+        code = _code;
         // an odd instruction address is a specification exception before any fetch: the interpreter raises it
         if ((_key.Address & 1) != 0) return null;
         if (_key.Dat)
@@ -134,7 +141,9 @@ public sealed class RegionBuilder
             if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
             var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn, StayOnMiss = StayOnMiss?.Contains(addr) == true };
             pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
-            frames.Add(_key.Dat ? _datFrame : _cpu.RealToAbsolute(addr) >> 12);
+            ulong abs = _key.Dat ? (_datFrame << 12) | (addr & Cpu.PageMask) : _cpu.RealToAbsolute(addr);
+            frames.Add(abs >> 12);
+            _code.Add((abs, (ulong)len));
             block.Insns.Add(pi);
             total++;
             ulong next = (addr + (ulong)len) & _mask;

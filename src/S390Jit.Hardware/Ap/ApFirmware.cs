@@ -228,7 +228,7 @@ public sealed unsafe class ApFirmware : IApFacility
     {
         if (src.IsEmpty) return;
         cpu.CheckAccess(address, (ulong)src.Length, true);
-        src.CopyTo(new Span<byte>(cpu.TranslateSlow(address, true), src.Length));
+        src.CopyTo(new Span<byte>(cpu.TranslateSlow(address, true, (ulong)src.Length), src.Length));
     }
 
     /// <summary>

@@ -135,6 +135,38 @@ public class DatJitTests
     }
 
     [Test]
+    public void Stores_into_data_beside_code_through_an_alias_page_keep_the_code()
+    {
+        // frame C at VA 1 MiB + 16 KiB and again at + 20 KiB; the loop stores into its own frame's data (offset 0x800)
+        // through the second page: no translation of the frame is dropped
+        const ulong va = Segment1 + 0x4000, alias = Segment1 + 0x5000;
+        var callee = Concat(
+            Assembler.Encode("LGHI", r1: 9, i2: 500),                     // 0
+            Assembler.Encode("LLILF", r1: 5, i2: (long)(alias + 0x800)),   // 4
+            Assembler.Encode("ST", r1: 9, b2: 5, d2: 0),                   // 10 loop
+            Assembler.Encode("AHI", r1: 2, i2: 1),                         // 14
+            Assembler.Encode("BRCT", r1: 9, ri2: (10 - 18) / 2),           // 18
+            Assembler.Encode("L", r1: 3, b2: 5, d2: 0),                    // 22
+            Assembler.Encode("BCR", r1: 15, r2: 14));                      // 26
+        var code = Concat(
+            Assembler.Encode("LGHI", r1: 7, i2: 3),
+            Assembler.Encode("LLILF", r1: 6, i2: (long)va),
+            Assembler.Encode("BASR", r1: 14, r2: 6),                       // 10
+            Assembler.Encode("BRCT", r1: 7, ri2: -1));                     // 12
+        var r = All(h =>
+        {
+            Tables(h, (4, FrameC), (5, FrameC));
+            callee.CopyTo(h.Mem(FrameC, callee.Length));
+            h.Load(code);
+        });
+        Assert.That(r.Interp.Snap.G[2], Is.EqualTo(1500UL));
+        Assert.That(r.Interp.Snap.G[3], Is.EqualTo(1UL));
+        AssertSame(r);
+        Assert.That(r.Jit.Stats!.Invalidations, Is.Zero);
+        Assert.That(r.Jit.Stats!.RegionsDiscarded, Is.Zero);
+    }
+
+    [Test]
     public void Frequent_tlb_misses_under_DAT_stay_in_compiled_code()
     {
         // two virtual pages of one frame whose cache entries collide: every access of the loop misses
