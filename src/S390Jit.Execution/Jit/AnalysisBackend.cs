@@ -146,7 +146,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
 public delegate void SimpleBody<B>(B b, ref Insn i);
 
 /// <summary>The instantiation of every simple row's one body with backend <typeparamref name="B"/>, created on first use.</summary>
-public static class SimpleBodies<B, V> where B : struct, IBackend<V> where V : struct
+public static class SimpleBodies<B, V> where B : struct, IBackend<V>
 {
     private static readonly ConcurrentDictionary<InsnDef, SimpleBody<B>> s_cache = new();
 
