@@ -73,20 +73,46 @@ public sealed class ElfImage : KernelImage
             // (ELFReader.Load<ulong> from here would be compiled by RyuJIT at every start, perf/startup.md)
             using var elf = (ELF<ulong>)ELFReader.Load(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), shouldOwnStream: true);
             stage = "program headers";
-            var segments = elf.Segments.Select((s, i) => (Header: s, Index: i)).Where(s => s.Header.Type == SegmentType.Load)
-                .Select(s => CheckSegment(s.Header, s.Index, file)).ToArray();
+            // (plain loops: LINQ over value tuples and ulong keys here is compiled by RyuJIT at every start, perf/startup.md)
+            var loads = new List<LoadSegment>();
+            int index = 0;
+            foreach (var header in elf.Segments)
+            {
+                if (header.Type == SegmentType.Load) loads.Add(CheckSegment(header, index, file));
+                index++;
+            }
+            var segments = loads.ToArray();
             if (segments.Length == 0) throw new ImageFormatException("no loadable segments (no PT_LOAD program header)");
             CheckOverlaps(segments);
-            var sections = !h.HasSections ? [] : elf.Sections.Select((s, i) => new ElfSection(h.ShStrNdx != 0 ? s.Name : "", (uint)s.Type, s.RawFlags, s.LoadAddress, s.Size)
-            {
-                Index = i,
-                Data = s.Type is SectionType.Null or SectionType.NoBits ? ReadOnlyMemory<byte>.Empty : file.Slice((int)s.Offset, (int)s.Size),
-            }).ToArray();
+            var sections = new List<ElfSection>();
+            index = 0;
+            if (h.HasSections)
+                foreach (var s in elf.Sections)
+                    sections.Add(new ElfSection(h.ShStrNdx != 0 ? s.Name : "", (uint)s.Type, s.RawFlags, s.LoadAddress, s.Size)
+                    {
+                        Index = index++,
+                        Data = s.Type is SectionType.Null or SectionType.NoBits ? ReadOnlyMemory<byte>.Empty : file.Slice((int)s.Offset, (int)s.Size),
+                    });
             stage = "symbol table";
-            var symtab = elf.GetSections<SymbolTable<ulong>>().OrderBy(t => t.Type == SectionType.SymbolTable ? 0 : 1).FirstOrDefault();
-            var symbols = symtab?.Entries.Skip(1) // entry 0 is the null symbol
-                .Select(e => new ElfSymbol(e.Name ?? "", e.Value, e.Size, (byte)e.Type, (byte)e.Binding, e.PointedSectionIndex)).ToArray();
-            return new ElfImage((FileType)h.Type, h.Entry, segments, sections, symbols);
+            SymbolTable<ulong>? symtab = null; // .symtab, else the first other symbol table (.dynsym)
+            foreach (var t in elf.GetSections<SymbolTable<ulong>>())
+            {
+                if (t.Type == SectionType.SymbolTable) { symtab = t; break; }
+                symtab ??= t;
+            }
+            ElfSymbol[]? symbols = null;
+            if (symtab != null)
+            {
+                var list = new List<ElfSymbol>();
+                bool first = true;
+                foreach (var e in symtab.Entries)
+                {
+                    if (first) { first = false; continue; } // entry 0 is the null symbol
+                    list.Add(new ElfSymbol(e.Name ?? "", e.Value, e.Size, (byte)e.Type, (byte)e.Binding, e.PointedSectionIndex));
+                }
+                symbols = list.ToArray();
+            }
+            return new ElfImage((FileType)h.Type, h.Entry, segments, sections.ToArray(), symbols);
         }
         catch (Exception e) when (e is not ImageFormatException)
         {
@@ -182,7 +208,10 @@ public sealed class ElfImage : KernelImage
     private static void CheckOverlaps(LoadSegment[] segments)
     {
         LoadSegment? reach = null; // the segment reaching furthest so far
-        foreach (var s in segments.Where(s => s.MemSize != 0).OrderBy(s => s.PhysAddr).ThenBy(s => s.Index))
+        var sorted = new List<LoadSegment>(segments.Length);
+        foreach (var s in segments) if (s.MemSize != 0) sorted.Add(s);
+        sorted.Sort(static (a, b) => a.PhysAddr != b.PhysAddr ? a.PhysAddr.CompareTo(b.PhysAddr) : a.Index.CompareTo(b.Index));
+        foreach (var s in sorted)
         {
             if (reach is not null && s.PhysAddr < reach.PhysEnd)
             {

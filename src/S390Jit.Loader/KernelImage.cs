@@ -20,7 +20,15 @@ public abstract class KernelImage
     public virtual SymbolTable Symbols => SymbolTable.Empty;
 
     /// <summary>End (exclusive) of the highest non-empty segment: where the loaded kernel ends.</summary>
-    public ulong End => Segments.Where(s => s.MemSize != 0).Select(s => s.PhysEnd).DefaultIfEmpty(0UL).Max();
+    public ulong End
+    {
+        get
+        {
+            ulong end = 0;
+            foreach (var s in Segments) if (s.MemSize != 0 && s.PhysEnd > end) end = s.PhysEnd;
+            return end;
+        }
+    }
 
     /// <summary>True when [address, address + length) lies inside one loaded segment (QEMU's rom_ptr test).</summary>
     public bool Covers(ulong address, ulong length) =>

@@ -16,7 +16,7 @@ namespace S390Jit.Architecture.Semantics;
 /// are 0 or 1. Control flow inside a body only goes through <see cref="Select"/>, the jumps and the
 /// raise operations, never through C# conditionals on values.</para>
 /// </summary>
-public interface IBackend<V> where V : struct
+public interface IBackend<V>
 {
     /// <summary>Address of the instruction (of the EXECUTE target when executed by EX).</summary>
     ulong InstrAddr { get; }

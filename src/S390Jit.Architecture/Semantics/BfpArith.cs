@@ -13,7 +13,7 @@ namespace S390Jit.Architecture.Semantics;
 /// Extended operands and the other BFP instructions are helper bodies in <see cref="BinaryFloatingPoint"/>.
 /// </summary>
 [SemanticBodies]
-public static class BfpArith<B, V> where B : struct, IBackend<V> where V : struct
+public static class BfpArith<B, V> where B : struct, IBackend<V>
 {
     private static readonly BinaryFormat S = BinaryFormat.Short, D = BinaryFormat.Long;
 

@@ -5,7 +5,7 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>Branches, compare-and-branch, loops, EXECUTE and SUPERVISOR CALL.</summary>
 [SemanticBodies]
-public static class Branch<B, V> where B : struct, IBackend<V> where V : struct
+public static class Branch<B, V> where B : struct, IBackend<V>
 {
     private static V Rel(B b, long halfwords) => b.Const((b.InstrAddr + (ulong)(halfwords * 2)) & b.AddrMask);
     private static V Always(B b) => b.Const(1);

@@ -13,12 +13,12 @@ public static class CcRules
 {
     /// <summary>1 when a + c = r overflowed as a signed 32-bit (<paramref name="wide"/>: 64-bit) sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V AddOverflow<B, V>(B b, V a, V c, V r, bool wide) where B : struct, IBackend<V> where V : struct =>
+    public static V AddOverflow<B, V>(B b, V a, V c, V r, bool wide) where B : struct, IBackend<V> =>
         SignBit(b, b.And(b.Xor(a, r), b.Xor(c, r)), wide);
 
     /// <summary>1 when a - c = r overflowed as a signed 32-bit (<paramref name="wide"/>: 64-bit) difference.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V SubOverflow<B, V>(B b, V a, V c, V r, bool wide) where B : struct, IBackend<V> where V : struct =>
+    public static V SubOverflow<B, V>(B b, V a, V c, V r, bool wide) where B : struct, IBackend<V> =>
         SignBit(b, b.And(b.Xor(a, c), b.Xor(a, r)), wide);
 
     /// <summary>The same formulas on plain values, for bodies that run on the CPU directly.</summary>
@@ -26,17 +26,17 @@ public static class CcRules
     public static bool SubOverflows(ulong a, ulong c, ulong r, bool wide) => SubOverflow(default(InterpBackend), a, c, r, wide) != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V SignBit<B, V>(B b, V v, bool wide) where B : struct, IBackend<V> where V : struct =>
+    private static V SignBit<B, V>(B b, V v, bool wide) where B : struct, IBackend<V> =>
         wide ? b.ShrU(v, b.Const(63)) : b.And(b.ShrU(v, b.Const(31)), b.Const(1));
 
     /// <summary>0 zero, 1 negative, 2 positive, for a sign-extended value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V SignCc<B, V>(B b, V v) where B : struct, IBackend<V> where V : struct =>
+    private static V SignCc<B, V>(B b, V v) where B : struct, IBackend<V> =>
         b.Select(b.Eq(v, b.Const(0)), b.Const(0), b.Select(b.LtS(v, b.Const(0)), b.Const(1), b.Const(2)));
 
     /// <summary>The condition code (0-3) of rule <paramref name="op"/> on the pending operands.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V Compute<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> where V : struct
+    public static V Compute<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V>
     {
         if (IsComparison(op))
         {
@@ -90,7 +90,7 @@ public static class CcRules
 
     /// <summary>cc = (r != 0) | flag &lt;&lt; 1 (logical add: flag is the carry; add with carry, subtract with borrow).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V NonZeroOrFlag<B, V>(B b, V r, V flag) where B : struct, IBackend<V> where V : struct =>
+    public static V NonZeroOrFlag<B, V>(B b, V r, V flag) where B : struct, IBackend<V> =>
         b.Or(b.Xor(b.Eq(r, b.Const(0)), b.Const(1)), b.Shl(flag, b.Const(1)));
 
     /// <summary>Rules that compare two values (sign rules compare with zero): cc 0 equal, 1 low, 2 high.</summary>
@@ -100,7 +100,7 @@ public static class CcRules
 
     /// <summary>What a comparison rule compares (sign rules compare with zero): cc 0 equal, 1 low, 2 high.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (V X, V Y, bool Signed) Comparands<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> where V : struct => op switch
+    private static (V X, V Y, bool Signed) Comparands<B, V>(B b, CcOp op, V src, V dst) where B : struct, IBackend<V> => op switch
     {
         CcOp.CompareSigned32 => (b.SExt32(src), b.SExt32(dst), true),
         CcOp.CompareSigned64 => (src, dst, true),
@@ -116,7 +116,7 @@ public static class CcRules
     /// becomes one compare-and-branch); the others compute the condition code first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V Matches<B, V>(B b, CcOp op, int mask, V src, V dst) where B : struct, IBackend<V> where V : struct
+    public static V Matches<B, V>(B b, CcOp op, int mask, V src, V dst) where B : struct, IBackend<V>
     {
         mask &= 15;
         if (mask == 0) return b.Const(0);
@@ -147,7 +147,7 @@ public static class CcRules
     /// <summary>Compare mask (8 equal, 4 low, 2 high) on two values as a 0/1 value, from the fewest comparisons
     /// (branches on condition codes of comparison rules, compare and branch, compare and trap).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V CompareMask<B, V>(B b, int mask, V x, V y, bool signed) where B : struct, IBackend<V> where V : struct
+    public static V CompareMask<B, V>(B b, int mask, V x, V y, bool signed) where B : struct, IBackend<V>
     {
         V Lt(V p, V q) => signed ? b.LtS(p, q) : b.LtU(p, q);
         V Not(V v) => b.Xor(v, b.Const(1));

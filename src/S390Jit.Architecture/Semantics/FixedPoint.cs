@@ -8,7 +8,7 @@ namespace S390Jit.Architecture.Semantics;
 /// complement, compare and trap, written once for both engines.
 /// </summary>
 [SemanticBodies]
-public static class FixedPoint<B, V> where B : struct, IBackend<V> where V : struct
+public static class FixedPoint<B, V> where B : struct, IBackend<V>
 {
     // ---- shared steps ---------------------------------------------------------------------
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);

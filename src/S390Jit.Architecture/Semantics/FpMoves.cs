@@ -9,7 +9,7 @@ namespace S390Jit.Architecture.Semantics;
 /// short operand is bits 0-31 of the FPR; a short load leaves bits 32-63 unchanged.
 /// </summary>
 [SemanticBodies]
-public static class FpMoves<B, V> where B : struct, IBackend<V> where V : struct
+public static class FpMoves<B, V> where B : struct, IBackend<V>
 {
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
     private static V Get32(B b, int r) => b.ShrU(b.F(r), b.Const(32));

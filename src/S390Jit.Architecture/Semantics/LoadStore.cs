@@ -5,7 +5,7 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>Loads and stores: registers, storage, relative-long, high-word, on-condition, multiple, addresses.</summary>
 [SemanticBodies]
-public static class LoadStore<B, V> where B : struct, IBackend<V> where V : struct
+public static class LoadStore<B, V> where B : struct, IBackend<V>
 {
     private static V K(B b, ulong v) => b.Const(v);
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);

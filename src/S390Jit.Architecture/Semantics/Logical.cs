@@ -5,7 +5,7 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>Logical operations: AND, OR, EXCLUSIVE OR, TEST UNDER MASK, immediate fields, INSERT CHARACTER.</summary>
 [SemanticBodies]
-public static class Logical<B, V> where B : struct, IBackend<V> where V : struct
+public static class Logical<B, V> where B : struct, IBackend<V>
 {
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
     private static V A1(B b, ref Insn i) => b.Addr(0, i.B1, i.D1);

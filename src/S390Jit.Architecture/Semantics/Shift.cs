@@ -5,7 +5,7 @@ namespace S390Jit.Architecture.Semantics;
 
 /// <summary>Shifts, rotates and the rotate-then-*-selected-bits family.</summary>
 [SemanticBodies]
-public static class Shift<B, V> where B : struct, IBackend<V> where V : struct
+public static class Shift<B, V> where B : struct, IBackend<V>
 {
     private static V K(B b, ulong v) => b.Const(v);
     /// <summary>The shift amount: the low 6 bits of the second-operand address.</summary>

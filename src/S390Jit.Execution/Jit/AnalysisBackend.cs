@@ -132,7 +132,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     public void SetBfpResultCc(BinaryFormat fmt, AVal v) { }
 
     /// <summary>Analyses one instruction of a plan.</summary>
-    public static InstrFacts Analyze(InsnDef def, ref Insn insn, ulong addr, int length, int addressingMode, bool fixedOverflowMask)
+    public static unsafe InstrFacts Analyze(InsnDef def, ref Insn insn, ulong addr, int length, int addressingMode, bool fixedOverflowMask)
     {
         var facts = new InstrFacts();
         if (!def.IsSimple) { facts.Helper = true; return facts; }
@@ -142,18 +142,18 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     }
 }
 
-/// <summary>A simple body instantiated with backend <typeparamref name="B"/>.</summary>
-public delegate void SimpleBody<B>(B b, ref Insn i);
-
 /// <summary>The instantiation of every simple row's one body with backend <typeparamref name="B"/>, created on first use.</summary>
-public static class SimpleBodies<B, V> where B : struct, IBackend<V> where V : struct
+public static unsafe class SimpleBodies<B, V> where B : struct, IBackend<V>
 {
-    private static readonly ConcurrentDictionary<InsnDef, SimpleBody<B>> s_cache = new();
+    private static readonly ConcurrentDictionary<InsnDef, nint> s_cache = new();
 
-    public static SimpleBody<B> For(InsnDef def) => s_cache.GetOrAdd(def, d =>
+    /// <summary>The body's entry point, from the generated <see cref="SimpleBodyTable"/> (reflection only for a body it lacks).</summary>
+    public static delegate*<B, ref Insn, void> For(InsnDef def) => (delegate*<B, ref Insn, void>)s_cache.GetOrAdd(def, static d =>
     {
+        nint entry = SimpleBodyTable.Entry<B, V>(d.Mnemonic);
+        if (entry != 0) return entry;
         var cls = d.SimpleBodyClass!.MakeGenericType(typeof(B), typeof(V));
         var m = cls.GetMethod(d.Mnemonic) ?? throw new InvalidOperationException($"no body {d.Mnemonic} in {cls}");
-        return m.CreateDelegate<SimpleBody<B>>();
+        return m.MethodHandle.GetFunctionPointer();
     });
 }

@@ -49,16 +49,17 @@ public static class RegionCompiler
     private struct Timespec { public long Seconds, Nanoseconds; }
 
     [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGettime(int clock, out Timespec t);
+    private static extern unsafe int ClockGettime(int clock, Timespec* t); // blittable: no marshalling stub for RyuJIT to compile
 
     /// <summary>
     /// CPU time of the calling thread (Linux), so the compile cost reported does not count the time
     /// the compiler thread waited for a core; elsewhere wall time.
     /// </summary>
-    public static double ThreadCpuMicroseconds()
+    public static unsafe double ThreadCpuMicroseconds()
     {
         const int ClockThreadCpuTimeId = 3;
-        if (OperatingSystem.IsLinux() && ClockGettime(ClockThreadCpuTimeId, out var t) == 0) return t.Seconds * 1e6 + t.Nanoseconds / 1e3;
+        Timespec t;
+        if (OperatingSystem.IsLinux() && ClockGettime(ClockThreadCpuTimeId, &t) == 0) return t.Seconds * 1e6 + t.Nanoseconds / 1e3;
         return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
     }
 
@@ -101,7 +102,7 @@ public static class RegionCompiler
         return resident;
     }
 
-    private static DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident, out List<ulong> exitSites)
+    private static unsafe DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident, out List<ulong> exitSites)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
