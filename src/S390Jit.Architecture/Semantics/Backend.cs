@@ -91,6 +91,14 @@ public interface IBackend<V>
     /// <summary>Data exception DXC 1 when FPR r is an AFP register (not 0, 2, 4, 6) and CR0's AFP-register control is off.</summary>
     void CheckAfpRegister(int r);
 
+    /// <summary>
+    /// Doubleword <paramref name="d"/> of vector register <paramref name="v"/> (0-31): d 0 is bits 0-63 (FPR v
+    /// for v &lt; 16), d 1 bits 64-127. Vector bodies are 64-bit operations on these halves; the vector-enablement
+    /// check (the table's V flag) comes before the body.
+    /// </summary>
+    V VD(int v, int d);
+    void SetVD(int v, int d, V value);
+
     // ---- binary floating point (BfpArith bodies); short operands are bits 0-31 of the FPR, passed in the low 32 bits ----
     /// <summary>Data exception DXC 2 when CR0's AFP-register control is off (every BFP instruction).</summary>
     void CheckBfpControl();
@@ -192,6 +200,8 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong F(int r) => c.Fpr(r);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetF(int r, ulong v) => c.Fpr(r) = v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void CheckAfpRegister(int r) => FpRegs.CheckReg(c, r);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public ulong VD(int v, int d) => c.V[2 * v + d];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetVD(int v, int d, ulong x) => c.V[2 * v + d] = x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void CheckBfpControl() => FpRegs.CheckBfp(c);
     public ulong Bfp(BfpOp op, BinaryFormat f, ulong a, ulong b, ulong x) => BfpExact.Run(c, op, f, a, b, x);

@@ -39,8 +39,7 @@ public static class VectorInteger
     }
 
     // ---- add / subtract ----------------------------------------------------------------------
-    public static void VA(Cpu c, ref Insn i) => Map(c, ref i, Es(c, i.M4, 4), static (a, b, _) => a + b);
-    public static void VS(Cpu c, ref Insn i) => Map(c, ref i, Es(c, i.M4, 4), static (a, b, _) => a - b);
+    // VA and VS are simple bodies (VectorMoves)
 
     /// <summary>Carry out of a + b + carryIn at width w.</summary>
     private static UInt128 CarryOut(UInt128 a, UInt128 b, UInt128 carryIn, int w)
@@ -261,22 +260,7 @@ public static class VectorInteger
     public static void VGFM(Cpu c, ref Insn i) => GaloisMultiplySum(c, ref i, Es(c, i.M4, 3), accumulate: false);
     public static void VGFMA(Cpu c, ref Insn i) => GaloisMultiplySum(c, ref i, Es(c, i.M5, 3), accumulate: true);
 
-    // ---- Boolean -----------------------------------------------------------------------------
-    private static void Logic(Cpu c, ref Insn i, Func<ulong, ulong, ulong> f)
-    {
-        Vec a = Vec.Of(c, i.V2), b = Vec.Of(c, i.V3);
-        new Vec(f(a.H, b.H), f(a.L, b.L)).To(c, i.V1);
-    }
-
-    public static void VN(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => a & b);
-    public static void VNC(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => a & ~b);
-    public static void VO(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => a | b);
-    public static void VNO(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => ~(a | b));
-    public static void VX(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => a ^ b);
-    public static void VNX(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => ~(a ^ b));
-    public static void VNN(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => ~(a & b));
-    public static void VOC(Cpu c, ref Insn i) => Logic(c, ref i, static (a, b) => a | ~b);
-
+    // ---- Boolean (VN, VO, VX, VNC, VNO, VNN, VOC, VNX are simple bodies: VectorMoves) ----
     /// <summary>VTM: the bits of V1 selected by V2: cc 0 all zero (or no bit selected), 1 mixed, 3 all one.</summary>
     public static void VTM(Cpu c, ref Insn i)
     {

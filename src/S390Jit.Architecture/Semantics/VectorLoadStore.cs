@@ -6,10 +6,10 @@ using static S390Jit.Architecture.Semantics.VectorChecks;
 namespace S390Jit.Architecture.Semantics;
 
 /// <summary>
-/// Vector facility, PoO chapter 21 (vector support instructions): loads and stores of whole vectors,
-/// elements and partial vectors (length- and block-boundary-limited), element moves between general
-/// and vector registers, and the byte- and element-reversing forms of vector enhancements 2.
-/// Alignment hints (the M3/M4 field of VL, VST, VLM, VSTM) never change the result.
+/// Vector facility, PoO chapter 21 (vector support instructions): loads and stores of partial vectors
+/// (length- and block-boundary-limited), zeroed and gathered elements, and the byte- and element-reversing
+/// forms of vector enhancements 2. The common whole-vector, element and immediate forms are simple
+/// bodies the JIT inlines (<see cref="VectorMoves{B, V}"/>).
 /// </summary>
 [SemanticBodies]
 public static class VectorLoadStore
@@ -81,38 +81,6 @@ public static class VectorLoadStore
         return (int)Math.Min(16, block - (a & (block - 1)));
     }
 
-    // ---- whole vectors -----------------------------------------------------------------------
-    public static void VL(Cpu c, ref Insn i) => Read16(c, c.Addr(i.X2, i.B2, i.D2)).To(c, i.V1);
-    public static void VST(Cpu c, ref Insn i) => Write16(c, c.Addr(i.X2, i.B2, i.D2), Vec.Of(c, i.V1));
-    public static void VLR(Cpu c, ref Insn i) => Vec.Of(c, i.V2).To(c, i.V1);
-
-    /// <summary>VLM V1,V3,D2(B2): registers V1..V3 (V3 is the table's V2 field), at most 16 of them.</summary>
-    public static void VLM(Cpu c, ref Insn i)
-    {
-        int first = i.V1, last = i.V2;
-        SpecIf(c, last < first || last - first >= 16);
-        ulong a = c.Addr(i.B2, i.D2);
-        int n = last - first + 1;
-        Span<Vec> t = stackalloc Vec[16];
-        for (int k = 0; k < n; k++) t[k] = Read16(c, Next(c, a, (ulong)(16 * k)));
-        for (int k = 0; k < n; k++) t[k].To(c, first + k);
-    }
-
-    public static void VSTM(Cpu c, ref Insn i)
-    {
-        int first = i.V1, last = i.V2;
-        SpecIf(c, last < first || last - first >= 16);
-        ulong a = c.Addr(i.B2, i.D2);
-        int n = last - first + 1;
-        c.CheckAccess(a, (ulong)(16 * n), true);
-        for (int k = 0; k < n; k++)
-        {
-            var v = Vec.Of(c, first + k);
-            c.WriteU64(Next(c, a, (ulong)(16 * k)), v.H);
-            c.WriteU64(Next(c, a, (ulong)(16 * k + 8)), v.L);
-        }
-    }
-
     // ---- partial loads and stores ------------------------------------------------------------
     public static void VLL(Cpu c, ref Insn i) => LoadPartial(c, i.V1, c.Addr(i.B2, i.D2), LengthFromIndex(c.G[i.R3]));
     public static void VSTL(Cpu c, ref Insn i) => StorePartial(c, i.V1, c.Addr(i.B2, i.D2), LengthFromIndex(c.G[i.R3]));
@@ -178,14 +146,6 @@ public static class VectorLoadStore
         WriteElement(c, c.Addr(i.X2, i.B2, i.D2), es, reversed ? Swap(v, es) : v);
     }
 
-    public static void VLEB(Cpu c, ref Insn i) => LoadElement(c, ref i, 0);
-    public static void VLEH(Cpu c, ref Insn i) => LoadElement(c, ref i, 1);
-    public static void VLEF(Cpu c, ref Insn i) => LoadElement(c, ref i, 2);
-    public static void VLEG(Cpu c, ref Insn i) => LoadElement(c, ref i, 3);
-    public static void VSTEB(Cpu c, ref Insn i) => StoreElement(c, ref i, 0);
-    public static void VSTEH(Cpu c, ref Insn i) => StoreElement(c, ref i, 1);
-    public static void VSTEF(Cpu c, ref Insn i) => StoreElement(c, ref i, 2);
-    public static void VSTEG(Cpu c, ref Insn i) => StoreElement(c, ref i, 3);
     public static void VLEBRH(Cpu c, ref Insn i) => LoadElement(c, ref i, 1, reversed: true);
     public static void VLEBRF(Cpu c, ref Insn i) => LoadElement(c, ref i, 2, reversed: true);
     public static void VLEBRG(Cpu c, ref Insn i) => LoadElement(c, ref i, 3, reversed: true);
@@ -212,13 +172,6 @@ public static class VectorLoadStore
 
     public static void VLLEZ(Cpu c, ref Insn i) => LoadZeroed(c, ref i, reversed: false);
     public static void VLLEBRZ(Cpu c, ref Insn i) => LoadZeroed(c, ref i, reversed: true);
-
-    /// <summary>VLREP/VLBRREP: one element loaded and replicated into every element.</summary>
-    public static void VLREP(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M3, 3);
-        Vec.Replicate(es, ReadElement(c, c.Addr(i.X2, i.B2, i.D2), es)).To(c, i.V1);
-    }
 
     public static void VLBRREP(Cpu c, ref Insn i)
     {
@@ -283,78 +236,4 @@ public static class VectorLoadStore
     public static void VGEG(Cpu c, ref Insn i) => Gather(c, ref i, 3);
     public static void VSCEF(Cpu c, ref Insn i) => Scatter(c, ref i, 2);
     public static void VSCEG(Cpu c, ref Insn i) => Scatter(c, ref i, 3);
-
-    // ---- general registers <-> elements ------------------------------------------------------
-    /// <summary>The element index of VLGV/VLVG: the rightmost bits of the second-operand address (no storage is accessed).</summary>
-    private static int GrIndex(Cpu c, ref Insn i, int es) => (int)(c.Addr(i.B2, i.D2) & (ulong)(Vec.Count(es) - 1));
-
-    public static void VLGV(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M4, 3);
-        c.G[i.R1] = Vec.Of(c, i.V3).E(es, GrIndex(c, ref i, es));
-    }
-
-    public static void VLVG(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M4, 3);
-        var r = Vec.Of(c, i.V1);
-        r.Set(es, GrIndex(c, ref i, es), c.G[i.R3]);
-        r.To(c, i.V1);
-    }
-
-    public static void VLVGP(Cpu c, ref Insn i) => new Vec(c.G[i.R2], c.G[i.R3]).To(c, i.V1);
-
-    // ---- immediates --------------------------------------------------------------------------
-    /// <summary>VLEIB..VLEIG: the 16-bit signed immediate, sign-extended or truncated to the element.</summary>
-    private static void LoadElementImmediate(Cpu c, ref Insn i, int es)
-    {
-        int idx = Index(c, i.M3, es);
-        var r = Vec.Of(c, i.V1);
-        r.Set(es, idx, (ulong)i.I2);
-        r.To(c, i.V1);
-    }
-
-    public static void VLEIB(Cpu c, ref Insn i) => LoadElementImmediate(c, ref i, 0);
-    public static void VLEIH(Cpu c, ref Insn i) => LoadElementImmediate(c, ref i, 1);
-    public static void VLEIF(Cpu c, ref Insn i) => LoadElementImmediate(c, ref i, 2);
-    public static void VLEIG(Cpu c, ref Insn i) => LoadElementImmediate(c, ref i, 3);
-
-    /// <summary>VGBM: bit k of I2 sets byte k of V1 to ones.</summary>
-    public static void VGBM(Cpu c, ref Insn i)
-    {
-        Vec r = default;
-        for (int k = 0; k < 16; k++)
-            if ((i.I2 & (0x8000 >> k)) != 0) r.SetB(k, 0xFF);
-        r.To(c, i.V1);
-    }
-
-    /// <summary>VGM: ones from bit I2 to bit I3 of every element (wrapping around when I2 &gt; I3); only the rightmost bits of I2/I3 count.</summary>
-    public static void VGM(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M4, 3);
-        int w = Vec.Bits(es);
-        int from = (int)(i.I2 & (w - 1)), to = (int)(i.I3 & (w - 1));
-        ulong m = 0;
-        for (int b = from; ; b = (b + 1) % w)
-        {
-            m |= 1UL << (w - 1 - b);
-            if (b == to) break;
-        }
-        Vec.Replicate(es, m).To(c, i.V1);
-    }
-
-    /// <summary>VREPI: the signed immediate replicated into every element.</summary>
-    public static void VREPI(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M3, 3);
-        Vec.Replicate(es, (ulong)i.I2).To(c, i.V1);
-    }
-
-    /// <summary>VREP V1,V3,I2,M4: element I2 of V3 replicated.</summary>
-    public static void VREP(Cpu c, ref Insn i)
-    {
-        int es = Es(c, i.M4, 3);
-        SpecIf(c, (ulong)i.I2 >= (ulong)Vec.Count(es));
-        Vec.Replicate(es, Vec.Of(c, i.V3).E(es, (int)i.I2)).To(c, i.V1);
-    }
 }

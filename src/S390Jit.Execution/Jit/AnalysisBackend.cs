@@ -19,6 +19,8 @@ public sealed class InstrFacts
     public bool Raises;
     /// <summary>The body checks CR0's AFP-register control (FP instructions naming an AFP register, every BFP instruction).</summary>
     public bool NeedsAfp;
+    /// <summary>A vector instruction (the table's V flag): CR0's AFP-register and vector-enablement controls must both be on (else DXC 0xFE).</summary>
+    public bool NeedsVector;
     /// <summary>A helper instruction: compiled code calls the interpreter's body for it.</summary>
     public bool Helper;
     /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
@@ -125,6 +127,9 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     public AVal F(int r) => AVal.Unknown;
     public void SetF(int r, AVal v) { }
     public void CheckAfpRegister(int r) { if ((r & 9) != 0) { f.Raises = true; f.NeedsAfp = true; } }
+    // vector registers live in the CPU too
+    public AVal VD(int v, int d) => AVal.Unknown;
+    public void SetVD(int v, int d, AVal x) { }
     public void CheckBfpControl() { f.Raises = true; f.NeedsAfp = true; }
     public AVal Bfp(BfpOp op, BinaryFormat fmt, AVal a, AVal b, AVal c) { f.Raises = true; return AVal.Unknown; }
     public void BfpTrap() { }
@@ -136,6 +141,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     {
         var facts = new InstrFacts();
         if (!def.IsSimple) { facts.Helper = true; return facts; }
+        if (def.Has(InsnFlags.Vector)) { facts.NeedsVector = true; facts.Raises = true; }
         var b = new AnalysisBackend(facts, addr, (addr + (ulong)length) & (addressingMode == 64 ? ~0UL : addressingMode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL), addressingMode, fixedOverflowMask);
         SimpleBodies<AnalysisBackend, AVal>.For(def)(b, ref insn);
         return facts;

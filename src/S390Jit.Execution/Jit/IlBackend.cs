@@ -75,6 +75,8 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public Val F(int r) => e.ReadFpr(r);
     public void SetF(int r, Val v) => e.WriteFpr(r, v);
     public void CheckAfpRegister(int r) => e.CheckAfpRegister(r);
+    public Val VD(int v, int d) => e.ReadVd(v, d);
+    public void SetVD(int v, int d, Val x) => e.WriteVd(v, d, x);
     public void Raise(ushort code) => e.Raise(code);
 
     public void CheckBfpControl() => e.CheckBfpControl();

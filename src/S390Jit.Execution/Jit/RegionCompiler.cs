@@ -126,7 +126,9 @@ public static class RegionCompiler
             ulong before = 0;
             for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? Cost(block.Insns[k]) : 0;
             e.EventCheck(block.Start, block.Index, before);
-            e.AfpCheck(block.Insns.Any(p => p.Facts.NeedsAfp), block.Start, block.Index);
+            bool vector = block.Insns.Any(p => p.Facts.NeedsVector);
+            e.AfpCheck(!vector && block.Insns.Any(p => p.Facts.NeedsAfp), block.Start, block.Index);
+            e.VectorCheck(vector, block.Start, block.Index);
             var simple = block.Insns.Where(p => p.Def.IsSimple).ToList();
             ulong blockCycles = simple.Aggregate(0UL, (s, p) => s + Cost(p)), blockCount = (ulong)simple.Count;
             e.Charge(blockCycles, blockCount);
