@@ -558,6 +558,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         var d = new Dictionary<(ulong, ulong, int, ulong), long>();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
+            foreach (var g in d.GroupBy(kv => (kv.Key.Item3 & RegionEmitter.CodeMask, (kv.Key.Item3 >> RegionEmitter.CodeBits) == 0, (kv.Key.Item4 >> 12) == (kv.Key.Item1 >> 12))))
+                Console.Error.WriteLine($"trace: exit code {g.Key.Item1}, {(g.Key.Item2 ? "computed" : "constant")}, {(g.Key.Item3 ? "same page" : "other page")}: {g.Sum(kv => kv.Value)} runs, {g.Count()} sites");
             foreach (var kv in d.OrderByDescending(kv => kv.Value).Take(40))
                 Console.Error.WriteLine($"trace: region {kv.Key.Item1:x} entered at {kv.Key.Item2:x} exit {kv.Key.Item3 & RegionEmitter.CodeMask}/{kv.Key.Item3 >> RegionEmitter.CodeBits} to {kv.Key.Item4:x}: {kv.Value}");
         };
