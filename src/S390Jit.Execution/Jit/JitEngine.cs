@@ -171,6 +171,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
                         observer?.Executed(cpu, entryAddr, compiled: true);
                         Stats.RegionRuns++;
+                        if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
                         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
                         switch (code)
@@ -552,4 +553,24 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     }
 
     public void Dispose() => _work.CompleteAdding();
+
+    // S390JIT_REGION_TRACE=1: counts region runs by (region, entry, exit code and index, next PSW); printed at exit (diagnostic)
+    private static readonly Dictionary<(ulong, ulong, int, ulong), long>? s_trace = Environment.GetEnvironmentVariable("S390JIT_REGION_TRACE") == "1" ? InitTrace() : null;
+    private static Dictionary<(ulong, ulong, int, ulong), long> InitTrace()
+    {
+        var d = new Dictionary<(ulong, ulong, int, ulong), long>();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var g in d.GroupBy(kv => (kv.Key.Item3 & RegionEmitter.CodeMask, (kv.Key.Item3 >> RegionEmitter.CodeBits) == 0, (kv.Key.Item4 >> 12) == (kv.Key.Item1 >> 12))))
+                Console.Error.WriteLine($"trace: exit code {g.Key.Item1}, {(g.Key.Item2 ? "computed" : "constant")}, {(g.Key.Item3 ? "same page" : "other page")}: {g.Sum(kv => kv.Value)} runs, {g.Count()} sites");
+            foreach (var kv in d.OrderByDescending(kv => kv.Value).Take(40))
+                Console.Error.WriteLine($"trace: region {kv.Key.Item1:x} entered at {kv.Key.Item2:x} exit {kv.Key.Item3 & RegionEmitter.CodeMask}/{kv.Key.Item3 >> RegionEmitter.CodeBits} to {kv.Key.Item4:x}: {kv.Value}");
+        };
+        return d;
+    }
+    private static void TraceRun(Region region, ulong entry, int r, ulong next)
+    {
+        var k = (region.Key.Address, entry, r, next);
+        lock (s_trace!) s_trace[k] = s_trace.GetValueOrDefault(k) + 1;
+    }
 }

@@ -70,7 +70,7 @@ public sealed class RegionBuilder
         {
             ulong start = work.Dequeue();
             if (blocks.ContainsKey(start) || InsideBlock(blocks, start)) continue;
-            var block = DecodeBlock(start, frames, ref total);
+            var block = DecodeBlock(start, frames, ref total, blocks);
             if (block.Insns.Count == 0) { if (start == _key.Address) return null; continue; }
             blocks[start] = block;
             var last = block.Insns[^1];
@@ -82,6 +82,7 @@ public sealed class RegionBuilder
             // the return from a call lands after it: make that an entry of this region too
             if (call) { ulong ret = (last.Addr + (ulong)last.Length) & _mask; if (Near(ret)) work.Enqueue(ret); }
         }
+        SplitAtTargets(blocks);
         int i = 0;
         foreach (var b in blocks.Values) b.Index = i++;
         // computed jumps search only the blocks they are likely to reach: returns and the profiled targets
@@ -92,6 +93,41 @@ public sealed class RegionBuilder
             if (s_calls.Contains(last.Def.Mnemonic) && blocks.TryGetValue((last.Addr + (ulong)last.Length) & _mask, out var rb)) rb.IndirectTarget = true;
         }
         return blocks.Values.ToList();
+    }
+
+    /// <summary>
+    /// A jump (or fall-through, return point, seed) into the middle of a block splits the block there, so the target is a
+    /// block start and the jump stays in the region: loop heads after a loop's set-up instructions were decoded inside the
+    /// block that runs into them, and jumps back to them left the region.
+    /// </summary>
+    private void SplitAtTargets(SortedDictionary<ulong, PlanBlock> blocks)
+    {
+        var targets = new SortedSet<ulong>();
+        foreach (var seed in _seeds) targets.Add(seed);
+        foreach (var b in blocks.Values)
+        {
+            foreach (var pi in b.Insns)
+                foreach (var (t, _) in pi.Facts.Jumps)
+                    if (t is ulong target) targets.Add(target);
+            if (b.FallThrough is ulong ft) targets.Add(ft);
+            var last = b.Insns[^1];
+            if (s_calls.Contains(last.Def.Mnemonic)) targets.Add((last.Addr + (ulong)last.Length) & _mask);
+        }
+        foreach (var t in targets)
+        {
+            if (blocks.ContainsKey(t) || !Near(t)) continue;
+            foreach (var b in blocks.Values)
+            {
+                int k = b.Insns.FindIndex(pi => pi.Addr == t);
+                if (k <= 0) continue;
+                var tail = new PlanBlock { Start = t, FallThrough = b.FallThrough };
+                tail.Insns.AddRange(b.Insns.Skip(k));
+                b.Insns.RemoveRange(k, b.Insns.Count - k);
+                b.FallThrough = t;
+                blocks[t] = tail;
+                break;
+            }
+        }
     }
 
     private static bool InsideBlock(SortedDictionary<ulong, PlanBlock> blocks, ulong addr)
@@ -121,12 +157,13 @@ public sealed class RegionBuilder
         return true;
     }
 
-    private PlanBlock DecodeBlock(ulong start, HashSet<ulong> frames, ref int total)
+    private PlanBlock DecodeBlock(ulong start, HashSet<ulong> frames, ref int total, SortedDictionary<ulong, PlanBlock> blocks)
     {
         var block = new PlanBlock { Start = start };
         ulong addr = start;
         while (block.Insns.Count < MaxBlockLength && total < MaxInstructions)
         {
+            if (addr != start && blocks.ContainsKey(addr)) break; // runs into a block decoded before: falls through to it
             if (_key.Dat ? (addr >> 12) != (_key.Address >> 12) : addr < 0x2000 || (addr & ~0x1FFFUL) == _cpu.Prefix) break;
             ulong raw;
             int len;
