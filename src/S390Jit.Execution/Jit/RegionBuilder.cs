@@ -62,8 +62,10 @@ public sealed class RegionBuilder
         while (work.Count > 0 && blocks.Count < MaxBlocksPerRegion && total < MaxInstructions)
         {
             ulong start = work.Dequeue();
-            if (blocks.ContainsKey(start) || InsideBlock(blocks, start)) continue;
-            var block = DecodeBlock(start, frames, ref total);
+            if (blocks.ContainsKey(start)) continue;
+            // a target inside a decoded block splits it there: the jump stays inside the region, and no code is decoded twice
+            if (SplitAt(blocks, start)) continue;
+            var block = DecodeBlock(start, frames, blocks, ref total);
             if (block.Insns.Count == 0) { if (start == _key.Address) return null; continue; }
             blocks[start] = block;
             var last = block.Insns[^1];
@@ -87,12 +89,22 @@ public sealed class RegionBuilder
         return blocks.Values.ToList();
     }
 
-    private static bool InsideBlock(SortedDictionary<ulong, PlanBlock> blocks, ulong addr)
+    /// <summary>Splits the block holding an instruction at <paramref name="addr"/> (not its first) in two; false when no block holds one there.</summary>
+    private static bool SplitAt(SortedDictionary<ulong, PlanBlock> blocks, ulong addr)
     {
         foreach (var b in blocks.Values)
         {
-            ulong a = b.Start;
-            foreach (var pi in b.Insns) { if (a == addr && a != b.Start) return true; a += (ulong)pi.Length; }
+            if (b.Start >= addr) continue;
+            for (int i = 1; i < b.Insns.Count; i++)
+            {
+                if (b.Insns[i].Addr != addr) continue;
+                var tail = new PlanBlock { Start = addr, FallThrough = b.FallThrough };
+                tail.Insns.AddRange(b.Insns.Skip(i));
+                b.Insns.RemoveRange(i, b.Insns.Count - i);
+                b.FallThrough = addr;
+                blocks[addr] = tail;
+                return true;
+            }
         }
         return false;
     }
@@ -114,12 +126,13 @@ public sealed class RegionBuilder
         return true;
     }
 
-    private PlanBlock DecodeBlock(ulong start, HashSet<ulong> frames, ref int total)
+    private PlanBlock DecodeBlock(ulong start, HashSet<ulong> frames, SortedDictionary<ulong, PlanBlock> blocks, ref int total)
     {
         var block = new PlanBlock { Start = start };
         ulong addr = start;
         while (block.Insns.Count < MaxBlockLength && total < MaxInstructions)
         {
+            if (addr != start && blocks.ContainsKey(addr)) break; // falls into a decoded block
             if (_key.Dat ? (addr >> 12) != (_key.Address >> 12) : addr < 0x2000 || (addr & ~0x1FFFUL) == _cpu.Prefix) break;
             ulong raw;
             int len;
