@@ -81,6 +81,8 @@ internal static class RunCommand
         // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
+        if (int.TryParse(Environment.GetEnvironmentVariable("S390JIT_REGION_PROFILE"), out int topRegions) && machine.Engine is S390Jit.Execution.Jit.JitEngine profiled)
+            stderr.Write(profiled.RegionProfile(topRegions));
         var leaks = machine.Teardown();
         StartupTrace.Mark("teardown done");
         if (stats != null)

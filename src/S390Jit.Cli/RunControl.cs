@@ -16,6 +16,8 @@ internal sealed class RunControl : IDisposable
     private readonly bool _terminal;
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly Timer? _timer;
+    private readonly Timer? _phases;
+    private JitPhase _lastPhase;
     private readonly DateTime _start = DateTime.UtcNow;
     private (ulong Instructions, DateTime At) _last;
     private bool _shown;
@@ -34,6 +36,38 @@ internal sealed class RunControl : IDisposable
         _last = (0, _start);
         if (progress || terminal)
             _timer = new Timer(_ => Tick(), null, TimeSpan.FromSeconds(progress ? 1 : 3), TimeSpan.FromSeconds(1));
+        // S390JIT_PHASES=MS: a line of engine counters every MS ms of wall time (where a run's time goes, phase by phase)
+        if (int.TryParse(Environment.GetEnvironmentVariable("S390JIT_PHASES"), out int ms) && ms > 0)
+        {
+            _lastPhase = new JitPhase(0, 0, 0, 0, 0, 0, 0, 0, TimeSpan.Zero);
+            _phases = new Timer(_ => PhaseTick(), null, TimeSpan.FromMilliseconds(ms), TimeSpan.FromMilliseconds(ms));
+        }
+    }
+
+    private readonly record struct JitPhase(ulong Instructions, long Compiled, long Interpreted, long Runs, long Reexecutions, long Regions,
+        double CompileMs, double LatencyMs, TimeSpan Cpu);
+
+    /// <summary>One S390JIT_PHASES line: deltas since the last one (racy reads of the engine's counters: diagnostics only).</summary>
+    private void PhaseTick()
+    {
+        var (insns, _) = _machine.Progress();
+        var cpu = _machine.Boot.Cpu;
+        var now = new JitPhase(insns, 0, 0, 0, 0, 0, 0, 0, System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
+        string jit = "";
+        if (_machine.Engine is S390Jit.Execution.Jit.JitEngine { Stats: var j })
+        {
+            now = now with { Compiled = j.CompiledInstructions, Interpreted = j.InterpretedInstructions, Runs = j.RegionRuns, Reexecutions = j.Reexecutions,
+                Regions = j.RegionsCompiled, CompileMs = j.CompileMicroseconds / 1000, LatencyMs = j.CompileLatencyMicroseconds / 1000 };
+            var p = _lastPhase;
+            long regions = now.Regions - p.Regions;
+            jit = $" compiled {(now.Compiled - p.Compiled) / 1e6,7:F1} M, interpreted {(now.Interpreted - p.Interpreted) / 1e6,6:F1} M, runs {(now.Runs - p.Runs) / 1e3,6:F0} k," +
+                  $" reexec {now.Reexecutions - p.Reexecutions,6}, regions +{regions,3} ({now.CompileMs - p.CompileMs,5:F0} ms compile CPU," +
+                  $" latency {(regions > 0 ? (now.LatencyMs - p.LatencyMs) / regions : 0),5:F0} ms), queue {j.CompilesPending,3}";
+        }
+        string line = $"phase: {(DateTime.UtcNow - _start).TotalSeconds,6:F2} s, insns {now.Instructions / 1e6,7:F1} M (+{(now.Instructions - _lastPhase.Instructions) / 1e6,6:F1} M)," +
+                      $" process CPU +{(now.Cpu - _lastPhase.Cpu).TotalMilliseconds,4:F0} ms, {((cpu.PswMask & S390Jit.Architecture.State.Psw.Dat) != 0 ? "DAT" : "real")} {cpu.PswAddr:x8},{jit}";
+        _lastPhase = now;
+        lock (_stderr) { _stderr.WriteLine(line); _stderr.Flush(); }
     }
 
     private void OnSignal(PosixSignalContext ctx, int number)
@@ -62,6 +96,7 @@ internal sealed class RunControl : IDisposable
 
     public void Dispose()
     {
+        _phases?.Dispose();
         if (_timer != null)
             using (var done = new ManualResetEvent(false)) // wait for a tick that is running
                 if (_timer.Dispose(done)) done.WaitOne(1000);

@@ -379,6 +379,8 @@ public unsafe partial class Cpu
     public void CheckAccess(ulong addr, ulong len, bool write)
     {
         if (len == 0) return;
+        // an operand in one page whose cache entry hits is accessible: each byte's access would take the cached path too
+        if ((write ? WriteSpan(addr, len) : ReadSpan(addr, len)) != null) return;
         ulong a = addr;
         ulong end = addr + len - 1;
         while (true)
@@ -389,6 +391,15 @@ public unsafe partial class Cpu
             a = nextPage;
         }
     }
+
+    /// <summary>
+    /// The host bytes of a fetch operand [addr, addr+len) when it lies in one page whose read-cache entry hits (every
+    /// <see cref="ReadU8"/> of it would take the cached path, with no side effect), else null.
+    /// </summary>
+    public byte* ReadSpan(ulong addr, ulong len) => len - 1 < 4096 ? ReadPtr(addr, (int)len) : null;
+
+    /// <summary>The host bytes of a store operand when it lies in one page whose write-cache entry hits (as <see cref="WriteU8"/>'s fast path), else null.</summary>
+    public byte* WriteSpan(ulong addr, ulong len) => len - 1 < 4096 ? WritePtr(addr, (int)len) : null;
 
     /// <summary>Reads storage at a real address (no DAT, prefixing applied): lowcore and host-provided blocks.</summary>
     public ulong ReadReal64(ulong real) => BigEndian.U64(RealPtr(real, 8));

@@ -40,6 +40,10 @@ public sealed class JitStats
     public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
     /// <summary>Entries dropped under DAT because their page no longer translates to the frame they were compiled from.</summary>
     public long DatRemaps;
+    /// <summary>Wall time from a compile's request to its region's publication, summed over published regions (µs).</summary>
+    public double CompileLatencyMicroseconds;
+    /// <summary>Compiles requested and not yet published (or discarded): the background queue and the one being compiled.</summary>
+    public int CompilesPending;
 }
 
 /// <summary>
@@ -54,10 +58,25 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private readonly Dictionary<RegionKey, RegionEntry> _entries = new();
     private int _regionCount;
     private readonly BlockCache _blocks;
-    private readonly HashSet<RegionKey> _pending = new();
+    /// <summary>Block starts of plans being compiled, with their compile job (first-tier entries while it waits make it hotter).</summary>
+    private readonly Dictionary<RegionKey, CompileJob> _pending = new();
     private readonly Dictionary<ulong, List<Region>> _byFrame = new();
     private readonly ConcurrentQueue<Region> _published = new();
-    private readonly BlockingCollection<Func<Region?>> _work = new();
+    /// <summary>Compiles waiting for the compiler thread (guarded by itself): the hottest goes first (<see cref="NextJob"/>).</summary>
+    private readonly List<CompileJob> _queue = new();
+    private bool _closed;
+
+    /// <summary>
+    /// A compile request. <see cref="Heat"/> counts first-tier entries of its hot block while it waits (written by the vcpu
+    /// thread only); the compiler thread turns it into a decaying score, so code hot now goes before code that was.
+    /// </summary>
+    private sealed class CompileJob(Func<Region?> work)
+    {
+        public readonly Func<Region?> Work = work;
+        public long Heat;
+        public long Seen;
+        public double Score;
+    }
     private readonly Thread? _compiler;
     private ulong[] _frameGeneration = [];
     private readonly CodeWatch _watch;
@@ -173,6 +192,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         Stats.RegionRuns++;
                         if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
                         Stats.CompiledInstructions += (long)(cpu.Instructions - before);
+                        if (s_profileRegions) ProfileRegion(cpu, region, r, before);
                         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
                         switch (code)
                         {
@@ -243,6 +263,49 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 return CpuExit.Instruction;
             }
         }
+    }
+
+    /// <summary>S390JIT_REGION_PROFILE=N: count runs, instructions and exits per region; <see cref="RegionProfile"/> lists the top N.</summary>
+    private static readonly bool s_profileRegions = Environment.GetEnvironmentVariable("S390JIT_REGION_PROFILE") is { Length: > 0 };
+    private readonly List<Region> _profiled = new();
+    /// <summary>S390JIT_DUMP_PLAN=ADDR,...: print the plans of regions keyed at these addresses (hex).</summary>
+    private static readonly HashSet<ulong>? s_dumpPlan = Environment.GetEnvironmentVariable("S390JIT_DUMP_PLAN") is { Length: > 0 } v
+        ? v.Split(',').Select(x => Convert.ToUInt64(x, 16)).ToHashSet() : null;
+
+    private void ProfileRegion(Cpu cpu, Region region, int r, ulong before)
+    {
+        if (region.ProfExits == null) { region.ProfExits = new(); region.ProfTargets = new(); _profiled.Add(region); }
+        region.ProfRuns++;
+        region.ProfInsns += (long)(cpu.Instructions - before);
+        region.ProfExits[r] = region.ProfExits.GetValueOrDefault(r) + 1;
+        if (r == RegionEmitter.ExitContinue) region.ProfTargets![cpu.PswAddr] = region.ProfTargets.GetValueOrDefault(cpu.PswAddr) + 1;
+    }
+
+    /// <summary>The S390JIT_REGION_PROFILE report: the regions run most often, with their exits (code/site: count) and computed-jump targets.</summary>
+    public string RegionProfile(int top)
+    {
+        var sb = new System.Text.StringBuilder();
+        long all = _profiled.Sum(x => x.ProfRuns);
+        foreach (var g in _profiled.OrderByDescending(x => x.ProfRuns).Take(top))
+        {
+            var d = g.Data;
+            string exits = string.Join(" ", g.ProfExits!.OrderByDescending(kv => kv.Value).Take(6).Select(kv =>
+            {
+                int code = kv.Key & RegionEmitter.CodeMask, idx = kv.Key >> RegionEmitter.CodeBits;
+                string what = code switch
+                {
+                    RegionEmitter.ExitContinue => idx == 0 ? "jump" : $"to:{d.ExitTargets[idx]:x}",
+                    RegionEmitter.ExitStep => $"step:{d.BlockStarts[idx]:x}",
+                    RegionEmitter.ExitReexecute => $"miss:{d.Addrs[idx]:x}:{d.Defs[idx].Mnemonic}",
+                    RegionEmitter.ExitProgram => $"pgm:{d.Addrs[idx]:x}",
+                    _ => $"code{code}",
+                };
+                return $"{what}={kv.Value}";
+            }));
+            string targets = string.Join(" ", g.ProfTargets!.OrderByDescending(kv => kv.Value).Take(4).Select(kv => $"{kv.Key:x}={kv.Value}"));
+            sb.AppendLine($"region {g.Key.Address:x}{(g.Key.Dat ? " dat" : "")}{(g.Dead ? " dead" : "")}{(g.Rebuilt ? " rebuilt" : "")}: {g.InstructionCount} insns, {d.BlockStarts.Length} blocks, runs {g.ProfRuns} ({100.0 * g.ProfRuns / Math.Max(all, 1):F1}%), {(double)g.ProfInsns / Math.Max(g.ProfRuns, 1):F1} insns/run; exits {exits}; jump targets {targets}");
+        }
+        return sb.ToString();
     }
 
     /// <summary>Gives back what the region charged for instruction <paramref name="idx"/> and the rest of its block, which did not run.</summary>
@@ -413,7 +476,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>A first-tier block reached the hot threshold and has no compiled code: compile its region (once).</summary>
     HotBlockAction IHotBlockSink.BlockHot(Cpu cpu, RegionKey key)
     {
-        if (_pending.Contains(key)) return HotBlockAction.Interpret;
+        if (_pending.TryGetValue(key, out var waiting)) { waiting.Heat++; return HotBlockAction.Interpret; }
         if (!Compile(cpu, key, null)) return HotBlockAction.Never;
         return Lookup(cpu, key) != null ? HotBlockAction.Dispatch : HotBlockAction.Interpret; // compiled synchronously: run it
     }
@@ -426,21 +489,30 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
         var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss }.Build(out var frames, out var code);
         if (plan == null) return false;
+        if (s_dumpPlan != null && s_dumpPlan.Contains(key.Address))
+            Console.Error.WriteLine($"plan {key.Address:x}{(seeds != null ? " (rebuild)" : "")}: " + string.Join(" | ", plan.Select(b => $"{b.Start:x}[{b.Insns.Count}]{(b.FallThrough is ulong ft ? $"->{ft:x}" : "")}{(b.IndirectTarget ? "*" : "")}")));
         // watch the instructions' bytes now: stores into them from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
         Cover(cpu);
         foreach (var (abs, len) in code) _watch.Watch(abs, len);
         cpu.InvalidateTranslation();
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
-        foreach (var b in plan) _pending.Add(key with { Address = b.Start });
+        long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         Func<Region?> job = () =>
         {
-            try { return RegionCompiler.Compile(key, plan, frameArr, gens); }
+            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens); r.RequestedAt = requested; return r; }
             catch (Exception) { return null; }
         };
-        if (_compiler != null) _work.Add(job);
+        Interlocked.Increment(ref Stats.CompilesPending);
+        var cj = new CompileJob(job);
+        foreach (var b in plan) _pending[key with { Address = b.Start }] = cj;
+        if (_compiler != null) lock (_queue) { _queue.Add(cj); Monitor.Pulse(_queue); }
         else if (job() is { } r) { _published.Enqueue(r); Publish(cpu); }
-        else _pending.Remove(key);
+        else
+        {
+            foreach (var b in plan) _pending.Remove(key with { Address = b.Start });
+            Stats.CompilesPending--;
+        }
         return true;
     }
 
@@ -484,10 +556,11 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 
     private void CompileLoop()
     {
-        foreach (var job in _work.GetConsumingEnumerable())
+        while (NextJob() is { } job)
         {
-            var r = job();
+            var r = job.Work();
             if (r != null) _published.Enqueue(r);
+            else Interlocked.Decrement(ref Stats.CompilesPending);
         }
     }
 
@@ -496,6 +569,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         while (_published.TryDequeue(out var r))
         {
+            Interlocked.Decrement(ref Stats.CompilesPending);
+            Stats.CompileLatencyMicroseconds += System.Diagnostics.Stopwatch.GetElapsedTime(r.RequestedAt).TotalMicroseconds;
             foreach (var start in r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });
             Array.Clear(_fast);
             bool stale = false;
@@ -552,8 +627,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         Stats.CacheFlushes++;
     }
 
-    public void Dispose() => _work.CompleteAdding();
-
     // S390JIT_REGION_TRACE=1: counts region runs by (region, entry, exit code and index, next PSW); printed at exit (diagnostic)
     private static readonly Dictionary<(ulong, ulong, int, ulong), long>? s_trace = Environment.GetEnvironmentVariable("S390JIT_REGION_TRACE") == "1" ? InitTrace() : null;
     private static Dictionary<(ulong, ulong, int, ulong), long> InitTrace()
@@ -572,5 +645,35 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         var k = (region.Key.Address, entry, r, next);
         lock (s_trace!) s_trace[k] = s_trace.GetValueOrDefault(k) + 1;
+    }
+
+    /// <summary>
+    /// The compiler thread's next job: the one with the highest score, where a job's score halves at every pick and
+    /// grows by the first-tier entries since the last (ties: the oldest). Null once disposed.
+    /// </summary>
+    private CompileJob? NextJob()
+    {
+        lock (_queue)
+        {
+            while (_queue.Count == 0 && !_closed) Monitor.Wait(_queue);
+            if (_queue.Count == 0) return null;
+            int best = 0;
+            for (int i = 0; i < _queue.Count; i++)
+            {
+                var j = _queue[i];
+                long heat = Volatile.Read(ref j.Heat);
+                j.Score = j.Score / 2 + (heat - j.Seen);
+                j.Seen = heat;
+                if (j.Score > _queue[best].Score) best = i;
+            }
+            var next = _queue[best];
+            _queue.RemoveAt(best);
+            return next;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_queue) { _closed = true; Monitor.PulseAll(_queue); }
     }
 }

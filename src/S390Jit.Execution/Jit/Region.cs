@@ -86,6 +86,8 @@ public sealed class Region
     /// <summary>Runs the region from the block with the given index.</summary>
     public Func<Cpu, int, int> Run = null!;
     public double CompileMicroseconds;
+    /// <summary>When the compile was requested (Stopwatch timestamp; for the compile latency in --stats).</summary>
+    public long RequestedAt;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     public bool Dead;
@@ -97,4 +99,8 @@ public sealed class Region
     /// <summary>TLB-miss re-executions by instruction index, and their total (profile for a rebuild whose misses stay compiled).</summary>
     public int[]? Misses;
     public int MissTotal;
+    /// <summary>Diagnostics (S390JIT_REGION_PROFILE): runs, instructions and exits of this region.</summary>
+    public long ProfRuns, ProfInsns;
+    public Dictionary<int, long>? ProfExits;
+    public Dictionary<ulong, long>? ProfTargets;
 }
