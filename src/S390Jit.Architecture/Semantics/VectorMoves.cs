@@ -14,7 +14,7 @@ namespace S390Jit.Architecture.Semantics;
 /// register changes, and a store checks its whole operand first.
 /// </summary>
 [SemanticBodies]
-public static class VectorMoves<B, V> where B : struct, IBackend<V> where V : struct
+public static class VectorMoves<B, V> where B : struct, IBackend<V>
 {
     private const ulong AllOnes = ulong.MaxValue;
 
