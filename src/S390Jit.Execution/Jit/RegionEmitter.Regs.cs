@@ -112,6 +112,7 @@ public sealed unsafe partial class RegionEmitter
     {
         if (_loop != null && _loop.Inner.TryGetValue(target, out var inner))
         {
+            FlushCc();
             CarryTo(_loop);
             _il.Emit(OpCodes.Br, inner);
             return;
@@ -176,7 +177,6 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Copies the block's register values into the loop's locals (a parallel copy: one value may be another register's local).</summary>
     private void CarryTo(CarriedLoop loop)
     {
-        FlushCc();
         var moves = new List<LocalBuilder>();
         for (int r = 0; r < 16; r++)
         {
