@@ -90,16 +90,29 @@ public static class RegionCompiler
         if (!CarryLoops) return chosen;
         var index = new Dictionary<ulong, int>();
         for (int i = 0; i < blocks.Count; i++) index[blocks[i].Start] = i;
-        var candidates = new List<(int First, int Last)>();
+        var backEdges = new List<(int First, int Last)>();
         for (int i = 0; i < blocks.Count; i++)
             foreach (var (t, _) in blocks[i].Insns[^1].Facts.Jumps)
-                if (t is ulong target && index.TryGetValue(target, out int j) && j <= i) candidates.Add((j, i));
+                if (t is ulong target && index.TryGetValue(target, out int j) && j <= i) backEdges.Add((j, i));
+        bool Simple(int first, int last)
+        {
+            for (int i = first; i <= last; i++) if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
+            return true;
+        }
+        // per loop head, all its back edges as one loop (a dispatch loop's cases all jump back to its head)
+        // when that is possible, else each back edge's own range
+        var candidates = new List<(int First, int Last)>();
+        foreach (var head in backEdges.GroupBy(e => e.First))
+        {
+            int last = head.Max(e => e.Last);
+            if (Simple(head.Key, last)) candidates.Add((head.Key, last));
+            else candidates.AddRange(head.Distinct());
+        }
         var taken = new bool[blocks.Count];
         foreach (var c in candidates.OrderBy(c => c.Last - c.First))
         {
-            bool ok = true;
-            for (int i = c.First; i <= c.Last && ok; i++)
-                ok = !taken[i] && blocks[i].Insns.All(p => p.Def.IsSimple);
+            bool ok = Simple(c.First, c.Last);
+            for (int i = c.First; i <= c.Last && ok; i++) ok = !taken[i];
             if (!ok) continue;
             for (int i = c.First; i <= c.Last; i++) taken[i] = true;
             chosen.Add(c);
