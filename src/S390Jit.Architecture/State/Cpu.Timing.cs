@@ -48,6 +48,11 @@ public partial class Cpu
     /// running the CPU: other threads request through <see cref="HostExitRequest"/> (flag only) instead.
     /// </summary>
     public ulong EventCycle;
+    /// <summary>
+    /// Compiled code's copy of <see cref="EventCycle"/> as read when it entered (or came back from a helper): its
+    /// exits compute <see cref="Cycles"/> from this, never from the field again (kept here, not in a host register).
+    /// </summary>
+    public ulong JitEventBase;
     /// <summary>End of the current run slice (set by the host).</summary>
     public ulong BudgetEnd = ulong.MaxValue;
 

@@ -32,7 +32,8 @@ public static class RegionCompiler
         foreach (var p in insns) { writes |= p.Facts.Writes; uses |= p.Facts.Reads | p.Facts.Writes; }
         var written = Enumerable.Range(0, 16).Select(r => (writes >> r & 1) != 0).ToArray();
         var used = Enumerable.Range(0, 16).Select(r => (uses >> r & 1) != 0).ToArray();
-        var method = Emit(key, blocks, data, written, used, Resident(blocks), out var sites);
+        var carried = CarriedLoops(blocks);
+        var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
@@ -67,14 +68,62 @@ public static class RegionCompiler
     private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
 
     /// <summary>Registers kept in region-wide locals: at most this many, the most used inside loops.</summary>
-    public static int MaxResident = 4;
+    public static int MaxResident = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_RESIDENT"), out int n) ? n : 4;
+    /// <summary>Weight of a use inside a carried (innermost) loop against one in another loop.</summary>
+    public static int CarriedWeight = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_WEIGHT"), out int w) ? w : 8;
 
     /// <summary>
     /// The registers worth keeping in region-wide locals: those instructions inside the region's loops
     /// (a block between the target and the source of a backward jump within the region) use most, at
     /// least twice. The others are cached per block (loaded at first use, stored at the block's exits).
     /// </summary>
-    internal static bool[] Resident(List<PlanBlock> blocks)
+    /// <summary>Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>): off for measurements with S390JIT_CARRIED_LOOPS=0.</summary>
+    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") != "0";
+
+    /// <summary>
+    /// Innermost loops whose registers stay in locals across their edges: block index ranges [First, Last]
+    /// closed by a jump from the last block back to the first, none overlapping another, shortest first,
+    /// with only simple instructions (a helper may change any register).
+    /// </summary>
+    internal static List<(int First, int Last)> CarriedLoops(List<PlanBlock> blocks)
+    {
+        var chosen = new List<(int First, int Last)>();
+        if (!CarryLoops) return chosen;
+        var index = new Dictionary<ulong, int>();
+        for (int i = 0; i < blocks.Count; i++) index[blocks[i].Start] = i;
+        var backEdges = new List<(int First, int Last)>();
+        for (int i = 0; i < blocks.Count; i++)
+            foreach (var (t, _) in blocks[i].Insns[^1].Facts.Jumps)
+                if (t is ulong target && index.TryGetValue(target, out int j) && j <= i) backEdges.Add((j, i));
+        bool Simple(int first, int last)
+        {
+            for (int i = first; i <= last; i++) if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
+            return true;
+        }
+        // per loop head, all its back edges as one loop (a dispatch loop's cases all jump back to its head)
+        // when that is possible, else each back edge's own range
+        var candidates = new List<(int First, int Last)>();
+        foreach (var head in backEdges.GroupBy(e => e.First))
+        {
+            int last = head.Max(e => e.Last);
+            if (Simple(head.Key, last)) candidates.Add((head.Key, last));
+            else candidates.AddRange(head.Distinct());
+        }
+        var taken = new bool[blocks.Count];
+        foreach (var c in candidates.OrderBy(c => c.Last - c.First))
+        {
+            bool ok = Simple(c.First, c.Last);
+            for (int i = c.First; i <= c.Last && ok; i++) ok = !taken[i];
+            if (!ok) continue;
+            for (int i = c.First; i <= c.Last; i++) taken[i] = true;
+            chosen.Add(c);
+        }
+        return chosen;
+    }
+
+    internal static bool[] Resident(List<PlanBlock> blocks) => Resident(blocks, []);
+
+    internal static bool[] Resident(List<PlanBlock> blocks, List<(int First, int Last)> carried)
     {
         var resident = new bool[16];
         if (MaxResident <= 0) return resident;
@@ -88,13 +137,17 @@ public static class RegionCompiler
         }
         if (loops.Count == 0) return resident;
         var weight = new int[16];
+        var inCarried = new HashSet<PlanBlock>();
+        foreach (var (first, last) in carried) for (int i = first; i <= last; i++) inCarried.Add(blocks[i]);
         foreach (var b in blocks)
         {
             if (!loops.Any(l => b.Start >= l.From && b.Start <= l.To)) continue;
+            // innermost loops (carried) weigh most: their registers not made resident are carried in the loop's own locals
+            int w = inCarried.Contains(b) ? CarriedWeight : 1;
             foreach (var p in b.Insns)
             {
                 int use = p.Facts.Reads | p.Facts.Writes;
-                for (int r = 0; r < 16; r++) if ((use >> r & 1) != 0) weight[r]++;
+                for (int r = 0; r < 16; r++) if ((use >> r & 1) != 0) weight[r] += w;
             }
         }
         foreach (var r in Enumerable.Range(0, 16).Where(r => weight[r] >= 2).OrderByDescending(r => weight[r]).Take(MaxResident))
@@ -102,7 +155,8 @@ public static class RegionCompiler
         return resident;
     }
 
-    private static unsafe DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident, out List<ulong> exitSites)
+    private static unsafe DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident,
+        List<(int First, int Last)> carried, out List<ulong> exitSites)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
@@ -111,16 +165,34 @@ public static class RegionCompiler
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
         e.IndirectTargets = blocks.Where(b => b.IndirectTarget).Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
+        // carried loops: each block of one has an inner label the loop's own edges jump to
+        var loopOf = new RegionEmitter.CarriedLoop?[blocks.Count];
+        var inner = new Label[blocks.Count];
+        foreach (var (first, last) in carried)
+        {
+            int uses = 0, writes = 0;
+            for (int i = first; i <= last; i++)
+                foreach (var p in blocks[i].Insns) { uses |= p.Facts.Reads | p.Facts.Writes; writes |= p.Facts.Writes; }
+            var loop = e.NewCarriedLoop(uses, writes);
+            for (int i = first; i <= last; i++)
+            {
+                loopOf[i] = loop;
+                inner[i] = il.DefineLabel();
+                loop.Inner[labels[blocks[i].Start]] = inner[i];
+            }
+        }
         e.Prologue();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
         il.Emit(OpCodes.Switch, blocks.Select(b => labels[b.Start]).ToArray());
         il.Emit(OpCodes.Br, labels[blocks[0].Start]);
         int index = 0;
-        foreach (var block in blocks)
+        for (int bi = 0; bi < blocks.Count; bi++)
         {
+            var block = blocks[bi];
             il.MarkLabel(labels[block.Start]);
-            e.BeginBlock();
+            if (loopOf[bi] is { } loop) e.BeginLoopBlock(loop, inner[bi]);
+            else e.BeginBlock();
             e.ForgetCc();
             // cycles of all instructions but the last: an event due at any boundary inside the block
             ulong before = 0;

@@ -10,10 +10,36 @@ public sealed unsafe partial class RegionEmitter
 {
     private static readonly MethodInfo M_CcCalc = typeof(CcCompute).GetMethod(nameof(CcCompute.Calc))!;
 
+    /// <summary>
+    /// The condition code lives in the CPU; a block that sets it keeps the pending rule in locals (so RyuJIT
+    /// drops a setter's stores when another follows) and stores it on every path that leaves the block:
+    /// 0 nothing set in this block, 1 a constant (rule and value), 2 a rule with its operands.
+    /// </summary>
+    private int _ccDirty;
+
+    private void MarkCcDirty(int level)
+    {
+        if (level <= _ccDirty) return;
+        _ccDirty = level;
+        _flushStub = null; // stubs made before store less
+    }
+
+    /// <summary>Stores the block's condition code into the CPU on the path being emitted (the locals stay valid after it).</summary>
+    private void FlushCc() => EmitCcStores(_ccDirty);
+
+    private void EmitCcStores(int level)
+    {
+        if (level == 0) return;
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccOp); _il.Emit(OpCodes.Stfld, F_CcOp);
+        if (level == 2) { _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccSrc); _il.Emit(OpCodes.Stfld, F_CcSrc); }
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccDst); _il.Emit(OpCodes.Stfld, F_CcDst);
+    }
+
     public void SetCc(CcOp op, Val src, Val dst, Val vr)
     {
         if (op == CcOp.Const && dst.IsConst) { SetCcConst((int)dst.Value); return; }
         _dirty = true;
+        MarkCcDirty(2);
         _il.Emit(OpCodes.Ldc_I4, (int)op);
         _il.Emit(OpCodes.Stloc, _ccOp);
         Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
@@ -26,6 +52,7 @@ public sealed unsafe partial class RegionEmitter
     public void SetCcConst(int cc)
     {
         _dirty = true;
+        MarkCcDirty(1);
         _il.Emit(OpCodes.Ldc_I4, (int)CcOp.Const);
         _il.Emit(OpCodes.Stloc, _ccOp);
         _il.Emit(OpCodes.Ldc_I8, (long)cc);
@@ -50,11 +77,13 @@ public sealed unsafe partial class RegionEmitter
         return Binary(OpCodes.And, Binary(OpCodes.Shr_Un, new Val((ulong)mask), Binary(OpCodes.Sub, new Val(3), cc), shift: true), new Val(1));
     }
 
+    /// <summary>The condition code when no rule is known at translation: nothing set it in this block, so it is the CPU's.</summary>
     private Val CallCc()
     {
-        _il.Emit(OpCodes.Ldloc, _ccOp);
-        _il.Emit(OpCodes.Ldloc, _ccSrc);
-        _il.Emit(OpCodes.Ldloc, _ccDst);
+        if (_ccDirty != 0) throw new InvalidOperationException("condition code set in the block but not known");
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcOp);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcSrc);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcDst);
         _il.Emit(OpCodes.Ldc_I8, 0L);
         _il.Emit(OpCodes.Call, M_CcCalc);
         _il.Emit(OpCodes.Conv_U8);

@@ -29,7 +29,14 @@ public sealed unsafe partial class RegionEmitter
             _il.Emit(OpCodes.Stloc, _exitPsw);
             // a computed target that is a block of this region stays inside: binary search over the block starts
             FlushCached();
-            EmitTargetSearch(IndirectTargets, 0, IndirectTargets.Length);
+            var targets = IndirectTargets;
+            if (_loop is { } loop)
+            {
+                // blocks of the current carried loop are entered past their load (stored above for the others)
+                CarryTo(loop);
+                targets = targets.Select(t => (t.Addr, loop.Inner.TryGetValue(t.Label, out var inner) ? inner : t.Label)).ToArray();
+            }
+            EmitTargetSearch(targets, 0, targets.Length);
             EmitExitFlushed(ExitContinue, 0);
         }
         _il.MarkLabel(skip);

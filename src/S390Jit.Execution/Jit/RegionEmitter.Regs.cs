@@ -38,17 +38,17 @@ public sealed unsafe partial class RegionEmitter
 
     // exits of a block with the same written registers share one out-of-line store sequence
     private Label? _flushStub;
-    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores)> _flushStubs = new();
+    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, int Cc)> _flushStubs = new();
 
     /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
     private void BranchToExit()
     {
-        if (!_cacheDirty.Contains(true)) { _il.Emit(OpCodes.Br, _exit); return; }
+        if (!_cacheDirty.Contains(true) && _ccDirty == 0) { _il.Emit(OpCodes.Br, _exit); return; }
         if (_flushStub is not Label stub)
         {
             stub = _il.DefineLabel();
             var stores = Enumerable.Range(0, 16).Where(r => _cacheDirty[r]).Select(r => (r, _cache[r]!)).ToArray();
-            _flushStubs.Add((stub, stores));
+            _flushStubs.Add((stub, stores, _ccDirty));
             _flushStub = stub;
         }
         _il.Emit(OpCodes.Br, stub);
@@ -57,9 +57,10 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>The shared store sequences (before the exit block).</summary>
     private void EmitFlushStubs()
     {
-        foreach (var (label, stores) in _flushStubs)
+        foreach (var (label, stores, cc) in _flushStubs)
         {
             _il.MarkLabel(label);
+            EmitCcStores(cc);
             foreach (var (r, l) in stores)
             {
                 _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
@@ -80,9 +81,10 @@ public sealed unsafe partial class RegionEmitter
         else SetCached(r, Pop().Local!);
     }
 
-    /// <summary>Stores the block's written registers into the CPU on the path being emitted (the cache stays valid after it).</summary>
+    /// <summary>Stores the block's written registers and condition code into the CPU on the path being emitted (the cache stays valid after it).</summary>
     private void FlushCached()
     {
+        FlushCc();
         for (int r = 0; r < 16; r++)
         {
             if (!_cacheDirty[r]) continue;
@@ -98,16 +100,90 @@ public sealed unsafe partial class RegionEmitter
     {
         Array.Clear(_cache);
         Array.Clear(_cacheDirty);
+        _ccDirty = 0;
         _flushStub = null;
     }
 
     /// <summary>A block starts: nothing is cached.</summary>
-    public void BeginBlock() => ResetCache();
+    public void BeginBlock() { ResetCache(); _loop = null; }
 
-    /// <summary>Leaves the block for another block of the region: store what it wrote.</summary>
+    /// <summary>Leaves the block for another block of the region: store what it wrote (inside a carried loop: carry it).</summary>
     public void JumpToBlock(Label target)
     {
+        if (_loop != null && _loop.Inner.TryGetValue(target, out var inner))
+        {
+            FlushCc();
+            CarryTo(_loop);
+            _il.Emit(OpCodes.Br, inner);
+            return;
+        }
         FlushCached();
         _il.Emit(OpCodes.Br, target);
+    }
+
+    /// <summary>
+    /// An innermost loop (blocks without helpers) whose non-resident registers stay in locals across its own
+    /// edges: a block of the loop entered from outside loads them (its outer label), the loop's edges copy
+    /// the block's values into the loop's locals and jump past that load (its inner label), and every exit
+    /// stores what the loop writes. The loop's blocks then neither load nor store registers per iteration.
+    /// </summary>
+    public sealed class CarriedLoop
+    {
+        internal readonly LocalBuilder?[] Head = new LocalBuilder?[16];
+        internal readonly bool[] Written = new bool[16];
+        /// <summary>Outer label (entry from outside: load) to inner label (entry along the loop's edges), per block of the loop.</summary>
+        public readonly Dictionary<Label, Label> Inner = new();
+    }
+
+    private CarriedLoop? _loop;
+
+    /// <param name="uses">Registers the loop's blocks read or write (bit mask).</param>
+    /// <param name="writes">Registers they write.</param>
+    public CarriedLoop NewCarriedLoop(int uses, int writes)
+    {
+        var loop = new CarriedLoop();
+        for (int r = 0; r < 16; r++)
+        {
+            if ((uses >> r & 1) == 0 || _resident[r]) continue;
+            loop.Head[r] = _il.DeclareLocal(typeof(ulong));
+            loop.Written[r] = (writes >> r & 1) != 0;
+        }
+        return loop;
+    }
+
+    /// <summary>A block of a carried loop starts (after its outer label): load the loop's registers, then its inner label.</summary>
+    public void BeginLoopBlock(CarriedLoop loop, Label inner)
+    {
+        ResetCache();
+        _loop = loop;
+        for (int r = 0; r < 16; r++)
+        {
+            if (loop.Head[r] is not { } h) continue;
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldind_I8);
+            _il.Emit(OpCodes.Stloc, h);
+        }
+        _il.MarkLabel(inner);
+        for (int r = 0; r < 16; r++)
+        {
+            if (loop.Head[r] is not { } h) continue;
+            _cache[r] = h;
+            // after an edge of the loop the CPU may hold an older value: stored on every exit
+            _cacheDirty[r] = loop.Written[r];
+        }
+    }
+
+    /// <summary>Copies the block's register values into the loop's locals (a parallel copy: one value may be another register's local).</summary>
+    private void CarryTo(CarriedLoop loop)
+    {
+        var moves = new List<LocalBuilder>();
+        for (int r = 0; r < 16; r++)
+        {
+            if (loop.Head[r] is not { } h || _cache[r] is not { } c || c == h) continue;
+            _il.Emit(OpCodes.Ldloc, c);
+            moves.Add(h);
+        }
+        for (int i = moves.Count - 1; i >= 0; i--) _il.Emit(OpCodes.Stloc, moves[i]);
     }
 }

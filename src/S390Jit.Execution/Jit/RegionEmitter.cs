@@ -40,6 +40,7 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_Cycles = typeof(Cpu).GetField(nameof(Cpu.Cycles))!;
     private static readonly FieldInfo F_Instructions = typeof(Cpu).GetField(nameof(Cpu.Instructions))!;
     private static readonly FieldInfo F_EventCycle = typeof(Cpu).GetField(nameof(Cpu.EventCycle))!;
+    private static readonly FieldInfo F_JitEventBase = typeof(Cpu).GetField(nameof(Cpu.JitEventBase))!;
     private static readonly FieldInfo F_PswAddr = typeof(Cpu).GetField(nameof(Cpu.PswAddr))!;
     private static readonly FieldInfo F_PswMask = typeof(Cpu).GetField(nameof(Cpu.PswMask))!;
     private static readonly FieldInfo F_CcOp = typeof(Cpu).GetField(nameof(Cpu.CcOp))!;
@@ -53,7 +54,7 @@ public sealed unsafe partial class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _icnt, _ccOp, _ccSrc, _ccDst, _remain, _eventBase, _exitPsw, _exitCode, _helperResult, _slowValue;
+    private readonly LocalBuilder _icnt, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _helperResult, _slowValue;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
     private readonly bool[] _loadSet;
@@ -85,7 +86,6 @@ public sealed unsafe partial class RegionEmitter
         _ccSrc = il.DeclareLocal(typeof(ulong));
         _ccDst = il.DeclareLocal(typeof(ulong));
         _remain = il.DeclareLocal(typeof(long));
-        _eventBase = il.DeclareLocal(typeof(ulong));
         _icnt = il.DeclareLocal(typeof(ulong));
         _exitPsw = il.DeclareLocal(typeof(ulong));
         _exitCode = il.DeclareLocal(typeof(int));
@@ -168,28 +168,27 @@ public sealed unsafe partial class RegionEmitter
         }
     }
 
+    /// <summary>Loads the counters (the condition code stays in the CPU until a block sets it: see <see cref="FlushCc"/>).</summary>
     private void LoadCcAndCounters()
     {
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcOp); _il.Emit(OpCodes.Stloc, _ccOp);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcSrc); _il.Emit(OpCodes.Stloc, _ccSrc);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcDst); _il.Emit(OpCodes.Stloc, _ccDst);
         // remain = EventCycle - Cycles: one local serves the event checks and the cycle count. The
-        // EventCycle read here is kept (eventBase): the exits compute Cycles from it, never from the field
-        // again, so the count stays exact whatever writes the field meanwhile.
+        // EventCycle read here is kept (Cpu.JitEventBase, in memory: no host register held for the exits):
+        // the exits compute Cycles from it, never from the field again, so the count stays exact whatever
+        // writes the field meanwhile.
+        _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle);
-        _il.Emit(OpCodes.Dup); _il.Emit(OpCodes.Stloc, _eventBase);
+        _il.Emit(OpCodes.Stfld, F_JitEventBase);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitEventBase);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Cycles);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _remain);
     }
 
+    /// <summary>Stores the counters (a condition code set in the block is stored on the way, by <see cref="FlushCached"/> or the flush stubs).</summary>
     private void StoreCcAndCounters()
     {
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccOp); _il.Emit(OpCodes.Stfld, F_CcOp);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccSrc); _il.Emit(OpCodes.Stfld, F_CcSrc);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccDst); _il.Emit(OpCodes.Stfld, F_CcDst);
         _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldloc, _eventBase);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitEventBase);
         _il.Emit(OpCodes.Ldloc, _remain);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stfld, F_Cycles);
