@@ -86,6 +86,9 @@ public sealed class Region
     /// <summary>Runs the region from the block with the given index.</summary>
     public Func<Cpu, int, int> Run = null!;
     public double CompileMicroseconds;
+    /// <summary>Part of <see cref="CompileMicroseconds"/> spent emitting IL (the rest is RyuJIT), and the IL size.</summary>
+    public double EmitMicroseconds;
+    public int IlBytes;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     public bool Dead;

@@ -34,25 +34,18 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, entry);
         _il.Emit(OpCodes.Ldloc, entry);
         _il.Emit(OpCodes.Ldfld, F_Tag);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, 12);
-        _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Bne_Un, slow);
-        if (size > 1)
+        // one compare covers the page and the page crossing: the tag must be the page of the operand's
+        // last byte (an entry at the first byte's index never holds the next page, nor a page past the
+        // addressing mode's end)
+        if (addr.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((addr.Value + (ulong)size - 1) >> 12));
+        else
         {
-            if (addr.IsConst)
-            {
-                if ((addr.Value & 0xFFF) > (ulong)(4096 - size)) _il.Emit(OpCodes.Br, slow);
-            }
-            else
-            {
-                Push(addr);
-                _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
-                _il.Emit(OpCodes.And);
-                _il.Emit(OpCodes.Ldc_I8, (long)(4096 - size));
-                _il.Emit(OpCodes.Bgt_Un, slow);
-            }
+            Push(addr);
+            if (size > 1) { _il.Emit(OpCodes.Ldc_I8, (long)(size - 1)); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldc_I4, 12);
+            _il.Emit(OpCodes.Shr_Un);
         }
+        _il.Emit(OpCodes.Bne_Un, slow);
         // host pointer of the byte
         _il.Emit(OpCodes.Ldloc, entry);
         _il.Emit(OpCodes.Ldfld, F_Host);
