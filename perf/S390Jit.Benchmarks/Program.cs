@@ -56,6 +56,30 @@ public static class Program
             b.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "compile-fixed")
+        {
+            // per-method cost of RyuJIT for a trivial DynamicMethod of the regions' signature
+            var samples = new List<double>();
+            for (int r = 0; r < 400; r++)
+            {
+                var dm = new System.Reflection.Emit.DynamicMethod("t", typeof(int), [typeof(S390Jit.Execution.Jit.RegionData), typeof(S390Jit.Architecture.State.Cpu), typeof(int)], typeof(S390Jit.Execution.Jit.RegionEmitter).Module, skipVisibility: true);
+                var il = dm.GetILGenerator();
+                il.Emit(System.Reflection.Emit.OpCodes.Ldarg_2);
+                il.Emit(System.Reflection.Emit.OpCodes.Ret);
+                double t0 = S390Jit.Execution.Jit.RegionCompiler.ThreadCpuMicroseconds();
+                var d = (Func<S390Jit.Architecture.State.Cpu, int, int>)dm.CreateDelegate(typeof(Func<S390Jit.Architecture.State.Cpu, int, int>), new S390Jit.Execution.Jit.RegionData());
+                System.Runtime.CompilerServices.RuntimeHelpers.PrepareDelegate(d);
+                samples.Add(S390Jit.Execution.Jit.RegionCompiler.ThreadCpuMicroseconds() - t0);
+            }
+            samples.Sort();
+            Console.WriteLine($"trivial DynamicMethod: CPU µs median {samples[samples.Count / 2]:F0} (min {samples[0]:F0})");
+            var b = new JitBenchmarks();
+            b.Setup();
+            b.CompileGuestText(); // warm-up; S390JIT_COMPILE_PROFILE=file records the next rounds per region
+            for (int r = 0; r < 3; r++) b.CompileGuestText();
+            b.Cleanup();
+            return;
+        }
         if (args.Length > 0 && args[0] == "tiering")
         {
             TieringExperiment.Run(args.Length > 1 ? int.Parse(args[1]) : 120);

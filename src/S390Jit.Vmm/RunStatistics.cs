@@ -18,7 +18,7 @@ public sealed record RunStatistics(
 
     public sealed record JitCounts(long RegionsCompiled, long GuestInstructionsCompiled, long RegionsDiscarded, long Invalidations, long CacheFlushes,
         double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified,
-        long DatRemaps = 0);
+        long DatRemaps = 0, double EmitMilliseconds = 0, long IlBytes = 0);
 
     public sealed record ProfileRow(string Mnemonic, ulong Count, bool Helper);
 
@@ -37,7 +37,8 @@ public sealed record RunStatistics(
         ulong cycles = cpus.Select(c => c.Cycles).DefaultIfEmpty(0UL).Max();
         JitCounts? jit = m.Engine is Execution.Jit.JitEngine { Stats: var j }
             ? new(j.RegionsCompiled, j.GuestInstructionsCompiled, j.RegionsDiscarded, j.Invalidations, j.CacheFlushes, j.CompileMicroseconds / 1000,
-                j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified, j.DatRemaps)
+                j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified, j.DatRemaps,
+                j.EmitMicroseconds / 1000, j.IlBytes)
             : null;
         var profile = m.Engine is Execution.Interpreter.Interpreter { Histogram: { } hist }
             ? hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal)
@@ -69,6 +70,8 @@ public sealed record RunStatistics(
         {
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
             sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms for {j.GuestInstructionsCompiled} guest instructions: {(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction compiled (CPU time of IL emission and RyuJIT on the compiler thread)");
+            if (j.GuestInstructionsCompiled > 0)
+                sb.AppendLine($"stats: jit compile split   IL emission {j.EmitMilliseconds:F1} ms, RyuJIT {j.CompileMilliseconds - j.EmitMilliseconds:F1} ms; {(double)j.IlBytes / j.GuestInstructionsCompiled:F0} IL bytes per guest instruction");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
             sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }

@@ -80,6 +80,9 @@ public interface IBackend<V>
     void JumpIf(V cond, V target);
     /// <summary>Fixed-point overflow when <paramref name="cond"/>: cc 3 is already set; interrupts if the program mask enables it.</summary>
     void FixedOverflowIf(V cond);
+    /// <summary>True when the translation knows the PSW's fixed-point-overflow mask is off (a region is keyed by it):
+    /// <see cref="FixedOverflowIf"/> would do nothing, so a body need not compute its condition.</summary>
+    bool FixedOverflowOff { get; }
     /// <summary>Data exception with DXC 0xFF (compare and trap, load and trap) when <paramref name="cond"/>.</summary>
     void TrapIf(V cond);
     /// <summary>An unconditional program interruption (e.g. a misaligned relative operand, known at translation).</summary>
@@ -194,6 +197,7 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void JumpIf(ulong cond, ulong target) { if (cond != 0) c.Branch(target); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void FixedOverflowIf(ulong cond) { if (cond != 0) Alu.FixedOverflow(c); }
+    public bool FixedOverflowOff => false; // the interpreter reads the mask when an overflow happens
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void TrapIf(ulong cond) { if (cond != 0) throw c.DataException(0xFF); }
     public void Raise(ushort code) => throw c.Pgm(code);
 

@@ -52,7 +52,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
             _ => wide ? CcOp.SubLogical64 : CcOp.SubLogical32,
         };
         b.SetCc(op, a, c, r);
-        if (!logical) b.FixedOverflowIf(sub ? CcRules.SubOverflow(b, a, c, r, wide) : CcRules.AddOverflow(b, a, c, r, wide));
+        if (!logical && !b.FixedOverflowOff) b.FixedOverflowIf(sub ? CcRules.SubOverflow(b, a, c, r, wide) : CcRules.AddOverflow(b, a, c, r, wide));
     }
 
     private static void AddS32(B b, int r1, V a, V c) => AddSub(b, Dest.Low32, r1, a, c, sub: false, logical: false);

@@ -121,6 +121,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     {
         if (fixedOverflowMask && !(cond.IsConst && cond.Value == 0)) f.Raises = true;
     }
+    public bool FixedOverflowOff => !fixedOverflowMask;
     public void TrapIf(AVal cond) { if (!(cond.IsConst && cond.Value == 0)) f.Raises = true; }
     public void Raise(ushort code) => f.Raises = true;
     // FPRs live in the CPU (not in the region's locals): only the AFP-register check can interrupt

@@ -71,6 +71,7 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
 
     public void JumpIf(Val cond, Val target) => e.JumpIf(cond, target);
     public void FixedOverflowIf(Val cond) => e.FixedOverflowIf(cond);
+    public bool FixedOverflowOff => !e.FixedOverflowMask;
     public void TrapIf(Val cond) => e.TrapIf(cond);
     public Val F(int r) => e.ReadFpr(r);
     public void SetF(int r, Val v) => e.WriteFpr(r, v);

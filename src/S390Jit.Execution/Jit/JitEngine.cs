@@ -35,8 +35,8 @@ public sealed class JitOptions
 public sealed class JitStats
 {
     public long RegionsCompiled, RegionsDiscarded, Invalidations, CacheFlushes, CompiledInstructions, InterpretedInstructions;
-    public double CompileMicroseconds;
-    public long GuestInstructionsCompiled;
+    public double CompileMicroseconds, EmitMicroseconds;
+    public long GuestInstructionsCompiled, IlBytes;
     public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
     /// <summary>Entries dropped under DAT because their page no longer translates to the frame they were compiled from.</summary>
     public long DatRemaps;
@@ -608,6 +608,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             }
             Stats.RegionsCompiled++;
             Stats.CompileMicroseconds += r.CompileMicroseconds;
+            Stats.EmitMicroseconds += r.EmitMicroseconds;
+            Stats.IlBytes += r.IlBytes;
             Stats.GuestInstructionsCompiled += r.InstructionCount;
         }
     }

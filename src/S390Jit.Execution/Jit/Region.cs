@@ -88,6 +88,9 @@ public sealed class Region
     public double CompileMicroseconds;
     /// <summary>When the compile was requested (Stopwatch timestamp; for the compile latency in --stats).</summary>
     public long RequestedAt;
+    /// <summary>Part of <see cref="CompileMicroseconds"/> spent emitting IL (the rest is RyuJIT), and the IL size.</summary>
+    public double EmitMicroseconds;
+    public int IlBytes;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     public bool Dead;

@@ -33,16 +33,18 @@ public static class RegionCompiler
         var written = Enumerable.Range(0, 16).Select(r => (writes >> r & 1) != 0).ToArray();
         var used = Enumerable.Range(0, 16).Select(r => (uses >> r & 1) != 0).ToArray();
         var carried = CarriedLoops(blocks);
-        var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites);
+        var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites, out int ilBytes, out int locals);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
+        double emitted = ThreadCpuMicroseconds();
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
-        double cost = ThreadCpuMicroseconds() - start;
+        double end = ThreadCpuMicroseconds();
+        CompileProfile.Region(key, blocks.Count, insns.Count, sites.Count, ilBytes, locals, emitted - start, end - emitted);
         return new Region
         {
             Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = insns.Count,
-            Run = run, CompileMicroseconds = cost,
+            Run = run, CompileMicroseconds = end - start, EmitMicroseconds = emitted - start, IlBytes = ilBytes,
         };
     }
 
@@ -156,7 +158,7 @@ public static class RegionCompiler
     }
 
     private static unsafe DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident,
-        List<(int First, int Last)> carried, out List<ulong> exitSites)
+        List<(int First, int Last)> carried, out List<ulong> exitSites, out int ilBytes, out int locals)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
@@ -207,6 +209,7 @@ public static class RegionCompiler
             ulong chargedCycles = blockCycles, chargedCount = blockCount;
             foreach (var pi in block.Insns)
             {
+                int ilStart = il.ILOffset;
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 e.StayOnMiss = pi.StayOnMiss;
                 if (pi.Def.IsSimple)
@@ -219,6 +222,7 @@ public static class RegionCompiler
                 }
                 else e.CallHelper(index, pi.Def, pi.Addr, pi.Length);
                 e.EndInstruction();
+                if (CompileProfile.Enabled) CompileProfile.Insn(pi.Def.Mnemonic, il.ILOffset - ilStart, pi.Def.IsSimple);
                 index++;
             }
             if (block.FallThrough is ulong ft)
@@ -230,6 +234,8 @@ public static class RegionCompiler
         }
         e.Epilogue();
         exitSites = e.ExitSites;
+        ilBytes = il.ILOffset;
+        locals = CompileProfile.Enabled ? il.DeclareLocal(typeof(int)).LocalIndex : 0;
         return dm;
     }
 }

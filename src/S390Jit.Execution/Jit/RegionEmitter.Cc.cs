@@ -8,7 +8,7 @@ namespace S390Jit.Execution.Jit;
 /// <summary>Condition codes: the pending rule kept in locals, the static knowledge of it inside a block, branches on it through <see cref="CcRules"/>.</summary>
 public sealed unsafe partial class RegionEmitter
 {
-    private static readonly MethodInfo M_CcCalc = typeof(CcCompute).GetMethod(nameof(CcCompute.Calc))!;
+    private static readonly MethodInfo M_CcCalc = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Cc))!;
 
     /// <summary>
     /// The condition code lives in the CPU; a block that sets it keeps the pending rule in locals (so RyuJIT

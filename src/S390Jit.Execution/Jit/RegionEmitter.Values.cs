@@ -254,7 +254,7 @@ public sealed unsafe partial class RegionEmitter
     }
 
     // ---- floating-point registers for the simple FP bodies: read and written in the CPU, not cached in IL locals ----
-    private static readonly MethodInfo M_SetPendingData = typeof(S390Jit.Architecture.State.Cpu).GetMethod(nameof(S390Jit.Architecture.State.Cpu.SetPendingData))!;
+    private static readonly MethodInfo M_SetPendingData = typeof(SlowPaths).GetMethod(nameof(SlowPaths.SetPendingData))!;
 
     public Val ReadFpr(int r)
     {

@@ -29,13 +29,13 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
     private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
     private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
-    private static readonly MethodInfo M_TryRead = typeof(Cpu).GetMethod(nameof(Cpu.TryRead))!;
+    private static readonly MethodInfo M_TryRead = typeof(SlowPaths).GetMethod(nameof(SlowPaths.TryRead))!;
     private static readonly MethodInfo M_TryWrite = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryWrite))!;
     private static readonly MethodInfo M_TryProbe = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbe))!;
     private static readonly FieldInfo F_Bear = typeof(Cpu).GetField(nameof(Cpu.Bear))!;
     private static readonly FieldInfo F_PendingPgmCode = typeof(Cpu).GetField(nameof(Cpu.PendingPgmCode))!;
     private static readonly FieldInfo F_PendingPgmNullify = typeof(Cpu).GetField(nameof(Cpu.PendingPgmNullify))!;
-    private static readonly MethodInfo M_SetPendingTrap = typeof(Cpu).GetMethod(nameof(Cpu.SetPendingTrap))!;
+    private static readonly MethodInfo M_SetPendingTrap = typeof(SlowPaths).GetMethod(nameof(SlowPaths.SetPendingTrap))!;
     private static readonly FieldInfo F_G = typeof(Cpu).GetField(nameof(Cpu.G))!;
     private static readonly FieldInfo F_Cycles = typeof(Cpu).GetField(nameof(Cpu.Cycles))!;
     private static readonly FieldInfo F_Instructions = typeof(Cpu).GetField(nameof(Cpu.Instructions))!;
