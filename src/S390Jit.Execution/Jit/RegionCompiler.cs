@@ -79,8 +79,8 @@ public static class RegionCompiler
     /// (a block between the target and the source of a backward jump within the region) use most, at
     /// least twice. The others are cached per block (loaded at first use, stored at the block's exits).
     /// </summary>
-    /// <summary>Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>): off for measurements with S390JIT_CARRIED_LOOPS=0.</summary>
-    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") != "0";
+    /// <summary>Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>): on with S390JIT_CARRIED_LOOPS=1; off by default (2026-12-03, load 0: sieve +10 %, crc32 0, bytecode -12 %, sha256 -35 %).</summary>
+    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") == "1";
 
     /// <summary>
     /// Innermost loops whose registers stay in locals across their edges: block index ranges [First, Last]
