@@ -149,10 +149,18 @@ public sealed partial class Machine : IDisposable
     private static int? HotThresholdOverride =>
         int.TryParse(Environment.GetEnvironmentVariable("S390JIT_HOT_THRESHOLD"), out int t) && t > 0 ? t : null;
 
+    /// <summary>S390JIT_JIT_WARMUP: guest instructions before the JIT's first tier counts hot blocks (0: none), for measurements.</summary>
+    private static long? WarmupOverride =>
+        long.TryParse(Environment.GetEnvironmentVariable("S390JIT_JIT_WARMUP"), out long w) && w >= 0 ? w : null;
+
     public static IExecutionEngine CreateEngine(string name, bool verify = false) => name switch
     {
         "interp" => new Execution.Interpreter.Interpreter(),
-        "jit" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Verify = verify, Background = !verify, HotThreshold = HotThresholdOverride ?? Execution.Jit.JitOptions.DefaultHotThreshold }),
+        "jit" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions
+        {
+            Verify = verify, Background = !verify, HotThreshold = HotThresholdOverride ?? Execution.Jit.JitOptions.DefaultHotThreshold,
+            WarmupInstructions = WarmupOverride ?? Execution.Jit.JitOptions.DefaultWarmupInstructions,
+        }),
         "jit-sync" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = 2, Verify = verify }),
         // the JIT engine's first tier alone: the pre-decoded threaded interpreter, nothing compiled
         "tier1" => new Execution.Jit.JitEngine(new Execution.Jit.JitOptions { Background = false, HotThreshold = int.MaxValue }),

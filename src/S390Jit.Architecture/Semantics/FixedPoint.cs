@@ -434,12 +434,12 @@ public static class FixedPointHelpers
     public static void DSGF(Cpu c, ref Insn i) => DivSingle64(c, i.R1, (int)c.ReadU32(A2(c, ref i)));
     private static void DivLogical64(Cpu c, int r1, ulong divisor)
     {
-        UInt128 dividend = ((UInt128)c.G[r1] << 64) | c.G[r1 + 1];
-        if (divisor == 0) throw c.Pgm(PgmCode.FixedPointDivide);
-        UInt128 q = dividend / divisor, r = dividend % divisor;
-        if (q > ulong.MaxValue) throw c.Pgm(PgmCode.FixedPointDivide);
-        c.G[r1] = (ulong)r;
-        c.G[r1 + 1] = (ulong)q;
+        ulong hi = c.G[r1];
+        // the quotient exceeds 64 bits exactly when the dividend's high half is at least the divisor
+        if (divisor == 0 || hi >= divisor) throw c.Pgm(PgmCode.FixedPointDivide);
+        ulong q = WideMath.DivRem(hi, c.G[r1 + 1], divisor, out ulong r);
+        c.G[r1] = r;
+        c.G[r1 + 1] = q;
     }
     public static void DLGR(Cpu c, ref Insn i) => DivLogical64(c, i.R1, c.G[i.R2]);
     public static void DLG(Cpu c, ref Insn i) => DivLogical64(c, i.R1, c.ReadU64(A2(c, ref i)));

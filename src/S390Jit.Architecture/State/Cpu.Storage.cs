@@ -24,11 +24,17 @@ public unsafe partial class Cpu
     /// <summary>Storage keys, one per 4 KiB frame (ACC in bits 0-3, F, R, C).</summary>
     public byte[] StorageKeys = [];
 
+    /// <summary>
+    /// Instruction-fetch cache (instruction-execution protection and key checks differ from operand fetches).
+    /// Declared first of the three: the runtime places these struct fields last, in declaration order, and ReadyToRun
+    /// code of another assembly (the first tier's <c>BlockCache</c>) may use a field only below offset 2 KiB of the
+    /// object (larger offsets fail the runtime's field-offset fixup and the method is compiled by RyuJIT instead).
+    /// Other assemblies reach <see cref="ReadTlb"/> and <see cref="WriteTlb"/> through methods of this class.
+    /// </summary>
+    public TlbArray ExecTlb;
     /// <summary>The access caches are inline in the CPU object: compiled code reaches an entry at a constant offset from the CPU.</summary>
     public TlbArray ReadTlb;
     public TlbArray WriteTlb;
-    /// <summary>Instruction-fetch cache (instruction-execution protection and key checks differ from operand fetches).</summary>
-    public TlbArray ExecTlb;
 
     /// <summary>The execution layer's watch on frames (the JIT's translated code), or null: stores there are reported to it.</summary>
     public IStorageObserver? StorageObserver;
@@ -51,6 +57,13 @@ public unsafe partial class Cpu
         MemSize = size;
         StorageKeys = new byte[(size + PageMask) >> 12];
         PurgeTlb();
+    }
+
+    /// <summary>Drops the write-cache entries of the frame at <paramref name="host"/>: stores there take the slow path (which reports them).</summary>
+    public void ForgetWriteFrame(byte* host)
+    {
+        for (int i = 0; i < TlbEntries; i++)
+            if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
     }
 
     /// <summary>Drops the access caches (the DAT TLB stays): the next access of each page takes the slow path.</summary>

@@ -21,7 +21,7 @@ public sealed class CpuClock
     /// <summary>TOD clock value at cycle 0 (the epoch difference of the guest is applied on top).</summary>
     public ulong TodBase { get; set; }
 
-    public ulong TodAt(ulong cycles) => TodBase + (ulong)((UInt128)cycles * 4096 / Mhz);
+    public ulong TodAt(ulong cycles) => TodBase + WideMath.DivLow(cycles >> 52, cycles << 12, Mhz); // (cycles · 4096 / Mhz) mod 2⁶⁴
 
     /// <summary>The first cycle at which the TOD clock is greater than <paramref name="tod"/>.</summary>
     public ulong FirstCycleTodAbove(ulong tod)

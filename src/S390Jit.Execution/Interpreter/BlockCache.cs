@@ -287,9 +287,7 @@ public sealed unsafe class BlockCache
         if (_watch.Watch((ulong)(host - cpu.Mem) + (addr & Cpu.PageMask), list[^1].Addr + (ulong)list[^1].Insn.Length - addr))
         {
             // a frame newly watched: stores into it must now take the slow path, which reports them
-            foreach (var c in _cpus)
-                for (int i = 0; i < Cpu.TlbEntries; i++)
-                    if (c.WriteTlb[i].Host == host) c.WriteTlb[i].Tag = ulong.MaxValue;
+            foreach (var c in _cpus) c.ForgetWriteFrame(host);
         }
         BlocksDecoded++;
         var lastDef = list[^1].Insn.Def;

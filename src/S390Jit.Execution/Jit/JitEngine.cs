@@ -29,6 +29,17 @@ public sealed class JitOptions
     /// path in compiled code (a rebuild costs about as much as a few thousand re-executions).
     /// </summary>
     public int MissRebuildThreshold { get; init; } = 2048;
+    /// <summary>
+    /// Guest instructions a CPU runs in the first tier before any block counts as hot (0: from the start). The first
+    /// region compile costs tens of milliseconds of CPU (Reflection.Emit and RyuJIT used for the first time, the compiler
+    /// thread), more than a short guest runs in all; see <see cref="DefaultWarmupInstructions"/>.
+    /// </summary>
+    public long WarmupInstructions { get; init; }
+    /// <summary>
+    /// The engine's default warm-up (the CLI's jit engine): about 1M instructions, a few milliseconds in the first tier, so
+    /// a guest that ends sooner (the hello guest: 50,000) compiles nothing (perf/startup.md); a longer one loses at most that.
+    /// </summary>
+    public const long DefaultWarmupInstructions = 1 << 20;
 }
 
 /// <summary>Counters for --stats.</summary>
@@ -77,7 +88,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         public long Seen;
         public double Score;
     }
-    private readonly Thread? _compiler;
+    /// <summary>The compiler thread, started with the first background compile.</summary>
+    private Thread? _compiler;
+    /// <summary>Some CPU ran <see cref="JitOptions.WarmupInstructions"/>: first-tier blocks count their entries from now on.</summary>
+    private bool _warm;
     private ulong[] _frameGeneration = [];
     private readonly CodeWatch _watch;
     private readonly RegionEntry?[] _fast = new RegionEntry?[4096];
@@ -87,11 +101,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         _opt = options ?? new JitOptions();
         _watch = new CodeWatch(InvalidateFrame);
         _blocks = new BlockCache(_watch) { HotThreshold = _opt.HotThreshold };
-        if (_opt.Background)
-        {
-            _compiler = new Thread(CompileLoop) { IsBackground = true, Name = "s390jit-compiler" };
-            _compiler.Start();
-        }
+        _warm = _opt.WarmupInstructions <= 0;
     }
 
     public string Name => "jit";
@@ -409,6 +419,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             (cpu.PswMask & Psw.Per) != 0 || (cpu.PswMask & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46)))
             return Step(cpu, cpu.PswAddr, ulong.MaxValue);
         ulong before = cpu.Instructions;
+        // during the warm-up nothing is hot: blocks neither count entries nor stop their chains for the engine's loop
+        if (!_warm && sink != null && !(_warm = cpu.Instructions >= (ulong)_opt.WarmupInstructions)) sink = null;
         try { return _blocks.Run(cpu, key, sink); }
         finally { Stats.InterpretedInstructions += (long)(cpu.Instructions - before); }
     }
@@ -506,7 +518,17 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         Interlocked.Increment(ref Stats.CompilesPending);
         var cj = new CompileJob(job);
         foreach (var b in plan) _pending[key with { Address = b.Start }] = cj;
-        if (_compiler != null) lock (_queue) { _queue.Add(cj); Monitor.Pulse(_queue); }
+        if (_opt.Background)
+            lock (_queue)
+            {
+                if (_compiler == null && !_closed)
+                {
+                    _compiler = new Thread(CompileLoop) { IsBackground = true, Name = "s390jit-compiler" };
+                    _compiler.Start();
+                }
+                _queue.Add(cj);
+                Monitor.Pulse(_queue);
+            }
         else if (job() is { } r) { _published.Enqueue(r); Publish(cpu); }
         else
         {
