@@ -56,6 +56,12 @@ public static class Program
             return 0;
         }
         StartupTrace.Mark("Run entered");
+        // a plain run does not need System.CommandLine's command tree (help and errors do)
+        if (FastRunParser.TryParse(args) is { } settings)
+        {
+            StartupTrace.Mark("command line parsed (fast path)");
+            return RunCommand.Execute(settings, stdout, stderr);
+        }
         var root = new RootCommand(Summary + ".\n" +
                                    "Boots s390x ELF kernels and s390 Linux boot images (vmlinuz). Accepts qemu-system-s390x's options\n" +
                                    "(-kernel, -initrd, -append, -m, -smp, -cpu, -machine, -nographic, ...), with or without 'run':\n" +
