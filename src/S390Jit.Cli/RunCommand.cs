@@ -34,26 +34,35 @@ internal static class RunCommand
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
         StartupTrace.Mark("options built");
-        KernelImage kernel;
-        try { kernel = KernelImage.Load(s.Kernel, opt.MemoryBytes); }
-        catch (ImageFormatException e)
+        // the kernel is read and the instruction table built on a second thread while this one builds the machine
+        // (one after the other under S390JIT_STARTUP_TRACE, so that each phase's figures are its own)
+        // (and not with --trace host, whose lines from building the machine must not come before a bad kernel's error)
+        var load = new KernelLoad(s.Kernel, opt.MemoryBytes, background: !StartupTrace.Enabled && opt.HostTrace == null);
+        if (StartupTrace.Enabled && load.Error == null)
         {
-            stderr.WriteLine($"s390jit: could not load kernel '{s.Kernel}': {e.Message}");
-            return 2;
-        }
-
-        StartupTrace.Mark("kernel loaded");
-        if (StartupTrace.Enabled)
-        {
+            StartupTrace.Mark("kernel loaded");
             KernelImage.Load(s.Kernel, opt.MemoryBytes); // what a second load costs: the rest of the first was code loading
             StartupTrace.Mark("kernel loaded again (trace only)");
-            System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Architecture.Isa.InstructionTable).TypeHandle);
+            KernelLoad.BuildTable();
             StartupTrace.Mark("instruction table built");
+            Machine.StartupMark = StartupTrace.Mark;
         }
         var gate = s.Gdb != null ? new Debug.ConsoleGate(opt.Console) : null;
         if (gate != null) opt.Console = gate;
-        using var machine = CreateMachine(opt, stderr, out int code);
-        if (machine == null) return code;
+        // (a bad kernel is reported first, as when it was loaded before the machine was built)
+        string? machineError = null;
+        using var machine = load.Error == null ? CreateMachine(opt, out machineError) : null;
+        var kernel = load.Join();
+        if (kernel == null)
+        {
+            stderr.WriteLine($"s390jit: could not load kernel '{s.Kernel}': {load.Error!.Message}");
+            return 2;
+        }
+        if (machine == null)
+        {
+            stderr.WriteLine(machineError);
+            return 2;
+        }
         var gdb = gate != null ? s.Gdb!.Attach(machine, gate, stderr) : null;
         if (gate != null && gdb == null) return 2;
         using var gdbServer = gdb?.Server;
@@ -78,6 +87,7 @@ internal static class RunCommand
         machine.Log?.Flush();
         if (result.End != RunEnd.Stopped) stderr.WriteLine($"s390jit: {result.Message}");
         WriteDiagnostics(machine, outputs, stderr);
+        StartupTrace.Mark("  output flushed");
         // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
@@ -179,16 +189,64 @@ internal static class RunCommand
         return name.Split(',')[0];
     }
 
-    private static Machine? CreateMachine(MachineOptions opt, TextWriter stderr, out int code)
+    /// <summary>The machine, or null and the error line (exit code 2).</summary>
+    private static Machine? CreateMachine(MachineOptions opt, out string? error)
     {
-        code = 2;
+        error = null;
         try { return new Machine(opt); }
-        catch (ArgumentException e) { stderr.WriteLine($"s390jit: error: {Program.OneLine(e.Message)}"); }
+        catch (ArgumentException e) { error = $"s390jit: error: {Program.OneLine(e.Message)}"; }
         catch (OutOfMemoryException)
         {
-            stderr.WriteLine($"s390jit: error: cannot allocate {KernelImage.FormatSize(opt.MemoryBytes)} of guest memory: more than this host can give (-m)");
+            error = $"s390jit: error: cannot allocate {KernelImage.FormatSize(opt.MemoryBytes)} of guest memory: more than this host can give (-m)";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Reads the kernel image and builds the instruction table, on a thread of its own or at once. Any other failure
+    /// than a bad image is rethrown where <see cref="Join"/> is called.
+    /// </summary>
+    private sealed class KernelLoad
+    {
+        private readonly string _path;
+        private readonly ulong _memory;
+        private readonly Thread? _thread;
+        private KernelImage? _image;
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _crash;
+
+        /// <summary>Why the image cannot be loaded (known at once when loaded at once, else after <see cref="Join"/>).</summary>
+        public ImageFormatException? Error { get; private set; }
+
+        public KernelLoad(string path, ulong memory, bool background)
+        {
+            _path = path;
+            _memory = memory;
+            if (!background) { Load(); return; }
+            _thread = new Thread(() => { Load(); BuildTable(); }) { IsBackground = true, Name = "s390jit-load" };
+            _thread.Start();
+        }
+
+        private void Load()
+        {
+            try { _image = KernelImage.Load(_path, _memory); }
+            catch (ImageFormatException e) { Error = e; }
+            catch (Exception e) { _crash = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+        }
+
+        /// <summary>The table's static constructor (a failure there shows again, as a TypeInitializationException, where it is used).</summary>
+        public static void BuildTable()
+        {
+            try { System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Architecture.Isa.InstructionTable).TypeHandle); }
+            catch (TypeInitializationException) { }
+        }
+
+        /// <summary>The image, or null with <see cref="Error"/> set.</summary>
+        public KernelImage? Join()
+        {
+            _thread?.Join();
+            _crash?.Throw();
+            return _image;
+        }
     }
 
     private static MachineOptions BuildOptions(RunSettings s, TextWriter stderr)

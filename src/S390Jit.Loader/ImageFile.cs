@@ -45,8 +45,9 @@ public static class ImageFile
 
     private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFBLK = 0x6000, S_IFIFO = 0x1000;
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern unsafe int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+    // blittable (the path as UTF-8 bytes, errno read here as LibraryImport does): no marshalling stub for RyuJIT at start-up
+    [DllImport("libc", EntryPoint = "statx")]
+    private static extern unsafe int statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
 
     /// <summary>statx(2) (its layout is the same on every architecture): stx_mode at 0x1c, stx_size at 0x28.</summary>
     private static unsafe bool StatxMode(string path, out uint mode, out ulong size, out int errno)
@@ -55,12 +56,22 @@ public static class ImageFile
         const int AT_FDCWD = -100;
         const uint STATX_TYPE = 0x1, STATX_SIZE = 0x200;
         byte* buffer = stackalloc byte[256];
+        int n = System.Text.Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        byte[]? heap = n > 1024 ? new byte[n] : null;
+        Span<byte> utf8 = heap ?? stackalloc byte[n];
+        utf8[System.Text.Encoding.UTF8.GetBytes(path, utf8)] = 0;
         try
         {
-            if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE, buffer) != 0)
+            fixed (byte* p = utf8)
             {
-                errno = Marshal.GetLastPInvokeError();
-                return false;
+                Marshal.SetLastSystemError(0);
+                int r = statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_SIZE, buffer);
+                int e = Marshal.GetLastSystemError();
+                if (r != 0)
+                {
+                    errno = e;
+                    return false;
+                }
             }
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }

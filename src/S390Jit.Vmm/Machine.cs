@@ -47,6 +47,9 @@ public sealed partial class Machine : IDisposable
     private readonly MachineOptions _opt;
     private readonly Stopwatch _wall = new();
 
+    /// <summary>Where machine creation reports its steps (the CLI's S390JIT_STARTUP_TRACE), or null.</summary>
+    public static Action<string>? StartupMark { get; set; }
+
     public Machine(MachineOptions options)
     {
         _opt = options;
@@ -63,6 +66,7 @@ public sealed partial class Machine : IDisposable
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
         Hardware = new HostMachine(Host, Events, hostAp?.Hardware);
         Kvm = new KvmVm(Hardware, options.MemoryBytes, model, config);
+        StartupMark?.Invoke("  host model and KVM VM");
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;
@@ -70,6 +74,7 @@ public sealed partial class Machine : IDisposable
         }
         // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
         Engine = CreateEngine(options.Engine, options.VerifyJit);
+        StartupMark?.Invoke("  execution engine");
         if (options.Profile && Engine is Execution.Interpreter.Interpreter interp) interp.Histogram = new();
         Hardware.Sie.Engine = Engine;
         if (options.Log != Diagnostics.LogItems.None) Log = new Diagnostics.GuestLog(options.Log, options.LogWriter ?? System.Console.Error);
@@ -100,6 +105,7 @@ public sealed partial class Machine : IDisposable
             if (Engine is Execution.Jit.JitEngine jit) jit.Attach(v.Cpu); // stores of every vcpu reach the one code watch
             v.Cpu.Observer = Observer();
         }
+        StartupMark?.Invoke("  vcpus");
         Sclp = new Sclp(Kvm, options.Console) { Input = options.ConsoleInput };
         if (options.ConsoleInput != null) Kvm.WaitHook = _ => Sclp.OfferInput();
         if (Log?.Has(Diagnostics.LogItems.GuestErrors) == true) Sclp.GuestError = Log.GuestError;

@@ -79,8 +79,41 @@ public sealed unsafe class InsnDef
     internal InstructionTable.BoundMethod? BoundSieCheck { get; set; }
 
     /// <summary>Entry of a helper body (Cpu, ref Insn); null for simple instructions and gaps.</summary>
-    public delegate*<Cpu, ref Insn, void> Exec;
-    public delegate*<Cpu, ref Insn, bool> SieCheckFn;
+    public delegate*<Cpu, ref Insn, void> Exec
+    {
+        get
+        {
+            if (!_bound) Bind();
+            return _exec;
+        }
+    }
+    public delegate*<Cpu, ref Insn, bool> SieCheckFn
+    {
+        get
+        {
+            if (!_bound) Bind();
+            return _sieCheckFn;
+        }
+    }
+    private delegate*<Cpu, ref Insn, void> _exec;
+    private delegate*<Cpu, ref Insn, bool> _sieCheckFn;
+    private delegate*<Semantics.InterpBackend, ref Insn, void> _execSimple;
+    private volatile bool _bound;
+
+    /// <summary>
+    /// The entry points, taken on the row's first use: a run touches a few dozen of the table's ~1,300 bodies, and
+    /// taking each entry point is a ReadyToRun fixup (perf/startup.md). Any thread may bind; all write the same values.
+    /// </summary>
+    private void Bind()
+    {
+        if (BoundBody is { } b)
+        {
+            if (b.Simple) _execSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)b.Entry;
+            else _exec = (delegate*<Cpu, ref Insn, void>)b.Entry;
+        }
+        if (BoundSieCheck is { } c) _sieCheckFn = (delegate*<Cpu, ref Insn, bool>)c.Entry;
+        _bound = true;
+    }
 
     /// <summary>
     /// For simple instructions: the generic body class (Semantics.X&lt;B, V&gt;) whose method named after
@@ -88,7 +121,14 @@ public sealed unsafe class InsnDef
     /// instantiation through <see cref="ExecSimple"/>, the JIT instantiates it with its IL backend.
     /// </summary>
     public Type? SimpleBodyClass { get; internal set; }
-    public delegate*<Semantics.InterpBackend, ref Insn, void> ExecSimple;
+    public delegate*<Semantics.InterpBackend, ref Insn, void> ExecSimple
+    {
+        get
+        {
+            if (!_bound) Bind();
+            return _execSimple;
+        }
+    }
     public bool IsSimple => SimpleBodyClass != null;
 
     public int Length => Formats.Length(Format);

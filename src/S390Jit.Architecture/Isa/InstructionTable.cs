@@ -108,7 +108,11 @@ public static unsafe partial class InstructionTable
 
     /// <summary>A semantic body or SIE check as the generator found it: its class (the generic definition for a
     /// simple body) and its entry point (the interpreter instantiation for a simple body).</summary>
-    internal sealed record BoundMethod(string Name, Type DeclaringType, bool Simple, nint Entry);
+    internal sealed record BoundMethod(string Name, Type DeclaringType, bool Simple, int Id)
+    {
+        /// <summary>The entry point (taken on first use: see <see cref="BodyEntry"/>).</summary>
+        public nint Entry => BodyEntry(Id);
+    }
 
     /// <summary>Collects the generated list; a name may exist once, as with <see cref="FindMethods"/>.</summary>
     internal sealed class BodyBinder
@@ -116,12 +120,9 @@ public static unsafe partial class InstructionTable
         public readonly Dictionary<string, BoundMethod> Bodies = new(StringComparer.Ordinal);
         public readonly Dictionary<string, BoundMethod> Checks = new(StringComparer.Ordinal);
 
-        public void Simple(string name, Type genericClass, delegate*<Semantics.InterpBackend, ref Insn, void> entry) =>
-            Add(Bodies, new BoundMethod(name, genericClass, true, (nint)entry));
-        public void Helper(string name, Type declaring, delegate*<Cpu, ref Insn, void> entry) =>
-            Add(Bodies, new BoundMethod(name, declaring, false, (nint)entry));
-        public void Check(string name, Type declaring, delegate*<Cpu, ref Insn, bool> entry) =>
-            Add(Checks, new BoundMethod(name, declaring, false, (nint)entry));
+        public void Simple(string name, Type genericClass, int id) => Add(Bodies, new BoundMethod(name, genericClass, true, id));
+        public void Helper(string name, Type declaring, int id) => Add(Bodies, new BoundMethod(name, declaring, false, id));
+        public void Check(string name, Type declaring, int id) => Add(Checks, new BoundMethod(name, declaring, false, id));
 
         private static void Add(Dictionary<string, BoundMethod> d, BoundMethod m)
         {
@@ -153,7 +154,7 @@ public static unsafe partial class InstructionTable
         var kind = Decoder.Op2Of(op1);
         bool ok = kind switch { Op2Kind.None => op.Length == 2, Op2Kind.Nibble => op.Length == 3, _ => op.Length == 4 };
         if (!ok) throw new InvalidDataException($"instruction table line {lineNo}: opcode '{op}' does not fit first byte's op2 kind {kind}");
-        if (!Enum.TryParse<Format>(c[2], out var fmt)) throw new InvalidDataException($"instruction table line {lineNo}: unknown format '{c[2]}'");
+        if (!TryParseFormat(c[2], out var fmt)) throw new InvalidDataException($"instruction table line {lineNo}: unknown format '{c[2]}'");
         int fac = c[3] == "-" ? Fac.None : int.Parse(c[3], CultureInfo.InvariantCulture);
         var flags = InsnFlags.None;
         if (c[4] != "-")
@@ -191,19 +192,13 @@ public static unsafe partial class InstructionTable
         if (bodies.TryGetValue(def.Mnemonic, out var body))
         {
             def.BoundBody = body;
-            if (body.Simple)
-            {
-                def.SimpleBodyClass = body.DeclaringType;
-                def.ExecSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)body.Entry;
-            }
-            else def.Exec = (delegate*<Cpu, ref Insn, void>)body.Entry;
+            if (body.Simple) def.SimpleBodyClass = body.DeclaringType;
         }
         if (sie == SieAction.Conditional)
         {
             if (!checks.TryGetValue("Sie_" + def.Mnemonic, out var check))
                 throw new InvalidDataException($"instruction table line {lineNo}: conditional SIE row {def.Mnemonic} has no Sie_{def.Mnemonic} check");
             def.BoundSieCheck = check;
-            def.SieCheckFn = (delegate*<Cpu, ref Insn, bool>)check.Entry;
         }
         return def;
     }

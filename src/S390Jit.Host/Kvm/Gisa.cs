@@ -62,7 +62,18 @@ public sealed unsafe class Gisa
     public bool Destroyed { get; private set; }
 
     public int RefCount(int gisc) { lock (_lock) return (uint)gisc < 8 ? _refs[gisc] : 0; }
-    public int TotalReferences { get { lock (_lock) return _refs.Sum(); } }
+    public int TotalReferences
+    {
+        get
+        {
+            lock (_lock)
+            {
+                int sum = 0;
+                foreach (int r in _refs) sum += r; // (no LINQ Sum over int: code RyuJIT compiles at every start)
+                return sum;
+            }
+        }
+    }
 
     // ---- the first doubleword ---------------------------------------------------------------------
 
