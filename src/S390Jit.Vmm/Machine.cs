@@ -59,14 +59,17 @@ public sealed partial class Machine : IDisposable
         var hostAp = options.Ap is { } ap ? VfioApDevice.HostBus(ap) : null;
         Host = new HostMemory();
         Events = new TraceLog { Sink = options.HostTrace };
+        StartupMark?.Invoke("  host memory and trace log");
         var model = new CpuModel();
         foreach (var (bit, on) in options.Facilities)
             if (on) model.Facilities.Add(bit); else model.Facilities.Remove(bit);
         if (options.Ap != null) VfioApDevice.ConfigureCpuModel(model, options.Ap);
         var config = new KvmHostConfig { Aiv = options.HostAiv, Facility65 = options.HostFacility65, GisaFormat1 = options.HostGisaFormat1, Quirks = options.Quirks };
+        StartupMark?.Invoke("  CPU model");
         Hardware = new HostMachine(Host, Events, hostAp?.Hardware);
+        StartupMark?.Invoke("  host machine (SIE, AIV)");
         Kvm = new KvmVm(Hardware, options.MemoryBytes, model, config);
-        StartupMark?.Invoke("  host model and KVM VM");
+        StartupMark?.Invoke("  KVM VM");
         if (hostAp != null && options.Ap?.HostBus == null)
         {
             hostAp.VfioAp.Quirks = options.Quirks;
