@@ -44,6 +44,21 @@ internal sealed class RunControl : IDisposable
         }
     }
 
+    private long _lastDecoded, _lastFetchMisses;
+    private int _lastGc0;
+    /// <summary>CPU time of the thread that started the run (the first vcpu), from /proc; zero where it cannot be read.</summary>
+    private static TimeSpan MainThreadCpu()
+    {
+        try
+        {
+            var f = File.ReadAllText($"/proc/self/task/{Environment.ProcessId}/stat");
+            var parts = f[(f.LastIndexOf(')') + 2)..].Split(' ');
+            return TimeSpan.FromSeconds((long.Parse(parts[11]) + long.Parse(parts[12])) / 100.0);
+        }
+        catch (Exception) { return TimeSpan.Zero; }
+    }
+    private TimeSpan _lastVcpu;
+
     private readonly record struct JitPhase(ulong Instructions, long Compiled, long Interpreted, long Runs, long Reexecutions, long Regions,
         double CompileMs, double LatencyMs, TimeSpan Cpu);
 
@@ -54,19 +69,25 @@ internal sealed class RunControl : IDisposable
         var cpu = _machine.Boot.Cpu;
         var now = new JitPhase(insns, 0, 0, 0, 0, 0, 0, 0, System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
         string jit = "";
-        if (_machine.Engine is S390Jit.Execution.Jit.JitEngine { Stats: var j })
+        if (_machine.Engine is S390Jit.Execution.Jit.JitEngine { Stats: var j } ft)
         {
             now = now with { Compiled = j.CompiledInstructions, Interpreted = j.InterpretedInstructions, Runs = j.RegionRuns, Reexecutions = j.Reexecutions,
                 Regions = j.RegionsCompiled, CompileMs = j.CompileMicroseconds / 1000, LatencyMs = j.CompileLatencyMicroseconds / 1000 };
             var p = _lastPhase;
             long regions = now.Regions - p.Regions;
-            jit = $" compiled {(now.Compiled - p.Compiled) / 1e6,7:F1} M, interpreted {(now.Interpreted - p.Interpreted) / 1e6,6:F1} M, runs {(now.Runs - p.Runs) / 1e3,6:F0} k," +
+            var t = ft.FirstTier;
+            jit = $" decoded {t.BlocksDecoded - _lastDecoded,6}, fetch misses {t.FetchMisses - _lastFetchMisses,6}, gc0 {GC.CollectionCount(0) - _lastGc0,3}," +
+                  $" compiled {(now.Compiled - p.Compiled) / 1e6,7:F1} M, interpreted {(now.Interpreted - p.Interpreted) / 1e6,6:F1} M, runs {(now.Runs - p.Runs) / 1e3,6:F0} k," +
                   $" reexec {now.Reexecutions - p.Reexecutions,6}, regions +{regions,3} ({now.CompileMs - p.CompileMs,5:F0} ms compile CPU," +
                   $" latency {(regions > 0 ? (now.LatencyMs - p.LatencyMs) / regions : 0),5:F0} ms), queue {j.CompilesPending,3}";
         }
+        var vcpu = MainThreadCpu();
         string line = $"phase: {(DateTime.UtcNow - _start).TotalSeconds,6:F2} s, insns {now.Instructions / 1e6,7:F1} M (+{(now.Instructions - _lastPhase.Instructions) / 1e6,6:F1} M)," +
-                      $" process CPU +{(now.Cpu - _lastPhase.Cpu).TotalMilliseconds,4:F0} ms, {((cpu.PswMask & S390Jit.Architecture.State.Psw.Dat) != 0 ? "DAT" : "real")} {cpu.PswAddr:x8},{jit}";
+                      $" process CPU +{(now.Cpu - _lastPhase.Cpu).TotalMilliseconds,4:F0} ms, vcpu +{(vcpu - _lastVcpu).TotalMilliseconds,4:F0} ms, {((cpu.PswMask & S390Jit.Architecture.State.Psw.Dat) != 0 ? "DAT" : "real")} {cpu.PswAddr:x8},{jit}";
         _lastPhase = now;
+        _lastVcpu = vcpu;
+        if (_machine.Engine is S390Jit.Execution.Jit.JitEngine ft2) { _lastDecoded = ft2.FirstTier.BlocksDecoded; _lastFetchMisses = ft2.FirstTier.FetchMisses; }
+        _lastGc0 = GC.CollectionCount(0);
         lock (_stderr) { _stderr.WriteLine(line); _stderr.Flush(); }
     }
 

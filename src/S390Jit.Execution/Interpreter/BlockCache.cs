@@ -13,13 +13,25 @@ public interface IHotBlockSink
     /// <summary>
     /// The block at <paramref name="key"/> reached the hot threshold and has no compiled code: compile it (or not).
     /// </summary>
-    HotBlockAction BlockHot(Cpu cpu, RegionKey key);
+    HotBlockAction BlockHot(Cpu cpu, RegionKey key, out HotCounter? waiting);
+}
+
+/// <summary>
+/// A pending compile's heat: first-tier entries of a hot block while its region is being compiled (written by the
+/// vcpu thread; the compiler thread reads it to pick the hottest job first).
+/// </summary>
+public class HotCounter
+{
+    public long Heat;
 }
 
 /// <summary>What the first tier does with a hot block after <see cref="IHotBlockSink.BlockHot"/>.</summary>
 public enum HotBlockAction
 {
-    /// <summary>Run it interpreted (its compile is pending); ask again at its next entry.</summary>
+    /// <summary>
+    /// Run it interpreted (its compile is pending): chains run on through it until the next publication, counting the
+    /// entries into the waiting compile's heat; then the engine's loop looks it up again.
+    /// </summary>
     Interpret,
     /// <summary>Compiled code for the key exists now: return to the engine's loop without running anything.</summary>
     Dispatch,
@@ -55,20 +67,41 @@ public sealed unsafe class BlockCache
     private readonly DecodedBlock?[] _fast = new DecodedBlock?[4096];
     private ulong[] _gen = [];
     private ulong[] _facilities = [];
+    /// <summary>The instructions of the block being decoded (copied out once the block is known to be usable).</summary>
+    private readonly DecodedInsn[] _scratch = new DecodedInsn[MaxInstructions];
 
     public BlockCache(CodeWatch watch) => _watch = watch;
 
     /// <summary>Block entries before <see cref="IHotBlockSink.BlockHot"/> is asked (int.MaxValue: never).</summary>
     public int HotThreshold { get; set; } = 40;
 
+    /// <summary>
+    /// Counts publications of compiled code (the engine bumps it whenever entries may have been added): a hot block whose
+    /// lookup found no compiled code at this epoch needs no new lookup until it changes.
+    /// </summary>
+    public int PublishEpoch;
+
     /// <summary>Counters for --stats and the measurements.</summary>
-    public long BlocksDecoded, FetchMisses, Flushes;
+    public long BlocksDecoded, FetchMisses, FetchRefills, Flushes;
 
     /// <summary>A CPU whose write cache must forget frames that become code (every vcpu of a VM).</summary>
     public void Attach(Cpu cpu)
     {
         if (!_cpus.Contains(cpu)) _cpus.Add(cpu);
     }
+
+    /// <summary>
+    /// Absolute frame <paramref name="frame"/> is newly watched (holds code): every attached CPU's write cache forgets
+    /// it, so stores there take the slow path, which reports them.
+    /// </summary>
+    public void ForgetWrites(ulong frame)
+    {
+        // (through Cpu: code of this assembly reading Cpu's TLB arrays is refused by ReadyToRun, perf/startup.md)
+        foreach (var c in _cpus) c.ForgetWriteFrame(c.Mem + (frame << 12));
+    }
+
+    /// <summary>Whether a block at <paramref name="key"/> has run in this tier (entered at least once since it was decoded).</summary>
+    public bool Entered(RegionKey key) => _blocks.TryGetValue(key, out var b) && b.Heat != 0;
 
     /// <summary>A watched frame was stored into: its blocks are stale.</summary>
     public void FrameWritten(ulong frame)
@@ -110,7 +143,14 @@ public sealed unsafe class BlockCache
                 var e = cpu.ServiceEvents();
                 if (e != CpuExit.None || cpu.PswAddr != before) return e;
             }
-            return cpu.Step();
+            // the fetch cache may just not hold the page (or the next one, for an instruction crossing into it): translate
+            // them as the instruction fetch would (no exception state is left behind; the stepper raises any exception)
+            if (Refill(cpu, key.Address))
+            {
+                FetchRefills++;
+                b = Find(cpu, key);
+            }
+            if (b == null) return cpu.Step();
         }
         if (sink != null && b.Heat >= 0)
         {
@@ -118,10 +158,12 @@ public sealed unsafe class BlockCache
             // no compiled code (the engine found none before calling)
             if (b.Heat < HotThreshold) b.Heat++;
             if (b.Heat >= HotThreshold)
-                switch (sink.BlockHot(cpu, key))
+                switch (sink.BlockHot(cpu, key, out var waiting))
                 {
                     case HotBlockAction.Dispatch: return CpuExit.None;
                     case HotBlockAction.Never: b.Heat = int.MinValue; break;
+                    // the engine found no compiled code for the key (before calling), and none was published since
+                    default: b.NoCodeEpoch = PublishEpoch; b.Waiting = waiting; break;
                 }
             // (a compile may have dropped the translation caches or every block)
             if (!Valid(cpu, b)) return CpuExit.None;
@@ -150,9 +192,14 @@ public sealed unsafe class BlockCache
             }
             if (s.Heat >= 0 && sink != null)
             {
-                // its T-th entry (or a later one, while hot) goes through the engine's loop
-                if (s.Heat + 1 >= HotThreshold) return CpuExit.None;
-                s.Heat++;
+                // its T-th entry (or a later one, while hot) goes through the engine's loop, unless the loop found no
+                // compiled code for it and nothing was published since (its compile is pending)
+                if (s.Heat + 1 >= HotThreshold)
+                {
+                    if (s.NoCodeEpoch != PublishEpoch) return CpuExit.None;
+                    if (s.Waiting != null) s.Waiting.Heat++;
+                }
+                else s.Heat++;
             }
             b = s;
         }
@@ -201,12 +248,42 @@ public sealed unsafe class BlockCache
         return Continue;
     }
 
+    /// <summary>
+    /// Fills the fetch cache for the instruction at <paramref name="addr"/> (its page, and the next one when it crosses
+    /// into it) as its fetch would; false when nothing was missing or a translation would raise an exception.
+    /// </summary>
+    private static bool Refill(Cpu cpu, ulong addr)
+    {
+        if ((addr & 1) != 0) return false;
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        bool filled = false;
+        if (e.Tag != addr >> 12)
+        {
+            if (!cpu.TryInstructionFrame(addr, out _) || e.Tag != addr >> 12) return false;
+            filled = true;
+        }
+        ulong next = (addr | Cpu.PageMask) + 1;
+        if (addr + (ulong)Formats.LengthFromFirstByte(e.Host[addr & Cpu.PageMask]) <= next) return filled;
+        if ((next & cpu.AddrMask) != next || next == 0) return false;
+        ref var e2 = ref cpu.ExecTlb[(int)((next >> 12) & (Cpu.TlbEntries - 1))];
+        if (e2.Tag == next >> 12) return filled;
+        return cpu.TryInstructionFrame(next, out _) && e2.Tag == next >> 12 && e.Tag == addr >> 12;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Valid(Cpu cpu, DecodedBlock b)
     {
         ulong addr = b.Key.Address;
         ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
-        return e.Tag == addr >> 12 && e.Host == b.Host && _gen[b.Frame] == b.Generation;
+        return e.Tag == addr >> 12 && e.Host == b.Host && _gen[b.Frame] == b.Generation && (b.Host2 == null || Valid2(cpu, b));
+    }
+
+    /// <summary>The second page of a block whose last instruction crosses into it: still the frame it was decoded from.</summary>
+    private bool Valid2(Cpu cpu, DecodedBlock b)
+    {
+        ulong page = (b.Key.Address >> 12) + 1;
+        ref var e = ref cpu.ExecTlb[(int)(page & (Cpu.TlbEntries - 1))];
+        return e.Tag == page && e.Host == b.Host2 && _gen[b.Frame2] == b.Generation2;
     }
 
     private bool InPrefixArea(Cpu cpu, ulong frame)
@@ -258,18 +335,37 @@ public sealed unsafe class BlockCache
         if (frame <= 1 || InPrefixArea(cpu, frame)) return null;
         if (frame >= (ulong)_watch.FrameCount) return null;
         if (frame >= (ulong)_gen.Length) Array.Resize(ref _gen, _watch.FrameCount);
-        var list = new List<DecodedInsn>(8);
+        var list = _scratch;
+        int n = 0;
         ulong a = addr, pageEnd = (addr | Cpu.PageMask) + 1;
         ulong addrMask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
-        while (list.Count < MaxInstructions)
+        // an instruction crossing into the next page ends the block; that page's frame is then checked on entry too
+        byte* host2 = null;
+        ulong frame2 = 0;
+        while (n < MaxInstructions)
         {
             byte* p = host + (a & Cpu.PageMask);
             int len = Formats.LengthFromFirstByte(*p);
-            if (a + (ulong)len > pageEnd) break;
             ulong raw = (ulong)*p << 56;
-            for (int k = 1; k < len; k++) raw |= (ulong)p[k] << (56 - 8 * k);
+            if (a + (ulong)len > pageEnd)
+            {
+                // only when the fetch cache holds the next page (else the stepper's fetch translates it)
+                if ((pageEnd & addrMask) != pageEnd || pageEnd == 0) break;
+                ref var e2 = ref cpu.ExecTlb[(int)((pageEnd >> 12) & (Cpu.TlbEntries - 1))];
+                if (e2.Tag != pageEnd >> 12) break;
+                frame2 = (ulong)(e2.Host - cpu.Mem) >> 12;
+                if (frame2 <= 1 || InPrefixArea(cpu, frame2) || frame2 >= (ulong)_watch.FrameCount) break;
+                host2 = e2.Host;
+                for (int k = 1; k < len; k++)
+                {
+                    ulong o = a + (ulong)k;
+                    raw |= (ulong)(o < pageEnd ? p[k] : host2[o - pageEnd]) << (56 - 8 * k);
+                }
+            }
+            else
+                for (int k = 1; k < len; k++) raw |= (ulong)p[k] << (56 - 8 * k);
             var def = Decoder.Lookup(raw);
-            if (def == null) break;
+            if (def == null) { host2 = null; break; }
             var d = new DecodedInsn { Addr = a, Next = (a + (ulong)len) & addrMask };
             d.Insn.Def = def;
             d.Insn.Raw = raw;
@@ -277,23 +373,29 @@ public sealed unsafe class BlockCache
             Decoder.ExtractFields(ref d.Insn, def);
             d.Cycles = (ulong)def.Cycles;
             if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
-            list.Add(d);
+            list[n++] = d;
+            if (host2 != null) break;
             if ((def.Flags & (InsnFlags.Branch | InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
             a = d.Next;
             if (a >= pageEnd || a < addr) break;
         }
-        if (list.Count == 0) return null;
-        // stores into the block's bytes must now invalidate it
-        if (_watch.Watch((ulong)(host - cpu.Mem) + (addr & Cpu.PageMask), list[^1].Addr + (ulong)list[^1].Insn.Length - addr))
+        if (n == 0) return null;
+        ref var lastInsn = ref list[n - 1];
+        // stores into the block's bytes must now invalidate it (a frame newly watched: stores into it must now take the
+        // slow path, which reports them)
+        ulong end = lastInsn.Addr + (ulong)lastInsn.Insn.Length;
+        if (_watch.Watch((ulong)(host - cpu.Mem) + (addr & Cpu.PageMask), Math.Min(end, pageEnd) - addr)) ForgetWrites(frame);
+        if (host2 != null)
         {
-            // a frame newly watched: stores into it must now take the slow path, which reports them
-            foreach (var c in _cpus) c.ForgetWriteFrame(host);
+            if (frame2 >= (ulong)_gen.Length) Array.Resize(ref _gen, _watch.FrameCount);
+            if (_watch.Watch(frame2 << 12, end - pageEnd)) ForgetWrites(frame2);
         }
         BlocksDecoded++;
-        var lastDef = list[^1].Insn.Def;
+        var lastDef = lastInsn.Insn.Def;
         return new DecodedBlock
         {
-            Key = key, Insns = list.ToArray(), Host = host, Frame = frame, Generation = _gen[frame], End = list[^1].Next,
+            Key = key, Insns = list.AsSpan(0, n).ToArray(), Host = host, Frame = frame, Generation = _gen[frame], End = lastInsn.Next,
+            Host2 = host2, Frame2 = frame2, Generation2 = host2 != null ? _gen[frame2] : 0,
             Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
         };
     }

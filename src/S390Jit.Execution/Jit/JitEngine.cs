@@ -81,10 +81,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// A compile request. <see cref="Heat"/> counts first-tier entries of its hot block while it waits (written by the vcpu
     /// thread only); the compiler thread turns it into a decaying score, so code hot now goes before code that was.
     /// </summary>
-    private sealed class CompileJob(Func<Region?> work)
+    private sealed class CompileJob(Func<Region?> work) : HotCounter
     {
         public readonly Func<Region?> Work = work;
-        public long Heat;
         public long Seen;
         public double Score;
     }
@@ -95,6 +94,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private ulong[] _frameGeneration = [];
     private readonly CodeWatch _watch;
     private readonly RegionEntry?[] _fast = new RegionEntry?[4096];
+    /// <summary>Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for, and the publication epoch it was valid in.</summary>
+    private readonly (RegionKey Key, int Epoch)[] _misses = InitMisses();
+    private static (RegionKey, int)[] InitMisses() { var m = new (RegionKey, int)[4096]; Array.Fill(m, (default, -1)); return m; }
 
     public JitEngine(JitOptions? options = null)
     {
@@ -383,7 +385,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         var f = _fast[slot];
         if (f == null || f.Key != key || f.Region.Dead)
         {
-            if (!_entries.TryGetValue(key, out f)) return null;
+            // keys without an entry are remembered until the next publication (the only place entries are added)
+            ref var miss = ref _misses[slot];
+            if (miss.Epoch == _blocks.PublishEpoch && miss.Key == key) return null;
+            if (!_entries.TryGetValue(key, out f))
+            {
+                miss = (key, _blocks.PublishEpoch);
+                return null;
+            }
             _fast[slot] = f;
         }
         // under DAT the key names virtual code: it is this region's only while the page still translates
@@ -486,11 +495,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     public Func<ulong, Architecture.Isa.InsnDef, ulong, bool>? SplitBefore { get; set; }
 
     /// <summary>A first-tier block reached the hot threshold and has no compiled code: compile its region (once).</summary>
-    HotBlockAction IHotBlockSink.BlockHot(Cpu cpu, RegionKey key)
+    HotBlockAction IHotBlockSink.BlockHot(Cpu cpu, RegionKey key, out HotCounter? waiting)
     {
-        if (_pending.TryGetValue(key, out var waiting)) { waiting.Heat++; return HotBlockAction.Interpret; }
+        if (_pending.TryGetValue(key, out var job)) { job.Heat++; waiting = job; return HotBlockAction.Interpret; }
+        waiting = null;
         if (!Compile(cpu, key, null)) return HotBlockAction.Never;
-        return Lookup(cpu, key) != null ? HotBlockAction.Dispatch : HotBlockAction.Interpret; // compiled synchronously: run it
+        if (Lookup(cpu, key) != null) return HotBlockAction.Dispatch; // compiled synchronously: run it
+        waiting = _pending.GetValueOrDefault(key);
+        return HotBlockAction.Interpret;
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
@@ -499,15 +511,22 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         // under DAT a plan is decoded through the current translation: only for the space it is keyed by
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
-        var plan = new RegionBuilder(cpu, key, seeds) { SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss }.Build(out var frames, out var code);
+        // under DAT (the kernel: much lukewarm code next to hot code) a plan takes only the paths the first tier ran
+        var plan = new RegionBuilder(cpu, key, seeds)
+        {
+            SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss,
+            Executed = key.Dat && s_executedOnly ? a => _blocks.Entered(key with { Address = a }) : null,
+        }.Build(out var frames, out var code);
         if (plan == null) return false;
         if (s_dumpPlan != null && s_dumpPlan.Contains(key.Address))
             Console.Error.WriteLine($"plan {key.Address:x}{(seeds != null ? " (rebuild)" : "")}: " + string.Join(" | ", plan.Select(b => $"{b.Start:x}[{b.Insns.Count}]{(b.FallThrough is ulong ft ? $"->{ft:x}" : "")}{(b.IndirectTarget ? "*" : "")}")));
         // watch the instructions' bytes now: stores into them from here on invalidate the plan (generation check at publish)
         var frameArr = frames.ToArray();
         Cover(cpu);
-        foreach (var (abs, len) in code) _watch.Watch(abs, len);
-        cpu.InvalidateTranslation();
+        // a frame newly watched: stores into it must take the slow path from now on (which reports them), so every
+        // CPU's write cache forgets it; the other access caches stay (dropping them all cost a refill per compile)
+        foreach (var (abs, len) in code)
+            if (_watch.Watch(abs, len)) _blocks.ForgetWrites(abs >> 12);
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         Func<Region?> job = () =>
@@ -554,6 +573,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         Compile(cpu, region.Key, seeds);
     }
 
+    /// <summary>S390JIT_DAT_ALL_PATHS=1: plans under DAT take every near path, run or not (as plans in real mode do).</summary>
+    private static readonly bool s_executedOnly = Environment.GetEnvironmentVariable("S390JIT_DAT_ALL_PATHS") != "1";
+
     /// <summary>Instructions whose TLB misses stay in compiled code once their region is rebuilt (by virtual address).</summary>
     private readonly HashSet<ulong> _stayOnMiss = new();
 
@@ -591,6 +613,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         while (_published.TryDequeue(out var r))
         {
+            // entries may be added (and a discarded plan's blocks may be compiled again): lookups that found none must look again
+            _blocks.PublishEpoch++;
             Interlocked.Decrement(ref Stats.CompilesPending);
             Stats.CompileLatencyMicroseconds += System.Diagnostics.Stopwatch.GetElapsedTime(r.RequestedAt).TotalMicroseconds;
             foreach (var start in r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });

@@ -25,6 +25,13 @@ public sealed class RegionBuilder
     /// <summary>Addresses of instructions whose TLB misses stay in compiled code (<see cref="PlanInsn.StayOnMiss"/>), or null.</summary>
     public IReadOnlySet<ulong>? StayOnMiss { get; init; }
 
+    /// <summary>
+    /// Whether code at an address has run (the first tier entered a block there), or null: every near target joins the
+    /// plan. With it, jump targets, fall-throughs and return points that never ran stay out (their paths leave the
+    /// region), so lukewarm code is not compiled along with the hot block.
+    /// </summary>
+    public Func<ulong, bool>? Executed { get; init; }
+
     /// <summary>The profiler's boundaries (<see cref="JitEngine.SplitBefore"/>), or null.</summary>
     public Func<ulong, InsnDef, ulong, bool>? SplitBefore { get; init; }
 
@@ -77,10 +84,10 @@ public sealed class RegionBuilder
             bool call = s_calls.Contains(last.Def.Mnemonic);
             foreach (var pi in block.Insns)
                 foreach (var (t, _) in pi.Facts.Jumps)
-                    if (t is ulong target && Near(target)) work.Enqueue(target);
-            if (block.FallThrough is ulong ft && Near(ft)) work.Enqueue(ft);
+                    if (t is ulong target && Near(target) && Ran(target)) work.Enqueue(target);
+            if (block.FallThrough is ulong ft && Near(ft) && Ran(ft)) work.Enqueue(ft);
             // the return from a call lands after it: make that an entry of this region too
-            if (call) { ulong ret = (last.Addr + (ulong)last.Length) & _mask; if (Near(ret)) work.Enqueue(ret); }
+            if (call) { ulong ret = (last.Addr + (ulong)last.Length) & _mask; if (Near(ret) && Ran(ret)) work.Enqueue(ret); }
         }
         SplitAtTargets(blocks);
         int i = 0;
@@ -129,6 +136,8 @@ public sealed class RegionBuilder
             }
         }
     }
+
+    private bool Ran(ulong addr) => Executed == null || Executed(addr);
 
     private static bool InsideBlock(SortedDictionary<ulong, PlanBlock> blocks, ulong addr)
     {

@@ -106,6 +106,44 @@ public class DatJitTests
     }
 
     [Test]
+    public void An_instruction_crossing_into_a_remapped_page_runs_the_new_frame_bytes()
+    {
+        // a loop whose AGHI crosses from VA 1 MiB + 4 KiB - 2 (frame A) into the next page, whose frame (B: immediate 1,
+        // C: immediate 1000) the caller alternates with IPTE + a new page-table entry between calls: the first tier's
+        // block of the crossing instruction must check the second page's frame too
+        const ulong entry = Segment1 + 0xFFA;
+        var aghi = Assembler.Encode("AGHI", r1: 2, i2: 1);
+        var page0 = Concat(Assembler.Encode("LGHI", r1: 3, i2: 50), aghi[..2]);   // FFA, AGHI at FFE
+        static byte[] Page1(int add) => Concat(
+            Assembler.Encode("AGHI", r1: 2, i2: add)[2..],                        // 1000: the AGHI's immediate
+            Assembler.Encode("BRCT", r1: 3, ri2: -2),                             // 1002 -> FFE
+            Assembler.Encode("BCR", r1: 15, r2: 14));                             // 1006
+        var code = Concat(
+            Assembler.Encode("LGHI", r1: 9, i2: 6),                      // 0
+            Assembler.Encode("LLILF", r1: 4, i2: (long)PageTable1 + 8),  // 4   the page-table entry of VA 1 MiB + 4 KiB
+            Assembler.Encode("LLILF", r1: 5, i2: (long)entry),           // 10
+            Assembler.Encode("LLILF", r1: 6, i2: (long)FrameB),          // 16
+            Assembler.Encode("LLILF", r1: 8, i2: (long)(FrameB ^ FrameC)), // 22
+            Assembler.Encode("LLILF", r1: 10, i2: (long)PageTable1),     // 28
+            Assembler.Encode("LLILF", r1: 11, i2: (long)Segment1 + 0x1000), // 34
+            Assembler.Encode("BASR", r1: 14, r2: 5),                     // 40 outer
+            Assembler.Encode("IPTE", r1: 10, r2: 11),                    // 42
+            Assembler.Encode("XGR", r1: 6, r2: 8),                       // 46
+            Assembler.Encode("STG", r1: 6, b2: 4, d2: 0),                // 50
+            Assembler.Encode("BRCT", r1: 9, ri2: (40 - 56) / 2));        // 56
+        var r = All(h =>
+        {
+            Tables(h, (0, FrameA), (1, FrameB));
+            page0.CopyTo(h.Mem(FrameA + 0xFFA, page0.Length));
+            Page1(1).CopyTo(h.Mem(FrameB, 8));
+            Page1(1000).CopyTo(h.Mem(FrameC, 8));
+            h.Load(code);
+        });
+        Assert.That(r.Interp.Snap.G[2], Is.EqualTo(3UL * 50 + 3UL * 50 * 1000));
+        AssertSame(r);
+    }
+
+    [Test]
     public void A_store_into_code_through_an_alias_page_is_seen_by_the_next_instruction()
     {
         // frame C at VA 1 MiB + 16 KiB and again at + 20 KiB; the loop rewrites the immediate of its AHI through the second page
