@@ -273,9 +273,9 @@ public unsafe partial class Cpu
         {
             int i = (int)((addr >> 12) & (TlbEntries - 1));
             byte* host = Mem + (abs & ~PageMask);
-            if (kind == AccessKind.Store) { WriteTlb[i].Tag = addr >> 12; WriteTlb[i].Host = host; }
-            else if (kind == AccessKind.Instr) { ExecTlb[i].Tag = addr >> 12; ExecTlb[i].Host = host; }
-            else { ReadTlb[i].Tag = addr >> 12; ReadTlb[i].Host = host; }
+            if (kind == AccessKind.Store) WriteTlb[i].Set(addr >> 12, host);
+            else if (kind == AccessKind.Instr) ExecTlb[i].Set(addr >> 12, host);
+            else ReadTlb[i].Set(addr >> 12, host);
         }
         return Mem + abs;
     }
@@ -284,7 +284,7 @@ public unsafe partial class Cpu
     private byte* ReadPtr(ulong addr, int size)
     {
         ref var e = ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.Host + (addr & PageMask);
+        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.At(addr);
         return null;
     }
 
@@ -292,7 +292,7 @@ public unsafe partial class Cpu
     private byte* WritePtr(ulong addr, int size)
     {
         ref var e = ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.Host + (addr & PageMask);
+        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.At(addr);
         return null;
     }
 

@@ -3,14 +3,24 @@ using System.Runtime.CompilerServices;
 namespace S390Jit.Architecture.State;
 
 /// <summary>
-/// A software TLB entry of the access caches: a logical page and the host pointer of its absolute
-/// frame. Compiled code reads <see cref="Tag"/> and <see cref="Host"/> at constant offsets (16-byte
+/// A software TLB entry of the access caches: a logical page and where its absolute frame is in host
+/// memory, kept as <see cref="Addend"/> (the frame's host pointer minus the page's logical address, as
+/// QEMU does): the host pointer of a byte of the page is Addend + its address, with no page-offset mask.
+/// Compiled code reads <see cref="Tag"/> and <see cref="Addend"/> at constant offsets 0 and 8 (16-byte
 /// entries, index = page &amp; 255): keep the layout.
 /// </summary>
 public unsafe struct TlbEntry
 {
     public ulong Tag;
-    public byte* Host;
+    public nint Addend;
+
+    /// <summary>Host pointer of the page's frame (meaningful while the entry is valid).</summary>
+    public readonly byte* Host => (byte*)(Addend + (nint)(Tag << 12));
+
+    /// <summary>Host pointer of the byte at <paramref name="addr"/> (in the entry's page).</summary>
+    public readonly byte* At(ulong addr) => (byte*)(Addend + (nint)addr);
+
+    public void Set(ulong page, byte* host) { Tag = page; Addend = (nint)host - (nint)(page << 12); }
 }
 
 [InlineArray(Cpu.TlbEntries)]

@@ -43,6 +43,8 @@ public sealed class PlanBlock
     public int Index { get; set; }
     /// <summary>A computed jump may land here: a return point after a call, or a seed (a target seen leaving an earlier region).</summary>
     public bool IndirectTarget { get; set; }
+    /// <summary>A target seen leaving an earlier region (not only a return point).</summary>
+    public bool Seed { get; set; }
 }
 
 /// <summary>Data a compiled region needs at run time (the closed-over first argument of its method).</summary>

@@ -93,7 +93,7 @@ public sealed class RegionBuilder
         int i = 0;
         foreach (var b in blocks.Values) b.Index = i++;
         // computed jumps search only the blocks they are likely to reach: returns and the profiled targets
-        foreach (var seed in _seeds) if (blocks.TryGetValue(seed, out var sb)) sb.IndirectTarget = true;
+        foreach (var seed in _seeds) if (blocks.TryGetValue(seed, out var sb)) sb.IndirectTarget = sb.Seed = true;
         foreach (var b in blocks.Values)
         {
             var last = b.Insns[^1];

@@ -167,6 +167,8 @@ public static class RegionCompiler
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
         e.IndirectTargets = blocks.Where(b => b.IndirectTarget).Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
+        e.Seeds = blocks.Where(b => b.Seed).Select(b => b.Start).ToHashSet();
+        e.CallSites = CallSites(blocks, e.AddrMask);
         // carried loops: each block of one has an inner label the loop's own edges jump to
         var loopOf = new RegionEmitter.CarriedLoop?[blocks.Count];
         var inner = new Label[blocks.Count];
@@ -237,5 +239,22 @@ public static class RegionCompiler
         ilBytes = il.ILOffset;
         locals = CompileProfile.Enabled ? il.DeclareLocal(typeof(int)).LocalIndex : 0;
         return dm;
+    }
+
+    /// <summary>The region's calls: callee entry (null when computed) and return point.</summary>
+    private static (ulong? Entry, ulong Return)[] CallSites(List<PlanBlock> blocks, ulong mask)
+    {
+        var sites = new List<(ulong?, ulong)>();
+        foreach (var b in blocks)
+        {
+            var last = b.Insns[^1];
+            ulong ret = (last.Addr + (ulong)last.Length) & mask;
+            switch (last.Def.Mnemonic)
+            {
+                case "BRAS" or "BRASL": sites.Add((((last.Addr + (ulong)(last.Insn.RI2 * 2)) & mask), ret)); break;
+                case "BAS" or "BASR" or "BAL" or "BALR" or "BASSM": sites.Add((null, ret)); break;
+            }
+        }
+        return sites.ToArray();
     }
 }

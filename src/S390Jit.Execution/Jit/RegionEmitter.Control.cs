@@ -29,7 +29,7 @@ public sealed unsafe partial class RegionEmitter
             _il.Emit(OpCodes.Stloc, _exitPsw);
             // a computed target that is a block of this region stays inside: binary search over the block starts
             FlushCached();
-            var targets = IndirectTargets;
+            var targets = LikelyTargets();
             if (_loop is { } loop)
             {
                 // blocks of the current carried loop are entered past their load (stored above for the others)
@@ -40,6 +40,29 @@ public sealed unsafe partial class RegionEmitter
             EmitExitFlushed(ExitContinue, 0);
         }
         _il.MarkLabel(skip);
+    }
+
+    /// <summary>Seeds among <see cref="IndirectTargets"/> (targets seen leaving an earlier region).</summary>
+    public HashSet<ulong> Seeds { get; set; } = [];
+    /// <summary>The region's calls: callee entry (null when computed) and return point.</summary>
+    public (ulong? Entry, ulong Return)[] CallSites { get; set; } = [];
+
+    /// <summary>
+    /// The block starts a computed jump at the current instruction is compared against: the seeds, and the
+    /// return points of the calls into the function the jump is in (the nearest call target at or below it;
+    /// functions are contiguous) or whose callee is computed. Other return points belong to other functions'
+    /// returns: comparing against them costs compile time, and a return that does reach one leaves the region
+    /// and re-enters it through the dispatcher.
+    /// </summary>
+    private (ulong Addr, Label Label)[] LikelyTargets()
+    {
+        ulong? fn = null;
+        foreach (var (entry, _) in CallSites)
+            if (entry is ulong en && en <= CurrentAddr && (fn is not ulong f || en > f)) fn = en;
+        if (fn == null) return IndirectTargets;
+        var keep = new HashSet<ulong>(Seeds);
+        foreach (var (entry, ret) in CallSites) if (entry == null || entry == fn) keep.Add(ret);
+        return IndirectTargets.Where(t => keep.Contains(t.Addr)).ToArray();
     }
 
     private void EmitTargetSearch((ulong Addr, Label Label)[] t, int lo, int hi)

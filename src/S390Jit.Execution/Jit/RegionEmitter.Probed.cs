@@ -52,7 +52,7 @@ public sealed unsafe partial class RegionEmitter
         }
         if (off + (ulong)size > (ulong)p.Len) return false;
         _il.Emit(OpCodes.Ldloc, p.Host);
-        if (off != 0) { _il.Emit(OpCodes.Ldc_I4, (int)off); _il.Emit(OpCodes.Add); }
+        if (off != 0) { LdcI4((int)off); _il.Emit(OpCodes.Add); }
         return true;
     }
 

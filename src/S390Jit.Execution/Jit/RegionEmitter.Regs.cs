@@ -41,9 +41,12 @@ public sealed unsafe partial class RegionEmitter
     private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, int Cc)> _flushStubs = new();
 
     /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
-    private void BranchToExit()
+    private void BranchToExit() => _il.Emit(OpCodes.Br, ExitTarget());
+
+    /// <summary>Where an exit from here goes: the exit block, or the shared stub that stores the block's written registers first.</summary>
+    private Label ExitTarget()
     {
-        if (!_cacheDirty.Contains(true) && _ccDirty == 0) { _il.Emit(OpCodes.Br, _exit); return; }
+        if (!_cacheDirty.Contains(true) && _ccDirty == 0) return _exit;
         if (_flushStub is not Label stub)
         {
             stub = _il.DefineLabel();
@@ -51,7 +54,7 @@ public sealed unsafe partial class RegionEmitter
             _flushStubs.Add((stub, stores, _ccDirty));
             _flushStub = stub;
         }
-        _il.Emit(OpCodes.Br, stub);
+        return stub;
     }
 
     /// <summary>The shared store sequences (before the exit block).</summary>

@@ -24,41 +24,88 @@ public sealed unsafe partial class RegionEmitter
         var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, tlb);
-        Push(addr);
-        _il.Emit(OpCodes.Ldc_I4, 12 - 4); // entry index * sizeof(TlbEntry) (16)
-        _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << 4));
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Conv_U);
+        if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - 4)) & (ulong)((Cpu.TlbEntries - 1) << 4)));
+        else
+        {
+            Push(addr);
+            LdcI4(12 - 4); // entry index * sizeof(TlbEntry) (16)
+            _il.Emit(OpCodes.Shr_Un);
+            _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << 4));
+            _il.Emit(OpCodes.And);
+            _il.Emit(OpCodes.Conv_U);
+        }
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, entry);
         // one compare: the tag of the operand's last byte against the entry of its first byte's page. Tags
         // are page numbers at their own index, so an operand that crosses into the next page (whose entry is
-        // the next one) or wraps never matches and takes the slow path.
+        // the next one) or wraps never matches and takes the slow path. The entry's fields are read through
+        // its address (Tag at 0, Addend at 8): no field token for RyuJIT to resolve per access.
         _il.Emit(OpCodes.Ldloc, entry);
-        _il.Emit(OpCodes.Ldfld, F_Tag);
+        _il.Emit(OpCodes.Ldind_I8);
         if (addr.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((addr.Value + (ulong)(size - 1)) >> 12));
         else
         {
             Push(addr);
-            if (size > 1) { _il.Emit(OpCodes.Ldc_I8, (long)(size - 1)); _il.Emit(OpCodes.Add); }
-            _il.Emit(OpCodes.Ldc_I4, 12);
+            if (size > 1) { LdcI4(size - 1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); }
+            LdcI4(12);
             _il.Emit(OpCodes.Shr_Un);
         }
         _il.Emit(OpCodes.Bne_Un, slow);
-        // host pointer of the byte
+        // host pointer of the byte: the entry's addend plus the address
         _il.Emit(OpCodes.Ldloc, entry);
-        _il.Emit(OpCodes.Ldfld, F_Host);
+        _il.Emit(OpCodes.Ldc_I4_8);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_I);
         Push(addr);
-        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
-        _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Conv_U);
         _il.Emit(OpCodes.Add);
     }
 
+    /// <summary>ldc.i4 in its shortest encoding.</summary>
+    private void LdcI4(int v)
+    {
+        if (v >= -1 && v <= 8) _il.Emit(v switch
+        {
+            -1 => OpCodes.Ldc_I4_M1, 0 => OpCodes.Ldc_I4_0, 1 => OpCodes.Ldc_I4_1, 2 => OpCodes.Ldc_I4_2, 3 => OpCodes.Ldc_I4_3,
+            4 => OpCodes.Ldc_I4_4, 5 => OpCodes.Ldc_I4_5, 6 => OpCodes.Ldc_I4_6, 7 => OpCodes.Ldc_I4_7, _ => OpCodes.Ldc_I4_8,
+        });
+        else if (v >= sbyte.MinValue && v <= sbyte.MaxValue) _il.Emit(OpCodes.Ldc_I4_S, (sbyte)v);
+        else _il.Emit(OpCodes.Ldc_I4, v);
+    }
+
+    // TLB misses that re-execute the instruction: out of line after the region's code (the hit path falls
+    // through, no join), one stub per instruction and exit path
+    private readonly List<(Label Stub, int Code, Label Target)> _missStubs = new();
+
+    /// <summary>The re-execute exit of the current instruction (its state unchanged so far).</summary>
+    private Label MissExit()
+    {
+        var target = ExitTarget();
+        int code = ExitReexecute | (CurrentIndex << CodeBits);
+        if (_missStubs.Count > 0 && _missStubs[^1] is var m && m.Code == code && m.Target.Equals(target)) return m.Stub;
+        var stub = _il.DefineLabel();
+        _missStubs.Add((stub, code, target));
+        return stub;
+    }
+
+    private void EmitMissStubs()
+    {
+        foreach (var (stub, code, target) in _missStubs)
+        {
+            _il.MarkLabel(stub);
+            _il.Emit(OpCodes.Ldc_I4, code);
+            _il.Emit(OpCodes.Stloc, _exitCode);
+            _il.Emit(OpCodes.Br, target);
+        }
+    }
+
+    /// <summary>A TLB miss of the current access re-executes the instruction (nothing changed yet, and it does not stay on misses).</summary>
+    private bool MissReexecutes => !_dirty && !StayOnMiss;
+
     public Val Load(int size, Val addr)
     {
         if (ProbedHost(addr, size, write: false)) return LoadHost(size);
+        if (MissReexecutes) { TlbLookup(F_ReadTlb, addr, size, MissExit()); return LoadHost(size); }
         var result = Temp();
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
@@ -74,8 +121,6 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, result);
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        if (!_dirty && !StayOnMiss) EmitExit(ExitReexecute, CurrentIndex);
-        else
         {
             // the slow path is called from this site: a shared one resumed through a switch would make
             // every value live at any access live across all of them
@@ -98,6 +143,7 @@ public sealed unsafe partial class RegionEmitter
     public void Store(int size, Val addr, Val value)
     {
         if (ProbedHost(addr, size, write: true)) { StoreHost(size, value); _dirty = true; return; }
+        if (MissReexecutes) { TlbLookup(F_WriteTlb, addr, size, MissExit()); StoreHost(size, value); _dirty = true; return; }
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
         TlbLookup(F_WriteTlb, addr, size, slow);
@@ -111,8 +157,6 @@ public sealed unsafe partial class RegionEmitter
         }
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
-        if (!_dirty && !StayOnMiss) EmitExit(ExitReexecute, CurrentIndex);
-        else
         {
             _il.Emit(OpCodes.Ldarg_1);
             Push(addr);
@@ -128,6 +172,7 @@ public sealed unsafe partial class RegionEmitter
 
     public void Probe(Val addr, int len, bool write)
     {
+        if (MissReexecutes) { TlbLookup(write ? F_WriteTlb : F_ReadTlb, addr, len, MissExit()); KeepProbe(addr, len, write); return; }
         var ok = _il.DefineLabel();
         var slow = _il.DefineLabel();
         // a TLB hit for the operand's page (operand within one page) proves the access
@@ -135,7 +180,6 @@ public sealed unsafe partial class RegionEmitter
         KeepProbe(addr, len, write);
         _il.Emit(OpCodes.Br, ok);
         _il.MarkLabel(slow);
-        if (!_dirty && !StayOnMiss) { EmitExit(ExitReexecute, CurrentIndex); _il.MarkLabel(ok); return; }
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
         _il.Emit(OpCodes.Ldc_I4, len);
