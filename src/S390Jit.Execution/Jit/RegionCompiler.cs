@@ -203,6 +203,9 @@ public static class RegionCompiler
             bool vector = block.Insns.Any(p => p.Facts.NeedsVector);
             e.AfpCheck(!vector && block.Insns.Any(p => p.Facts.NeedsAfp), block.Start, block.Index);
             e.VectorCheck(vector, block.Start, block.Index);
+            int once = 0, more = 0;
+            foreach (var p in block.Insns) { more |= (once & p.Facts.Reads) | p.Facts.MultiReads; once |= p.Facts.Reads; }
+            e.SingleReads = once & ~more;
             var simple = block.Insns.Where(p => p.Def.IsSimple).ToList();
             ulong blockCycles = simple.Aggregate(0UL, (s, p) => s + Cost(p)), blockCount = (ulong)simple.Count;
             e.Charge(blockCycles, blockCount);

@@ -1,4 +1,5 @@
 using System.Reflection.Emit;
+using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
@@ -20,13 +21,27 @@ public sealed unsafe partial class RegionEmitter
     private LocalBuilder Cached(int r)
     {
         if (_cache[r] is { } l) return l;
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-        if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
-        _il.Emit(OpCodes.Ldind_I8);
+        EmitCpuReg(r);
         l = Pop().Local!;
         _cache[r] = l;
         return l;
     }
+
+    /// <summary>Pushes register <paramref name="r"/> from the CPU.</summary>
+    private void EmitCpuReg(int r)
+    {
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+        if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+        _il.Emit(OpCodes.Ldind_I8);
+    }
+
+    /// <summary>
+    /// Registers the current block reads in one instruction only, once (<see cref="InstrFacts.MultiReads"/>): such a
+    /// read loads the CPU's register where it is used, with no cache local. The CPU's copy of a register changes
+    /// only where the block leaves (stores of written registers) or at helpers, after every use of such a read.
+    /// </summary>
+    private int _singleReads;
+    public int SingleReads { set => _singleReads = value; }
 
     /// <summary>Register <paramref name="r"/> now holds the single-assignment local <paramref name="l"/>.</summary>
     private void SetCached(int r, LocalBuilder l)
@@ -38,7 +53,7 @@ public sealed unsafe partial class RegionEmitter
 
     // exits of a block with the same written registers share one out-of-line store sequence
     private Label? _flushStub;
-    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, int Cc)> _flushStubs = new();
+    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, (int Level, CcOp Op, Val Src, Val Dst) Cc)> _flushStubs = new();
 
     /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
     private void BranchToExit()
@@ -48,7 +63,7 @@ public sealed unsafe partial class RegionEmitter
         {
             stub = _il.DefineLabel();
             var stores = Enumerable.Range(0, 16).Where(r => _cacheDirty[r]).Select(r => (r, _cache[r]!)).ToArray();
-            _flushStubs.Add((stub, stores, _ccDirty));
+            _flushStubs.Add((stub, stores, (_ccDirty, _ccPendingOp, _ccPendingSrc, _ccPendingDst)));
             _flushStub = stub;
         }
         _il.Emit(OpCodes.Br, stub);
@@ -60,11 +75,11 @@ public sealed unsafe partial class RegionEmitter
         foreach (var (label, stores, cc) in _flushStubs)
         {
             _il.MarkLabel(label);
-            EmitCcStores(cc);
+            EmitCcStores(cc.Level, cc.Op, cc.Src, cc.Dst);
             foreach (var (r, l) in stores)
             {
                 _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-                if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+                if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
                 _il.Emit(OpCodes.Ldloc, l);
                 _il.Emit(OpCodes.Stind_I8);
             }
@@ -72,7 +87,11 @@ public sealed unsafe partial class RegionEmitter
         }
     }
 
-    private void PushReg(int r) => _il.Emit(OpCodes.Ldloc, _resident[r] ? _regs[r] : Cached(r));
+    private void PushReg(int r)
+    {
+        if (!_resident[r] && _cache[r] == null && (_singleReads >> r & 1) != 0) EmitCpuReg(r);
+        else _il.Emit(OpCodes.Ldloc, _resident[r] ? _regs[r] : Cached(r));
+    }
 
     /// <summary>Stores the value on the IL stack into register <paramref name="r"/>.</summary>
     private void StoreReg(int r)
@@ -89,7 +108,7 @@ public sealed unsafe partial class RegionEmitter
         {
             if (!_cacheDirty[r]) continue;
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldloc, _cache[r]!);
             _il.Emit(OpCodes.Stind_I8);
         }
@@ -160,7 +179,7 @@ public sealed unsafe partial class RegionEmitter
         {
             if (loop.Head[r] is not { } h) continue;
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldind_I8);
             _il.Emit(OpCodes.Stloc, h);
         }
