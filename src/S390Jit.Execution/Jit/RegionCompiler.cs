@@ -230,7 +230,8 @@ public static class RegionCompiler
             }
             if (block.FallThrough is ulong ft)
             {
-                if (labels.TryGetValue(ft, out var next)) e.JumpToBlock(next);
+                if (bi + 1 < blocks.Count && blocks[bi + 1].Start == ft) e.FallInto(labels[ft]);
+                else if (labels.TryGetValue(ft, out var next)) e.JumpToBlock(next);
                 else e.ExitTo(ft);
             }
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block

@@ -140,6 +140,13 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Br, target);
     }
 
+    /// <summary>Falls through into the block placed next (its label follows): <see cref="JumpToBlock"/> without the jump.</summary>
+    public void FallInto(Label next)
+    {
+        if (_loop != null && _loop.Inner.ContainsKey(next)) { JumpToBlock(next); return; }
+        FlushCached();
+    }
+
     /// <summary>
     /// An innermost loop (blocks without helpers) whose non-resident registers stay in locals across its own
     /// edges: a block of the loop entered from outside loads them (its outer label), the loop's edges copy

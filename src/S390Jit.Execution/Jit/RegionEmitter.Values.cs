@@ -90,7 +90,7 @@ public sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Largest expression kept unevaluated (IL operations): bigger operands are stored in a local first.</summary>
-    private const int MaxExpr = 3;
+    internal static readonly int MaxExpr = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_MAX_EXPR"), out int n) ? n : 3;
 
     /// <summary>The value in a local or a constant (an expression larger than <paramref name="maxSize"/> is evaluated into a local here).</summary>
     internal Val Stable(Val v, int maxSize = 0)
