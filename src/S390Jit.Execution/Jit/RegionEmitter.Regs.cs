@@ -41,7 +41,9 @@ public sealed unsafe partial class RegionEmitter
     /// only where the block leaves (stores of written registers) or at helpers, after every use of such a read.
     /// </summary>
     private int _singleReads;
-    public int SingleReads { set => _singleReads = value; }
+    public int SingleReads { set => _singleReads = LazyRegs ? value : 0; }
+    /// <summary>Off by default (S390JIT_LAZY_REGS=1 on): same IL bytes, but RyuJIT took longer on the repeated loads (kernel boot, load 12-15: 67 against 58 us per instruction).</summary>
+    internal static readonly bool LazyRegs = Environment.GetEnvironmentVariable("S390JIT_LAZY_REGS") == "1";
 
     /// <summary>Register <paramref name="r"/> now holds the single-assignment local <paramref name="l"/>.</summary>
     private void SetCached(int r, LocalBuilder l)

@@ -110,6 +110,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>A lazy operation: operands that would make it larger than <see cref="MaxExpr"/> are evaluated into locals first.</summary>
     private Val Lazy(ExprKind kind, OpCode op, Val a, Val b, bool negated = false)
     {
+        if (MaxExpr == 0 && kind != ExprKind.Compare) { a = Stable(a); b = Stable(b); Push(new Val(new Expr(kind, op, a, b, negated))); return Pop(); } // (measuring: every value in a local)
         if (1 + a.Size + b.Size > MaxExpr)
         {
             if (a.Size >= b.Size) a = Stable(a); else b = Stable(b);
