@@ -15,6 +15,8 @@ public sealed class InstrFacts
     public readonly List<(ulong? Target, bool Always)> Jumps = new();
     /// <summary>General registers the body reads and writes (bit r), so a region loads and stores back only those.</summary>
     public ushort Reads, Writes;
+    /// <summary>Registers the body reads more than once.</summary>
+    public ushort MultiReads;
     public bool Loads, Stores;
     public bool Raises;
     /// <summary>The body checks CR0's AFP-register control (FP instructions naming an AFP register, every BFP instruction).</summary>
@@ -52,7 +54,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
 
     private static AVal Fold(AVal a, AVal b, Func<ulong, ulong, ulong> op) => a.IsConst && b.IsConst ? new(op(a.Value, b.Value)) : AVal.Unknown;
     private static AVal Fold(AVal a, Func<ulong, ulong> op) => a.IsConst ? new(op(a.Value)) : AVal.Unknown;
-    private AVal Read(int r) { f.Reads |= (ushort)(1 << r); return AVal.Unknown; }
+    private AVal Read(int r) { f.MultiReads |= (ushort)(f.Reads & (1 << r)); f.Reads |= (ushort)(1 << r); return AVal.Unknown; }
     private void Write(int r) => f.Writes |= (ushort)(1 << r);
 
     public AVal Const(ulong v) => new(v);

@@ -5,15 +5,40 @@ using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
-/// <summary>A value in the IL backend: an IL local, or a constant known at translation time.</summary>
+/// <summary>
+/// A value in the IL backend: an IL local, a constant known at translation time, or a small pure expression
+/// over those (<see cref="Expr"/>) that is emitted where it is used: a value used once stays on the IL
+/// evaluation stack, a value never used (a condition-code operand that is overwritten) costs no IL.
+/// </summary>
 public readonly struct Val
 {
     internal readonly LocalBuilder? Local;
     internal readonly ulong Value;
-    internal Val(LocalBuilder local) { Local = local; Value = 0; }
-    internal Val(ulong value) { Local = null; Value = value; }
-    public bool IsConst => Local == null;
+    internal readonly Expr? Expr;
+    internal Val(LocalBuilder local) { Local = local; Value = 0; Expr = null; }
+    internal Val(ulong value) { Local = null; Value = value; Expr = null; }
+    internal Val(Expr e) { Local = null; Value = 0; Expr = e; }
+    public bool IsConst => Local == null && Expr == null;
+    /// <summary>IL operations to emit it (0 for a local or a constant).</summary>
+    internal int Size => Expr?.Size ?? 0;
 }
+
+/// <summary>
+/// A pure operation over immutable operands (constants, single-assignment locals, the block's register cache
+/// locals, smaller expressions), emitted again at each use: never changed once made, so it means the same
+/// value wherever it is emitted (also in the shared exit stubs at the method's end).
+/// </summary>
+internal sealed class Expr(ExprKind kind, OpCode op, Val a, Val b, bool negated = false)
+{
+    public readonly ExprKind Kind = kind;
+    public readonly OpCode Op = op;
+    public readonly Val A = a, B = b;
+    /// <summary>Compare: the 0/1 result is inverted.</summary>
+    public readonly bool Negated = negated;
+    public readonly int Size = 1 + a.Size + b.Size;
+}
+
+internal enum ExprKind : byte { Binary, Shift, Compare, Trunc32, Convert, CpuReg }
 
 /// <summary>
 /// The JIT's backend for simple semantic bodies: each operation emits IL (or folds constants)
@@ -61,9 +86,10 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
 
     public void ChargeCycles(ulong cycles) { } // the analysis pass counted them into the plan
     public Val Addr(int x, int b, long d) => e.Address(x, b, d);
-    public Val Load(int size, Val addr) => e.Load(size, addr);
-    public void Store(int size, Val addr, Val value) => e.Store(size, addr, value);
-    public void Probe(Val addr, int len, bool write) => e.Probe(addr, len, write);
+    // the storage paths use the address (and a stored value) several times: one local each
+    public Val Load(int size, Val addr) => e.Load(size, e.Stable(addr));
+    public void Store(int size, Val addr, Val value) => e.Store(size, e.Stable(addr), e.Stable(value, 2));
+    public void Probe(Val addr, int len, bool write) => e.Probe(e.Stable(addr), len, write);
 
     public void SetCc(CcOp op, Val src, Val dst, Val vr) => e.SetCc(op, src, dst, vr);
     public void SetCcConst(int cc) => e.SetCcConst(cc);

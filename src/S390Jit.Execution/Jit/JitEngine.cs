@@ -199,7 +199,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         var observer = cpu.Observer;
                         ulong entryAddr = cpu.PswAddr;
                         observer?.BlockEntry(cpu, compiled: true);
-                        int r = _opt.Verify ? RunVerified(cpu, entry) : region.Run(cpu, entry.Block);
+                        int r = _opt.Verify ? RunVerified(cpu, entry) : RunRegion(region, cpu, entry.Block);
                         observer?.Executed(cpu, entryAddr, compiled: true);
                         Stats.RegionRuns++;
                         if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
@@ -328,6 +328,16 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         Stats.CompiledInstructions -= (long)d.UnchargeCount[idx];
     }
 
+    /// <summary>Runs compiled code; the PSW of a constant exit or a step exit is the site's or the block's (compiled code does not store it).</summary>
+    private static int RunRegion(Region region, Cpu cpu, int block)
+    {
+        int r = region.Run(cpu, block);
+        int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
+        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = region.Data.ExitTargets[idx]; }
+        else if (code == RegionEmitter.ExitStep) cpu.PswAddr = region.Data.BlockStarts[idx];
+        return r;
+    }
+
     /// <summary>The interpreter executes instruction <paramref name="idx"/> of a region from its start.</summary>
     private CpuExit Reexecute(Cpu cpu, RegionData d, int idx)
     {
@@ -344,7 +354,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         cpu.InvalidateTranslation();
         _watch.CodeModified = false; // (dropping the caches is no translation change the region must stop for)
         _watch.CodeStored = false;
-        int r = entry.Region.Run(cpu, entry.Block);
+        int r = RunRegion(entry.Region, cpu, entry.Block);
         if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || _watch.CodeStored)
         {
             cpu.WriteJournal.Clear();

@@ -205,6 +205,9 @@ public static class RegionCompiler
             bool vector = block.Insns.Any(p => p.Facts.NeedsVector);
             e.AfpCheck(!vector && block.Insns.Any(p => p.Facts.NeedsAfp), block.Start, block.Index);
             e.VectorCheck(vector, block.Start, block.Index);
+            int once = 0, more = 0;
+            foreach (var p in block.Insns) { more |= (once & p.Facts.Reads) | p.Facts.MultiReads; once |= p.Facts.Reads; }
+            e.SingleReads = once & ~more;
             var simple = block.Insns.Where(p => p.Def.IsSimple).ToList();
             ulong blockCycles = simple.Aggregate(0UL, (s, p) => s + Cost(p)), blockCount = (ulong)simple.Count;
             e.Charge(blockCycles, blockCount);
@@ -229,7 +232,8 @@ public static class RegionCompiler
             }
             if (block.FallThrough is ulong ft)
             {
-                if (labels.TryGetValue(ft, out var next)) e.JumpToBlock(next);
+                if (bi + 1 < blocks.Count && blocks[bi + 1].Start == ft) e.FallInto(labels[ft]);
+                else if (labels.TryGetValue(ft, out var next)) e.JumpToBlock(next);
                 else e.ExitTo(ft);
             }
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block

@@ -11,57 +11,51 @@ public sealed unsafe partial class RegionEmitter
     private static readonly MethodInfo M_CcCalc = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Cc))!;
 
     /// <summary>
-    /// The condition code lives in the CPU; a block that sets it keeps the pending rule in locals (so RyuJIT
-    /// drops a setter's stores when another follows) and stores it on every path that leaves the block:
-    /// 0 nothing set in this block, 1 a constant (rule and value), 2 a rule with its operands.
+    /// The condition code lives in the CPU; a block that sets it keeps the pending rule at translation time
+    /// (the rule and its operand values, which cost no IL until used) and stores it only on the paths that
+    /// leave the block (exits, jumps to other blocks, helpers): a rule overwritten before any of them costs
+    /// nothing. 0 nothing set in this block, 1 a constant (rule and value), 2 a rule with its operands.
     /// </summary>
     private int _ccDirty;
+    private CcOp _ccPendingOp;
+    private Val _ccPendingSrc, _ccPendingDst;
 
-    private void MarkCcDirty(int level)
+    private void MarkCcDirty(int level, CcOp op, Val src, Val dst)
     {
-        if (level <= _ccDirty) return;
         _ccDirty = level;
-        _flushStub = null; // stubs made before store less
+        _ccPendingOp = op;
+        _ccPendingSrc = src;
+        _ccPendingDst = dst;
+        _flushStub = null; // stubs made before store another rule
     }
 
-    /// <summary>Stores the block's condition code into the CPU on the path being emitted (the locals stay valid after it).</summary>
-    private void FlushCc() => EmitCcStores(_ccDirty);
+    /// <summary>Stores the block's condition code into the CPU on the path being emitted (the pending rule stays known after it).</summary>
+    private void FlushCc() => EmitCcStores(_ccDirty, _ccPendingOp, _ccPendingSrc, _ccPendingDst);
 
-    private void EmitCcStores(int level)
+    private void EmitCcStores(int level, CcOp op, Val src, Val dst)
     {
         if (level == 0) return;
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccOp); _il.Emit(OpCodes.Stfld, F_CcOp);
-        if (level == 2) { _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccSrc); _il.Emit(OpCodes.Stfld, F_CcSrc); }
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _ccDst); _il.Emit(OpCodes.Stfld, F_CcDst);
+        _il.Emit(OpCodes.Ldarg_1); EmitI4((int)op); _il.Emit(OpCodes.Stfld, F_CcOp);
+        if (level == 2) { _il.Emit(OpCodes.Ldarg_1); Push(src); _il.Emit(OpCodes.Stfld, F_CcSrc); }
+        _il.Emit(OpCodes.Ldarg_1); Push(dst); _il.Emit(OpCodes.Stfld, F_CcDst);
     }
 
     public void SetCc(CcOp op, Val src, Val dst, Val vr)
     {
         if (op == CcOp.Const && dst.IsConst) { SetCcConst((int)dst.Value); return; }
         _dirty = true;
-        MarkCcDirty(2);
-        _il.Emit(OpCodes.Ldc_I4, (int)op);
-        _il.Emit(OpCodes.Stloc, _ccOp);
-        Push(src); _il.Emit(OpCodes.Stloc, _ccSrc);
-        Push(dst); _il.Emit(OpCodes.Stloc, _ccDst);
+        MarkCcDirty(op == CcOp.Const ? 1 : 2, op, src, dst);
         _staticOp = op;
         _staticCc = null;
-        _staticCcMask = dst.IsConst ? dst.Value : null;
     }
 
     public void SetCcConst(int cc)
     {
         _dirty = true;
-        MarkCcDirty(1);
-        _il.Emit(OpCodes.Ldc_I4, (int)CcOp.Const);
-        _il.Emit(OpCodes.Stloc, _ccOp);
-        _il.Emit(OpCodes.Ldc_I8, (long)cc);
-        _il.Emit(OpCodes.Stloc, _ccDst);
+        MarkCcDirty(1, CcOp.Const, default, new Val((ulong)cc));
         _staticOp = CcOp.Const;
         _staticCc = cc;
     }
-
-    private Val CcLocal(LocalBuilder l) { _il.Emit(OpCodes.Ldloc, l); return Pop(); }
 
     public Val CcMatches(int mask)
     {
@@ -71,7 +65,7 @@ public sealed unsafe partial class RegionEmitter
         if (_staticCc is int known) return new Val((mask & (8 >> known)) != 0 ? 1UL : 0);
         // the rule known at translation: inline (comparisons fuse with the branch); else call the one CcCompute
         if (_staticOp is CcOp op)
-            return CcRules.Matches(new IlBackend(this), op, mask, CcLocal(_ccSrc), _staticCcMask is ulong m ? new Val(m) : CcLocal(_ccDst));
+            return CcRules.Matches(new IlBackend(this), op, mask, _ccPendingSrc, _ccPendingDst);
         Val cc = CallCc();
         // (mask >> (3 - cc)) & 1
         return Binary(OpCodes.And, Binary(OpCodes.Shr_Un, new Val((ulong)mask), Binary(OpCodes.Sub, new Val(3), cc), shift: true), new Val(1));
@@ -84,7 +78,7 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcOp);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcSrc);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_CcDst);
-        _il.Emit(OpCodes.Ldc_I8, 0L);
+        EmitI8(0L);
         _il.Emit(OpCodes.Call, M_CcCalc);
         _il.Emit(OpCodes.Conv_U8);
         return Pop();

@@ -15,7 +15,7 @@ public sealed unsafe partial class RegionEmitter
         var skip = _il.DefineLabel();
         if (!always) BranchIfFalse(cond, skip);
         // a successful branch sets the breaking-event-address register (stored at program interruptions)
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldc_I8, (long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
+        _il.Emit(OpCodes.Ldarg_1); EmitI8((long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
         if (t is ulong tc && BlockLabel(tc) is Label inRegion)
         {
             JumpToBlock(inRegion);
@@ -24,8 +24,7 @@ public sealed unsafe partial class RegionEmitter
         else
         {
             Push(target);
-            _il.Emit(OpCodes.Ldc_I8, (long)AddrMask);
-            _il.Emit(OpCodes.And);
+            if (AddrMask != ~0UL) { EmitI8((long)AddrMask); _il.Emit(OpCodes.And); }
             _il.Emit(OpCodes.Stloc, _exitPsw);
             // a computed target that is a block of this region stays inside: binary search over the block starts
             FlushCached();
@@ -72,7 +71,7 @@ public sealed unsafe partial class RegionEmitter
             for (int i = lo; i < hi; i++)
             {
                 _il.Emit(OpCodes.Ldloc, _exitPsw);
-                _il.Emit(OpCodes.Ldc_I8, (long)t[i].Addr);
+                EmitI8((long)t[i].Addr);
                 _il.Emit(OpCodes.Beq, t[i].Label);
             }
             return;
@@ -81,7 +80,7 @@ public sealed unsafe partial class RegionEmitter
         var upper = _il.DefineLabel();
         var notFound = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _exitPsw);
-        _il.Emit(OpCodes.Ldc_I8, (long)t[mid].Addr);
+        EmitI8((long)t[mid].Addr);
         _il.Emit(OpCodes.Bge_Un, upper);
         EmitTargetSearch(t, lo, mid);
         _il.Emit(OpCodes.Br, notFound);
@@ -95,8 +94,7 @@ public sealed unsafe partial class RegionEmitter
         if (!FixedOverflowMask) return; // the region is keyed by the PSW program mask
         if (cond.IsConst && cond.Value == 0) return;
         var skip = _il.DefineLabel();
-        Push(cond);
-        _il.Emit(OpCodes.Brfalse, skip);
+        BranchIfFalse(cond, skip);
         SetPending(PgmCode.FixedPointOverflow);
         ExitProgramInterruption();
         _il.MarkLabel(skip);
@@ -106,8 +104,7 @@ public sealed unsafe partial class RegionEmitter
     {
         if (cond.IsConst && cond.Value == 0) return;
         var skip = _il.DefineLabel();
-        Push(cond);
-        _il.Emit(OpCodes.Brfalse, skip);
+        BranchIfFalse(cond, skip);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Call, M_SetPendingTrap);
         ExitProgramInterruption();
@@ -123,7 +120,7 @@ public sealed unsafe partial class RegionEmitter
     private void SetPending(ushort code)
     {
         _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, (int)code);
+        EmitI4(code);
         _il.Emit(OpCodes.Stfld, F_PendingPgmCode);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldc_I4_0);

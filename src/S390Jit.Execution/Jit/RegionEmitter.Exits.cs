@@ -7,7 +7,7 @@ public sealed unsafe partial class RegionEmitter
 {
     private void EmitExit(int code, int index)
     {
-        _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
+        EmitI4(code | (index << CodeBits));
         _il.Emit(OpCodes.Stloc, _exitCode);
         BranchToExit(); // the exit block stores only the resident registers: the block's written ones are stored on the way
     }
@@ -15,7 +15,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>An exit on a path where the block's written registers are already stored.</summary>
     private void EmitExitFlushed(int code, int index)
     {
-        _il.Emit(OpCodes.Ldc_I4, code | (index << CodeBits));
+        EmitI4(code | (index << CodeBits));
         _il.Emit(OpCodes.Stloc, _exitCode);
         _il.Emit(OpCodes.Br, _exit);
     }
@@ -26,8 +26,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Leaves the region for a constant address: the site index lets the dispatcher chain to the target's region without a lookup.</summary>
     public void ExitTo(ulong psw)
     {
-        _il.Emit(OpCodes.Ldc_I8, (long)psw);
-        _il.Emit(OpCodes.Stloc, _exitPsw);
+        // the PSW is not stored: the dispatcher takes it from the site (RegionData.ExitTargets)
         ExitSites.Add(psw);
         EmitExit(ExitContinue, ExitSites.Count - 1);
     }
@@ -36,8 +35,7 @@ public sealed unsafe partial class RegionEmitter
 
     public void ExitStepBlock(ulong blockAddr, int blockIndex)
     {
-        _il.Emit(OpCodes.Ldc_I8, (long)blockAddr);
-        _il.Emit(OpCodes.Stloc, _exitPsw);
+        // the PSW is not stored: the dispatcher takes it from the block (RegionData.BlockStarts)
         EmitExit(ExitStep, blockIndex);
     }
 }

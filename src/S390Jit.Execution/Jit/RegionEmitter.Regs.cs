@@ -1,4 +1,5 @@
 using System.Reflection.Emit;
+using S390Jit.Architecture.State;
 
 namespace S390Jit.Execution.Jit;
 
@@ -20,13 +21,29 @@ public sealed unsafe partial class RegionEmitter
     private LocalBuilder Cached(int r)
     {
         if (_cache[r] is { } l) return l;
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-        if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
-        _il.Emit(OpCodes.Ldind_I8);
+        EmitCpuReg(r);
         l = Pop().Local!;
         _cache[r] = l;
         return l;
     }
+
+    /// <summary>Pushes register <paramref name="r"/> from the CPU.</summary>
+    private void EmitCpuReg(int r)
+    {
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+        if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+        _il.Emit(OpCodes.Ldind_I8);
+    }
+
+    /// <summary>
+    /// Registers the current block reads in one instruction only, once (<see cref="InstrFacts.MultiReads"/>): such a
+    /// read loads the CPU's register where it is used, with no cache local. The CPU's copy of a register changes
+    /// only where the block leaves (stores of written registers) or at helpers, after every use of such a read.
+    /// </summary>
+    private int _singleReads;
+    public int SingleReads { set => _singleReads = LazyRegs ? value : 0; }
+    /// <summary>Off by default (S390JIT_LAZY_REGS=1 on): same IL bytes, but RyuJIT took longer on the repeated loads (kernel boot, load 12-15: 67 against 58 us per instruction).</summary>
+    internal static readonly bool LazyRegs = Environment.GetEnvironmentVariable("S390JIT_LAZY_REGS") == "1";
 
     /// <summary>Register <paramref name="r"/> now holds the single-assignment local <paramref name="l"/>.</summary>
     private void SetCached(int r, LocalBuilder l)
@@ -38,7 +55,7 @@ public sealed unsafe partial class RegionEmitter
 
     // exits of a block with the same written registers share one out-of-line store sequence
     private Label? _flushStub;
-    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, int Cc)> _flushStubs = new();
+    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, (int Level, CcOp Op, Val Src, Val Dst) Cc)> _flushStubs = new();
 
     /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
     private void BranchToExit() => _il.Emit(OpCodes.Br, ExitTarget());
@@ -51,7 +68,7 @@ public sealed unsafe partial class RegionEmitter
         {
             stub = _il.DefineLabel();
             var stores = Enumerable.Range(0, 16).Where(r => _cacheDirty[r]).Select(r => (r, _cache[r]!)).ToArray();
-            _flushStubs.Add((stub, stores, _ccDirty));
+            _flushStubs.Add((stub, stores, (_ccDirty, _ccPendingOp, _ccPendingSrc, _ccPendingDst)));
             _flushStub = stub;
         }
         return stub;
@@ -63,11 +80,11 @@ public sealed unsafe partial class RegionEmitter
         foreach (var (label, stores, cc) in _flushStubs)
         {
             _il.MarkLabel(label);
-            EmitCcStores(cc);
+            EmitCcStores(cc.Level, cc.Op, cc.Src, cc.Dst);
             foreach (var (r, l) in stores)
             {
                 _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-                if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+                if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
                 _il.Emit(OpCodes.Ldloc, l);
                 _il.Emit(OpCodes.Stind_I8);
             }
@@ -75,7 +92,11 @@ public sealed unsafe partial class RegionEmitter
         }
     }
 
-    private void PushReg(int r) => _il.Emit(OpCodes.Ldloc, _resident[r] ? _regs[r] : Cached(r));
+    private void PushReg(int r)
+    {
+        if (!_resident[r] && _cache[r] == null && (_singleReads >> r & 1) != 0) EmitCpuReg(r);
+        else _il.Emit(OpCodes.Ldloc, _resident[r] ? _regs[r] : Cached(r));
+    }
 
     /// <summary>Stores the value on the IL stack into register <paramref name="r"/>.</summary>
     private void StoreReg(int r)
@@ -92,7 +113,7 @@ public sealed unsafe partial class RegionEmitter
         {
             if (!_cacheDirty[r]) continue;
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldloc, _cache[r]!);
             _il.Emit(OpCodes.Stind_I8);
         }
@@ -122,6 +143,13 @@ public sealed unsafe partial class RegionEmitter
         }
         FlushCached();
         _il.Emit(OpCodes.Br, target);
+    }
+
+    /// <summary>Falls through into the block placed next (its label follows): <see cref="JumpToBlock"/> without the jump.</summary>
+    public void FallInto(Label next)
+    {
+        if (_loop != null && _loop.Inner.ContainsKey(next)) { JumpToBlock(next); return; }
+        FlushCached();
     }
 
     /// <summary>
@@ -163,7 +191,7 @@ public sealed unsafe partial class RegionEmitter
         {
             if (loop.Head[r] is not { } h) continue;
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldind_I8);
             _il.Emit(OpCodes.Stloc, h);
         }

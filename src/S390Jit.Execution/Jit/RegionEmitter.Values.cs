@@ -24,16 +24,62 @@ public sealed unsafe partial class RegionEmitter
         return t;
     }
 
+    /// <summary>Pushes a 64-bit constant in the shortest form (a 32-bit one widened: 3 bytes instead of 9).</summary>
+    private void EmitI8(long v)
+    {
+        if (v == (int)v) { EmitI4((int)v); _il.Emit(OpCodes.Conv_I8); }
+        else if (v == (uint)v) { EmitI4((int)(uint)v); _il.Emit(OpCodes.Conv_U8); }
+        else _il.Emit(OpCodes.Ldc_I8, v);
+    }
+
+    /// <summary>Pushes a 32-bit constant in the shortest form.</summary>
+    private void EmitI4(int v)
+    {
+        switch (v)
+        {
+            case -1: _il.Emit(OpCodes.Ldc_I4_M1); return;
+            case 0: _il.Emit(OpCodes.Ldc_I4_0); return;
+            case 1: _il.Emit(OpCodes.Ldc_I4_1); return;
+            case 2: _il.Emit(OpCodes.Ldc_I4_2); return;
+            case 3: _il.Emit(OpCodes.Ldc_I4_3); return;
+            case 4: _il.Emit(OpCodes.Ldc_I4_4); return;
+            case 5: _il.Emit(OpCodes.Ldc_I4_5); return;
+            case 6: _il.Emit(OpCodes.Ldc_I4_6); return;
+            case 7: _il.Emit(OpCodes.Ldc_I4_7); return;
+            case 8: _il.Emit(OpCodes.Ldc_I4_8); return;
+        }
+        if (v == (sbyte)v) _il.Emit(OpCodes.Ldc_I4_S, (sbyte)v);
+        else _il.Emit(OpCodes.Ldc_I4, v);
+    }
+
     private void Push(Val v)
     {
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)v.Value);
+        if (v.Expr is { } e) { PushExpr(e); return; }
+        if (v.IsConst) EmitI8((long)v.Value);
         else _il.Emit(OpCodes.Ldloc, v.Local!);
+    }
+
+    private void PushExpr(Expr e)
+    {
+        switch (e.Kind)
+        {
+            case ExprKind.Binary: Push(e.A); Push(e.B); _il.Emit(e.Op); break;
+            case ExprKind.Shift: Push(e.A); PushInt(e.B); _il.Emit(e.Op); break;
+            case ExprKind.Compare:
+                Push(e.A); Push(e.B); _il.Emit(e.Op);
+                if (e.Negated) { _il.Emit(OpCodes.Ldc_I4_0); _il.Emit(OpCodes.Ceq); }
+                _il.Emit(OpCodes.Conv_U8);
+                break;
+            case ExprKind.Trunc32: Push(e.A); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); break;
+            case ExprKind.Convert: Push(e.A); _il.Emit(e.Op); _il.Emit(OpCodes.Conv_I8); break;
+            case ExprKind.CpuReg: EmitCpuReg((int)e.A.Value); break;
+        }
     }
 
     private void PushInt(Val v)
     {
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I4, (int)v.Value);
-        else { _il.Emit(OpCodes.Ldloc, v.Local!); _il.Emit(OpCodes.Conv_I4); }
+        if (v.IsConst) EmitI4((int)v.Value);
+        else { Push(v); _il.Emit(OpCodes.Conv_I4); }
     }
 
     private Val Pop()
@@ -43,9 +89,43 @@ public sealed unsafe partial class RegionEmitter
         return new Val(t);
     }
 
+    /// <summary>Largest expression kept unevaluated (IL operations): bigger operands are stored in a local first.</summary>
+    internal static readonly int MaxExpr = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_MAX_EXPR"), out int n) ? n : 3;
+
+    /// <summary>The value in a local or a constant (an expression larger than <paramref name="maxSize"/> is evaluated into a local here).</summary>
+    internal Val Stable(Val v, int maxSize = 0)
+    {
+        if (v.Size <= maxSize) return v;
+        // once per instruction: it is called in the body's straight-line flow, so the local dominates later uses
+        if (_stable.TryGetValue(v.Expr!, out var l)) return new Val(l);
+        Push(v);
+        var r = Pop();
+        _stable[v.Expr!] = r.Local!;
+        return r;
+    }
+
+    /// <summary>Expressions of the current instruction already evaluated into a local by <see cref="Stable"/>.</summary>
+    private readonly Dictionary<Expr, LocalBuilder> _stable = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>A lazy operation: operands that would make it larger than <see cref="MaxExpr"/> are evaluated into locals first.</summary>
+    private Val Lazy(ExprKind kind, OpCode op, Val a, Val b, bool negated = false)
+    {
+        if (MaxExpr == 0 && kind != ExprKind.Compare) { a = Stable(a); b = Stable(b); Push(new Val(new Expr(kind, op, a, b, negated))); return Pop(); } // (measuring: every value in a local)
+        if (1 + a.Size + b.Size > MaxExpr)
+        {
+            if (a.Size >= b.Size) a = Stable(a); else b = Stable(b);
+            if (1 + a.Size + b.Size > MaxExpr) { a = Stable(a); b = Stable(b); }
+        }
+        return new Val(new Expr(kind, op, a, b, negated));
+    }
+
     public Val ReadReg(int r)
     {
-        if (!_resident[r]) return new Val(Cached(r));
+        if (!_resident[r])
+        {
+            if (_cache[r] == null && (_singleReads >> r & 1) != 0) return new Val(new Expr(ExprKind.CpuReg, OpCodes.Nop, new Val((ulong)r), default));
+            return new Val(Cached(r));
+        }
         _il.Emit(OpCodes.Ldloc, _regs[r]);
         return Pop();
     }
@@ -53,7 +133,7 @@ public sealed unsafe partial class RegionEmitter
     public void WriteReg(int r, Val v)
     {
         _dirty = true;
-        if (!_resident[r]) { SetCached(r, v.IsConst ? PopConst(v) : v.Local!); return; }
+        if (!_resident[r]) { SetCached(r, v.Local ?? PopConst(v)); return; }
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
     }
@@ -64,9 +144,9 @@ public sealed unsafe partial class RegionEmitter
     {
         _dirty = true;
         PushReg(r);
-        _il.Emit(OpCodes.Ldc_I8, unchecked((long)0xFFFF_FFFF_0000_0000UL));
+        EmitI8(unchecked((long)0xFFFF_FFFF_0000_0000UL));
         _il.Emit(OpCodes.And);
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)(uint)v.Value);
+        if (v.IsConst) EmitI8((long)(uint)v.Value);
         else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
         _il.Emit(OpCodes.Or);
         StoreReg(r);
@@ -76,10 +156,10 @@ public sealed unsafe partial class RegionEmitter
     {
         _dirty = true;
         PushReg(r);
-        _il.Emit(OpCodes.Ldc_I8, 0xFFFF_FFFFL);
+        EmitI8(0xFFFF_FFFFL);
         _il.Emit(OpCodes.And);
-        if (v.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((ulong)(uint)v.Value << 32));
-        else { Push(v); _il.Emit(OpCodes.Ldc_I4, 32); _il.Emit(OpCodes.Shl); }
+        if (v.IsConst) EmitI8((long)((ulong)(uint)v.Value << 32));
+        else { Push(v); EmitI4(32); _il.Emit(OpCodes.Shl); }
         _il.Emit(OpCodes.Or);
         StoreReg(r);
     }
@@ -101,14 +181,8 @@ public sealed unsafe partial class RegionEmitter
     public Val Binary(OpCode op, Val a, Val b, bool shift = false)
     {
         if (a.IsConst && b.IsConst) return new Val(Fold(op, a.Value, b.Value));
-        if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && !a.IsConst && _conds.TryGetValue(a.Local!, out var c))
-        {
-            // negation of a comparison: remember it, so a branch on it is a compare-and-branch
-            Push(a); Push(b); _il.Emit(op);
-            var n = Pop();
-            _conds[n.Local!] = c with { Negated = !c.Negated };
-            return n;
-        }
+        if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && a.Expr is { Kind: ExprKind.Compare } c)
+            return new Val(new Expr(ExprKind.Compare, c.Op, c.A, c.B, !c.Negated)); // a branch on it stays a compare-and-branch
         if (b.IsConst && !shift)
         {
             // identities that keep the IL small
@@ -116,32 +190,29 @@ public sealed unsafe partial class RegionEmitter
             if (op == OpCodes.And && b.Value == ulong.MaxValue) return a;
         }
         if (shift && b.IsConst && b.Value == 0) return a;
-        Push(a);
-        if (shift) PushInt(b); else Push(b);
-        _il.Emit(op);
-        var r = Pop();
-        // address arithmetic of multiple-register accesses: base + constant, masked by the addressing mode
-        if (b.IsConst && (op == OpCodes.Add || (op == OpCodes.And && b.Value == AddrMask))) NoteDerived(r.Local!, a, op == OpCodes.Add ? b.Value : 0);
-        return r;
+        if (_probe != null && b.IsConst && (op == OpCodes.Add || (op == OpCodes.And && b.Value == AddrMask)))
+        {
+            // address arithmetic of multiple-register accesses: base + constant, masked by the addressing mode
+            a = Stable(a);
+            Push(a); Push(b); _il.Emit(op);
+            var r = Pop();
+            NoteDerived(r.Local!, a, op == OpCodes.Add ? b.Value : 0);
+            return r;
+        }
+        return Lazy(shift ? ExprKind.Shift : ExprKind.Binary, op, a, b);
     }
 
     public Val Trunc32(Val a)
     {
         if (a.IsConst) return new Val((uint)a.Value);
-        Push(a);
-        _il.Emit(OpCodes.Conv_U4);
-        _il.Emit(OpCodes.Conv_U8);
-        return Pop();
+        return Lazy(ExprKind.Trunc32, OpCodes.Nop, a, default);
     }
 
     public Val Convert(Val a, OpCode conv)
     {
         if (a.IsConst)
             return new Val(conv == OpCodes.Conv_I1 ? (ulong)(sbyte)a.Value : conv == OpCodes.Conv_I2 ? (ulong)(short)a.Value : (ulong)(int)a.Value);
-        Push(a);
-        _il.Emit(conv);
-        _il.Emit(OpCodes.Conv_I8);
-        return Pop();
+        return Lazy(ExprKind.Convert, conv, a, default);
     }
 
     public Val Rotate(Val a, Val n, bool wide)
@@ -201,19 +272,13 @@ public sealed unsafe partial class RegionEmitter
             bool r = op == OpCodes.Ceq ? a.Value == b.Value : op == OpCodes.Clt ? (long)a.Value < (long)b.Value : a.Value < b.Value;
             return new Val(r ? 1UL : 0);
         }
-        Push(a);
-        Push(b);
-        _il.Emit(op);
-        _il.Emit(OpCodes.Conv_U8);
-        var v = Pop();
-        _conds[v.Local!] = (op, a, b, false);
-        return v;
+        return Lazy(ExprKind.Compare, op, a, b);
     }
 
     /// <summary>Branches to <paramref name="target"/> when the 0/1 value <paramref name="cond"/> is 0, with a compare-and-branch when it is a comparison.</summary>
     private void BranchIfFalse(Val cond, Label target)
     {
-        if (!cond.IsConst && _conds.TryGetValue(cond.Local!, out var c))
+        if (cond.Expr is { Kind: ExprKind.Compare } c)
         {
             Push(c.A);
             Push(c.B);
@@ -248,8 +313,9 @@ public sealed unsafe partial class RegionEmitter
     public Val Address(int x, int b, long d)
     {
         Val sum = new((ulong)d);
-        if (x != 0) sum = Binary(OpCodes.Add, sum, ReadReg(x));
-        if (b != 0) sum = Binary(OpCodes.Add, sum, ReadReg(b));
+        // the constant on the right: a zero displacement folds away
+        if (x != 0) sum = Binary(OpCodes.Add, ReadReg(x), sum);
+        if (b != 0) sum = sum.IsConst ? Binary(OpCodes.Add, ReadReg(b), sum) : Binary(OpCodes.Add, sum, ReadReg(b));
         return Binary(OpCodes.And, sum, new Val(AddrMask));
     }
 

@@ -52,19 +52,15 @@ public sealed unsafe partial class RegionEmitter
 
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
-    private readonly LocalBuilder _icnt, _ccOp, _ccSrc, _ccDst, _remain, _exitPsw, _exitCode, _helperResult, _slowValue;
+    private readonly LocalBuilder _icnt, _remain, _exitPsw, _exitCode, _helperResult, _slowValue;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
     private readonly Label _exit;
     private readonly bool[] _loadSet;
     private readonly bool[] _flushSet;
 
-    // comparisons whose 0/1 result is only tested: branches use compare-and-branch IL directly
-    private readonly Dictionary<LocalBuilder, (OpCode Op, Val A, Val B, bool Negated)> _conds = new();
-
     // static condition-code knowledge inside the current block
     private CcOp? _staticOp;
     private int? _staticCc;
-    private ulong? _staticCcMask;
 
     /// <param name="flushSet">Registers the region writes (stored back at exits and before helpers).</param>
     /// <param name="loadSet">Registers the region reads or writes (loaded into locals).</param>
@@ -80,9 +76,6 @@ public sealed unsafe partial class RegionEmitter
         _flushSet = flushSet;
         _loadSet = loadSet;
         for (int r = 0; r < 16; r++) if (_resident[r]) _regs[r] = il.DeclareLocal(typeof(ulong));
-        _ccOp = il.DeclareLocal(typeof(int));
-        _ccSrc = il.DeclareLocal(typeof(ulong));
-        _ccDst = il.DeclareLocal(typeof(ulong));
         _remain = il.DeclareLocal(typeof(long));
         _icnt = il.DeclareLocal(typeof(ulong));
         _exitPsw = il.DeclareLocal(typeof(ulong));
@@ -129,11 +122,12 @@ public sealed unsafe partial class RegionEmitter
         // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
+        _stable.Clear();
         ForgetProbe();
     }
 
     /// <summary>Forgets the static condition code (block starts, helper calls).</summary>
-    public void ForgetCc() { _staticOp = null; _staticCc = null; _staticCcMask = null; }
+    public void ForgetCc() { _staticOp = null; _staticCc = null; }
 
     // ---- frame: prologue, per-instruction accounting, helper calls, epilogue -------------------
     public void Prologue()
@@ -148,7 +142,7 @@ public sealed unsafe partial class RegionEmitter
         {
             if (!_loadSet[r] || !_resident[r]) continue; // registers the region never touches stay in the CPU; the others are cached per block
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G); // no long-lived byref local: one register more for guest values
-            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldind_I8);
             _il.Emit(OpCodes.Stloc, _regs[r]);
         }
@@ -160,7 +154,7 @@ public sealed unsafe partial class RegionEmitter
         {
             if (!_flushSet[r] || !_resident[r]) continue;
             _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G); // no long-lived byref local: one register more for guest values
-            if (r != 0) { _il.Emit(OpCodes.Ldc_I4, r * 8); _il.Emit(OpCodes.Add); }
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
             _il.Emit(OpCodes.Ldloc, _regs[r]);
             _il.Emit(OpCodes.Stind_I8);
         }
@@ -195,7 +189,7 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldloc, _icnt);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stfld, F_Instructions);
-        _il.Emit(OpCodes.Ldc_I8, 0L);
+        EmitI8(0L);
         _il.Emit(OpCodes.Stloc, _icnt);
     }
 
@@ -204,7 +198,7 @@ public sealed unsafe partial class RegionEmitter
     {
         var run = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _remain);
-        _il.Emit(OpCodes.Ldc_I8, (long)cyclesBeforeLast);
+        EmitI8((long)cyclesBeforeLast);
         _il.Emit(OpCodes.Bgt, run);
         ExitStepBlock(blockAddr, blockIndex);
         _il.MarkLabel(run);
@@ -219,7 +213,7 @@ public sealed unsafe partial class RegionEmitter
     {
         if (count == 0) return;
         _il.Emit(OpCodes.Ldloc, _remain);
-        _il.Emit(OpCodes.Ldc_I8, (long)cycles);
+        EmitI8((long)cycles);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _remain);
         AddInstructions((long)count);
@@ -229,7 +223,7 @@ public sealed unsafe partial class RegionEmitter
     private void AddInstructions(long n)
     {
         _il.Emit(OpCodes.Ldloc, _icnt);
-        _il.Emit(OpCodes.Ldc_I8, n);
+        EmitI8(n);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, _icnt);
     }
@@ -246,10 +240,10 @@ public sealed unsafe partial class RegionEmitter
         StoreRegisters();
         StoreCcAndCounters();
         _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Defs); _il.Emit(OpCodes.Ldc_I4, index); _il.Emit(OpCodes.Ldelem_Ref);
-        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Insns); _il.Emit(OpCodes.Ldc_I4, index); _il.Emit(OpCodes.Ldelema, typeof(Insn));
-        _il.Emit(OpCodes.Ldc_I8, (long)addr);
-        _il.Emit(OpCodes.Ldc_I4, length);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Defs); EmitI4(index); _il.Emit(OpCodes.Ldelem_Ref);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Insns); EmitI4(index); _il.Emit(OpCodes.Ldelema, typeof(Insn));
+        EmitI8((long)addr);
+        EmitI4(length);
         _il.Emit(OpCodes.Call, M_ExecuteCompiled);
         var cont = _il.DefineLabel();
         var res = _helperResult;
