@@ -18,7 +18,7 @@ public sealed record RunStatistics(
 
     public sealed record JitCounts(long RegionsCompiled, long GuestInstructionsCompiled, long RegionsDiscarded, long Invalidations, long CacheFlushes,
         double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified,
-        long DatRemaps = 0, double EmitMilliseconds = 0, long IlBytes = 0);
+        long DatRemaps = 0, double EmitMilliseconds = 0, long IlBytes = 0, long ChainedRuns = 0);
 
     public sealed record ProfileRow(string Mnemonic, ulong Count, bool Helper);
 
@@ -38,7 +38,7 @@ public sealed record RunStatistics(
         JitCounts? jit = m.Engine is Execution.Jit.JitEngine { Stats: var j }
             ? new(j.RegionsCompiled, j.GuestInstructionsCompiled, j.RegionsDiscarded, j.Invalidations, j.CacheFlushes, j.CompileMicroseconds / 1000,
                 j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified, j.DatRemaps,
-                j.EmitMicroseconds / 1000, j.IlBytes)
+                j.EmitMicroseconds / 1000, j.IlBytes, j.ChainedRuns)
             : null;
         var profile = m.Engine is Execution.Interpreter.Interpreter { Histogram: { } hist }
             ? hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal)
@@ -73,7 +73,7 @@ public sealed record RunStatistics(
             if (j.GuestInstructionsCompiled > 0)
                 sb.AppendLine($"stats: jit compile split   IL emission {j.EmitMilliseconds:F1} ms, RyuJIT {j.CompileMilliseconds - j.EmitMilliseconds:F1} ms; {(double)j.IlBytes / j.GuestInstructionsCompiled:F0} IL bytes per guest instruction");
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
-            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs, {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs ({j.ChainedRuns} chained), {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
         foreach (var line in Ap ?? []) sb.AppendLine(line);
         if (Profile is { } rows)

@@ -49,6 +49,8 @@ public sealed class JitStats
     public double CompileMicroseconds, EmitMicroseconds;
     public long GuestInstructionsCompiled, IlBytes;
     public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
+    /// <summary>Region runs entered straight from the previous region's exit, without a dispatcher round (chaining).</summary>
+    public long ChainedRuns;
     /// <summary>Entries dropped under DAT because their page no longer translates to the frame they were compiled from.</summary>
     public long DatRemaps;
     /// <summary>Wall time from a compile's request to its region's publication, summed over published regions (µs).</summary>
@@ -73,6 +75,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private readonly Dictionary<RegionKey, CompileJob> _pending = new();
     private readonly Dictionary<ulong, List<Region>> _byFrame = new();
     private readonly ConcurrentQueue<Region> _published = new();
+    /// <summary>Set by the compiler thread after it queues a region for publication (cheaper to poll than the queue).</summary>
+    private volatile bool _publishReady;
     /// <summary>Compiles waiting for the compiler thread (guarded by itself): the hottest goes first (<see cref="NextJob"/>).</summary>
     private readonly List<CompileJob> _queue = new();
     private bool _closed;
@@ -93,10 +97,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private bool _warm;
     private ulong[] _frameGeneration = [];
     private readonly CodeWatch _watch;
-    private readonly RegionEntry?[] _fast = new RegionEntry?[4096];
+    /// <summary>Last entry found per hash of the address: 8192 slots cover 16 KB of code without aliasing (a boot decompressor's 12 KB).</summary>
+    private readonly RegionEntry?[] _fast = new RegionEntry?[FastSlots];
+    private const int FastSlots = 8192;
     /// <summary>Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for, and the publication epoch it was valid in.</summary>
     private readonly (RegionKey Key, int Epoch)[] _misses = InitMisses();
-    private static (RegionKey, int)[] InitMisses() { var m = new (RegionKey, int)[4096]; Array.Fill(m, (default, -1)); return m; }
+    private static (RegionKey, int)[] InitMisses() { var m = new (RegionKey, int)[FastSlots]; Array.Fill(m, (default, -1)); return m; }
 
     public JitEngine(JitOptions? options = null)
     {
@@ -172,8 +178,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                     {
                         var e = cpu.ServiceEvents();
                         if (e != CpuExit.None) return e;
+                        next = null; // an interruption may have been taken: the successor found at the exit is not the PSW's
                     }
-                    if (!_published.IsEmpty) Publish(cpu);
+                    if (_publishReady) Publish(cpu);
                     // PER and the access-register mode run in the interpreter (PER events, operand spaces by access register)
                     ulong psw = cpu.PswMask;
                     if ((psw & Psw.Per) != 0 || (psw & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46))) { next = null; var z = Interpret(cpu, cpu.PswAddr, ulong.MaxValue); if (z != CpuExit.None) return z; continue; }
@@ -186,7 +193,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         key = RegionKey.Of(cpu);
                         if (entry.Key != key || !cpu.InstructionFrameIs(key.Address, entry.Region.DatFrame)) entry = null;
                     }
-                    if (entry == null || entry.Region.Dead)
+                    if (entry == null || entry.Dead || entry.Key.Address != cpu.PswAddr)
                     {
                         key = RegionKey.Of(cpu);
                         entry = Lookup(cpu, key);
@@ -194,32 +201,57 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                     if (entry != null)
                     {
                         var region = entry.Region;
-                        _watch.CodeModified = false;
                         ulong before = cpu.Instructions;
                         var observer = cpu.Observer;
-                        ulong entryAddr = cpu.PswAddr;
-                        observer?.BlockEntry(cpu, compiled: true);
-                        int r = _opt.Verify ? RunVerified(cpu, entry) : RunRegion(region, cpu, entry.Block);
-                        observer?.Executed(cpu, entryAddr, compiled: true);
-                        Stats.RegionRuns++;
-                        if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
-                        Stats.CompiledInstructions += (long)(cpu.Instructions - before);
-                        if (s_profileRegions) ProfileRegion(cpu, region, r, before);
+                        int r;
+                        if (observer == null && !_opt.Verify && s_trace == null && !s_profileRegions)
+                        {
+                            // chained runs: a region that leaves for a region entry runs it at once, without the
+                            // round above, while nothing that round looks at can have changed: no event due, nothing to publish,
+                            // the same PSW mask (so the same key mode, no PER), and under DAT the same space and frame (Follows)
+                            var cur = entry;
+                            ulong mask = psw;
+                            long runs = 0;
+                            while (true)
+                            {
+                                _watch.CodeModified = false;
+                                r = RunRegion(cur, cpu);
+                                runs++;
+                                if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue) break;
+                                int site = r >> RegionEmitter.CodeBits;
+                                var succ = site != 0 ? cur.Links[site] : null;
+                                if (succ == null || succ.Dead) succ = Successor(cpu, cur.Region, site);
+                                if (succ == null || cpu.Cycles >= cpu.EventCycle || _publishReady || cpu.PswMask != mask ||
+                                    (succ.Key.Dat && !Follows(cpu, succ)))
+                                {
+                                    next = succ;
+                                    break;
+                                }
+                                cur = succ;
+                            }
+                            region = cur.Region;
+                            Stats.RegionRuns += runs;
+                            Stats.ChainedRuns += runs - 1;
+                            Stats.CompiledInstructions += (long)(cpu.Instructions - before);
+                            if ((r & RegionEmitter.CodeMask) == RegionEmitter.ExitContinue) continue;
+                        }
+                        else
+                        {
+                            _watch.CodeModified = false;
+                            ulong entryAddr = cpu.PswAddr;
+                            observer?.BlockEntry(cpu, compiled: true);
+                            r = _opt.Verify ? RunVerified(cpu, entry) : RunRegion(entry, cpu);
+                            observer?.Executed(cpu, entryAddr, compiled: true);
+                            Stats.RegionRuns++;
+                            if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
+                            Stats.CompiledInstructions += (long)(cpu.Instructions - before);
+                            if (s_profileRegions) ProfileRegion(cpu, region, r, before);
+                        }
                         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
                         switch (code)
                         {
                             case RegionEmitter.ExitContinue:
-                                // (not under --profile: a rebuild could take a return into the region, past the profiler)
-                                if (idx == 0 && !region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
-                                if (idx != 0)
-                                {
-                                    // chaining: a constant exit remembers the entry it leads to
-                                    var d = region.Data;
-                                    var link = d.ExitLinks[idx];
-                                    if (link == null || link.Region.Dead)
-                                        d.ExitLinks[idx] = link = Lookup(cpu, region.Key.Dat ? RegionKey.Of(cpu) : region.Key with { Address = d.ExitTargets[idx] });
-                                    next = link;
-                                }
+                                next = Successor(cpu, region, idx);
                                 continue;
                             case RegionEmitter.ExitStep:
                                 {
@@ -329,12 +361,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     }
 
     /// <summary>Runs compiled code; the PSW of a constant exit or a step exit is the site's or the block's (compiled code does not store it).</summary>
-    private static int RunRegion(Region region, Cpu cpu, int block)
+    private static int RunRegion(RegionEntry entry, Cpu cpu)
     {
-        int r = region.Run(cpu, block);
+        int r = entry.Run(cpu, entry.Block);
         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
-        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = region.Data.ExitTargets[idx]; }
-        else if (code == RegionEmitter.ExitStep) cpu.PswAddr = region.Data.BlockStarts[idx];
+        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.Region.Data.ExitTargets[idx]; }
+        else if (code == RegionEmitter.ExitStep) cpu.PswAddr = entry.Region.Data.BlockStarts[idx];
         return r;
     }
 
@@ -354,7 +386,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         cpu.InvalidateTranslation();
         _watch.CodeModified = false; // (dropping the caches is no translation change the region must stop for)
         _watch.CodeStored = false;
-        int r = RunRegion(entry.Region, cpu, entry.Block);
+        int r = RunRegion(entry, cpu);
         if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue || _watch.CodeStored)
         {
             cpu.WriteJournal.Clear();
@@ -389,9 +421,38 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         return r;
     }
 
+    /// <summary>
+    /// The entry a region's ExitContinue leads to, or null: a constant exit site (<paramref name="idx"/> &gt; 0) keeps the entry it
+    /// was last linked to; a computed one (site 0) predicts the region's last target (valid while the PSW mask, and so the key's
+    /// mode, is the one it was predicted under). Entries of dead regions are looked up again. Under DAT the caller still checks
+    /// the key's space and frame (<see cref="Follows"/>).
+    /// </summary>
+    private RegionEntry? Successor(Cpu cpu, Region region, int idx)
+    {
+        var d = region.Data;
+        if (idx != 0)
+        {
+            var link = d.ExitLinks[idx];
+            if (link == null || link.Region.Dead)
+                d.ExitLinks[idx] = link = Lookup(cpu, region.Key.Dat ? RegionKey.Of(cpu) : region.Key with { Address = d.ExitTargets[idx] });
+            return link;
+        }
+        // (not under --profile: a rebuild could take a return into the region, past the profiler)
+        if (!region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
+        var p = region.Predicted;
+        if (p != null && p.Key.Address == cpu.PswAddr && region.PredictedMask == cpu.PswMask && !p.Region.Dead) return p;
+        p = Lookup(cpu, RegionKey.Of(cpu));
+        if (p != null) { region.Predicted = p; region.PredictedMask = cpu.PswMask; }
+        return p;
+    }
+
+    /// <summary>Under DAT an entry is followed only while it is the one a lookup would give: same key (space), same frame.</summary>
+    private static bool Follows(Cpu cpu, RegionEntry e) =>
+        e.Key == RegionKey.Of(cpu) && cpu.InstructionFrameIs(e.Key.Address, e.Region.DatFrame);
+
     private RegionEntry? Lookup(Cpu cpu, RegionKey key)
     {
-        int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
+        int slot = (int)(((key.Address >> 1) ^ (key.Address >> 14)) & (ulong)(_fast.Length - 1));
         var f = _fast[slot];
         if (f == null || f.Key != key || f.Region.Dead)
         {
@@ -613,7 +674,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         while (NextJob() is { } job)
         {
             var r = job.Work();
-            if (r != null) _published.Enqueue(r);
+            if (r != null) { _published.Enqueue(r); _publishReady = true; }
             else Interlocked.Decrement(ref Stats.CompilesPending);
         }
     }
@@ -621,6 +682,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>Publishes compiled regions on the vcpu thread, dropping those whose frames changed meanwhile.</summary>
     private void Publish(Cpu cpu)
     {
+        _publishReady = false; // (before draining: a region queued after the drain sets it again)
         while (_published.TryDequeue(out var r))
         {
             // entries may be added (and a discarded plan's blocks may be compiled again): lookups that found none must look again

@@ -65,11 +65,26 @@ public sealed class RegionData
 }
 
 /// <summary>An entry into a compiled region: every block start of a region is one.</summary>
-public sealed class RegionEntry(Region region, int block, RegionKey key)
+public sealed class RegionEntry
 {
-    public Region Region { get; } = region;
-    public int Block { get; } = block;
-    public RegionKey Key { get; } = key;
+    public RegionEntry(Region region, int block, RegionKey key)
+    {
+        Region = region;
+        Block = block;
+        Key = key;
+        Run = region.Run;
+        Links = region.Data.ExitLinks;
+        region.Entries.Add(this);
+        Dead = region.Dead;
+    }
+
+    public Region Region { get; }
+    public int Block { get; }
+    public RegionKey Key { get; }
+    /// <summary>The region's code and exit links, and whether it is dead: copied here so a chained run touches one object.</summary>
+    public readonly Func<Cpu, int, int> Run;
+    public readonly RegionEntry?[] Links;
+    public bool Dead;
 }
 
 /// <summary>A compiled region: entry key, the guest frames it was translated from, and its code.</summary>
@@ -95,10 +110,25 @@ public sealed class Region
     public int IlBytes;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
-    public bool Dead;
+    /// <summary>The region is discarded (its code stale, or replaced); its entries are marked too.</summary>
+    public bool Dead
+    {
+        get => _dead;
+        set
+        {
+            _dead = value;
+            if (value) foreach (var e in Entries) e.Dead = true;
+        }
+    }
+    private bool _dead;
+    /// <summary>The entries created for this region (<see cref="RegionEntry.Dead"/> follows <see cref="Dead"/>).</summary>
+    public readonly List<RegionEntry> Entries = new();
     /// <summary>Targets of computed jumps that left this region (profile for a rebuild that keeps them inside).</summary>
     public Dictionary<ulong, int>? IndirectExits;
     public int IndirectExitCount;
+    /// <summary>The entry the last computed exit led to, and the PSW mask then (prediction for the next one; see JitEngine.Successor).</summary>
+    public RegionEntry? Predicted;
+    public ulong PredictedMask;
     /// <summary>The region was rebuilt with its indirect targets (or the rebuild is pending): stop profiling it.</summary>
     public bool Rebuilt;
     /// <summary>TLB-miss re-executions by instruction index, and their total (profile for a rebuild whose misses stay compiled).</summary>

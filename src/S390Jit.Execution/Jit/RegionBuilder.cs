@@ -10,7 +10,12 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed class RegionBuilder
 {
-    public const int MaxInstructions = 160, MaxBlocksPerRegion = 48, MaxBlockLength = 64;
+    public const int MaxBlockLength = 64;
+    /// <summary>Size limits of a plan (S390JIT_REGION_MAX=INSNS,BLOCKS overrides them, for measurements).</summary>
+    public static readonly int MaxInstructions = Limit(0, 160), MaxBlocksPerRegion = Limit(1, 48);
+
+    private static int Limit(int i, int dflt) =>
+        Environment.GetEnvironmentVariable("S390JIT_REGION_MAX") is { } v && v.Split(',') is var p && p.Length > i && int.TryParse(p[i], out int n) && n > 0 ? n : dflt;
     public const ulong Window = 0x1000;
 
     /// <summary>Branches that call: near callees join the region, and the return address becomes an entry.</summary>
