@@ -116,7 +116,7 @@ public unsafe partial class Cpu
     public ulong Fetch(ulong addr, out int len)
     {
         ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        byte* p = e.Tag == addr >> 12 && (addr & PageMask) <= 4096 - 6 ? e.Host + (addr & PageMask) : null;
+        byte* p = e.Tag == addr >> 12 && (addr & PageMask) <= 4096 - 6 ? e.Addend + addr : null;
         ulong raw;
         if (p != null)
         {

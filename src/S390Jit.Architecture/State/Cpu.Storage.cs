@@ -70,7 +70,7 @@ public unsafe partial class Cpu
     public bool InstructionFrameIs(ulong addr, ulong frame)
     {
         ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12) return e.Host == Mem + (frame << 12);
+        if (e.Tag == addr >> 12) return e.Frame == Mem + (frame << 12);
         return TryInstructionFrame(addr, out ulong f) && f == frame;
     }
 
@@ -79,7 +79,7 @@ public unsafe partial class Cpu
     public bool TryInstructionFrame(ulong addr, out ulong frame)
     {
         ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12) { frame = (ulong)(e.Host - Mem) >> 12; return true; }
+        if (e.Tag == addr >> 12) { frame = (ulong)(e.Frame - Mem) >> 12; return true; }
         var (teid, teidValid, accessId, accessIdValid) = (PendingTeid, PendingTeidValid, PendingExcAccessId, PendingExcAccessIdValid);
         try
         {
@@ -260,9 +260,9 @@ public unsafe partial class Cpu
         {
             int i = (int)((addr >> 12) & (TlbEntries - 1));
             byte* host = Mem + (abs & ~PageMask);
-            if (kind == AccessKind.Store) { WriteTlb[i].Tag = addr >> 12; WriteTlb[i].Host = host; }
-            else if (kind == AccessKind.Instr) { ExecTlb[i].Tag = addr >> 12; ExecTlb[i].Host = host; }
-            else { ReadTlb[i].Tag = addr >> 12; ReadTlb[i].Host = host; }
+            if (kind == AccessKind.Store) WriteTlb[i].Set(addr, host);
+            else if (kind == AccessKind.Instr) ExecTlb[i].Set(addr, host);
+            else ReadTlb[i].Set(addr, host);
         }
         return Mem + abs;
     }
@@ -271,7 +271,7 @@ public unsafe partial class Cpu
     private byte* ReadPtr(ulong addr, int size)
     {
         ref var e = ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.Host + (addr & PageMask);
+        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.Addend + addr;
         return null;
     }
 
@@ -279,7 +279,7 @@ public unsafe partial class Cpu
     private byte* WritePtr(ulong addr, int size)
     {
         ref var e = ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.Host + (addr & PageMask);
+        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.Addend + addr;
         return null;
     }
 

@@ -506,9 +506,9 @@ public unsafe partial class Cpu
         byte* host = Mem + (frame << 12);
         for (int i = 0; i < TlbEntries; i++)
         {
-            if (ReadTlb[i].Host == host) ReadTlb[i].Tag = InvalidTag;
-            if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
-            if (ExecTlb[i].Host == host) ExecTlb[i].Tag = InvalidTag;
+            if (ReadTlb[i].Frame == host) ReadTlb[i].Tag = InvalidTag;
+            if (WriteTlb[i].Frame == host) WriteTlb[i].Tag = InvalidTag;
+            if (ExecTlb[i].Frame == host) ExecTlb[i].Tag = InvalidTag;
         }
     }
 }

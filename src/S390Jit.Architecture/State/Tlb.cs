@@ -3,14 +3,26 @@ using System.Runtime.CompilerServices;
 namespace S390Jit.Architecture.State;
 
 /// <summary>
-/// A software TLB entry of the access caches: a logical page and the host pointer of its absolute
-/// frame. Compiled code reads <see cref="Tag"/> and <see cref="Host"/> at constant offsets (16-byte
-/// entries, index = page &amp; 255): keep the layout.
+/// A software TLB entry of the access caches: a logical page and where its absolute frame is in host
+/// memory, as an addend: the host address of a byte of the page is <see cref="Addend"/> + its logical
+/// address (one add, no page-offset mask). Compiled code reads <see cref="Tag"/> and <see cref="Addend"/>
+/// at constant offsets (16-byte entries, index = page &amp; 255): keep the layout.
 /// </summary>
 public unsafe struct TlbEntry
 {
     public ulong Tag;
-    public byte* Host;
+    /// <summary>Host address of the frame minus the page's logical address (wraps).</summary>
+    public byte* Addend;
+
+    /// <summary>Host address of the entry's frame (a valid entry's).</summary>
+    public readonly byte* Frame => Addend + (Tag << 12);
+
+    /// <summary>Maps the page of logical address <paramref name="addr"/> to the frame at <paramref name="frameHost"/>.</summary>
+    public void Set(ulong addr, byte* frameHost)
+    {
+        Tag = addr >> 12;
+        Addend = frameHost - (addr & ~0xFFFUL);
+    }
 }
 
 [InlineArray(Cpu.TlbEntries)]

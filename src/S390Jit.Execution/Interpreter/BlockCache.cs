@@ -206,7 +206,7 @@ public sealed unsafe class BlockCache
     {
         ulong addr = b.Key.Address;
         ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
-        return e.Tag == addr >> 12 && e.Host == b.Host && _gen[b.Frame] == b.Generation;
+        return e.Tag == addr >> 12 && e.Frame == b.Host && _gen[b.Frame] == b.Generation;
     }
 
     private bool InPrefixArea(Cpu cpu, ulong frame)
@@ -252,7 +252,7 @@ public sealed unsafe class BlockCache
         if ((addr & 1) != 0) return null;
         ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
         if (e.Tag != addr >> 12) return null;
-        byte* host = e.Host;
+        byte* host = e.Frame;
         ulong frame = (ulong)(host - cpu.Mem) >> 12;
         // the lowcore and every CPU's prefix area change without stores the watch sees (interruptions)
         if (frame <= 1 || InPrefixArea(cpu, frame)) return null;
@@ -289,7 +289,7 @@ public sealed unsafe class BlockCache
             // a frame newly watched: stores into it must now take the slow path, which reports them
             foreach (var c in _cpus)
                 for (int i = 0; i < Cpu.TlbEntries; i++)
-                    if (c.WriteTlb[i].Host == host) c.WriteTlb[i].Tag = ulong.MaxValue;
+                    if (c.WriteTlb[i].Frame == host) c.WriteTlb[i].Tag = ulong.MaxValue;
         }
         BlocksDecoded++;
         var lastDef = list[^1].Insn.Def;

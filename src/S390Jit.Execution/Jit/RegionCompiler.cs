@@ -10,6 +10,8 @@ namespace S390Jit.Execution.Jit;
 /// <summary>Turns a region plan into one DynamicMethod and forces its native compilation.</summary>
 public static class RegionCompiler
 {
+    private static readonly bool s_identity = Environment.GetEnvironmentVariable("S390JIT_IDENTITY") != "0"; // measurement override
+
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
         double start = ThreadCpuMicroseconds();
@@ -164,6 +166,7 @@ public static class RegionCompiler
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
         var il = dm.GetILGenerator();
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
+        e.IdentityRegion = !key.Dat && s_identity;
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
         e.IndirectTargets = blocks.Where(b => b.IndirectTarget).Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
@@ -212,6 +215,7 @@ public static class RegionCompiler
                 int ilStart = il.ILOffset;
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 e.StayOnMiss = pi.StayOnMiss;
+                e.IdentityInsn = pi.Insn.X2 != 0 && pi.Insn.B2 != 0;
                 if (pi.Def.IsSimple)
                 {
                     chargedCycles -= Cost(pi);

@@ -28,7 +28,7 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_ReadTlb = typeof(Cpu).GetField(nameof(Cpu.ReadTlb))!;
     private static readonly FieldInfo F_WriteTlb = typeof(Cpu).GetField(nameof(Cpu.WriteTlb))!;
     private static readonly FieldInfo F_Tag = typeof(TlbEntry).GetField(nameof(TlbEntry.Tag))!;
-    private static readonly FieldInfo F_Host = typeof(TlbEntry).GetField(nameof(TlbEntry.Host))!;
+    private static readonly FieldInfo F_Addend = typeof(TlbEntry).GetField(nameof(TlbEntry.Addend))!;
     private static readonly MethodInfo M_TryRead = typeof(SlowPaths).GetMethod(nameof(SlowPaths.TryRead))!;
     private static readonly MethodInfo M_TryWrite = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryWrite))!;
     private static readonly MethodInfo M_TryProbe = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbe))!;
