@@ -83,6 +83,8 @@ public static class RegionCompiler
     /// </summary>
     /// <summary>Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>): on with S390JIT_CARRIED_LOOPS=1; off by default (2026-12-03, load 0: sieve +10 %, crc32 0, bytecode -12 %, sha256 -35 %).</summary>
     public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") == "1";
+    /// <summary>At most this many registers (resident ones included) used in a carried loop.</summary>
+    public static int MaxCarriedRegisters = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_MAX"), out int m) ? m : 8;
 
     /// <summary>
     /// Innermost loops whose registers stay in locals across their edges: block index ranges [First, Last]
@@ -99,10 +101,18 @@ public static class RegionCompiler
         for (int i = 0; i < blocks.Count; i++)
             foreach (var (t, _) in blocks[i].Insns[^1].Facts.Jumps)
                 if (t is ulong target && index.TryGetValue(target, out int j) && j <= i) backEdges.Add((j, i));
+        // a loop using more registers than the host can keep in its own (with the temps of its instructions) is
+        // not carried: RyuJIT would spill the loop's locals to its stack frame, which costs more than the
+        // per-block loads and stores through the CPU (sha256's rounds use 13 registers)
         bool Simple(int first, int last)
         {
-            for (int i = first; i <= last; i++) if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
-            return true;
+            int uses = 0;
+            for (int i = first; i <= last; i++)
+            {
+                if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
+                foreach (var p in blocks[i].Insns) uses |= p.Facts.Reads | p.Facts.Writes;
+            }
+            return System.Numerics.BitOperations.PopCount((uint)uses) <= MaxCarriedRegisters;
         }
         // per loop head, all its back edges as one loop (a dispatch loop's cases all jump back to its head)
         // when that is possible, else each back edge's own range
