@@ -81,8 +81,12 @@ public static class RegionCompiler
     /// (a block between the target and the source of a backward jump within the region) use most, at
     /// least twice. The others are cached per block (loaded at first use, stored at the block's exits).
     /// </summary>
-    /// <summary>Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>): on with S390JIT_CARRIED_LOOPS=1; off by default (2026-12-03, load 0: sieve +10 %, crc32 0, bytecode -12 %, sha256 -35 %).</summary>
-    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") == "1";
+    /// <summary>
+    /// Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>), loops of at most <see cref="MaxCarriedRegisters"/>
+    /// registers; S390JIT_CARRIED_LOOPS=0 turns them off (perf/issue14-hotloops.md: without the register limit
+    /// sha256 lost 35 %; with it sieve gains ~15 % user CPU and the others are even).
+    /// </summary>
+    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") != "0";
     /// <summary>At most this many registers (resident ones included) used in a carried loop.</summary>
     public static int MaxCarriedRegisters = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_MAX"), out int m) ? m : 8;
 
