@@ -10,6 +10,8 @@ namespace S390Jit.Execution.Jit;
 /// <summary>Turns a region plan into one DynamicMethod and forces its native compilation.</summary>
 public static class RegionCompiler
 {
+    private static readonly bool s_identity = Environment.GetEnvironmentVariable("S390JIT_IDENTITY") != "0"; // measurement override
+
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
         double start = ThreadCpuMicroseconds();
@@ -79,8 +81,14 @@ public static class RegionCompiler
     /// (a block between the target and the source of a backward jump within the region) use most, at
     /// least twice. The others are cached per block (loaded at first use, stored at the block's exits).
     /// </summary>
-    /// <summary>Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>): on with S390JIT_CARRIED_LOOPS=1; off by default (2026-12-03, load 0: sieve +10 %, crc32 0, bytecode -12 %, sha256 -35 %).</summary>
-    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") == "1";
+    /// <summary>
+    /// Carried loops (see <see cref="RegionEmitter.CarriedLoop"/>), loops of at most <see cref="MaxCarriedRegisters"/>
+    /// registers; S390JIT_CARRIED_LOOPS=0 turns them off (perf/issue14-hotloops.md: without the register limit
+    /// sha256 lost 35 %; with it sieve gains ~15 % user CPU and the others are even).
+    /// </summary>
+    public static bool CarryLoops = Environment.GetEnvironmentVariable("S390JIT_CARRIED_LOOPS") != "0";
+    /// <summary>At most this many registers (resident ones included) used in a carried loop.</summary>
+    public static int MaxCarriedRegisters = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_MAX"), out int m) ? m : 8;
 
     /// <summary>
     /// Innermost loops whose registers stay in locals across their edges: block index ranges [First, Last]
@@ -97,10 +105,18 @@ public static class RegionCompiler
         for (int i = 0; i < blocks.Count; i++)
             foreach (var (t, _) in blocks[i].Insns[^1].Facts.Jumps)
                 if (t is ulong target && index.TryGetValue(target, out int j) && j <= i) backEdges.Add((j, i));
+        // a loop using more registers than the host can keep in its own (with the temps of its instructions) is
+        // not carried: RyuJIT would spill the loop's locals to its stack frame, which costs more than the
+        // per-block loads and stores through the CPU (sha256's rounds use 13 registers)
         bool Simple(int first, int last)
         {
-            for (int i = first; i <= last; i++) if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
-            return true;
+            int uses = 0;
+            for (int i = first; i <= last; i++)
+            {
+                if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
+                foreach (var p in blocks[i].Insns) uses |= p.Facts.Reads | p.Facts.Writes;
+            }
+            return System.Numerics.BitOperations.PopCount((uint)uses) <= MaxCarriedRegisters;
         }
         // per loop head, all its back edges as one loop (a dispatch loop's cases all jump back to its head)
         // when that is possible, else each back edge's own range
@@ -164,6 +180,7 @@ public static class RegionCompiler
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
         var il = dm.GetILGenerator();
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
+        e.IdentityRegion = !key.Dat && s_identity;
         var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
         e.IndirectTargets = blocks.Where(b => b.IndirectTarget).Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
@@ -217,6 +234,7 @@ public static class RegionCompiler
                 int ilStart = il.ILOffset;
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 e.StayOnMiss = pi.StayOnMiss;
+                e.IdentityInsn = pi.Insn.X2 != 0 && pi.Insn.B2 != 0;
                 if (pi.Def.IsSimple)
                 {
                     chargedCycles -= Cost(pi);

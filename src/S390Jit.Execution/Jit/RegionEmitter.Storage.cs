@@ -19,7 +19,29 @@ public sealed unsafe partial class RegionEmitter
 
     private static readonly MethodInfo M_TryProbeShared = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbeShared))!;
 
-    private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow)
+    /// <summary>
+    /// The region runs with DAT off (set by the compiler), and <see cref="IdentityInsn"/>: the current instruction's
+    /// loads take their host address as the storage base plus the address, so they do not wait for the TLB entry's
+    /// addend; the entry (already matched) is compared with the base off the load's dependency chain (a page
+    /// mapped elsewhere, the prefix area, takes the entry's addend: same bytes, same semantics).
+    /// </summary>
+    public bool IdentityRegion { get; set; }
+    /// <summary>The current instruction's operand is a table element (base and index register): its address
+    /// usually depends on a value just loaded, so the load's latency is the loop's.</summary>
+    public bool IdentityInsn { get; set; }
+
+    private static readonly FieldInfo F_Mem = typeof(Cpu).GetField(nameof(Cpu.Mem))!;
+
+    /// <summary>Pushes the addend of a TLB entry (its second field, at offset 8: no field token per access).</summary>
+    private void LdAddend(LocalBuilder entry)
+    {
+        _il.Emit(OpCodes.Ldloc, entry);
+        _il.Emit(OpCodes.Ldc_I4_8);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_I);
+    }
+
+    private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow, bool read = false)
     {
         var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
@@ -52,10 +74,35 @@ public sealed unsafe partial class RegionEmitter
         }
         _il.Emit(OpCodes.Bne_Un, slow);
         // host pointer of the byte: the entry's addend plus the address
-        _il.Emit(OpCodes.Ldloc, entry);
-        _il.Emit(OpCodes.Ldc_I4_8);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ldind_I);
+        if (read && IdentityRegion && IdentityInsn)
+        {
+            var ptr = _il.DeclareLocal(typeof(byte*));
+            var mem = _il.DeclareLocal(typeof(byte*));
+            var other = _il.DefineLabel();
+            var done = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, F_Mem);
+            _il.Emit(OpCodes.Stloc, mem);
+            LdAddend(entry);
+            _il.Emit(OpCodes.Ldloc, mem);
+            _il.Emit(OpCodes.Bne_Un, other);
+            _il.Emit(OpCodes.Ldloc, mem);
+            Push(addr);
+            _il.Emit(OpCodes.Conv_U);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Stloc, ptr);
+            _il.Emit(OpCodes.Br, done);
+            _il.MarkLabel(other);
+            LdAddend(entry);
+            Push(addr);
+            _il.Emit(OpCodes.Conv_U);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Stloc, ptr);
+            _il.MarkLabel(done);
+            _il.Emit(OpCodes.Ldloc, ptr);
+            return;
+        }
+        LdAddend(entry);
         Push(addr);
         _il.Emit(OpCodes.Conv_U);
         _il.Emit(OpCodes.Add);
@@ -109,7 +156,7 @@ public sealed unsafe partial class RegionEmitter
         var result = Temp();
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
-        TlbLookup(F_ReadTlb, addr, size, slow);
+        TlbLookup(F_ReadTlb, addr, size, slow, read: true);
         _il.Emit(OpCodes.Unaligned, (byte)1);
         switch (size)
         {
