@@ -36,10 +36,11 @@ public sealed class JitOptions
     /// </summary>
     public long WarmupInstructions { get; init; }
     /// <summary>
-    /// The engine's default warm-up (the CLI's jit engine): about 1M instructions, a few milliseconds in the first tier, so
-    /// a guest that ends sooner (the hello guest: 50,000) compiles nothing (perf/startup.md); a longer one loses at most that.
+    /// The engine's default warm-up (the CLI's jit engine): 256 Ki instructions, a few milliseconds in the first tier, so a guest that ends sooner (the hello
+    /// guest: 50,000) compiles nothing (perf/startup.md) and a longer one loses little. 1 Mi cost nbody ~0.1 s of its
+    /// 0.7 s (medians of 7: 0.70 s without warm-up, 0.76 s with 256 Ki, 0.85 s with 1 Mi; perf/issue14-2026-12-03.md).
     /// </summary>
-    public const long DefaultWarmupInstructions = 1 << 20;
+    public const long DefaultWarmupInstructions = 1 << 18;
 }
 
 /// <summary>Counters for --stats.</summary>
