@@ -33,6 +33,24 @@ public sealed record CpuSnapshot(ulong[] G, ulong PswMask, ulong PswAddr, int Cc
 /// </summary>
 public sealed unsafe class EngineHarness : IDisposable
 {
+    /// <summary>
+    /// Code that runs <paramref name="body"/> in a BRCT loop on r9 after <paramref name="prologue"/>, then branches past a
+    /// program-interruption handler at <paramref name="handler"/> (AHI r8,1 counts the trap, LPSWE of the program old PSW
+    /// resumes after the instruction) to the end of the code.
+    /// </summary>
+    public static byte[] LoopWithTrapCounter(byte[] prologue, byte[] body, out int handler)
+    {
+        static byte[] E(string m, int r1 = 0, int b2 = 0, long d2 = 0, long i2 = 0, long ri2 = 0, int m1 = 0) =>
+            Assembler.Encode(m, r1: r1, b2: b2, d2: d2, i2: i2, ri2: ri2, m1: m1);
+        int loop = prologue.Length, brct = loop + body.Length;
+        var back = E("BRCT", r1: 9, ri2: (loop - brct) / 2);
+        handler = brct + back.Length + 4;
+        int end = handler + 8;
+        var tail = E("BRC", m1: 15, ri2: (end - (brct + back.Length)) / 2).Concat(E("AHI", r1: 8, i2: 1))
+            .Concat(E("LPSWE", b2: 0, d2: Lowcore.PgmOldPsw));
+        return [.. prologue, .. body, .. back, .. tail];
+    }
+
     public const ulong Code = 0x10000, Scratch = 0x40000, ScratchSize = 0x2000, PgmWait = 0xDEAD0, DoneWait = 0xD00E0;
     private readonly HostMemory _host = new();
     private readonly Memslot _slot;

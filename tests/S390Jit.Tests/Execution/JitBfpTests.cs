@@ -37,12 +37,7 @@ public class JitBfpTests
             E("DEB", r1: 1, b2: 5, d2: 16), E("SEBR", r1: 1, r2: 7), E("STE", r1: 1, b2: 5, d2: 0x848),
             E("KEB", r1: 1, b2: 5, d2: 8), E("IPM", r1: 10), E("SQEBR", r1: 3, r2: 1), E("STE", r1: 3, b2: 5, d2: 0x84C),
             E("STFPC", b2: 5, d2: 0x850));
-        int loop = pro.Length, brct = loop + body.Length;
-        var back = E("BRCT", r1: 9, ri2: (loop - brct) / 2);
-        handler = brct + back.Length + 4;
-        int end = handler + 8;
-        var tail = Concat(E("BRC", m1: 15, ri2: (end - (brct + back.Length)) / 2), E("AHI", r1: 8, i2: 1), E("LPSWE", b2: 0, d2: Lowcore.PgmOldPsw));
-        return Concat(pro, body, back, tail);
+        return EngineHarness.LoopWithTrapCounter(pro, body, out handler);
     }
 
     private static (CpuSnapshot Interp, CpuSnapshot Jit) Both(ulong a, ulong b, ulong c, uint fpc)

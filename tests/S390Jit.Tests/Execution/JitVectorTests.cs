@@ -69,12 +69,7 @@ public class JitVectorTests
     {
         var pro = Concat(E("LLILF", r1: 5, i2: (long)EngineHarness.Scratch), E("LGHI", r1: 9, i2: 20), E("LGHI", r1: 6, i2: 77));
         var body = Body(specs);
-        int loop = pro.Length, brct = loop + body.Length;
-        var back = E("BRCT", r1: 9, ri2: (loop - brct) / 2);
-        handler = brct + back.Length + 4;
-        int end = handler + 8;
-        var tail = Concat(E("BRC", m1: 15, ri2: (end - (brct + back.Length)) / 2), E("AHI", r1: 8, i2: 1), E("LPSWE", b2: 0, d2: Lowcore.PgmOldPsw));
-        return Concat(pro, body, back, tail);
+        return EngineHarness.LoopWithTrapCounter(pro, body, out handler);
     }
 
     private static (CpuSnapshot Interp, CpuSnapshot Jit, long Compiled) Both(bool specs, ulong cr0)
