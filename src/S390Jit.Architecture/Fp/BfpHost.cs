@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 
 namespace S390Jit.Architecture.Fp;
@@ -39,25 +40,84 @@ public static class BfpHost
     public const ulong Slow = ulong.MaxValue;
     private const uint InexactMask = (uint)Fpc.Inexact << (int)Fpc.MaskShift, InexactFlag = (uint)Fpc.Inexact << (int)Fpc.FlagShift;
 
+    /// <summary>
+    /// The entry points are compiled fully optimized on their first call: crossgen2 cannot precompile the
+    /// generic-math kernels (static virtual calls), and RyuJIT's tier-0 code of them (every operator a call)
+    /// ran nbody's first 1-2 M BFP operations several times slower than the exact core's tier-1 code.
+    /// </summary>
+    private const MethodImplOptions NoInliningOptimized = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+
+    /// <summary>
+    /// The interpreter's fast path of <c>IBackend.Bfp</c> (short and long formats; op1, op2, op3 as the
+    /// instruction names them): the function compiled code calls for <paramref name="op"/>, or
+    /// <see cref="Slow"/> — then nothing has changed and the caller runs the exact core.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Try(Cpu c, BfpOp op, BinaryFormat f, ulong a, ulong b, ulong x)
+    {
+        if (f.Width == 64)
+            return op switch
+            {
+                BfpOp.Add => AddD(c, a, b),
+                BfpOp.Sub => SubD(c, a, b),
+                BfpOp.Mul => MulD(c, a, b),
+                BfpOp.Div => DivD(c, a, b),
+                BfpOp.Sqrt => SqrtD(c, b),
+                BfpOp.MulAdd => MulAddD(c, a, b, x),
+                BfpOp.MulSub => MulSubD(c, a, b, x),
+                _ => LoadTestD(c, b),
+            };
+        if (f.Width == 32)
+            return op switch
+            {
+                BfpOp.Add => AddE(c, a, b),
+                BfpOp.Sub => SubE(c, a, b),
+                BfpOp.Mul => MulE(c, a, b),
+                BfpOp.Div => DivE(c, a, b),
+                BfpOp.Sqrt => SqrtE(c, b),
+                BfpOp.MulAdd => MulAddE(c, a, b, x),
+                BfpOp.MulSub => MulSubE(c, a, b, x),
+                _ => LoadTestE(c, b),
+            };
+        return Slow;
+    }
+
+    /// <summary>
+    /// The interpreter's fast path of COMPARE (AND SIGNAL) (short and long): the condition code of two
+    /// ordered operands (no IEEE condition: only a NaN operand can be an invalid operation), or -1 when an
+    /// operand is a NaN or the format is extended — then the caller runs the exact core.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int TryCompare(BinaryFormat f, ulong a, ulong b)
+    {
+        ulong ka, kb;
+        if (f.Width == 64) { ka = CompareKeyD(a); kb = CompareKeyD(b); }
+        else if (f.Width == 32) { ka = CompareKeyE(a); kb = CompareKeyE(b); }
+        else return -1;
+        const ulong Unordered = 0x8000_0000_0000_0000UL;
+        if (ka == Unordered || kb == Unordered) return -1;
+        return ka == kb ? 0 : (long)ka < (long)kb ? 1 : 2;
+    }
+
     /// <summary>Round to nearest even (FPC BFP rounding mode 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool Rne(uint fpc) => (fpc & Fpc.BfpRoundingMask) == 0;
 
     // ---- long ----
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong AddD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Sum(c, fpc, a, b, false) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong SubD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Sum(c, fpc, a, b, true) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong MulD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Product(c, fpc, a, b) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong DivD(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Quotient(c, fpc, a, b) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong SqrtD(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Root(c, fpc, b) : Slow; }
     /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong MulAddD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Fused(c, fpc, op3, op2, op1, false) : Slow; }
     /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong MulSubD(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<double, HostLong>.Fused(c, fpc, op3, op2, op1, true) : Slow; }
     /// <summary>LOAD AND TEST: the value itself unless it is an SNaN (an invalid operation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -65,21 +125,21 @@ public static class BfpHost
         (b & 0x7FF8_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL && (b & 0x000F_FFFF_FFFF_FFFFUL) != 0 ? Slow : b;
 
     // ---- short ----
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong AddE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Sum(c, fpc, a, b, false) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong SubE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Sum(c, fpc, a, b, true) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong MulE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Product(c, fpc, a, b) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong DivE(Cpu c, ulong a, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Quotient(c, fpc, a, b) : Slow; }
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong SqrtE(Cpu c, ulong b) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Root(c, fpc, b) : Slow; }
     /// <summary>op3 × op2 + op1 (MULTIPLY AND ADD).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong MulAddE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Fused(c, fpc, op3, op2, op1, false) : Slow; }
     /// <summary>op3 × op2 - op1 (MULTIPLY AND SUBTRACT).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(NoInliningOptimized)]
     public static ulong MulSubE(Cpu c, ulong op1, ulong op2, ulong op3) { uint fpc = c.Fpc; return Rne(fpc) ? Host<float, HostShort>.Fused(c, fpc, op3, op2, op1, true) : Slow; }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong LoadTestE(Cpu c, ulong b) =>

@@ -16,7 +16,32 @@ public sealed class BinaryFormat
     public readonly int Width, ExpBits, Precision, FracBits, Bias, Emax, Emin, MaxBiased;
     /// <summary>The PoO's scale factor (exponent adjustment) of scaled results on trapping overflow/underflow of arithmetic.</summary>
     public readonly int TrapScale;
-    public readonly UInt128 SignBit, ExpMask, FracMask, QuietBit, Infinity, MaxFinite, DefaultNaN, Hidden;
+    /// <summary>
+    /// The UInt128 constants live in an object of their own: a UInt128 field would make BinaryFormat's
+    /// layout "ABI unstable" to crossgen2 (UInt128's alignment is the runtime's choice), and crossgen2 then
+    /// precompiles no method with a BinaryFormat parameter — the BFP bodies of every backend would run as
+    /// RyuJIT tier-0 code at start-up (perf/issue14-nbody.md).
+    /// </summary>
+    private readonly Masks _m;
+    public UInt128 SignBit => _m.SignBit;
+    public UInt128 ExpMask => _m.ExpMask;
+    public UInt128 FracMask => _m.FracMask;
+    public UInt128 QuietBit => _m.QuietBit;
+    public UInt128 Infinity => _m.ExpMask;
+    public UInt128 MaxFinite => _m.MaxFinite;
+    public UInt128 DefaultNaN => _m.DefaultNaN;
+    public UInt128 Hidden => _m.Hidden;
+
+    private sealed class Masks(int width, int fracBits, int maxBiased)
+    {
+        public readonly UInt128 SignBit = UInt128.One << (width - 1);
+        public readonly UInt128 FracMask = (UInt128.One << fracBits) - 1;
+        public readonly UInt128 ExpMask = (UInt128)(uint)maxBiased << fracBits;
+        public readonly UInt128 Hidden = UInt128.One << fracBits;
+        public readonly UInt128 QuietBit = UInt128.One << (fracBits - 1);
+        public readonly UInt128 MaxFinite = ((UInt128)(uint)(maxBiased - 1) << fracBits) | ((UInt128.One << fracBits) - 1);
+        public readonly UInt128 DefaultNaN = ((UInt128)(uint)maxBiased << fracBits) | (UInt128.One << (fracBits - 1));
+    }
 
     private BinaryFormat(string name, int width, int expBits, int precision, int trapScale)
     {
@@ -24,14 +49,7 @@ public sealed class BinaryFormat
         Width = width; ExpBits = expBits; Precision = precision; FracBits = precision - 1;
         Bias = (1 << (expBits - 1)) - 1; Emax = Bias; Emin = 1 - Bias; MaxBiased = (1 << expBits) - 1;
         TrapScale = trapScale;
-        SignBit = UInt128.One << (width - 1);
-        FracMask = (UInt128.One << FracBits) - 1;
-        ExpMask = (UInt128)(uint)MaxBiased << FracBits;
-        Hidden = UInt128.One << FracBits;
-        QuietBit = UInt128.One << (FracBits - 1);
-        Infinity = ExpMask;
-        MaxFinite = ((UInt128)(uint)(MaxBiased - 1) << FracBits) | FracMask;
-        DefaultNaN = ExpMask | QuietBit;
+        _m = new Masks(width, FracBits, MaxBiased);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public bool Sign(UInt128 v) => (v & SignBit) != 0;

@@ -208,13 +208,32 @@ public readonly struct InterpBackend(Cpu c) : IBackend<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void SetVD(int v, int d, ulong x) => c.V[2 * v + d] = x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void CheckBfpControl() => FpRegs.CheckBfp(c);
-    public ulong Bfp(BfpOp op, BinaryFormat f, ulong a, ulong b, ulong x) => BfpExact.Run(c, op, f, a, b, x);
+    /// <summary>
+    /// The exact core, through the host fast path compiled code uses (<see cref="BfpHost"/>: the host's
+    /// result where it provably is the exact core's, bit for bit and flag for flag; otherwise nothing has
+    /// changed and <see cref="BfpExact"/> runs).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Bfp(BfpOp op, BinaryFormat f, ulong a, ulong b, ulong x)
+    {
+        ulong r = BfpHost.Try(c, op, f, a, b, x);
+        return r != BfpHost.Slow ? r : BfpExact.Run(c, op, f, a, b, x);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void BfpTrap()
     {
         byte dxc = c.BfpTrapDxc;
         if (dxc != 0) { c.BfpTrapDxc = 0; throw c.DataException(dxc); }
     }
-    public void BfpCompare(BinaryFormat f, ulong a, ulong b, bool signaling) => BfpExact.Compare(c, f, a, b, signaling);
-    public void SetBfpResultCc(BinaryFormat f, ulong v) => c.Cc = BfpSupport.ResultCc(f, v);
+    /// <summary>Ordered short and long operands through <see cref="BfpHost.TryCompare"/> (no IEEE condition), the rest on the exact core.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void BfpCompare(BinaryFormat f, ulong a, ulong b, bool signaling)
+    {
+        int cc = BfpHost.TryCompare(f, a, b);
+        if (cc >= 0) c.Cc = cc;
+        else BfpExact.Compare(c, f, a, b, signaling);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetBfpResultCc(BinaryFormat f, ulong v) =>
+        c.Cc = f.Width == 64 ? (int)BfpHost.ResultCcD(v) : f.Width == 32 ? (int)BfpHost.ResultCcE(v) : BfpExact.ResultCc(f, v);
 }

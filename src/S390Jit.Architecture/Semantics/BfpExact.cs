@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.Fp;
 using S390Jit.Architecture.State;
 using static S390Jit.Architecture.Semantics.BfpSupport;
@@ -35,6 +36,7 @@ public enum BfpOp : byte
 public static class BfpExact
 {
     /// <summary>Runs <paramref name="op"/>; a suppression trap throws, a completion trap is left in <see cref="Cpu.BfpTrapDxc"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // (inlined, its UInt128 calls would keep crossgen2 from precompiling the caller)
     public static ulong Run(Cpu c, BfpOp op, BinaryFormat f, ulong a, ulong b, ulong x)
     {
         var env = Env(c);
@@ -57,7 +59,15 @@ public static class BfpExact
         return (ulong)r;
     }
 
+    /// <summary>
+    /// <see cref="BfpSupport.ResultCc"/> of a short or long value. (A caller of a method with a UInt128
+    /// parameter is never precompiled by crossgen2: "ABI unstable"; this signature has none.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int ResultCc(BinaryFormat f, ulong v) => BfpSupport.ResultCc(f, v);
+
     /// <summary>COMPARE (AND SIGNAL): sets the condition code; a trapping invalid operation throws (suppression).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // (inlined, its UInt128 calls would keep crossgen2 from precompiling the caller)
     public static void Compare(Cpu c, BinaryFormat f, ulong a, ulong b, bool signaling)
     {
         var env = Env(c);
