@@ -174,4 +174,75 @@ public class BfpHostTests
             }
         }
     }
+    /// <summary>
+    /// The interpreter's BFP primitives (<see cref="InterpBackend"/>: <see cref="BfpHost.Try"/>, then the exact core)
+    /// against the exact core alone: every operation, both formats, the boundary operands (tiny and huge results,
+    /// NaNs, infinities, signed zeros, subnormals) and random ones, every rounding mode (they all fall back),
+    /// the masks (inexact with the mask on is a completion trap; invalid/divide-by-zero with the mask on suppress):
+    /// the same result, FPC, completion-trap DXC, or the same suppression trap. Compare and signal, compare, and
+    /// the result condition code likewise.
+    /// </summary>
+    [TestCase(32)]
+    [TestCase(64)]
+    public void Interpreter_primitives_are_the_exact_core(int width)
+    {
+        var f = width == 32 ? BinaryFormat.Short : BinaryFormat.Long;
+        var edges = Edges(f);
+        var rng = new FpRandom(0x1D7E_0000UL + (ulong)width);
+        var triples = new List<(ulong, ulong, ulong)>();
+        foreach (var a in edges) foreach (var b in edges) triples.Add((a, b, edges[rng.Below(edges.Count)]));
+        for (int n = 0; n < 1_000; n++)
+        {
+            ulong a = (ulong)rng.Operand(f), b = rng.Chance(30) ? a ^ (ulong)rng.Below(4) : (ulong)rng.Operand(f);
+            triples.Add((a, b, (ulong)rng.Operand(f)));
+        }
+        var cpu = new Cpu();
+        var be = new InterpBackend(cpu);
+        var sample = new FpRandom(0x1D7E_1000UL + (ulong)width);
+        var bad = new List<string>();
+        int fast = 0;
+        foreach (uint fpc in Fpcs)
+            foreach (var (a, b, x) in triples)
+            {
+                // every operand with round to nearest and the masks all off / inexact on / all on, a quarter with the other FPCs
+                if (fpc is not (0 or 0x0800_0000 or 0xF800_0000) && sample.Below(4) != 0) continue;
+                foreach (BfpOp op in Enum.GetValues<BfpOp>())
+                {
+                    cpu.Fpc = fpc;
+                    ulong e = 0; byte eDxc = 0;
+                    Bfp.UseHost = false;
+                    try { e = BfpExact.Run(cpu, op, f, a, b, x); eDxc = cpu.BfpTrapDxc; }
+                    catch (ProgramInterruptException) { eDxc = 0xFF; }
+                    finally { Bfp.UseHost = true; cpu.BfpTrapDxc = 0; }
+                    uint eFpc = cpu.Fpc;
+                    cpu.Fpc = fpc;
+                    ulong i = 0; byte iDxc = 0;
+                    try { i = be.Bfp(op, f, a, b, x); iDxc = cpu.BfpTrapDxc; }
+                    catch (ProgramInterruptException) { iDxc = 0xFF; }
+                    finally { cpu.BfpTrapDxc = 0; }
+                    if (BfpHost.Try(new Cpu { Fpc = fpc }, op, f, a, b, x) != BfpHost.Slow) fast++;
+                    if (iDxc != eDxc || cpu.Fpc != eFpc || (iDxc != 0xFF && i != e))
+                        bad.Add($"{op} fpc {fpc:x8} ({a:x},{b:x},{x:x}): interpreter {i:x} fpc {cpu.Fpc:x8} dxc {iDxc:x2}, exact {e:x} fpc {eFpc:x8} dxc {eDxc:x2}");
+                    if (bad.Count > 10) break;
+                }
+                foreach (bool signaling in new[] { false, true })
+                {
+                    cpu.Fpc = fpc; cpu.Cc = 3;
+                    int eCc = -1; bool eThrew = false;
+                    try { BfpExact.Compare(cpu, f, a, b, signaling); eCc = cpu.Cc; } catch (ProgramInterruptException) { eThrew = true; }
+                    uint eFpc = cpu.Fpc;
+                    cpu.Fpc = fpc; cpu.Cc = 3;
+                    int iCc = -1; bool iThrew = false;
+                    try { be.BfpCompare(f, a, b, signaling); iCc = cpu.Cc; } catch (ProgramInterruptException) { iThrew = true; }
+                    if (iThrew != eThrew || iCc != eCc || cpu.Fpc != eFpc)
+                        bad.Add($"compare{(signaling ? " and signal" : "")} fpc {fpc:x8} ({a:x},{b:x}): interpreter cc {iCc} fpc {cpu.Fpc:x8} threw={iThrew}, exact cc {eCc} fpc {eFpc:x8} threw={eThrew}");
+                }
+                be.SetBfpResultCc(f, a);
+                if (cpu.Cc != BfpSupport.ResultCc(f, a)) bad.Add($"result cc of {a:x}: {cpu.Cc}, exact {BfpSupport.ResultCc(f, a)}");
+                if (bad.Count > 10) break;
+            }
+        TestContext.Out.WriteLine($"fast answers: {fast}");
+        Assert.That(bad, Is.Empty, string.Join("\n", bad));
+        Assert.That(fast, Is.GreaterThan(5_000), "the fast path is taken");
+    }
 }
