@@ -6,7 +6,8 @@ using S390Jit.Architecture.State;
 namespace S390Jit.Architecture.Fp;
 
 /// <summary>
-/// Compiled code's BFP fast path (the JIT's translation of <c>IBackend.Bfp</c> calls these; the
+/// The BFP fast path of both engines (the JIT's translation of <c>IBackend.Bfp</c> calls these, the
+/// interpreter's goes through <see cref="Try"/> and <see cref="TryCompare"/>; the
 /// arithmetic ones stay calls: inlined into large regions they cost more compile time than the call
 /// costs at run time, measured on guests/nbody): the host's binary32/binary64 arithmetic where it provably delivers what the
 /// exact core (<see cref="Semantics.BfpExact"/>: <see cref="Bfp"/> then the FPC actions of

@@ -8,7 +8,7 @@ namespace S390Jit.Architecture.Semantics;
 /// (the JIT inlines them): ADD, SUBTRACT, MULTIPLY, DIVIDE, SQUARE ROOT, MULTIPLY AND ADD/SUBTRACT,
 /// COMPARE (AND SIGNAL), LOAD POSITIVE/NEGATIVE/COMPLEMENT, LOAD AND TEST. Every one needs the
 /// AFP-register control (DXC 2); the arithmetic goes through <see cref="IBackend{V}.Bfp"/> (the exact
-/// core, <see cref="BfpExact"/>), which applies the FPC: a trapping invalid operation or division by
+/// core, <see cref="BfpExact"/>, behind the host fast path <see cref="BfpHost"/> that gives its answers), which applies the FPC: a trapping invalid operation or division by
 /// zero suppresses the instruction, the result (and condition code) is stored before a completion trap.
 /// Extended operands and the other BFP instructions are helper bodies in <see cref="BinaryFloatingPoint"/>.
 /// </summary>

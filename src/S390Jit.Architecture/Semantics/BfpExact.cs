@@ -29,9 +29,10 @@ public enum BfpOp : byte
 /// <summary>
 /// The exact BFP core behind <see cref="IBackend{V}.Bfp"/> and <see cref="IBackend{V}.BfpCompare"/>:
 /// <see cref="Bfp"/>'s operation on the FPC's rounding mode, then <see cref="BfpSupport.Ieee"/>'s FPC
-/// actions. The interpreter runs it for every operation; compiled code runs the host fast path of
-/// <see cref="BfpHost"/> where that is provably identical and lets the interpreter execute the
-/// instruction (so this core) otherwise.
+/// actions. Both engines first try the host fast path of <see cref="BfpHost"/>, which answers only where
+/// its answer is provably this core's (result, FPC, no trap) and changes nothing otherwise: the
+/// interpreter (<see cref="InterpBackend"/>) then runs this core, compiled code leaves for the
+/// interpreter, which executes the instruction.
 /// </summary>
 public static class BfpExact
 {
