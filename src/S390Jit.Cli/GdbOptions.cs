@@ -56,3 +56,47 @@ internal sealed record GdbSettings(string? Spec, bool StartStopped)
         }
     }
 }
+
+/// <summary>
+/// A run's gdb stub: the console gate made before the machine, the stub and server attached to it. A class of its own
+/// so that a run without gdb options never loads S390Jit.Debug (ReadyToRun code loads the types a method names before
+/// the method first runs).
+/// </summary>
+internal sealed class GdbSession : IDisposable
+{
+    private readonly GdbSettings _settings;
+    private readonly ConsoleGate _gate;
+    private GdbStub? _stub;
+    private RspServer? _server;
+
+    private GdbSession(GdbSettings settings, ConsoleGate gate)
+    {
+        _settings = settings;
+        _gate = gate;
+    }
+
+    /// <summary>The gate in front of the machine's console (the stub holds console output while the guest is stopped).</summary>
+    public static GdbSession Begin(GdbSettings settings, MachineOptions opt)
+    {
+        var gate = new ConsoleGate(opt.Console);
+        opt.Console = gate;
+        return new GdbSession(settings, gate);
+    }
+
+    /// <summary>Attaches the stub to the built machine and listens; false (with one line on stderr) when the port cannot be had.</summary>
+    public bool Attach(Machine machine, TextWriter stderr)
+    {
+        if (_settings.Attach(machine, _gate, stderr) is not { } attached) return false;
+        (_stub, _server) = attached;
+        return true;
+    }
+
+    /// <summary>Tells gdb the run ended and waits (at most 2 s) until it has been told.</summary>
+    public void RunEnded(RunResult result)
+    {
+        _stub?.RunEnded(result);
+        _server?.WaitExitReported(2000);
+    }
+
+    public void Dispose() => _server?.Dispose();
+}

@@ -49,7 +49,7 @@ public static class Program
     /// <summary>Entry point shared by Main and the tests.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Any(a => a is "-version" or "--version"))
+        if (Array.IndexOf(args, "-version") >= 0 || Array.IndexOf(args, "--version") >= 0)
         {
             stdout.WriteLine($"s390jit version {Version} ({Summary})");
             stdout.WriteLine("Boots s390x ELF kernels and s390 Linux boot images; accepts qemu-system-s390x's options.");
@@ -62,6 +62,16 @@ public static class Program
             StartupTrace.Mark("command line parsed (fast path)");
             return RunCommand.Execute(settings, stdout, stderr);
         }
+        return ParseAndRun(args, stdout, stderr);
+    }
+
+    /// <summary>
+    /// Every other command line, through System.CommandLine. A method of its own: ReadyToRun code loads the types a
+    /// method names before it first runs, so a plain run (above) does not load System.CommandLine at all.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int ParseAndRun(string[] args, TextWriter stdout, TextWriter stderr)
+    {
         var root = new RootCommand(Summary + ".\n" +
                                    "Boots s390x ELF kernels and s390 Linux boot images (vmlinuz). Accepts qemu-system-s390x's options\n" +
                                    "(-kernel, -initrd, -append, -m, -smp, -cpu, -machine, -nographic, ...), with or without 'run':\n" +

@@ -43,12 +43,13 @@ internal static class RunCommand
             StartupTrace.Mark("kernel loaded");
             KernelImage.Load(s.Kernel, opt.MemoryBytes); // what a second load costs: the rest of the first was code loading
             StartupTrace.Mark("kernel loaded again (trace only)");
+            System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Architecture.Isa.Decoder).TypeHandle);
+            StartupTrace.Mark("  decoder built (trace only: else part of the table's line)");
             KernelLoad.BuildTable();
             StartupTrace.Mark("instruction table built");
             Machine.StartupMark = StartupTrace.Mark;
         }
-        var gate = s.Gdb != null ? new Debug.ConsoleGate(opt.Console) : null;
-        if (gate != null) opt.Console = gate;
+        var gdb = s.Gdb != null ? GdbSession.Begin(s.Gdb, opt) : null;
         // (a bad kernel is reported first, as when it was loaded before the machine was built)
         string? machineError = null;
         using var machine = load.Error == null ? CreateMachine(opt, out machineError) : null;
@@ -63,9 +64,8 @@ internal static class RunCommand
             stderr.WriteLine(machineError);
             return 2;
         }
-        var gdb = gate != null ? s.Gdb!.Attach(machine, gate, stderr) : null;
-        if (gate != null && gdb == null) return 2;
-        using var gdbServer = gdb?.Server;
+        if (gdb != null && !gdb.Attach(machine, stderr)) return 2;
+        using var gdbServer = gdb;
         StartupTrace.Mark("machine created");
         if (s.Name != null) machine.Kvm.Name = VmName(s.Name);
         RunResult result;
@@ -80,8 +80,7 @@ internal static class RunCommand
             StartupTrace.Mark("kernel placed");
             result = machine.Run();
             StartupTrace.Mark("run ended");
-            gdb?.Stub.RunEnded(result);
-            gdb?.Server.WaitExitReported(2000);
+            gdb?.RunEnded(result);
         }
         stdout.Flush();
         machine.Log?.Flush();
@@ -91,8 +90,7 @@ internal static class RunCommand
         // the run's statistics; then QEMU's exit: the vfio-ap device is released, the VM destroyed, and the
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
-        if (int.TryParse(Environment.GetEnvironmentVariable("S390JIT_REGION_PROFILE"), out int topRegions) && machine.Engine is S390Jit.Execution.Jit.JitEngine profiled)
-            stderr.Write(profiled.RegionProfile(topRegions));
+        if (int.TryParse(Environment.GetEnvironmentVariable("S390JIT_REGION_PROFILE"), out int topRegions)) WriteRegionProfile(machine, topRegions, stderr);
         var leaks = machine.Teardown();
         StartupTrace.Mark("teardown done");
         if (stats != null)
@@ -101,6 +99,12 @@ internal static class RunCommand
             stderr.Write(s.StatsFormat == "json" ? stats.ToJson() + Environment.NewLine : stats.ToText());
         }
         return result.ExitCode;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void WriteRegionProfile(Machine machine, int topRegions, TextWriter stderr)
+    {
+        if (machine.Engine is S390Jit.Execution.Jit.JitEngine profiled) stderr.Write(profiled.RegionProfile(topRegions));
     }
 
     /// <summary>The files of -D, --profile-out and --trace-out, opened before the run (so a bad path fails at once).</summary>

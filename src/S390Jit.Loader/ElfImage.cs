@@ -71,7 +71,9 @@ public sealed class ElfImage : KernelImage
         {
             // the non-generic entry: ELFSharp instantiates ELF<ulong> itself, so its ReadyToRun image holds that code
             // (ELFReader.Load<ulong> from here would be compiled by RyuJIT at every start, perf/startup.md)
-            using var elf = (ELF<ulong>)ELFReader.Load(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), shouldOwnStream: true);
+            // (not disposed: it holds nothing but a MemoryStream over the file's bytes, and ELF<ulong>.Dispose is one more
+            // method RyuJIT compiles at every start)
+            var elf = (ELF<ulong>)ELFReader.Load(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), shouldOwnStream: true);
             stage = "program headers";
             // (plain loops: LINQ over value tuples and ulong keys here is compiled by RyuJIT at every start, perf/startup.md)
             var loads = new List<LoadSegment>();
@@ -95,8 +97,10 @@ public sealed class ElfImage : KernelImage
                     });
             stage = "symbol table";
             SymbolTable<ulong>? symtab = null; // .symtab, else the first other symbol table (.dynsym)
-            foreach (var t in elf.GetSections<SymbolTable<ulong>>())
+            // (a type test, not GetSections<SymbolTable<ulong>>: its closure class is compiled by RyuJIT at every start)
+            foreach (var section in elf.Sections)
             {
+                if (section is not SymbolTable<ulong> t) continue;
                 if (t.Type == SectionType.SymbolTable) { symtab = t; break; }
                 symtab ??= t;
             }

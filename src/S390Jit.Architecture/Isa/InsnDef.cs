@@ -75,8 +75,15 @@ public sealed unsafe class InsnDef
     /// <summary>For <see cref="SieAction.Conditional"/>: returns true when the SIE intercepts this execution.</summary>
     public MethodInfo? SieCheck => BoundSieCheck == null ? null : _sieCheck ??= InstructionTable.Resolve(BoundSieCheck);
     private MethodInfo? _body, _sieCheck;
-    internal InstructionTable.BoundMethod? BoundBody { get; set; }
-    internal InstructionTable.BoundMethod? BoundSieCheck { get; set; }
+    /// <summary>The row's body and check as ids of the generated binding (-1: none), and whether the body is simple.</summary>
+    internal int BodyId { get; init; } = -1;
+    internal int CheckId { get; init; } = -1;
+    internal bool SimpleBody { get; init; }
+    internal InstructionTable.BoundMethod? BoundBody =>
+        BodyId < 0 ? null : _boundBody ??= new InstructionTable.BoundMethod(Mnemonic, InstructionTable.BodyClass(BodyId), SimpleBody, BodyId);
+    internal InstructionTable.BoundMethod? BoundSieCheck =>
+        CheckId < 0 ? null : _boundCheck ??= new InstructionTable.BoundMethod("Sie_" + Mnemonic, InstructionTable.BodyClass(CheckId), false, CheckId);
+    private InstructionTable.BoundMethod? _boundBody, _boundCheck;
 
     /// <summary>Entry of a helper body (Cpu, ref Insn); null for simple instructions and gaps.</summary>
     public delegate*<Cpu, ref Insn, void> Exec
@@ -106,12 +113,12 @@ public sealed unsafe class InsnDef
     /// </summary>
     private void Bind()
     {
-        if (BoundBody is { } b)
+        if (BodyId >= 0)
         {
-            if (b.Simple) _execSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)b.Entry;
-            else _exec = (delegate*<Cpu, ref Insn, void>)b.Entry;
+            if (SimpleBody) _execSimple = (delegate*<Semantics.InterpBackend, ref Insn, void>)InstructionTable.BodyEntry(BodyId);
+            else _exec = (delegate*<Cpu, ref Insn, void>)InstructionTable.BodyEntry(BodyId);
         }
-        if (BoundSieCheck is { } c) _sieCheckFn = (delegate*<Cpu, ref Insn, bool>)c.Entry;
+        if (CheckId >= 0) _sieCheckFn = (delegate*<Cpu, ref Insn, bool>)InstructionTable.BodyEntry(CheckId);
         _bound = true;
     }
 
@@ -120,7 +127,7 @@ public sealed unsafe class InsnDef
     /// the mnemonic is the body; the interpreter runs its <see cref="Semantics.InterpBackend"/>
     /// instantiation through <see cref="ExecSimple"/>, the JIT instantiates it with its IL backend.
     /// </summary>
-    public Type? SimpleBodyClass { get; internal set; }
+    public Type? SimpleBodyClass => SimpleBody ? InstructionTable.BodyClass(BodyId) : null;
     public delegate*<Semantics.InterpBackend, ref Insn, void> ExecSimple
     {
         get
@@ -129,20 +136,25 @@ public sealed unsafe class InsnDef
             return _execSimple;
         }
     }
-    public bool IsSimple => SimpleBodyClass != null;
+    public bool IsSimple => SimpleBody;
 
     public int Length => Formats.Length(Format);
-    public bool Implemented => BoundBody != null;
+    public bool Implemented => BodyId >= 0;
     public bool Has(InsnFlags f) => (Flags & f) != 0;
     /// <summary>Opcode as written in the PoO: 2 hex digits, 4 (with op2 byte) or 3 (with op2 nibble).</summary>
-    public string OpcodeText { get; internal set; } = "";
+    public string OpcodeText => _opcodeText ??= InstructionTable.OpcodeTextOf(Op1, Op2, OpcodeDigits);
+    private string? _opcodeText;
+    /// <summary>Hex digits of the table's opcode column (2, 3 or 4).</summary>
+    internal byte OpcodeDigits { get; init; }
 
     /// <summary>Operand syntax as objdump prints it (the table's operand column), parsed on first use: only the
     /// disassembler, the assembler and the tests read it, so a run's start-up does not parse 1,250 of them.</summary>
     public OperandSyntax Syntax => Volatile.Read(ref _syntax) ?? ParseSyntax();
     private OperandSyntax? _syntax;
     /// <summary>The table's operand column and its line (for the message of a malformed one).</summary>
-    internal string SyntaxText { get; init; } = "";
+    internal string SyntaxText => InstructionTable.SyntaxTextOf(SyntaxRef);
+    /// <summary>Where <see cref="SyntaxText"/> is in the generated strings (offset, length &lt;&lt; 16).</summary>
+    internal int SyntaxRef { get; init; }
     internal int TableLine { get; init; }
 
     /// <summary>Parses the operand column and sets <see cref="ZeroMask"/> (any thread; the result is the same).</summary>
@@ -169,7 +181,7 @@ public sealed unsafe class InsnDef
     }
     private IReadOnlyList<InsnAlias> _aliases = [];
     /// <summary>Left-aligned mask of the opcode bits (first byte and secondary opcode).</summary>
-    public ulong OpcodeMask { get; internal set; }
+    public ulong OpcodeMask { get; internal init; }
     /// <summary>Left-aligned mask of bits that must be zero for the disassembler to show this row (objdump's rule).</summary>
     public ulong ZeroMask
     {

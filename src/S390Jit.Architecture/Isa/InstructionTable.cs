@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using S390Jit.Architecture.State;
 
@@ -9,44 +8,85 @@ namespace S390Jit.Architecture.Isa;
 public sealed class SemanticBodiesAttribute : Attribute;
 
 /// <summary>
-/// The instruction table, built once from <see cref="Text"/>: rows, the two-level opcode lookup, and the
-/// binding of each row to its one semantic body and (for conditional SIE rows) its intercept check.
+/// The instruction table, built once from <see cref="Text"/> (parsed at build time): rows, the two-level opcode lookup,
+/// and the binding of each row to its one semantic body and (for conditional SIE rows) its intercept check.
 /// </summary>
 public static unsafe partial class InstructionTable
 {
     public static IReadOnlyList<InsnDef> All { get; }
     /// <summary>[first byte][op2] -> row (op2 0 for first bytes without a secondary opcode).</summary>
     internal static readonly InsnDef?[][] Rows2D;
-    private static readonly Dictionary<string, InsnDef> s_byMnemonic;
 
+    /// <summary>
+    /// The rows of <see cref="Text"/>, parsed at build time (S390Jit.Generators writes <see cref="RowData"/>; a malformed
+    /// row is a build error): start-up makes one object per row from fixed-size records, without parsing text.
+    /// </summary>
     static InstructionTable()
     {
-        var binder = new BodyBinder();
-        AddBodies(binder); // generated at build time (S390Jit.Generators): no reflection at start-up
-        var bodies = binder.Bodies;
-        var checks = binder.Checks;
-        var rows = new List<InsnDef>();
-        int lineNo = 0;
-        foreach (var rawLine in Text.Split('\n'))
-        {
-            lineNo++;
-            var line = rawLine.Trim();
-            if (line.Length == 0 || line[0] == '#') continue;
-            var c = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (c.Length != 9) throw new InvalidDataException($"instruction table line {lineNo}: expected 9 columns: '{line}'");
-            rows.Add(ParseRow(c, lineNo, bodies, checks));
-        }
-        All = rows;
+        ReadOnlySpan<byte> data = RowData;
+        var groups = RowGroups();
+        var rows = new InsnDef[RowCount];
         Rows2D = new InsnDef?[256][];
         for (int i = 0; i < 256; i++) Rows2D[i] = new InsnDef?[Decoder.Op2Of((byte)i) == Op2Kind.None ? 1 : 256];
-        s_byMnemonic = new Dictionary<string, InsnDef>(StringComparer.OrdinalIgnoreCase);
-        foreach (var r in rows)
+        for (int i = 0; i < rows.Length; i++)
         {
-            var slot = Rows2D[r.Op1];
-            int op2 = slot.Length == 1 ? 0 : r.Op2;
-            if (slot[op2] != null) throw new InvalidDataException($"duplicate opcode {r.OpcodeText}: {slot[op2]!.Mnemonic} and {r.Mnemonic}");
-            slot[op2] = r;
-            if (!s_byMnemonic.TryAdd(r.Mnemonic, r)) throw new InvalidDataException($"duplicate mnemonic {r.Mnemonic}");
+            var d = data.Slice(i * RowSize, RowSize);
+            byte op1 = d[0], op2 = d[1], digits = d[2];
+            int line = U16(d, 26);
+            var kind = Decoder.Op2Of(op1);
+            bool ok = kind switch { Op2Kind.None => digits == 2, Op2Kind.Nibble => digits == 3, _ => digits == 4 };
+            if (!ok) throw new InvalidDataException($"instruction table line {line}: opcode '{OpcodeTextOf(op1, op2, digits)}' does not fit first byte's op2 kind {kind}");
+            int body = U16(d, 14), check = U16(d, 16);
+            var def = new InsnDef
+            {
+                Mnemonic = RowStrings.Substring(U16(d, 18), d[20]),
+                Op1 = op1, Op2 = kind == Op2Kind.None ? (byte)0 : op2, Format = (Format)d[3], Facility = (short)U16(d, 4),
+                Flags = (InsnFlags)((uint)U16(d, 6) | (uint)U16(d, 8) << 16), Sie = (SieAction)d[10], Cycles = U16(d, 12), Group = groups[d[11]],
+                SyntaxRef = U16(d, 22) | d[24] << 16, TableLine = line, OpcodeDigits = digits,
+                OpcodeMask = kind switch
+                {
+                    Op2Kind.Byte1 => 0xFFFF_0000_0000_0000UL,
+                    Op2Kind.Nibble => 0xFF0F_0000_0000_0000UL,
+                    Op2Kind.Byte5 => 0xFF00_0000_00FF_0000UL,
+                    _ => 0xFF00_0000_0000_0000UL,
+                },
+                BodyId = body == 0xFFFF ? -1 : body, CheckId = check == 0xFFFF ? -1 : check, SimpleBody = d[21] != 0,
+            };
+            var slot = Rows2D[op1];
+            int at = slot.Length == 1 ? 0 : op2;
+            if (slot[at] != null) throw new InvalidDataException($"duplicate opcode {def.OpcodeText}: {slot[at]!.Mnemonic} and {def.Mnemonic}");
+            slot[at] = def;
+            rows[i] = def;
+        }
+        All = rows;
+    }
+
+    private static int U16(ReadOnlySpan<byte> d, int offset) => d[offset] | d[offset + 1] << 8;
+
+    /// <summary>The table's operand column of a row (<see cref="InsnDef.SyntaxRef"/>: offset, length &lt;&lt; 16).</summary>
+    internal static string SyntaxTextOf(int syntaxRef) => RowStrings.Substring(syntaxRef & 0xFFFF, syntaxRef >> 16);
+
+    /// <summary>The opcode as the table writes it, upper case: 2 hex digits, 3 with an op2 nibble, 4 with an op2 byte.</summary>
+    internal static string OpcodeTextOf(byte op1, byte op2, int digits) => digits switch
+    {
+        3 => $"{op1:X2}{op2:X1}",
+        4 => $"{op1:X2}{op2:X2}",
+        _ => $"{op1:X2}",
+    };
+
+    /// <summary>Rows by mnemonic (case-insensitive), made on first use: a run decodes by opcode only.</summary>
+    private static Dictionary<string, InsnDef> s_byMnemonic => LazyMnemonics.Table;
+
+    private static class LazyMnemonics
+    {
+        internal static readonly Dictionary<string, InsnDef> Table = Build();
+
+        private static Dictionary<string, InsnDef> Build()
+        {
+            var d = new Dictionary<string, InsnDef>(All.Count, StringComparer.OrdinalIgnoreCase);
+            foreach (var r in All)
+                if (!d.TryAdd(r.Mnemonic, r)) throw new InvalidDataException($"duplicate mnemonic {r.Mnemonic}");
+            return d;
         }
     }
 
@@ -107,28 +147,11 @@ public static unsafe partial class InstructionTable
     public static InsnDef? ByMnemonic(string mnemonic) => s_byMnemonic.GetValueOrDefault(mnemonic);
 
     /// <summary>A semantic body or SIE check as the generator found it: its class (the generic definition for a
-    /// simple body) and its entry point (the interpreter instantiation for a simple body).</summary>
+    /// simple body) and its entry point (the interpreter instantiation for a simple body). Made on first use.</summary>
     internal sealed record BoundMethod(string Name, Type DeclaringType, bool Simple, int Id)
     {
         /// <summary>The entry point (taken on first use: see <see cref="BodyEntry"/>).</summary>
         public nint Entry => BodyEntry(Id);
-    }
-
-    /// <summary>Collects the generated list; a name may exist once, as with <see cref="FindMethods"/>.</summary>
-    internal sealed class BodyBinder
-    {
-        public readonly Dictionary<string, BoundMethod> Bodies = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, BoundMethod> Checks = new(StringComparer.Ordinal);
-
-        public void Simple(string name, Type genericClass, int id) => Add(Bodies, new BoundMethod(name, genericClass, true, id));
-        public void Helper(string name, Type declaring, int id) => Add(Bodies, new BoundMethod(name, declaring, false, id));
-        public void Check(string name, Type declaring, int id) => Add(Checks, new BoundMethod(name, declaring, false, id));
-
-        private static void Add(Dictionary<string, BoundMethod> d, BoundMethod m)
-        {
-            if (!d.TryAdd(m.Name, m))
-                throw new InvalidDataException($"two semantic bodies named {m.Name}: {d[m.Name].DeclaringType.Name} and {m.DeclaringType.Name}");
-        }
     }
 
     /// <summary>The reflection object of a bound body or check (the JIT and the tests use it; a run's start-up does not).</summary>
@@ -138,69 +161,6 @@ public static unsafe partial class InstructionTable
         var first = m.Simple ? typeof(Semantics.InterpBackend) : typeof(Cpu);
         return t.GetMethod(m.Name, BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly, [first, typeof(Insn).MakeByRefType()])
                ?? throw new InvalidOperationException($"semantic body {m.Name} not found in {t.Name}");
-    }
-
-    private static InsnDef ParseRow(string[] c, int lineNo, Dictionary<string, BoundMethod> bodies, Dictionary<string, BoundMethod> checks)
-    {
-        string op = c[0];
-        byte op1 = byte.Parse(op[..2], NumberStyles.HexNumber);
-        byte op2 = op.Length switch
-        {
-            2 => 0,
-            3 => byte.Parse(op[2..], NumberStyles.HexNumber),
-            4 => byte.Parse(op[2..], NumberStyles.HexNumber),
-            _ => throw new InvalidDataException($"instruction table line {lineNo}: bad opcode '{op}'"),
-        };
-        var kind = Decoder.Op2Of(op1);
-        bool ok = kind switch { Op2Kind.None => op.Length == 2, Op2Kind.Nibble => op.Length == 3, _ => op.Length == 4 };
-        if (!ok) throw new InvalidDataException($"instruction table line {lineNo}: opcode '{op}' does not fit first byte's op2 kind {kind}");
-        if (!TryParseFormat(c[2], out var fmt)) throw new InvalidDataException($"instruction table line {lineNo}: unknown format '{c[2]}'");
-        int fac = c[3] == "-" ? Fac.None : int.Parse(c[3], CultureInfo.InvariantCulture);
-        var flags = InsnFlags.None;
-        if (c[4] != "-")
-            foreach (char ch in c[4])
-                flags |= ch switch
-                {
-                    'P' => InsnFlags.Priv, 'U' => InsnFlags.UImm, 'B' => InsnFlags.Branch, 'E' => InsnFlags.EndsBlock,
-                    '1' => InsnFlags.EvenR1, '2' => InsnFlags.EvenR2, '3' => InsnFlags.EvenR3, 'O' => InsnFlags.Io | InsnFlags.EndsBlock,
-                    'X' => InsnFlags.Execute | InsnFlags.EndsBlock,
-                    'Q' => InsnFlags.SemiPriv,
-                    'H' => InsnFlags.HostHandled,
-                    'V' => InsnFlags.Vector,
-                    _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown flag '{ch}'"),
-                };
-        var sie = c[5] switch
-        {
-            "I" => SieAction.Interpreted, "X" => SieAction.Intercept, "C" => SieAction.Conditional,
-            _ => throw new InvalidDataException($"instruction table line {lineNo}: unknown SIE action '{c[5]}'"),
-        };
-        var def = new InsnDef
-        {
-            Mnemonic = c[1], Op1 = op1, Op2 = op2, Format = fmt, Facility = fac, Flags = flags, Sie = sie,
-            Cycles = int.Parse(c[6], CultureInfo.InvariantCulture), Group = c[7],
-            SyntaxText = c[8], TableLine = lineNo,
-        };
-        def.OpcodeText = op.ToUpperInvariant();
-        ulong opMask = kind switch
-        {
-            Op2Kind.Byte1 => 0xFFFF_0000_0000_0000UL,
-            Op2Kind.Nibble => 0xFF0F_0000_0000_0000UL,
-            Op2Kind.Byte5 => 0xFF00_0000_00FF_0000UL,
-            _ => 0xFF00_0000_0000_0000UL,
-        };
-        def.OpcodeMask = opMask;
-        if (bodies.TryGetValue(def.Mnemonic, out var body))
-        {
-            def.BoundBody = body;
-            if (body.Simple) def.SimpleBodyClass = body.DeclaringType;
-        }
-        if (sie == SieAction.Conditional)
-        {
-            if (!checks.TryGetValue("Sie_" + def.Mnemonic, out var check))
-                throw new InvalidDataException($"instruction table line {lineNo}: conditional SIE row {def.Mnemonic} has no Sie_{def.Mnemonic} check");
-            def.BoundSieCheck = check;
-        }
-        return def;
     }
 
     /// <summary>

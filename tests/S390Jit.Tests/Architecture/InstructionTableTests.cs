@@ -75,6 +75,50 @@ public class InstructionTableTests
         }
     }
 
+    /// <summary>
+    /// The rows the generator parsed at build time (S390Jit.Generators, TableRows) are the table text's: every
+    /// column of every line, read again here the plain way.
+    /// </summary>
+    [Test]
+    public void Generated_rows_match_the_table_text()
+    {
+        var lines = InstructionTable.Text.Split('\n');
+        var rows = Rows.ToList();
+        int k = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var c = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var r = rows[k++];
+            string at = $"line {i + 1}: {line}";
+            Assert.That(r.OpcodeText, Is.EqualTo(c[0].ToUpperInvariant()), at);
+            Assert.That(r.Mnemonic, Is.EqualTo(c[1]), at);
+            Assert.That(r.Format.ToString(), Is.EqualTo(c[2]), at);
+            Assert.That(r.Facility, Is.EqualTo(c[3] == "-" ? Fac.None : int.Parse(c[3])), at);
+            var flags = InsnFlags.None;
+            if (c[4] != "-")
+                foreach (char ch in c[4])
+                    flags |= ch switch
+                    {
+                        'P' => InsnFlags.Priv, 'U' => InsnFlags.UImm, 'B' => InsnFlags.Branch, 'E' => InsnFlags.EndsBlock,
+                        '1' => InsnFlags.EvenR1, '2' => InsnFlags.EvenR2, '3' => InsnFlags.EvenR3, 'O' => InsnFlags.Io | InsnFlags.EndsBlock,
+                        'X' => InsnFlags.Execute | InsnFlags.EndsBlock, 'Q' => InsnFlags.SemiPriv, 'H' => InsnFlags.HostHandled,
+                        'V' => InsnFlags.Vector, _ => throw new AssertionException($"unknown flag {ch}"),
+                    };
+            Assert.That(r.Flags, Is.EqualTo(flags), at);
+            Assert.That(r.Sie, Is.EqualTo(c[5] switch { "I" => SieAction.Interpreted, "X" => SieAction.Intercept, _ => SieAction.Conditional }), at);
+            Assert.That(r.Cycles, Is.EqualTo(int.Parse(c[6])), at);
+            Assert.That(r.Group, Is.EqualTo(c[7]), at);
+            Assert.That(r.SyntaxText, Is.EqualTo(c[8]), at);
+            Assert.That(r.TableLine, Is.EqualTo(i + 1), at);
+            Assert.That(r.Op1, Is.EqualTo(Convert.ToByte(c[0][..2], 16)), at);
+            if (Decoder.Op2Of(r.Op1) != Op2Kind.None) Assert.That(r.Op2, Is.EqualTo(Convert.ToByte(c[0][2..], 16)), at);
+            Assert.That(InstructionTable.ByMnemonic(c[1]), Is.SameAs(r), at);
+        }
+        Assert.That(k, Is.EqualTo(rows.Count));
+    }
+
     /// <summary>Issue 2's required set: what gcc -O2 emits for z196/zEC12 plus supervisor start-up code.</summary>
     private static readonly string[] Required =
     [
