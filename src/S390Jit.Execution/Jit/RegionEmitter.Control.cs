@@ -29,6 +29,7 @@ public sealed unsafe partial class RegionEmitter
             // a computed target that is a block of this region stays inside: binary search over the block starts
             FlushCached();
             var targets = LikelyTargets();
+            foreach (var it in targets) Edges.Add(it.Label);
             if (_loop is { } loop)
             {
                 // blocks of the current carried loop are entered past their load (stored above for the others)

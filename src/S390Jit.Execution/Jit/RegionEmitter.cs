@@ -193,12 +193,33 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, _icnt);
     }
 
-    /// <summary>Block entry: if an event becomes due at any boundary inside the block, let the interpreter run it.</summary>
-    public void EventCheck(ulong blockAddr, int blockIndex, ulong cyclesBeforeLast)
+    private static readonly FieldInfo F_EntryBounds = typeof(RegionData).GetField(nameof(RegionData.EntryBounds))!;
+
+    /// <summary>
+    /// Region entry (after the prologue): if an event may become due before the entry block's path reaches its next check
+    /// point (<see cref="RegionData.EntryBounds"/>), let the interpreter run the entry block.
+    /// </summary>
+    public void EntryEventCheck()
     {
         var run = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _remain);
-        EmitI8((long)cyclesBeforeLast);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_EntryBounds); _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Ldelem_I8);
+        _il.Emit(OpCodes.Bgt, run);
+        _il.Emit(OpCodes.Ldarg_2); EmitI4(CodeBits); _il.Emit(OpCodes.Shl); EmitI4(ExitStep); _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _exitCode);
+        _il.Emit(OpCodes.Br, _exit);
+        _il.MarkLabel(run);
+    }
+
+    /// <summary>Block labels the current block jumps or falls to (checked against the event bounds).</summary>
+    public List<Label> Edges { get; } = new();
+
+    /// <summary>A check point: if an event may become due before the next check point (<paramref name="bound"/> cycles), let the interpreter run the block.</summary>
+    public void EventCheck(ulong blockAddr, int blockIndex, ulong bound)
+    {
+        var run = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _remain);
+        EmitI8((long)bound);
         _il.Emit(OpCodes.Bgt, run);
         ExitStepBlock(blockAddr, blockIndex);
         _il.MarkLabel(run);
