@@ -12,7 +12,50 @@ public static class RegionCompiler
 {
     private static readonly bool s_identity = Environment.GetEnvironmentVariable("S390JIT_IDENTITY") != "0"; // measurement override
 
+    /// <summary>
+    /// Measurement aid: S390JIT_COMPILE_AB=evcheck|exitpsw|entries|resident|carried compiles every region twice, with the named
+    /// switch off and on (alternating order), and writes "ab key insns il-off il-on jit-us-off jit-us-on" to the
+    /// compile profile: paired RyuJIT times under the same load. The region runs the "off" (default) code.
+    /// </summary>
+    private static readonly string? s_ab = Environment.GetEnvironmentVariable("S390JIT_COMPILE_AB");
+    private static int s_abCount;
+    private static (int MaxResident, bool CarryLoops)? s_abSaved;
+
+    private static void SetAb(bool on)
+    {
+        switch (s_ab)
+        {
+            case "evcheck": CheckEveryBlock = on; break;
+            case "exitpsw": RegionEmitter.StoreExitPsw = on; break;
+            case "entries": s_entries = on ? "seeds" : null; break;
+            case "resident": MaxResident = on ? 0 : s_abSaved!.Value.MaxResident; break;
+            case "carried": CarryLoops = !on && s_abSaved!.Value.CarryLoops; break;
+        }
+    }
+
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
+    {
+        if (s_ab != null && CompileProfile.Enabled)
+        {
+            s_abSaved ??= (MaxResident, CarryLoops);
+            bool onFirst = (s_abCount++ & 1) != 0;
+            var r = new (double Jit, int Il)[2];
+            Region? keep = null;
+            foreach (bool on in onFirst ? new[] { true, false } : new[] { false, true })
+            {
+                SetAb(on);
+                var x = CompileOnce(key, blocks, frames, generations);
+                r[on ? 1 : 0] = (x.CompileMicroseconds - x.EmitMicroseconds, x.IlBytes);
+                if (!on) keep = x;
+            }
+            SetAb(false);
+            CompileProfile.Line($"ab {key.Address:x} {keep!.InstructionCount} {r[0].Il} {r[1].Il} {r[0].Jit:F0} {r[1].Jit:F0}");
+            return keep;
+        }
+        return CompileOnce(key, blocks, frames, generations);
+    }
+
+    private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
         double start = ThreadCpuMicroseconds();
         var insns = blocks.SelectMany(b => b.Insns).ToList();
@@ -207,10 +250,10 @@ public static class RegionCompiler
         data.EntryBounds = EventBounds(blocks, out var checkPoint, out var succ);
         var blockOf = new Dictionary<Label, int>();
         for (int i = 0; i < blocks.Count; i++) blockOf[labels[blocks[i].Start]] = i;
-        e.EntryEventCheck();
+        var stepEntry = e.EntryEventCheck();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
-        il.Emit(OpCodes.Switch, blocks.Select(b => labels[b.Start]).ToArray());
+        il.Emit(OpCodes.Switch, blocks.Select((b, i) => Entry(blocks, i) ? labels[b.Start] : stepEntry).ToArray());
         il.Emit(OpCodes.Br, labels[blocks[0].Start]);
         int index = 0;
         for (int bi = 0; bi < blocks.Count; bi++)
@@ -270,8 +313,17 @@ public static class RegionCompiler
         return dm;
     }
 
+    private static string? s_entries = Environment.GetEnvironmentVariable("S390JIT_ENTRIES");
+    /// <summary>Whether block <paramref name="i"/> is a target of the entry switch (else entering there is a step exit). Measurement switch S390JIT_ENTRIES=first|seeds.</summary>
+    private static bool Entry(List<PlanBlock> blocks, int i) => s_entries switch
+    {
+        "first" => i == 0,
+        "seeds" => i == 0 || blocks[i].Seed || blocks[i].IndirectTarget,
+        _ => true,
+    };
+
     /// <summary>S390JIT_EVENT_CHECKS=blocks: an event check at every block start (the former scheme; measurement switch).</summary>
-    internal static readonly bool CheckEveryBlock = Environment.GetEnvironmentVariable("S390JIT_EVENT_CHECKS") == "blocks";
+    internal static bool CheckEveryBlock = Environment.GetEnvironmentVariable("S390JIT_EVENT_CHECKS") == "blocks";
 
     /// <summary>
     /// Where compiled code checks for due events, and against how many cycles. The check points are the targets of

@@ -37,6 +37,8 @@ public sealed unsafe partial class RegionEmitter
                 targets = targets.Select(t => (t.Addr, loop.Inner.TryGetValue(t.Label, out var inner) ? inner : t.Label)).ToArray();
             }
             EmitTargetSearch(targets, 0, targets.Length);
+            // the only exit that stores the PSW (the others' is the dispatcher's or a helper's): the exit local is not live elsewhere
+            if (!StoreExitPsw) { _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _exitPsw); _il.Emit(OpCodes.Stfld, F_PswAddr); }
             EmitExitFlushed(ExitContinue, 0);
         }
         _il.MarkLabel(skip);
