@@ -304,7 +304,10 @@ public static class RegionCompiler
             // the bounds hold only if every edge the emitter made is one EventBounds followed or ends at a check point
             foreach (var target in e.Edges)
                 if (!checkPoint[blockOf[target]] && !succ[bi].Contains(blockOf[target]))
+                {
+                    CompileProfile.Line($"error region {key.Address:x}: edge {block.Start:x} -> {blocks[blockOf[target]].Start:x} not in the event bounds");
                     throw new InvalidOperationException($"region {key.Address:x}: edge from block {block.Start:x} to {blocks[blockOf[target]].Start:x} not known to the event bounds");
+                }
         }
         e.Epilogue();
         exitSites = e.ExitSites;
