@@ -25,6 +25,12 @@ public static class CompileProfile
         lock (s_out!) s_out.WriteLine($"insn {mnemonic} {ilBytes} {(simple ? "simple" : "helper")}");
     }
 
+    public static void Line(string line)
+    {
+        if (s_out == null) return;
+        lock (s_out) s_out.WriteLine(line);
+    }
+
     public static void Region(RegionKey key, int blocks, int insns, int exits, int ilBytes, int locals, double emitUs, double jitUs)
     {
         if (s_out == null) return;

@@ -62,6 +62,12 @@ public sealed class RegionData
     public ulong[] ExitTargets = [];
     public RegionEntry?[] ExitLinks = [];
     public ulong[] BlockEnds = [];
+    /// <summary>
+    /// Per block: the most cycles compiled code entered there can run before it reaches an event check point or an
+    /// instruction boundary it does not check (see RegionCompiler.EventBounds). The region's prologue lets the
+    /// interpreter run the entry block unless more than this many cycles remain before the next event.
+    /// </summary>
+    public long[] EntryBounds = [];
 }
 
 /// <summary>An entry into a compiled region: every block start of a region is one.</summary>

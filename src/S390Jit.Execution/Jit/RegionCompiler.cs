@@ -12,7 +12,50 @@ public static class RegionCompiler
 {
     private static readonly bool s_identity = Environment.GetEnvironmentVariable("S390JIT_IDENTITY") != "0"; // measurement override
 
+    /// <summary>
+    /// Measurement aid: S390JIT_COMPILE_AB=evcheck|exitpsw|entries|resident|carried compiles every region twice, with the named
+    /// switch off and on (alternating order), and writes "ab key insns il-off il-on jit-us-off jit-us-on" to the
+    /// compile profile: paired RyuJIT times under the same load. The region runs the "off" (default) code.
+    /// </summary>
+    private static readonly string? s_ab = Environment.GetEnvironmentVariable("S390JIT_COMPILE_AB");
+    private static int s_abCount;
+    private static (int MaxResident, bool CarryLoops)? s_abSaved;
+
+    private static void SetAb(bool on)
+    {
+        switch (s_ab)
+        {
+            case "evcheck": CheckEveryBlock = on; break;
+            case "exitpsw": RegionEmitter.StoreExitPsw = on; break;
+            case "entries": s_entries = on ? "seeds" : null; break;
+            case "resident": MaxResident = on ? 0 : s_abSaved!.Value.MaxResident; break;
+            case "carried": CarryLoops = !on && s_abSaved!.Value.CarryLoops; break;
+        }
+    }
+
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
+    {
+        if (s_ab != null && CompileProfile.Enabled)
+        {
+            s_abSaved ??= (MaxResident, CarryLoops);
+            bool onFirst = (s_abCount++ & 1) != 0;
+            var r = new (double Jit, int Il)[2];
+            Region? keep = null;
+            foreach (bool on in onFirst ? new[] { true, false } : new[] { false, true })
+            {
+                SetAb(on);
+                var x = CompileOnce(key, blocks, frames, generations);
+                r[on ? 1 : 0] = (x.CompileMicroseconds - x.EmitMicroseconds, x.IlBytes);
+                if (!on) keep = x;
+            }
+            SetAb(false);
+            CompileProfile.Line($"ab {key.Address:x} {keep!.InstructionCount} {r[0].Il} {r[1].Il} {r[0].Jit:F0} {r[1].Jit:F0}");
+            return keep;
+        }
+        return CompileOnce(key, blocks, frames, generations);
+    }
+
+    private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
         double start = ThreadCpuMicroseconds();
         var insns = blocks.SelectMany(b => b.Insns).ToList();
@@ -203,9 +246,14 @@ public static class RegionCompiler
             }
         }
         e.Prologue();
+        // events: one check at entry against the entry block's bound, then only at the check points (see EventBounds)
+        data.EntryBounds = EventBounds(blocks, out var checkPoint, out var succ);
+        var blockOf = new Dictionary<Label, int>();
+        for (int i = 0; i < blocks.Count; i++) blockOf[labels[blocks[i].Start]] = i;
+        var stepEntry = e.EntryEventCheck();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
-        il.Emit(OpCodes.Switch, blocks.Select(b => labels[b.Start]).ToArray());
+        il.Emit(OpCodes.Switch, blocks.Select((b, i) => Entry(blocks, i) ? labels[b.Start] : stepEntry).ToArray());
         il.Emit(OpCodes.Br, labels[blocks[0].Start]);
         int index = 0;
         for (int bi = 0; bi < blocks.Count; bi++)
@@ -215,10 +263,8 @@ public static class RegionCompiler
             if (loopOf[bi] is { } loop) e.BeginLoopBlock(loop, inner[bi]);
             else e.BeginBlock();
             e.ForgetCc();
-            // cycles of all instructions but the last: an event due at any boundary inside the block
-            ulong before = 0;
-            for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? Cost(block.Insns[k]) : 0;
-            e.EventCheck(block.Start, block.Index, before);
+            if (checkPoint[bi]) e.EventCheck(block.Start, block.Index, (ulong)data.EntryBounds[bi]);
+            e.Edges.Clear();
             bool vector = block.Insns.Any(p => p.Facts.NeedsVector);
             e.AfpCheck(!vector && block.Insns.Any(p => p.Facts.NeedsAfp), block.Start, block.Index);
             e.VectorCheck(vector, block.Start, block.Index);
@@ -255,12 +301,88 @@ public static class RegionCompiler
                 else e.ExitTo(ft);
             }
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block
+            // the bounds hold only if every edge the emitter made is one EventBounds followed or ends at a check point
+            foreach (var target in e.Edges)
+                if (!checkPoint[blockOf[target]] && !succ[bi].Contains(blockOf[target]))
+                {
+                    CompileProfile.Line($"error region {key.Address:x}: edge {block.Start:x} -> {blocks[blockOf[target]].Start:x} not in the event bounds");
+                    throw new InvalidOperationException($"region {key.Address:x}: edge from block {block.Start:x} to {blocks[blockOf[target]].Start:x} not known to the event bounds");
+                }
         }
         e.Epilogue();
         exitSites = e.ExitSites;
         ilBytes = il.ILOffset;
         locals = CompileProfile.Enabled ? il.DeclareLocal(typeof(int)).LocalIndex : 0;
         return dm;
+    }
+
+    private static string? s_entries = Environment.GetEnvironmentVariable("S390JIT_ENTRIES");
+    /// <summary>Whether block <paramref name="i"/> is a target of the entry switch (else entering there is a step exit). Measurement switch S390JIT_ENTRIES=first|seeds.</summary>
+    private static bool Entry(List<PlanBlock> blocks, int i) => s_entries switch
+    {
+        "first" => i == 0,
+        "seeds" => i == 0 || blocks[i].Seed || blocks[i].IndirectTarget,
+        _ => true,
+    };
+
+    /// <summary>S390JIT_EVENT_CHECKS=blocks: an event check at every block start (the former scheme; measurement switch).</summary>
+    internal static bool CheckEveryBlock = Environment.GetEnvironmentVariable("S390JIT_EVENT_CHECKS") == "blocks";
+
+    /// <summary>
+    /// Where compiled code checks for due events, and against how many cycles. The check points are the targets of
+    /// backward edges (every cycle of the region's graph has one, so no loop runs unchecked) and the blocks after a
+    /// helper (its cost and its effect on the event time are not static); the region's entry checks too (prologue).
+    /// A check point's bound is the most cycles any path from it may consume before an instruction boundary that is
+    /// not checked again: the boundaries inside the blocks up to the next check point or region exit. When fewer
+    /// cycles remain before the event, the region leaves with a step exit and the interpreter runs the block with
+    /// its per-instruction checks: events are taken at the same boundaries and cycles as in the interpreter.
+    /// <para>Returns the bound of every block (the entry check uses it); <paramref name="check"/> marks check points,
+    /// <paramref name="succ"/> the in-region successors (a computed jump may reach every indirect target).</para>
+    /// </summary>
+    internal static long[] EventBounds(List<PlanBlock> blocks, out bool[] check, out List<int>[] succ)
+    {
+        int n = blocks.Count;
+        var index = new Dictionary<ulong, int>();
+        for (int i = 0; i < n; i++) index[blocks[i].Start] = i;
+        var indirect = Enumerable.Range(0, n).Where(i => blocks[i].IndirectTarget).ToList();
+        succ = new List<int>[n];
+        check = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            var s = succ[i] = new List<int>();
+            var last = blocks[i].Insns[^1];
+            foreach (var (t, _) in last.Facts.Jumps)
+            {
+                if (t is ulong target) { if (index.TryGetValue(target, out int j)) s.Add(j); }
+                else s.AddRange(indirect);
+            }
+            if (blocks[i].FallThrough is ulong ft && index.TryGetValue(ft, out int f)) s.Add(f);
+            foreach (int j in s)
+                if (j <= i || !last.Def.IsSimple || CheckEveryBlock) check[j] = true;
+        }
+        if (CheckEveryBlock) Array.Fill(check, true);
+        // the remaining edges (into blocks that are not check points) go forward: one pass from the last block
+        var bound = new long[n];
+        for (int i = n - 1; i >= 0; i--)
+        {
+            var insns = blocks[i].Insns;
+            long before = 0, all = 0;
+            for (int k = 0; k < insns.Count; k++)
+            {
+                long c = insns[k].Def.IsSimple ? (long)Cost(insns[k]) : 0;
+                if (k < insns.Count - 1) before += c; // boundaries inside the block: before its last instruction
+                all += c;
+            }
+            long b = before;
+            foreach (int j in succ[i])
+            {
+                if (check[j]) continue;
+                if (j <= i) throw new InvalidOperationException("event bounds: a backward edge into a block without a check");
+                b = Math.Max(b, all + bound[j]);
+            }
+            bound[i] = b;
+        }
+        return bound;
     }
 
     /// <summary>The region's calls: callee entry (null when computed) and return point.</summary>

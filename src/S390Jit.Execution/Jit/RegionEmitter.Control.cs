@@ -29,6 +29,7 @@ public sealed unsafe partial class RegionEmitter
             // a computed target that is a block of this region stays inside: binary search over the block starts
             FlushCached();
             var targets = LikelyTargets();
+            foreach (var it in targets) Edges.Add(it.Label);
             if (_loop is { } loop)
             {
                 // blocks of the current carried loop are entered past their load (stored above for the others)
@@ -36,6 +37,8 @@ public sealed unsafe partial class RegionEmitter
                 targets = targets.Select(t => (t.Addr, loop.Inner.TryGetValue(t.Label, out var inner) ? inner : t.Label)).ToArray();
             }
             EmitTargetSearch(targets, 0, targets.Length);
+            // the only exit that stores the PSW (the others' is the dispatcher's or a helper's): the exit local is not live elsewhere
+            if (!StoreExitPsw) { _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _exitPsw); _il.Emit(OpCodes.Stfld, F_PswAddr); }
             EmitExitFlushed(ExitContinue, 0);
         }
         _il.MarkLabel(skip);

@@ -134,6 +134,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Leaves the block for another block of the region: store what it wrote (inside a carried loop: carry it).</summary>
     public void JumpToBlock(Label target)
     {
+        Edges.Add(target);
         if (_loop != null && _loop.Inner.TryGetValue(target, out var inner))
         {
             FlushCc();
@@ -149,6 +150,7 @@ public sealed unsafe partial class RegionEmitter
     public void FallInto(Label next)
     {
         if (_loop != null && _loop.Inner.ContainsKey(next)) { JumpToBlock(next); return; }
+        Edges.Add(next);
         FlushCached();
     }
 

@@ -193,12 +193,36 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, _icnt);
     }
 
-    /// <summary>Block entry: if an event becomes due at any boundary inside the block, let the interpreter run it.</summary>
-    public void EventCheck(ulong blockAddr, int blockIndex, ulong cyclesBeforeLast)
+    private static readonly FieldInfo F_EntryBounds = typeof(RegionData).GetField(nameof(RegionData.EntryBounds))!;
+
+    /// <summary>
+    /// Region entry (after the prologue): if an event may become due before the entry block's path reaches its next check
+    /// point (<see cref="RegionData.EntryBounds"/>), let the interpreter run the entry block.
+    /// </summary>
+    public Label EntryEventCheck()
+    {
+        var run = _il.DefineLabel();
+        var step = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _remain);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_EntryBounds); _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Ldelem_I8);
+        _il.Emit(OpCodes.Bgt, run);
+        _il.MarkLabel(step);
+        _il.Emit(OpCodes.Ldarg_2); EmitI4(CodeBits); _il.Emit(OpCodes.Shl); EmitI4(ExitStep); _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _exitCode);
+        _il.Emit(OpCodes.Br, _exit);
+        _il.MarkLabel(run);
+        return step;
+    }
+
+    /// <summary>Block labels the current block jumps or falls to (checked against the event bounds).</summary>
+    public List<Label> Edges { get; } = new();
+
+    /// <summary>A check point: if an event may become due before the next check point (<paramref name="bound"/> cycles), let the interpreter run the block.</summary>
+    public void EventCheck(ulong blockAddr, int blockIndex, ulong bound)
     {
         var run = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _remain);
-        EmitI8((long)cyclesBeforeLast);
+        EmitI8((long)bound);
         _il.Emit(OpCodes.Bgt, run);
         ExitStepBlock(blockAddr, blockIndex);
         _il.MarkLabel(run);
@@ -253,13 +277,11 @@ public sealed unsafe partial class RegionEmitter
         ForgetCc();
         _il.Emit(OpCodes.Ldloc, res);
         _il.Emit(OpCodes.Brfalse, cont);
-        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswAddr); _il.Emit(OpCodes.Stloc, _exitPsw);
-        EmitExit(ExitIntercept, index);
+        EmitExit(ExitIntercept, index); // the helper set the PSW
         _il.MarkLabel(cont);
         if (def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock))
         {
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswAddr); _il.Emit(OpCodes.Stloc, _exitPsw);
-            EmitExit(ExitContinue, 0);
+            EmitExit(ExitContinue, 0); // the helper set the PSW
         }
         else
         {
@@ -274,6 +296,9 @@ public sealed unsafe partial class RegionEmitter
         }
     }
 
+    /// <summary>Measurement switch (S390JIT_COMPILE_AB=exitpsw): the former exit block that stores the PSW local on every exit (never assigned on most: a region-wide live local).</summary>
+    internal static bool StoreExitPsw;
+
     public void Epilogue()
     {
         EmitMissStubs();
@@ -281,9 +306,8 @@ public sealed unsafe partial class RegionEmitter
         _il.MarkLabel(_exit);
         StoreRegisters();
         StoreCcAndCounters();
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldloc, _exitPsw);
-        _il.Emit(OpCodes.Stfld, F_PswAddr);
+        // the PSW is not stored here: computed jumps store it on their way, and the dispatcher sets it for the other exits
+        if (StoreExitPsw) { _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _exitPsw); _il.Emit(OpCodes.Stfld, F_PswAddr); }
         _il.Emit(OpCodes.Ldloc, _exitCode);
         _il.Emit(OpCodes.Ret);
     }
