@@ -45,6 +45,7 @@ internal sealed class RunControl : IDisposable
     }
 
     private long _lastDecoded, _lastFetchMisses;
+    private long[] _lastFt = new long[9];
     private int _lastGc0;
     /// <summary>CPU time of the thread that started the run (the first vcpu), from /proc; zero where it cannot be read.</summary>
     private static TimeSpan MainThreadCpu()
@@ -80,6 +81,10 @@ internal sealed class RunControl : IDisposable
                   $" compiled {(now.Compiled - p.Compiled) / 1e6,7:F1} M, interpreted {(now.Interpreted - p.Interpreted) / 1e6,6:F1} M, runs {(now.Runs - p.Runs) / 1e3,6:F0} k," +
                   $" reexec {now.Reexecutions - p.Reexecutions,6}, regions +{regions,3} ({now.CompileMs - p.CompileMs,5:F0} ms compile CPU," +
                   $" latency {(regions > 0 ? (now.LatencyMs - p.LatencyMs) / regions : 0),5:F0} ms), queue {j.CompilesPending,3}";
+            long[] ft1 = [t.Calls, t.BlocksRun, t.SuccessorMisses, t.StaleDecodes, t.EndHot, t.EndNoChain, t.EndStop, t.EndBudget, t.EndNoBlock];
+            jit += $", ft calls {(ft1[0] - _lastFt[0]) / 1e3:F0} k blocks {(ft1[1] - _lastFt[1]) / 1e3:F0} k succ-miss {(ft1[2] - _lastFt[2]) / 1e3:F0} k stale {ft1[3] - _lastFt[3]}" +
+                   $" ends hot/nochain/stop/budget/noblock {(ft1[4] - _lastFt[4]) / 1e3:F0}/{(ft1[5] - _lastFt[5]) / 1e3:F0}/{(ft1[6] - _lastFt[6]) / 1e3:F0}/{(ft1[7] - _lastFt[7]) / 1e3:F0}/{(ft1[8] - _lastFt[8]) / 1e3:F0} k";
+            _lastFt = ft1;
         }
         var vcpu = MainThreadCpu();
         string line = $"phase: {(DateTime.UtcNow - _start).TotalSeconds,6:F2} s, insns {now.Instructions / 1e6,7:F1} M (+{(now.Instructions - _lastPhase.Instructions) / 1e6,6:F1} M)," +

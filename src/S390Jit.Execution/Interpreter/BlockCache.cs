@@ -60,12 +60,26 @@ public sealed unsafe class BlockCache
     /// <summary>Instructions one call runs through chained blocks before returning to the engine's loop.</summary>
     public const int ChainBudget = 4096;
     private const int MaxBlocks = 1 << 16;
+    /// <summary>
+    /// S390JIT_FT_SUPER=1: blocks run on through conditional branches (a taken one leaves the block there). Off by default:
+    /// on the kernel boot it halves first-tier blocks but adds ~20 % region runs and ~10 % vcpu CPU in the DAT phase
+    /// (perf/issue14-ftdat.md).
+    /// </summary>
+    private static readonly bool s_superblocks = Environment.GetEnvironmentVariable("S390JIT_FT_SUPER") == "1";
 
     private readonly CodeWatch _watch;
     private readonly List<Cpu> _cpus = [];
     private readonly Dictionary<RegionKey, DecodedBlock> _blocks = new();
     private readonly DecodedBlock?[] _fast = new DecodedBlock?[4096];
-    private ulong[] _gen = [];
+    /// <summary>The blocks decoded from each absolute frame (a store into the frame's code makes them stale).</summary>
+    private readonly Dictionary<ulong, List<DecodedBlock>> _byFrame = new();
+    /// <summary>
+    /// Addresses after a conditional branch inside a block (where execution falls through without entering a block):
+    /// the block and the branch's index, for <see cref="Entered"/>.
+    /// </summary>
+    private readonly Dictionary<RegionKey, (DecodedBlock Block, int Index)> _inner = new();
+    /// <summary>Indexes of the conditional branches inside the block being decoded.</summary>
+    private readonly List<int> _innerScratch = new();
     private ulong[] _facilities = [];
     /// <summary>The instructions of the block being decoded (copied out once the block is known to be usable).</summary>
     private readonly DecodedInsn[] _scratch = new DecodedInsn[MaxInstructions];
@@ -83,6 +97,8 @@ public sealed unsafe class BlockCache
 
     /// <summary>Counters for --stats and the measurements.</summary>
     public long BlocksDecoded, FetchMisses, FetchRefills, Flushes;
+    /// <summary>Diagnostics (S390JIT_PHASES): calls of <see cref="Run"/>, blocks run, successor-cache misses, re-decodes of stale blocks, chain ends by reason.</summary>
+    public long Calls, BlocksRun, SuccessorMisses, StaleDecodes, EndHot, EndNoChain, EndStop, EndBudget, EndNoBlock;
 
     /// <summary>A CPU whose write cache must forget frames that become code (every vcpu of a VM).</summary>
     public void Attach(Cpu cpu)
@@ -100,21 +116,29 @@ public sealed unsafe class BlockCache
         foreach (var c in _cpus) c.ForgetWriteFrame(c.Mem + (frame << 12));
     }
 
-    /// <summary>Whether a block at <paramref name="key"/> has run in this tier (entered at least once since it was decoded).</summary>
-    public bool Entered(RegionKey key) => _blocks.TryGetValue(key, out var b) && b.Heat != 0;
+    /// <summary>
+    /// Whether code at <paramref name="key"/> has run in this tier: a block there was entered since it was decoded, or
+    /// execution fell through a conditional branch inside a block to it.
+    /// </summary>
+    public bool Entered(RegionKey key) =>
+        (_blocks.TryGetValue(key, out var b) && b.Heat != 0) || (_inner.TryGetValue(key, out var i) && i.Block.Reached > i.Index);
 
     /// <summary>A watched frame was stored into: its blocks are stale.</summary>
     public void FrameWritten(ulong frame)
     {
-        if (frame < (ulong)_gen.Length) _gen[frame]++;
+        if (!_byFrame.Remove(frame, out var list)) return;
+        foreach (var b in list) b.Stale = true;
     }
 
     /// <summary>The code watch was cleared: every block is stale.</summary>
     public void Clear()
     {
+        foreach (var list in _byFrame.Values)
+            foreach (var b in list) b.Stale = true;
+        _byFrame.Clear();
         _blocks.Clear();
+        _inner.Clear();
         Array.Clear(_fast);
-        for (int i = 0; i < _gen.Length; i++) _gen[i]++;
         Flushes++;
     }
 
@@ -133,6 +157,7 @@ public sealed unsafe class BlockCache
             Clear();
             _facilities = (ulong[])cpu.Facilities.Clone();
         }
+        Calls++;
         var b = Find(cpu, key);
         if (b == null)
         {
@@ -175,20 +200,35 @@ public sealed unsafe class BlockCache
         {
             watch.CodeModified = false;
             var insns = b.Insns;
-            var x = Execute(cpu, insns, watch, mask);
-            if (x != Continue) return x == Stop ? CpuExit.None : x;
+            var x = Execute(cpu, insns, watch, mask, out int at);
+            BlocksRun++;
+            if (x != Continue) { if (x == Stop) EndStop++; return x == Stop ? CpuExit.None : x; }
+            if (at > b.Reached) b.Reached = at;
             // continue in the next block: only after a plain branch (or falling through), with the PSW mask unchanged
-            if (!b.Chains) return CpuExit.None;
-            budget -= insns.Length;
-            if (budget <= 0) return CpuExit.None;
+            // (a branch inside the block is a simple body: a taken one left it here)
+            bool last = at == insns.Length - 1;
+            if (last && !b.Chains) { EndNoChain++; return CpuExit.None; }
+            budget -= at + 1;
+            if (budget <= 0) { EndBudget++; return CpuExit.None; }
             ulong next = cpu.PswAddr;
-            bool fell = next == b.End;
-            var s = fell ? b.FallThrough : b.Taken;
-            if (s == null || s.Key.Address != next || !Valid(cpu, s))
+            bool fell = last && next == b.End;
+            ref var exit = ref insns[at];
+            var s = fell ? b.FallThrough : exit.Taken;
+            // a successor in the block's page and frame needs no translation check: the page was checked when the chain
+            // entered it, and any translation change since stopped the chain (CodeModified)
+            if (s == null || s.Key.Address != next || (s.Host == b.Host && s.Key.Address >> 12 == b.Key.Address >> 12 && s.Host2 == null ? s.Stale : !Valid(cpu, s)))
             {
+                SuccessorMisses++;
                 s = Find(cpu, key with { Address = next });
-                if (s == null) return CpuExit.None;
-                if (fell) b.FallThrough = s; else b.Taken = s;
+                // a page the fetch cache lost (a conflict): translate it as the fetch of the next instruction will (no
+                // event is due at this boundary, so that fetch comes next)
+                if (s == null && cpu.Cycles < cpu.EventCycle && Refill(cpu, next))
+                {
+                    FetchRefills++;
+                    s = Find(cpu, key with { Address = next });
+                }
+                if (s == null) { EndNoBlock++; return CpuExit.None; }
+                if (fell) b.FallThrough = s; else exit.Taken = s;
             }
             if (s.Heat >= 0 && sink != null)
             {
@@ -196,7 +236,7 @@ public sealed unsafe class BlockCache
                 // compiled code for it and nothing was published since (its compile is pending)
                 if (s.Heat + 1 >= HotThreshold)
                 {
-                    if (s.NoCodeEpoch != PublishEpoch) return CpuExit.None;
+                    if (s.NoCodeEpoch != PublishEpoch) { EndHot++; return CpuExit.None; }
                     if (s.Waiting != null) s.Waiting.Heat++;
                 }
                 else s.Heat++;
@@ -209,19 +249,25 @@ public sealed unsafe class BlockCache
     // branched), or it stopped early and the caller's loop continues at the current PSW
     private const CpuExit Continue = (CpuExit)0xFE, Stop = (CpuExit)0xFF;
 
-    /// <summary>Runs the instructions of one block (the threaded part: per instruction the step without fetch and decode).</summary>
-    private static CpuExit Execute(Cpu cpu, DecodedInsn[] insns, CodeWatch watch, ulong mask)
+    /// <summary>
+    /// Runs the instructions of one block (the threaded part: per instruction the step without fetch and decode);
+    /// on <see cref="Continue"/>, <paramref name="at"/> is the index of the last instruction run (the block's last, or
+    /// a branch that was taken).
+    /// </summary>
+    private static CpuExit Execute(Cpu cpu, DecodedInsn[] insns, CodeWatch watch, ulong mask, out int at)
     {
-        ref var d = ref MemoryMarshal.GetArrayDataReference(insns);
+        ref var start = ref MemoryMarshal.GetArrayDataReference(insns);
+        ref var d = ref start;
         ref var end = ref Unsafe.Add(ref d, insns.Length);
+        at = insns.Length - 1;
         do
         {
             if (cpu.Cycles >= cpu.EventCycle)
             {
                 var e = cpu.ServiceEvents();
                 if (e != CpuExit.None) return e;
-                // an interruption was taken: continue at its new PSW
-                if (cpu.PswAddr != d.Addr || cpu.PswMask != mask) return Stop;
+                // an interruption was taken: continue at its new PSW (or the translation changed: check the page again)
+                if (cpu.PswAddr != d.Addr || cpu.PswMask != mask || watch.CodeModified) return Stop;
             }
             cpu.IssueAddr = d.Addr;
             cpu.InstrAddr = d.Addr;
@@ -234,7 +280,11 @@ public sealed unsafe class BlockCache
                 cpu.Cycles += d.Cycles;
                 cpu.Instructions++;
                 if (watch.CodeModified) return Stop;
-                if (cpu.PswAddr != d.Next) return Continue;
+                if (cpu.PswAddr != d.Next)
+                {
+                    at = (int)((nuint)Unsafe.ByteOffset(ref start, ref d) / (nuint)sizeof(DecodedInsn));
+                    return Continue;
+                }
             }
             else
             {
@@ -271,19 +321,19 @@ public sealed unsafe class BlockCache
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Valid(Cpu cpu, DecodedBlock b)
+    private static bool Valid(Cpu cpu, DecodedBlock b)
     {
         ulong addr = b.Key.Address;
         ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
-        return e.Tag == addr >> 12 && e.Host == b.Host && _gen[b.Frame] == b.Generation && (b.Host2 == null || Valid2(cpu, b));
+        return !b.Stale && e.Tag == addr >> 12 && e.Host == b.Host && (b.Host2 == null || Valid2(cpu, b));
     }
 
     /// <summary>The second page of a block whose last instruction crosses into it: still the frame it was decoded from.</summary>
-    private bool Valid2(Cpu cpu, DecodedBlock b)
+    private static bool Valid2(Cpu cpu, DecodedBlock b)
     {
         ulong page = (b.Key.Address >> 12) + 1;
         ref var e = ref cpu.ExecTlb[(int)(page & (Cpu.TlbEntries - 1))];
-        return e.Tag == page && e.Host == b.Host2 && _gen[b.Frame2] == b.Generation2;
+        return e.Tag == page && e.Host == b.Host2;
     }
 
     private bool InPrefixArea(Cpu cpu, ulong frame)
@@ -315,6 +365,7 @@ public sealed unsafe class BlockCache
             else _fast[slot] = b;
         }
         if (b != null && Valid(cpu, b)) return b;
+        if (b != null) StaleDecodes++;
         b = Decode(cpu, key);
         if (b == null) return null;
         if (_blocks.Count >= MaxBlocks) Clear();
@@ -334,8 +385,9 @@ public sealed unsafe class BlockCache
         // the lowcore and every CPU's prefix area change without stores the watch sees (interruptions)
         if (frame <= 1 || InPrefixArea(cpu, frame)) return null;
         if (frame >= (ulong)_watch.FrameCount) return null;
-        if (frame >= (ulong)_gen.Length) Array.Resize(ref _gen, _watch.FrameCount);
         var list = _scratch;
+        var inner = _innerScratch;
+        inner.Clear();
         int n = 0;
         ulong a = addr, pageEnd = (addr | Cpu.PageMask) + 1;
         ulong addrMask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
@@ -375,7 +427,13 @@ public sealed unsafe class BlockCache
             if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
             list[n++] = d;
             if (host2 != null) break;
-            if ((def.Flags & (InsnFlags.Branch | InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
+            if ((def.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
+            // a conditional branch with a simple body: a taken one leaves the block there, else it runs on
+            if ((def.Flags & InsnFlags.Branch) != 0)
+            {
+                if (!s_superblocks || d.Body == null || !Conditional(def, ref d.Insn)) break;
+                inner.Add(n - 1);
+            }
             a = d.Next;
             if (a >= pageEnd || a < addr) break;
         }
@@ -385,18 +443,46 @@ public sealed unsafe class BlockCache
         // slow path, which reports them)
         ulong end = lastInsn.Addr + (ulong)lastInsn.Insn.Length;
         if (_watch.Watch((ulong)(host - cpu.Mem) + (addr & Cpu.PageMask), Math.Min(end, pageEnd) - addr)) ForgetWrites(frame);
-        if (host2 != null)
-        {
-            if (frame2 >= (ulong)_gen.Length) Array.Resize(ref _gen, _watch.FrameCount);
-            if (_watch.Watch(frame2 << 12, end - pageEnd)) ForgetWrites(frame2);
-        }
+        if (host2 != null && _watch.Watch(frame2 << 12, end - pageEnd)) ForgetWrites(frame2);
         BlocksDecoded++;
         var lastDef = lastInsn.Insn.Def;
-        return new DecodedBlock
+        var block = new DecodedBlock
         {
-            Key = key, Insns = list.AsSpan(0, n).ToArray(), Host = host, Frame = frame, Generation = _gen[frame], End = lastInsn.Next,
-            Host2 = host2, Frame2 = frame2, Generation2 = host2 != null ? _gen[frame2] : 0,
+            Key = key, Insns = list.AsSpan(0, n).ToArray(), Host = host, Frame = frame, End = lastInsn.Next,
+            Host2 = host2, Frame2 = frame2,
             Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
         };
+        AddToFrame(frame, block);
+        if (host2 != null) AddToFrame(frame2, block);
+        foreach (int i in inner) _inner[key with { Address = block.Insns[i].Next }] = (block, i);
+        return block;
+    }
+
+    private void AddToFrame(ulong frame, DecodedBlock b)
+    {
+        if (!_byFrame.TryGetValue(frame, out var list)) _byFrame[frame] = list = new List<DecodedBlock>();
+        list.Add(b);
+    }
+
+    /// <summary>
+    /// A branch that may or may not be taken (the block runs on after it when it is not): branch on condition with a
+    /// mask other than 0 and 15 (BCR and BCTR with R2 = 0 do not branch), on count, on index, compare and branch.
+    /// Unconditional branches (calls, jumps, returns) end the block.
+    /// </summary>
+    private static bool Conditional(InsnDef def, ref Insn insn)
+    {
+        switch (def.Mnemonic)
+        {
+            case "BRC": case "BRCL": case "BC": case "BIC": return insn.M1 is not 0 and not 15;
+            case "BCR": return insn.M1 is not 0 and not 15 && insn.R2 != 0;
+            case "BCTR": case "BCTGR": return insn.R2 != 0;
+            case "BCT": case "BCTG": case "BRCT": case "BRCTG": case "BRCTH":
+            case "BXH": case "BXLE": case "BXHG": case "BXLEG": case "BRXH": case "BRXLE": case "BRXHG": case "BRXLG":
+                return true;
+            case "CGRJ": case "CLGRJ": case "CRJ": case "CLRJ": case "CGIJ": case "CLGIJ": case "CIJ": case "CLIJ":
+            case "CGRB": case "CLGRB": case "CRB": case "CLRB": case "CGIB": case "CLGIB": case "CIB": case "CLIB":
+                return (insn.M3 & 14) is not 0 and not 14;
+            default: return false;
+        }
     }
 }

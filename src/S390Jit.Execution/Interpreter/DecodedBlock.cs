@@ -23,15 +23,20 @@ public unsafe struct DecodedInsn
     public delegate*<InterpBackend, ref Insn, void> Body;
     /// <summary>The row's base cycles (<see cref="InsnDef.Cycles"/>).</summary>
     public ulong Cycles;
+    /// <summary>
+    /// The block execution last continued in after this instruction branched (a one-entry successor cache per exit;
+    /// for the last instruction, the taken exit: falling through is <see cref="DecodedBlock.FallThrough"/>).
+    /// </summary>
+    public DecodedBlock? Taken;
 }
 
 /// <summary>
-/// A straight-line run of instructions decoded once from one 4 KiB absolute frame: it ends at an
-/// instruction that may change the instruction address or the PSW (branches, block-ending and I/O
-/// rows, EXECUTE), after one that crosses into the next page, and at <see cref="BlockCache.MaxInstructions"/>.
-/// It is valid while the frame's generation is the one it was decoded at and the logical page still
-/// translates to the same frame (checked on every entry against the instruction-fetch cache; for an instruction
-/// crossing into the next page, that page and its frame too).
+/// A run of instructions decoded once from one 4 KiB absolute frame, entered at its first: it ends at a branch
+/// (with S390JIT_FT_SUPER=1 only at an unconditional one: a taken conditional branch inside leaves the block there),
+/// at a row that may change the PSW (block-ending and I/O rows, EXECUTE), after one that crosses into the next page, and at
+/// <see cref="BlockCache.MaxInstructions"/>. It is valid until a store into its bytes marks it <see cref="Stale"/>,
+/// while the logical page still translates to the same frame (checked on entry against the instruction-fetch cache;
+/// for an instruction crossing into the next page, that page and its frame too).
 /// </summary>
 public sealed unsafe class DecodedBlock
 {
@@ -40,14 +45,16 @@ public sealed unsafe class DecodedBlock
     /// <summary>Host address of the frame the block was decoded from (what the fetch cache maps its page to).</summary>
     public required byte* Host { get; init; }
     public required ulong Frame { get; init; }
-    public required ulong Generation { get; init; }
+    /// <summary>A store reached the block's bytes (or every block was dropped): it must not run again.</summary>
+    public bool Stale;
+    /// <summary>The highest instruction index a run of the block reached (for <see cref="BlockCache.Entered"/>).</summary>
+    public int Reached;
     /// <summary>
     /// When the last instruction crosses into the next page: the host address of that page's frame (what the fetch
     /// cache must map the next page to), its frame and generation; null when the block stays in its page.
     /// </summary>
     public byte* Host2 { get; init; }
     public ulong Frame2 { get; init; }
-    public ulong Generation2 { get; init; }
     /// <summary>The address after the last instruction (where execution falls through).</summary>
     public required ulong End { get; init; }
     /// <summary>Execution may go on in the next block without the engine's loop: the last instruction is a simple body (a plain branch or none).</summary>
@@ -60,6 +67,6 @@ public sealed unsafe class DecodedBlock
     /// </summary>
     public int NoCodeEpoch = -1;
     public HotCounter? Waiting;
-    /// <summary>The last block execution continued in after this one (a one-entry successor cache, per exit kind).</summary>
-    public DecodedBlock? Taken, FallThrough;
+    /// <summary>The last block execution continued in after falling through this one (taken exits: <see cref="DecodedInsn.Taken"/>).</summary>
+    public DecodedBlock? FallThrough;
 }
