@@ -36,7 +36,7 @@ public class JitBenchmarks
         _machine = Load("sieve", out var elf);
         elf.Symbols.TryGetAddress("main", out ulong main);
         _key = new RegionKey(main, 64, false);
-        _plan = new RegionBuilder(_machine.Boot.Cpu, _key).Build(out _) ?? throw new InvalidOperationException("no plan");
+        _plan = new RegionBuilder(_machine.Boot.Cpu, _key).Build(out _, out _) ?? throw new InvalidOperationException("no plan");
         _planInstructions = _plan.Sum(b => b.Insns.Count);
         Console.WriteLine($"// region at main: {_plan.Count} blocks, {_planInstructions} guest instructions");
         // every function (STT_FUNC symbol) of a few guests is a region entry
@@ -48,7 +48,7 @@ public class JitBenchmarks
             var keys = elf.Symbols.All.Where(s => s.Type == 2 && s.Value >= 0x2000).Select(s => s.Value).Distinct()
                 .Select(a => new RegionKey(a, 64, false)).ToArray();
             foreach (var k in keys)
-                _textInstructions += new RegionBuilder(m.Boot.Cpu, k).Build(out _)?.Sum(b => b.Insns.Count) ?? 0;
+                _textInstructions += new RegionBuilder(m.Boot.Cpu, k).Build(out _, out _)?.Sum(b => b.Insns.Count) ?? 0;
             regions += keys.Length;
             _text.Add((m, keys));
         }
@@ -69,7 +69,7 @@ public class JitBenchmarks
         int n = 0;
         foreach (var (m, keys) in _text)
             foreach (var k in keys)
-                n += new RegionBuilder(m.Boot.Cpu, k).Build(out _)?.Count ?? 0;
+                n += new RegionBuilder(m.Boot.Cpu, k).Build(out _, out _)?.Count ?? 0;
         return n;
     }
 
@@ -81,7 +81,7 @@ public class JitBenchmarks
         foreach (var (m, keys) in _text)
             foreach (var k in keys)
             {
-                var plan = new RegionBuilder(m.Boot.Cpu, k).Build(out _);
+                var plan = new RegionBuilder(m.Boot.Cpu, k).Build(out _, out _);
                 if (plan != null) n += RegionCompiler.Compile(k, plan, [], []).InstructionCount;
             }
         return n;

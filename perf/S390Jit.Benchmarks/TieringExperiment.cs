@@ -56,7 +56,7 @@ namespace S390Jit.Benchmarks
                 cpu.LoadPsw(Psw.EA | Psw.BA, Code);
                 cpu.Step(); // IILF
                 var key = new RegionKey(Code + (ulong)loop, 64, false);
-                var plan = new RegionBuilder(cpu, key).Build(out _) ?? throw new InvalidOperationException("no plan");
+                var plan = new RegionBuilder(cpu, key).Build(out _, out _) ?? throw new InvalidOperationException("no plan");
                 int n = plan.Sum(b => b.Insns.Count);
                 var sw = Stopwatch.StartNew();
                 var run = Emit($"{host}{round}", key, plan);
