@@ -451,7 +451,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             return link;
         }
         // (not under --profile: a rebuild could take a return into the region, past the profiler)
-        if (!region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
+        if (!region.Rebuilt && SplitBefore == null && (region.Key.Dat ? s_indirectRebuild == 1 : s_indirectRebuild != 0)) ProfileIndirectExit(cpu, region);
         var p = region.Predicted;
         if (p != null && p.Key.Address == cpu.PswAddr && region.PredictedMask == cpu.PswMask && !p.Region.Dead) return p;
         p = Lookup(cpu, RegionKey.Of(cpu));
@@ -656,6 +656,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                      .Concat(region.Data.BlockStarts).Distinct().ToArray();
         Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1);
     }
+
+    /// <summary>
+    /// Which regions are rebuilt around their frequent computed exits: not those under DAT by default (the kernel: mostly
+    /// returns to many callers; 88 of 99 such rebuilds in a boot, ~300 ms of compile CPU for no measurable gain, now that
+    /// computed exits chain to a predicted successor; perf/issue14-sched.md). S390JIT_INDIRECT_REBUILD=0: none, =1: all.
+    /// </summary>
+    private static readonly int s_indirectRebuild = EnvInt("S390JIT_INDIRECT_REBUILD", 2);
 
     /// <summary>S390JIT_DAT_ALL_PATHS=1: plans under DAT take every near path, run or not (as plans in real mode do).</summary>
     private static readonly bool s_executedOnly = Environment.GetEnvironmentVariable("S390JIT_DAT_ALL_PATHS") != "1";
