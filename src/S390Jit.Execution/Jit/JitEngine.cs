@@ -52,6 +52,8 @@ public sealed class JitStats
     public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
     /// <summary>Region runs entered straight from the previous region's exit, without a dispatcher round (chaining).</summary>
     public long ChainedRuns;
+    /// <summary>Compile requests dropped as stale before they were compiled (S390JIT_STALE_MS).</summary>
+    public long CompilesDropped;
     /// <summary>Entries dropped under DAT because their page no longer translates to the frame they were compiled from.</summary>
     public long DatRemaps;
     /// <summary>Wall time from a compile's request to its region's publication, summed over published regions (µs).</summary>
@@ -86,12 +88,20 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// A compile request. <see cref="Heat"/> counts first-tier entries of its hot block while it waits (written by the vcpu
     /// thread only); the compiler thread turns it into a decaying score, so code hot now goes before code that was.
     /// </summary>
-    private sealed class CompileJob(Func<Region?> work) : HotCounter
+    private sealed class CompileJob(Func<Region?> work, RegionKey key, ulong[] starts, CompileReason reason, long requested) : HotCounter
     {
         public readonly Func<Region?> Work = work;
+        /// <summary>The plan's key and block starts (the <see cref="_pending"/> entries a dropped job leaves).</summary>
+        public readonly RegionKey Key = key;
+        public readonly ulong[] Starts = starts;
+        public readonly CompileReason Reason = reason;
         public long Seen;
         public double Score;
+        /// <summary>When its heat last grew (or it was requested), as the compiler thread saw it (Stopwatch timestamp).</summary>
+        public long LastHeatAt = requested;
     }
+    /// <summary>Jobs the compiler thread dropped as stale (no first-tier entries for a while): the vcpu thread forgets them at <see cref="Publish"/>.</summary>
+    private readonly ConcurrentQueue<CompileJob> _dropped = new();
     /// <summary>The compiler thread, started with the first background compile.</summary>
     private Thread? _compiler;
     /// <summary>Some CPU ran <see cref="JitOptions.WarmupInstructions"/>: first-tier blocks count their entries from now on.</summary>
@@ -217,6 +227,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                             {
                                 _watch.CodeModified = false;
                                 r = RunRegion(cur, cpu);
+                                cur.Runs++;
                                 runs++;
                                 if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue) break;
                                 int site = r >> RegionEmitter.CodeBits;
@@ -242,6 +253,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                             ulong entryAddr = cpu.PswAddr;
                             observer?.BlockEntry(cpu, compiled: true);
                             r = _opt.Verify ? RunVerified(cpu, entry) : RunRegion(entry, cpu);
+                            entry.Runs++;
                             observer?.Executed(cpu, entryAddr, compiled: true);
                             Stats.RegionRuns++;
                             if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
@@ -439,7 +451,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             return link;
         }
         // (not under --profile: a rebuild could take a return into the region, past the profiler)
-        if (!region.Rebuilt && SplitBefore == null) ProfileIndirectExit(cpu, region);
+        if (!region.Rebuilt && SplitBefore == null && (region.Key.Dat ? s_indirectRebuild == 1 : s_indirectRebuild != 0)) ProfileIndirectExit(cpu, region);
         var p = region.Predicted;
         if (p != null && p.Key.Address == cpu.PswAddr && region.PredictedMask == cpu.PswMask && !p.Region.Dead) return p;
         p = Lookup(cpu, RegionKey.Of(cpu));
@@ -571,14 +583,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         if (_pending.TryGetValue(key, out var job)) { job.Heat++; waiting = job; return HotBlockAction.Interpret; }
         waiting = null;
-        if (!Compile(cpu, key, null)) return HotBlockAction.Never;
+        if (!Compile(cpu, key, null, CompileReason.Hot)) return HotBlockAction.Never;
         if (Lookup(cpu, key) != null) return HotBlockAction.Dispatch; // compiled synchronously: run it
         waiting = _pending.GetValueOrDefault(key);
         return HotBlockAction.Interpret;
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
-    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds)
+    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds, CompileReason reason, int generation = 0)
     {
         // under DAT a plan is decoded through the current translation: only for the space it is keyed by
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
@@ -603,11 +615,11 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         Func<Region?> job = () =>
         {
-            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens); r.RequestedAt = requested; return r; }
+            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens); r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; return r; }
             catch (Exception) { return null; }
         };
         Interlocked.Increment(ref Stats.CompilesPending);
-        var cj = new CompileJob(job);
+        var cj = new CompileJob(job, key, plan.Select(b => b.Start).ToArray(), reason, requested);
         foreach (var b in plan) _pending[key with { Address = b.Start }] = cj;
         if (_opt.Background)
             lock (_queue)
@@ -638,12 +650,19 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if ((target >= entry ? target - entry : entry - target) >= RegionBuilder.Window) return;
         var d = region.IndirectExits ??= new Dictionary<ulong, int>();
         d[target] = d.GetValueOrDefault(target) + 1;
-        if (++region.IndirectExitCount < 2000) return;
+        if (++region.IndirectExitCount < RebuildAfter(2000, region)) return;
         region.Rebuilt = true;
         var seeds = d.Where(kv => kv.Value * 200 >= region.IndirectExitCount).Select(kv => kv.Key)
                      .Concat(region.Data.BlockStarts).Distinct().ToArray();
-        Compile(cpu, region.Key, seeds);
+        Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1);
     }
+
+    /// <summary>
+    /// Which regions are rebuilt around their frequent computed exits: not those under DAT by default (the kernel: mostly
+    /// returns to many callers; 88 of 99 such rebuilds in a boot, ~300 ms of compile CPU for no measurable gain, now that
+    /// computed exits chain to a predicted successor; perf/issue14-sched.md). S390JIT_INDIRECT_REBUILD=0: none, =1: all.
+    /// </summary>
+    private static readonly int s_indirectRebuild = EnvInt("S390JIT_INDIRECT_REBUILD", 2);
 
     /// <summary>S390JIT_DAT_ALL_PATHS=1: plans under DAT take every near path, run or not (as plans in real mode do).</summary>
     private static readonly bool s_executedOnly = Environment.GetEnvironmentVariable("S390JIT_DAT_ALL_PATHS") != "1";
@@ -652,21 +671,40 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private readonly HashSet<ulong> _stayOnMiss = new();
 
     /// <summary>
-    /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with the instructions that
-    /// missed calling the slow path instead (code that walks many pages, the kernel under DAT): a miss then costs a
+    /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with its instructions (<see cref="s_missShare"/>)
+    /// calling the slow path on a miss instead (code that walks many pages, the kernel under DAT): a miss then costs a
     /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
     /// </summary>
+    /// <summary>
+    /// Events (TLB-miss re-executions, computed exits) a region of the given rebuild generation sees before it is rebuilt:
+    /// <paramref name="first"/> for a first build, doubling with every rebuild of the key (S390JIT_REBUILD_BACKOFF=0: always
+    /// <paramref name="first"/>). A rebuild recompiles the whole region; so what rebuilds cost stays a bounded share of what
+    /// the events cost, where code that keeps finding new misses or targets was rebuilt again and again (a boot decompressor's
+    /// regions 2-3 times).
+    /// </summary>
+    private static int RebuildAfter(int first, Region region) => s_rebuildBackoff ? first << Math.Min(region.Generation, 10) : first;
+    private static readonly bool s_rebuildBackoff = Environment.GetEnvironmentVariable("S390JIT_REBUILD_BACKOFF") != "0";
+
+    /// <summary>
+    /// Which instructions' misses a rebuild keeps in compiled code: 0 (the default) every instruction of the region, N those
+    /// with at least 1/N of its misses (S390JIT_MISS_SHARE=N, measurement). Code that walks pages misses in many places:
+    /// with 1/8 a boot decompressor's regions were rebuilt again and again for the next instructions (up to 43 times),
+    /// and re-executed twice as often (106 k against 54 k misses in the decompressor; perf/issue14-sched.md).
+    /// </summary>
+    private static readonly int s_missShare = EnvInt("S390JIT_MISS_SHARE", 0);
+
     private void ProfileMiss(Cpu cpu, Region region, int idx)
     {
         if (region.Rebuilt || SplitBefore != null) return;
         var m = region.Misses ??= new int[region.Data.Addrs.Length];
         m[idx]++;
-        if (++region.MissTotal < _opt.MissRebuildThreshold) return;
-        for (int i = 0; i < m.Length; i++) if (m[i] * 8 >= region.MissTotal) _stayOnMiss.Add(region.Data.Addrs[i]);
+        if (++region.MissTotal < RebuildAfter(_opt.MissRebuildThreshold, region)) return;
+        for (int i = 0; i < m.Length; i++)
+            if (s_missShare == 0 || (m[i] > 0 && (long)m[i] * s_missShare >= region.MissTotal)) _stayOnMiss.Add(region.Data.Addrs[i]);
         region.MissTotal = 0;
         Array.Clear(m);
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
-        if (!Compile(cpu, region.Key, region.Data.BlockStarts)) region.Rebuilt = false;
+        if (!Compile(cpu, region.Key, region.Data.BlockStarts, CompileReason.MissRebuild, region.Generation + 1)) region.Rebuilt = false;
     }
 
 
@@ -684,6 +722,15 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private void Publish(Cpu cpu)
     {
         _publishReady = false; // (before draining: a region queued after the drain sets it again)
+        while (_dropped.TryDequeue(out var dj))
+        {
+            // a stale request: its hot block asks again when it runs again (lookups and first-tier chains look again)
+            _blocks.PublishEpoch++;
+            Interlocked.Decrement(ref Stats.CompilesPending);
+            Stats.CompilesDropped++;
+            foreach (var a in dj.Starts)
+                if (_pending.TryGetValue(dj.Key with { Address = a }, out var pj) && pj == dj) _pending.Remove(dj.Key with { Address = a });
+        }
         while (_published.TryDequeue(out var r))
         {
             // entries may be added (and a discarded plan's blocks may be compiled again): lookups that found none must look again
@@ -726,6 +773,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 list.Add(r);
             }
             Stats.RegionsCompiled++;
+            if (s_regionStats) { r.PublishedAt = System.Diagnostics.Stopwatch.GetTimestamp(); lock (s_published) s_published.Add(r); }
             Stats.CompileMicroseconds += r.CompileMicroseconds;
             Stats.EmitMicroseconds += r.EmitMicroseconds;
             Stats.IlBytes += r.IlBytes;
@@ -776,21 +824,73 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         lock (_queue)
         {
-            while (_queue.Count == 0 && !_closed) Monitor.Wait(_queue);
-            if (_queue.Count == 0) return null;
-            int best = 0;
-            for (int i = 0; i < _queue.Count; i++)
+            while (true)
             {
-                var j = _queue[i];
-                long heat = Volatile.Read(ref j.Heat);
-                j.Score = j.Score / 2 + (heat - j.Seen);
-                j.Seen = heat;
-                if (j.Score > _queue[best].Score) best = i;
+                while (_queue.Count == 0 && !_closed) Monitor.Wait(_queue);
+                if (_queue.Count == 0) return null;
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                for (int i = _queue.Count - 1; i >= 0; i--)
+                {
+                    var j = _queue[i];
+                    long heat = Volatile.Read(ref j.Heat);
+                    long fresh = heat - j.Seen;
+                    j.Score = j.Score / 2 + fresh;
+                    j.Seen = heat;
+                    if (fresh > 0) j.LastHeatAt = now;
+                    // a request whose hot block has not run in the first tier for a while is dropped (asked again if it runs
+                    // again); rebuilds run compiled meanwhile, so they count no heat and stay
+                    else if (s_staleTicks > 0 && j.Reason == CompileReason.Hot && now - j.LastHeatAt > s_staleTicks)
+                    {
+                        _queue.RemoveAt(i);
+                        _dropped.Enqueue(j);
+                        _publishReady = true;
+                    }
+                }
+                if (_queue.Count == 0) continue;
+                int best = 0;
+                for (int i = 1; i < _queue.Count; i++)
+                    if (_queue[i].Score > _queue[best].Score) best = i;
+                var next = _queue[best];
+                _queue.RemoveAt(best);
+                return next;
             }
-            var next = _queue[best];
-            _queue.RemoveAt(best);
-            return next;
         }
+    }
+
+    /// <summary>
+    /// S390JIT_STALE_MS=N: compile requests whose hot block ran no first-tier entry for N ms are dropped (0: never).
+    /// </summary>
+    private static readonly long s_staleTicks = (long)(EnvInt("S390JIT_STALE_MS", 0) * (System.Diagnostics.Stopwatch.Frequency / 1000.0));
+    private static int EnvInt(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : dflt;
+
+    /// <summary>S390JIT_REGION_STATS=1: at exit, published regions by why they were compiled and how often they ran (diagnostic).</summary>
+    private static readonly bool s_regionStats = Environment.GetEnvironmentVariable("S390JIT_REGION_STATS") == "1";
+    private static readonly List<Region> s_published = InitRegionStats();
+    private static List<Region> InitRegionStats()
+    {
+        var list = new List<Region>();
+        if (!s_regionStats) return list;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (list)
+            {
+                (long Lo, long Hi)[] buckets = [(0, 0), (1, 9_999), (10_000, 99_999), (100_000, long.MaxValue)];
+                foreach (var g in list.GroupBy(r => r.Generation).OrderBy(g => g.Key))
+                    Console.Error.WriteLine($"regionstats: generation {g.Key}: {g.Count()} regions, compile {g.Sum(r => r.CompileMicroseconds) / 1000:F0} ms, dead {g.Count(r => r.Dead)}");
+                foreach (var g in list.GroupBy(r => r.Reason).OrderBy(g => g.Key))
+                {
+                    Console.Error.WriteLine($"regionstats: {g.Key}: {g.Count()} regions, {g.Sum(r => r.InstructionCount)} insns, compile {g.Sum(r => r.CompileMicroseconds) / 1000:F0} ms, " +
+                        $"latency avg {g.Average(r => System.Diagnostics.Stopwatch.GetElapsedTime(r.RequestedAt, r.PublishedAt).TotalMilliseconds):F1} ms");
+                    foreach (var (lo, hi) in buckets)
+                    {
+                        var sel = g.Where(r => r.Entries.Sum(e => e.Runs) is var n && n >= lo && n <= hi).ToList();
+                        Console.Error.WriteLine($"regionstats:   runs {lo,6}-{(hi == long.MaxValue ? "" : hi.ToString()),-6} {sel.Count,4} regions, " +
+                            $"{sel.Sum(r => r.InstructionCount),6} insns, compile {sel.Sum(r => r.CompileMicroseconds) / 1000,6:F0} ms, dead {sel.Count(r => r.Dead)}, dat {sel.Count(r => r.Key.Dat)}");
+                    }
+                }
+            }
+        };
+        return list;
     }
 
     public void Dispose()

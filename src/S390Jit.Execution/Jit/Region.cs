@@ -91,6 +91,19 @@ public sealed class RegionEntry
     public readonly Func<Cpu, int, int> Run;
     public readonly RegionEntry?[] Links;
     public bool Dead;
+    /// <summary>Runs entered here (the dispatcher's and chained ones; for S390JIT_REGION_STATS and the compile policy's measurements).</summary>
+    public long Runs;
+}
+
+/// <summary>Why a region was compiled.</summary>
+public enum CompileReason
+{
+    /// <summary>A first-tier block reached the hot threshold.</summary>
+    Hot,
+    /// <summary>A rebuild whose frequent TLB misses stay in compiled code.</summary>
+    MissRebuild,
+    /// <summary>A rebuild with the targets of its frequent computed exits as blocks.</summary>
+    IndirectRebuild,
 }
 
 /// <summary>A compiled region: entry key, the guest frames it was translated from, and its code.</summary>
@@ -111,6 +124,11 @@ public sealed class Region
     public double CompileMicroseconds;
     /// <summary>When the compile was requested (Stopwatch timestamp; for the compile latency in --stats).</summary>
     public long RequestedAt;
+    /// <summary>Why it was compiled, and when (Stopwatch timestamp) it was published (S390JIT_REGION_STATS).</summary>
+    public CompileReason Reason;
+    /// <summary>Rebuilds of the key before this one (0: compiled from a hot block).</summary>
+    public int Generation;
+    public long PublishedAt;
     /// <summary>Part of <see cref="CompileMicroseconds"/> spent emitting IL (the rest is RyuJIT), and the IL size.</summary>
     public double EmitMicroseconds;
     public int IlBytes;
