@@ -215,6 +215,7 @@ public static class RegionCompiler
             if (loopOf[bi] is { } loop) e.BeginLoopBlock(loop, inner[bi]);
             else e.BeginBlock();
             e.ForgetCc();
+            e.BlockPlan = block.Insns; // (look-ahead of the block's storage accesses, RegionEmitter.Reuse)
             // cycles of all instructions but the last: an event due at any boundary inside the block
             ulong before = 0;
             for (int k = 0; k < block.Insns.Count - 1; k++) before += block.Insns[k].Def.IsSimple ? Cost(block.Insns[k]) : 0;
