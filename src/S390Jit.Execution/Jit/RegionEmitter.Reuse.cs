@@ -134,7 +134,8 @@ public sealed unsafe partial class RegionEmitter
     {
         var shape = ShapeOf(addr);
         var (len, w, used) = LookAhead(shape, size, write);
-        TlbLookup(w ? F_WriteTlb : F_ReadTlb, addr, len, MissExit());
+        // (a plain load keeps the identity address of DAT-off table loads, lost from this path in 4145385)
+        TlbLookup(w ? F_WriteTlb : F_ReadTlb, addr, len, MissExit(), read: !w);
         if (used) KeepHost(shape!.Value, len, w);
     }
 }

@@ -124,9 +124,11 @@ public sealed unsafe partial class RegionEmitter
     /// S390JIT_MISS_STUBS=1: one out-of-line stub per instruction (<c>ldc code; stloc; br exit</c>) that the miss branches
     /// to, as before. Default: the instruction's re-execute code is stored into the exit-code local on the main path
     /// before its first lookup (one constant move) and the miss branches straight to the exit (or the block's flush
-    /// stub): one RyuJIT basic block fewer per instruction with an access.
+    /// stub): one RyuJIT basic block fewer per instruction with an access. Blocks of carried loops keep the stubs.
     /// </summary>
     internal static readonly bool MissStubs = Environment.GetEnvironmentVariable("S390JIT_MISS_STUBS") == "1";
+    /// <summary>S390JIT_LOOP_MISS_STUBS=0: the shared exit in carried loops too (measurement).</summary>
+    internal static readonly bool LoopMissStubs = Environment.GetEnvironmentVariable("S390JIT_LOOP_MISS_STUBS") != "0";
 
     // TLB misses that re-execute the instruction (S390JIT_MISS_STUBS=1): out of line after the region's code (the hit
     // path falls through, no join), one stub per instruction and exit path
@@ -139,7 +141,9 @@ public sealed unsafe partial class RegionEmitter
     {
         var target = ExitTarget();
         int code = ExitReexecute | (CurrentIndex << CodeBits);
-        if (!MissStubs)
+        // inside a carried loop the stub stays: the code in a local on the main path holds a host register across
+        // the loop's accesses, and tight loops (crc32's) then spill a guest value
+        if (!MissStubs && (_loop == null || !LoopMissStubs))
         {
             // every other exit stores its own code on its own path and leaves: on the main path of this
             // instruction the local keeps the value stored here
