@@ -260,6 +260,9 @@ public unsafe partial class Cpu
         {
             if ((Cr[0] & Cr0.LowAddressProtection) != 0 && (addr >> 12) <= 1) cache = false;
             if ((PswMask & Psw.Per) != 0) cache = false;
+            // compiled code also reads through a write-cache entry (a load before a store to the same operand): none
+            // while reads are watched, so every read reaches the watch
+            if (FetchWatch != null) cache = false;
             StorageKeys[frame] |= 0x06; // reference + change
             if (WriteJournal != null) { Journal(abs); cache = false; }
             if (ReportStore(abs, length)) cache = false;

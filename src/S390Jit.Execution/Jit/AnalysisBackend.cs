@@ -27,6 +27,14 @@ public sealed class InstrFacts
     public bool Helper;
     /// <summary>Cycles the body adds to the row's base cost (known at translation).</summary>
     public ulong ExtraCycles;
+    /// <summary>
+    /// Storage operands whose address is exactly an effective address X + B + D (register numbers, 0: none; a
+    /// constant address has X = B = 0), in body order: the JIT looks ahead in a block for later accesses off the
+    /// same base registers (one TLB lookup for several of them; only a hint, the emitter checks each reuse).
+    /// </summary>
+    public List<(byte X, byte B, long D, int Size, bool Write)>? Operands;
+    /// <summary>Effective addresses formed by the body (see <see cref="AVal.AddrId"/>).</summary>
+    internal List<(byte X, byte B, long D)>? Addrs;
 }
 
 /// <summary>A value in the analysis: a constant known at translation, or unknown.</summary>
@@ -34,7 +42,10 @@ public readonly struct AVal
 {
     public readonly bool IsConst;
     public readonly ulong Value;
-    public AVal(ulong value) { IsConst = true; Value = value; }
+    /// <summary>An unknown value that is exactly the effective address number AddrId (1-based) the body formed.</summary>
+    public readonly int AddrId;
+    public AVal(ulong value) { IsConst = true; Value = value; AddrId = 0; }
+    internal AVal(int addrId) { IsConst = false; Value = 0; AddrId = addrId; }
     public static readonly AVal Unknown = default;
 }
 
@@ -103,11 +114,19 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
         AVal sum = new((ulong)d);
         if (x != 0) sum = Add(sum, Read(x));
         if (b != 0) sum = Add(sum, Read(b));
-        return And(sum, new(AddrMask));
+        sum = And(sum, new(AddrMask));
+        if (sum.IsConst) return sum;
+        (f.Addrs ??= new()).Add(((byte)x, (byte)b, d));
+        return new AVal(f.Addrs.Count);
     }
-    public AVal Load(int size, AVal addr) { f.Loads = true; return AVal.Unknown; }
-    public void Store(int size, AVal addr, AVal value) => f.Stores = true;
-    public void Probe(AVal addr, int len, bool write) { if (write) f.Stores = true; else f.Loads = true; }
+    private void Operand(AVal addr, int size, bool write)
+    {
+        if (addr.IsConst) (f.Operands ??= new()).Add((0, 0, (long)addr.Value, size, write));
+        else if (addr.AddrId > 0 && f.Addrs![addr.AddrId - 1] is var (x, b, d)) (f.Operands ??= new()).Add((x, b, d, size, write));
+    }
+    public AVal Load(int size, AVal addr) { f.Loads = true; Operand(addr, size, false); return AVal.Unknown; }
+    public void Store(int size, AVal addr, AVal value) { f.Stores = true; Operand(addr, size, true); }
+    public void Probe(AVal addr, int len, bool write) { if (write) f.Stores = true; else f.Loads = true; Operand(addr, len, write); }
 
     public void SetCc(CcOp op, AVal src, AVal dst, AVal vr) { }
     public void SetCcConst(int cc) { }

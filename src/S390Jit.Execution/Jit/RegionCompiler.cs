@@ -263,6 +263,7 @@ public static class RegionCompiler
             if (loopOf[bi] is { } loop) e.BeginLoopBlock(loop, inner[bi]);
             else e.BeginBlock();
             e.ForgetCc();
+            e.BlockPlan = block.Insns; // (look-ahead of the block's storage accesses, RegionEmitter.Reuse)
             if (checkPoint[bi]) e.EventCheck(block.Start, block.Index, (ulong)data.EntryBounds[bi]);
             e.Edges.Clear();
             bool vector = block.Insns.Any(p => p.Facts.NeedsVector);

@@ -101,7 +101,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Stores the value on the IL stack into register <paramref name="r"/>.</summary>
     private void StoreReg(int r)
     {
-        if (_resident[r]) _il.Emit(OpCodes.Stloc, _regs[r]);
+        if (_resident[r]) { _il.Emit(OpCodes.Stloc, _regs[r]); BumpRegVersion(r); }
         else SetCached(r, Pop().Local!);
     }
 
@@ -126,6 +126,8 @@ public sealed unsafe partial class RegionEmitter
         Array.Clear(_cacheDirty);
         _ccDirty = 0;
         _flushStub = null;
+        _hosts.Clear(); // (RegionEmitter.Reuse) helpers may change translations and resident registers
+        for (int r = 0; r < 16; r++) BumpRegVersion(r);
     }
 
     /// <summary>A block starts: nothing is cached.</summary>

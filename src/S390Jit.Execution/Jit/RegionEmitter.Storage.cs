@@ -120,15 +120,41 @@ public sealed unsafe partial class RegionEmitter
         else _il.Emit(OpCodes.Ldc_I4, v);
     }
 
-    // TLB misses that re-execute the instruction: out of line after the region's code (the hit path falls
-    // through, no join), one stub per instruction and exit path
+    /// <summary>
+    /// S390JIT_MISS_STUBS=1: one out-of-line stub per instruction (<c>ldc code; stloc; br exit</c>) that the miss branches
+    /// to, as before. Default: the instruction's re-execute code is stored into the exit-code local on the main path
+    /// before its first lookup (one constant move) and the miss branches straight to the exit (or the block's flush
+    /// stub): one RyuJIT basic block fewer per instruction with an access. Blocks of carried loops keep the stubs.
+    /// </summary>
+    internal static readonly bool MissStubs = Environment.GetEnvironmentVariable("S390JIT_MISS_STUBS") == "1";
+    /// <summary>S390JIT_LOOP_MISS_STUBS=0: the shared exit in carried loops too (measurement).</summary>
+    internal static readonly bool LoopMissStubs = Environment.GetEnvironmentVariable("S390JIT_LOOP_MISS_STUBS") != "0";
+
+    // TLB misses that re-execute the instruction (S390JIT_MISS_STUBS=1): out of line after the region's code (the hit
+    // path falls through, no join), one stub per instruction and exit path
     private readonly List<(Label Stub, int Code, Label Target)> _missStubs = new();
+    /// <summary>The instruction whose re-execute code the exit-code local holds on the main path (-1: none).</summary>
+    private int _missCodeIndex = -1;
 
     /// <summary>The re-execute exit of the current instruction (its state unchanged so far).</summary>
     private Label MissExit()
     {
         var target = ExitTarget();
         int code = ExitReexecute | (CurrentIndex << CodeBits);
+        // inside a carried loop the stub stays: the code in a local on the main path holds a host register across
+        // the loop's accesses, and tight loops (crc32's) then spill a guest value
+        if (!MissStubs && (_loop == null || !LoopMissStubs))
+        {
+            // every other exit stores its own code on its own path and leaves: on the main path of this
+            // instruction the local keeps the value stored here
+            if (_missCodeIndex != CurrentIndex)
+            {
+                EmitI4(code);
+                _il.Emit(OpCodes.Stloc, _exitCode);
+                _missCodeIndex = CurrentIndex;
+            }
+            return target;
+        }
         if (_missStubs.Count > 0 && _missStubs[^1] is var m && m.Code == code && m.Target.Equals(target)) return m.Stub;
         var stub = _il.DefineLabel();
         _missStubs.Add((stub, code, target));
@@ -152,7 +178,8 @@ public sealed unsafe partial class RegionEmitter
     public Val Load(int size, Val addr)
     {
         if (ProbedHost(addr, size, write: false)) return LoadHost(size);
-        if (MissReexecutes) { TlbLookup(F_ReadTlb, addr, size, MissExit()); return LoadHost(size); }
+        if (ReusedHost(ShapeOf(addr), size, write: false)) return LoadHost(size);
+        if (MissReexecutes) { LookupReexecuting(addr, size, write: false); return LoadHost(size); }
         var result = Temp();
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
@@ -189,8 +216,8 @@ public sealed unsafe partial class RegionEmitter
 
     public void Store(int size, Val addr, Val value)
     {
-        if (ProbedHost(addr, size, write: true)) { StoreHost(size, value); _dirty = true; return; }
-        if (MissReexecutes) { TlbLookup(F_WriteTlb, addr, size, MissExit()); StoreHost(size, value); _dirty = true; return; }
+        if (ProbedHost(addr, size, write: true) || ReusedHost(ShapeOf(addr), size, write: true)) { StoreHost(size, value); _dirty = true; return; }
+        if (MissReexecutes) { LookupReexecuting(addr, size, write: true); StoreHost(size, value); _dirty = true; return; }
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();
         TlbLookup(F_WriteTlb, addr, size, slow);
@@ -219,7 +246,8 @@ public sealed unsafe partial class RegionEmitter
 
     public void Probe(Val addr, int len, bool write)
     {
-        if (MissReexecutes) { TlbLookup(write ? F_WriteTlb : F_ReadTlb, addr, len, MissExit()); KeepProbe(addr, len, write); return; }
+        if (ReusedHost(ShapeOf(addr), len, write)) { KeepProbe(addr, len, write); return; }
+        if (MissReexecutes) { LookupReexecuting(addr, len, write); KeepProbe(addr, len, write); return; }
         var ok = _il.DefineLabel();
         var slow = _il.DefineLabel();
         // a TLB hit for the operand's page (operand within one page) proves the access

@@ -101,6 +101,7 @@ public sealed unsafe partial class RegionEmitter
         Push(v);
         var r = Pop();
         _stable[v.Expr!] = r.Local!;
+        NoteStable(v.Expr!, r.Local!);
         return r;
     }
 
@@ -134,6 +135,7 @@ public sealed unsafe partial class RegionEmitter
     {
         _dirty = true;
         if (!_resident[r]) { SetCached(r, v.Local ?? PopConst(v)); return; }
+        BumpRegVersion(r);
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
     }
@@ -316,7 +318,9 @@ public sealed unsafe partial class RegionEmitter
         // the constant on the right: a zero displacement folds away
         if (x != 0) sum = Binary(OpCodes.Add, ReadReg(x), sum);
         if (b != 0) sum = sum.IsConst ? Binary(OpCodes.Add, ReadReg(b), sum) : Binary(OpCodes.Add, sum, ReadReg(b));
-        return Binary(OpCodes.And, sum, new Val(AddrMask));
+        var addr = Binary(OpCodes.And, sum, new Val(AddrMask));
+        NoteShape(addr, x, b, d); // (RegionEmitter.Reuse)
+        return addr;
     }
 
     // ---- floating-point registers for the simple FP bodies: read and written in the CPU, not cached in IL locals ----

@@ -104,6 +104,7 @@ public sealed unsafe partial class RegionEmitter
         CurrentAddr = addr;
         CurrentNext = (addr + (ulong)length) & AddrMask;
         _dirty = false;
+        _planPos++;
     }
 
     /// <summary>
@@ -123,6 +124,7 @@ public sealed unsafe partial class RegionEmitter
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
         _stable.Clear();
+        _shapes.Clear();
         ForgetProbe();
     }
 
