@@ -45,7 +45,9 @@ public readonly struct AVal
     /// <summary>An unknown value that is exactly the effective address number AddrId (1-based) the body formed.</summary>
     public readonly int AddrId;
     public AVal(ulong value) { IsConst = true; Value = value; AddrId = 0; }
-    internal AVal(int addrId) { IsConst = false; Value = 0; AddrId = addrId; }
+    // a factory, not an AVal(int) constructor: new(1) and new(0) elsewhere must stay the ulong constants
+    private AVal(int addrId, bool _) { IsConst = false; Value = 0; AddrId = addrId; }
+    internal static AVal Address(int addrId) => new(addrId, false);
     public static readonly AVal Unknown = default;
 }
 
@@ -117,7 +119,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
         sum = And(sum, new(AddrMask));
         if (sum.IsConst) return sum;
         (f.Addrs ??= new()).Add(((byte)x, (byte)b, d));
-        return new AVal(f.Addrs.Count);
+        return AVal.Address(f.Addrs.Count);
     }
     private void Operand(AVal addr, int size, bool write)
     {
