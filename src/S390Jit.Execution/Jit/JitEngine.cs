@@ -671,11 +671,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private readonly HashSet<ulong> _stayOnMiss = new();
 
     /// <summary>
-    /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with its instructions (<see cref="s_missShare"/>)
-    /// calling the slow path on a miss instead (code that walks many pages, the kernel under DAT): a miss then costs a
-    /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
-    /// </summary>
-    /// <summary>
     /// Events (TLB-miss re-executions, computed exits) a region of the given rebuild generation sees before it is rebuilt:
     /// <paramref name="first"/> for a first build, doubling with every rebuild of the key (S390JIT_REBUILD_BACKOFF=0: always
     /// <paramref name="first"/>). A rebuild recompiles the whole region; so what rebuilds cost stays a bounded share of what
@@ -693,6 +688,11 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// </summary>
     private static readonly int s_missShare = EnvInt("S390JIT_MISS_SHARE", 0);
 
+    /// <summary>
+    /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with its instructions (<see cref="s_missShare"/>)
+    /// calling the slow path on a miss instead (code that walks many pages, the kernel under DAT): a miss then costs a
+    /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
+    /// </summary>
     private void ProfileMiss(Cpu cpu, Region region, int idx)
     {
         if (region.Rebuilt || SplitBefore != null) return;
