@@ -27,6 +27,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryRead(ulong addr, int size, out ulong value)
     {
+        if (TlbStats.On) { TlbStats.SlowReads++; if (ReadPtr(addr, size) != null) TlbStats.SlowReadHits++; }
         try
         {
             value = size switch { 1 => ReadU8(addr), 2 => ReadU16(addr), 4 => ReadU32(addr), _ => ReadU64(addr) };
@@ -38,6 +39,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryWrite(ulong addr, int size, ulong value)
     {
+        if (TlbStats.On) { TlbStats.SlowWrites++; if (WritePtr(addr, size) != null) TlbStats.SlowWriteHits++; }
         try
         {
             switch (size)
@@ -55,6 +57,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryProbe(ulong addr, int len, bool write)
     {
+        if (TlbStats.On) TlbStats.SlowProbes++;
         try { CheckAccess(addr, (ulong)len, write); return true; }
         catch (ProgramInterruptException e) { return Record(e); }
     }

@@ -12,7 +12,11 @@ namespace S390Jit.Architecture.State;
 /// </summary>
 public unsafe partial class Cpu
 {
+    /// <summary>Entries of the instruction-fetch cache, sets of the data caches.</summary>
     public const int TlbEntries = 256;
+    /// <summary>Ways of the data caches (read, write): a page that conflicts with a hot one (an output stream
+    /// crossing the page of the decompressor's state every MiB) no longer evicts it.</summary>
+    public const int DataTlbWays = 2;
     public const ulong PageMask = 0xFFF;
     private const ulong InvalidTag = ulong.MaxValue;
 
@@ -33,8 +37,8 @@ public unsafe partial class Cpu
     /// </summary>
     public TlbArray ExecTlb;
     /// <summary>The access caches are inline in the CPU object: compiled code reaches an entry at a constant offset from the CPU.</summary>
-    public TlbArray ReadTlb;
-    public TlbArray WriteTlb;
+    public DataTlbArray ReadTlb;
+    public DataTlbArray WriteTlb;
 
     /// <summary>The execution layer's watch on frames (the JIT's translated code), or null: stores there are reported to it.</summary>
     public IStorageObserver? StorageObserver;
@@ -62,14 +66,15 @@ public unsafe partial class Cpu
     /// <summary>Drops the write-cache entries of the frame at <paramref name="host"/>: stores there take the slow path (which reports them).</summary>
     public void ForgetWriteFrame(byte* host)
     {
-        for (int i = 0; i < TlbEntries; i++)
+        for (int i = 0; i < TlbEntries * DataTlbWays; i++)
             if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
     }
 
     /// <summary>Drops the access caches (the DAT TLB stays): the next access of each page takes the slow path.</summary>
     public void InvalidateTranslation()
     {
-        for (int i = 0; i < TlbEntries; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; ExecTlb[i].Tag = InvalidTag; }
+        for (int i = 0; i < TlbEntries * DataTlbWays; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; }
+        for (int i = 0; i < TlbEntries; i++) ExecTlb[i].Tag = InvalidTag;
         StorageObserver?.TranslationChanged();
     }
 
@@ -276,26 +281,62 @@ public unsafe partial class Cpu
         {
             int i = (int)((addr >> 12) & (TlbEntries - 1));
             byte* host = Mem + (abs & ~PageMask);
-            if (kind == AccessKind.Store) WriteTlb[i].Set(addr >> 12, host);
+            if (TlbStats.On) CountFill(kind, i, addr >> 12);
+            if (kind == AccessKind.Store) Fill(ref WriteTlb[i * DataTlbWays], addr >> 12, host);
             else if (kind == AccessKind.Instr) ExecTlb[i].Set(addr >> 12, host);
-            else ReadTlb[i].Set(addr >> 12, host);
+            else Fill(ref ReadTlb[i * DataTlbWays], addr >> 12, host);
         }
         return Mem + abs;
+    }
+
+    /// <summary>
+    /// Fills a data-cache set with <paramref name="page"/>: it goes to way 0, the page way 0 held to way 1 (evicting way 1's),
+    /// and no page is in both ways.
+    /// </summary>
+    private static void Fill(ref TlbEntry way0, ulong page, byte* host)
+    {
+        ref var way1 = ref Unsafe.Add(ref way0, 1);
+        if (way0.Tag != page)
+        {
+            if (way0.Tag != InvalidTag) way1 = way0;
+            else if (way1.Tag == page) way1.Tag = InvalidTag;
+        }
+        way0.Set(page, host);
+    }
+
+    private void CountFill(AccessKind kind, int i, ulong page)
+    {
+        // a conflict: the fill evicts a valid entry of another page (way 1's, from a full set)
+        int w = i * DataTlbWays;
+        ulong old = kind == AccessKind.Instr ? ExecTlb[i].Tag
+            : (kind == AccessKind.Store ? WriteTlb[w].Tag : ReadTlb[w].Tag) is var t0 && (t0 == page || t0 == InvalidTag) ? InvalidTag
+            : kind == AccessKind.Store ? WriteTlb[w + 1].Tag : ReadTlb[w + 1].Tag;
+        bool conflict = old != InvalidTag && old != page;
+        if (kind == AccessKind.Store) { TlbStats.WriteFills++; if (conflict) TlbStats.WriteConflicts++; }
+        else if (kind == AccessKind.Instr) { TlbStats.ExecFills++; if (conflict) TlbStats.ExecConflicts++; }
+        else { TlbStats.ReadFills++; if (conflict) TlbStats.ReadConflicts++; }
+        if (conflict && kind != AccessKind.Instr) TlbStats.Conflict(old, page | (kind == AccessKind.Store ? 1UL << 63 : 0));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* ReadPtr(ulong addr, int size)
     {
-        ref var e = ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.At(addr);
+        ref var e = ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1)) * DataTlbWays];
+        if ((addr & PageMask) > (ulong)(4096 - size)) return null;
+        if (e.Tag == addr >> 12) return e.At(addr);
+        e = ref Unsafe.Add(ref e, 1);
+        if (e.Tag == addr >> 12) return e.At(addr);
         return null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* WritePtr(ulong addr, int size)
     {
-        ref var e = ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1))];
-        if (e.Tag == addr >> 12 && (addr & PageMask) <= (ulong)(4096 - size)) return e.At(addr);
+        ref var e = ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1)) * DataTlbWays];
+        if ((addr & PageMask) > (ulong)(4096 - size)) return null;
+        if (e.Tag == addr >> 12) return e.At(addr);
+        e = ref Unsafe.Add(ref e, 1);
+        if (e.Tag == addr >> 12) return e.At(addr);
         return null;
     }
 

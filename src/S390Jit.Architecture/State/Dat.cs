@@ -494,8 +494,7 @@ public unsafe partial class Cpu
     /// <summary>Clears the access-cache entries of page index <paramref name="px"/> (all three caches).</summary>
     internal void InvalidateCacheIndex(int px)
     {
-        ReadTlb[px].Tag = InvalidTag;
-        WriteTlb[px].Tag = InvalidTag;
+        for (int w = 0; w < DataTlbWays; w++) { ReadTlb[px * DataTlbWays + w].Tag = InvalidTag; WriteTlb[px * DataTlbWays + w].Tag = InvalidTag; }
         ExecTlb[px].Tag = InvalidTag;
         StorageObserver?.TranslationChanged();
     }
@@ -504,12 +503,13 @@ public unsafe partial class Cpu
     internal void InvalidateFrame(ulong frame)
     {
         byte* host = Mem + (frame << 12);
-        for (int i = 0; i < TlbEntries; i++)
+        for (int i = 0; i < TlbEntries * DataTlbWays; i++)
         {
             if (ReadTlb[i].Host == host) ReadTlb[i].Tag = InvalidTag;
             if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
-            if (ExecTlb[i].Host == host) ExecTlb[i].Tag = InvalidTag;
         }
+        for (int i = 0; i < TlbEntries; i++)
+            if (ExecTlb[i].Host == host) ExecTlb[i].Tag = InvalidTag;
     }
 }
 

@@ -7,7 +7,7 @@ namespace S390Jit.Architecture.State;
 /// memory, kept as <see cref="Addend"/> (the frame's host pointer minus the page's logical address, as
 /// QEMU does): the host pointer of a byte of the page is Addend + its address, with no page-offset mask.
 /// Compiled code reads <see cref="Tag"/> and <see cref="Addend"/> at constant offsets 0 and 8 (16-byte
-/// entries, index = page &amp; 255): keep the layout.
+/// entries; see <see cref="DataTlbArray"/> for the sets): keep the layout.
 /// </summary>
 public unsafe struct TlbEntry
 {
@@ -25,6 +25,14 @@ public unsafe struct TlbEntry
 
 [InlineArray(Cpu.TlbEntries)]
 public struct TlbArray { private TlbEntry _e; }
+
+/// <summary>
+/// A two-way data-access cache (<see cref="Cpu.ReadTlb"/>, <see cref="Cpu.WriteTlb"/>): set s = page &amp; 255 is
+/// entries 2s (way 0, the most recently filled) and 2s + 1 (way 1, the entry way 0 held before), 32 bytes, one host
+/// cache line. A page is in at most one way. Compiled code compares way 0 inline and way 1 out of line: keep the layout.
+/// </summary>
+[InlineArray(Cpu.TlbEntries * Cpu.DataTlbWays)]
+public struct DataTlbArray { private TlbEntry _e; }
 
 /// <summary>A translation the DAT TLB keeps: what the tables said for one 4 KiB page of one address space.</summary>
 public struct DatTlbEntry

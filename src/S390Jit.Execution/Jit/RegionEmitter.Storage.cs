@@ -46,33 +46,32 @@ public sealed unsafe partial class RegionEmitter
         var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, tlb);
-        if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - 4)) & (ulong)((Cpu.TlbEntries - 1) << 4)));
+        if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - SetShift)) & (ulong)((Cpu.TlbEntries - 1) << SetShift)));
         else
         {
             Push(addr);
-            LdcI4(12 - 4); // entry index * sizeof(TlbEntry) (16)
+            LdcI4(12 - SetShift); // set index * set size (2 ways of 16 bytes)
             _il.Emit(OpCodes.Shr_Un);
-            _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << 4));
+            _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << SetShift));
             _il.Emit(OpCodes.And);
             _il.Emit(OpCodes.Conv_U);
         }
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, entry);
-        // one compare: the tag of the operand's last byte against the entry of its first byte's page. Tags
-        // are page numbers at their own index, so an operand that crosses into the next page (whose entry is
-        // the next one) or wraps never matches and takes the slow path. The entry's fields are read through
-        // its address (Tag at 0, Addend at 8): no field token for RyuJIT to resolve per access.
+        // one compare: the tag of the operand's last byte against way 0 of its first byte's set. Tags are
+        // page numbers in the set of their own index, so an operand that crosses into the next page (whose set
+        // is the next one) or wraps never matches and takes the slow path. The entry's fields are read through
+        // its address (Tag at 0, Addend at 8): no field token for RyuJIT to resolve per access. Way 1 is
+        // compared out of line (after the region's code): a mismatch there goes to the slow path, a match
+        // continues here with the entry's address moved to way 1.
+        var way1 = _il.DefineLabel();
+        var hit = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, entry);
         _il.Emit(OpCodes.Ldind_I8);
-        if (addr.IsConst) _il.Emit(OpCodes.Ldc_I8, (long)((addr.Value + (ulong)(size - 1)) >> 12));
-        else
-        {
-            Push(addr);
-            if (size > 1) { LdcI4(size - 1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); }
-            LdcI4(12);
-            _il.Emit(OpCodes.Shr_Un);
-        }
-        _il.Emit(OpCodes.Bne_Un, slow);
+        PushLastPage(addr, size);
+        _il.Emit(OpCodes.Bne_Un, way1);
+        _il.MarkLabel(hit);
+        _way1Stubs.Add((way1, entry, addr, size, slow, hit));
         // host pointer of the byte: the entry's addend plus the address
         if (read && IdentityRegion && IdentityInsn)
         {
@@ -106,6 +105,40 @@ public sealed unsafe partial class RegionEmitter
         Push(addr);
         _il.Emit(OpCodes.Conv_U);
         _il.Emit(OpCodes.Add);
+    }
+
+    /// <summary>log2 of a data-cache set's bytes (<see cref="DataTlbArray"/>: ways of 16-byte entries).</summary>
+    private static readonly int SetShift = 4 + System.Numerics.BitOperations.Log2(Cpu.DataTlbWays);
+
+    /// <summary>Pushes the page number of the operand's last byte (the tag a hit compares with).</summary>
+    private void PushLastPage(Val addr, int size)
+    {
+        if (addr.IsConst) { _il.Emit(OpCodes.Ldc_I8, (long)((addr.Value + (ulong)(size - 1)) >> 12)); return; }
+        Push(addr);
+        if (size > 1) { LdcI4(size - 1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); }
+        LdcI4(12);
+        _il.Emit(OpCodes.Shr_Un);
+    }
+
+    // way-1 compares of the lookups, out of line after the region's code (the way-0 hit falls through)
+    private readonly List<(Label Stub, LocalBuilder Entry, Val Addr, int Size, Label Slow, Label Hit)> _way1Stubs = new();
+
+    private void EmitWay1Stubs()
+    {
+        // each stub runs right after its lookup's way-0 compare: the address's operands hold the same values
+        foreach (var (stub, entry, addr, size, slow, hit) in _way1Stubs)
+        {
+            _il.MarkLabel(stub);
+            _il.Emit(OpCodes.Ldloc, entry);
+            LdcI4(16);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Stloc, entry);
+            _il.Emit(OpCodes.Ldloc, entry);
+            _il.Emit(OpCodes.Ldind_I8);
+            PushLastPage(addr, size);
+            _il.Emit(OpCodes.Bne_Un, slow);
+            _il.Emit(OpCodes.Br, hit);
+        }
     }
 
     /// <summary>ldc.i4 in its shortest encoding.</summary>

@@ -304,6 +304,7 @@ public sealed unsafe partial class RegionEmitter
     public void Epilogue()
     {
         EmitMissStubs();
+        EmitWay1Stubs();
         EmitFlushStubs();
         _il.MarkLabel(_exit);
         StoreRegisters();
