@@ -17,6 +17,8 @@ public unsafe partial class Cpu
     /// <summary>Ways of the data caches (read, write): a page that conflicts with a hot one (an output stream
     /// crossing the page of the decompressor's state every MiB) no longer evicts it.</summary>
     public const int DataTlbWays = 2;
+    /// <summary>Sets of the data caches (set = page &amp; (DataTlbSets - 1)): a multiple of 256, the IPTE page-index range.</summary>
+    public const int DataTlbSets = 512;
     public const ulong PageMask = 0xFFF;
     private const ulong InvalidTag = ulong.MaxValue;
 
@@ -66,14 +68,14 @@ public unsafe partial class Cpu
     /// <summary>Drops the write-cache entries of the frame at <paramref name="host"/>: stores there take the slow path (which reports them).</summary>
     public void ForgetWriteFrame(byte* host)
     {
-        for (int i = 0; i < TlbEntries * DataTlbWays; i++)
+        for (int i = 0; i < DataTlbSets * DataTlbWays; i++)
             if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
     }
 
     /// <summary>Drops the access caches (the DAT TLB stays): the next access of each page takes the slow path.</summary>
     public void InvalidateTranslation()
     {
-        for (int i = 0; i < TlbEntries * DataTlbWays; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; }
+        for (int i = 0; i < DataTlbSets * DataTlbWays; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; }
         for (int i = 0; i < TlbEntries; i++) ExecTlb[i].Tag = InvalidTag;
         StorageObserver?.TranslationChanged();
     }
@@ -279,12 +281,12 @@ public unsafe partial class Cpu
         }
         if (cache)
         {
-            int i = (int)((addr >> 12) & (TlbEntries - 1));
+            int i = (int)((addr >> 12) & (TlbEntries - 1)), set = (int)((addr >> 12) & (DataTlbSets - 1));
             byte* host = Mem + (abs & ~PageMask);
-            if (TlbStats.On) CountFill(kind, i, addr >> 12);
-            if (kind == AccessKind.Store) Fill(ref WriteTlb[i * DataTlbWays], addr >> 12, host);
+            if (TlbStats.On) CountFill(kind, kind == AccessKind.Instr ? i : set, addr >> 12);
+            if (kind == AccessKind.Store) Fill(ref WriteTlb[set * DataTlbWays], addr >> 12, host);
             else if (kind == AccessKind.Instr) ExecTlb[i].Set(addr >> 12, host);
-            else Fill(ref ReadTlb[i * DataTlbWays], addr >> 12, host);
+            else Fill(ref ReadTlb[set * DataTlbWays], addr >> 12, host);
         }
         return Mem + abs;
     }
@@ -321,7 +323,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* ReadPtr(ulong addr, int size)
     {
-        ref var e = ref ReadTlb[(int)((addr >> 12) & (TlbEntries - 1)) * DataTlbWays];
+        ref var e = ref ReadTlb[(int)((addr >> 12) & (DataTlbSets - 1)) * DataTlbWays];
         if ((addr & PageMask) > (ulong)(4096 - size)) return null;
         if (e.Tag == addr >> 12) return e.At(addr);
         e = ref Unsafe.Add(ref e, 1);
@@ -332,7 +334,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* WritePtr(ulong addr, int size)
     {
-        ref var e = ref WriteTlb[(int)((addr >> 12) & (TlbEntries - 1)) * DataTlbWays];
+        ref var e = ref WriteTlb[(int)((addr >> 12) & (DataTlbSets - 1)) * DataTlbWays];
         if ((addr & PageMask) > (ulong)(4096 - size)) return null;
         if (e.Tag == addr >> 12) return e.At(addr);
         e = ref Unsafe.Add(ref e, 1);

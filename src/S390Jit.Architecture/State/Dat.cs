@@ -494,7 +494,9 @@ public unsafe partial class Cpu
     /// <summary>Clears the access-cache entries of page index <paramref name="px"/> (all three caches).</summary>
     internal void InvalidateCacheIndex(int px)
     {
-        for (int w = 0; w < DataTlbWays; w++) { ReadTlb[px * DataTlbWays + w].Tag = InvalidTag; WriteTlb[px * DataTlbWays + w].Tag = InvalidTag; }
+        // the data caches' sets of this page index (their set number's low 8 bits)
+        for (int set = px; set < DataTlbSets; set += TlbEntries)
+            for (int w = 0; w < DataTlbWays; w++) { ReadTlb[set * DataTlbWays + w].Tag = InvalidTag; WriteTlb[set * DataTlbWays + w].Tag = InvalidTag; }
         ExecTlb[px].Tag = InvalidTag;
         StorageObserver?.TranslationChanged();
     }
@@ -503,7 +505,7 @@ public unsafe partial class Cpu
     internal void InvalidateFrame(ulong frame)
     {
         byte* host = Mem + (frame << 12);
-        for (int i = 0; i < TlbEntries * DataTlbWays; i++)
+        for (int i = 0; i < DataTlbSets * DataTlbWays; i++)
         {
             if (ReadTlb[i].Host == host) ReadTlb[i].Tag = InvalidTag;
             if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;

@@ -27,11 +27,11 @@ public unsafe struct TlbEntry
 public struct TlbArray { private TlbEntry _e; }
 
 /// <summary>
-/// A two-way data-access cache (<see cref="Cpu.ReadTlb"/>, <see cref="Cpu.WriteTlb"/>): set s = page &amp; 255 is
+/// A two-way data-access cache (<see cref="Cpu.ReadTlb"/>, <see cref="Cpu.WriteTlb"/>): set s = page &amp; (DataTlbSets - 1) is
 /// entries 2s (way 0, the most recently filled) and 2s + 1 (way 1, the entry way 0 held before), 32 bytes, one host
 /// cache line. A page is in at most one way. Compiled code compares way 0 inline and way 1 out of line: keep the layout.
 /// </summary>
-[InlineArray(Cpu.TlbEntries * Cpu.DataTlbWays)]
+[InlineArray(Cpu.DataTlbSets * Cpu.DataTlbWays)]
 public struct DataTlbArray { private TlbEntry _e; }
 
 /// <summary>A translation the DAT TLB keeps: what the tables said for one 4 KiB page of one address space.</summary>

@@ -46,13 +46,13 @@ public sealed unsafe partial class RegionEmitter
         var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, tlb);
-        if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - SetShift)) & (ulong)((Cpu.TlbEntries - 1) << SetShift)));
+        if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - SetShift)) & (ulong)((Cpu.DataTlbSets - 1) << SetShift)));
         else
         {
             Push(addr);
             LdcI4(12 - SetShift); // set index * set size (2 ways of 16 bytes)
             _il.Emit(OpCodes.Shr_Un);
-            _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.TlbEntries - 1) << SetShift));
+            _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.DataTlbSets - 1) << SetShift));
             _il.Emit(OpCodes.And);
             _il.Emit(OpCodes.Conv_U);
         }
