@@ -5,7 +5,7 @@ namespace S390Jit.Architecture.State;
 
 /// <summary>
 /// Storage access as the CPU sees it: logical address -> (DAT) real -> (prefixing) absolute -> host.
-/// A small direct-mapped cache per access kind (read, write, instruction fetch) makes the common case
+/// A small cache per access kind (read and write: two-way; instruction fetch: direct-mapped) makes the common case
 /// one compare; it holds only the current translation context and is refilled from the DAT TLB.
 /// Every exception condition (translation, addressing, low-address, DAT, key-controlled and
 /// instruction-execution protection) is found on the slow path.
