@@ -247,7 +247,7 @@ public sealed unsafe class BlockCache
 
     // Execute's results besides a CpuExit of an instruction: the block ran to its end (or its last instruction
     // branched), or it stopped early and the caller's loop continues at the current PSW
-    private const CpuExit Continue = (CpuExit)0xFE, Stop = (CpuExit)0xFF;
+    private const CpuExit Continue = (CpuExit)0xFE, Stop = (CpuExit)0xFF, Taken = (CpuExit)0xFD;
 
     /// <summary>
     /// Runs the instructions of one block (the threaded part: per instruction the step without fetch and decode);
@@ -256,45 +256,87 @@ public sealed unsafe class BlockCache
     /// </summary>
     private static CpuExit Execute(Cpu cpu, DecodedInsn[] insns, CodeWatch watch, ulong mask, out int at)
     {
-        ref var start = ref MemoryMarshal.GetArrayDataReference(insns);
-        ref var d = ref start;
+        // the loop keeps only cpu, watch, d and end live across the body's call (no spills); the rare paths (an event
+        // due, an instruction with checks) are out of line
+        ref var d = ref MemoryMarshal.GetArrayDataReference(insns);
         ref var end = ref Unsafe.Add(ref d, insns.Length);
-        at = insns.Length - 1;
         do
         {
-            if (cpu.Cycles >= cpu.EventCycle)
+            var body = d.Body;
+            if (cpu.Cycles >= cpu.EventCycle || body == null)
             {
-                var e = cpu.ServiceEvents();
-                if (e != CpuExit.None) return e;
-                // an interruption was taken: continue at its new PSW (or the translation changed: check the page again)
-                if (cpu.PswAddr != d.Addr || cpu.PswMask != mask || watch.CodeModified) return Stop;
-            }
-            cpu.IssueAddr = d.Addr;
-            cpu.InstrAddr = d.Addr;
-            cpu.InstrLength = d.Insn.Length;
-            cpu.PswAddr = d.Next;
-            if (d.Body != null)
-            {
-                // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
-                d.Body(new InterpBackend(cpu), ref d.Insn);
-                cpu.Cycles += d.Cycles;
-                cpu.Instructions++;
-                if (watch.CodeModified) return Stop;
-                if (cpu.PswAddr != d.Next)
+                var x = Slow(cpu, ref d, watch, mask);
+                if (x != Continue)
                 {
-                    at = (int)((nuint)Unsafe.ByteOffset(ref start, ref d) / (nuint)sizeof(DecodedInsn));
-                    return Continue;
+                    if (x == Taken)
+                    {
+                        at = Index(insns, ref d);
+                        return Continue;
+                    }
+                    at = 0;
+                    return x;
                 }
             }
             else
             {
-                var x = cpu.Execute(d.Insn.Def, ref d.Insn);
-                if (x != CpuExit.None) return x;
-                if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask) return Stop;
+                ulong addr = d.Addr, next = d.Next;
+                cpu.IssueAddr = addr;
+                cpu.InstrAddr = addr;
+                cpu.InstrLength = d.Length;
+                cpu.PswAddr = next;
+                // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
+                body(new InterpBackend(cpu), ref d.Insn);
+                cpu.Cycles += d.Cycles;
+                cpu.Instructions++;
+                if (watch.CodeModified) { at = 0; return Stop; }
+                if (cpu.PswAddr != d.Next)
+                {
+                    at = Index(insns, ref d);
+                    return Continue;
+                }
             }
             d = ref Unsafe.Add(ref d, 1);
         }
         while (Unsafe.IsAddressLessThan(ref d, ref end));
+        at = insns.Length - 1;
+        return Continue;
+    }
+
+    private static int Index(DecodedInsn[] insns, ref DecodedInsn d) =>
+        (int)((nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(insns), ref d) / (nuint)sizeof(DecodedInsn));
+
+    /// <summary>
+    /// One instruction of <see cref="Execute"/> off its fast path: the event check due at its boundary, then the
+    /// instruction (through <see cref="Cpu.Execute"/> when it has checks). <see cref="Continue"/>: go on with the next
+    /// instruction of the block; anything else ends the block (<see cref="Stop"/>: at the current PSW).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static CpuExit Slow(Cpu cpu, ref DecodedInsn d, CodeWatch watch, ulong mask)
+    {
+        if (cpu.Cycles >= cpu.EventCycle)
+        {
+            var e = cpu.ServiceEvents();
+            if (e != CpuExit.None) return e;
+            // an interruption was taken: continue at its new PSW (or the translation changed: check the page again)
+            if (cpu.PswAddr != d.Addr || cpu.PswMask != mask || watch.CodeModified) return Stop;
+        }
+        cpu.IssueAddr = d.Addr;
+        cpu.InstrAddr = d.Addr;
+        cpu.InstrLength = d.Length;
+        cpu.PswAddr = d.Next;
+        var body = d.Body;
+        if (body != null)
+        {
+            body(new InterpBackend(cpu), ref d.Insn);
+            cpu.Cycles += d.Cycles;
+            cpu.Instructions++;
+            // a simple body that branched is the last of its block: its successor is the caller's (Continue there)
+            if (watch.CodeModified) return Stop;
+            return cpu.PswAddr != d.Next ? Taken : Continue;
+        }
+        var x = cpu.Execute(d.Insn.Def, ref d.Insn);
+        if (x != CpuExit.None) return x;
+        if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask) return Stop;
         return Continue;
     }
 
@@ -423,7 +465,8 @@ public sealed unsafe class BlockCache
             d.Insn.Raw = raw;
             d.Insn.Length = (byte)len;
             Decoder.ExtractFields(ref d.Insn, def);
-            d.Cycles = (ulong)def.Cycles;
+            d.Cycles = (uint)def.Cycles;
+            d.Length = len;
             if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
             list[n++] = d;
             if (host2 != null) break;
