@@ -31,7 +31,9 @@ public unsafe struct DecodedInsn
     /// <summary>The row's base cycles (<see cref="InsnDef.Cycles"/>).</summary>
     [FieldOffset(32)] public uint Cycles;
     /// <summary>The instruction's length in bytes (<see cref="Insn.Length"/>, for the ILC).</summary>
-    [FieldOffset(36)] public int Length;
+    [FieldOffset(36)] public ushort Length;
+    /// <summary>The instruction's index in its block.</summary>
+    [FieldOffset(38)] public ushort Index;
     [FieldOffset(40)] public Insn Insn;
 }
 
