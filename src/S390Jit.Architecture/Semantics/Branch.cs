@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -7,10 +8,13 @@ namespace S390Jit.Architecture.Semantics;
 [SemanticBodies]
 public static class Branch<B, V> where B : struct, IBackend<V>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Rel(B b, long halfwords) => b.Const((b.InstrAddr + (ulong)(halfwords * 2)) & b.AddrMask);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Always(B b) => b.Const(1);
 
     /// <summary>Link information (BAS/BASR/BRAS form): the next address; 31-bit mode sets bit 32; 24-bit mode zeroes bits 32-39.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Link(B b, int r1)
     {
         ulong next = b.NextAddr;
@@ -33,8 +37,11 @@ public static class Branch<B, V> where B : struct, IBackend<V>
     public static void BRASL(B b, ref Insn i) { Link(b, i.R1); b.JumpIf(Always(b), Rel(b, i.RI2)); }
 
     // branch on count
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Dec32(B b, int r) { V v = b.Trunc32(b.Sub(b.G32(r), b.Const(1))); b.SetG32(r, v); return b.Xor(b.Eq(v, b.Const(0)), b.Const(1)); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Dec64(B b, int r) { V v = b.Sub(b.G(r), b.Const(1)); b.SetG(r, v); return b.Xor(b.Eq(v, b.Const(0)), b.Const(1)); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Dec32H(B b, int r) { V v = b.Trunc32(b.Sub(b.G32H(r), b.Const(1))); b.SetG32H(r, v); return b.Xor(b.Eq(v, b.Const(0)), b.Const(1)); }
     public static void BCT(B b, ref Insn i) { V t = b.Addr(i.X2, i.B2, i.D2); b.JumpIf(Dec32(b, i.R1), t); }
     public static void BCTR(B b, ref Insn i) { V t = b.G(i.R2); V nz = Dec32(b, i.R1); if (i.R2 != 0) b.JumpIf(nz, t); }
@@ -69,9 +76,13 @@ public static class Branch<B, V> where B : struct, IBackend<V>
     public static void BRXLG(B b, ref Insn i) => b.JumpIf(Index64(b, i.R1, i.R3, false), Rel(b, i.RI2));
 
     // compare and branch (relative: RIE; to an address: RRS / RIS); the cc is unchanged
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Cmp(B b, int m, V x, V y, bool signed) => CcRules.CompareMask(b, m, x, y, signed);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V S32(B b, int r) => b.SExt32(b.G(r));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V I(B b, long v) => b.Const((ulong)v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V A4(B b, ref Insn i) => b.Addr(0, i.B4, i.D4);
     public static void CRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, S32(b, i.R1), S32(b, i.R2), true), Rel(b, i.RI4));
     public static void CGRJ(B b, ref Insn i) => b.JumpIf(Cmp(b, i.M3, b.G(i.R1), b.G(i.R2), true), Rel(b, i.RI4));

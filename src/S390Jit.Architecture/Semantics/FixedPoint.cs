@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -11,13 +12,16 @@ namespace S390Jit.Architecture.Semantics;
 public static class FixedPoint<B, V> where B : struct, IBackend<V>
 {
     // ---- shared steps ---------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Imm(B b, long v) => b.Const((ulong)v);
     private static V Bit63(B b, V v) => b.ShrU(v, b.Const(63));
 
     /// <summary>Where a result goes (QEMU insn-data style: one operation, then a write-back column).</summary>
     private enum Dest { Low32, High32, Full64 }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(B b, Dest d, int r1, V r)
     {
         switch (d)
@@ -32,6 +36,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
     /// Add or subtract, signed or logical, 32-bit (low or high word) or 64-bit: the result is written
     /// back, the condition code set by its rule, then fixed-point overflow (signed) is recognised.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddSub(B b, Dest d, int r1, V a, V c, bool sub, bool logical)
     {
         bool wide = d == Dest.Full64;
@@ -42,6 +47,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
     }
 
     /// <summary>The condition code and overflow check of an add or subtract whose result <paramref name="r"/> is stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Arith(B b, V a, V c, V r, bool sub, bool logical, bool wide)
     {
         var op = (sub, logical) switch
@@ -69,6 +75,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
     private static void SubL64(B b, int r1, V a, V c) => AddSub(b, Dest.Full64, r1, a, c, sub: true, logical: true);
 
     /// <summary>ALC family: carry in is cc bit 2 (cc 2 or 3); cc = (result != 0) | carry out &lt;&lt; 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddCarry32(B b, int r1, V a, V c)
     {
         V sum = b.Add(b.Add(a, c), b.CcMatches(0b0011));
@@ -76,6 +83,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
         b.SetG32(r1, r);
         SetCcCarry(b, r, b.ShrU(sum, b.Const(32)));
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddCarry64(B b, int r1, V a, V c)
     {
         V cin = b.CcMatches(0b0011);
@@ -86,6 +94,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
         SetCcCarry(b, r, carry);
     }
     /// <summary>SLB family: borrow in when cc bit 2 is zero (cc 0 or 1); cc = (result != 0) | no-borrow &lt;&lt; 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubBorrow32(B b, int r1, V a, V c)
     {
         V d = b.Sub(b.Sub(a, c), b.CcMatches(0b1100)); // 64-bit: bit 63 set when a borrow came out
@@ -93,6 +102,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
         b.SetG32(r1, r);
         SetCcCarry(b, r, b.Xor(Bit63(b, d), b.Const(1)));
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SubBorrow64(B b, int r1, V a, V c)
     {
         V bin = b.CcMatches(0b1100);
@@ -101,6 +111,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
         b.SetG(r1, r);
         SetCcCarry(b, r, b.Xor(b.Or(b.LtU(a, c), b.LtU(t, bin)), b.Const(1)));
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SetCcCarry(B b, V r, V carry) => b.SetCc(CcOp.Const, b.Const(0), CcRules.NonZeroOrFlag(b, r, carry), b.Const(0));
 
     /// <summary>ASI/AGSI: the storage operand is the first operand and the destination.</summary>
@@ -207,6 +218,7 @@ public static class FixedPoint<B, V> where B : struct, IBackend<V>
     private static void CmpS32(B b, V a, V c) => b.SetCc(CcOp.CompareSigned32, a, c, b.Const(0));
     private static void CmpS64(B b, V a, V c) => b.SetCc(CcOp.CompareSigned64, a, c, b.Const(0));
     private static void CmpL32(B b, V a, V c) => b.SetCc(CcOp.CompareLogical32, a, c, b.Const(0));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CmpL64(B b, V a, V c) => b.SetCc(CcOp.CompareLogical64, a, c, b.Const(0));
     private static V Half(B b, V addr) => b.Trunc32(b.SExt16(b.Load(2, addr)));
     /// <summary>Relative-long operand: its address is known at translation; misalignment is a specification exception.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -7,6 +8,7 @@ namespace S390Jit.Architecture.Semantics;
 [SemanticBodies]
 public static class LoadStore<B, V> where B : struct, IBackend<V>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V K(B b, ulong v) => b.Const(v);
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
     private static V A2s(B b, ref Insn i) => b.Addr(0, i.B2, i.D2);
@@ -155,6 +157,7 @@ public static class LoadStore<B, V> where B : struct, IBackend<V>
     }
 
     // ---- addresses: 64-bit mode replaces the register, 24/31-bit mode sets the low word ----------
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SetAddress(B b, int r1, V addr)
     {
         if (b.AddressingMode == 64) b.SetG(r1, addr);

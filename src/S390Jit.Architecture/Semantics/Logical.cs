@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -9,9 +10,12 @@ public static class Logical<B, V> where B : struct, IBackend<V>
 {
     private static V A2(B b, ref Insn i) => b.Addr(i.X2, i.B2, i.D2);
     private static V A1(B b, ref Insn i) => b.Addr(0, i.B1, i.D1);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V K(B b, ulong v) => b.Const(v);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Set32(B b, int r1, V v) { b.SetG32(r1, v); b.SetCc(CcOp.NonZero32, v, K(b, 0), K(b, 0)); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Set64(B b, int r1, V v) { b.SetG(r1, v); b.SetCc(CcOp.NonZero64, v, K(b, 0), K(b, 0)); }
 
     public static void NR(B b, ref Insn i) => Set32(b, i.R1, b.And(b.G32(i.R1), b.G32(i.R2)));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.State;
 
@@ -7,8 +8,10 @@ namespace S390Jit.Architecture.Semantics;
 [SemanticBodies]
 public static class Shift<B, V> where B : struct, IBackend<V>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V K(B b, ulong v) => b.Const(v);
     /// <summary>The shift amount: the low 6 bits of the second-operand address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V Amount(B b, ref Insn i) => b.And(b.Addr(0, i.B2, i.D2), K(b, 63));
 
     public static void SLL(B b, ref Insn i) => b.SetG32(i.R1, b.Trunc32(b.Shl(b.G32(i.R1), Amount(b, ref i))));

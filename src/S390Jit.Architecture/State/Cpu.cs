@@ -166,7 +166,11 @@ public sealed unsafe partial class Cpu
         AddrMask = (PswMask & Psw.EA) != 0 ? ~0UL : (PswMask & Psw.BA) != 0 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
     }
 
-    public int AddressingMode => (PswMask & Psw.EA) != 0 ? 64 : (PswMask & Psw.BA) != 0 ? 31 : 24;
+    public int AddressingMode
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (PswMask & Psw.EA) != 0 ? 64 : (PswMask & Psw.BA) != 0 ? 31 : 24;
+    }
 
     // ---- address generation ----------------------------------------------------------------
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

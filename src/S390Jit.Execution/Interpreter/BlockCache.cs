@@ -247,54 +247,92 @@ public sealed unsafe class BlockCache
 
     // Execute's results besides a CpuExit of an instruction: the block ran to its end (or its last instruction
     // branched), or it stopped early and the caller's loop continues at the current PSW
-    private const CpuExit Continue = (CpuExit)0xFE, Stop = (CpuExit)0xFF;
+    private const CpuExit Continue = (CpuExit)0xFE, Stop = (CpuExit)0xFF, Taken = (CpuExit)0xFD;
 
     /// <summary>
     /// Runs the instructions of one block (the threaded part: per instruction the step without fetch and decode);
     /// on <see cref="Continue"/>, <paramref name="at"/> is the index of the last instruction run (the block's last, or
     /// a branch that was taken).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static CpuExit Execute(Cpu cpu, DecodedInsn[] insns, CodeWatch watch, ulong mask, out int at)
     {
-        ref var start = ref MemoryMarshal.GetArrayDataReference(insns);
-        ref var d = ref start;
-        ref var end = ref Unsafe.Add(ref d, insns.Length);
-        at = insns.Length - 1;
+        ref var first = ref MemoryMarshal.GetArrayDataReference(insns);
+        int r = Loop(cpu, ref first, ref Unsafe.Add(ref first, insns.Length), watch, mask);
+        at = r >> 8;
+        return (CpuExit)(byte)r;
+    }
+
+    /// <summary>
+    /// <see cref="Execute"/>'s loop: the result is the CpuExit in bits 0-7 and, for <see cref="Continue"/>, the index of
+    /// the last instruction run above them. Only cpu, watch, mask, d and end are live across the body's call (they fit
+    /// the callee-saved registers); the rare paths (an event due, an instruction with checks) are out of line.
+    /// <para>(Inlined into the chain's loop, it measured no faster on the kernel boot: the chain's own state then competes
+    /// for the registers.)</para>
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Loop(Cpu cpu, ref DecodedInsn d, ref DecodedInsn end, CodeWatch watch, ulong mask)
+    {
         do
         {
-            if (cpu.Cycles >= cpu.EventCycle)
+            var body = d.Body;
+            if (cpu.Cycles >= cpu.EventCycle || body == null)
             {
-                var e = cpu.ServiceEvents();
-                if (e != CpuExit.None) return e;
-                // an interruption was taken: continue at its new PSW (or the translation changed: check the page again)
-                if (cpu.PswAddr != d.Addr || cpu.PswMask != mask || watch.CodeModified) return Stop;
-            }
-            cpu.IssueAddr = d.Addr;
-            cpu.InstrAddr = d.Addr;
-            cpu.InstrLength = d.Insn.Length;
-            cpu.PswAddr = d.Next;
-            if (d.Body != null)
-            {
-                // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
-                d.Body(new InterpBackend(cpu), ref d.Insn);
-                cpu.Cycles += d.Cycles;
-                cpu.Instructions++;
-                if (watch.CodeModified) return Stop;
-                if (cpu.PswAddr != d.Next)
-                {
-                    at = (int)((nuint)Unsafe.ByteOffset(ref start, ref d) / (nuint)sizeof(DecodedInsn));
-                    return Continue;
-                }
+                var x = Slow(cpu, ref d, watch, mask);
+                if (x != Continue) return x == Taken ? (int)Continue | (d.Index << 8) : (int)x;
             }
             else
             {
-                var x = cpu.Execute(d.Insn.Def, ref d.Insn);
-                if (x != CpuExit.None) return x;
-                if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask) return Stop;
+                ulong addr = d.Addr;
+                cpu.IssueAddr = addr;
+                cpu.InstrAddr = addr;
+                cpu.InstrLength = d.Length;
+                cpu.PswAddr = d.Next;
+                // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
+                body(new InterpBackend(cpu), ref d.Insn);
+                cpu.Cycles += d.Cycles;
+                cpu.Instructions++;
+                if (watch.CodeModified) return (int)Stop;
+                if (cpu.PswAddr != d.Next) return (int)Continue | (d.Index << 8);
             }
             d = ref Unsafe.Add(ref d, 1);
         }
         while (Unsafe.IsAddressLessThan(ref d, ref end));
+        return (int)Continue | (Unsafe.Add(ref d, -1).Index << 8);
+    }
+
+    /// <summary>
+    /// One instruction of <see cref="Execute"/> off its fast path: the event check due at its boundary, then the
+    /// instruction (through <see cref="Cpu.Execute"/> when it has checks). <see cref="Continue"/>: go on with the next
+    /// instruction of the block; anything else ends the block (<see cref="Stop"/>: at the current PSW).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static CpuExit Slow(Cpu cpu, ref DecodedInsn d, CodeWatch watch, ulong mask)
+    {
+        if (cpu.Cycles >= cpu.EventCycle)
+        {
+            var e = cpu.ServiceEvents();
+            if (e != CpuExit.None) return e;
+            // an interruption was taken: continue at its new PSW (or the translation changed: check the page again)
+            if (cpu.PswAddr != d.Addr || cpu.PswMask != mask || watch.CodeModified) return Stop;
+        }
+        cpu.IssueAddr = d.Addr;
+        cpu.InstrAddr = d.Addr;
+        cpu.InstrLength = d.Length;
+        cpu.PswAddr = d.Next;
+        var body = d.Body;
+        if (body != null)
+        {
+            body(new InterpBackend(cpu), ref d.Insn);
+            cpu.Cycles += d.Cycles;
+            cpu.Instructions++;
+            // a simple body that branched is the last of its block: its successor is the caller's (Continue there)
+            if (watch.CodeModified) return Stop;
+            return cpu.PswAddr != d.Next ? Taken : Continue;
+        }
+        var x = cpu.Execute(d.Insn.Def, ref d.Insn);
+        if (x != CpuExit.None) return x;
+        if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask) return Stop;
         return Continue;
     }
 
@@ -423,7 +461,9 @@ public sealed unsafe class BlockCache
             d.Insn.Raw = raw;
             d.Insn.Length = (byte)len;
             Decoder.ExtractFields(ref d.Insn, def);
-            d.Cycles = (ulong)def.Cycles;
+            d.Cycles = (uint)def.Cycles;
+            d.Length = (ushort)len;
+            d.Index = (ushort)n;
             if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
             list[n++] = d;
             if (host2 != null) break;

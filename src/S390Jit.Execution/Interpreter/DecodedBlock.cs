@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using S390Jit.Architecture.Isa;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Execution.Jit;
@@ -9,25 +10,31 @@ namespace S390Jit.Execution.Interpreter;
 /// semantic body the interpreter instantiation runs, and every operand field), its address and the
 /// address after it.
 /// </summary>
+[StructLayout(LayoutKind.Explicit)]
 public unsafe struct DecodedInsn
 {
-    public Insn Insn;
-    public ulong Addr;
-    public ulong Next;
+    // what the first tier reads for every instruction comes first, in one cache line with the start of Insn
     /// <summary>
     /// The row's simple body as instantiated for the interpreter (<see cref="InsnDef.ExecSimple"/>), cached when
     /// every check <see cref="Architecture.State.Cpu.Execute"/> makes before it is known to pass whatever the
     /// state (facility installed, interpreted under the SIE, not privileged, register pairs even, not a vector
     /// row); null: the instruction goes through <see cref="Architecture.State.Cpu.Execute"/>.
     /// </summary>
-    public delegate*<InterpBackend, ref Insn, void> Body;
-    /// <summary>The row's base cycles (<see cref="InsnDef.Cycles"/>).</summary>
-    public ulong Cycles;
+    [FieldOffset(0)] public delegate*<InterpBackend, ref Insn, void> Body;
+    [FieldOffset(8)] public ulong Addr;
+    [FieldOffset(16)] public ulong Next;
     /// <summary>
     /// The block execution last continued in after this instruction branched (a one-entry successor cache per exit;
     /// for the last instruction, the taken exit: falling through is <see cref="DecodedBlock.FallThrough"/>).
     /// </summary>
-    public DecodedBlock? Taken;
+    [FieldOffset(24)] public DecodedBlock? Taken;
+    /// <summary>The row's base cycles (<see cref="InsnDef.Cycles"/>).</summary>
+    [FieldOffset(32)] public uint Cycles;
+    /// <summary>The instruction's length in bytes (<see cref="Insn.Length"/>, for the ILC).</summary>
+    [FieldOffset(36)] public ushort Length;
+    /// <summary>The instruction's index in its block.</summary>
+    [FieldOffset(38)] public ushort Index;
+    [FieldOffset(40)] public Insn Insn;
 }
 
 /// <summary>
