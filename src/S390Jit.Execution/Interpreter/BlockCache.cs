@@ -100,6 +100,12 @@ public sealed unsafe class BlockCache
     /// <summary>Diagnostics (S390JIT_PHASES): calls of <see cref="Run"/>, blocks run, successor-cache misses, re-decodes of stale blocks, chain ends by reason.</summary>
     public long Calls, BlocksRun, SuccessorMisses, StaleDecodes, EndHot, EndNoChain, EndStop, EndBudget, EndNoBlock;
 
+    /// <summary>
+    /// The block a chain of <see cref="Run"/> ended before because it is hot (the PSW is at its start; the chain's key with its
+    /// address is its key, and it is valid in the current translation): the engine takes it (and clears it) to enter its region.
+    /// </summary>
+    public DecodedBlock? HotBlock;
+
     /// <summary>A CPU whose write cache must forget frames that become code (every vcpu of a VM).</summary>
     public void Attach(Cpu cpu)
     {
@@ -236,7 +242,7 @@ public sealed unsafe class BlockCache
                 // compiled code for it and nothing was published since (its compile is pending)
                 if (s.Heat + 1 >= HotThreshold)
                 {
-                    if (s.NoCodeEpoch != PublishEpoch) { EndHot++; return CpuExit.None; }
+                    if (s.NoCodeEpoch != PublishEpoch) { EndHot++; HotBlock = s; return CpuExit.None; }
                     if (s.Waiting != null) s.Waiting.Heat++;
                 }
                 else s.Heat++;

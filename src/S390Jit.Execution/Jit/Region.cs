@@ -61,6 +61,11 @@ public sealed class RegionData
     /// <summary>Constant exit targets by site, and the region entry each one was last linked to (chaining).</summary>
     public ulong[] ExitTargets = [];
     public RegionEntry?[] ExitLinks = [];
+    /// <summary>
+    /// Per constant exit site: the publication epoch (<see cref="Interpreter.BlockCache.PublishEpoch"/>) at which its target
+    /// had no entry (-1: none known); entries are added only by publications, so the dispatcher need not look again before the next.
+    /// </summary>
+    public int[] ExitMisses = [];
     public ulong[] BlockEnds = [];
     /// <summary>
     /// Per block: the most cycles compiled code entered there can run before it reaches an event check point or an
