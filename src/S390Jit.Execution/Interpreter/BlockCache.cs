@@ -156,6 +156,17 @@ public sealed unsafe class BlockCache
     /// </summary>
     public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
+        DecodedBlock? none = null;
+        return Run(cpu, key, sink, ref none);
+    }
+
+    /// <summary>
+    /// <see cref="Run(Cpu, RegionKey, IHotBlockSink?)"/> starting from <paramref name="cached"/> (the caller's block for this
+    /// start, e.g. a region exit's) while it is the key's and valid, without a lookup; otherwise from the block
+    /// <see cref="Find"/> gives, which replaces it.
+    /// </summary>
+    public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink, ref DecodedBlock? cached)
+    {
         if (HotThreshold == int.MaxValue) sink = null;
         // the cached bodies assumed the facility list they were decoded under (the SIE loads the guest's at entry)
         if (!cpu.Facilities.AsSpan().SequenceEqual(_facilities))
@@ -164,7 +175,8 @@ public sealed unsafe class BlockCache
             _facilities = (ulong[])cpu.Facilities.Clone();
         }
         Calls++;
-        var b = Find(cpu, key);
+        var b = cached;
+        if (b == null || b.Key != key || !Valid(cpu, b)) b = cached = Find(cpu, key);
         if (b == null)
         {
             FetchMisses++;
@@ -179,7 +191,7 @@ public sealed unsafe class BlockCache
             if (Refill(cpu, key.Address))
             {
                 FetchRefills++;
-                b = Find(cpu, key);
+                b = cached = Find(cpu, key);
             }
             if (b == null) return cpu.Step();
         }

@@ -182,6 +182,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         // next came from a first-tier block's cached entry (no key or frame check needed); the PSW's key was just looked up
         // at a region exit and had no entry (the first tier runs it without another lookup)
         bool trusted = false, noEntry = false;
+        // with noEntry after a region exit: the region and its exit site (site 0: computed), whose cached first-tier block
+        // (RegionData.ExitBlocks, Region.PredictedBlock) the first tier starts from without a lookup while it is still the key's
+        Region? exitRegion = null;
+        int exitSite = 0;
         while (true)
         {
             try
@@ -214,7 +218,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         key = RegionKey.Of(cpu);
                         entry = noEntry ? null : Lookup(cpu, key);
                     }
+                    var fromExit = noEntry ? exitRegion : null;
                     noEntry = false;
+                    exitRegion = null;
                     if (entry != null)
                     {
                         var region = entry.Region;
@@ -245,6 +251,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                     next = succ;
                                     // (Successor looked the PSW's key up: with the mask unchanged, the first tier runs it next)
                                     noEntry = succ == null && cpu.PswMask == mask;
+                                    exitRegion = cur.Region;
+                                    exitSite = site;
                                     break;
                                 }
                                 cur = succ;
@@ -315,12 +323,19 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         }
                     }
                     if (key.Address != cpu.PswAddr) key = RegionKey.Of(cpu);
-                    var y = Interpret(cpu, key, this);
+                    CpuExit y;
+                    if (fromExit == null) y = Interpret(cpu, key, this);
+                    else if (exitSite != 0) y = Interpret(cpu, key, this, ref fromExit.Data.ExitBlocks[exitSite]);
+                    else y = Interpret(cpu, key, this, ref fromExit.PredictedBlock);
                     if (y != CpuExit.None) return y;
-                    // the chain stopped before a hot block: enter its region (the entry it holds, or the one a lookup finds)
-                    if (_blocks.HotBlock is { } hot)
+                    // the chain stopped before a hot block: enter its region (the entry it holds, or the one a lookup finds).
+                    // The chain ran under the key it started with but the address (the same PSW mask; loading a control
+                    // register ends it), and the block is valid now: its key is the PSW's when it is that key (a successor
+                    // cache may hold a block decoded under another key: the engine's loop looks that one up)
+                    var hot = _blocks.HotBlock;
+                    _blocks.HotBlock = null;
+                    if (hot != null && hot.Key == key with { Address = hot.Key.Address })
                     {
-                        _blocks.HotBlock = null;
                         var en = hot.Entry;
                         int epoch = _blocks.PublishEpoch;
                         if (en == null || en.Dead || hot.EntryEpoch != epoch)
@@ -552,13 +567,23 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// </summary>
     private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
+        DecodedBlock? none = null;
+        return Interpret(cpu, key, sink, ref none);
+    }
+
+    /// <summary>
+    /// <see cref="Interpret(Cpu, RegionKey, IHotBlockSink?)"/> starting from <paramref name="cached"/> (a region exit's block)
+    /// while it is the key's and valid, else from the block a lookup finds, which then replaces it.
+    /// </summary>
+    private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink, ref DecodedBlock? cached)
+    {
         if ((cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) ||
             (cpu.PswMask & Psw.Per) != 0 || (cpu.PswMask & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46)))
             return Step(cpu, cpu.PswAddr, ulong.MaxValue);
         ulong before = cpu.Instructions;
         // during the warm-up nothing is hot: blocks neither count entries nor stop their chains for the engine's loop
         if (!_warm && sink != null && !(_warm = cpu.Instructions >= (ulong)_opt.WarmupInstructions)) sink = null;
-        try { return _blocks.Run(cpu, key, sink); }
+        try { return _blocks.Run(cpu, key, sink, ref cached); }
         finally { Stats.InterpretedInstructions += (long)(cpu.Instructions - before); }
     }
 

@@ -82,6 +82,7 @@ public static class RegionCompiler
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
         data.ExitMisses = new int[sites.Count];
+        data.ExitBlocks = new Interpreter.DecodedBlock?[sites.Count];
         Array.Fill(data.ExitMisses, -1);
         double emitted = ThreadCpuMicroseconds();
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
