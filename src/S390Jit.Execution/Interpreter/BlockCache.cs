@@ -106,6 +106,9 @@ public sealed unsafe class BlockCache
     /// </summary>
     public DecodedBlock? HotBlock;
 
+    /// <summary>The block a call of <see cref="Run"/> looked up to start from (null: none, or the caller's cached one); the caller clears it.</summary>
+    public DecodedBlock? Started;
+
     /// <summary>A CPU whose write cache must forget frames that become code (every vcpu of a VM).</summary>
     public void Attach(Cpu cpu)
     {
@@ -156,16 +159,15 @@ public sealed unsafe class BlockCache
     /// </summary>
     public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
-        DecodedBlock? none = null;
-        return Run(cpu, key, sink, ref none);
+        return Run(cpu, key, sink, null);
     }
 
     /// <summary>
     /// <see cref="Run(Cpu, RegionKey, IHotBlockSink?)"/> starting from <paramref name="cached"/> (the caller's block for this
     /// start, e.g. a region exit's) while it is the key's and valid, without a lookup; otherwise from the block
-    /// <see cref="Find"/> gives, which replaces it.
+    /// <see cref="Find"/> gives, left in <see cref="Started"/> for the caller to cache.
     /// </summary>
-    public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink, ref DecodedBlock? cached)
+    public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink, DecodedBlock? cached)
     {
         if (HotThreshold == int.MaxValue) sink = null;
         // the cached bodies assumed the facility list they were decoded under (the SIE loads the guest's at entry)
@@ -176,7 +178,7 @@ public sealed unsafe class BlockCache
         }
         Calls++;
         var b = cached;
-        if (b == null || b.Key != key || !Valid(cpu, b)) b = cached = Find(cpu, key);
+        if (b == null || b.Key != key || !Valid(cpu, b)) Started = b = Find(cpu, key);
         if (b == null)
         {
             FetchMisses++;
@@ -191,7 +193,7 @@ public sealed unsafe class BlockCache
             if (Refill(cpu, key.Address))
             {
                 FetchRefills++;
-                b = cached = Find(cpu, key);
+                Started = b = Find(cpu, key);
             }
             if (b == null) return cpu.Step();
         }

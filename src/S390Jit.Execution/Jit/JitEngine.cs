@@ -323,10 +323,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         }
                     }
                     if (key.Address != cpu.PswAddr) key = RegionKey.Of(cpu);
-                    CpuExit y;
-                    if (fromExit == null) y = Interpret(cpu, key, this);
-                    else if (exitSite != 0) y = Interpret(cpu, key, this, ref fromExit.Data.ExitBlocks[exitSite]);
-                    else y = Interpret(cpu, key, this, ref fromExit.PredictedBlock);
+                    var y = Interpret(cpu, key, this, fromExit == null ? null : exitSite != 0 ? fromExit.Data.ExitBlocks[exitSite] : fromExit.PredictedBlock);
+                    if (_blocks.Started is { } started)
+                    {
+                        _blocks.Started = null;
+                        if (fromExit != null && exitSite != 0) fromExit.Data.ExitBlocks[exitSite] = started;
+                        else if (fromExit != null) fromExit.PredictedBlock = started;
+                    }
                     if (y != CpuExit.None) return y;
                     // the chain stopped before a hot block: enter its region (the entry it holds, or the one a lookup finds).
                     // The chain ran under the key it started with but the address (the same PSW mask; loading a control
@@ -351,7 +354,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             catch (ProgramInterruptException p)
             {
                 trusted = noEntry = false;
-                _blocks.HotBlock = null;
+                _blocks.HotBlock = _blocks.Started = null;
                 cpu.TakeProgramInterruption(p);
             }
             catch (SieInterceptException)
@@ -567,15 +570,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// </summary>
     private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
-        DecodedBlock? none = null;
-        return Interpret(cpu, key, sink, ref none);
+        return Interpret(cpu, key, sink, null);
     }
 
     /// <summary>
     /// <see cref="Interpret(Cpu, RegionKey, IHotBlockSink?)"/> starting from <paramref name="cached"/> (a region exit's block)
-    /// while it is the key's and valid, else from the block a lookup finds, which then replaces it.
+    /// while it is the key's and valid, else from the block a lookup finds (<see cref="BlockCache.Started"/>).
     /// </summary>
-    private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink, ref DecodedBlock? cached)
+    private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink, DecodedBlock? cached)
     {
         if ((cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) ||
             (cpu.PswMask & Psw.Per) != 0 || (cpu.PswMask & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46)))
@@ -583,7 +585,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         ulong before = cpu.Instructions;
         // during the warm-up nothing is hot: blocks neither count entries nor stop their chains for the engine's loop
         if (!_warm && sink != null && !(_warm = cpu.Instructions >= (ulong)_opt.WarmupInstructions)) sink = null;
-        try { return _blocks.Run(cpu, key, sink, ref cached); }
+        try { return _blocks.Run(cpu, key, sink, cached); }
         finally { Stats.InterpretedInstructions += (long)(cpu.Instructions - before); }
     }
 
