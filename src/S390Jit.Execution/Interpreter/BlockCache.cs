@@ -100,6 +100,15 @@ public sealed unsafe class BlockCache
     /// <summary>Diagnostics (S390JIT_PHASES): calls of <see cref="Run"/>, blocks run, successor-cache misses, re-decodes of stale blocks, chain ends by reason.</summary>
     public long Calls, BlocksRun, SuccessorMisses, StaleDecodes, EndHot, EndNoChain, EndStop, EndBudget, EndNoBlock;
 
+    /// <summary>
+    /// The block a chain of <see cref="Run"/> ended before because it is hot (the PSW is at its start; the chain's key with its
+    /// address is its key, and it is valid in the current translation): the engine takes it (and clears it) to enter its region.
+    /// </summary>
+    public DecodedBlock? HotBlock;
+
+    /// <summary>The block a call of <see cref="Run"/> looked up to start from (null: none, or the caller's cached one); the caller clears it.</summary>
+    public DecodedBlock? Started;
+
     /// <summary>A CPU whose write cache must forget frames that become code (every vcpu of a VM).</summary>
     public void Attach(Cpu cpu)
     {
@@ -150,6 +159,16 @@ public sealed unsafe class BlockCache
     /// </summary>
     public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
+        return Run(cpu, key, sink, null);
+    }
+
+    /// <summary>
+    /// <see cref="Run(Cpu, RegionKey, IHotBlockSink?)"/> starting from <paramref name="cached"/> (the caller's block for this
+    /// start, e.g. a region exit's) while it is the key's and valid, without a lookup; otherwise from the block
+    /// <see cref="Find"/> gives, left in <see cref="Started"/> for the caller to cache.
+    /// </summary>
+    public CpuExit Run(Cpu cpu, RegionKey key, IHotBlockSink? sink, DecodedBlock? cached)
+    {
         if (HotThreshold == int.MaxValue) sink = null;
         // the cached bodies assumed the facility list they were decoded under (the SIE loads the guest's at entry)
         if (!cpu.Facilities.AsSpan().SequenceEqual(_facilities))
@@ -158,7 +177,8 @@ public sealed unsafe class BlockCache
             _facilities = (ulong[])cpu.Facilities.Clone();
         }
         Calls++;
-        var b = Find(cpu, key);
+        var b = cached;
+        if (b == null || b.Key != key || !Valid(cpu, b)) Started = b = Find(cpu, key);
         if (b == null)
         {
             FetchMisses++;
@@ -173,7 +193,7 @@ public sealed unsafe class BlockCache
             if (Refill(cpu, key.Address))
             {
                 FetchRefills++;
-                b = Find(cpu, key);
+                Started = b = Find(cpu, key);
             }
             if (b == null) return cpu.Step();
         }
@@ -236,7 +256,7 @@ public sealed unsafe class BlockCache
                 // compiled code for it and nothing was published since (its compile is pending)
                 if (s.Heat + 1 >= HotThreshold)
                 {
-                    if (s.NoCodeEpoch != PublishEpoch) { EndHot++; return CpuExit.None; }
+                    if (s.NoCodeEpoch != PublishEpoch) { EndHot++; HotBlock = s; return CpuExit.None; }
                     if (s.Waiting != null) s.Waiting.Heat++;
                 }
                 else s.Heat++;

@@ -74,6 +74,13 @@ public sealed unsafe class DecodedBlock
     /// </summary>
     public int NoCodeEpoch = -1;
     public HotCounter? Waiting;
+    /// <summary>
+    /// The compiled region entry the engine found for this hot block, and the <see cref="BlockCache.PublishEpoch"/> it was
+    /// found at: a chain that ends here enters it without a lookup while the epoch holds and the entry is alive (the block
+    /// being valid means its page still translates to the frame the entry was found for).
+    /// </summary>
+    public RegionEntry? Entry;
+    public int EntryEpoch = -1;
     /// <summary>The last block execution continued in after falling through this one (taken exits: <see cref="DecodedInsn.Taken"/>).</summary>
     public DecodedBlock? FallThrough;
 }

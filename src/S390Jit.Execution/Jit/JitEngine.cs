@@ -179,6 +179,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         if (cpu.StorageObserver != _watch) Attach(cpu);
         RegionEntry? next = null;
+        // next came from a first-tier block's cached entry (no key or frame check needed); the PSW's key was just looked up
+        // at a region exit and had no entry (the first tier runs it without another lookup)
+        bool trusted = false, noEntry = false;
+        // with noEntry after a region exit: the region and its exit site (site 0: computed), whose cached first-tier block
+        // (RegionData.ExitBlocks, Region.PredictedBlock) the first tier starts from without a lookup while it is still the key's
+        Region? exitRegion = null;
+        int exitSite = 0;
         while (true)
         {
             try
@@ -190,25 +197,30 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         var e = cpu.ServiceEvents();
                         if (e != CpuExit.None) return e;
                         next = null; // an interruption may have been taken: the successor found at the exit is not the PSW's
+                        noEntry = false;
                     }
-                    if (_publishReady) Publish(cpu);
+                    if (_publishReady) { Publish(cpu); noEntry = false; }
                     // PER and the access-register mode run in the interpreter (PER events, operand spaces by access register)
                     ulong psw = cpu.PswMask;
-                    if ((psw & Psw.Per) != 0 || (psw & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46))) { next = null; var z = Interpret(cpu, cpu.PswAddr, ulong.MaxValue); if (z != CpuExit.None) return z; continue; }
+                    if ((psw & Psw.Per) != 0 || (psw & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46))) { next = null; noEntry = trusted = false; var z = Interpret(cpu, cpu.PswAddr, ulong.MaxValue); if (z != CpuExit.None) return z; continue; }
                     RegionKey key = default;
                     var entry = next;
                     next = null;
                     // under DAT a link is followed only while it is the entry a lookup would give: same key, same frame
-                    if (entry != null && !entry.Region.Dead && (entry.Key.Dat || (psw & Psw.Dat) != 0))
+                    if (entry != null && !trusted && !entry.Region.Dead && (entry.Key.Dat || (psw & Psw.Dat) != 0))
                     {
                         key = RegionKey.Of(cpu);
                         if (entry.Key != key || !cpu.InstructionFrameIs(key.Address, entry.Region.DatFrame)) entry = null;
                     }
+                    trusted = false;
                     if (entry == null || entry.Dead || entry.Key.Address != cpu.PswAddr)
                     {
                         key = RegionKey.Of(cpu);
-                        entry = Lookup(cpu, key);
+                        entry = noEntry ? null : Lookup(cpu, key);
                     }
+                    var fromExit = noEntry ? exitRegion : null;
+                    noEntry = false;
+                    exitRegion = null;
                     if (entry != null)
                     {
                         var region = entry.Region;
@@ -234,9 +246,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 var succ = site != 0 ? cur.Links[site] : null;
                                 if (succ == null || succ.Dead) succ = Successor(cpu, cur.Region, site);
                                 if (succ == null || cpu.Cycles >= cpu.EventCycle || _publishReady || cpu.PswMask != mask ||
-                                    (succ.Key.Dat && !Follows(cpu, succ)))
+                                    (succ.Key.Dat && !(site != 0 && !_watch.CodeModified && SamePage(cur, succ)) && !Follows(cpu, succ)))
                                 {
                                     next = succ;
+                                    // (Successor looked the PSW's key up: with the mask unchanged, the first tier runs it next)
+                                    noEntry = succ == null && cpu.PswMask == mask;
+                                    exitRegion = cur.Region;
+                                    exitSite = site;
                                     break;
                                 }
                                 cur = succ;
@@ -307,12 +323,38 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                         }
                     }
                     if (key.Address != cpu.PswAddr) key = RegionKey.Of(cpu);
-                    var y = Interpret(cpu, key, this);
+                    var y = Interpret(cpu, key, this, fromExit == null ? null : exitSite != 0 ? fromExit.Data.ExitBlocks[exitSite] : fromExit.PredictedBlock);
+                    if (_blocks.Started is { } started)
+                    {
+                        _blocks.Started = null;
+                        if (fromExit != null && exitSite != 0) fromExit.Data.ExitBlocks[exitSite] = started;
+                        else if (fromExit != null) fromExit.PredictedBlock = started;
+                    }
                     if (y != CpuExit.None) return y;
+                    // the chain stopped before a hot block: enter its region (the entry it holds, or the one a lookup finds).
+                    // The chain ran under the key it started with but the address (the same PSW mask; loading a control
+                    // register ends it), and the block is valid now: its key is the PSW's when it is that key (a successor
+                    // cache may hold a block decoded under another key: the engine's loop looks that one up)
+                    var hot = _blocks.HotBlock;
+                    _blocks.HotBlock = null;
+                    if (hot != null && hot.Key == key with { Address = hot.Key.Address })
+                    {
+                        var en = hot.Entry;
+                        int epoch = _blocks.PublishEpoch;
+                        if (en == null || en.Dead || hot.EntryEpoch != epoch)
+                        {
+                            hot.Entry = en = Lookup(cpu, hot.Key);
+                            hot.EntryEpoch = epoch;
+                        }
+                        if (en != null) { next = en; trusted = true; }
+                        else noEntry = true;
+                    }
                 }
             }
             catch (ProgramInterruptException p)
             {
+                trusted = noEntry = false;
+                _blocks.HotBlock = _blocks.Started = null;
                 cpu.TakeProgramInterruption(p);
             }
             catch (SieInterceptException)
@@ -447,7 +489,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         {
             var link = d.ExitLinks[idx];
             if (link == null || link.Region.Dead)
+            {
+                // a target without an entry has none until the next publication (the only place entries are added)
+                int epoch = _blocks.PublishEpoch;
+                if (link == null && d.ExitMisses[idx] == epoch) return null;
                 d.ExitLinks[idx] = link = Lookup(cpu, region.Key.Dat ? RegionKey.Of(cpu) : region.Key with { Address = d.ExitTargets[idx] });
+                if (link == null) d.ExitMisses[idx] = epoch;
+            }
             return link;
         }
         // (not under --profile: a rebuild could take a return into the region, past the profiler)
@@ -457,6 +505,20 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         p = Lookup(cpu, RegionKey.Of(cpu));
         if (p != null) { region.Predicted = p; region.PredictedMask = cpu.PswMask; }
         return p;
+    }
+
+    /// <summary>
+    /// A constant exit of <paramref name="cur"/> (no control register was loaded: LCTL and LCTLG leave through computed exits)
+    /// with the PSW mask unchanged and no translation change in the run (<see cref="CodeWatch.CodeModified"/>) reaches the key
+    /// <paramref name="cur"/> was entered with but the address, and its page still translates to the frame it did at entry:
+    /// an entry of the same space and page, compiled from the same frame, is the one <see cref="Follows"/> would accept.
+    /// </summary>
+    private static bool SamePage(RegionEntry cur, RegionEntry succ)
+    {
+        var a = cur.Key;
+        var b = succ.Key;
+        return a.Dat && ((a.Address ^ b.Address) >> 12) == 0 && a.Asce == b.Asce && a.Mode == b.Mode &&
+               a.FixedOverflowMask == b.FixedOverflowMask && cur.Region.DatFrame == succ.Region.DatFrame;
     }
 
     /// <summary>Under DAT an entry is followed only while it is the one a lookup would give: same key (space), same frame.</summary>
@@ -508,13 +570,22 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// </summary>
     private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink)
     {
+        return Interpret(cpu, key, sink, null);
+    }
+
+    /// <summary>
+    /// <see cref="Interpret(Cpu, RegionKey, IHotBlockSink?)"/> starting from <paramref name="cached"/> (a region exit's block)
+    /// while it is the key's and valid, else from the block a lookup finds (<see cref="BlockCache.Started"/>).
+    /// </summary>
+    private CpuExit Interpret(Cpu cpu, RegionKey key, IHotBlockSink? sink, DecodedBlock? cached)
+    {
         if ((cpu.Observer is { } observer && (observer.WantsBlocks || observer.WantsInstructions)) ||
             (cpu.PswMask & Psw.Per) != 0 || (cpu.PswMask & (Psw.Dat | Psw.AscMask)) == (Psw.Dat | (1UL << 46)))
             return Step(cpu, cpu.PswAddr, ulong.MaxValue);
         ulong before = cpu.Instructions;
         // during the warm-up nothing is hot: blocks neither count entries nor stop their chains for the engine's loop
         if (!_warm && sink != null && !(_warm = cpu.Instructions >= (ulong)_opt.WarmupInstructions)) sink = null;
-        try { return _blocks.Run(cpu, key, sink); }
+        try { return _blocks.Run(cpu, key, sink, cached); }
         finally { Stats.InterpretedInstructions += (long)(cpu.Instructions - before); }
     }
 

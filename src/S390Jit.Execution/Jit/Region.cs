@@ -61,6 +61,13 @@ public sealed class RegionData
     /// <summary>Constant exit targets by site, and the region entry each one was last linked to (chaining).</summary>
     public ulong[] ExitTargets = [];
     public RegionEntry?[] ExitLinks = [];
+    /// <summary>
+    /// Per constant exit site: the publication epoch (<see cref="Interpreter.BlockCache.PublishEpoch"/>) at which its target
+    /// had no entry (-1: none known); entries are added only by publications, so the dispatcher need not look again before the next.
+    /// </summary>
+    public int[] ExitMisses = [];
+    /// <summary>Per constant exit site: the first-tier block its target last ran from (the site has no region entry to link to).</summary>
+    public Interpreter.DecodedBlock?[] ExitBlocks = [];
     public ulong[] BlockEnds = [];
     /// <summary>
     /// Per block: the most cycles compiled code entered there can run before it reaches an event check point or an
@@ -153,6 +160,8 @@ public sealed class Region
     /// <summary>The entry the last computed exit led to, and the PSW mask then (prediction for the next one; see JitEngine.Successor).</summary>
     public RegionEntry? Predicted;
     public ulong PredictedMask;
+    /// <summary>The first-tier block the last computed exit without a region entry ran from.</summary>
+    public Interpreter.DecodedBlock? PredictedBlock;
     /// <summary>The region was rebuilt with its indirect targets (or the rebuild is pending): stop profiling it.</summary>
     public bool Rebuilt;
     /// <summary>TLB-miss re-executions by instruction index, and their total (profile for a rebuild whose misses stay compiled).</summary>

@@ -81,6 +81,9 @@ public static class RegionCompiler
         var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites, out int ilBytes, out int locals);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
+        data.ExitMisses = new int[sites.Count];
+        data.ExitBlocks = new Interpreter.DecodedBlock?[sites.Count];
+        Array.Fill(data.ExitMisses, -1);
         double emitted = ThreadCpuMicroseconds();
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
