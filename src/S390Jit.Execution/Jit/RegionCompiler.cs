@@ -58,25 +58,45 @@ public static class RegionCompiler
     private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
         double start = ThreadCpuMicroseconds();
-        var insns = blocks.SelectMany(b => b.Insns).ToList();
+        // plain loops over arrays: the compiler thread's own code must be precompiled (ReadyToRun), and LINQ over
+        // value types is instantiated, jitted at Tier0 and re-jitted at run time (perf/issue14-ilcost.md)
+        int count = 0;
+        foreach (var b in blocks) count += b.Insns.Count;
+        var defs = new InsnDef[count];
+        var insnArr = new Insn[count];
+        var addrs = new ulong[count];
+        var lengths = new int[count];
+        var blockStarts = new ulong[blocks.Count];
+        var blockEnds = new ulong[blocks.Count];
+        int writes = 0, uses = 0, k = 0;
+        for (int bi = 0; bi < blocks.Count; bi++)
+        {
+            var b = blocks[bi];
+            blockStarts[bi] = b.Start;
+            var bl = b.Insns;
+            for (int j = 0; j < bl.Count; j++)
+            {
+                var p = bl[j];
+                defs[k] = p.Def; insnArr[k] = p.Insn; addrs[k] = p.Addr; lengths[k] = p.Length;
+                // the analysis pass found the registers the region writes (only those are stored back) and
+                // uses (only those are loaded): the region is translated once
+                writes |= p.Facts.Writes; uses |= p.Facts.Reads | p.Facts.Writes;
+                k++;
+            }
+            var last = bl[^1];
+            blockEnds[bi] = last.Addr + (ulong)last.Length;
+        }
         var data = new RegionData
         {
-            Defs = insns.Select(p => p.Def).ToArray(),
-            Insns = insns.Select(p => p.Insn).ToArray(),
-            Addrs = insns.Select(p => p.Addr).ToArray(),
-            Lengths = insns.Select(p => p.Length).ToArray(),
-            UnchargeCycles = new ulong[insns.Count],
-            UnchargeCount = new ulong[insns.Count],
-            BlockStarts = blocks.Select(b => b.Start).ToArray(),
-            BlockEnds = blocks.Select(b => b.Insns[^1].Addr + (ulong)b.Insns[^1].Length).ToArray(),
+            Defs = defs, Insns = insnArr, Addrs = addrs, Lengths = lengths,
+            UnchargeCycles = new ulong[count],
+            UnchargeCount = new ulong[count],
+            BlockStarts = blockStarts,
+            BlockEnds = blockEnds,
         };
-
-        // the analysis pass found the registers the region writes (only those are stored back) and
-        // uses (only those are loaded): the region is translated once
-        int writes = 0, uses = 0;
-        foreach (var p in insns) { writes |= p.Facts.Writes; uses |= p.Facts.Reads | p.Facts.Writes; }
-        var written = Enumerable.Range(0, 16).Select(r => (writes >> r & 1) != 0).ToArray();
-        var used = Enumerable.Range(0, 16).Select(r => (uses >> r & 1) != 0).ToArray();
+        var written = new bool[16];
+        var used = new bool[16];
+        for (int r = 0; r < 16; r++) { written[r] = (writes >> r & 1) != 0; used[r] = (uses >> r & 1) != 0; }
         var carried = CarriedLoops(blocks);
         var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites, out int ilBytes, out int locals);
         data.ExitTargets = sites.ToArray();
@@ -88,10 +108,10 @@ public static class RegionCompiler
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
         double end = ThreadCpuMicroseconds();
-        CompileProfile.Region(key, blocks.Count, insns.Count, sites.Count, ilBytes, locals, emitted - start, end - emitted);
+        CompileProfile.Region(key, blocks.Count, count, sites.Count, ilBytes, locals, emitted - start, end - emitted);
         return new Region
         {
-            Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = insns.Count,
+            Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = count,
             Run = run, CompileMicroseconds = end - start, EmitMicroseconds = emitted - start, IlBytes = ilBytes,
         };
     }
@@ -158,24 +178,42 @@ public static class RegionCompiler
         {
             int uses = 0;
             for (int i = first; i <= last; i++)
-            {
-                if (!blocks[i].Insns.All(p => p.Def.IsSimple)) return false;
-                foreach (var p in blocks[i].Insns) uses |= p.Facts.Reads | p.Facts.Writes;
-            }
+                foreach (var p in blocks[i].Insns)
+                {
+                    if (!p.Def.IsSimple) return false;
+                    uses |= p.Facts.Reads | p.Facts.Writes;
+                }
             return System.Numerics.BitOperations.PopCount((uint)uses) <= MaxCarriedRegisters;
         }
         // per loop head, all its back edges as one loop (a dispatch loop's cases all jump back to its head)
-        // when that is possible, else each back edge's own range
+        // when that is possible, else each back edge's own range (heads in order of their first back edge)
         var candidates = new List<(int First, int Last)>();
-        foreach (var head in backEdges.GroupBy(e => e.First))
+        var headDone = new bool[blocks.Count];
+        for (int e = 0; e < backEdges.Count; e++)
         {
-            int last = head.Max(e => e.Last);
-            if (Simple(head.Key, last)) candidates.Add((head.Key, last));
-            else candidates.AddRange(head.Distinct());
+            int head = backEdges[e].First;
+            if (headDone[head]) continue;
+            headDone[head] = true;
+            int last = backEdges[e].Last;
+            for (int f = e + 1; f < backEdges.Count; f++) if (backEdges[f].First == head && backEdges[f].Last > last) last = backEdges[f].Last;
+            if (Simple(head, last)) { candidates.Add((head, last)); continue; }
+            for (int f = e; f < backEdges.Count; f++)
+                if (backEdges[f].First == head && !candidates.Contains(backEdges[f])) candidates.Add(backEdges[f]);
+        }
+        // shortest first (a stable sort: equal lengths keep their order)
+        var order = new int[candidates.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        for (int i = 1; i < order.Length; i++)
+        {
+            int x = order[i], j = i - 1;
+            int len = candidates[x].Last - candidates[x].First;
+            while (j >= 0 && candidates[order[j]].Last - candidates[order[j]].First > len) { order[j + 1] = order[j]; j--; }
+            order[j + 1] = x;
         }
         var taken = new bool[blocks.Count];
-        foreach (var c in candidates.OrderBy(c => c.Last - c.First))
+        foreach (int o in order)
         {
+            var c = candidates[o];
             bool ok = Simple(c.First, c.Last);
             for (int i = c.First; i <= c.Last && ok; i++) ok = !taken[i];
             if (!ok) continue;
@@ -191,7 +229,8 @@ public static class RegionCompiler
     {
         var resident = new bool[16];
         if (MaxResident <= 0) return resident;
-        var starts = blocks.Select(b => b.Start).ToHashSet();
+        var starts = new HashSet<ulong>();
+        foreach (var b in blocks) starts.Add(b.Start);
         var loops = new List<(ulong From, ulong To)>();
         foreach (var b in blocks)
         {
@@ -201,21 +240,31 @@ public static class RegionCompiler
         }
         if (loops.Count == 0) return resident;
         var weight = new int[16];
-        var inCarried = new HashSet<PlanBlock>();
-        foreach (var (first, last) in carried) for (int i = first; i <= last; i++) inCarried.Add(blocks[i]);
-        foreach (var b in blocks)
+        var inCarried = new bool[blocks.Count];
+        foreach (var (first, last) in carried) for (int i = first; i <= last; i++) inCarried[i] = true;
+        for (int bi = 0; bi < blocks.Count; bi++)
         {
-            if (!loops.Any(l => b.Start >= l.From && b.Start <= l.To)) continue;
+            var b = blocks[bi];
+            bool inLoop = false;
+            foreach (var l in loops) if (b.Start >= l.From && b.Start <= l.To) { inLoop = true; break; }
+            if (!inLoop) continue;
             // innermost loops (carried) weigh most: their registers not made resident are carried in the loop's own locals
-            int w = inCarried.Contains(b) ? CarriedWeight : 1;
+            int w = inCarried[bi] ? CarriedWeight : 1;
             foreach (var p in b.Insns)
             {
                 int use = p.Facts.Reads | p.Facts.Writes;
                 for (int r = 0; r < 16; r++) if ((use >> r & 1) != 0) weight[r] += w;
             }
         }
-        foreach (var r in Enumerable.Range(0, 16).Where(r => weight[r] >= 2).OrderByDescending(r => weight[r]).Take(MaxResident))
-            resident[r] = true;
+        // the MaxResident heaviest (at least 2), ties to the lower register
+        for (int n = 0; n < MaxResident; n++)
+        {
+            int best = -1;
+            for (int r = 0; r < 16; r++)
+                if (!resident[r] && weight[r] >= 2 && (best < 0 || weight[r] > weight[best])) best = r;
+            if (best < 0) break;
+            resident[best] = true;
+        }
         return resident;
     }
 
@@ -227,10 +276,30 @@ public static class RegionCompiler
         var il = dm.GetILGenerator();
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
         e.IdentityRegion = !key.Dat && s_identity;
-        var labels = blocks.ToDictionary(b => b.Start, _ => il.DefineLabel());
+        var labels = new Dictionary<ulong, Label>(blocks.Count);
+        var blockLabels = new Label[blocks.Count];
+        var seeds = new HashSet<ulong>();
+        int nIndirect = 0;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var b = blocks[i];
+            labels.Add(b.Start, blockLabels[i] = il.DefineLabel());
+            if (b.IndirectTarget) nIndirect++;
+            if (b.Seed) seeds.Add(b.Start);
+        }
         e.BlockLabel = a => labels.TryGetValue(a, out var l) ? l : null;
-        e.IndirectTargets = blocks.Where(b => b.IndirectTarget).Select(b => (b.Start, labels[b.Start])).OrderBy(t => t.Start).ToArray();
-        e.Seeds = blocks.Where(b => b.Seed).Select(b => b.Start).ToHashSet();
+        // the indirect targets in address order (insertion sort: block starts are distinct)
+        var indirect = new (ulong Addr, Label Label)[nIndirect];
+        nIndirect = 0;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            if (!blocks[i].IndirectTarget) continue;
+            int j = nIndirect++;
+            while (j > 0 && indirect[j - 1].Addr > blocks[i].Start) { indirect[j] = indirect[j - 1]; j--; }
+            indirect[j] = (blocks[i].Start, blockLabels[i]);
+        }
+        e.IndirectTargets = indirect;
+        e.Seeds = seeds;
         e.CallSites = CallSites(blocks, e.AddrMask);
         // carried loops: each block of one has an inner label the loop's own edges jump to
         var loopOf = new RegionEmitter.CarriedLoop?[blocks.Count];
@@ -256,8 +325,10 @@ public static class RegionCompiler
         var stepEntry = e.EntryEventCheck();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
-        il.Emit(OpCodes.Switch, blocks.Select((b, i) => Entry(blocks, i) ? labels[b.Start] : stepEntry).ToArray());
-        il.Emit(OpCodes.Br, labels[blocks[0].Start]);
+        var entries = new Label[blocks.Count];
+        for (int i = 0; i < blocks.Count; i++) entries[i] = Entry(blocks, i) ? blockLabels[i] : stepEntry;
+        il.Emit(OpCodes.Switch, entries);
+        il.Emit(OpCodes.Br, blockLabels[0]);
         int index = 0;
         for (int bi = 0; bi < blocks.Count; bi++)
         {
@@ -269,14 +340,19 @@ public static class RegionCompiler
             e.BlockPlan = block.Insns; // (look-ahead of the block's storage accesses, RegionEmitter.Reuse)
             if (checkPoint[bi]) e.EventCheck(block.Start, block.Index, (ulong)data.EntryBounds[bi]);
             e.Edges.Clear();
-            bool vector = block.Insns.Any(p => p.Facts.NeedsVector);
-            e.AfpCheck(!vector && block.Insns.Any(p => p.Facts.NeedsAfp), block.Start, block.Index);
-            e.VectorCheck(vector, block.Start, block.Index);
+            bool vector = false, afp = false;
             int once = 0, more = 0;
-            foreach (var p in block.Insns) { more |= (once & p.Facts.Reads) | p.Facts.MultiReads; once |= p.Facts.Reads; }
+            ulong blockCycles = 0, blockCount = 0;
+            foreach (var p in block.Insns)
+            {
+                vector |= p.Facts.NeedsVector;
+                afp |= p.Facts.NeedsAfp;
+                more |= (once & p.Facts.Reads) | p.Facts.MultiReads; once |= p.Facts.Reads;
+                if (p.Def.IsSimple) { blockCycles += Cost(p); blockCount++; }
+            }
+            e.AfpCheck(!vector && afp, block.Start, block.Index);
+            e.VectorCheck(vector, block.Start, block.Index);
             e.SingleReads = once & ~more;
-            var simple = block.Insns.Where(p => p.Def.IsSimple).ToList();
-            ulong blockCycles = simple.Aggregate(0UL, (s, p) => s + Cost(p)), blockCount = (ulong)simple.Count;
             e.Charge(blockCycles, blockCount);
             ulong chargedCycles = blockCycles, chargedCount = blockCount;
             foreach (var pi in block.Insns)
@@ -348,7 +424,8 @@ public static class RegionCompiler
         int n = blocks.Count;
         var index = new Dictionary<ulong, int>();
         for (int i = 0; i < n; i++) index[blocks[i].Start] = i;
-        var indirect = Enumerable.Range(0, n).Where(i => blocks[i].IndirectTarget).ToList();
+        var indirect = new List<int>();
+        for (int i = 0; i < n; i++) if (blocks[i].IndirectTarget) indirect.Add(i);
         succ = new List<int>[n];
         check = new bool[n];
         for (int i = 0; i < n; i++)

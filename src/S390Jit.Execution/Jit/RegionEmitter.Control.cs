@@ -34,7 +34,10 @@ public sealed unsafe partial class RegionEmitter
             {
                 // blocks of the current carried loop are entered past their load (stored above for the others)
                 CarryTo(loop);
-                targets = targets.Select(t => (t.Addr, loop.Inner.TryGetValue(t.Label, out var inner) ? inner : t.Label)).ToArray();
+                var moved = new (ulong Addr, Label Label)[targets.Length];
+                for (int i = 0; i < targets.Length; i++)
+                    moved[i] = (targets[i].Addr, loop.Inner.TryGetValue(targets[i].Label, out var inner) ? inner : targets[i].Label);
+                targets = moved;
             }
             EmitTargetSearch(targets, 0, targets.Length);
             // the only exit that stores the PSW (the others' is the dispatcher's or a helper's): the exit local is not live elsewhere
@@ -64,7 +67,12 @@ public sealed unsafe partial class RegionEmitter
         if (fn == null) return IndirectTargets;
         var keep = new HashSet<ulong>(Seeds);
         foreach (var (entry, ret) in CallSites) if (entry == null || entry == fn) keep.Add(ret);
-        return IndirectTargets.Where(t => keep.Contains(t.Addr)).ToArray();
+        int n = 0;
+        foreach (var t in IndirectTargets) if (keep.Contains(t.Addr)) n++;
+        var kept = new (ulong Addr, Label Label)[n];
+        n = 0;
+        foreach (var t in IndirectTargets) if (keep.Contains(t.Addr)) kept[n++] = t;
+        return kept;
     }
 
     private void EmitTargetSearch((ulong Addr, Label Label)[] t, int lo, int hi)

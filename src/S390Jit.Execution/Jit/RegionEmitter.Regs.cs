@@ -63,11 +63,17 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Where an exit from here goes: the exit block, or the shared stub that stores the block's written registers first.</summary>
     private Label ExitTarget()
     {
-        if (!_cacheDirty.Contains(true) && _ccDirty == 0) return _exit;
+        bool anyDirty = false;
+        for (int r = 0; r < 16; r++) anyDirty |= _cacheDirty[r];
+        if (!anyDirty && _ccDirty == 0) return _exit;
         if (_flushStub is not Label stub)
         {
             stub = _il.DefineLabel();
-            var stores = Enumerable.Range(0, 16).Where(r => _cacheDirty[r]).Select(r => (r, _cache[r]!)).ToArray();
+            int n = 0;
+            for (int r = 0; r < 16; r++) if (_cacheDirty[r]) n++;
+            var stores = new (int, LocalBuilder)[n];
+            n = 0;
+            for (int r = 0; r < 16; r++) if (_cacheDirty[r]) stores[n++] = (r, _cache[r]!);
             _flushStubs.Add((stub, stores, (_ccDirty, _ccPendingOp, _ccPendingSrc, _ccPendingDst)));
             _flushStub = stub;
         }

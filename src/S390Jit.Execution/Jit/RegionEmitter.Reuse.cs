@@ -29,8 +29,8 @@ public sealed unsafe partial class RegionEmitter
     private List<PlanInsn>? _blockPlan;
     private int _planPos = -1;
 
-    /// <summary>An address value known as base + D: the base is the values of registers X and B (a key naming them), or a constant (key "").</summary>
-    private readonly record struct Shape(string Base, byte X, byte B, long D);
+    /// <summary>An address value known as base + D: the base is the values of registers X and B (keys naming them, <see cref="RegKey"/>), or a constant (keys -2).</summary>
+    private readonly record struct Shape(long BaseX, long BaseB, byte X, byte B, long D);
 
     /// <summary>Address values of the current instruction with a known shape: the expression or the local that holds it.</summary>
     private readonly Dictionary<object, Shape> _shapes = new(ReferenceEqualityComparer.Instance);
@@ -39,16 +39,18 @@ public sealed unsafe partial class RegionEmitter
     private readonly int[] _regVersion = new int[16];
 
     /// <summary>Proven ranges of the current block: host address of Base + Lo in Host; bytes [Lo, Hi) lie in one page; Write: from the write cache.</summary>
-    private readonly List<(string Base, long Lo, long Hi, bool Write, LocalBuilder Host)> _hosts = new();
+    private readonly List<(long BaseX, long BaseB, long Lo, long Hi, bool Write, LocalBuilder Host)> _hosts = new();
 
     private void BumpRegVersion(int r) => _regVersion[r]++;
 
     /// <summary>The key of register <paramref name="r"/>'s current value (after the address read it), or null when it has none.</summary>
-    private string? RegKey(int r)
+    /// <summary>The value of register <paramref name="r"/> as a key (no string per access): 0 for no register,
+    /// resident register and write version, or the block's cache local; -1 when not known.</summary>
+    private long RegKey(int r)
     {
-        if (r == 0) return "-";
-        if (_resident[r]) return "R" + r + "." + _regVersion[r];
-        return _cache[r] is { } l ? "L" + l.LocalIndex : null;
+        if (r == 0) return 0;
+        if (_resident[r]) return 1L << 60 | (long)r << 40 | (uint)_regVersion[r];
+        return _cache[r] is { } l ? 2L << 60 | (uint)l.LocalIndex : -1;
     }
 
     /// <summary>Records the shape of an effective address (called by <see cref="Address"/>).</summary>
@@ -56,8 +58,9 @@ public sealed unsafe partial class RegionEmitter
     {
         if (!Reuse) return;
         if (addr.IsConst || (addr.Expr == null && addr.Local == null)) return;
-        if (RegKey(x) is not { } kx || RegKey(b) is not { } kb) return;
-        _shapes[(object?)addr.Expr ?? addr.Local!] = new Shape(kx + "|" + kb, (byte)x, (byte)b, d);
+        long kx = RegKey(x), kb = RegKey(b);
+        if (kx < 0 || kb < 0) return;
+        _shapes[(object?)addr.Expr ?? addr.Local!] = new Shape(kx, kb, (byte)x, (byte)b, d);
     }
 
     /// <summary>A value made stable in a local keeps the shape of its expression.</summary>
@@ -69,7 +72,7 @@ public sealed unsafe partial class RegionEmitter
     private Shape? ShapeOf(Val addr)
     {
         if (!Reuse) return null;
-        if (addr.IsConst) return new Shape("", 0, 0, (long)addr.Value);
+        if (addr.IsConst) return new Shape(-2, -2, 0, 0, (long)addr.Value);
         return _shapes.TryGetValue((object?)addr.Expr ?? addr.Local!, out var s) ? s : null;
     }
 
@@ -79,7 +82,7 @@ public sealed unsafe partial class RegionEmitter
         if (shape is not { } s) return false;
         foreach (var h in _hosts)
         {
-            if (h.Base != s.Base || (write && !h.Write) || s.D < h.Lo || s.D + size > h.Hi) continue;
+            if (h.BaseX != s.BaseX || h.BaseB != s.BaseB || (write && !h.Write) || s.D < h.Lo || s.D + size > h.Hi) continue;
             _il.Emit(OpCodes.Ldloc, h.Host);
             if (s.D != h.Lo) { EmitI4((int)(s.D - h.Lo)); _il.Emit(OpCodes.Add); }
             return true;
@@ -123,7 +126,7 @@ public sealed unsafe partial class RegionEmitter
         var host = _il.DeclareLocal(typeof(nint));
         _il.Emit(OpCodes.Dup);
         _il.Emit(OpCodes.Stloc, host);
-        _hosts.Add((s.Base, s.D, s.D + len, write, host));
+        _hosts.Add((s.BaseX, s.BaseB, s.D, s.D + len, write, host));
     }
 
     /// <summary>

@@ -41,9 +41,11 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldind_I);
     }
 
+    private static readonly Type s_tlbEntryRef = typeof(TlbEntry).MakeByRefType();
+
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow, bool read = false)
     {
-        var entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType()); // fresh per access: short interval
+        var entry = _il.DeclareLocal(s_tlbEntryRef); // fresh per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, tlb);
         if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - SetShift)) & (ulong)((Cpu.DataTlbSets - 1) << SetShift)));
