@@ -20,6 +20,7 @@ public static class Program
             Console.Error.WriteLine($"s390jit: internal error: {OneLine(e.Message)}");
             return 4;
         }
+        finally { StartupTrace.Flush(); }
     }
 
     public static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();

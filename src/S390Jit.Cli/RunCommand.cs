@@ -37,8 +37,10 @@ internal static class RunCommand
         // the kernel is read and the instruction table built on a second thread while this one builds the machine
         // (one after the other under S390JIT_STARTUP_TRACE, so that each phase's figures are its own)
         // (and not with --trace host, whose lines from building the machine must not come before a bad kernel's error)
-        var load = new KernelLoad(s.Kernel, opt.MemoryBytes, background: !StartupTrace.Enabled && opt.HostTrace == null);
-        if (StartupTrace.Enabled && load.Error == null)
+        bool serial = StartupTrace.Enabled && !StartupTrace.Deferred;
+        var load = new KernelLoad(s.Kernel, opt.MemoryBytes, background: !serial && opt.HostTrace == null);
+        if (StartupTrace.Deferred) Machine.StartupMark = StartupTrace.Mark;
+        if (serial && load.Error == null)
         {
             StartupTrace.Mark("kernel loaded");
             KernelImage.Load(s.Kernel, opt.MemoryBytes); // what a second load costs: the rest of the first was code loading
@@ -226,7 +228,7 @@ internal static class RunCommand
             _path = path;
             _memory = memory;
             if (!background) { Load(); return; }
-            _thread = new Thread(() => { Load(); BuildTable(); }) { IsBackground = true, Name = "s390jit-load" };
+            _thread = new Thread(() => { Load(); BuildTable(); StartupTrace.Mark("  (second thread: kernel read, table built)"); }) { IsBackground = true, Name = "s390jit-load" };
             _thread.Start();
         }
 
