@@ -12,7 +12,7 @@ internal static class RunCommand
 
     public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr)
     {
-        bool terminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        bool terminal = ReferenceEquals(stderr, Program.StdErr) && !Console.IsErrorRedirected;
         stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
         if (s.Log.Any(l => l.Split(',').Contains("help")))
         {
@@ -26,7 +26,7 @@ internal static class RunCommand
             if (s.Unsupported is { } u) throw new UsageException(QemuCompat.UnsupportedMessage(u));
             opt = BuildOptions(s, stderr);
             // the console reads the process's stdin (QEMU's -nographic stdio), not when run in-process by tests
-            if (ReferenceEquals(stdout, Console.Out)) opt.ConsoleInput = ConsoleInput.Stdin();
+            if (ReferenceEquals(stdout, Program.StdOut)) opt.ConsoleInput = ConsoleInput.Stdin();
             BuildDiagnostics(s, opt, outputs);
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");

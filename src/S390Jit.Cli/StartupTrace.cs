@@ -21,7 +21,8 @@ internal static class StartupTrace
     private static double s_last, s_lastCpu, s_lastJitMs;
     private static long s_lastJitted;
     private static bool s_hooked;
-    private static readonly List<(string Phase, DateTime At, double Cpu, long Jitted, double JitMs)> s_marks = new();
+    private static List<(string Phase, DateTime At, double Cpu, long Jitted, double JitMs)>? s_marksList;
+    private static List<(string Phase, DateTime At, double Cpu, long Jitted, double JitMs)> s_marks => s_marksList ??= new();
 
     public static void Mark(string phase)
     {

@@ -34,7 +34,7 @@ public sealed class MachineOptions
     /// <summary>Facilities switched on or off from the default CPU model (-cpu FEATURE=on|off), by STFLE bit.</summary>
     public Dictionary<int, bool> Facilities { get; } = new();
     /// <summary>Where the guest's console output goes.</summary>
-    public Stream Console { get; set; } = System.Console.OpenStandardOutput();
+    public Stream Console { get; set; } = StandardStream.Output;
     /// <summary>
     /// The console's input (QEMU's stdio chardev), or null for none: lines given to the guest at its waits,
     /// see <see cref="Sclp.OfferInput"/>.
