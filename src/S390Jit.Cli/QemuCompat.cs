@@ -134,11 +134,12 @@ internal static class QemuCompat
         {
             int eq = part.IndexOf('=');
             string key = eq < 0 ? "cpus" : part[..eq], value = eq < 0 ? part : part[(eq + 1)..];
-            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || (n == 0 && key is "cpus" or "maxcpus"))
+            if (!Vmm.MachineOptions.TryParseDigits(value, out ulong digits) || digits > long.MaxValue || (digits == 0 && key is "cpus" or "maxcpus"))
             {
                 error = $"-smp {smp}: '{part}' is not a valid count";
                 return 0;
             }
+            long n = (long)digits;
             switch (key)
             {
                 case "cpus": cpus = n; break;

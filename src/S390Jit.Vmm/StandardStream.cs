@@ -32,6 +32,16 @@ public sealed class StandardStream : Stream
     [DllImport("libc", EntryPoint = "write")]
     private static extern unsafe nint write(int fd, byte* buffer, nint count);
 
+    [DllImport("libc", EntryPoint = "isatty")]
+    private static extern int isatty(int fd);
+
+    /// <summary>Whether file descriptor <paramref name="fd"/> (0, 1 or 2) is a terminal: isatty(3), System.Console's answer off Linux.</summary>
+    public static bool IsTerminal(int fd)
+    {
+        if (OperatingSystem.IsLinux()) return isatty(fd) == 1;
+        return fd switch { 0 => !Console.IsInputRedirected, 1 => !Console.IsOutputRedirected, _ => !Console.IsErrorRedirected };
+    }
+
     private const int EINTR = 4;
 
     public override unsafe void Write(ReadOnlySpan<byte> buffer)
