@@ -12,15 +12,21 @@ public static class Program
         StartupTrace.Mark("runtime started, Main entered");
         try
         {
-            return Run(args, Console.Out, Console.Error);
+            // (not Console.Out and Console.Error: see StandardStream)
+            return Run(args, StdOut, StdErr);
         }
         catch (Exception e)
         {
             // last line of defence: never a .NET stack trace
-            Console.Error.WriteLine($"s390jit: internal error: {OneLine(e.Message)}");
+            StdErr.WriteLine($"s390jit: internal error: {OneLine(e.Message)}");
             return 4;
         }
+        finally { StartupTrace.Flush(); }
     }
+
+    /// <summary>The process's standard output and error (UTF-8), as Main passes them to <see cref="Run"/>.</summary>
+    internal static readonly TextWriter StdOut = Vmm.StandardStream.Writer(Vmm.StandardStream.Output),
+                                        StdErr = Vmm.StandardStream.Writer(Vmm.StandardStream.Error);
 
     public static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 

@@ -90,7 +90,12 @@ internal static class QemuCompat
     /// QEMU's s390x CPU feature names for facilities (STFLE bit numbers, target/s390x/cpu_features_def.h.inc).
     /// A feature can be switched on when S390Jit implements its facility; off always.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, int> FacilityFeatures = ParseFeatures(
+    public static IReadOnlyDictionary<string, int> FacilityFeatures => Features.Table;
+
+    // (a class of its own: built on first use, not by every run's first look at QemuCompat)
+    private static class Features
+    {
+        public static readonly IReadOnlyDictionary<string, int> Table = ParseFeatures(
         "esan3:0 zarch:1 dateh:3 idtes:4 idter:5 asnlxr:6 stfle:7 edat:8 srs:9 csske:10 ctop:11 ipter:13 nonqks:14 etf2:16 " +
         "msa-base:17 ldisp:18 ldisphp:19 hfpm:20 eimm:21 etf3:22 hfpue:23 etf2eh:24 stckf:25 parseh:26 mvcos:27 tods-base:28 etf3eh:30 " +
         "ectg:31 csst:32 csst2:33 ginste:34 exrl:35 emon:36 fpe:37 opc:38 sprogp:40 fpseh:41 dfp:42 dfphp:43 pfpo:44 stfle45:45 " +
@@ -98,6 +103,7 @@ internal static class QemuCompat
         "ri:64 zpci:69 aen:71 ais:72 te:73 sthyi:74 aefsi:75 msa3-base:76 msa4-base:77 edat2:78 dfppc:80 ppa15:81 bpb:82 vx:129 iep:130 " +
         "sea_esop2:131 gs:133 vxpd:134 vxeh:135 mepoch:139 els:140 tpei:144 irbm:145 msa8-base:146 cmmnt:147 vxeh2:148 esort-base:150 " +
         "deflate-base:151 vxpdeh:152 msa9-base:155 etoken:156 unpack:161 nnpa:165 vxpdeh2:192 beareh:193 rdp:194 pai:196 paie:197");
+    }
 
     /// <summary>QEMU feature names that are no facility bit (SCLP, SIE, subfunctions): not modelled.</summary>
     public static readonly string[] OtherFeatures =
@@ -128,11 +134,12 @@ internal static class QemuCompat
         {
             int eq = part.IndexOf('=');
             string key = eq < 0 ? "cpus" : part[..eq], value = eq < 0 ? part : part[(eq + 1)..];
-            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || (n == 0 && key is "cpus" or "maxcpus"))
+            if (!Vmm.MachineOptions.TryParseDigits(value, out ulong digits) || digits > long.MaxValue || (digits == 0 && key is "cpus" or "maxcpus"))
             {
                 error = $"-smp {smp}: '{part}' is not a valid count";
                 return 0;
             }
+            long n = (long)digits;
             switch (key)
             {
                 case "cpus": cpus = n; break;

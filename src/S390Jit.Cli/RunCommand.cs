@@ -12,7 +12,7 @@ internal static class RunCommand
 
     public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr)
     {
-        bool terminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        bool terminal = ReferenceEquals(stderr, Program.StdErr) && Vmm.StandardStream.IsTerminal(2);
         stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
         if (s.Log.Any(l => l.Split(',').Contains("help")))
         {
@@ -21,12 +21,20 @@ internal static class RunCommand
         }
         MachineOptions opt;
         using var outputs = new Outputs();
+        // the kernel is read, the instruction table and the execution engine built on a second thread while this one
+        // parses the options and builds the machine (one after the other under S390JIT_STARTUP_TRACE=1, so that each
+        // phase's figures are its own; and not with --trace host, whose lines from building the machine must not come
+        // before a bad kernel's error). Started with the memory size as given: when it is malformed the options' error
+        // ends the run before the kernel's result is looked at.
+        bool serial = StartupTrace.Enabled && !StartupTrace.Deferred;
+        KernelLoad? early = s.Kernel != null && s.Unsupported == null && s.Trace.Length == 0 && !serial
+            ? new KernelLoad(s.Kernel, TryMemory(s.Memory), background: true, s.Engine, s.VerifyJit) : null;
         try
         {
             if (s.Unsupported is { } u) throw new UsageException(QemuCompat.UnsupportedMessage(u));
             opt = BuildOptions(s, stderr);
             // the console reads the process's stdin (QEMU's -nographic stdio), not when run in-process by tests
-            if (ReferenceEquals(stdout, Console.Out)) opt.ConsoleInput = ConsoleInput.Stdin();
+            if (ReferenceEquals(stdout, Program.StdOut)) opt.ConsoleInput = ConsoleInput.Stdin();
             BuildDiagnostics(s, opt, outputs);
             if (s.Kernel == null) throw new UsageException("no kernel given (s390jit run KERNEL, or -kernel KERNEL)");
             if (s.KernelBoth) throw new UsageException("kernel given twice (argument and -kernel)");
@@ -34,11 +42,11 @@ internal static class RunCommand
         }
         catch (UsageException e) { stderr.WriteLine($"s390jit: error: {e.Message}"); return 2; }
         StartupTrace.Mark("options built");
-        // the kernel is read and the instruction table built on a second thread while this one builds the machine
-        // (one after the other under S390JIT_STARTUP_TRACE, so that each phase's figures are its own)
-        // (and not with --trace host, whose lines from building the machine must not come before a bad kernel's error)
-        var load = new KernelLoad(s.Kernel, opt.MemoryBytes, background: !StartupTrace.Enabled && opt.HostTrace == null);
-        if (StartupTrace.Enabled && load.Error == null)
+        var load = early is { } e0 && e0.Memory == opt.MemoryBytes && opt.HostTrace == null
+            ? e0 : new KernelLoad(s.Kernel, opt.MemoryBytes, background: false, s.Engine, s.VerifyJit);
+        opt.EngineFactory = load.Engine;
+        if (StartupTrace.Deferred) Machine.StartupMark = StartupTrace.Mark;
+        if (serial && load.Error == null)
         {
             StartupTrace.Mark("kernel loaded");
             KernelImage.Load(s.Kernel, opt.MemoryBytes); // what a second load costs: the rest of the first was code loading
@@ -213,26 +221,47 @@ internal static class RunCommand
     private sealed class KernelLoad
     {
         private readonly string _path;
-        private readonly ulong _memory;
         private readonly Thread? _thread;
+        private readonly string _engineName;
+        private readonly bool _verify;
+        private S390Jit.Execution.IExecutionEngine? _engine;
         private KernelImage? _image;
         private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _crash;
 
         /// <summary>Why the image cannot be loaded (known at once when loaded at once, else after <see cref="Join"/>).</summary>
         public ImageFormatException? Error { get; private set; }
 
-        public KernelLoad(string path, ulong memory, bool background)
+        public KernelLoad(string path, ulong memory, bool background, string engine, bool verify)
         {
             _path = path;
-            _memory = memory;
+            Memory = memory;
+            _engineName = engine;
+            _verify = verify;
             if (!background) { Load(); return; }
-            _thread = new Thread(() => { Load(); BuildTable(); }) { IsBackground = true, Name = "s390jit-load" };
+            _thread = new Thread(() =>
+            {
+                Load();
+                BuildTable();
+                if (_image != null) // (an engine name the options refuse, or any other failure here: the machine makes its own)
+                    try { _engine = Machine.CreateEngine(_engineName, _verify); } catch (Exception) { }
+                StartupTrace.Mark("  (second thread: kernel read, table and engine built)");
+            }) { IsBackground = true, Name = "s390jit-load" };
             _thread.Start();
+        }
+
+        /// <summary>The guest memory size the image was checked against.</summary>
+        public ulong Memory { get; }
+
+        /// <summary>The execution engine built on the thread (waiting for it), or null: <see cref="MachineOptions.EngineFactory"/>.</summary>
+        public S390Jit.Execution.IExecutionEngine? Engine()
+        {
+            _thread?.Join();
+            return _engine;
         }
 
         private void Load()
         {
-            try { _image = KernelImage.Load(_path, _memory); }
+            try { _image = KernelImage.Load(_path, Memory); }
             catch (ImageFormatException e) { Error = e; }
             catch (Exception e) { _crash = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
         }
@@ -253,6 +282,13 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>-m's size as <see cref="ParseMemory"/> reads it, or ulong.MaxValue when it cannot (the options then fail).</summary>
+    private static ulong TryMemory(string text)
+    {
+        try { return ParseMemory(text); }
+        catch (UsageException) { return ulong.MaxValue; }
+    }
+
     private static MachineOptions BuildOptions(RunSettings s, TextWriter stderr)
     {
         var opt = new MachineOptions { MemoryBytes = ParseMemory(s.Memory) };
@@ -263,8 +299,8 @@ internal static class RunCommand
         if (s.MaxCycles is { } mc)
             opt.MaxCycles = ulong.TryParse(mc, NumberStyles.None, CultureInfo.InvariantCulture, out ulong cycles) && cycles > 0
                 ? cycles : throw new UsageException($"--max-cycles {mc}: expected a positive number of cycles");
-        opt.CpuMhz = uint.TryParse(s.CpuMhz, NumberStyles.None, CultureInfo.InvariantCulture, out uint mhz) && mhz > 0
-            ? mhz : throw new UsageException($"--cpu-mhz {s.CpuMhz}: expected a positive number of MHz");
+        opt.CpuMhz = MachineOptions.TryParseDigits(s.CpuMhz, out ulong mhz) && mhz is > 0 and <= uint.MaxValue
+            ? (uint)mhz : throw new UsageException($"--cpu-mhz {s.CpuMhz}: expected a positive number of MHz");
         if (s.Engine is not ("jit" or "interp" or "jit-sync" or "tier1")) throw new UsageException($"unknown engine '{s.Engine}' (available: jit, interp, tier1)");
         opt.Engine = s.Engine;
         if (s.VerifyJit && s.Engine is "interp" or "tier1") throw new UsageException("--verify-jit needs the jit engine");

@@ -20,7 +20,8 @@ public sealed class ConsoleInput
     /// <summary>How long the SCLP waits for a stream's next line before it stops waiting for input at all.</summary>
     public static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Stream? _stream;
+    private Stream? _stream;
+    private readonly Func<Stream>? _openStream; // the stream, opened when the reader starts
     private readonly ConcurrentQueue<byte[]>? _typed;
     private readonly object _lock = new();
     private readonly List<byte> _buffer = new(); // read from the stream, not handed over yet
@@ -33,6 +34,8 @@ public sealed class ConsoleInput
         _typed = typed;
     }
 
+    private ConsoleInput(Func<Stream> openStream) => _openStream = openStream;
+
     /// <summary>Input from a stream, line by line (deterministic).</summary>
     public static ConsoleInput FromStream(Stream stream) => new(stream, null);
 
@@ -43,8 +46,10 @@ public sealed class ConsoleInput
     /// The process's standard input: line by line when redirected, key by key from a terminal (read only once
     /// the guest can take input, so a guest that never reads leaves the terminal alone).
     /// </summary>
+    /// (Whether it is a terminal is asked with isatty, and System.Console is loaded only when the guest reads: Console's
+    /// set-up costs ~5 ms of CPU at every start, perf/startup.md.)
     public static ConsoleInput Stdin() =>
-        Console.IsInputRedirected ? FromStream(Console.OpenStandardInput()) : new ConsoleInput(null, new ConcurrentQueue<byte[]>());
+        !StandardStream.IsTerminal(0) ? new ConsoleInput(Console.OpenStandardInput) : new ConsoleInput(null, new ConcurrentQueue<byte[]>());
 
     private void StartReader()
     {
@@ -62,7 +67,7 @@ public sealed class ConsoleInput
         }
         else
         {
-            var stream = _stream!;
+            var stream = _stream ??= _openStream!();
             _reader = new Thread(() =>
             {
                 var buf = new byte[4096];

@@ -76,7 +76,7 @@ public sealed partial class Machine : IDisposable
             hostAp.VfioAp.Events = Events;
         }
         // all vcpus share one engine (and with the JIT one code cache and one map of watched frames)
-        Engine = CreateEngine(options.Engine, options.VerifyJit);
+        Engine = options.EngineFactory?.Invoke() ?? CreateEngine(options.Engine, options.VerifyJit);
         StartupMark?.Invoke("  execution engine");
         if (options.Profile && Engine is Execution.Interpreter.Interpreter interp) interp.Histogram = new();
         Hardware.Sie.Engine = Engine;

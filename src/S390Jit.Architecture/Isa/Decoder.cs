@@ -46,18 +46,19 @@ public static class Decoder
                 _ => ((byte)0, (byte)0),
             };
         }
-        var formats = Enum.GetValues<Format>();
-        s_extractors = new Extractor[formats.Length][];
-        foreach (var f in formats)
+        s_extractors = new Extractor[Formats.Count][];
+        for (int f = 0; f < Formats.Count; f++)
         {
-            var list = new List<Extractor>();
-            foreach (var fs in Formats.Fields(f))
+            var fields = Formats.Fields((Format)f);
+            var extractors = new Extractor[fields.Length];
+            for (int i = 0; i < fields.Length; i++)
             {
+                var fs = fields[i];
                 var (offset, isLong) = FieldOffset(fs.Field);
                 byte rxb = fs.Kind == FieldKind.Vector ? (byte)(63 - Formats.RxbBit(fs.Position)) : (byte)0;
-                list.Add(new Extractor(fs.Position, fs.Width, fs.Kind, rxb, offset, isLong));
+                extractors[i] = new Extractor(fs.Position, fs.Width, fs.Kind, rxb, offset, isLong);
             }
-            s_extractors[(int)f] = list.ToArray();
+            s_extractors[f] = extractors;
         }
     }
 

@@ -57,6 +57,10 @@ public static class Formats
 
     private static readonly FieldSpec[][] s_fields = Build();
 
+    /// <summary>How many formats there are (<see cref="Format.VSI"/> is the last member; a test checks it against the enum).
+    /// A constant, not <c>Enum.GetValues</c>: that is reflection at every start (perf/startup.md).</summary>
+    public const int Count = (int)Format.VSI + 1;
+
     public static ReadOnlySpan<FieldSpec> Fields(Format f) => s_fields[(int)f];
 
     /// <summary>Length of every instruction of this format.</summary>
@@ -71,9 +75,9 @@ public static class Formats
 
     private static FieldSpec[][] Build()
     {
-        var t = new FieldSpec[Enum.GetValues<Format>().Length][];
+        var t = new FieldSpec[Count][];
         void F(Format f, params FieldSpec[] fs) => t[(int)f] = fs;
-        F(Format.E);
+        t[(int)Format.E] = new FieldSpec[0]; // (not Array.Empty: its FieldSpec instantiation is compiled by RyuJIT)
         F(Format.I, U(Field.I1, 8, 8));
         F(Format.IE, U(Field.I1, 24, 4), U(Field.I2, 28, 4));
         F(Format.MII, R(Field.M1, 8), S(Field.RI2, 12, 12), S(Field.RI3, 24, 24));

@@ -113,7 +113,12 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private const int FastSlots = 8192;
     /// <summary>Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for, and the publication epoch it was valid in.</summary>
     private readonly (RegionKey Key, int Epoch)[] _misses = InitMisses();
-    private static (RegionKey, int)[] InitMisses() { var m = new (RegionKey, int)[FastSlots]; Array.Fill(m, (default, -1)); return m; }
+    private static (RegionKey, int)[] InitMisses()
+    {
+        var m = new (RegionKey, int)[FastSlots];
+        for (int i = 0; i < m.Length; i++) m[i] = (default, -1); // (not Array.Fill: its instantiation over this tuple is compiled by RyuJIT at every start)
+        return m;
+    }
 
     public JitEngine(JitOptions? options = null)
     {

@@ -22,7 +22,7 @@ public sealed unsafe class AivFacility
 
     private readonly HostMachine _machine;
     private readonly object _gibLock = new();
-    private readonly SortedDictionary<ulong, SortedDictionary<ushort, ApQueue>> _sources = new();
+    private readonly SortedDictionary<ulong, SortedDictionary<ushort, ApQueue>> _sources = new(NumberOrder.Instance);
     private readonly ConcurrentDictionary<ulong, StrongBox<int>> _sieUsers = new();
     private ulong _gib;
 

@@ -6,7 +6,16 @@ namespace S390Jit.Host.Kvm;
 public sealed class CpuModel
 {
     /// <summary>Facility bits (STFLE numbering) the machine offers this guest.</summary>
-    public SortedSet<int> Facilities { get; } = new(DefaultFacilities);
+    public SortedSet<int> Facilities { get; } = Default();
+
+    // (added one by one and read back by Contains: SortedSet<int>'s constructor from a collection and its enumerator
+    // are compiled by RyuJIT at every start, perf/startup.md)
+    private static SortedSet<int> Default()
+    {
+        var s = new SortedSet<int>();
+        foreach (int f in DefaultFacilities) s.Add(f);
+        return s;
+    }
     /// <summary>QEMU's "ap" feature: AP instructions available to the guest (the VMM then enables APIE).</summary>
     public bool Ap { get; set; }
     /// <summary>CPU type for STIDP/STSI (z16 = 0x3931).</summary>
@@ -28,8 +37,8 @@ public sealed class CpuModel
     public ulong[] ToList(int doublewords = 4)
     {
         var l = new ulong[doublewords];
-        foreach (int f in Facilities)
-            if (f >> 6 < doublewords) l[f >> 6] |= 0x8000_0000_0000_0000UL >> (f & 63);
+        for (int f = 0; f < doublewords * 64; f++)
+            if (Facilities.Contains(f)) l[f >> 6] |= 0x8000_0000_0000_0000UL >> (f & 63);
         return l;
     }
 }

@@ -186,7 +186,7 @@ public sealed partial class KvmVcpu
     // ---- local interruptions SIGP raises (kvm_s390_local_interrupt) -----------------------------------
 
     // emergency signals pending, one per sending CPU (the sigp_emerg_pending bitmap); the external call's sender or -1
-    private readonly SortedSet<ushort> _emergencyFrom = new();
+    private readonly SortedSet<ushort> _emergencyFrom = new(S390Jit.Hardware.NumberOrder.Instance);
     private int _externalCallFrom = -1;
 
     /// <summary>An external call is pending (SIGP SENSE reports it, a second one is refused).</summary>

@@ -127,7 +127,15 @@ public sealed class KvmVm : IHostEventSource
     public KvmVcpu? VcpuByAddress(ulong address) => Vcpus.FirstOrDefault(v => v.Cpu.CpuAddress == address);
 
     /// <summary>The VM's current time for work not running on a vcpu (the furthest vcpu's cycle count).</summary>
-    public ulong Now => Vcpus.Count == 0 ? 0 : Vcpus.Max(v => v.Cpu.Cycles);
+    public ulong Now
+    {
+        get
+        {
+            ulong now = 0; // (a loop: LINQ's Max over ulong makes Comparer<ulong> by reflection and RyuJIT compiles it)
+            foreach (var v in Vcpus) now = Math.Max(now, v.Cpu.Cycles);
+            return now;
+        }
+    }
     /// <summary>A context for host work user space starts (QEMU, sysfs): the VM's time, this VM's events.</summary>
     public HostContext UserContext() =>
         new(Math.Max(Now, _userClock), Events, Vcpus.Count > 0 ? Vcpus[0].Cpu.Clock.Mhz : 5200, c => _userClock = Math.Max(_userClock, c));

@@ -25,7 +25,7 @@ public sealed class VfioIommu
 
     private readonly Memslot _slot;
     private readonly List<(ulong Iova, ulong Size)> _mapped = new();
-    private readonly SortedDictionary<ulong, int> _pins = new();
+    private readonly SortedDictionary<ulong, int> _pins = new(S390Jit.Hardware.NumberOrder.Instance);
     private readonly List<IDmaUnmapListener> _notifiers = new();
     private readonly object _lock = new();
 
@@ -41,7 +41,7 @@ public sealed class VfioIommu
     public ulong BadUnpins { get; private set; }
 
     /// <summary>Pages pinned now, with their reference counts (guest frame -> count).</summary>
-    public IReadOnlyDictionary<ulong, int> Pins { get { lock (_lock) return new SortedDictionary<ulong, int>(_pins); } }
+    public IReadOnlyDictionary<ulong, int> Pins { get { lock (_lock) return new SortedDictionary<ulong, int>(_pins, S390Jit.Hardware.NumberOrder.Instance); } }
     public int PinnedPages { get { lock (_lock) return _pins.Count; } }
     public int PinCount(ulong gfn) { lock (_lock) return _pins.GetValueOrDefault(gfn); }
 

@@ -20,6 +20,13 @@ public class DecoderTests
     }
 
     [Test]
+    public void Format_count_is_the_enum_and_every_format_has_fields()
+    {
+        Assert.That(Formats.Count, Is.EqualTo(Enum.GetValues<Format>().Length), "Formats.Count names the last Format member");
+        foreach (var f in Enum.GetValues<Format>()) Assert.DoesNotThrow(() => _ = Formats.Fields(f).Length, f.ToString());
+    }
+
+    [Test]
     public void Every_row_round_trips_through_encoder_and_decoder([Values(1, 2, 3)] int seed)
     {
         var rng = new Random(seed);
