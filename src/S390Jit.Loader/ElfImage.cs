@@ -1,22 +1,24 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ELFSharp.ELF;
+using ELFSharp.ELF.Sections;
+using ELFSharp.ELF.Segments;
 using static S390Jit.Loader.ElfConstants;
 
 namespace S390Jit.Loader;
 
 /// <summary>
-/// An s390x ELF executable (ELF64, big-endian, EM_S390, ET_EXEC or ET_DYN), read here: the header and the
-/// bounds of both header tables and of every section are checked first, then the program headers, sections and
-/// symbols are read (any other failure is wrapped), and the segments are checked against each other and the file.
-/// <see cref="Parse"/> throws nothing but <see cref="ImageFormatException"/>. (ELFSharp, which read them until
-/// 2026-12-03, is left for its names of machines and file types in messages and <see cref="Type"/>.)
+/// An s390x ELF executable (ELF64, big-endian, EM_S390, ET_EXEC or ET_DYN), read with ELFSharp.
+/// ELFSharp trusts its input (a truncated or hostile file makes it throw whatever .NET throws, and it
+/// accepts other machines and classes), so the header and the bounds of both header tables are checked
+/// here first, ELFSharp's reading is wrapped, and the segments are checked against each other and the
+/// file afterwards. <see cref="Parse"/> throws nothing but <see cref="ImageFormatException"/>.
 /// </summary>
 public sealed class ElfImage : KernelImage
 {
-    private ElfImage(ushort type, ulong entry, LoadSegment[] segments, ElfSection[] sections, ElfSymbol[]? symbols)
+    private ElfImage(FileType type, ulong entry, LoadSegment[] segments, ElfSection[] sections, ElfSymbol[]? symbols)
     {
-        _type = type;
+        Type = type;
         Entry = entry;
         Segments = segments;
         Sections = sections;
@@ -29,8 +31,7 @@ public sealed class ElfImage : KernelImage
     public override string Format => "ELF";
 
     /// <summary>Executable or SharedObject (a position-independent executable, loaded at its link addresses).</summary>
-    public FileType Type => (FileType)_type;
-    private readonly ushort _type;
+    public FileType Type { get; }
 
     /// <summary>e_entry. Not required to lie inside a segment (QEMU accepts any entry point).</summary>
     public override ulong Entry { get; }
@@ -62,63 +63,60 @@ public sealed class ElfImage : KernelImage
     /// <summary>Validates and parses an in-memory ELF file. Segment and section data alias <paramref name="file"/>.</summary>
     public static new ElfImage Parse(ReadOnlyMemory<byte> file)
     {
-        // read here, not with ELFSharp: its generic ELF<ulong> types, netstandard and System.Net.Primitives cost ~9 ms of
-        // CPU at every start (perf/startup.md); CheckHeader has checked both header tables' bounds and every section's
-        var f = file.Span;
-        var h = CheckHeader(f);
-        string stage = "program headers";
+        var h = CheckHeader(file.Span);
+        var bytes = MemoryMarshal.TryGetArray(file, out var array) ? array : new ArraySegment<byte>(file.ToArray());
+        if (!h.HasSections) bytes = WithNullSectionTable(file.Span);
+        string stage = "section or symbol tables"; // ELFSharp reads them all while loading
         try
         {
+            // the non-generic entry: ELFSharp instantiates ELF<ulong> itself, so its ReadyToRun image holds that code
+            // (ELFReader.Load<ulong> from here would be compiled by RyuJIT at every start, perf/startup.md)
+            // (not disposed: it holds nothing but a MemoryStream over the file's bytes, and ELF<ulong>.Dispose is one more
+            // method RyuJIT compiles at every start)
+            var elf = (ELF<ulong>)ELFReader.Load(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), shouldOwnStream: true);
+            stage = "program headers";
             // (plain loops: LINQ over value tuples and ulong keys here is compiled by RyuJIT at every start, perf/startup.md)
             var loads = new List<LoadSegment>();
-            for (int i = 0; i < h.PhNum; i++)
+            int index = 0;
+            foreach (var header in elf.Segments)
             {
-                var ph = f.Slice(checked((int)h.PhOff + i * Elf64PhdrSize), Elf64PhdrSize);
-                if (U32(ph, 0) == PT_LOAD) loads.Add(CheckSegment(ph, i, file));
+                if (header.Type == SegmentType.Load) loads.Add(CheckSegment(header, index, file));
+                index++;
             }
             var segments = loads.ToArray();
             if (segments.Length == 0) throw new ImageFormatException("no loadable segments (no PT_LOAD program header)");
             CheckOverlaps(segments);
-            stage = "section or symbol tables";
-            var sections = new ElfSection[h.HasSections ? h.ShNum : 0];
-            var shstrtab = h.ShStrNdx != SHN_UNDEF ? SectionBytes(f, h, h.ShStrNdx) : default;
-            for (int i = 0; i < sections.Length; i++)
+            var sections = new List<ElfSection>();
+            index = 0;
+            if (h.HasSections)
+                foreach (var s in elf.Sections)
+                    sections.Add(new ElfSection(h.ShStrNdx != 0 ? s.Name : "", (uint)s.Type, s.RawFlags, s.LoadAddress, s.Size)
+                    {
+                        Index = index++,
+                        Data = s.Type is SectionType.Null or SectionType.NoBits ? ReadOnlyMemory<byte>.Empty : file.Slice((int)s.Offset, (int)s.Size),
+                    });
+            stage = "symbol table";
+            SymbolTable<ulong>? symtab = null; // .symtab, else the first other symbol table (.dynsym)
+            // (a type test, not GetSections<SymbolTable<ulong>>: its closure class is compiled by RyuJIT at every start)
+            foreach (var section in elf.Sections)
             {
-                var sh = Shdr(f, h, i);
-                uint type = U32(sh, 4);
-                ulong offset = U64(sh, 24), size = U64(sh, 32);
-                sections[i] = new ElfSection(h.ShStrNdx != SHN_UNDEF ? CString(shstrtab, U32(sh, 0), "section name") : "", type, U64(sh, 8), U64(sh, 16), size)
-                {
-                    Index = i,
-                    Data = type is SHT_NULL or SHT_NOBITS ? ReadOnlyMemory<byte>.Empty : file.Slice((int)offset, (int)size),
-                };
-            }
-            // .symtab, else the first other symbol table (.dynsym)
-            int symtab = -1;
-            for (int i = 0; i < sections.Length; i++)
-            {
-                if (sections[i].Type is not (SHT_SYMTAB or SHT_DYNSYM)) continue;
-                if (sections[i].Type == SHT_SYMTAB) { symtab = i; break; }
-                if (symtab < 0) symtab = i;
+                if (section is not SymbolTable<ulong> t) continue;
+                if (t.Type == SectionType.SymbolTable) { symtab = t; break; }
+                symtab ??= t;
             }
             ElfSymbol[]? symbols = null;
-            if (symtab >= 0)
+            if (symtab != null)
             {
-                var table = sections[symtab].Data.Span;
-                uint link = U32(Shdr(f, h, symtab), 40);
-                if (link >= sections.Length || sections[link].Type != SHT_STRTAB)
-                    throw new ImageFormatException($"malformed ELF {stage}: symbol table (section {symtab}) links section {link}, not a string table");
-                var strtab = sections[(int)link].Data.Span;
-                int count = table.Length / Elf64SymSize;
-                symbols = new ElfSymbol[Math.Max(0, count - 1)]; // entry 0 is the null symbol
-                for (int i = 1; i < count; i++)
+                var list = new List<ElfSymbol>();
+                bool first = true;
+                foreach (var e in symtab.Entries)
                 {
-                    var e = table.Slice(i * Elf64SymSize, Elf64SymSize);
-                    byte info = e[4];
-                    symbols[i - 1] = new ElfSymbol(CString(strtab, U32(e, 0), "symbol name"), U64(e, 8), U64(e, 16), (byte)(info & 0xf), (byte)(info >> 4), U16(e, 6));
+                    if (first) { first = false; continue; } // entry 0 is the null symbol
+                    list.Add(new ElfSymbol(e.Name ?? "", e.Value, e.Size, (byte)e.Type, (byte)e.Binding, e.PointedSectionIndex));
                 }
+                symbols = list.ToArray();
             }
-            return new ElfImage(h.Type, h.Entry, segments, sections, symbols);
+            return new ElfImage((FileType)h.Type, h.Entry, segments, sections.ToArray(), symbols);
         }
         catch (Exception e) when (e is not ImageFormatException)
         {
@@ -126,31 +124,25 @@ public sealed class ElfImage : KernelImage
         }
     }
 
-    private static ReadOnlySpan<byte> Shdr(ReadOnlySpan<byte> f, in Header h, int i) => f.Slice((int)h.ShOff + i * Elf64ShdrSize, Elf64ShdrSize);
+    private readonly record struct Header(ushort Type, ulong Entry, bool HasSections, ushort ShStrNdx);
 
-    /// <summary>A section's file bytes (in the file: <see cref="CheckHeader"/>); empty for SHT_NULL and SHT_NOBITS.</summary>
-    private static ReadOnlySpan<byte> SectionBytes(ReadOnlySpan<byte> f, in Header h, int i)
+    /// <summary>
+    /// A copy of a file without a section header table (e_shoff 0) with a table of one null section
+    /// appended: ELFSharp takes e_shnum 0 for extended numbering even then and reads the ELF header as
+    /// section header 0.
+    /// </summary>
+    private static ArraySegment<byte> WithNullSectionTable(ReadOnlySpan<byte> file)
     {
-        var sh = Shdr(f, h, i);
-        return U32(sh, 4) is SHT_NULL or SHT_NOBITS ? default : f.Slice((int)U64(sh, 24), (int)U64(sh, 32));
+        var copy = new byte[file.Length + Elf64ShdrSize];
+        file.CopyTo(copy);
+        BinaryPrimitives.WriteUInt64BigEndian(copy.AsSpan(40), (ulong)file.Length); // e_shoff
+        BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(58), Elf64ShdrSize);      // e_shentsize
+        BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(60), 1);                  // e_shnum
+        BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(62), SHN_UNDEF);          // e_shstrndx
+        return copy;
     }
 
-    /// <summary>The NUL-terminated string at <paramref name="offset"/> of a string table (UTF-8).</summary>
-    private static string CString(ReadOnlySpan<byte> table, uint offset, string what)
-    {
-        if (offset >= (uint)table.Length)
-        {
-            if (offset == 0) return ""; // an empty table: no names
-            throw new ImageFormatException($"malformed ELF section or symbol tables: {what} at offset 0x{offset:x} lies beyond its string table (0x{table.Length:x} bytes)");
-        }
-        var s = table[(int)offset..];
-        int nul = s.IndexOf((byte)0);
-        return System.Text.Encoding.UTF8.GetString(nul < 0 ? s : s[..nul]);
-    }
-
-    private readonly record struct Header(ushort Type, ulong Entry, ulong PhOff, int PhNum, bool HasSections, ulong ShOff, int ShNum, ushort ShStrNdx);
-
-    /// <summary>The ELF header, and that both header tables and every section's data lie in the file.</summary>
+    /// <summary>The ELF header, and that both header tables lie in the file (what ELFSharp does not check).</summary>
     private static Header CheckHeader(ReadOnlySpan<byte> f)
     {
         if (f.IsEmpty) throw new ImageFormatException("empty file");
@@ -169,9 +161,9 @@ public sealed class ElfImage : KernelImage
         if (f[6] != EV_CURRENT) throw new ImageFormatException($"unsupported ELF ident version {f[6]}; need EV_CURRENT (1)");
         ushort type = U16(f, 16), machine = U16(f, 18);
         if (U32(f, 20) != EV_CURRENT) throw new ImageFormatException($"unsupported ELF version {U32(f, 20)}; need EV_CURRENT (1)");
-        if (machine != EM_S390) throw WrongMachine(machine);
+        if (machine != EM_S390) throw new ImageFormatException($"wrong machine {Name((Machine)machine)}; need S390 (22)");
         if (type is not (ET_EXEC or ET_DYN))
-            throw WrongType(type);
+            throw new ImageFormatException($"unsupported ELF type {Name((FileType)type)}; need Executable (2) or SharedObject (3)");
         if (U16(f, 52) != Elf64EhdrSize) throw new ImageFormatException($"ELF header size {U16(f, 52)} (e_ehsize); need {Elf64EhdrSize}");
 
         ulong phoff = U64(f, 32), shoff = U64(f, 40);
@@ -181,7 +173,7 @@ public sealed class ElfImage : KernelImage
         if (phentsize != Elf64PhdrSize) throw new ImageFormatException($"program header entry size {phentsize} (e_phentsize); need {Elf64PhdrSize}");
         if (!InFile(f, phoff, (ulong)phnum * Elf64PhdrSize))
             throw new ImageFormatException($"program header table at 0x{phoff:x} ({phnum} x {Elf64PhdrSize} bytes) extends past end of file (0x{f.Length:x} bytes)");
-        if (shoff == 0) return new Header(type, U64(f, 24), phoff, phnum, false, 0, 0, 0);
+        if (shoff == 0) return new Header(type, U64(f, 24), false, 0);
 
         if (shentsize != Elf64ShdrSize) throw new ImageFormatException($"section header entry size {shentsize} (e_shentsize); need {Elf64ShdrSize}");
         if (shnum == 0 || shstrndx == SHN_XINDEX) throw new ImageFormatException("extended section numbering (e_shnum 0 or e_shstrndx SHN_XINDEX) is not supported");
@@ -198,20 +190,19 @@ public sealed class ElfImage : KernelImage
             if (shType is not (SHT_NULL or SHT_NOBITS) && !InFile(f, offset, size))
                 throw new ImageFormatException($"section {i} data at 0x{offset:x} (0x{size:x} bytes) extends past end of file (0x{f.Length:x} bytes)");
         }
-        return new Header(type, U64(f, 24), phoff, phnum, true, shoff, shnum, shstrndx);
+        return new Header(type, U64(f, 24), true, shstrndx);
     }
 
-    /// <summary>A PT_LOAD program header, checked: file size, file data in the file, no wrap.</summary>
-    private static LoadSegment CheckSegment(ReadOnlySpan<byte> ph, int index, ReadOnlyMemory<byte> file)
+    /// <summary>A PT_LOAD header as ELFSharp read it, checked: file size, file data in the file, no wrap.</summary>
+    private static LoadSegment CheckSegment(Segment<ulong> s, int index, ReadOnlyMemory<byte> file)
     {
-        uint flags = U32(ph, 4);
-        ulong offset = U64(ph, 8), vaddr = U64(ph, 16), paddr = U64(ph, 24), fileSize = U64(ph, 32), memSize = U64(ph, 40);
+        ulong fileSize = (ulong)s.FileSize, offset = (ulong)s.Offset, memSize = s.Size; // ELFSharp keeps p_offset/p_filesz signed
         if (fileSize > memSize) throw new ImageFormatException($"segment {index} file size 0x{fileSize:x} exceeds memory size 0x{memSize:x}");
         if (fileSize != 0 && !InFile(file.Span, offset, fileSize))
             throw new ImageFormatException($"segment {index} file data at 0x{offset:x} (0x{fileSize:x} bytes) extends past end of file (0x{file.Length:x} bytes)");
-        if (memSize > ulong.MaxValue - paddr)
-            throw new ImageFormatException($"segment {index} physical address 0x{paddr:x} + size 0x{memSize:x} wraps around the address space");
-        return new LoadSegment(index, paddr, vaddr, offset, fileSize, memSize, flags)
+        if (memSize > ulong.MaxValue - s.PhysicalAddress)
+            throw new ImageFormatException($"segment {index} physical address 0x{s.PhysicalAddress:x} + size 0x{memSize:x} wraps around the address space");
+        return new LoadSegment(index, s.PhysicalAddress, s.Address, offset, fileSize, memSize, (uint)s.Flags)
         {
             Data = fileSize == 0 ? ReadOnlyMemory<byte>.Empty : file.Slice((int)offset, (int)fileSize),
         };
@@ -239,15 +230,6 @@ public sealed class ElfImage : KernelImage
     private static ushort U16(ReadOnlySpan<byte> f, int o) => BinaryPrimitives.ReadUInt16BigEndian(f[o..]);
     private static uint U32(ReadOnlySpan<byte> f, int o) => BinaryPrimitives.ReadUInt32BigEndian(f[o..]);
     private static ulong U64(ReadOnlySpan<byte> f, int o) => BinaryPrimitives.ReadUInt64BigEndian(f[o..]);
-
-    // (methods of their own: ReadyToRun code loads the types a method names before it first runs, and ELFSharp's
-    // enums are needed only for these messages)
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static ImageFormatException WrongMachine(ushort machine) => new($"wrong machine {Name((Machine)machine)}; need S390 (22)");
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static ImageFormatException WrongType(ushort type) =>
-        new($"unsupported ELF type {Name((FileType)type)}; need Executable (2) or SharedObject (3)");
 
     /// <summary>"AMD64 (62)": ELFSharp's name for a known value, the number alone otherwise.</summary>
     private static string Name<T>(T value) where T : struct, Enum
