@@ -53,14 +53,15 @@ public sealed unsafe class HostMemory : IDisposable
     // ---- what the host kernel's memory management knows about its frames ---------------------------
     // (the model's KASAN: the machine and the host model check these before they touch storage on their own)
 
-    private readonly List<(ulong Start, ulong Size)> _freed = new();
+    // made by the first free (a hello run frees nothing: List<(ulong, ulong)>'s static constructor is a RyuJIT compile)
+    private List<(ulong Start, ulong Size)>? _freed;
     private readonly Dictionary<ulong, int> _pinnedFrames = new();
     private readonly object _mmLock = new();
 
     /// <summary>Frees a kernel allocation (the bump allocator never hands it out again); later accesses are use after free.</summary>
     public void KernelFree(ulong address, ulong size)
     {
-        lock (_mmLock) _freed.Add((address, size));
+        lock (_mmLock) (_freed ??= new()).Add((address, size));
     }
 
     /// <summary>Backed and not freed: storage an agent may legitimately use.</summary>
@@ -68,8 +69,9 @@ public sealed unsafe class HostMemory : IDisposable
     {
         if (!IsBacked(address, length)) return false;
         lock (_mmLock)
-            foreach (var (start, size) in _freed)
-                if (address < start + size && start < address + length) return false;
+            if (_freed != null)
+                foreach (var (start, size) in _freed)
+                    if (address < start + size && start < address + length) return false;
         return true;
     }
 

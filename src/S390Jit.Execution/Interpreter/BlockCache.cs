@@ -69,7 +69,7 @@ public sealed unsafe class BlockCache
 
     private readonly CodeWatch _watch;
     private readonly List<Cpu> _cpus = [];
-    private readonly Dictionary<RegionKey, DecodedBlock> _blocks = new();
+    private readonly Dictionary<RegionKey, DecodedBlock> _blocks = new(RegionKeyComparer.Instance);
     private readonly DecodedBlock?[] _fast = new DecodedBlock?[4096];
     /// <summary>The blocks decoded from each absolute frame (a store into the frame's code makes them stale).</summary>
     private readonly Dictionary<ulong, List<DecodedBlock>> _byFrame = new();
@@ -77,7 +77,7 @@ public sealed unsafe class BlockCache
     /// Addresses after a conditional branch inside a block (where execution falls through without entering a block):
     /// the block and the branch's index, for <see cref="Entered"/>.
     /// </summary>
-    private readonly Dictionary<RegionKey, (DecodedBlock Block, int Index)> _inner = new();
+    private readonly Dictionary<RegionKey, (DecodedBlock Block, int Index)> _inner = new(RegionKeyComparer.Instance);
     /// <summary>Indexes of the conditional branches inside the block being decoded.</summary>
     private readonly List<int> _innerScratch = new();
     private ulong[] _facilities = [];

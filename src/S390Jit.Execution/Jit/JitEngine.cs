@@ -71,11 +71,11 @@ public sealed class JitStats
 public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 {
     private readonly JitOptions _opt;
-    private readonly Dictionary<RegionKey, RegionEntry> _entries = new();
+    private readonly Dictionary<RegionKey, RegionEntry> _entries = new(RegionKeyComparer.Instance);
     private int _regionCount;
     private readonly BlockCache _blocks;
     /// <summary>Block starts of plans being compiled, with their compile job (first-tier entries while it waits make it hotter).</summary>
-    private readonly Dictionary<RegionKey, CompileJob> _pending = new();
+    private readonly Dictionary<RegionKey, CompileJob> _pending = new(RegionKeyComparer.Instance);
     private readonly Dictionary<ulong, List<Region>> _byFrame = new();
     private readonly ConcurrentQueue<Region> _published = new();
     /// <summary>Set by the compiler thread after it queues a region for publication (cheaper to poll than the queue).</summary>

@@ -36,7 +36,8 @@ public sealed class FloatingInterrupts(KvmVm kvm)
     }
 
     // the floating I/O interruptions (KVM's per-ISC lists, FIFO within an ISC)
-    private readonly List<IoInterruption> _io = new();
+    // made by the first injection (List<IoInterruption>'s static constructor is a RyuJIT compile at start-up otherwise)
+    private List<IoInterruption>? _io;
 
     /// <summary>
     /// __inject_io (KVM_S390_INT_IO): queues an I/O interruption for its ISC; every vcpu's SIE exits as
@@ -45,7 +46,7 @@ public sealed class FloatingInterrupts(KvmVm kvm)
     public void InjectIo(uint subchannelId, uint parameter, uint word)
     {
         var irq = new IoInterruption(subchannelId, parameter, word);
-        _io.Add(irq);
+        (_io ??= new()).Add(irq);
         kvm.Events.Emit(KvmTrace.InjectVm, kvm.Vcpus.Count > 0 ? kvm.Vcpus[0].Cpu.Cycles : 0, word);
         UpdateIoRequest();
     }
@@ -56,7 +57,7 @@ public sealed class FloatingInterrupts(KvmVm kvm)
         get
         {
             byte m = 0;
-            foreach (var i in _io) m |= (byte)(0x80 >> i.Isc);
+            if (_io != null) foreach (var i in _io) m |= (byte)(0x80 >> i.Isc);
             return m;
         }
     }
@@ -77,6 +78,7 @@ public sealed class FloatingInterrupts(KvmVm kvm)
     /// </summary>
     public IoInterruption? DequeueIo(byte iscMask, uint schid = 0)
     {
+        if (_io == null) return null;
         int best = -1;
         for (int k = 0; k < _io.Count; k++)
         {
@@ -115,7 +117,7 @@ public sealed class FloatingInterrupts(KvmVm kvm)
     private bool DeliverIo(KvmVcpu vcpu)
     {
         var cpu = vcpu.Cpu;
-        if (_io.Count == 0 || (cpu.PswMask & Psw.Io) == 0) return false;
+        if (_io == null || _io.Count == 0 || (cpu.PswMask & Psw.Io) == 0) return false;
         byte enabled = (byte)(cpu.Cr[6] >> 24);
         byte listMask = (byte)(IoPendingMask & enabled);
         if (listMask == 0) return false;
@@ -157,7 +159,7 @@ public sealed class FloatingInterrupts(KvmVm kvm)
         _servicePending = false;
         _serviceParam = 0;
         foreach (var v in kvm.Vcpus) v.Cpu.HostExtRequest &= ~Cr0.ServiceSignal;
-        _io.Clear();
+        _io?.Clear();
         UpdateIoRequest();
         kvm.Gisa?.ClearIpm();
         kvm.Events.Emit(KvmTrace.ClearFloatIrqs, kvm.Now);

@@ -43,7 +43,6 @@ public sealed class KvmVm : IHostEventSource
         {
             if (address >= Memory.HostStart && address - Memory.HostStart < Memory.Size) NotifyGuestMemoryWritten(address - Memory.HostStart + Memory.GuestBase, length);
         };
-        Iommu = new Vfio.VfioIommu(Memory);
         // fac_list lives in host memory below 2 GiB (the SIE FAC field is a 31-bit address)
         FacListAddress = host.KernelAlloc(FacListDoublewords * 8, 8);
         var list = model.ToList(FacListDoublewords);
@@ -72,7 +71,19 @@ public sealed class KvmVm : IHostEventSource
     public HostQuirks Quirks => Config.Quirks;
     public Memslot Memory { get; }
     /// <summary>The VFIO container (type1 IOMMU) QEMU maps this VM's RAM into for mediated devices.</summary>
-    public Vfio.VfioIommu Iommu { get; }
+    /// <remarks>Made on first use (a mediated device's open; VFIO's own container is likewise set up by the first
+    /// user): no host allocation or trace event of its own, so when it is made changes nothing a run shows.</remarks>
+    public Vfio.VfioIommu Iommu
+    {
+        get
+        {
+            var i = Volatile.Read(ref _iommu);
+            if (i != null) return i;
+            lock (_iommuLock) return _iommu ??= new Vfio.VfioIommu(Memory);
+        }
+    }
+    private Vfio.VfioIommu? _iommu;
+    private readonly object _iommuLock = new();
     public ulong FacListAddress { get; }
     public List<KvmVcpu> Vcpus { get; } = new();
     public FloatingInterrupts Floating { get; }
@@ -180,7 +191,7 @@ public sealed class KvmVm : IHostEventSource
         // kvm_arch_destroy_vm: sie_page2 (CRYCB, GISA) is freed; the machine treats later uses as use after free
         Host.KernelFree(Crypto.SiePage2, KvmCrypto.SiePage2Size);
         Destroyed = true;
-        ctx.Emit(KvmTrace.DestroyVm, (GiscReferencesAtDestroy, Iommu.PinnedPages));
+        ctx.Emit(KvmTrace.DestroyVm, (GiscReferencesAtDestroy, Volatile.Read(ref _iommu)?.PinnedPages ?? 0));
     }
 
     // ---- the GISC API KVM exports to vfio_ap (spec 6.3) ----------------------------------------------

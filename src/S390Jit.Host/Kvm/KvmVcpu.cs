@@ -172,7 +172,9 @@ public sealed unsafe partial class KvmVcpu
     private void Count(byte code, ushort ipa)
     {
         string key = code == InterceptCode.Instruction ? $"0x04 {OpcodeName(ipa)}" : $"0x{code:x2} {InterceptCode.Name(code)}";
-        InterceptCounts[key] = InterceptCounts.GetValueOrDefault(key) + 1;
+        // (TryGetValue called here, not through GetValueOrDefault's interface call: ReadyToRun has this one)
+        InterceptCounts.TryGetValue(key, out ulong n);
+        InterceptCounts[key] = n + 1;
     }
 
     private static string OpcodeName(ushort ipa)
