@@ -157,6 +157,56 @@ public static class RegionCompiler
     public static int MaxCarriedRegisters = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_MAX"), out int m) ? m : 8;
 
     /// <summary>
+    /// A loop using more than <see cref="MaxCarriedRegisters"/> registers is carried with only its most used ones
+    /// (<see cref="CarriedSet"/>), the others loaded and stored per block; S390JIT_PARTIAL_CARRY=0: such a loop is
+    /// not carried at all (the former rule).
+    /// </summary>
+    public static bool PartialCarry = Environment.GetEnvironmentVariable("S390JIT_PARTIAL_CARRY") != "0";
+
+    /// <summary>
+    /// The registers a carried loop [first, last] keeps in locals across its edges: all it uses when they are at most
+    /// <see cref="MaxCarriedRegisters"/> (resident ones included), else the resident ones it uses and the heaviest others up
+    /// to that limit. A register's weight is what carrying it saves per pass: one load in every block that reads it
+    /// and one store in every block that writes it (ties: more instructions using it, then the lower register).
+    /// </summary>
+    /// <summary>At most this many registers (resident ones included) carried in a loop that uses more than <see cref="MaxCarriedRegisters"/>.</summary>
+    public static int MaxPartialCarried = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_PARTIAL_MAX"), out int pm) ? pm : 4;
+
+    internal static int CarriedSet(List<PlanBlock> blocks, int first, int last, bool[] resident)
+    {
+        int uses = 0;
+        var weight = new int[16];
+        var count = new int[16];
+        for (int i = first; i <= last; i++)
+        {
+            int reads = 0, writes = 0;
+            foreach (var p in blocks[i].Insns)
+            {
+                reads |= p.Facts.Reads; writes |= p.Facts.Writes;
+                int u = p.Facts.Reads | p.Facts.Writes;
+                for (int r = 0; r < 16; r++) if ((u >> r & 1) != 0) count[r]++;
+            }
+            uses |= reads | writes;
+            for (int r = 0; r < 16; r++) weight[r] += (reads >> r & 1) + (writes >> r & 1);
+        }
+        if (System.Numerics.BitOperations.PopCount((uint)uses) <= MaxCarriedRegisters) return uses;
+        int set = 0, n = 0;
+        for (int r = 0; r < 16; r++) if ((uses >> r & 1) != 0 && resident[r]) { set |= 1 << r; n++; }
+        for (; n < MaxPartialCarried; n++)
+        {
+            int best = -1;
+            for (int r = 0; r < 16; r++)
+            {
+                if ((uses >> r & 1) == 0 || (set >> r & 1) != 0) continue;
+                if (best < 0 || weight[r] > weight[best] || (weight[r] == weight[best] && count[r] > count[best])) best = r;
+            }
+            if (best < 0) break;
+            set |= 1 << best;
+        }
+        return set;
+    }
+
+    /// <summary>
     /// Innermost loops whose registers stay in locals across their edges: block index ranges [First, Last]
     /// closed by a jump from the last block back to the first, none overlapping another, shortest first,
     /// with only simple instructions (a helper may change any register).
@@ -183,7 +233,7 @@ public static class RegionCompiler
                     if (!p.Def.IsSimple) return false;
                     uses |= p.Facts.Reads | p.Facts.Writes;
                 }
-            return System.Numerics.BitOperations.PopCount((uint)uses) <= MaxCarriedRegisters;
+            return PartialCarry || System.Numerics.BitOperations.PopCount((uint)uses) <= MaxCarriedRegisters;
         }
         // per loop head, all its back edges as one loop (a dispatch loop's cases all jump back to its head)
         // when that is possible, else each back edge's own range (heads in order of their first back edge)
@@ -309,7 +359,7 @@ public static class RegionCompiler
             int uses = 0, writes = 0;
             for (int i = first; i <= last; i++)
                 foreach (var p in blocks[i].Insns) { uses |= p.Facts.Reads | p.Facts.Writes; writes |= p.Facts.Writes; }
-            var loop = e.NewCarriedLoop(uses, writes);
+            var loop = e.NewCarriedLoop(uses & CarriedSet(blocks, first, last, resident), writes);
             for (int i = first; i <= last; i++)
             {
                 loopOf[i] = loop;

@@ -146,6 +146,7 @@ public sealed unsafe partial class RegionEmitter
         if (_loop != null && _loop.Inner.TryGetValue(target, out var inner))
         {
             FlushCc();
+            StoreUncarried(_loop);
             CarryTo(_loop);
             _il.Emit(OpCodes.Br, inner);
             return;
@@ -163,8 +164,9 @@ public sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>
-    /// An innermost loop (blocks without helpers) whose non-resident registers stay in locals across its own
-    /// edges: a block of the loop entered from outside loads them (its outer label), the loop's edges copy
+    /// An innermost loop (blocks without helpers) whose carried non-resident registers (all it uses, or its most used
+    /// ones when it uses more than RegionCompiler.MaxCarriedRegisters; the others are loaded and stored per block as
+    /// outside loops) stay in locals across its own edges: a block of the loop entered from outside loads them (its outer label), the loop's edges copy
     /// the block's values into the loop's locals and jump past that load (its inner label), and every exit
     /// stores what the loop writes. The loop's blocks then neither load nor store registers per iteration.
     /// </summary>
@@ -212,6 +214,19 @@ public sealed unsafe partial class RegionEmitter
             _cache[r] = h;
             // after an edge of the loop the CPU may hold an older value: stored on every exit
             _cacheDirty[r] = loop.Written[r];
+        }
+    }
+
+    /// <summary>Stores the registers the block wrote that the loop does not carry (a loop of more registers than it carries: they live in the CPU across its edges).</summary>
+    private void StoreUncarried(CarriedLoop loop)
+    {
+        for (int r = 0; r < 16; r++)
+        {
+            if (!_cacheDirty[r] || loop.Head[r] != null) continue;
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldloc, _cache[r]!);
+            _il.Emit(OpCodes.Stind_I8);
         }
     }
 
