@@ -278,13 +278,12 @@ public sealed unsafe class BlockCache
     private static CpuExit Execute(Cpu cpu, DecodedBlock b, DecodedInsn[] insns, CodeWatch watch, ulong mask, out int at)
     {
         // no event is due at any boundary of this run (the cycles it can add stay below the next event) and no PER event
-        // can be recognised in it: the loop without the event check, counting the instructions once
+        // can be recognised in it: the loop without the event check
         ulong cycles = cpu.Cycles, ev = cpu.EventCycle;
         if (cycles < ev && ev - cycles > b.FastCycles && (cpu.PswMask & Psw.Per) == 0)
         {
             int f = Fast(cpu, insns, watch);
             at = f >> 8;
-            cpu.Instructions += (ulong)(at + 1);
             return (CpuExit)(byte)f;
         }
         ref var first = ref MemoryMarshal.GetArrayDataReference(insns);
@@ -333,49 +332,31 @@ public sealed unsafe class BlockCache
 
     /// <summary>
     /// <see cref="Loop"/> for a block of simple bodies that no event can interrupt (<see cref="DecodedBlock.FastCycles"/>):
-    /// no event check, and the instruction count is added by the caller for the whole run (the index of the last instruction
-    /// run is in the result above <see cref="Continue"/> or <see cref="Stop"/>); a program interruption adds the instructions
-    /// before the one that raised it (the exception filter, before any handler sees the state). The same PSW, instruction
-    /// address, length and cycles per instruction as <see cref="Loop"/>.
+    /// no event check and no check for a body; the same PSW, instruction address, length, cycles and count per instruction.
+    /// (Counting the instructions once per run needs an exception filter for a program interruption's exact count: its try
+    /// region cost the loop a register, measured slower.)
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Fast(Cpu cpu, DecodedInsn[] insns, CodeWatch watch)
     {
-        try
+        ref var d = ref MemoryMarshal.GetArrayDataReference(insns);
+        ref var end = ref Unsafe.Add(ref d, insns.Length);
+        do
         {
-            ref var d = ref MemoryMarshal.GetArrayDataReference(insns);
-            ref var end = ref Unsafe.Add(ref d, insns.Length);
-            do
-            {
-                ulong addr = d.Addr;
-                cpu.IssueAddr = addr;
-                cpu.InstrAddr = addr;
-                cpu.InstrLength = d.Length;
-                cpu.PswAddr = d.Next;
-                d.Body(new InterpBackend(cpu), ref d.Insn);
-                cpu.Cycles += d.Cycles;
-                if (watch.CodeModified) return (int)Stop | (d.Index << 8);
-                if (cpu.PswAddr != d.Next) return (int)Continue | (d.Index << 8);
-                d = ref Unsafe.Add(ref d, 1);
-            }
-            while (Unsafe.IsAddressLessThan(ref d, ref end));
-            return (int)Continue | (Unsafe.Add(ref d, -1).Index << 8);
+            ulong addr = d.Addr;
+            cpu.IssueAddr = addr;
+            cpu.InstrAddr = addr;
+            cpu.InstrLength = d.Length;
+            cpu.PswAddr = d.Next;
+            d.Body(new InterpBackend(cpu), ref d.Insn);
+            cpu.Cycles += d.Cycles;
+            cpu.Instructions++;
+            if (watch.CodeModified) return (int)Stop;
+            if (cpu.PswAddr != d.Next) return (int)Continue | (d.Index << 8);
+            d = ref Unsafe.Add(ref d, 1);
         }
-        catch (Exception) when (CountBefore(cpu, insns))
-        {
-            throw; // (never: the filter only counts)
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Fast"/>'s exception filter: the instructions of the block before the one that raised the exception (at the
-    /// instruction address; simple bodies do not change it) ran and are counted; false (the exception goes on).
-    /// </summary>
-    private static bool CountBefore(Cpu cpu, DecodedInsn[] insns)
-    {
-        for (int k = 0; k < insns.Length; k++)
-            if (insns[k].Addr == cpu.InstrAddr) { cpu.Instructions += (ulong)k; break; }
-        return false;
+        while (Unsafe.IsAddressLessThan(ref d, ref end));
+        return (int)Continue | (Unsafe.Add(ref d, -1).Index << 8);
     }
 
     /// <summary>
