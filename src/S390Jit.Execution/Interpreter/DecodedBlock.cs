@@ -66,6 +66,13 @@ public sealed unsafe class DecodedBlock
     public required ulong End { get; init; }
     /// <summary>Execution may go on in the next block without the engine's loop: the last instruction is a simple body (a plain branch or none).</summary>
     public required bool Chains { get; init; }
+    /// <summary>
+    /// An upper bound of the cycles the block's instructions add (base cycles plus the at most 16 that an SS body with an
+    /// 8-bit length charges for its bytes), when every instruction has a simple body and none charges more (not the long
+    /// moves and searches, not EXECUTE); ulong.MaxValue otherwise. A run that starts with more cycles than this before the
+    /// next event cannot reach an event at any of its instruction boundaries (<see cref="BlockCache"/>'s fast loop).
+    /// </summary>
+    public ulong FastCycles = ulong.MaxValue;
     /// <summary>Entries counted towards the optimising tier (<see cref="BlockCache.HotThreshold"/>).</summary>
     public int Heat;
     /// <summary>
