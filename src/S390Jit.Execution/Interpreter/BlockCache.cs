@@ -312,17 +312,8 @@ public sealed unsafe class BlockCache
             }
             else
             {
-                ulong addr = d.Addr;
-                cpu.IssueAddr = addr;
-                cpu.InstrAddr = addr;
-                cpu.InstrLength = d.Length;
-                cpu.PswAddr = d.Next;
-                // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
-                body(new InterpBackend(cpu), ref d.Insn);
-                cpu.Cycles += d.Cycles;
-                cpu.Instructions++;
-                if (watch.CodeModified) return (int)Stop;
-                if (cpu.PswAddr != d.Next) return (int)Continue | (d.Index << 8);
+                int r = Simple(cpu, ref d, watch, body);
+                if (r != GoOn) return r;
             }
             d = ref Unsafe.Add(ref d, 1);
         }
@@ -343,20 +334,37 @@ public sealed unsafe class BlockCache
         ref var end = ref Unsafe.Add(ref d, insns.Length);
         do
         {
-            ulong addr = d.Addr;
-            cpu.IssueAddr = addr;
-            cpu.InstrAddr = addr;
-            cpu.InstrLength = d.Length;
-            cpu.PswAddr = d.Next;
-            d.Body(new InterpBackend(cpu), ref d.Insn);
-            cpu.Cycles += d.Cycles;
-            cpu.Instructions++;
-            if (watch.CodeModified) return (int)Stop;
-            if (cpu.PswAddr != d.Next) return (int)Continue | (d.Index << 8);
+            int r = Simple(cpu, ref d, watch, d.Body);
+            if (r != GoOn) return r;
             d = ref Unsafe.Add(ref d, 1);
         }
         while (Unsafe.IsAddressLessThan(ref d, ref end));
         return (int)Continue | (Unsafe.Add(ref d, -1).Index << 8);
+    }
+
+    /// <summary><see cref="Simple"/>'s answer when the block goes on with its next instruction.</summary>
+    private const int GoOn = -1;
+
+    /// <summary>
+    /// One simple instruction of <see cref="Loop"/> or <see cref="Fast"/>: the PSW, instruction address and length set, the
+    /// body run, cycles and the count added. <see cref="GoOn"/>, or the block's packed result (a branch left the
+    /// block's straight line, or the code was modified).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Simple(Cpu cpu, ref DecodedInsn d, CodeWatch watch, delegate*<InterpBackend, ref Insn, void> body)
+    {
+        ulong addr = d.Addr;
+        cpu.IssueAddr = addr;
+        cpu.InstrAddr = addr;
+        cpu.InstrLength = d.Length;
+        cpu.PswAddr = d.Next;
+        // simple bodies change neither the PSW mask nor, except branches (the last of a block), the address
+        body(new InterpBackend(cpu), ref d.Insn);
+        cpu.Cycles += d.Cycles;
+        cpu.Instructions++;
+        if (watch.CodeModified) return (int)Stop;
+        if (cpu.PswAddr != d.Next) return (int)Continue | (d.Index << 8);
+        return GoOn;
     }
 
     /// <summary>
