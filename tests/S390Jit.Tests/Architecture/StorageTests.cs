@@ -204,4 +204,20 @@ public class StorageTests
         h.Run();
         Assert.That((h.Mem(0x40010, 1)[0], h.Mem(0x10, 1)[0]), Is.EqualTo(((byte)0xAA, (byte)0xBB)));
     }
+
+    [Test]
+    public void Data_cache_keeps_two_pages_of_one_set_and_the_translation_drop_clears_both()
+    {
+        // pages 0x20 and 0x220 share set 0x20 of the two-way read cache (512 sets): both stay, the newer in way 0
+        using var h = new CpuHarness(4 << 20);
+        var cpu = h.Cpu;
+        h.Put(0x20000, 1); h.Put(0x220000, 2);
+        Assert.That(cpu.ReadU8(0x20000), Is.EqualTo(1));
+        Assert.That(cpu.ReadU8(0x220000), Is.EqualTo(2));
+        int set = 0x20 * Cpu.DataTlbWays;
+        Assert.That((cpu.ReadTlb[set].Tag, cpu.ReadTlb[set + 1].Tag), Is.EqualTo((0x220UL, 0x20UL)));
+        cpu.InvalidateTranslation();
+        Assert.That((cpu.ReadTlb[set].Tag, cpu.ReadTlb[set + 1].Tag), Is.EqualTo((ulong.MaxValue, ulong.MaxValue)));
+        Assert.That(cpu.ReadU8(0x220000), Is.EqualTo(2), "read again through the slow path");
+    }
 }
