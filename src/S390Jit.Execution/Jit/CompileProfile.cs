@@ -1,11 +1,15 @@
+using System.Reflection;
+using System.Reflection.Emit;
 using System.Text;
 
 namespace S390Jit.Execution.Jit;
 
 /// <summary>
 /// Measurement aid: with S390JIT_COMPILE_PROFILE=file, the compiler thread appends one line per region
-/// ("region key blocks insns exits il-bytes locals emit-us jit-us") and one per guest instruction
-/// ("insn mnemonic il-bytes simple|helper") to the file, for perf/issue14-compile.md.
+/// ("region key blocks insns exits il-bytes locals emit-us jit-us"), one IL shape line per region
+/// ("shape key insns il-bytes locals labels marked-labels branch-operands branches calls ldloc stloc entries
+/// flush-stubs way1-stubs emit-us jit-us", see <see cref="Shape"/>) and one per guest instruction
+/// ("insn mnemonic il-bytes simple|helper") to the file, for perf/issue14-compile.md and perf/issue14-cc.md.
 /// </summary>
 public static class CompileProfile
 {
@@ -35,5 +39,80 @@ public static class CompileProfile
     {
         if (s_out == null) return;
         lock (s_out) s_out.WriteLine($"region {key.Address:x} {blocks} {insns} {exits} {ilBytes} {locals} {emitUs:F0} {jitUs:F0}");
+    }
+
+    // ---- the IL's shape, read from the ILGenerator before it is baked (reflection on its private fields) ----
+    private const BindingFlags Priv = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
+    private static FieldInfo? Field(Type? t, string name)
+    {
+        for (; t != null; t = t.BaseType) if (t.GetField(name, Priv) is { } f) return f;
+        return null;
+    }
+
+    /// <summary>Locals declared so far (without declaring one more).</summary>
+    public static int LocalCount(ILGenerator il) => Field(il.GetType(), "m_localCount")?.GetValue(il) is int n ? n : -1;
+
+    private static readonly Dictionary<short, OpCode> s_ops = Ops();
+    private static Dictionary<short, OpCode> Ops()
+    {
+        var d = new Dictionary<short, OpCode>();
+        foreach (var f in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
+            if (f.GetValue(null) is OpCode op) d[op.Value] = op;
+        return d;
+    }
+
+    /// <summary>Counts of what RyuJIT imports: labels defined and marked (IL basic block starts), branch operands
+    /// (a switch has one per target), branch instructions, calls, local loads and stores; -1 when the generator's
+    /// fields are not found.</summary>
+    public static (int Labels, int Marked, int Fixups, int Branches, int Calls, int Ldloc, int Stloc) Shape(ILGenerator il)
+    {
+        var t = il.GetType();
+        var fStream = Field(t, "m_ILStream"); var fLength = Field(t, "m_length");
+        var fLabelCount = Field(t, "m_labelCount"); var fLabelList = Field(t, "m_labelList"); var fFixups = Field(t, "m_fixupCount");
+        if (fStream == null || fLength == null || fLabelCount == null || fLabelList == null || fFixups == null) return (-1, -1, -1, -1, -1, -1, -1);
+        var code = (byte[])fStream.GetValue(il)!;
+        int length = (int)fLength.GetValue(il)!;
+        int labels = (int)fLabelCount.GetValue(il)!;
+        var list = (Array)fLabelList.GetValue(il)!;
+        var marked = new HashSet<int>();
+        FieldInfo? fPos = null;
+        for (int i = 0; i < labels; i++)
+        {
+            object v = list.GetValue(i)!;
+            int pos;
+            if (v is int p) pos = p;
+            else { fPos ??= Field(v.GetType(), "m_pos"); pos = fPos == null ? -1 : (int)fPos.GetValue(v)!; }
+            if (pos >= 0) marked.Add(pos);
+        }
+        int fixups = (int)fFixups.GetValue(il)!;
+        int branches = 0, calls = 0, ldloc = 0, stloc = 0;
+        for (int pc = 0; pc < length;)
+        {
+            short v = code[pc];
+            if (v == 0xFE) { v = unchecked((short)(0xFE00 | code[pc + 1])); pc += 2; } else pc++;
+            if (!s_ops.TryGetValue(v, out var op)) return (labels, marked.Count, fixups, -1, -1, -1, -1);
+            switch (op.OperandType)
+            {
+                case OperandType.InlineNone: break;
+                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: pc += 1; break;
+                case OperandType.InlineVar: pc += 2; break;
+                case OperandType.InlineI8 or OperandType.InlineR: pc += 8; break;
+                case OperandType.InlineSwitch: pc += 4 + 4 * BitConverter.ToInt32(code, pc); break;
+                default: pc += 4; break;
+            }
+            if (op.FlowControl == FlowControl.Cond_Branch || op.FlowControl == FlowControl.Branch) branches++;
+            else if (op.FlowControl == FlowControl.Call) calls++;
+            string n = op.Name!;
+            if (n.StartsWith("ldloc")) ldloc++;
+            else if (n.StartsWith("stloc")) stloc++;
+        }
+        return (labels, marked.Count, fixups, branches, calls, ldloc, stloc);
+    }
+
+    public static void ShapeLine(RegionKey key, int insns, int ilBytes, int locals, (int Labels, int Marked, int Fixups, int Branches, int Calls, int Ldloc, int Stloc) s,
+        int entries, int flushStubs, int way1Stubs, int exits, double emitUs, double jitUs)
+    {
+        if (s_out == null) return;
+        lock (s_out) s_out.WriteLine($"shape {key.Address:x} {insns} {ilBytes} {locals} {s.Labels} {s.Marked} {s.Fixups} {s.Branches} {s.Calls} {s.Ldloc} {s.Stloc} {entries} {flushStubs} {way1Stubs} {exits} {emitUs:F0} {jitUs:F0}");
     }
 }

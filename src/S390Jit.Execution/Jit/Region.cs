@@ -73,6 +73,8 @@ public sealed class RegionData
     public ulong[] UnchargeCycles = [];
     public ulong[] UnchargeCount = [];
     public ulong[] BlockStarts = [];
+    /// <summary>Per block: 0 first block, 1 seed, 2 indirect target (return point), 3 another block (S390JIT_REGION_STATS).</summary>
+    public byte[] BlockKinds = [];
     /// <summary>Constant exit targets by site, and the region entry each one was last linked to (chaining).</summary>
     public ulong[] ExitTargets = [];
     public RegionEntry?[] ExitLinks = [];

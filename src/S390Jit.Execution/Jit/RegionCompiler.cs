@@ -30,6 +30,10 @@ public static class RegionCompiler
             case "entries": s_entries = on ? "seeds" : null; break;
             case "resident": MaxResident = on ? 0 : s_abSaved!.Value.MaxResident; break;
             case "carried": CarryLoops = !on && s_abSaved!.Value.CarryLoops; break;
+            default:
+                // drop:PART — the "on" code leaves PART out (attribution of RyuJIT's time only: that code never runs)
+                if (s_ab != null && s_ab.StartsWith("drop:")) RegionEmitter.AbDrop = on ? s_ab[5..] : null;
+                break;
         }
     }
 
@@ -93,12 +97,15 @@ public static class RegionCompiler
             UnchargeCount = new ulong[count],
             BlockStarts = blockStarts,
             BlockEnds = blockEnds,
+            BlockKinds = new byte[blocks.Count],
         };
+        for (int bi = 0; bi < blocks.Count; bi++)
+            data.BlockKinds[bi] = (byte)(bi == 0 ? 0 : blocks[bi].Seed ? 1 : blocks[bi].IndirectTarget ? 2 : 3);
         var written = new bool[16];
         var used = new bool[16];
         for (int r = 0; r < 16; r++) { written[r] = (writes >> r & 1) != 0; used[r] = (uses >> r & 1) != 0; }
         var carried = CarriedLoops(blocks);
-        var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites, out int ilBytes, out int locals);
+        var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites, out int ilBytes, out int locals, out var shape);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
         data.ExitMisses = new int[sites.Count];
@@ -109,6 +116,8 @@ public static class RegionCompiler
         RuntimeHelpers.PrepareDelegate(run);
         double end = ThreadCpuMicroseconds();
         CompileProfile.Region(key, blocks.Count, count, sites.Count, ilBytes, locals, emitted - start, end - emitted);
+        // (read after the timing: the reflection over the generator is not part of the emission)
+        if (shape is { } sh) CompileProfile.ShapeLine(key, count, ilBytes, locals, CompileProfile.Shape(method.GetILGenerator()), sh.Entries, sh.FlushStubs, sh.Way1Stubs, sites.Count, emitted - start, end - emitted);
         return new Region
         {
             Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = count,
@@ -319,7 +328,8 @@ public static class RegionCompiler
     }
 
     private static unsafe DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident,
-        List<(int First, int Last)> carried, out List<ulong> exitSites, out int ilBytes, out int locals)
+        List<(int First, int Last)> carried, out List<ulong> exitSites, out int ilBytes, out int locals,
+        out (int Entries, int FlushStubs, int Way1Stubs)? shape)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
@@ -367,6 +377,7 @@ public static class RegionCompiler
                 loop.Inner[labels[blocks[i].Start]] = inner[i];
             }
         }
+        int ilHead = 0, ilTail = 0, ilInsns = 0;
         e.Prologue();
         // events: one check at entry against the entry block's bound, then only at the check points (see EventBounds)
         data.EntryBounds = EventBounds(blocks, out var checkPoint, out var succ);
@@ -380,9 +391,11 @@ public static class RegionCompiler
         il.Emit(OpCodes.Switch, entries);
         il.Emit(OpCodes.Br, blockLabels[0]);
         int index = 0;
+        int ilPrologue = il.ILOffset;
         for (int bi = 0; bi < blocks.Count; bi++)
         {
             var block = blocks[bi];
+            int ilBlock = il.ILOffset;
             il.MarkLabel(labels[block.Start]);
             if (loopOf[bi] is { } loop) e.BeginLoopBlock(loop, inner[bi]);
             else e.BeginBlock();
@@ -405,6 +418,8 @@ public static class RegionCompiler
             e.SingleReads = once & ~more;
             e.Charge(blockCycles, blockCount);
             ulong chargedCycles = blockCycles, chargedCount = blockCount;
+            int ilBody = il.ILOffset;
+            ilHead += ilBody - ilBlock;
             foreach (var pi in block.Insns)
             {
                 int ilStart = il.ILOffset;
@@ -424,6 +439,8 @@ public static class RegionCompiler
                 if (CompileProfile.Enabled) CompileProfile.Insn(pi.Def.Mnemonic, il.ILOffset - ilStart, pi.Def.IsSimple);
                 index++;
             }
+            int ilEnd = il.ILOffset;
+            ilInsns += ilEnd - ilBody;
             if (block.FallThrough is ulong ft)
             {
                 if (bi + 1 < blocks.Count && blocks[bi + 1].Start == ft) e.FallInto(labels[ft]);
@@ -431,6 +448,7 @@ public static class RegionCompiler
                 else e.ExitTo(ft);
             }
             else e.ExitTo(block.Insns[^1].Addr + (ulong)block.Insns[^1].Length); // not reached: the last instruction left the block
+            ilTail += il.ILOffset - ilEnd;
             // the bounds hold only if every edge the emitter made is one EventBounds followed or ends at a check point
             foreach (var target in e.Edges)
                 if (!checkPoint[blockOf[target]] && !succ[bi].Contains(blockOf[target]))
@@ -439,10 +457,21 @@ public static class RegionCompiler
                     throw new InvalidOperationException($"region {key.Address:x}: edge from block {block.Start:x} to {blocks[blockOf[target]].Start:x} not known to the event bounds");
                 }
         }
+        int ilBodyEnd = il.ILOffset;
         e.Epilogue();
         exitSites = e.ExitSites;
+        if (CompileProfile.Enabled)
+            CompileProfile.Line($"parts {key.Address:x} {index} {ilPrologue} {ilHead} {ilInsns} {ilTail} {e.EpilogueParts} {il.ILOffset - ilBodyEnd}");
         ilBytes = il.ILOffset;
-        locals = CompileProfile.Enabled ? il.DeclareLocal(typeof(int)).LocalIndex : 0;
+        locals = 0;
+        shape = null;
+        if (CompileProfile.Enabled)
+        {
+            locals = CompileProfile.LocalCount(il);
+            int nEntries = 0;
+            for (int i = 0; i < blocks.Count; i++) if (Entry(blocks, i)) nEntries++;
+            shape = (nEntries, e.FlushStubCount, e.Way1StubCount);
+        }
         return dm;
     }
 

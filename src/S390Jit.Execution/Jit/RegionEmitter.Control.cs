@@ -15,7 +15,7 @@ public sealed unsafe partial class RegionEmitter
         var skip = _il.DefineLabel();
         if (!always) BranchIfFalse(cond, skip);
         // a successful branch sets the breaking-event-address register (stored at program interruptions)
-        _il.Emit(OpCodes.Ldarg_1); EmitI8((long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear);
+        if (!Drop("bear")) { _il.Emit(OpCodes.Ldarg_1); EmitI8((long)CurrentAddr); _il.Emit(OpCodes.Stfld, F_Bear); }
         if (t is ulong tc && BlockLabel(tc) is Label inRegion)
         {
             JumpToBlock(inRegion);

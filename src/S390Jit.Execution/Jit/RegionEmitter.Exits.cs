@@ -31,6 +31,15 @@ public sealed unsafe partial class RegionEmitter
         EmitExit(ExitContinue, ExitSites.Count - 1);
     }
 
+    /// <summary>Measurement only (S390JIT_COMPILE_AB=drop:PART, the compile that never runs): leave PART out
+    /// (flush: the stores in flush stubs, way1: the way-1 compares, charge, bear, evcheck, codemod, entrycheck).</summary>
+    internal static string? AbDrop;
+    private static bool Drop(string part) => AbDrop != null && AbDrop.Contains(part);
+
+    /// <summary>Shared store sequences and way-1 compares emitted so far (compile profile).</summary>
+    internal int FlushStubCount => _flushStubs.Count;
+    internal int Way1StubCount => _way1Stubs.Count;
+
     public void ExitProgramInterruption() => EmitExit(ExitProgram, CurrentIndex);
 
     public void ExitStepBlock(ulong blockAddr, int blockIndex)

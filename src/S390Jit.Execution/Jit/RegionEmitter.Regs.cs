@@ -86,6 +86,7 @@ public sealed unsafe partial class RegionEmitter
         foreach (var (label, stores, cc) in _flushStubs)
         {
             _il.MarkLabel(label);
+            if (Drop("flush")) { _il.Emit(OpCodes.Br, _exit); continue; }
             EmitCcStores(cc.Level, cc.Op, cc.Src, cc.Dst);
             foreach (var (r, l) in stores)
             {

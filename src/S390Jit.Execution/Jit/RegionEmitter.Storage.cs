@@ -131,6 +131,7 @@ public sealed unsafe partial class RegionEmitter
         foreach (var (stub, entry, addr, size, slow, hit) in _way1Stubs)
         {
             _il.MarkLabel(stub);
+            if (Drop("way1")) { _il.Emit(OpCodes.Br, slow); continue; }
             _il.Emit(OpCodes.Ldloc, entry);
             LdcI4(16);
             _il.Emit(OpCodes.Add);

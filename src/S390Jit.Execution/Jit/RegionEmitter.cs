@@ -222,6 +222,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>A check point: if an event may become due before the next check point (<paramref name="bound"/> cycles), let the interpreter run the block.</summary>
     public void EventCheck(ulong blockAddr, int blockIndex, ulong bound)
     {
+        if (Drop("evcheck")) return;
         var run = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _remain);
         EmitI8((long)bound);
@@ -237,7 +238,7 @@ public sealed unsafe partial class RegionEmitter
     /// </summary>
     public void Charge(ulong cycles, ulong count)
     {
-        if (count == 0) return;
+        if (count == 0 || Drop("charge")) return;
         _il.Emit(OpCodes.Ldloc, _remain);
         EmitI8((long)cycles);
         _il.Emit(OpCodes.Sub);
@@ -285,7 +286,7 @@ public sealed unsafe partial class RegionEmitter
         {
             EmitExit(ExitContinue, 0); // the helper set the PSW
         }
-        else
+        else if (!Drop("codemod"))
         {
             var go = _il.DefineLabel();
             _il.Emit(OpCodes.Ldarg_1);
@@ -301,11 +302,18 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Measurement switch (S390JIT_COMPILE_AB=exitpsw): the former exit block that stores the PSW local on every exit (never assigned on most: a region-wide live local).</summary>
     internal static bool StoreExitPsw;
 
+    /// <summary>IL bytes of the epilogue's parts: miss stubs, way-1 stubs, flush stubs (compile profile).</summary>
+    internal string EpilogueParts { get; private set; } = "";
+
     public void Epilogue()
     {
+        int a = _il.ILOffset;
         EmitMissStubs();
+        int b = _il.ILOffset;
         EmitWay1Stubs();
+        int c = _il.ILOffset;
         EmitFlushStubs();
+        if (CompileProfile.Enabled) EpilogueParts = $"{b - a} {c - b} {_il.ILOffset - c}";
         _il.MarkLabel(_exit);
         StoreRegisters();
         StoreCcAndCounters();
