@@ -30,6 +30,8 @@ public static class RegionCompiler
             case "entries": s_entries = on ? "seeds" : null; break;
             case "resident": MaxResident = on ? 0 : s_abSaved!.Value.MaxResident; break;
             case "carried": CarryLoops = !on && s_abSaved!.Value.CarryLoops; break;
+            case "sharedflush": RegionEmitter.SharedFlush = !on; break;
+            case "pooltemps": RegionEmitter.PoolTemps = !on; break;
             default:
                 // drop:PART — the "on" code leaves PART out (attribution of RyuJIT's time only: that code never runs)
                 if (s_ab != null && s_ab.StartsWith("drop:")) RegionEmitter.AbDrop = on ? s_ab[5..] : null;
@@ -62,6 +64,7 @@ public static class RegionCompiler
     private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
     {
         double start = ThreadCpuMicroseconds();
+        int gc0 = CompileProfile.Enabled ? GC.CollectionCount(0) : 0, gc2 = CompileProfile.Enabled ? GC.CollectionCount(2) : 0;
         // plain loops over arrays: the compiler thread's own code must be precompiled (ReadyToRun), and LINQ over
         // value types is instantiated, jitted at Tier0 and re-jitted at run time (perf/issue14-ilcost.md)
         int count = 0;
@@ -112,6 +115,8 @@ public static class RegionCompiler
         data.ExitBlocks = new Interpreter.DecodedBlock?[sites.Count];
         Array.Fill(data.ExitMisses, -1);
         double emitted = ThreadCpuMicroseconds();
+        if (CompileProfile.Enabled && emitted - start > 3000)
+            CompileProfile.Line($"slow-emit {key.Address:x} {(key.Dat ? "dat" : "real")} {emitted - start:F0} us, GCs during it: gen0+ {GC.CollectionCount(0) - gc0}, gen2 {GC.CollectionCount(2) - gc2}");
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
         double end = ThreadCpuMicroseconds();

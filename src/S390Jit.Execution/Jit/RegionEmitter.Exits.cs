@@ -32,7 +32,7 @@ public sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Measurement only (S390JIT_COMPILE_AB=drop:PART, the compile that never runs): leave PART out
-    /// (flush: the stores in flush stubs, way1: the way-1 compares, charge, bear, evcheck, codemod, entrycheck).</summary>
+    /// (flush: the stores in flush stubs, way1: the way-1 compares, charge, bear, evcheck, codemod, temps: temporaries reused across instructions).</summary>
     internal static string? AbDrop;
     private static bool Drop(string part) => AbDrop != null && AbDrop.Contains(part);
 

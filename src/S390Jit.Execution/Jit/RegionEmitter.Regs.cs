@@ -80,23 +80,62 @@ public sealed unsafe partial class RegionEmitter
         return stub;
     }
 
+    /// <summary>
+    /// S390JIT_SHARED_FLUSH=0: every flush stub stores all its registers (the former layout). Default: a stub whose register
+    /// stores include all of an earlier stub's (same registers, same locals) stores only the others and continues in that
+    /// stub's register stores: the stores a block's exits share are emitted once.
+    /// </summary>
+    internal static bool SharedFlush = Environment.GetEnvironmentVariable("S390JIT_SHARED_FLUSH") != "0";
+
     /// <summary>The shared store sequences (before the exit block).</summary>
     private void EmitFlushStubs()
     {
-        foreach (var (label, stores, cc) in _flushStubs)
+        int n = _flushStubs.Count;
+        // per stub: the label of its register stores (after its condition-code stores), and the earlier stub it continues in
+        var regsLabel = new Label[n];
+        for (int k = 0; k < n; k++)
         {
+            var (label, stores, cc) = _flushStubs[k];
             _il.MarkLabel(label);
             if (Drop("flush")) { _il.Emit(OpCodes.Br, _exit); continue; }
             EmitCcStores(cc.Level, cc.Op, cc.Src, cc.Dst);
+            regsLabel[k] = _il.DefineLabel();
+            _il.MarkLabel(regsLabel[k]);
+            int parent = SharedFlush ? SharedStores(k) : -1;
+            var shared = parent >= 0 ? _flushStubs[parent].Stores : [];
             foreach (var (r, l) in stores)
             {
+                if (Contains(shared, r, l)) continue;
                 _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
                 if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
                 _il.Emit(OpCodes.Ldloc, l);
                 _il.Emit(OpCodes.Stind_I8);
             }
-            _il.Emit(OpCodes.Br, _exit);
+            _il.Emit(OpCodes.Br, parent >= 0 ? regsLabel[parent] : _exit);
         }
+    }
+
+    private static bool Contains((int Reg, LocalBuilder Local)[] stores, int r, LocalBuilder l)
+    {
+        foreach (var s in stores) if (s.Reg == r && ReferenceEquals(s.Local, l)) return true;
+        return false;
+    }
+
+    /// <summary>The earlier stub with the most register stores that are all among stub <paramref name="k"/>'s (same register from
+    /// the same local: the value that local holds where stub k is entered), or -1. Its register stores then serve stub k too.</summary>
+    private int SharedStores(int k)
+    {
+        var mine = _flushStubs[k].Stores;
+        int best = -1, bestCount = 0;
+        for (int j = 0; j < k; j++)
+        {
+            var theirs = _flushStubs[j].Stores;
+            if (theirs.Length <= bestCount || theirs.Length > mine.Length) continue;
+            bool subset = true;
+            foreach (var (r, l) in theirs) if (!Contains(mine, r, l)) { subset = false; break; }
+            if (subset) { best = j; bestCount = theirs.Length; }
+        }
+        return best;
     }
 
     private void PushReg(int r)

@@ -122,10 +122,56 @@ public sealed unsafe partial class RegionEmitter
         // the interpreter executes the instruction (re-execution, or CodeWatch.TryWrite).
         // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
         // local reused for unrelated values becomes one long interval that ends up spilled.
+        if (Drop("temps")) _freeTemps.AddRange(_usedTemps); // (attribution only: reused temps break the single-assignment locals the stubs rely on)
+        else if (PoolTemps) ReleaseDeadTemps();
         _usedTemps.Clear();
         _stable.Clear();
         _shapes.Clear();
         ForgetProbe();
+    }
+
+    /// <summary>
+    /// S390JIT_POOL_TEMPS=0: every temporary is a fresh local (the former rule). Default: at the end of an instruction, the
+    /// temporaries nothing later reads any more go back to a pool and later instructions store new values into them
+    /// (fewer IL locals: fewer DeclareLocal calls, smaller liveness sets in RyuJIT). Still read later, so kept: the block's
+    /// register cache, the pending condition code's operands, the locals the block's proven host ranges are keyed on, and
+    /// values marked by the BFP bodies (never released). Flush and way-1 stubs run at their own exit points, before any reuse.
+    /// </summary>
+    internal static bool PoolTemps = Environment.GetEnvironmentVariable("S390JIT_POOL_TEMPS") != "0";
+
+    /// <summary>Temporaries of earlier instructions still read (held back from the pool until they are not).</summary>
+    private readonly List<LocalBuilder> _heldTemps = new();
+    private readonly HashSet<LocalBuilder> _live = new(ReferenceEqualityComparer.Instance);
+
+    private void ReleaseDeadTemps()
+    {
+        _live.Clear();
+        for (int r = 0; r < 16; r++) if (_cache[r] is { } c) _live.Add(c);
+        if (_ccDirty != 0) { MarkLive(_ccPendingSrc); MarkLive(_ccPendingDst); }
+        foreach (var l in _bfpOrdered) _live.Add(l);
+        _heldTemps.AddRange(_usedTemps);
+        int keep = 0;
+        for (int i = 0; i < _heldTemps.Count; i++)
+        {
+            var t = _heldTemps[i];
+            if (_live.Contains(t) || HostKeyed(t)) _heldTemps[keep++] = t;
+            else _freeTemps.Add(t);
+        }
+        _heldTemps.RemoveRange(keep, _heldTemps.Count - keep);
+    }
+
+    private void MarkLive(Val v)
+    {
+        if (v.Local is { } l) _live.Add(l);
+        else if (v.Expr is { } e) { MarkLive(e.A); MarkLive(e.B); }
+    }
+
+    /// <summary>Whether a proven host range of the block is keyed on local <paramref name="t"/> (RegKey: a cache local's index).</summary>
+    private bool HostKeyed(LocalBuilder t)
+    {
+        long key = 2L << 60 | (uint)t.LocalIndex;
+        foreach (var h in _hosts) if (h.BaseX == key || h.BaseB == key) return true;
+        return false;
     }
 
     /// <summary>Forgets the static condition code (block starts, helper calls).</summary>
