@@ -32,6 +32,7 @@ public static class RegionCompiler
             case "carried": CarryLoops = !on && s_abSaved!.Value.CarryLoops; break;
             case "sharedflush": RegionEmitter.SharedFlush = !on; break;
             case "pooltemps": RegionEmitter.PoolTemps = !on; break;
+            case "cc": RegionEmitter.PoolTemps = RegionEmitter.SharedFlush = !on; break; // both (perf/issue14-cc.md)
             default:
                 // drop:PART — the "on" code leaves PART out (attribution of RyuJIT's time only: that code never runs)
                 if (s_ab != null && s_ab.StartsWith("drop:")) RegionEmitter.AbDrop = on ? s_ab[5..] : null;
