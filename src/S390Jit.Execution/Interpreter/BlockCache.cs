@@ -201,7 +201,7 @@ public sealed unsafe class BlockCache
         {
             // the T-th entry (T = HotThreshold) asks the optimising tier, as does every later one while the key has
             // no compiled code (the engine found none before calling)
-            if (b.Heat < HotThreshold) b.Heat++;
+            if (b.Heat < HotThreshold) b.Heat = (int)Math.Min(HotThreshold, (long)b.Heat + b.HeatStep);
             if (b.Heat >= HotThreshold)
                 switch (sink.BlockHot(cpu, key, out var waiting))
                 {
@@ -254,12 +254,12 @@ public sealed unsafe class BlockCache
             {
                 // its T-th entry (or a later one, while hot) goes through the engine's loop, unless the loop found no
                 // compiled code for it and nothing was published since (its compile is pending)
-                if (s.Heat + 1 >= HotThreshold)
+                if ((long)s.Heat + s.HeatStep >= HotThreshold)
                 {
                     if (s.NoCodeEpoch != PublishEpoch) { EndHot++; HotBlock = s; return CpuExit.None; }
                     if (s.Waiting != null) s.Waiting.Heat++;
                 }
-                else s.Heat++;
+                else s.Heat += s.HeatStep;
             }
             b = s;
         }
@@ -566,6 +566,7 @@ public sealed unsafe class BlockCache
             Host2 = host2, Frame2 = frame2,
             Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
             FastCycles = fast,
+            HeatStep = Math.Max(1, (n + 2) / 8),
         };
         AddToFrame(frame, block);
         if (host2 != null) AddToFrame(frame2, block);

@@ -73,8 +73,16 @@ public sealed unsafe class DecodedBlock
     /// next event cannot reach an event at any of its instruction boundaries (<see cref="BlockCache"/>'s fast loop).
     /// </summary>
     public ulong FastCycles = ulong.MaxValue;
-    /// <summary>Entries counted towards the optimising tier (<see cref="BlockCache.HotThreshold"/>).</summary>
+    /// <summary>
+    /// Heat counted towards the optimising tier (<see cref="BlockCache.HotThreshold"/>): <see cref="HeatStep"/> per entry.
+    /// </summary>
     public int Heat;
+    /// <summary>
+    /// What one entry adds to <see cref="Heat"/>: the block's first-tier cost in entries of a typical kernel block (about
+    /// 6 instructions: ~20 ns per block and ~10 ns per instruction), at least 1. A long straight-line block (unrolled
+    /// crypto rounds: 64 instructions) is as hot after 1/8 of the entries (perf/issue14-kinit.md).
+    /// </summary>
+    public int HeatStep = 1;
     /// <summary>
     /// The <see cref="BlockCache.PublishEpoch"/> at which the engine last found no compiled code for this hot block
     /// (its compile pending), and that compile's heat counter (null: none known).
