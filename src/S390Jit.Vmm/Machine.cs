@@ -440,8 +440,23 @@ public sealed partial class Machine : IDisposable
         VfioAp?.Mdev?.Reset();
     }
 
+    /// <summary>
+    /// Whether nothing outside the machine sees what it does from now on: no host trace sink or listener, no guest
+    /// log, profiler or timeline. Then a process about to end may <see cref="Abandon"/> it.
+    /// </summary>
+    public bool Unobserved => Events.Sink == null && Events.Listener == null && Log == null && Profiler == null && Timeline == null;
+
+    private bool _abandoned;
+
+    /// <summary>
+    /// The process ends right after this: <see cref="Dispose"/> does nothing (no teardown, no leak check, the host
+    /// memory left to the kernel). Only for an <see cref="Unobserved"/> machine, whose teardown nobody would see.
+    /// </summary>
+    public void Abandon() => _abandoned = true;
+
     public void Dispose()
     {
+        if (_abandoned) return;
         try { Teardown(); } catch (Exception) { /* a broken model must not keep the host memory alive */ }
         (Engine as IDisposable)?.Dispose();
         Host.Dispose();
