@@ -463,22 +463,25 @@ internal static class RunCommand
             }
         }
         if (s.ApOff) features["ap"] = false;
-        var queues = new List<ushort>();
-        foreach (var token in s.Ap.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (!Hardware.Ap.Apqn.TryParse(token, out ushort q))
-                throw new UsageException($"malformed APQN '{token}' (expected APID.APQI in hex, each 00-ff, e.g. 05.0004)");
-            if (queues.Contains(q)) throw new UsageException($"AP queue {Hardware.Ap.Apqn.Name(q)} assigned twice");
-            queues.Add(q);
-        }
+        // (made by the first queue: List<ushort>'s static constructor is a RyuJIT compile a run without --ap need not pay)
+        List<ushort>? queues = null;
+        foreach (var a in s.Ap)
+            foreach (var token in a.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!Hardware.Ap.Apqn.TryParse(token, out ushort q))
+                    throw new UsageException($"malformed APQN '{token}' (expected APID.APQI in hex, each 00-ff, e.g. 05.0004)");
+                queues ??= new List<ushort>();
+                if (queues.Contains(q)) throw new UsageException($"AP queue {Hardware.Ap.Apqn.Name(q)} assigned twice");
+                queues.Add(q);
+            }
         var type = Hardware.Ap.ApDeviceType.Cex7;
         if (s.ApType != null)
         {
             if (!Hardware.Ap.Apqn.TryParseType(s.ApType, out type))
                 throw new UsageException($"unsupported AP type '{s.ApType}' (cex5, cex6, cex7, cex8: accelerator mode)");
-            if (queues.Count == 0) throw new UsageException("--ap-type needs --ap queues");
+            if (queues == null) throw new UsageException("--ap-type needs --ap queues");
         }
-        if (queues.Count == 0 && vfioAp == null && features.Count == 0) return null;
+        if (queues == null && vfioAp == null && features.Count == 0) return null;
         bool ap = features.GetValueOrDefault("ap", true);
         foreach (var f in new[] { "apqci", "apft", "apqi" })
             if (!ap && features.GetValueOrDefault(f)) throw new UsageException($"CPU feature {f} requires ap");
@@ -492,7 +495,7 @@ internal static class RunCommand
             Msa3 = features.GetValueOrDefault("msa3", true),
             MdevUuid = vfioAp,
         };
-        o.Queues.AddRange(queues);
+        if (queues != null) o.Queues.AddRange(queues);
         return o;
     }
 
