@@ -55,6 +55,8 @@ internal static class RunCommand
             StartupTrace.Mark("  decoder built (trace only: else part of the table's line)");
             KernelLoad.BuildTable();
             StartupTrace.Mark("instruction table built");
+            if (load.Join() is { } image) KernelLoad.PrepareEntryCode(image);
+            StartupTrace.Mark("  kernel's entry code prepared (trace only: else on the second thread, while the machine is built)");
             Machine.StartupMark = StartupTrace.Mark;
         }
         var gdb = s.Gdb != null ? GdbSession.Begin(s.Gdb, opt) : null;
@@ -226,7 +228,7 @@ internal static class RunCommand
     /// Reads the kernel image and builds the instruction table, on a thread of its own or at once. Any other failure
     /// than a bad image is rethrown where <see cref="Join"/> is called.
     /// </summary>
-    private sealed class KernelLoad
+    internal sealed class KernelLoad
     {
         private readonly string _path;
         private readonly Thread? _thread;
@@ -248,13 +250,61 @@ internal static class RunCommand
             if (!background) { Load(); return; }
             _thread = new Thread(() =>
             {
-                Load();
-                BuildTable();
-                if (_image != null) // (an engine name the options refuse, or any other failure here: the machine makes its own)
-                    try { _engine = Machine.CreateEngine(_engineName, _verify); } catch (Exception) { }
+                try
+                {
+                    Load();
+                    BuildTable();
+                    if (_image != null) // (an engine name the options refuse, or any other failure here: the machine makes its own)
+                        try { _engine = Machine.CreateEngine(_engineName, _verify); } catch (Exception) { }
+                }
+                finally { lock (_doneLock) { _done = true; Monitor.PulseAll(_doneLock); } }
                 StartupTrace.Mark("  (second thread: kernel read, table and engine built)");
+                // then, while this thread would idle and the machine is built and started: the instruction rows of the
+                // kernel's first code bound (their body entry points are ReadyToRun fixups the first tier would otherwise
+                // take one by one at their first execution, ~20 µs each; nothing the guest sees depends on it)
+                if (_image != null) try { PrepareEntryCode(_image); } catch (Exception) { }
             }) { IsBackground = true, Name = "s390jit-load" };
             _thread.Start();
+        }
+
+        private readonly object _doneLock = new();
+        private bool _done;
+
+        /// <summary>Waits for the thread's image, table and engine (not for its <see cref="PrepareEntryCode"/>).</summary>
+        private void WaitBuilt()
+        {
+            if (_thread == null) return;
+            lock (_doneLock) while (!_done) Monitor.Wait(_doneLock);
+        }
+
+        /// <summary>How much of the kernel's code, from its entry point on, <see cref="PrepareEntryCode"/> decodes.</summary>
+        internal const int PreparedBytes = 16 << 10;
+
+        /// <summary>
+        /// Decodes the image's bytes from its entry point on (up to <see cref="PreparedBytes"/>, in the segment holding it)
+        /// and binds each valid instruction's table row (<see cref="Architecture.Isa.InsnDef.Prepare"/>). Data taken for
+        /// instructions binds a row for nothing; nothing else is done with what is decoded.
+        /// </summary>
+        internal static void PrepareEntryCode(KernelImage image)
+        {
+            ulong entry = image.Entry;
+            foreach (var seg in image.Segments)
+            {
+                ulong start = entry - seg.VirtAddr < seg.FileSize ? seg.VirtAddr : entry - seg.PhysAddr < seg.FileSize ? seg.PhysAddr : ulong.MaxValue;
+                if (start == ulong.MaxValue) continue;
+                var code = seg.Data.Span;
+                int at = (int)(entry - start), end = (int)Math.Min((ulong)code.Length, (ulong)at + PreparedBytes);
+                while (at + 2 <= end)
+                {
+                    int length = Architecture.Isa.Formats.LengthFromFirstByte(code[at]);
+                    if (at + length > end) break;
+                    ulong raw = 0;
+                    for (int i = 0; i < length; i++) raw |= (ulong)code[at + i] << (56 - 8 * i);
+                    Architecture.Isa.Decoder.Lookup(raw)?.Prepare();
+                    at += length;
+                }
+                return;
+            }
         }
 
         /// <summary>The guest memory size the image was checked against.</summary>
@@ -263,7 +313,7 @@ internal static class RunCommand
         /// <summary>The execution engine built on the thread (waiting for it), or null: <see cref="MachineOptions.EngineFactory"/>.</summary>
         public S390Jit.Execution.IExecutionEngine? Engine()
         {
-            _thread?.Join();
+            WaitBuilt();
             return _engine;
         }
 
@@ -284,7 +334,7 @@ internal static class RunCommand
         /// <summary>The image, or null with <see cref="Error"/> set.</summary>
         public KernelImage? Join()
         {
-            _thread?.Join();
+            WaitBuilt();
             _crash?.Throw();
             return _image;
         }
