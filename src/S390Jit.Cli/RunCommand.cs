@@ -14,7 +14,7 @@ internal static class RunCommand
     {
         bool terminal = ReferenceEquals(stderr, Program.StdErr) && Vmm.StandardStream.IsTerminal(2);
         stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
-        if (s.Log.Any(l => l.Split(',').Contains("help")))
+        if (AnyLogItemIsHelp(s.Log))
         {
             stdout.Write(Vmm.Diagnostics.GuestLog.Help());
             return 0;
@@ -117,6 +117,14 @@ internal static class RunCommand
             stderr.Write(s.StatsFormat == "json" ? stats.ToJson() + Environment.NewLine : stats.ToText());
         }
         return result.ExitCode;
+    }
+
+    /// <summary>Whether some -d list names "help".</summary>
+    private static bool AnyLogItemIsHelp(string[] lists)
+    {
+        foreach (var l in lists)
+            if (Array.IndexOf(l.Split(','), "help") >= 0) return true;
+        return false;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -389,11 +397,13 @@ internal static class RunCommand
                     break;
             }
         }
-        foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
-            else throw new UsageException($"unknown trace category '{t}' (available: host)");
-        }
+        // (plain loops here and below: LINQ's iterators are type loads a plain run need not pay, perf/startup.md)
+        foreach (var list in s.Trace)
+            foreach (var t in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
+                else throw new UsageException($"unknown trace category '{t}' (available: host)");
+            }
         if (s.Machine != null) CheckMachine(s.Machine);
         var chardevIds = new HashSet<string>();
         foreach (var c in s.Chardevs)
@@ -450,18 +460,20 @@ internal static class RunCommand
         }
         opt.Ap = BuildAp(s, vfioAp, opt);
         var quirks = Host.HostQuirks.None;
-        foreach (var q in s.Quirks.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (!Host.HostQuirks.ByName.TryGetValue(q.Trim(), out var set))
-                throw new UsageException($"unknown quirk '{q}' (available: {string.Join(", ", Host.HostQuirks.ByName.Keys)})");
-            quirks = set(quirks);
-        }
+        foreach (var list in s.Quirks)
+            foreach (var q in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!Host.HostQuirks.ByName.TryGetValue(q.Trim(), out var set))
+                    throw new UsageException($"unknown quirk '{q}' (available: {string.Join(", ", Host.HostQuirks.ByName.Keys)})");
+                quirks = set(quirks);
+            }
         opt.Quirks = quirks;
-        foreach (var e in s.ApEvents.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            try { opt.ApEvents.Add(ApLifecycleEvent.Parse(e.Trim())); }
-            catch (FormatException ex) { throw new UsageException(ex.Message); }
-        }
+        foreach (var list in s.ApEvents)
+            foreach (var e in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try { opt.ApEvents.Add(ApLifecycleEvent.Parse(e.Trim())); }
+                catch (FormatException ex) { throw new UsageException(ex.Message); }
+            }
         if (opt.ApEvents.Count > 0 && opt.Ap == null) throw new UsageException("--ap-event needs an AP configuration (--ap)");
         if (s.Host != null)
             foreach (var p in s.Host.Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -601,9 +613,12 @@ internal static class RunCommand
     private static ulong ParseMemory(string text)
     {
         var parts = text.Split(',');
-        foreach (var p in parts.Skip(1))
+        if (parts.Length > 1)
+        {
+            string p = parts[1];
             throw new UsageException(p.StartsWith("slots=", StringComparison.Ordinal) || p.StartsWith("maxmem=", StringComparison.Ordinal)
                 ? $"-m {text}: memory hotplug (slots, maxmem) is not supported" : $"-m {text}: unknown parameter '{p}'");
+        }
         string size = parts[0].StartsWith("size=", StringComparison.Ordinal) ? parts[0][5..] : parts[0];
         try { return MachineOptions.ParseSize(size); }
         catch (FormatException e) { throw new UsageException(e.Message); }
