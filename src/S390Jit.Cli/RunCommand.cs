@@ -14,7 +14,7 @@ internal static class RunCommand
     {
         bool terminal = ReferenceEquals(stderr, Program.StdErr) && Vmm.StandardStream.IsTerminal(2);
         stderr = TextWriter.Synchronized(stderr); // the progress line and host traces come from other threads
-        if (s.Log.Any(l => l.Split(',').Contains("help")))
+        if (AnyLogItemIsHelp(s.Log))
         {
             stdout.Write(Vmm.Diagnostics.GuestLog.Help());
             return 0;
@@ -55,6 +55,8 @@ internal static class RunCommand
             StartupTrace.Mark("  decoder built (trace only: else part of the table's line)");
             KernelLoad.BuildTable();
             StartupTrace.Mark("instruction table built");
+            if (load.Join() is { } image) KernelLoad.PrepareEntryCode(image);
+            StartupTrace.Mark("  kernel's entry code prepared (trace only: else on the second thread, while the machine is built)");
             Machine.StartupMark = StartupTrace.Mark;
         }
         var gdb = s.Gdb != null ? GdbSession.Begin(s.Gdb, opt) : null;
@@ -99,6 +101,14 @@ internal static class RunCommand
         // host model reports what it still holds
         var stats = s.Stats ? RunStatistics.Of(machine, result) : null;
         if (int.TryParse(Environment.GetEnvironmentVariable("S390JIT_REGION_PROFILE"), out int topRegions)) WriteRegionProfile(machine, topRegions, stderr);
+        // the process ends now: when nothing would see the VM's destruction (no --stats with its leak report, no host
+        // trace, log, timeline or profile, no gdb, not run in-process by tests), it is not modelled and the host memory is
+        // left to the kernel, as QEMU leaves its own at exit (~2-3 ms of CPU, mostly first-use costs; perf/startup.md)
+        if (stats == null && gdb == null && !StartupTrace.Enabled && ReferenceEquals(stdout, Program.StdOut) && machine.Unobserved)
+        {
+            machine.Abandon();
+            return result.ExitCode;
+        }
         var leaks = machine.Teardown();
         StartupTrace.Mark("teardown done");
         if (stats != null)
@@ -107,6 +117,14 @@ internal static class RunCommand
             stderr.Write(s.StatsFormat == "json" ? stats.ToJson() + Environment.NewLine : stats.ToText());
         }
         return result.ExitCode;
+    }
+
+    /// <summary>Whether some -d list names "help".</summary>
+    private static bool AnyLogItemIsHelp(string[] lists)
+    {
+        foreach (var l in lists)
+            if (Array.IndexOf(l.Split(','), "help") >= 0) return true;
+        return false;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -218,7 +236,7 @@ internal static class RunCommand
     /// Reads the kernel image and builds the instruction table, on a thread of its own or at once. Any other failure
     /// than a bad image is rethrown where <see cref="Join"/> is called.
     /// </summary>
-    private sealed class KernelLoad
+    internal sealed class KernelLoad
     {
         private readonly string _path;
         private readonly Thread? _thread;
@@ -240,13 +258,61 @@ internal static class RunCommand
             if (!background) { Load(); return; }
             _thread = new Thread(() =>
             {
-                Load();
-                BuildTable();
-                if (_image != null) // (an engine name the options refuse, or any other failure here: the machine makes its own)
-                    try { _engine = Machine.CreateEngine(_engineName, _verify); } catch (Exception) { }
+                try
+                {
+                    Load();
+                    BuildTable();
+                    if (_image != null) // (an engine name the options refuse, or any other failure here: the machine makes its own)
+                        try { _engine = Machine.CreateEngine(_engineName, _verify); } catch (Exception) { }
+                }
+                finally { lock (_doneLock) { _done = true; Monitor.PulseAll(_doneLock); } }
                 StartupTrace.Mark("  (second thread: kernel read, table and engine built)");
+                // then, while this thread would idle and the machine is built and started: the instruction rows of the
+                // kernel's first code bound (their body entry points are ReadyToRun fixups the first tier would otherwise
+                // take one by one at their first execution, ~20 µs each; nothing the guest sees depends on it)
+                if (_image != null) try { PrepareEntryCode(_image); } catch (Exception) { }
             }) { IsBackground = true, Name = "s390jit-load" };
             _thread.Start();
+        }
+
+        private readonly object _doneLock = new();
+        private bool _done;
+
+        /// <summary>Waits for the thread's image, table and engine (not for its <see cref="PrepareEntryCode"/>).</summary>
+        private void WaitBuilt()
+        {
+            if (_thread == null) return;
+            lock (_doneLock) while (!_done) Monitor.Wait(_doneLock);
+        }
+
+        /// <summary>How much of the kernel's code, from its entry point on, <see cref="PrepareEntryCode"/> decodes.</summary>
+        internal const int PreparedBytes = 16 << 10;
+
+        /// <summary>
+        /// Decodes the image's bytes from its entry point on (up to <see cref="PreparedBytes"/>, in the segment holding it)
+        /// and binds each valid instruction's table row (<see cref="Architecture.Isa.InsnDef.Prepare"/>). Data taken for
+        /// instructions binds a row for nothing; nothing else is done with what is decoded.
+        /// </summary>
+        internal static void PrepareEntryCode(KernelImage image)
+        {
+            ulong entry = image.Entry;
+            foreach (var seg in image.Segments)
+            {
+                ulong start = entry - seg.VirtAddr < seg.FileSize ? seg.VirtAddr : entry - seg.PhysAddr < seg.FileSize ? seg.PhysAddr : ulong.MaxValue;
+                if (start == ulong.MaxValue) continue;
+                var code = seg.Data.Span;
+                int at = (int)(entry - start), end = (int)Math.Min((ulong)code.Length, (ulong)at + PreparedBytes);
+                while (at + 2 <= end)
+                {
+                    int length = Architecture.Isa.Formats.LengthFromFirstByte(code[at]);
+                    if (at + length > end) break;
+                    ulong raw = 0;
+                    for (int i = 0; i < length; i++) raw |= (ulong)code[at + i] << (56 - 8 * i);
+                    Architecture.Isa.Decoder.Lookup(raw)?.Prepare();
+                    at += length;
+                }
+                return;
+            }
         }
 
         /// <summary>The guest memory size the image was checked against.</summary>
@@ -255,7 +321,7 @@ internal static class RunCommand
         /// <summary>The execution engine built on the thread (waiting for it), or null: <see cref="MachineOptions.EngineFactory"/>.</summary>
         public S390Jit.Execution.IExecutionEngine? Engine()
         {
-            _thread?.Join();
+            WaitBuilt();
             return _engine;
         }
 
@@ -276,7 +342,7 @@ internal static class RunCommand
         /// <summary>The image, or null with <see cref="Error"/> set.</summary>
         public KernelImage? Join()
         {
-            _thread?.Join();
+            WaitBuilt();
             _crash?.Throw();
             return _image;
         }
@@ -331,11 +397,13 @@ internal static class RunCommand
                     break;
             }
         }
-        foreach (var t in s.Trace.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
-            else throw new UsageException($"unknown trace category '{t}' (available: host)");
-        }
+        // (plain loops here and below: LINQ's iterators are type loads a plain run need not pay, perf/startup.md)
+        foreach (var list in s.Trace)
+            foreach (var t in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (t == "host") opt.HostTrace = line => stderr.WriteLine(line);
+                else throw new UsageException($"unknown trace category '{t}' (available: host)");
+            }
         if (s.Machine != null) CheckMachine(s.Machine);
         var chardevIds = new HashSet<string>();
         foreach (var c in s.Chardevs)
@@ -392,18 +460,20 @@ internal static class RunCommand
         }
         opt.Ap = BuildAp(s, vfioAp, opt);
         var quirks = Host.HostQuirks.None;
-        foreach (var q in s.Quirks.SelectMany(q => q.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (!Host.HostQuirks.ByName.TryGetValue(q.Trim(), out var set))
-                throw new UsageException($"unknown quirk '{q}' (available: {string.Join(", ", Host.HostQuirks.ByName.Keys)})");
-            quirks = set(quirks);
-        }
+        foreach (var list in s.Quirks)
+            foreach (var q in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!Host.HostQuirks.ByName.TryGetValue(q.Trim(), out var set))
+                    throw new UsageException($"unknown quirk '{q}' (available: {string.Join(", ", Host.HostQuirks.ByName.Keys)})");
+                quirks = set(quirks);
+            }
         opt.Quirks = quirks;
-        foreach (var e in s.ApEvents.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            try { opt.ApEvents.Add(ApLifecycleEvent.Parse(e.Trim())); }
-            catch (FormatException ex) { throw new UsageException(ex.Message); }
-        }
+        foreach (var list in s.ApEvents)
+            foreach (var e in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try { opt.ApEvents.Add(ApLifecycleEvent.Parse(e.Trim())); }
+                catch (FormatException ex) { throw new UsageException(ex.Message); }
+            }
         if (opt.ApEvents.Count > 0 && opt.Ap == null) throw new UsageException("--ap-event needs an AP configuration (--ap)");
         if (s.Host != null)
             foreach (var p in s.Host.Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -455,22 +525,25 @@ internal static class RunCommand
             }
         }
         if (s.ApOff) features["ap"] = false;
-        var queues = new List<ushort>();
-        foreach (var token in s.Ap.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (!Hardware.Ap.Apqn.TryParse(token, out ushort q))
-                throw new UsageException($"malformed APQN '{token}' (expected APID.APQI in hex, each 00-ff, e.g. 05.0004)");
-            if (queues.Contains(q)) throw new UsageException($"AP queue {Hardware.Ap.Apqn.Name(q)} assigned twice");
-            queues.Add(q);
-        }
+        // (made by the first queue: List<ushort>'s static constructor is a RyuJIT compile a run without --ap need not pay)
+        List<ushort>? queues = null;
+        foreach (var a in s.Ap)
+            foreach (var token in a.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!Hardware.Ap.Apqn.TryParse(token, out ushort q))
+                    throw new UsageException($"malformed APQN '{token}' (expected APID.APQI in hex, each 00-ff, e.g. 05.0004)");
+                queues ??= new List<ushort>();
+                if (queues.Contains(q)) throw new UsageException($"AP queue {Hardware.Ap.Apqn.Name(q)} assigned twice");
+                queues.Add(q);
+            }
         var type = Hardware.Ap.ApDeviceType.Cex7;
         if (s.ApType != null)
         {
             if (!Hardware.Ap.Apqn.TryParseType(s.ApType, out type))
                 throw new UsageException($"unsupported AP type '{s.ApType}' (cex5, cex6, cex7, cex8: accelerator mode)");
-            if (queues.Count == 0) throw new UsageException("--ap-type needs --ap queues");
+            if (queues == null) throw new UsageException("--ap-type needs --ap queues");
         }
-        if (queues.Count == 0 && vfioAp == null && features.Count == 0) return null;
+        if (queues == null && vfioAp == null && features.Count == 0) return null;
         bool ap = features.GetValueOrDefault("ap", true);
         foreach (var f in new[] { "apqci", "apft", "apqi" })
             if (!ap && features.GetValueOrDefault(f)) throw new UsageException($"CPU feature {f} requires ap");
@@ -484,7 +557,7 @@ internal static class RunCommand
             Msa3 = features.GetValueOrDefault("msa3", true),
             MdevUuid = vfioAp,
         };
-        o.Queues.AddRange(queues);
+        if (queues != null) o.Queues.AddRange(queues);
         return o;
     }
 
@@ -540,9 +613,12 @@ internal static class RunCommand
     private static ulong ParseMemory(string text)
     {
         var parts = text.Split(',');
-        foreach (var p in parts.Skip(1))
+        if (parts.Length > 1)
+        {
+            string p = parts[1];
             throw new UsageException(p.StartsWith("slots=", StringComparison.Ordinal) || p.StartsWith("maxmem=", StringComparison.Ordinal)
                 ? $"-m {text}: memory hotplug (slots, maxmem) is not supported" : $"-m {text}: unknown parameter '{p}'");
+        }
         string size = parts[0].StartsWith("size=", StringComparison.Ordinal) ? parts[0][5..] : parts[0];
         try { return MachineOptions.ParseSize(size); }
         catch (FormatException e) { throw new UsageException(e.Message); }

@@ -31,7 +31,7 @@ internal static class StartupTrace
         {
             s_hooked = true;
             AppDomain.CurrentDomain.AssemblyLoad += (_, e) =>
-                Console.Error.WriteLine($"startup: assembly {e.LoadedAssembly.GetName().Name} loaded from{Environment.NewLine}{new StackTrace(false)}");
+                Program.StdErr.WriteLine($"startup: assembly {e.LoadedAssembly.GetName().Name} loaded from{Environment.NewLine}{new StackTrace(false)}");
         }
         var at = DateTime.UtcNow;
         var usage = Environment.CpuUsage;
@@ -39,7 +39,7 @@ internal static class StartupTrace
         long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         double jitMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
         lock (s_marks) s_marks.Add((phase, at, cpu, jitted, jitMs));
-        if (!Deferred) Flush();
+        if (!Deferred && s_mode != "asm") Flush();   // asm: printed at the end (Console.Error would load System.Console here)
     }
 
     /// <summary>Prints the lines recorded so far.</summary>

@@ -64,12 +64,12 @@ public static class ImageFile
         {
             fixed (byte* p = utf8)
             {
-                Marshal.SetLastSystemError(0);
                 int r = statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_SIZE, buffer);
-                int e = Marshal.GetLastSystemError();
                 if (r != 0)
                 {
-                    errno = e;
+                    // errno only after a failure (statx sets it then): Marshal's errno accessors are P/Invoke stubs
+                    // RyuJIT compiles on first use (perf/startup.md), a cost a readable kernel does not pay
+                    errno = Marshal.GetLastSystemError();
                     return false;
                 }
             }

@@ -49,7 +49,12 @@ public sealed class ConsoleInput
     /// (Whether it is a terminal is asked with isatty, and System.Console is loaded only when the guest reads: Console's
     /// set-up costs ~5 ms of CPU at every start, perf/startup.md.)
     public static ConsoleInput Stdin() =>
-        !StandardStream.IsTerminal(0) ? new ConsoleInput(Console.OpenStandardInput) : new ConsoleInput(null, new ConcurrentQueue<byte[]>());
+        !StandardStream.IsTerminal(0) ? new ConsoleInput(OpenStandardInput) : new ConsoleInput(null, new ConcurrentQueue<byte[]>());
+
+    /// <summary>Console's input stream. A method of its own: a delegate to Console's method itself would load System.Console
+    /// at every start (ReadyToRun code resolves it before the method runs), not when the guest first reads.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Stream OpenStandardInput() => Console.OpenStandardInput();
 
     private void StartReader()
     {

@@ -96,10 +96,12 @@ public sealed partial class Machine : IDisposable
         if (Engine is Execution.Jit.JitEngine jitEngine)
             Kvm.GuestMemoryWritten += (address, length) => jitEngine.NotifyHostWrite(Kvm.Vcpus[0].Cpu, address, length);
         // (plain loops: LINQ over ushort here cost ~25 methods RyuJIT compiled at every start, perf/startup.md)
-        var addresses = new List<ushort>(options.Cpus + options.ExtraCpuAddresses.Count);
-        for (int i = 0; i < options.Cpus; i++) addresses.Add((ushort)i);
-        addresses.AddRange(options.ExtraCpuAddresses);
-        if (addresses.Count > 248 || !Distinct(addresses))
+        // (an array: List<ushort>'s static constructor is a RyuJIT compile)
+        var extra = options.ExtraCpuAddressesSpan;
+        var addresses = new ushort[options.Cpus + extra.Length];
+        for (int i = 0; i < options.Cpus; i++) addresses[i] = (ushort)i;
+        extra.CopyTo(addresses.AsSpan(options.Cpus));
+        if (addresses.Length > 248 || !Distinct(addresses))
             throw new ArgumentException("CPU addresses must be distinct, at most 248 CPUs");
         foreach (ushort address in addresses)
         {
@@ -125,7 +127,7 @@ public sealed partial class Machine : IDisposable
         }
     }
 
-    private static bool Distinct(List<ushort> addresses)
+    private static bool Distinct(ushort[] addresses)
     {
         var seen = new bool[ushort.MaxValue + 1];
         foreach (ushort a in addresses)
@@ -440,8 +442,23 @@ public sealed partial class Machine : IDisposable
         VfioAp?.Mdev?.Reset();
     }
 
+    /// <summary>
+    /// Whether nothing outside the machine sees what it does from now on: no host trace sink or listener, no guest
+    /// log, profiler or timeline. Then a process about to end may <see cref="Abandon"/> it.
+    /// </summary>
+    public bool Unobserved => Events.Sink == null && Events.Listener == null && Log == null && Profiler == null && Timeline == null;
+
+    private bool _abandoned;
+
+    /// <summary>
+    /// The process ends right after this: <see cref="Dispose"/> does nothing (no teardown, no leak check, the host
+    /// memory left to the kernel). Only for an <see cref="Unobserved"/> machine, whose teardown nobody would see.
+    /// </summary>
+    public void Abandon() => _abandoned = true;
+
     public void Dispose()
     {
+        if (_abandoned) return;
         try { Teardown(); } catch (Exception) { /* a broken model must not keep the host memory alive */ }
         (Engine as IDisposable)?.Dispose();
         Host.Dispose();

@@ -39,8 +39,12 @@ public sealed class StandardStream : Stream
     public static bool IsTerminal(int fd)
     {
         if (OperatingSystem.IsLinux()) return isatty(fd) == 1;
-        return fd switch { 0 => !Console.IsInputRedirected, 1 => !Console.IsOutputRedirected, _ => !Console.IsErrorRedirected };
+        return IsConsoleTerminal(fd);
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool IsConsoleTerminal(int fd) =>
+        fd switch { 0 => !Console.IsInputRedirected, 1 => !Console.IsOutputRedirected, _ => !Console.IsErrorRedirected };
 
     private const int EINTR = 4;
 
@@ -53,17 +57,27 @@ public sealed class StandardStream : Stream
                 int done = 0;
                 while (done < buffer.Length)
                 {
-                    Marshal.SetLastSystemError(0);
                     nint n = write(_fd, p + done, buffer.Length - done);
-                    int errno = Marshal.GetLastSystemError();
                     if (n > 0) done += (int)n;
-                    else if (n < 0 && errno == EINTR) continue;
+                    // errno read only after a failure (write sets it then): Marshal's errno accessors are P/Invoke stubs
+                    // RyuJIT compiles on first use, ~0.5 ms at every start (perf/startup.md)
+                    else if (n < 0 && Marshal.GetLastSystemError() == EINTR) continue;
                     else break;
                 }
                 if (done == buffer.Length) return;
                 buffer = buffer[done..];
             }
         }
+        WriteToConsole(buffer);
+    }
+
+    /// <summary>
+    /// Through System.Console's stream, from now on. A method of its own: ReadyToRun code loads the assemblies a method
+    /// names before it first runs, and a plain run's writes should not load System.Console.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void WriteToConsole(ReadOnlySpan<byte> buffer)
+    {
         _console ??= _fd == 1 ? Console.OpenStandardOutput() : Console.OpenStandardError();
         _console.Write(buffer);
     }

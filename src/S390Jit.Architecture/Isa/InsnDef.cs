@@ -108,6 +108,15 @@ public sealed unsafe class InsnDef
     private volatile bool _bound;
 
     /// <summary>
+    /// Takes the entry points now (what the row's first execution would do): start-up binds the rows of the kernel's
+    /// first code on another thread while the machine is built (<c>RunCommand</c>). Idempotent, any thread.
+    /// </summary>
+    public void Prepare()
+    {
+        if (!_bound) Bind();
+    }
+
+    /// <summary>
     /// The entry points, taken on the row's first use: a run touches a few dozen of the table's ~1,300 bodies, and
     /// taking each entry point is a ReadyToRun fixup (perf/startup.md). Any thread may bind; all write the same values.
     /// </summary>
