@@ -54,7 +54,7 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public Val Const(ulong v) => new(v);
     public Val G(int r) => e.ReadReg(r);
     public void SetG(int r, Val v) => e.WriteReg(r, v);
-    public Val G32(int r) => e.Trunc32(e.ReadReg(r));
+    public Val G32(int r) => e.ReadReg32(r);
     public void SetG32(int r, Val v) => e.WriteReg32(r, v);
     public Val G32H(int r) => e.Binary(OpCodes.Shr_Un, e.ReadReg(r), new Val(32), shift: true);
     public void SetG32H(int r, Val v) => e.WriteReg32H(r, v);

@@ -124,6 +124,7 @@ public sealed unsafe partial class RegionEmitter
         // local reused for unrelated values becomes one long interval that ends up spilled.
         _usedTemps.Clear();
         _stable.Clear();
+        _mergeLo.Clear();
         _shapes.Clear();
         ForgetProbe();
     }
