@@ -240,6 +240,9 @@ public sealed unsafe partial class RegionEmitter
         return a.Expr == null && a.Local != null && _mergeLo.TryGetValue(a.Local, out lo);
     }
 
+    /// <summary>What a store of <paramref name="size"/> bytes needs of <paramref name="v"/>: the low word of a merged register read for 4 bytes or fewer.</summary>
+    internal Val StoredPart(int size, Val v) => size <= 4 && LowWordOf(v, out var lo) ? lo : v;
+
     public Val Trunc32(Val a)
     {
         if (a.IsConst) return new Val((uint)a.Value);
