@@ -160,7 +160,15 @@ public sealed unsafe partial class RegionEmitter
         {
             Val lo;
             if (v.IsConst) lo = new Val((ulong)(uint)v.Value);
-            else { Push(v); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); lo = Pop(); }
+            else if (v.Local != null && IsZext(v)) lo = v; // (a single-assignment local: kept as it is)
+            else
+            {
+                Push(v);
+                // a value known to be below 2^32 needs no truncation (RyuJIT would keep a `mov r32,r32`)
+                if (!IsZext(v)) { _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
+                lo = Pop();
+                _zext.Add(lo.Local!);
+            }
             _lo[r] = lo;
             _pending[r] = true;
             _flushStub = null;
@@ -228,6 +236,25 @@ public sealed unsafe partial class RegionEmitter
             return r;
         }
         return Lazy(shift ? ExprKind.Shift : ExprKind.Binary, op, a, b);
+    }
+
+    /// <summary>Single-assignment locals known to hold a value below 2^32 (pending low words, host loads of 4 bytes or fewer).</summary>
+    private readonly HashSet<LocalBuilder> _zext = new();
+
+    /// <summary>Whether <paramref name="v"/> is known to be below 2^32 (zero-extended).</summary>
+    private bool IsZext(Val v)
+    {
+        if (v.Expr is { } e)
+            return e.Kind switch
+            {
+                ExprKind.Trunc32 or ExprKind.Compare => true,
+                ExprKind.Binary when e.Op == OpCodes.And => IsZext(e.A) || IsZext(e.B),
+                ExprKind.Binary when e.Op == OpCodes.Or || e.Op == OpCodes.Xor => IsZext(e.A) && IsZext(e.B),
+                ExprKind.Shift when e.Op == OpCodes.Shr_Un => IsZext(e.A),
+                _ => false,
+            };
+        if (v.Local is { } l) return _zext.Contains(l);
+        return v.Value <= uint.MaxValue;
     }
 
     /// <summary>Reads of registers with a pending low word (<see cref="ReadReg"/>): the merged local and its low word.</summary>
