@@ -54,7 +54,7 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public Val Const(ulong v) => new(v);
     public Val G(int r) => e.ReadReg(r);
     public void SetG(int r, Val v) => e.WriteReg(r, v);
-    public Val G32(int r) => e.Trunc32(e.ReadReg(r));
+    public Val G32(int r) => e.ReadReg32(r);
     public void SetG32(int r, Val v) => e.WriteReg32(r, v);
     public Val G32H(int r) => e.Binary(OpCodes.Shr_Un, e.ReadReg(r), new Val(32), shift: true);
     public void SetG32H(int r, Val v) => e.WriteReg32H(r, v);
@@ -88,7 +88,7 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public Val Addr(int x, int b, long d) => e.Address(x, b, d);
     // the storage paths use the address (and a stored value) several times: one local each
     public Val Load(int size, Val addr) => e.Load(size, e.Stable(addr));
-    public void Store(int size, Val addr, Val value) => e.Store(size, e.Stable(addr), e.Stable(value, 2));
+    public void Store(int size, Val addr, Val value) => e.Store(size, e.Stable(addr), e.Stable(e.StoredPart(size, value), 2));
     public void Probe(Val addr, int len, bool write) => e.Probe(e.Stable(addr), len, write);
 
     public void SetCc(CcOp op, Val src, Val dst, Val vr) => e.SetCc(op, src, dst, vr);

@@ -66,7 +66,9 @@ public sealed unsafe partial class RegionEmitter
             case 4: _il.Emit(OpCodes.Ldind_U4); _il.Emit(OpCodes.Call, M_Bswap32); _il.Emit(OpCodes.Conv_U8); break;
             default: _il.Emit(OpCodes.Ldind_I8); _il.Emit(OpCodes.Call, M_Bswap64); break;
         }
-        return Pop();
+        var v = Pop();
+        if (size <= 4) _zext.Add(v.Local!);
+        return v;
     }
 
     private void StoreHost(int size, Val value)

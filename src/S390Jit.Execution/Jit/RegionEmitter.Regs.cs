@@ -55,7 +55,81 @@ public sealed unsafe partial class RegionEmitter
 
     // exits of a block with the same written registers share one out-of-line store sequence
     private Label? _flushStub;
-    private readonly List<(Label Label, (int Reg, LocalBuilder Local)[] Stores, (int Level, CcOp Op, Val Src, Val Dst) Cc)> _flushStubs = new();
+    private readonly List<(Label Label, RegState[] Stores, (int Level, CcOp Op, Val Src, Val Dst) Cc)> _flushStubs = new();
+
+    /// <summary>
+    /// 32-bit writes are lazy inside a block (S390JIT_LAZY32=0 turns it off): a register written by a 32-bit operation
+    /// keeps its new low word in a local of its own (zero-extended) and its high word where it was (the cache local,
+    /// the resident local, or the CPU), with no merge per instruction. 32-bit reads take the low word as it is; the
+    /// merge is made only where the whole register is needed (a 64-bit read, a high-word write) or stored: a
+    /// non-resident register whose high word the CPU still holds is stored as its low word alone (one 32-bit store),
+    /// a resident one is merged into its local where the block is left.
+    /// </summary>
+    internal static readonly bool Lazy32 = Environment.GetEnvironmentVariable("S390JIT_LAZY32") != "0";
+    /// <summary>Registers whose low word is pending in <see cref="_lo"/>.</summary>
+    private readonly bool[] _pending = new bool[16];
+    private readonly Val[] _lo = new Val[16];
+    /// <summary>Non-resident registers whose high word the CPU holds (nothing wrote it in this block: 32-bit writes keep it).</summary>
+    private readonly bool[] _hiClean = new bool[16];
+
+    /// <summary>What a store of register <c>Reg</c> needs, as of one point of the block (captured for the shared exit stubs).</summary>
+    private readonly record struct RegState(int Reg, bool Resident, LocalBuilder? Cache, bool Pending, Val Lo, bool HiClean);
+
+    private RegState StateOf(int r) => new(r, _resident[r], _resident[r] ? null : _cache[r], _pending[r], _lo[r], _hiClean[r]);
+
+    /// <summary>Pushes the whole value of a register in state <paramref name="s"/> (no state change: a merge if its low word is pending).</summary>
+    private void PushWhole(in RegState s)
+    {
+        if (s.Resident) _il.Emit(OpCodes.Ldloc, _regs[s.Reg]);
+        else if (s.Cache is { } c) _il.Emit(OpCodes.Ldloc, c);
+        else EmitCpuReg(s.Reg);
+        if (!s.Pending) return;
+        EmitI8(unchecked((long)0xFFFF_FFFF_0000_0000UL));
+        _il.Emit(OpCodes.And);
+        Push(s.Lo);
+        _il.Emit(OpCodes.Or);
+    }
+
+    /// <summary>Stores a register in state <paramref name="s"/> where it lives across blocks: the CPU (only the low word when the CPU holds the high one), or the resident local.</summary>
+    private void EmitStore(in RegState s)
+    {
+        if (s.Resident)
+        {
+            if (!s.Pending) return;
+            PushWhole(s);
+            _il.Emit(OpCodes.Stloc, _regs[s.Reg]);
+            return;
+        }
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+        if (s.Reg != 0) { EmitI4(s.Reg * 8); _il.Emit(OpCodes.Add); }
+        if (s.Pending && s.HiClean)
+        {
+            Push(s.Lo);
+            _il.Emit(OpCodes.Conv_U4);
+            _il.Emit(OpCodes.Stind_I4); // little-endian host: the low word is at the register's address
+            return;
+        }
+        PushWhole(s);
+        _il.Emit(OpCodes.Stind_I8);
+    }
+
+    /// <summary>Whether leaving the block from here stores anything for register <paramref name="r"/>.</summary>
+    private bool NeedsStore(int r) => _resident[r] ? _pending[r] : _cacheDirty[r];
+
+    /// <summary>Makes register <paramref name="r"/>'s whole value current on the main path (its pending low word merged).</summary>
+    private void Materialize(int r)
+    {
+        if (!_pending[r]) return;
+        var s = StateOf(r);
+        PushWhole(s);
+        _pending[r] = false;
+        _flushStub = null;
+        if (_resident[r]) { _il.Emit(OpCodes.Stloc, _regs[r]); BumpRegVersion(r); }
+        else _cache[r] = Pop().Local!; // still dirty; the CPU's high word is unchanged (HiClean stays)
+    }
+
+    /// <summary>The low word of register <paramref name="r"/>, zero-extended.</summary>
+    public Val ReadReg32(int r) => _pending[r] ? _lo[r] : Trunc32(ReadReg(r));
 
     /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
     private void BranchToExit() => _il.Emit(OpCodes.Br, ExitTarget());
@@ -64,16 +138,16 @@ public sealed unsafe partial class RegionEmitter
     private Label ExitTarget()
     {
         bool anyDirty = false;
-        for (int r = 0; r < 16; r++) anyDirty |= _cacheDirty[r];
+        for (int r = 0; r < 16; r++) anyDirty |= NeedsStore(r);
         if (!anyDirty && _ccDirty == 0) return _exit;
         if (_flushStub is not Label stub)
         {
             stub = _il.DefineLabel();
             int n = 0;
-            for (int r = 0; r < 16; r++) if (_cacheDirty[r]) n++;
-            var stores = new (int, LocalBuilder)[n];
+            for (int r = 0; r < 16; r++) if (NeedsStore(r)) n++;
+            var stores = new RegState[n];
             n = 0;
-            for (int r = 0; r < 16; r++) if (_cacheDirty[r]) stores[n++] = (r, _cache[r]!);
+            for (int r = 0; r < 16; r++) if (NeedsStore(r)) stores[n++] = StateOf(r);
             _flushStubs.Add((stub, stores, (_ccDirty, _ccPendingOp, _ccPendingSrc, _ccPendingDst)));
             _flushStub = stub;
         }
@@ -103,23 +177,23 @@ public sealed unsafe partial class RegionEmitter
             _il.MarkLabel(regsLabel[k]);
             int parent = SharedFlush ? SharedStores(k) : -1;
             var shared = parent >= 0 ? _flushStubs[parent].Stores : [];
-            foreach (var (r, l) in stores)
-            {
-                if (Contains(shared, r, l)) continue;
-                _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-                if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
-                _il.Emit(OpCodes.Ldloc, l);
-                _il.Emit(OpCodes.Stind_I8);
-            }
+            foreach (var st in stores)
+                if (!Contains(shared, st)) EmitStore(st);
             _il.Emit(OpCodes.Br, parent >= 0 ? regsLabel[parent] : _exit);
         }
     }
 
-    private static bool Contains((int Reg, LocalBuilder Local)[] stores, int r, LocalBuilder l)
+    private static bool Contains(RegState[] stores, in RegState st)
     {
-        foreach (var s in stores) if (s.Reg == r && ReferenceEquals(s.Local, l)) return true;
+        foreach (var s in stores) if (SameStore(s, st)) return true;
         return false;
     }
+
+    /// <summary>Whether two register states give the same store (<see cref="EmitStore"/> emits the same IL for both).</summary>
+    private static bool SameStore(in RegState a, in RegState b) =>
+        a.Reg == b.Reg && a.Resident == b.Resident && ReferenceEquals(a.Cache, b.Cache) && a.Pending == b.Pending
+        && (!a.Pending || (a.HiClean == b.HiClean && ReferenceEquals(a.Lo.Local, b.Lo.Local) && a.Lo.Value == b.Lo.Value
+                           && ReferenceEquals(a.Lo.Expr, b.Lo.Expr)));
 
     /// <summary>The earlier stub with the most register stores that are all among stub <paramref name="k"/>'s (same register from
     /// the same local: the value that local holds where stub k is entered), or -1. Its register stores then serve stub k too.</summary>
@@ -132,7 +206,7 @@ public sealed unsafe partial class RegionEmitter
             var theirs = _flushStubs[j].Stores;
             if (theirs.Length <= bestCount || theirs.Length > mine.Length) continue;
             bool subset = true;
-            foreach (var (r, l) in theirs) if (!Contains(mine, r, l)) { subset = false; break; }
+            foreach (var st in theirs) if (!Contains(mine, st)) { subset = false; break; }
             if (subset) { best = j; bestCount = theirs.Length; }
         }
         return best;
@@ -147,6 +221,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Stores the value on the IL stack into register <paramref name="r"/>.</summary>
     private void StoreReg(int r)
     {
+        if (_pending[r]) { _pending[r] = false; _flushStub = null; }
         if (_resident[r]) { _il.Emit(OpCodes.Stloc, _regs[r]); BumpRegVersion(r); }
         else SetCached(r, Pop().Local!);
     }
@@ -155,14 +230,7 @@ public sealed unsafe partial class RegionEmitter
     private void FlushCached()
     {
         FlushCc();
-        for (int r = 0; r < 16; r++)
-        {
-            if (!_cacheDirty[r]) continue;
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
-            _il.Emit(OpCodes.Ldloc, _cache[r]!);
-            _il.Emit(OpCodes.Stind_I8);
-        }
+        for (int r = 0; r < 16; r++) if (NeedsStore(r)) EmitStore(StateOf(r));
     }
 
     /// <summary>Forgets the cache (block starts, after helpers, which may change any register).</summary>
@@ -170,6 +238,8 @@ public sealed unsafe partial class RegionEmitter
     {
         Array.Clear(_cache);
         Array.Clear(_cacheDirty);
+        Array.Clear(_pending);
+        Array.Fill(_hiClean, true);
         _ccDirty = 0;
         _flushStub = null;
         _hosts.Clear(); // (RegionEmitter.Reuse) helpers may change translations and resident registers
@@ -186,7 +256,7 @@ public sealed unsafe partial class RegionEmitter
         if (_loop != null && _loop.Inner.TryGetValue(target, out var inner))
         {
             FlushCc();
-            StoreUncarried(_loop);
+            StoreUncarried(_loop); // (and the resident registers' pending low words)
             CarryTo(_loop);
             _il.Emit(OpCodes.Br, inner);
             return;
@@ -254,6 +324,7 @@ public sealed unsafe partial class RegionEmitter
             _cache[r] = h;
             // after an edge of the loop the CPU may hold an older value: stored on every exit
             _cacheDirty[r] = loop.Written[r];
+            _hiClean[r] = !loop.Written[r];
         }
     }
 
@@ -262,11 +333,8 @@ public sealed unsafe partial class RegionEmitter
     {
         for (int r = 0; r < 16; r++)
         {
-            if (!_cacheDirty[r] || loop.Head[r] != null) continue;
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
-            _il.Emit(OpCodes.Ldloc, _cache[r]!);
-            _il.Emit(OpCodes.Stind_I8);
+            if (!NeedsStore(r) || loop.Head[r] != null) continue;
+            EmitStore(StateOf(r));
         }
     }
 
@@ -276,8 +344,8 @@ public sealed unsafe partial class RegionEmitter
         var moves = new List<LocalBuilder>();
         for (int r = 0; r < 16; r++)
         {
-            if (loop.Head[r] is not { } h || _cache[r] is not { } c || c == h) continue;
-            _il.Emit(OpCodes.Ldloc, c);
+            if (loop.Head[r] is not { } h || _cache[r] is not { } c || (c == h && !_pending[r])) continue;
+            PushWhole(StateOf(r)); // reads only locals made before: the copies stay parallel
             moves.Add(h);
         }
         for (int i = moves.Count - 1; i >= 0; i--) _il.Emit(OpCodes.Stloc, moves[i]);

@@ -49,6 +49,7 @@ public sealed unsafe partial class RegionEmitter
     private long RegKey(int r)
     {
         if (r == 0) return 0;
+        if (_pending[r]) return -1; // (an address reads the whole register: made current before)
         if (_resident[r]) return 1L << 60 | (long)r << 40 | (uint)_regVersion[r];
         return _cache[r] is { } l ? 2L << 60 | (uint)l.LocalIndex : -1;
     }

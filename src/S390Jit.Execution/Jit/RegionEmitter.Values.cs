@@ -18,7 +18,7 @@ public sealed unsafe partial class RegionEmitter
     private LocalBuilder Temp()
     {
         LocalBuilder t;
-        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); }
+        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); _zext.Remove(t); } // (a new value)
         else t = _il.DeclareLocal(typeof(ulong));
         _usedTemps.Add(t);
         return t;
@@ -122,6 +122,15 @@ public sealed unsafe partial class RegionEmitter
 
     public Val ReadReg(int r)
     {
+        if (_pending[r])
+        {
+            // the whole value for this read only (the pending state stays): a read whose low word alone is used
+            // (Trunc32, SExt32/16/8, And with a 32-bit mask) takes the low word, and RyuJIT drops the unused merge
+            PushWhole(StateOf(r));
+            var m = Pop();
+            _mergeLo[m.Local!] = _lo[r];
+            return m;
+        }
         if (!_resident[r])
         {
             if (_cache[r] == null && (_singleReads >> r & 1) != 0) return new Val(new Expr(ExprKind.CpuReg, OpCodes.Nop, new Val((ulong)r), default));
@@ -134,6 +143,8 @@ public sealed unsafe partial class RegionEmitter
     public void WriteReg(int r, Val v)
     {
         _dirty = true;
+        if (_pending[r]) { _pending[r] = false; _flushStub = null; } // (a stub made before would merge the old low word)
+        _hiClean[r] = false;
         if (!_resident[r]) { SetCached(r, v.Local ?? PopConst(v)); return; }
         BumpRegVersion(r);
         Push(v);
@@ -145,6 +156,26 @@ public sealed unsafe partial class RegionEmitter
     public void WriteReg32(int r, Val v)
     {
         _dirty = true;
+        if (Lazy32)
+        {
+            Val lo;
+            if (v.IsConst) lo = new Val((ulong)(uint)v.Value);
+            else if (v.Local != null && IsZext(v)) lo = v; // (a single-assignment local: kept as it is)
+            else
+            {
+                Push(v);
+                // a value known to be below 2^32 needs no truncation (RyuJIT would keep a `mov r32,r32`)
+                if (!IsZext(v)) { _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
+                lo = Pop();
+                _zext.Add(lo.Local!);
+            }
+            _lo[r] = lo;
+            _pending[r] = true;
+            _flushStub = null;
+            if (_resident[r]) BumpRegVersion(r);
+            else _cacheDirty[r] = true; // (the cache local, if any, still holds the high word)
+            return;
+        }
         PushReg(r);
         EmitI8(unchecked((long)0xFFFF_FFFF_0000_0000UL));
         _il.Emit(OpCodes.And);
@@ -157,6 +188,8 @@ public sealed unsafe partial class RegionEmitter
     public void WriteReg32H(int r, Val v)
     {
         _dirty = true;
+        Materialize(r);
+        _hiClean[r] = false;
         PushReg(r);
         EmitI8(0xFFFF_FFFFL);
         _il.Emit(OpCodes.And);
@@ -185,6 +218,7 @@ public sealed unsafe partial class RegionEmitter
         if (a.IsConst && b.IsConst) return new Val(Fold(op, a.Value, b.Value));
         if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && a.Expr is { Kind: ExprKind.Compare } c)
             return new Val(new Expr(ExprKind.Compare, c.Op, c.A, c.B, !c.Negated)); // a branch on it stays a compare-and-branch
+        if (op == OpCodes.And && b.IsConst && b.Value <= uint.MaxValue && LowWordOf(a, out var low)) a = low;
         if (b.IsConst && !shift)
         {
             // identities that keep the IL small
@@ -204,14 +238,48 @@ public sealed unsafe partial class RegionEmitter
         return Lazy(shift ? ExprKind.Shift : ExprKind.Binary, op, a, b);
     }
 
+    /// <summary>Locals known to hold a value below 2^32 (until a pooled temporary is taken again: <see cref="Temp"/>) (pending low words, host loads of 4 bytes or fewer).</summary>
+    private readonly HashSet<LocalBuilder> _zext = new();
+
+    /// <summary>Whether <paramref name="v"/> is known to be below 2^32 (zero-extended).</summary>
+    private bool IsZext(Val v)
+    {
+        if (v.Expr is { } e)
+            return e.Kind switch
+            {
+                ExprKind.Trunc32 or ExprKind.Compare => true,
+                ExprKind.Binary when e.Op == OpCodes.And => IsZext(e.A) || IsZext(e.B),
+                ExprKind.Binary when e.Op == OpCodes.Or || e.Op == OpCodes.Xor => IsZext(e.A) && IsZext(e.B),
+                ExprKind.Shift when e.Op == OpCodes.Shr_Un => IsZext(e.A),
+                _ => false,
+            };
+        if (v.Local is { } l) return _zext.Contains(l);
+        return v.Value <= uint.MaxValue;
+    }
+
+    /// <summary>Reads of registers with a pending low word (<see cref="ReadReg"/>): the merged local and its low word.</summary>
+    private readonly Dictionary<LocalBuilder, Val> _mergeLo = new();
+
+    /// <summary>The low word of <paramref name="a"/> when it is a merged register read.</summary>
+    private bool LowWordOf(Val a, out Val lo)
+    {
+        lo = default;
+        return a.Expr == null && a.Local != null && _mergeLo.TryGetValue(a.Local, out lo);
+    }
+
+    /// <summary>What a store of <paramref name="size"/> bytes needs of <paramref name="v"/>: the low word of a merged register read for 4 bytes or fewer.</summary>
+    internal Val StoredPart(int size, Val v) => size <= 4 && LowWordOf(v, out var lo) ? lo : v;
+
     public Val Trunc32(Val a)
     {
         if (a.IsConst) return new Val((uint)a.Value);
+        if (LowWordOf(a, out var lo)) return lo;
         return Lazy(ExprKind.Trunc32, OpCodes.Nop, a, default);
     }
 
     public Val Convert(Val a, OpCode conv)
     {
+        if (LowWordOf(a, out var lo)) a = lo; // (sign extensions of 8, 16 or 32 bits read the low word only)
         if (a.IsConst)
             return new Val(conv == OpCodes.Conv_I1 ? (ulong)(sbyte)a.Value : conv == OpCodes.Conv_I2 ? (ulong)(short)a.Value : (ulong)(int)a.Value);
         return Lazy(ExprKind.Convert, conv, a, default);

@@ -126,6 +126,7 @@ public sealed unsafe partial class RegionEmitter
         else if (PoolTemps) ReleaseDeadTemps();
         _usedTemps.Clear();
         _stable.Clear();
+        _mergeLo.Clear();
         _shapes.Clear();
         ForgetProbe();
     }
@@ -134,8 +135,9 @@ public sealed unsafe partial class RegionEmitter
     /// S390JIT_POOL_TEMPS=0: every temporary is a fresh local (the former rule). Default: at the end of an instruction, the
     /// temporaries nothing later reads any more go back to a pool and later instructions store new values into them
     /// (fewer IL locals: fewer DeclareLocal calls, smaller liveness sets in RyuJIT). Still read later, so kept: the block's
-    /// register cache, the pending condition code's operands, the locals the block's proven host ranges are keyed on, and
-    /// values marked by the BFP bodies (never released). Flush and way-1 stubs run at their own exit points, before any reuse.
+    /// register cache, the pending low words of 32-bit writes, the pending condition code's operands, the locals the block's
+    /// proven host ranges are keyed on, and values marked by the BFP bodies (never released). A temporary taken from the pool
+    /// forgets what was known of its old value (<c>_zext</c>). Flush and way-1 stubs run at their own exit points, before any reuse.
     /// </summary>
     internal static bool PoolTemps = Environment.GetEnvironmentVariable("S390JIT_POOL_TEMPS") != "0";
 
@@ -146,7 +148,11 @@ public sealed unsafe partial class RegionEmitter
     private void ReleaseDeadTemps()
     {
         _live.Clear();
-        for (int r = 0; r < 16; r++) if (_cache[r] is { } c) _live.Add(c);
+        for (int r = 0; r < 16; r++)
+        {
+            if (_cache[r] is { } c) _live.Add(c);
+            if (_pending[r]) MarkLive(_lo[r]); // (a pending low word is read where the register is merged or stored)
+        }
         if (_ccDirty != 0) { MarkLive(_ccPendingSrc); MarkLive(_ccPendingDst); }
         foreach (var l in _bfpOrdered) _live.Add(l);
         _heldTemps.AddRange(_usedTemps);
