@@ -123,7 +123,7 @@ public static class RegionCompiler
         double end = ThreadCpuMicroseconds();
         CompileProfile.Region(key, blocks.Count, count, sites.Count, ilBytes, locals, emitted - start, end - emitted);
         // (read after the timing: the reflection over the generator is not part of the emission)
-        if (shape is { } sh) CompileProfile.ShapeLine(key, count, ilBytes, locals, CompileProfile.Shape(method.GetILGenerator()), sh.Entries, sh.FlushStubs, sh.Way1Stubs, sites.Count, emitted - start, end - emitted);
+        if (shape is { } sh) CompileProfile.ShapeLine(key, count, ilBytes, locals, s_ilShape, sh.Entries, sh.FlushStubs, sh.Way1Stubs, sites.Count, emitted - start, end - emitted);
         return new Region
         {
             Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = count,
@@ -339,7 +339,7 @@ public static class RegionCompiler
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
-        var il = dm.GetILGenerator();
+        var il = new IlWriter(dm);
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
         e.IdentityRegion = !key.Dat && s_identity;
         var labels = new Dictionary<ulong, Label>(blocks.Count);
@@ -469,17 +469,21 @@ public static class RegionCompiler
         if (CompileProfile.Enabled)
             CompileProfile.Line($"parts {key.Address:x} {index} {ilPrologue} {ilHead} {ilInsns} {ilTail} {e.EpilogueParts} {il.ILOffset - ilBodyEnd}");
         ilBytes = il.ILOffset;
+        il.Bake();
         locals = 0;
         shape = null;
         if (CompileProfile.Enabled)
         {
-            locals = CompileProfile.LocalCount(il);
+            locals = il.LocalCount;
             int nEntries = 0;
             for (int i = 0; i < blocks.Count; i++) if (Entry(blocks, i)) nEntries++;
             shape = (nEntries, e.FlushStubCount, e.Way1StubCount);
+            s_ilShape = CompileProfile.Shape(il);
         }
         return dm;
     }
+
+    [ThreadStatic] private static (int, int, int, int, int, int, int) s_ilShape;
 
     private static string? s_entries = Environment.GetEnvironmentVariable("S390JIT_ENTRIES");
     /// <summary>Whether block <paramref name="i"/> is a target of the entry switch (else entering there is a step exit). Measurement switch S390JIT_ENTRIES=first|seeds.</summary>
