@@ -17,7 +17,7 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed class IlWriter
 {
-    private readonly DynamicILInfo _info;
+    private DynamicILInfo _info = null!;
     private byte[] _code = new byte[4096];
     private int _length;
     private int[] _labelPos = new int[64];
@@ -25,20 +25,40 @@ public sealed class IlWriter
     private int _labelCount;
     private (int Label, int Pos, int InstSize)[] _fixups = new (int, int, int)[128];
     private int _fixupCount;
-    private readonly SignatureHelper _localSig = SignatureHelper.GetLocalVarSigHelper();
+    private SignatureHelper _localSig = null!;
     private int _localCount;
     private readonly Dictionary<object, int> _tokens = new(ReferenceEqualityComparer.Instance);
     // stack depth (an upper bound for the method's max stack)
     private int _depth, _maxDepth;
-    private readonly ILGenerator? _mirror;
+    private ILGenerator? _mirror;
     private readonly List<int> _tokenPos = [];
     private readonly List<LocalBuilder> _mirrorLocals = [];
+    private readonly List<Local> _localPool = [];
 
-    public IlWriter(DynamicMethod dm)
+    private IlWriter() { }
+
+    /// <summary>The writer for <paramref name="dm"/>: one per thread, its buffers reused region after region (they are the
+    /// larger part of what the emission allocates; perf/issue14-emit.md). Valid until the next call on this thread.</summary>
+    public static IlWriter For(DynamicMethod dm)
+    {
+        var w = s_writer ??= new IlWriter();
+        w.Reset(dm);
+        return w;
+    }
+
+    [ThreadStatic] private static IlWriter? s_writer;
+
+    private void Reset(DynamicMethod dm)
     {
         _info = dm.GetDynamicILInfo();
-        if (Check)
-            _mirror = new DynamicMethod(dm.Name, dm.ReturnType, [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true).GetILGenerator();
+        _length = _labelCount = _fixupCount = _localCount = _depth = _maxDepth = 0;
+        _tokens.Clear();
+        _localSig = SignatureHelper.GetLocalVarSigHelper();
+        _mirror = Check
+            ? new DynamicMethod(dm.Name, dm.ReturnType, [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true).GetILGenerator()
+            : null;
+        _mirrorLocals.Clear();
+        _tokenPos.Clear();
     }
 
     /// <summary>S390JIT_IL_CHECK=1: every region's IL is also written by an ILGenerator and compared (measurement aid).</summary>
@@ -65,7 +85,12 @@ public sealed class IlWriter
     {
         if (_mirror != null) _mirrorLocals.Add(_mirror.DeclareLocal(type));
         _localSig.AddArgument(type, false);
-        return new Local(type, _localCount++);
+        // the local objects are reused too (same index and type): they only name a slot of the region being written
+        int i = _localCount++;
+        if (i < _localPool.Count && _localPool[i].LocalType == type) return _localPool[i];
+        var l = new Local(type, i);
+        if (i < _localPool.Count) _localPool[i] = l; else _localPool.Add(l);
+        return l;
     }
 
     public Label DefineLabel()
@@ -247,6 +272,7 @@ public sealed class IlWriter
         Token(token);
     }
 
+    // stack effect of a call, per method (kept across regions)
     private readonly Dictionary<MethodInfo, int> _callChange = new(ReferenceEqualityComparer.Instance);
 
     public void Emit(OpCode op, MethodInfo method)
@@ -269,7 +295,7 @@ public sealed class IlWriter
     }
 
     /// <summary>Resolves the branches and hands code, locals and max stack to the DynamicMethod.</summary>
-    public void Bake()
+    public unsafe void Bake()
     {
         for (int i = 0; i < _fixupCount; i++)
         {
@@ -288,7 +314,7 @@ public sealed class IlWriter
         int maxStack = _maxDepth + 2;
         if (_mirror != null) Compare(sig, maxStack);
         _info.SetLocalSignature(sig);
-        _info.SetCode(_code.AsSpan(0, _length).ToArray(), maxStack);
+        fixed (byte* code = _code) _info.SetCode(code, _length, maxStack); // (one copy, DynamicILInfo's own)
     }
 
     private const BindingFlags Priv = BindingFlags.Instance | BindingFlags.NonPublic;
