@@ -62,7 +62,7 @@ public sealed class IlWriter
     }
 
     /// <summary>S390JIT_IL_CHECK=1: every region's IL is also written by an ILGenerator and compared (measurement aid).</summary>
-    public static readonly bool Check = Environment.GetEnvironmentVariable("S390JIT_IL_CHECK") == "1";
+    public static bool Check = Environment.GetEnvironmentVariable("S390JIT_IL_CHECK") == "1";
     public static int Checked, Mismatches;
 
     public int ILOffset => _length;
