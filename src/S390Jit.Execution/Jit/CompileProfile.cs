@@ -41,16 +41,13 @@ public static class CompileProfile
         lock (s_out) s_out.WriteLine($"region {key.Address:x} {blocks} {insns} {exits} {ilBytes} {locals} {emitUs:F0} {jitUs:F0}");
     }
 
-    // ---- the IL's shape, read from the ILGenerator before it is baked (reflection on its private fields) ----
+    // ---- the IL's shape, read from the region's IL writer ----
     private const BindingFlags Priv = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
     private static FieldInfo? Field(Type? t, string name)
     {
         for (; t != null; t = t.BaseType) if (t.GetField(name, Priv) is { } f) return f;
         return null;
     }
-
-    /// <summary>Locals declared so far (without declaring one more).</summary>
-    public static int LocalCount(ILGenerator il) => Field(il.GetType(), "m_localCount")?.GetValue(il) is int n ? n : -1;
 
     private static readonly Dictionary<short, OpCode> s_ops = Ops();
     private static Dictionary<short, OpCode> Ops()
@@ -64,27 +61,13 @@ public static class CompileProfile
     /// <summary>Counts of what RyuJIT imports: labels defined and marked (IL basic block starts), branch operands
     /// (a switch has one per target), branch instructions, calls, local loads and stores; -1 when the generator's
     /// fields are not found.</summary>
-    public static (int Labels, int Marked, int Fixups, int Branches, int Calls, int Ldloc, int Stloc) Shape(ILGenerator il)
+    public static (int Labels, int Marked, int Fixups, int Branches, int Calls, int Ldloc, int Stloc) Shape(IlWriter il)
     {
-        var t = il.GetType();
-        var fStream = Field(t, "m_ILStream"); var fLength = Field(t, "m_length");
-        var fLabelCount = Field(t, "m_labelCount"); var fLabelList = Field(t, "m_labelList"); var fFixups = Field(t, "m_fixupCount");
-        if (fStream == null || fLength == null || fLabelCount == null || fLabelList == null || fFixups == null) return (-1, -1, -1, -1, -1, -1, -1);
-        var code = (byte[])fStream.GetValue(il)!;
-        int length = (int)fLength.GetValue(il)!;
-        int labels = (int)fLabelCount.GetValue(il)!;
-        var list = (Array)fLabelList.GetValue(il)!;
-        var marked = new HashSet<int>();
-        FieldInfo? fPos = null;
-        for (int i = 0; i < labels; i++)
-        {
-            object v = list.GetValue(i)!;
-            int pos;
-            if (v is int p) pos = p;
-            else { fPos ??= Field(v.GetType(), "m_pos"); pos = fPos == null ? -1 : (int)fPos.GetValue(v)!; }
-            if (pos >= 0) marked.Add(pos);
-        }
-        int fixups = (int)fFixups.GetValue(il)!;
+        var code = il.Code.ToArray();
+        int length = code.Length;
+        int labels = il.LabelCount;
+        var marked = new HashSet<int>(il.MarkedPositions());
+        int fixups = il.FixupCount;
         int branches = 0, calls = 0, ldloc = 0, stloc = 0;
         for (int pc = 0; pc < length;)
         {

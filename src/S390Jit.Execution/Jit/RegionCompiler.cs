@@ -66,6 +66,7 @@ public static class RegionCompiler
     {
         double start = ThreadCpuMicroseconds();
         int gc0 = CompileProfile.Enabled ? GC.CollectionCount(0) : 0, gc2 = CompileProfile.Enabled ? GC.CollectionCount(2) : 0;
+        long alloc0 = CompileProfile.Enabled ? GC.GetAllocatedBytesForCurrentThread() : 0;
         // plain loops over arrays: the compiler thread's own code must be precompiled (ReadyToRun), and LINQ over
         // value types is instantiated, jitted at Tier0 and re-jitted at run time (perf/issue14-ilcost.md)
         int count = 0;
@@ -116,14 +117,16 @@ public static class RegionCompiler
         data.ExitBlocks = new Interpreter.DecodedBlock?[sites.Count];
         Array.Fill(data.ExitMisses, -1);
         double emitted = ThreadCpuMicroseconds();
+        long alloc1 = CompileProfile.Enabled ? GC.GetAllocatedBytesForCurrentThread() : 0;
         if (CompileProfile.Enabled && emitted - start > 3000)
             CompileProfile.Line($"slow-emit {key.Address:x} {(key.Dat ? "dat" : "real")} {emitted - start:F0} us, GCs during it: gen0+ {GC.CollectionCount(0) - gc0}, gen2 {GC.CollectionCount(2) - gc2}");
         var run = (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         RuntimeHelpers.PrepareDelegate(run);
         double end = ThreadCpuMicroseconds();
+        if (CompileProfile.Enabled) CompileProfile.Line($"alloc {key.Address:x} {count} {alloc1 - alloc0} {GC.GetAllocatedBytesForCurrentThread() - alloc1}");
         CompileProfile.Region(key, blocks.Count, count, sites.Count, ilBytes, locals, emitted - start, end - emitted);
         // (read after the timing: the reflection over the generator is not part of the emission)
-        if (shape is { } sh) CompileProfile.ShapeLine(key, count, ilBytes, locals, CompileProfile.Shape(method.GetILGenerator()), sh.Entries, sh.FlushStubs, sh.Way1Stubs, sites.Count, emitted - start, end - emitted);
+        if (shape is { } sh) CompileProfile.ShapeLine(key, count, ilBytes, locals, s_ilShape, sh.Entries, sh.FlushStubs, sh.Way1Stubs, sites.Count, emitted - start, end - emitted);
         return new Region
         {
             Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = count,
@@ -339,7 +342,7 @@ public static class RegionCompiler
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
-        var il = dm.GetILGenerator();
+        var il = IlWriter.For(dm);
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
         e.IdentityRegion = !key.Dat && s_identity;
         var labels = new Dictionary<ulong, Label>(blocks.Count);
@@ -469,17 +472,22 @@ public static class RegionCompiler
         if (CompileProfile.Enabled)
             CompileProfile.Line($"parts {key.Address:x} {index} {ilPrologue} {ilHead} {ilInsns} {ilTail} {e.EpilogueParts} {il.ILOffset - ilBodyEnd}");
         ilBytes = il.ILOffset;
+        il.Bake();
         locals = 0;
         shape = null;
         if (CompileProfile.Enabled)
         {
-            locals = CompileProfile.LocalCount(il);
+            locals = il.LocalCount;
             int nEntries = 0;
             for (int i = 0; i < blocks.Count; i++) if (Entry(blocks, i)) nEntries++;
             shape = (nEntries, e.FlushStubCount, e.Way1StubCount);
+            s_ilShape = CompileProfile.Shape(il);
         }
         return dm;
     }
+
+    [ThreadStatic] private static (int, int, int, int, int, int, int) s_ilShape;
+
 
     private static string? s_entries = Environment.GetEnvironmentVariable("S390JIT_ENTRIES");
     /// <summary>Whether block <paramref name="i"/> is a target of the entry switch (else entering there is a step exit). Measurement switch S390JIT_ENTRIES=first|seeds.</summary>

@@ -50,7 +50,7 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_Insns = typeof(RegionData).GetField(nameof(RegionData.Insns))!;
     private static readonly MethodInfo M_ExecuteCompiled = typeof(Cpu).GetMethod(nameof(Cpu.ExecuteCompiled))!;
 
-    private readonly ILGenerator _il;
+    private readonly IlWriter _il;
     private readonly LocalBuilder[] _regs = new LocalBuilder[16];
     private readonly LocalBuilder _icnt, _remain, _exitPsw, _exitCode, _helperResult, _slowValue;
     private readonly List<LocalBuilder> _freeTemps = new(), _usedTemps = new();
@@ -66,7 +66,7 @@ public sealed unsafe partial class RegionEmitter
     /// <param name="loadSet">Registers the region reads or writes (loaded into locals).</param>
     /// <param name="resident">Registers held in region-wide locals (the region's hottest); the others live in
     /// the CPU and are cached in a block's locals from their first use to the block's exits (null: none resident).</param>
-    public RegionEmitter(ILGenerator il, int addressingMode, bool fixedOverflowMask, bool[] flushSet, bool[] loadSet, bool[]? resident = null)
+    public RegionEmitter(IlWriter il, int addressingMode, bool fixedOverflowMask, bool[] flushSet, bool[] loadSet, bool[]? resident = null)
     {
         _resident = resident ?? new bool[16];
         _il = il;
