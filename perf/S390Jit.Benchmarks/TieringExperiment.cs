@@ -8,16 +8,6 @@ using S390Jit.Execution.Jit;
 using S390Jit.Vmm;
 
 
-namespace System.Runtime.CompilerServices
-{
-    /// <summary>Honoured by the runtime for dynamic assemblies: the emitted region may use the emulator's internals, as a skip-visibility DynamicMethod does.</summary>
-    [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-    public sealed class IgnoresAccessChecksToAttribute(string assemblyName) : Attribute
-    {
-        public string AssemblyName { get; } = assemblyName;
-    }
-}
-
 namespace S390Jit.Benchmarks
 {
     /// <summary>
@@ -29,6 +19,9 @@ namespace S390Jit.Benchmarks
     /// the time per guest instruction of successive calls of 200 000 guest cycles each, which shows a tier-up
     /// (tier 0 to tier 1 / OSR) as a drop. Run with <c>DOTNET_JitStdOutFile=f DOTNET_JitDisasmSummary=1</c> to see
     /// the runtime's own list of compiles and their tiers (method names blk_dm_*, blk_ab_*, blk_abc_*).
+    /// Since the emitter writes through <see cref="IlWriter"/> (DynamicILInfo: DynamicMethods only) the experiment runs the
+    /// DynamicMethod host alone; the AssemblyBuilder hosts' figures in perf/issue14-tiers.md were measured with the
+    /// ILGenerator-based emitter (commit 09e429a and before).
     /// </summary>
     public static unsafe class TieringExperiment
     {
@@ -40,7 +33,7 @@ namespace S390Jit.Benchmarks
         {
             // round 0 warms the emitter and the host JIT's own code up; rounds 1-3 are reported
             for (int round = 0; round < 4; round++)
-            foreach (var host in new[] { "dm", "ab", "abc" })
+            foreach (var host in new[] { "dm" })
             {
                 using var m = new Machine(new MachineOptions { Console = Stream.Null, Engine = "interp" });
                 var cpu = m.Boot.Cpu;
@@ -96,25 +89,8 @@ namespace S390Jit.Benchmarks
             };
             string name = $"blk_{host}_{key.Address:x}";
             Type[] args = [typeof(RegionData), typeof(Cpu), typeof(int)];
-            MethodInfo method;
-            ILGenerator il;
-            TypeBuilder? tb = null;
-            DynamicMethod? dm = null;
-            MethodBuilder? mb = null;
-            if (host.StartsWith("dm"))
-            {
-                dm = new DynamicMethod(name, typeof(int), args, typeof(RegionEmitter).Module, skipVisibility: true);
-                il = dm.GetILGenerator();
-            }
-            else
-            {
-                var ab = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName(name), host.StartsWith("abc") ? AssemblyBuilderAccess.RunAndCollect : AssemblyBuilderAccess.Run);
-                foreach (var a in new[] { "S390Jit.Execution", "S390Jit.Architecture", "S390Jit.Memory" })
-                    ab.SetCustomAttribute(new CustomAttributeBuilder(typeof(IgnoresAccessChecksToAttribute).GetConstructor([typeof(string)])!, [a]));
-                tb = ab.DefineDynamicModule(name).DefineType(name, TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Abstract);
-                mb = tb.DefineMethod(name, MethodAttributes.Public | MethodAttributes.Static, typeof(int), args);
-                il = mb.GetILGenerator();
-            }
+            var dm = new DynamicMethod(name, typeof(int), args, typeof(RegionEmitter).Module, skipVisibility: true);
+            var il = IlWriter.For(dm);
             int writes = 0, uses = 0;
             foreach (var p in insns) { writes |= p.Facts.Writes; uses |= p.Facts.Reads | p.Facts.Writes; }
             var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask,
@@ -159,8 +135,8 @@ namespace S390Jit.Benchmarks
             e.Epilogue();
             data.ExitTargets = e.ExitSites.ToArray();
             data.ExitLinks = new RegionEntry?[e.ExitSites.Count];
-            method = dm ?? tb!.CreateType().GetMethod(name)!;
-            return (Func<Cpu, int, int>)method.CreateDelegate(typeof(Func<Cpu, int, int>), data);
+            il.Bake();
+            return (Func<Cpu, int, int>)dm.CreateDelegate(typeof(Func<Cpu, int, int>), data);
         }
     }
 }
