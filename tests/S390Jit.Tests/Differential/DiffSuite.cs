@@ -86,9 +86,9 @@ public static class DiffCheck
 
         var cpu = System.Diagnostics.Process.GetCurrentProcess();
         var t0 = cpu.TotalProcessorTime;
-        var interp = DiffRunner.RunS390Jit(file, cases.Count, "interp");
+        var interp = DiffRunner.RunS390Jit(file, cases.Count, "interp", 400_000_000_000, out ulong cycles);
         var t1 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        var jit = DiffRunner.RunS390Jit(file, cases.Count, "jit-sync");
+        var jit = DiffRunner.RunS390Jit(file, cases.Count, "jit-sync", cycles + 1_000_000, out _); // (the same cycles: a runaway loop stops)
         var t2 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var engines = Enumerable.Range(0, cases.Count).Where(k => interp[k] != jit[k]).Take(10)
             .Select(k => $"case {k}: {cases[k]}\n  interp: {interp[k]}\n  jit:    {jit[k]}").ToList();
