@@ -957,8 +957,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                     Console.Error.WriteLine($"regionstats: entries {es.Count}, run {es.Count(e => e.Runs > 0)}, run >= 100: {es.Count(e => e.Runs >= 100)}, " +
                         $"first blocks {es.Count(e => e.Block == 0)} (run {es.Count(e => e.Block == 0 && e.Runs > 0)}); runs {es.Sum(e => e.Runs)}, at first blocks {es.Where(e => e.Block == 0).Sum(e => e.Runs)}");
                     foreach (var k in es.GroupBy(e => e.Block < e.Region.Data.BlockKinds.Length ? e.Region.Data.BlockKinds[e.Block] : 9).OrderBy(k => k.Key))
-                        Console.Error.WriteLine($"regionstats: entry kind {k.Key}: {k.Count()} entries, run {k.Count(e => e.Runs > 0)}, run >= 100: {k.Count(e => e.Runs >= 100)}, runs {k.Sum(e => e.Runs)}, " +
-                            $"dispatcher runs ≈ {k.Sum(e => e.Runs)}");
+                        Console.Error.WriteLine($"regionstats: entry kind {k.Key}: {k.Count()} entries, run {k.Count(e => e.Runs > 0)}, run >= 100: {k.Count(e => e.Runs >= 100)}, runs {k.Sum(e => e.Runs)}");
                 }
                 foreach (var g in list.GroupBy(r => r.Generation).OrderBy(g => g.Key))
                     Console.Error.WriteLine($"regionstats: generation {g.Key}: {g.Count()} regions, compile {g.Sum(r => r.CompileMicroseconds) / 1000:F0} ms, dead {g.Count(r => r.Dead)}");

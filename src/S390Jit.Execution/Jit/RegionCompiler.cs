@@ -488,7 +488,6 @@ public static class RegionCompiler
 
     [ThreadStatic] private static (int, int, int, int, int, int, int) s_ilShape;
 
-
     private static string? s_entries = Environment.GetEnvironmentVariable("S390JIT_ENTRIES");
     /// <summary>Whether block <paramref name="i"/> is a target of the entry switch (else entering there is a step exit). Measurement switch S390JIT_ENTRIES=first|seeds.</summary>
     private static bool Entry(List<PlanBlock> blocks, int i) => s_entries switch

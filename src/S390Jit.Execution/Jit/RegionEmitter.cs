@@ -120,8 +120,8 @@ public sealed unsafe partial class RegionEmitter
     {
         // stores into pages with translated code never happen here: they miss the write TLB, and
         // the interpreter executes the instruction (re-execution, or CodeWatch.TryWrite).
-        // Temps are not reused across instructions: RyuJIT allocates registers per local, and a
-        // local reused for unrelated values becomes one long interval that ends up spilled.
+        // Temporaries nothing later reads go back to the pool (PoolTemps): fewer IL locals cost RyuJIT less
+        // (perf/issue14-cc.md); S390JIT_POOL_TEMPS=0 gives every value a fresh local, as before.
         if (Drop("temps")) _freeTemps.AddRange(_usedTemps); // (attribution only: reused temps break the single-assignment locals the stubs rely on)
         else if (PoolTemps) ReleaseDeadTemps();
         _usedTemps.Clear();
