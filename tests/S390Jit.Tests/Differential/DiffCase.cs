@@ -42,8 +42,8 @@ public sealed class DiffCase
         return i;
     }
 
-    public static ulong DefaultVrHi(int r) => 0x5a5a_5a5a_5a5a_5a00UL | (ulong)r;
-    public static ulong DefaultVrLo(int r) => 0xa5a5_a5a5_a5a5_a500UL | (ulong)r;
+    public static ulong DefaultVrHi(int r) => 0x5a5a_5a5a_5a5a_5a00UL | (uint)r;
+    public static ulong DefaultVrLo(int r) => 0xa5a5_a5a5_a5a5_a500UL | (uint)r;
     public ulong Gpr(int r) => Gprs.TryGetValue(r, out var v) ? v : 0;
     public ulong Fpr(int r) => Vrs.TryGetValue(r, out var v) ? v.Hi : DefaultVrHi(r);
     public void SetFpr(int r, ulong v) => Vrs[r] = (v, Vrs.TryGetValue(r, out var o) ? o.Lo : DefaultVrLo(r));

@@ -179,7 +179,7 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
         int n = signed ? 15 : 16;
         int zeros = rng.Below(n + 1);
         for (int k = 0; k < n; k++) v = (v << 4) | (k < zeros && rng.Chance(80) ? 0UL : (ulong)rng.Below(10));
-        if (signed) v = (v << 4) | (ulong)(0xA + rng.Below(6));
+        if (signed) v = (v << 4) | (uint)(0xA + rng.Below(6));
         if (rng.Chance(8)) v ^= 0xAUL << (4 * rng.Below(16)); // maybe an invalid digit or sign
         return v;
     }
@@ -238,7 +238,7 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
                     2 => (ulong)((m == "IEDTR" ? D : X).MaxBiased + rng.Below(3)),
                     _ => rng.Next(),
                 },
-                "RRDTR" or "RRXTR" => rng.Chance(70) ? (ulong)rng.Below(40) | (rng.Next() & ~63UL) : rng.Next(),
+                "RRDTR" or "RRXTR" => rng.Chance(70) ? (uint)rng.Below(40) | (rng.Next() & ~63UL) : rng.Next(),
                 _ => Integer(rng),
             };
             c.Gprs[r] = v;
@@ -269,7 +269,7 @@ public sealed class DfpDiffSuite(int count = 24_000, ulong seed = 0xDF_0042) : D
         else if (row.Syntax.Items.Any(it => it.Spec.Field == Field.B2))
         {
             // SLDT/SRDT and TDC/TDG use the address as a value (shift count, class mask)
-            ulong a = m.StartsWith("TD") ? (ulong)rng.Below(0x1000) | (rng.Next() & ~0xFFFUL) : rng.Chance(70) ? (ulong)rng.Below(64) : rng.Next();
+            ulong a = m.StartsWith("TD") ? (uint)rng.Below(0x1000) | (rng.Next() & ~0xFFFUL) : rng.Chance(70) ? (ulong)rng.Below(64) : rng.Next();
             if (i.B2 != 0) c.Gprs[i.B2] = a;
             if (i.X2 != 0) c.Gprs[i.X2] = rng.Chance(50) ? 0 : (ulong)rng.Below(16);
         }

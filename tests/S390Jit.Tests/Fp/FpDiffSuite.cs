@@ -177,7 +177,7 @@ public sealed class FpDiffSuite(int count = 100_000, ulong seed = 0x11_0F_00_01)
             if (addressIsValue)
             {
                 ulong a = rng.Chance(70) ? (ulong)rng.Below(0x1000) : rng.Next();
-                if (m.StartsWith("TC")) a = (ulong)rng.Below(0x1000) | (rng.Next() & ~0xFFFUL);
+                if (m.StartsWith("TC")) a = (uint)rng.Below(0x1000) | (rng.Next() & ~0xFFFUL);
                 if (i.B2 != 0) c.Gprs[i.B2] = a;
                 if (i.X2 != 0) c.Gprs[i.X2] = rng.Chance(50) ? 0 : (ulong)rng.Below(16);
             }

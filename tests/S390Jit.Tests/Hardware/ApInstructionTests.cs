@@ -384,7 +384,7 @@ public class ApInstructionTests
         h.Put(Msg, msg);
         h.Cpu.G[0] = Q | L;
         h.Cpu.G[2] = 0xABCD_0000_0000_0000 | Msg;
-        h.Cpu.G[3] = 0x1234_0000_0000_0000 | (ulong)msg.Length;
+        h.Cpu.G[3] = 0x1234_0000_0000_0000UL | (uint)msg.Length;
         h.Cpu.G[4] = 0;
         h.Cpu.G[5] = 3;
         Assert.That(h.Exec("NQAP", 4, 2).Cc, Is.Zero);

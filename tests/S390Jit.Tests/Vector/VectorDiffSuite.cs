@@ -326,7 +326,7 @@ public sealed class VectorDiffSuite(int count = 60_000, ulong seed = 0x11_0F_00_
                 {
                     // bytes from a small alphabet with zeros: equal and zero elements of every size
                     ulong v = 0;
-                    for (int k = 0; k < 8; k++) v = (v << 8) | (ulong)(rng.Chance(20) ? 0 : 0x41 + rng.Below(4));
+                    for (int k = 0; k < 8; k++) v = (v << 8) | (uint)(rng.Chance(20) ? 0 : 0x41 + rng.Below(4));
                     return v;
                 }
             case 3: return rng.Next() >> rng.Below(64);

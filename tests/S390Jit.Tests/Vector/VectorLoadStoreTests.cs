@@ -135,7 +135,7 @@ public class VectorLoadStoreTests
         var want = new byte[16];
         Seq(n).CopyTo(want, 0);
         Assert.That(r.V(1), Is.EqualTo(Bytes(want)));
-        Assert.That(r.G(5), Is.EqualTo(0xAAAA_AAAA_0000_0000UL | (ulong)n), "bits 0-31 of R1 unchanged");
+        Assert.That(r.G(5), Is.EqualTo(0xAAAA_AAAA_0000_0000UL | (uint)n), "bits 0-31 of R1 unchanged");
         Assert.That(r.Cc, Is.EqualTo(n == 16 ? 0 : 3));
     }
 
