@@ -251,7 +251,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 var succ = site != 0 ? cur.Links[site] : null;
                                 if (succ == null || succ.Dead) succ = Successor(cpu, cur.Region, site);
                                 if (succ == null || cpu.Cycles >= cpu.EventCycle || _publishReady || cpu.PswMask != mask ||
-                                    (succ.Key.Dat && !(site != 0 && !_watch.CodeModified && SamePage(cur, succ)) && !Follows(cpu, succ)))
+                                    (succ.Key.Dat && !(site != 0 && !_watch.CodeModified ? Linked(cpu, cur, succ) : Follows(cpu, succ))))
                                 {
                                     next = succ;
                                     // (Successor looked the PSW's key up: with the mask unchanged, the first tier runs it next)
@@ -425,7 +425,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         int r = entry.Run(cpu, entry.Block);
         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
-        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.Region.Data.ExitTargets[idx]; }
+        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.ExitTargets[idx]; }
         else if (code == RegionEmitter.ExitStep) cpu.PswAddr = entry.Region.Data.BlockStarts[idx];
         return r;
     }
@@ -515,15 +515,16 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>
     /// A constant exit of <paramref name="cur"/> (no control register was loaded: LCTL and LCTLG leave through computed exits)
     /// with the PSW mask unchanged and no translation change in the run (<see cref="CodeWatch.CodeModified"/>) reaches the key
-    /// <paramref name="cur"/> was entered with but the address, and its page still translates to the frame it did at entry:
-    /// an entry of the same space and page, compiled from the same frame, is the one <see cref="Follows"/> would accept.
+    /// <paramref name="cur"/> was entered with but the address: <see cref="Follows"/>'s key comparison reduces to comparing the
+    /// two keys' space, mode and overflow mask (no <see cref="RegionKey.Of"/>). An entry of the same page, compiled from the
+    /// frame <paramref name="cur"/>'s was (which the page still translates to), needs no frame check; one of another page has
+    /// its frame checked against the fetch cache as in <see cref="Follows"/>.
     /// </summary>
-    private static bool SamePage(RegionEntry cur, RegionEntry succ)
+    private static bool Linked(Cpu cpu, RegionEntry cur, RegionEntry succ)
     {
-        var a = cur.Key;
-        var b = succ.Key;
-        return a.Dat && ((a.Address ^ b.Address) >> 12) == 0 && a.Asce == b.Asce && a.Mode == b.Mode &&
-               a.FixedOverflowMask == b.FixedOverflowMask && cur.Region.DatFrame == succ.Region.DatFrame;
+        if (!(cur.Key.Dat && cur.Key.Asce == succ.Key.Asce && cur.Key.Mode == succ.Key.Mode && cur.Key.FixedOverflowMask == succ.Key.FixedOverflowMask))
+            return Follows(cpu, succ);
+        return (((cur.Key.Address ^ succ.Key.Address) >> 12) == 0 && cur.Frame == succ.Frame) || cpu.InstructionFrameIs(succ.Key.Address, succ.Frame);
     }
 
     /// <summary>Under DAT an entry is followed only while it is the one a lookup would give: same key (space), same frame.</summary>
