@@ -212,10 +212,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                     var entry = next;
                     next = null;
                     // under DAT a link is followed only while it is the entry a lookup would give: same key, same frame
-                    if (entry != null && !trusted && !entry.Region.Dead && (entry.Key.Dat || (psw & Psw.Dat) != 0))
+                    if (entry != null && !trusted && !entry.Dead && (entry.Key.Dat || (psw & Psw.Dat) != 0))
                     {
                         key = RegionKey.Of(cpu);
-                        if (entry.Key != key || !cpu.InstructionFrameIs(key.Address, entry.Region.DatFrame)) entry = null;
+                        if (entry.Key != key || !cpu.InstructionFrameIs(key.Address, entry.Frame)) entry = null;
                     }
                     trusted = false;
                     if (entry == null || entry.Dead || entry.Key.Address != cpu.PswAddr)
@@ -251,7 +251,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 var succ = site != 0 ? cur.Links[site] : null;
                                 if (succ == null || succ.Dead) succ = Successor(cpu, cur.Region, site);
                                 if (succ == null || cpu.Cycles >= cpu.EventCycle || _publishReady || cpu.PswMask != mask ||
-                                    (succ.Key.Dat && !(site != 0 && !_watch.CodeModified && SamePage(cur, succ)) && !Follows(cpu, succ)))
+                                    (succ.Key.Dat && !(!_watch.CodeModified ? Linked(cpu, cur, succ) : Follows(cpu, succ))))
                                 {
                                     next = succ;
                                     // (Successor looked the PSW's key up: with the mask unchanged, the first tier runs it next)
@@ -425,7 +425,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         int r = entry.Run(cpu, entry.Block);
         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
-        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.Region.Data.ExitTargets[idx]; }
+        if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.ExitTargets[idx]; }
         else if (code == RegionEmitter.ExitStep) cpu.PswAddr = entry.Region.Data.BlockStarts[idx];
         return r;
     }
@@ -493,7 +493,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (idx != 0)
         {
             var link = d.ExitLinks[idx];
-            if (link == null || link.Region.Dead)
+            if (link == null || link.Dead)
             {
                 // a target without an entry has none until the next publication (the only place entries are added)
                 int epoch = _blocks.PublishEpoch;
@@ -506,35 +506,38 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         // (not under --profile: a rebuild could take a return into the region, past the profiler)
         if (!region.Rebuilt && SplitBefore == null && (region.Key.Dat ? s_indirectRebuild == 1 : s_indirectRebuild != 0)) ProfileIndirectExit(cpu, region);
         var p = region.Predicted;
-        if (p != null && p.Key.Address == cpu.PswAddr && region.PredictedMask == cpu.PswMask && !p.Region.Dead) return p;
+        if (p != null && p.Key.Address == cpu.PswAddr && region.PredictedMask == cpu.PswMask && !p.Dead) return p;
         p = Lookup(cpu, RegionKey.Of(cpu));
         if (p != null) { region.Predicted = p; region.PredictedMask = cpu.PswMask; }
         return p;
     }
 
     /// <summary>
-    /// A constant exit of <paramref name="cur"/> (no control register was loaded: LCTL and LCTLG leave through computed exits)
-    /// with the PSW mask unchanged and no translation change in the run (<see cref="CodeWatch.CodeModified"/>) reaches the key
-    /// <paramref name="cur"/> was entered with but the address, and its page still translates to the frame it did at entry:
-    /// an entry of the same space and page, compiled from the same frame, is the one <see cref="Follows"/> would accept.
+    /// An exit of <paramref name="cur"/> to <paramref name="succ"/> (a constant exit's link, or a computed exit's predicted entry,
+    /// whose address is the PSW's) with the PSW mask unchanged and no translation change in the run
+    /// (<see cref="CodeWatch.CodeModified"/>: loading a control register that changes the translation context drops the access
+    /// caches, which reports one) reaches the key
+    /// <paramref name="cur"/> was entered with but the address: <see cref="Follows"/>'s key comparison reduces to comparing the
+    /// two keys' space, mode and overflow mask (no <see cref="RegionKey.Of"/>). An entry of the same page, compiled from the
+    /// frame <paramref name="cur"/>'s was (which the page still translates to), needs no frame check; one of another page has
+    /// its frame checked against the fetch cache as in <see cref="Follows"/>.
     /// </summary>
-    private static bool SamePage(RegionEntry cur, RegionEntry succ)
+    private static bool Linked(Cpu cpu, RegionEntry cur, RegionEntry succ)
     {
-        var a = cur.Key;
-        var b = succ.Key;
-        return a.Dat && ((a.Address ^ b.Address) >> 12) == 0 && a.Asce == b.Asce && a.Mode == b.Mode &&
-               a.FixedOverflowMask == b.FixedOverflowMask && cur.Region.DatFrame == succ.Region.DatFrame;
+        if (!(cur.Key.Dat && cur.Key.Asce == succ.Key.Asce && cur.Key.Mode == succ.Key.Mode && cur.Key.FixedOverflowMask == succ.Key.FixedOverflowMask))
+            return Follows(cpu, succ);
+        return (((cur.Key.Address ^ succ.Key.Address) >> 12) == 0 && cur.Frame == succ.Frame) || cpu.InstructionFrameIs(succ.Key.Address, succ.Frame);
     }
 
     /// <summary>Under DAT an entry is followed only while it is the one a lookup would give: same key (space), same frame.</summary>
     private static bool Follows(Cpu cpu, RegionEntry e) =>
-        e.Key == RegionKey.Of(cpu) && cpu.InstructionFrameIs(e.Key.Address, e.Region.DatFrame);
+        e.Key == RegionKey.Of(cpu) && cpu.InstructionFrameIs(e.Key.Address, e.Frame);
 
     private RegionEntry? Lookup(Cpu cpu, RegionKey key)
     {
         int slot = (int)(((key.Address >> 1) ^ (key.Address >> 14)) & (ulong)(_fast.Length - 1));
         var f = _fast[slot];
-        if (f == null || f.Key != key || f.Region.Dead)
+        if (f == null || f.Key != key || f.Dead)
         {
             // keys without an entry are remembered until the next publication (the only place entries are added)
             ref var miss = ref _misses[slot];
@@ -548,7 +551,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         }
         // under DAT the key names virtual code: it is this region's only while the page still translates
         // to the frame the region was compiled from (QEMU's discipline: virtual PC, then physical page)
-        if (key.Dat && !cpu.InstructionFrameIs(key.Address, f.Region.DatFrame))
+        if (key.Dat && !cpu.InstructionFrameIs(key.Address, f.Frame))
         {
             // remapped: the entry goes (a region for the new frame can be compiled); the region lives on for its other entries
             _entries.Remove(key);

@@ -104,6 +104,8 @@ public sealed class RegionEntry
         Key = key;
         Run = region.Run;
         Links = region.Data.ExitLinks;
+        ExitTargets = region.Data.ExitTargets;
+        Frame = key.Dat ? region.DatFrame : 0;
         region.Entries.Add(this);
         Dead = region.Dead;
     }
@@ -114,6 +116,9 @@ public sealed class RegionEntry
     /// <summary>The region's code and exit links, and whether it is dead: copied here so a chained run touches one object.</summary>
     public readonly Func<Cpu, int, int> Run;
     public readonly RegionEntry?[] Links;
+    public readonly ulong[] ExitTargets;
+    /// <summary>Under DAT, the region's <see cref="Region.DatFrame"/> (0 otherwise).</summary>
+    public readonly ulong Frame;
     public bool Dead;
     /// <summary>Runs entered here (the dispatcher's and chained ones; for S390JIT_REGION_STATS and the compile policy's measurements).</summary>
     public long Runs;

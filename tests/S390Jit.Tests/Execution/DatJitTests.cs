@@ -106,6 +106,43 @@ public class DatJitTests
     }
 
     [Test]
+    public void A_chained_link_into_a_remapped_page_is_not_followed()
+    {
+        // the caller calls the callee at VA 1 MiB twice per iteration, once through a computed exit (BASR: the region's
+        // predicted entry) and once through a constant one (BRASL: the exit site's link), then remaps the page (frame A:
+        // immediate 1, frame B: 1000) with IPTE + a new page-table entry; the IPTE leaves the region, so the next run,
+        // which links to the callee, changes no translation itself: the link must still check the callee page's frame
+        static byte[] Callee(int add) => Concat(
+            Assembler.Encode("LGHI", r1: 3, i2: 50),
+            Assembler.Encode("AGHI", r1: 2, i2: add),
+            Assembler.Encode("BRCT", r1: 3, ri2: -2),
+            Assembler.Encode("BCR", r1: 15, r2: 14));
+        var code = Concat(
+            Assembler.Encode("LGHI", r1: 9, i2: 6),                 // 0
+            Assembler.Encode("LLILF", r1: 4, i2: (long)PageTable1), // 4   the page-table entry of VA 1 MiB
+            Assembler.Encode("LLILF", r1: 5, i2: (long)Segment1),   // 10
+            Assembler.Encode("LLILF", r1: 6, i2: (long)FrameA),     // 16
+            Assembler.Encode("LLILF", r1: 8, i2: (long)(FrameA ^ FrameB)), // 22
+            Assembler.Encode("LLILF", r1: 10, i2: (long)PageTable1),// 28
+            Assembler.Encode("BASR", r1: 14, r2: 5),                // 34 outer
+            Assembler.Encode("BRASL", r1: 14, ri2: (long)(Segment1 - (EngineHarness.Code + 36)) / 2), // 36
+            Assembler.Encode("IPTE", r1: 10, r2: 5),                // 42
+            Assembler.Encode("XGR", r1: 6, r2: 8),                  // 46
+            Assembler.Encode("STG", r1: 6, b2: 4, d2: 0),           // 50
+            Assembler.Encode("BRCT", r1: 9, ri2: (34 - 56) / 2));   // 56
+        var r = All(h =>
+        {
+            Tables(h, (0, FrameA));
+            Callee(1).CopyTo(h.Mem(FrameA, 14));
+            Callee(1000).CopyTo(h.Mem(FrameB, 14));
+            h.Load(code);
+        });
+        Assert.That(r.Interp.Snap.G[2], Is.EqualTo(3UL * 2 * 50 + 3UL * 2 * 50 * 1000));
+        AssertSame(r);
+        Assert.That(r.Jit.Stats!.ChainedRuns, Is.GreaterThan(0), "regions were chained");
+    }
+
+    [Test]
     public void An_instruction_crossing_into_a_remapped_page_runs_the_new_frame_bytes()
     {
         // a loop whose AGHI crosses from VA 1 MiB + 4 KiB - 2 (frame A) into the next page, whose frame (B: immediate 1,
