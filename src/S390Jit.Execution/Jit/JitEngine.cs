@@ -240,7 +240,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                             var cur = entry;
                             ulong mask = psw;
                             long runs = 0;
-                            cpu.JitChainMask = mask; // (compiled code chains while the mask is this one: RegionEmitter.EmitChain)
+                            cpu.JitChainMask = ChainAb.Mask(cpu, mask); // (compiled code chains while the mask is this one: RegionEmitter.EmitChain)
                             while (true)
                             {
                                 _watch.CodeModified = false;

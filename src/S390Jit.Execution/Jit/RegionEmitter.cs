@@ -386,6 +386,7 @@ public sealed unsafe partial class RegionEmitter
     private static readonly FieldInfo F_ExitLinks = typeof(RegionData).GetField(nameof(RegionData.ExitLinks))!;
     private static readonly FieldInfo F_EntryDead = typeof(RegionEntry).GetField(nameof(RegionEntry.Dead))!;
     private static readonly FieldInfo F_EntryRun = typeof(RegionEntry).GetField(nameof(RegionEntry.Run))!;
+    private static readonly FieldInfo F_EntryRuns = typeof(RegionEntry).GetField(nameof(RegionEntry.Runs))!;
     private static readonly MethodInfo M_EntryBlock = typeof(RegionEntry).GetProperty(nameof(RegionEntry.Block))!.GetGetMethod()!;
     private static readonly FieldInfo F_JitChainMask = typeof(Cpu).GetField(nameof(Cpu.JitChainMask))!;
     private static readonly FieldInfo F_JitChained = typeof(Cpu).GetField(nameof(Cpu.JitChained))!;
@@ -419,6 +420,8 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Stfld, F_JitChained);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitChains);
         _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); _il.Emit(OpCodes.Stfld, F_JitChains);
+        _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldfld, F_EntryRuns);
+        _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); _il.Emit(OpCodes.Stfld, F_EntryRuns); // (S390JIT_REGION_STATS)
         _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldfld, F_EntryRun);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Call, M_EntryBlock);
