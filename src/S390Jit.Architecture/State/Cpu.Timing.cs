@@ -53,6 +53,16 @@ public partial class Cpu
     /// exits compute <see cref="Cycles"/> from this, never from the field again (kept here, not in a host register).
     /// </summary>
     public ulong JitEventBase;
+    /// <summary>
+    /// Compiled-code chaining (S390JIT_CHAIN_IN_CODE): a region's constant exit runs the linked region itself (a tail
+    /// call) while <see cref="PswMask"/> equals this value; the dispatcher sets it to the mask of its chained runs and
+    /// back to all ones (never a PSW mask: bits 24-30 are zero in a valid one) outside them. Each such run stores the
+    /// region entry it went to in <see cref="JitChained"/> (the dispatcher's successor bookkeeping continues from it)
+    /// and counts in <see cref="JitChains"/>.
+    /// </summary>
+    public ulong JitChainMask = ulong.MaxValue;
+    public object? JitChained;
+    public long JitChains;
     /// <summary>End of the current run slice (set by the host).</summary>
     public ulong BudgetEnd = ulong.MaxValue;
 

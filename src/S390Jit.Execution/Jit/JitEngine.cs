@@ -240,12 +240,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                             var cur = entry;
                             ulong mask = psw;
                             long runs = 0;
+                            cpu.JitChainMask = ChainAb.Mask(cpu, mask); // (compiled code chains while the mask is this one: RegionEmitter.EmitChain)
                             while (true)
                             {
                                 _watch.CodeModified = false;
                                 r = RunRegion(cur, cpu);
                                 cur.Runs++;
                                 runs++;
+                                if (cpu.JitChained is RegionEntry chained) { cur = chained; cpu.JitChained = null; }
                                 if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue) break;
                                 int site = r >> RegionEmitter.CodeBits;
                                 var succ = site != 0 ? cur.Links[site] : null;
@@ -262,7 +264,9 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 }
                                 cur = succ;
                             }
+                            cpu.JitChainMask = ulong.MaxValue;
                             region = cur.Region;
+                            runs += cpu.JitChains; cpu.JitChains = 0;
                             Stats.RegionRuns += runs;
                             Stats.ChainedRuns += runs - 1;
                             Stats.CompiledInstructions += (long)(cpu.Instructions - before);
@@ -358,12 +362,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             }
             catch (ProgramInterruptException p)
             {
+                cpu.JitChainMask = ulong.MaxValue; cpu.JitChained = null;
                 trusted = noEntry = false;
                 _blocks.HotBlock = _blocks.Started = null;
                 cpu.TakeProgramInterruption(p);
             }
             catch (SieInterceptException)
             {
+                cpu.JitChainMask = ulong.MaxValue; cpu.JitChained = null;
                 return CpuExit.Instruction;
             }
         }
@@ -424,6 +430,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private static int RunRegion(RegionEntry entry, Cpu cpu)
     {
         int r = entry.Run(cpu, entry.Block);
+        if (cpu.JitChained is RegionEntry chained) entry = chained; // the exit is the last chained region's
         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
         if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.ExitTargets[idx]; }
         else if (code == RegionEmitter.ExitStep) cpu.PswAddr = entry.Region.Data.BlockStarts[idx];

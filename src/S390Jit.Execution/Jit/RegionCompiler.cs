@@ -345,6 +345,7 @@ public static class RegionCompiler
         var il = IlWriter.For(dm);
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
         e.IdentityRegion = !key.Dat && s_identity;
+        e.ChainInCode = !key.Dat && RegionEmitter.ChainInCodeOn;
         var labels = new Dictionary<ulong, Label>(blocks.Count);
         var blockLabels = new Label[blocks.Count];
         var seeds = new HashSet<ulong>();

@@ -314,6 +314,7 @@ public sealed unsafe partial class RegionEmitter
     /// </summary>
     public void CallHelper(int index, InsnDef def, ulong addr, int length)
     {
+        _calledHelper = true;
         FlushCached();
         ResetCache();
         StoreRegisters();
@@ -371,7 +372,62 @@ public sealed unsafe partial class RegionEmitter
         StoreCcAndCounters();
         // the PSW is not stored here: computed jumps store it on their way, and the dispatcher sets it for the other exits
         if (StoreExitPsw) { _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, _exitPsw); _il.Emit(OpCodes.Stfld, F_PswAddr); }
+        if (ChainInCode && !_calledHelper && ExitSites.Count > 1) EmitChain();
         _il.Emit(OpCodes.Ldloc, _exitCode);
         _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>S390JIT_CHAIN_IN_CODE=0: constant exits always return to the dispatcher (measurement switch).</summary>
+    internal static readonly bool ChainInCodeOn = Environment.GetEnvironmentVariable("S390JIT_CHAIN_IN_CODE") != "0";
+    /// <summary>The region may run its constant exits' linked regions itself (set by the compiler: regions without DAT).</summary>
+    public bool ChainInCode { get; set; }
+    private bool _calledHelper;
+
+    private static readonly FieldInfo F_ExitLinks = typeof(RegionData).GetField(nameof(RegionData.ExitLinks))!;
+    private static readonly FieldInfo F_EntryDead = typeof(RegionEntry).GetField(nameof(RegionEntry.Dead))!;
+    private static readonly FieldInfo F_EntryRun = typeof(RegionEntry).GetField(nameof(RegionEntry.Run))!;
+    private static readonly FieldInfo F_EntryRuns = typeof(RegionEntry).GetField(nameof(RegionEntry.Runs))!;
+    private static readonly MethodInfo M_EntryBlock = typeof(RegionEntry).GetProperty(nameof(RegionEntry.Block))!.GetGetMethod()!;
+    private static readonly FieldInfo F_JitChainMask = typeof(Cpu).GetField(nameof(Cpu.JitChainMask))!;
+    private static readonly FieldInfo F_JitChained = typeof(Cpu).GetField(nameof(Cpu.JitChained))!;
+    private static readonly FieldInfo F_JitChains = typeof(Cpu).GetField(nameof(Cpu.JitChains))!;
+    private static readonly MethodInfo M_RunInvoke = typeof(Func<Cpu, int, int>).GetMethod("Invoke")!;
+
+    /// <summary>
+    /// After the exit's stores (the state is the one the dispatcher would see): a constant exit whose site is linked
+    /// to a live entry runs that entry itself, as a tail call, when the dispatcher's chained runs would (the PSW mask
+    /// is theirs, <see cref="Cpu.JitChainMask"/>, so no mode, key or PER change; no event due). A region without DAT
+    /// and without helpers changes neither the mask nor translation state, and its links are entries of its own key's
+    /// mode. The entry run goes to <see cref="Cpu.JitChained"/>: the dispatcher continues from it (its exit sites).
+    /// </summary>
+    private void EmitChain()
+    {
+        var ret = _il.DefineLabel();
+        var link = _il.DeclareLocal(typeof(RegionEntry));
+        _il.Emit(OpCodes.Ldloc, _exitCode); EmitI4(CodeMask); _il.Emit(OpCodes.And); _il.Emit(OpCodes.Brtrue, ret); // ExitContinue is 0
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_ExitLinks);
+        _il.Emit(OpCodes.Ldloc, _exitCode); EmitI4(CodeBits); _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Ldelem_Ref); // (site 0, a computed exit, is never linked)
+        _il.Emit(OpCodes.Stloc, link);
+        _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Brfalse, ret);
+        _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldfld, F_EntryDead); _il.Emit(OpCodes.Brtrue, ret);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswMask);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitChainMask);
+        _il.Emit(OpCodes.Bne_Un, ret);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_Cycles);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_EventCycle);
+        _il.Emit(OpCodes.Bge_Un, ret);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Stfld, F_JitChained);
+        _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitChains);
+        _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); _il.Emit(OpCodes.Stfld, F_JitChains);
+        _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldfld, F_EntryRuns);
+        _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Conv_I8); _il.Emit(OpCodes.Add); _il.Emit(OpCodes.Stfld, F_EntryRuns); // (S390JIT_REGION_STATS)
+        _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Ldfld, F_EntryRun);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldloc, link); _il.Emit(OpCodes.Call, M_EntryBlock);
+        _il.Emit(OpCodes.Tailcall);
+        _il.Emit(OpCodes.Callvirt, M_RunInvoke);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(ret);
     }
 }
