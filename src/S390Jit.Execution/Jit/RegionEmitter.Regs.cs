@@ -242,7 +242,7 @@ public sealed unsafe partial class RegionEmitter
         Array.Fill(_hiClean, true);
         _ccDirty = 0;
         _flushStub = null;
-        _hosts.Clear(); // (RegionEmitter.Reuse) helpers may change translations and resident registers
+        ClearHosts(); // (RegionEmitter.Reuse) helpers may change translations and resident registers
         for (int r = 0; r < 16; r++) BumpRegVersion(r);
     }
 
