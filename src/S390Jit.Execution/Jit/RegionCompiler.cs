@@ -37,10 +37,13 @@ public static class RegionCompiler
             case "lazyaddr": RegionEmitter.LazyAddr = !on; break;
             case "slimtlb": RegionEmitter.SlimTlb = !on; break;
             case "pagelocal": RegionEmitter.PageLocal = on; break;
+            case "writethrough": RegionEmitter.WriteThrough = !on; break;
             case "poolscratch": RegionEmitter.PoolScratch = !on; break;
             case "resdirect": RegionEmitter.ResidentDirect = !on; break;
             case "addrexpr": RegionEmitter.AddrExpr = on ? 3 : 0; break;
-            case "ilslim": RegionEmitter.LazyAddr = RegionEmitter.SlimTlb = !on; break; // all of this branch's switches
+            case "ilslim": // all of this branch's switches
+                RegionEmitter.LazyAddr = RegionEmitter.SlimTlb = RegionEmitter.ResidentDirect = RegionEmitter.PoolScratch = RegionEmitter.WriteThrough = RegionEmitter.ShortConst = !on;
+                break;
             default:
                 // drop:PART — the "on" code leaves PART out (attribution of RyuJIT's time only: that code never runs)
                 if (s_ab != null && s_ab.StartsWith("drop:")) RegionEmitter.AbDrop = on ? s_ab[5..] : null;

@@ -165,6 +165,18 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>S390JIT_ADDR_EXPR=n: an address expression of at most n IL operations is emitted again at each use of a lookup instead of going into a local (measurement).</summary>
     internal static int AddrExpr = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_ADDR_EXPR"), out int ae) ? ae : 0;
 
+    /// <summary>S390JIT_WAY1_COUNT=1: count the way-0 misses of compiled lookups (the way-1 compares run), printed at exit (measurement).</summary>
+    internal static readonly bool Way1Count = Environment.GetEnvironmentVariable("S390JIT_WAY1_COUNT") == "1";
+    private static long s_way1Runs;
+    private static readonly MethodInfo M_CountWay1 = typeof(RegionEmitter).GetMethod(nameof(CountWay1))!;
+    public static void CountWay1() => s_way1Runs++;
+    private static int s_way1Hooked;
+    private static void HookWay1Count()
+    {
+        if (Interlocked.Exchange(ref s_way1Hooked, 1) == 0)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.Error.WriteLine($"way-1 compares run: {s_way1Runs}");
+    }
+
     internal static bool Way1Select = Environment.GetEnvironmentVariable("S390JIT_WAY1") == "select";
 
     /// <summary>log2 of a data-cache set's bytes (<see cref="DataTlbArray"/>: ways of 16-byte entries).</summary>
@@ -190,6 +202,7 @@ public sealed unsafe partial class RegionEmitter
         {
             _il.MarkLabel(stub);
             if (Drop("way1")) { _il.Emit(OpCodes.Br, slow); continue; }
+            if (Way1Count) { HookWay1Count(); _il.Emit(OpCodes.Call, M_CountWay1); }
             _il.Emit(OpCodes.Ldloc, entry);
             LdcI4(16);
             _il.Emit(OpCodes.Add);

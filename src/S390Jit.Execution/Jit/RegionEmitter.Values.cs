@@ -29,8 +29,12 @@ public sealed unsafe partial class RegionEmitter
     {
         if (v == (int)v) { EmitI4((int)v); _il.Emit(OpCodes.Conv_I8); }
         else if (v == (uint)v) { EmitI4((int)(uint)v); _il.Emit(OpCodes.Conv_U8); }
+        else if (ShortConst && ~v == (uint)~v) { EmitI4((int)(uint)~v); _il.Emit(OpCodes.Conv_U8); _il.Emit(OpCodes.Not); } // (high-word masks: RyuJIT folds it)
         else _il.Emit(OpCodes.Ldc_I8, v);
     }
+
+    /// <summary>S390JIT_SHORT_CONST=0: 64-bit constants whose complement fits 32 bits are emitted as ldc.i8 (9 bytes), as before.</summary>
+    internal static bool ShortConst = Environment.GetEnvironmentVariable("S390JIT_SHORT_CONST") != "0";
 
     /// <summary>Pushes a 32-bit constant in the shortest form.</summary>
     private void EmitI4(int v)
@@ -209,6 +213,17 @@ public sealed unsafe partial class RegionEmitter
             }
             _lo[r] = lo;
             _pending[r] = true;
+            if (!_resident[r] && WriteThroughNow)
+            {
+                // the low word into the CPU now (RegionEmitter.WriteThrough): the CPU holds the whole value
+                _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+                if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+                Push(lo);
+                _il.Emit(OpCodes.Conv_U4);
+                _il.Emit(OpCodes.Stind_I4);
+                _hiClean[r] = true;
+                return;
+            }
             _flushStub = null;
             if (_resident[r]) BumpRegVersion(r);
             else _cacheDirty[r] = true; // (the cache local, if any, still holds the high word)
