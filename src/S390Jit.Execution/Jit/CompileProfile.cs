@@ -92,6 +92,47 @@ public static class CompileProfile
         return (labels, marked.Count, fixups, branches, calls, ldloc, stloc);
     }
 
+    /// <summary>S390JIT_IL_DUMP=file: the IL of every region, one op a line, guest instructions marked (measurement aid).</summary>
+    private static readonly StreamWriter? s_dump = Environment.GetEnvironmentVariable("S390JIT_IL_DUMP") is { Length: > 0 } d
+        ? new StreamWriter(d, append: false, Encoding.ASCII) : null;
+    public static bool Dumping => s_dump != null;
+
+    public static void Dump(RegionKey key, IlWriter il, List<(int Offset, string Text)> marks)
+    {
+        if (s_dump == null) return;
+        var code = il.Code.ToArray();
+        var names = il.TokenNames();
+        var marked = new HashSet<int>(il.MarkedPositions());
+        var sb = new StringBuilder();
+        sb.Append($"region {key.Address:x} {code.Length}\n");
+        int mi = 0;
+        for (int pc = 0; pc < code.Length;)
+        {
+            while (mi < marks.Count && marks[mi].Offset <= pc) sb.Append("  ; ").Append(marks[mi++].Text).Append('\n');
+            int at = pc;
+            short v = code[pc];
+            if (v == 0xFE) { v = unchecked((short)(0xFE00 | code[pc + 1])); pc += 2; } else pc++;
+            if (!s_ops.TryGetValue(v, out var op)) { sb.Append($"{at:x4} ??\n"); break; }
+            string arg = "";
+            switch (op.OperandType)
+            {
+                case OperandType.InlineNone: break;
+                case OperandType.ShortInlineBrTarget: arg = $"L{pc + 1 + (sbyte)code[pc]:x4}"; pc += 1; break;
+                case OperandType.ShortInlineI or OperandType.ShortInlineVar: arg = ((sbyte)code[pc]).ToString(); pc += 1; break;
+                case OperandType.InlineVar: arg = BitConverter.ToInt16(code, pc).ToString(); pc += 2; break;
+                case OperandType.InlineI8: arg = BitConverter.ToInt64(code, pc).ToString("x"); pc += 8; break;
+                case OperandType.InlineR: pc += 8; break;
+                case OperandType.InlineBrTarget: arg = $"L{pc + 4 + BitConverter.ToInt32(code, pc):x4}"; pc += 4; break;
+                case OperandType.InlineSwitch: { int n = BitConverter.ToInt32(code, pc); arg = $"({n})"; pc += 4 + 4 * n; break; }
+                case OperandType.InlineI: arg = BitConverter.ToInt32(code, pc).ToString(); pc += 4; break;
+                default: { int t = BitConverter.ToInt32(code, pc); arg = names.TryGetValue(t, out var nm) ? nm : t.ToString("x"); pc += 4; break; }
+            }
+            sb.Append(marked.Contains(at) ? $"L{at:x4}:" : "      ").Append(' ').Append(op.Name).Append(' ').Append(arg).Append('\n');
+        }
+        lock (s_dump) s_dump.Write(sb.ToString());
+        s_dump.Flush();
+    }
+
     public static void ShapeLine(RegionKey key, int insns, int ilBytes, int locals, (int Labels, int Marked, int Fixups, int Branches, int Calls, int Ldloc, int Stloc) s,
         int entries, int flushStubs, int way1Stubs, int exits, double emitUs, double jitUs)
     {

@@ -87,8 +87,9 @@ public readonly struct IlBackend(RegionEmitter e) : IBackend<Val>
     public void ChargeCycles(ulong cycles) { } // the analysis pass counted them into the plan
     public Val Addr(int x, int b, long d) => e.Address(x, b, d);
     // the storage paths use the address (and a stored value) several times: one local each
-    public Val Load(int size, Val addr) => e.Load(size, e.Stable(addr));
-    public void Store(int size, Val addr, Val value) => e.Store(size, e.Stable(addr), e.Stable(e.StoredPart(size, value), 2));
+    // (RegionEmitter.LazyAddr: the address goes into a local only when the access looks the TLB up)
+    public Val Load(int size, Val addr) => e.Load(size, RegionEmitter.LazyAddr ? addr : e.Stable(addr));
+    public void Store(int size, Val addr, Val value) => e.Store(size, RegionEmitter.LazyAddr ? addr : e.Stable(addr), e.Stable(e.StoredPart(size, value), 2));
     public void Probe(Val addr, int len, bool write) => e.Probe(e.Stable(addr), len, write);
 
     public void SetCc(CcOp op, Val src, Val dst, Val vr) => e.SetCc(op, src, dst, vr);

@@ -71,6 +71,13 @@ public sealed class IlWriter
     public int FixupCount => _fixupCount;
     public ReadOnlySpan<byte> Code => _code.AsSpan(0, _length);
     /// <summary>IL offsets of the marked labels.</summary>
+    /// <summary>Names of the tokens (IL dump, compile profile).</summary>
+    public Dictionary<int, string> TokenNames()
+    {
+        var d = new Dictionary<int, string>();
+        foreach (var (o, t) in _tokens) d[t] = o is MemberInfo m ? m.Name : o.ToString()!;
+        return d;
+    }
     public IEnumerable<int> MarkedPositions() { for (int i = 0; i < _labelCount; i++) if (_labelPos[i] >= 0) yield return _labelPos[i]; }
 
     private sealed class Local(Type type, int index) : LocalBuilder

@@ -33,6 +33,17 @@ public static class RegionCompiler
             case "sharedflush": RegionEmitter.SharedFlush = !on; break;
             case "pooltemps": RegionEmitter.PoolTemps = !on; break;
             case "cc": RegionEmitter.PoolTemps = RegionEmitter.SharedFlush = !on; break; // both (perf/issue14-cc.md)
+            case "way1select": RegionEmitter.Way1Select = on; break; // perf/issue14-ilslim.md
+            case "lazyaddr": RegionEmitter.LazyAddr = !on; break;
+            case "slimtlb": RegionEmitter.SlimTlb = !on; break;
+            case "pagelocal": RegionEmitter.PageLocal = on; break;
+            case "writethrough": RegionEmitter.WriteThrough = !on; break;
+            case "poolscratch": RegionEmitter.PoolScratch = !on; break;
+            case "resdirect": RegionEmitter.ResidentDirect = !on; break;
+            case "addrexpr": RegionEmitter.AddrExpr = on ? 3 : 0; break;
+            case "ilslim": // all of this branch's switches
+                RegionEmitter.LazyAddr = RegionEmitter.SlimTlb = RegionEmitter.ResidentDirect = RegionEmitter.PoolScratch = RegionEmitter.WriteThrough = RegionEmitter.ShortConst = !on;
+                break;
             default:
                 // drop:PART — the "on" code leaves PART out (attribution of RyuJIT's time only: that code never runs)
                 if (s_ab != null && s_ab.StartsWith("drop:")) RegionEmitter.AbDrop = on ? s_ab[5..] : null;
@@ -388,6 +399,7 @@ public static class RegionCompiler
             }
         }
         int ilHead = 0, ilTail = 0, ilInsns = 0;
+        var marks = CompileProfile.Dumping ? new List<(int, string)>() : null;
         e.Prologue();
         // events: one check at entry against the entry block's bound, then only at the check points (see EventBounds)
         data.EntryBounds = EventBounds(blocks, out var checkPoint, out var succ);
@@ -406,6 +418,7 @@ public static class RegionCompiler
         {
             var block = blocks[bi];
             int ilBlock = il.ILOffset;
+            marks?.Add((ilBlock, $"block {block.Start:x}"));
             il.MarkLabel(labels[block.Start]);
             if (loopOf[bi] is { } loop) e.BeginLoopBlock(loop, inner[bi]);
             else e.BeginBlock();
@@ -433,6 +446,7 @@ public static class RegionCompiler
             foreach (var pi in block.Insns)
             {
                 int ilStart = il.ILOffset;
+                marks?.Add((ilStart, $"{pi.Addr:x} {pi.Def.Mnemonic}"));
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 e.StayOnMiss = pi.StayOnMiss;
                 e.IdentityInsn = pi.Insn.X2 != 0 && pi.Insn.B2 != 0;
@@ -450,6 +464,7 @@ public static class RegionCompiler
                 index++;
             }
             int ilEnd = il.ILOffset;
+            marks?.Add((ilEnd, "tail"));
             ilInsns += ilEnd - ilBody;
             if (block.FallThrough is ulong ft)
             {
@@ -468,12 +483,14 @@ public static class RegionCompiler
                 }
         }
         int ilBodyEnd = il.ILOffset;
+        marks?.Add((ilBodyEnd, "epilogue (miss, way-1, flush stubs, exit)"));
         e.Epilogue();
         exitSites = e.ExitSites;
         if (CompileProfile.Enabled)
             CompileProfile.Line($"parts {key.Address:x} {index} {ilPrologue} {ilHead} {ilInsns} {ilTail} {e.EpilogueParts} {il.ILOffset - ilBodyEnd}");
         ilBytes = il.ILOffset;
         il.Bake();
+        if (marks != null) CompileProfile.Dump(key, il, marks); // (branch offsets resolved)
         locals = 0;
         shape = null;
         if (CompileProfile.Enabled)

@@ -22,6 +22,7 @@ public sealed unsafe partial class RegionEmitter
 
     private void MarkCcDirty(int level, CcOp op, Val src, Val dst)
     {
+        src = Detach(src); dst = Detach(dst); // (kept past the instruction)
         _ccDirty = level;
         _ccPendingOp = op;
         _ccPendingSrc = src;

@@ -11,13 +11,13 @@ namespace S390Jit.Execution.Jit;
 public sealed unsafe partial class RegionEmitter
 {
     /// <summary>Address values known as (probed base, constant offset): the base is a local or, when null, a constant.</summary>
-    private readonly Dictionary<LocalBuilder, (LocalBuilder? Base, ulong Offset)> _derived = new();
+    private readonly Dictionary<object, (LocalBuilder? Base, ulong Offset)> _derived = new(ReferenceEqualityComparer.Instance);
     private (Val Addr, int Len, bool Write, LocalBuilder Host)? _probe;
 
     /// <summary>After a probe's TLB hit (host address of the operand on the IL stack): keep it for this instruction.</summary>
     private void KeepProbe(Val addr, int len, bool write)
     {
-        var host = _il.DeclareLocal(typeof(nint));
+        var host = Scratch(typeof(nint));
         _il.Emit(OpCodes.Stloc, host);
         // a probe after the instruction changed state, or in a region that stays on a TLB miss, has a slow path
         // that continues without the host address
@@ -25,11 +25,11 @@ public sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Records <paramref name="result"/> = <paramref name="a"/> + <paramref name="offset"/> (or masked by the addressing mode).</summary>
-    private void NoteDerived(LocalBuilder result, Val a, ulong offset)
+    private void NoteDerived(object result, Val a, ulong offset)
     {
         if (_probe == null) return;
         if (a.IsConst) return;
-        var (b, o) = _derived.TryGetValue(a.Local!, out var d) ? d : (a.Local, 0UL);
+        var (b, o) = _derived.TryGetValue((object?)a.Expr ?? a.Local!, out var d) ? d : (a.Local, 0UL);
         _derived[result] = (b, o + offset);
     }
 
@@ -46,8 +46,8 @@ public sealed unsafe partial class RegionEmitter
         else
         {
             if (addr.IsConst) return false;
-            if (addr.Local == p.Addr.Local) off = 0;
-            else if (_derived.TryGetValue(addr.Local!, out var d) && d.Base == p.Addr.Local) off = d.Offset;
+            if (addr.Local != null && addr.Local == p.Addr.Local) off = 0;
+            else if (_derived.TryGetValue((object?)addr.Expr ?? addr.Local!, out var d) && d.Base == p.Addr.Local) off = d.Offset;
             else return false;
         }
         if (off + (ulong)size > (ulong)p.Len) return false;

@@ -49,9 +49,29 @@ public sealed unsafe partial class RegionEmitter
     private void SetCached(int r, LocalBuilder l)
     {
         _cache[r] = l;
+        if (WriteThroughNow)
+        {
+            // stored where it is written: no exit of the block stores it again
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldloc, l);
+            _il.Emit(OpCodes.Stind_I8);
+            _hiClean[r] = true;
+            return;
+        }
         _cacheDirty[r] = true;
         _flushStub = null;
     }
+
+    /// <summary>
+    /// S390JIT_WRITE_THROUGH=0 turns it off (the former rule: the block's written registers are stored where the block is
+    /// left, by the flush stubs and at the block's end). Default: outside carried loops, a register that is not resident is stored into the CPU where an
+    /// instruction writes it (its low word for a 32-bit write), and stays cached in its local for the block's reads; the
+    /// block's exits and flush stubs then store only the condition code and the resident registers' pending low words
+    /// (perf/issue14-ilslim.md: less IL in the stubs; a register written twice in a block is stored twice).
+    /// </summary>
+    internal static bool WriteThrough = Environment.GetEnvironmentVariable("S390JIT_WRITE_THROUGH") != "0";
+    private bool WriteThroughNow => WriteThrough && _loop == null;
 
     // exits of a block with the same written registers share one out-of-line store sequence
     private Label? _flushStub;
@@ -242,7 +262,7 @@ public sealed unsafe partial class RegionEmitter
         Array.Fill(_hiClean, true);
         _ccDirty = 0;
         _flushStub = null;
-        _hosts.Clear(); // (RegionEmitter.Reuse) helpers may change translations and resident registers
+        ClearHosts(); // (RegionEmitter.Reuse) helpers may change translations and resident registers
         for (int r = 0; r < 16; r++) BumpRegVersion(r);
     }
 

@@ -25,7 +25,7 @@ public sealed unsafe partial class RegionEmitter
     internal static readonly int ReuseSpan = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_REUSE_SPAN"), out int s) ? s : 32;
 
     /// <summary>The current block's instructions (the compiler sets it at each block start), for the look-ahead.</summary>
-    public List<PlanInsn>? BlockPlan { get => _blockPlan; set { _blockPlan = value; _planPos = -1; _hosts.Clear(); } }
+    public List<PlanInsn>? BlockPlan { get => _blockPlan; set { _blockPlan = value; _planPos = -1; ClearHosts(); } }
     private List<PlanInsn>? _blockPlan;
     private int _planPos = -1;
 
@@ -124,7 +124,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>After a lookup that proved <paramref name="len"/> bytes (host address on the IL stack): keep it for the block's later accesses.</summary>
     private void KeepHost(Shape s, int len, bool write)
     {
-        var host = _il.DeclareLocal(typeof(nint));
+        var host = Scratch(typeof(nint), block: true);
         _il.Emit(OpCodes.Dup);
         _il.Emit(OpCodes.Stloc, host);
         _hosts.Add((s.BaseX, s.BaseB, s.D, s.D + len, write, host));

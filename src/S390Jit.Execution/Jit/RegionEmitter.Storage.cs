@@ -45,18 +45,31 @@ public sealed unsafe partial class RegionEmitter
 
     private void TlbLookup(FieldInfo tlb, Val addr, int size, Label slow, bool read = false)
     {
-        var entry = _il.DeclareLocal(s_tlbEntryRef); // fresh per access: short interval
+        var entry = Scratch(s_tlbEntryRef); // per access: short interval
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, tlb);
         if (addr.IsConst) LdcI4((int)((addr.Value >> (12 - SetShift)) & (ulong)((Cpu.DataTlbSets - 1) << SetShift)));
         else
         {
             Push(addr);
-            LdcI4(12 - SetShift); // set index * set size (2 ways of 16 bytes)
-            _il.Emit(OpCodes.Shr_Un);
-            _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.DataTlbSets - 1) << SetShift));
-            _il.Emit(OpCodes.And);
-            _il.Emit(OpCodes.Conv_U);
+            if (SlimTlb)
+            {
+                // in 32 bits (the set index comes from address bits 12-20): short constants
+                _il.Emit(OpCodes.Conv_U4);
+                LdcI4(12 - SetShift);
+                _il.Emit(OpCodes.Shr_Un);
+                LdcI4((Cpu.DataTlbSets - 1) << SetShift);
+                _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Conv_U);
+            }
+            else
+            {
+                LdcI4(12 - SetShift); // set index * set size (2 ways of 16 bytes)
+                _il.Emit(OpCodes.Shr_Un);
+                _il.Emit(OpCodes.Ldc_I8, (long)((Cpu.DataTlbSets - 1) << SetShift));
+                _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Conv_U);
+            }
         }
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, entry);
@@ -66,19 +79,49 @@ public sealed unsafe partial class RegionEmitter
         // its address (Tag at 0, Addend at 8): no field token for RyuJIT to resolve per access. Way 1 is
         // compared out of line (after the region's code): a mismatch there goes to the slow path, a match
         // continues here with the entry's address moved to way 1.
-        var way1 = _il.DefineLabel();
-        var hit = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldloc, entry);
-        _il.Emit(OpCodes.Ldind_I8);
-        PushLastPage(addr, size);
-        _il.Emit(OpCodes.Bne_Un, way1);
-        _il.MarkLabel(hit);
-        _way1Stubs.Add((way1, entry, addr, size, slow, hit));
+        if (Way1Select)
+        {
+            // branch-free way choice: entry += 16 unless way 0 holds the page; then one compare with the chosen way
+            _il.Emit(OpCodes.Ldloc, entry);
+            LdcI4(16);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ldloc, entry);
+            _il.Emit(OpCodes.Ldind_I8);
+            PushLastPage(addr, size);
+            _il.Emit(OpCodes.Ceq);
+            LdcI4(4);
+            _il.Emit(OpCodes.Shl);
+            _il.Emit(OpCodes.Sub);
+            _il.Emit(OpCodes.Stloc, entry);
+            _il.Emit(OpCodes.Ldloc, entry);
+            _il.Emit(OpCodes.Ldind_I8);
+            PushLastPage(addr, size);
+            _il.Emit(OpCodes.Bne_Un, slow);
+        }
+        else
+        {
+            var way1 = _il.DefineLabel();
+            var hit = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldloc, entry);
+            _il.Emit(OpCodes.Ldind_I8);
+            PushLastPage(addr, size);
+            LocalBuilder? page = null;
+            if (PageLocal && !addr.IsConst)
+            {
+                // the way-1 compare (out of line, right after this one) takes the page from a local
+                page = Temp();
+                _il.Emit(OpCodes.Dup);
+                _il.Emit(OpCodes.Stloc, page);
+            }
+            _il.Emit(OpCodes.Bne_Un, way1);
+            _il.MarkLabel(hit);
+            _way1Stubs.Add((way1, entry, addr, size, slow, hit, page));
+        }
         // host pointer of the byte: the entry's addend plus the address
         if (read && IdentityRegion && IdentityInsn)
         {
-            var ptr = _il.DeclareLocal(typeof(byte*));
-            var mem = _il.DeclareLocal(typeof(byte*));
+            var ptr = Scratch(typeof(byte*));
+            var mem = Scratch(typeof(byte*));
             var other = _il.DefineLabel();
             var done = _il.DefineLabel();
             _il.Emit(OpCodes.Ldarg_1);
@@ -109,6 +152,33 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Add);
     }
 
+    /// <summary>
+    /// S390JIT_WAY1=select: no out-of-line way-1 compare; the lookup picks the way without a branch (way 1 unless way 0's
+    /// tag matches) and compares the chosen way's tag once (measurement: fewer RyuJIT blocks, a longer hit path).
+    /// </summary>
+    /// <summary>S390JIT_SLIM_TLB=0: the former lookup IL (64-bit set-index mask, the way-1 compare recomputing the page).</summary>
+    internal static bool SlimTlb = Environment.GetEnvironmentVariable("S390JIT_SLIM_TLB") != "0";
+
+    /// <summary>S390JIT_PAGE_LOCAL=1: the way-1 compare takes the page from a local the way-0 compare stores (measurement).</summary>
+    internal static bool PageLocal = Environment.GetEnvironmentVariable("S390JIT_PAGE_LOCAL") == "1";
+
+    /// <summary>S390JIT_ADDR_EXPR=n: an address expression of at most n IL operations is emitted again at each use of a lookup instead of going into a local (measurement).</summary>
+    internal static int AddrExpr = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_ADDR_EXPR"), out int ae) ? ae : 0;
+
+    /// <summary>S390JIT_WAY1_COUNT=1: count the way-0 misses of compiled lookups (the way-1 compares run), printed at exit (measurement).</summary>
+    internal static readonly bool Way1Count = Environment.GetEnvironmentVariable("S390JIT_WAY1_COUNT") == "1";
+    private static long s_way1Runs;
+    private static readonly MethodInfo M_CountWay1 = typeof(RegionEmitter).GetMethod(nameof(CountWay1))!;
+    public static void CountWay1() => s_way1Runs++;
+    private static int s_way1Hooked;
+    private static void HookWay1Count()
+    {
+        if (Interlocked.Exchange(ref s_way1Hooked, 1) == 0)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.Error.WriteLine($"way-1 compares run: {s_way1Runs}");
+    }
+
+    internal static bool Way1Select = Environment.GetEnvironmentVariable("S390JIT_WAY1") == "select";
+
     /// <summary>log2 of a data-cache set's bytes (<see cref="DataTlbArray"/>: ways of 16-byte entries).</summary>
     private static readonly int SetShift = 4 + System.Numerics.BitOperations.Log2(Cpu.DataTlbWays);
 
@@ -123,22 +193,25 @@ public sealed unsafe partial class RegionEmitter
     }
 
     // way-1 compares of the lookups, out of line after the region's code (the way-0 hit falls through)
-    private readonly List<(Label Stub, LocalBuilder Entry, Val Addr, int Size, Label Slow, Label Hit)> _way1Stubs = new();
+    private readonly List<(Label Stub, LocalBuilder Entry, Val Addr, int Size, Label Slow, Label Hit, LocalBuilder? Page)> _way1Stubs = new();
 
     private void EmitWay1Stubs()
     {
         // each stub runs right after its lookup's way-0 compare: the address's operands hold the same values
-        foreach (var (stub, entry, addr, size, slow, hit) in _way1Stubs)
+        foreach (var (stub, entry, addr, size, slow, hit, page) in _way1Stubs)
         {
             _il.MarkLabel(stub);
             if (Drop("way1")) { _il.Emit(OpCodes.Br, slow); continue; }
+            if (Way1Count) { HookWay1Count(); _il.Emit(OpCodes.Call, M_CountWay1); }
             _il.Emit(OpCodes.Ldloc, entry);
             LdcI4(16);
             _il.Emit(OpCodes.Add);
+            if (PageLocal) _il.Emit(OpCodes.Dup);
             _il.Emit(OpCodes.Stloc, entry);
-            _il.Emit(OpCodes.Ldloc, entry);
+            if (!PageLocal) _il.Emit(OpCodes.Ldloc, entry);
             _il.Emit(OpCodes.Ldind_I8);
-            PushLastPage(addr, size);
+            if (page != null) _il.Emit(OpCodes.Ldloc, page);
+            else PushLastPage(addr, size);
             _il.Emit(OpCodes.Bne_Un, slow);
             _il.Emit(OpCodes.Br, hit);
         }
@@ -211,10 +284,22 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>A TLB miss of the current access re-executes the instruction (nothing changed yet, and it does not stay on misses).</summary>
     private bool MissReexecutes => !_dirty && !StayOnMiss;
 
+    /// <summary>
+    /// S390JIT_LAZY_ADDR=0: the storage paths get their address in a local before anything else (the former rule). Default: an
+    /// access that takes its host address from a probe or a proven range of the block emits no address at all; the address of
+    /// a multiple-register access's register is a lazy expression (its derivation from the probed base kept aside).
+    /// </summary>
+    internal static bool LazyAddr = Environment.GetEnvironmentVariable("S390JIT_LAZY_ADDR") != "0";
+
+    /// <summary>The address an access looks up: in a local (once per instruction, <see cref="Stable"/>).</summary>
+    private Val KnownStable(Val addr) => addr.Expr is { } e && _stable.TryGetValue(e, out var l) ? new Val(l) : addr;
+
     public Val Load(int size, Val addr)
     {
+        addr = KnownStable(addr);
         if (ProbedHost(addr, size, write: false)) return LoadHost(size);
         if (ReusedHost(ShapeOf(addr), size, write: false)) return LoadHost(size);
+        addr = Stable(addr, AddrExpr);
         if (MissReexecutes) { LookupReexecuting(addr, size, write: false); return LoadHost(size); }
         var result = Temp();
         var slow = _il.DefineLabel();
@@ -252,7 +337,9 @@ public sealed unsafe partial class RegionEmitter
 
     public void Store(int size, Val addr, Val value)
     {
+        addr = KnownStable(addr);
         if (ProbedHost(addr, size, write: true) || ReusedHost(ShapeOf(addr), size, write: true)) { StoreHost(size, value); _dirty = true; return; }
+        addr = Stable(addr, AddrExpr);
         if (MissReexecutes) { LookupReexecuting(addr, size, write: true); StoreHost(size, value); _dirty = true; return; }
         var slow = _il.DefineLabel();
         var done = _il.DefineLabel();

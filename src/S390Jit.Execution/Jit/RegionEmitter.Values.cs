@@ -29,8 +29,12 @@ public sealed unsafe partial class RegionEmitter
     {
         if (v == (int)v) { EmitI4((int)v); _il.Emit(OpCodes.Conv_I8); }
         else if (v == (uint)v) { EmitI4((int)(uint)v); _il.Emit(OpCodes.Conv_U8); }
+        else if (ShortConst && ~v == (uint)~v) { EmitI4((int)(uint)~v); _il.Emit(OpCodes.Conv_U8); _il.Emit(OpCodes.Not); } // (high-word masks: RyuJIT folds it)
         else _il.Emit(OpCodes.Ldc_I8, v);
     }
+
+    /// <summary>S390JIT_SHORT_CONST=0: 64-bit constants whose complement fits 32 bits are emitted as ldc.i8 (9 bytes), as before.</summary>
+    internal static bool ShortConst = Environment.GetEnvironmentVariable("S390JIT_SHORT_CONST") != "0";
 
     /// <summary>Pushes a 32-bit constant in the shortest form.</summary>
     private void EmitI4(int v)
@@ -136,7 +140,45 @@ public sealed unsafe partial class RegionEmitter
             if (_cache[r] == null && (_singleReads >> r & 1) != 0) return new Val(new Expr(ExprKind.CpuReg, OpCodes.Nop, new Val((ulong)r), default));
             return new Val(Cached(r));
         }
+        // a register the instruction does not write keeps its value to the instruction's end: read in place (no copy); what
+        // outlives the instruction (a cached register, the pending condition code) is copied there (Detach)
+        if (ResidentDirect && !WritesNow(r)) return new Val(_regs[r]);
         _il.Emit(OpCodes.Ldloc, _regs[r]);
+        return Pop();
+    }
+
+    /// <summary>
+    /// S390JIT_RESIDENT_DIRECT=0: every read of a resident register copies it into a temporary (the former rule). Default: a
+    /// read of one the current instruction does not write uses the resident local itself; a value that outlives the
+    /// instruction (the block's register cache, the pending condition code's operands) gets its copy where it is kept.
+    /// </summary>
+    internal static bool ResidentDirect = Environment.GetEnvironmentVariable("S390JIT_RESIDENT_DIRECT") != "0";
+
+    /// <summary>Whether the current instruction may write register <paramref name="r"/> (true when not known).</summary>
+    private bool WritesNow(int r) =>
+        _blockPlan == null || _planPos < 0 || _planPos >= _blockPlan.Count || (_blockPlan[_planPos].Facts.Writes >> r & 1) != 0;
+
+    private bool IsResident(LocalBuilder l)
+    {
+        for (int r = 0; r < 16; r++) if (_resident[r] && ReferenceEquals(_regs[r], l)) return true;
+        return false;
+    }
+
+    /// <summary>The value with every resident local it reads copied into a temporary here (it is kept past the instruction, and the resident locals change).</summary>
+    private Val Detach(Val v)
+    {
+        if (!ResidentDirect) return v;
+        if (v.Local is { } l) return IsResident(l) ? Copy(l) : v;
+        if (v.Expr is not { } e) return v;
+        var a = Detach(e.A);
+        var b = Detach(e.B);
+        if (a.Local == e.A.Local && a.Expr == e.A.Expr && b.Local == e.B.Local && b.Expr == e.B.Expr) return v;
+        return new Val(new Expr(e.Kind, e.Op, a, b, e.Negated));
+    }
+
+    private Val Copy(LocalBuilder l)
+    {
+        _il.Emit(OpCodes.Ldloc, l);
         return Pop();
     }
 
@@ -145,7 +187,7 @@ public sealed unsafe partial class RegionEmitter
         _dirty = true;
         if (_pending[r]) { _pending[r] = false; _flushStub = null; } // (a stub made before would merge the old low word)
         _hiClean[r] = false;
-        if (!_resident[r]) { SetCached(r, v.Local ?? PopConst(v)); return; }
+        if (!_resident[r]) { SetCached(r, v.Local is { } vl ? (ResidentDirect && IsResident(vl) ? Copy(vl).Local! : vl) : PopConst(v)); return; }
         BumpRegVersion(r);
         Push(v);
         _il.Emit(OpCodes.Stloc, _regs[r]);
@@ -171,6 +213,17 @@ public sealed unsafe partial class RegionEmitter
             }
             _lo[r] = lo;
             _pending[r] = true;
+            if (!_resident[r] && WriteThroughNow)
+            {
+                // the low word into the CPU now (RegionEmitter.WriteThrough): the CPU holds the whole value
+                _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+                if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+                Push(lo);
+                _il.Emit(OpCodes.Conv_U4);
+                _il.Emit(OpCodes.Stind_I4);
+                _hiClean[r] = true;
+                return;
+            }
             _flushStub = null;
             if (_resident[r]) BumpRegVersion(r);
             else _cacheDirty[r] = true; // (the cache local, if any, still holds the high word)
@@ -229,7 +282,14 @@ public sealed unsafe partial class RegionEmitter
         if (_probe != null && b.IsConst && (op == OpCodes.Add || (op == OpCodes.And && b.Value == AddrMask)))
         {
             // address arithmetic of multiple-register accesses: base + constant, masked by the addressing mode
-            a = Stable(a);
+            if (!LazyAddr || a.Expr == null || !_derived.ContainsKey(a.Expr)) a = Stable(a);
+            if (LazyAddr)
+            {
+                // emitted only if an access looks it up (the probed host address serves the others)
+                var x = new Expr(ExprKind.Binary, op, a, b);
+                NoteDerived(x, a, op == OpCodes.Add ? b.Value : 0);
+                return new Val(x);
+            }
             Push(a); Push(b); _il.Emit(op);
             var r = Pop();
             NoteDerived(r.Local!, a, op == OpCodes.Add ? b.Value : 0);

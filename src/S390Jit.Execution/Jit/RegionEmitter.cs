@@ -125,6 +125,7 @@ public sealed unsafe partial class RegionEmitter
         if (Drop("temps")) _freeTemps.AddRange(_usedTemps); // (attribution only: reused temps break the single-assignment locals the stubs rely on)
         else if (PoolTemps) ReleaseDeadTemps();
         _usedTemps.Clear();
+        ReleaseScratch(_scratchUsed);
         _stable.Clear();
         _mergeLo.Clear();
         _shapes.Clear();
@@ -140,6 +141,43 @@ public sealed unsafe partial class RegionEmitter
     /// forgets what was known of its old value (<c>_zext</c>). Flush and way-1 stubs run at their own exit points, before any reuse.
     /// </summary>
     internal static bool PoolTemps = Environment.GetEnvironmentVariable("S390JIT_POOL_TEMPS") != "0";
+
+    /// <summary>
+    /// S390JIT_POOL_SCRATCH=0: every TLB entry, probe and host-address local is a fresh local (the former rule). Default: they
+    /// are pooled like the temporaries: free again at the end of their instruction (TLB entries, probes: the way-1 compare
+    /// runs right after its lookup) or when the block's proven ranges are forgotten (<see cref="KeepHost"/>'s). Fewer IL
+    /// locals: RyuJIT's liveness and SSA work grows with them.
+    /// </summary>
+    internal static bool PoolScratch = Environment.GetEnvironmentVariable("S390JIT_POOL_SCRATCH") != "0";
+    private readonly Dictionary<Type, List<LocalBuilder>> _freeScratch = new();
+    private readonly List<LocalBuilder> _scratchUsed = new(), _scratchBlock = new();
+
+    private LocalBuilder Scratch(Type type, bool block = false)
+    {
+        if (!PoolScratch) return _il.DeclareLocal(type);
+        LocalBuilder l;
+        if (_freeScratch.TryGetValue(type, out var free) && free.Count > 0) { l = free[^1]; free.RemoveAt(free.Count - 1); }
+        else l = _il.DeclareLocal(type);
+        (block ? _scratchBlock : _scratchUsed).Add(l);
+        return l;
+    }
+
+    private void ReleaseScratch(List<LocalBuilder> used)
+    {
+        foreach (var l in used)
+        {
+            if (!_freeScratch.TryGetValue(l.LocalType, out var free)) _freeScratch[l.LocalType] = free = new();
+            free.Add(l);
+        }
+        used.Clear();
+    }
+
+    /// <summary>Forgets the block's proven host ranges (their locals go back to the pool).</summary>
+    private void ClearHosts()
+    {
+        _hosts.Clear();
+        ReleaseScratch(_scratchBlock);
+    }
 
     /// <summary>Temporaries of earlier instructions still read (held back from the pool until they are not).</summary>
     private readonly List<LocalBuilder> _heldTemps = new();
