@@ -81,8 +81,9 @@ public sealed unsafe class BlockCache
     /// <summary>Indexes of the conditional branches inside the block being decoded.</summary>
     private readonly List<int> _innerScratch = new();
     private ulong[] _facilities = [];
-    /// <summary>The instructions of the block being decoded (copied out once the block is known to be usable).</summary>
-    private readonly DecodedInsn[] _scratch = new DecodedInsn[MaxInstructions];
+    /// <summary>The rows of the instructions of the block being decoded (a stack buffer: stores into it need no write barrier).</summary>
+    [InlineArray(MaxInstructions)]
+    private struct DefBuffer { private InsnDef _e; }
 
     public BlockCache(CodeWatch watch) => _watch = watch;
 
@@ -409,7 +410,7 @@ public sealed unsafe class BlockCache
     private static bool Refill(Cpu cpu, ulong addr)
     {
         if ((addr & 1) != 0) return false;
-        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.ExecTlbEntries - 1))];
         bool filled = false;
         if (e.Tag != addr >> 12)
         {
@@ -419,7 +420,7 @@ public sealed unsafe class BlockCache
         ulong next = (addr | Cpu.PageMask) + 1;
         if (addr + (ulong)Formats.LengthFromFirstByte(e.Host[addr & Cpu.PageMask]) <= next) return filled;
         if ((next & cpu.AddrMask) != next || next == 0) return false;
-        ref var e2 = ref cpu.ExecTlb[(int)((next >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e2 = ref cpu.ExecTlb[(int)((next >> 12) & (Cpu.ExecTlbEntries - 1))];
         if (e2.Tag == next >> 12) return filled;
         return cpu.TryInstructionFrame(next, out _) && e2.Tag == next >> 12 && e.Tag == addr >> 12;
     }
@@ -428,7 +429,7 @@ public sealed unsafe class BlockCache
     private static bool Valid(Cpu cpu, DecodedBlock b)
     {
         ulong addr = b.Key.Address;
-        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.ExecTlbEntries - 1))];
         return !b.Stale && e.Tag == addr >> 12 && e.Host == b.Host && (b.Host2 == null || Valid2(cpu, b));
     }
 
@@ -436,7 +437,7 @@ public sealed unsafe class BlockCache
     private static bool Valid2(Cpu cpu, DecodedBlock b)
     {
         ulong page = (b.Key.Address >> 12) + 1;
-        ref var e = ref cpu.ExecTlb[(int)(page & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)(page & (Cpu.ExecTlbEntries - 1))];
         return e.Tag == page && e.Host == b.Host2;
     }
 
@@ -482,16 +483,21 @@ public sealed unsafe class BlockCache
     {
         ulong addr = key.Address;
         if ((addr & 1) != 0) return null;
-        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.ExecTlbEntries - 1))];
         if (e.Tag != addr >> 12) return null;
         byte* host = e.Host;
         ulong frame = (ulong)(host - cpu.Mem) >> 12;
         // the lowcore and every CPU's prefix area change without stores the watch sees (interruptions)
         if (frame <= 1 || InPrefixArea(cpu, frame)) return null;
         if (frame >= (ulong)_watch.FrameCount) return null;
-        var list = _scratch;
         var inner = _innerScratch;
         inner.Clear();
+        // first the instructions' rows, raw bytes and addresses (on the stack), then the block's array filled in place: no
+        // 176-byte instruction is zeroed or copied (copies of structs holding references go through the runtime's bulk
+        // write barrier), one allocation of the exact size
+        DefBuffer defs = default;
+        ulong* raws = stackalloc ulong[MaxInstructions];
+        ulong* addrs = stackalloc ulong[MaxInstructions + 1];
         int n = 0;
         ulong a = addr, pageEnd = (addr | Cpu.PageMask) + 1;
         ulong addrMask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
@@ -507,7 +513,7 @@ public sealed unsafe class BlockCache
             {
                 // only when the fetch cache holds the next page (else the stepper's fetch translates it)
                 if ((pageEnd & addrMask) != pageEnd || pageEnd == 0) break;
-                ref var e2 = ref cpu.ExecTlb[(int)((pageEnd >> 12) & (Cpu.TlbEntries - 1))];
+                ref var e2 = ref cpu.ExecTlb[(int)((pageEnd >> 12) & (Cpu.ExecTlbEntries - 1))];
                 if (e2.Tag != pageEnd >> 12) break;
                 frame2 = (ulong)(e2.Host - cpu.Mem) >> 12;
                 if (frame2 <= 1 || InPrefixArea(cpu, frame2) || frame2 >= (ulong)_watch.FrameCount) break;
@@ -522,28 +528,45 @@ public sealed unsafe class BlockCache
                 for (int k = 1; k < len; k++) raw |= (ulong)p[k] << (56 - 8 * k);
             var def = Decoder.Lookup(raw);
             if (def == null) { host2 = null; break; }
-            var d = new DecodedInsn { Addr = a, Next = (a + (ulong)len) & addrMask };
+            defs[n] = def;
+            raws[n] = raw;
+            addrs[n] = a;
+            ulong next = (a + (ulong)len) & addrMask;
+            n++;
+            addrs[n] = next;
+            if (host2 != null) break;
+            if ((def.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
+            // a conditional branch with a simple body: a taken one leaves the block there, else it runs on
+            if ((def.Flags & InsnFlags.Branch) != 0)
+            {
+                if (!s_superblocks) break;
+                var probe = new Insn { Def = def, Raw = raw, Length = (byte)len };
+                Decoder.ExtractFields(ref probe, def);
+                if (!AlwaysPasses(cpu, def, ref probe) || !Conditional(def, ref probe)) break;
+                inner.Add(n - 1);
+            }
+            a = next;
+            if (a >= pageEnd || a < addr) break;
+        }
+        if (n == 0) return null;
+        var list = new DecodedInsn[n];
+        for (int k = 0; k < n; k++)
+        {
+            ref var d = ref list[k];
+            var def = defs[k];
+            ulong raw = raws[k];
+            int len = Formats.LengthFromFirstByte((byte)(raw >> 56));
+            d.Addr = addrs[k];
+            d.Next = addrs[k + 1];
             d.Insn.Def = def;
             d.Insn.Raw = raw;
             d.Insn.Length = (byte)len;
             Decoder.ExtractFields(ref d.Insn, def);
             d.Cycles = (uint)def.Cycles;
             d.Length = (ushort)len;
-            d.Index = (ushort)n;
+            d.Index = (ushort)k;
             if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
-            list[n++] = d;
-            if (host2 != null) break;
-            if ((def.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
-            // a conditional branch with a simple body: a taken one leaves the block there, else it runs on
-            if ((def.Flags & InsnFlags.Branch) != 0)
-            {
-                if (!s_superblocks || d.Body == null || !Conditional(def, ref d.Insn)) break;
-                inner.Add(n - 1);
-            }
-            a = d.Next;
-            if (a >= pageEnd || a < addr) break;
         }
-        if (n == 0) return null;
         ref var lastInsn = ref list[n - 1];
         // stores into the block's bytes must now invalidate it (a frame newly watched: stores into it must now take the
         // slow path, which reports them)
@@ -562,7 +585,7 @@ public sealed unsafe class BlockCache
         var lastDef = lastInsn.Insn.Def;
         var block = new DecodedBlock
         {
-            Key = key, Insns = list.AsSpan(0, n).ToArray(), Host = host, Frame = frame, End = lastInsn.Next,
+            Key = key, Insns = list, Host = host, Frame = frame, End = lastInsn.Next,
             Host2 = host2, Frame2 = frame2,
             Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
             FastCycles = fast,
