@@ -96,9 +96,8 @@ public sealed unsafe class BlockCache
     {
         Key = default, Insns = [], Host = null, Frame = 0, End = 0, Chains = false, Stale = true,
     };
-    /// <summary>The rows of the instructions of the block being decoded (a stack buffer: stores into it need no write barrier).</summary>
-    [InlineArray(MaxInstructions)]
-    private struct DefBuffer { private InsnDef _e; }
+    /// <summary>The instructions of the block being decoded (copied out once the block is known to be usable).</summary>
+    private readonly DecodedInsn[] _scratch = new DecodedInsn[MaxInstructions];
 
     public BlockCache(CodeWatch watch) => _watch = watch;
 
@@ -557,14 +556,9 @@ public sealed unsafe class BlockCache
         // the lowcore and every CPU's prefix area change without stores the watch sees (interruptions)
         if (frame <= 1 || InPrefixArea(cpu, frame)) return null;
         if (frame >= (ulong)_watch.FrameCount) return null;
+        var list = _scratch;
         var inner = _innerScratch;
         inner.Clear();
-        // first the instructions' rows, raw bytes and addresses (on the stack), then the block's array filled in place: no
-        // 176-byte instruction is zeroed or copied (copies of structs holding references go through the runtime's bulk
-        // write barrier), one allocation of the exact size
-        DefBuffer defs = default;
-        ulong* raws = stackalloc ulong[MaxInstructions];
-        ulong* addrs = stackalloc ulong[MaxInstructions + 1];
         int n = 0;
         ulong a = addr, pageEnd = (addr | Cpu.PageMask) + 1;
         ulong addrMask = key.Mode == 64 ? ~0UL : key.Mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
@@ -595,45 +589,28 @@ public sealed unsafe class BlockCache
                 for (int k = 1; k < len; k++) raw |= (ulong)p[k] << (56 - 8 * k);
             var def = Decoder.Lookup(raw);
             if (def == null) { host2 = null; break; }
-            defs[n] = def;
-            raws[n] = raw;
-            addrs[n] = a;
-            ulong next = (a + (ulong)len) & addrMask;
-            n++;
-            addrs[n] = next;
-            if (host2 != null) break;
-            if ((def.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
-            // a conditional branch with a simple body: a taken one leaves the block there, else it runs on
-            if ((def.Flags & InsnFlags.Branch) != 0)
-            {
-                if (!s_superblocks) break;
-                var probe = new Insn { Def = def, Raw = raw, Length = (byte)len };
-                Decoder.ExtractFields(ref probe, def);
-                if (!AlwaysPasses(cpu, def, ref probe) || !Conditional(def, ref probe)) break;
-                inner.Add(n - 1);
-            }
-            a = next;
-            if (a >= pageEnd || a < addr) break;
-        }
-        if (n == 0) return null;
-        var list = new DecodedInsn[n];
-        for (int k = 0; k < n; k++)
-        {
-            ref var d = ref list[k];
-            var def = defs[k];
-            ulong raw = raws[k];
-            int len = Formats.LengthFromFirstByte((byte)(raw >> 56));
-            d.Addr = addrs[k];
-            d.Next = addrs[k + 1];
+            var d = new DecodedInsn { Addr = a, Next = (a + (ulong)len) & addrMask };
             d.Insn.Def = def;
             d.Insn.Raw = raw;
             d.Insn.Length = (byte)len;
             Decoder.ExtractFields(ref d.Insn, def);
             d.Cycles = (uint)def.Cycles;
             d.Length = (ushort)len;
-            d.Index = (ushort)k;
+            d.Index = (ushort)n;
             if (AlwaysPasses(cpu, def, ref d.Insn)) d.Body = def.ExecSimple;
+            list[n++] = d;
+            if (host2 != null) break;
+            if ((def.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) != 0 || def.Sie != SieAction.Interpreted) break;
+            // a conditional branch with a simple body: a taken one leaves the block there, else it runs on
+            if ((def.Flags & InsnFlags.Branch) != 0)
+            {
+                if (!s_superblocks || d.Body == null || !Conditional(def, ref d.Insn)) break;
+                inner.Add(n - 1);
+            }
+            a = d.Next;
+            if (a >= pageEnd || a < addr) break;
         }
+        if (n == 0) return null;
         ref var lastInsn = ref list[n - 1];
         // stores into the block's bytes must now invalidate it (a frame newly watched: stores into it must now take the
         // slow path, which reports them)
@@ -652,7 +629,7 @@ public sealed unsafe class BlockCache
         var lastDef = lastInsn.Insn.Def;
         var block = new DecodedBlock
         {
-            Key = key, Insns = list, Host = host, Frame = frame, End = lastInsn.Next,
+            Key = key, Insns = list.AsSpan(0, n).ToArray(), Host = host, Frame = frame, End = lastInsn.Next,
             Host2 = host2, Frame2 = frame2,
             Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
             FastCycles = fast,
