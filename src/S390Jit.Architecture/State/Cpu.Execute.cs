@@ -115,7 +115,7 @@ public unsafe partial class Cpu
     /// <summary>Reads the instruction at a logical address, left-aligned; its length from the first byte.</summary>
     public ulong Fetch(ulong addr, out int len)
     {
-        ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
+        ref var e = ref ExecTlb[(int)((addr >> 12) & (ExecTlbEntries - 1))];
         byte* p = e.Tag == addr >> 12 && (addr & PageMask) <= 4096 - 6 ? e.At(addr) : null;
         ulong raw;
         if (p != null)

@@ -12,8 +12,13 @@ namespace S390Jit.Architecture.State;
 /// </summary>
 public unsafe partial class Cpu
 {
-    /// <summary>Entries of the instruction-fetch cache, sets of the data caches.</summary>
+    /// <summary>The IPTE page-index range (256): a multiple of it is the size of the access caches.</summary>
     public const int TlbEntries = 256;
+    /// <summary>
+    /// Entries of the direct-mapped instruction-fetch cache (entry = page &amp; (ExecTlbEntries - 1)), a multiple of 256: 1024
+    /// (4 MiB of code) keeps the kernel's text from evicting itself (256 entries: ~70 k conflicts per Debian boot).
+    /// </summary>
+    public const int ExecTlbEntries = 1024;
     /// <summary>Ways of the data caches (read, write): a page that conflicts with a hot one (an output stream
     /// crossing the page of the decompressor's state every MiB) no longer evicts it.</summary>
     public const int DataTlbWays = 2;
@@ -37,7 +42,7 @@ public unsafe partial class Cpu
     /// object (larger offsets fail the runtime's field-offset fixup and the method is compiled by RyuJIT instead).
     /// Other assemblies reach <see cref="ReadTlb"/> and <see cref="WriteTlb"/> through methods of this class.
     /// </summary>
-    public TlbArray ExecTlb;
+    public ExecTlbArray ExecTlb;
     /// <summary>The access caches are inline in the CPU object: compiled code reaches an entry at a constant offset from the CPU.</summary>
     public DataTlbArray ReadTlb;
     public DataTlbArray WriteTlb;
@@ -76,7 +81,7 @@ public unsafe partial class Cpu
     public void InvalidateTranslation()
     {
         for (int i = 0; i < DataTlbSets * DataTlbWays; i++) { ReadTlb[i].Tag = InvalidTag; WriteTlb[i].Tag = InvalidTag; }
-        for (int i = 0; i < TlbEntries; i++) ExecTlb[i].Tag = InvalidTag;
+        for (int i = 0; i < ExecTlbEntries; i++) ExecTlb[i].Tag = InvalidTag;
         StorageObserver?.TranslationChanged();
     }
 
@@ -89,7 +94,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool InstructionFrameIs(ulong addr, ulong frame)
     {
-        ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
+        ref var e = ref ExecTlb[(int)((addr >> 12) & (ExecTlbEntries - 1))];
         if (e.Tag == addr >> 12) return e.Host == Mem + (frame << 12);
         return TryInstructionFrame(addr, out ulong f) && f == frame;
     }
@@ -98,7 +103,7 @@ public unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryInstructionFrame(ulong addr, out ulong frame)
     {
-        ref var e = ref ExecTlb[(int)((addr >> 12) & (TlbEntries - 1))];
+        ref var e = ref ExecTlb[(int)((addr >> 12) & (ExecTlbEntries - 1))];
         if (e.Tag == addr >> 12) { frame = (ulong)(e.Host - Mem) >> 12; return true; }
         var (teid, teidValid, accessId, accessIdValid) = (PendingTeid, PendingTeidValid, PendingExcAccessId, PendingExcAccessIdValid);
         try
@@ -281,7 +286,7 @@ public unsafe partial class Cpu
         }
         if (cache)
         {
-            int i = (int)((addr >> 12) & (TlbEntries - 1)), set = (int)((addr >> 12) & (DataTlbSets - 1));
+            int i = (int)((addr >> 12) & (ExecTlbEntries - 1)), set = (int)((addr >> 12) & (DataTlbSets - 1));
             byte* host = Mem + (abs & ~PageMask);
             if (TlbStats.On) CountFill(kind, kind == AccessKind.Instr ? i : set, addr >> 12);
             if (kind == AccessKind.Store) Fill(ref WriteTlb[set * DataTlbWays], addr >> 12, host);

@@ -497,7 +497,7 @@ public unsafe partial class Cpu
         // the data caches' sets of this page index (their set number's low 8 bits)
         for (int set = px; set < DataTlbSets; set += TlbEntries)
             for (int w = 0; w < DataTlbWays; w++) { ReadTlb[set * DataTlbWays + w].Tag = InvalidTag; WriteTlb[set * DataTlbWays + w].Tag = InvalidTag; }
-        ExecTlb[px].Tag = InvalidTag;
+        for (int i = px; i < ExecTlbEntries; i += TlbEntries) ExecTlb[i].Tag = InvalidTag;
         StorageObserver?.TranslationChanged();
     }
 
@@ -510,7 +510,7 @@ public unsafe partial class Cpu
             if (ReadTlb[i].Host == host) ReadTlb[i].Tag = InvalidTag;
             if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
         }
-        for (int i = 0; i < TlbEntries; i++)
+        for (int i = 0; i < ExecTlbEntries; i++)
             if (ExecTlb[i].Host == host) ExecTlb[i].Tag = InvalidTag;
     }
 }

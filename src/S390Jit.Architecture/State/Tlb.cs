@@ -23,8 +23,9 @@ public unsafe struct TlbEntry
     public void Set(ulong page, byte* host) { Tag = page; Addend = (nint)host - (nint)(page << 12); }
 }
 
-[InlineArray(Cpu.TlbEntries)]
-public struct TlbArray { private TlbEntry _e; }
+/// <summary>The instruction-fetch cache (<see cref="Cpu.ExecTlb"/>): direct-mapped, entry = page &amp; (<see cref="Cpu.ExecTlbEntries"/> - 1).</summary>
+[InlineArray(Cpu.ExecTlbEntries)]
+public struct ExecTlbArray { private TlbEntry _e; }
 
 /// <summary>
 /// A two-way data-access cache (<see cref="Cpu.ReadTlb"/>, <see cref="Cpu.WriteTlb"/>): set s = page &amp; (DataTlbSets - 1) is

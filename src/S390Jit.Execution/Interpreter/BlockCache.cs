@@ -81,6 +81,21 @@ public sealed unsafe class BlockCache
     /// <summary>Indexes of the conditional branches inside the block being decoded.</summary>
     private readonly List<int> _innerScratch = new();
     private ulong[] _facilities = [];
+    /// <summary>
+    /// The entry of a block start at which it is decoded (S390JIT_FT_DECODE_AFTER, default 2): before that the stepper runs
+    /// it (<see cref="StepLine"/>). Decoding a kernel block costs ~4 us, stepping its ~5 instructions ~0.2 us with the
+    /// engine's round trip, and kernel init runs ~19 k of its ~43 k blocks once (perf/issue14-ft2.md). Only under the
+    /// JIT's production policy (<see cref="HotThreshold"/> of 1000 or more, not the first tier alone): low thresholds
+    /// (tests) and <c>--engine tier1</c> decode at the first entry.
+    /// </summary>
+    private static readonly int s_decodeAfter = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_FT_DECODE_AFTER"), out int n) && n >= 1 ? n : 2;
+    /// <summary>Entries of block starts not decoded yet (direct-mapped by address; a conflict starts the count again).</summary>
+    private readonly (ulong Address, int Count)[] _sightings = new (ulong, int)[1 << 14];
+    /// <summary><see cref="Find"/>'s answer for a block start seen fewer than <see cref="s_decodeAfter"/> times: step it.</summary>
+    private static readonly DecodedBlock s_notYet = new()
+    {
+        Key = default, Insns = [], Host = null, Frame = 0, End = 0, Chains = false, Stale = true,
+    };
     /// <summary>The instructions of the block being decoded (copied out once the block is known to be usable).</summary>
     private readonly DecodedInsn[] _scratch = new DecodedInsn[MaxInstructions];
 
@@ -178,7 +193,12 @@ public sealed unsafe class BlockCache
         }
         Calls++;
         var b = cached;
-        if (b == null || b.Key != key || !Valid(cpu, b)) Started = b = Find(cpu, key);
+        if (b == null || b.Key != key || !Valid(cpu, b))
+        {
+            b = Find(cpu, key, true);
+            if (b == s_notYet) { Started = null; return StepLine(cpu, cpu.PswMask); }
+            Started = b;
+        }
         if (b == null)
         {
             FetchMisses++;
@@ -239,7 +259,8 @@ public sealed unsafe class BlockCache
             if (s == null || s.Key.Address != next || (s.Host == b.Host && s.Key.Address >> 12 == b.Key.Address >> 12 && s.Host2 == null ? s.Stale : !Valid(cpu, s)))
             {
                 SuccessorMisses++;
-                s = Find(cpu, key with { Address = next });
+                s = Find(cpu, key with { Address = next }, true);
+                if (s == s_notYet) { EndNoBlock++; return StepLine(cpu, mask); }
                 // a page the fetch cache lost (a conflict): translate it as the fetch of the next instruction will (no
                 // event is due at this boundary, so that fetch comes next)
                 if (s == null && cpu.Cycles < cpu.EventCycle && Refill(cpu, next))
@@ -263,6 +284,31 @@ public sealed unsafe class BlockCache
             }
             b = s;
         }
+    }
+
+    /// <summary>
+    /// Steps instructions with the interpreter's <see cref="Cpu.Step"/> (a block start not decoded yet) until control leaves
+    /// the straight line (a taken branch: the next block start), the PSW mask changes, the code is modified, an exit, or
+    /// <see cref="MaxInstructions"/>; events are serviced at every boundary as in the engine's stepping loop.
+    /// </summary>
+    private CpuExit StepLine(Cpu cpu, ulong mask)
+    {
+        var watch = _watch;
+        for (int i = 0; i < MaxInstructions; i++)
+        {
+            if (cpu.Cycles >= cpu.EventCycle)
+            {
+                ulong before = cpu.PswAddr;
+                var e = cpu.ServiceEvents();
+                if (e != CpuExit.None || cpu.PswAddr != before || cpu.PswMask != mask) return e;
+            }
+            ulong a = cpu.PswAddr;
+            watch.CodeModified = false;
+            var x = cpu.Step();
+            if (x != CpuExit.None) return x;
+            if (cpu.PswAddr != ((a + (ulong)cpu.InstrLength) & cpu.AddrMask) || cpu.PswMask != mask || watch.CodeModified) break;
+        }
+        return CpuExit.None;
     }
 
     // Execute's results besides a CpuExit of an instruction: the block ran to its end (or its last instruction
@@ -409,7 +455,7 @@ public sealed unsafe class BlockCache
     private static bool Refill(Cpu cpu, ulong addr)
     {
         if ((addr & 1) != 0) return false;
-        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.ExecTlbEntries - 1))];
         bool filled = false;
         if (e.Tag != addr >> 12)
         {
@@ -419,7 +465,7 @@ public sealed unsafe class BlockCache
         ulong next = (addr | Cpu.PageMask) + 1;
         if (addr + (ulong)Formats.LengthFromFirstByte(e.Host[addr & Cpu.PageMask]) <= next) return filled;
         if ((next & cpu.AddrMask) != next || next == 0) return false;
-        ref var e2 = ref cpu.ExecTlb[(int)((next >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e2 = ref cpu.ExecTlb[(int)((next >> 12) & (Cpu.ExecTlbEntries - 1))];
         if (e2.Tag == next >> 12) return filled;
         return cpu.TryInstructionFrame(next, out _) && e2.Tag == next >> 12 && e.Tag == addr >> 12;
     }
@@ -428,7 +474,7 @@ public sealed unsafe class BlockCache
     private static bool Valid(Cpu cpu, DecodedBlock b)
     {
         ulong addr = b.Key.Address;
-        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.ExecTlbEntries - 1))];
         return !b.Stale && e.Tag == addr >> 12 && e.Host == b.Host && (b.Host2 == null || Valid2(cpu, b));
     }
 
@@ -436,7 +482,7 @@ public sealed unsafe class BlockCache
     private static bool Valid2(Cpu cpu, DecodedBlock b)
     {
         ulong page = (b.Key.Address >> 12) + 1;
-        ref var e = ref cpu.ExecTlb[(int)(page & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)(page & (Cpu.ExecTlbEntries - 1))];
         return e.Tag == page && e.Host == b.Host2;
     }
 
@@ -459,6 +505,27 @@ public sealed unsafe class BlockCache
         !((def.Flags & InsnFlags.EvenR3) != 0 && (insn.R3 & 1) != 0);
 
     /// <summary>The valid block at <paramref name="key"/>, decoded now if needed; null when none can be used.</summary>
+    /// <summary>
+    /// <see cref="Find(Cpu, RegionKey)"/>; with <paramref name="gate"/>, a block start never decoded before is decoded only at
+    /// its <see cref="s_decodeAfter"/>-th entry: before that the answer is <see cref="s_notYet"/>.
+    /// </summary>
+    private DecodedBlock? Find(Cpu cpu, RegionKey key, bool gate)
+    {
+        if (gate && s_decodeAfter > 1 && HotThreshold >= 1000 && HotThreshold != int.MaxValue)
+        {
+            int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
+            var f = _fast[slot];
+            if ((f == null || f.Key != key) && !_blocks.ContainsKey(key))
+            {
+                ref var seen = ref _sightings[(int)(((key.Address >> 1) * 0x9E37_79B9_7F4A_7C15UL) >> 50)];
+                if (seen.Address != key.Address) { seen = (key.Address, 1); return s_notYet; }
+                if (++seen.Count < s_decodeAfter) return s_notYet;
+                seen = (ulong.MaxValue, 0);
+            }
+        }
+        return Find(cpu, key);
+    }
+
     private DecodedBlock? Find(Cpu cpu, RegionKey key)
     {
         int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
@@ -482,7 +549,7 @@ public sealed unsafe class BlockCache
     {
         ulong addr = key.Address;
         if ((addr & 1) != 0) return null;
-        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.TlbEntries - 1))];
+        ref var e = ref cpu.ExecTlb[(int)((addr >> 12) & (Cpu.ExecTlbEntries - 1))];
         if (e.Tag != addr >> 12) return null;
         byte* host = e.Host;
         ulong frame = (ulong)(host - cpu.Mem) >> 12;
@@ -507,7 +574,7 @@ public sealed unsafe class BlockCache
             {
                 // only when the fetch cache holds the next page (else the stepper's fetch translates it)
                 if ((pageEnd & addrMask) != pageEnd || pageEnd == 0) break;
-                ref var e2 = ref cpu.ExecTlb[(int)((pageEnd >> 12) & (Cpu.TlbEntries - 1))];
+                ref var e2 = ref cpu.ExecTlb[(int)((pageEnd >> 12) & (Cpu.ExecTlbEntries - 1))];
                 if (e2.Tag != pageEnd >> 12) break;
                 frame2 = (ulong)(e2.Host - cpu.Mem) >> 12;
                 if (frame2 <= 1 || InPrefixArea(cpu, frame2) || frame2 >= (ulong)_watch.FrameCount) break;
