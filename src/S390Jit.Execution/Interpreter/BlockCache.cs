@@ -504,36 +504,29 @@ public sealed unsafe class BlockCache
         !((def.Flags & InsnFlags.EvenR2) != 0 && (insn.R2 & 1) != 0) &&
         !((def.Flags & InsnFlags.EvenR3) != 0 && (insn.R3 & 1) != 0);
 
-    /// <summary>The valid block at <paramref name="key"/>, decoded now if needed; null when none can be used.</summary>
     /// <summary>
-    /// <see cref="Find(Cpu, RegionKey)"/>; with <paramref name="gate"/>, a block start never decoded before is decoded only at
-    /// its <see cref="s_decodeAfter"/>-th entry: before that the answer is <see cref="s_notYet"/>.
+    /// The valid block at <paramref name="key"/>, decoded now if needed; null when none can be used. With
+    /// <paramref name="gate"/> (under the JIT's production policy), a block start never decoded before is decoded only at
+    /// its <see cref="s_decodeAfter"/>-th entry: before that the answer is <see cref="s_notYet"/> (step it).
     /// </summary>
-    private DecodedBlock? Find(Cpu cpu, RegionKey key, bool gate)
-    {
-        if (gate && s_decodeAfter > 1 && HotThreshold >= 1000 && HotThreshold != int.MaxValue)
-        {
-            int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
-            var f = _fast[slot];
-            if ((f == null || f.Key != key) && !_blocks.ContainsKey(key))
-            {
-                ref var seen = ref _sightings[(int)(((key.Address >> 1) * 0x9E37_79B9_7F4A_7C15UL) >> 50)];
-                if (seen.Address != key.Address) { seen = (key.Address, 1); return s_notYet; }
-                if (++seen.Count < s_decodeAfter) return s_notYet;
-                seen = (ulong.MaxValue, 0);
-            }
-        }
-        return Find(cpu, key);
-    }
-
-    private DecodedBlock? Find(Cpu cpu, RegionKey key)
+    private DecodedBlock? Find(Cpu cpu, RegionKey key, bool gate = false)
     {
         int slot = (int)((key.Address >> 1) & (ulong)(_fast.Length - 1));
         var b = _fast[slot];
         if (b == null || b.Key != key)
         {
-            if (!_blocks.TryGetValue(key, out b)) b = null;
-            else _fast[slot] = b;
+            if (_blocks.TryGetValue(key, out b)) _fast[slot] = b;
+            else
+            {
+                b = null;
+                if (gate && s_decodeAfter > 1 && HotThreshold >= 1000 && HotThreshold != int.MaxValue)
+                {
+                    ref var seen = ref _sightings[(int)(((key.Address >> 1) * 0x9E37_79B9_7F4A_7C15UL) >> 50)];
+                    if (seen.Address != key.Address) { seen = (key.Address, 1); return s_notYet; }
+                    if (++seen.Count < s_decodeAfter) return s_notYet;
+                    seen = (ulong.MaxValue, 0);
+                }
+            }
         }
         if (b != null && Valid(cpu, b)) return b;
         if (b != null) StaleDecodes++;

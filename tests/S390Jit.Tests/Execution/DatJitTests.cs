@@ -71,16 +71,18 @@ public class DatJitTests
         if (verifies) Assert.That(r.Verified.Stats!.Verified, Is.GreaterThan(0), "region runs were verified");
     }
 
+    /// <summary>The callee of the remapping tests: adds <paramref name="add"/> to r2 50 times, returns through r14.</summary>
+    private static byte[] AddLoop(int add) => Concat(
+        Assembler.Encode("LGHI", r1: 3, i2: 50),
+        Assembler.Encode("AGHI", r1: 2, i2: add),
+        Assembler.Encode("BRCT", r1: 3, ri2: -2),
+        Assembler.Encode("BCR", r1: 15, r2: 14));
+
     [Test]
     public void Remapping_a_code_page_with_IPTE_runs_the_new_frame_code()
     {
         // frame A: loop adding 1, frame B: loop adding 1000, both at VA 1 MiB; the caller alternates the page's
         // frame with IPTE + a new page-table entry between calls
-        static byte[] Callee(int add) => Concat(
-            Assembler.Encode("LGHI", r1: 3, i2: 50),
-            Assembler.Encode("AGHI", r1: 2, i2: add),
-            Assembler.Encode("BRCT", r1: 3, ri2: -2),
-            Assembler.Encode("BCR", r1: 15, r2: 14));
         var code = Concat(
             Assembler.Encode("LGHI", r1: 9, i2: 6),                 // 0
             Assembler.Encode("LLILF", r1: 4, i2: (long)PageTable1), // 4   the page-table entry of VA 1 MiB
@@ -96,8 +98,8 @@ public class DatJitTests
         var r = All(h =>
         {
             Tables(h, (0, FrameA));
-            Callee(1).CopyTo(h.Mem(FrameA, 14));
-            Callee(1000).CopyTo(h.Mem(FrameB, 14));
+            AddLoop(1).CopyTo(h.Mem(FrameA, 14));
+            AddLoop(1000).CopyTo(h.Mem(FrameB, 14));
             h.Load(code);
         });
         Assert.That(r.Interp.Snap.G[2], Is.EqualTo(3UL * 50 + 3UL * 50 * 1000));
@@ -112,11 +114,6 @@ public class DatJitTests
         // predicted entry) and once through a constant one (BRASL: the exit site's link), then remaps the page (frame A:
         // immediate 1, frame B: 1000) with IPTE + a new page-table entry; the IPTE leaves the region, so the next run,
         // which links to the callee, changes no translation itself: the link must still check the callee page's frame
-        static byte[] Callee(int add) => Concat(
-            Assembler.Encode("LGHI", r1: 3, i2: 50),
-            Assembler.Encode("AGHI", r1: 2, i2: add),
-            Assembler.Encode("BRCT", r1: 3, ri2: -2),
-            Assembler.Encode("BCR", r1: 15, r2: 14));
         var code = Concat(
             Assembler.Encode("LGHI", r1: 9, i2: 6),                 // 0
             Assembler.Encode("LLILF", r1: 4, i2: (long)PageTable1), // 4   the page-table entry of VA 1 MiB
@@ -133,8 +130,8 @@ public class DatJitTests
         var r = All(h =>
         {
             Tables(h, (0, FrameA));
-            Callee(1).CopyTo(h.Mem(FrameA, 14));
-            Callee(1000).CopyTo(h.Mem(FrameB, 14));
+            AddLoop(1).CopyTo(h.Mem(FrameA, 14));
+            AddLoop(1000).CopyTo(h.Mem(FrameB, 14));
             h.Load(code);
         });
         Assert.That(r.Interp.Snap.G[2], Is.EqualTo(3UL * 2 * 50 + 3UL * 2 * 50 * 1000));
