@@ -12,8 +12,12 @@ public sealed class JitOptions
 {
     /// <summary>Entries of a first-tier block before its region is compiled (see <see cref="DefaultHotThreshold"/>).</summary>
     public int HotThreshold { get; init; } = DefaultHotThreshold;
-    /// <summary>The default hot threshold, chosen from measurements (perf/issue14-tiers.md).</summary>
-    public const int DefaultHotThreshold = 5000;
+    /// <summary>
+    /// The default hot threshold, chosen from measurements (perf/issue14-tiers.md; 5000 → 2500 in perf/issue14-ktier.md:
+    /// kernel init under DAT −10-15 % vcpu with the same process CPU; 1500 and 1000 cost more compile CPU for no less vcpu).
+    /// S390JIT_HOT_THRESHOLD overrides it (Machine.HotThresholdOverride).
+    /// </summary>
+    public const int DefaultHotThreshold = 2500;
     /// <summary>Compile on a background thread (false: compile synchronously, e.g. for tests).</summary>
     public bool Background { get; init; } = true;
     /// <summary>Regions kept before the whole cache is dropped (generation flush).</summary>
