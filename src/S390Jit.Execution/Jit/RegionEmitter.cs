@@ -224,6 +224,7 @@ public sealed unsafe partial class RegionEmitter
     // ---- frame: prologue, per-instruction accounting, helper calls, epilogue -------------------
     public void Prologue()
     {
+        if (Compact) { EmitI8(0L); _il.Emit(OpCodes.Stloc, _icnt); } // (compact methods have no localsinit: RegionCompiler.CompactMinOpts)
         LoadRegisters();
         LoadCcAndCounters();
     }
