@@ -706,7 +706,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         Func<Region?> job = () =>
         {
-            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens, RegionCompiler.CompactFor(reason)); r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; return r; }
+            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens, RegionCompiler.CompactFor(reason, key)); r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; return r; }
             catch (Exception) { return null; }
         };
         Interlocked.Increment(ref Stats.CompilesPending);
@@ -801,11 +801,11 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 
     /// <summary>
     /// A compact region (RegionCompiler.CompactFor: the first compile of a hot block's region) that ran hot
-    /// (RegionData.Heat: its runs and loop passes) is compiled again in full, taking over its entries.
+    /// (RegionData.Heat: the guest instructions it ran, against RegionCompiler.PromoteHeat per instruction of the region) is compiled again in full, taking over its entries.
     /// </summary>
     private void WatchCompact(Cpu cpu, Region region)
     {
-        if (region.Rebuilt || region.Data.Heat < RegionCompiler.PromoteHeat || SplitBefore != null || !RegionCompiler.Promotes) return;
+        if (region.Rebuilt || region.Data.Heat < RegionCompiler.PromoteHeat * region.InstructionCount || SplitBefore != null || !RegionCompiler.Promotes) return;
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
         // (the plan of a first compile, from the key alone: seeds would make every block a target of the computed jumps' compares)
         if (!Compile(cpu, region.Key, null, CompileReason.Promote, region.Generation)) region.Rebuilt = false;

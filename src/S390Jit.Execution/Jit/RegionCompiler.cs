@@ -55,19 +55,24 @@ public static class RegionCompiler
     /// S390JIT_COMPACT: which regions are compiled compact first (<see cref="RegionEmitter.Compact"/>: storage accesses as
     /// helper calls, no resident registers, carried loops or chaining in code; the code counts its runs and loop passes,
     /// RegionData.Heat) and compiled again in full once hot (<see cref="PromoteHeat"/>). 0: none (every region in full);
-    /// 1: the regions of hot blocks; all: every compile, rebuilds too (measurement: the guests' tests in compact code).
+    /// 1: the regions of hot blocks; dat: those under DAT only; all: every compile, rebuilds too (measurement: the guests' tests in compact code).
     /// </summary>
     public static string CompactMode = Environment.GetEnvironmentVariable("S390JIT_COMPACT") ?? "1";
     /// <summary>Whether a compile for <paramref name="reason"/> is compact.</summary>
-    public static bool CompactFor(CompileReason reason) => CompactMode == "all" || (CompactMode == "1" && reason == CompileReason.Hot);
+    public static bool CompactFor(CompileReason reason, RegionKey key) => CompactMode == "all" ||
+        (reason == CompileReason.Hot && (CompactMode == "1" || (CompactMode == "dat" && key.Dat)));
     /// <summary>S390JIT_COMPACT_MINOPTS=0: compact regions are optimised by RyuJIT as full ones (measurement).</summary>
     public static bool CompactMinOpts = Environment.GetEnvironmentVariable("S390JIT_COMPACT_MINOPTS") != "0";
     /// <summary>More locals than RyuJIT optimises (its retail limit DEFAULT_MIN_OPTS_LV_NUM_COUNT is 2000, arguments and locals counted).</summary>
     private const int MinOptsLocals = 2001;
     /// <summary>Whether compact regions are compiled again in full once hot (not with S390JIT_COMPACT=all).</summary>
     public static bool Promotes => CompactMode != "all";
-    /// <summary>S390JIT_PROMOTE_HEAT=N: runs and loop passes of a compact region before it is compiled in full.</summary>
-    public static long PromoteHeat = long.TryParse(Environment.GetEnvironmentVariable("S390JIT_PROMOTE_HEAT"), out long ph) ? ph : 20000;
+    /// <summary>
+    /// S390JIT_PROMOTE_HEAT=N: a compact region is compiled in full once it ran N times as many guest instructions as it has
+    /// (RegionData.Heat: the instructions its code counted; a full compile costs about the same for every instruction of the
+    /// region, and what it gains is per instruction run).
+    /// </summary>
+    public static long PromoteHeat = long.TryParse(Environment.GetEnvironmentVariable("S390JIT_PROMOTE_HEAT"), out long ph) ? ph : 2000;
 
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations, bool compact = false)
     {
@@ -427,7 +432,6 @@ public static class RegionCompiler
         var blockOf = new Dictionary<Label, int>();
         for (int i = 0; i < blocks.Count; i++) blockOf[labels[blocks[i].Start]] = i;
         var stepEntry = e.EntryEventCheck();
-        if (compact) e.CountHeat();
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
         var entries = new Label[blocks.Count];
@@ -446,11 +450,7 @@ public static class RegionCompiler
             else e.BeginBlock();
             e.ForgetCc();
             e.BlockPlan = block.Insns; // (look-ahead of the block's storage accesses, RegionEmitter.Reuse)
-            if (checkPoint[bi])
-            {
-                e.EventCheck(block.Start, block.Index, (ulong)data.EntryBounds[bi]);
-                if (compact) e.CountHeat(); // (loop passes: every loop of the region's graph has a check point)
-            }
+            if (checkPoint[bi]) e.EventCheck(block.Start, block.Index, (ulong)data.EntryBounds[bi]);
             e.Edges.Clear();
             bool vector = false, afp = false;
             int once = 0, more = 0;

@@ -272,6 +272,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Stores the counters (a condition code set in the block is stored on the way, by <see cref="FlushCached"/> or the flush stubs).</summary>
     private void StoreCcAndCounters()
     {
+        if (Compact) AddHeat(_icnt);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitEventBase);
         _il.Emit(OpCodes.Ldloc, _remain);
