@@ -57,7 +57,7 @@ public static class RegionCompiler
     /// RegionData.Heat) and compiled again in full once hot (<see cref="PromoteHeat"/>). 0: none (every region in full);
     /// 1: the regions of hot blocks; dat: those under DAT only; all: every compile, rebuilds too (measurement: the guests' tests in compact code).
     /// </summary>
-    public static string CompactMode = Environment.GetEnvironmentVariable("S390JIT_COMPACT") ?? "1";
+    public static string CompactMode = Environment.GetEnvironmentVariable("S390JIT_COMPACT") ?? "dat";
     /// <summary>Whether a compile for <paramref name="reason"/> is compact.</summary>
     public static bool CompactFor(CompileReason reason, RegionKey key) => CompactMode == "all" ||
         (reason == CompileReason.Hot && (CompactMode == "1" || (CompactMode == "dat" && key.Dat)));
@@ -72,7 +72,7 @@ public static class RegionCompiler
     /// (RegionData.Heat: the instructions its code counted; a full compile costs about the same for every instruction of the
     /// region, and what it gains is per instruction run).
     /// </summary>
-    public static long PromoteHeat = long.TryParse(Environment.GetEnvironmentVariable("S390JIT_PROMOTE_HEAT"), out long ph) ? ph : 2000;
+    public static long PromoteHeat = long.TryParse(Environment.GetEnvironmentVariable("S390JIT_PROMOTE_HEAT"), out long ph) ? ph : 30000;
 
     public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations, bool compact = false)
     {
