@@ -53,11 +53,13 @@ public static class RegionCompiler
 
     /// <summary>
     /// S390JIT_COMPACT: which regions are compiled compact first (<see cref="RegionEmitter.Compact"/>: storage accesses as
-    /// helper calls, no resident registers, carried loops or chaining in code; the code counts its runs and loop passes,
-    /// RegionData.Heat) and compiled again in full once hot (<see cref="PromoteHeat"/>). 0: none (every region in full);
-    /// 1: the regions of hot blocks; dat: those under DAT only; all: every compile, rebuilds too (measurement: the guests' tests in compact code).
+    /// helper calls, no resident registers, carried loops or chaining in code, RyuJIT without optimisation; the code adds
+    /// the instructions it ran to RegionData.Heat) and compiled again in full once hot (<see cref="PromoteHeat"/>).
+    /// 0 (default): none, every region in full; dat: the regions of hot blocks under DAT (the best measured setting:
+    /// kernel boot compile figure -34 %, compile CPU -28 %, but vcpu time +8 %: perf/issue14-compact.md); 1: every hot
+    /// block's region; all: every compile, rebuilds too, never promoted (tests: the guests in compact code).
     /// </summary>
-    public static string CompactMode = Environment.GetEnvironmentVariable("S390JIT_COMPACT") ?? "dat";
+    public static string CompactMode = Environment.GetEnvironmentVariable("S390JIT_COMPACT") ?? "0";
     /// <summary>Whether a compile for <paramref name="reason"/> is compact.</summary>
     public static bool CompactFor(CompileReason reason, RegionKey key) => CompactMode == "all" ||
         (reason == CompileReason.Hot && (CompactMode == "1" || (CompactMode == "dat" && key.Dat)));
