@@ -18,7 +18,8 @@ public sealed record RunStatistics(
 
     public sealed record JitCounts(long RegionsCompiled, long GuestInstructionsCompiled, long RegionsDiscarded, long Invalidations, long CacheFlushes,
         double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified,
-        long DatRemaps = 0, double EmitMilliseconds = 0, long IlBytes = 0, long ChainedRuns = 0);
+        long DatRemaps = 0, double EmitMilliseconds = 0, long IlBytes = 0, long ChainedRuns = 0,
+        long CompactRegions = 0, long CompactInstructions = 0, double CompactMilliseconds = 0, long CompactIlBytes = 0);
 
     public sealed record ProfileRow(string Mnemonic, ulong Count, bool Helper);
 
@@ -38,7 +39,7 @@ public sealed record RunStatistics(
         JitCounts? jit = m.Engine is Execution.Jit.JitEngine { Stats: var j }
             ? new(j.RegionsCompiled, j.GuestInstructionsCompiled, j.RegionsDiscarded, j.Invalidations, j.CacheFlushes, j.CompileMicroseconds / 1000,
                 j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified, j.DatRemaps,
-                j.EmitMicroseconds / 1000, j.IlBytes, j.ChainedRuns)
+                j.EmitMicroseconds / 1000, j.IlBytes, j.ChainedRuns, j.CompactRegions, j.CompactInstructions, j.CompactMicroseconds / 1000, j.CompactIlBytes)
             : null;
         var profile = m.Engine is Execution.Interpreter.Interpreter { Histogram: { } hist }
             ? hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal)
@@ -72,6 +73,13 @@ public sealed record RunStatistics(
             sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms for {j.GuestInstructionsCompiled} guest instructions: {(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction compiled (CPU time of IL emission and RyuJIT on the compiler thread)");
             if (j.GuestInstructionsCompiled > 0)
                 sb.AppendLine($"stats: jit compile split   IL emission {j.EmitMilliseconds:F1} ms, RyuJIT {j.CompileMilliseconds - j.EmitMilliseconds:F1} ms; {(double)j.IlBytes / j.GuestInstructionsCompiled:F0} IL bytes per guest instruction");
+            if (j.CompactRegions > 0)
+            {
+                // the two tiers of compiled code: compact first compiles, and full ones (promoted compact regions, rebuilds)
+                long fullInsns = j.GuestInstructionsCompiled - j.CompactInstructions;
+                sb.AppendLine($"stats: jit compile tiers   compact {j.CompactRegions} regions, {j.CompactInstructions} insns, {j.CompactMilliseconds * 1000 / Math.Max(j.CompactInstructions, 1):F1} us and {(double)j.CompactIlBytes / Math.Max(j.CompactInstructions, 1):F0} IL bytes per insn; " +
+                    $"full {j.RegionsCompiled - j.CompactRegions} regions, {fullInsns} insns, {(j.CompileMilliseconds - j.CompactMilliseconds) * 1000 / Math.Max(fullInsns, 1):F1} us and {(double)(j.IlBytes - j.CompactIlBytes) / Math.Max(fullInsns, 1):F0} IL bytes per insn");
+            }
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
             sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs ({j.ChainedRuns} chained), {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }

@@ -301,6 +301,30 @@ public sealed class IlWriter
         EndOp(op);
     }
 
+    /// <summary>Unused locals (bytes) appended to the signature by <see cref="Bake"/> (RegionCompiler.CompactMinOpts), without a LocalBuilder each.</summary>
+    public int PadLocals { get; set; }
+
+    /// <summary>A local signature (LOCAL_SIG, count, types) with <paramref name="n"/> locals of type uint8 more.</summary>
+    private static byte[] Padded(byte[] sig, int n)
+    {
+        // ECMA-335 II.23.2: compressed unsigned integers (1, 2 or 4 bytes)
+        static int Read(byte[] b, int at, out int len)
+        {
+            if ((b[at] & 0x80) == 0) { len = 1; return b[at]; }
+            if ((b[at] & 0xC0) == 0x80) { len = 2; return (b[at] & 0x3F) << 8 | b[at + 1]; }
+            len = 4; return (b[at] & 0x1F) << 24 | b[at + 1] << 16 | b[at + 2] << 8 | b[at + 3];
+        }
+        int count = Read(sig, 1, out int oldLen) + n;
+        byte[] enc = count < 0x80 ? [(byte)count] : count < 0x4000 ? [(byte)(0x80 | count >> 8), (byte)count]
+            : [(byte)(0xC0 | count >> 24), (byte)(count >> 16), (byte)(count >> 8), (byte)count];
+        var r = new byte[sig.Length - oldLen + enc.Length + n];
+        r[0] = sig[0];
+        enc.CopyTo(r, 1);
+        Array.Copy(sig, 1 + oldLen, r, 1 + enc.Length, sig.Length - 1 - oldLen);
+        r.AsSpan(r.Length - n).Fill(0x05); // ELEMENT_TYPE_U1
+        return r;
+    }
+
     /// <summary>Resolves the branches and hands code, locals and max stack to the DynamicMethod.</summary>
     public unsafe void Bake()
     {
@@ -320,6 +344,7 @@ public sealed class IlWriter
         var sig = _localSig.GetSignature();
         int maxStack = _maxDepth + 2;
         if (_mirror != null) Compare(sig, maxStack);
+        if (PadLocals > 0) sig = Padded(sig, PadLocals);
         _info.SetLocalSignature(sig);
         fixed (byte* code = _code) _info.SetCode(code, _length, maxStack); // (one copy, DynamicILInfo's own)
     }

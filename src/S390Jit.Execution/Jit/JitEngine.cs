@@ -64,6 +64,9 @@ public sealed class JitStats
     public double CompileLatencyMicroseconds;
     /// <summary>Compiles requested and not yet published (or discarded): the background queue and the one being compiled.</summary>
     public int CompilesPending;
+    /// <summary>The compact compiles among the published ones (RegionCompiler.CompactFor): regions, guest instructions, compile CPU, IL.</summary>
+    public long CompactRegions, CompactInstructions, CompactIlBytes;
+    public double CompactMicroseconds;
 }
 
 /// <summary>
@@ -250,6 +253,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 _watch.CodeModified = false;
                                 r = RunRegion(cur, cpu);
                                 cur.Runs++;
+                                if (cur.Compact) WatchCompact(cpu, cur.Region);
                                 runs++;
                                 if (cpu.JitChained is RegionEntry chained) { cur = chained; cpu.JitChained = null; }
                                 if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue) break;
@@ -283,6 +287,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                             observer?.BlockEntry(cpu, compiled: true);
                             r = _opt.Verify ? RunVerified(cpu, entry) : RunRegion(entry, cpu);
                             entry.Runs++;
+                            if (entry.Compact) WatchCompact(cpu, region);
                             observer?.Executed(cpu, entryAddr, compiled: true);
                             Stats.RegionRuns++;
                             if (s_trace != null) TraceRun(region, entryAddr, r, cpu.PswAddr);
@@ -705,7 +710,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         Func<Region?> job = () =>
         {
-            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens); r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; return r; }
+            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens, RegionCompiler.CompactFor(reason, key)); r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; return r; }
             catch (Exception) { return null; }
         };
         Interlocked.Increment(ref Stats.CompilesPending);
@@ -798,6 +803,30 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     }
 
 
+    /// <summary>
+    /// A compact region (RegionCompiler.CompactFor: the first compile of a hot block's region) that ran hot
+    /// (RegionData.Heat: the guest instructions it ran, against RegionCompiler.PromoteHeat per instruction of the region) is compiled again in full, taking over its entries.
+    /// </summary>
+    private void WatchCompact(Cpu cpu, Region region)
+    {
+        if (region.Rebuilt || region.Data.Heat < RegionCompiler.PromoteHeat * region.InstructionCount || SplitBefore != null || !RegionCompiler.Promotes) return;
+        region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
+        // (the plan of a first compile, from the key alone: seeds would make every block a target of the computed jumps' compares)
+        if (!Compile(cpu, region.Key, null, CompileReason.Promote, region.Generation)) region.Rebuilt = false;
+    }
+
+    /// <summary>A compact region compiled again in full is retired even where the new plan left some of its blocks out (they
+    /// run in the first tier again): its entries and the links to them must not keep the compact code running.</summary>
+    private static bool Promoted(Region r, Region old) => r.Reason == CompileReason.Promote && old.Compact;
+
+    private void CountCompact(Region r)
+    {
+        Stats.CompactRegions++;
+        Stats.CompactInstructions += r.InstructionCount;
+        Stats.CompactMicroseconds += r.CompileMicroseconds;
+        Stats.CompactIlBytes += r.IlBytes;
+    }
+
     private void CompileLoop()
     {
         while (NextJob() is { } job)
@@ -852,7 +881,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             _regionCount++;
             // a region whose every entry a rebuild took over is retired (links to it re-resolve)
             foreach (var old in replaced)
-                if (old.Data.BlockStarts.All(a => _entries.TryGetValue(old.Key with { Address = a }, out var en) && en.Region != old))
+                if (Promoted(r, old) || old.Data.BlockStarts.All(a => _entries.TryGetValue(old.Key with { Address = a }, out var en) && en.Region != old))
                 {
                     old.Dead = true;
                     _regionCount--;
@@ -868,6 +897,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             Stats.EmitMicroseconds += r.EmitMicroseconds;
             Stats.IlBytes += r.IlBytes;
             Stats.GuestInstructionsCompiled += r.InstructionCount;
+            if (r.Compact) CountCompact(r);
         }
     }
 
@@ -939,13 +969,21 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 if (_queue.Count == 0) continue;
                 int best = 0;
                 for (int i = 1; i < _queue.Count; i++)
-                    if (_queue[i].Score > _queue[best].Score) best = i;
+                    if (First(_queue[i], _queue[best])) best = i;
                 var next = _queue[best];
                 _queue.RemoveAt(best);
                 return next;
             }
         }
     }
+
+    /// <summary>
+    /// Whether job <paramref name="a"/> goes before <paramref name="b"/>: the hotter one, but a compact region's full compile
+    /// (<see cref="CompileReason.Promote"/>) first (its blocks run compiled, so it counts no first-tier heat, and its compact
+    /// code runs meanwhile: hot code, slower than the full code).
+    /// </summary>
+    private static bool First(CompileJob a, CompileJob b) =>
+        (a.Reason == CompileReason.Promote) != (b.Reason == CompileReason.Promote) ? a.Reason == CompileReason.Promote : a.Score > b.Score;
 
     /// <summary>
     /// S390JIT_STALE_MS=N: compile requests whose hot block ran no first-tier entry for N ms are dropped (0: never).

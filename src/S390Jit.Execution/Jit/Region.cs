@@ -92,6 +92,8 @@ public sealed class RegionData
     /// interpreter run the entry block unless more than this many cycles remain before the next event.
     /// </summary>
     public long[] EntryBounds = [];
+    /// <summary>Compact code (<see cref="Region.Compact"/>): its runs and loop passes so far (the dispatcher compiles it in full once hot).</summary>
+    public long Heat;
 }
 
 /// <summary>An entry into a compiled region: every block start of a region is one.</summary>
@@ -106,6 +108,7 @@ public sealed class RegionEntry
         Links = region.Data.ExitLinks;
         ExitTargets = region.Data.ExitTargets;
         Frame = key.Dat ? region.DatFrame : 0;
+        Compact = region.Compact;
         region.Entries.Add(this);
         Dead = region.Dead;
     }
@@ -119,6 +122,8 @@ public sealed class RegionEntry
     public readonly ulong[] ExitTargets;
     /// <summary>Under DAT, the region's <see cref="Region.DatFrame"/> (0 otherwise).</summary>
     public readonly ulong Frame;
+    /// <summary>The region's code is compact (<see cref="Region.Compact"/>): the dispatcher watches its heat.</summary>
+    public readonly bool Compact;
     public bool Dead;
     /// <summary>Runs entered here (the dispatcher's and chained ones; for S390JIT_REGION_STATS and the compile policy's measurements).</summary>
     public long Runs;
@@ -133,6 +138,8 @@ public enum CompileReason
     MissRebuild,
     /// <summary>A rebuild with the targets of its frequent computed exits as blocks.</summary>
     IndirectRebuild,
+    /// <summary>A compact region that became hot, compiled again in full.</summary>
+    Promote,
 }
 
 /// <summary>A compiled region: entry key, the guest frames it was translated from, and its code.</summary>
@@ -161,6 +168,8 @@ public sealed class Region
     /// <summary>Part of <see cref="CompileMicroseconds"/> spent emitting IL (the rest is RyuJIT), and the IL size.</summary>
     public double EmitMicroseconds;
     public int IlBytes;
+    /// <summary>Compiled as compact code (RegionEmitter.Compact); replaced by a full compile once hot.</summary>
+    public bool Compact;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     /// <summary>The region is discarded (its code stale, or replaced); its entries are marked too.</summary>

@@ -51,7 +51,32 @@ public static class RegionCompiler
         }
     }
 
-    public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
+    /// <summary>
+    /// S390JIT_COMPACT: which regions are compiled compact first (<see cref="RegionEmitter.Compact"/>: storage accesses as
+    /// helper calls, no resident registers, carried loops or chaining in code, RyuJIT without optimisation; the code adds
+    /// the instructions it ran to RegionData.Heat) and compiled again in full once hot (<see cref="PromoteHeat"/>).
+    /// 0 (default): none, every region in full; dat: the regions of hot blocks under DAT (the best measured setting:
+    /// kernel boot compile figure -34 %, compile CPU -28 %, but vcpu time +8 %: perf/issue14-compact.md); 1: every hot
+    /// block's region; all: every compile, rebuilds too, never promoted (tests: the guests in compact code).
+    /// </summary>
+    public static string CompactMode = Environment.GetEnvironmentVariable("S390JIT_COMPACT") ?? "0";
+    /// <summary>Whether a compile for <paramref name="reason"/> is compact.</summary>
+    public static bool CompactFor(CompileReason reason, RegionKey key) => CompactMode == "all" ||
+        (reason == CompileReason.Hot && (CompactMode == "1" || (CompactMode == "dat" && key.Dat)));
+    /// <summary>S390JIT_COMPACT_MINOPTS=0: compact regions are optimised by RyuJIT as full ones (measurement).</summary>
+    public static bool CompactMinOpts = Environment.GetEnvironmentVariable("S390JIT_COMPACT_MINOPTS") != "0";
+    /// <summary>More locals than RyuJIT optimises (its retail limit DEFAULT_MIN_OPTS_LV_NUM_COUNT is 2000, arguments and locals counted).</summary>
+    private const int MinOptsLocals = 2001;
+    /// <summary>Whether compact regions are compiled again in full once hot (not with S390JIT_COMPACT=all).</summary>
+    public static bool Promotes => CompactMode != "all";
+    /// <summary>
+    /// S390JIT_PROMOTE_HEAT=N: a compact region is compiled in full once it ran N times as many guest instructions as it has
+    /// (RegionData.Heat: the instructions its code counted; a full compile costs about the same for every instruction of the
+    /// region, and what it gains is per instruction run).
+    /// </summary>
+    public static long PromoteHeat = long.TryParse(Environment.GetEnvironmentVariable("S390JIT_PROMOTE_HEAT"), out long ph) ? ph : 30000;
+
+    public static Region Compile(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations, bool compact = false)
     {
         if (s_ab != null && CompileProfile.Enabled)
         {
@@ -62,7 +87,7 @@ public static class RegionCompiler
             foreach (bool on in onFirst ? new[] { true, false } : new[] { false, true })
             {
                 SetAb(on);
-                var x = CompileOnce(key, blocks, frames, generations);
+                var x = CompileOnce(key, blocks, frames, generations, s_ab == "compact" ? on : compact);
                 r[on ? 1 : 0] = (x.CompileMicroseconds - x.EmitMicroseconds, x.IlBytes);
                 if (!on) keep = x;
             }
@@ -70,10 +95,10 @@ public static class RegionCompiler
             CompileProfile.Line($"ab {key.Address:x} {keep!.InstructionCount} {r[0].Il} {r[1].Il} {r[0].Jit:F0} {r[1].Jit:F0}");
             return keep;
         }
-        return CompileOnce(key, blocks, frames, generations);
+        return CompileOnce(key, blocks, frames, generations, compact);
     }
 
-    private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations)
+    private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations, bool compact)
     {
         double start = ThreadCpuMicroseconds();
         int gc0 = CompileProfile.Enabled ? GC.CollectionCount(0) : 0, gc2 = CompileProfile.Enabled ? GC.CollectionCount(2) : 0;
@@ -120,8 +145,9 @@ public static class RegionCompiler
         var written = new bool[16];
         var used = new bool[16];
         for (int r = 0; r < 16; r++) { written[r] = (writes >> r & 1) != 0; used[r] = (uses >> r & 1) != 0; }
-        var carried = CarriedLoops(blocks);
-        var method = Emit(key, blocks, data, written, used, Resident(blocks, carried), carried, out var sites, out int ilBytes, out int locals, out var shape);
+        var carried = compact ? [] : CarriedLoops(blocks);
+        var resident = compact ? new bool[16] : Resident(blocks, carried);
+        var method = Emit(key, blocks, data, written, used, resident, carried, compact, out var sites, out int ilBytes, out int locals, out var shape);
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
         data.ExitMisses = new int[sites.Count];
@@ -141,7 +167,7 @@ public static class RegionCompiler
         return new Region
         {
             Key = key, Data = data, Frames = frames, FrameGenerations = generations, InstructionCount = count,
-            Run = run, CompileMicroseconds = end - start, EmitMicroseconds = emitted - start, IlBytes = ilBytes,
+            Run = run, CompileMicroseconds = end - start, EmitMicroseconds = emitted - start, IlBytes = ilBytes, Compact = compact,
         };
     }
 
@@ -348,7 +374,7 @@ public static class RegionCompiler
     }
 
     private static unsafe DynamicMethod Emit(RegionKey key, List<PlanBlock> blocks, RegionData data, bool[] flushSet, bool[] loadSet, bool[] resident,
-        List<(int First, int Last)> carried, out List<ulong> exitSites, out int ilBytes, out int locals,
+        List<(int First, int Last)> carried, bool compact, out List<ulong> exitSites, out int ilBytes, out int locals,
         out (int Entries, int FlushStubs, int Way1Stubs)? shape)
     {
         string name = $"blk_{key.Address:x}_{key.Mode}";
@@ -356,7 +382,9 @@ public static class RegionCompiler
         var il = IlWriter.For(dm);
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
         e.IdentityRegion = !key.Dat && s_identity;
-        e.ChainInCode = !key.Dat && RegionEmitter.ChainInCodeOn;
+        // (compact code returns to the dispatcher at every exit: the dispatcher sees its runs, RegionData.Heat)
+        e.ChainInCode = !key.Dat && RegionEmitter.ChainInCodeOn && !compact;
+        e.Compact = compact;
         var labels = new Dictionary<ulong, Label>(blocks.Count);
         var blockLabels = new Label[blocks.Count];
         var seeds = new HashSet<ulong>();
@@ -489,7 +517,15 @@ public static class RegionCompiler
         if (CompileProfile.Enabled)
             CompileProfile.Line($"parts {key.Address:x} {index} {ilPrologue} {ilHead} {ilInsns} {ilTail} {e.EpilogueParts} {il.ILOffset - ilBodyEnd}");
         ilBytes = il.ILOffset;
+        if (compact && CompactMinOpts)
+        {
+            // RyuJIT compiles a method with more than 2000 locals without optimization (its retail MinOpts limit,
+            // DEFAULT_MIN_OPTS_LV_NUM_COUNT): the unused locals below get frame slots, not initialised (no localsinit)
+            dm.InitLocals = false;
+            il.PadLocals = MinOptsLocals;
+        }
         il.Bake();
+        il.PadLocals = 0;
         if (marks != null) CompileProfile.Dump(key, il, marks); // (branch offsets resolved)
         locals = 0;
         shape = null;

@@ -17,6 +17,104 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>The current instruction's TLB misses call the slow path and stay in compiled code (set per instruction).</summary>
     public bool StayOnMiss { get; set; }
 
+    /// <summary>
+    /// Compact code (the first compile of a region, RegionCompiler.CompactFirst): every storage access is one call of an
+    /// out-of-line helper (<see cref="SlowPaths.Read8"/>, <see cref="SlowPaths.Write8"/>... by size, <see cref="SlowPaths.ProbeHost"/>: the
+    /// access cache's hit path, then the slow path, which stays in compiled code as for <see cref="StayOnMiss"/>) and one
+    /// branch to the instruction's program exit when it failed; no inline lookup, way-1 compare or re-execute exit.
+    /// The exit's code is stored into the exit-code local on the main path before the instruction's first access,
+    /// so the branch goes straight to the block's flush stub (or the exit block): no basic block per access.
+    /// </summary>
+    public bool Compact { get; set; }
+
+    private static readonly MethodInfo[] M_CompactRead = [.. new[] { 1, 2, 4, 8 }.Select(n => typeof(SlowPaths).GetMethod("Read" + n)!)];
+    private static readonly MethodInfo[] M_CompactWrite = [.. new[] { 1, 2, 4, 8 }.Select(n => typeof(SlowPaths).GetMethod("Write" + n)!)];
+    private static int SizeIndex(int size) => size switch { 1 => 0, 2 => 1, 4 => 2, _ => 3 };
+    private static readonly MethodInfo M_CompactProbe = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Probe))!;
+
+    /// <summary>The exit code the exit-code local holds on the main path of the current instruction (compact accesses; -1: none known).</summary>
+    private int _compactCode = -1;
+
+    /// <summary>Where a failed compact access goes: its program exit code is in the exit-code local from here on (main path).</summary>
+    private Label CompactExit()
+    {
+        var target = ExitTarget();
+        int code = ExitProgram | (CurrentIndex << CodeBits);
+        if (_compactCode != code)
+        {
+            // (simple bodies have no control flow of their own around accesses: the main path of an instruction is straight)
+            EmitI4(code);
+            _il.Emit(OpCodes.Stloc, _exitCode);
+            _compactCode = code;
+        }
+        return target;
+    }
+
+    private static readonly FieldInfo F_Heat = typeof(RegionData).GetField(nameof(RegionData.Heat))!;
+
+    /// <summary>Compact code: the instructions counted so far (<paramref name="count"/>, the instruction-count local) go to RegionData.Heat (the dispatcher compiles the region in full once hot).</summary>
+    private void AddHeat(LocalBuilder count)
+    {
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_Heat);
+        _il.Emit(OpCodes.Ldloc, count);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stfld, F_Heat);
+    }
+
+    private Val CompactLoad(int size, Val addr)
+    {
+        var exit = CompactExit();
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        _il.Emit(OpCodes.Ldloca, _slowValue);
+        _il.Emit(OpCodes.Call, M_CompactRead[SizeIndex(size)]);
+        _il.Emit(OpCodes.Brfalse, exit);
+        _il.Emit(OpCodes.Ldloc, _slowValue);
+        var v = Pop();
+        if (size <= 4) _zext.Add(v.Local!);
+        return v;
+    }
+
+    private void CompactStore(int size, Val addr, Val value)
+    {
+        var exit = CompactExit();
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        Push(value);
+        _il.Emit(OpCodes.Call, M_CompactWrite[SizeIndex(size)]);
+        _il.Emit(OpCodes.Brfalse, exit);
+        _dirty = true;
+    }
+
+    private static readonly MethodInfo M_CompactProbeHost = typeof(SlowPaths).GetMethod(nameof(SlowPaths.ProbeHost))!;
+
+    private void CompactProbe(Val addr, int len, bool write)
+    {
+        var exit = CompactExit();
+        if (!_dirty)
+        {
+            // (the instruction's later accesses in the operand take their host address from the probe: RegionEmitter.Probed)
+            _il.Emit(OpCodes.Ldarg_1);
+            Push(addr);
+            LdcI4(len);
+            _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
+            _il.Emit(OpCodes.Call, M_CompactProbeHost);
+            var host = Scratch(typeof(nint));
+            _il.Emit(OpCodes.Stloc, host);
+            _il.Emit(OpCodes.Ldloc, host);
+            _il.Emit(OpCodes.Brfalse, exit);
+            _probe = (addr, len, write, host);
+            return;
+        }
+        _il.Emit(OpCodes.Ldarg_1);
+        Push(addr);
+        LdcI4(len);
+        _il.Emit(write ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Call, M_CompactProbe);
+        _il.Emit(OpCodes.Brfalse, exit);
+    }
+
     private static readonly MethodInfo M_TryProbeShared = typeof(CodeWatch).GetMethod(nameof(CodeWatch.TryProbeShared))!;
 
     /// <summary>
@@ -299,6 +397,7 @@ public sealed unsafe partial class RegionEmitter
         addr = KnownStable(addr);
         if (ProbedHost(addr, size, write: false)) return LoadHost(size);
         if (ReusedHost(ShapeOf(addr), size, write: false)) return LoadHost(size);
+        if (Compact) return CompactLoad(size, addr);
         addr = Stable(addr, AddrExpr);
         if (MissReexecutes) { LookupReexecuting(addr, size, write: false); return LoadHost(size); }
         var result = Temp();
@@ -339,6 +438,7 @@ public sealed unsafe partial class RegionEmitter
     {
         addr = KnownStable(addr);
         if (ProbedHost(addr, size, write: true) || ReusedHost(ShapeOf(addr), size, write: true)) { StoreHost(size, value); _dirty = true; return; }
+        if (Compact) { CompactStore(size, addr, value); return; }
         addr = Stable(addr, AddrExpr);
         if (MissReexecutes) { LookupReexecuting(addr, size, write: true); StoreHost(size, value); _dirty = true; return; }
         var slow = _il.DefineLabel();
@@ -370,6 +470,7 @@ public sealed unsafe partial class RegionEmitter
     public void Probe(Val addr, int len, bool write)
     {
         if (ReusedHost(ShapeOf(addr), len, write)) { KeepProbe(addr, len, write); return; }
+        if (Compact) { CompactProbe(addr, len, write); return; }
         if (MissReexecutes) { LookupReexecuting(addr, len, write); KeepProbe(addr, len, write); return; }
         var ok = _il.DefineLabel();
         var slow = _il.DefineLabel();

@@ -224,6 +224,7 @@ public sealed unsafe partial class RegionEmitter
     // ---- frame: prologue, per-instruction accounting, helper calls, epilogue -------------------
     public void Prologue()
     {
+        if (Compact) { EmitI8(0L); _il.Emit(OpCodes.Stloc, _icnt); } // (compact methods have no localsinit: RegionCompiler.CompactMinOpts)
         LoadRegisters();
         LoadCcAndCounters();
     }
@@ -271,6 +272,7 @@ public sealed unsafe partial class RegionEmitter
     /// <summary>Stores the counters (a condition code set in the block is stored on the way, by <see cref="FlushCached"/> or the flush stubs).</summary>
     private void StoreCcAndCounters()
     {
+        if (Compact) AddHeat(_icnt);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_JitEventBase);
         _il.Emit(OpCodes.Ldloc, _remain);

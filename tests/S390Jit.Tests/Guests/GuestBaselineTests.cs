@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using S390Jit.Execution.Jit;
 using S390Jit.Loader;
 using S390Jit.Vmm;
 
@@ -7,7 +8,8 @@ namespace S390Jit.Tests.Guests;
 /// <summary>
 /// Holds what every bundled guest does, exactly: the SHA-256 of its console output, its guest
 /// instruction count and its cycle count, under the interpreter and the JIT (guests/baseline.txt); the JIT's
-/// first tier alone (engine tier1, nothing compiled) must give the JIT's line.
+/// first tier alone (engine tier1, nothing compiled) must give the JIT's line, and so must compact code (jit-compact: every
+/// region compiled compact; jit-promote: compact regions compiled again in full at once).
 /// A change that is meant to keep behaviour (a restructuring) must leave every line as it is; a
 /// change that is meant to alter the cycle model or a guest re-records the file with
 /// <c>S390JIT_RECORD_BASELINE=1 dotnet test --filter GuestBaselineTests</c> and says why in its commit.
@@ -50,9 +52,19 @@ public class GuestBaselineTests
         var console = new MemoryStream();
         ApOptions? apo = null;
         if (ap.Length > 0) { apo = new ApOptions(); apo.Queues.AddRange(ap); }
+        // jit-compact: every region compiled compact and never in full; jit-promote: compact first, in full after one
+        // instruction run per instruction (RegionCompiler.CompactMode, PromoteHeat)
+        var (mode, heat) = (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat);
+        if (engine is "jit-compact" or "jit-promote")
+        {
+            (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = engine == "jit-compact" ? ("all", heat) : ("1", 1);
+            engine = "jit-sync";
+        }
         using var m = new Machine(new MachineOptions { Console = console, Append = append, MaxCycles = 20_000_000_000, Ap = apo, Engine = engine });
         m.LoadKernel(ElfImage.Load(Repo.Path("guests", guest + ".elf")));
-        var r = m.Run();
+        RunResult r;
+        try { r = m.Run(); }
+        finally { (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = (mode, heat); }
         string hash = Convert.ToHexString(SHA256.HashData(console.ToArray())).ToLowerInvariant();
         return $"{label} {(engine == "interp" ? "interp" : "jit")} end={r.End} instructions={m.Boot.Cpu.Instructions} cycles={m.Boot.Cpu.Cycles} output={hash}";
     }
@@ -60,7 +72,7 @@ public class GuestBaselineTests
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (var (label, guest, append, ap) in Runs)
-            foreach (var engine in new[] { "interp", "jit-sync", "tier1" })
+            foreach (var engine in new[] { "interp", "jit-sync", "tier1", "jit-compact", "jit-promote" })
                 yield return new TestCaseData(label, guest, append, ap, engine).SetName($"Guest_behaviour_is_unchanged({label},{engine switch { "interp" => "interp", "jit-sync" => "jit", _ => engine }})");
     }
 
