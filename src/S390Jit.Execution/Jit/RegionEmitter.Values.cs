@@ -334,6 +334,7 @@ public sealed unsafe partial class RegionEmitter
     {
         if (a.IsConst) return new Val((uint)a.Value);
         if (LowWordOf(a, out var lo)) return lo;
+        if (a.Expr == null && IsZext(a)) return a; // (a low word already: a 32-bit load, a pending low word)
         return Lazy(ExprKind.Trunc32, OpCodes.Nop, a, default);
     }
 
