@@ -23,6 +23,8 @@ public sealed class InstrFacts
     /// or 31 bits, the kept half of a 32-bit write).
     /// </summary>
     public ushort Reads64;
+    /// <summary>Registers the body writes as their low word (a 32-bit write: the compiled code may store the low word alone).</summary>
+    public ushort Writes32;
     public bool Loads, Stores;
     public bool Raises;
     /// <summary>The body checks CR0's AFP-register control (FP instructions naming an AFP register, every BFP instruction).</summary>
@@ -82,7 +84,7 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     public void SetG(int r, AVal v) => Write(r);
     public AVal G32(int r) => Read(r);
     // a 32-bit write keeps the other half: the register is read as well
-    public void SetG32(int r, AVal v) { Read(r); Write(r); }
+    public void SetG32(int r, AVal v) { Read(r); Write(r); f.Writes32 |= (ushort)(1 << r); }
     public AVal G32H(int r) => Read64(r);
     public void SetG32H(int r, AVal v) { Read64(r); Write(r); }
 

@@ -793,6 +793,15 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private static readonly int s_missShare = EnvInt("S390JIT_MISS_SHARE", 0);
 
     /// <summary>
+    /// S390JIT_REAL_MISS_ALL=1: a real-mode region's miss rebuild keeps every instruction's misses in compiled code, as under
+    /// DAT. Default: only the instructions that missed (a boot decompressor: the output stores, the match and input reads).
+    /// Every such instruction's miss path calls the slow path, and RyuJIT keeps the values live across those calls on the
+    /// stack: with all of them, the decompressor's rebuilt regions had ~20 % of their host instructions' operands on the
+    /// stack and twice the code (perf/issue14-decomp2.md); the re-executions stay as few (16 k per phase).
+    /// </summary>
+    private static readonly bool s_realMissAll = Environment.GetEnvironmentVariable("S390JIT_REAL_MISS_ALL") == "1";
+
+    /// <summary>
     /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with its instructions (<see cref="s_missShare"/>)
     /// calling the slow path on a miss instead (code that walks many pages, the kernel under DAT): a miss then costs a
     /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
@@ -803,8 +812,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         var m = region.Misses ??= new int[region.Data.Addrs.Length];
         m[idx]++;
         if (++region.MissTotal < RebuildAfter(_opt.MissRebuildThreshold, region)) return;
+        // in real mode only the instructions that missed (S390JIT_REAL_MISS_ALL=1: every one, as under DAT)
+        bool missedOnly = !region.Key.Dat && !s_realMissAll;
         for (int i = 0; i < m.Length; i++)
-            if (s_missShare == 0 || (m[i] > 0 && (long)m[i] * s_missShare >= region.MissTotal)) _stayOnMiss.Add(region.Data.Addrs[i]);
+            if (missedOnly ? m[i] > 0 : s_missShare == 0 || (m[i] > 0 && (long)m[i] * s_missShare >= region.MissTotal)) _stayOnMiss.Add(region.Data.Addrs[i]);
         region.MissTotal = 0;
         Array.Clear(m);
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
