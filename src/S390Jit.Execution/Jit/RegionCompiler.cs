@@ -410,9 +410,16 @@ public static class RegionCompiler
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
         var entries = new Label[blocks.Count];
-        for (int i = 0; i < blocks.Count; i++) entries[i] = Entry(blocks, i) ? blockLabels[i] : stepEntry;
+        var entryChecks = new List<int>();
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            entries[i] = Entry(blocks, i) ? blockLabels[i] : stepEntry;
+            // (RegionEmitter.EntryChecksInline) an entry block that is not a check point gets a stub with its bound
+            if (RegionEmitter.EntryChecksInline && Entry(blocks, i) && !checkPoint[i]) { entries[i] = il.DefineLabel(); entryChecks.Add(i); }
+        }
         il.Emit(OpCodes.Switch, entries);
-        il.Emit(OpCodes.Br, blockLabels[0]);
+        il.Emit(OpCodes.Br, entries[0]);
+        foreach (int i in entryChecks) { il.MarkLabel(entries[i]); e.EntryCheck(blockLabels[i], stepEntry, data.EntryBounds[i]); }
         int index = 0;
         int ilPrologue = il.ILOffset;
         for (int bi = 0; bi < blocks.Count; bi++)
