@@ -323,6 +323,7 @@ public sealed unsafe partial class RegionEmitter
         Array.Clear(_cacheDirty);
         Array.Clear(_pending);
         Array.Fill(_hiClean, true);
+        _low16Of.Clear();
         _ccDirty = 0;
         _flushStub = null;
         ClearHosts(); // (RegionEmitter.Reuse) helpers may change translations and resident registers

@@ -215,6 +215,13 @@ public sealed unsafe partial class RegionEmitter
         }
         if (_ccDirty != 0) { MarkLive(_ccPendingSrc); MarkLive(_ccPendingDst); }
         foreach (var l in _bfpOrdered) _live.Add(l);
+        // a kept 16-bit mapping keeps its load's local; the others are forgotten (their low word may be taken again)
+        if (_low16Of.Count > 0)
+        {
+            List<LocalBuilder>? dead = null;
+            foreach (var (lo, src) in _low16Of) { if (_live.Contains(lo)) _live.Add(src); else (dead ??= new()).Add(lo); }
+            if (dead != null) foreach (var lo in dead) _low16Of.Remove(lo);
+        }
         _heldTemps.AddRange(_usedTemps);
         int keep = 0;
         for (int i = 0; i < _heldTemps.Count; i++)
