@@ -166,8 +166,12 @@ public static class RegionCompiler
     /// <summary>Cycles a simple instruction charges: the row's base cost and what its body adds for its operands.</summary>
     private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
 
-    /// <summary>Registers kept in region-wide locals: at most this many, the most used inside loops.</summary>
-    public static int MaxResident = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_RESIDENT"), out int n) ? n : 4;
+    /// <summary>
+    /// Registers kept in region-wide locals: at most this many (S390JIT_RESIDENT=N), the most used inside loops. 5 since
+    /// perf/issue14-decomp2.md (decompressor phase +2-4 % against 4, 11 sequential pairs; qsort −9 %, sha256/sieve/crc32
+    /// −1-3 % user time, boot even; 6 was slower).
+    /// </summary>
+    public static int MaxResident = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_RESIDENT"), out int n) ? n : 5;
     /// <summary>Weight of a use inside a carried (innermost) loop against one in another loop.</summary>
     public static int CarriedWeight = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_WEIGHT"), out int w) ? w : 8;
 
