@@ -685,7 +685,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
-    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds, CompileReason reason, int generation = 0)
+    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds, CompileReason reason, int generation = 0, IReadOnlyCollection<ulong>? keep = null)
     {
         // under DAT a plan is decoded through the current translation: only for the space it is keyed by
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
@@ -693,8 +693,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         // under DAT (the kernel: much lukewarm code next to hot code) a plan takes only the paths the first tier ran
         var plan = new RegionBuilder(cpu, key, seeds)
         {
-            SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss,
-            Executed = key.Dat && s_executedOnly ? a => _blocks.Entered(key with { Address = a }) : null,
+            SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss, Keep = keep,
+            Executed = (key.Dat ? s_executedOnly : s_realExecutedOnly) ? a => _blocks.Entered(key with { Address = a }) : null,
         }.Build(out var frames, out var code);
         if (plan == null) return false;
         if (s_dumpPlan != null && s_dumpPlan.Contains(key.Address))
@@ -748,8 +748,25 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (++region.IndirectExitCount < RebuildAfter(2000, region)) return;
         region.Rebuilt = true;
         var seeds = d.Where(kv => kv.Value * 200 >= region.IndirectExitCount).Select(kv => kv.Key)
-                     .Concat(region.Data.BlockStarts).Distinct().ToArray();
-        Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1);
+                     .Concat(s_rebuildKeep ? SeedsOf(region) : region.Data.BlockStarts).Distinct().ToArray();
+        Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1, s_rebuildKeep ? region.Data.BlockStarts : null);
+    }
+
+    /// <summary>
+    /// S390JIT_REBUILD_KEEP=1 (measurement): the old blocks are kept in the plan (<see cref="RegionBuilder.Keep"/>) and only
+    /// its seeds stay seeds. Default: a rebuild passes every block of the region it replaces as a seed (a computed jump's
+    /// possible target). With the switch, the decompressor's returns left its rebuilt regions more often (16.8 M against
+    /// 15.4 M region runs per phase) for no measured gain (perf/issue14-decomp2.md).
+    /// </summary>
+    private static readonly bool s_rebuildKeep = Environment.GetEnvironmentVariable("S390JIT_REBUILD_KEEP") == "1";
+
+    /// <summary>The blocks of a region that were seeds of its plan (targets of computed jumps seen leaving an earlier build).</summary>
+    private static ulong[] SeedsOf(Region region)
+    {
+        var d = region.Data;
+        var list = new List<ulong>();
+        for (int i = 0; i < d.BlockStarts.Length && i < d.BlockKinds.Length; i++) if (d.BlockKinds[i] == 1) list.Add(d.BlockStarts[i]);
+        return list.ToArray();
     }
 
     /// <summary>
@@ -761,6 +778,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 
     /// <summary>S390JIT_DAT_ALL_PATHS=1: plans under DAT take every near path, run or not (as plans in real mode do).</summary>
     private static readonly bool s_executedOnly = Environment.GetEnvironmentVariable("S390JIT_DAT_ALL_PATHS") != "1";
+    /// <summary>S390JIT_REAL_EXECUTED_ONLY=1: plans in real mode take only the paths the first tier ran (measurement).</summary>
+    private static readonly bool s_realExecutedOnly = Environment.GetEnvironmentVariable("S390JIT_REAL_EXECUTED_ONLY") == "1";
 
     /// <summary>Instructions whose TLB misses stay in compiled code once their region is rebuilt (by virtual address).</summary>
     private readonly HashSet<ulong> _stayOnMiss = new();
@@ -784,6 +803,15 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private static readonly int s_missShare = EnvInt("S390JIT_MISS_SHARE", 0);
 
     /// <summary>
+    /// S390JIT_REAL_MISS_ALL=1: a real-mode region's miss rebuild keeps every instruction's misses in compiled code, as under
+    /// DAT. Default: only the instructions that missed (a boot decompressor: the output stores, the match and input reads).
+    /// Every such instruction's miss path calls the slow path, and RyuJIT keeps the values live across those calls on the
+    /// stack: with all of them, the decompressor's rebuilt regions had ~20 % of their host instructions' operands on the
+    /// stack and twice the code (perf/issue14-decomp2.md); the re-executions stay as few (16 k per phase).
+    /// </summary>
+    private static readonly bool s_realMissAll = Environment.GetEnvironmentVariable("S390JIT_REAL_MISS_ALL") == "1";
+
+    /// <summary>
     /// TLB-miss re-executions are counted per region; once frequent, the region is rebuilt with its instructions (<see cref="s_missShare"/>)
     /// calling the slow path on a miss instead (code that walks many pages, the kernel under DAT): a miss then costs a
     /// translation, not a region exit and an interpreted instruction. Regions that rarely miss keep the cheaper code.
@@ -794,12 +822,17 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         var m = region.Misses ??= new int[region.Data.Addrs.Length];
         m[idx]++;
         if (++region.MissTotal < RebuildAfter(_opt.MissRebuildThreshold, region)) return;
+        // in real mode only the instructions that missed (S390JIT_REAL_MISS_ALL=1: every one, as under DAT)
+        bool missedOnly = !region.Key.Dat && !s_realMissAll;
         for (int i = 0; i < m.Length; i++)
-            if (s_missShare == 0 || (m[i] > 0 && (long)m[i] * s_missShare >= region.MissTotal)) _stayOnMiss.Add(region.Data.Addrs[i]);
+            if (missedOnly ? m[i] > 0 : s_missShare == 0 || (m[i] > 0 && (long)m[i] * s_missShare >= region.MissTotal)) _stayOnMiss.Add(region.Data.Addrs[i]);
         region.MissTotal = 0;
         Array.Clear(m);
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
-        if (!Compile(cpu, region.Key, region.Data.BlockStarts, CompileReason.MissRebuild, region.Generation + 1)) region.Rebuilt = false;
+        bool ok = s_rebuildKeep
+            ? Compile(cpu, region.Key, SeedsOf(region), CompileReason.MissRebuild, region.Generation + 1, region.Data.BlockStarts)
+            : Compile(cpu, region.Key, region.Data.BlockStarts, CompileReason.MissRebuild, region.Generation + 1);
+        if (!ok) region.Rebuilt = false;
     }
 
 

@@ -192,8 +192,12 @@ public static class RegionCompiler
     /// <summary>Cycles a simple instruction charges: the row's base cost and what its body adds for its operands.</summary>
     private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
 
-    /// <summary>Registers kept in region-wide locals: at most this many, the most used inside loops.</summary>
-    public static int MaxResident = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_RESIDENT"), out int n) ? n : 4;
+    /// <summary>
+    /// Registers kept in region-wide locals: at most this many (S390JIT_RESIDENT=N), the most used inside loops. 5 since
+    /// perf/issue14-decomp2.md (decompressor phase +2-4 % against 4, 11 sequential pairs; qsort −9 %, sha256/sieve/crc32
+    /// −1-3 % user time, boot even; 6 was slower).
+    /// </summary>
+    public static int MaxResident = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_RESIDENT"), out int n) ? n : 5;
     /// <summary>Weight of a use inside a carried (innermost) loop against one in another loop.</summary>
     public static int CarriedWeight = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_CARRIED_WEIGHT"), out int w) ? w : 8;
 
@@ -409,6 +413,7 @@ public static class RegionCompiler
         }
         e.IndirectTargets = indirect;
         e.Seeds = seeds;
+        foreach (var b in blocks) foreach (var p in b.Insns) e.RegionWrites32 |= p.Facts.Writes32;
         e.CallSites = CallSites(blocks, e.AddrMask);
         // carried loops: each block of one has an inner label the loop's own edges jump to
         var loopOf = new RegionEmitter.CarriedLoop?[blocks.Count];
@@ -437,9 +442,16 @@ public static class RegionCompiler
         // every block start is an entry: the third argument selects it
         il.Emit(OpCodes.Ldarg_2);
         var entries = new Label[blocks.Count];
-        for (int i = 0; i < blocks.Count; i++) entries[i] = Entry(blocks, i) ? blockLabels[i] : stepEntry;
+        var entryChecks = new List<int>();
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            entries[i] = Entry(blocks, i) ? blockLabels[i] : stepEntry;
+            // (RegionEmitter.EntryChecksInline) an entry block that is not a check point gets a stub with its bound
+            if (RegionEmitter.EntryChecksInline && Entry(blocks, i) && !checkPoint[i]) { entries[i] = il.DefineLabel(); entryChecks.Add(i); }
+        }
         il.Emit(OpCodes.Switch, entries);
-        il.Emit(OpCodes.Br, blockLabels[0]);
+        il.Emit(OpCodes.Br, entries[0]);
+        foreach (int i in entryChecks) { il.MarkLabel(entries[i]); e.EntryCheck(blockLabels[i], stepEntry, data.EntryBounds[i]); }
         int index = 0;
         int ilPrologue = il.ILOffset;
         for (int bi = 0; bi < blocks.Count; bi++)
@@ -477,7 +489,7 @@ public static class RegionCompiler
                 marks?.Add((ilStart, $"{pi.Addr:x} {pi.Def.Mnemonic}"));
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 e.StayOnMiss = pi.StayOnMiss;
-                e.IdentityInsn = pi.Insn.X2 != 0 && pi.Insn.B2 != 0;
+                e.IdentityInsn = (pi.Insn.X2 != 0 && pi.Insn.B2 != 0) || e.AddressOnChain(pi);
                 if (pi.Def.IsSimple)
                 {
                     chargedCycles -= Cost(pi);

@@ -68,6 +68,7 @@ public sealed unsafe partial class RegionEmitter
         }
         var v = Pop();
         if (size <= 4) _zext.Add(v.Local!);
+        if (size == 2) _zext16.Add(v.Local!);
         return v;
     }
 

@@ -18,7 +18,7 @@ public sealed unsafe partial class RegionEmitter
     private LocalBuilder Temp()
     {
         LocalBuilder t;
-        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); _zext.Remove(t); } // (a new value)
+        if (_freeTemps.Count > 0) { t = _freeTemps[^1]; _freeTemps.RemoveAt(_freeTemps.Count - 1); _zext.Remove(t); _zext16.Remove(t); ForgetLow16(t); } // (a new value)
         else t = _il.DeclareLocal(typeof(ulong));
         _usedTemps.Add(t);
         return t;
@@ -210,6 +210,10 @@ public sealed unsafe partial class RegionEmitter
                 if (!IsZext(v)) { _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); }
                 lo = Pop();
                 _zext.Add(lo.Local!);
+                // the sign extension of a 16-bit load: its low 16 bits are the load
+                if (Low16 && v.Expr is { Kind: ExprKind.Trunc32 } t32 && t32.A.Expr is { Kind: ExprKind.Convert } cv && cv.Op == OpCodes.Conv_I2
+                    && cv.A.Expr == null && cv.A.Local is { } src && _zext16.Contains(src))
+                    _low16Of[lo.Local!] = src;
             }
             _lo[r] = lo;
             _pending[r] = true;
@@ -272,6 +276,7 @@ public sealed unsafe partial class RegionEmitter
         if (op == OpCodes.Xor && b.IsConst && b.Value == 1 && a.Expr is { Kind: ExprKind.Compare } c)
             return new Val(new Expr(ExprKind.Compare, c.Op, c.A, c.B, !c.Negated)); // a branch on it stays a compare-and-branch
         if (op == OpCodes.And && b.IsConst && b.Value <= uint.MaxValue && LowWordOf(a, out var low)) a = low;
+        if (op == OpCodes.And && b.IsConst && b.Value == 0xFFFF && a.Expr == null && a.Local != null && _low16Of.TryGetValue(a.Local, out var l16)) return new Val(l16);
         if (b.IsConst && !shift)
         {
             // identities that keep the IL small
@@ -300,6 +305,28 @@ public sealed unsafe partial class RegionEmitter
 
     /// <summary>Locals known to hold a value below 2^32 (until a pooled temporary is taken again: <see cref="Temp"/>) (pending low words, host loads of 4 bytes or fewer).</summary>
     private readonly HashSet<LocalBuilder> _zext = new();
+
+    /// <summary>Locals holding a zero-extended 16-bit host load (until the temporary is taken again).</summary>
+    private readonly HashSet<LocalBuilder> _zext16 = new();
+
+    /// <summary>
+    /// Low words written from the sign extension of a 16-bit load (LH): the low word's low 16 bits are that load, so a
+    /// 16-bit mask of it (LLHR, NILL ... 0xFFFF) is the load's local itself (no movsx/movzx pair on a decoder's
+    /// probability chain). S390JIT_LOW16=0 off. Kept only while both locals hold their values (<see cref="Temp"/>,
+    /// <see cref="ReleaseDeadTemps"/>, block starts).
+    /// </summary>
+    private readonly Dictionary<LocalBuilder, LocalBuilder> _low16Of = new();
+    internal static readonly bool Low16 = Environment.GetEnvironmentVariable("S390JIT_LOW16") != "0";
+
+    /// <summary>Local <paramref name="t"/> takes a new value: no mapping names it any more.</summary>
+    private void ForgetLow16(LocalBuilder t)
+    {
+        if (_low16Of.Count == 0) return;
+        _low16Of.Remove(t);
+        List<LocalBuilder>? stale = null;
+        foreach (var (lo, src) in _low16Of) if (ReferenceEquals(src, t)) (stale ??= new()).Add(lo);
+        if (stale != null) foreach (var lo in stale) _low16Of.Remove(lo);
+    }
 
     /// <summary>Whether <paramref name="v"/> is known to be below 2^32 (zero-extended).</summary>
     private bool IsZext(Val v)
@@ -334,6 +361,7 @@ public sealed unsafe partial class RegionEmitter
     {
         if (a.IsConst) return new Val((uint)a.Value);
         if (LowWordOf(a, out var lo)) return lo;
+        if (a.Expr == null && IsZext(a)) return a; // (a low word already: a 32-bit load, a pending low word)
         return Lazy(ExprKind.Trunc32, OpCodes.Nop, a, default);
     }
 

@@ -116,6 +116,28 @@ public sealed unsafe partial class RegionEmitter
     /// </summary>
     private bool _dirty;
 
+    /// <summary>
+    /// S390JIT_CHAIN_IDENTITY=1 (measurement, off by default: no gain shown in the decompressor phase, perf/issue14-decomp2.md):
+    /// identity loads also for an operand whose base or index register an earlier instruction of the block wrote (an address computed on
+    /// the way, as the LZMA decoder's probability loads after <c>la</c>): its load then does not wait for the TLB entry's
+    /// addend (RegionEmitter.Storage, <see cref="IdentityInsn"/>), the longest part of such a loop's dependency chain.
+    /// </summary>
+    internal static readonly bool ChainIdentity = Environment.GetEnvironmentVariable("S390JIT_CHAIN_IDENTITY") is "1" or "all";
+    /// <summary>S390JIT_CHAIN_IDENTITY=all: identity loads for every load (measurement).</summary>
+    internal static readonly bool AllIdentity = Environment.GetEnvironmentVariable("S390JIT_CHAIN_IDENTITY") == "all";
+
+    /// <summary>Whether instruction <paramref name="pi"/> of the current block (<see cref="BlockPlan"/>, at the current position) addresses storage through a register an earlier instruction of the block wrote.</summary>
+    public bool AddressOnChain(PlanInsn pi)
+    {
+        if (AllIdentity) return true;
+        if (!ChainIdentity || _blockPlan == null || _planPos <= 0 || _planPos >= _blockPlan.Count || !pi.Facts.Loads) return false;
+        int regs = (1 << pi.Insn.X2) | (1 << pi.Insn.B2) | (1 << pi.Insn.B1);
+        regs &= ~1; // (register 0 in an address field: no register)
+        int written = 0;
+        for (int j = 0; j < _planPos; j++) written |= _blockPlan[j].Facts.Writes;
+        return (regs & written) != 0;
+    }
+
     public void EndInstruction()
     {
         // stores into pages with translated code never happen here: they miss the write TLB, and
@@ -193,6 +215,13 @@ public sealed unsafe partial class RegionEmitter
         }
         if (_ccDirty != 0) { MarkLive(_ccPendingSrc); MarkLive(_ccPendingDst); }
         foreach (var l in _bfpOrdered) _live.Add(l);
+        // a kept 16-bit mapping keeps its load's local; the others are forgotten (their low word may be taken again)
+        if (_low16Of.Count > 0)
+        {
+            List<LocalBuilder>? dead = null;
+            foreach (var (lo, src) in _low16Of) { if (_live.Contains(lo)) _live.Add(src); else (dead ??= new()).Add(lo); }
+            if (dead != null) foreach (var lo in dead) _low16Of.Remove(lo);
+        }
         _heldTemps.AddRange(_usedTemps);
         int keep = 0;
         for (int i = 0; i < _heldTemps.Count; i++)
@@ -297,6 +326,17 @@ public sealed unsafe partial class RegionEmitter
     {
         var run = _il.DefineLabel();
         var step = _il.DefineLabel();
+        if (EntryChecksInline)
+        {
+            // each entry's own check (EntryCheck), after the switch: here only the step exit they share
+            _il.Emit(OpCodes.Br, run);
+            _il.MarkLabel(step);
+            _il.Emit(OpCodes.Ldarg_2); EmitI4(CodeBits); _il.Emit(OpCodes.Shl); EmitI4(ExitStep); _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Stloc, _exitCode);
+            _il.Emit(OpCodes.Br, _exit);
+            _il.MarkLabel(run);
+            return step;
+        }
         _il.Emit(OpCodes.Ldloc, _remain);
         _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_EntryBounds); _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Ldelem_I8);
         _il.Emit(OpCodes.Bgt, run);
@@ -306,6 +346,24 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Br, _exit);
         _il.MarkLabel(run);
         return step;
+    }
+
+    /// <summary>
+    /// S390JIT_ENTRY_CHECKS=array: the region's entry compares the remaining cycles with its entry block's bound read from
+    /// <see cref="RegionData.EntryBounds"/> before the entry switch (the former rule: two dependent loads and a bounds check
+    /// on every region entry, ~1.5 % of the decompressor's samples). Default: the switch goes to a per-entry stub that
+    /// compares with the bound as a constant (<see cref="EntryCheck"/>), or straight to an entry block that is a check point
+    /// (its own check is the same).
+    /// </summary>
+    internal static readonly bool EntryChecksInline = Environment.GetEnvironmentVariable("S390JIT_ENTRY_CHECKS") != "array";
+
+    /// <summary>An entry's check (after the switch): if an event may become due within <paramref name="bound"/> cycles, the step exit; else the block.</summary>
+    public void EntryCheck(Label block, Label step, long bound)
+    {
+        _il.Emit(OpCodes.Ldloc, _remain);
+        EmitI8(bound);
+        _il.Emit(OpCodes.Bgt, block);
+        _il.Emit(OpCodes.Br, step);
     }
 
     /// <summary>Block labels the current block jumps or falls to (checked against the event bounds).</summary>
