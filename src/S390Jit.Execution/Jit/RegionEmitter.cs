@@ -327,19 +327,13 @@ public sealed unsafe partial class RegionEmitter
         var run = _il.DefineLabel();
         var step = _il.DefineLabel();
         if (EntryChecksInline)
+            _il.Emit(OpCodes.Br, run); // each entry's own check (EntryCheck), after the switch: here only the step exit they share
+        else
         {
-            // each entry's own check (EntryCheck), after the switch: here only the step exit they share
-            _il.Emit(OpCodes.Br, run);
-            _il.MarkLabel(step);
-            _il.Emit(OpCodes.Ldarg_2); EmitI4(CodeBits); _il.Emit(OpCodes.Shl); EmitI4(ExitStep); _il.Emit(OpCodes.Or);
-            _il.Emit(OpCodes.Stloc, _exitCode);
-            _il.Emit(OpCodes.Br, _exit);
-            _il.MarkLabel(run);
-            return step;
+            _il.Emit(OpCodes.Ldloc, _remain);
+            _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_EntryBounds); _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Ldelem_I8);
+            _il.Emit(OpCodes.Bgt, run);
         }
-        _il.Emit(OpCodes.Ldloc, _remain);
-        _il.Emit(OpCodes.Ldarg_0); _il.Emit(OpCodes.Ldfld, F_EntryBounds); _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Ldelem_I8);
-        _il.Emit(OpCodes.Bgt, run);
         _il.MarkLabel(step);
         _il.Emit(OpCodes.Ldarg_2); EmitI4(CodeBits); _il.Emit(OpCodes.Shl); EmitI4(ExitStep); _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Stloc, _exitCode);
