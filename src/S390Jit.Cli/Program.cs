@@ -62,6 +62,7 @@ public static class Program
             return 0;
         }
         StartupTrace.Mark("Run entered");
+        args = HoistRun(args);
         // a plain run does not need System.CommandLine's command tree (help and errors do)
         if (FastRunParser.TryParse(args) is { } settings)
         {
@@ -69,6 +70,23 @@ public static class Program
             return RunCommand.Execute(settings, stdout, stderr);
         }
         return ParseAndRun(args, stdout, stderr);
+    }
+
+    /// <summary>
+    /// "s390jit OPTIONS run KERNEL ..." as "s390jit run OPTIONS KERNEL ...": the run command's options are the same wherever
+    /// they stand (QEMU's convention); without this System.CommandLine took options before "run" as the root command's and
+    /// dropped them silently ("--engine tier1 run ..." ran the JIT). A "run" that is the value of a preceding option
+    /// ("-name run") stays where it is.
+    /// </summary>
+    internal static string[] HoistRun(string[] args)
+    {
+        int at = Array.IndexOf(args, "run");
+        if (at <= 0 || !args[0].StartsWith('-') || FastRunParser.ValueOptions.ContainsKey(args[at - 1])) return args;
+        var r = new string[args.Length];
+        r[0] = "run";
+        Array.Copy(args, 0, r, 1, at);
+        Array.Copy(args, at + 1, r, at + 1, args.Length - at - 1);
+        return r;
     }
 
     /// <summary>

@@ -192,4 +192,24 @@ public class CliTests
         }
         finally { File.Delete(init); File.Delete(output); }
     }
+
+    [TestCase("--engine tier1 run k.elf", "run --engine tier1 k.elf")]
+    [TestCase("-m 64M --stats run k.elf -append x", "run -m 64M --stats k.elf -append x")]
+    [TestCase("run k.elf --engine interp", "run k.elf --engine interp")]
+    [TestCase("-name run -kernel k.elf", "-name run -kernel k.elf")]
+    [TestCase("-kernel k.elf", "-kernel k.elf")]
+    public void Options_before_run_belong_to_run(string line, string expected) =>
+        Assert.That(string.Join(' ', S390Jit.Cli.Program.HoistRun(line.Split(' '))), Is.EqualTo(expected));
+
+    [Test]
+    public void An_engine_given_before_run_is_used()
+    {
+        // the JIT engine reports its regions under --stats, the reference interpreter does not
+        var (code, _, err) = Run("--engine", "interp", "run", Repo.Path("guests", "hello.elf"), "--stats");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(err, Does.Contain("stats: guest instructions").And.Not.Contain("stats: jit regions"));
+        var (code2, _, err2) = Run("--engine", "jit", "run", Repo.Path("guests", "hello.elf"), "--stats");
+        Assert.That(code2, Is.EqualTo(0), err2);
+        Assert.That(err2, Does.Contain("stats: jit regions"));
+    }
 }
