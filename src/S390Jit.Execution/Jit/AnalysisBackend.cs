@@ -17,14 +17,6 @@ public sealed class InstrFacts
     public ushort Reads, Writes;
     /// <summary>Registers the body reads more than once.</summary>
     public ushort MultiReads;
-    /// <summary>
-    /// Registers whose high word the body may read: 64-bit reads (<c>G</c>), high-word reads and writes, and the registers of
-    /// addresses in the 64-bit addressing mode. The others are read as their low word only (<c>G32</c>, addresses of 24
-    /// or 31 bits, the kept half of a 32-bit write).
-    /// </summary>
-    public ushort Reads64;
-    /// <summary>Registers the body writes as their low word (a 32-bit write: the compiled code may store the low word alone).</summary>
-    public ushort Writes32;
     public bool Loads, Stores;
     public bool Raises;
     /// <summary>The body checks CR0's AFP-register control (FP instructions naming an AFP register, every BFP instruction).</summary>
@@ -77,16 +69,15 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     private static AVal Fold(AVal a, Func<ulong, ulong> op) => a.IsConst ? new(op(a.Value)) : AVal.Unknown;
     private AVal Read(int r) { f.MultiReads |= (ushort)(f.Reads & (1 << r)); f.Reads |= (ushort)(1 << r); return AVal.Unknown; }
     private void Write(int r) => f.Writes |= (ushort)(1 << r);
-    private AVal Read64(int r) { f.Reads64 |= (ushort)(1 << r); return Read(r); }
 
     public AVal Const(ulong v) => new(v);
-    public AVal G(int r) => Read64(r);
+    public AVal G(int r) => Read(r);
     public void SetG(int r, AVal v) => Write(r);
     public AVal G32(int r) => Read(r);
     // a 32-bit write keeps the other half: the register is read as well
-    public void SetG32(int r, AVal v) { Read(r); Write(r); f.Writes32 |= (ushort)(1 << r); }
-    public AVal G32H(int r) => Read64(r);
-    public void SetG32H(int r, AVal v) { Read64(r); Write(r); }
+    public void SetG32(int r, AVal v) { Read(r); Write(r); }
+    public AVal G32H(int r) => Read(r);
+    public void SetG32H(int r, AVal v) { Read(r); Write(r); }
 
     public AVal Add(AVal a, AVal b) => Fold(a, b, (x, y) => x + y);
     public AVal Sub(AVal a, AVal b) => Fold(a, b, (x, y) => x - y);
@@ -123,9 +114,8 @@ public readonly struct AnalysisBackend(InstrFacts f, ulong instrAddr, ulong next
     public AVal Addr(int x, int b, long d)
     {
         AVal sum = new((ulong)d);
-        // an address of 24 or 31 bits depends on the registers' low words only
-        if (x != 0) sum = Add(sum, addressingMode == 64 ? Read64(x) : Read(x));
-        if (b != 0) sum = Add(sum, addressingMode == 64 ? Read64(b) : Read(b));
+        if (x != 0) sum = Add(sum, Read(x));
+        if (b != 0) sum = Add(sum, Read(b));
         sum = And(sum, new(AddrMask));
         if (sum.IsConst) return sum;
         (f.Addrs ??= new()).Add(((byte)x, (byte)b, d));

@@ -685,7 +685,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     }
 
     /// <summary>Plans a region on the vcpu thread and compiles it (in the background when configured).</summary>
-    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds, CompileReason reason, int generation = 0, IReadOnlyCollection<ulong>? keep = null)
+    private bool Compile(Cpu cpu, RegionKey key, IReadOnlyCollection<ulong>? seeds, CompileReason reason, int generation = 0)
     {
         // under DAT a plan is decoded through the current translation: only for the space it is keyed by
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
@@ -693,8 +693,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         // under DAT (the kernel: much lukewarm code next to hot code) a plan takes only the paths the first tier ran
         var plan = new RegionBuilder(cpu, key, seeds)
         {
-            SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss, Keep = keep,
-            Executed = (key.Dat ? s_executedOnly : s_realExecutedOnly) ? a => _blocks.Entered(key with { Address = a }) : null,
+            SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss,
+            Executed = key.Dat && s_executedOnly ? a => _blocks.Entered(key with { Address = a }) : null,
         }.Build(out var frames, out var code);
         if (plan == null) return false;
         if (s_dumpPlan != null && s_dumpPlan.Contains(key.Address))
@@ -748,25 +748,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (++region.IndirectExitCount < RebuildAfter(2000, region)) return;
         region.Rebuilt = true;
         var seeds = d.Where(kv => kv.Value * 200 >= region.IndirectExitCount).Select(kv => kv.Key)
-                     .Concat(s_rebuildKeep ? SeedsOf(region) : region.Data.BlockStarts).Distinct().ToArray();
-        Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1, s_rebuildKeep ? region.Data.BlockStarts : null);
-    }
-
-    /// <summary>
-    /// S390JIT_REBUILD_KEEP=1 (measurement): the old blocks are kept in the plan (<see cref="RegionBuilder.Keep"/>) and only
-    /// its seeds stay seeds. Default: a rebuild passes every block of the region it replaces as a seed (a computed jump's
-    /// possible target). With the switch, the decompressor's returns left its rebuilt regions more often (16.8 M against
-    /// 15.4 M region runs per phase) for no measured gain (perf/issue14-decomp2.md).
-    /// </summary>
-    private static readonly bool s_rebuildKeep = Environment.GetEnvironmentVariable("S390JIT_REBUILD_KEEP") == "1";
-
-    /// <summary>The blocks of a region that were seeds of its plan (targets of computed jumps seen leaving an earlier build).</summary>
-    private static ulong[] SeedsOf(Region region)
-    {
-        var d = region.Data;
-        var list = new List<ulong>();
-        for (int i = 0; i < d.BlockStarts.Length && i < d.BlockKinds.Length; i++) if (d.BlockKinds[i] == 1) list.Add(d.BlockStarts[i]);
-        return list.ToArray();
+                     .Concat(region.Data.BlockStarts).Distinct().ToArray();
+        Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1);
     }
 
     /// <summary>
@@ -778,8 +761,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 
     /// <summary>S390JIT_DAT_ALL_PATHS=1: plans under DAT take every near path, run or not (as plans in real mode do).</summary>
     private static readonly bool s_executedOnly = Environment.GetEnvironmentVariable("S390JIT_DAT_ALL_PATHS") != "1";
-    /// <summary>S390JIT_REAL_EXECUTED_ONLY=1: plans in real mode take only the paths the first tier ran (measurement).</summary>
-    private static readonly bool s_realExecutedOnly = Environment.GetEnvironmentVariable("S390JIT_REAL_EXECUTED_ONLY") == "1";
 
     /// <summary>Instructions whose TLB misses stay in compiled code once their region is rebuilt (by virtual address).</summary>
     private readonly HashSet<ulong> _stayOnMiss = new();
@@ -829,10 +810,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         region.MissTotal = 0;
         Array.Clear(m);
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
-        bool ok = s_rebuildKeep
-            ? Compile(cpu, region.Key, SeedsOf(region), CompileReason.MissRebuild, region.Generation + 1, region.Data.BlockStarts)
-            : Compile(cpu, region.Key, region.Data.BlockStarts, CompileReason.MissRebuild, region.Generation + 1);
-        if (!ok) region.Rebuilt = false;
+        if (!Compile(cpu, region.Key, region.Data.BlockStarts, CompileReason.MissRebuild, region.Generation + 1)) region.Rebuilt = false;
     }
 
 

@@ -92,7 +92,7 @@ public sealed class RegionData
     /// interpreter run the entry block unless more than this many cycles remain before the next event.
     /// </summary>
     public long[] EntryBounds = [];
-    /// <summary>Compact code (<see cref="Region.Compact"/>): its runs and loop passes so far (the dispatcher compiles it in full once hot).</summary>
+    /// <summary>Compact code (<see cref="Region.Compact"/>): the guest instructions it ran so far (the dispatcher compiles it in full once hot).</summary>
     public long Heat;
 }
 

@@ -29,7 +29,6 @@ public sealed class RegionBuilder
 
     /// <summary>Addresses of instructions whose TLB misses stay in compiled code (<see cref="PlanInsn.StayOnMiss"/>), or null.</summary>
     public IReadOnlySet<ulong>? StayOnMiss { get; init; }
-    private static readonly bool s_realStay = Environment.GetEnvironmentVariable("S390JIT_REAL_STAY") != "0";
 
     /// <summary>
     /// Whether code at an address has run (the first tier entered a block there), or null: every near target joins the
@@ -37,14 +36,6 @@ public sealed class RegionBuilder
     /// region), so lukewarm code is not compiled along with the hot block.
     /// </summary>
     public Func<ulong, bool>? Executed { get; init; }
-
-    /// <summary>
-    /// Block starts a rebuild keeps (the blocks of the region it replaces), or null: they join the plan like seeds do, but
-    /// are not made targets of computed jumps. (As seeds, every block of a rebuilt region was a computed jump's possible
-    /// target: each return searched all of them, and the graph joined every block to every computed jump; RyuJIT then kept
-    /// ~20 % of the host instructions' operands on the stack in the decompressor's rebuilt regions.)
-    /// </summary>
-    public IReadOnlyCollection<ulong>? Keep { get; init; }
 
     /// <summary>The profiler's boundaries (<see cref="JitEngine.SplitBefore"/>), or null.</summary>
     public Func<ulong, InsnDef, ulong, bool>? SplitBefore { get; init; }
@@ -86,7 +77,6 @@ public sealed class RegionBuilder
         var work = new Queue<ulong>();
         work.Enqueue(_key.Address);
         foreach (var seed in _seeds) if (Near(seed)) work.Enqueue(seed);
-        if (Keep != null) foreach (var k in Keep) if (Near(k)) work.Enqueue(k);
         int total = 0;
         while (work.Count > 0 && blocks.Count < MaxBlocksPerRegion && total < MaxInstructions)
         {
@@ -126,7 +116,6 @@ public sealed class RegionBuilder
     {
         var targets = new SortedSet<ulong>();
         foreach (var seed in _seeds) targets.Add(seed);
-        if (Keep != null) foreach (var k in Keep) targets.Add(k);
         foreach (var b in blocks.Values)
         {
             foreach (var pi in b.Insns)
@@ -201,7 +190,7 @@ public sealed class RegionBuilder
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
             if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
-            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn, StayOnMiss = (_key.Dat || s_realStay) && StayOnMiss?.Contains(addr) == true };
+            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn, StayOnMiss = StayOnMiss?.Contains(addr) == true };
             pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
             ulong abs = _key.Dat ? (_datFrame << 12) | (addr & Cpu.PageMask) : _cpu.RealToAbsolute(addr);
             frames.Add(abs >> 12);

@@ -413,7 +413,6 @@ public static class RegionCompiler
         }
         e.IndirectTargets = indirect;
         e.Seeds = seeds;
-        foreach (var b in blocks) foreach (var p in b.Insns) e.RegionWrites32 |= p.Facts.Writes32;
         e.CallSites = CallSites(blocks, e.AddrMask);
         // carried loops: each block of one has an inner label the loop's own edges jump to
         var loopOf = new RegionEmitter.CarriedLoop?[blocks.Count];
@@ -489,7 +488,7 @@ public static class RegionCompiler
                 marks?.Add((ilStart, $"{pi.Addr:x} {pi.Def.Mnemonic}"));
                 e.BeginInstruction(index, pi.Addr, pi.Length);
                 e.StayOnMiss = pi.StayOnMiss;
-                e.IdentityInsn = (pi.Insn.X2 != 0 && pi.Insn.B2 != 0) || e.AddressOnChain(pi);
+                e.IdentityInsn = pi.Insn.X2 != 0 && pi.Insn.B2 != 0;
                 if (pi.Def.IsSimple)
                 {
                     chargedCycles -= Cost(pi);

@@ -21,73 +21,10 @@ public sealed unsafe partial class RegionEmitter
     private LocalBuilder Cached(int r)
     {
         if (_cache[r] is { } l) return l;
-        if (LowLoads && !HighWordAhead(r))
-        {
-            // only the low word is read in the rest of the block (S390JIT_LOW_LOADS=1): a 32-bit load (it takes its value from a 32-bit store
-            // still in flight, the lazy 32-bit writes' store of an earlier block; a 64-bit load of it waits for the store
-            // to complete instead, ~12 cycles on the LZMA loops' critical paths)
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
-            _il.Emit(OpCodes.Ldind_U4);
-            _il.Emit(OpCodes.Conv_U8);
-            l = Pop().Local!;
-            _zext.Add(l);
-            _cache[r] = l;
-            return l;
-        }
-        if (SplitLoads && (RegionWrites32 >> r & 1) != 0)
-        {
-            // the whole register, as two 32-bit loads: the low word may still be in flight from a 32-bit store of an
-            // earlier block (a 64-bit load of it would wait for that store to complete)
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            EmitI4(r * 8 + 4); _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Ldind_U4);
-            _il.Emit(OpCodes.Conv_U8);
-            EmitI4(32); _il.Emit(OpCodes.Shl);
-            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
-            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
-            _il.Emit(OpCodes.Ldind_U4);
-            _il.Emit(OpCodes.Conv_U8);
-            _il.Emit(OpCodes.Or);
-            l = Pop().Local!;
-            _cache[r] = l;
-            return l;
-        }
         EmitCpuReg(r);
         l = Pop().Local!;
         _cache[r] = l;
         return l;
-    }
-
-    /// <summary>Registers some instruction of the region writes as a 32-bit low word (<see cref="InstrFacts.Writes32"/>; set by the compiler).</summary>
-    public int RegionWrites32 { get; set; }
-
-    /// <summary>
-    /// S390JIT_SPLIT_LOADS=1 (measurement, off by default): a register the block needs whole, and that the region writes as a
-    /// 32-bit low word somewhere, is loaded as two 32-bit halves (store forwarding from an earlier block's 32-bit store).
-    /// Default: one 64-bit load. Not shown to gain in the decompressor phase (perf/issue14-decomp2.md).
-    /// </summary>
-    internal static readonly bool SplitLoads = Environment.GetEnvironmentVariable("S390JIT_SPLIT_LOADS") == "1";
-
-    /// <summary>
-    /// S390JIT_LOW_LOADS=1 (measurement, off by default: neutral within ±1 % in the decompressor phase, perf/issue14-decomp2.md):
-    /// a register whose high word no instruction from here to the block's end reads (<see cref="InstrFacts.Reads64"/>) is
-    /// loaded as its low word, zero-extended; the cache local then stands for the low word only, which is all the block
-    /// uses of it (32-bit reads, addresses of 24 or 31 bits, the 32-bit store of a pending low word; a 64-bit write
-    /// replaces the cache).
-    /// </summary>
-    internal static readonly bool LowLoads = Environment.GetEnvironmentVariable("S390JIT_LOW_LOADS") == "1";
-
-    /// <summary>Whether an instruction from the current one to the block's end may read register <paramref name="r"/>'s high word (true when not known).</summary>
-    private bool HighWordAhead(int r)
-    {
-        if (!Lazy32 || _blockPlan == null || _planPos < 0 || _planPos >= _blockPlan.Count) return true;
-        for (int j = _planPos; j < _blockPlan.Count; j++)
-        {
-            var f = _blockPlan[j].Facts;
-            if (f.Helper || (f.Reads64 >> r & 1) != 0) return true;
-        }
-        return false;
     }
 
     /// <summary>Pushes register <paramref name="r"/> from the CPU.</summary>

@@ -116,28 +116,6 @@ public sealed unsafe partial class RegionEmitter
     /// </summary>
     private bool _dirty;
 
-    /// <summary>
-    /// S390JIT_CHAIN_IDENTITY=1 (measurement, off by default: no gain shown in the decompressor phase, perf/issue14-decomp2.md):
-    /// identity loads also for an operand whose base or index register an earlier instruction of the block wrote (an address computed on
-    /// the way, as the LZMA decoder's probability loads after <c>la</c>): its load then does not wait for the TLB entry's
-    /// addend (RegionEmitter.Storage, <see cref="IdentityInsn"/>), the longest part of such a loop's dependency chain.
-    /// </summary>
-    internal static readonly bool ChainIdentity = Environment.GetEnvironmentVariable("S390JIT_CHAIN_IDENTITY") is "1" or "all";
-    /// <summary>S390JIT_CHAIN_IDENTITY=all: identity loads for every load (measurement).</summary>
-    internal static readonly bool AllIdentity = Environment.GetEnvironmentVariable("S390JIT_CHAIN_IDENTITY") == "all";
-
-    /// <summary>Whether instruction <paramref name="pi"/> of the current block (<see cref="BlockPlan"/>, at the current position) addresses storage through a register an earlier instruction of the block wrote.</summary>
-    public bool AddressOnChain(PlanInsn pi)
-    {
-        if (AllIdentity) return true;
-        if (!ChainIdentity || _blockPlan == null || _planPos <= 0 || _planPos >= _blockPlan.Count || !pi.Facts.Loads) return false;
-        int regs = (1 << pi.Insn.X2) | (1 << pi.Insn.B2) | (1 << pi.Insn.B1);
-        regs &= ~1; // (register 0 in an address field: no register)
-        int written = 0;
-        for (int j = 0; j < _planPos; j++) written |= _blockPlan[j].Facts.Writes;
-        return (regs & written) != 0;
-    }
-
     public void EndInstruction()
     {
         // stores into pages with translated code never happen here: they miss the write TLB, and
