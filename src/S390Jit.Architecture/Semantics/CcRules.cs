@@ -128,6 +128,23 @@ public static class CcRules
         }
         switch (op)
         {
+            case CcOp.SubLogical32:
+            case CcOp.SubLogical64:
+                {
+                    // cc 1 low (borrow), 2 equal (zero, no borrow), 3 high (nonzero, no borrow); never 0: a comparison
+                    // whose cc 1, 2, 3 are compare's low, equal, high (carry chains: SLB after SL, branches on borrow)
+                    bool wide = op == CcOp.SubLogical64;
+                    int m = ((mask & 2) != 0 ? 8 : 0) | ((mask & 4) != 0 ? 4 : 0) | ((mask & 1) != 0 ? 2 : 0);
+                    return CompareMask(b, m, wide ? src : b.Trunc32(src), wide ? dst : b.Trunc32(dst), signed: false);
+                }
+            case CcOp.AddLogical32 when mask is 3 or 12:
+            case CcOp.AddLogical64 when mask is 3 or 12:
+                {
+                    // only the carry decides (cc 2 and 3 carry, 0 and 1 none): ALC after AL, branches on carry
+                    V carry = op == CcOp.AddLogical64 ? b.LtU(b.Add(src, dst), src)
+                        : b.ShrU(b.Add(b.Trunc32(src), b.Trunc32(dst)), b.Const(32));
+                    return mask == 3 ? carry : b.Xor(carry, b.Const(1));
+                }
             case CcOp.NonZero32:
             case CcOp.NonZero64:
                 {
