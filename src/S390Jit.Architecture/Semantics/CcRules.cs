@@ -145,6 +145,29 @@ public static class CcRules
                         : b.ShrU(b.Add(b.Trunc32(src), b.Trunc32(dst)), b.Const(32));
                     return mask == 3 ? carry : b.Xor(carry, b.Const(1));
                 }
+            case CcOp.AddLogical32 when mask is 10 or 5:
+            case CcOp.AddLogical64 when mask is 10 or 5:
+                {
+                    // only the result's zeroness decides (cc 0 and 2 zero, 1 and 3 nonzero)
+                    V zero = op == CcOp.AddLogical64 ? b.Eq(b.Add(src, dst), b.Const(0))
+                        : b.Eq(b.Trunc32(b.Add(src, dst)), b.Const(0));
+                    return mask == 10 ? zero : b.Xor(zero, b.Const(1));
+                }
+            case CcOp.TestUnderMask:
+            case CcOp.TestUnderMask16:
+                {
+                    // cc 0 selected bits all zero, 3 all ones, 1 (TM: never 2) or 1/2 (by the leftmost selected bit) mixed:
+                    // branches on zero, nonzero, ones and not ones test the selected bits directly
+                    bool tm = op == CcOp.TestUnderMask;
+                    int m = tm ? mask & ~2 : mask; // (TM's cc is never 2)
+                    V Zero() => b.Eq(b.And(src, dst), b.Const(0));
+                    V Ones() => b.And(b.Eq(b.And(src, dst), dst), b.Xor(Zero(), b.Const(1)));
+                    if (m == 8) return Zero();
+                    if (m == (tm ? 5 : 7)) return b.Xor(Zero(), b.Const(1));
+                    if (m == 1) return Ones();
+                    if (m == (tm ? 12 : 14)) return b.Xor(Ones(), b.Const(1));
+                    break;
+                }
             case CcOp.NonZero32:
             case CcOp.NonZero64:
                 {

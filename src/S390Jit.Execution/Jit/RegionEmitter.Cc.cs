@@ -8,6 +8,14 @@ namespace S390Jit.Execution.Jit;
 /// <summary>Condition codes: the pending rule kept in locals, the static knowledge of it inside a block, branches on it through <see cref="CcRules"/>.</summary>
 public sealed unsafe partial class RegionEmitter
 {
+    private static readonly Dictionary<string, int>? s_ccStats = InitCcStats();
+    private static Dictionary<string, int>? InitCcStats()
+    {
+        if (Environment.GetEnvironmentVariable("S390JIT_CC_STATS") != "1") return null;
+        var d = new Dictionary<string, int>();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { lock (d) foreach (var kv in d.OrderByDescending(x => x.Value)) Console.Error.WriteLine($"ccstats: {kv.Key} {kv.Value}"); };
+        return d;
+    }
     private static readonly MethodInfo M_CcCalc = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Cc))!;
 
     /// <summary>
@@ -66,7 +74,11 @@ public sealed unsafe partial class RegionEmitter
         if (_staticCc is int known) return new Val((mask & (8 >> known)) != 0 ? 1UL : 0);
         // the rule known at translation: inline (comparisons fuse with the branch); else call the one CcCompute
         if (_staticOp is CcOp op)
+        {
+            if (s_ccStats != null) lock (s_ccStats) { var k = $"{op} {mask}"; s_ccStats[k] = s_ccStats.GetValueOrDefault(k) + 1; }
             return CcRules.Matches(new IlBackend(this), op, mask, _ccPendingSrc, _ccPendingDst);
+        }
+        if (s_ccStats != null) lock (s_ccStats) { var k = $"unknown {mask}"; s_ccStats[k] = s_ccStats.GetValueOrDefault(k) + 1; }
         Val cc = CallCc();
         // (mask >> (3 - cc)) & 1
         return Binary(OpCodes.And, Binary(OpCodes.Shr_Un, new Val((ulong)mask), Binary(OpCodes.Sub, new Val(3), cc), shift: true), new Val(1));
