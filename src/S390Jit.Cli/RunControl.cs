@@ -66,7 +66,7 @@ internal sealed class RunControl : IDisposable
     /// <summary>One S390JIT_PHASES line: deltas since the last one (racy reads of the engine's counters: diagnostics only).</summary>
     private void PhaseTick()
     {
-        var (insns, _) = _machine.Progress();
+        var (insns, cycles) = _machine.Progress();
         var cpu = _machine.Boot.Cpu;
         var now = new JitPhase(insns, 0, 0, 0, 0, 0, 0, 0, System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
         string jit = "";
@@ -87,7 +87,7 @@ internal sealed class RunControl : IDisposable
             _lastFt = ft1;
         }
         var vcpu = MainThreadCpu();
-        string line = $"phase: {(DateTime.UtcNow - _start).TotalSeconds,6:F2} s, insns {now.Instructions / 1e6,7:F1} M (+{(now.Instructions - _lastPhase.Instructions) / 1e6,6:F1} M)," +
+        string line = $"phase: {(DateTime.UtcNow - _start).TotalSeconds,6:F2} s, insns {now.Instructions / 1e6,7:F1} M (+{(now.Instructions - _lastPhase.Instructions) / 1e6,6:F1} M), cycles {cycles / 1e6:F1} M," +
                       $" process CPU +{(now.Cpu - _lastPhase.Cpu).TotalMilliseconds,4:F0} ms, vcpu +{(vcpu - _lastVcpu).TotalMilliseconds,4:F0} ms, {((cpu.PswMask & S390Jit.Architecture.State.Psw.Dat) != 0 ? "DAT" : "real")} {cpu.PswAddr:x8},{jit}";
         _lastPhase = now;
         _lastVcpu = vcpu;

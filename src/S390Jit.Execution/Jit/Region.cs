@@ -45,6 +45,11 @@ public sealed class PlanInsn
     public InstrFacts Facts { get; set; } = new();
     /// <summary>The instruction missed the TLB often when it ran compiled: its misses stay in compiled code.</summary>
     public bool StayOnMiss { get; set; }
+    /// <summary>
+    /// Under DAT, an instruction that crosses into the next page: that page's address and the absolute frame it was
+    /// decoded from (compiled code runs it only while instruction fetch still translates the page there); null otherwise.
+    /// </summary>
+    public (ulong Page, ulong Frame)? CrossPage { get; init; }
     public int Length => Insn.Length;
 }
 

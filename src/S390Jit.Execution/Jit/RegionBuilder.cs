@@ -159,6 +159,27 @@ public sealed class RegionBuilder
         (target >= _key.Address ? target - _key.Address < Window : _key.Address - target < Window) &&
         (!_key.Dat || (target >> 12) == (_key.Address >> 12));
 
+    /// <summary>
+    /// The absolute address of the next page <paramref name="page2"/> an instruction crosses into, when compiled code may
+    /// fetch from it: not the lowcore or a prefix area (stores there are not watched), under DAT its frame as instruction
+    /// fetch translates it now.
+    /// </summary>
+    private bool CrossPage(ulong page2, out ulong abs2)
+    {
+        abs2 = 0;
+        if ((page2 & _mask) != page2 || page2 == 0) return false;
+        ulong prefixFrame = _cpu.Prefix >> 12;
+        if (_key.Dat)
+        {
+            if (!_cpu.TryInstructionFrame(page2, out ulong f2) || f2 <= 1 || f2 == prefixFrame || f2 == prefixFrame + 1) return false;
+            abs2 = f2 << 12;
+            return true;
+        }
+        if (page2 < 0x2000 || (page2 & ~0x1FFFUL) == _cpu.Prefix) return false;
+        abs2 = _cpu.RealToAbsolute(page2);
+        return abs2 >> 12 > 1 && abs2 >> 13 != _cpu.Prefix >> 13;
+    }
+
     /// <summary>Whether compiled code may run this row here (otherwise the block stops before it).</summary>
     private bool Compilable(InsnDef def, ref Insn insn)
     {
@@ -183,18 +204,33 @@ public sealed class RegionBuilder
             int len;
             try { raw = _cpu.Fetch(addr, out len); }
             catch (ProgramInterruptException) { break; }
-            if (((addr + (ulong)len - 1) >> 12) != (addr >> 12)) break; // crosses a page
+            // an instruction crossing into the next page (the fetch above translated both): its bytes there are watched too,
+            // and under DAT compiled code checks that page's translation before running it (PlanInsn.CrossPage)
+            ulong page2 = (addr | Cpu.PageMask) + 1, abs2 = 0;
+            bool crosses = ((addr + (ulong)len - 1) >> 12) != (addr >> 12);
+            if (crosses && !CrossPage(page2, out abs2)) break;
             var def = Decoder.Lookup(raw);
             if (def == null) break;
             var insn = new Insn { Def = def, Raw = raw, Length = (byte)len };
             Decoder.ExtractFields(ref insn, def);
             if (!Compilable(def, ref insn)) break;
             if (SplitBefore != null && SplitBefore(addr, def, _key.Address)) break;
-            var pi = new PlanInsn { Addr = addr, Def = def, Insn = insn, StayOnMiss = StayOnMiss?.Contains(addr) == true };
+            var pi = new PlanInsn
+            {
+                Addr = addr, Def = def, Insn = insn, StayOnMiss = StayOnMiss?.Contains(addr) == true,
+                CrossPage = crosses && _key.Dat ? (page2, abs2 >> 12) : null,
+            };
             pi.Facts = AnalysisBackend.Analyze(def, ref pi.Insn, addr, len, _key.Mode, _key.FixedOverflowMask);
             ulong abs = _key.Dat ? (_datFrame << 12) | (addr & Cpu.PageMask) : _cpu.RealToAbsolute(addr);
             frames.Add(abs >> 12);
-            _code.Add((abs, (ulong)len));
+            if (crosses)
+            {
+                ulong first = page2 - addr;
+                _code.Add((abs, first));
+                _code.Add((abs2, (ulong)len - first));
+                frames.Add(abs2 >> 12);
+            }
+            else _code.Add((abs, (ulong)len));
             block.Insns.Add(pi);
             total++;
             ulong next = (addr + (ulong)len) & _mask;

@@ -487,6 +487,7 @@ public static class RegionCompiler
                 int ilStart = il.ILOffset;
                 marks?.Add((ilStart, $"{pi.Addr:x} {pi.Def.Mnemonic}"));
                 e.BeginInstruction(index, pi.Addr, pi.Length);
+                if (pi.CrossPage is var (page2, frame2)) e.FetchGuard(page2, frame2);
                 e.StayOnMiss = pi.StayOnMiss;
                 e.IdentityInsn = pi.Insn.X2 != 0 && pi.Insn.B2 != 0;
                 if (pi.Def.IsSimple)

@@ -108,6 +108,23 @@ public sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>
+    /// Before an instruction that crosses into the next page under DAT: unless instruction fetch still translates that page
+    /// to the frame the instruction was decoded from, the interpreter executes it (it fetches it anew).
+    /// </summary>
+    public void FetchGuard(ulong page, ulong frame)
+    {
+        var ok = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        EmitI8((long)page);
+        EmitI8((long)frame);
+        _il.Emit(OpCodes.Call, M_InstructionFrameIs);
+        _il.Emit(OpCodes.Brtrue, ok);
+        EmitExit(ExitReexecute, CurrentIndex);
+        _il.MarkLabel(ok);
+    }
+    private static readonly MethodInfo M_InstructionFrameIs = typeof(Cpu).GetMethod(nameof(Cpu.InstructionFrameIs))!;
+
+    /// <summary>
     /// True once the current instruction has changed guest state (a register, the condition code,
     /// storage). Until then a TLB miss leaves the region and the interpreter executes the
     /// instruction from its start (it fills the TLB): the fast path then has no call on it, so

@@ -144,7 +144,8 @@ public class DatJitTests
     {
         // a loop whose AGHI crosses from VA 1 MiB + 4 KiB - 2 (frame A) into the next page, whose frame (B: immediate 1,
         // C: immediate 1000) the caller alternates with IPTE + a new page-table entry between calls: the first tier's
-        // block of the crossing instruction must check the second page's frame too
+        // block of the crossing instruction and the compiled code that runs it (RegionEmitter.FetchGuard) must check the
+        // second page's frame too
         const ulong entry = Segment1 + 0xFFA;
         var aghi = Assembler.Encode("AGHI", r1: 2, i2: 1);
         var page0 = Concat(Assembler.Encode("LGHI", r1: 3, i2: 50), aghi[..2]);   // FFA, AGHI at FFE
