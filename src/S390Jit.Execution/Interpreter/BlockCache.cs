@@ -147,11 +147,38 @@ public sealed unsafe class BlockCache
     public bool Entered(RegionKey key) =>
         (_blocks.TryGetValue(key, out var b) && b.Heat != 0) || (_inner.TryGetValue(key, out var i) && i.Block.Reached > i.Index);
 
-    /// <summary>A watched frame was stored into: its blocks are stale.</summary>
-    public void FrameWritten(ulong frame)
+    /// <summary>
+    /// A watched frame was stored into at the chunks of <paramref name="chunks"/>: its blocks with bytes there are stale
+    /// (S390JIT_FRAME_INVALIDATE=1: every block of the frame). Returns the chunks the frame's remaining blocks hold.
+    /// </summary>
+    public ulong FrameWritten(ulong frame, ulong chunks)
     {
-        if (!_byFrame.Remove(frame, out var list)) return;
-        foreach (var b in list) b.Stale = true;
+        if (!_byFrame.TryGetValue(frame, out var list)) return 0;
+        if (s_wholeFrame) chunks = ~0UL;
+        ulong left = 0;
+        int keep = 0;
+        for (int i = 0; i < list.Count; i++)
+        {
+            var b = list[i];
+            ulong mine = Chunks(b, frame);
+            if (b.Stale || (mine & chunks) != 0) { b.Stale = true; continue; }
+            left |= mine;
+            list[keep++] = b;
+        }
+        list.RemoveRange(keep, list.Count - keep);
+        if (keep == 0) _byFrame.Remove(frame);
+        return left;
+    }
+
+    /// <summary>S390JIT_FRAME_INVALIDATE=1: a store into any code of a frame drops all its translations (measurement switch).</summary>
+    internal static readonly bool s_wholeFrame = Environment.GetEnvironmentVariable("S390JIT_FRAME_INVALIDATE") == "1";
+
+    /// <summary>The code watch's chunks of <paramref name="frame"/> that block <paramref name="b"/>'s bytes occupy.</summary>
+    private static ulong Chunks(DecodedBlock b, ulong frame)
+    {
+        ulong start = b.Key.Address, end = b.End, pageEnd = (start | Cpu.PageMask) + 1;
+        if (frame == b.Frame) return CodeWatch.Chunks((b.Frame << 12) | (start & Cpu.PageMask), (end > pageEnd || end < start ? pageEnd : end) - start);
+        return b.Host2 != null && frame == b.Frame2 ? CodeWatch.Chunks(b.Frame2 << 12, end - pageEnd) : ~0UL;
     }
 
     /// <summary>The code watch was cleared: every block is stale.</summary>

@@ -8,13 +8,14 @@ namespace S390Jit.Execution.Jit;
 /// (<see cref="Cpu.StorageObserver"/>) and shared by all vcpus: per 4 KiB absolute frame a mask of which
 /// <see cref="ChunkSize"/>-byte chunks hold bytes of translated instructions (compiled regions, first-tier
 /// blocks). A frame with any such chunk is watched: the CPU reports every store there (such a frame never
-/// gets a write-cache entry); a store that overlaps a code chunk drops the frame's translations
-/// (<see cref="JitEngine"/>) and stops watching it, one into other bytes of the frame (data next to code)
-/// changes nothing. Compiled code does not store into code chunks at all but hands the instruction to the
+/// gets a write-cache entry); a store that overlaps a code chunk drops the translations with bytes in the chunks it
+/// wrote (<see cref="JitEngine"/>: first-tier blocks and regions; jump-label patching in one function keeps its
+/// neighbours) and the frame stays watched for the chunks of those left, one into other bytes of the frame (data next
+/// to code) changes nothing. Compiled code does not store into code chunks at all but hands the instruction to the
 /// interpreter (re-execution), so the next instruction executed is always the current one (precise
 /// self-modifying code).
 /// </summary>
-public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
+public sealed class CodeWatch(Action<ulong, ulong> frameWritten) : IStorageObserver
 {
     /// <summary>Bytes per chunk: 64 chunks make a frame, one mask word.</summary>
     public const int ChunkShift = 6, ChunkSize = 1 << ChunkShift;
@@ -41,7 +42,7 @@ public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
     public bool Watches(ulong frame) => frame < (ulong)_code.Length && _code[frame] != 0;
 
     /// <summary>The chunk mask of bytes [<paramref name="abs"/>, +<paramref name="len"/>) within <paramref name="abs"/>'s frame (len clipped at the frame's end; at least one byte).</summary>
-    private static ulong Chunks(ulong abs, ulong len)
+    public static ulong Chunks(ulong abs, ulong len)
     {
         ulong off = abs & Cpu.PageMask;
         ulong last = len == 0 || len > 4096 - off ? Cpu.PageMask : off + len - 1;
@@ -60,11 +61,14 @@ public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
     /// <summary>A store of <paramref name="len"/> bytes at absolute <paramref name="abs"/> (within one watched frame; to its end when the CPU does not know the length), before the bytes change.</summary>
     public void Stored(ulong abs, ulong len)
     {
-        if (HitsCode(abs, len)) frameWritten(abs >> 12);
+        if (HitsCode(abs, len)) frameWritten(abs >> 12, Chunks(abs, len));
     }
 
-    /// <summary>A store reached watched frame <paramref name="frame"/>, wherever in it (host writes, the re-execution path): drops its translations.</summary>
-    public void FrameWritten(ulong frame) => frameWritten(frame);
+    /// <summary>A store reached watched frame <paramref name="frame"/> at the chunks of <paramref name="chunks"/> (~0: wherever in it): drops the translations there.</summary>
+    public void FrameWritten(ulong frame, ulong chunks = ~0UL) => frameWritten(frame, chunks);
+
+    /// <summary>The translations left in <paramref name="frame"/> after an invalidation hold bytes only in <paramref name="chunks"/> (0: none, the frame is no longer watched).</summary>
+    public void Rewatch(ulong frame, ulong chunks) { if (frame < (ulong)_code.Length) _code[frame] = chunks; }
 
     /// <summary>
     /// Bytes [<paramref name="abs"/>, +<paramref name="len"/>) (within one frame) hold translated instructions; true
@@ -122,7 +126,7 @@ public sealed class CodeWatch(Action<ulong> frameWritten) : IStorageObserver
             if (!cpu.TryStoreFrame(a, out ulong frame)) continue;
             ulong abs = (frame << 12) | (a & Cpu.PageMask);
             if (!HitsCode(abs, n)) continue;
-            FrameWritten(frame);
+            FrameWritten(frame, Chunks(abs, n));
             hit = true;
         }
         if (hit) ReexecutePending = true;

@@ -164,27 +164,49 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             if (_watch.Watches(a >> 12)) _watch.Stored(a, Math.Min(end - a, 4096 - (a & Cpu.PageMask)));
     }
 
-    private void InvalidateFrame(ulong frame)
+    /// <summary>
+    /// A store reached translated code in <paramref name="frame"/> at the code watch's chunks <paramref name="chunks"/>:
+    /// the first-tier blocks and regions with bytes there are dropped, the others stay (and the frame stays watched for
+    /// their bytes only). Plans being compiled from the frame are dropped at publication (its generation).
+    /// </summary>
+    private void InvalidateFrame(ulong frame, ulong chunks)
     {
-        _watch.Unwatch(frame);
+        if (BlockCache.s_wholeFrame) chunks = ~0UL;
         if (frame < (ulong)_frameGeneration.Length) _frameGeneration[frame]++;
-        _blocks.FrameWritten(frame);
+        ulong left = _blocks.FrameWritten(frame, chunks);
         _watch.CodeModified = true;
         _watch.CodeStored = true;
-        if (!_byFrame.Remove(frame, out var list)) return;
-        foreach (var r in list)
+        if (_byFrame.TryGetValue(frame, out var list))
         {
-            if (r.Dead) continue;
-            r.Dead = true;
-            foreach (var start in r.Data.BlockStarts)
+            int keep = 0;
+            bool dropped = false;
+            for (int i = 0; i < list.Count; i++)
             {
-                var k = r.Key with { Address = start };
-                if (_entries.TryGetValue(k, out var en) && en.Region == r) _entries.Remove(k);
+                var r = list[i];
+                if (r.Dead) continue;
+                ulong mine = r.FrameChunks.Length == r.Frames.Length ? r.FrameChunks[Array.IndexOf(r.Frames, frame)] : ~0UL;
+                if ((mine & chunks) == 0) { left |= mine; list[keep++] = r; continue; }
+                Kill(r);
+                dropped = true;
             }
-            _regionCount--;
-            Stats.Invalidations++;
+            list.RemoveRange(keep, list.Count - keep);
+            if (keep == 0) _byFrame.Remove(frame);
+            if (dropped) Array.Clear(_fast);
         }
-        Array.Clear(_fast);
+        _watch.Rewatch(frame, left);
+    }
+
+    /// <summary>A region whose code was stored into: dead, its entries gone.</summary>
+    private void Kill(Region r)
+    {
+        r.Dead = true;
+        foreach (var start in r.Data.BlockStarts)
+        {
+            var k = r.Key with { Address = start };
+            if (_entries.TryGetValue(k, out var en) && en.Region == r) _entries.Remove(k);
+        }
+        _regionCount--;
+        Stats.Invalidations++;
     }
 
     public CpuExit Run(Cpu cpu)
@@ -707,10 +729,17 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         foreach (var (abs, len) in code)
             if (_watch.Watch(abs, len)) _blocks.ForgetWrites(abs >> 12);
         var gens = frameArr.Select(f => f < (ulong)_frameGeneration.Length ? _frameGeneration[f] : 0).ToArray();
+        var chunks = new ulong[frameArr.Length];
+        foreach (var (abs, len) in code) chunks[Array.IndexOf(frameArr, abs >> 12)] |= CodeWatch.Chunks(abs, len);
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         Func<Region?> job = () =>
         {
-            try { var r = RegionCompiler.Compile(key, plan, frameArr, gens, RegionCompiler.CompactFor(reason, key)); r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; return r; }
+            try
+            {
+                var r = RegionCompiler.Compile(key, plan, frameArr, gens, RegionCompiler.CompactFor(reason, key));
+                r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; r.FrameChunks = chunks;
+                return r;
+            }
             catch (Exception) { return null; }
         };
         Interlocked.Increment(ref Stats.CompilesPending);

@@ -160,6 +160,8 @@ public sealed class Region
     /// An entry is used, and a link followed, only while an instruction fetch from the page still reaches it.
     /// </summary>
     public ulong DatFrame => Frames[0];
+    /// <summary>Per frame of <see cref="Frames"/>: the code watch's chunks the region's instructions occupy there.</summary>
+    public ulong[] FrameChunks = [];
     /// <summary>Runs the region from the block with the given index.</summary>
     public Func<Cpu, int, int> Run = null!;
     public double CompileMicroseconds;

@@ -132,6 +132,36 @@ public class SelfModifyingCodeTests
     }
 
     [Test]
+    public void Patching_code_in_one_chunk_keeps_the_translations_of_the_others()
+    {
+        // 0 LGHI 9,500 | 4 LARL 5,0x282 (the AHI's immediate in chunk 10) | 10 LARL 6,0x280 | 16 BRC 15,loop
+        // 0x180 loop (chunk 6): BASR 14,6 (a computed call: the callee is no block of this region) | STH 9,0(5) | BRCT 9,loop
+        //   | BRC 15,end
+        // 0x280 (chunk 10): AHI 3,<patched> | BCR 15,14
+        // every iteration rewrites the callee's immediate: the callee's translations go each time, the loop's stay
+        const int loop = 0x180, callee = 0x280, end = 0x2C0;
+        var code = Layout(
+            (0, Assembler.Encode("LGHI", r1: 9, i2: 500)),
+            (4, Assembler.Encode("LARL", r1: 5, ri2: (callee + 2 - 4) / 2)),
+            (10, Assembler.Encode("LARL", r1: 6, ri2: (callee - 10) / 2)),
+            (16, Assembler.Encode("BRC", m1: 15, ri2: (loop - 16) / 2)),
+            (loop, Assembler.Encode("BASR", r1: 14, r2: 6)),
+            (loop + 2, Assembler.Encode("STH", r1: 9, b2: 5, d2: 0)),
+            (loop + 6, Assembler.Encode("BRCT", r1: 9, ri2: -6 / 2)),
+            (loop + 10, Assembler.Encode("BRC", m1: 15, ri2: (end - loop - 10) / 2)),
+            (callee, Assembler.Encode("AHI", r1: 3, i2: 0)),
+            (callee + 4, Assembler.Encode("BCR", r1: 15, r2: 14)),
+            (end, Assembler.Encode("LGR", r1: 4, r2: 3)));
+        var r = AllEngines(code);
+        Assert.That(r[0].Snap.G[3], Is.EqualTo(500UL * 501 / 2 - 1), "each call adds the value stored in the previous iteration");
+        AssertSame(r);
+        var jit = r[2].Jit!.Stats;
+        Assert.That(jit.Invalidations, Is.GreaterThan(100), "the callee's regions were invalidated");
+        Assert.That(jit.Invalidations, Is.LessThan(520), "the loop's region was not (one invalidation per iteration at most)");
+        Assert.That(jit.CompiledInstructions, Is.GreaterThan(1000), "the loop ran compiled");
+    }
+
+    [Test]
     public void A_store_straddling_a_chunk_boundary_into_code_is_seen_by_the_next_instruction()
     {
         // ST writes 4 bytes at 0x17E: two of the data chunk, then the first halfword of the AHI at 0x180 (chunk 6),
