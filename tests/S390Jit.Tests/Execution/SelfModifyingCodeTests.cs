@@ -162,6 +162,27 @@ public class SelfModifyingCodeTests
     }
 
     [Test]
+    public void A_store_into_the_second_page_of_a_compiled_page_crossing_instruction_is_seen()
+    {
+        // a loop whose AHI crosses from one page into the next (its immediate at 0x1000 from the code's start); every
+        // iteration stores the count into that immediate: compiled code holding the crossing AHI must see each store
+        // 0 LGHI 9,300 | 4 LARL 5,0x1000 | 10 BRC 15,loop | 0xFF6 loop: STH 9,0(5) | 0xFFA BRC 15,0xFFE (a block start)
+        //   | 0xFFE AHI 2,0 (crosses) | 0x1002 BRCT 9,loop
+        const int loop = 0xFF6, ahi = 0xFFE;
+        var code = Layout(
+            (0, Assembler.Encode("LGHI", r1: 9, i2: 300)),
+            (4, Assembler.Encode("LARL", r1: 5, ri2: (0x1000 - 4) / 2)),
+            (10, Assembler.Encode("BRC", m1: 15, ri2: (loop - 10) / 2)),
+            (loop, Assembler.Encode("STH", r1: 9, b2: 5, d2: 0)),
+            (loop + 4, Assembler.Encode("BRC", m1: 15, ri2: 2)),
+            (ahi, Assembler.Encode("AHI", r1: 2, i2: 0)),
+            (ahi + 4, Assembler.Encode("BRCT", r1: 9, ri2: -(ahi + 4 - loop) / 2)));
+        var r = AllEngines(code);
+        Assert.That(r[0].Snap.G[2], Is.EqualTo(300UL * 301 / 2), "each AHI adds the count stored just before it");
+        AssertSame(r);
+    }
+
+    [Test]
     public void A_store_straddling_a_chunk_boundary_into_code_is_seen_by_the_next_instruction()
     {
         // ST writes 4 bytes at 0x17E: two of the data chunk, then the first halfword of the AHI at 0x180 (chunk 6),
