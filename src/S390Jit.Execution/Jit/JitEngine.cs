@@ -444,7 +444,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 return $"{what}={kv.Value}";
             }));
             string targets = string.Join(" ", g.ProfTargets!.OrderByDescending(kv => kv.Value).Take(4).Select(kv => $"{kv.Key:x}={kv.Value}"));
-            sb.AppendLine($"region {g.Key.Address:x}{(g.Key.Dat ? " dat" : "")}{(g.Dead ? " dead" : "")}{(g.Rebuilt ? " rebuilt" : "")}: {g.InstructionCount} insns, {d.BlockStarts.Length} blocks, runs {g.ProfRuns} ({100.0 * g.ProfRuns / Math.Max(all, 1):F1}%), {(double)g.ProfInsns / Math.Max(g.ProfRuns, 1):F1} insns/run; exits {exits}; jump targets {targets}");
+            sb.AppendLine($"region {g.Key.Address:x}{(g.Key.Dat ? " dat" : "")}{(g.Dead ? " dead" : "")}{(g.Rebuilt ? " rebuilt" : "")} ({g.Reason} gen {g.Generation}): {g.InstructionCount} insns, {d.BlockStarts.Length} blocks, runs {g.ProfRuns} ({100.0 * g.ProfRuns / Math.Max(all, 1):F1}%), {(double)g.ProfInsns / Math.Max(g.ProfRuns, 1):F1} insns/run; exits {exits}; jump targets {targets}");
         }
         return sb.ToString();
     }
