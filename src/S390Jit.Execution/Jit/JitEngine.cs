@@ -713,16 +713,18 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (key.Dat && RegionKey.Of(cpu) with { Address = key.Address } != key) return false;
         if (_regionCount >= _opt.MaxRegions) Flush(cpu);
         // under DAT (the kernel: much lukewarm code next to hot code) a plan takes only the paths the first tier ran
-        var plan = new RegionBuilder(cpu, key, seeds)
+        var builder = new RegionBuilder(cpu, key, seeds)
         {
             SplitBefore = SplitBefore, StayOnMiss = _stayOnMiss,
             Executed = key.Dat && s_executedOnly ? a => _blocks.Entered(key with { Address = a }) : null,
-        }.Build(out var frames, out var code);
+        };
+        var plan = builder.Build(out var frames, out var code);
         if (plan == null) return false;
         if (s_dumpPlan != null && s_dumpPlan.Contains(key.Address))
             Console.Error.WriteLine($"plan {key.Address:x}{(seeds != null ? " (rebuild)" : "")}: " + string.Join(" | ", plan.Select(b => $"{b.Start:x}[{b.Insns.Count}]{(b.FallThrough is ulong ft ? $"->{ft:x}" : "")}{(b.IndirectTarget ? "*" : "")}")));
+        // (under DAT the key page's frame first: Region.DatFrame; a page-crossing instruction adds the next page's)
+        var frameArr = key.Dat ? frames.OrderBy(f => f != builder.DatFrame).ToArray() : frames.ToArray();
         // watch the instructions' bytes now: stores into them from here on invalidate the plan (generation check at publish)
-        var frameArr = frames.ToArray();
         Cover(cpu);
         // a frame newly watched: stores into it must take the slow path from now on (which reports them), so every
         // CPU's write cache forgets it; the other access caches stay (dropping them all cost a refill per compile)

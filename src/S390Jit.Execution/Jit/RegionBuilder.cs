@@ -55,6 +55,9 @@ public sealed class RegionBuilder
 
     /// <summary>Under DAT: the absolute frame the key's page translates to now (the region stays inside that page).</summary>
     private ulong _datFrame;
+    /// <summary>Under DAT, after <see cref="Build"/>: the frame of the key's page (the plan's instructions are in it, but for the
+    /// tail of one crossing into the next page).</summary>
+    public ulong DatFrame => _datFrame;
 
     /// <summary>The absolute address and length of every instruction of the plan (the bytes the code watch must see stores into).</summary>
     private readonly List<(ulong Abs, ulong Length)> _code = new();
