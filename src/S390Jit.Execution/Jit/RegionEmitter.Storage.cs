@@ -19,7 +19,7 @@ public sealed unsafe partial class RegionEmitter
 
     /// <summary>
     /// Compact code (the first compile of a region, RegionCompiler.CompactFirst): every storage access is one call of an
-    /// out-of-line helper (<see cref="SlowPaths.Read8"/>, <see cref="SlowPaths.Write8"/>... by size, <see cref="SlowPaths.ProbeHost"/>: the
+    /// out-of-line helper (<see cref="SlowPaths.Read"/>, <see cref="SlowPaths.Write"/>, <see cref="SlowPaths.ProbeHost"/>: the
     /// access cache's hit path, then the slow path, which stays in compiled code as for <see cref="StayOnMiss"/>) and one
     /// branch to the instruction's program exit when it failed; no inline lookup, way-1 compare or re-execute exit.
     /// The exit's code is stored into the exit-code local on the main path before the instruction's first access,
@@ -27,9 +27,8 @@ public sealed unsafe partial class RegionEmitter
     /// </summary>
     public bool Compact { get; set; }
 
-    private static readonly MethodInfo[] M_CompactRead = [.. new[] { 1, 2, 4, 8 }.Select(n => typeof(SlowPaths).GetMethod("Read" + n)!)];
-    private static readonly MethodInfo[] M_CompactWrite = [.. new[] { 1, 2, 4, 8 }.Select(n => typeof(SlowPaths).GetMethod("Write" + n)!)];
-    private static int SizeIndex(int size) => size switch { 1 => 0, 2 => 1, 4 => 2, _ => 3 };
+    private static readonly MethodInfo M_CompactRead = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Read))!;
+    private static readonly MethodInfo M_CompactWrite = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Write))!;
     private static readonly MethodInfo M_CompactProbe = typeof(SlowPaths).GetMethod(nameof(SlowPaths.Probe))!;
 
     /// <summary>The exit code the exit-code local holds on the main path of the current instruction (compact accesses; -1: none known).</summary>
@@ -67,8 +66,9 @@ public sealed unsafe partial class RegionEmitter
         var exit = CompactExit();
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
+        LdcI4(size);
         _il.Emit(OpCodes.Ldloca, _slowValue);
-        _il.Emit(OpCodes.Call, M_CompactRead[SizeIndex(size)]);
+        _il.Emit(OpCodes.Call, M_CompactRead);
         _il.Emit(OpCodes.Brfalse, exit);
         _il.Emit(OpCodes.Ldloc, _slowValue);
         var v = Pop();
@@ -81,8 +81,9 @@ public sealed unsafe partial class RegionEmitter
         var exit = CompactExit();
         _il.Emit(OpCodes.Ldarg_1);
         Push(addr);
+        LdcI4(size);
         Push(value);
-        _il.Emit(OpCodes.Call, M_CompactWrite[SizeIndex(size)]);
+        _il.Emit(OpCodes.Call, M_CompactWrite);
         _il.Emit(OpCodes.Brfalse, exit);
         _dirty = true;
     }

@@ -19,79 +19,36 @@ public static class SlowPaths
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void SetPendingData(Cpu cpu, int dxc) => cpu.SetPendingData(dxc);
 
-    // Loads and stores of compact code (RegionEmitter.Compact), one per size: the access cache's hit path here instead of
-    // inline, then the slow path (translation, under DAT too; a store into translated code is left to the interpreter);
-    // false when the access raised a program interruption (recorded in the CPU) or is to be re-executed.
-
+    /// <summary>
+    /// A load of compact code (RegionEmitter.Compact) of <paramref name="size"/> bytes (1, 2, 4 or 8): the access cache's hit
+    /// path here instead of inline, then the slow path (translation, under DAT too); false when the access raised a program
+    /// interruption (recorded in the CPU).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Read1(Cpu cpu, ulong addr, out ulong value)
+    public static unsafe bool Read(Cpu cpu, ulong addr, int size, out ulong value)
     {
-        byte* p = cpu.ReadSpan(addr, 1);
-        if (p == null) return cpu.TryRead(addr, 1, out value);
-        value = *p;
+        byte* p = cpu.ReadSpan(addr, (ulong)size);
+        if (p == null) return cpu.TryRead(addr, size, out value);
+        value = size switch { 1 => *p, 2 => BigEndian.U16(p), 4 => BigEndian.U32(p), _ => BigEndian.U64(p) };
         return true;
     }
 
+    /// <summary>
+    /// A store of compact code of <paramref name="size"/> bytes: as <see cref="Read"/>; false also when the store would change
+    /// translated code (the interpreter re-executes the instruction).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Read2(Cpu cpu, ulong addr, out ulong value)
+    public static unsafe bool Write(Cpu cpu, ulong addr, int size, ulong value)
     {
-        byte* p = cpu.ReadSpan(addr, 2);
-        if (p == null) return cpu.TryRead(addr, 2, out value);
-        value = BigEndian.U16(p);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Read4(Cpu cpu, ulong addr, out ulong value)
-    {
-        byte* p = cpu.ReadSpan(addr, 4);
-        if (p == null) return cpu.TryRead(addr, 4, out value);
-        value = BigEndian.U32(p);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Read8(Cpu cpu, ulong addr, out ulong value)
-    {
-        byte* p = cpu.ReadSpan(addr, 8);
-        if (p == null) return cpu.TryRead(addr, 8, out value);
-        value = BigEndian.U64(p);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Write1(Cpu cpu, ulong addr, ulong value)
-    {
-        byte* p = cpu.WriteSpan(addr, 1);
-        if (p == null) return CodeWatch.TryWrite(cpu, addr, 1, value);
-        *p = (byte)value;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Write2(Cpu cpu, ulong addr, ulong value)
-    {
-        byte* p = cpu.WriteSpan(addr, 2);
-        if (p == null) return CodeWatch.TryWrite(cpu, addr, 2, value);
-        BigEndian.Put16(p, (ushort)value);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Write4(Cpu cpu, ulong addr, ulong value)
-    {
-        byte* p = cpu.WriteSpan(addr, 4);
-        if (p == null) return CodeWatch.TryWrite(cpu, addr, 4, value);
-        BigEndian.Put32(p, (uint)value);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe bool Write8(Cpu cpu, ulong addr, ulong value)
-    {
-        byte* p = cpu.WriteSpan(addr, 8);
-        if (p == null) return CodeWatch.TryWrite(cpu, addr, 8, value);
-        BigEndian.Put64(p, value);
+        byte* p = cpu.WriteSpan(addr, (ulong)size);
+        if (p == null) return CodeWatch.TryWrite(cpu, addr, size, value);
+        switch (size)
+        {
+            case 1: *p = (byte)value; break;
+            case 2: BigEndian.Put16(p, (ushort)value); break;
+            case 4: BigEndian.Put32(p, (uint)value); break;
+            default: BigEndian.Put64(p, value); break;
+        }
         return true;
     }
 
