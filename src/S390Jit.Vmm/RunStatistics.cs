@@ -81,6 +81,14 @@ public sealed record RunStatistics(
                     $"full {j.RegionsCompiled - j.CompactRegions} regions, {fullInsns} insns, {(j.CompileMilliseconds - j.CompactMilliseconds) * 1000 / Math.Max(fullInsns, 1):F1} us and {(double)(j.IlBytes - j.CompactIlBytes) / Math.Max(fullInsns, 1):F0} IL bytes per insn");
             }
             sb.AppendLine($"stats: jit executed        {j.CompiledInstructions} compiled, {j.InterpretedInstructions} interpreted");
+            if (S390Jit.Execution.Native.NativeBlocks.Blocks is long nb and > 0)
+            {
+                // (process totals: the native first tier's translations are counted where they are made)
+                long ni = S390Jit.Execution.Native.NativeBlocks.Instructions;
+                double ms = S390Jit.Execution.Native.NativeBlocks.Ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+                sb.AppendLine($"stats: native first tier   {nb} blocks translated ({ni} guest instructions, {ms:F1} ms: {ms * 1000 / Math.Max(ni, 1):F1} us per instruction on the vcpu thread), " +
+                    $"{S390Jit.Execution.Native.NativeBlocks.Ran} instructions run in {S390Jit.Execution.Native.NativeBlocks.Calls} calls");
+            }
             sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs ({j.ChainedRuns} chained), {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
         foreach (var line in Ap ?? []) sb.AppendLine(line);

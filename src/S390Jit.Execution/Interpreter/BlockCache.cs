@@ -355,7 +355,34 @@ public sealed unsafe class BlockCache
         ulong cycles = cpu.Cycles, ev = cpu.EventCycle;
         if (cycles < ev && ev - cycles > b.FastCycles && (cpu.PswMask & Psw.Per) == 0)
         {
-            int f = Fast(cpu, insns, watch);
+            int start = 0;
+            if (b.Native != 0 || (b.NativeCountdown > 0 && --b.NativeCountdown == 0 && Native.NativeBlocks.Compile(cpu, b)))
+            {
+                // the native code runs the block's first instructions (all, or up to one it leaves to this loop)
+                int nr;
+                fixed (Regs16* g = &cpu.G) nr = ((delegate* unmanaged[SuppressGCTransition]<Regs16*, int>)b.Native)(g);
+                int k = nr & 0xFFFF;
+                Native.NativeBlocks.Calls++;
+                Native.NativeBlocks.Ran += k;
+                if (k > 0)
+                {
+                    ref var last = ref insns[k - 1];
+                    cpu.Cycles += b.NativeCycles![k];
+                    cpu.Instructions += (ulong)k;
+                    cpu.IssueAddr = last.Addr;
+                    cpu.InstrAddr = last.Addr;
+                    cpu.InstrLength = last.Length;
+                    if ((nr & Native.NativeEmitter.TakenBit) != 0 || k == insns.Length)
+                    {
+                        if ((nr & Native.NativeEmitter.TakenBit) == 0) cpu.PswAddr = last.Next;
+                        at = k - 1;
+                        return Continue;
+                    }
+                    cpu.PswAddr = last.Next;
+                }
+                start = k;
+            }
+            int f = Fast(cpu, insns, start, watch);
             at = f >> 8;
             return (CpuExit)(byte)f;
         }
@@ -401,10 +428,11 @@ public sealed unsafe class BlockCache
     /// region cost the loop a register, measured slower.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Fast(Cpu cpu, DecodedInsn[] insns, CodeWatch watch)
+    private static int Fast(Cpu cpu, DecodedInsn[] insns, int start, CodeWatch watch)
     {
-        ref var d = ref MemoryMarshal.GetArrayDataReference(insns);
-        ref var end = ref Unsafe.Add(ref d, insns.Length);
+        ref var first = ref MemoryMarshal.GetArrayDataReference(insns);
+        ref var d = ref Unsafe.Add(ref first, start);
+        ref var end = ref Unsafe.Add(ref first, insns.Length);
         do
         {
             int r = Simple(cpu, ref d, watch, d.Body);

@@ -98,4 +98,12 @@ public sealed unsafe class DecodedBlock
     public int EntryEpoch = -1;
     /// <summary>The last block execution continued in after falling through this one (taken exits: <see cref="DecodedInsn.Taken"/>).</summary>
     public DecodedBlock? FallThrough;
+    /// <summary>
+    /// The block's native code (<see cref="S390Jit.Execution.Native.NativeBlocks"/>), or 0; it runs the first <see cref="NativeCycles"/>.Length - 1
+    /// instructions at most. <see cref="NativeCycles"/>[k]: the cycles of the first k.
+    /// </summary>
+    public nint Native;
+    public ulong[]? NativeCycles;
+    /// <summary>Entries left before the block is translated (0: translated or never).</summary>
+    public int NativeCountdown = S390Jit.Execution.Native.NativeBlocks.Enabled ? S390Jit.Execution.Native.NativeBlocks.After : 0;
 }

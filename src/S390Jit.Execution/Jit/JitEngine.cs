@@ -734,18 +734,19 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         var chunks = new ulong[frameArr.Length];
         foreach (var (abs, len) in code) chunks[Array.IndexOf(frameArr, abs >> 12)] |= CodeWatch.Chunks(abs, len);
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
+        var planStarts = plan.Select(b => b.Start).ToArray();
         Func<Region?> job = () =>
         {
             try
             {
                 var r = RegionCompiler.Compile(key, plan, frameArr, gens, RegionCompiler.CompactFor(reason, key));
-                r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; r.FrameChunks = chunks;
+                r.RequestedAt = requested; r.Reason = reason; r.Generation = generation; r.FrameChunks = chunks; r.PlanStarts = planStarts;
                 return r;
             }
             catch (Exception) { return null; }
         };
         Interlocked.Increment(ref Stats.CompilesPending);
-        var cj = new CompileJob(job, key, plan.Select(b => b.Start).ToArray(), reason, requested);
+        var cj = new CompileJob(job, key, planStarts, reason, requested);
         foreach (var b in plan) _pending[key with { Address = b.Start }] = cj;
         if (_opt.Background)
             lock (_queue)
@@ -898,7 +899,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             _blocks.PublishEpoch++;
             Interlocked.Decrement(ref Stats.CompilesPending);
             Stats.CompileLatencyMicroseconds += System.Diagnostics.Stopwatch.GetElapsedTime(r.RequestedAt).TotalMicroseconds;
-            foreach (var start in r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });
+            foreach (var start in r.PlanStarts.Length > 0 ? r.PlanStarts : r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });
             Array.Clear(_fast);
             bool stale = false;
             for (int i = 0; i < r.Frames.Length; i++)

@@ -165,6 +165,8 @@ public sealed class Region
     /// <summary>Runs the region from the block with the given index.</summary>
     public Func<Cpu, int, int> Run = null!;
     public double CompileMicroseconds;
+    /// <summary>The block starts of the plan it was compiled from (a plan cut to fit <see cref="RegionCompiler.MaxIlBytes"/> has more than the region).</summary>
+    public ulong[] PlanStarts = [];
     /// <summary>When the compile was requested (Stopwatch timestamp; for the compile latency in --stats).</summary>
     public long RequestedAt;
     /// <summary>Why it was compiled, and when (Stopwatch timestamp) it was published (S390JIT_REGION_STATS).</summary>

@@ -87,7 +87,7 @@ public static class RegionCompiler
             foreach (bool on in onFirst ? new[] { true, false } : new[] { false, true })
             {
                 SetAb(on);
-                var x = CompileOnce(key, blocks, frames, generations, s_ab == "compact" ? on : compact);
+                var x = CompileOnce(key, blocks, frames, generations, s_ab == "compact" ? on : compact)!;
                 r[on ? 1 : 0] = (x.CompileMicroseconds - x.EmitMicroseconds, x.IlBytes);
                 if (!on) keep = x;
             }
@@ -95,10 +95,31 @@ public static class RegionCompiler
             CompileProfile.Line($"ab {key.Address:x} {keep!.InstructionCount} {r[0].Il} {r[1].Il} {r[0].Jit:F0} {r[1].Jit:F0}");
             return keep;
         }
-        return CompileOnce(key, blocks, frames, generations, compact);
+        // a method RyuJIT would compile without optimisation (too much IL: its MinOpts limits on IL instructions and local
+        // references) runs about twice as slow as the optimised code of fewer blocks: the plan is cut around its key until
+        // the IL fits (a rebuild seeded with many computed-jump targets reached 40 KB of IL for 240 instructions)
+        while (true)
+        {
+            var r = CompileOnce(key, blocks, frames, generations, compact, blocks.Count > 1 ? MaxIlBytes : int.MaxValue);
+            if (r != null) return r;
+            int ki = Math.Max(0, blocks.FindIndex(b => b.Start == key.Address));
+            int keep = Math.Max(1, blocks.Count / 2), from = Math.Clamp(ki - keep / 4, 0, blocks.Count - keep);
+            blocks = blocks.GetRange(from, keep);
+            for (int i = 0; i < blocks.Count; i++) blocks[i].Index = i;
+            Interlocked.Increment(ref s_cut);
+        }
     }
 
-    private static Region CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations, bool compact)
+    /// <summary>
+    /// IL bytes a region's method may have (S390JIT_MAX_IL): beyond RyuJIT's MinOpts thresholds (20 000 IL instructions,
+    /// 8 000 local references) the whole method is compiled without optimisation.
+    /// </summary>
+    public static readonly int MaxIlBytes = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_MAX_IL"), out int mil) && mil > 0 ? mil : 24000;
+    private static int s_cut;
+    /// <summary>Plans cut in half because their IL exceeded <see cref="MaxIlBytes"/>.</summary>
+    public static int PlansCut => s_cut;
+
+    private static Region? CompileOnce(RegionKey key, List<PlanBlock> blocks, ulong[] frames, ulong[] generations, bool compact, int maxIl = int.MaxValue)
     {
         double start = ThreadCpuMicroseconds();
         int gc0 = CompileProfile.Enabled ? GC.CollectionCount(0) : 0, gc2 = CompileProfile.Enabled ? GC.CollectionCount(2) : 0;
@@ -148,6 +169,7 @@ public static class RegionCompiler
         var carried = compact ? [] : CarriedLoops(blocks);
         var resident = compact ? new bool[16] : Resident(blocks, carried);
         var method = Emit(key, blocks, data, written, used, resident, carried, compact, out var sites, out int ilBytes, out int locals, out var shape);
+        if (ilBytes > maxIl) return null;
         data.ExitTargets = sites.ToArray();
         data.ExitLinks = new RegionEntry?[sites.Count];
         data.ExitMisses = new int[sites.Count];

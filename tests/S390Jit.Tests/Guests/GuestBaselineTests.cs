@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using S390Jit.Execution.Jit;
+using S390Jit.Execution.Native;
 using S390Jit.Loader;
 using S390Jit.Vmm;
 
@@ -9,7 +10,8 @@ namespace S390Jit.Tests.Guests;
 /// Holds what every bundled guest does, exactly: the SHA-256 of its console output, its guest
 /// instruction count and its cycle count, under the interpreter and the JIT (guests/baseline.txt); the JIT's
 /// first tier alone (engine tier1, nothing compiled) must give the JIT's line, and so must compact code (jit-compact: every
-/// region compiled compact; jit-promote: compact regions compiled again in full at once).
+/// region compiled compact; jit-promote: compact regions compiled again in full at once), and the first tier with every block
+/// translated to native code at its first entry (tier1-native) or none (tier1-managed).
 /// A change that is meant to keep behaviour (a restructuring) must leave every line as it is; a
 /// change that is meant to alter the cycle model or a guest re-records the file with
 /// <c>S390JIT_RECORD_BASELINE=1 dotnet test --filter GuestBaselineTests</c> and says why in its commit.
@@ -55,16 +57,27 @@ public class GuestBaselineTests
         // jit-compact: every region compiled compact and never in full; jit-promote: compact first, in full after one
         // instruction run per instruction (RegionCompiler.CompactMode, PromoteHeat)
         var (mode, heat) = (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat);
+        var (native, after) = (NativeBlocks.Enabled, NativeBlocks.After);
         if (engine is "jit-compact" or "jit-promote")
         {
             (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = engine == "jit-compact" ? ("all", heat) : ("1", 1);
             engine = "jit-sync";
         }
+        // tier1-native: every block translated to native code at its first entry; tier1-managed: none (the first tier's own loop)
+        if (engine is "tier1-native" or "tier1-managed")
+        {
+            (NativeBlocks.Enabled, NativeBlocks.After) = (engine == "tier1-native" && ExecutableMemory.Available, 1);
+            engine = "tier1";
+        }
         using var m = new Machine(new MachineOptions { Console = console, Append = append, MaxCycles = 20_000_000_000, Ap = apo, Engine = engine });
         m.LoadKernel(ElfImage.Load(Repo.Path("guests", guest + ".elf")));
         RunResult r;
         try { r = m.Run(); }
-        finally { (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = (mode, heat); }
+        finally
+        {
+            (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = (mode, heat);
+            (NativeBlocks.Enabled, NativeBlocks.After) = (native, after);
+        }
         string hash = Convert.ToHexString(SHA256.HashData(console.ToArray())).ToLowerInvariant();
         return $"{label} {(engine == "interp" ? "interp" : "jit")} end={r.End} instructions={m.Boot.Cpu.Instructions} cycles={m.Boot.Cpu.Cycles} output={hash}";
     }
@@ -72,7 +85,7 @@ public class GuestBaselineTests
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (var (label, guest, append, ap) in Runs)
-            foreach (var engine in new[] { "interp", "jit-sync", "tier1", "jit-compact", "jit-promote" })
+            foreach (var engine in new[] { "interp", "jit-sync", "tier1", "tier1-native", "tier1-managed", "jit-compact", "jit-promote" })
                 yield return new TestCaseData(label, guest, append, ap, engine).SetName($"Guest_behaviour_is_unchanged({label},{engine switch { "interp" => "interp", "jit-sync" => "jit", _ => engine }})");
     }
 

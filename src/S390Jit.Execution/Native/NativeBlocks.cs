@@ -1,0 +1,101 @@
+using S390Jit.Architecture.Semantics;
+using S390Jit.Architecture.State;
+using S390Jit.Execution.Interpreter;
+using S390Jit.Execution.Jit;
+
+namespace S390Jit.Execution.Native;
+
+/// <summary>
+/// The native first tier: a decoded block that keeps running is translated to x86-64 code, instruction by instruction from
+/// its first, by running each instruction's one simple body with <see cref="X64Backend"/>; the translation stops before
+/// the first instruction whose body uses an operation the backend does not translate (floating point, vector, storage
+/// operands other than 1, 2, 4 and 8 bytes...) or that has checks (no simple body in the first tier). The first tier calls
+/// the code where it would run the block's fast loop (no event can be due inside the block, no PER) and goes on with its
+/// own loop from the instruction the code stopped before. Only on Linux x86-64 (<see cref="ExecutableMemory"/>);
+/// S390JIT_NATIVE=0 turns it off.
+/// </summary>
+public static unsafe class NativeBlocks
+{
+    /// <summary>Blocks decoded from now on are translated (tests switch it; S390JIT_NATIVE=0 clears it).</summary>
+    public static bool Enabled = ExecutableMemory.Available && Environment.GetEnvironmentVariable("S390JIT_NATIVE") != "0";
+
+    /// <summary>Entries of a block before it is translated (S390JIT_NATIVE_AFTER).</summary>
+    public static int After = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_AFTER"), out int n) && n > 0 ? n : 4;
+
+    /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
+    private static readonly StreamWriter? s_dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
+
+    /// <summary>Counters for --stats and the measurements: blocks translated, instructions translated, translation time.</summary>
+    private static readonly HashSet<Architecture.Isa.InsnDef> s_untranslatable = new();
+    /// <summary>The emitter, reused for every block (translation runs on the vcpu thread that found the block warm).</summary>
+    [ThreadStatic] private static NativeEmitter? t_emitter;
+    private static NativeEmitter s_emitter => t_emitter ??= new NativeEmitter();
+
+    public static long Blocks, Instructions, Ticks, Failed, Calls, Ran;
+
+
+
+    /// <summary>Translates <paramref name="b"/> (or its first instructions); false when not even its first translates.</summary>
+    public static bool Compile(Cpu cpu, DecodedBlock b)
+    {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            NativeEmitter.LearnOffsets(cpu);
+            var e = s_emitter;
+            e.Reset(b.Key.Mode);
+            var be = new X64Backend(e);
+            var insns = b.Insns;
+            var cycles = new ulong[insns.Length + 1];
+            int k = 0;
+            for (; k < insns.Length; k++)
+            {
+                ref var d = ref insns[k];
+                if (d.Body == null || s_untranslatable.Contains(d.Insn.Def)) break;
+                var mark = e.A.Mark();
+                e.Begin(k, d.Addr, d.Next);
+                bool goesOn;
+                try
+                {
+                    SimpleBodies<X64Backend, XVal>.For(d.Insn.Def)(be, ref d.Insn);
+                    goesOn = e.Commit();
+                }
+                catch (NativeUnsupportedException)
+                {
+                    // (exceptions cost tens of microseconds: a row that failed once is not tried again)
+                    s_untranslatable.Add(d.Insn.Def);
+                    e.A.Rollback(mark);
+                    e.Abandon();
+                    break;
+                }
+                cycles[k + 1] = cycles[k] + d.Cycles + e.ExtraCycles;
+                if (!goesOn) { k++; break; }
+            }
+            if (k == 0) { Failed++; return false; }
+            e.Return(k);
+            e.EmitExits();
+            int entry = e.EmitEntryAndReturn();
+            var bytes = e.A.Finish();
+            if (s_dump != null)
+                lock (s_dump)
+                {
+                    s_dump.WriteLine($"block {b.Key.Address:x} insns {k}/{insns.Length}: " + string.Join(" ", insns.Take(k).Select(x => x.Insn.Def.Mnemonic)));
+                    s_dump.WriteLine(Convert.ToHexString(bytes) + $" entry {entry}");
+                    s_dump.Flush();
+                }
+            byte* p = ExecutableMemory.Place(bytes);
+            if (s_dump != null) lock (s_dump) { s_dump.WriteLine($"at {(nint)p:x}"); s_dump.Flush(); }
+            if (p == null) { Failed++; return false; }
+            b.NativeCycles = cycles;
+            b.Native = (nint)(p + entry);
+            Blocks++;
+            Instructions += k;
+            return true;
+        }
+        finally
+        {
+            long dt = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            Ticks += dt;
+        }
+    }
+}

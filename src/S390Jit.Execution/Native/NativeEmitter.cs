@@ -1,0 +1,504 @@
+using System.Runtime.CompilerServices;
+using S390Jit.Architecture.Semantics;
+using S390Jit.Architecture.State;
+using static S390Jit.Execution.Native.X64Assembler;
+
+namespace S390Jit.Execution.Native;
+
+/// <summary>
+/// Emits the x86-64 code of one native block (<see cref="NativeBlocks"/>): a leaf function
+/// <c>int f(ulong* g)</c> called with the address of the CPU's general registers (<see cref="Cpu.G"/>; every other
+/// field it touches is at a fixed distance from them in the pinned <see cref="Cpu"/>). Values live in slots of its stack
+/// frame; each operation loads its operands into scratch registers (rax, rcx, rdx, r8, r9), computes, and stores the
+/// result in a new slot: no register allocation, translation is a single pass over the bodies.
+/// The function returns the number of instructions it completed (bit 16: the last one branched).
+/// </summary>
+public sealed class NativeEmitter
+{
+    public const int TakenBit = 1 << 16;
+    private const Reg Base = Reg.Rdi;
+    private const int Slots = 96;
+    private const int FrameBytes = Slots * 8 + 8;
+
+    internal readonly X64Assembler A = new();
+
+    // field offsets from G (the same for every Cpu: fields of one class)
+    private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offCcVr, s_offPswAddr, s_offBear;
+    private static bool s_offsetsKnown;
+
+    public ulong InstrAddr, NextAddr, AddrMask;
+    public int Mode;
+    public ulong ExtraCycles;
+
+    private int _slots, _regs;
+    private readonly XVal?[] _pendG = new XVal?[16];
+    private readonly XVal?[] _readG = new XVal?[16];
+    private readonly List<(int Size, XVal Ptr, XVal Value)> _stores = new();
+    private bool _ccPending, _ccConstOnly;
+    private CcOp _ccOp;
+    private XVal _ccSrc, _ccDst, _ccVr;
+    /// <summary>The rule of the condition code an earlier instruction of this block committed (null: set before the block).</summary>
+    private CcOp? _knownOp;
+    private XVal? _jumpCond, _jumpTarget;
+    private int _exit;
+    private int _index;
+    /// <summary>Exit labels by instruction index (the instruction did not complete: return its index).</summary>
+    private readonly List<(int Label, int Index)> _exits = new();
+
+    public static void LearnOffsets(Cpu cpu)
+    {
+        if (s_offsetsKnown) return;
+        s_offReadTlb = Off(cpu, ref cpu.ReadTlb);
+        s_offWriteTlb = Off(cpu, ref cpu.WriteTlb);
+        s_offCcOp = Off(cpu, ref cpu.CcOp);
+        s_offCcSrc = Off(cpu, ref cpu.CcSrc);
+        s_offCcDst = Off(cpu, ref cpu.CcDst);
+        s_offCcVr = Off(cpu, ref cpu.CcVr);
+        s_offPswAddr = Off(cpu, ref cpu.PswAddr);
+        s_offBear = Off(cpu, ref cpu.Bear);
+        s_offsetsKnown = true;
+    }
+
+    private static int Off<T>(Cpu cpu, ref T f) =>
+        (int)Unsafe.ByteOffset(ref Unsafe.As<Regs16, byte>(ref cpu.G), ref Unsafe.As<T, byte>(ref f));
+
+    /// <summary>
+    /// Registers that hold values, in the order they are handed out: the caller-saved ones first; a callee-saved one is
+    /// saved by the entry stub only when some instruction of the block used it.
+    /// </summary>
+    private static readonly Reg[] s_pool = [Reg.Rsi, Reg.R10, Reg.R11, Reg.Rbx, Reg.Rbp, Reg.R12, Reg.R13, Reg.R14, Reg.R15];
+    private const int CallerSaved = 3;
+    private int _maxRegs;
+    private bool _usedSlots;
+    private int _ret;
+
+    /// <summary>Starts a block (the emitter is reused: everything of the last block is forgotten).</summary>
+    public void Reset(int mode)
+    {
+        A.Reset();
+        Mode = mode;
+        AddrMask = mode == 64 ? ~0UL : mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
+        _exits.Clear();
+        _knownOp = null;
+        _maxRegs = 0;
+        _usedSlots = false;
+        _ret = A.NewLabel();
+    }
+
+    /// <summary>
+    /// Emits the shared return (frame and saved registers restored) and the entry stub (registers saved, frame made, then
+    /// the first instruction at offset 0); returns the entry's offset.
+    /// </summary>
+    public int EmitEntryAndReturn()
+    {
+        var saved = s_pool.Skip(CallerSaved).Take(Math.Max(0, _maxRegs - CallerSaved)).ToArray();
+        A.Bind(_ret);
+        if (_usedSlots) A.AluImm(X64Assembler.Add, Reg.Rsp, FrameBytes);
+        for (int i = saved.Length - 1; i >= 0; i--) A.Pop(saved[i]);
+        A.Ret();
+        int entry = A.Length;
+        foreach (var r in saved) A.Push(r);
+        if (_usedSlots) A.AluImm(Sub, Reg.Rsp, FrameBytes);
+        int body = A.NewLabel();
+        A.BindAt(body, 0);
+        A.Jmp(body);
+        return entry;
+    }
+
+    /// <summary>Returns <paramref name="value"/> from the function.</summary>
+    public void Return(int value) { A.MovImm(Reg.Rax, (uint)value); A.Jmp(_ret); }
+
+    /// <summary>Starts instruction <paramref name="index"/> (at <paramref name="addr"/>, the next at <paramref name="next"/>).</summary>
+    public void Begin(int index, ulong addr, ulong next)
+    {
+        _index = index;
+        InstrAddr = addr;
+        NextAddr = next;
+        ExtraCycles = 0;
+        _slots = 0;
+        _regs = 0;
+        Array.Clear(_pendG);
+        Array.Clear(_readG);
+        _stores.Clear();
+        _ccPending = false;
+        _jumpCond = _jumpTarget = null;
+        _exit = A.NewLabel();
+        _exits.Add((_exit, index));
+    }
+
+    /// <summary>The instruction's body did not translate: forget its exit label.</summary>
+    public void Abandon() => _exits.RemoveAt(_exits.Count - 1);
+
+    /// <summary>Stores the instruction's effects; returns false when it may branch (it must end the block).</summary>
+    public bool Commit()
+    {
+        for (int r = 0; r < 16; r++)
+            if (_pendG[r] is XVal v) A.Store64(Base, 8 * r, Src(v, Reg.Rax));
+        foreach (var (size, ptr, value) in _stores)
+        {
+            Reg p = Src(ptr, Reg.R9);
+            Copy(Reg.Rax, value);
+            switch (size)
+            {
+                case 1: A.Store8(p, 0, Reg.Rax); break;
+                case 2: A.Rol16By8(Reg.Rax); A.Store16(p, 0, Reg.Rax); break;
+                case 4: A.Bswap(Reg.Rax, false); A.Store32(p, 0, Reg.Rax); break;
+                default: A.Bswap(Reg.Rax, true); A.Store64(p, 0, Reg.Rax); break;
+            }
+        }
+        if (_ccPending)
+        {
+            A.StoreImm8(Base, s_offCcOp, (byte)_ccOp);
+            if (!_ccConstOnly)
+            {
+                A.Store64(Base, s_offCcSrc, Src(_ccSrc, Reg.Rax));
+                A.Store64(Base, s_offCcVr, Src(_ccVr, Reg.Rax));
+            }
+            A.Store64(Base, s_offCcDst, Src(_ccDst, Reg.Rax));
+            _knownOp = _ccOp;
+        }
+        if (_jumpCond is XVal cond && _jumpTarget is XVal target && !(cond.IsConst && cond.Value == 0))
+        {
+            int skip = A.NewLabel();
+            if (!cond.IsConst) { Reg c = Src(cond, Reg.Rax); A.Test(c, c); A.Jcc(Cond.E, skip); }
+            A.MovImm(Reg.Rax, InstrAddr);
+            A.Store64(Base, s_offBear, Reg.Rax);
+            Copy(Reg.Rax, target);
+            MaskAddress(Reg.Rax);
+            A.Store64(Base, s_offPswAddr, Reg.Rax);
+            Return((_index + 1) | TakenBit);
+            A.Bind(skip);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Emits the exits of the instructions that did not complete (each returns its index).</summary>
+    public void EmitExits()
+    {
+        foreach (var (label, index) in _exits)
+        {
+            if (!A.IsUsed(label)) continue;
+            A.Bind(label);
+            Return(index);
+        }
+    }
+
+    private void MaskAddress(Reg r)
+    {
+        if (AddrMask == ~0UL) return;
+        A.AluImm(And, r, (int)(uint)AddrMask, w: false); // 31- and 24-bit masks: a 32-bit and (zero-extends)
+    }
+
+    // ---- values: registers of the pool while they last, then frame slots ----
+    private const int RegBase = 1000;
+    private XVal NewVal()
+    {
+        if (_regs < s_pool.Length)
+        {
+            var v = new XVal(RegBase + (int)s_pool[_regs++], 0);
+            if (_regs > _maxRegs) _maxRegs = _regs;
+            return v;
+        }
+        if (_slots >= Slots) throw NativeUnsupportedException.Instance;
+        _usedSlots = true;
+        return new XVal(_slots++, 0);
+    }
+    private static bool InReg(XVal v) => v.Slot >= RegBase;
+    private static Reg RegOf(XVal v) => (Reg)(v.Slot - RegBase);
+    private static int SlotDisp(XVal v) => 8 * v.Slot;
+    /// <summary>The register holding <paramref name="v"/>, or <paramref name="scratch"/> loaded with it.</summary>
+    private Reg Src(XVal v, Reg scratch)
+    {
+        if (InReg(v)) return RegOf(v);
+        Copy(scratch, v);
+        return scratch;
+    }
+    /// <summary>r = v.</summary>
+    private void Copy(Reg r, XVal v)
+    {
+        if (v.IsConst) A.MovImm(r, v.Value);
+        else if (InReg(v)) { if (RegOf(v) != r) A.MovRR(r, RegOf(v)); }
+        else A.Load64(r, Reg.Rsp, SlotDisp(v));
+    }
+    /// <summary>The register to compute a new value in: its own, or rax (then <see cref="Done"/> stores it).</summary>
+    private static Reg Work(XVal v) => InReg(v) ? RegOf(v) : Reg.Rax;
+    private XVal Done(XVal v, Reg from)
+    {
+        if (InReg(v)) { if (RegOf(v) != from) A.MovRR(RegOf(v), from); }
+        else A.Store64(Reg.Rsp, SlotDisp(v), from);
+        return v;
+    }
+    private void Ld(Reg r, XVal v) => Copy(r, v);
+    private XVal St(Reg r) => Done(NewVal(), r);
+    private static bool FitsImm32(ulong v) => (long)v >= int.MinValue && (long)v <= int.MaxValue;
+
+    public XVal ReadG(int r)
+    {
+        if (_pendG[r] is XVal p) return p;
+        if (_readG[r] is XVal c) return c;
+        var v = NewVal();
+        A.Load64(Work(v), Base, 8 * r);
+        Done(v, Work(v));
+        _readG[r] = v;
+        return v;
+    }
+    public void WriteG(int r, XVal v) => _pendG[r] = v;
+
+    public XVal Alu(int op, XVal a, XVal b, ulong folded)
+    {
+        if (a.IsConst && b.IsConst) return new XVal(-1, folded);
+        var v = NewVal();
+        Reg w = Work(v);
+        Copy(w, a);
+        if (b.IsConst && FitsImm32(b.Value)) A.AluImm(op, w, (int)b.Value);
+        else A.Alu(op, w, Src(b, Reg.Rcx));
+        return Done(v, w);
+    }
+
+    public XVal Mul(XVal a, XVal b)
+    {
+        if (a.IsConst && b.IsConst) return new XVal(-1, a.Value * b.Value);
+        var v = NewVal();
+        Reg w = Work(v);
+        Copy(w, a);
+        A.IMul(w, Src(b, Reg.Rcx));
+        return Done(v, w);
+    }
+
+    public XVal MulHighU(XVal a, XVal b)
+    {
+        if (a.IsConst && b.IsConst) return new XVal(-1, Architecture.Semantics.Alu.MulHighU(a.Value, b.Value));
+        Copy(Reg.Rax, a);
+        A.Mul(Src(b, Reg.Rcx));
+        return St(Reg.Rdx);
+    }
+
+    public XVal Shift(int op, XVal a, XVal n, bool wide, ulong folded)
+    {
+        if (a.IsConst && n.IsConst) return new XVal(-1, folded);
+        var v = NewVal();
+        Reg w = Work(v);
+        if (!n.IsConst) Copy(Reg.Rcx, n);
+        Copy(w, a);
+        if (n.IsConst) A.ShiftImm(op, w, (byte)(n.Value & (wide ? 63UL : 31UL)), wide);
+        else A.ShiftCl(op, w, wide);
+        // (a 32-bit rotate zero-extends: RotateLeft((uint)a, n) is a uint)
+        return Done(v, w);
+    }
+
+    public enum UnaryOp { Trunc32, SExt8, SExt16, SExt32, Swap16, Swap32, Swap64 }
+
+    public XVal Unary(UnaryOp op, XVal a)
+    {
+        if (a.IsConst)
+        {
+            ulong c = a.Value;
+            return new XVal(-1, op switch
+            {
+                UnaryOp.Trunc32 => (uint)c,
+                UnaryOp.SExt8 => (ulong)(sbyte)c,
+                UnaryOp.SExt16 => (ulong)(short)c,
+                UnaryOp.SExt32 => (ulong)(int)c,
+                UnaryOp.Swap16 => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ushort)c),
+                UnaryOp.Swap32 => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)c),
+                _ => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(c),
+            });
+        }
+        var v = NewVal();
+        Reg w = Work(v);
+        Reg src = Src(a, w);
+        switch (op)
+        {
+            case UnaryOp.Trunc32: A.MovRR32(w, src); break;
+            case UnaryOp.SExt8: A.MovSx8(w, src); break;
+            case UnaryOp.SExt16: A.MovSx16(w, src); break;
+            case UnaryOp.SExt32: A.MovSx32(w, src); break;
+            case UnaryOp.Swap16: Copy(w, a); A.Rol16By8(w); A.AluImm(And, w, 0xFFFF, w: false); break;
+            case UnaryOp.Swap32: A.MovRR32(w, src); A.Bswap(w, false); break;
+            default: Copy(w, a); A.Bswap(w, true); break;
+        }
+        return Done(v, w);
+    }
+
+    /// <summary>Leading zero bits of a 64-bit value (64 for 0): 63 - bsr(a), with bsr taken as -1 for 0.</summary>
+    public XVal LeadingZeros(XVal a)
+    {
+        var v = NewVal();
+        A.Bsr(Reg.Rax, Src(a, Reg.Rcx));   // ZF: a is 0
+        A.MovImm(Reg.Rdx, ulong.MaxValue);
+        A.CMov(Cond.E, Reg.Rax, Reg.Rdx);
+        A.MovImm(Reg.Rcx, 63);
+        A.Alu(Sub, Reg.Rcx, Reg.Rax);
+        return Done(v, Reg.Rcx);
+    }
+
+    public XVal Compare(Cond c, XVal a, XVal b, bool folded)
+    {
+        if (a.IsConst && b.IsConst) return new XVal(-1, folded ? 1UL : 0);
+        Reg ra = Src(a, Reg.Rax);
+        if (b.IsConst && FitsImm32(b.Value)) A.AluImm(Cmp, ra, (int)b.Value);
+        else A.Alu(Cmp, ra, Src(b, Reg.Rcx));
+        A.SetCc(c, Reg.Rax);
+        return St(Reg.Rax);
+    }
+
+    public XVal Select(XVal cond, XVal a, XVal b)
+    {
+        if (cond.IsConst) return cond.Value != 0 ? a : b;
+        var v = NewVal();
+        Reg w = Work(v);
+        Copy(w, b);
+        Reg c = Src(cond, Reg.Rdx);
+        A.Test(c, c);
+        A.CMov(Cond.NE, w, Src(a, Reg.Rcx));
+        return Done(v, w);
+    }
+
+    // ---- storage: the interpreter's data caches (Cpu.ReadPtr / WritePtr), hit or leave ----
+
+    /// <summary>
+    /// Looks up the page of the address in rax in the read or write cache (rax kept); on a hit r9 is the entry's
+    /// addend (host address = r9 + rax), on a miss, or an operand of <paramref name="size"/> bytes crossing the page, the
+    /// instruction exits.
+    /// </summary>
+    private void Lookup(bool write, int size)
+    {
+        int tlb = write ? s_offWriteTlb : s_offReadTlb;
+        if (size > 1)
+        {
+            A.MovRR32(Reg.Rcx, Reg.Rax);
+            A.AluImm(And, Reg.Rcx, (int)Cpu.PageMask, w: false);
+            A.AluImm(Cmp, Reg.Rcx, 4096 - size, w: false);
+            A.Jcc(Cond.A, _exit);
+        }
+        A.MovRR(Reg.Rdx, Reg.Rax);
+        A.ShiftImm(X64Assembler.Shr, Reg.Rdx, 12);
+        A.MovRR32(Reg.Rcx, Reg.Rdx);
+        A.AluImm(And, Reg.Rcx, Cpu.DataTlbSets - 1, w: false);
+        A.ShiftImm(X64Assembler.Shl, Reg.Rcx, (byte)System.Numerics.BitOperations.Log2((uint)(Cpu.DataTlbWays * Unsafe.SizeOf<TlbEntry>())), w: false);
+        A.MovRR(Reg.R8, Base);
+        A.Alu(X64Assembler.Add, Reg.R8, Reg.Rcx);
+        int hit = A.NewLabel();
+        A.AluMem(Cmp, Reg.Rdx, Reg.R8, tlb);
+        A.Jcc(Cond.E, hit);
+        A.AluMem(Cmp, Reg.Rdx, Reg.R8, tlb + Unsafe.SizeOf<TlbEntry>());
+        A.Jcc(Cond.NE, _exit);
+        A.AluImm(X64Assembler.Add, Reg.R8, Unsafe.SizeOf<TlbEntry>());
+        A.Bind(hit);
+        A.Load64(Reg.R9, Reg.R8, tlb + 8);
+    }
+
+    public XVal Load(int size, XVal addr)
+    {
+        // a load after a held-back store of the same instruction would not see it
+        if (_stores.Count > 0 || size is not (1 or 2 or 4 or 8)) throw NativeUnsupportedException.Instance;
+        Copy(Reg.Rax, addr);
+        Lookup(write: false, size);
+        var v = NewVal();
+        Reg w = Work(v);
+        switch (size)
+        {
+            case 1: A.Load8Zx(w, Reg.R9, 0, Reg.Rax); break;
+            case 2: A.Load16Zx(w, Reg.R9, 0, Reg.Rax); A.Rol16By8(w); break;
+            case 4: A.Load32(w, Reg.R9, 0, Reg.Rax); A.Bswap(w, false); break;
+            default: A.Load64(w, Reg.R9, 0, Reg.Rax); A.Bswap(w, true); break;
+        }
+        return Done(v, w);
+    }
+
+    public void Store(int size, XVal addr, XVal value)
+    {
+        if (size is not (1 or 2 or 4 or 8)) throw NativeUnsupportedException.Instance;
+        Copy(Reg.Rax, addr);
+        Lookup(write: true, size);
+        A.Alu(X64Assembler.Add, Reg.R9, Reg.Rax);
+        _stores.Add((size, St(Reg.R9), value));
+    }
+
+    /// <summary>The operand's first and last bytes must be in the data cache (the interpreter's check raises otherwise).</summary>
+    public void Probe(XVal addr, int len, bool write)
+    {
+        if (len <= 0) return;
+        Copy(Reg.Rax, addr);
+        Lookup(write, 1);
+        Copy(Reg.Rax, addr);
+        A.AluImm(X64Assembler.Add, Reg.Rax, len - 1);
+        MaskAddress(Reg.Rax);
+        Lookup(write, 1);
+    }
+
+    // ---- condition code and control ----
+
+    public void SetCc(CcOp op, XVal src, XVal dst, XVal vr, bool constOnly = false)
+    {
+        _ccPending = true;
+        _ccConstOnly = constOnly;
+        _ccOp = op;
+        _ccSrc = src; _ccDst = dst; _ccVr = vr;
+    }
+
+    public XVal CcMatches(X64Backend b, int mask)
+    {
+        if (_ccPending) return CcRules.Matches(b, _ccOp, mask, _ccConstOnly ? b.Const(0) : _ccSrc, _ccDst);
+        if ((mask & 15) == 0) return b.Const(0);
+        if ((mask & 15) == 15) return b.Const(1);
+        if (_knownOp is CcOp op) return CcRules.Matches(b, op, mask, LoadField(s_offCcSrc), LoadField(s_offCcDst));
+        // set before the block: the rules for the condition code's current rule, chosen at run time
+        var result = NewVal();
+        int done = A.NewLabel();
+        int saved = _slots, savedRegs = _regs;
+        foreach (CcOp o in s_dispatchOrder)
+        {
+            var mark = A.Mark();
+            int next = A.NewLabel();
+            try
+            {
+                A.Load8Zx(Reg.Rax, Base, s_offCcOp);
+                A.AluImm(Cmp, Reg.Rax, (int)o, w: false);
+                A.Jcc(Cond.NE, next);
+                XVal m = CcRules.Matches(b, o, mask, o == CcOp.Const ? b.Const(0) : LoadField(s_offCcSrc), LoadField(s_offCcDst));
+                Copy(Work(result), m);
+                Done(result, Work(result));
+                A.Jmp(done);
+                A.Bind(next);
+            }
+            catch (NativeUnsupportedException) { A.Rollback(mark); }
+            _slots = saved;
+            _regs = savedRegs;
+        }
+        A.Jmp(_exit);
+        A.Bind(done);
+        return result;
+    }
+
+    /// <summary>Rules in the order the run-time dispatch tests them (the commonest first).</summary>
+    private static readonly CcOp[] s_dispatchOrder =
+    [
+        CcOp.CompareSigned64, CcOp.CompareSigned32, CcOp.CompareLogical64, CcOp.CompareLogical32, CcOp.Sign64, CcOp.Sign32,
+        CcOp.NonZero64, CcOp.NonZero32, CcOp.Const, CcOp.TestUnderMask,
+    ];
+
+    private XVal LoadField(int off)
+    {
+        var v = NewVal();
+        A.Load64(Work(v), Base, off);
+        return Done(v, Work(v));
+    }
+
+    public void JumpIf(XVal cond, XVal target)
+    {
+        if (_jumpCond != null) throw NativeUnsupportedException.Instance;
+        _jumpCond = cond;
+        _jumpTarget = target;
+    }
+
+    /// <summary>Leaves before the instruction completes when <paramref name="cond"/> is non-zero (the interpreter raises).</summary>
+    public void ExitIf(XVal cond)
+    {
+        if (cond.IsConst) { if (cond.Value != 0) A.Jmp(_exit); return; }
+        Reg c = Src(cond, Reg.Rax);
+        A.Test(c, c);
+        A.Jcc(Cond.NE, _exit);
+    }
+}

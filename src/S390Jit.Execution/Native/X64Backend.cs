@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using S390Jit.Architecture.Fp;
+using S390Jit.Architecture.Semantics;
+using S390Jit.Architecture.State;
+
+namespace S390Jit.Execution.Native;
+
+/// <summary>A value of the native backend: a constant known at translation, or a slot of the native frame.</summary>
+public readonly struct XVal
+{
+    internal readonly int Slot; // -1: constant
+    internal readonly ulong Value;
+    internal XVal(int slot, ulong value) { Slot = slot; Value = value; }
+    public bool IsConst => Slot < 0;
+}
+
+/// <summary>A body used an operation the native tier does not translate: the instruction stays with the first tier.</summary>
+public sealed class NativeUnsupportedException() : Exception("not translated natively")
+{
+    public static readonly NativeUnsupportedException Instance = new();
+}
+
+/// <summary>
+/// The native first tier's backend for simple semantic bodies: each operation emits x86-64 code through
+/// <see cref="NativeEmitter"/> (or folds constants). Running a body with it translates one instruction; the
+/// instruction's effects (registers, stores, condition code, branch) are held back and committed together at its end,
+/// so an exit before that (a data-cache miss, an overflow or trap the interpreter must raise) leaves the state as
+/// before the instruction, and the first tier executes it from there.
+/// </summary>
+public readonly struct X64Backend(NativeEmitter e) : IBackend<XVal>
+{
+    public ulong InstrAddr => e.InstrAddr;
+    public ulong NextAddr => e.NextAddr;
+    public int AddressingMode => e.Mode;
+    public ulong AddrMask => e.AddrMask;
+
+    public XVal Const(ulong v) => new(-1, v);
+    public XVal G(int r) => e.ReadG(r);
+    public void SetG(int r, XVal v) => e.WriteG(r, v);
+    public XVal G32(int r) => Trunc32(e.ReadG(r));
+    public void SetG32(int r, XVal v) => e.WriteG(r, Or(And(e.ReadG(r), Const(0xFFFF_FFFF_0000_0000UL)), Trunc32(v)));
+    public XVal G32H(int r) => ShrU(e.ReadG(r), Const(32));
+    public void SetG32H(int r, XVal v) => e.WriteG(r, Or(And(e.ReadG(r), Const(0xFFFF_FFFFUL)), Shl(v, Const(32))));
+
+    public XVal Add(XVal a, XVal b) => e.Alu(X64Assembler.Add, a, b, a.Value + b.Value);
+    public XVal Sub(XVal a, XVal b) => e.Alu(X64Assembler.Sub, a, b, a.Value - b.Value);
+    public XVal Mul(XVal a, XVal b) => e.Mul(a, b);
+    public XVal MulHighU(XVal a, XVal b) => e.MulHighU(a, b);
+    public XVal And(XVal a, XVal b) => e.Alu(X64Assembler.And, a, b, a.Value & b.Value);
+    public XVal Or(XVal a, XVal b) => e.Alu(X64Assembler.Or, a, b, a.Value | b.Value);
+    public XVal Xor(XVal a, XVal b) => e.Alu(X64Assembler.Xor, a, b, a.Value ^ b.Value);
+    public XVal Shl(XVal a, XVal n) => e.Shift(X64Assembler.Shl, a, n, true, a.Value << (int)n.Value);
+    public XVal ShrU(XVal a, XVal n) => e.Shift(X64Assembler.Shr, a, n, true, a.Value >> (int)n.Value);
+    public XVal ShrS(XVal a, XVal n) => e.Shift(X64Assembler.Sar, a, n, true, (ulong)((long)a.Value >> (int)n.Value));
+    public XVal Rotl(XVal a, XVal n) => e.Shift(X64Assembler.Rol, a, n, true, System.Numerics.BitOperations.RotateLeft(a.Value, (int)n.Value));
+    public XVal Rotl32(XVal a, XVal n) => e.Shift(X64Assembler.Rol, a, n, false, System.Numerics.BitOperations.RotateLeft((uint)a.Value, (int)n.Value));
+    public XVal Trunc32(XVal a) => e.Unary(NativeEmitter.UnaryOp.Trunc32, a);
+    public XVal SExt8(XVal a) => e.Unary(NativeEmitter.UnaryOp.SExt8, a);
+    public XVal SExt16(XVal a) => e.Unary(NativeEmitter.UnaryOp.SExt16, a);
+    public XVal SExt32(XVal a) => e.Unary(NativeEmitter.UnaryOp.SExt32, a);
+    public XVal ByteSwap(XVal a, int size) => e.Unary(size == 2 ? NativeEmitter.UnaryOp.Swap16 : size == 4 ? NativeEmitter.UnaryOp.Swap32 : NativeEmitter.UnaryOp.Swap64, a);
+    public XVal PopCountBytes(XVal a) => a.IsConst ? Const(Alu.PopCountBytes(a.Value)) : throw NativeUnsupportedException.Instance;
+    public XVal LeadingZeros(XVal a) => a.IsConst ? Const((ulong)System.Numerics.BitOperations.LeadingZeroCount(a.Value)) : e.LeadingZeros(a);
+
+    public XVal Eq(XVal a, XVal b) => e.Compare(Cond.E, a, b, a.Value == b.Value);
+    public XVal LtS(XVal a, XVal b) => e.Compare(Cond.L, a, b, (long)a.Value < (long)b.Value);
+    public XVal LtU(XVal a, XVal b) => e.Compare(Cond.B, a, b, a.Value < b.Value);
+    public XVal Select(XVal cond, XVal a, XVal b) => e.Select(cond, a, b);
+
+    public XVal Addr(int x, int b, long d)
+    {
+        XVal s = Const((ulong)d);
+        if (x != 0) s = Add(e.ReadG(x), s);
+        if (b != 0) s = Add(e.ReadG(b), s);
+        return e.AddrMask == ~0UL ? s : And(s, Const(e.AddrMask));
+    }
+    public XVal Load(int size, XVal addr) => e.Load(size, addr);
+    public void Store(int size, XVal addr, XVal value) => e.Store(size, addr, value);
+    public void Probe(XVal addr, int len, bool write) => e.Probe(addr, len, write);
+    public void ChargeCycles(ulong cycles) => e.ExtraCycles += cycles;
+
+    public void SetCc(CcOp op, XVal src, XVal dst, XVal vr) => e.SetCc(op, src, dst, vr);
+    public void SetCcConst(int cc) => e.SetCc(CcOp.Const, default, Const((ulong)cc), default, constOnly: true);
+    public XVal CcMatches(int mask) => e.CcMatches(this, mask);
+
+    public void JumpIf(XVal cond, XVal target) => e.JumpIf(cond, target);
+    public void FixedOverflowIf(XVal cond) => e.ExitIf(cond);
+    public bool FixedOverflowOff => false;
+    public void TrapIf(XVal cond) => e.ExitIf(cond);
+    public void Raise(ushort code) => throw NativeUnsupportedException.Instance;
+
+    public XVal F(int r) => throw NativeUnsupportedException.Instance;
+    public void SetF(int r, XVal v) => throw NativeUnsupportedException.Instance;
+    public void CheckAfpRegister(int r) => throw NativeUnsupportedException.Instance;
+    public XVal VD(int v, int d) => throw NativeUnsupportedException.Instance;
+    public void SetVD(int v, int d, XVal value) => throw NativeUnsupportedException.Instance;
+    public void CheckBfpControl() => throw NativeUnsupportedException.Instance;
+    public XVal Bfp(BfpOp op, BinaryFormat f, XVal a, XVal b, XVal c) => throw NativeUnsupportedException.Instance;
+    public void BfpTrap() => throw NativeUnsupportedException.Instance;
+    public void BfpCompare(BinaryFormat f, XVal a, XVal b, bool signaling) => throw NativeUnsupportedException.Instance;
+    public void SetBfpResultCc(BinaryFormat f, XVal v) => throw NativeUnsupportedException.Instance;
+}
