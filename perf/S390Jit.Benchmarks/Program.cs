@@ -87,7 +87,7 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "tier1-cpu")
         {
-            FirstTierBenchmarks.CpuReport(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? args[2..] : ["interp", "tier1"]);
+            FirstTierBenchmarks.CpuReport(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? args[2..] : ["interp", "tier1-managed", "tier1"]);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -9,7 +9,8 @@ namespace S390Jit.Benchmarks;
 
 /// <summary>
 /// The first tier (issue 14): guests run by the pre-decoded threaded interpreter alone (engine "tier1", nothing
-/// compiled) against the reference stepper (engine "interp"). Machine creation and loading are outside the
+/// compiled; its blocks translated to native code after a few entries, <see cref="S390Jit.Execution.Native.NativeBlocks"/>;
+/// "tier1-managed": without that translation) against the reference stepper (engine "interp"). Machine creation and loading are outside the
 /// measured call; divide by the instruction count printed in the setup for time per guest instruction
 /// (or use <c>tier1-cpu</c>, which reports M instructions/s of process CPU time).
 /// </summary>
@@ -25,7 +26,7 @@ public class FirstTierBenchmarks
     [Params("sieve", "crc32", "qsort", "bytecode")]
     public string Guest { get; set; } = "sieve";
 
-    [Params("interp", "tier1")]
+    [Params("interp", "tier1-managed", "tier1")]
     public string Engine { get; set; } = "tier1";
 
     [GlobalSetup]
@@ -42,7 +43,8 @@ public class FirstTierBenchmarks
     [IterationSetup]
     public void IterationSetup()
     {
-        _machine = new Machine(new MachineOptions { Console = Stream.Null, Engine = Engine, Append = Append });
+        S390Jit.Execution.Native.NativeBlocks.Enabled = Engine != "tier1-managed" && S390Jit.Execution.Native.ExecutableMemory.Available;
+        _machine = new Machine(new MachineOptions { Console = Stream.Null, Engine = Engine == "tier1-managed" ? "tier1" : Engine, Append = Append });
         _machine.LoadKernel(_elf);
     }
 
@@ -125,7 +127,7 @@ public unsafe class FirstTierDispatchBenchmarks
         m.Run();
     }
 
-    [Params("interp", "tier1")]
+    [Params("interp", "tier1-managed", "tier1")]
     public string Engine { get; set; } = "tier1";
 
     [Benchmark(OperationsPerInvoke = 2 * Calls)]

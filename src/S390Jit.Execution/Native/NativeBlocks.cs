@@ -12,7 +12,9 @@ namespace S390Jit.Execution.Native;
 /// operands other than 1, 2, 4 and 8 bytes...) or that has checks (no simple body in the first tier). The first tier calls
 /// the code where it would run the block's fast loop (no event can be due inside the block, no PER) and goes on with its
 /// own loop from the instruction the code stopped before. Only on Linux x86-64 (<see cref="ExecutableMemory"/>);
-/// S390JIT_NATIVE=0 turns it off.
+/// S390JIT_NATIVE=0 turns it off. Translation costs ~1 us per guest instruction (RyuJIT: ~36 per instruction of a region);
+/// the code runs the first tier's instructions at 2-3x its managed loop's speed; what it does not remove is the loop's
+/// per-block work between blocks (successor lookup, heat, events), about 40 % of the time on the decompressor.
 /// </summary>
 public static unsafe class NativeBlocks
 {
@@ -25,15 +27,17 @@ public static unsafe class NativeBlocks
     /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
     private static readonly StreamWriter? s_dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
 
-    /// <summary>Counters for --stats and the measurements: blocks translated, instructions translated, translation time.</summary>
-    private static readonly HashSet<Architecture.Isa.InsnDef> s_untranslatable = new();
+    /// <summary>Rows whose body did not translate once (exceptions cost tens of microseconds: they are not tried again).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Architecture.Isa.InsnDef, bool> s_untranslatable = new();
     /// <summary>The emitter, reused for every block (translation runs on the vcpu thread that found the block warm).</summary>
     [ThreadStatic] private static NativeEmitter? t_emitter;
     private static NativeEmitter s_emitter => t_emitter ??= new NativeEmitter();
 
+    /// <summary>
+    /// Counters for --stats (process totals): blocks translated, their instructions, translation time (Stopwatch ticks),
+    /// blocks not translated, calls of native code and the instructions they completed.
+    /// </summary>
     public static long Blocks, Instructions, Ticks, Failed, Calls, Ran;
-
-
 
     /// <summary>Translates <paramref name="b"/> (or its first instructions); false when not even its first translates.</summary>
     public static bool Compile(Cpu cpu, DecodedBlock b)
@@ -51,7 +55,7 @@ public static unsafe class NativeBlocks
             for (; k < insns.Length; k++)
             {
                 ref var d = ref insns[k];
-                if (d.Body == null || s_untranslatable.Contains(d.Insn.Def)) break;
+                if (d.Body == null || s_untranslatable.ContainsKey(d.Insn.Def)) break;
                 var mark = e.A.Mark();
                 e.Begin(k, d.Addr, d.Next);
                 bool goesOn;
@@ -62,8 +66,7 @@ public static unsafe class NativeBlocks
                 }
                 catch (NativeUnsupportedException)
                 {
-                    // (exceptions cost tens of microseconds: a row that failed once is not tried again)
-                    s_untranslatable.Add(d.Insn.Def);
+                    s_untranslatable[d.Insn.Def] = true;
                     e.A.Rollback(mark);
                     e.Abandon();
                     break;
