@@ -54,6 +54,12 @@ public partial class Cpu
     /// </summary>
     public ulong JitEventBase;
     /// <summary>
+    /// The native first tier's state across a call (S390Jit.Execution.Native): the block descriptor whose code returned,
+    /// and the instructions its chains may still run before they return to the first tier's loop.
+    /// </summary>
+    public nint NativeLast;
+    public long NativeBudget;
+    /// <summary>
     /// Compiled-code chaining (S390JIT_CHAIN_IN_CODE): a region's constant exit runs the linked region itself (a tail
     /// call) while <see cref="PswMask"/> equals this value; the dispatcher sets it to the mask of its chained runs and
     /// back to all ones (never a PSW mask: bits 24-30 are zero in a valid one) outside them. Each such run stores the

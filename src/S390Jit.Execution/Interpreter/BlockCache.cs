@@ -145,7 +145,7 @@ public sealed unsafe class BlockCache
     /// execution fell through a conditional branch inside a block to it.
     /// </summary>
     public bool Entered(RegionKey key) =>
-        (_blocks.TryGetValue(key, out var b) && b.Heat != 0) || (_inner.TryGetValue(key, out var i) && i.Block.Reached > i.Index);
+        (_blocks.TryGetValue(key, out var b) && (b.Heat != 0 || (b.Desc != 0 && ((Native.NativeDesc*)b.Desc)->Chained != 0))) || (_inner.TryGetValue(key, out var i) && i.Block.Reached > i.Index);
 
     /// <summary>
     /// A watched frame was stored into at the chunks of <paramref name="chunks"/>: its blocks with bytes there are stale
@@ -161,7 +161,7 @@ public sealed unsafe class BlockCache
         {
             var b = list[i];
             ulong mine = Chunks(b, frame);
-            if (b.Stale || (mine & chunks) != 0) { b.Stale = true; continue; }
+            if (b.Stale || (mine & chunks) != 0) { MarkStale(b); continue; }
             left |= mine;
             list[keep++] = b;
         }
@@ -185,7 +185,7 @@ public sealed unsafe class BlockCache
     public void Clear()
     {
         foreach (var list in _byFrame.Values)
-            foreach (var b in list) b.Stale = true;
+            foreach (var b in list) MarkStale(b);
         _byFrame.Clear();
         _blocks.Clear();
         _inner.Clear();
@@ -244,6 +244,7 @@ public sealed unsafe class BlockCache
             }
             if (b == null) return cpu.Step();
         }
+        if (b.Desc != 0) FoldChained(b);
         if (sink != null && b.Heat >= 0)
         {
             // the T-th entry (T = HotThreshold) asks the optimising tier, as does every later one while the key has
@@ -266,8 +267,8 @@ public sealed unsafe class BlockCache
         while (true)
         {
             watch.CodeModified = false;
+            var x = Execute(cpu, ref b, watch, mask, ref budget, out int at);
             var insns = b.Insns;
-            var x = Execute(cpu, b, insns, watch, mask, out int at);
             BlocksRun++;
             if (x != Continue) { if (x == Stop) EndStop++; return x == Stop ? CpuExit.None : x; }
             if (at > b.Reached) b.Reached = at;
@@ -298,6 +299,11 @@ public sealed unsafe class BlockCache
                 if (s == null) { EndNoBlock++; return CpuExit.None; }
                 if (fell) b.FallThrough = s; else exit.Taken = s;
             }
+            if (s.Desc != 0)
+            {
+                FoldChained(s);
+                if (b.Desc != 0 && last) Link(b, s, fell, sink);
+            }
             if (s.Heat >= 0 && sink != null)
             {
                 // its T-th entry (or a later one, while hot) goes through the engine's loop, unless the loop found no
@@ -311,6 +317,38 @@ public sealed unsafe class BlockCache
             }
             b = s;
         }
+    }
+
+    /// <summary>The entries native chains made into <paramref name="s"/> since the last time, added to its heat.</summary>
+    private static void FoldChained(DecodedBlock s)
+    {
+        var d = (Native.NativeDesc*)s.Desc;
+        long c = d->Chained;
+        if (c == 0) return;
+        d->Chained = 0;
+        if (s.Heat >= 0) s.Heat = (int)Math.Min(int.MaxValue, s.Heat + c * s.HeatStep);
+    }
+
+    /// <summary>
+    /// Lets the native code of <paramref name="b"/> go on in <paramref name="s"/> (its successor after falling through or
+    /// branching) without this loop: only in the same page and frame (no translation check needed, as in this loop), and
+    /// for as many entries as leave <paramref name="s"/> short of the hot threshold (its heat is counted when this loop
+    /// sees it again).
+    /// </summary>
+    private void Link(DecodedBlock b, DecodedBlock s, bool fell, IHotBlockSink? sink)
+    {
+        if (s.Host != b.Host || s.Key.Address >> 12 != b.Key.Address >> 12 || s.Host2 != null || b.Host2 != null || s.Stale) return;
+        var bd = (Native.NativeDesc*)b.Desc;
+        var sd = (Native.NativeDesc*)s.Desc;
+        if (fell) bd->LinkFall = s.Desc; else bd->LinkTaken = s.Desc;
+        sd->Credit = sink == null || s.Heat < 0 ? long.MaxValue / 2 : Math.Max(0, ((long)HotThreshold - s.Heat) / s.HeatStep - 2);
+    }
+
+    /// <summary>Marks a block stale (and its native descriptor, so that no chain enters it).</summary>
+    private static void MarkStale(DecodedBlock b)
+    {
+        b.Stale = true;
+        if (b.Desc != 0) ((Native.NativeDesc*)b.Desc)->Alive = 0;
     }
 
     /// <summary>
@@ -348,8 +386,9 @@ public sealed unsafe class BlockCache
     /// a branch that was taken).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static CpuExit Execute(Cpu cpu, DecodedBlock b, DecodedInsn[] insns, CodeWatch watch, ulong mask, out int at)
+    private static CpuExit Execute(Cpu cpu, ref DecodedBlock b, CodeWatch watch, ulong mask, ref int budget, out int at)
     {
+        var insns = b.Insns;
         // no event is due at any boundary of this run (the cycles it can add stay below the next event) and no PER event
         // can be recognised in it: the loop without the event check
         ulong cycles = cpu.Cycles, ev = cpu.EventCycle;
@@ -358,9 +397,19 @@ public sealed unsafe class BlockCache
             int start = 0;
             if (b.Native != 0 || (b.NativeCountdown > 0 && --b.NativeCountdown == 0 && Native.NativeBlocks.Compile(cpu, b)))
             {
-                // the native code runs the block's first instructions (all, or up to one it leaves to this loop)
+                // the native code runs the block's first instructions (all, or up to one it leaves to this loop), and may
+                // go on in the blocks this loop linked after it (NativeDesc): it accounts those itself, and says which
+                // block it returned from (Cpu.NativeLast); this loop accounts that block's instructions
                 int nr;
+                cpu.NativeBudget = budget;
                 fixed (Regs16* g = &cpu.G) nr = ((delegate* unmanaged[SuppressGCTransition]<Regs16*, int>)b.Native)(g);
+                if (cpu.NativeLast != b.Desc)
+                {
+                    b = (DecodedBlock)GCHandle.FromIntPtr(((Native.NativeDesc*)cpu.NativeLast)->Handle).Target!;
+                    insns = b.Insns;
+                    Native.NativeBlocks.Ran += budget - cpu.NativeBudget;
+                    budget = (int)cpu.NativeBudget;
+                }
                 int k = nr & 0xFFFF;
                 Native.NativeBlocks.Calls++;
                 Native.NativeBlocks.Ran += k;
@@ -584,7 +633,7 @@ public sealed unsafe class BlockCache
             }
         }
         if (b != null && Valid(cpu, b)) return b;
-        if (b != null) StaleDecodes++;
+        if (b != null) { StaleDecodes++; if (b.Desc != 0) ((Native.NativeDesc*)b.Desc)->Alive = 0; }
         b = Decode(cpu, key);
         if (b == null) return null;
         if (_blocks.Count >= MaxBlocks) Clear();
@@ -682,6 +731,8 @@ public sealed unsafe class BlockCache
             Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
             FastCycles = fast,
             HeatStep = Math.Max(1, (n + 2) / 8),
+            NativeCountdown = !Native.NativeBlocks.Enabled || fast == ulong.MaxValue ? 0
+                : HotThreshold == int.MaxValue ? Native.NativeBlocks.AfterAlone : Native.NativeBlocks.After,
         };
         AddToFrame(frame, block);
         if (host2 != null) AddToFrame(frame2, block);

@@ -104,6 +104,8 @@ public sealed unsafe class DecodedBlock
     /// </summary>
     public nint Native;
     public ulong[]? NativeCycles;
-    /// <summary>Entries left before the block is translated (0: translated or never).</summary>
-    public int NativeCountdown = S390Jit.Execution.Native.NativeBlocks.Enabled ? S390Jit.Execution.Native.NativeBlocks.After : 0;
+    /// <summary>The block's <see cref="S390Jit.Execution.Native.NativeDesc"/> (unmanaged), or 0: what native chains read of it.</summary>
+    public nint Desc;
+    /// <summary>Entries left before the block is translated (0: translated or never; set by the first tier when it decodes the block).</summary>
+    public int NativeCountdown;
 }

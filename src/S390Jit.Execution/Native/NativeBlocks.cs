@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using S390Jit.Architecture.Semantics;
 using S390Jit.Architecture.State;
 using S390Jit.Execution.Interpreter;
@@ -21,8 +22,15 @@ public static unsafe class NativeBlocks
     /// <summary>Blocks decoded from now on are translated (tests switch it; S390JIT_NATIVE=0 clears it).</summary>
     public static bool Enabled = ExecutableMemory.Available && Environment.GetEnvironmentVariable("S390JIT_NATIVE") != "0";
 
-    /// <summary>Entries of a block before it is translated (S390JIT_NATIVE_AFTER).</summary>
-    public static int After = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_AFTER"), out int n) && n > 0 ? n : 4;
+    /// <summary>
+    /// Entries of a block before it is translated: <see cref="After"/> under the JIT (200: translating every block after 4
+    /// entries cost the kernel boot ~0.2 s of translation on the vcpu thread, most of it for blocks that ran a few dozen
+    /// times; from 200 on the boot is even with the first tier's own loop), <see cref="AfterAlone"/> for the first tier alone
+    /// (<c>--engine tier1</c>: nothing else will compile the block). S390JIT_NATIVE_AFTER=N sets both.
+    /// </summary>
+    public static int After = AfterSetting() ?? 200;
+    public static int AfterAlone = AfterSetting() ?? 4;
+    private static int? AfterSetting() => int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_AFTER"), out int n) && n > 0 ? n : null;
 
     /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
     private static readonly StreamWriter? s_dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
@@ -47,7 +55,8 @@ public static unsafe class NativeBlocks
         {
             NativeEmitter.LearnOffsets(cpu);
             var e = s_emitter;
-            e.Reset(b.Key.Mode);
+            var desc = (NativeDesc*)NativeMemory.AllocZeroed((nuint)sizeof(NativeDesc));
+            e.Reset(b.Key.Mode, (nint)desc);
             var be = new X64Backend(e);
             var insns = b.Insns;
             var cycles = new ulong[insns.Length + 1];
@@ -62,6 +71,10 @@ public static unsafe class NativeBlocks
                 try
                 {
                     SimpleBodies<X64Backend, XVal>.For(d.Insn.Def)(be, ref d.Insn);
+                    e.IsLast = k == insns.Length - 1;
+                    e.BlockInsns = k + 1;
+                    e.BlockCycles = cycles[k] + d.Cycles + e.ExtraCycles;
+                    e.LastLength = d.Length;
                     goesOn = e.Commit();
                 }
                 catch (NativeUnsupportedException)
@@ -74,8 +87,8 @@ public static unsafe class NativeBlocks
                 cycles[k + 1] = cycles[k] + d.Cycles + e.ExtraCycles;
                 if (!goesOn) { k++; break; }
             }
-            if (k == 0) { Failed++; return false; }
-            e.Return(k);
+            if (k == 0) { Failed++; NativeMemory.Free(desc); return false; }
+            if (k == insns.Length) e.ChainOrReturn(taken: false); else e.Return(k);
             e.EmitExits();
             int entry = e.EmitEntryAndReturn();
             var bytes = e.A.Finish();
@@ -88,9 +101,15 @@ public static unsafe class NativeBlocks
                 }
             byte* p = ExecutableMemory.Place(bytes);
             if (s_dump != null) lock (s_dump) { s_dump.WriteLine($"at {(nint)p:x}"); s_dump.Flush(); }
-            if (p == null) { Failed++; return false; }
+            if (p == null) { Failed++; NativeMemory.Free(desc); return false; }
             b.NativeCycles = cycles;
             b.Native = (nint)(p + entry);
+            desc->Code = b.Native;
+            desc->Addr = b.Key.Address;
+            desc->FastCycles = b.FastCycles;
+            desc->Alive = 1;
+            desc->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(b, GCHandleType.Weak));
+            b.Desc = (nint)desc;
             Blocks++;
             Instructions += k;
             return true;

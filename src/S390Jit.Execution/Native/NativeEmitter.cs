@@ -24,6 +24,7 @@ public sealed class NativeEmitter
 
     // field offsets from G (the same for every Cpu: fields of one class)
     private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offCcVr, s_offPswAddr, s_offBear;
+    private static int s_offCycles, s_offInstructions, s_offEventCycle, s_offIssueAddr, s_offInstrAddr, s_offInstrLength, s_offLast, s_offBudget;
     private static bool s_offsetsKnown;
 
     public ulong InstrAddr, NextAddr, AddrMask;
@@ -56,6 +57,14 @@ public sealed class NativeEmitter
         s_offCcVr = Off(cpu, ref cpu.CcVr);
         s_offPswAddr = Off(cpu, ref cpu.PswAddr);
         s_offBear = Off(cpu, ref cpu.Bear);
+        s_offCycles = Off(cpu, ref cpu.Cycles);
+        s_offInstructions = Off(cpu, ref cpu.Instructions);
+        s_offEventCycle = Off(cpu, ref cpu.EventCycle);
+        s_offIssueAddr = Off(cpu, ref cpu.IssueAddr);
+        s_offInstrAddr = Off(cpu, ref cpu.InstrAddr);
+        s_offInstrLength = Off(cpu, ref cpu.InstrLength);
+        s_offLast = Off(cpu, ref cpu.NativeLast);
+        s_offBudget = Off(cpu, ref cpu.NativeBudget);
         s_offsetsKnown = true;
     }
 
@@ -71,11 +80,21 @@ public sealed class NativeEmitter
     private int _maxRegs;
     private bool _usedSlots;
     private int _ret;
+    private nint _desc;
+
+    /// <summary>
+    /// Set by the translator before <see cref="Commit"/> of an instruction: whether it is the block's last, and then the
+    /// block's instruction count, cycles and the length of that instruction (what a chain into the next block accounts).
+    /// </summary>
+    public bool IsLast;
+    public int BlockInsns, LastLength;
+    public ulong BlockCycles;
 
     /// <summary>Starts a block (the emitter is reused: everything of the last block is forgotten).</summary>
-    public void Reset(int mode)
+    public void Reset(int mode, nint desc)
     {
         A.Reset();
+        _desc = desc;
         Mode = mode;
         AddrMask = mode == 64 ? ~0UL : mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         _exits.Clear();
@@ -83,6 +102,65 @@ public sealed class NativeEmitter
         _maxRegs = 0;
         _usedSlots = false;
         _ret = A.NewLabel();
+        _chain = A.NewLabel();
+    }
+    private int _chain;
+
+    /// <summary>
+    /// The block completed (its last instruction branched when <paramref name="taken"/>): go on in the next block's code
+    /// when the first tier linked one there and it may run now (the address is its, it is valid, its credit of chained entries
+    /// is not spent, no event can be due before its end, the chain budget allows), accounting this block as the first
+    /// tier's loop would; otherwise return, and the loop does.
+    /// </summary>
+    public void ChainOrReturn(bool taken)
+    {
+        int done = A.NewLabel();
+        A.MovImm(Reg.Rax, (ulong)_desc);
+        A.Load64(Reg.R8, Reg.Rax, taken ? NativeDesc.OffTaken : NativeDesc.OffFall);
+        A.Test(Reg.R8, Reg.R8);
+        A.Jcc(Cond.E, done);
+        if (taken) A.Load64(Reg.Rax, Base, s_offPswAddr); else A.MovImm(Reg.Rax, NextAddr);
+        A.AluMem(Cmp, Reg.Rax, Reg.R8, NativeDesc.OffAddr);
+        A.Jcc(Cond.NE, done);
+        A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffAlive);
+        A.Test(Reg.Rax, Reg.Rax);
+        A.Jcc(Cond.E, done);
+        A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffCredit);
+        A.Test(Reg.Rax, Reg.Rax);
+        A.Jcc(Cond.LE, done);
+        // event: cycles + this block's < event cycle, and the next block's bound below what is left
+        A.Load64(Reg.Rax, Base, s_offEventCycle);
+        A.AluMem(Sub, Reg.Rax, Base, s_offCycles);
+        A.Jcc(Cond.BE, done);
+        A.MovImm(Reg.Rcx, BlockCycles);
+        A.Alu(Sub, Reg.Rax, Reg.Rcx);
+        A.Jcc(Cond.BE, done);
+        A.AluMem(Cmp, Reg.Rax, Reg.R8, NativeDesc.OffFast);
+        A.Jcc(Cond.BE, done);
+        A.Load64(Reg.Rax, Base, s_offBudget);
+        A.AluImm(Sub, Reg.Rax, BlockInsns);
+        A.Jcc(Cond.LE, done);
+        A.Store64(Base, s_offBudget, Reg.Rax);
+        // this block as the first tier's loop accounts it
+        A.MovImm(Reg.Rax, BlockCycles);
+        A.AddToMem(Base, s_offCycles, Reg.Rax);
+        A.MovImm(Reg.Rax, (ulong)BlockInsns);
+        A.AddToMem(Base, s_offInstructions, Reg.Rax);
+        A.MovImm(Reg.Rax, InstrAddr);
+        A.Store64(Base, s_offIssueAddr, Reg.Rax);
+        A.Store64(Base, s_offInstrAddr, Reg.Rax);
+        A.MovImm(Reg.Rax, (ulong)LastLength);
+        A.Store32(Base, s_offInstrLength, Reg.Rax);
+        if (!taken) { A.MovImm(Reg.Rax, NextAddr); A.Store64(Base, s_offPswAddr, Reg.Rax); }
+        A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffCredit);
+        A.AluImm(Sub, Reg.Rax, 1);
+        A.Store64(Reg.R8, NativeDesc.OffCredit, Reg.Rax);
+        A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffChained);
+        A.AluImm(X64Assembler.Add, Reg.Rax, 1);
+        A.Store64(Reg.R8, NativeDesc.OffChained, Reg.Rax);
+        A.Jmp(_chain);
+        A.Bind(done);
+        Return(BlockInsns | (taken ? TakenBit : 0));
     }
 
     /// <summary>
@@ -93,9 +171,16 @@ public sealed class NativeEmitter
     {
         var saved = s_pool.Skip(CallerSaved).Take(Math.Max(0, _maxRegs - CallerSaved)).ToArray();
         A.Bind(_ret);
+        A.MovImm(Reg.Rcx, (ulong)_desc);
+        A.Store64(Base, s_offLast, Reg.Rcx);
         if (_usedSlots) A.AluImm(X64Assembler.Add, Reg.Rsp, FrameBytes);
         for (int i = saved.Length - 1; i >= 0; i--) A.Pop(saved[i]);
         A.Ret();
+        // the chain stub: r8 is the next block's descriptor; frame and saved registers restored, then its code
+        A.Bind(_chain);
+        if (_usedSlots) A.AluImm(X64Assembler.Add, Reg.Rsp, FrameBytes);
+        for (int i = saved.Length - 1; i >= 0; i--) A.Pop(saved[i]);
+        A.JmpMem(Reg.R8, NativeDesc.OffCode);
         int entry = A.Length;
         foreach (var r in saved) A.Push(r);
         if (_usedSlots) A.AluImm(Sub, Reg.Rsp, FrameBytes);
@@ -166,7 +251,7 @@ public sealed class NativeEmitter
             Copy(Reg.Rax, target);
             MaskAddress(Reg.Rax);
             A.Store64(Base, s_offPswAddr, Reg.Rax);
-            Return((_index + 1) | TakenBit);
+            if (IsLast) ChainOrReturn(taken: true); else Return((_index + 1) | TakenBit);
             A.Bind(skip);
             return false;
         }

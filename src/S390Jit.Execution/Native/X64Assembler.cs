@@ -133,6 +133,10 @@ public sealed class X64Assembler
     public void AluImm(int op, Reg dst, int imm, bool w = true) { Rex(w, 0, 0, (int)dst); B(0x81); ModRR(op, (int)dst); D32(imm); }
     /// <summary>op reg, [b + disp] (reg is the destination; cmp compares reg with memory).</summary>
     public void AluMem(int op, Reg reg, Reg b, int disp) => OpRM(true, (byte)(op * 8 + 3), reg, b, disp);
+    /// <summary>add [b + disp], src</summary>
+    public void AddToMem(Reg b, int disp, Reg src) => OpRM(true, 0x01, src, b, disp);
+    /// <summary>jmp qword [b + disp]</summary>
+    public void JmpMem(Reg b, int disp) { Rex(false, 0, 0, (int)b); B(0xFF); ModMem(4, b, disp, null); }
     public void IMul(Reg dst, Reg src) => Op0F(true, 0xAF, dst, src);
     /// <summary>rdx:rax = rax * src (unsigned).</summary>
     public void Mul(Reg src) { Rex(true, 0, 0, (int)src); B(0xF7); ModRR(4, (int)src); }

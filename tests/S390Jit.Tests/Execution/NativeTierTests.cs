@@ -11,18 +11,18 @@ namespace S390Jit.Tests.Execution;
 public class NativeTierTests : FirstTierTests
 {
     private bool _enabled;
-    private int _after;
+    private int _after, _alone;
 
     [SetUp]
     public void TranslateEveryBlock()
     {
         if (!ExecutableMemory.Available) Assert.Ignore("native code needs Linux on x86-64");
-        (_enabled, _after) = (NativeBlocks.Enabled, NativeBlocks.After);
-        (NativeBlocks.Enabled, NativeBlocks.After) = (true, 1);
+        (_enabled, _after, _alone) = (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone);
+        (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone) = (true, 1, 1);
     }
 
     [TearDown]
-    public void Restore() => (NativeBlocks.Enabled, NativeBlocks.After) = (_enabled, _after);
+    public void Restore() => (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone) = (_enabled, _after, _alone);
 
     [Test]
     public unsafe void Assembled_code_runs()

@@ -57,7 +57,7 @@ public class GuestBaselineTests
         // jit-compact: every region compiled compact and never in full; jit-promote: compact first, in full after one
         // instruction run per instruction (RegionCompiler.CompactMode, PromoteHeat)
         var (mode, heat) = (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat);
-        var (native, after) = (NativeBlocks.Enabled, NativeBlocks.After);
+        var (native, after, alone) = (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone);
         if (engine is "jit-compact" or "jit-promote")
         {
             (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = engine == "jit-compact" ? ("all", heat) : ("1", 1);
@@ -66,7 +66,7 @@ public class GuestBaselineTests
         // tier1-native: every block translated to native code at its first entry; tier1-managed: none (the first tier's own loop)
         if (engine is "tier1-native" or "tier1-managed")
         {
-            (NativeBlocks.Enabled, NativeBlocks.After) = (engine == "tier1-native" && ExecutableMemory.Available, 1);
+            (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone) = (engine == "tier1-native" && ExecutableMemory.Available, 1, 1);
             engine = "tier1";
         }
         using var m = new Machine(new MachineOptions { Console = console, Append = append, MaxCycles = 20_000_000_000, Ap = apo, Engine = engine });
@@ -76,7 +76,7 @@ public class GuestBaselineTests
         finally
         {
             (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = (mode, heat);
-            (NativeBlocks.Enabled, NativeBlocks.After) = (native, after);
+            (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone) = (native, after, alone);
         }
         string hash = Convert.ToHexString(SHA256.HashData(console.ToArray())).ToLowerInvariant();
         return $"{label} {(engine == "interp" ? "interp" : "jit")} end={r.End} instructions={m.Boot.Cpu.Instructions} cycles={m.Boot.Cpu.Cycles} output={hash}";

@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+
+namespace S390Jit.Execution.Native;
+
+/// <summary>
+/// What native code knows of a translated block, in unmanaged memory (native code reads it; the first tier's loop writes
+/// it): its code, its guest address, whether it is still valid, the entries chains may make into it before its heat
+/// matters to the optimising tier, the bound of its cycles, its successors' descriptors and the entries chains made.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NativeDesc
+{
+    public nint Code;
+    public ulong Addr;
+    /// <summary>1 while the block is valid (0: a store reached its bytes, or every block was dropped).</summary>
+    public long Alive;
+    /// <summary>Entries chains may still make into the block (then the first tier's loop counts its heat again).</summary>
+    public long Credit;
+    /// <summary><see cref="Interpreter.DecodedBlock.FastCycles"/>: a chain enters the block only when no event can be due inside it.</summary>
+    public ulong FastCycles;
+    /// <summary>Descriptors of the block execution continued in after falling through and after branching (0: none).</summary>
+    public nint LinkFall, LinkTaken;
+    /// <summary>Entries chains made since the first tier's loop last folded them into the block's heat.</summary>
+    public long Chained;
+    /// <summary>A weak GC handle of the <see cref="Interpreter.DecodedBlock"/>.</summary>
+    public nint Handle;
+
+    public static readonly int OffCode = (int)Marshal.OffsetOf<NativeDesc>(nameof(Code)), OffAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(Addr)),
+        OffAlive = (int)Marshal.OffsetOf<NativeDesc>(nameof(Alive)), OffCredit = (int)Marshal.OffsetOf<NativeDesc>(nameof(Credit)),
+        OffFast = (int)Marshal.OffsetOf<NativeDesc>(nameof(FastCycles)), OffFall = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkFall)),
+        OffTaken = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkTaken)), OffChained = (int)Marshal.OffsetOf<NativeDesc>(nameof(Chained));
+}
