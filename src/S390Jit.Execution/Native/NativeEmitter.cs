@@ -8,10 +8,11 @@ namespace S390Jit.Execution.Native;
 /// <summary>
 /// Emits the x86-64 code of one native block (<see cref="NativeBlocks"/>): a leaf function
 /// <c>int f(ulong* g)</c> called with the address of the CPU's general registers (<see cref="Cpu.G"/>; every other
-/// field it touches is at a fixed distance from them in the pinned <see cref="Cpu"/>). Values live in slots of its stack
-/// frame; each operation loads its operands into scratch registers (rax, rcx, rdx, r8, r9), computes, and stores the
-/// result in a new slot: no register allocation, translation is a single pass over the bodies.
-/// The function returns the number of instructions it completed (bit 16: the last one branched).
+/// field it touches is at a fixed distance from them in the pinned <see cref="Cpu"/>). Each value a body makes gets the
+/// next register of a pool for the rest of its instruction (a slot of the stack frame when the pool is spent); rax, rcx,
+/// rdx, r8 and r9 are scratch: translation is a single pass over the bodies, no register allocation. Guest registers are
+/// loaded when an instruction reads them and stored when it completes. The function returns the number of instructions
+/// of its block it completed (bit 16: the last one branched), or jumps on into the next block's code (<see cref="ChainOrReturn"/>).
 /// </summary>
 public sealed class NativeEmitter
 {
@@ -314,7 +315,6 @@ public sealed class NativeEmitter
         else A.Store64(Reg.Rsp, SlotDisp(v), from);
         return v;
     }
-    private void Ld(Reg r, XVal v) => Copy(r, v);
     private XVal St(Reg r) => Done(NewVal(), r);
     private static bool FitsImm32(ulong v) => (long)v >= int.MinValue && (long)v <= int.MaxValue;
 
