@@ -331,13 +331,13 @@ public sealed unsafe class BlockCache
 
     /// <summary>
     /// Lets the native code of <paramref name="b"/> go on in <paramref name="s"/> (its successor after falling through or
-    /// branching) without this loop: only in the same page and frame (no translation check needed, as in this loop), and
-    /// for as many entries as leave <paramref name="s"/> short of the hot threshold (its heat is counted when this loop
-    /// sees it again).
+    /// branching) without this loop, while instruction fetch maps the successor's page to its frame (the code checks that as
+    /// <see cref="Valid"/> does; blocks whose last instruction crosses into the next page are not linked), for as many
+    /// entries as leave <paramref name="s"/> short of the hot threshold (its heat is counted when this loop sees it again).
     /// </summary>
     private void Link(DecodedBlock b, DecodedBlock s, bool fell, IHotBlockSink? sink)
     {
-        if (s.Host != b.Host || s.Key.Address >> 12 != b.Key.Address >> 12 || s.Host2 != null || b.Host2 != null || s.Stale) return;
+        if (s.Host2 != null || b.Host2 != null || s.Stale) return;
         var bd = (Native.NativeDesc*)b.Desc;
         var sd = (Native.NativeDesc*)s.Desc;
         if (fell) bd->LinkFall = s.Desc; else bd->LinkTaken = s.Desc;
@@ -632,7 +632,12 @@ public sealed unsafe class BlockCache
                 }
             }
         }
-        if (b != null && Valid(cpu, b)) return b;
+        if (b != null && Valid(cpu, b))
+        {
+            if (b.Desc != 0) ((Native.NativeDesc*)b.Desc)->Alive = 1; // (after a fetch-cache conflict made it look invalid)
+            return b;
+        }
+        // replaced (or its page not in the fetch cache now): chains stop entering it until it is found valid again
         if (b != null) { StaleDecodes++; if (b.Desc != 0) ((Native.NativeDesc*)b.Desc)->Alive = 0; }
         b = Decode(cpu, key);
         if (b == null) return null;

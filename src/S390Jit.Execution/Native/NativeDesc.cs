@@ -24,9 +24,12 @@ public struct NativeDesc
     public long Chained;
     /// <summary>A weak GC handle of the <see cref="Interpreter.DecodedBlock"/>.</summary>
     public nint Handle;
+    /// <summary>Host address of the frame the block was decoded from: a chain enters it only while instruction fetch maps its page there.</summary>
+    public nint Host;
 
     public static readonly int OffCode = (int)Marshal.OffsetOf<NativeDesc>(nameof(Code)), OffAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(Addr)),
         OffAlive = (int)Marshal.OffsetOf<NativeDesc>(nameof(Alive)), OffCredit = (int)Marshal.OffsetOf<NativeDesc>(nameof(Credit)),
         OffFast = (int)Marshal.OffsetOf<NativeDesc>(nameof(FastCycles)), OffFall = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkFall)),
-        OffTaken = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkTaken)), OffChained = (int)Marshal.OffsetOf<NativeDesc>(nameof(Chained));
+        OffTaken = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkTaken)), OffChained = (int)Marshal.OffsetOf<NativeDesc>(nameof(Chained)),
+        OffHost = (int)Marshal.OffsetOf<NativeDesc>(nameof(Host));
 }

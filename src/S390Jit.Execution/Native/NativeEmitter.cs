@@ -25,6 +25,7 @@ public sealed class NativeEmitter
 
     // field offsets from G (the same for every Cpu: fields of one class)
     private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offCcVr, s_offPswAddr, s_offBear;
+    private static int s_offExecTlb;
     private static int s_offCycles, s_offInstructions, s_offEventCycle, s_offIssueAddr, s_offInstrAddr, s_offInstrLength, s_offLast, s_offBudget;
     private static bool s_offsetsKnown;
 
@@ -58,6 +59,7 @@ public sealed class NativeEmitter
         s_offCcVr = Off(cpu, ref cpu.CcVr);
         s_offPswAddr = Off(cpu, ref cpu.PswAddr);
         s_offBear = Off(cpu, ref cpu.Bear);
+        s_offExecTlb = Off(cpu, ref cpu.ExecTlb);
         s_offCycles = Off(cpu, ref cpu.Cycles);
         s_offInstructions = Off(cpu, ref cpu.Instructions);
         s_offEventCycle = Off(cpu, ref cpu.EventCycle);
@@ -126,6 +128,21 @@ public sealed class NativeEmitter
         A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffAlive);
         A.Test(Reg.Rax, Reg.Rax);
         A.Jcc(Cond.E, done);
+        // instruction fetch still maps its page to the frame it was decoded from (the first tier's Valid)
+        A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffAddr);
+        A.ShiftImm(X64Assembler.Shr, Reg.Rax, 12);
+        A.MovRR32(Reg.Rcx, Reg.Rax);
+        A.AluImm(And, Reg.Rcx, Cpu.ExecTlbEntries - 1, w: false);
+        A.ShiftImm(X64Assembler.Shl, Reg.Rcx, (byte)System.Numerics.BitOperations.Log2((uint)Unsafe.SizeOf<TlbEntry>()), w: false);
+        A.MovRR(Reg.R9, Base);
+        A.Alu(X64Assembler.Add, Reg.R9, Reg.Rcx);
+        A.AluMem(Cmp, Reg.Rax, Reg.R9, s_offExecTlb);
+        A.Jcc(Cond.NE, done);
+        A.Load64(Reg.Rdx, Reg.R9, s_offExecTlb + 8);
+        A.ShiftImm(X64Assembler.Shl, Reg.Rax, 12);
+        A.Alu(X64Assembler.Add, Reg.Rdx, Reg.Rax);
+        A.AluMem(Cmp, Reg.Rdx, Reg.R8, NativeDesc.OffHost);
+        A.Jcc(Cond.NE, done);
         A.Load64(Reg.Rax, Reg.R8, NativeDesc.OffCredit);
         A.Test(Reg.Rax, Reg.Rax);
         A.Jcc(Cond.LE, done);
