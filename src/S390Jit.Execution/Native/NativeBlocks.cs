@@ -33,11 +33,15 @@ public static unsafe class NativeBlocks
     public static int AfterAlone = AfterSetting() ?? 4;
     private static int? AfterSetting() => int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_AFTER"), out int n) && n > 0 ? n : null;
 
-    /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
-    private static readonly StreamWriter? s_dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
+    /// <summary>What only translation needs (initialised at the first translation, not by a run that makes none).</summary>
+    private static class Translation
+    {
+        /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
+        public static readonly StreamWriter? Dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
+        /// <summary>Rows whose body did not translate once (exceptions cost tens of microseconds: they are not tried again).</summary>
+        public static readonly System.Collections.Concurrent.ConcurrentDictionary<Architecture.Isa.InsnDef, bool> Untranslatable = new();
+    }
 
-    /// <summary>Rows whose body did not translate once (exceptions cost tens of microseconds: they are not tried again).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Architecture.Isa.InsnDef, bool> s_untranslatable = new();
     /// <summary>The emitter, reused for every block (translation runs on the vcpu thread that found the block warm).</summary>
     [ThreadStatic] private static NativeEmitter? t_emitter;
     private static NativeEmitter s_emitter => t_emitter ??= new NativeEmitter();
@@ -65,7 +69,7 @@ public static unsafe class NativeBlocks
             for (; k < insns.Length; k++)
             {
                 ref var d = ref insns[k];
-                if (d.Body == null || s_untranslatable.ContainsKey(d.Insn.Def)) break;
+                if (d.Body == null || Translation.Untranslatable.ContainsKey(d.Insn.Def)) break;
                 var mark = e.A.Mark();
                 e.Begin(k, d.Addr, d.Next);
                 bool goesOn;
@@ -80,7 +84,7 @@ public static unsafe class NativeBlocks
                 }
                 catch (NativeUnsupportedException)
                 {
-                    s_untranslatable[d.Insn.Def] = true;
+                    Translation.Untranslatable[d.Insn.Def] = true;
                     e.A.Rollback(mark);
                     e.Abandon();
                     break;
@@ -93,15 +97,15 @@ public static unsafe class NativeBlocks
             e.EmitExits();
             int entry = e.EmitEntryAndReturn();
             var bytes = e.A.Finish();
-            if (s_dump != null)
-                lock (s_dump)
+            if (Translation.Dump != null)
+                lock (Translation.Dump)
                 {
-                    s_dump.WriteLine($"block {b.Key.Address:x} insns {k}/{insns.Length}: " + string.Join(" ", insns.Take(k).Select(x => x.Insn.Def.Mnemonic)));
-                    s_dump.WriteLine(Convert.ToHexString(bytes) + $" entry {entry}");
-                    s_dump.Flush();
+                    Translation.Dump.WriteLine($"block {b.Key.Address:x} insns {k}/{insns.Length}: " + string.Join(" ", insns.Take(k).Select(x => x.Insn.Def.Mnemonic)));
+                    Translation.Dump.WriteLine(Convert.ToHexString(bytes) + $" entry {entry}");
+                    Translation.Dump.Flush();
                 }
             byte* p = ExecutableMemory.Place(bytes);
-            if (s_dump != null) lock (s_dump) { s_dump.WriteLine($"at {(nint)p:x}"); s_dump.Flush(); }
+            if (Translation.Dump != null) lock (Translation.Dump) { Translation.Dump.WriteLine($"at {(nint)p:x}"); Translation.Dump.Flush(); }
             if (p == null) { Failed++; NativeMemory.Free(desc); return false; }
             b.NativeCycles = cycles;
             b.Native = (nint)(p + entry);
