@@ -402,7 +402,7 @@ public sealed unsafe class BlockCache
                 // block it returned from (Cpu.NativeLast); this loop accounts that block's instructions
                 int nr;
                 cpu.NativeBudget = budget;
-                fixed (Regs16* g = &cpu.G) nr = ((delegate* unmanaged[SuppressGCTransition]<Regs16*, int>)b.Native)(g);
+                fixed (Regs16* g = &cpu.G) nr = ((delegate* unmanaged[SuppressGCTransition]<Regs16*, nint, int>)Native.NativeBlocks.Enter)(g, b.Native);
                 if (cpu.NativeLast != b.Desc)
                 {
                     b = (DecodedBlock)GCHandle.FromIntPtr(((Native.NativeDesc*)cpu.NativeLast)->Handle).Target!;

@@ -36,6 +36,8 @@ public static unsafe class NativeBlocks
     /// <summary>What only translation needs (initialised at the first translation, not by a run that makes none).</summary>
     private static class Translation
     {
+        /// <summary>The entry stub (<see cref="NativeEmitter.EntryStub"/>).</summary>
+        public static readonly nint Enter = (nint)ExecutableMemory.Place(NativeEmitter.EntryStub());
         /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
         public static readonly StreamWriter? Dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
         /// <summary>Rows whose body did not translate once (exceptions cost tens of microseconds: they are not tried again).</summary>
@@ -52,6 +54,9 @@ public static unsafe class NativeBlocks
     /// </summary>
     public static long Blocks, Instructions, Ticks, Failed, Calls, Ran;
 
+    /// <summary>The entry stub every call of native code goes through: <c>int Enter(ulong* g, void* code)</c> (0 before the first translation).</summary>
+    public static nint Enter;
+
     /// <summary>Translates <paramref name="b"/> (or its first instructions); false when not even its first translates.</summary>
     public static bool Compile(Cpu cpu, DecodedBlock b)
     {
@@ -59,6 +64,8 @@ public static unsafe class NativeBlocks
         try
         {
             NativeEmitter.LearnOffsets(cpu);
+            if (Translation.Enter == 0) { Failed++; return false; }
+            Enter = Translation.Enter;
             var e = s_emitter;
             var desc = (NativeDesc*)NativeMemory.AllocZeroed((nuint)sizeof(NativeDesc));
             e.Reset(b.Key.Mode, (nint)desc);

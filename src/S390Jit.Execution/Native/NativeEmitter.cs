@@ -19,7 +19,7 @@ public sealed class NativeEmitter
     public const int TakenBit = 1 << 16;
     private const Reg Base = Reg.Rdi;
     private const int Slots = 96;
-    private const int FrameBytes = Slots * 8 + 8;
+    private const int FrameBytes = Slots * 8 + 8; // (8 more: the stack stays 16-byte aligned at the call)
 
     internal readonly X64Assembler A = new();
 
@@ -74,14 +74,8 @@ public sealed class NativeEmitter
     private static int Off<T>(Cpu cpu, ref T f) =>
         (int)Unsafe.ByteOffset(ref Unsafe.As<Regs16, byte>(ref cpu.G), ref Unsafe.As<T, byte>(ref f));
 
-    /// <summary>
-    /// Registers that hold values, in the order they are handed out: the caller-saved ones first; a callee-saved one is
-    /// saved by the entry stub only when some instruction of the block used it.
-    /// </summary>
+    /// <summary>Registers that hold values, in the order they are handed out (the entry stub saves the callee-saved ones).</summary>
     private static readonly Reg[] s_pool = [Reg.Rsi, Reg.R10, Reg.R11, Reg.Rbx, Reg.Rbp, Reg.R12, Reg.R13, Reg.R14, Reg.R15];
-    private const int CallerSaved = 3;
-    private int _maxRegs;
-    private bool _usedSlots;
     private int _ret;
     private nint _desc;
 
@@ -102,8 +96,6 @@ public sealed class NativeEmitter
         AddrMask = mode == 64 ? ~0UL : mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         _exits.Clear();
         _knownOp = null;
-        _maxRegs = 0;
-        _usedSlots = false;
         _ret = A.NewLabel();
         _chain = A.NewLabel();
     }
@@ -182,31 +174,39 @@ public sealed class NativeEmitter
     }
 
     /// <summary>
-    /// Emits the shared return (frame and saved registers restored) and the entry stub (registers saved, frame made, then
-    /// the first instruction at offset 0); returns the entry's offset.
+    /// Emits the block's shared return (it names the block in <see cref="Cpu.NativeLast"/>) and its chain stub; returns the
+    /// entry's offset (0: the first instruction; the entry stub saved the registers and made the frame).
     /// </summary>
     public int EmitEntryAndReturn()
     {
-        var saved = s_pool.Skip(CallerSaved).Take(Math.Max(0, _maxRegs - CallerSaved)).ToArray();
         A.Bind(_ret);
         A.MovImm(Reg.Rcx, (ulong)_desc);
         A.Store64(Base, s_offLast, Reg.Rcx);
-        if (_usedSlots) A.AluImm(X64Assembler.Add, Reg.Rsp, FrameBytes);
-        for (int i = saved.Length - 1; i >= 0; i--) A.Pop(saved[i]);
         A.Ret();
-        // the chain stub: r8 is the next block's descriptor; frame and saved registers restored, then its code
+        // the chain stub: r8 is the next block's descriptor (the frame is the entry stub's, shared by the chain)
         A.Bind(_chain);
-        if (_usedSlots) A.AluImm(X64Assembler.Add, Reg.Rsp, FrameBytes);
-        for (int i = saved.Length - 1; i >= 0; i--) A.Pop(saved[i]);
         A.JmpMem(Reg.R8, NativeDesc.OffCode);
-        int entry = A.Length;
-        foreach (var r in saved) A.Push(r);
-        if (_usedSlots) A.AluImm(Sub, Reg.Rsp, FrameBytes);
-        int body = A.NewLabel();
-        A.BindAt(body, 0);
-        A.Jmp(body);
-        return entry;
+        return 0;
     }
+
+    /// <summary>
+    /// The one entry stub every call of native code goes through (<see cref="NativeBlocks"/>): saves the callee-saved
+    /// registers, makes the frame of value slots, calls the block's code (second argument) with the first argument, and
+    /// returns what it (or the last block of its chain) returns. Block code therefore has no prologue: a chain is a jump.
+    /// </summary>
+    public static byte[] EntryStub()
+    {
+        var a = new X64Assembler();
+        foreach (var r in s_calleeSaved) a.Push(r);
+        a.AluImm(Sub, Reg.Rsp, FrameBytes);
+        a.CallReg(Reg.Rsi);
+        a.AluImm(X64Assembler.Add, Reg.Rsp, FrameBytes);
+        for (int i = s_calleeSaved.Length - 1; i >= 0; i--) a.Pop(s_calleeSaved[i]);
+        a.Ret();
+        return a.Finish().ToArray();
+    }
+
+    private static readonly Reg[] s_calleeSaved = [Reg.Rbx, Reg.Rbp, Reg.R12, Reg.R13, Reg.R14, Reg.R15];
 
     /// <summary>Returns <paramref name="value"/> from the function.</summary>
     public void Return(int value) { A.MovImm(Reg.Rax, (uint)value); A.Jmp(_ret); }
@@ -300,16 +300,14 @@ public sealed class NativeEmitter
         if (_regs < s_pool.Length)
         {
             var v = new XVal(RegBase + (int)s_pool[_regs++], 0);
-            if (_regs > _maxRegs) _maxRegs = _regs;
             return v;
         }
         if (_slots >= Slots) throw NativeUnsupportedException.Instance;
-        _usedSlots = true;
         return new XVal(_slots++, 0);
     }
     private static bool InReg(XVal v) => v.Slot >= RegBase;
     private static Reg RegOf(XVal v) => (Reg)(v.Slot - RegBase);
-    private static int SlotDisp(XVal v) => 8 * v.Slot;
+    private static int SlotDisp(XVal v) => 8 + 8 * v.Slot; // (above the return address of the entry stub's call)
     /// <summary>The register holding <paramref name="v"/>, or <paramref name="scratch"/> loaded with it.</summary>
     private Reg Src(XVal v, Reg scratch)
     {
