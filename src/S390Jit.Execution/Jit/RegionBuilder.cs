@@ -88,10 +88,11 @@ public sealed class RegionBuilder
         while (work.Count > 0 && blocks.Count < MaxBlocksPerRegion && total < MaxInstructions)
         {
             ulong start = work.Dequeue();
-            if (blocks.ContainsKey(start) || InsideBlock(blocks, start)) continue;
+            if (blocks.ContainsKey(start) || _inside.Contains(start)) continue;
             var block = DecodeBlock(start, frames, ref total, blocks);
             if (block.Insns.Count == 0) { if (start == _key.Address) return null; continue; }
             blocks[start] = block;
+            for (int j = 1; j < block.Insns.Count; j++) _inside.Add(block.Insns[j].Addr);
             var last = block.Insns[^1];
             bool call = s_calls.Contains(last.Def.Mnemonic);
             foreach (var pi in block.Insns)
@@ -151,15 +152,8 @@ public sealed class RegionBuilder
 
     private bool Ran(ulong addr) => Executed == null || Executed(addr);
 
-    private static bool InsideBlock(SortedDictionary<ulong, PlanBlock> blocks, ulong addr)
-    {
-        foreach (var b in blocks.Values)
-        {
-            ulong a = b.Start;
-            foreach (var pi in b.Insns) { if (a == addr && a != b.Start) return true; a += (ulong)pi.Length; }
-        }
-        return false;
-    }
+    /// <summary>Addresses of the plan's instructions other than its blocks' first (a target there is inside a block).</summary>
+    private readonly HashSet<ulong> _inside = new();
 
     /// <summary>Targets that join the region: near the entry; under DAT only in the entry's page (jumps to other pages leave the region, and the dispatcher checks their translation).</summary>
     private bool Near(ulong target) => (target & 1) == 0 && target >= 0x2000 &&
