@@ -114,7 +114,7 @@ public static class RegionCompiler
     /// IL bytes a region's method may have (S390JIT_MAX_IL): beyond RyuJIT's MinOpts thresholds (20 000 IL instructions,
     /// 8 000 local references) the whole method is compiled without optimisation.
     /// </summary>
-    public static readonly int MaxIlBytes = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_MAX_IL"), out int mil) && mil > 0 ? mil : 24000;
+    public static int MaxIlBytes = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_MAX_IL"), out int mil) && mil > 0 ? mil : 24000;
     private static int s_cut;
     /// <summary>Plans cut in half because their IL exceeded <see cref="MaxIlBytes"/>.</summary>
     public static int PlansCut => s_cut;

@@ -57,17 +57,22 @@ public static unsafe class NativeBlocks
     /// <summary>The entry stub every call of native code goes through: <c>int Enter(ulong* g, void* code)</c> (0 before the first translation).</summary>
     public static nint Enter;
 
-    /// <summary>Translates <paramref name="b"/> (or its first instructions); false when not even its first translates.</summary>
+    /// <summary>
+    /// Translates <paramref name="b"/> (or its first instructions); false when not even its first translates, or when the
+    /// translation fails for any other reason (then the block stays with the first tier's own loop, as it would be
+    /// without this tier: a failure here never stops the guest).
+    /// </summary>
     public static bool Compile(Cpu cpu, DecodedBlock b)
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        NativeDesc* desc = null;
         try
         {
             NativeEmitter.LearnOffsets(cpu);
             if (Translation.Enter == 0) { Failed++; return false; }
             Enter = Translation.Enter;
             var e = s_emitter;
-            var desc = (NativeDesc*)NativeMemory.AllocZeroed((nuint)sizeof(NativeDesc));
+            desc = (NativeDesc*)NativeMemory.AllocZeroed((nuint)sizeof(NativeDesc));
             e.Reset(b.Key.Mode, (nint)desc);
             var be = new X64Backend(e);
             var insns = b.Insns;
@@ -99,23 +104,22 @@ public static unsafe class NativeBlocks
                 cycles[k + 1] = cycles[k] + d.Cycles + e.ExtraCycles;
                 if (!goesOn) { k++; break; }
             }
-            if (k == 0) { Failed++; NativeMemory.Free(desc); return false; }
+            if (k == 0) return Fail();
             if (k == insns.Length) e.ChainOrReturn(taken: false); else e.Return(k);
             e.EmitExits();
-            int entry = e.EmitEntryAndReturn();
+            e.EmitReturnAndChain();
             var bytes = e.A.Finish();
-            if (Translation.Dump != null)
-                lock (Translation.Dump)
-                {
-                    Translation.Dump.WriteLine($"block {b.Key.Address:x} insns {k}/{insns.Length}: " + string.Join(" ", insns.Take(k).Select(x => x.Insn.Def.Mnemonic)));
-                    Translation.Dump.WriteLine(Convert.ToHexString(bytes) + $" entry {entry}");
-                    Translation.Dump.Flush();
-                }
             byte* p = ExecutableMemory.Place(bytes);
-            if (Translation.Dump != null) lock (Translation.Dump) { Translation.Dump.WriteLine($"at {(nint)p:x}"); Translation.Dump.Flush(); }
-            if (p == null) { Failed++; NativeMemory.Free(desc); return false; }
+            if (Translation.Dump is { } dump)
+                lock (dump)
+                {
+                    dump.WriteLine($"block {b.Key.Address:x} at {(nint)p:x}, {k} of {insns.Length} insns: " + string.Join(" ", insns.Take(k).Select(x => x.Insn.Def.Mnemonic)));
+                    dump.WriteLine(Convert.ToHexString(bytes));
+                    dump.Flush();
+                }
+            if (p == null) return Fail();
             b.NativeCycles = cycles;
-            b.Native = (nint)(p + entry);
+            b.Native = (nint)p;
             desc->Code = b.Native;
             desc->Addr = b.Key.Address;
             desc->FastCycles = b.FastCycles;
@@ -127,10 +131,14 @@ public static unsafe class NativeBlocks
             Instructions += k;
             return true;
         }
-        finally
+        catch (Exception) { return Fail(); }
+        finally { Ticks += System.Diagnostics.Stopwatch.GetTimestamp() - t0; }
+
+        bool Fail()
         {
-            long dt = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
-            Ticks += dt;
+            Failed++;
+            NativeMemory.Free(desc);
+            return false;
         }
     }
 }

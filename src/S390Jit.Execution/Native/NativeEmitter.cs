@@ -6,9 +6,9 @@ using static S390Jit.Execution.Native.X64Assembler;
 namespace S390Jit.Execution.Native;
 
 /// <summary>
-/// Emits the x86-64 code of one native block (<see cref="NativeBlocks"/>): a leaf function
-/// <c>int f(ulong* g)</c> called with the address of the CPU's general registers (<see cref="Cpu.G"/>; every other
-/// field it touches is at a fixed distance from them in the pinned <see cref="Cpu"/>). Each value a body makes gets the
+/// Emits the x86-64 code of one native block (<see cref="NativeBlocks"/>), entered through <see cref="EntryStub"/> with the
+/// address of the CPU's general registers (<see cref="Cpu.G"/>; every other field it touches is at a fixed distance from
+/// them in the pinned <see cref="Cpu"/>) in rdi. The code starts with the block's first instruction. Each value a body makes gets the
 /// next register of a pool for the rest of its instruction (a slot of the stack frame when the pool is spent); rax, rcx,
 /// rdx, r8 and r9 are scratch: translation is a single pass over the bodies, no register allocation. Guest registers are
 /// loaded when an instruction reads them and stored when it completes. The function returns the number of instructions
@@ -173,11 +173,8 @@ public sealed class NativeEmitter
         Return(BlockInsns | (taken ? TakenBit : 0));
     }
 
-    /// <summary>
-    /// Emits the block's shared return (it names the block in <see cref="Cpu.NativeLast"/>) and its chain stub; returns the
-    /// entry's offset (0: the first instruction; the entry stub saved the registers and made the frame).
-    /// </summary>
-    public int EmitEntryAndReturn()
+    /// <summary>Emits the block's shared return (it names the block in <see cref="Cpu.NativeLast"/>) and its chain stub.</summary>
+    public void EmitReturnAndChain()
     {
         A.Bind(_ret);
         A.MovImm(Reg.Rcx, (ulong)_desc);
@@ -186,7 +183,6 @@ public sealed class NativeEmitter
         // the chain stub: r8 is the next block's descriptor (the frame is the entry stub's, shared by the chain)
         A.Bind(_chain);
         A.JmpMem(Reg.R8, NativeDesc.OffCode);
-        return 0;
     }
 
     /// <summary>
@@ -356,9 +352,9 @@ public sealed class NativeEmitter
         return Done(v, w);
     }
 
-    public XVal Mul(XVal a, XVal b)
+    public XVal Mul(XVal a, XVal b, ulong folded)
     {
-        if (a.IsConst && b.IsConst) return new XVal(-1, a.Value * b.Value);
+        if (a.IsConst && b.IsConst) return new XVal(-1, folded);
         var v = NewVal();
         Reg w = Work(v);
         Copy(w, a);
@@ -366,9 +362,9 @@ public sealed class NativeEmitter
         return Done(v, w);
     }
 
-    public XVal MulHighU(XVal a, XVal b)
+    public XVal MulHighU(XVal a, XVal b, ulong folded)
     {
-        if (a.IsConst && b.IsConst) return new XVal(-1, Architecture.Semantics.Alu.MulHighU(a.Value, b.Value));
+        if (a.IsConst && b.IsConst) return new XVal(-1, folded);
         Copy(Reg.Rax, a);
         A.Mul(Src(b, Reg.Rcx));
         return St(Reg.Rdx);
@@ -389,22 +385,9 @@ public sealed class NativeEmitter
 
     public enum UnaryOp { Trunc32, SExt8, SExt16, SExt32, Swap16, Swap32, Swap64 }
 
-    public XVal Unary(UnaryOp op, XVal a)
+    public XVal Unary(UnaryOp op, XVal a, ulong folded)
     {
-        if (a.IsConst)
-        {
-            ulong c = a.Value;
-            return new XVal(-1, op switch
-            {
-                UnaryOp.Trunc32 => (uint)c,
-                UnaryOp.SExt8 => (ulong)(sbyte)c,
-                UnaryOp.SExt16 => (ulong)(short)c,
-                UnaryOp.SExt32 => (ulong)(int)c,
-                UnaryOp.Swap16 => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ushort)c),
-                UnaryOp.Swap32 => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)c),
-                _ => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(c),
-            });
-        }
+        if (a.IsConst) return new XVal(-1, folded);
         var v = NewVal();
         Reg w = Work(v);
         Reg src = Src(a, w);
@@ -433,9 +416,9 @@ public sealed class NativeEmitter
         return Done(v, Reg.Rcx);
     }
 
-    public XVal Compare(Cond c, XVal a, XVal b, bool folded)
+    public XVal Compare(Cond c, XVal a, XVal b, ulong folded)
     {
-        if (a.IsConst && b.IsConst) return new XVal(-1, folded ? 1UL : 0);
+        if (a.IsConst && b.IsConst) return new XVal(-1, folded);
         Reg ra = Src(a, Reg.Rax);
         if (b.IsConst && FitsImm32(b.Value)) A.AluImm(Cmp, ra, (int)b.Value);
         else A.Alu(Cmp, ra, Src(b, Reg.Rcx));

@@ -89,6 +89,24 @@ public class GuestBaselineTests
                 yield return new TestCaseData(label, guest, append, ap, engine).SetName($"Guest_behaviour_is_unchanged({label},{engine switch { "interp" => "interp", "jit-sync" => "jit", _ => engine }})");
     }
 
+    /// <summary>
+    /// Plans cut to fit <see cref="RegionCompiler.MaxIlBytes"/> (here every plan of more than a few instructions is cut,
+    /// again and again): the guests behave exactly as with whole plans, and their blocks still get compiled.
+    /// </summary>
+    [TestCase("sieve", "sieve")]
+    [TestCase("qsort", "qsort")]
+    [TestCase("insns", "insns")]
+    public void Plans_cut_to_fit_the_IL_limit_keep_behaviour(string label, string guest)
+    {
+        int limit = RegionCompiler.MaxIlBytes, cut = RegionCompiler.PlansCut;
+        RegionCompiler.MaxIlBytes = 1500;
+        string line;
+        try { line = Measure(label, guest, null, [], "jit-sync"); }
+        finally { RegionCompiler.MaxIlBytes = limit; }
+        Assert.That(RegionCompiler.PlansCut, Is.GreaterThan(cut), "no plan was cut: the limit did not apply");
+        Assert.That(line, Is.EqualTo(File.ReadAllLines(BaselinePath).Single(l => l.StartsWith(label + " jit ", StringComparison.Ordinal))));
+    }
+
     [TestCaseSource(nameof(Cases))]
     public void Guest_behaviour_is_unchanged(string label, string guest, string? append, ushort[] ap, string engine)
     {
