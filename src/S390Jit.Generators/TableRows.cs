@@ -113,6 +113,7 @@ internal static class TableRows
                         'P' => new[] { "Priv" }, 'U' => new[] { "UImm" }, 'B' => new[] { "Branch" }, 'E' => new[] { "EndsBlock" },
                         '1' => new[] { "EvenR1" }, '2' => new[] { "EvenR2" }, '3' => new[] { "EvenR3" }, 'O' => new[] { "Io", "EndsBlock" },
                         'X' => new[] { "Execute", "EndsBlock" }, 'Q' => new[] { "SemiPriv" }, 'H' => new[] { "HostHandled" }, 'V' => new[] { "Vector" },
+                        'K' => new[] { "Continues" },
                         _ => null,
                     };
                     if (f == null) { error = $"{at}: unknown flag '{ch}'"; return null; }

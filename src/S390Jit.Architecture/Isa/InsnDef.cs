@@ -35,6 +35,13 @@ public enum InsnFlags : uint
     HostHandled = 1 << 12,
     /// <summary>Vector instruction: data exception DXC 0xFE unless CR0 bits 45 (AFP) and 46 (vector enablement) are one.</summary>
     Vector = 1 << 13,
+    /// <summary>
+    /// Ends a translated block (<see cref="EndsBlock"/>), but translated code may go on into the next block when it ran
+    /// without branching, changing the translation or the code, or changing a PSW mask bit other than the I/O and external
+    /// interruption masks (an interruption it enables is due at the next boundary, which is then an event check point):
+    /// the execute-type, system-mask and clock rows the kernel runs hundreds of thousands of times per boot.
+    /// </summary>
+    Continues = 1 << 14,
 }
 
 /// <summary>What the SIE does when a guest executes the instruction.</summary>

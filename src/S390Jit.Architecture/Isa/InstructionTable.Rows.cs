@@ -8,7 +8,8 @@ public static partial class InstructionTable
     ///   facility (STFLE bit or -), flags, SIE behaviour, base cycles, group, operand syntax.
     /// Flags: P privileged, Q semiprivileged, U unsigned immediates, B branch, E ends a translated block,
     ///   H intercept handled by the host model (KVM or the VMM),
-    ///   1/2/3 R1/R2/R3 must be even, O I/O, X execute-type, V vector instruction (CR0 vector enablement).
+    ///   1/2/3 R1/R2/R3 must be even, O I/O, X execute-type, V vector instruction (CR0 vector enablement),
+    ///   K translated code may continue after it (see InsnFlags.Continues).
     /// SIE: I interpreted, X always intercepted (ICPT 0x04), C conditional (a Sie_MNEMONIC check).
     /// Operand syntax: the operands in objdump's order and spelling, see <see cref="OperandSyntax"/>.
     /// The semantic body of row M is the one static method named M in a [SemanticBodies] class;
@@ -51,7 +52,7 @@ public static partial class InstructionTable
     41   LA       RX_a   -   -    I 1  general R1,D2(X2,B2)
     42   STC      RX_a   -   -    I 2  general R1,D2(X2,B2)
     43   IC       RX_a   -   -    I 2  general R1,D2(X2,B2)
-    44   EX       RX_a   -   X    I 2  general R1,D2(X2,B2)
+    44   EX       RX_a   -   XK   I 2  general R1,D2(X2,B2)
     45   BAL      RX_a   -   B    I 2  general R1,D2(X2,B2)
     46   BCT      RX_a   -   B    I 2  general R1,D2(X2,B2)
     47   BC       RX_b   -   B    I 2  general M1,D2(X2,B2)
@@ -317,7 +318,7 @@ public static partial class InstructionTable
     c4e  LLGFRL   RIL_b  34  -    I 2  general R1,RI2
     c4f  STRL     RIL_b  34  -    I 2  general R1,RI2
     c5   BPRP     MII    49  -    I 1  general M1,RI2,RI3
-    c60  EXRL     RIL_b  35  X    I 2  general R1,RI2
+    c60  EXRL     RIL_b  35  XK   I 2  general R1,RI2
     c62  PFDRL    RIL_c  34  -    I 1  general M1,RI2
     c64  CGHRL    RIL_b  34  -    I 2  general R1,RI2
     c65  CHRL     RIL_b  34  -    I 2  general R1,RI2
@@ -1131,18 +1132,18 @@ public static partial class InstructionTable
     010c SAM24    E      -   E    I 2  control -
     010d SAM31    E      -   E    I 2  control -
     010e SAM64    E      -   E    I 2  control -
-    80   SSM      S      -   PE   I 5  control D2(B2)!8-15
+    80   SSM      S      -   PEK  I 5  control D2(B2)!8-15
     82   LPSW     S      -   PBE  I 10 control D2(B2)!8-15
     83   DIAG     RS_a   -   PEH  X 0  control R1,R3,D2(B2)
-    ac   STNSM    SI     -   PE   I 5  control D1(B1),I2
-    ad   STOSM    SI     -   PE   I 5  control D1(B1),I2
+    ac   STNSM    SI     -   PEK  I 5  control D1(B1),I2
+    ad   STOSM    SI     -   PEK  I 5  control D1(B1),I2
     ae   SIGP     RS_a   -   PEH  X 0  control R1,R3,D2(B2)
     b1   LRA      RX_a   -   P    I 10 control R1,D2(X2,B2)
     b200 LBEAR    S      193 PE   I 10 control D2(B2)
     b201 STBEAR   S      193 PE   I 10 control D2(B2)
     b202 STIDP    S      -   PH   X 0  control D2(B2)
     b204 SCK      S      -   PEH  X 0  control D2(B2)
-    b205 STCK     S      -   E    I 10 control D2(B2)
+    b205 STCK     S      -   EK   I 10 control D2(B2)
     b206 SCKC     S      -   PE   I 10 control D2(B2)
     b207 STCKC    S      -   P    I 10 control D2(B2)
     b208 SPT      S      -   PE   I 10 control D2(B2)
@@ -1171,7 +1172,7 @@ public static partial class InstructionTable
     b22e PGIN     RRE    -   PE   I 10 control R1,R2
     b22f PGOUT    RRE    -   PE   I 10 control R1,R2
     b240 BAKR     RRE    -   B    I 20 control R1,R2
-    b246 STURA    RRE    -   PE   I 10 control R1,R2
+    b246 STURA    RRE    -   P    I 10 control R1,R2
     b247 MSTA     RRE    -   Q    I 10 control R1
     b248 PALB     RRE    -   PE   I 10 control -
     b249 EREG     RRE    -   Q    I 10 control R1,R2
@@ -1183,9 +1184,9 @@ public static partial class InstructionTable
     b250 CSP      RRE    -   PE   I 10 control R1,R2
     b258 BSG      RRE    -   QBE  I 10 control R1,R2
     b25a BSA      RRE    -   QBE  I 10 control R1,R2
-    b278 STCKE    S      -   E    I 10 control D2(B2)
+    b278 STCKE    S      -   EK   I 10 control D2(B2)
     b279 SACF     S      -   QE   I 10 control D2(B2)
-    b27c STCKF    S      25  E    I 5  control D2(B2)
+    b27c STCKF    S      25  EK   I 5  control D2(B2)
     b27d STSI     S      -   PEH  X 0  control D2(B2)
     b280 LPP      S      40  PE   I 10 control D2(B2)
     b284 LCCTL    S      67  PE   I 10 control D2(B2)
@@ -1203,7 +1204,7 @@ public static partial class InstructionTable
     b6   STCTL    RS_a   -   P    I 10 control C1,C3,D2(B2)
     b7   LCTL     RS_a   -   PE   I 10 control C1,C3,D2(B2)
     b905 LURAG    RRE    -   PE   I 10 control R1,R2
-    b925 STURG    RRE    -   PE   I 10 control R1,R2
+    b925 STURG    RRE    -   P    I 10 control R1,R2
     b98a CSPG     RRE    -   PE   I 10 control R1,R2
     b98b RDP      RRF_b  194 PE   I 10 control R1,R3,R2,M4?
     b98e IDTE     RRF_b  3   PE   I 10 control R1,R3,R2,M4?

@@ -158,7 +158,9 @@ public sealed unsafe partial class Cpu
         PswMask = maskWithoutCc & ~Psw.CcMask;
         if (((old ^ PswMask) & (Psw.EA | Psw.BA)) != 0) UpdateAddressingMode();
         if (((old ^ PswMask) & (Psw.Dat | Psw.AscMask | Psw.KeyMask | Psw.Per)) != 0) TranslationContextChanged();
-        RecheckEvents();
+        // a change that only disables I/O or external interruptions (STNSM, SSM entering a critical section) makes
+        // nothing deliverable that was not before: the next event check stays where it was
+        if ((old & ~PswMask & ~(Psw.Io | Psw.Ext)) != 0 || (PswMask & ~old) != 0) RecheckEvents();
     }
 
     public void UpdateAddressingMode()

@@ -548,9 +548,16 @@ public sealed unsafe class BlockCache
         }
         var x = cpu.Execute(d.Insn.Def, ref d.Insn);
         if (x != CpuExit.None) return x;
-        if (cpu.PswAddr != d.Next || watch.CodeModified || cpu.PswMask != mask) return Stop;
+        if (cpu.PswAddr != d.Next || watch.CodeModified || ((cpu.PswMask ^ mask) & ~InterruptMasks) != 0) return Stop;
         return Continue;
     }
+
+    /// <summary>
+    /// The I/O and external interruption masks: a chain goes on across a change of them alone (STNSM/STOSM around a
+    /// critical section), as the interpreter's stepping would: no key, mode or translation depends on them, and an
+    /// interruption they enable is due at the next boundary, where the chain checks events as the stepper does.
+    /// </summary>
+    private const ulong InterruptMasks = Psw.Io | Psw.Ext;
 
     /// <summary>
     /// Fills the fetch cache for the instruction at <paramref name="addr"/> (its page, and the next one when it crosses
@@ -733,7 +740,8 @@ public sealed unsafe class BlockCache
         {
             Key = key, Insns = list.AsSpan(0, n).ToArray(), Host = host, Frame = frame, End = lastInsn.Next,
             Host2 = host2, Frame2 = frame2,
-            Chains = lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0,
+            Chains = (lastDef.IsSimple && (lastDef.Flags & (InsnFlags.EndsBlock | InsnFlags.Io | InsnFlags.Execute)) == 0) ||
+                     (lastDef.Sie == SieAction.Interpreted && lastDef.Has(InsnFlags.Continues)),
             FastCycles = fast,
             HeatStep = Math.Max(1, (n + 2) / 8),
             NativeCountdown = !Native.NativeBlocks.Enabled || fast == ulong.MaxValue ? 0

@@ -238,7 +238,8 @@ public sealed class RegionBuilder
             bool endsBlock = !def.IsSimple || def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock) || pi.Facts.Jumps.Count > 0;
             if (endsBlock)
             {
-                bool unconditional = pi.Facts.Jumps.Any(j => j.Always) || (!def.IsSimple && (def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock)));
+                bool unconditional = pi.Facts.Jumps.Any(j => j.Always) ||
+                    (!def.IsSimple && (def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock)) && !def.Has(InsnFlags.Continues));
                 block.FallThrough = unconditional ? null : next;
                 return block;
             }

@@ -407,6 +407,7 @@ public static class RegionCompiler
         var dm = new DynamicMethod(name, typeof(int), [typeof(RegionData), typeof(Cpu), typeof(int)], typeof(RegionEmitter).Module, skipVisibility: true);
         var il = IlWriter.For(dm);
         var e = new RegionEmitter(il, key.Mode, key.FixedOverflowMask, flushSet, loadSet, resident);
+        e.Dat = key.Dat;
         e.IdentityRegion = !key.Dat && s_identity;
         // (compact code returns to the dispatcher at every exit: the dispatcher sees its runs, RegionData.Heat)
         e.ChainInCode = !key.Dat && RegionEmitter.ChainInCodeOn && !compact;

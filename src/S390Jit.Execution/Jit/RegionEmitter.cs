@@ -88,6 +88,13 @@ public sealed unsafe partial class RegionEmitter
     public int AddressingMode { get; }
     public ulong AddrMask { get; }
     public bool FixedOverflowMask { get; }
+    /// <summary>The region is keyed with DAT on (RegionKey.Dat).</summary>
+    public bool Dat { get; set; }
+
+    /// <summary>PSW mask bits the region's code depends on (addressing mode, fixed-point-overflow mask, DAT, PER), and their values under its key.</summary>
+    private const ulong KeyMaskBits = Psw.EA | Psw.BA | Psw.FixedOverflowMask | Psw.Dat | Psw.Per;
+    private ulong KeyMaskValue => (AddressingMode == 64 ? Psw.EA | Psw.BA : AddressingMode == 31 ? Psw.BA : 0) |
+        (FixedOverflowMask ? Psw.FixedOverflowMask : 0) | (Dat ? Psw.Dat : 0);
 
     // ---- the instruction being translated --------------------------------------------------
     public ulong CurrentAddr { get; private set; }
@@ -422,9 +429,37 @@ public sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Brfalse, cont);
         EmitExit(ExitIntercept, index); // the helper set the PSW
         _il.MarkLabel(cont);
-        if (def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock))
+        if ((def.Has(InsnFlags.Branch) || def.Has(InsnFlags.EndsBlock)) && !def.Has(InsnFlags.Continues))
         {
             EmitExit(ExitContinue, 0); // the helper set the PSW
+        }
+        else if (def.Has(InsnFlags.Continues))
+        {
+            // (execute-type, system-mask and clock rows) the region goes on into the next block, a check point (the helper may
+            // have made an event due), unless the helper branched or changed a PSW mask bit the region's code depends on
+            // (addressing mode, fixed-point-overflow mask, DAT, PER; a changed space or key changed the translation, below)
+            var leave = _il.DefineLabel();
+            var go = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswAddr);
+            EmitI8((long)((addr + (ulong)length) & AddrMask));
+            _il.Emit(OpCodes.Bne_Un, leave);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldfld, F_PswMask);
+            EmitI8((long)KeyMaskBits);
+            _il.Emit(OpCodes.And);
+            EmitI8((long)KeyMaskValue);
+            _il.Emit(OpCodes.Bne_Un, leave);
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, F_StorageObserver);
+            _il.Emit(OpCodes.Castclass, typeof(CodeWatch));
+            _il.Emit(OpCodes.Ldfld, F_CodeModified);
+            _il.Emit(OpCodes.Brtrue, leave);
+            // an event the helper made due (an interruption it enabled): the dispatcher services it at this boundary
+            _il.Emit(OpCodes.Ldloc, _remain);
+            EmitI8(0);
+            _il.Emit(OpCodes.Bgt, go);
+            _il.MarkLabel(leave);
+            EmitExit(ExitContinue, 0); // the helper set the PSW
+            _il.MarkLabel(go);
         }
         else if (!Drop("codemod"))
         {

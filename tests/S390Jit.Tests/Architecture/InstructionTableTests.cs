@@ -104,7 +104,7 @@ public class InstructionTableTests
                         'P' => InsnFlags.Priv, 'U' => InsnFlags.UImm, 'B' => InsnFlags.Branch, 'E' => InsnFlags.EndsBlock,
                         '1' => InsnFlags.EvenR1, '2' => InsnFlags.EvenR2, '3' => InsnFlags.EvenR3, 'O' => InsnFlags.Io | InsnFlags.EndsBlock,
                         'X' => InsnFlags.Execute | InsnFlags.EndsBlock, 'Q' => InsnFlags.SemiPriv, 'H' => InsnFlags.HostHandled,
-                        'V' => InsnFlags.Vector, _ => throw new AssertionException($"unknown flag {ch}"),
+                        'V' => InsnFlags.Vector, 'K' => InsnFlags.Continues, _ => throw new AssertionException($"unknown flag {ch}"),
                     };
             Assert.That(r.Flags, Is.EqualTo(flags), at);
             Assert.That(r.Sie, Is.EqualTo(c[5] switch { "I" => SieAction.Interpreted, "X" => SieAction.Intercept, _ => SieAction.Conditional }), at);
