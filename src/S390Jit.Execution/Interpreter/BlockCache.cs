@@ -341,7 +341,25 @@ public sealed unsafe class BlockCache
         var bd = (Native.NativeDesc*)b.Desc;
         var sd = (Native.NativeDesc*)s.Desc;
         if (fell) bd->LinkFall = s.Desc; else bd->LinkTaken = s.Desc;
-        sd->Credit = sink == null || s.Heat < 0 ? long.MaxValue / 2 : Math.Max(0, ((long)HotThreshold - s.Heat) / s.HeatStep - 2);
+        if (sink == null || s.Heat < 0) sd->Credit = long.MaxValue / 2;
+        else if ((long)s.Heat + s.HeatStep >= HotThreshold && s.NoCodeEpoch == PublishEpoch && s.Waiting != null)
+        {
+            // hot, its compile queued: chains may enter it until the next publication (then they stop before it again and
+            // the engine's loop looks for its region)
+            sd->Credit = long.MaxValue / 2;
+            _waitCredited.Add(s);
+        }
+        else sd->Credit = Math.Max(0, ((long)HotThreshold - s.Heat) / s.HeatStep - 2);
+    }
+
+    private readonly List<DecodedBlock> _waitCredited = new();
+
+    /// <summary>Compiled code was published (or a request dropped): the engine looks for code again, and chains stop before the blocks that were waiting.</summary>
+    public void NewEpoch()
+    {
+        PublishEpoch++;
+        foreach (var s in _waitCredited) ((Native.NativeDesc*)s.Desc)->Credit = 0;
+        _waitCredited.Clear();
     }
 
     /// <summary>Marks a block stale (and its native descriptor, so that no chain enters it).</summary>

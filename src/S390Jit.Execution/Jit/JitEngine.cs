@@ -887,7 +887,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         while (_dropped.TryDequeue(out var dj))
         {
             // a stale request: its hot block asks again when it runs again (lookups and first-tier chains look again)
-            _blocks.PublishEpoch++;
+            _blocks.NewEpoch();
             Interlocked.Decrement(ref Stats.CompilesPending);
             Stats.CompilesDropped++;
             foreach (var a in dj.Starts)
@@ -896,7 +896,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         while (_published.TryDequeue(out var r))
         {
             // entries may be added (and a discarded plan's blocks may be compiled again): lookups that found none must look again
-            _blocks.PublishEpoch++;
+            _blocks.NewEpoch();
             Interlocked.Decrement(ref Stats.CompilesPending);
             Stats.CompileLatencyMicroseconds += System.Diagnostics.Stopwatch.GetElapsedTime(r.RequestedAt).TotalMicroseconds;
             foreach (var start in r.PlanStarts.Length > 0 ? r.PlanStarts : r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });

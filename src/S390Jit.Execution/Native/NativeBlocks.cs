@@ -25,9 +25,11 @@ public static unsafe class NativeBlocks
     /// <summary>
     /// Entries of a block before it is translated: <see cref="AfterAlone"/> when the first tier runs alone (<c>--engine
     /// tier1</c>: nothing else will compile the block), <see cref="After"/> under the JIT, where 0 (the default) means never:
-    /// there the blocks that keep running are compiled by RyuJIT soon after, and translating them cost the kernel boot
-    /// ~1 % (after 200 entries: 3.25 vs 3.21 s, 8 interleaved pairs; after 4: +0.2 s of translation). S390JIT_NATIVE_AFTER=N
-    /// sets both.
+    /// there the blocks that keep running are compiled by RyuJIT soon after. With the chain checks inline at every block end
+    /// (~350 bytes each, 263 bytes of code per guest instruction) the kernel's translated blocks outgrew the caches and the
+    /// native code ran the kernel-init window no faster than the managed loop (boot +0.15 s after 50 entries); with the
+    /// shared chain stubs (144 bytes per instruction) it is even (3.33-3.35 s after 20 or 50 entries against 3.35 s, 6
+    /// interleaved boots each), and the first tier alone boots in 7.85 s instead of 8.6-8.95. S390JIT_NATIVE_AFTER=N sets both.
     /// </summary>
     public static int After = AfterSetting() ?? 0;
     public static int AfterAlone = AfterSetting() ?? 4;
@@ -38,6 +40,9 @@ public static unsafe class NativeBlocks
     {
         /// <summary>The entry stub (<see cref="NativeEmitter.EntryStub"/>).</summary>
         public static readonly nint Enter = (nint)ExecutableMemory.Place(NativeEmitter.EntryStub());
+        /// <summary>The shared chain stubs (<see cref="NativeEmitter.ChainStub"/>; after the offsets are learnt).</summary>
+        public static readonly nint ChainFall = (nint)ExecutableMemory.Place(NativeEmitter.ChainStub(taken: false)),
+            ChainTaken = (nint)ExecutableMemory.Place(NativeEmitter.ChainStub(taken: true));
         /// <summary>S390JIT_NATIVE_DUMP=file: each translated block's instructions and code (hex), for a disassembler.</summary>
         public static readonly StreamWriter? Dump = Environment.GetEnvironmentVariable("S390JIT_NATIVE_DUMP") is { Length: > 0 } f ? new StreamWriter(f) : null;
         /// <summary>Rows whose body did not translate once (exceptions cost tens of microseconds: they are not tried again).</summary>
@@ -69,8 +74,10 @@ public static unsafe class NativeBlocks
         try
         {
             NativeEmitter.LearnOffsets(cpu);
-            if (Translation.Enter == 0) { Failed++; return false; }
+            if (Translation.Enter == 0 || Translation.ChainFall == 0 || Translation.ChainTaken == 0) { Failed++; return false; }
             Enter = Translation.Enter;
+            NativeEmitter.ChainFall = Translation.ChainFall;
+            NativeEmitter.ChainTaken = Translation.ChainTaken;
             var e = s_emitter;
             desc = (NativeDesc*)NativeMemory.AllocZeroed((nuint)sizeof(NativeDesc));
             e.Reset(b.Key.Mode, (nint)desc);
@@ -123,6 +130,11 @@ public static unsafe class NativeBlocks
             desc->Code = b.Native;
             desc->Addr = b.Key.Address;
             desc->FastCycles = b.FastCycles;
+            desc->BlockCycles = e.BlockCycles;
+            desc->BlockInsns = (ulong)e.BlockInsns;
+            desc->LastAddr = e.InstrAddr;
+            desc->LastLength = (ulong)e.LastLength;
+            desc->NextAddr = e.NextAddr;
             desc->Host = (nint)b.Host;
             desc->Alive = 1;
             desc->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(b, GCHandleType.Weak));

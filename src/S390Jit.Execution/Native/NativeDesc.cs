@@ -26,10 +26,18 @@ public struct NativeDesc
     public nint Handle;
     /// <summary>Host address of the frame the block was decoded from: a chain enters it only while instruction fetch maps its page there.</summary>
     public nint Host;
+    /// <summary>
+    /// What the shared chain stubs (<see cref="NativeEmitter.ChainStub"/>) account for the block when it chains on: its cycles and
+    /// instruction count, its last instruction's address and length, and the address after it (the fall-through successor).
+    /// </summary>
+    public ulong BlockCycles, BlockInsns, LastAddr, LastLength, NextAddr;
 
     public static readonly int OffCode = (int)Marshal.OffsetOf<NativeDesc>(nameof(Code)), OffAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(Addr)),
         OffAlive = (int)Marshal.OffsetOf<NativeDesc>(nameof(Alive)), OffCredit = (int)Marshal.OffsetOf<NativeDesc>(nameof(Credit)),
         OffFast = (int)Marshal.OffsetOf<NativeDesc>(nameof(FastCycles)), OffFall = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkFall)),
         OffTaken = (int)Marshal.OffsetOf<NativeDesc>(nameof(LinkTaken)), OffChained = (int)Marshal.OffsetOf<NativeDesc>(nameof(Chained)),
-        OffHost = (int)Marshal.OffsetOf<NativeDesc>(nameof(Host));
+        OffHost = (int)Marshal.OffsetOf<NativeDesc>(nameof(Host)),
+        OffBlockCycles = (int)Marshal.OffsetOf<NativeDesc>(nameof(BlockCycles)), OffBlockInsns = (int)Marshal.OffsetOf<NativeDesc>(nameof(BlockInsns)),
+        OffLastAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(LastAddr)), OffLastLength = (int)Marshal.OffsetOf<NativeDesc>(nameof(LastLength)),
+        OffNextAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(NextAddr));
 }

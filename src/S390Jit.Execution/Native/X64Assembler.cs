@@ -167,6 +167,8 @@ public sealed class X64Assembler
     public void Jcc(Cond c, int label) { B(0x0F); B((byte)(0x80 + (int)c)); _fixups.Add((_len, label)); D32(0); }
     public void Jmp(int label) { B(0xE9); _fixups.Add((_len, label)); D32(0); }
     public void Ret() => B(0xC3);
+    /// <summary>jmp r64</summary>
+    public void JmpReg(Reg r) { Rex(false, 0, 0, (int)r); B(0xFF); ModRR(4, (int)r); }
     /// <summary>call r64</summary>
     public void CallReg(Reg r) { Rex(false, 0, 0, (int)r); B(0xFF); ModRR(2, (int)r); }
     public void Push(Reg r) { Rex(false, 0, 0, (int)r); B((byte)(0x50 + ((int)r & 7))); }

@@ -52,6 +52,8 @@ public class X64AssemblerTests
         ("push r12", a => a.Push(Reg.R12), "4154"),
         ("pop rbp", a => a.Pop(Reg.Rbp), "5D"),
         ("jmp [r8]", a => a.JmpMem(Reg.R8, 0), "41FFA000000000"),
+        ("jmp rcx", a => a.JmpReg(Reg.Rcx), "FFE1"),
+        ("jmp r9", a => a.JmpReg(Reg.R9), "41FFE1"),
         ("ret", a => a.Ret(), "C3"),
     ];
 
