@@ -24,14 +24,17 @@ public static unsafe class NativeBlocks
 
     /// <summary>
     /// Entries of a block before it is translated: <see cref="AfterAlone"/> when the first tier runs alone (<c>--engine
-    /// tier1</c>: nothing else will compile the block), <see cref="After"/> under the JIT, where 0 (the default) means never:
-    /// there the blocks that keep running are compiled by RyuJIT soon after. With the chain checks inline at every block end
-    /// (~350 bytes each, 263 bytes of code per guest instruction) the kernel's translated blocks outgrew the caches and the
-    /// native code ran the kernel-init window no faster than the managed loop (boot +0.15 s after 50 entries); with the
-    /// shared chain stubs (144 bytes per instruction) it is even (3.33-3.35 s after 20 or 50 entries against 3.35 s, 6
-    /// interleaved boots each), and the first tier alone boots in 7.85 s instead of 8.6-8.95. S390JIT_NATIVE_AFTER=N sets both.
+    /// tier1</c>: nothing else will compile the block), <see cref="After"/> under the JIT (0: never), where the blocks that
+    /// keep running are compiled by RyuJIT after 2500 entries: there the native code serves the entries in between and the
+    /// lukewarm code that never gets that hot. With the chain checks inline at every block end (~350 bytes each, 263 bytes of
+    /// code per guest instruction) the kernel's translated blocks outgrew the caches and the native code ran the kernel-init
+    /// window no faster than the managed loop (boot +0.15 s after 50 entries); with the shared chain stubs (144 bytes per
+    /// instruction) and an assembler that writes whole fields (translation 1.8 -> 0.9-1.5 us per instruction) the boot
+    /// takes 3.27 s after 100 entries against 3.35 s without (8 interleaved boots; sets of 6: 3.24 vs 3.29 and 3.35, after
+    /// 20 entries 3.25, after 300 3.28). The first tier alone boots in 7.6-7.9 s (was 8.6-8.95). S390JIT_NATIVE_AFTER=N sets
+    /// both (S390JIT_NATIVE=0 turns the tier off).
     /// </summary>
-    public static int After = AfterSetting() ?? 0;
+    public static int After = AfterSetting() ?? 100;
     public static int AfterAlone = AfterSetting() ?? 4;
     private static int? AfterSetting() => int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_AFTER"), out int n) && n > 0 ? n : null;
 

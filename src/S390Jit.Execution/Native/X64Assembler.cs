@@ -53,12 +53,21 @@ public sealed class X64Assembler
         return _code.AsSpan(0, _len);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void B(byte b)
     {
-        if (_len == _code.Length) Array.Resize(ref _code, _code.Length * 2);
+        if ((uint)_len >= (uint)_code.Length) Grow();
         _code[_len++] = b;
     }
-    private void D32(int v) { B((byte)v); B((byte)(v >> 8)); B((byte)(v >> 16)); B((byte)(v >> 24)); }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void D32(int v)
+    {
+        if (_len + 4 > _code.Length) Grow();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_code.AsSpan(_len, 4), v);
+        _len += 4;
+    }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Grow() => Array.Resize(ref _code, _code.Length * 2);
     private void D64(ulong v) { D32((int)v); D32((int)(v >> 32)); }
 
     private void Rex(bool w, int reg, int index, int rm, bool force = false)
