@@ -103,6 +103,11 @@ public sealed unsafe class BlockCache
 
     /// <summary>Block entries before <see cref="IHotBlockSink.BlockHot"/> is asked (int.MaxValue: never).</summary>
     public int HotThreshold { get; set; } = 40;
+    /// <summary>
+    /// Guest instructions a CPU runs before blocks are translated to native code (the JIT's warm-up: the first translation
+    /// costs ~5 ms of first-use work, as much as the hello guest's whole run; 0 for the first tier alone).
+    /// </summary>
+    public ulong NativeFrom { get; set; }
 
     /// <summary>
     /// Counts publications of compiled code (the engine bumps it whenever entries may have been added): a hot block whose
@@ -264,10 +269,11 @@ public sealed unsafe class BlockCache
         var watch = _watch;
         int budget = ChainBudget;
         ulong mask = cpu.PswMask;
+        bool native = cpu.Instructions >= NativeFrom;
         while (true)
         {
             watch.CodeModified = false;
-            var x = Execute(cpu, ref b, watch, mask, ref budget, out int at);
+            var x = Execute(cpu, ref b, watch, mask, ref budget, out int at, native);
             var insns = b.Insns;
             BlocksRun++;
             if (x != Continue) { if (x == Stop) EndStop++; return x == Stop ? CpuExit.None : x; }
@@ -404,7 +410,7 @@ public sealed unsafe class BlockCache
     /// a branch that was taken).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static CpuExit Execute(Cpu cpu, ref DecodedBlock b, CodeWatch watch, ulong mask, ref int budget, out int at)
+    private static CpuExit Execute(Cpu cpu, ref DecodedBlock b, CodeWatch watch, ulong mask, ref int budget, out int at, bool native)
     {
         var insns = b.Insns;
         // no event is due at any boundary of this run (the cycles it can add stay below the next event) and no PER event
@@ -413,7 +419,7 @@ public sealed unsafe class BlockCache
         if (cycles < ev && ev - cycles > b.FastCycles && (cpu.PswMask & Psw.Per) == 0)
         {
             int start = 0;
-            if (b.Native != 0 || (b.NativeCountdown > 0 && --b.NativeCountdown == 0 && Native.NativeBlocks.Compile(cpu, b)))
+            if (native && (b.Native != 0 || (b.NativeCountdown > 0 && --b.NativeCountdown == 0 && Native.NativeBlocks.Compile(cpu, b))))
             {
                 // the native code runs the block's first instructions (all, or up to one it leaves to this loop), and may
                 // go on in the blocks this loop linked after it (NativeDesc): it accounts those itself, and says which

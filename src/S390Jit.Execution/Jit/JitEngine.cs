@@ -131,7 +131,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     {
         _opt = options ?? new JitOptions();
         _watch = new CodeWatch(InvalidateFrame);
-        _blocks = new BlockCache(_watch) { HotThreshold = _opt.HotThreshold };
+        _blocks = new BlockCache(_watch) { HotThreshold = _opt.HotThreshold, NativeFrom = _opt.HotThreshold == int.MaxValue ? 0 : (ulong)Math.Max(0, _opt.WarmupInstructions) };
         _warm = _opt.WarmupInstructions <= 0;
     }
 
