@@ -59,6 +59,8 @@ public partial class Cpu
     /// </summary>
     public nint NativeLast;
     public long NativeBudget;
+    /// <summary>The native first tier's translated blocks by guest address, of the block cache this CPU runs (its chain stubs look there).</summary>
+    public nint NativeTargets;
     /// <summary>
     /// Compiled-code chaining (S390JIT_CHAIN_IN_CODE): a region's constant exit runs the linked region itself (a tail
     /// call) while <see cref="PswMask"/> equals this value; the dispatcher sets it to the mask of its chained runs and

@@ -133,7 +133,14 @@ public sealed unsafe class BlockCache
     public void Attach(Cpu cpu)
     {
         if (!_cpus.Contains(cpu)) _cpus.Add(cpu);
+        cpu.NativeTargets = (nint)Unsafe.AsPointer(ref _nativeTargets[0]);
     }
+
+    /// <summary>
+    /// This cache's translated blocks by guest address (<see cref="Native.NativeBlocks.Targets"/>), pinned: the CPUs' chain
+    /// stubs read it (<see cref="Cpu.NativeTargets"/>).
+    /// </summary>
+    private readonly nint[] _nativeTargets = GC.AllocateArray<nint>(Native.NativeBlocks.TargetSlots, pinned: true);
 
     /// <summary>
     /// Absolute frame <paramref name="frame"/> is newly watched (holds code): every attached CPU's write cache forgets
@@ -195,6 +202,7 @@ public sealed unsafe class BlockCache
         _blocks.Clear();
         _inner.Clear();
         Array.Clear(_fast);
+        Array.Clear(_nativeTargets);
         Flushes++;
     }
 

@@ -62,6 +62,14 @@ public static unsafe class NativeBlocks
     /// </summary>
     public static long Blocks, Instructions, Ticks, Failed, Calls, Ran;
 
+    /// <summary>
+    /// Slots of a block cache's table of translated blocks by guest address (<see cref="Cpu.NativeTargets"/>: direct-mapped,
+    /// the newest wins; a descriptor stays valid memory for the process's life): where a branch's successor is not the one
+    /// the first tier linked (returns, computed branches), the taken chain stub looks there for a block of the same key at
+    /// the target and goes on into it after the usual checks.
+    /// </summary>
+    public const int TargetSlots = 8192;
+
     /// <summary>The entry stub every call of native code goes through: <c>int Enter(ulong* g, void* code)</c> (0 before the first translation).</summary>
     public static nint Enter;
 
@@ -141,7 +149,11 @@ public static unsafe class NativeBlocks
             desc->Host = (nint)b.Host;
             desc->Alive = 1;
             desc->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(b, GCHandleType.Weak));
+            desc->KeyBits = NativeDesc.KeyBitsOf(b.Key.Mode, b.Key.FixedOverflowMask, b.Key.Dat);
+            desc->Asce = b.Key.Asce;
             b.Desc = (nint)desc;
+            // (a block crossing into the next page is entered only from the first tier's loop, which checks that page too)
+            if (b.Host2 == null && cpu.NativeTargets != 0) ((nint*)cpu.NativeTargets)[(int)((b.Key.Address >> 1) & (TargetSlots - 1))] = (nint)desc;
             Blocks++;
             Instructions += k;
             return true;

@@ -31,6 +31,8 @@ public struct NativeDesc
     /// instruction count, its last instruction's address and length, and the address after it (the fall-through successor).
     /// </summary>
     public ulong BlockCycles, BlockInsns, LastAddr, LastLength, NextAddr;
+    /// <summary>The block's key but the address: addressing mode, overflow mask and DAT (<see cref="KeyBits"/>), and the ASCE (a branch found through <see cref="NativeBlocks.Targets"/> goes on only into a block of the same key).</summary>
+    public ulong KeyBits, Asce;
 
     public static readonly int OffCode = (int)Marshal.OffsetOf<NativeDesc>(nameof(Code)), OffAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(Addr)),
         OffAlive = (int)Marshal.OffsetOf<NativeDesc>(nameof(Alive)), OffCredit = (int)Marshal.OffsetOf<NativeDesc>(nameof(Credit)),
@@ -39,5 +41,8 @@ public struct NativeDesc
         OffHost = (int)Marshal.OffsetOf<NativeDesc>(nameof(Host)),
         OffBlockCycles = (int)Marshal.OffsetOf<NativeDesc>(nameof(BlockCycles)), OffBlockInsns = (int)Marshal.OffsetOf<NativeDesc>(nameof(BlockInsns)),
         OffLastAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(LastAddr)), OffLastLength = (int)Marshal.OffsetOf<NativeDesc>(nameof(LastLength)),
-        OffNextAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(NextAddr));
+        OffNextAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(NextAddr)),
+        OffKeyBits = (int)Marshal.OffsetOf<NativeDesc>(nameof(KeyBits)), OffAsce = (int)Marshal.OffsetOf<NativeDesc>(nameof(Asce));
+
+    public static ulong KeyBitsOf(int mode, bool fixedOverflowMask, bool dat) => (ulong)mode | (fixedOverflowMask ? 1UL << 8 : 0) | (dat ? 1UL << 9 : 0);
 }

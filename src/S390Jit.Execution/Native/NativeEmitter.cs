@@ -26,7 +26,7 @@ public sealed class NativeEmitter
     // field offsets from G (the same for every Cpu: fields of one class)
     private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offCcVr, s_offPswAddr, s_offBear;
     private static int s_offExecTlb;
-    private static int s_offCycles, s_offInstructions, s_offEventCycle, s_offIssueAddr, s_offInstrAddr, s_offInstrLength, s_offLast, s_offBudget;
+    private static int s_offCycles, s_offInstructions, s_offEventCycle, s_offIssueAddr, s_offInstrAddr, s_offInstrLength, s_offLast, s_offBudget, s_offTargets;
     private static bool s_offsetsKnown;
 
     public ulong InstrAddr, NextAddr, AddrMask;
@@ -68,6 +68,7 @@ public sealed class NativeEmitter
         s_offInstrLength = Off(cpu, ref cpu.InstrLength);
         s_offLast = Off(cpu, ref cpu.NativeLast);
         s_offBudget = Off(cpu, ref cpu.NativeBudget);
+        s_offTargets = Off(cpu, ref cpu.NativeTargets);
         s_offsetsKnown = true;
     }
 
@@ -127,12 +128,46 @@ public sealed class NativeEmitter
         int done = a.NewLabel();
         const Reg D = Reg.R10;
         a.MovRR(D, Reg.Rax);
-        a.Load64(Reg.R8, D, taken ? NativeDesc.OffTaken : NativeDesc.OffFall);
-        a.Test(Reg.R8, Reg.R8);
-        a.Jcc(Cond.E, done);
-        if (taken) a.Load64(Reg.Rax, Base, s_offPswAddr); else a.Load64(Reg.Rax, D, NativeDesc.OffNextAddr);
-        a.AluMem(Cmp, Reg.Rax, Reg.R8, NativeDesc.OffAddr);
-        a.Jcc(Cond.NE, done);
+        if (!taken)
+        {
+            a.Load64(Reg.R8, D, NativeDesc.OffFall);
+            a.Test(Reg.R8, Reg.R8);
+            a.Jcc(Cond.E, done);
+            a.Load64(Reg.Rax, D, NativeDesc.OffNextAddr);
+            a.AluMem(Cmp, Reg.Rax, Reg.R8, NativeDesc.OffAddr);
+            a.Jcc(Cond.NE, done);
+        }
+        else
+        {
+            // the linked successor when it is the target; else the translated block at the target, of the same key
+            int lookup = a.NewLabel(), found = a.NewLabel();
+            a.Load64(Reg.Rax, Base, s_offPswAddr);
+            a.Load64(Reg.R8, D, NativeDesc.OffTaken);
+            a.Test(Reg.R8, Reg.R8);
+            a.Jcc(Cond.E, lookup);
+            a.AluMem(Cmp, Reg.Rax, Reg.R8, NativeDesc.OffAddr);
+            a.Jcc(Cond.E, found);
+            a.Bind(lookup);
+            a.MovRR32(Reg.Rcx, Reg.Rax);
+            a.ShiftImm(X64Assembler.Shr, Reg.Rcx, 1, w: false);
+            a.AluImm(And, Reg.Rcx, NativeBlocks.TargetSlots - 1, w: false);
+            a.ShiftImm(X64Assembler.Shl, Reg.Rcx, 3, w: false);
+            a.Load64(Reg.R9, Base, s_offTargets);
+            a.Test(Reg.R9, Reg.R9);
+            a.Jcc(Cond.E, done);
+            a.Load64(Reg.R8, Reg.R9, 0, Reg.Rcx);
+            a.Test(Reg.R8, Reg.R8);
+            a.Jcc(Cond.E, done);
+            a.AluMem(Cmp, Reg.Rax, Reg.R8, NativeDesc.OffAddr);
+            a.Jcc(Cond.NE, done);
+            a.Load64(Reg.Rcx, Reg.R8, NativeDesc.OffKeyBits);
+            a.AluMem(Cmp, Reg.Rcx, D, NativeDesc.OffKeyBits);
+            a.Jcc(Cond.NE, done);
+            a.Load64(Reg.Rcx, Reg.R8, NativeDesc.OffAsce);
+            a.AluMem(Cmp, Reg.Rcx, D, NativeDesc.OffAsce);
+            a.Jcc(Cond.NE, done);
+            a.Bind(found);
+        }
         a.Load64(Reg.Rax, Reg.R8, NativeDesc.OffAlive);
         a.Test(Reg.Rax, Reg.Rax);
         a.Jcc(Cond.E, done);
