@@ -137,7 +137,7 @@ public sealed unsafe class BlockCache
     }
 
     /// <summary>
-    /// This cache's translated blocks by guest address (<see cref="Native.NativeBlocks.Targets"/>), pinned: the CPUs' chain
+    /// This cache's translated blocks by guest address (<see cref="Native.NativeBlocks.TargetSlots"/> slots), pinned: the CPUs' chain
     /// stubs read it (<see cref="Cpu.NativeTargets"/>).
     /// </summary>
     private readonly nint[] _nativeTargets = GC.AllocateArray<nint>(Native.NativeBlocks.TargetSlots, pinned: true);

@@ -31,7 +31,7 @@ public struct NativeDesc
     /// instruction count, its last instruction's address and length, and the address after it (the fall-through successor).
     /// </summary>
     public ulong BlockCycles, BlockInsns, LastAddr, LastLength, NextAddr;
-    /// <summary>The block's key but the address: addressing mode, overflow mask and DAT (<see cref="KeyBits"/>), and the ASCE (a branch found through <see cref="NativeBlocks.Targets"/> goes on only into a block of the same key).</summary>
+    /// <summary>The block's key but the address: addressing mode, overflow mask and DAT (<see cref="KeyBits"/>), and the ASCE (a branch found through <see cref="Architecture.State.Cpu.NativeTargets"/> goes on only into a block of the same key).</summary>
     public ulong KeyBits, Asce;
 
     public static readonly int OffCode = (int)Marshal.OffsetOf<NativeDesc>(nameof(Code)), OffAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(Addr)),
