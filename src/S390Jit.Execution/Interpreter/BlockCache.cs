@@ -361,7 +361,7 @@ public sealed unsafe class BlockCache
             // hot, its compile queued: chains may enter it until the next publication (then they stop before it again and
             // the engine's loop looks for its region)
             sd->Credit = long.MaxValue / 2;
-            _waitCredited.Add(s);
+            if (!s.WaitCredited) { s.WaitCredited = true; _waitCredited.Add(s); } // (once: links repeat until the publication)
         }
         else sd->Credit = Math.Max(0, ((long)HotThreshold - s.Heat) / s.HeatStep - 2);
     }
@@ -372,7 +372,7 @@ public sealed unsafe class BlockCache
     public void NewEpoch()
     {
         PublishEpoch++;
-        foreach (var s in _waitCredited) ((Native.NativeDesc*)s.Desc)->Credit = 0;
+        foreach (var s in _waitCredited) { ((Native.NativeDesc*)s.Desc)->Credit = 0; s.WaitCredited = false; }
         _waitCredited.Clear();
     }
 

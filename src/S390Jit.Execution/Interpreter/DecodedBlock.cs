@@ -106,6 +106,8 @@ public sealed unsafe class DecodedBlock
     public ulong[]? NativeCycles;
     /// <summary>The block's <see cref="S390Jit.Execution.Native.NativeDesc"/> (unmanaged), or 0: what native chains read of it.</summary>
     public nint Desc;
+    /// <summary>The block is on the cache's list of waiting blocks native chains may enter until the next publication.</summary>
+    public bool WaitCredited;
     /// <summary>Entries left before the block is translated (0: translated or never; set by the first tier when it decodes the block).</summary>
     public int NativeCountdown;
 }

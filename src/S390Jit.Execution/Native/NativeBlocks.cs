@@ -13,9 +13,10 @@ namespace S390Jit.Execution.Native;
 /// operands other than 1, 2, 4 and 8 bytes...) or that has checks (no simple body in the first tier). The first tier calls
 /// the code where it would run the block's fast loop (no event can be due inside the block, no PER) and goes on with its
 /// own loop from the instruction the code stopped before. Only on Linux x86-64 (<see cref="ExecutableMemory"/>);
-/// S390JIT_NATIVE=0 turns it off. Translation costs ~1 us per guest instruction (RyuJIT: ~36 per instruction of a region);
-/// the code runs the first tier's instructions at 2-3x its managed loop's speed; what it does not remove is the loop's
-/// per-block work between blocks (successor lookup, heat, events), about 40 % of the time on the decompressor.
+/// S390JIT_NATIVE=0 turns it off. Translation costs ~1-1.5 us per guest instruction (RyuJIT: ~37 per instruction of a
+/// region); the code runs the first tier's guests at 2.5-4x its managed loop's speed. Translated blocks chain into each
+/// other through two shared stubs (<see cref="NativeEmitter.ChainStub"/>); what they do not remove is the loop's work
+/// where a chain returns: at a successor with a compiled region, one not translated yet, and at exits.
 /// </summary>
 public static unsafe class NativeBlocks
 {
@@ -31,7 +32,7 @@ public static unsafe class NativeBlocks
     /// window no faster than the managed loop (boot +0.15 s after 50 entries); with the shared chain stubs (144 bytes per
     /// instruction) and an assembler that writes whole fields (translation 1.8 -> 0.9-1.5 us per instruction) the boot
     /// takes 3.27 s after 100 entries against 3.35 s without (8 interleaved boots; sets of 6: 3.24 vs 3.29 and 3.35, after
-    /// 20 entries 3.25, after 300 3.28). The first tier alone boots in 7.6-7.9 s (was 8.6-8.95). S390JIT_NATIVE_AFTER=N sets
+    /// 20 entries 3.25, after 300 3.28). The first tier alone boots in 7.3-7.9 s (was 8.6-8.95). S390JIT_NATIVE_AFTER=N sets
     /// both (S390JIT_NATIVE=0 turns the tier off).
     /// </summary>
     public static int After = AfterSetting() ?? 100;
@@ -125,7 +126,7 @@ public static unsafe class NativeBlocks
             if (k == 0) return Fail();
             if (k == insns.Length) e.ChainOrReturn(taken: false); else e.Return(k);
             e.EmitExits();
-            e.EmitReturnAndChain();
+            e.EmitReturn();
             var bytes = e.A.Finish();
             byte* p = ExecutableMemory.Place(bytes);
             if (Translation.Dump is { } dump)

@@ -44,5 +44,5 @@ public struct NativeDesc
         OffNextAddr = (int)Marshal.OffsetOf<NativeDesc>(nameof(NextAddr)),
         OffKeyBits = (int)Marshal.OffsetOf<NativeDesc>(nameof(KeyBits)), OffAsce = (int)Marshal.OffsetOf<NativeDesc>(nameof(Asce));
 
-    public static ulong KeyBitsOf(int mode, bool fixedOverflowMask, bool dat) => (ulong)mode | (fixedOverflowMask ? 1UL << 8 : 0) | (dat ? 1UL << 9 : 0);
+    public static ulong KeyBitsOf(int mode, bool fixedOverflowMask, bool dat) => (uint)mode | (fixedOverflowMask ? 1UL << 8 : 0) | (dat ? 1UL << 9 : 0);
 }

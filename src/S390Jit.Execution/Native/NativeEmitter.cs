@@ -229,7 +229,7 @@ public sealed class NativeEmitter
     }
 
     /// <summary>Emits the block's shared return (it names the block in <see cref="Cpu.NativeLast"/>).</summary>
-    public void EmitReturnAndChain()
+    public void EmitReturn()
     {
         A.Bind(_ret);
         A.MovImm(Reg.Rcx, (ulong)_desc);

@@ -20,7 +20,7 @@ public class ContinuingRowsTests
     private static (TestGuest Guest, ulong AfterStosm) Build()
     {
         var labels = new Dictionary<string, ulong>();
-        var g = Assemble(labels);
+        Assemble(labels);
         return (Assemble(labels), labels["after"]);
     }
 
