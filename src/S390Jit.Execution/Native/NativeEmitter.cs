@@ -283,6 +283,8 @@ public sealed class NativeEmitter
     /// <summary>Stores the instruction's effects; returns false when it may branch (it must end the block).</summary>
     public bool Commit()
     {
+        // (whole registers: a 32-bit store of a low word, read back by the next instruction's 64-bit load, stalls store
+        // forwarding: crc32 in the first tier 863 -> 310 M instructions/s)
         for (int r = 0; r < 16; r++)
             if (_pendG[r] is XVal v) A.Store64(Base, 8 * r, Src(v, Reg.Rax));
         foreach (var (size, ptr, value) in _stores)
@@ -396,6 +398,9 @@ public sealed class NativeEmitter
     public XVal Alu(int op, XVal a, XVal b, ulong folded)
     {
         if (a.IsConst && b.IsConst) return new XVal(-1, folded);
+        // identities (values are never changed once made, so the operand itself is the result)
+        if (b.IsConst && (b.Value == 0 ? op is X64Assembler.Add or X64Assembler.Sub or Or or Xor : b.Value == ulong.MaxValue && op == And)) return a;
+        if (a.IsConst && (a.Value == 0 ? op is X64Assembler.Add or Or or Xor : a.Value == ulong.MaxValue && op == And)) return b;
         var v = NewVal();
         Reg w = Work(v);
         Copy(w, a);
@@ -474,8 +479,9 @@ public sealed class NativeEmitter
         Reg ra = Src(a, Reg.Rax);
         if (b.IsConst && FitsImm32(b.Value)) A.AluImm(Cmp, ra, (int)b.Value);
         else A.Alu(Cmp, ra, Src(b, Reg.Rcx));
-        A.SetCc(c, Reg.Rax);
-        return St(Reg.Rax);
+        var v = NewVal();
+        A.SetCc(c, Work(v)); // (setcc and movzx leave the flags alone)
+        return Done(v, Work(v));
     }
 
     public XVal Select(XVal cond, XVal a, XVal b)

@@ -168,7 +168,8 @@ public sealed class X64Assembler
     {
         Rex(false, 0, 0, (int)dst, force: (int)dst >= 4);
         B(0x0F); B((byte)(0x90 + (int)c)); ModRR(0, (int)dst);
-        Op0F(false, 0xB6, dst, dst); // movzx dst32, dst8
+        // movzx dst32, dst8 (rex forced as for the setcc: registers 4-7 are spl/bpl/sil/dil, not ah/ch/dh/bh)
+        Rex(false, (int)dst, 0, (int)dst, force: (int)dst >= 4); B(0x0F); B(0xB6); ModRR((int)dst, (int)dst);
     }
     public void CMov(Cond c, Reg dst, Reg src) => Op0F(true, (byte)(0x40 + (int)c), dst, src);
 
