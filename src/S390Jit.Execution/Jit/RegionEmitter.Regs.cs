@@ -149,7 +149,34 @@ public sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>The low word of register <paramref name="r"/>, zero-extended.</summary>
-    public Val ReadReg32(int r) => _pending[r] ? _lo[r] : Trunc32(ReadReg(r));
+    public Val ReadReg32(int r)
+    {
+        if (_pending[r]) return _lo[r];
+        if (Low32Loads && !_resident[r] && _cache[r] == null)
+        {
+            // not written in this block: its low word from the CPU, a 32-bit load (kept for the block's other 32-bit reads)
+            if (_lowCache[r] is { } lc) return new Val(lc);
+            _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Ldflda, F_G);
+            if (r != 0) { EmitI4(r * 8); _il.Emit(OpCodes.Add); }
+            _il.Emit(OpCodes.Ldind_U4);
+            _il.Emit(OpCodes.Conv_U8);
+            var v = Pop();
+            _zext.Add(v.Local!);
+            _lowCache[r] = v.Local;
+            return v;
+        }
+        return Trunc32(ReadReg(r));
+    }
+
+    /// <summary>
+    /// S390JIT_LOW32_LOADS=0 turns it off. Default: a 32-bit read of a register the block has not written or loaded whole
+    /// loads its low word alone (<see cref="_lowCache"/>). A 32-bit write of a non-resident register stores its low word
+    /// alone (write-through, or at the block's end); the next block's read of the whole register, 8 bytes over a 4-byte
+    /// store still in the store buffer, cannot be forwarded and waits for the store to complete; a 4-byte load can be.
+    /// </summary>
+    internal static bool Low32Loads = Environment.GetEnvironmentVariable("S390JIT_LOW32_LOADS") != "0";
+    /// <summary>Per register: a local with its low word as loaded from the CPU in this block (only while it has no cache local and no pending low word).</summary>
+    private readonly LocalBuilder?[] _lowCache = new LocalBuilder?[16];
 
     /// <summary>Leaves for the exit block: through a shared stub that stores the block's written registers, if any.</summary>
     private void BranchToExit() => _il.Emit(OpCodes.Br, ExitTarget());
@@ -257,6 +284,7 @@ public sealed unsafe partial class RegionEmitter
     private void ResetCache()
     {
         Array.Clear(_cache);
+        Array.Clear(_lowCache);
         Array.Clear(_cacheDirty);
         Array.Clear(_pending);
         Array.Fill(_hiClean, true);

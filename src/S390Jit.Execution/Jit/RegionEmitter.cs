@@ -213,6 +213,7 @@ public sealed unsafe partial class RegionEmitter
         for (int r = 0; r < 16; r++)
         {
             if (_cache[r] is { } c) _live.Add(c);
+            if (_lowCache[r] is { } lc) _live.Add(lc);
             if (_pending[r]) MarkLive(_lo[r]); // (a pending low word is read where the register is merged or stored)
         }
         if (_ccDirty != 0) { MarkLive(_ccPendingSrc); MarkLive(_ccPendingDst); }
