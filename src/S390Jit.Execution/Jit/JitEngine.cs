@@ -118,7 +118,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>Last entry found per hash of the address: 8192 slots cover 16 KB of code without aliasing (a boot decompressor's 12 KB).</summary>
     private readonly RegionEntry?[] _fast = new RegionEntry?[FastSlots];
     private const int FastSlots = 8192;
-    /// <summary>Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for, and the publication epoch it was valid in.</summary>
+    private static int FastSlot(ulong address) => (int)(((address >> 1) ^ (address >> 14)) & (FastSlots - 1));
+    /// <summary>
+    /// Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for (epoch -1: none). Entries are added only by
+    /// <see cref="Publish"/>, which forgets the slots of the keys it adds entries for (and their <see cref="_fast"/> slots: an
+    /// entry there may be one a rebuild replaced), so both caches outlive publications of other keys (the kernel's
+    /// initcalls publish a region every ~2 ms, and clearing both at each cost a dictionary lookup per region exit after it).
+    /// </summary>
     private readonly (RegionKey Key, int Epoch)[] _misses = InitMisses();
     private static (RegionKey, int)[] InitMisses()
     {
@@ -573,16 +579,16 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
 
     private RegionEntry? Lookup(Cpu cpu, RegionKey key)
     {
-        int slot = (int)(((key.Address >> 1) ^ (key.Address >> 14)) & (ulong)(_fast.Length - 1));
+        int slot = FastSlot(key.Address);
         var f = _fast[slot];
         if (f == null || f.Key != key || f.Dead)
         {
             // keys without an entry are remembered until the next publication (the only place entries are added)
             ref var miss = ref _misses[slot];
-            if (miss.Epoch == _blocks.PublishEpoch && miss.Key == key) return null;
+            if (miss.Epoch >= 0 && miss.Key == key) return null;
             if (!_entries.TryGetValue(key, out f))
             {
-                miss = (key, _blocks.PublishEpoch);
+                miss = (key, 0);
                 return null;
             }
             _fast[slot] = f;
@@ -900,7 +906,6 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             Interlocked.Decrement(ref Stats.CompilesPending);
             Stats.CompileLatencyMicroseconds += System.Diagnostics.Stopwatch.GetElapsedTime(r.RequestedAt).TotalMicroseconds;
             foreach (var start in r.PlanStarts.Length > 0 ? r.PlanStarts : r.Data.BlockStarts) _pending.Remove(r.Key with { Address = start });
-            Array.Clear(_fast);
             bool stale = false;
             for (int i = 0; i < r.Frames.Length; i++)
             {
@@ -918,7 +923,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 bool rebuild = _entries.TryGetValue(k, out var old) && !old.Region.Dead && old.Region.Rebuilt;
                 // under DAT the newest plan was decoded from the page's current frame: it replaces one of another frame
                 bool remapped = old != null && k.Dat && old.Region.DatFrame != r.DatFrame;
-                if (old == null || old.Region.Dead || rebuild || remapped) _entries[k] = new RegionEntry(r, b, k);
+                if (old == null || old.Region.Dead || rebuild || remapped)
+                {
+                    _entries[k] = new RegionEntry(r, b, k);
+                    // the lookup caches' slot of the key: an entry (or the absence of one) it remembers is not the key's now
+                    int slot = FastSlot(k.Address);
+                    _fast[slot] = null;
+                    _misses[slot] = (default, -1);
+                }
                 if (rebuild) replaced.Add(old!.Region);
             }
             _regionCount++;
