@@ -583,7 +583,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         var f = _fast[slot];
         if (f == null || f.Key != key || f.Dead)
         {
-            // keys without an entry are remembered until the next publication (the only place entries are added)
+            // keys without an entry are remembered until a publication adds one for them (the only place entries are added)
             ref var miss = ref _misses[slot];
             if (miss.Epoch >= 0 && miss.Key == key) return null;
             if (!_entries.TryGetValue(key, out f))
