@@ -120,18 +120,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private const int FastSlots = 8192;
     private static int FastSlot(ulong address) => (int)(((address >> 1) ^ (address >> 14)) & (FastSlots - 1));
     /// <summary>
-    /// Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for (epoch -1: none). Entries are added only by
-    /// <see cref="Publish"/>, which forgets the slots of the keys it adds entries for (and their <see cref="_fast"/> slots: an
-    /// entry there may be one a rebuild replaced), so both caches outlive publications of other keys (the kernel's
-    /// initcalls publish a region every ~2 ms, and clearing both at each cost a dictionary lookup per region exit after it).
+    /// Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for (default: none; no key has mode 0).
+    /// Entries are added only by <see cref="Publish"/>, which forgets the slots of the keys it adds entries for (and their
+    /// <see cref="_fast"/> slots: an entry there may be one a rebuild replaced), so both caches outlive publications of other
+    /// keys (the kernel's initcalls publish a region every ~2 ms, and clearing both at each cost a dictionary lookup per
+    /// region exit after it).
     /// </summary>
-    private readonly (RegionKey Key, int Epoch)[] _misses = InitMisses();
-    private static (RegionKey, int)[] InitMisses()
-    {
-        var m = new (RegionKey, int)[FastSlots];
-        for (int i = 0; i < m.Length; i++) m[i] = (default, -1); // (not Array.Fill: its instantiation over this tuple is compiled by RyuJIT at every start)
-        return m;
-    }
+    private readonly RegionKey[] _misses = new RegionKey[FastSlots];
 
     public JitEngine(JitOptions? options = null)
     {
@@ -584,11 +579,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         if (f == null || f.Key != key || f.Dead)
         {
             // keys without an entry are remembered until a publication adds one for them (the only place entries are added)
-            ref var miss = ref _misses[slot];
-            if (miss.Epoch >= 0 && miss.Key == key) return null;
+            if (_misses[slot] == key) return null;
             if (!_entries.TryGetValue(key, out f))
             {
-                miss = (key, 0);
+                _misses[slot] = key;
                 return null;
             }
             _fast[slot] = f;
@@ -929,7 +923,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                     // the lookup caches' slot of the key: an entry (or the absence of one) it remembers is not the key's now
                     int slot = FastSlot(k.Address);
                     _fast[slot] = null;
-                    _misses[slot] = (default, -1);
+                    _misses[slot] = default;
                 }
                 if (rebuild) replaced.Add(old!.Region);
             }
