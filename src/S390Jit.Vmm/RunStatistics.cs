@@ -19,7 +19,8 @@ public sealed record RunStatistics(
     public sealed record JitCounts(long RegionsCompiled, long GuestInstructionsCompiled, long RegionsDiscarded, long Invalidations, long CacheFlushes,
         double CompileMilliseconds, long CompiledInstructions, long InterpretedInstructions, long RegionRuns, long StepExits, long Reexecutions, long Verified,
         long DatRemaps = 0, double EmitMilliseconds = 0, long IlBytes = 0, long ChainedRuns = 0,
-        long CompactRegions = 0, long CompactInstructions = 0, double CompactMilliseconds = 0, long CompactIlBytes = 0);
+        long CompactRegions = 0, long CompactInstructions = 0, double CompactMilliseconds = 0, long CompactIlBytes = 0,
+        long NativeRegions = 0, long NativeInstructions = 0, double NativeMilliseconds = 0, long HelperExits = 0);
 
     public sealed record ProfileRow(string Mnemonic, ulong Count, bool Helper);
 
@@ -39,7 +40,8 @@ public sealed record RunStatistics(
         JitCounts? jit = m.Engine is Execution.Jit.JitEngine { Stats: var j }
             ? new(j.RegionsCompiled, j.GuestInstructionsCompiled, j.RegionsDiscarded, j.Invalidations, j.CacheFlushes, j.CompileMicroseconds / 1000,
                 j.CompiledInstructions, j.InterpretedInstructions, j.RegionRuns, j.StepExits, j.Reexecutions, j.Verified, j.DatRemaps,
-                j.EmitMicroseconds / 1000, j.IlBytes, j.ChainedRuns, j.CompactRegions, j.CompactInstructions, j.CompactMicroseconds / 1000, j.CompactIlBytes)
+                j.EmitMicroseconds / 1000, j.IlBytes, j.ChainedRuns, j.CompactRegions, j.CompactInstructions, j.CompactMicroseconds / 1000, j.CompactIlBytes,
+                j.NativeRegions, j.NativeInstructions, j.NativeMicroseconds / 1000, j.HelperExits)
             : null;
         var profile = m.Engine is Execution.Interpreter.Interpreter { Histogram: { } hist }
             ? hist.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Mnemonic, StringComparer.Ordinal)
@@ -70,9 +72,13 @@ public sealed record RunStatistics(
         if (Jit is { } j)
         {
             sb.AppendLine($"stats: jit regions         {j.RegionsCompiled} compiled ({j.GuestInstructionsCompiled} guest instructions), {j.RegionsDiscarded} discarded, {j.Invalidations} invalidated, {j.CacheFlushes} flushes");
-            sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms for {j.GuestInstructionsCompiled} guest instructions: {(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction compiled (CPU time of IL emission and RyuJIT on the compiler thread)");
-            if (j.GuestInstructionsCompiled > 0)
-                sb.AppendLine($"stats: jit compile split   IL emission {j.EmitMilliseconds:F1} ms, RyuJIT {j.CompileMilliseconds - j.EmitMilliseconds:F1} ms; {(double)j.IlBytes / j.GuestInstructionsCompiled:F0} IL bytes per guest instruction");
+            sb.AppendLine($"stats: jit compile time    {j.CompileMilliseconds:F1} ms for {j.GuestInstructionsCompiled} guest instructions: {(j.GuestInstructionsCompiled > 0 ? j.CompileMilliseconds * 1000 / j.GuestInstructionsCompiled : 0):F1} us per guest instruction compiled (CPU time: {(j.NativeRegions > 0 ? "native regions on the vcpu thread, " : "")}IL emission and RyuJIT on the compiler thread)");
+            long ryuInsns = j.GuestInstructionsCompiled - j.NativeInstructions;
+            if (j.NativeRegions > 0)
+                sb.AppendLine($"stats: jit compile tiers   native {j.NativeRegions} regions, {j.NativeInstructions} insns, {j.NativeMilliseconds:F1} ms: {j.NativeMilliseconds * 1000 / Math.Max(j.NativeInstructions, 1):F1} us per insn; " +
+                    $"RyuJIT {j.RegionsCompiled - j.NativeRegions} regions, {ryuInsns} insns, {j.CompileMilliseconds - j.NativeMilliseconds:F1} ms: {(j.CompileMilliseconds - j.NativeMilliseconds) * 1000 / Math.Max(ryuInsns, 1):F1} us per insn");
+            if (ryuInsns > 0)
+                sb.AppendLine($"stats: jit compile split   IL emission {j.EmitMilliseconds:F1} ms, RyuJIT {j.CompileMilliseconds - j.NativeMilliseconds - j.EmitMilliseconds:F1} ms; {(double)j.IlBytes / ryuInsns:F0} IL bytes per guest instruction");
             if (j.CompactRegions > 0)
             {
                 // the two tiers of compiled code: compact first compiles, and full ones (promoted compact regions, rebuilds)
@@ -89,7 +95,7 @@ public sealed record RunStatistics(
                 sb.AppendLine($"stats: native first tier   {nb} blocks translated ({ni} guest instructions, {ms:F1} ms: {ms * 1000 / Math.Max(ni, 1):F1} us per instruction on the vcpu thread), " +
                     $"{S390Jit.Execution.Native.NativeBlocks.Ran} instructions run in {S390Jit.Execution.Native.NativeBlocks.Calls} calls");
             }
-            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs ({j.ChainedRuns} chained), {j.StepExits} event exits, {j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
+            sb.AppendLine($"stats: jit dispatches      {j.RegionRuns} region runs ({j.ChainedRuns} chained), {j.StepExits} event exits, {(j.HelperExits > 0 ? $"{j.HelperExits} helper exits, " : "")}{j.Reexecutions} TLB-miss re-executions, {j.DatRemaps} remapped DAT entries{(j.Verified > 0 ? $", {j.Verified} verified against the interpreter" : "")}");
         }
         foreach (var line in Ap ?? []) sb.AppendLine(line);
         if (Profile is { } rows)

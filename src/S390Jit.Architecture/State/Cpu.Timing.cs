@@ -59,6 +59,10 @@ public partial class Cpu
     /// </summary>
     public nint NativeLast;
     public long NativeBudget;
+    /// <summary>Regions compiled natively (S390Jit.Execution.Native.NativeRegions): the entry descriptor the code last chained into (0: none).</summary>
+    public nint NativeRegionLast;
+    /// <summary>The engine's native region entries by guest address (computed exits of native regions look there; 0: none).</summary>
+    public nint NativeRegionTargets;
     /// <summary>The native first tier's translated blocks by guest address, of the block cache this CPU runs (its chain stubs look there).</summary>
     public nint NativeTargets;
     /// <summary>

@@ -34,6 +34,11 @@ public sealed class JitOptions
     /// </summary>
     public int MissRebuildThreshold { get; init; } = 2048;
     /// <summary>
+    /// A hot block's first region is compiled natively (<see cref="Native.NativeRegions"/>; RyuJIT compiles it again once hot):
+    /// default <see cref="Native.NativeRegions.Enabled"/> (S390JIT_NATIVE_REGIONS=0 clears it); false: every region through RyuJIT.
+    /// </summary>
+    public bool NativeRegions { get; init; } = Native.NativeRegions.Enabled;
+    /// <summary>
     /// Guest instructions a CPU runs in the first tier before any block counts as hot (0: from the start). The first
     /// region compile costs tens of milliseconds of CPU (Reflection.Emit and RyuJIT used for the first time, the compiler
     /// thread), more than a short guest runs in all; see <see cref="DefaultWarmupInstructions"/>.
@@ -54,6 +59,8 @@ public sealed class JitStats
     public double CompileMicroseconds, EmitMicroseconds;
     public long GuestInstructionsCompiled, IlBytes;
     public long RegionRuns, StepExits, ProgramExits, Reexecutions, Verified;
+    /// <summary>Instructions native regions left to the interpreter (RegionEmitter.ExitHelper).</summary>
+    public long HelperExits;
     /// <summary>Region runs entered straight from the previous region's exit, without a dispatcher round (chaining).</summary>
     public long ChainedRuns;
     /// <summary>Compile requests dropped as stale before they were compiled (S390JIT_STALE_MS).</summary>
@@ -67,6 +74,9 @@ public sealed class JitStats
     /// <summary>The compact compiles among the published ones (RegionCompiler.CompactFor): regions, guest instructions, compile CPU, IL.</summary>
     public long CompactRegions, CompactInstructions, CompactIlBytes;
     public double CompactMicroseconds;
+    /// <summary>The native compiles among the published ones (<see cref="Native.NativeRegions"/>; in the totals above too): regions, guest instructions, compile CPU.</summary>
+    public long NativeRegions, NativeInstructions;
+    public double NativeMicroseconds;
 }
 
 /// <summary>
@@ -117,6 +127,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     private readonly CodeWatch _watch;
     /// <summary>Last entry found per hash of the address: 8192 slots cover 16 KB of code without aliasing (a boot decompressor's 12 KB).</summary>
     private readonly RegionEntry?[] _fast = new RegionEntry?[FastSlots];
+    /// <summary>Entries of native regions by guest address (<see cref="Native.NativeRegions.Publish"/>), pinned: native regions' computed exits look there.</summary>
+    private readonly nint[] _nativeTargets = GC.AllocateArray<nint>(Native.NativeRegions.TargetSlots, pinned: true);
     private const int FastSlots = 8192;
     private static int FastSlot(ulong address) => (int)(((address >> 1) ^ (address >> 14)) & (FastSlots - 1));
     /// <summary>
@@ -147,6 +159,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         Cover(cpu);
         _blocks.Attach(cpu);
         cpu.StorageObserver = _watch;
+        cpu.NativeRegionTargets = System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(_nativeTargets, 0);
     }
 
     /// <summary>The watch and the frame generations cover the CPU's storage (attached before or after <see cref="Attach"/>).</summary>
@@ -279,6 +292,24 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 if (cur.Compact) WatchCompact(cpu, cur.Region);
                                 runs++;
                                 if (cpu.JitChained is RegionEntry chained) { cur = chained; cpu.JitChained = null; }
+                                if ((r & RegionEmitter.CodeMask) == RegionEmitter.ExitHelper && cpu.Cycles < cpu.EventCycle)
+                                {
+                                    // a native region's helper (no event is due at its start): run it here and go on in the
+                                    // region entry after it while nothing the round above looks at changed
+                                    var hd = cur.Region.Data;
+                                    int hi = r >> RegionEmitter.CodeBits;
+                                    Stats.HelperExits++;
+                                    _watch.CodeModified = false;
+                                    var hx = cpu.ExecuteCompiled(hd.Defs[hi], ref hd.Insns[hi], hd.Addrs[hi], hd.Lengths[hi]);
+                                    if (hx != CpuExit.None) { r = RegionEmitter.ExitIntercept; break; }
+                                    r = RegionEmitter.ExitContinue; // (site 0: the PSW is the helper's)
+                                    RegionEntry? after = null;
+                                    if (cpu.PswMask == mask && !_watch.CodeModified && cpu.Cycles < cpu.EventCycle && !_publishReady)
+                                        after = Lookup(cpu, cur.Key with { Address = cpu.PswAddr });
+                                    if (after == null) { exitRegion = null; break; }
+                                    cur = after;
+                                    continue;
+                                }
                                 if ((r & RegionEmitter.CodeMask) != RegionEmitter.ExitContinue) break;
                                 int site = r >> RegionEmitter.CodeBits;
                                 var succ = site != 0 ? cur.Links[site] : null;
@@ -327,6 +358,15 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                 {
                                     Stats.StepExits++;
                                     var x = Interpret(cpu, region.Data.BlockStarts[idx], region.Data.BlockEnds[idx]);
+                                    if (x != CpuExit.None) return x;
+                                    continue;
+                                }
+                            case RegionEmitter.ExitHelper:
+                                {
+                                    // (outside chained runs: the interpreter, from the helper's address)
+                                    Stats.HelperExits++;
+                                    var d = region.Data;
+                                    var x = Interpret(cpu, d.Addrs[idx], d.Addrs[idx] + (ulong)d.Lengths[idx]);
                                     if (x != CpuExit.None) return x;
                                     continue;
                                 }
@@ -439,6 +479,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                     RegionEmitter.ExitContinue => idx == 0 ? "jump" : $"to:{d.ExitTargets[idx]:x}",
                     RegionEmitter.ExitStep => $"step:{d.BlockStarts[idx]:x}",
                     RegionEmitter.ExitReexecute => $"miss:{d.Addrs[idx]:x}:{d.Defs[idx].Mnemonic}",
+                    RegionEmitter.ExitHelper => $"helper:{d.Addrs[idx]:x}:{d.Defs[idx].Mnemonic}",
                     RegionEmitter.ExitProgram => $"pgm:{d.Addrs[idx]:x}",
                     _ => $"code{code}",
                 };
@@ -466,6 +507,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         int code = r & RegionEmitter.CodeMask, idx = r >> RegionEmitter.CodeBits;
         if (code == RegionEmitter.ExitContinue) { if (idx != 0) cpu.PswAddr = entry.ExitTargets[idx]; }
         else if (code == RegionEmitter.ExitStep) cpu.PswAddr = entry.Region.Data.BlockStarts[idx];
+        else if (code == RegionEmitter.ExitHelper) cpu.PswAddr = entry.Region.Data.Addrs[idx];
         return r;
     }
 
@@ -539,6 +581,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 if (link == null && d.ExitMisses[idx] == epoch) return null;
                 d.ExitLinks[idx] = link = Lookup(cpu, region.Key.Dat ? RegionKey.Of(cpu) : region.Key with { Address = d.ExitTargets[idx] });
                 if (link == null) d.ExitMisses[idx] = epoch;
+                else if (region.Native) Native.NativeRegions.Link(region, idx, link);
             }
             return link;
         }
@@ -582,6 +625,13 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             if (_misses[slot] == key) return null;
             if (!_entries.TryGetValue(key, out f))
             {
+                _misses[slot] = key;
+                return null;
+            }
+            if (f.Dead)
+            {
+                // a retired region's key a rebuild left out: the first tier runs it again (and compiles it again once hot)
+                _entries.Remove(key);
                 _misses[slot] = key;
                 return null;
             }
@@ -735,6 +785,16 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         foreach (var (abs, len) in code) chunks[Array.IndexOf(frameArr, abs >> 12)] |= CodeWatch.Chunks(abs, len);
         long requested = System.Diagnostics.Stopwatch.GetTimestamp();
         var planStarts = plan.Select(b => b.Start).ToArray();
+        // a hot block's first region: native code at once when the plan translates (RyuJIT's compile follows once it is hot)
+        if (reason == CompileReason.Hot && _opt.NativeRegions &&
+            Native.NativeRegions.Compile(cpu, key, plan, frameArr, gens) is { } nr)
+        {
+            nr.RequestedAt = requested; nr.Reason = reason; nr.Generation = generation; nr.FrameChunks = chunks; nr.PlanStarts = planStarts;
+            Interlocked.Increment(ref Stats.CompilesPending);
+            _published.Enqueue(nr);
+            Publish(cpu);
+            return true;
+        }
         Func<Region?> job = () =>
         {
             try
@@ -779,6 +839,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         d[target] = d.GetValueOrDefault(target) + 1;
         if (++region.IndirectExitCount < RebuildAfter(2000, region)) return;
         region.Rebuilt = true;
+        if (s_tracePromote) Console.Error.WriteLine($"indirect-rebuild {region.Key.Address:x} {(region.Native ? "native" : "")} at {cpu.Instructions}");
         var seeds = d.Where(kv => kv.Value * 200 >= region.IndirectExitCount).Select(kv => kv.Key)
                      .Concat(region.Data.BlockStarts).Distinct().ToArray();
         Compile(cpu, region.Key, seeds, CompileReason.IndirectRebuild, region.Generation + 1);
@@ -842,6 +903,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
         region.MissTotal = 0;
         Array.Clear(m);
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
+        if (s_tracePromote) Console.Error.WriteLine($"miss-rebuild {region.Key.Address:x} {(region.Native ? "native" : "")} at {cpu.Instructions}");
         if (!Compile(cpu, region.Key, region.Data.BlockStarts, CompileReason.MissRebuild, region.Generation + 1)) region.Rebuilt = false;
     }
 
@@ -852,15 +914,23 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// </summary>
     private void WatchCompact(Cpu cpu, Region region)
     {
-        if (region.Rebuilt || region.Data.Heat < RegionCompiler.PromoteHeat * region.InstructionCount || SplitBefore != null || !RegionCompiler.Promotes) return;
+        if (region.Rebuilt || region.Heat < (region.Native ? Native.NativeRegions.PromoteLimit(region.InstructionCount) : RegionCompiler.PromoteHeat * region.InstructionCount) ||
+            SplitBefore != null || !RegionCompiler.Promotes) return;
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
+        if (region.Native) Native.NativeRegions.Promoting(region);
+        if (s_tracePromote) Console.Error.WriteLine($"promote {region.Key.Address:x} {(region.Native ? "native" : "compact")} insns {region.InstructionCount} heat {region.Heat} at {cpu.Instructions}");
         // (the plan of a first compile, from the key alone: seeds would make every block a target of the computed jumps' compares)
         if (!Compile(cpu, region.Key, null, CompileReason.Promote, region.Generation)) region.Rebuilt = false;
     }
 
     /// <summary>A compact region compiled again in full is retired even where the new plan left some of its blocks out (they
-    /// run in the first tier again): its entries and the links to them must not keep the compact code running.</summary>
-    private static bool Promoted(Region r, Region old) => r.Reason == CompileReason.Promote && old.Compact;
+    /// run in the first tier again): its entries and the links to them must not keep the compact code running.
+    /// <para>A native region any rebuild takes entries of is retired too: native code follows its links and table entries
+    /// while it is alive, whoever owns the keys now, and it would keep running there (never promoted: it is being rebuilt).</para></summary>
+    private static bool Promoted(Region r, Region old) => (r.Reason == CompileReason.Promote && old.Compact) || old.Native;
+
+    /// <summary>S390JIT_TRACE_PROMOTE=1: promotions, rebuild requests and publications on stderr (diagnostic).</summary>
+    private static readonly bool s_tracePromote = Environment.GetEnvironmentVariable("S390JIT_TRACE_PROMOTE") == "1";
 
     private void CountCompact(Region r)
     {
@@ -908,7 +978,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 bool watched = _watch.Watches(f);
                 if (g != r.FrameGenerations[i] || !watched) { stale = true; break; }
             }
-            if (stale) { Stats.RegionsDiscarded++; continue; }
+            if (stale) { Stats.RegionsDiscarded++; if (s_tracePromote) Console.Error.WriteLine($"discarded {r.Key.Address:x} {r.Reason}"); continue; }
+            if (s_tracePromote) Console.Error.WriteLine($"publish {r.Key.Address:x} {r.Reason} {(r.Native ? "native" : "")}");
             var replaced = new HashSet<Region>();
             for (int b = 0; b < r.Data.BlockStarts.Length; b++)
             {
@@ -919,7 +990,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                 bool remapped = old != null && k.Dat && old.Region.DatFrame != r.DatFrame;
                 if (old == null || old.Region.Dead || rebuild || remapped)
                 {
-                    _entries[k] = new RegionEntry(r, b, k);
+                    var en = _entries[k] = new RegionEntry(r, b, k);
+                    if (r.Native) Native.NativeRegions.Publish(en, _nativeTargets);
                     // the lookup caches' slot of the key: an entry (or the absence of one) it remembers is not the key's now
                     int slot = FastSlot(k.Address);
                     _fast[slot] = null;
@@ -946,7 +1018,8 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
             Stats.EmitMicroseconds += r.EmitMicroseconds;
             Stats.IlBytes += r.IlBytes;
             Stats.GuestInstructionsCompiled += r.InstructionCount;
-            if (r.Compact) CountCompact(r);
+            if (r.Native) { Stats.NativeRegions++; Stats.NativeInstructions += r.InstructionCount; Stats.NativeMicroseconds += r.CompileMicroseconds; }
+            else if (r.Compact) CountCompact(r);
         }
     }
 

@@ -179,6 +179,13 @@ public sealed class Region
     public int IlBytes;
     /// <summary>Compiled as compact code (RegionEmitter.Compact); replaced by a full compile once hot.</summary>
     public bool Compact;
+    /// <summary>Compiled natively (<see cref="S390Jit.Execution.Native.NativeRegions"/>; also <see cref="Compact"/>: replaced by RyuJIT's code once hot).</summary>
+    public bool Native;
+    /// <summary>A native region's unmanaged head, entries and exit-site links (<see cref="S390Jit.Execution.Native.NativeRegions"/>).</summary>
+    public nint NativeHead, NativeEntries, NativeLinks;
+    public int NativeLinkCount;
+    /// <summary>The guest instructions compact code ran (native regions count them in their head).</summary>
+    public long Heat => Native ? S390Jit.Execution.Native.NativeRegions.Heat(this) : Data.Heat;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     /// <summary>The region is discarded (its code stale, or replaced); its entries are marked too.</summary>
@@ -189,6 +196,7 @@ public sealed class Region
         {
             _dead = value;
             if (value) foreach (var e in Entries) e.Dead = true;
+            if (value && NativeHead != 0) S390Jit.Execution.Native.NativeRegions.Kill(this);
         }
     }
     private bool _dead;

@@ -212,7 +212,7 @@ public static class RegionCompiler
     }
 
     /// <summary>Cycles a simple instruction charges: the row's base cost and what its body adds for its operands.</summary>
-    private static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
+    internal static ulong Cost(PlanInsn p) => (ulong)p.Def.Cycles + p.Facts.ExtraCycles;
 
     /// <summary>
     /// Registers kept in region-wide locals: at most this many (S390JIT_RESIDENT=N), the most used inside loops. 5 since

@@ -21,7 +21,9 @@ namespace S390Jit.Execution.Jit;
 /// </summary>
 public sealed unsafe partial class RegionEmitter
 {
-    public const int ExitContinue = 0, ExitStep = 1, ExitProgram = 2, ExitIntercept = 3, ExitReexecute = 4;
+    /// <summary>... ExitHelper (native regions, <see cref="Native.NativeRegions"/>): the interpreter executes instruction <c>index</c>, which
+    /// the native code leaves to it; no event is due at its start.</summary>
+    public const int ExitContinue = 0, ExitStep = 1, ExitProgram = 2, ExitIntercept = 3, ExitReexecute = 4, ExitHelper = 5;
     /// <summary>Region results are <c>code | index &lt;&lt; CodeBits</c>.</summary>
     public const int CodeBits = 3, CodeMask = (1 << CodeBits) - 1;
 

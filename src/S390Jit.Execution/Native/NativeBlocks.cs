@@ -74,6 +74,30 @@ public static unsafe class NativeBlocks
     /// <summary>The entry stub every call of native code goes through: <c>int Enter(ulong* g, void* code)</c> (0 before the first translation).</summary>
     public static nint Enter;
 
+    /// <summary>Writes a translation's code to the S390JIT_NATIVE_DUMP file, if one is set (regions: <see cref="NativeRegions"/>).</summary>
+    internal static bool Dumping => Translation.Dump != null;
+    internal static void Dump(string header, nint at, ReadOnlySpan<byte> code)
+    {
+        if (Translation.Dump is not { } dump) return;
+        lock (dump)
+        {
+            dump.WriteLine($"{header} at {at:x}");
+            dump.WriteLine(Convert.ToHexString(code));
+            dump.Flush();
+        }
+    }
+
+    /// <summary>Places the shared stubs (once) and learns the CPU's field offsets; false when there is no executable memory.</summary>
+    internal static bool EnsureStubs(Cpu cpu)
+    {
+        NativeEmitter.LearnOffsets(cpu);
+        if (Translation.Enter == 0 || Translation.ChainFall == 0 || Translation.ChainTaken == 0) return false;
+        Enter = Translation.Enter;
+        NativeEmitter.ChainFall = Translation.ChainFall;
+        NativeEmitter.ChainTaken = Translation.ChainTaken;
+        return true;
+    }
+
     /// <summary>
     /// Translates <paramref name="b"/> (or its first instructions); false when not even its first translates, or when the
     /// translation fails for any other reason (then the block stays with the first tier's own loop, as it would be
@@ -85,11 +109,7 @@ public static unsafe class NativeBlocks
         NativeDesc* desc = null;
         try
         {
-            NativeEmitter.LearnOffsets(cpu);
-            if (Translation.Enter == 0 || Translation.ChainFall == 0 || Translation.ChainTaken == 0) { Failed++; return false; }
-            Enter = Translation.Enter;
-            NativeEmitter.ChainFall = Translation.ChainFall;
-            NativeEmitter.ChainTaken = Translation.ChainTaken;
+            if (!EnsureStubs(cpu)) { Failed++; return false; }
             var e = s_emitter;
             desc = (NativeDesc*)NativeMemory.AllocZeroed((nuint)sizeof(NativeDesc));
             e.Reset(b.Key.Mode, (nint)desc);

@@ -25,7 +25,7 @@ public sealed class NativeEmitter
 
     // field offsets from G (the same for every Cpu: fields of one class)
     private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offCcVr, s_offPswAddr, s_offBear;
-    private static int s_offExecTlb;
+    private static int s_offExecTlb, s_offV, s_offCr, s_offRegionLast, s_offJitChains, s_offRegionTargets, s_offChainMask, s_offPswMask;
     private static int s_offCycles, s_offInstructions, s_offEventCycle, s_offIssueAddr, s_offInstrAddr, s_offInstrLength, s_offLast, s_offBudget, s_offTargets;
     private static bool s_offsetsKnown;
 
@@ -33,9 +33,24 @@ public sealed class NativeEmitter
     public int Mode;
     public ulong ExtraCycles;
 
-    private int _slots, _regs;
+    private int _slots;
+    /// <summary>Pool registers (bit i: <c>s_pool[i]</c>) holding a value of the current instruction or one kept across instructions.</summary>
+    private int _busy;
+    /// <summary>
+    /// What the block's code holds across its instructions (valid from the instruction that made it to the block's end; every
+    /// write is also stored, so an exit never needs these): each guest register's current value in a pool register or a
+    /// constant, when known, with the instruction that last used it; and the operands of the condition code an earlier
+    /// instruction of the block set (<see cref="_knownOp"/>).
+    /// </summary>
+    private readonly XVal?[] _cacheG = new XVal?[16];
+    private readonly int[] _lastUse = new int[16];
+    private XVal? _knownSrc, _knownDst;
+    /// <summary>At most this many pool registers stay held across instructions (the rest is for the instruction's own values; S390JIT_NATIVE_KEEP).</summary>
+    internal static int MaxKept = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_KEEP"), out int mk) && mk >= 0 ? Math.Min(mk, 8) : 4;
     private readonly XVal?[] _pendG = new XVal?[16];
     private readonly XVal?[] _readG = new XVal?[16];
+    private readonly XVal?[] _pendF = new XVal?[16];
+    private readonly XVal?[] _readF = new XVal?[16];
     private readonly List<(int Size, XVal Ptr, XVal Value)> _stores = new();
     private bool _ccPending, _ccConstOnly;
     private CcOp _ccOp;
@@ -60,6 +75,13 @@ public sealed class NativeEmitter
         s_offPswAddr = Off(cpu, ref cpu.PswAddr);
         s_offBear = Off(cpu, ref cpu.Bear);
         s_offExecTlb = Off(cpu, ref cpu.ExecTlb);
+        s_offV = Off(cpu, ref cpu.V);
+        s_offRegionLast = Off(cpu, ref cpu.NativeRegionLast);
+        s_offJitChains = Off(cpu, ref cpu.JitChains);
+        s_offRegionTargets = Off(cpu, ref cpu.NativeRegionTargets);
+        s_offChainMask = Off(cpu, ref cpu.JitChainMask);
+        s_offPswMask = Off(cpu, ref cpu.PswMask);
+        s_offCr = Off(cpu, ref cpu.Cr);
         s_offCycles = Off(cpu, ref cpu.Cycles);
         s_offInstructions = Off(cpu, ref cpu.Instructions);
         s_offEventCycle = Off(cpu, ref cpu.EventCycle);
@@ -88,15 +110,206 @@ public sealed class NativeEmitter
     public int BlockInsns, LastLength;
     public ulong BlockCycles;
 
+    /// <summary>
+    /// Translating a region (<see cref="NativeRegions"/>) instead of a first-tier block: an instruction that does not complete
+    /// returns <c>ExitReexecute | index &lt;&lt; CodeBits</c> (the region's result, <see cref="Jit.RegionEmitter"/>), a taken
+    /// branch goes on in the block at its target (<see cref="RegionLabel"/>) or leaves through an exit site
+    /// (<see cref="ExitSites"/>), and the code returns straight to the entry stub (no <see cref="Cpu.NativeLast"/>).
+    /// </summary>
+    public bool InRegion { get; private set; }
+    /// <summary>In a region: the label of the region's block at a (masked) constant address, or -1.</summary>
+    public Func<ulong, int> RegionLabel = _ => -1;
+    /// <summary>In a region: the constant targets of its exits by site (site 0: a computed exit, which stores the PSW).</summary>
+    public readonly List<ulong> ExitSites = [0];
+    /// <summary>In a region: the region's block labels its code jumped to (checked against the event bounds).</summary>
+    public readonly List<int> Edges = new();
+    /// <summary>In a region keyed with the fixed-point-overflow mask off: bodies skip the overflow (the interpreter does not raise it).</summary>
+    public bool NoFixedOverflow { get; private set; }
+
+    /// <summary>
+    /// In a region: its exit sites' links (<see cref="NativeRegions"/>: an entry descriptor of a region the site leads to, or 0;
+    /// <see cref="MaxLinks"/> of them), the address its blocks count their instructions at (the region's heat), and whether it
+    /// is keyed with DAT (a link is followed only while instruction fetch translates the target's page to its frame).
+    /// </summary>
+    private nint _links, _heat;
+    private int _maxLinks, _chain, _lookup;
+    private bool _dat;
+    private ulong _keyBits, _asce;
+
+    /// <summary>Starts a region (<see cref="InRegion"/>).</summary>
+    public void ResetRegion(int mode, bool fixedOverflowMask, bool dat, nint links, int maxLinks, nint heat, ulong keyBits, ulong asce)
+    {
+        Reset(mode, 0);
+        _keyBits = keyBits;
+        _asce = asce;
+        _lookup = A.NewLabel();
+        _links = links;
+        _maxLinks = maxLinks;
+        _heat = heat;
+        _dat = dat;
+        _chain = A.NewLabel();
+        InRegion = true;
+        NoFixedOverflow = !fixedOverflowMask;
+        ExitSites.Clear();
+        ExitSites.Add(0);
+        Edges.Clear();
+    }
+
+    /// <summary>A block of a region starts (it may be entered from anywhere: the condition code's rule is not known).</summary>
+    public void BeginBlock() => ForgetKept();
+
+    /// <summary>Forgets what the code holds across instructions (a block start: control may come from elsewhere).</summary>
+    private void ForgetKept()
+    {
+        _knownOp = null;
+        _knownSrc = _knownDst = null;
+        Array.Clear(_cacheG);
+    }
+
+    /// <summary>In a region: leaves for the constant address <paramref name="target"/> (the dispatcher takes the PSW from the site).</summary>
+    public void ExitTo(ulong target)
+    {
+        ExitSites.Add(target);
+        int site = ExitSites.Count - 1;
+        if (site >= _maxLinks) { Return(Jit.RegionEmitter.ExitContinue | site << Jit.RegionEmitter.CodeBits); return; }
+        A.MovImm(Reg.Rax, (uint)(Jit.RegionEmitter.ExitContinue | site << Jit.RegionEmitter.CodeBits));
+        A.MovImm(Reg.Rcx, (uint)(site * 8));
+        A.Jmp(_chain);
+    }
+
+    /// <summary>
+    /// In a region, after its blocks: the exit sites' shared tail (eax the result, ecx the site's offset in the links): goes on
+    /// in the region entry the site is linked to when there is one, its region is alive and, under DAT, instruction fetch
+    /// still translates its page to the frame it was compiled from (else returns eax to the dispatcher, which links and checks
+    /// in full); names the entry in <see cref="Cpu.NativeRegionLast"/> and counts the chain (<see cref="Cpu.JitChains"/>).
+    /// The entry's own code checks the event bound (an entry stub, or its block's check point).
+    /// </summary>
+    public void EmitChainTail()
+    {
+        bool chain = A.IsUsed(_chain), lookup = A.IsUsed(_lookup);
+        if (!chain && !lookup) return;
+        int ret = A.NewLabel(), follow = A.NewLabel();
+        if (lookup)
+        {
+            // a computed exit (rax: the target, stored in the PSW): the entry of the engine's table at the target, of this key
+            A.Bind(_lookup);
+            A.MovRR(Reg.R8, Reg.Rax);
+            A.MovImm(Reg.Rax, (uint)Jit.RegionEmitter.ExitContinue); // (the result when the exit returns: site 0)
+            A.Load64(Reg.R9, Base, s_offRegionTargets);
+            A.Test(Reg.R9, Reg.R9);
+            A.Jcc(Cond.E, ret);
+            A.MovRR32(Reg.Rcx, Reg.R8);
+            A.ShiftImm(X64Assembler.Shr, Reg.Rcx, 1, w: false);
+            A.AluImm(And, Reg.Rcx, NativeRegions.TargetSlots - 1, w: false);
+            A.ShiftImm(X64Assembler.Shl, Reg.Rcx, 3, w: false);
+            A.Alu(X64Assembler.Add, Reg.R9, Reg.Rcx);
+            A.Load64(Reg.Rcx, Reg.R9, 0);
+            A.Test(Reg.Rcx, Reg.Rcx);
+            A.Jcc(Cond.E, ret);
+            A.AluMem(Cmp, Reg.R8, Reg.Rcx, NativeRegions.OffEntryAddr);
+            A.Jcc(Cond.NE, ret);
+            A.MovImm(Reg.R8, _keyBits);
+            A.AluMem(Cmp, Reg.R8, Reg.Rcx, NativeRegions.OffEntryKeyBits);
+            A.Jcc(Cond.NE, ret);
+            if (_dat)
+            {
+                A.MovImm(Reg.R8, _asce);
+                A.AluMem(Cmp, Reg.R8, Reg.Rcx, NativeRegions.OffEntryAsce);
+                A.Jcc(Cond.NE, ret);
+            }
+            A.Jmp(follow);
+        }
+        if (chain)
+        {
+            A.Bind(_chain);
+            A.MovImm(Reg.Rdx, (ulong)_links);
+            A.Alu(X64Assembler.Add, Reg.Rdx, Reg.Rcx);
+            A.Load64(Reg.Rcx, Reg.Rdx, 0);
+            A.Test(Reg.Rcx, Reg.Rcx);
+            A.Jcc(Cond.E, ret);
+        }
+        A.Bind(follow);
+        // only inside the dispatcher's chained runs, which set the mask they run under (as the IL regions' EmitChain)
+        A.Load64(Reg.R8, Base, s_offChainMask);
+        A.AluMem(Cmp, Reg.R8, Base, s_offPswMask);
+        A.Jcc(Cond.NE, ret);
+        A.Load64(Reg.Rdx, Reg.Rcx, NativeRegions.OffEntryHead);
+        A.Load64(Reg.R8, Reg.Rdx, NativeRegions.OffHeadAlive);
+        A.Test(Reg.R8, Reg.R8);
+        A.Jcc(Cond.E, ret);
+        // a region hot enough for RyuJIT is entered through the dispatcher, which watches its heat (JitEngine.WatchCompact)
+        A.Load64(Reg.R8, Reg.Rdx, NativeRegions.OffHeadHeat);
+        A.AluMem(Cmp, Reg.R8, Reg.Rdx, NativeRegions.OffHeadLimit);
+        A.Jcc(Cond.GE, ret);
+        if (_dat)
+        {
+            A.Load64(Reg.R8, Reg.Rdx, NativeRegions.OffHeadPage);
+            A.MovRR32(Reg.R9, Reg.R8);
+            A.AluImm(And, Reg.R9, Cpu.ExecTlbEntries - 1, w: false);
+            A.ShiftImm(X64Assembler.Shl, Reg.R9, (byte)System.Numerics.BitOperations.Log2((uint)Unsafe.SizeOf<TlbEntry>()), w: false);
+            A.Alu(X64Assembler.Add, Reg.R9, Base);
+            A.AluMem(Cmp, Reg.R8, Reg.R9, s_offExecTlb);
+            A.Jcc(Cond.NE, ret);
+            A.Load64(Reg.R10, Reg.R9, s_offExecTlb + 8);
+            A.ShiftImm(X64Assembler.Shl, Reg.R8, 12);
+            A.Alu(X64Assembler.Add, Reg.R10, Reg.R8);
+            A.AluMem(Cmp, Reg.R10, Reg.Rdx, NativeRegions.OffHeadHost);
+            A.Jcc(Cond.NE, ret);
+        }
+        A.Store64(Base, s_offRegionLast, Reg.Rcx);
+        A.MovImm(Reg.R8, 1);
+        A.AddToMem(Base, s_offJitChains, Reg.R8);
+        A.JmpMem(Reg.Rcx, NativeRegions.OffEntryCode);
+        A.Bind(ret);
+        A.Ret();
+    }
+
+    /// <summary>In a region: goes on in the block at <paramref name="target"/> when it is the region's, else leaves for it.</summary>
+    public void GoTo(ulong target)
+    {
+        int l = RegionLabel(target);
+        if (l >= 0) { Edges.Add(l); A.Jmp(l); }
+        else ExitTo(target);
+    }
+
+    /// <summary>
+    /// In a region, a check point (RegionCompiler.EventBounds): unless more than <paramref name="bound"/> cycles remain before
+    /// the next event, return a step exit for block <paramref name="block"/> (the interpreter runs it with its own checks).
+    /// </summary>
+    public void EventCheck(long bound, int block)
+    {
+        int run = A.NewLabel();
+        A.Load64(Reg.Rax, Base, s_offEventCycle);
+        A.AluMem(Sub, Reg.Rax, Base, s_offCycles);
+        if (FitsImm32((ulong)bound)) A.AluImm(Cmp, Reg.Rax, (int)bound);
+        else { A.MovImm(Reg.Rcx, (ulong)bound); A.Alu(Cmp, Reg.Rax, Reg.Rcx); }
+        A.Jcc(Cond.G, run);
+        Return(Jit.RegionEmitter.ExitStep | block << Jit.RegionEmitter.CodeBits);
+        A.Bind(run);
+    }
+
+    /// <summary>In a region, at a block's start: charges its cycles and instruction count (exits inside it give back the rest: RegionData.UnchargeCycles).</summary>
+    public void Charge(ulong cycles, ulong count)
+    {
+        A.MovImm(Reg.Rax, cycles);
+        A.AddToMem(Base, s_offCycles, Reg.Rax);
+        A.MovImm(Reg.Rax, count);
+        A.AddToMem(Base, s_offInstructions, Reg.Rax);
+        A.MovImm(Reg.Rcx, (ulong)_heat);
+        A.AddToMem(Reg.Rcx, 0, Reg.Rax);
+    }
+
     /// <summary>Starts a block (the emitter is reused: everything of the last block is forgotten).</summary>
     public void Reset(int mode, nint desc)
     {
+        InRegion = false;
+        NoFixedOverflow = false;
         A.Reset();
         _desc = desc;
         Mode = mode;
         AddrMask = mode == 64 ? ~0UL : mode == 31 ? 0x7FFF_FFFFUL : 0xFF_FFFFUL;
         _exits.Clear();
-        _knownOp = null;
+        ForgetKept();
         _ret = A.NewLabel();
     }
 
@@ -231,6 +444,7 @@ public sealed class NativeEmitter
     /// <summary>Emits the block's shared return (it names the block in <see cref="Cpu.NativeLast"/>).</summary>
     public void EmitReturn()
     {
+        if (InRegion) return;
         A.Bind(_ret);
         A.MovImm(Reg.Rcx, (ulong)_desc);
         A.Store64(Base, s_offLast, Reg.Rcx);
@@ -257,7 +471,11 @@ public sealed class NativeEmitter
     private static readonly Reg[] s_calleeSaved = [Reg.Rbx, Reg.Rbp, Reg.R12, Reg.R13, Reg.R14, Reg.R15];
 
     /// <summary>Returns <paramref name="value"/> from the function.</summary>
-    public void Return(int value) { A.MovImm(Reg.Rax, (uint)value); A.Jmp(_ret); }
+    public void Return(int value)
+    {
+        A.MovImm(Reg.Rax, (uint)value);
+        if (InRegion) A.Ret(); else A.Jmp(_ret);
+    }
 
     /// <summary>Starts instruction <paramref name="index"/> (at <paramref name="addr"/>, the next at <paramref name="next"/>).</summary>
     public void Begin(int index, ulong addr, ulong next)
@@ -267,10 +485,14 @@ public sealed class NativeEmitter
         NextAddr = next;
         ExtraCycles = 0;
         _slots = 0;
-        _regs = 0;
+        _busy = KeepAcross();
         Array.Clear(_pendG);
         Array.Clear(_readG);
+        Array.Clear(_pendF);
+        Array.Clear(_readF);
         _stores.Clear();
+        _derived.Clear();
+        _range = null;
         _ccPending = false;
         _jumpCond = _jumpTarget = null;
         _exit = A.NewLabel();
@@ -280,13 +502,62 @@ public sealed class NativeEmitter
     /// <summary>The instruction's body did not translate: forget its exit label.</summary>
     public void Abandon() => _exits.RemoveAt(_exits.Count - 1);
 
+    /// <summary>
+    /// The pool registers the values kept across instructions hold (at most <see cref="MaxKept"/>: the condition code's
+    /// operands first, then the guest registers used last); the other values kept are forgotten (their registers are stored).
+    /// </summary>
+    private int KeepAcross()
+    {
+        int busy = 0, n = 0;
+        if (MaxKept == 0) { ForgetKept(); return 0; }
+        void Pin(ref XVal? v)
+        {
+            if (v is not XVal x || x.IsConst) return;
+            if (!InReg(x)) { v = null; return; }
+            int bit = 1 << PoolIndex(RegOf(x));
+            if ((busy & bit) == 0) { busy |= bit; n++; }
+        }
+        Pin(ref _knownSrc);
+        Pin(ref _knownDst);
+        if (n > MaxKept) { _knownSrc = _knownDst = null; busy = 0; n = 0; }
+        while (true)
+        {
+            // the guest registers by last use, newest first, while they fit
+            int best = -1;
+            for (int r = 0; r < 16; r++)
+                if (_cacheG[r] is XVal x && !x.IsConst && (busy & (1 << PoolIndex(RegOf(x)))) == 0 && (best < 0 || _lastUse[r] > _lastUse[best])) best = r;
+            if (best < 0) break;
+            if (n >= MaxKept)
+            {
+                // no room: forget every register not held yet
+                for (int r = 0; r < 16; r++)
+                    if (_cacheG[r] is XVal x && !x.IsConst && (busy & (1 << PoolIndex(RegOf(x)))) == 0) _cacheG[r] = null;
+                break;
+            }
+            Pin(ref _cacheG[best]);
+        }
+        // values not in registers (frame slots) do not outlive their instruction
+        for (int r = 0; r < 16; r++) if (_cacheG[r] is XVal x && !x.IsConst && !InReg(x)) _cacheG[r] = null;
+        return busy;
+    }
+
+    private static int PoolIndex(Reg r) => Array.IndexOf(s_pool, r);
+
     /// <summary>Stores the instruction's effects; returns false when it may branch (it must end the block).</summary>
     public bool Commit()
     {
         // (whole registers: a 32-bit store of a low word, read back by the next instruction's 64-bit load, stalls store
         // forwarding: crc32 in the first tier 863 -> 310 M instructions/s)
         for (int r = 0; r < 16; r++)
-            if (_pendG[r] is XVal v) A.Store64(Base, 8 * r, Src(v, Reg.Rax));
+            if (_pendG[r] is XVal v)
+            {
+                if (v.IsConst && FitsImm32(v.Value)) A.StoreImm32Sx(Base, 8 * r, (int)v.Value);
+                else A.Store64(Base, 8 * r, Src(v, Reg.Rax));
+                _cacheG[r] = v.IsConst || InReg(v) ? v : null;
+                _lastUse[r] = _index;
+            }
+        for (int r = 0; r < 16; r++)
+            if (_pendF[r] is XVal v) A.Store64(Base, s_offV + 16 * r, Src(v, Reg.Rax));
         foreach (var (size, ptr, value) in _stores)
         {
             Reg p = Src(ptr, Reg.R9);
@@ -309,6 +580,8 @@ public sealed class NativeEmitter
             }
             A.Store64(Base, s_offCcDst, Src(_ccDst, Reg.Rax));
             _knownOp = _ccOp;
+            _knownSrc = _ccConstOnly ? new XVal(-1, 0) : _ccSrc.IsConst || InReg(_ccSrc) ? _ccSrc : null;
+            _knownDst = _ccDst.IsConst || InReg(_ccDst) ? _ccDst : null;
         }
         if (_jumpCond is XVal cond && _jumpTarget is XVal target && !(cond.IsConst && cond.Value == 0))
         {
@@ -316,10 +589,16 @@ public sealed class NativeEmitter
             if (!cond.IsConst) { Reg c = Src(cond, Reg.Rax); A.Test(c, c); A.Jcc(Cond.E, skip); }
             A.MovImm(Reg.Rax, InstrAddr);
             A.Store64(Base, s_offBear, Reg.Rax);
-            Copy(Reg.Rax, target);
-            MaskAddress(Reg.Rax);
-            A.Store64(Base, s_offPswAddr, Reg.Rax);
-            if (IsLast) ChainOrReturn(taken: true); else Return((_index + 1) | TakenBit);
+            if (InRegion && target.IsConst) GoTo(target.Value & AddrMask);
+            else
+            {
+                Copy(Reg.Rax, target);
+                MaskAddress(Reg.Rax);
+                A.Store64(Base, s_offPswAddr, Reg.Rax);
+                // (site 0: the dispatcher looks the PSW up; native code first, in the engine's table: EmitChainTail)
+                if (InRegion) { if (_keyBits != ulong.MaxValue) A.Jmp(_lookup); else Return(Jit.RegionEmitter.ExitContinue); }
+                else if (IsLast) ChainOrReturn(taken: true); else Return((_index + 1) | TakenBit);
+            }
             A.Bind(skip);
             return false;
         }
@@ -333,7 +612,7 @@ public sealed class NativeEmitter
         {
             if (!A.IsUsed(label)) continue;
             A.Bind(label);
-            Return(index);
+            Return(InRegion ? Jit.RegionEmitter.ExitReexecute | index << Jit.RegionEmitter.CodeBits : index);
         }
     }
 
@@ -347,10 +626,12 @@ public sealed class NativeEmitter
     private const int RegBase = 1000;
     private XVal NewVal()
     {
-        if (_regs < s_pool.Length)
+        int free = ~_busy & ((1 << s_pool.Length) - 1);
+        if (free != 0)
         {
-            var v = new XVal(RegBase + (int)s_pool[_regs++], 0);
-            return v;
+            int i = System.Numerics.BitOperations.TrailingZeroCount(free);
+            _busy |= 1 << i;
+            return new XVal(RegBase + (int)s_pool[i], 0);
         }
         if (_slots >= Slots) throw NativeUnsupportedException.Instance;
         return new XVal(_slots++, 0);
@@ -387,13 +668,38 @@ public sealed class NativeEmitter
     {
         if (_pendG[r] is XVal p) return p;
         if (_readG[r] is XVal c) return c;
+        if (_cacheG[r] is XVal k) { _lastUse[r] = _index; return k; }
         var v = NewVal();
         A.Load64(Work(v), Base, 8 * r);
         Done(v, Work(v));
         _readG[r] = v;
+        if (InReg(v)) { _cacheG[r] = v; _lastUse[r] = _index; }
         return v;
     }
     public void WriteG(int r, XVal v) => _pendG[r] = v;
+
+    /// <summary>Floating-point register <paramref name="r"/> (the leftmost doubleword of vector register r).</summary>
+    public XVal ReadF(int r)
+    {
+        if (_pendF[r] is XVal p) return p;
+        if (_readF[r] is XVal c) return c;
+        var v = NewVal();
+        A.Load64(Work(v), Base, s_offV + 16 * r);
+        Done(v, Work(v));
+        _readF[r] = v;
+        return v;
+    }
+    public void WriteF(int r, XVal v) => _pendF[r] = v;
+
+    /// <summary>Registers other than 0, 2, 4 and 6 need CR0's AFP-register control: without it the interpreter raises the data exception.</summary>
+    public void CheckAfpRegister(int r)
+    {
+        if ((r & 9) == 0) return;
+        A.Load64(Reg.Rax, Base, s_offCr);
+        A.MovImm(Reg.Rcx, Cr0.AfpRegisters);
+        A.Test(Reg.Rax, Reg.Rcx);
+        A.Jcc(Cond.E, _exit);
+    }
 
     public XVal Alu(int op, XVal a, XVal b, ulong folded)
     {
@@ -406,8 +712,25 @@ public sealed class NativeEmitter
         Copy(w, a);
         if (b.IsConst && FitsImm32(b.Value)) A.AluImm(op, w, (int)b.Value);
         else A.Alu(op, w, Src(b, Reg.Rcx));
+        // addresses derived from one value by constant displacements (the probed operand's range: Probe)
+        if (!a.IsConst && b.IsConst && (op == X64Assembler.Add || (op == And && b.Value == AddrMask)))
+        {
+            var (root, off) = Resolve(a);
+            _derived[v.Slot] = (root, op == X64Assembler.Add ? off + (long)b.Value : off);
+        }
         return Done(v, w);
     }
+
+    /// <summary>Values of the current instruction made from another by adding constants (or masking to the addressing mode): their root value and offset.</summary>
+    private readonly Dictionary<int, (XVal Root, long Offset)> _derived = new();
+    private (XVal Root, long Offset) Resolve(XVal v) => _derived.TryGetValue(v.Slot, out var d) ? d : (v, 0);
+
+    /// <summary>
+    /// The operand the current instruction probed (<see cref="Probe"/>): its root value and offset, length, access kind, and the
+    /// value holding the data cache's addend for it when it lies in one page (0 when it crosses into the next: then every
+    /// access looks its own page up). Accesses inside it (a multiple load or store) use the addend without a lookup.
+    /// </summary>
+    private (XVal Root, long Offset, int Length, bool Write, XVal Addend)? _range;
 
     public XVal Mul(XVal a, XVal b, ulong folded)
     {
@@ -534,8 +857,7 @@ public sealed class NativeEmitter
     {
         // a load after a held-back store of the same instruction would not see it
         if (_stores.Count > 0 || size is not (1 or 2 or 4 or 8)) throw NativeUnsupportedException.Instance;
-        Copy(Reg.Rax, addr);
-        Lookup(write: false, size);
+        AddressAndAddend(addr, write: false, size);
         var v = NewVal();
         Reg w = Work(v);
         switch (size)
@@ -551,8 +873,7 @@ public sealed class NativeEmitter
     public void Store(int size, XVal addr, XVal value)
     {
         if (size is not (1 or 2 or 4 or 8)) throw NativeUnsupportedException.Instance;
-        Copy(Reg.Rax, addr);
-        Lookup(write: true, size);
+        AddressAndAddend(addr, write: true, size);
         A.Alu(X64Assembler.Add, Reg.R9, Reg.Rax);
         _stores.Add((size, St(Reg.R9), value));
     }
@@ -561,12 +882,65 @@ public sealed class NativeEmitter
     public void Probe(XVal addr, int len, bool write)
     {
         if (len <= 0) return;
+        if (addr.IsConst || len > 4096)
+        {
+            Copy(Reg.Rax, addr);
+            Lookup(write, 1);
+            Copy(Reg.Rax, addr);
+            A.AluImm(X64Assembler.Add, Reg.Rax, len - 1);
+            MaskAddress(Reg.Rax);
+            Lookup(write, 1);
+            return;
+        }
+        // in one page: one lookup, whose addend the accesses inside the operand use; across two: both pages, and no addend
+        var addend = NewVal();
+        int cross = A.NewLabel(), done = A.NewLabel();
         Copy(Reg.Rax, addr);
+        A.MovRR32(Reg.Rcx, Reg.Rax);
+        A.AluImm(And, Reg.Rcx, (int)Cpu.PageMask, w: false);
+        A.AluImm(Cmp, Reg.Rcx, 4096 - len, w: false);
+        A.Jcc(Cond.A, cross);
+        Lookup(write, 1);
+        Done(addend, Reg.R9);
+        A.Jmp(done);
+        A.Bind(cross);
         Lookup(write, 1);
         Copy(Reg.Rax, addr);
         A.AluImm(X64Assembler.Add, Reg.Rax, len - 1);
         MaskAddress(Reg.Rax);
         Lookup(write, 1);
+        A.MovImm(Reg.R9, 0);
+        Done(addend, Reg.R9);
+        A.Bind(done);
+        var (root, off) = Resolve(addr);
+        _range = (root, off, len, write, addend);
+    }
+
+    /// <summary>
+    /// rax = <paramref name="addr"/>, and r9 the data cache's addend for its page: the probed operand's when the access lies
+    /// inside it (and it is in one page), else a lookup (which leaves the instruction on a miss).
+    /// </summary>
+    private void AddressAndAddend(XVal addr, bool write, int size)
+    {
+        Copy(Reg.Rax, addr);
+        if (_range is { } g && g.Write == write && !addr.IsConst)
+        {
+            var (root, off) = Resolve(addr);
+            long rel = off - g.Offset;
+            if (root.Slot == g.Root.Slot && rel >= 0 && rel + size <= g.Length)
+            {
+                int full = A.NewLabel(), have = A.NewLabel();
+                Copy(Reg.R9, g.Addend);
+                A.Test(Reg.R9, Reg.R9);
+                A.Jcc(Cond.E, full);
+                A.Jmp(have);
+                A.Bind(full);
+                Lookup(write, size);
+                A.Bind(have);
+                return;
+            }
+        }
+        Lookup(write, size);
     }
 
     // ---- condition code and control ----
@@ -584,11 +958,11 @@ public sealed class NativeEmitter
         if (_ccPending) return CcRules.Matches(b, _ccOp, mask, _ccConstOnly ? b.Const(0) : _ccSrc, _ccDst);
         if ((mask & 15) == 0) return b.Const(0);
         if ((mask & 15) == 15) return b.Const(1);
-        if (_knownOp is CcOp op) return CcRules.Matches(b, op, mask, LoadField(s_offCcSrc), LoadField(s_offCcDst));
+        if (_knownOp is CcOp op) return CcRules.Matches(b, op, mask, _knownSrc ?? LoadField(s_offCcSrc), _knownDst ?? LoadField(s_offCcDst));
         // set before the block: the rules for the condition code's current rule, chosen at run time
         var result = NewVal();
         int done = A.NewLabel();
-        int saved = _slots, savedRegs = _regs;
+        int saved = _slots, savedBusy = _busy;
         foreach (CcOp o in s_dispatchOrder)
         {
             var mark = A.Mark();
@@ -606,7 +980,7 @@ public sealed class NativeEmitter
             }
             catch (NativeUnsupportedException) { A.Rollback(mark); }
             _slots = saved;
-            _regs = savedRegs;
+            _busy = savedBusy;
         }
         A.Jmp(_exit);
         A.Bind(done);

@@ -28,18 +28,19 @@ public sealed class X64Assembler
     {
         _len = p.Length;
         _labels.RemoveRange(p.Labels, _labels.Count - p.Labels);
+        _used.RemoveRange(p.Labels, _used.Count - p.Labels);
         _fixups.RemoveRange(p.Fixups, _fixups.Count - p.Fixups);
     }
 
-    public int NewLabel() { _labels.Add(-1); return _labels.Count - 1; }
+    public int NewLabel() { _labels.Add(-1); _used.Add(false); return _labels.Count - 1; }
     public void Bind(int label) => _labels[label] = _len;
     public void BindAt(int label, int offset) => _labels[label] = offset;
-    public void Reset() { _len = 0; _labels.Clear(); _fixups.Clear(); }
-    public bool IsUsed(int label)
-    {
-        foreach (var f in _fixups) if (f.Label == label) return true;
-        return false;
-    }
+    public void Reset() { _len = 0; _labels.Clear(); _used.Clear(); _fixups.Clear(); }
+    /// <summary>Whether a jump to the label was emitted (one rolled back since may still count: then its target is merely unused code).</summary>
+    public bool IsUsed(int label) => _used[label];
+    /// <summary>The offset a bound label stands for.</summary>
+    public int LabelOffset(int label) => _labels[label];
+    private readonly List<bool> _used = new();
 
     /// <summary>Patches every jump; throws when a used label was never bound.</summary>
     public ReadOnlySpan<byte> Finish()
@@ -123,6 +124,8 @@ public sealed class X64Assembler
         // (rex forced so that sil/dil and not dh/bh are meant for registers 4-7)
         Rex(false, (int)src, index is Reg ix ? (int)ix : 0, (int)b, force: (int)src >= 4); B(0x88); ModMem((int)src, b, disp, index);
     }
+    /// <summary>mov qword [b + disp], imm32 (sign-extended).</summary>
+    public void StoreImm32Sx(Reg b, int disp, int imm) { Rex(true, 0, 0, (int)b); B(0xC7); ModMem(0, b, disp, null); D32(imm); }
     public void StoreImm8(Reg b, int disp, byte imm) { Rex(false, 0, 0, (int)b); B(0xC6); ModMem(0, b, disp, null); B(imm); }
 
     public void MovImm(Reg dst, ulong imm)
@@ -174,8 +177,8 @@ public sealed class X64Assembler
     public void CMov(Cond c, Reg dst, Reg src) => Op0F(true, (byte)(0x40 + (int)c), dst, src);
 
     // ---- control ----
-    public void Jcc(Cond c, int label) { B(0x0F); B((byte)(0x80 + (int)c)); _fixups.Add((_len, label)); D32(0); }
-    public void Jmp(int label) { B(0xE9); _fixups.Add((_len, label)); D32(0); }
+    public void Jcc(Cond c, int label) { B(0x0F); B((byte)(0x80 + (int)c)); _fixups.Add((_len, label)); _used[label] = true; D32(0); }
+    public void Jmp(int label) { B(0xE9); _fixups.Add((_len, label)); _used[label] = true; D32(0); }
     public void Ret() => B(0xC3);
     /// <summary>jmp r64</summary>
     public void JmpReg(Reg r) { Rex(false, 0, 0, (int)r); B(0xFF); ModRR(4, (int)r); }

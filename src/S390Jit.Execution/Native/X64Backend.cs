@@ -91,13 +91,13 @@ public readonly struct X64Backend(NativeEmitter e) : IBackend<XVal>
 
     public void JumpIf(XVal cond, XVal target) => e.JumpIf(cond, target);
     public void FixedOverflowIf(XVal cond) => e.ExitIf(cond);
-    public bool FixedOverflowOff => false;
+    public bool FixedOverflowOff => e.NoFixedOverflow;
     public void TrapIf(XVal cond) => e.ExitIf(cond);
     public void Raise(ushort code) => throw NativeUnsupportedException.Instance;
 
-    public XVal F(int r) => throw NativeUnsupportedException.Instance;
-    public void SetF(int r, XVal v) => throw NativeUnsupportedException.Instance;
-    public void CheckAfpRegister(int r) => throw NativeUnsupportedException.Instance;
+    public XVal F(int r) => e.ReadF(r);
+    public void SetF(int r, XVal v) => e.WriteF(r, v);
+    public void CheckAfpRegister(int r) => e.CheckAfpRegister(r);
     public XVal VD(int v, int d) => throw NativeUnsupportedException.Instance;
     public void SetVD(int v, int d, XVal value) => throw NativeUnsupportedException.Instance;
     public void CheckBfpControl() => throw NativeUnsupportedException.Instance;

@@ -97,7 +97,17 @@ public class DifferentialTests
     }
 
     [TestCase(1), TestCase(2), TestCase(3), TestCase(4), TestCase(5), TestCase(6), TestCase(7), TestCase(8)]
-    public void Random_sequences_agree_between_interpreter_and_jit(int seed)
+    public void Random_sequences_agree_between_interpreter_and_jit(int seed) => RandomSequences(seed, native: false);
+
+    /// <summary>The same sequences with the regions compiled natively (their helpers and untranslated bodies left to the interpreter).</summary>
+    [TestCase(1), TestCase(2), TestCase(3), TestCase(4), TestCase(5), TestCase(6), TestCase(7), TestCase(8)]
+    public void Random_sequences_agree_between_interpreter_and_native_regions(int seed)
+    {
+        if (!S390Jit.Execution.Native.ExecutableMemory.Available) Assert.Ignore("native code needs Linux on x86-64");
+        RandomSequences(seed, native: true);
+    }
+
+    private static void RandomSequences(int seed, bool native)
     {
         var pool = Candidates().ToArray();
         var rng = new Random(seed);
@@ -115,9 +125,9 @@ public class DifferentialTests
             scratch.CopyTo(a.Mem(EngineHarness.Scratch, scratch.Length));
             scratch.CopyTo(b.Mem(EngineHarness.Scratch, scratch.Length));
             var si = a.Run(EngineHarness.Interpreter());
-            var jit = EngineHarness.Jit();
+            var jit = native ? EngineHarness.JitNative() : EngineHarness.Jit();
             var sj = b.Run(jit);
-            compiledRuns += jit.Stats.RegionsCompiled > 0 ? 1 : 0;
+            compiledRuns += (native ? jit.Stats.NativeRegions : jit.Stats.RegionsCompiled) > 0 ? 1 : 0;
             completed += si.PgmCode == 0 ? 1 : 0;
             string diff = si.Diff(sj);
             if (diff.Length > 0)

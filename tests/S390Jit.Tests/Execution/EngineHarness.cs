@@ -101,7 +101,10 @@ public sealed unsafe class EngineHarness : IDisposable
     }
 
     public static IExecutionEngine Interpreter() => new Interpreter();
-    public static JitEngine Jit() => new(new JitOptions { Background = false, HotThreshold = 1 });
+    /// <summary>The JIT compiling every hot block at once, through RyuJIT (the IL regions these tests were written for).</summary>
+    public static JitEngine Jit() => new(new JitOptions { Background = false, HotThreshold = 1, NativeRegions = false });
+    /// <summary>The JIT compiling every hot block at once as a native region (Native.NativeRegions; RyuJIT only for promotions, which short tests do not reach).</summary>
+    public static JitEngine JitNative() => new(new JitOptions { Background = false, HotThreshold = 1, NativeRegions = S390Jit.Execution.Native.ExecutableMemory.Available });
 
     public void Dispose() => _host.Dispose();
 }

@@ -18,6 +18,14 @@ public class JitExceptionTests
         foreach (var h in new[] { a, b }) { h.Load(code); setUp?.Invoke(h); }
         var si = a.Run(EngineHarness.Interpreter());
         var sj = b.Run(EngineHarness.Jit());
+        if (S390Jit.Execution.Native.ExecutableMemory.Available)
+        {
+            // the same code in native regions (what they leave to the interpreter raises there)
+            using var c = new EngineHarness();
+            c.Load(code);
+            setUp?.Invoke(c);
+            Assert.That(c.Run(EngineHarness.JitNative()).Diff(si), Is.Empty, "native regions vs interpreter");
+        }
         return (si, sj);
     }
 

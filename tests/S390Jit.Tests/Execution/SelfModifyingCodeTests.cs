@@ -89,6 +89,9 @@ public class SelfModifyingCodeTests
             One("tier1", () => new JitEngine(new JitOptions { Background = false, HotThreshold = int.MaxValue })),
             One("jit", () => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, MissRebuildThreshold = 64 })),
             One("verify-jit", () => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, MissRebuildThreshold = 64, Verify = true })),
+            // (the two above compile natively first where the native tier exists; these through RyuJIT only)
+            One("jit-ryujit", () => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, MissRebuildThreshold = 64, NativeRegions = false })),
+            One("verify-jit-ryujit", () => new JitEngine(new JitOptions { Background = false, HotThreshold = 1, MissRebuildThreshold = 64, Verify = true, NativeRegions = false })),
         ];
     }
 

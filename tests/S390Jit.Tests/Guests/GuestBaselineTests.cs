@@ -58,9 +58,19 @@ public class GuestBaselineTests
         // instruction run per instruction (RegionCompiler.CompactMode, PromoteHeat)
         var (mode, heat) = (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat);
         var (native, after, alone) = (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone);
+        var (regions, nativeHeat) = (NativeRegions.Enabled, NativeRegions.PromoteHeat);
         if (engine is "jit-compact" or "jit-promote")
         {
             (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = engine == "jit-compact" ? ("all", heat) : ("1", 1);
+            NativeRegions.Enabled = false; // (compact IL for the hot blocks' regions)
+            engine = "jit-sync";
+        }
+        // jit-ryujit: every region through RyuJIT; jit-native-regions: hot blocks' regions native and never promoted;
+        // jit-native-promote: native first, RyuJIT after one instruction run per instruction
+        if (engine is "jit-ryujit" or "jit-native-regions" or "jit-native-promote")
+        {
+            NativeRegions.Enabled = engine != "jit-ryujit" && ExecutableMemory.Available;
+            NativeRegions.PromoteHeat = engine == "jit-native-regions" ? long.MaxValue / 1024 : 1;
             engine = "jit-sync";
         }
         // tier1-native: every block translated to native code at its first entry; tier1-managed: none (the first tier's own loop)
@@ -77,6 +87,7 @@ public class GuestBaselineTests
         {
             (RegionCompiler.CompactMode, RegionCompiler.PromoteHeat) = (mode, heat);
             (NativeBlocks.Enabled, NativeBlocks.After, NativeBlocks.AfterAlone) = (native, after, alone);
+            (NativeRegions.Enabled, NativeRegions.PromoteHeat) = (regions, nativeHeat);
         }
         string hash = Convert.ToHexString(SHA256.HashData(console.ToArray())).ToLowerInvariant();
         return $"{label} {(engine == "interp" ? "interp" : "jit")} end={r.End} instructions={m.Boot.Cpu.Instructions} cycles={m.Boot.Cpu.Cycles} output={hash}";
@@ -85,7 +96,8 @@ public class GuestBaselineTests
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (var (label, guest, append, ap) in Runs)
-            foreach (var engine in new[] { "interp", "jit-sync", "tier1", "tier1-native", "tier1-managed", "jit-native", "jit-compact", "jit-promote" })
+            foreach (var engine in new[] { "interp", "jit-sync", "tier1", "tier1-native", "tier1-managed", "jit-native", "jit-compact", "jit-promote",
+                                           "jit-ryujit", "jit-native-regions", "jit-native-promote" })
                 yield return new TestCaseData(label, guest, append, ap, engine).SetName($"Guest_behaviour_is_unchanged({label},{engine switch { "interp" => "interp", "jit-sync" => "jit", _ => engine }})");
     }
 
