@@ -24,7 +24,7 @@ public sealed class NativeEmitter
     internal readonly X64Assembler A = new();
 
     // field offsets from G (the same for every Cpu: fields of one class)
-    private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offCcVr, s_offPswAddr, s_offBear;
+    private static int s_offReadTlb, s_offWriteTlb, s_offCcOp, s_offCcSrc, s_offCcDst, s_offPswAddr, s_offBear;
     private static int s_offExecTlb, s_offV, s_offCr, s_offRegionLast, s_offJitChains, s_offRegionTargets, s_offChainMask, s_offPswMask;
     private static int s_offCycles, s_offInstructions, s_offEventCycle, s_offIssueAddr, s_offInstrAddr, s_offInstrLength, s_offLast, s_offBudget, s_offTargets;
     private static bool s_offsetsKnown;
@@ -71,7 +71,6 @@ public sealed class NativeEmitter
         s_offCcOp = Off(cpu, ref cpu.CcOp);
         s_offCcSrc = Off(cpu, ref cpu.CcSrc);
         s_offCcDst = Off(cpu, ref cpu.CcDst);
-        s_offCcVr = Off(cpu, ref cpu.CcVr);
         s_offPswAddr = Off(cpu, ref cpu.PswAddr);
         s_offBear = Off(cpu, ref cpu.Bear);
         s_offExecTlb = Off(cpu, ref cpu.ExecTlb);
@@ -291,12 +290,30 @@ public sealed class NativeEmitter
     /// <summary>In a region, at a block's start: charges its cycles and instruction count (exits inside it give back the rest: RegionData.UnchargeCycles).</summary>
     public void Charge(ulong cycles, ulong count)
     {
-        A.MovImm(Reg.Rax, cycles);
-        A.AddToMem(Base, s_offCycles, Reg.Rax);
-        A.MovImm(Reg.Rax, count);
-        A.AddToMem(Base, s_offInstructions, Reg.Rax);
+        if (cycles > int.MaxValue || count > int.MaxValue) throw NativeUnsupportedException.Instance;
+        A.AluImmToMem(X64Assembler.Add, Base, s_offCycles, (int)cycles);
+        A.AluImmToMem(X64Assembler.Add, Base, s_offInstructions, (int)count);
         A.MovImm(Reg.Rcx, (ulong)_heat);
-        A.AddToMem(Reg.Rcx, 0, Reg.Rax);
+        A.AluImmToMem(X64Assembler.Add, Reg.Rcx, 0, (int)count);
+    }
+
+    /// <summary>
+    /// A 32-bit register write: the register's high word with <paramref name="v"/>'s low word, in one value (the backend's
+    /// generic and/or merge made three, and kernel code is full of 32-bit arithmetic).
+    /// </summary>
+    public void WriteG32(int r, XVal v)
+    {
+        var old = ReadG(r);
+        if (v.IsConst && old.IsConst) { WriteG(r, new XVal(-1, (old.Value & 0xFFFF_FFFF_0000_0000UL) | (uint)v.Value)); return; }
+        var n = NewVal();
+        Reg w = Work(n);
+        Copy(w, old);
+        A.ShiftImm(X64Assembler.Shr, w, 32);
+        A.ShiftImm(X64Assembler.Shl, w, 32);
+        if (v.IsConst) A.MovImm(Reg.Rcx, (uint)v.Value);
+        else A.MovRR32(Reg.Rcx, Src(v, Reg.Rcx));
+        A.Alu(Or, w, Reg.Rcx);
+        WriteG(r, Done(n, w));
     }
 
     /// <summary>Starts a block (the emitter is reused: everything of the last block is forgotten).</summary>
@@ -493,6 +510,7 @@ public sealed class NativeEmitter
         _stores.Clear();
         _derived.Clear();
         _range = null;
+        _lastCompare = (-1, default, -1);
         _ccPending = false;
         _jumpCond = _jumpTarget = null;
         _exit = A.NewLabel();
@@ -546,6 +564,9 @@ public sealed class NativeEmitter
     /// <summary>Stores the instruction's effects; returns false when it may branch (it must end the block).</summary>
     public bool Commit()
     {
+        // a branch on the last compare, with nothing but moves before the jump (register and condition-code stores: no
+        // storage stores, whose 2-byte form rotates), jumps on the compare's flags: no test of its 0/1 value
+        bool fused = _jumpCond is XVal jc && !jc.IsConst && jc.Slot == _lastCompare.Slot && A.Length == _lastCompare.End && _stores.Count == 0;
         // (whole registers: a 32-bit store of a low word, read back by the next instruction's 64-bit load, stalls store
         // forwarding: crc32 in the first tier 863 -> 310 M instructions/s)
         for (int r = 0; r < 16; r++)
@@ -573,11 +594,8 @@ public sealed class NativeEmitter
         if (_ccPending)
         {
             A.StoreImm8(Base, s_offCcOp, (byte)_ccOp);
-            if (!_ccConstOnly)
-            {
-                A.Store64(Base, s_offCcSrc, Src(_ccSrc, Reg.Rax));
-                A.Store64(Base, s_offCcVr, Src(_ccVr, Reg.Rax));
-            }
+            // (Cpu.CcVr is not stored: no rule reads it, CcCompute.Calc; the IL regions do not store it either)
+            if (!_ccConstOnly) A.Store64(Base, s_offCcSrc, Src(_ccSrc, Reg.Rax));
             A.Store64(Base, s_offCcDst, Src(_ccDst, Reg.Rax));
             _knownOp = _ccOp;
             _knownSrc = _ccConstOnly ? new XVal(-1, 0) : _ccSrc.IsConst || InReg(_ccSrc) ? _ccSrc : null;
@@ -586,9 +604,10 @@ public sealed class NativeEmitter
         if (_jumpCond is XVal cond && _jumpTarget is XVal target && !(cond.IsConst && cond.Value == 0))
         {
             int skip = A.NewLabel();
-            if (!cond.IsConst) { Reg c = Src(cond, Reg.Rax); A.Test(c, c); A.Jcc(Cond.E, skip); }
-            A.MovImm(Reg.Rax, InstrAddr);
-            A.Store64(Base, s_offBear, Reg.Rax);
+            if (fused) A.Jcc((Cond)((int)_lastCompare.Cond ^ 1), skip); // (x86 conditions pair up by their low bit)
+            else if (!cond.IsConst) { Reg c = Src(cond, Reg.Rax); A.Test(c, c); A.Jcc(Cond.E, skip); }
+            if (InstrAddr <= int.MaxValue) A.StoreImm32Sx(Base, s_offBear, (int)InstrAddr);
+            else { A.MovImm(Reg.Rax, InstrAddr); A.Store64(Base, s_offBear, Reg.Rax); }
             if (InRegion && target.IsConst) GoTo(target.Value & AddrMask);
             else
             {
@@ -804,8 +823,14 @@ public sealed class NativeEmitter
         else A.Alu(Cmp, ra, Src(b, Reg.Rcx));
         var v = NewVal();
         A.SetCc(c, Work(v)); // (setcc and movzx leave the flags alone)
-        return Done(v, Work(v));
+        Done(v, Work(v));
+        _lastCompare = (v.Slot, c, A.Length);
+        return v;
     }
+
+    /// <summary>The last compare's value, its condition and where its code ended: a branch on it right after (with only
+    /// moves between) jumps on the compare's flags (<see cref="Commit"/>).</summary>
+    private (int Slot, Cond Cond, int End) _lastCompare = (-1, default, -1);
 
     public XVal Select(XVal cond, XVal a, XVal b)
     {
@@ -978,7 +1003,7 @@ public sealed class NativeEmitter
                 A.Jmp(done);
                 A.Bind(next);
             }
-            catch (NativeUnsupportedException) { A.Rollback(mark); }
+            catch (NativeUnsupportedException) { A.Rollback(mark); _lastCompare = (-1, default, -1); }
             _slots = saved;
             _busy = savedBusy;
         }

@@ -143,6 +143,8 @@ public sealed class X64Assembler
     public const int Add = 0, Or = 1, And = 4, Sub = 5, Xor = 6, Cmp = 7;
     public void Alu(int op, Reg dst, Reg src, bool w = true) => OpRR(w, (byte)(op * 8 + 1), src, dst);
     public void AluImm(int op, Reg dst, int imm, bool w = true) { Rex(w, 0, 0, (int)dst); B(0x81); ModRR(op, (int)dst); D32(imm); }
+    /// <summary>op qword [b + disp], imm32 (sign-extended).</summary>
+    public void AluImmToMem(int op, Reg b, int disp, int imm) { Rex(true, 0, 0, (int)b); B(0x81); ModMem(op, b, disp, null); D32(imm); }
     /// <summary>op reg, [b + disp] (reg is the destination; cmp compares reg with memory).</summary>
     public void AluMem(int op, Reg reg, Reg b, int disp) => OpRM(true, (byte)(op * 8 + 3), reg, b, disp);
     /// <summary>add [b + disp], src</summary>

@@ -44,7 +44,7 @@ public readonly struct X64Backend(NativeEmitter e) : IBackend<XVal>
     public XVal G(int r) => e.ReadG(r);
     public void SetG(int r, XVal v) => e.WriteG(r, v);
     public XVal G32(int r) => Trunc32(e.ReadG(r));
-    public void SetG32(int r, XVal v) => e.WriteG(r, Or(And(e.ReadG(r), Const(0xFFFF_FFFF_0000_0000UL)), Trunc32(v)));
+    public void SetG32(int r, XVal v) => e.WriteG32(r, v);
     public XVal G32H(int r) => ShrU(e.ReadG(r), Const(32));
     public void SetG32H(int r, XVal v) => e.WriteG(r, Or(And(e.ReadG(r), Const(0xFFFF_FFFFUL)), Shl(v, Const(32))));
 
