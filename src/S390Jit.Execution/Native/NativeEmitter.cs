@@ -44,6 +44,8 @@ public sealed class NativeEmitter
     /// </summary>
     private readonly XVal?[] _cacheG = new XVal?[16];
     private readonly int[] _lastUse = new int[16];
+    /// <summary>Some guest register's value was kept since the block started (conservative: <see cref="KeepAcross"/>'s shortcut).</summary>
+    private bool _anyCached;
     private XVal? _knownSrc, _knownDst;
     /// <summary>At most this many pool registers stay held across instructions (the rest is for the instruction's own values; S390JIT_NATIVE_KEEP).</summary>
     internal static int MaxKept = int.TryParse(Environment.GetEnvironmentVariable("S390JIT_NATIVE_KEEP"), out int mk) && mk >= 0 ? Math.Min(mk, 8) : 4;
@@ -163,6 +165,7 @@ public sealed class NativeEmitter
         _knownOp = null;
         _knownSrc = _knownDst = null;
         Array.Clear(_cacheG);
+        _anyCached = false;
     }
 
     /// <summary>In a region: leaves for the constant address <paramref name="target"/> (the dispatcher takes the PSW from the site).</summary>
@@ -528,6 +531,7 @@ public sealed class NativeEmitter
     {
         int busy = 0, n = 0;
         if (MaxKept == 0) { ForgetKept(); return 0; }
+        if (_knownOp == null && !_anyCached) return 0;
         void Pin(ref XVal? v)
         {
             if (v is not XVal x || x.IsConst) return;
@@ -559,7 +563,9 @@ public sealed class NativeEmitter
         return busy;
     }
 
-    private static int PoolIndex(Reg r) => Array.IndexOf(s_pool, r);
+    private static int PoolIndex(Reg r) => s_poolIndex[(int)r];
+    /// <summary>Each host register's index in <see cref="s_pool"/> (-1: not a pool register).</summary>
+    private static readonly int[] s_poolIndex = Enumerable.Range(0, 16).Select(r => Array.IndexOf(s_pool, (Reg)r)).ToArray();
 
     /// <summary>Stores the instruction's effects; returns false when it may branch (it must end the block).</summary>
     public bool Commit()
@@ -575,6 +581,7 @@ public sealed class NativeEmitter
                 if (v.IsConst && FitsImm32(v.Value)) A.StoreImm32Sx(Base, 8 * r, (int)v.Value);
                 else A.Store64(Base, 8 * r, Src(v, Reg.Rax));
                 _cacheG[r] = v.IsConst || InReg(v) ? v : null;
+                _anyCached = true;
                 _lastUse[r] = _index;
             }
         for (int r = 0; r < 16; r++)
@@ -692,7 +699,7 @@ public sealed class NativeEmitter
         A.Load64(Work(v), Base, 8 * r);
         Done(v, Work(v));
         _readG[r] = v;
-        if (InReg(v)) { _cacheG[r] = v; _lastUse[r] = _index; }
+        if (InReg(v)) { _cacheG[r] = v; _lastUse[r] = _index; _anyCached = true; }
         return v;
     }
     public void WriteG(int r, XVal v) => _pendG[r] = v;
