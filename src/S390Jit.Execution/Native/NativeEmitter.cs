@@ -246,17 +246,7 @@ public sealed class NativeEmitter
         if (_dat)
         {
             A.Load64(Reg.R8, Reg.Rdx, NativeRegions.OffHeadPage);
-            A.MovRR32(Reg.R9, Reg.R8);
-            A.AluImm(And, Reg.R9, Cpu.ExecTlbEntries - 1, w: false);
-            A.ShiftImm(X64Assembler.Shl, Reg.R9, (byte)System.Numerics.BitOperations.Log2((uint)Unsafe.SizeOf<TlbEntry>()), w: false);
-            A.Alu(X64Assembler.Add, Reg.R9, Base);
-            A.AluMem(Cmp, Reg.R8, Reg.R9, s_offExecTlb);
-            A.Jcc(Cond.NE, ret);
-            A.Load64(Reg.R10, Reg.R9, s_offExecTlb + 8);
-            A.ShiftImm(X64Assembler.Shl, Reg.R8, 12);
-            A.Alu(X64Assembler.Add, Reg.R10, Reg.R8);
-            A.AluMem(Cmp, Reg.R10, Reg.Rdx, NativeRegions.OffHeadHost);
-            A.Jcc(Cond.NE, ret);
+            FetchMapsPage(A, Reg.R8, Reg.R9, Reg.R10, Reg.Rdx, NativeRegions.OffHeadHost, ret);
         }
         A.Store64(Base, s_offRegionLast, Reg.Rcx);
         A.MovImm(Reg.R8, 1);
@@ -407,18 +397,7 @@ public sealed class NativeEmitter
         // instruction fetch still maps its page to the frame it was decoded from (the first tier's Valid)
         a.Load64(Reg.Rax, Reg.R8, NativeDesc.OffAddr);
         a.ShiftImm(X64Assembler.Shr, Reg.Rax, 12);
-        a.MovRR32(Reg.Rcx, Reg.Rax);
-        a.AluImm(And, Reg.Rcx, Cpu.ExecTlbEntries - 1, w: false);
-        a.ShiftImm(X64Assembler.Shl, Reg.Rcx, (byte)System.Numerics.BitOperations.Log2((uint)Unsafe.SizeOf<TlbEntry>()), w: false);
-        a.MovRR(Reg.R9, Base);
-        a.Alu(X64Assembler.Add, Reg.R9, Reg.Rcx);
-        a.AluMem(Cmp, Reg.Rax, Reg.R9, s_offExecTlb);
-        a.Jcc(Cond.NE, done);
-        a.Load64(Reg.Rdx, Reg.R9, s_offExecTlb + 8);
-        a.ShiftImm(X64Assembler.Shl, Reg.Rax, 12);
-        a.Alu(X64Assembler.Add, Reg.Rdx, Reg.Rax);
-        a.AluMem(Cmp, Reg.Rdx, Reg.R8, NativeDesc.OffHost);
-        a.Jcc(Cond.NE, done);
+        FetchMapsPage(a, Reg.Rax, Reg.R9, Reg.Rdx, Reg.R8, NativeDesc.OffHost, done);
         a.Load64(Reg.Rax, Reg.R8, NativeDesc.OffCredit);
         a.Test(Reg.Rax, Reg.Rax);
         a.Jcc(Cond.LE, done);
@@ -459,6 +438,26 @@ public sealed class NativeEmitter
         a.Store64(Base, s_offLast, D);
         a.Ret();
         return a.Finish().ToArray();
+    }
+
+    /// <summary>
+    /// Jumps to <paramref name="miss"/> unless the instruction-fetch cache maps page number <paramref name="page"/> (clobbered)
+    /// to the host address held at [<paramref name="hostBase"/> + <paramref name="hostOff"/>] (the frame code was translated
+    /// from: the first tier's Valid); <paramref name="t1"/> and <paramref name="t2"/> are scratch.
+    /// </summary>
+    private static void FetchMapsPage(X64Assembler a, Reg page, Reg t1, Reg t2, Reg hostBase, int hostOff, int miss)
+    {
+        a.MovRR32(t1, page);
+        a.AluImm(And, t1, Cpu.ExecTlbEntries - 1, w: false);
+        a.ShiftImm(X64Assembler.Shl, t1, (byte)System.Numerics.BitOperations.Log2((uint)Unsafe.SizeOf<TlbEntry>()), w: false);
+        a.Alu(X64Assembler.Add, t1, Base);
+        a.AluMem(Cmp, page, t1, s_offExecTlb);
+        a.Jcc(Cond.NE, miss);
+        a.Load64(t2, t1, s_offExecTlb + 8);
+        a.ShiftImm(X64Assembler.Shl, page, 12);
+        a.Alu(X64Assembler.Add, t2, page);
+        a.AluMem(Cmp, t2, hostBase, hostOff);
+        a.Jcc(Cond.NE, miss);
     }
 
     /// <summary>Emits the block's shared return (it names the block in <see cref="Cpu.NativeLast"/>).</summary>
