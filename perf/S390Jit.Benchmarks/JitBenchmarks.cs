@@ -62,6 +62,37 @@ public class JitBenchmarks
     [Benchmark]
     public Region CompileRegion() => RegionCompiler.Compile(_key, _plan, [], []);
 
+    /// <summary>The same region translated natively (Native.NativeRegions; emission only: no code placed), per guest instruction as above.</summary>
+    [Benchmark]
+    public int CompileRegionNative()
+    {
+        S390Jit.Execution.Native.NativeRegions.EmitOnly = true;
+        try { S390Jit.Execution.Native.NativeRegions.Compile(_machine.Boot.Cpu, _key, _plan, [0], [0]); }
+        finally { S390Jit.Execution.Native.NativeRegions.EmitOnly = false; }
+        return S390Jit.Execution.Native.NativeRegions.EmittedBytes;
+    }
+
+    /// <summary>Decode, analyse and translate natively a region at every function of five guests (emission only).</summary>
+    [Benchmark]
+    public int CompileGuestTextNative()
+    {
+        int n = 0;
+        S390Jit.Execution.Native.NativeRegions.EmitOnly = true;
+        try
+        {
+            foreach (var (m, keys) in _text)
+                foreach (var k in keys)
+                {
+                    var plan = new RegionBuilder(m.Boot.Cpu, k).Build(out _, out _);
+                    if (plan == null) continue;
+                    S390Jit.Execution.Native.NativeRegions.Compile(m.Boot.Cpu, k, plan, [0], [0]);
+                    n += plan.Sum(b => b.Insns.Count);
+                }
+        }
+        finally { S390Jit.Execution.Native.NativeRegions.EmitOnly = false; }
+        return n;
+    }
+
     /// <summary>Only decode and analyse (the region plans) at every function of five guests.</summary>
     [Benchmark]
     public int PlanGuestText()

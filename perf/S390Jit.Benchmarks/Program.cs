@@ -50,6 +50,16 @@ public static class Program
                 region.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds);
             }
             region.Sort();
+            b.CompileGuestTextNative(); // warm-up
+            var native = new List<double>();
+            for (int r = 0; r < 4 * rounds; r++)
+            {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                b.CompileGuestTextNative();
+                native.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / insns);
+            }
+            native.Sort();
+            Console.WriteLine($"CompileGuestTextNative (decode, analysis and native translation): CPU µs/insn median {native[native.Count / 2]:F2} (min {native[0]:F2})");
             Console.WriteLine($"CompileGuestText: {insns} guest instructions, CPU µs/insn median {samples[samples.Count / 2]:F1} (min {samples[0]:F1}, max {samples[^1]:F1})");
             Console.WriteLine($"PlanGuestText (decode + analysis only): CPU µs/insn median {plan[plan.Count / 2]:F2} (min {plan[0]:F2})");
             Console.WriteLine($"CompileRegion (sieve main): CPU µs median {region[region.Count / 2]:F0} (min {region[0]:F0})");

@@ -108,6 +108,13 @@ public static unsafe class NativeRegions
     /// <summary>The heat at which a native region of <paramref name="count"/> instructions is compiled through RyuJIT (saturating).</summary>
     public static long PromoteLimit(int count) => PromoteHeat > long.MaxValue / Math.Max(count, 1) ? long.MaxValue : PromoteHeat * count;
 
+    /// <summary>
+    /// Benchmarks (perf/S390Jit.Benchmarks): translate, but place no code (executable memory is never freed) and return
+    /// null; <see cref="EmittedBytes"/> is the last translation's size.
+    /// </summary>
+    public static bool EmitOnly;
+    public static int EmittedBytes;
+
     /// <summary>Counters for --stats (process totals): regions compiled natively, their instructions, compile CPU (µs), plans left to RyuJIT.</summary>
     public static long Regions, Instructions, Declined;
     public static double Microseconds;
@@ -286,6 +293,7 @@ public static unsafe class NativeRegions
             e.EmitExits();
             e.EmitChainTail();
             var bytes = a.Finish();
+            if (EmitOnly) { EmittedBytes = bytes.Length; return null; }
             byte* code = ExecutableMemory.Place(bytes);
             if (code == null) return null;
             NativeBlocks.Dump($"region {key.Address:x}, {blocks.Count} blocks, {count} insns" + (marks != null ? " marks " + string.Join(",", marks) : ""), (nint)code, bytes);
