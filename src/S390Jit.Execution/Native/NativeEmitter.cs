@@ -860,13 +860,7 @@ public sealed class NativeEmitter
     private void Lookup(bool write, int size)
     {
         int tlb = write ? s_offWriteTlb : s_offReadTlb;
-        if (size > 1)
-        {
-            A.MovRR32(Reg.Rcx, Reg.Rax);
-            A.AluImm(And, Reg.Rcx, (int)Cpu.PageMask, w: false);
-            A.AluImm(Cmp, Reg.Rcx, 4096 - size, w: false);
-            A.Jcc(Cond.A, _exit);
-        }
+        if (size > 1) JumpIfCrossesPage(size, _exit);
         A.MovRR(Reg.Rdx, Reg.Rax);
         A.ShiftImm(X64Assembler.Shr, Reg.Rdx, 12);
         A.MovRR32(Reg.Rcx, Reg.Rdx);
@@ -882,6 +876,15 @@ public sealed class NativeEmitter
         A.AluImm(X64Assembler.Add, Reg.R8, Unsafe.SizeOf<TlbEntry>());
         A.Bind(hit);
         A.Load64(Reg.R9, Reg.R8, tlb + 8);
+    }
+
+    /// <summary>Jumps to <paramref name="label"/> when <paramref name="size"/> bytes at the address in rax cross into the next page (rcx scratch).</summary>
+    private void JumpIfCrossesPage(int size, int label)
+    {
+        A.MovRR32(Reg.Rcx, Reg.Rax);
+        A.AluImm(And, Reg.Rcx, (int)Cpu.PageMask, w: false);
+        A.AluImm(Cmp, Reg.Rcx, 4096 - size, w: false);
+        A.Jcc(Cond.A, label);
     }
 
     public XVal Load(int size, XVal addr)
@@ -922,10 +925,7 @@ public sealed class NativeEmitter
         void OnePage(XVal a, bool write)
         {
             Copy(Reg.Rax, a);
-            A.MovRR32(Reg.Rcx, Reg.Rax);
-            A.AluImm(And, Reg.Rcx, (int)Cpu.PageMask, w: false);
-            A.AluImm(Cmp, Reg.Rcx, 4096 - n, w: false);
-            A.Jcc(Cond.A, _exit);
+            JumpIfCrossesPage(n, _exit);
             Lookup(write, 1);
             A.Alu(X64Assembler.Add, Reg.R9, Reg.Rax); // (host address)
         }
@@ -963,10 +963,7 @@ public sealed class NativeEmitter
         var addend = NewVal();
         int cross = A.NewLabel(), done = A.NewLabel();
         Copy(Reg.Rax, addr);
-        A.MovRR32(Reg.Rcx, Reg.Rax);
-        A.AluImm(And, Reg.Rcx, (int)Cpu.PageMask, w: false);
-        A.AluImm(Cmp, Reg.Rcx, 4096 - len, w: false);
-        A.Jcc(Cond.A, cross);
+        JumpIfCrossesPage(len, cross);
         Lookup(write, 1);
         Done(addend, Reg.R9);
         A.Jmp(done);
