@@ -912,39 +912,6 @@ public sealed class NativeEmitter
         _stores.Add((size, St(Reg.R9), value));
     }
 
-    /// <summary>
-    /// MVC of <paramref name="n"/> bytes from <paramref name="src"/> to <paramref name="dst"/> (addresses), or with
-    /// <paramref name="src"/> null XC of an operand with itself (zeros, condition code 0): when each operand lies in one
-    /// page whose data-cache entries hit (the source's read entry, the destination's write entry, and for XC its read
-    /// entry: the interpreter checks the source's access first), else the instruction exits. rep movsb copies one byte at
-    /// a time in ascending order as far as the result goes, so a destination inside the source propagates as MVC does.
-    /// </summary>
-    public void MoveOrClear(XVal dst, XVal? src, int n)
-    {
-        if (n <= 0 || n > 256) throw NativeUnsupportedException.Instance;
-        void OnePage(XVal a, bool write)
-        {
-            Copy(Reg.Rax, a);
-            JumpIfCrossesPage(n, _exit);
-            Lookup(write, 1);
-            A.Alu(X64Assembler.Add, Reg.R9, Reg.Rax); // (host address)
-        }
-        OnePage(src ?? dst, write: false);
-        var hs = NewVal();
-        Done(hs, Reg.R9);
-        OnePage(dst, write: true); // r9: the destination's host address
-        Copy(Reg.Rax, hs);
-        A.Push(Base);
-        A.Push(Reg.Rsi);
-        A.MovRR(Reg.Rdi, Reg.R9);
-        A.MovImm(Reg.Rcx, (uint)n);
-        if (src != null) { A.MovRR(Reg.Rsi, Reg.Rax); A.RepMovsb(); }
-        else { A.MovImm(Reg.Rax, 0); A.RepStosb(); }
-        A.Pop(Reg.Rsi);
-        A.Pop(Base);
-        if (src == null) SetCc(CcOp.Const, default, new XVal(-1, 0), default, constOnly: true);
-    }
-
     /// <summary>The operand's first and last bytes must be in the data cache (the interpreter's check raises otherwise).</summary>
     public void Probe(XVal addr, int len, bool write)
     {

@@ -131,18 +131,7 @@ public static unsafe class NativeRegions
     /// next page under DAT (fetched anew). Each is a block of its own whose code is a step exit: the dispatcher interprets
     /// it (RegionData.BlockStarts/BlockEnds) and goes on at the region's entry after it.
     /// </summary>
-    private static bool Steps(PlanInsn p) => (!p.Def.IsSimple && !Special(p)) || p.CrossPage != null || p.Facts.NeedsVector || s_untranslatable.ContainsKey(p.Def);
-
-    /// <summary>
-    /// Helpers with native code of their own (<see cref="NativeEmitter.MoveOrClear"/>), the commonest in kernel code: MVC,
-    /// and XC of an operand with itself (clearing). Each is a block of its own, charged there (the event bounds count no
-    /// helper's cycles, and check the block after it), and leaves to the interpreter when an operand crosses a page or misses.
-    /// </summary>
-    private static bool Special(PlanInsn p) =>
-        p.Def.Mnemonic == "MVC" || (p.Def.Mnemonic == "XC" && p.Insn.B1 == p.Insn.B2 && p.Insn.D1 == p.Insn.D2);
-
-    /// <summary>Cycles an instruction of a translated block charges: a simple row's (RegionCompiler.Cost), or a special helper's as the interpreter charges it.</summary>
-    private static ulong Cost(PlanInsn p) => Special(p) ? (ulong)p.Def.Cycles + (((ulong)p.Insn.L1 + 1) >> 4) : RegionCompiler.Cost(p);
+    private static bool Steps(PlanInsn p) => !p.Def.IsSimple || p.CrossPage != null || p.Facts.NeedsVector || s_untranslatable.ContainsKey(p.Def);
 
     /// <summary>The plan with every instruction <see cref="Steps"/> gives the interpreter in a block of its own (a copy; the plan itself is kept for RyuJIT); null when nothing is left to translate.</summary>
     private static List<PlanBlock>? Split(List<PlanBlock> blocks, out bool[] step)
@@ -166,7 +155,6 @@ public static unsafe class NativeRegions
                     r.Add(h); st.Add(true);
                     continue;
                 }
-                if (Special(p) && cur != null) { cur.FallThrough = p.Addr; cur = null; }
                 if (cur == null)
                 {
                     cur = new PlanBlock { Start = p.Addr, Seed = i == 0 && b.Seed, IndirectTarget = i == 0 && b.IndirectTarget };
@@ -175,7 +163,6 @@ public static unsafe class NativeRegions
                 cur.Insns.Add(p);
                 cur.FallThrough = next;
                 translated++;
-                if (Special(p)) cur = null;
             }
         }
         step = st.ToArray();
@@ -234,11 +221,11 @@ public static unsafe class NativeRegions
             data.BlockKinds[i] = (byte)(i == 0 ? 0 : blocks[i].Seed ? 1 : blocks[i].IndirectTarget ? 2 : 3);
         }
         e.RegionLabel = t => index.TryGetValue(t, out int i) ? labels[i] : -1;
-        var bounds = data.EntryBounds = RegionCompiler.EventBounds(blocks, out var check, out var succ);
         var marks = NativeBlocks.Dumping ? new List<string>() : null;
         var be = new X64Backend(e);
         try
         {
+            var bounds = data.EntryBounds = RegionCompiler.EventBounds(blocks, out var check, out var succ);
             // the entries: a check point checks itself; the other blocks' entry checks their bound here
             var entries = new int[blocks.Count];
             for (int i = 0; i < blocks.Count; i++)
@@ -268,7 +255,7 @@ public static unsafe class NativeRegions
                 }
                 if (check[bi]) e.EventCheck(bounds[bi], bi);
                 ulong cycles = 0;
-                foreach (var p in block.Insns) cycles += Cost(p);
+                foreach (var p in block.Insns) cycles += RegionCompiler.Cost(p);
                 e.Charge(cycles, (ulong)block.Insns.Count);
                 ulong charged = cycles, left = (ulong)block.Insns.Count;
                 foreach (var p in block.Insns)
@@ -276,16 +263,11 @@ public static unsafe class NativeRegions
                     data.Defs[k] = p.Def; data.Insns[k] = p.Insn; data.Addrs[k] = p.Addr; data.Lengths[k] = p.Length;
                     data.UnchargeCycles[k] = charged;
                     data.UnchargeCount[k] = left;
-                    charged -= Cost(p);
+                    charged -= RegionCompiler.Cost(p);
                     left--;
                     marks?.Add($"{a.Length:x}:{p.Def.Mnemonic}");
                     e.Begin(k, p.Addr, (p.Addr + (ulong)p.Length) & e.AddrMask);
-                    try
-                    {
-                        if (Special(p))
-                            e.MoveOrClear(be.Addr(0, p.Insn.B1, p.Insn.D1), p.Def.Mnemonic == "MVC" ? be.Addr(0, p.Insn.B2, p.Insn.D2) : null, p.Insn.L1 + 1);
-                        else SimpleBodies<X64Backend, XVal>.For(p.Def)(be, ref data.Insns[k]);
-                    }
+                    try { SimpleBodies<X64Backend, XVal>.For(p.Def)(be, ref data.Insns[k]); }
                     catch (NativeUnsupportedException)
                     {
                         s_untranslatable[p.Def] = true;
@@ -343,6 +325,9 @@ public static unsafe class NativeRegions
             };
         }
         catch (NativeUnsupportedException) { retry = true; return null; }
+        // (anything else a translation runs into leaves the plan to RyuJIT, as the first tier's blocks stay in its loop: a
+        // failure here never stops the guest)
+        catch (Exception) { return null; }
         finally
         {
             // (a region not made: nothing links to its memory)

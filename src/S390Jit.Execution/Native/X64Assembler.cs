@@ -186,9 +186,6 @@ public sealed class X64Assembler
     public void JmpReg(Reg r) { Rex(false, 0, 0, (int)r); B(0xFF); ModRR(4, (int)r); }
     /// <summary>call r64</summary>
     public void CallReg(Reg r) { Rex(false, 0, 0, (int)r); B(0xFF); ModRR(2, (int)r); }
-    /// <summary>rep movsb / rep stosb (rcx bytes from [rsi] to [rdi] / of al to [rdi], in ascending order).</summary>
-    public void RepMovsb() { B(0xF3); B(0xA4); }
-    public void RepStosb() { B(0xF3); B(0xAA); }
     public void Push(Reg r) { Rex(false, 0, 0, (int)r); B((byte)(0x50 + ((int)r & 7))); }
     public void Pop(Reg r) { Rex(false, 0, 0, (int)r); B((byte)(0x58 + ((int)r & 7))); }
 }

@@ -21,8 +21,6 @@ public class X64AssemblerTests
         ("mov [r9], eax", a => a.Store32(Reg.R9, 0, Reg.Rax), "41898100000000"),
         ("mov [r9], ax", a => a.Store16(Reg.R9, 0, Reg.Rax), "6641898100000000"),
         ("mov [r9], sil", a => a.Store8(Reg.R9, 0, Reg.Rsi), "4188B100000000"),
-        ("rep movsb", a => a.RepMovsb(), "F3A4"),
-        ("rep stosb", a => a.RepStosb(), "F3AA"),
         ("add qword [rdi+0x28], 5", a => a.AluImmToMem(X64Assembler.Add, Reg.Rdi, 0x28, 5), "4881872800000005000000"),
         ("add qword [rcx+0x28], -5", a => a.AluImmToMem(X64Assembler.Add, Reg.Rcx, 0x28, -5), "48818128000000FBFFFFFF"),
         ("mov qword [rdi+0x28], -5", a => a.StoreImm32Sx(Reg.Rdi, 0x28, -5), "48C78728000000FBFFFFFF"),
