@@ -208,16 +208,17 @@ public class StorageTests
     [Test]
     public void Data_cache_keeps_two_pages_of_one_set_and_the_translation_drop_clears_both()
     {
-        // pages 0x20 and 0x220 share set 0x20 of the two-way read cache (512 sets): both stay, the newer in way 0
-        using var h = new CpuHarness(4 << 20);
+        // pages 0x20 and 0x20 + DataTlbSets share set 0x20 of the two-way read cache: both stay, the newer in way 0
+        ulong other = 0x20 + (ulong)Cpu.DataTlbSets;
+        using var h = new CpuHarness((other + 1) << 12);
         var cpu = h.Cpu;
-        h.Put(0x20000, 1); h.Put(0x220000, 2);
+        h.Put(0x20000, 1); h.Put(other << 12, 2);
         Assert.That(cpu.ReadU8(0x20000), Is.EqualTo(1));
-        Assert.That(cpu.ReadU8(0x220000), Is.EqualTo(2));
+        Assert.That(cpu.ReadU8(other << 12), Is.EqualTo(2));
         int set = 0x20 * Cpu.DataTlbWays;
-        Assert.That((cpu.ReadTlb[set].Tag, cpu.ReadTlb[set + 1].Tag), Is.EqualTo((0x220UL, 0x20UL)));
+        Assert.That((cpu.ReadTlb[set].Tag, cpu.ReadTlb[set + 1].Tag), Is.EqualTo((other, 0x20UL)));
         cpu.InvalidateTranslation();
         Assert.That((cpu.ReadTlb[set].Tag, cpu.ReadTlb[set + 1].Tag), Is.EqualTo((ulong.MaxValue, ulong.MaxValue)));
-        Assert.That(cpu.ReadU8(0x220000), Is.EqualTo(2), "read again through the slow path");
+        Assert.That(cpu.ReadU8(other << 12), Is.EqualTo(2), "read again through the slow path");
     }
 }
