@@ -505,13 +505,16 @@ public unsafe partial class Cpu
     internal void InvalidateFrame(ulong frame)
     {
         byte* host = Mem + (frame << 12);
-        for (int i = 0; i < DataTlbSets * DataTlbWays; i++)
-        {
-            if (ReadTlb[i].Host == host) ReadTlb[i].Tag = InvalidTag;
-            if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
-        }
-        for (int i = 0; i < ExecTlbEntries; i++)
-            if (ExecTlb[i].Host == host) ExecTlb[i].Tag = InvalidTag;
+        byte had = TakeCached(frame, CachedRead | CachedWrite | CachedExec);
+        if ((had & (CachedRead | CachedWrite)) != 0)
+            for (int i = 0; i < DataTlbSets * DataTlbWays; i++)
+            {
+                if (ReadTlb[i].Host == host) ReadTlb[i].Tag = InvalidTag;
+                if (WriteTlb[i].Host == host) WriteTlb[i].Tag = InvalidTag;
+            }
+        if ((had & CachedExec) != 0)
+            for (int i = 0; i < ExecTlbEntries; i++)
+                if (ExecTlb[i].Host == host) ExecTlb[i].Tag = InvalidTag;
     }
 }
 
