@@ -16,6 +16,7 @@ public static class WideMath
     /// </summary>
     public static ulong DivRem(ulong hi, ulong lo, ulong divisor, out ulong remainder)
     {
+        if (hi == 0) { remainder = lo % divisor; return lo / divisor; } // (a 64-bit dividend: the host's one division)
         const ulong b = 1UL << 32;
         int s = BitOperations.LeadingZeroCount(divisor);
         ulong v = divisor << s;

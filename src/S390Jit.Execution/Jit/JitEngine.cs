@@ -914,8 +914,10 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// </summary>
     private void WatchCompact(Cpu cpu, Region region)
     {
-        if (region.Rebuilt || region.Heat < (region.Native ? Native.NativeRegions.PromoteLimit(region.InstructionCount) : RegionCompiler.PromoteHeat * region.InstructionCount) ||
-            SplitBefore != null || !RegionCompiler.Promotes) return;
+        if (region.Rebuilt) return;
+        long at = region.PromoteAt;
+        if (at == 0) region.PromoteAt = at = region.Native ? Native.NativeRegions.PromoteLimit(region.InstructionCount) : RegionCompiler.PromoteHeat * region.InstructionCount;
+        if (region.Heat < at || SplitBefore != null || !RegionCompiler.Promotes) return;
         region.Rebuilt = true; // (before the compile: a synchronous one publishes at once, taking over the entries)
         if (region.Native) Native.NativeRegions.Promoting(region);
         if (s_tracePromote) Console.Error.WriteLine($"promote {region.Key.Address:x} {(region.Native ? "native" : "compact")} insns {region.InstructionCount} heat {region.Heat} at {cpu.Instructions}");

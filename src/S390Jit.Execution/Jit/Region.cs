@@ -186,6 +186,8 @@ public sealed class Region
     public int NativeLinkCount;
     /// <summary>The guest instructions compact code ran (native regions count them in their head).</summary>
     public long Heat => Native ? S390Jit.Execution.Native.NativeRegions.Heat(this) : Data.Heat;
+    /// <summary>The <see cref="Heat"/> at which compact code is compiled again in full (the dispatcher checks it at every run; 0: not known yet).</summary>
+    public long PromoteAt;
     /// <summary>Generation counters of the frames when the plan was decoded (stale plans are discarded).</summary>
     public required ulong[] FrameGenerations { get; init; }
     /// <summary>The region is discarded (its code stale, or replaced); its entries are marked too.</summary>

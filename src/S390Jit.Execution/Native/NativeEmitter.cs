@@ -528,38 +528,43 @@ public sealed class NativeEmitter
     /// </summary>
     private int KeepAcross()
     {
-        int busy = 0, n = 0;
         if (MaxKept == 0) { ForgetKept(); return 0; }
         if (_knownOp == null && !_anyCached) return 0;
-        void Pin(ref XVal? v)
-        {
-            if (v is not XVal x || x.IsConst) return;
-            if (!InReg(x)) { v = null; return; }
-            int bit = 1 << PoolIndex(RegOf(x));
-            if ((busy & bit) == 0) { busy |= bit; n++; }
-        }
-        Pin(ref _knownSrc);
-        Pin(ref _knownDst);
+        int busy = 0, n = 0;
+        PinKnown(ref _knownSrc, ref busy, ref n);
+        PinKnown(ref _knownDst, ref busy, ref n);
         if (n > MaxKept) { _knownSrc = _knownDst = null; busy = 0; n = 0; }
-        while (true)
+        // the guest registers held in pool registers, newest use first (values in frame slots do not outlive their instruction)
+        Span<int> order = stackalloc int[16];
+        int m = 0;
+        for (int r = 0; r < 16; r++)
         {
-            // the guest registers by last use, newest first, while they fit
-            int best = -1;
-            for (int r = 0; r < 16; r++)
-                if (_cacheG[r] is XVal x && !x.IsConst && (busy & (1 << PoolIndex(RegOf(x)))) == 0 && (best < 0 || _lastUse[r] > _lastUse[best])) best = r;
-            if (best < 0) break;
-            if (n >= MaxKept)
-            {
-                // no room: forget every register not held yet
-                for (int r = 0; r < 16; r++)
-                    if (_cacheG[r] is XVal x && !x.IsConst && (busy & (1 << PoolIndex(RegOf(x)))) == 0) _cacheG[r] = null;
-                break;
-            }
-            Pin(ref _cacheG[best]);
+            if (_cacheG[r] is not XVal x || x.IsConst) continue;
+            if (!InReg(x)) { _cacheG[r] = null; continue; }
+            int at = m++;
+            while (at > 0 && _lastUse[order[at - 1]] < _lastUse[r]) { order[at] = order[at - 1]; at--; }
+            order[at] = r;
         }
-        // values not in registers (frame slots) do not outlive their instruction
-        for (int r = 0; r < 16; r++) if (_cacheG[r] is XVal x && !x.IsConst && !InReg(x)) _cacheG[r] = null;
+        // held while they fit (one sharing a register already held costs nothing); the rest is forgotten
+        for (int i = 0; i < m; i++)
+        {
+            int r = order[i];
+            int bit = 1 << PoolIndex(RegOf(_cacheG[r]!.Value));
+            if ((busy & bit) != 0) continue;
+            if (n >= MaxKept) { _cacheG[r] = null; continue; }
+            busy |= bit;
+            n++;
+        }
         return busy;
+    }
+
+    /// <summary>A known condition-code operand stays held (its pool register marked busy) if it is in one, else it is forgotten.</summary>
+    private static void PinKnown(ref XVal? v, ref int busy, ref int n)
+    {
+        if (v is not XVal x || x.IsConst) return;
+        if (!InReg(x)) { v = null; return; }
+        int bit = 1 << PoolIndex(RegOf(x));
+        if ((busy & bit) == 0) { busy |= bit; n++; }
     }
 
     private static int PoolIndex(Reg r) => s_poolIndex[(int)r];
