@@ -865,22 +865,24 @@ public sealed class NativeEmitter
     private void Lookup(bool write, int size)
     {
         int tlb = write ? s_offWriteTlb : s_offReadTlb;
-        if (size > 1) JumpIfCrossesPage(size, _exit);
-        A.MovRR(Reg.Rdx, Reg.Rax);
+        int entry = Unsafe.SizeOf<TlbEntry>(), setShift = System.Numerics.BitOperations.Log2((uint)(Cpu.DataTlbWays * entry));
+        // the tag compared is the page of the operand's last byte: an operand crossing into the next page misses (the set
+        // of its first byte's page never holds the next page), as the interpreter's cached path would not take it either
+        if (size > 1) A.Lea(Reg.Rdx, Reg.Rax, size - 1);
+        else A.MovRR(Reg.Rdx, Reg.Rax);
         A.ShiftImm(X64Assembler.Shr, Reg.Rdx, 12);
-        A.MovRR32(Reg.Rcx, Reg.Rdx);
-        A.AluImm(And, Reg.Rcx, Cpu.DataTlbSets - 1, w: false);
-        A.ShiftImm(X64Assembler.Shl, Reg.Rcx, (byte)System.Numerics.BitOperations.Log2((uint)(Cpu.DataTlbWays * Unsafe.SizeOf<TlbEntry>())), w: false);
-        A.MovRR(Reg.R8, Base);
-        A.Alu(X64Assembler.Add, Reg.R8, Reg.Rcx);
+        // the byte offset of the first byte's set: (address >> 12 & sets - 1) * bytes per set, in two operations
+        A.MovRR32(Reg.Rcx, Reg.Rax);
+        A.ShiftImm(X64Assembler.Shr, Reg.Rcx, (byte)(12 - setShift), w: false);
+        A.AluImm(And, Reg.Rcx, (Cpu.DataTlbSets - 1) << setShift, w: false);
         int hit = A.NewLabel();
-        A.AluMem(Cmp, Reg.Rdx, Reg.R8, tlb);
+        A.AluMem(Cmp, Reg.Rdx, Base, tlb, Reg.Rcx);
         A.Jcc(Cond.E, hit);
-        A.AluMem(Cmp, Reg.Rdx, Reg.R8, tlb + Unsafe.SizeOf<TlbEntry>());
+        A.AluMem(Cmp, Reg.Rdx, Base, tlb + entry, Reg.Rcx);
         A.Jcc(Cond.NE, _exit);
-        A.AluImm(X64Assembler.Add, Reg.R8, Unsafe.SizeOf<TlbEntry>());
+        A.AluImm(X64Assembler.Add, Reg.Rcx, entry, w: false);
         A.Bind(hit);
-        A.Load64(Reg.R9, Reg.R8, tlb + 8);
+        A.Load64(Reg.R9, Base, tlb + 8, Reg.Rcx);
     }
 
     /// <summary>Jumps to <paramref name="label"/> when <paramref name="size"/> bytes at the address in rax cross into the next page (rcx scratch).</summary>

@@ -80,21 +80,24 @@ public sealed class X64Assembler
     // ModRM for a register operand
     private void ModRR(int reg, int rm) => B((byte)(0xC0 | ((reg & 7) << 3) | (rm & 7)));
 
-    // ModRM (+SIB) for [base + disp32] or [base + index + disp32]
+    // ModRM (+SIB) for [base + disp] or [base + index + disp], with the shortest displacement: none when it is 0 (but rbp and
+    // r13 as base always take one), 8 bits when it fits, else 32
     private void ModMem(int reg, Reg b, int disp, Reg? index)
     {
+        int mod = disp == 0 && ((int)b & 7) != 5 ? 0x00 : disp == (sbyte)disp ? 0x40 : 0x80;
         if (index is Reg ix)
         {
             if (ix == Reg.Rsp) throw new ArgumentException("rsp cannot index");
-            B((byte)(0x80 | ((reg & 7) << 3) | 4));
+            B((byte)(mod | ((reg & 7) << 3) | 4));
             B((byte)(((int)ix & 7) << 3 | ((int)b & 7)));
         }
         else
         {
-            B((byte)(0x80 | ((reg & 7) << 3) | ((int)b & 7)));
+            B((byte)(mod | ((reg & 7) << 3) | ((int)b & 7)));
             if (((int)b & 7) == 4) B(0x24);
         }
-        D32(disp);
+        if (mod == 0x40) B((byte)(sbyte)disp);
+        else if (mod == 0x80) D32(disp);
     }
 
     private void OpRR(bool w, byte op, Reg reg, Reg rm) { Rex(w, (int)reg, 0, (int)rm); B(op); ModRR((int)reg, (int)rm); }
@@ -112,6 +115,7 @@ public sealed class X64Assembler
     public void MovRR(Reg dst, Reg src) => OpRR(true, 0x89, src, dst);
     /// <summary>dst = src &amp; 0xFFFFFFFF (a 32-bit move zero-extends).</summary>
     public void MovRR32(Reg dst, Reg src) => OpRR(false, 0x89, src, dst);
+    public void Lea(Reg dst, Reg b, int disp) => OpRM(true, 0x8D, dst, b, disp);
     public void Load64(Reg dst, Reg b, int disp, Reg? index = null) => OpRM(true, 0x8B, dst, b, disp, index);
     public void Load32(Reg dst, Reg b, int disp, Reg? index = null) => OpRM(false, 0x8B, dst, b, disp, index);
     public void Load16Zx(Reg dst, Reg b, int disp, Reg? index = null) => Op0FM(false, 0xB7, dst, b, disp, index);
@@ -142,11 +146,21 @@ public sealed class X64Assembler
     // ---- arithmetic: op = 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp ----
     public const int Add = 0, Or = 1, And = 4, Sub = 5, Xor = 6, Cmp = 7;
     public void Alu(int op, Reg dst, Reg src, bool w = true) => OpRR(w, (byte)(op * 8 + 1), src, dst);
-    public void AluImm(int op, Reg dst, int imm, bool w = true) { Rex(w, 0, 0, (int)dst); B(0x81); ModRR(op, (int)dst); D32(imm); }
+    public void AluImm(int op, Reg dst, int imm, bool w = true)
+    {
+        Rex(w, 0, 0, (int)dst);
+        if (imm == (sbyte)imm) { B(0x83); ModRR(op, (int)dst); B((byte)(sbyte)imm); }
+        else { B(0x81); ModRR(op, (int)dst); D32(imm); }
+    }
     /// <summary>op qword [b + disp], imm32 (sign-extended).</summary>
-    public void AluImmToMem(int op, Reg b, int disp, int imm) { Rex(true, 0, 0, (int)b); B(0x81); ModMem(op, b, disp, null); D32(imm); }
+    public void AluImmToMem(int op, Reg b, int disp, int imm)
+    {
+        Rex(true, 0, 0, (int)b);
+        if (imm == (sbyte)imm) { B(0x83); ModMem(op, b, disp, null); B((byte)(sbyte)imm); }
+        else { B(0x81); ModMem(op, b, disp, null); D32(imm); }
+    }
     /// <summary>op reg, [b + disp] (reg is the destination; cmp compares reg with memory).</summary>
-    public void AluMem(int op, Reg reg, Reg b, int disp) => OpRM(true, (byte)(op * 8 + 3), reg, b, disp);
+    public void AluMem(int op, Reg reg, Reg b, int disp, Reg? index = null) => OpRM(true, (byte)(op * 8 + 3), reg, b, disp, index);
     /// <summary>add [b + disp], src</summary>
     public void AddToMem(Reg b, int disp, Reg src) => OpRM(true, 0x01, src, b, disp);
     /// <summary>jmp qword [b + disp]</summary>
