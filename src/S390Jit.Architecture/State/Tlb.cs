@@ -65,6 +65,9 @@ public sealed class DatTlb
     private const int Ways = 16;
     private readonly DatTlbEntry[] _e = new DatTlbEntry[256 * Ways];
 
+    /// <summary>The CPU's per-frame flags of the access caches that may hold the frame (<see cref="Cpu"/>'s CachedFrames).</summary>
+    internal byte[] AccessFrames = [];
+
     private static int Index(ulong asce, ulong vaddr)
     {
         ulong h = ((vaddr >> 20) ^ (asce >> 12)) * 0x9E37_79B9_7F4A_7C15UL;
