@@ -86,10 +86,9 @@ public unsafe partial class Cpu
     /// <see cref="CachedWrite"/>, <see cref="CachedExec"/>, set when an entry is filled): the scans that drop one frame's
     /// entries (<see cref="ForgetWriteFrame"/>, <see cref="InvalidateFrame"/>) skip the caches that never held it. A frame the
     /// JIT starts watching (code) usually never was in the write cache: with 8192 entries per data cache the scan each new
-    /// code frame cost was ~1.5 % of the kernel-init stretch of a boot.
+    /// code frame cost was ~1.5 % of the kernel-init stretch of a boot. (The array hangs off <see cref="DatTlb"/>, not off the
+    /// CPU: a field added to the CPU object moves the access caches' alignment, and the sieve guest's loop ran 12 % slower.)
     /// </summary>
-    /// <para>(The array hangs off <see cref="DatTlb"/>, not off the CPU: a field added to the CPU object moves the access caches'
-    /// alignment, and the sieve guest's loop ran 12 % slower.)</para>
     private byte[] CachedFrames { get => DatTlb.AccessFrames; set => DatTlb.AccessFrames = value; }
     private const byte CachedRead = 1, CachedWrite = 2, CachedExec = 4;
 
