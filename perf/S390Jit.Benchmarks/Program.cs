@@ -26,39 +26,24 @@ public static class Program
             var b = new JitBenchmarks();
             b.Setup();
             int insns = b.CompileGuestText(); // warm-up
-            var samples = new List<double>();
-            for (int r = 0; r < rounds; r++)
+            // process CPU of each of n runs of work, divided by per, sorted
+            static List<double> Times(int n, double per, Action work)
             {
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                b.CompileGuestText();
-                samples.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / insns);
+                var t = new List<double>();
+                for (int r = 0; r < n; r++)
+                {
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    work();
+                    t.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / per);
+                }
+                t.Sort();
+                return t;
             }
-            samples.Sort();
-            var plan = new List<double>();
-            for (int r = 0; r < 4 * rounds; r++)
-            {
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                b.PlanGuestText();
-                plan.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / insns);
-            }
-            plan.Sort();
-            var region = new List<double>();
-            for (int r = 0; r < 50 * rounds; r++)
-            {
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                b.CompileRegion();
-                region.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds);
-            }
-            region.Sort();
+            var samples = Times(rounds, insns, () => b.CompileGuestText());
+            var plan = Times(4 * rounds, insns, () => b.PlanGuestText());
+            var region = Times(50 * rounds, 1, () => b.CompileRegion());
             b.CompileGuestTextNative(); // warm-up
-            var native = new List<double>();
-            for (int r = 0; r < 4 * rounds; r++)
-            {
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                b.CompileGuestTextNative();
-                native.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / insns);
-            }
-            native.Sort();
+            var native = Times(4 * rounds, insns, () => b.CompileGuestTextNative());
             Console.WriteLine($"CompileGuestTextNative (decode, analysis and native translation): CPU µs/insn median {native[native.Count / 2]:F2} (min {native[0]:F2})");
             Console.WriteLine($"CompileGuestText: {insns} guest instructions, CPU µs/insn median {samples[samples.Count / 2]:F1} (min {samples[0]:F1}, max {samples[^1]:F1})");
             Console.WriteLine($"PlanGuestText (decode + analysis only): CPU µs/insn median {plan[plan.Count / 2]:F2} (min {plan[0]:F2})");
