@@ -165,6 +165,7 @@ public static class BranchHelpers
     }
 
     // ---- EXECUTE -------------------------------------------------------------------------------
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // (not ReadyToRun code through kernel init: see Cpu.ExecuteCompiled)
     private static void ExecuteAt(Cpu c, ulong target, int r1)
     {
         if ((target & 1) != 0) throw c.Pgm(PgmCode.Specification);

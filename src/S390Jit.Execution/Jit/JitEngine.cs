@@ -604,6 +604,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// frame <paramref name="cur"/>'s was (which the page still translates to), needs no frame check; one of another page has
     /// its frame checked against the fetch cache as in <see cref="Follows"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // (see Cpu.ExecuteCompiled)
     private static bool Linked(Cpu cpu, RegionEntry cur, RegionEntry succ)
     {
         if (!(cur.Key.Dat && cur.Key.Asce == succ.Key.Asce && cur.Key.Mode == succ.Key.Mode && cur.Key.FixedOverflowMask == succ.Key.FixedOverflowMask))
