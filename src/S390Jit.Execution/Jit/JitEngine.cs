@@ -130,6 +130,7 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
     /// <summary>Entries of native regions by guest address (<see cref="Native.NativeRegions.Publish"/>), pinned: native regions' computed exits look there.</summary>
     private readonly nint[] _nativeTargets = GC.AllocateArray<nint>(Native.NativeRegions.TargetSlots, pinned: true);
     private const int FastSlots = 8192;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int FastSlot(ulong address) => (int)(((address >> 1) ^ (address >> 14)) & (FastSlots - 1));
     /// <summary>
     /// Per <see cref="_fast"/> slot: a key <see cref="Lookup"/> found no entry for (default: none; no key has mode 0).
@@ -305,7 +306,14 @@ public sealed class JitEngine : IExecutionEngine, IDisposable, IHotBlockSink
                                     r = RegionEmitter.ExitContinue; // (site 0: the PSW is the helper's)
                                     RegionEntry? after = null;
                                     if (cpu.PswMask == mask && !_watch.CodeModified && cpu.Cycles < cpu.EventCycle && !_publishReady)
-                                        after = Lookup(cpu, cur.Key with { Address = cpu.PswAddr });
+                                    {
+                                        // the entry the helper's site went on in last time, while it is alive, the PSW's and
+                                        // (under DAT) linked as an exit's successor is; else a lookup
+                                        var hn = hd.HelperNext ??= new RegionEntry?[hd.Addrs.Length];
+                                        after = hn[hi];
+                                        if (after == null || after.Dead || after.Key.Address != cpu.PswAddr || (after.Key.Dat && !Linked(cpu, cur, after)))
+                                            hn[hi] = after = Lookup(cpu, cur.Key with { Address = cpu.PswAddr });
+                                    }
                                     if (after == null) { exitRegion = null; break; }
                                     cur = after;
                                     continue;

@@ -99,6 +99,8 @@ public sealed class RegionData
     public long[] EntryBounds = [];
     /// <summary>Compact code (<see cref="Region.Compact"/>): the guest instructions it ran so far (the dispatcher compiles it in full once hot).</summary>
     public long Heat;
+    /// <summary>Per helper instruction (native regions): the entry execution went on in after it last time (the dispatcher's cache; null until the first helper exit).</summary>
+    public RegionEntry?[]? HelperNext;
 }
 
 /// <summary>An entry into a compiled region: every block start of a region is one.</summary>
