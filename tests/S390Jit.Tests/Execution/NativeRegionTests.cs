@@ -19,9 +19,12 @@ public class NativeRegionTests
         if (!ExecutableMemory.Available) Assert.Ignore("native code needs Linux on x86-64");
     }
 
-    private static (CpuSnapshot Interp, CpuSnapshot Native, S390Jit.Execution.Jit.JitStats Stats) Both(byte[] prologue, byte[] body)
+    private static (CpuSnapshot Interp, CpuSnapshot Native, S390Jit.Execution.Jit.JitStats Stats) Both(byte[] prologue, byte[] body) =>
+        Both(EngineHarness.LoopWithTrapCounter(prologue, body, out _));
+
+    /// <summary>Runs <paramref name="code"/> (scratch storage seeded alike) under the interpreter and with native regions: the same state.</summary>
+    private static (CpuSnapshot Interp, CpuSnapshot Native, S390Jit.Execution.Jit.JitStats Stats) Both(byte[] code)
     {
-        var code = EngineHarness.LoopWithTrapCounter(prologue, body, out _);
         using var a = new EngineHarness();
         using var b = new EngineHarness();
         a.Load(code);
@@ -79,14 +82,7 @@ public class NativeRegionTests
         code.CopyTo(padded, 0);
         E("BRC", m1: 15, ri2: (padded.Length - code.Length) / 2).CopyTo(padded, code.Length);
         f.CopyTo(padded, fn);
-        using var a = new EngineHarness();
-        using var b = new EngineHarness();
-        a.Load(padded);
-        b.Load(padded);
-        var si = a.Run(EngineHarness.Interpreter());
-        var jit = EngineHarness.JitNative();
-        var sn = b.Run(jit);
-        Assert.That(sn.Diff(si), Is.Empty, "native regions vs interpreter");
-        Assert.That(jit.Stats.NativeRegions, Is.GreaterThan(0));
+        var (_, _, stats) = Both(padded);
+        Assert.That(stats.NativeRegions, Is.GreaterThan(0));
     }
 }
